@@ -1,0 +1,134 @@
+/**
+ * Wires two peers in-process: offer/answer, trickle (or full gathering), connected, media flowing.
+ * Works for any `Peer` implementation; optionally routes every candidate through a path
+ * (for example rtcspec's impairment relay) so all media crosses it.
+ */
+import { RtcspecError } from '../errors.ts'
+import type { CandidateInit, Peer } from './types.ts'
+
+/** Rewrites candidates so that traffic crosses something in the middle (an impairment relay). */
+export interface CandidatePath {
+  /**
+   * Called for each candidate `from` side produces before it reaches the other side.
+   * Returns the candidate line to hand over instead (same `candidate:` syntax).
+   */
+  mapCandidate(from: 'a' | 'b', candidate: string): Promise<string>
+}
+
+export interface BackToBackOptions {
+  /** Route every candidate through this path. */
+  path?: CandidatePath
+  /** How long ICE + DTLS may take, default 10 s. */
+  connectTimeoutMs?: number
+}
+
+/** Timings of one back-to-back call set-up, in ms relative to `startedAt` (performance.now()). */
+export interface BackToBackTimings {
+  startedAt: number
+  offerMs: number
+  answerMs: number
+  /** Both peers connected (ICE + DTLS). */
+  connectedMs: number
+}
+
+/** Two connected peers. Closing the call closes both. */
+export interface BackToBackCall extends AsyncDisposable {
+  readonly a: Peer
+  readonly b: Peer
+  readonly timings: BackToBackTimings
+  /** Every SDP exchanged, in order, for ladders and failure messages. */
+  readonly signaling: Array<{ atMs: number; from: string; to: string; type: string; sdp?: string; candidate?: string }>
+  close(): Promise<void>
+}
+
+const CANDIDATE_LINE = /^a=(candidate:.*)$/gm
+
+async function rewriteSdpCandidates(sdp: string, path: CandidatePath, from: 'a' | 'b'): Promise<string> {
+  const lines = [...sdp.matchAll(CANDIDATE_LINE)]
+  let out = sdp
+  for (const m of lines) {
+    const original = (m[1] ?? '').replace(/\r$/, '')
+    const mapped = await path.mapCandidate(from, original)
+    out = out.replace(original, mapped)
+  }
+  return out
+}
+
+/**
+ * Connects `a` (offerer) to `b` (answerer) and resolves once both are connected.
+ * Candidates that arrive before the receiving side has its remote description are queued, then flushed in order.
+ */
+export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOptions = {}): Promise<BackToBackCall> {
+  const startedAt = performance.now()
+  const at = () => performance.now() - startedAt
+  const signaling: BackToBackCall['signaling'] = []
+  const timeout = options.connectTimeoutMs ?? 10_000
+  const path = options.path
+
+  // Trickle: forward each side's candidates to the other once it can take them.
+  const ready = { a: false, b: false }
+  const queues: Record<'a' | 'b', Array<CandidateInit | null>> = { a: [], b: [] }
+  const peers = { a, b }
+  let chain = Promise.resolve()
+  const deliver = (to: 'a' | 'b', c: CandidateInit | null) => {
+    chain = chain
+      .then(async () => {
+        const from = to === 'a' ? 'b' : 'a'
+        let candidate = c
+        if (c && path) candidate = { ...c, candidate: await path.mapCandidate(from, c.candidate) }
+        signaling.push({ atMs: at(), from: peers[from].name, to: peers[to].name, type: candidate ? 'candidate' : 'end-of-candidates', ...(candidate ? { candidate: candidate.candidate } : {}) })
+        await peers[to].addRemoteCandidate(candidate)
+      })
+      .catch((e: unknown) => {
+        peers[to].timeline.errors.push({ atMs: Date.now() - peers[to].timeline.createdAt, message: `trickle to ${peers[to].name} failed: ${String(e)}` })
+      })
+  }
+  const forward = (to: 'a' | 'b') => (c: CandidateInit | null) => {
+    if (ready[to]) deliver(to, c)
+    else queues[to].push(c)
+  }
+  const unsubs: Array<() => void> = []
+  if (a.trickle) unsubs.push(a.onLocalCandidate(forward('b')))
+  if (b.trickle) unsubs.push(b.onLocalCandidate(forward('a')))
+  const flush = (to: 'a' | 'b') => {
+    ready[to] = true
+    for (const c of queues[to].splice(0)) deliver(to, c)
+  }
+
+  try {
+    let offer = await a.createOffer()
+    if (path && !a.trickle) offer = { ...offer, sdp: await rewriteSdpCandidates(offer.sdp, path, 'a') }
+    const offerMs = at()
+    signaling.push({ atMs: offerMs, from: a.name, to: b.name, type: 'offer', sdp: offer.sdp })
+    let answer = await b.acceptOffer(offer)
+    flush('b')
+    if (path && !b.trickle) answer = { ...answer, sdp: await rewriteSdpCandidates(answer.sdp, path, 'b') }
+    const answerMs = at()
+    signaling.push({ atMs: answerMs, from: b.name, to: a.name, type: 'answer', sdp: answer.sdp })
+    await a.acceptAnswer(answer)
+    flush('a')
+    await Promise.all([a.waitForConnected(timeout), b.waitForConnected(timeout)])
+    const connectedMs = at()
+    let closed = false
+    const call: BackToBackCall = {
+      a,
+      b,
+      signaling,
+      timings: { startedAt, offerMs, answerMs, connectedMs },
+      async close() {
+        if (closed) return
+        closed = true
+        for (const u of unsubs) u()
+        await Promise.all([a.close(), b.close()])
+      },
+      async [Symbol.asyncDispose]() {
+        await call.close()
+      },
+    }
+    return call
+  } catch (e) {
+    for (const u of unsubs) u()
+    if (e instanceof RtcspecError) throw e
+    throw new RtcspecError('B2B_FAILED', `back-to-back call ${a.name} → ${b.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The one `Peer` interface every peer implementation (werift, Chromium, plain RTP) provides.
+ * Specs and the DSL talk to peers only through this interface.
+ */
+import type { AudioSource } from '../media/types.ts'
+import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
+
+export type PeerKind = 'werift' | 'chromium' | 'rtp'
+export type MediaKind = 'audio' | 'video'
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'
+
+/** An SDP offer or answer, shaped like the W3C `RTCSessionDescriptionInit`. */
+export interface SessionDescriptionInit {
+  type: 'offer' | 'answer'
+  sdp: string
+}
+
+/** A trickled ICE candidate, shaped like the W3C `RTCIceCandidateInit`. */
+export interface CandidateInit {
+  candidate: string
+  sdpMid?: string | null
+  sdpMLineIndex?: number | null
+  usernameFragment?: string | null
+}
+
+/** A source, or a factory that builds one at the sample rate the negotiated codec needs. */
+export type AudioSourceSpec = AudioSource | ((sampleRate: number) => AudioSource)
+
+/** The codec an RTP stream carries, as negotiated. */
+export interface CodecInfo {
+  /** Encoding name as in a=rtpmap, e.g. `PCMU`, `opus`. */
+  encoding: string
+  payloadType: number
+  clockRate: number
+  channels?: number
+}
+
+/** One received RTP packet as handed to per-track receive hooks. */
+export interface ReceivedRtp {
+  sequenceNumber: number
+  timestamp: number
+  ssrc: number
+  payloadType: number
+  marker: boolean
+  payload: Uint8Array
+  /** `performance.now()` at arrival, in ms. */
+  arrivalMs: number
+}
+
+/** A remote track this peer receives, with live RFC 3550 statistics computed from its packets. */
+export interface InboundTrack {
+  readonly kind: MediaKind
+  readonly mid: string | undefined
+  /** The negotiated codec of the first packet's payload type, once a packet arrived. */
+  readonly codec: CodecInfo | undefined
+  /** Live statistics computed by rtcspec from the packets themselves. */
+  readonly rtp: RtpReceiveStats
+  /** Name of the peer that owns this track, for messages. */
+  readonly peerName: string
+  /** Subscribes to every received packet. Returns an unsubscribe function. */
+  onRtp(listener: (packet: ReceivedRtp) => void): () => void
+  /** Resolves once `count` packets arrived in total; rejects with a TimeoutError naming the track otherwise. */
+  waitForPackets(count: number, timeoutMs: number): Promise<void>
+}
+
+/** Counters of one outbound stream this peer sends. */
+export interface OutboundStats {
+  kind: MediaKind
+  mid: string | undefined
+  codec: CodecInfo | undefined
+  ssrc: number | undefined
+  packetsSent: number
+  bytesSent: number
+  /** Pacer ticks that fired late by more than one frame interval. */
+  lateTicks: number
+  firstPacketAtMs: number | undefined
+}
+
+/** An ICE candidate seen by a peer, with the time it was seen (ms since the peer was created). */
+export interface TimedCandidate {
+  atMs: number
+  candidate: string
+}
+
+/** A state change with the time it happened (ms since the peer was created). */
+export interface TimedState {
+  atMs: number
+  state: string
+}
+
+/** The selected ICE candidate pair. */
+export interface SelectedPair {
+  local: { address: string; port: number; type: string; protocol: string }
+  remote: { address: string; port: number; type: string; protocol: string }
+}
+
+/** What happened on a peer's connection, for call records and failure messages. */
+export interface PeerTimeline {
+  /** `Date.now()` when the peer was created; `atMs` values are relative to it. */
+  createdAt: number
+  ice: TimedState[]
+  gathering: TimedState[]
+  connection: TimedState[]
+  dtls: TimedState[]
+  signaling: TimedState[]
+  localCandidates: TimedCandidate[]
+  remoteCandidates: TimedCandidate[]
+  errors: Array<{ atMs: number; message: string }>
+}
+
+/** A stats snapshot of a peer. */
+export interface PeerStats {
+  peer: string
+  kind: PeerKind
+  inbound: Array<{ kind: MediaKind; mid: string | undefined; codec: CodecInfo | undefined; rtp: RtpStatsSnapshot; native?: NativeInboundStats }>
+  outbound: OutboundStats[]
+  selectedPair: SelectedPair | undefined
+  iceState: string
+  dtlsState: string | undefined
+}
+
+/** The implementation's own view of an inbound stream (werift or browser getStats), for cross-checks. */
+export interface NativeInboundStats {
+  packetsReceived: number
+  packetsLost: number
+  jitterMs: number
+}
+
+/** A handle on audio a peer is sending. */
+export interface AudioSendHandle {
+  /** Stops sending (the transceiver stays). */
+  stop(): void
+  readonly stats: OutboundStats
+}
+
+/** Common options of every peer implementation. */
+export interface PeerOptions {
+  /** Name used in messages and call records. */
+  name?: string
+  /** Audio codecs to offer or accept, in preference order. Default `['PCMU', 'PCMA']`. */
+  codecs?: string[]
+  /** Audio direction of this peer's audio transceiver. Default `sendrecv`; `false` for no audio. */
+  audio?: Direction | false
+  /** Trickle candidates (true, default) or wait for full gathering and put them all in the SDP (false). */
+  trickle?: boolean
+  /** ICE servers, W3C shape. Default none: everything works offline on loopback. */
+  iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>
+  /** Use only relay candidates. */
+  relayOnly?: boolean
+  /** Host addresses to gather on. Default `['127.0.0.1']`. */
+  hostAddresses?: string[]
+}
+
+/** A WebRTC-capable endpoint under test or under rtcspec's control. */
+export interface Peer extends AsyncDisposable {
+  readonly name: string
+  readonly kind: PeerKind
+  readonly trickle: boolean
+  /** Creates an offer and applies it locally. Without trickle, the SDP holds every candidate. */
+  createOffer(options?: { iceRestart?: boolean }): Promise<SessionDescriptionInit>
+  /** Applies a remote offer, then creates and applies the answer and returns it. */
+  acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit>
+  /** Applies a remote answer. */
+  acceptAnswer(answer: SessionDescriptionInit): Promise<void>
+  /** Trickle in: adds a remote candidate; `null` signals end-of-candidates. */
+  addRemoteCandidate(candidate: CandidateInit | null): Promise<void>
+  /** Trickle out: calls `listener` for every local candidate, then `null` at end-of-candidates. Returns unsubscribe. */
+  onLocalCandidate(listener: (candidate: CandidateInit | null) => void): () => void
+  /** Starts sending audio from `source` as soon as the connection is up. */
+  sendAudio(source: AudioSourceSpec): AudioSendHandle
+  /** Tracks received so far. */
+  readonly inbound: ReadonlyArray<InboundTrack>
+  /** Resolves with the first inbound track of `kind`. */
+  waitForTrack(kind: MediaKind, timeoutMs: number): Promise<InboundTrack>
+  /** Resolves when ICE and DTLS are connected; rejects on failure or timeout with what was seen. */
+  waitForConnected(timeoutMs: number): Promise<void>
+  stats(): Promise<PeerStats>
+  readonly timeline: PeerTimeline
+  /** Closes the connection and stops every sender. Idempotent. */
+  close(): Promise<void>
+}

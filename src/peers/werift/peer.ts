@@ -1,0 +1,466 @@
+/**
+ * A `Peer` backed by werift (in-process WebRTC). Offline-friendly defaults: no STUN servers and
+ * loopback host candidates only, so two peers connect on 127.0.0.1 with no network at all.
+ */
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  type MediaStreamTrack,
+  type RTCRtpTransceiver,
+  type PeerConfig,
+} from 'werift'
+import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
+import { audioCodec, type AudioCodecSpec } from '../codecs.ts'
+import { InboundTrackImpl } from '../inbound-track.ts'
+import { createTimeline, recordState } from '../timeline.ts'
+import type {
+  AudioSendHandle,
+  AudioSourceSpec,
+  CandidateInit,
+  CodecInfo,
+  Direction,
+  InboundTrack,
+  MediaKind,
+  NativeInboundStats,
+  OutboundStats,
+  Peer,
+  PeerOptions,
+  PeerStats,
+  PeerTimeline,
+  SelectedPair,
+  SessionDescriptionInit,
+} from '../types.ts'
+
+/** werift-specific options on top of the common ones. */
+export interface WeriftPeerOptions extends PeerOptions {
+  /**
+   * werift's own debug switches, passed through. Note: in werift 0.25 `inboundPacketLoss` and
+   * `outboundPacketLoss` drop with probability 1 − value/100 (inverted) and unseeded; prefer rtcspec's
+   * seeded impairment relay (`src/net`) for loss you want to assert on.
+   */
+  debug?: PeerConfig['debug']
+  /** Extra werift `RTCPeerConnection` configuration, merged last. */
+  config?: Partial<PeerConfig>
+}
+
+let peerCounter = 0
+
+function isLoopbackAddress(address: string): boolean {
+  return address.startsWith('127.') || address === '::1'
+}
+
+/** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
+export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
+  return new WeriftPeer(options)
+}
+
+export class WeriftPeer implements Peer {
+  readonly kind = 'werift' as const
+  readonly name: string
+  readonly trickle: boolean
+  readonly timeline: PeerTimeline
+  /** The underlying werift connection, for anything rtcspec does not wrap. */
+  readonly pc: RTCPeerConnection
+  readonly #options: WeriftPeerOptions
+  readonly #codecs: AudioCodecSpec[]
+  readonly #inbound: InboundTrackImpl[] = []
+  readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
+  readonly #candidateListeners = new Set<(c: CandidateInit | null) => void>()
+  readonly #localCandidates: Array<CandidateInit | null> = []
+  readonly #senders: Array<{ spec: AudioSourceSpec; sender?: AudioSender; stats: OutboundStats; stopped: boolean }> = []
+  #gatheringDone: Promise<void>
+  #resolveGathering!: () => void
+  #dtlsWatched = new WeakSet<object>()
+  #closed = false
+
+  constructor(options: WeriftPeerOptions = {}) {
+    this.#options = options
+    this.name = options.name ?? `werift-${++peerCounter}`
+    this.trickle = options.trickle ?? true
+    this.timeline = createTimeline()
+    this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
+    const hosts = options.hostAddresses ?? ['127.0.0.1']
+    this.#gatheringDone = new Promise((r) => (this.#resolveGathering = r))
+    this.pc = new RTCPeerConnection({
+      codecs: {
+        audio: this.#codecs.map(
+          (c) => new RTCRtpCodecParameters({ mimeType: `audio/${c.encoding}`, clockRate: c.clockRate, channels: c.channels, payloadType: c.payloadType }),
+        ),
+      },
+      iceServers: options.iceServers ?? [],
+      iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+      // Gather only on the given host addresses (loopback by default): werift skips loopback otherwise.
+      iceUseIpv4: false,
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: hosts,
+      iceFilterCandidatePair: options.iceServers?.length
+        ? undefined
+        : (pair) => isLoopbackAddress(pair.remoteCandidate.host) || hosts.includes(pair.remoteCandidate.host),
+      ...(options.debug ? { debug: options.debug } : {}),
+      ...options.config,
+    })
+    this.#observe()
+  }
+
+  #observe(): void {
+    const { pc, timeline } = this
+    pc.iceConnectionStateChange.subscribe((s) => recordState(timeline, 'ice', s))
+    pc.iceGatheringStateChange.subscribe((s) => {
+      recordState(timeline, 'gathering', s)
+      if (s === 'complete') this.#resolveGathering()
+    })
+    pc.signalingStateChange.subscribe((s) => recordState(timeline, 'signaling', s))
+    pc.connectionStateChange.subscribe((s) => {
+      recordState(timeline, 'connection', s)
+      if (s === 'connected') this.#startSenders()
+    })
+    pc.onIceCandidate.subscribe((c) => {
+      const init: CandidateInit | null = c
+        ? { candidate: c.candidate.startsWith('candidate:') ? c.candidate : `candidate:${c.candidate}`, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }
+        : null
+      if (init) timeline.localCandidates.push({ atMs: Date.now() - timeline.createdAt, candidate: init.candidate })
+      this.#localCandidates.push(init)
+      for (const l of this.#candidateListeners) l(init)
+      if (!c) this.#resolveGathering()
+    })
+    pc.onTrack.subscribe((track) => this.#onTrack(track))
+  }
+
+  #watchDtls(): void {
+    for (const t of this.pc.dtlsTransports) {
+      if (this.#dtlsWatched.has(t)) continue
+      this.#dtlsWatched.add(t)
+      recordState(this.timeline, 'dtls', t.state)
+      t.onStateChange.subscribe((s) => recordState(this.timeline, 'dtls', s))
+    }
+  }
+
+  #transceiverOf(track: MediaStreamTrack): RTCRtpTransceiver | undefined {
+    return this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track))
+  }
+
+  #codecInfo(transceiver: RTCRtpTransceiver | undefined, payloadType: number): CodecInfo | undefined {
+    const c = transceiver?.codecs.find((x) => x.payloadType === payloadType)
+    if (!c) return undefined
+    return { encoding: c.mimeType.split('/')[1] ?? c.mimeType, payloadType, clockRate: c.clockRate, channels: c.channels }
+  }
+
+  #onTrack(track: MediaStreamTrack): void {
+    const transceiver = this.#transceiverOf(track)
+    const kind = track.kind as MediaKind
+    const firstCodec = transceiver?.codecs[0]
+    const inbound = new InboundTrackImpl({
+      kind,
+      mid: transceiver?.mid ?? undefined,
+      peerName: this.name,
+      clockRate: firstCodec?.clockRate ?? (kind === 'audio' ? 8000 : 90000),
+      codecOf: (pt) => this.#codecInfo(transceiver, pt),
+    })
+    track.onReceiveRtp.subscribe((rtp) => {
+      inbound.push({
+        sequenceNumber: rtp.header.sequenceNumber,
+        timestamp: rtp.header.timestamp,
+        ssrc: rtp.header.ssrc,
+        payloadType: rtp.header.payloadType,
+        marker: rtp.header.marker,
+        payload: rtp.payload,
+        arrivalMs: performance.now(),
+      })
+    })
+    this.#inbound.push(inbound)
+    for (const w of this.#trackWaiters.splice(0)) w(inbound)
+  }
+
+  #ensureAudioTransceiver(): void {
+    const direction = this.#options.audio ?? 'sendrecv'
+    if (direction === false) return
+    if (!this.pc.getTransceivers().some((t) => t.kind === 'audio')) this.pc.addTransceiver('audio', { direction })
+  }
+
+  #applyAudioDirection(): void {
+    const direction = this.#options.audio ?? 'sendrecv'
+    for (const t of this.pc.getTransceivers()) {
+      if (t.kind !== 'audio') continue
+      t.setDirection(direction === false ? 'inactive' : (direction as Direction))
+    }
+  }
+
+  async #localDescription(): Promise<SessionDescriptionInit> {
+    if (!this.trickle) {
+      await this.#withTimeout(this.#gatheringDone, 10_000, `${this.name}: ICE gathering to complete`)
+    }
+    const desc = this.pc.localDescription
+    if (!desc) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `${this.name}: werift has no local description`)
+    let sdp = desc.sdp
+    if (this.trickle) {
+      // Trickle: candidates travel separately (onLocalCandidate), not inside the SDP.
+      sdp = sdp.replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, '')
+    }
+    return { type: desc.type as 'offer' | 'answer', sdp }
+  }
+
+  async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescriptionInit> {
+    this.#assertOpen()
+    this.#ensureAudioTransceiver()
+    if (options.iceRestart) this.#resetGathering()
+    const offer = await this.pc.createOffer(options.iceRestart ? { iceRestart: true } : {})
+    await this.pc.setLocalDescription(offer)
+    this.#watchDtls()
+    return this.#localDescription()
+  }
+
+  async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
+    this.#assertOpen()
+    if (this.pc.remoteDescription) this.#resetGathering()
+    await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(offer))
+    this.#applyAudioDirection()
+    const answer = await this.pc.createAnswer()
+    await this.pc.setLocalDescription(answer)
+    this.#watchDtls()
+    return this.#localDescription()
+  }
+
+  async acceptAnswer(answer: SessionDescriptionInit): Promise<void> {
+    this.#assertOpen()
+    await this.#wrap('apply the remote answer', () => this.pc.setRemoteDescription(answer))
+    this.#watchDtls()
+  }
+
+  #resetGathering(): void {
+    this.#gatheringDone = new Promise((r) => (this.#resolveGathering = r))
+  }
+
+  async addRemoteCandidate(candidate: CandidateInit | null): Promise<void> {
+    if (this.#closed) return
+    if (candidate) this.timeline.remoteCandidates.push({ atMs: Date.now() - this.timeline.createdAt, candidate: candidate.candidate })
+    await this.#wrap('add a remote ICE candidate', () =>
+      this.pc.addIceCandidate(
+        candidate
+          ? {
+              candidate: candidate.candidate,
+              sdpMid: candidate.sdpMid ?? undefined,
+              sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+              usernameFragment: candidate.usernameFragment ?? undefined,
+            }
+          : null,
+      ),
+    )
+  }
+
+  onLocalCandidate(listener: (candidate: CandidateInit | null) => void): () => void {
+    for (const c of this.#localCandidates) listener(c)
+    this.#candidateListeners.add(listener)
+    return () => this.#candidateListeners.delete(listener)
+  }
+
+  sendAudio(source: AudioSourceSpec): AudioSendHandle {
+    this.#assertOpen()
+    this.#ensureAudioTransceiver()
+    const entry = {
+      spec: source,
+      sender: undefined as AudioSender | undefined,
+      stopped: false,
+      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined } as OutboundStats,
+    }
+    this.#senders.push(entry)
+    if (this.pc.connectionState === 'connected') this.#startSenders()
+    return {
+      stop: () => {
+        entry.stopped = true
+        entry.sender?.stop()
+      },
+      get stats() {
+        const s = entry.sender
+        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs })
+        return entry.stats
+      },
+    }
+  }
+
+  #startSenders(): void {
+    for (const entry of this.#senders) {
+      if (entry.sender || entry.stopped) continue
+      const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
+      if (!transceiver) {
+        this.#error('sendAudio: no audio transceiver negotiated for sending (check both sides\' audio direction)')
+        continue
+      }
+      const negotiated = transceiver.sender.codec ?? transceiver.codecs[0]
+      if (!negotiated) {
+        this.#error('sendAudio: no audio codec was negotiated')
+        continue
+      }
+      let spec: AudioCodecSpec
+      try {
+        spec = audioCodec(negotiated.mimeType.split('/')[1] ?? '')
+      } catch (e) {
+        this.#error(`sendAudio: ${(e as Error).message}`)
+        continue
+      }
+      const sender = transceiver.sender
+      entry.stats.mid = transceiver.mid ?? undefined
+      entry.stats.ssrc = sender.ssrc
+      entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
+      try {
+        entry.sender = new AudioSender({
+          source: resolveAudioSource(entry.spec, spec.sampleRate),
+          encoder: spec.createEncoder(),
+          payloadType: negotiated.payloadType,
+          send: (p) => {
+            const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
+            sender.sendRtp(new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
+          },
+        })
+      } catch (e) {
+        this.#error(`sendAudio: ${(e as Error).message}`)
+        continue
+      }
+      entry.sender.start()
+    }
+  }
+
+  get inbound(): ReadonlyArray<InboundTrack> {
+    return this.#inbound
+  }
+
+  waitForTrack(kind: MediaKind, timeoutMs: number): Promise<InboundTrack> {
+    const existing = this.#inbound.find((t) => t.kind === kind)
+    if (existing) return Promise.resolve(existing)
+    const found = new Promise<InboundTrack>((resolve) => {
+      const waiter = (t: InboundTrackImpl) => (t.kind === kind ? resolve(t) : this.#trackWaiters.push(waiter))
+      this.#trackWaiters.push(waiter)
+    })
+    return this.#withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track`)
+  }
+
+  waitForConnected(timeoutMs: number): Promise<void> {
+    if (this.pc.connectionState === 'connected') return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.unSubscribe()
+        reject(new TimeoutError(`${this.name} to connect (ICE+DTLS); ${this.#stateSummary()}`, timeoutMs, 'check that both peers exchanged candidates and that a path exists (relay, TURN credentials)'))
+      }, timeoutMs)
+      const sub = this.pc.connectionStateChange.subscribe((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer)
+          sub.unSubscribe()
+          resolve()
+        } else if (s === 'failed' || s === 'closed') {
+          clearTimeout(timer)
+          sub.unSubscribe()
+          reject(new RtcspecError('CONNECTION_FAILED', `${this.name}: connection ${s}; ${this.#stateSummary()}`))
+        }
+      })
+    })
+  }
+
+  #stateSummary(): string {
+    const last = (xs: Array<{ state: string }>) => xs.at(-1)?.state ?? 'new'
+    const t = this.timeline
+    return `ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)} local candidates=${t.localCandidates.length} remote candidates=${t.remoteCandidates.length}`
+  }
+
+  async stats(): Promise<PeerStats> {
+    const native = new Map<number, NativeInboundStats>()
+    let selectedPair: SelectedPair | undefined
+    if (!this.#closed) {
+      try {
+        const report = await this.pc.getStats()
+        const byId = new Map<string, Record<string, unknown>>()
+        for (const [, v] of report) byId.set((v as { id: string }).id, v as Record<string, unknown>)
+        for (const v of byId.values()) {
+          if (v.type === 'inbound-rtp') {
+            native.set(v.ssrc as number, {
+              packetsReceived: Number(v.packetsReceived ?? 0),
+              packetsLost: Number(v.packetsLost ?? 0),
+              jitterMs: Number(v.jitter ?? 0) * 1000,
+            })
+          }
+          if (v.type === 'candidate-pair' && v.nominated && v.state === 'succeeded') {
+            const l = byId.get(v.localCandidateId as string)
+            const r = byId.get(v.remoteCandidateId as string)
+            if (l && r) {
+              const side = (c: Record<string, unknown>) => ({
+                address: String(c.address ?? c.ip ?? ''),
+                port: Number(c.port ?? 0),
+                type: String(c.candidateType ?? ''),
+                protocol: String(c.protocol ?? ''),
+              })
+              selectedPair = { local: side(l), remote: side(r) }
+            }
+          }
+        }
+      } catch (e) {
+        this.#error(`getStats failed: ${String(e)}`)
+      }
+    }
+    return {
+      peer: this.name,
+      kind: this.kind,
+      inbound: this.#inbound.map((t) => {
+        const rtp = t.rtp.snapshot()
+        const n = native.get(rtp.ssrc)
+        return { kind: t.kind, mid: t.mid, codec: t.codec, rtp, ...(n ? { native: n } : {}) }
+      }),
+      outbound: this.#senders.map((s) => {
+        const sender = s.sender
+        return sender
+          ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs }
+          : { ...s.stats }
+      }),
+      selectedPair,
+      iceState: this.pc.iceConnectionState,
+      dtlsState: this.pc.dtlsTransports[0]?.state,
+    }
+  }
+
+  #error(message: string): void {
+    this.timeline.errors.push({ atMs: Date.now() - this.timeline.createdAt, message })
+  }
+
+  async #wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (e) {
+      const message = `${this.name}: could not ${what}: ${e instanceof Error ? e.message : String(e)}`
+      this.#error(message)
+      throw new RtcspecError('SIGNALING', message, { cause: e, hint: 'check the SDP you passed (rtcspec parseSdp() gives line-level errors)' })
+    }
+  }
+
+  #withTimeout<T>(p: Promise<T>, ms: number, condition: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(condition, ms)), ms)
+      p.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const s of this.#senders) s.sender?.stop()
+    this.#candidateListeners.clear()
+    for (const t of this.#inbound) t.end()
+    await this.pc.close()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
