@@ -19,3 +19,8 @@ export {
   pcmuDecoder,
   pcmaDecoder,
 } from './g711.ts'
+export { FULL_SCALE, sineAmplitudeForDbfs, rmsForDbfs, dbfsForRms } from './levels.ts'
+export { tone, tones, silence, noise, pcmSource, readAll, mulberry32 } from './sources.ts'
+export type { SynthOptions, ToneOptions, NoiseOptions, PcmSourceOptions } from './sources.ts'
+export { resample } from './resample.ts'
+export type { ResampleOptions } from './resample.ts'
