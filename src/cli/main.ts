@@ -1,0 +1,40 @@
+/**
+ * The `rtcspec` command line: dispatches `rtcspec <command> [args]` to a subcommand.
+ * `bin/rtcspec.mjs` imports this module and exits with the code `main` returns.
+ */
+import { doctorCommand } from './doctor.ts'
+
+/** One subcommand: a one-line summary for the usage text, and the function that runs it. */
+export interface Command {
+  summary: string
+  /** Runs the subcommand with the arguments after its name; resolves to the process exit code. */
+  run: (argv: string[]) => Promise<number>
+}
+
+/** The subcommands, by name. Add new ones here. */
+export const commands: Record<string, Command> = {
+  doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
+}
+
+/** The top-level usage text, listing every command in {@link commands}. */
+export function usage(): string {
+  const names = Object.keys(commands)
+  const width = Math.max(...names.map((n) => n.length))
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n]?.summary ?? ''}`)
+  return `usage: rtcspec ${names.join('|')} [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`rtcspec <command> --help\` for a command's options.\n`
+}
+
+/** Runs `rtcspec` with `argv` (the arguments after the program name); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage())
+    return 0
+  }
+  const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (command === undefined) {
+    process.stderr.write(`${name === undefined ? 'rtcspec: missing command' : `rtcspec: unknown command "${name}"`}\n\n${usage()}`)
+    return 2
+  }
+  return command.run(rest)
+}
