@@ -1,0 +1,11 @@
+/**
+ * RTP receive statistics (RFC 3550 §6.4.1, Appendices A.1, A.3, A.8) and RTP/RTCP packet helpers.
+ * Pure: no I/O, no timers.
+ */
+export { RtpReceiveStats } from './stats.ts'
+export type { RtpIntervalReport, RtpPacketInfo, RtpStatsSnapshot, RtpTimelineBucket, Rfc3550SourceState } from './stats-types.ts'
+export { Rfc3550Sequence, RTP_SEQ_MOD, MAX_DROPOUT, MAX_MISORDER, MIN_SEQUENTIAL, signed16, signed32, clampCumulativeLost } from './seq.ts'
+export type { SeqVerdict } from './seq.ts'
+export { SeqWindow, SEQ_WINDOW } from './seq-window.ts'
+export type { SeqAddResult } from './seq-window.ts'
+export { InterarrivalJitter } from './jitter.ts'
