@@ -126,6 +126,14 @@ describe('RtpReceiveStats: loss', () => {
     expect(snap.longestSeqGap).toBe(1) // 100 arrived late and filled its hole
   })
 
+  it('keeps counting right over several wraps and beyond the duplicate window', () => {
+    const all = makeStream(200_000, { firstSeq: 60000 })
+    const dropped = new Set([3, 4, 5, 6, 7, 70_000, 150_000, 199_998])
+    const pkts = all.filter((p) => !dropped.has(p.index))
+    const snap = run(pkts).snapshot()
+    expect(snap).toMatchObject({ expected: 200_000, lost: 8, longestSeqGap: 5, cycles: 3, duplicates: 0 })
+  })
+
   it('a reordered first packet still counts in the span', () => {
     const all = makeStream(50)
     const pkts = [all[1]!, all[0]!, ...all.slice(2)]
