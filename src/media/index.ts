@@ -24,3 +24,5 @@ export { tone, tones, silence, noise, pcmSource, readAll, mulberry32 } from './s
 export type { SynthOptions, ToneOptions, NoiseOptions, PcmSourceOptions } from './sources.ts'
 export { resample } from './resample.ts'
 export type { ResampleOptions } from './resample.ts'
+export { encodeWav, decodeWav } from './wav.ts'
+export type { DecodedWav } from './wav.ts'
