@@ -156,10 +156,12 @@ export function parseSdpFrag(text: string): SdpFrag {
   const frag: SdpFrag = { iceLite: false, groups: [], endOfCandidates: false, otherLines: [], media: [], lineEnding }
   let current: SdpFragMedia | undefined
   let midSeen = false
-  const finishMedia = (lineNumber: number): void => {
+  let mLineNumber = 0
+  const finishMedia = (): void => {
     if (current && !midSeen) {
-      fail(`media description ${frag.media.length} (${formatMLine(current.mline)}) has no a=mid`, {
-        lineNumber,
+      fail(`media description ${frag.media.length} has no a=mid`, {
+        lineNumber: mLineNumber,
+        line: formatMLine(current.mline),
         hint: 'RFC 8840 requires a=mid: in each media description so candidates can be matched to media',
       })
     }
@@ -181,7 +183,8 @@ export function parseSdpFrag(text: string): SdpFrag {
     const value = m[2] ?? ''
 
     if (type === 'm') {
-      finishMedia(lineNumber)
+      finishMedia()
+      mLineNumber = lineNumber
       current = { mline: parseMLine(value, where), mid: '', candidates: [], endOfCandidates: false, otherLines: [] }
       midSeen = false
       frag.media.push(current)
@@ -257,7 +260,7 @@ export function parseSdpFrag(text: string): SdpFrag {
         ;(current ? current.otherLines : frag.otherLines).push(line)
     }
   }
-  finishMedia(rawLines.length)
+  finishMedia()
   return frag
 }
 
