@@ -1,0 +1,126 @@
+/**
+ * rtcspec's `expect` matchers on RTP: arrival, loss and jitter.
+ *
+ * Each matcher takes an inbound track, a peer (its first inbound audio track), a stats snapshot, or a
+ * `PeerStats` inbound entry, and its failure message shows the measured values.
+ */
+import type { MatcherState } from 'vitest'
+import { toMs, type Duration } from './duration.ts'
+import type { InboundTrack, Peer } from '../peers/types.ts'
+import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
+
+/** What the RTP matchers accept. */
+export type RtpSubject = InboundTrack | Peer | RtpStatsSnapshot | { rtp: RtpStatsSnapshot }
+
+export interface ReceiveRtpOptions {
+  /** How many packets must arrive. Default 1. */
+  packets?: number
+  /** How long to wait. Default `'5s'`. */
+  within?: Duration
+}
+
+interface MatcherResult {
+  pass: boolean
+  message: () => string
+  actual?: unknown
+  expected?: unknown
+}
+
+function isPeer(x: unknown): x is Peer {
+  return typeof x === 'object' && x !== null && 'waitForTrack' in x && 'inbound' in x
+}
+function isTrack(x: unknown): x is InboundTrack {
+  return typeof x === 'object' && x !== null && 'waitForPackets' in x && 'rtp' in x
+}
+
+/** Resolves a subject to a label and a stats snapshot, or explains why it cannot. */
+function snapshotOf(subject: unknown): { label: string; snap: RtpStatsSnapshot } | { error: string } {
+  if (isTrack(subject)) return { label: `${subject.peerName}'s inbound ${subject.kind}`, snap: subject.rtp.snapshot() }
+  if (isPeer(subject)) {
+    const t = subject.inbound.find((x) => x.kind === 'audio') ?? subject.inbound[0]
+    if (!t) return { error: `${subject.name} has no inbound track yet` }
+    return { label: `${subject.name}'s inbound ${t.kind}`, snap: t.rtp.snapshot() }
+  }
+  if (typeof subject === 'object' && subject !== null) {
+    if ('lossFraction' in subject && 'jitterMs' in subject) return { label: 'RTP stream', snap: subject as RtpStatsSnapshot }
+    if ('rtp' in subject) {
+      const rtp = (subject as { rtp: unknown }).rtp
+      if (typeof rtp === 'object' && rtp !== null && 'lossFraction' in rtp) return { label: 'RTP stream', snap: rtp as RtpStatsSnapshot }
+    }
+  }
+  return { error: `expected an InboundTrack, a Peer, or RTP stats, got ${typeof subject === 'object' ? JSON.stringify(subject)?.slice(0, 120) : String(subject)}` }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`
+
+function describeSnap(s: RtpStatsSnapshot): string {
+  return `received ${s.received} (unique ${s.unique}, duplicates ${s.duplicates}), expected ${s.expected}, lost ${s.lost} (${pct(s.lossFraction)}), jitter ${s.jitterMs.toFixed(2)} ms, reordered ${s.reordered}`
+}
+
+async function toReceiveRtp(this: MatcherState, received: unknown, options: ReceiveRtpOptions = {}): Promise<MatcherResult> {
+  const packets = options.packets ?? 1
+  const withinMs = toMs(options.within ?? '5s')
+  const deadline = performance.now() + withinMs
+  let track: InboundTrack | undefined
+  try {
+    if (isTrack(received)) track = received
+    else if (isPeer(received)) track = await received.waitForTrack('audio', withinMs)
+    else return { pass: false, message: () => `toReceiveRtp: expected an InboundTrack or a Peer, got ${typeof received}` }
+    await track.waitForPackets(packets, Math.max(1, deadline - performance.now()))
+    const snap = track.rtp.snapshot()
+    return {
+      pass: true,
+      message: () => `expected ${track!.peerName}'s inbound ${track!.kind} NOT to receive ${packets} RTP packets within ${withinMs} ms, but it did: ${describeSnap(snap)}`,
+    }
+  } catch (e) {
+    const detail = track ? describeSnap(track.rtp.snapshot()) : 'no inbound track appeared'
+    return {
+      pass: false,
+      message: () => `expected ${packets} RTP packets within ${withinMs} ms: ${(e as Error).message}\n  measured: ${detail}`,
+    }
+  }
+}
+
+function toHaveLossBelow(this: MatcherState, received: unknown, ratio: number): MatcherResult {
+  const r = snapshotOf(received)
+  if ('error' in r) return { pass: false, message: () => `toHaveLossBelow: ${r.error}` }
+  const { label, snap } = r
+  const pass = snap.expected > 0 && snap.lossFraction < ratio
+  const why = snap.expected === 0 ? ' (no packets arrived, so loss cannot be judged)' : ''
+  return {
+    pass,
+    actual: snap.lossFraction,
+    expected: ratio,
+    message: () =>
+      `expected loss on ${label} ${this.isNot ? 'NOT ' : ''}to be below ${pct(ratio)}, measured ${pct(snap.lossFraction)}${why}\n  ${describeSnap(snap)}`,
+  }
+}
+
+function toHaveJitterBelow(this: MatcherState, received: unknown, ms: number): MatcherResult {
+  const r = snapshotOf(received)
+  if ('error' in r) return { pass: false, message: () => `toHaveJitterBelow: ${r.error}` }
+  const { label, snap } = r
+  const pass = snap.received > 1 && snap.jitterMs < ms
+  const why = snap.received <= 1 ? ' (fewer than 2 packets arrived, so jitter cannot be judged)' : ''
+  return {
+    pass,
+    actual: snap.jitterMs,
+    expected: ms,
+    message: () =>
+      `expected RFC 3550 jitter on ${label} ${this.isNot ? 'NOT ' : ''}to be below ${ms} ms, measured ${snap.jitterMs.toFixed(2)} ms${why}\n  ${describeSnap(snap)}`,
+  }
+}
+
+/** The matcher implementations, for `expect.extend`. */
+export const rtpMatchers = { toReceiveRtp, toHaveLossBelow, toHaveJitterBelow }
+
+declare module 'vitest' {
+  interface Matchers<R, T> {
+    /** Waits until the track (or the peer's first inbound audio track) received `packets` RTP packets `within` the time. */
+    toReceiveRtp(options?: ReceiveRtpOptions): Promise<void>
+    /** Loss fraction (lost / expected, RFC 3550) is below `ratio` (0..1). */
+    toHaveLossBelow(ratio: number): R
+    /** RFC 3550 interarrival jitter is below `ms` milliseconds. */
+    toHaveJitterBelow(ms: number): R
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * rtcspec: a test-and-conformance framework for real-time media, native to Vitest.
+ *
+ * ```ts
+ * import { test, expect } from 'rtcspec'
+ * test('PCMU both ways', async ({ b2b, tone }) => {
+ *   const call = await b2b({ send: { a: tone(440), b: tone(880) } })
+ *   await expect(call.b).toReceiveRtp({ packets: 100, within: '5s' })
+ *   expect(call.b).toHaveLossBelow(0.01)
+ * })
+ * ```
+ * @module
+ */
+export * from './dsl/index.ts'
+export { describe, it, beforeAll, afterAll, beforeEach, afterEach, vi } from 'vitest'
+export { RtcspecError, ParseError, TimeoutError, safely } from './errors.ts'
+export type { ParseResult } from './errors.ts'
+// Peers
+export { createWeriftPeer, WeriftPeer } from './peers/werift/peer.ts'
+export type { WeriftPeerOptions } from './peers/werift/peer.ts'
+export { connectBackToBack } from './peers/back-to-back.ts'
+export type { BackToBackCall, BackToBackOptions, CandidatePath } from './peers/back-to-back.ts'
+export { relayPath } from './peers/relay-path.ts'
+export { audioCodec, audioCodecNames, registerAudioCodec } from './peers/codecs.ts'
+export type { AudioCodecSpec } from './peers/codecs.ts'
+export type * from './peers/types.ts'
+// Call records
+export { CallRecordSchema, PeerRecordSchema, InboundRecordSchema, OutboundRecordSchema, buildCallRecord, appendCallRecord, reportDir } from './peers/call-record.ts'
+export type { CallRecord, PeerRecord } from './peers/call-record.ts'
+// Lower layers, as namespaces
+// export * as sdp from './sdp/index.ts'  (enabled when src/sdp lands)
+export * as ice from './ice/index.ts'
+export * as rtp from './rtp/index.ts'
+export * as media from './media/index.ts'
+export * as net from './net/index.ts'

@@ -1,0 +1,197 @@
+/**
+ * Call records: one JSON line per call or session in `reports/call_records.jsonl`.
+ * The zod schema is the contract; `docs/call-records.md` documents every field.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
+import type { Peer, PeerStats } from './types.ts'
+
+const TimedStateSchema = z.object({ atMs: z.number(), state: z.string() })
+const TimedCandidateSchema = z.object({ atMs: z.number(), candidate: z.string() })
+const CodecSchema = z.object({ encoding: z.string(), payloadType: z.number().int(), clockRate: z.number().int(), channels: z.number().int().optional() })
+const EndpointSchema = z.object({ address: z.string(), port: z.number().int(), type: z.string(), protocol: z.string() })
+
+/** Receive statistics of one inbound stream, computed by rtcspec from the packets (RFC 3550). */
+export const InboundRecordSchema = z.object({
+  kind: z.enum(['audio', 'video']),
+  mid: z.string().optional(),
+  codec: CodecSchema.optional(),
+  ssrc: z.number().int().optional(),
+  received: z.number().int().nonnegative(),
+  unique: z.number().int().nonnegative(),
+  expected: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  lossFraction: z.number().min(0).max(1),
+  rfc3550CumulativeLost: z.number().int(),
+  duplicates: z.number().int().nonnegative(),
+  reordered: z.number().int().nonnegative(),
+  jitterMs: z.number().nonnegative(),
+  longestSeqGap: z.number().int().nonnegative(),
+  longestArrivalGapMs: z.number().nonnegative(),
+  firstArrivalMs: z.number().optional(),
+  lastArrivalMs: z.number().optional(),
+  bitrateBps: z.number().nonnegative(),
+  /** The peer implementation's own view (werift or browser getStats), for cross-checking. */
+  native: z.object({ packetsReceived: z.number(), packetsLost: z.number(), jitterMs: z.number() }).optional(),
+})
+
+/** Send counters of one outbound stream. */
+export const OutboundRecordSchema = z.object({
+  kind: z.enum(['audio', 'video']),
+  mid: z.string().optional(),
+  codec: CodecSchema.optional(),
+  ssrc: z.number().int().optional(),
+  packetsSent: z.number().int().nonnegative(),
+  bytesSent: z.number().int().nonnegative(),
+  lateTicks: z.number().int().nonnegative(),
+})
+
+/** Everything recorded about one peer of a call. */
+export const PeerRecordSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['werift', 'chromium', 'rtp']),
+  codecs: z.array(z.string()),
+  ice: z.object({
+    states: z.array(TimedStateSchema),
+    gathering: z.array(TimedStateSchema),
+    localCandidates: z.array(TimedCandidateSchema),
+    remoteCandidates: z.array(TimedCandidateSchema),
+    selectedPair: z.object({ local: EndpointSchema, remote: EndpointSchema }).optional(),
+  }),
+  dtls: z.object({ states: z.array(TimedStateSchema) }),
+  connection: z.object({ states: z.array(TimedStateSchema) }),
+  rtp: z.object({ inbound: z.array(InboundRecordSchema), outbound: z.array(OutboundRecordSchema) }),
+  errors: z.array(z.object({ atMs: z.number(), message: z.string() })),
+})
+
+/** One line of `call_records.jsonl`. */
+export const CallRecordSchema = z.object({
+  schema: z.literal('rtcspec.call-record/v1'),
+  id: z.string(),
+  /** What kind of call: an in-process back-to-back WebRTC pair, a scenario, a SIP call, a WHIP/WHEP session... */
+  kind: z.string(),
+  /** The Vitest test that made the call, when there is one. */
+  test: z.object({ file: z.string().optional(), name: z.string(), result: z.enum(['passed', 'failed', 'unknown']) }).optional(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  durationMs: z.number().nonnegative(),
+  setup: z.object({ connectMs: z.number().optional(), firstRtpMs: z.number().optional() }),
+  peers: z.array(PeerRecordSchema),
+  signaling: z.array(z.object({ atMs: z.number(), from: z.string(), to: z.string(), type: z.string(), sdp: z.string().optional(), candidate: z.string().optional() })),
+  /** Extra data a layer attaches (impairment ground truth, seeds, ...). */
+  extra: z.record(z.string(), z.unknown()).optional(),
+  errors: z.array(z.object({ peer: z.string().optional(), message: z.string() })),
+})
+
+export type CallRecord = z.infer<typeof CallRecordSchema>
+export type PeerRecord = z.infer<typeof PeerRecordSchema>
+
+/** Turns a peer's stats and timeline into its record. */
+export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
+  const t = peer.timeline
+  const codecs = new Set<string>()
+  for (const i of stats.inbound) if (i.codec) codecs.add(i.codec.encoding)
+  for (const o of stats.outbound) if (o.codec) codecs.add(o.codec.encoding)
+  return {
+    name: peer.name,
+    kind: peer.kind,
+    codecs: [...codecs],
+    ice: {
+      states: t.ice,
+      gathering: t.gathering,
+      localCandidates: t.localCandidates,
+      remoteCandidates: t.remoteCandidates,
+      ...(stats.selectedPair ? { selectedPair: stats.selectedPair } : {}),
+    },
+    dtls: { states: t.dtls },
+    connection: { states: t.connection },
+    rtp: {
+      inbound: stats.inbound.map((i) => ({
+        kind: i.kind,
+        ...(i.mid !== undefined ? { mid: i.mid } : {}),
+        ...(i.codec ? { codec: i.codec } : {}),
+        ...(i.rtp.ssrc !== undefined ? { ssrc: i.rtp.ssrc } : {}),
+        received: i.rtp.received,
+        unique: i.rtp.unique,
+        expected: i.rtp.expected,
+        lost: i.rtp.lost,
+        lossFraction: i.rtp.lossFraction,
+        rfc3550CumulativeLost: i.rtp.rfc3550CumulativeLost,
+        duplicates: i.rtp.duplicates,
+        reordered: i.rtp.reordered,
+        jitterMs: i.rtp.jitterMs,
+        longestSeqGap: i.rtp.longestSeqGap,
+        longestArrivalGapMs: i.rtp.longestArrivalGapMs,
+        ...(i.rtp.firstArrivalMs !== undefined ? { firstArrivalMs: i.rtp.firstArrivalMs } : {}),
+        ...(i.rtp.lastArrivalMs !== undefined ? { lastArrivalMs: i.rtp.lastArrivalMs } : {}),
+        bitrateBps: i.rtp.bitrateBps,
+        ...(i.native ? { native: i.native } : {}),
+      })),
+      outbound: stats.outbound.map((o) => ({
+        kind: o.kind,
+        ...(o.mid !== undefined ? { mid: o.mid } : {}),
+        ...(o.codec ? { codec: o.codec } : {}),
+        ...(o.ssrc !== undefined ? { ssrc: o.ssrc } : {}),
+        packetsSent: o.packetsSent,
+        bytesSent: o.bytesSent,
+        lateTicks: o.lateTicks,
+      })),
+    },
+    errors: t.errors,
+  }
+}
+
+export interface BuildCallRecordInput {
+  kind: string
+  peers: Peer[]
+  startedAt: Date
+  endedAt?: Date
+  test?: CallRecord['test']
+  setup?: CallRecord['setup']
+  signaling?: CallRecord['signaling']
+  extra?: Record<string, unknown>
+  errors?: CallRecord['errors']
+}
+
+/** Collects stats from every peer and builds a schema-valid call record. Never throws on a peer's stats failure. */
+export async function buildCallRecord(input: BuildCallRecordInput): Promise<CallRecord> {
+  const endedAt = input.endedAt ?? new Date()
+  const errors = [...(input.errors ?? [])]
+  const peers: PeerRecord[] = []
+  for (const p of input.peers) {
+    try {
+      peers.push(peerRecord(p, await p.stats()))
+    } catch (e) {
+      errors.push({ peer: p.name, message: `stats unavailable: ${e instanceof Error ? e.message : String(e)}` })
+    }
+  }
+  return CallRecordSchema.parse({
+    schema: 'rtcspec.call-record/v1',
+    id: randomUUID(),
+    kind: input.kind,
+    ...(input.test ? { test: input.test } : {}),
+    startedAt: input.startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: Math.max(0, endedAt.getTime() - input.startedAt.getTime()),
+    setup: input.setup ?? {},
+    peers,
+    signaling: input.signaling ?? [],
+    ...(input.extra ? { extra: input.extra } : {}),
+    errors,
+  })
+}
+
+/** The report directory: `$RTCSPEC_REPORT_DIR`, else `reports/` under the working directory. */
+export function reportDir(): string {
+  return resolve(process.env.RTCSPEC_REPORT_DIR ?? 'reports')
+}
+
+/** Appends one record as a JSON line to `<dir>/call_records.jsonl` (one `write`, so parallel workers do not interleave). */
+export function appendCallRecord(record: CallRecord, dir = reportDir()): string {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, 'call_records.jsonl')
+  appendFileSync(file, `${JSON.stringify(record)}\n`)
+  return file
+}

@@ -1,0 +1,28 @@
+/** Routes a back-to-back call's candidates through rtcspec's UDP impairment relay. */
+import { parseCandidate } from '../ice/candidate.ts'
+import { rewriteCandidate } from '../net/candidate.ts'
+import type { UdpRelay } from '../net/relay.ts'
+import type { TransportAddress } from '../net/loopback.ts'
+import type { CandidatePath } from './back-to-back.ts'
+
+/**
+ * A `CandidatePath` that registers each candidate's real address with `relay` (side a = offerer,
+ * side b = answerer) and hands the other side the relay's proxy address instead, so every packet
+ * between the two peers crosses the relay. TCP candidates cannot cross the UDP relay and are dropped
+ * from the exchange by throwing (the caller records it).
+ */
+export function relayPath(relay: UdpRelay): CandidatePath {
+  const proxies = new Map<string, Promise<TransportAddress>>()
+  return {
+    async mapCandidate(from, candidate) {
+      const c = parseCandidate(candidate)
+      const key = `${from}|${c.address}|${c.port}`
+      let proxy = proxies.get(key)
+      if (!proxy) {
+        proxy = relay.addPeerAddress(from, { address: c.address, port: c.port })
+        proxies.set(key, proxy)
+      }
+      return rewriteCandidate(candidate, await proxy)
+    },
+  }
+}
