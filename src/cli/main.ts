@@ -3,6 +3,7 @@
  * `bin/rtcspec.mjs` imports this module and exits with the code `main` returns.
  */
 import { doctorCommand } from './doctor.ts'
+import { runCommand } from './run.ts'
 
 /** One subcommand: a one-line summary for the usage text, and the function that runs it. */
 export interface Command {
@@ -13,6 +14,7 @@ export interface Command {
 
 /** The subcommands, by name. Add new ones here. */
 export const commands: Record<string, Command> = {
+  run: { summary: 'run spec files with Vitest and write reports (call records, JUnit)', run: runCommand },
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
 }
 
