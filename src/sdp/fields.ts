@@ -125,7 +125,11 @@ export function formatLine(line: SdpLine | MediaLineNode): string {
 
 /** The typed `m=` line of a node, reading a generic (non-canonical) one leniently. */
 export function mediaLineOfNode(node: MediaLineNode | FieldLine): MediaLine | undefined {
-  if (node.kind === 'media') return node
+  if (node.kind === 'media') {
+    const line: MediaLine = { media: node.media, port: node.port, proto: node.proto, formats: [...node.formats] }
+    if (node.portCount !== undefined) line.portCount = node.portCount
+    return line
+  }
   const r = parseMediaLine(node.value)
   return r.ok ? r.value : undefined
 }

@@ -10,7 +10,10 @@ function fieldValues(desc: SessionDescription, letter: string): string[] {
 /** The `o=` line, read leniently when it was not canonical. */
 export function origin(desc: SessionDescription): Origin | undefined {
   for (const l of desc.lines) {
-    if (l.kind === 'origin') return l
+    if (l.kind === 'origin') {
+      const { username, sessionId, sessionVersion, netType, addrType, address } = l
+      return { username, sessionId, sessionVersion, netType, addrType, address }
+    }
     if (l.kind === 'field' && l.letter === 'o') {
       const r = parseOrigin(l.value)
       return r.ok ? r.value : undefined
@@ -27,7 +30,7 @@ export function sessionName(desc: SessionDescription): string {
 /** The session-level `c=` line, if any. */
 export function sessionConnection(desc: SessionDescription): Connection | undefined {
   for (const l of desc.lines) {
-    if (l.kind === 'connection') return l
+    if (l.kind === 'connection') return { netType: l.netType, addrType: l.addrType, address: l.address }
     if (l.kind === 'field' && l.letter === 'c') {
       const r = parseConnection(l.value)
       if (r.ok) return r.value
