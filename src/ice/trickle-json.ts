@@ -27,9 +27,10 @@ export const trickleIceJsonSchema = z
   })
   .refine((v) => (v.sdpMid ?? null) !== null || (v.sdpMLineIndex ?? null) !== null, {
     message: 'sdpMid and sdpMLineIndex are both missing or null; one is needed to pick the media section',
+    path: ['sdpMid'],
   })
 
-const bodySchema = z.union([trickleIceJsonSchema, z.array(trickleIceJsonSchema)])
+const arraySchema = z.array(trickleIceJsonSchema)
 
 function fail(reason: string, hint?: string): never {
   throw new ParseError('trickle-ice-json', reason, hint === undefined ? {} : { hint })
@@ -68,7 +69,7 @@ export function parseTrickleIceJson(text: string): TrickleIceJson[] {
 }
 
 function validate(data: unknown): TrickleIceJson[] {
-  const r = bodySchema.safeParse(data)
+  const r = Array.isArray(data) ? arraySchema.safeParse(data) : trickleIceJsonSchema.safeParse(data)
   if (!r.success) {
     const issue = r.error.issues[0]
     const path =

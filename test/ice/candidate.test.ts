@@ -211,7 +211,7 @@ describe('properties', () => {
         if (r.ok) expect(parseCandidate(serializeCandidate(r.value))).toEqual(r.value)
         else expect(r.error).toBeInstanceOf(ParseError)
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     )
   })
 
