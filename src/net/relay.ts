@@ -282,14 +282,20 @@ export class UdpRelay implements AsyncDisposable {
     const toB = parseProfile(options.toB, 'toB')
     const schedule = (options.schedule ?? []).map((e, i) => ({ ...e, profile: parseProfile(e.profile, `schedule[${i}].profile`) }))
     const relay = new UdpRelay(options, toA, toB, host)
-    for (const e of schedule) {
-      const t = setTimeout(() => {
-        relay.#scheduleTimers.delete(t)
-        relay.#apply(e.direction, e.profile, 'schedule')
-      }, Math.max(0, e.atMs - (performance.now() - relay.startedAt)))
-      relay.#scheduleTimers.add(t)
-    }
+    for (const e of schedule) relay.#armSchedule(e)
     return relay
+  }
+
+  /** Arms one schedule entry. libuv timers count from the loop's cached time, so they can fire early: re-arm if so. */
+  #armSchedule(e: ScheduleEntry): void {
+    const remaining = e.atMs - (performance.now() - this.startedAt)
+    const t = setTimeout(() => {
+      this.#scheduleTimers.delete(t)
+      if (this.#closed) return
+      if (performance.now() - this.startedAt < e.atMs - RELEASE_SLACK_MS) this.#armSchedule(e)
+      else this.#apply(e.direction, e.profile, 'schedule')
+    }, Math.max(0, Math.ceil(remaining)))
+    this.#scheduleTimers.add(t)
   }
 
   /** True once close() has been called. */
@@ -442,7 +448,11 @@ export class UdpRelay implements AsyncDisposable {
             }
           }),
       ),
-    ).then(() => undefined)
+    )
+      // 'close' is emitted before libuv has run the handles' close callbacks (the fds are already closed);
+      // two turns of the loop let those run, so no handle of ours is listed as active after close() resolves.
+      .then(() => new Promise<void>((r) => setImmediate(r)))
+      .then(() => new Promise<void>((r) => setImmediate(r)))
     return this.#closing
   }
 

@@ -64,7 +64,8 @@ export async function testPeer(host = '127.0.0.1'): Promise<TestPeer> {
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             closed = true
-            socket.close(() => resolve())
+            // let libuv run the handle's close callback too, so resource counts are settled afterwards
+            socket.close(() => setImmediate(() => setImmediate(resolve)))
           }),
   }
 }

@@ -1,0 +1,109 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import dgram from 'node:dgram'
+import { UdpRelay } from '../../src/net/index.ts'
+import { rtp, testPeer } from './helpers.ts'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+const resources = () => {
+  const counts: Record<string, number> = {}
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1
+  return counts
+}
+
+/** Binds a fresh socket on exactly `port`: succeeds only if nobody holds it any more. */
+function bindExact(port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4')
+    s.once('error', reject)
+    s.bind({ port, address: '127.0.0.1', exclusive: true }, () => resolve(s))
+  })
+}
+
+describe('UdpRelay — dispose', () => {
+  it('close() releases every socket and timer (held packets, schedule, waiters), and is idempotent', async () => {
+    const a = await testPeer()
+    const b = await testPeer()
+    cleanups.push(() => a.close(), () => b.close())
+    const before = resources()
+
+    const relay = await UdpRelay.create({
+      seed: 1,
+      toB: { delayMs: 5000 },
+      schedule: [{ atMs: 60_000, direction: 'toB', profile: { loss: 1 } }],
+    })
+    const proxyOfB = await relay.addPeerAddress('b', b.addr)
+    const proxyOfA = await relay.addPeerAddress('a', a.addr)
+    for (let i = 0; i < 5; i++) await a.send(rtp(i), proxyOfB)
+    await relay.waitFor(() => relay.summary('toB').pending === 5, { label: 'relay holds 5 packets' })
+    const during = resources()
+    expect(during.UDPWrap ?? 0).toBe((before.UDPWrap ?? 0) + 3) // 2 proxies + 1 leg
+    expect(during.Timeout ?? 0).toBeGreaterThanOrEqual((before.Timeout ?? 0) + 2) // release timer + schedule timer
+    const pendingWait = relay.waitFor(() => false, { label: 'never', timeoutMs: 60_000 }).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    )
+
+    const closing = relay.close()
+    expect(relay.close()).toBe(closing)
+    await closing
+    await relay[Symbol.asyncDispose]()
+    expect(await pendingWait).toMatchObject({ code: 'RELAY_CLOSED' })
+    expect(relay.closed).toBe(true)
+
+    const after = resources()
+    expect(after.UDPWrap ?? 0).toBe(before.UDPWrap ?? 0)
+    expect(after.Timeout ?? 0).toBe(before.Timeout ?? 0)
+
+    // the proxy ports are free again: nothing listens there, so nothing can be forwarded
+    for (const p of [proxyOfA, proxyOfB]) {
+      const s = await bindExact(p.port)
+      const got = new Promise<Buffer>((resolve) => s.once('message', (m) => resolve(m)))
+      await a.send(rtp(99), p)
+      expect((await got).readUInt16BE(2)).toBe(99)
+      await new Promise<void>((r) => s.close(() => r()))
+    }
+    // a canary sent directly a→b after those arrives, and b got none of the relayed packets
+    await a.send(Buffer.from('canary'), b.addr)
+    await b.waitCount(1, 'canary at b')
+    expect(b.received.map((r) => r.buf.toString('latin1'))).toEqual(['canary'])
+
+    await expect(relay.addPeerAddress('a', { address: '127.0.0.1', port: 5000 })).rejects.toMatchObject({ code: 'RELAY_CLOSED' })
+    expect(() => relay.setProfile('toB', {})).toThrow(/closed/)
+  })
+
+  it('await using disposes at scope exit', async () => {
+    const before = resources().UDPWrap ?? 0
+    let port = 0
+    {
+      await using relay = await UdpRelay.create({ seed: 2 })
+      port = (await relay.addPeerAddress('a', { address: '127.0.0.1', port: 9 })).port
+      expect(resources().UDPWrap ?? 0).toBe(before + 1)
+    }
+    expect(resources().UDPWrap ?? 0).toBe(before)
+    const s = await bindExact(port)
+    await new Promise<void>((r) => s.close(() => r()))
+  })
+})
+
+describe('UdpRelay — IPv6 loopback', () => {
+  it('relays on ::1', async () => {
+    const relay = await UdpRelay.create({ seed: 3, host: '::1', toB: { loss: 0.5 } })
+    cleanups.push(() => relay.close())
+    const a = await testPeer('::1')
+    const b = await testPeer('::1')
+    cleanups.push(() => a.close(), () => b.close())
+    const proxyOfB = await relay.addPeerAddress('b', b.addr)
+    expect(proxyOfB.address).toBe('::1')
+    await expect(relay.addPeerAddress('a', { address: '127.0.0.1', port: 5000 })).rejects.toMatchObject({ code: 'ADDRESS_FAMILY' })
+    for (let i = 0; i < 100; i++) await a.send(rtp(i), proxyOfB)
+    await relay.waitFor(() => relay.summary('toB').sent === 100, { label: 'relay saw 100 packets on ::1' })
+    const s = relay.summary('toB')
+    await b.waitCount(s.delivered, 'b received the delivered packets on ::1')
+    expect(b.received).toHaveLength(s.delivered)
+    expect(s.dropped).toBeGreaterThan(20)
+  })
+})
