@@ -118,7 +118,7 @@ function ladder(call: B2BCall | undefined): string {
     const what = m.type === 'candidate' ? `candidate ${m.candidate}` : m.sdp ? `${m.type} (SDP, ${m.sdp.split(/\r?\n/).filter(Boolean).length} lines)` : m.type
     return `  ${m.atMs.toFixed(0).padStart(6)} ms  ${m.from} → ${m.to}  ${what}`
   })
-  const sdps = call.signaling.filter((m) => m.sdp).map((m) => `--- ${m.type} ${m.from} → ${m.to} ---\n${m.sdp!.trimEnd()}`)
+  const sdps = call.signaling.filter((m) => m.sdp).map((m) => `--- ${m.type} ${m.from} → ${m.to} ---\n${m.sdp!.replace(/\r\n/g, "\n").trimEnd()}`)
   return `Signaling ladder:\n${lines.join('\n')}\n\n${sdps.join('\n\n')}`
 }
 

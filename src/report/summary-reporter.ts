@@ -37,8 +37,12 @@ export function formatCounts(c: RunCounts): string {
 }
 
 export default class SummaryReporter implements Reporter {
+  /** The counts of the last finished run. */
+  counts: RunCounts | undefined
+
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     const counts = countResults(modules, unhandledErrors.length)
+    this.counts = counts
     // Written after Vitest's own summary; stdout so that it is the last line a log shows.
     process.stdout.write(`\n${formatCounts(counts)}\n`)
   }
