@@ -360,7 +360,8 @@ export class WeriftPeer implements Peer {
   #stateSummary(): string {
     const last = (xs: Array<{ state: string }>) => xs.at(-1)?.state ?? 'new'
     const t = this.timeline
-    return `ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)} local candidates=${t.localCandidates.length} remote candidates=${t.remoteCandidates.length}`
+    const errors = t.errors.length ? `; errors: ${t.errors.map((e) => e.message).join(' | ')}` : ''
+    return `ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)} local candidates=${t.localCandidates.length} remote candidates=${t.remoteCandidates.length}${errors}`
   }
 
   async stats(): Promise<PeerStats> {
