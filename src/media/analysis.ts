@@ -20,8 +20,12 @@ import { dbfsForRms, FULL_SCALE } from './levels.ts'
 const MAX_SEGMENT = 32768
 /** Zero-padding factor of the FFT (bins per Hann bin). */
 const PAD = 2
-/** Half-width, in padded bins, of the Hann main lobe (±2 unpadded bins). */
-const LOBE = 2 * PAD
+/**
+ * Half-width, in padded bins, of the band credited to a tone: ±8 Hann bins. The main lobe is ±2 bins,
+ * but 0.05 % of a Hann-windowed tone's energy (-33 dB) leaks beyond it; beyond ±8 bins it is about
+ * -60 dB, which sets the highest SNR `detectTone` can report.
+ */
+const LOBE = 8 * PAD
 
 const scratch = new Map<number, { re: Float64Array; im: Float64Array }>()
 

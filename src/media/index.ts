@@ -26,3 +26,23 @@ export { resample } from './resample.ts'
 export type { ResampleOptions } from './resample.ts'
 export { encodeWav, decodeWav } from './wav.ts'
 export type { DecodedWav } from './wav.ts'
+export { fft, hannWindow, isPowerOfTwo, nextPowerOfTwo } from './fft.ts'
+export {
+  goertzelPower,
+  dominantFrequency,
+  detectTone,
+  rmsDbfs,
+  silenceRatio,
+  silentGaps,
+  clippingRatio,
+  powerSpectrum,
+} from './analysis.ts'
+export type {
+  PowerSpectrum,
+  DominantFrequencyOptions,
+  DetectToneOptions,
+  ToneDetection,
+  SilenceOptions,
+  SilentGapOptions,
+  SilentGap,
+} from './analysis.ts'
