@@ -1,294 +1,244 @@
 /**
- * ICE server URLs: `stun:`/`stuns:` (RFC 7064 §3.1) and `turn:`/`turns:` (RFC 7065 §3.1), plus the
- * forms people type into config and env vars, turned into `RTCIceServer`-shaped objects.
- *
- * RFC grammar: `scheme ":" host [":" port]`, and for turn/turns an optional `"?transport=" transport`
- * (`udp` / `tcp` / 1*unreserved). Host is an IPv4 address, a bracketed IPv6 literal or a host name.
- * Default port 3478 (stun, turn) or 5349 (stuns, turns).
+ * ICE candidates as written in SDP (`a=candidate:` lines) and in `RTCIceCandidate.candidate`,
+ * following the grammar of RFC 8839 §5.1 plus the `tcptype` extension of RFC 6544 and the
+ * extensions Chromium and werift emit (`generation`, `ufrag`, `network-id`, `network-cost`).
  */
-import { z } from 'zod'
 import { ParseError, safely, type ParseResult } from '../errors.ts'
-import { isHostName, isIPv4, isIPv6 } from './address.ts'
+import { addressKind, type AddressKind } from './address.ts'
 
-/** The four ICE server URL schemes. */
-export type IceServerScheme = 'stun' | 'stuns' | 'turn' | 'turns'
+/** The candidate types of RFC 8445 §5.1.1; the grammar also allows any other token. */
+export type IceCandidateType = 'host' | 'srflx' | 'prflx' | 'relay' | (string & {})
 
-/** A parsed RFC 7064/7065 URL. */
-export interface IceServerUrl {
-  /** Lower-cased (schemes are case-insensitive). */
-  scheme: IceServerScheme
-  /** Host name or IP address; IPv6 without the brackets. */
-  host: string
-  /** The port, or the scheme's default when none was written. */
+/** The TCP candidate types of RFC 6544 §4.5. */
+export type IceTcpType = 'active' | 'passive' | 'so'
+
+/** A candidate extension (`name value`) kept as written, in order. */
+export interface IceCandidateExtension {
+  name: string
+  value: string
+}
+
+/**
+ * One ICE candidate (RFC 8839 §5.1). The well-known extensions have typed fields; every other
+ * extension is kept, in order, in `extensions`.
+ */
+export interface IceCandidate {
+  /** 1 to 32 ice-chars (`ALPHA / DIGIT / "+" / "/"`). */
+  foundation: string
+  /** Component id, 1..256 (1 = RTP, 2 = RTCP). */
+  component: number
+  /** Transport as written: `udp`, `UDP`, `tcp`, `TCP` or another token. Compare case-insensitively. */
+  transport: string
+  /** 0..2^32-1. */
+  priority: number
+  /** IPv4, IPv6 (no brackets) or FQDN, including mDNS `.local` names. */
+  address: string
+  /** 0..65535 (TCP active candidates use 9 or 0). */
   port: number
-  /** Whether the port was written; {@link formatIceServerUrl} leaves a default port out when this is `false`. */
-  explicitPort?: boolean
-  /** `?transport=` value as written (turn/turns only), e.g. `udp` or `tcp`. */
-  transport?: string
+  /** `host`, `srflx`, `prflx`, `relay` (or another token). */
+  type: IceCandidateType
+  /** `raddr`: the related address, for srflx/prflx/relay candidates. */
+  relatedAddress?: string
+  /** `rport`: the related port. */
+  relatedPort?: number
+  /** `tcptype` (RFC 6544), only on TCP candidates. */
+  tcpType?: IceTcpType
+  /** `generation` (Chromium, werift). */
+  generation?: number
+  /** `ufrag`: the ICE username fragment the candidate belongs to. */
+  ufrag?: string
+  /** `network-id` (Chromium). */
+  networkId?: number
+  /** `network-cost` (Chromium). */
+  networkCost?: number
+  /** Every other extension, in the order it was written. */
+  extensions: IceCandidateExtension[]
 }
 
-/** The `RTCIceServer` dictionary shape (W3C WebRTC §4.2.3), ready for `new RTCPeerConnection({ iceServers })`. */
-export interface IceServerConfig {
-  urls: string | string[]
-  username?: string
-  credential?: string
+/** Options of {@link serializeCandidate}. */
+export interface SerializeCandidateOptions {
+  /** Text put before the foundation. Default `candidate:` (the `RTCIceCandidate.candidate` form). */
+  prefix?: 'candidate:' | 'a=candidate:' | ''
 }
 
-const SCHEMES = new Set<string>(['stun', 'stuns', 'turn', 'turns'])
-const UNRESERVED = /^[A-Za-z0-9\-._~]+$/
-const MAX_INPUT = 8 * 1024
-const URL_HINT = 'expected e.g. "stun:stun.example.com:3478", "turn:[2001:db8::1]:3478?transport=tcp" or "turns:turn.example.com" (RFC 7064/7065)'
+const ICE_CHARS = /^[A-Za-z0-9+/]{1,32}$/
+// RFC 3261 token
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/
+const DIGITS = /^\d+$/
+// VCHAR = %x21-7E; RFC 8839 allows UTF-8 via extensions only in principle, we accept non-ASCII non-space too
+const VCHARS = /^[^\s\x00-\x20\x7f]+$/
+const KNOWN_EXTENSIONS = new Set(['tcptype', 'generation', 'ufrag', 'network-id', 'network-cost'])
+const RESERVED_NAMES = new Set(['raddr', 'rport', 'typ'])
+const MAX_INPUT = 64 * 1024
 
-function fail(reason: string, line: string | undefined, hint: string = URL_HINT): never {
-  throw new ParseError('ice-server-url', reason, line === undefined ? { hint } : { line, hint })
+const HINT = 'expected "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> [raddr <a> rport <p>] [<name> <value>]..." (RFC 8839 §5.1)'
+
+function fail(reason: string, line: string, hint = HINT): never {
+  throw new ParseError('candidate', reason, { line, hint })
 }
 
-/** The default port of a scheme: 3478 for stun/turn, 5349 for stuns/turns. */
-export function defaultIceServerPort(scheme: IceServerScheme): number {
-  return scheme === 'stuns' || scheme === 'turns' ? 5349 : 3478
+function integer(field: string, text: string, min: number, max: number, maxDigits: number, line: string): number {
+  if (!DIGITS.test(text)) fail(`${field} must be a decimal integer, got ${JSON.stringify(text)}`, line)
+  if (text.length > maxDigits) fail(`${field} ${text} has more than ${maxDigits} digits`, line)
+  const n = Number(text)
+  if (n < min || n > max) fail(`${field} ${text} is out of range ${min}..${max}`, line)
+  return n
 }
 
-function splitScheme(text: string): { scheme: IceServerScheme; rest: string } {
-  const colon = text.indexOf(':')
-  if (colon <= 0) fail('no scheme (stun:, stuns:, turn: or turns:)', text)
-  const scheme = text.slice(0, colon).toLowerCase()
-  if (!SCHEMES.has(scheme)) {
-    fail(`scheme ${JSON.stringify(text.slice(0, colon))} is not stun, stuns, turn or turns`, text)
-  }
-  return { scheme: scheme as IceServerScheme, rest: text.slice(colon + 1) }
-}
-
-function parseHostPort(hostport: string, scheme: IceServerScheme, line: string): { host: string; port: number; explicitPort: boolean } {
-  let host: string
-  let portText: string | undefined
-  if (hostport.startsWith('[')) {
-    const end = hostport.indexOf(']')
-    if (end < 0) fail('IPv6 literal has no closing "]"', line)
-    host = hostport.slice(1, end)
-    if (!isIPv6(host)) fail(`host [${host}] is not an IPv6 address`, line)
-    const after = hostport.slice(end + 1)
-    if (after !== '') {
-      if (!after.startsWith(':')) fail(`unexpected ${JSON.stringify(after)} after the IPv6 literal`, line)
-      portText = after.slice(1)
-    }
-  } else {
-    const colons = hostport.split(':').length - 1
-    if (colons > 1) {
-      fail('host has several ":"; an IPv6 address must be in brackets', line, 'write e.g. "turn:[2001:db8::1]:3478"')
-    }
-    const i = hostport.indexOf(':')
-    host = i < 0 ? hostport : hostport.slice(0, i)
-    portText = i < 0 ? undefined : hostport.slice(i + 1)
-    if (host === '') fail('no host', line)
-    if (!isIPv4(host) && !isHostName(host)) fail(`host ${JSON.stringify(host)} is not an IPv4 address or a host name`, line)
-  }
-  if (portText === undefined) return { host, port: defaultIceServerPort(scheme), explicitPort: false }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-    fail(`port ${JSON.stringify(portText)} is not 1..65535`, line)
-  }
-  return { host, port: Number(portText), explicitPort: true }
-}
-
-/**
- * Parses a strict RFC 7064/7065 URL. No `//`, no credentials, no query other than `?transport=`
- * (and only on turn/turns). Use {@link parseIceServer} for the forms with credentials.
- *
- * @throws {ParseError} format `ice-server-url`.
- */
-export function parseIceServerUrl(text: string): IceServerUrl {
-  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
-  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
-  const line = text
-  const { scheme, rest } = splitScheme(text.trim())
-  if (rest.startsWith('//')) {
-    fail(`"${scheme}://" is not the ${scheme}: URL syntax (RFC ${scheme.startsWith('stun') ? '7064' : '7065'} has no "//")`, line, `write "${scheme}:${rest.slice(2)}"`)
-  }
-  const q = rest.indexOf('?')
-  const hostport = q < 0 ? rest : rest.slice(0, q)
-  const query = q < 0 ? undefined : rest.slice(q + 1)
-  if (hostport.includes('@')) {
-    fail('credentials ("user:pass@") are not part of the URL', line, 'pass username and credential separately, or use parseIceServer() for "turn:user:pass@host"')
-  }
-  const { host, port, explicitPort } = parseHostPort(hostport, scheme, line)
-  const url: IceServerUrl = { scheme, host, port, explicitPort }
-  if (query !== undefined) {
-    if (scheme === 'stun' || scheme === 'stuns') {
-      fail(`${scheme}: URLs take no query; ?transport= is only for turn: and turns: (RFC 7064 §3.1)`, line, `remove "?${query}"`)
-    }
-    if (!query.startsWith('transport=')) fail(`the only query allowed is "?transport=", got "?${query}"`, line)
-    const transport = query.slice('transport='.length)
-    if (!UNRESERVED.test(transport)) fail(`transport ${JSON.stringify(transport)} must be udp, tcp or 1*unreserved (RFC 7065 §3.1)`, line)
-    url.transport = transport
-  }
-  return url
-}
-
-/** {@link parseIceServerUrl} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServerUrl(text: string): ParseResult<IceServerUrl> {
-  return safely(() => parseIceServerUrl(text))
-}
-
-/**
- * Writes an RFC 7064/7065 URL: IPv6 hosts in brackets; the port is written unless it was not written
- * when parsed (`explicitPort: false`) and equals the scheme default. Validates the result.
- *
- * @throws {ParseError} format `ice-server-url` when the object is invalid (e.g. transport on stun).
- */
-export function formatIceServerUrl(url: IceServerUrl): string {
-  const host = typeof url.host === 'string' && url.host.includes(':') ? `[${url.host}]` : String(url.host)
-  const showPort = url.explicitPort !== false || url.port !== defaultIceServerPort(url.scheme)
-  const out = `${url.scheme}:${host}${showPort ? `:${url.port}` : ''}${url.transport !== undefined ? `?transport=${url.transport}` : ''}`
-  parseIceServerUrl(out)
-  return out
-}
-
-function decode(part: string, what: string, line: string): string {
-  try {
-    return decodeURIComponent(part)
-  } catch {
-    return fail(`${what} has a malformed %-escape`, line, 'percent-encode "%" as %25')
-  }
-}
-
-/**
- * Parses one ICE server as people write it and returns an `RTCIceServer`-shaped object whose `urls`
- * is the strict RFC form. Accepted:
- * - `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` (RFC 7064/7065);
- * - inline credentials `turn:user:pass@host:port` (also `turn://user:pass@host`);
- * - query credentials `turn://host:port?username=U&credential=C[&transport=tcp]`.
- *
- * User name and credential are %-decoded (`+` stays `+`, so base64 REST credentials survive).
- * Credentials on a stun/stuns URL are an error (they are only used for TURN).
- *
- * @throws {ParseError} format `ice-server-url`.
- */
-export function parseIceServer(text: string): IceServerConfig {
-  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
-  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
-  const line = text
-  const { scheme, rest: afterScheme } = splitScheme(text.trim())
-  const rest = afterScheme.startsWith('//') ? afterScheme.slice(2) : afterScheme
-  const q = rest.indexOf('?')
-  let authority = q < 0 ? rest : rest.slice(0, q)
-  const query = q < 0 ? undefined : rest.slice(q + 1)
-  let username: string | undefined
-  let credential: string | undefined
-  const at = authority.lastIndexOf('@')
-  if (at >= 0) {
-    const userinfo = authority.slice(0, at)
-    authority = authority.slice(at + 1)
-    const c = userinfo.indexOf(':')
-    username = decode(c < 0 ? userinfo : userinfo.slice(0, c), 'username', line)
-    if (c >= 0) credential = decode(userinfo.slice(c + 1), 'credential', line)
-  }
-  let transport: string | undefined
-  if (query !== undefined) {
-    for (const pair of query.split('&')) {
-      if (pair === '') continue
-      const eq = pair.indexOf('=')
-      const key = eq < 0 ? pair : pair.slice(0, eq)
-      const value = eq < 0 ? '' : pair.slice(eq + 1)
-      switch (key) {
-        case 'transport':
-          if (transport !== undefined) fail('transport given twice', line)
-          transport = value
-          break
-        case 'username':
-          if (username !== undefined) fail('username given twice', line)
-          username = decode(value, 'username', line)
-          break
-        case 'credential':
-        case 'password':
-          if (credential !== undefined) fail('credential given twice', line)
-          credential = decode(value, 'credential', line)
-          break
-        default:
-          fail(`unknown query parameter ${JSON.stringify(key)}`, line, 'allowed: transport, username, credential')
-      }
-    }
-  }
-  if ((username !== undefined || credential !== undefined) && (scheme === 'stun' || scheme === 'stuns')) {
-    fail(`credentials on a ${scheme}: URL; username and credential are only used for turn: and turns:`, line)
-  }
-  if (username === '') fail('empty username', line)
-  const strict = `${scheme}:${authority}${transport !== undefined ? `?transport=${transport}` : ''}`
-  let url: IceServerUrl
-  try {
-    url = parseIceServerUrl(strict)
-  } catch (e) {
-    if (e instanceof ParseError) fail(e.reason, line, e.hint)
-    throw e
-  }
-  const out: IceServerConfig = { urls: formatIceServerUrl(url) }
-  if (username !== undefined) out.username = username
-  if (credential !== undefined) out.credential = credential
-  return out
-}
-
-/** {@link parseIceServer} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServer(text: string): ParseResult<IceServerConfig> {
-  return safely(() => parseIceServer(text))
-}
-
-const jsonServersSchema = z.array(
-  z.strictObject({
-    urls: z.union([z.string(), z.array(z.string()).min(1)]),
-    username: z.string().optional(),
-    credential: z.string().optional(),
-  }),
-)
-
-/**
- * Parses an env-var value listing ICE servers and returns `RTCIceServer` objects, one per entry.
- * - Comma- (or whitespace-) separated entries in any {@link parseIceServer} form:
- *   `turn://turn.example.com:3478?username=U&credential=C,stun://stun.example.com`.
- *   Percent-encode a `,` inside a credential as `%2C`.
- * - Or a JSON array of `RTCIceServer` objects (`[{"urls":"stun:..."}]`), validated with zod; each URL
- *   must be a strict RFC 7064/7065 URL.
- * An empty or blank value gives `[]`.
- *
- * @throws {ParseError} format `ice-server-url`; the reason says which entry (1-based) is wrong.
- */
-export function parseIceServers(envValue: string | undefined): IceServerConfig[] {
-  if (envValue === undefined) return []
-  if (typeof envValue !== 'string') fail(`expected a string, got ${typeof envValue}`, undefined)
-  const text = envValue.trim()
-  if (text === '') return []
-  if (text.startsWith('[')) {
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch (e) {
-      return fail(`not JSON: ${(e as Error).message}`, undefined, 'a JSON value must be an array of {urls, username?, credential?}')
-    }
-    const r = jsonServersSchema.safeParse(data)
-    if (!r.success) {
-      const issue = r.error.issues[0]
-      fail(`${(issue?.path ?? []).join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, undefined, 'expected [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]')
-    }
-    return r.data.map((s, i) => {
-      const urls = Array.isArray(s.urls) ? s.urls : [s.urls]
-      for (const u of urls) {
-        const res = safeParseIceServerUrl(u)
-        if (!res.ok) fail(`entry ${i + 1}: ${res.error.reason}`, u, res.error.hint)
-      }
-      const out: IceServerConfig = { urls: s.urls }
-      if (s.username !== undefined) out.username = s.username
-      if (s.credential !== undefined) out.credential = s.credential
-      return out
-    })
+function address(field: string, text: string, line: string): string {
+  if (addressKind(text) === undefined) {
+    fail(`${field} ${JSON.stringify(text)} is not an IPv4 address, an IPv6 address or a host name`, line)
   }
   return text
-    .split(/[\s,]+/)
-    .filter((e) => e !== '')
-    .map((entry, i) => {
-      const r = safeParseIceServer(entry)
-      if (!r.ok) fail(`entry ${i + 1}: ${r.error.reason}`, entry, r.error.hint)
-      return r.value
-    })
 }
 
-/** {@link parseIceServers} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServers(envValue: string | undefined): ParseResult<IceServerConfig[]> {
-  return safely(() => parseIceServers(envValue))
+/** Strips `a=candidate:` / `candidate:` and surrounding whitespace (including a trailing CRLF). */
+function stripPrefix(text: string): string {
+  let t = text.trim()
+  if (t.startsWith('a=')) {
+    t = t.slice(2)
+    if (!t.startsWith('candidate:')) fail('an "a=" line that is not "a=candidate:"', text)
+  }
+  if (t.startsWith('candidate:')) t = t.slice('candidate:'.length)
+  return t
+}
+
+/**
+ * Parses one ICE candidate. Accepts `a=candidate:...`, `candidate:...` or the bare attribute value
+ * (`<foundation> <component> ...`); surrounding whitespace and a trailing CRLF are ignored, and runs
+ * of spaces count as one separator. `raddr`/`rport` must directly follow `typ <type>` (RFC 8839
+ * grammar); known extensions may appear once each, in any order.
+ *
+ * @throws {ParseError} format `candidate`; the reason names the offending field.
+ */
+export function parseCandidate(text: string): IceCandidate {
+  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, String(text))
+  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, text)
+  const line = text
+  const body = stripPrefix(text)
+  if (body === '') fail('empty candidate (an empty candidate string means end-of-candidates, not a candidate)', line)
+  const f = body.split(/[ \t]+/)
+  if (f.length < 8) fail(`has ${f.length} field${f.length === 1 ? '' : 's'}, at least 8 are needed`, line)
+  const [foundation, comp, transport, prio, addr, portText, typ, typeText] = f as [string, string, string, string, string, string, string, string]
+
+  if (!ICE_CHARS.test(foundation)) {
+    fail(`foundation ${JSON.stringify(foundation)} must be 1 to 32 characters of A-Z a-z 0-9 + /`, line)
+  }
+  const component = integer('component', comp, 1, 256, 3, line)
+  if (!TOKEN.test(transport)) fail(`transport ${JSON.stringify(transport)} is not a token`, line)
+  const priority = integer('priority', prio, 0, 0xffffffff, 10, line)
+  address('address', addr, line)
+  const port = integer('port', portText, 0, 65535, 5, line)
+  if (typ !== 'typ') fail(`expected "typ" after the port, got ${JSON.stringify(typ)}`, line)
+  if (!TOKEN.test(typeText)) fail(`type ${JSON.stringify(typeText)} is not a token`, line)
+
+  const c: IceCandidate = { foundation, component, transport, priority, address: addr, port, type: typeText, extensions: [] }
+
+  let i = 8
+  if (f[i] === 'raddr') {
+    const v = f[i + 1]
+    if (v === undefined) fail('raddr has no value', line)
+    c.relatedAddress = address('raddr', v, line)
+    i += 2
+  }
+  if (f[i] === 'rport') {
+    const v = f[i + 1]
+    if (v === undefined) fail('rport has no value', line)
+    c.relatedPort = integer('rport', v, 0, 65535, 5, line)
+    i += 2
+  }
+  const seen = new Set<string>()
+  for (; i < f.length; i += 2) {
+    const name = f[i] ?? ''
+    const value = f[i + 1]
+    if (!TOKEN.test(name)) fail(`extension name ${JSON.stringify(name)} is not a token`, line)
+    if (value === undefined) fail(`extension ${name} has no value`, line)
+    if (!VCHARS.test(value)) fail(`extension ${name} value ${JSON.stringify(value)} has non-printable characters`, line)
+    if (RESERVED_NAMES.has(name)) {
+      fail(`${name} appears out of place: raddr and rport must directly follow "typ <type>", in that order, once`, line)
+    }
+    if (KNOWN_EXTENSIONS.has(name)) {
+      if (seen.has(name)) fail(`extension ${name} appears twice`, line)
+      seen.add(name)
+    }
+    switch (name) {
+      case 'tcptype':
+        if (value !== 'active' && value !== 'passive' && value !== 'so') {
+          fail(`tcptype ${JSON.stringify(value)} must be active, passive or so (RFC 6544)`, line)
+        }
+        c.tcpType = value
+        break
+      case 'generation':
+        c.generation = integer('generation', value, 0, 0xffffffff, 10, line)
+        break
+      case 'ufrag':
+        c.ufrag = value
+        break
+      case 'network-id':
+        c.networkId = integer('network-id', value, 0, 0xffffffff, 10, line)
+        break
+      case 'network-cost':
+        c.networkCost = integer('network-cost', value, 0, 0xffffffff, 10, line)
+        break
+      default:
+        c.extensions.push({ name, value })
+    }
+  }
+  if (c.tcpType !== undefined && transport.toLowerCase() !== 'tcp') {
+    fail(`tcptype is only valid on TCP candidates, transport is ${transport}`, line)
+  }
+  return c
+}
+
+/** {@link parseCandidate} that returns a {@link ParseResult} instead of throwing. */
+export function safeParseCandidate(text: string): ParseResult<IceCandidate> {
+  return safely(() => parseCandidate(text))
+}
+
+/**
+ * Writes a candidate in canonical order: the fixed fields, `typ`, `raddr`, `rport`, `tcptype`,
+ * `generation`, `ufrag`, `network-id`, `network-cost`, then the other extensions in order. This is the
+ * order Chromium uses, so Chromium candidates round-trip byte for byte. The candidate is validated
+ * first (by parsing the result), so an invalid object throws a {@link ParseError} naming the field.
+ */
+export function serializeCandidate(c: IceCandidate, options: SerializeCandidateOptions = {}): string {
+  const strings: [string, unknown][] = [
+    ['foundation', c.foundation], ['transport', c.transport], ['address', c.address], ['type', c.type],
+    ['raddr', c.relatedAddress], ['ufrag', c.ufrag],
+    ...c.extensions.flatMap((e): [string, unknown][] => [[`extension name`, e.name], [`extension ${e.name} value`, e.value]]),
+  ]
+  for (const [field, v] of strings) {
+    if (v !== undefined && (typeof v !== 'string' || !VCHARS.test(v))) {
+      throw new ParseError('candidate', `${field} ${JSON.stringify(v)} must be a non-empty string without spaces or control characters`)
+    }
+  }
+  const parts: (string | number)[] = [c.foundation, c.component, c.transport, c.priority, c.address, c.port, 'typ', c.type]
+  if (c.relatedAddress !== undefined) parts.push('raddr', c.relatedAddress)
+  if (c.relatedPort !== undefined) parts.push('rport', c.relatedPort)
+  if (c.tcpType !== undefined) parts.push('tcptype', c.tcpType)
+  if (c.generation !== undefined) parts.push('generation', c.generation)
+  if (c.ufrag !== undefined) parts.push('ufrag', c.ufrag)
+  if (c.networkId !== undefined) parts.push('network-id', c.networkId)
+  if (c.networkCost !== undefined) parts.push('network-cost', c.networkCost)
+  for (const e of c.extensions) {
+    if (KNOWN_EXTENSIONS.has(e.name)) {
+      throw new ParseError('candidate', `extension ${e.name} must be set through its typed field, not extensions`, {
+        hint: 'use tcpType, generation, ufrag, networkId or networkCost',
+      })
+    }
+    parts.push(e.name, e.value)
+  }
+  const body = parts.map(String).join(' ')
+  parseCandidate(body) // validates every field and names the bad one
+  return `${options.prefix ?? 'candidate:'}${body}`
+}
+
+/** The address kind of a candidate's `address` (`ipv4`, `ipv6` or `fqdn`, which includes mDNS names). */
+export function candidateAddressKind(c: Pick<IceCandidate, 'address'>): AddressKind | undefined {
+  return addressKind(c.address)
+}
+
+/** True when the candidate's address is an mDNS name (`*.local`, RFC draft-ietf-mmusic-mdns-ice-candidates). */
+export function isMdnsCandidate(c: Pick<IceCandidate, 'address'>): boolean {
+  return /\.local\.?$/i.test(c.address) && addressKind(c.address) === 'fqdn'
 }

@@ -1,216 +1,294 @@
 /**
- * RTP packet parse/serialize (RFC 3550 §5.1 fixed header, §5.3.1 header extension) with RFC 8285 header-extension
- * elements available on request. Pure functions, no I/O. RTCP lives in `rtcp.ts`.
+ * ICE server URLs: `stun:`/`stuns:` (RFC 7064 §3.1) and `turn:`/`turns:` (RFC 7065 §3.1), plus the
+ * forms people type into config and env vars, turned into `RTCIceServer`-shaped objects.
+ *
+ * RFC grammar: `scheme ":" host [":" port]`, and for turn/turns an optional `"?transport=" transport`
+ * (`udp` / `tcp` / 1*unreserved). Host is an IPv4 address, a bracketed IPv6 literal or a host name.
+ * Default port 3478 (stun, turn) or 5349 (stuns, turns).
  */
-import { ParseError, RtcspecError } from '../errors.ts'
+import { z } from 'zod'
+import { ParseError, safely, type ParseResult } from '../errors.ts'
+import { isHostName, isIPv4, isIPv6 } from './address.ts'
 
-/** The RTP header extension (RFC 3550 §5.3.1): the 16-bit profile-defined field and the raw extension data. */
-export interface RtpHeaderExtension {
-  /** "defined by profile": 0xBEDE for RFC 8285 one-byte elements, 0x1000..0x100F for two-byte elements. */
-  profile: number
-  /** The extension data, a multiple of 4 bytes (kept raw; see {@link parseHeaderExtensionElements}). */
-  data: Uint8Array
+/** The four ICE server URL schemes. */
+export type IceServerScheme = 'stun' | 'stuns' | 'turn' | 'turns'
+
+/** A parsed RFC 7064/7065 URL. */
+export interface IceServerUrl {
+  /** Lower-cased (schemes are case-insensitive). */
+  scheme: IceServerScheme
+  /** Host name or IP address; IPv6 without the brackets. */
+  host: string
+  /** The port, or the scheme's default when none was written. */
+  port: number
+  /** Whether the port was written; {@link formatIceServerUrl} leaves a default port out when this is `false`. */
+  explicitPort?: boolean
+  /** `?transport=` value as written (turn/turns only), e.g. `udp` or `tcp`. */
+  transport?: string
 }
 
-/** An RTP packet (RFC 3550 §5.1). */
-export interface RtpPacket {
-  /** Marker bit (M). */
-  marker: boolean
-  /** Payload type, 0..127 (PT). */
-  payloadType: number
-  /** Sequence number, 0..65535. */
-  sequenceNumber: number
-  /** RTP timestamp, 0..2^32-1. */
-  timestamp: number
-  /** Synchronization source, 0..2^32-1. */
-  ssrc: number
-  /** Contributing sources, at most 15 (CC). */
-  csrcs: number[]
-  /** Header extension (X bit), if present. */
-  extension: RtpHeaderExtension | undefined
-  /** The payload, without padding. */
-  payload: Uint8Array
-  /** Padding bytes at the end, including the count byte (0 = no P bit). */
-  paddingLength: number
+/** The `RTCIceServer` dictionary shape (W3C WebRTC §4.2.3), ready for `new RTCPeerConnection({ iceServers })`. */
+export interface IceServerConfig {
+  urls: string | string[]
+  username?: string
+  credential?: string
 }
 
-/** One RFC 8285 header-extension element. */
-export interface RtpExtensionElement {
-  /** Local identifier: 1..14 for one-byte elements, 1..255 for two-byte elements. */
-  id: number
-  /** Element data. */
-  data: Uint8Array
+const SCHEMES = new Set<string>(['stun', 'stuns', 'turn', 'turns'])
+const UNRESERVED = /^[A-Za-z0-9\-._~]+$/
+const MAX_INPUT = 8 * 1024
+const URL_HINT = 'expected e.g. "stun:stun.example.com:3478", "turn:[2001:db8::1]:3478?transport=tcp" or "turns:turn.example.com" (RFC 7064/7065)'
+
+function fail(reason: string, line: string | undefined, hint: string = URL_HINT): never {
+  throw new ParseError('ice-server-url', reason, line === undefined ? { hint } : { line, hint })
 }
 
-const fail = (reason: string): never => {
-  throw new ParseError('rtp', reason)
+/** The default port of a scheme: 3478 for stun/turn, 5349 for stuns/turns. */
+export function defaultIceServerPort(scheme: IceServerScheme): number {
+  return scheme === 'stuns' || scheme === 'turns' ? 5349 : 3478
 }
 
-/**
- * Parses an RTP packet (RFC 3550 §5.1). The returned `payload` and `extension.data` are views into `buf`.
- * @throws ParseError (format `rtp`) when the input is shorter than its header says, not version 2, or has bad padding.
- */
-export function parseRtp(buf: Uint8Array): RtpPacket {
-  if (buf.length < 12) fail(`packet is ${buf.length} bytes, shorter than the 12-byte fixed header (RFC 3550 §5.1)`)
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const b0 = buf[0]!
-  const version = b0 >> 6
-  if (version !== 2) fail(`version is ${version}, expected 2 (RFC 3550 §5.1)`)
-  const hasPadding = (b0 & 0x20) !== 0
-  const hasExtension = (b0 & 0x10) !== 0
-  const cc = b0 & 0x0f
-  const b1 = buf[1]!
-  let offset = 12
-  if (buf.length < offset + 4 * cc) fail(`CSRC count ${cc} needs ${12 + 4 * cc} header bytes, packet has ${buf.length}`)
-  const csrcs: number[] = []
-  for (let i = 0; i < cc; i++) csrcs.push(view.getUint32(12 + 4 * i))
-  offset += 4 * cc
-  let extension: RtpHeaderExtension | undefined
-  if (hasExtension) {
-    if (buf.length < offset + 4) fail(`X bit set but only ${buf.length - offset} bytes left for the 4-byte extension header (RFC 3550 §5.3.1)`)
-    const profile = view.getUint16(offset)
-    const words = view.getUint16(offset + 2)
-    offset += 4
-    if (buf.length < offset + 4 * words) fail(`header extension length ${words} words exceeds the packet (${buf.length - offset} bytes left)`)
-    extension = { profile, data: buf.subarray(offset, offset + 4 * words) }
-    offset += 4 * words
+function splitScheme(text: string): { scheme: IceServerScheme; rest: string } {
+  const colon = text.indexOf(':')
+  if (colon <= 0) fail('no scheme (stun:, stuns:, turn: or turns:)', text)
+  const scheme = text.slice(0, colon).toLowerCase()
+  if (!SCHEMES.has(scheme)) {
+    fail(`scheme ${JSON.stringify(text.slice(0, colon))} is not stun, stuns, turn or turns`, text)
   }
-  let end = buf.length
-  let paddingLength = 0
-  if (hasPadding) {
-    paddingLength = buf[buf.length - 1]!
-    if (paddingLength === 0) fail('P bit set but the padding count (last byte) is 0 (RFC 3550 §5.1)')
-    if (paddingLength > buf.length - offset) fail(`padding count ${paddingLength} exceeds the ${buf.length - offset} bytes after the header`)
-    end -= paddingLength
-  }
-  return {
-    marker: (b1 & 0x80) !== 0,
-    payloadType: b1 & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
-    csrcs,
-    extension,
-    payload: buf.subarray(offset, end),
-    paddingLength,
-  }
+  return { scheme: scheme as IceServerScheme, rest: text.slice(colon + 1) }
 }
 
-function check(name: string, v: number, max: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > max) {
-    throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: ${name} must be an integer in 0..${max}, got ${String(v)}`)
-  }
-}
-
-/**
- * Serializes an RTP packet (RFC 3550 §5.1). Padding, if `paddingLength > 0`, is zeros followed by the count byte.
- * @throws RtcspecError `INVALID_ARGUMENT` for out-of-range fields, more than 15 CSRCs, or extension data that is not
- *   a multiple of 4 bytes.
- */
-export function serializeRtp(p: Pick<RtpPacket, 'payloadType' | 'sequenceNumber' | 'timestamp' | 'ssrc' | 'payload'> & Partial<RtpPacket>): Uint8Array {
-  const csrcs = p.csrcs ?? []
-  const paddingLength = p.paddingLength ?? 0
-  check('payloadType', p.payloadType, 127)
-  check('sequenceNumber', p.sequenceNumber, 0xffff)
-  check('timestamp', p.timestamp, 0xffffffff)
-  check('ssrc', p.ssrc, 0xffffffff)
-  check('paddingLength', paddingLength, 255)
-  if (csrcs.length > 15) throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: at most 15 CSRCs fit the CC field, got ${csrcs.length}`)
-  csrcs.forEach((c, i) => check(`csrcs[${i}]`, c, 0xffffffff))
-  const ext = p.extension
-  if (ext) {
-    check('extension.profile', ext.profile, 0xffff)
-    if (ext.data.length % 4 !== 0 || ext.data.length / 4 > 0xffff) {
-      throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: extension data must be a multiple of 4 bytes (at most 262140), got ${ext.data.length}`, {
-        hint: 'pad RFC 8285 elements with zero bytes, or use serializeHeaderExtensionElements',
-      })
+function parseHostPort(hostport: string, scheme: IceServerScheme, line: string): { host: string; port: number; explicitPort: boolean } {
+  let host: string
+  let portText: string | undefined
+  if (hostport.startsWith('[')) {
+    const end = hostport.indexOf(']')
+    if (end < 0) fail('IPv6 literal has no closing "]"', line)
+    host = hostport.slice(1, end)
+    if (!isIPv6(host)) fail(`host [${host}] is not an IPv6 address`, line)
+    const after = hostport.slice(end + 1)
+    if (after !== '') {
+      if (!after.startsWith(':')) fail(`unexpected ${JSON.stringify(after)} after the IPv6 literal`, line)
+      portText = after.slice(1)
     }
+  } else {
+    const colons = hostport.split(':').length - 1
+    if (colons > 1) {
+      fail('host has several ":"; an IPv6 address must be in brackets', line, 'write e.g. "turn:[2001:db8::1]:3478"')
+    }
+    const i = hostport.indexOf(':')
+    host = i < 0 ? hostport : hostport.slice(0, i)
+    portText = i < 0 ? undefined : hostport.slice(i + 1)
+    if (host === '') fail('no host', line)
+    if (!isIPv4(host) && !isHostName(host)) fail(`host ${JSON.stringify(host)} is not an IPv4 address or a host name`, line)
   }
-  const headerLen = 12 + 4 * csrcs.length + (ext ? 4 + ext.data.length : 0)
-  const out = new Uint8Array(headerLen + p.payload.length + paddingLength)
-  const view = new DataView(out.buffer)
-  out[0] = 0x80 | (paddingLength > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length
-  out[1] = (p.marker ? 0x80 : 0) | p.payloadType
-  view.setUint16(2, p.sequenceNumber)
-  view.setUint32(4, p.timestamp)
-  view.setUint32(8, p.ssrc)
-  let offset = 12
-  for (const c of csrcs) {
-    view.setUint32(offset, c)
-    offset += 4
+  if (portText === undefined) return { host, port: defaultIceServerPort(scheme), explicitPort: false }
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    fail(`port ${JSON.stringify(portText)} is not 1..65535`, line)
   }
-  if (ext) {
-    view.setUint16(offset, ext.profile)
-    view.setUint16(offset + 2, ext.data.length / 4)
-    out.set(ext.data, offset + 4)
-    offset += 4 + ext.data.length
+  return { host, port: Number(portText), explicitPort: true }
+}
+
+/**
+ * Parses a strict RFC 7064/7065 URL. No `//`, no credentials, no query other than `?transport=`
+ * (and only on turn/turns). Use {@link parseIceServer} for the forms with credentials.
+ *
+ * @throws {ParseError} format `ice-server-url`.
+ */
+export function parseIceServerUrl(text: string): IceServerUrl {
+  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
+  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
+  const line = text
+  const { scheme, rest } = splitScheme(text.trim())
+  if (rest.startsWith('//')) {
+    fail(`"${scheme}://" is not the ${scheme}: URL syntax (RFC ${scheme.startsWith('stun') ? '7064' : '7065'} has no "//")`, line, `write "${scheme}:${rest.slice(2)}"`)
   }
-  out.set(p.payload, offset)
-  if (paddingLength > 0) out[out.length - 1] = paddingLength
+  const q = rest.indexOf('?')
+  const hostport = q < 0 ? rest : rest.slice(0, q)
+  const query = q < 0 ? undefined : rest.slice(q + 1)
+  if (hostport.includes('@')) {
+    fail('credentials ("user:pass@") are not part of the URL', line, 'pass username and credential separately, or use parseIceServer() for "turn:user:pass@host"')
+  }
+  const { host, port, explicitPort } = parseHostPort(hostport, scheme, line)
+  const url: IceServerUrl = { scheme, host, port, explicitPort }
+  if (query !== undefined) {
+    if (scheme === 'stun' || scheme === 'stuns') {
+      fail(`${scheme}: URLs take no query; ?transport= is only for turn: and turns: (RFC 7064 §3.1)`, line, `remove "?${query}"`)
+    }
+    if (!query.startsWith('transport=')) fail(`the only query allowed is "?transport=", got "?${query}"`, line)
+    const transport = query.slice('transport='.length)
+    if (!UNRESERVED.test(transport)) fail(`transport ${JSON.stringify(transport)} must be udp, tcp or 1*unreserved (RFC 7065 §3.1)`, line)
+    url.transport = transport
+  }
+  return url
+}
+
+/** {@link parseIceServerUrl} that returns a {@link ParseResult} instead of throwing. */
+export function safeParseIceServerUrl(text: string): ParseResult<IceServerUrl> {
+  return safely(() => parseIceServerUrl(text))
+}
+
+/**
+ * Writes an RFC 7064/7065 URL: IPv6 hosts in brackets; the port is written unless it was not written
+ * when parsed (`explicitPort: false`) and equals the scheme default. Validates the result.
+ *
+ * @throws {ParseError} format `ice-server-url` when the object is invalid (e.g. transport on stun).
+ */
+export function formatIceServerUrl(url: IceServerUrl): string {
+  const host = typeof url.host === 'string' && url.host.includes(':') ? `[${url.host}]` : String(url.host)
+  const showPort = url.explicitPort !== false || url.port !== defaultIceServerPort(url.scheme)
+  const out = `${url.scheme}:${host}${showPort ? `:${url.port}` : ''}${url.transport !== undefined ? `?transport=${url.transport}` : ''}`
+  parseIceServerUrl(out)
   return out
 }
 
-/**
- * Splits RFC 8285 header-extension data into elements: one-byte form (profile 0xBEDE, RFC 8285 §4.2) or two-byte
- * form (profile 0x100X, §4.3). Padding bytes (0) are skipped; in the one-byte form ID 15 stops parsing (§4.2).
- * @throws ParseError (format `rtp`) for an unknown profile or an element running past the data.
- */
-export function parseHeaderExtensionElements(ext: RtpHeaderExtension): RtpExtensionElement[] {
-  const d = ext.data
-  const out: RtpExtensionElement[] = []
-  if (ext.profile === 0xbede) {
-    let i = 0
-    while (i < d.length) {
-      const b = d[i]!
-      if (b === 0) {
-        i++
-        continue
-      }
-      const id = b >> 4
-      if (id === 15) break
-      const len = (b & 0x0f) + 1
-      if (i + 1 + len > d.length) fail(`one-byte header extension element id ${id} length ${len} runs past the extension data (RFC 8285 §4.2)`)
-      out.push({ id, data: d.subarray(i + 1, i + 1 + len) })
-      i += 1 + len
-    }
-    return out
+function decode(part: string, what: string, line: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return fail(`${what} has a malformed %-escape`, line, 'percent-encode "%" as %25')
   }
-  if ((ext.profile & 0xfff0) === 0x1000) {
-    let i = 0
-    while (i < d.length) {
-      const id = d[i]!
-      if (id === 0) {
-        i++
-        continue
-      }
-      if (i + 2 > d.length) fail(`two-byte header extension element id ${id} has no length byte (RFC 8285 §4.3)`)
-      const len = d[i + 1]!
-      if (i + 2 + len > d.length) fail(`two-byte header extension element id ${id} length ${len} runs past the extension data (RFC 8285 §4.3)`)
-      out.push({ id, data: d.subarray(i + 2, i + 2 + len) })
-      i += 2 + len
-    }
-    return out
-  }
-  return fail(`header extension profile 0x${ext.profile.toString(16)} is neither RFC 8285 one-byte (0xBEDE) nor two-byte (0x100X)`)
 }
 
 /**
- * Builds RFC 8285 header-extension data from elements, zero-padded to 32 bits. Uses the one-byte form (0xBEDE) when
- * every id is 1..14 and every element is 1..16 bytes, else the two-byte form (0x1000).
+ * Parses one ICE server as people write it and returns an `RTCIceServer`-shaped object whose `urls`
+ * is the strict RFC form. Accepted:
+ * - `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` (RFC 7064/7065);
+ * - inline credentials `turn:user:pass@host:port` (also `turn://user:pass@host`);
+ * - query credentials `turn://host:port?username=U&credential=C[&transport=tcp]`.
+ *
+ * User name and credential are %-decoded (`+` stays `+`, so base64 REST credentials survive).
+ * Credentials on a stun/stuns URL are an error (they are only used for TURN).
+ *
+ * @throws {ParseError} format `ice-server-url`.
  */
-export function serializeHeaderExtensionElements(elements: RtpExtensionElement[]): RtpHeaderExtension {
-  const oneByte = elements.every((e) => e.id >= 1 && e.id <= 14 && e.data.length >= 1 && e.data.length <= 16)
-  const bytes: number[] = []
-  for (const e of elements) {
-    if (oneByte) bytes.push((e.id << 4) | (e.data.length - 1))
-    else {
-      if (!Number.isInteger(e.id) || e.id < 1 || e.id > 255 || e.data.length > 255) {
-        throw new RtcspecError('INVALID_ARGUMENT', `serializeHeaderExtensionElements: element id ${e.id} / ${e.data.length} bytes does not fit RFC 8285 §4.3 (id 1..255, at most 255 bytes)`)
-      }
-      bytes.push(e.id, e.data.length)
-    }
-    bytes.push(...e.data)
+export function parseIceServer(text: string): IceServerConfig {
+  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
+  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
+  const line = text
+  const { scheme, rest: afterScheme } = splitScheme(text.trim())
+  const rest = afterScheme.startsWith('//') ? afterScheme.slice(2) : afterScheme
+  const q = rest.indexOf('?')
+  let authority = q < 0 ? rest : rest.slice(0, q)
+  const query = q < 0 ? undefined : rest.slice(q + 1)
+  let username: string | undefined
+  let credential: string | undefined
+  const at = authority.lastIndexOf('@')
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at)
+    authority = authority.slice(at + 1)
+    const c = userinfo.indexOf(':')
+    username = decode(c < 0 ? userinfo : userinfo.slice(0, c), 'username', line)
+    if (c >= 0) credential = decode(userinfo.slice(c + 1), 'credential', line)
   }
-  while (bytes.length % 4 !== 0) bytes.push(0)
-  return { profile: oneByte ? 0xbede : 0x1000, data: Uint8Array.from(bytes) }
+  let transport: string | undefined
+  if (query !== undefined) {
+    for (const pair of query.split('&')) {
+      if (pair === '') continue
+      const eq = pair.indexOf('=')
+      const key = eq < 0 ? pair : pair.slice(0, eq)
+      const value = eq < 0 ? '' : pair.slice(eq + 1)
+      switch (key) {
+        case 'transport':
+          if (transport !== undefined) fail('transport given twice', line)
+          transport = value
+          break
+        case 'username':
+          if (username !== undefined) fail('username given twice', line)
+          username = decode(value, 'username', line)
+          break
+        case 'credential':
+        case 'password':
+          if (credential !== undefined) fail('credential given twice', line)
+          credential = decode(value, 'credential', line)
+          break
+        default:
+          fail(`unknown query parameter ${JSON.stringify(key)}`, line, 'allowed: transport, username, credential')
+      }
+    }
+  }
+  if ((username !== undefined || credential !== undefined) && (scheme === 'stun' || scheme === 'stuns')) {
+    fail(`credentials on a ${scheme}: URL; username and credential are only used for turn: and turns:`, line)
+  }
+  if (username === '') fail('empty username', line)
+  const strict = `${scheme}:${authority}${transport !== undefined ? `?transport=${transport}` : ''}`
+  let url: IceServerUrl
+  try {
+    url = parseIceServerUrl(strict)
+  } catch (e) {
+    if (e instanceof ParseError) fail(e.reason, line, e.hint)
+    throw e
+  }
+  const out: IceServerConfig = { urls: formatIceServerUrl(url) }
+  if (username !== undefined) out.username = username
+  if (credential !== undefined) out.credential = credential
+  return out
+}
+
+/** {@link parseIceServer} that returns a {@link ParseResult} instead of throwing. */
+export function safeParseIceServer(text: string): ParseResult<IceServerConfig> {
+  return safely(() => parseIceServer(text))
+}
+
+const jsonServersSchema = z.array(
+  z.strictObject({
+    urls: z.union([z.string(), z.array(z.string()).min(1)]),
+    username: z.string().optional(),
+    credential: z.string().optional(),
+  }),
+)
+
+/**
+ * Parses an env-var value listing ICE servers and returns `RTCIceServer` objects, one per entry.
+ * - Comma- (or whitespace-) separated entries in any {@link parseIceServer} form:
+ *   `turn://turn.example.com:3478?username=U&credential=C,stun://stun.example.com`.
+ *   Percent-encode a `,` inside a credential as `%2C`.
+ * - Or a JSON array of `RTCIceServer` objects (`[{"urls":"stun:..."}]`), validated with zod; each URL
+ *   must be a strict RFC 7064/7065 URL.
+ * An empty or blank value gives `[]`.
+ *
+ * @throws {ParseError} format `ice-server-url`; the reason says which entry (1-based) is wrong.
+ */
+export function parseIceServers(envValue: string | undefined): IceServerConfig[] {
+  if (envValue === undefined) return []
+  if (typeof envValue !== 'string') fail(`expected a string, got ${typeof envValue}`, undefined)
+  const text = envValue.trim()
+  if (text === '') return []
+  if (text.startsWith('[')) {
+    let data: unknown
+    try {
+      data = JSON.parse(text)
+    } catch (e) {
+      return fail(`not JSON: ${(e as Error).message}`, undefined, 'a JSON value must be an array of {urls, username?, credential?}')
+    }
+    const r = jsonServersSchema.safeParse(data)
+    if (!r.success) {
+      const issue = r.error.issues[0]
+      fail(`${(issue?.path ?? []).join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, undefined, 'expected [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]')
+    }
+    return r.data.map((s, i) => {
+      const urls = Array.isArray(s.urls) ? s.urls : [s.urls]
+      for (const u of urls) {
+        const res = safeParseIceServerUrl(u)
+        if (!res.ok) fail(`entry ${i + 1}: ${res.error.reason}`, u, res.error.hint)
+      }
+      const out: IceServerConfig = { urls: s.urls }
+      if (s.username !== undefined) out.username = s.username
+      if (s.credential !== undefined) out.credential = s.credential
+      return out
+    })
+  }
+  return text
+    .split(/[\s,]+/)
+    .filter((e) => e !== '')
+    .map((entry, i) => {
+      const r = safeParseIceServer(entry)
+      if (!r.ok) fail(`entry ${i + 1}: ${r.error.reason}`, entry, r.error.hint)
+      return r.value
+    })
+}
+
+/** {@link parseIceServers} that returns a {@link ParseResult} instead of throwing. */
+export function safeParseIceServers(envValue: string | undefined): ParseResult<IceServerConfig[]> {
+  return safely(() => parseIceServers(envValue))
 }

@@ -72,7 +72,7 @@ export function mintTurnRestCredential(options: MintTurnRestOptions): TurnRestCr
   if (!Number.isFinite(nowMs)) {
     throw new RtcspecError('TURN_REST_OPTIONS', 'invalid TURN REST options: now is an invalid date')
   }
-  const expiry = Math.round(nowMs / 1000) + o.ttlSeconds
+  const expiry = Math.floor(nowMs / 1000) + o.ttlSeconds
   const username = o.id === undefined ? String(expiry) : `${expiry}${separator}${o.id}`
   return { username, credential: turnRestPassword(o.secret, username), expiresAt: new Date(expiry * 1000) }
 }
