@@ -1,244 +1,216 @@
 /**
- * ICE candidates as written in SDP (`a=candidate:` lines) and in `RTCIceCandidate.candidate`,
- * following the grammar of RFC 8839 §5.1 plus the `tcptype` extension of RFC 6544 and the
- * extensions Chromium and werift emit (`generation`, `ufrag`, `network-id`, `network-cost`).
+ * RTP packet parse/serialize (RFC 3550 §5.1 fixed header, §5.3.1 header extension) with RFC 8285 header-extension
+ * elements available on request. Pure functions, no I/O. RTCP lives in `rtcp.ts`.
  */
-import { ParseError, safely, type ParseResult } from '../errors.ts'
-import { addressKind, type AddressKind } from './address.ts'
+import { ParseError, RtcspecError } from '../errors.ts'
 
-/** The candidate types of RFC 8445 §5.1.1; the grammar also allows any other token. */
-export type IceCandidateType = 'host' | 'srflx' | 'prflx' | 'relay' | (string & {})
+/** The RTP header extension (RFC 3550 §5.3.1): the 16-bit profile-defined field and the raw extension data. */
+export interface RtpHeaderExtension {
+  /** "defined by profile": 0xBEDE for RFC 8285 one-byte elements, 0x1000..0x100F for two-byte elements. */
+  profile: number
+  /** The extension data, a multiple of 4 bytes (kept raw; see {@link parseHeaderExtensionElements}). */
+  data: Uint8Array
+}
 
-/** The TCP candidate types of RFC 6544 §4.5. */
-export type IceTcpType = 'active' | 'passive' | 'so'
+/** An RTP packet (RFC 3550 §5.1). */
+export interface RtpPacket {
+  /** Marker bit (M). */
+  marker: boolean
+  /** Payload type, 0..127 (PT). */
+  payloadType: number
+  /** Sequence number, 0..65535. */
+  sequenceNumber: number
+  /** RTP timestamp, 0..2^32-1. */
+  timestamp: number
+  /** Synchronization source, 0..2^32-1. */
+  ssrc: number
+  /** Contributing sources, at most 15 (CC). */
+  csrcs: number[]
+  /** Header extension (X bit), if present. */
+  extension: RtpHeaderExtension | undefined
+  /** The payload, without padding. */
+  payload: Uint8Array
+  /** Padding bytes at the end, including the count byte (0 = no P bit). */
+  paddingLength: number
+}
 
-/** A candidate extension (`name value`) kept as written, in order. */
-export interface IceCandidateExtension {
-  name: string
-  value: string
+/** One RFC 8285 header-extension element. */
+export interface RtpExtensionElement {
+  /** Local identifier: 1..14 for one-byte elements, 1..255 for two-byte elements. */
+  id: number
+  /** Element data. */
+  data: Uint8Array
+}
+
+const fail = (reason: string): never => {
+  throw new ParseError('rtp', reason)
 }
 
 /**
- * One ICE candidate (RFC 8839 §5.1). The well-known extensions have typed fields; every other
- * extension is kept, in order, in `extensions`.
+ * Parses an RTP packet (RFC 3550 §5.1). The returned `payload` and `extension.data` are views into `buf`.
+ * @throws ParseError (format `rtp`) when the input is shorter than its header says, not version 2, or has bad padding.
  */
-export interface IceCandidate {
-  /** 1 to 32 ice-chars (`ALPHA / DIGIT / "+" / "/"`). */
-  foundation: string
-  /** Component id, 1..256 (1 = RTP, 2 = RTCP). */
-  component: number
-  /** Transport as written: `udp`, `UDP`, `tcp`, `TCP` or another token. Compare case-insensitively. */
-  transport: string
-  /** 0..2^32-1. */
-  priority: number
-  /** IPv4, IPv6 (no brackets) or FQDN, including mDNS `.local` names. */
-  address: string
-  /** 0..65535 (TCP active candidates use 9 or 0). */
-  port: number
-  /** `host`, `srflx`, `prflx`, `relay` (or another token). */
-  type: IceCandidateType
-  /** `raddr`: the related address, for srflx/prflx/relay candidates. */
-  relatedAddress?: string
-  /** `rport`: the related port. */
-  relatedPort?: number
-  /** `tcptype` (RFC 6544), only on TCP candidates. */
-  tcpType?: IceTcpType
-  /** `generation` (Chromium, werift). */
-  generation?: number
-  /** `ufrag`: the ICE username fragment the candidate belongs to. */
-  ufrag?: string
-  /** `network-id` (Chromium). */
-  networkId?: number
-  /** `network-cost` (Chromium). */
-  networkCost?: number
-  /** Every other extension, in the order it was written. */
-  extensions: IceCandidateExtension[]
-}
-
-/** Options of {@link serializeCandidate}. */
-export interface SerializeCandidateOptions {
-  /** Text put before the foundation. Default `candidate:` (the `RTCIceCandidate.candidate` form). */
-  prefix?: 'candidate:' | 'a=candidate:' | ''
-}
-
-const ICE_CHARS = /^[A-Za-z0-9+/]{1,32}$/
-// RFC 3261 token
-const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/
-const DIGITS = /^\d+$/
-// VCHAR = %x21-7E; RFC 8839 allows UTF-8 via extensions only in principle, we accept non-ASCII non-space too
-const VCHARS = /^[^\s\x00-\x20\x7f]+$/
-const KNOWN_EXTENSIONS = new Set(['tcptype', 'generation', 'ufrag', 'network-id', 'network-cost'])
-const RESERVED_NAMES = new Set(['raddr', 'rport', 'typ'])
-const MAX_INPUT = 64 * 1024
-
-const HINT = 'expected "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> [raddr <a> rport <p>] [<name> <value>]..." (RFC 8839 §5.1)'
-
-function fail(reason: string, line: string, hint = HINT): never {
-  throw new ParseError('candidate', reason, { line, hint })
-}
-
-function integer(field: string, text: string, min: number, max: number, maxDigits: number, line: string): number {
-  if (!DIGITS.test(text)) fail(`${field} must be a decimal integer, got ${JSON.stringify(text)}`, line)
-  if (text.length > maxDigits) fail(`${field} ${text} has more than ${maxDigits} digits`, line)
-  const n = Number(text)
-  if (n < min || n > max) fail(`${field} ${text} is out of range ${min}..${max}`, line)
-  return n
-}
-
-function address(field: string, text: string, line: string): string {
-  if (addressKind(text) === undefined) {
-    fail(`${field} ${JSON.stringify(text)} is not an IPv4 address, an IPv6 address or a host name`, line)
+export function parseRtp(buf: Uint8Array): RtpPacket {
+  if (buf.length < 12) fail(`packet is ${buf.length} bytes, shorter than the 12-byte fixed header (RFC 3550 §5.1)`)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const b0 = buf[0]!
+  const version = b0 >> 6
+  if (version !== 2) fail(`version is ${version}, expected 2 (RFC 3550 §5.1)`)
+  const hasPadding = (b0 & 0x20) !== 0
+  const hasExtension = (b0 & 0x10) !== 0
+  const cc = b0 & 0x0f
+  const b1 = buf[1]!
+  let offset = 12
+  if (buf.length < offset + 4 * cc) fail(`CSRC count ${cc} needs ${12 + 4 * cc} header bytes, packet has ${buf.length}`)
+  const csrcs: number[] = []
+  for (let i = 0; i < cc; i++) csrcs.push(view.getUint32(12 + 4 * i))
+  offset += 4 * cc
+  let extension: RtpHeaderExtension | undefined
+  if (hasExtension) {
+    if (buf.length < offset + 4) fail(`X bit set but only ${buf.length - offset} bytes left for the 4-byte extension header (RFC 3550 §5.3.1)`)
+    const profile = view.getUint16(offset)
+    const words = view.getUint16(offset + 2)
+    offset += 4
+    if (buf.length < offset + 4 * words) fail(`header extension length ${words} words exceeds the packet (${buf.length - offset} bytes left)`)
+    extension = { profile, data: buf.subarray(offset, offset + 4 * words) }
+    offset += 4 * words
   }
-  return text
+  let end = buf.length
+  let paddingLength = 0
+  if (hasPadding) {
+    paddingLength = buf[buf.length - 1]!
+    if (paddingLength === 0) fail('P bit set but the padding count (last byte) is 0 (RFC 3550 §5.1)')
+    if (paddingLength > buf.length - offset) fail(`padding count ${paddingLength} exceeds the ${buf.length - offset} bytes after the header`)
+    end -= paddingLength
+  }
+  return {
+    marker: (b1 & 0x80) !== 0,
+    payloadType: b1 & 0x7f,
+    sequenceNumber: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    ssrc: view.getUint32(8),
+    csrcs,
+    extension,
+    payload: buf.subarray(offset, end),
+    paddingLength,
+  }
 }
 
-/** Strips `a=candidate:` / `candidate:` and surrounding whitespace (including a trailing CRLF). */
-function stripPrefix(text: string): string {
-  let t = text.trim()
-  if (t.startsWith('a=')) {
-    t = t.slice(2)
-    if (!t.startsWith('candidate:')) fail('an "a=" line that is not "a=candidate:"', text)
+function check(name: string, v: number, max: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: ${name} must be an integer in 0..${max}, got ${String(v)}`)
   }
-  if (t.startsWith('candidate:')) t = t.slice('candidate:'.length)
-  return t
 }
 
 /**
- * Parses one ICE candidate. Accepts `a=candidate:...`, `candidate:...` or the bare attribute value
- * (`<foundation> <component> ...`); surrounding whitespace and a trailing CRLF are ignored, and runs
- * of spaces count as one separator. `raddr`/`rport` must directly follow `typ <type>` (RFC 8839
- * grammar); known extensions may appear once each, in any order.
- *
- * @throws {ParseError} format `candidate`; the reason names the offending field.
+ * Serializes an RTP packet (RFC 3550 §5.1). Padding, if `paddingLength > 0`, is zeros followed by the count byte.
+ * @throws RtcspecError `INVALID_ARGUMENT` for out-of-range fields, more than 15 CSRCs, or extension data that is not
+ *   a multiple of 4 bytes.
  */
-export function parseCandidate(text: string): IceCandidate {
-  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, String(text))
-  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, text)
-  const line = text
-  const body = stripPrefix(text)
-  if (body === '') fail('empty candidate (an empty candidate string means end-of-candidates, not a candidate)', line)
-  const f = body.split(/[ \t]+/)
-  if (f.length < 8) fail(`has ${f.length} field${f.length === 1 ? '' : 's'}, at least 8 are needed`, line)
-  const [foundation, comp, transport, prio, addr, portText, typ, typeText] = f as [string, string, string, string, string, string, string, string]
-
-  if (!ICE_CHARS.test(foundation)) {
-    fail(`foundation ${JSON.stringify(foundation)} must be 1 to 32 characters of A-Z a-z 0-9 + /`, line)
-  }
-  const component = integer('component', comp, 1, 256, 3, line)
-  if (!TOKEN.test(transport)) fail(`transport ${JSON.stringify(transport)} is not a token`, line)
-  const priority = integer('priority', prio, 0, 0xffffffff, 10, line)
-  address('address', addr, line)
-  const port = integer('port', portText, 0, 65535, 5, line)
-  if (typ !== 'typ') fail(`expected "typ" after the port, got ${JSON.stringify(typ)}`, line)
-  if (!TOKEN.test(typeText)) fail(`type ${JSON.stringify(typeText)} is not a token`, line)
-
-  const c: IceCandidate = { foundation, component, transport, priority, address: addr, port, type: typeText, extensions: [] }
-
-  let i = 8
-  if (f[i] === 'raddr') {
-    const v = f[i + 1]
-    if (v === undefined) fail('raddr has no value', line)
-    c.relatedAddress = address('raddr', v, line)
-    i += 2
-  }
-  if (f[i] === 'rport') {
-    const v = f[i + 1]
-    if (v === undefined) fail('rport has no value', line)
-    c.relatedPort = integer('rport', v, 0, 65535, 5, line)
-    i += 2
-  }
-  const seen = new Set<string>()
-  for (; i < f.length; i += 2) {
-    const name = f[i] ?? ''
-    const value = f[i + 1]
-    if (!TOKEN.test(name)) fail(`extension name ${JSON.stringify(name)} is not a token`, line)
-    if (value === undefined) fail(`extension ${name} has no value`, line)
-    if (!VCHARS.test(value)) fail(`extension ${name} value ${JSON.stringify(value)} has non-printable characters`, line)
-    if (RESERVED_NAMES.has(name)) {
-      fail(`${name} appears out of place: raddr and rport must directly follow "typ <type>", in that order, once`, line)
-    }
-    if (KNOWN_EXTENSIONS.has(name)) {
-      if (seen.has(name)) fail(`extension ${name} appears twice`, line)
-      seen.add(name)
-    }
-    switch (name) {
-      case 'tcptype':
-        if (value !== 'active' && value !== 'passive' && value !== 'so') {
-          fail(`tcptype ${JSON.stringify(value)} must be active, passive or so (RFC 6544)`, line)
-        }
-        c.tcpType = value
-        break
-      case 'generation':
-        c.generation = integer('generation', value, 0, 0xffffffff, 10, line)
-        break
-      case 'ufrag':
-        c.ufrag = value
-        break
-      case 'network-id':
-        c.networkId = integer('network-id', value, 0, 0xffffffff, 10, line)
-        break
-      case 'network-cost':
-        c.networkCost = integer('network-cost', value, 0, 0xffffffff, 10, line)
-        break
-      default:
-        c.extensions.push({ name, value })
-    }
-  }
-  if (c.tcpType !== undefined && transport.toLowerCase() !== 'tcp') {
-    fail(`tcptype is only valid on TCP candidates, transport is ${transport}`, line)
-  }
-  return c
-}
-
-/** {@link parseCandidate} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseCandidate(text: string): ParseResult<IceCandidate> {
-  return safely(() => parseCandidate(text))
-}
-
-/**
- * Writes a candidate in canonical order: the fixed fields, `typ`, `raddr`, `rport`, `tcptype`,
- * `generation`, `ufrag`, `network-id`, `network-cost`, then the other extensions in order. This is the
- * order Chromium uses, so Chromium candidates round-trip byte for byte. The candidate is validated
- * first (by parsing the result), so an invalid object throws a {@link ParseError} naming the field.
- */
-export function serializeCandidate(c: IceCandidate, options: SerializeCandidateOptions = {}): string {
-  const strings: [string, unknown][] = [
-    ['foundation', c.foundation], ['transport', c.transport], ['address', c.address], ['type', c.type],
-    ['raddr', c.relatedAddress], ['ufrag', c.ufrag],
-    ...c.extensions.flatMap((e): [string, unknown][] => [[`extension name`, e.name], [`extension ${e.name} value`, e.value]]),
-  ]
-  for (const [field, v] of strings) {
-    if (v !== undefined && (typeof v !== 'string' || !VCHARS.test(v))) {
-      throw new ParseError('candidate', `${field} ${JSON.stringify(v)} must be a non-empty string without spaces or control characters`)
-    }
-  }
-  const parts: (string | number)[] = [c.foundation, c.component, c.transport, c.priority, c.address, c.port, 'typ', c.type]
-  if (c.relatedAddress !== undefined) parts.push('raddr', c.relatedAddress)
-  if (c.relatedPort !== undefined) parts.push('rport', c.relatedPort)
-  if (c.tcpType !== undefined) parts.push('tcptype', c.tcpType)
-  if (c.generation !== undefined) parts.push('generation', c.generation)
-  if (c.ufrag !== undefined) parts.push('ufrag', c.ufrag)
-  if (c.networkId !== undefined) parts.push('network-id', c.networkId)
-  if (c.networkCost !== undefined) parts.push('network-cost', c.networkCost)
-  for (const e of c.extensions) {
-    if (KNOWN_EXTENSIONS.has(e.name)) {
-      throw new ParseError('candidate', `extension ${e.name} must be set through its typed field, not extensions`, {
-        hint: 'use tcpType, generation, ufrag, networkId or networkCost',
+export function serializeRtp(p: Pick<RtpPacket, 'payloadType' | 'sequenceNumber' | 'timestamp' | 'ssrc' | 'payload'> & Partial<RtpPacket>): Uint8Array {
+  const csrcs = p.csrcs ?? []
+  const paddingLength = p.paddingLength ?? 0
+  check('payloadType', p.payloadType, 127)
+  check('sequenceNumber', p.sequenceNumber, 0xffff)
+  check('timestamp', p.timestamp, 0xffffffff)
+  check('ssrc', p.ssrc, 0xffffffff)
+  check('paddingLength', paddingLength, 255)
+  if (csrcs.length > 15) throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: at most 15 CSRCs fit the CC field, got ${csrcs.length}`)
+  csrcs.forEach((c, i) => check(`csrcs[${i}]`, c, 0xffffffff))
+  const ext = p.extension
+  if (ext) {
+    check('extension.profile', ext.profile, 0xffff)
+    if (ext.data.length % 4 !== 0 || ext.data.length / 4 > 0xffff) {
+      throw new RtcspecError('INVALID_ARGUMENT', `serializeRtp: extension data must be a multiple of 4 bytes (at most 262140), got ${ext.data.length}`, {
+        hint: 'pad RFC 8285 elements with zero bytes, or use serializeHeaderExtensionElements',
       })
     }
-    parts.push(e.name, e.value)
   }
-  const body = parts.map(String).join(' ')
-  parseCandidate(body) // validates every field and names the bad one
-  return `${options.prefix ?? 'candidate:'}${body}`
+  const headerLen = 12 + 4 * csrcs.length + (ext ? 4 + ext.data.length : 0)
+  const out = new Uint8Array(headerLen + p.payload.length + paddingLength)
+  const view = new DataView(out.buffer)
+  out[0] = 0x80 | (paddingLength > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length
+  out[1] = (p.marker ? 0x80 : 0) | p.payloadType
+  view.setUint16(2, p.sequenceNumber)
+  view.setUint32(4, p.timestamp)
+  view.setUint32(8, p.ssrc)
+  let offset = 12
+  for (const c of csrcs) {
+    view.setUint32(offset, c)
+    offset += 4
+  }
+  if (ext) {
+    view.setUint16(offset, ext.profile)
+    view.setUint16(offset + 2, ext.data.length / 4)
+    out.set(ext.data, offset + 4)
+    offset += 4 + ext.data.length
+  }
+  out.set(p.payload, offset)
+  if (paddingLength > 0) out[out.length - 1] = paddingLength
+  return out
 }
 
-/** The address kind of a candidate's `address` (`ipv4`, `ipv6` or `fqdn`, which includes mDNS names). */
-export function candidateAddressKind(c: Pick<IceCandidate, 'address'>): AddressKind | undefined {
-  return addressKind(c.address)
+/**
+ * Splits RFC 8285 header-extension data into elements: one-byte form (profile 0xBEDE, RFC 8285 §4.2) or two-byte
+ * form (profile 0x100X, §4.3). Padding bytes (0) are skipped; in the one-byte form ID 15 stops parsing (§4.2).
+ * @throws ParseError (format `rtp`) for an unknown profile or an element running past the data.
+ */
+export function parseHeaderExtensionElements(ext: RtpHeaderExtension): RtpExtensionElement[] {
+  const d = ext.data
+  const out: RtpExtensionElement[] = []
+  if (ext.profile === 0xbede) {
+    let i = 0
+    while (i < d.length) {
+      const b = d[i]!
+      if (b === 0) {
+        i++
+        continue
+      }
+      const id = b >> 4
+      if (id === 15) break
+      const len = (b & 0x0f) + 1
+      if (i + 1 + len > d.length) fail(`one-byte header extension element id ${id} length ${len} runs past the extension data (RFC 8285 §4.2)`)
+      out.push({ id, data: d.subarray(i + 1, i + 1 + len) })
+      i += 1 + len
+    }
+    return out
+  }
+  if ((ext.profile & 0xfff0) === 0x1000) {
+    let i = 0
+    while (i < d.length) {
+      const id = d[i]!
+      if (id === 0) {
+        i++
+        continue
+      }
+      if (i + 2 > d.length) fail(`two-byte header extension element id ${id} has no length byte (RFC 8285 §4.3)`)
+      const len = d[i + 1]!
+      if (i + 2 + len > d.length) fail(`two-byte header extension element id ${id} length ${len} runs past the extension data (RFC 8285 §4.3)`)
+      out.push({ id, data: d.subarray(i + 2, i + 2 + len) })
+      i += 2 + len
+    }
+    return out
+  }
+  return fail(`header extension profile 0x${ext.profile.toString(16)} is neither RFC 8285 one-byte (0xBEDE) nor two-byte (0x100X)`)
 }
 
-/** True when the candidate's address is an mDNS name (`*.local`, RFC draft-ietf-mmusic-mdns-ice-candidates). */
-export function isMdnsCandidate(c: Pick<IceCandidate, 'address'>): boolean {
-  return /\.local\.?$/i.test(c.address) && addressKind(c.address) === 'fqdn'
+/**
+ * Builds RFC 8285 header-extension data from elements, zero-padded to 32 bits. Uses the one-byte form (0xBEDE) when
+ * every id is 1..14 and every element is 1..16 bytes, else the two-byte form (0x1000).
+ */
+export function serializeHeaderExtensionElements(elements: RtpExtensionElement[]): RtpHeaderExtension {
+  const oneByte = elements.every((e) => e.id >= 1 && e.id <= 14 && e.data.length >= 1 && e.data.length <= 16)
+  const bytes: number[] = []
+  for (const e of elements) {
+    if (oneByte) bytes.push((e.id << 4) | (e.data.length - 1))
+    else {
+      if (!Number.isInteger(e.id) || e.id < 1 || e.id > 255 || e.data.length > 255) {
+        throw new RtcspecError('INVALID_ARGUMENT', `serializeHeaderExtensionElements: element id ${e.id} / ${e.data.length} bytes does not fit RFC 8285 §4.3 (id 1..255, at most 255 bytes)`)
+      }
+      bytes.push(e.id, e.data.length)
+    }
+    bytes.push(...e.data)
+  }
+  while (bytes.length % 4 !== 0) bytes.push(0)
+  return { profile: oneByte ? 0xbede : 0x1000, data: Uint8Array.from(bytes) }
 }

@@ -1,294 +1,343 @@
 /**
- * ICE server URLs: `stun:`/`stuns:` (RFC 7064 §3.1) and `turn:`/`turns:` (RFC 7065 §3.1), plus the
- * forms people type into config and env vars, turned into `RTCIceServer`-shaped objects.
- *
- * RFC grammar: `scheme ":" host [":" port]`, and for turn/turns an optional `"?transport=" transport`
- * (`udp` / `tcp` / 1*unreserved). Host is an IPv4 address, a bracketed IPv6 literal or a host name.
- * Default port 3478 (stun, turn) or 5349 (stuns, turns).
+ * Minimal RTCP (RFC 3550 §6.4–6.6): parse SR, RR, SDES, BYE and compound packets; serialize SR, RR, SDES CNAME and
+ * BYE. Other packet types are kept raw. Pure functions, no I/O.
  */
-import { z } from 'zod'
-import { ParseError, safely, type ParseResult } from '../errors.ts'
-import { isHostName, isIPv4, isIPv6 } from './address.ts'
+import { ParseError, RtcspecError } from '../errors.ts'
 
-/** The four ICE server URL schemes. */
-export type IceServerScheme = 'stun' | 'stuns' | 'turn' | 'turns'
+/** RTCP packet type numbers (RFC 3550 §12.1). */
+export const RTCP_PT = { SR: 200, RR: 201, SDES: 202, BYE: 203, APP: 204 } as const
 
-/** A parsed RFC 7064/7065 URL. */
-export interface IceServerUrl {
-  /** Lower-cased (schemes are case-insensitive). */
-  scheme: IceServerScheme
-  /** Host name or IP address; IPv6 without the brackets. */
-  host: string
-  /** The port, or the scheme's default when none was written. */
-  port: number
-  /** Whether the port was written; {@link formatIceServerUrl} leaves a default port out when this is `false`. */
-  explicitPort?: boolean
-  /** `?transport=` value as written (turn/turns only), e.g. `udp` or `tcp`. */
-  transport?: string
+/** One reception report block (RFC 3550 §6.4.1). */
+export interface RtcpReportBlock {
+  /** SSRC of the source this block is about (SSRC_n). */
+  ssrc: number
+  /** Fraction lost since the previous report, 8-bit fixed point (0..255 = 0..255/256). */
+  fractionLost: number
+  /** Cumulative number of packets lost, signed 24-bit (negative when duplicates outnumber losses). */
+  cumulativeLost: number
+  /** Extended highest sequence number received (cycles in the high 16 bits). */
+  extendedHighestSeq: number
+  /** Interarrival jitter, RTP timestamp units. */
+  jitter: number
+  /** Last SR timestamp (middle 32 bits of its NTP timestamp), 0 if none. */
+  lsr: number
+  /** Delay since last SR, units of 1/65536 s. */
+  dlsr: number
 }
 
-/** The `RTCIceServer` dictionary shape (W3C WebRTC §4.2.3), ready for `new RTCPeerConnection({ iceServers })`. */
-export interface IceServerConfig {
-  urls: string | string[]
-  username?: string
-  credential?: string
+/** Sender report (RFC 3550 §6.4.1). */
+export interface RtcpSenderReport {
+  type: 'sr'
+  /** SSRC of the sender. */
+  ssrc: number
+  /** NTP timestamp, seconds part (high 32 bits). */
+  ntpSeconds: number
+  /** NTP timestamp, fraction part (low 32 bits). */
+  ntpFraction: number
+  /** RTP timestamp corresponding to the NTP timestamp. */
+  rtpTimestamp: number
+  /** Sender's packet count. */
+  packetCount: number
+  /** Sender's octet count (payload bytes). */
+  octetCount: number
+  /** Reception report blocks. */
+  reports: RtcpReportBlock[]
+  /** Profile-specific extension after the report blocks (raw, possibly empty). */
+  profileExtension: Uint8Array
 }
 
-const SCHEMES = new Set<string>(['stun', 'stuns', 'turn', 'turns'])
-const UNRESERVED = /^[A-Za-z0-9\-._~]+$/
-const MAX_INPUT = 8 * 1024
-const URL_HINT = 'expected e.g. "stun:stun.example.com:3478", "turn:[2001:db8::1]:3478?transport=tcp" or "turns:turn.example.com" (RFC 7064/7065)'
-
-function fail(reason: string, line: string | undefined, hint: string = URL_HINT): never {
-  throw new ParseError('ice-server-url', reason, line === undefined ? { hint } : { line, hint })
+/** Receiver report (RFC 3550 §6.4.2). */
+export interface RtcpReceiverReport {
+  type: 'rr'
+  /** SSRC of the packet sender. */
+  ssrc: number
+  /** Reception report blocks. */
+  reports: RtcpReportBlock[]
+  /** Profile-specific extension after the report blocks (raw, possibly empty). */
+  profileExtension: Uint8Array
 }
 
-/** The default port of a scheme: 3478 for stun/turn, 5349 for stuns/turns. */
-export function defaultIceServerPort(scheme: IceServerScheme): number {
-  return scheme === 'stuns' || scheme === 'turns' ? 5349 : 3478
+/** One SDES item (RFC 3550 §6.5): type 1 = CNAME, 2 = NAME, ... 8 = PRIV (raw text). */
+export interface RtcpSdesItem {
+  /** Item type, 1..255. */
+  type: number
+  /** Item text (UTF-8 decoded). */
+  text: string
 }
 
-function splitScheme(text: string): { scheme: IceServerScheme; rest: string } {
-  const colon = text.indexOf(':')
-  if (colon <= 0) fail('no scheme (stun:, stuns:, turn: or turns:)', text)
-  const scheme = text.slice(0, colon).toLowerCase()
-  if (!SCHEMES.has(scheme)) {
-    fail(`scheme ${JSON.stringify(text.slice(0, colon))} is not stun, stuns, turn or turns`, text)
+/** One SDES chunk: an SSRC/CSRC and its items. */
+export interface RtcpSdesChunk {
+  /** SSRC or CSRC. */
+  ssrc: number
+  /** Items, in order. */
+  items: RtcpSdesItem[]
+  /** The CNAME item's text (type 1), if present (RFC 3550 §6.5.1). */
+  cname: string | undefined
+}
+
+/** Source description (RFC 3550 §6.5). */
+export interface RtcpSdes {
+  type: 'sdes'
+  /** The chunks, in order. */
+  chunks: RtcpSdesChunk[]
+}
+
+/** Goodbye (RFC 3550 §6.6). */
+export interface RtcpBye {
+  type: 'bye'
+  /** SSRCs/CSRCs leaving. */
+  ssrcs: number[]
+  /** Reason for leaving, if given. */
+  reason: string | undefined
+}
+
+/** Any other RTCP packet (APP, RTPFB, PSFB, XR, ...), kept raw. */
+export interface RtcpOther {
+  type: 'other'
+  /** Packet type (PT). */
+  packetType: number
+  /** The 5-bit count / format field. */
+  count: number
+  /** Everything after the 4-byte common header, without padding. */
+  body: Uint8Array
+}
+
+/** A parsed RTCP packet. */
+export type RtcpPacket = RtcpSenderReport | RtcpReceiverReport | RtcpSdes | RtcpBye | RtcpOther
+
+const fail = (reason: string): never => {
+  throw new ParseError('rtcp', reason)
+}
+
+const utf8 = new TextDecoder('utf-8')
+const utf8enc = new TextEncoder()
+
+function parseReportBlocks(view: DataView, offset: number, count: number, end: number): RtcpReportBlock[] {
+  if (offset + 24 * count > end) fail(`${count} report blocks need ${24 * count} bytes, only ${end - offset} in the packet (RFC 3550 §6.4.1)`)
+  const out: RtcpReportBlock[] = []
+  for (let i = 0; i < count; i++, offset += 24) {
+    const word = view.getUint32(offset + 4)
+    const lost24 = word & 0xffffff
+    out.push({
+      ssrc: view.getUint32(offset),
+      fractionLost: word >>> 24,
+      cumulativeLost: lost24 & 0x800000 ? lost24 - 0x1000000 : lost24,
+      extendedHighestSeq: view.getUint32(offset + 8),
+      jitter: view.getUint32(offset + 12),
+      lsr: view.getUint32(offset + 16),
+      dlsr: view.getUint32(offset + 20),
+    })
   }
-  return { scheme: scheme as IceServerScheme, rest: text.slice(colon + 1) }
-}
-
-function parseHostPort(hostport: string, scheme: IceServerScheme, line: string): { host: string; port: number; explicitPort: boolean } {
-  let host: string
-  let portText: string | undefined
-  if (hostport.startsWith('[')) {
-    const end = hostport.indexOf(']')
-    if (end < 0) fail('IPv6 literal has no closing "]"', line)
-    host = hostport.slice(1, end)
-    if (!isIPv6(host)) fail(`host [${host}] is not an IPv6 address`, line)
-    const after = hostport.slice(end + 1)
-    if (after !== '') {
-      if (!after.startsWith(':')) fail(`unexpected ${JSON.stringify(after)} after the IPv6 literal`, line)
-      portText = after.slice(1)
-    }
-  } else {
-    const colons = hostport.split(':').length - 1
-    if (colons > 1) {
-      fail('host has several ":"; an IPv6 address must be in brackets', line, 'write e.g. "turn:[2001:db8::1]:3478"')
-    }
-    const i = hostport.indexOf(':')
-    host = i < 0 ? hostport : hostport.slice(0, i)
-    portText = i < 0 ? undefined : hostport.slice(i + 1)
-    if (host === '') fail('no host', line)
-    if (!isIPv4(host) && !isHostName(host)) fail(`host ${JSON.stringify(host)} is not an IPv4 address or a host name`, line)
-  }
-  if (portText === undefined) return { host, port: defaultIceServerPort(scheme), explicitPort: false }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-    fail(`port ${JSON.stringify(portText)} is not 1..65535`, line)
-  }
-  return { host, port: Number(portText), explicitPort: true }
-}
-
-/**
- * Parses a strict RFC 7064/7065 URL. No `//`, no credentials, no query other than `?transport=`
- * (and only on turn/turns). Use {@link parseIceServer} for the forms with credentials.
- *
- * @throws {ParseError} format `ice-server-url`.
- */
-export function parseIceServerUrl(text: string): IceServerUrl {
-  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
-  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
-  const line = text
-  const { scheme, rest } = splitScheme(text.trim())
-  if (rest.startsWith('//')) {
-    fail(`"${scheme}://" is not the ${scheme}: URL syntax (RFC ${scheme.startsWith('stun') ? '7064' : '7065'} has no "//")`, line, `write "${scheme}:${rest.slice(2)}"`)
-  }
-  const q = rest.indexOf('?')
-  const hostport = q < 0 ? rest : rest.slice(0, q)
-  const query = q < 0 ? undefined : rest.slice(q + 1)
-  if (hostport.includes('@')) {
-    fail('credentials ("user:pass@") are not part of the URL', line, 'pass username and credential separately, or use parseIceServer() for "turn:user:pass@host"')
-  }
-  const { host, port, explicitPort } = parseHostPort(hostport, scheme, line)
-  const url: IceServerUrl = { scheme, host, port, explicitPort }
-  if (query !== undefined) {
-    if (scheme === 'stun' || scheme === 'stuns') {
-      fail(`${scheme}: URLs take no query; ?transport= is only for turn: and turns: (RFC 7064 §3.1)`, line, `remove "?${query}"`)
-    }
-    if (!query.startsWith('transport=')) fail(`the only query allowed is "?transport=", got "?${query}"`, line)
-    const transport = query.slice('transport='.length)
-    if (!UNRESERVED.test(transport)) fail(`transport ${JSON.stringify(transport)} must be udp, tcp or 1*unreserved (RFC 7065 §3.1)`, line)
-    url.transport = transport
-  }
-  return url
-}
-
-/** {@link parseIceServerUrl} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServerUrl(text: string): ParseResult<IceServerUrl> {
-  return safely(() => parseIceServerUrl(text))
-}
-
-/**
- * Writes an RFC 7064/7065 URL: IPv6 hosts in brackets; the port is written unless it was not written
- * when parsed (`explicitPort: false`) and equals the scheme default. Validates the result.
- *
- * @throws {ParseError} format `ice-server-url` when the object is invalid (e.g. transport on stun).
- */
-export function formatIceServerUrl(url: IceServerUrl): string {
-  const host = typeof url.host === 'string' && url.host.includes(':') ? `[${url.host}]` : String(url.host)
-  const showPort = url.explicitPort !== false || url.port !== defaultIceServerPort(url.scheme)
-  const out = `${url.scheme}:${host}${showPort ? `:${url.port}` : ''}${url.transport !== undefined ? `?transport=${url.transport}` : ''}`
-  parseIceServerUrl(out)
   return out
 }
 
-function decode(part: string, what: string, line: string): string {
-  try {
-    return decodeURIComponent(part)
-  } catch {
-    return fail(`${what} has a malformed %-escape`, line, 'percent-encode "%" as %25')
+function parseSdes(buf: Uint8Array, view: DataView, count: number, start: number, end: number): RtcpSdes {
+  const chunks: RtcpSdesChunk[] = []
+  let o = start
+  for (let c = 0; c < count; c++) {
+    if (o + 4 > end) fail(`SDES chunk ${c + 1} of ${count} is missing its SSRC (RFC 3550 §6.5)`)
+    const ssrc = view.getUint32(o)
+    o += 4
+    const items: RtcpSdesItem[] = []
+    for (;;) {
+      if (o >= end) fail(`SDES chunk for SSRC ${ssrc} is not terminated by a null item (RFC 3550 §6.5)`)
+      const t = buf[o]!
+      if (t === 0) {
+        o = start + Math.ceil((o + 1 - start) / 4) * 4 // skip the null item and pad to 32 bits
+        break
+      }
+      if (o + 2 > end) fail(`SDES item type ${t} has no length byte`)
+      const len = buf[o + 1]!
+      if (o + 2 + len > end) fail(`SDES item type ${t} length ${len} runs past the packet`)
+      items.push({ type: t, text: utf8.decode(buf.subarray(o + 2, o + 2 + len)) })
+      o += 2 + len
+    }
+    chunks.push({ ssrc, items, cname: items.find((i) => i.type === 1)?.text })
   }
+  return { type: 'sdes', chunks }
+}
+
+function parseBye(buf: Uint8Array, view: DataView, count: number, start: number, end: number): RtcpBye {
+  if (start + 4 * count > end) fail(`BYE lists ${count} SSRCs but has room for ${Math.floor((end - start) / 4)} (RFC 3550 §6.6)`)
+  const ssrcs: number[] = []
+  for (let i = 0; i < count; i++) ssrcs.push(view.getUint32(start + 4 * i))
+  let reason: string | undefined
+  const r = start + 4 * count
+  if (r < end) {
+    const len = buf[r]!
+    if (r + 1 + len > end) fail(`BYE reason length ${len} runs past the packet`)
+    reason = utf8.decode(buf.subarray(r + 1, r + 1 + len))
+  }
+  return { type: 'bye', ssrcs, reason }
 }
 
 /**
- * Parses one ICE server as people write it and returns an `RTCIceServer`-shaped object whose `urls`
- * is the strict RFC form. Accepted:
- * - `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` (RFC 7064/7065);
- * - inline credentials `turn:user:pass@host:port` (also `turn://user:pass@host`);
- * - query credentials `turn://host:port?username=U&credential=C[&transport=tcp]`.
- *
- * User name and credential are %-decoded (`+` stays `+`, so base64 REST credentials survive).
- * Credentials on a stun/stuns URL are an error (they are only used for TURN).
- *
- * @throws {ParseError} format `ice-server-url`.
+ * Parses an RTCP packet or a compound packet (RFC 3550 §6.1) into its packets, in order.
+ * Does not insist that a compound starts with SR/RR (RFC 5506 reduced-size RTCP is accepted).
+ * @throws ParseError (format `rtcp`) for short or truncated input, a version other than 2, a length field running
+ *   past the buffer, padding on a packet other than the last, or an empty buffer.
  */
-export function parseIceServer(text: string): IceServerConfig {
-  if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`, undefined)
-  if (text.length > MAX_INPUT) fail(`input is ${text.length} characters, more than ${MAX_INPUT}`, undefined)
-  const line = text
-  const { scheme, rest: afterScheme } = splitScheme(text.trim())
-  const rest = afterScheme.startsWith('//') ? afterScheme.slice(2) : afterScheme
-  const q = rest.indexOf('?')
-  let authority = q < 0 ? rest : rest.slice(0, q)
-  const query = q < 0 ? undefined : rest.slice(q + 1)
-  let username: string | undefined
-  let credential: string | undefined
-  const at = authority.lastIndexOf('@')
-  if (at >= 0) {
-    const userinfo = authority.slice(0, at)
-    authority = authority.slice(at + 1)
-    const c = userinfo.indexOf(':')
-    username = decode(c < 0 ? userinfo : userinfo.slice(0, c), 'username', line)
-    if (c >= 0) credential = decode(userinfo.slice(c + 1), 'credential', line)
-  }
-  let transport: string | undefined
-  if (query !== undefined) {
-    for (const pair of query.split('&')) {
-      if (pair === '') continue
-      const eq = pair.indexOf('=')
-      const key = eq < 0 ? pair : pair.slice(0, eq)
-      const value = eq < 0 ? '' : pair.slice(eq + 1)
-      switch (key) {
-        case 'transport':
-          if (transport !== undefined) fail('transport given twice', line)
-          transport = value
-          break
-        case 'username':
-          if (username !== undefined) fail('username given twice', line)
-          username = decode(value, 'username', line)
-          break
-        case 'credential':
-        case 'password':
-          if (credential !== undefined) fail('credential given twice', line)
-          credential = decode(value, 'credential', line)
-          break
-        default:
-          fail(`unknown query parameter ${JSON.stringify(key)}`, line, 'allowed: transport, username, credential')
-      }
+export function parseRtcp(buf: Uint8Array): RtcpPacket[] {
+  if (buf.length < 4) fail(`packet is ${buf.length} bytes, shorter than the 4-byte RTCP header (RFC 3550 §6.4.1)`)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const out: RtcpPacket[] = []
+  let o = 0
+  while (o < buf.length) {
+    if (o + 4 > buf.length) fail(`${buf.length - o} trailing bytes after packet ${out.length}, shorter than an RTCP header`)
+    const b0 = buf[o]!
+    if (b0 >> 6 !== 2) fail(`packet ${out.length + 1} of the compound has version ${b0 >> 6}, expected 2`)
+    const padding = (b0 & 0x20) !== 0
+    const count = b0 & 0x1f
+    const pt = buf[o + 1]!
+    const len = (view.getUint16(o + 2) + 1) * 4
+    if (o + len > buf.length) fail(`packet ${out.length + 1} (PT ${pt}) length field says ${len} bytes, only ${buf.length - o} remain`)
+    let end = o + len
+    if (padding) {
+      if (end !== buf.length) fail(`packet ${out.length + 1} (PT ${pt}) has the P bit but is not the last of the compound (RFC 3550 §6.4.1)`)
+      const pad = buf[end - 1]!
+      if (pad === 0 || pad > len - 4) fail(`padding count ${pad} is invalid for a ${len}-byte packet`)
+      end -= pad
     }
+    const body = o + 4
+    if (pt === RTCP_PT.SR) {
+      if (body + 24 > end) fail(`SR needs 24 bytes of sender info after the header, has ${end - body} (RFC 3550 §6.4.1)`)
+      const reports = parseReportBlocks(view, body + 24, count, end)
+      out.push({
+        type: 'sr',
+        ssrc: view.getUint32(body),
+        ntpSeconds: view.getUint32(body + 4),
+        ntpFraction: view.getUint32(body + 8),
+        rtpTimestamp: view.getUint32(body + 12),
+        packetCount: view.getUint32(body + 16),
+        octetCount: view.getUint32(body + 20),
+        reports,
+        profileExtension: buf.subarray(body + 24 + 24 * count, end),
+      })
+    } else if (pt === RTCP_PT.RR) {
+      if (body + 4 > end) fail(`RR needs the sender SSRC after the header (RFC 3550 §6.4.2)`)
+      const reports = parseReportBlocks(view, body + 4, count, end)
+      out.push({ type: 'rr', ssrc: view.getUint32(body), reports, profileExtension: buf.subarray(body + 4 + 24 * count, end) })
+    } else if (pt === RTCP_PT.SDES) {
+      out.push(parseSdes(buf, view, count, body, end))
+    } else if (pt === RTCP_PT.BYE) {
+      out.push(parseBye(buf, view, count, body, end))
+    } else {
+      out.push({ type: 'other', packetType: pt, count, body: buf.subarray(body, end) })
+    }
+    o += len
   }
-  if ((username !== undefined || credential !== undefined) && (scheme === 'stun' || scheme === 'stuns')) {
-    fail(`credentials on a ${scheme}: URL; username and credential are only used for turn: and turns:`, line)
-  }
-  if (username === '') fail('empty username', line)
-  const strict = `${scheme}:${authority}${transport !== undefined ? `?transport=${transport}` : ''}`
-  let url: IceServerUrl
-  try {
-    url = parseIceServerUrl(strict)
-  } catch (e) {
-    if (e instanceof ParseError) fail(e.reason, line, e.hint)
-    throw e
-  }
-  const out: IceServerConfig = { urls: formatIceServerUrl(url) }
-  if (username !== undefined) out.username = username
-  if (credential !== undefined) out.credential = credential
   return out
 }
 
-/** {@link parseIceServer} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServer(text: string): ParseResult<IceServerConfig> {
-  return safely(() => parseIceServer(text))
-}
-
-const jsonServersSchema = z.array(
-  z.strictObject({
-    urls: z.union([z.string(), z.array(z.string()).min(1)]),
-    username: z.string().optional(),
-    credential: z.string().optional(),
-  }),
-)
-
-/**
- * Parses an env-var value listing ICE servers and returns `RTCIceServer` objects, one per entry.
- * - Comma- (or whitespace-) separated entries in any {@link parseIceServer} form:
- *   `turn://turn.example.com:3478?username=U&credential=C,stun://stun.example.com`.
- *   Percent-encode a `,` inside a credential as `%2C`.
- * - Or a JSON array of `RTCIceServer` objects (`[{"urls":"stun:..."}]`), validated with zod; each URL
- *   must be a strict RFC 7064/7065 URL.
- * An empty or blank value gives `[]`.
- *
- * @throws {ParseError} format `ice-server-url`; the reason says which entry (1-based) is wrong.
- */
-export function parseIceServers(envValue: string | undefined): IceServerConfig[] {
-  if (envValue === undefined) return []
-  if (typeof envValue !== 'string') fail(`expected a string, got ${typeof envValue}`, undefined)
-  const text = envValue.trim()
-  if (text === '') return []
-  if (text.startsWith('[')) {
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch (e) {
-      return fail(`not JSON: ${(e as Error).message}`, undefined, 'a JSON value must be an array of {urls, username?, credential?}')
-    }
-    const r = jsonServersSchema.safeParse(data)
-    if (!r.success) {
-      const issue = r.error.issues[0]
-      fail(`${(issue?.path ?? []).join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, undefined, 'expected [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]')
-    }
-    return r.data.map((s, i) => {
-      const urls = Array.isArray(s.urls) ? s.urls : [s.urls]
-      for (const u of urls) {
-        const res = safeParseIceServerUrl(u)
-        if (!res.ok) fail(`entry ${i + 1}: ${res.error.reason}`, u, res.error.hint)
-      }
-      const out: IceServerConfig = { urls: s.urls }
-      if (s.username !== undefined) out.username = s.username
-      if (s.credential !== undefined) out.credential = s.credential
-      return out
-    })
+function check(what: string, name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new RtcspecError('INVALID_ARGUMENT', `${what}: ${name} must be an integer in ${min}..${max}, got ${String(v)}`)
   }
-  return text
-    .split(/[\s,]+/)
-    .filter((e) => e !== '')
-    .map((entry, i) => {
-      const r = safeParseIceServer(entry)
-      if (!r.ok) fail(`entry ${i + 1}: ${r.error.reason}`, entry, r.error.hint)
-      return r.value
-    })
 }
 
-/** {@link parseIceServers} that returns a {@link ParseResult} instead of throwing. */
-export function safeParseIceServers(envValue: string | undefined): ParseResult<IceServerConfig[]> {
-  return safely(() => parseIceServers(envValue))
+function header(out: DataView, count: number, pt: number, totalBytes: number): void {
+  out.setUint8(0, 0x80 | count)
+  out.setUint8(1, pt)
+  out.setUint16(2, totalBytes / 4 - 1)
+}
+
+function writeReportBlocks(what: string, view: DataView, offset: number, reports: RtcpReportBlock[]): void {
+  if (reports.length > 31) throw new RtcspecError('INVALID_ARGUMENT', `${what}: at most 31 report blocks fit the RC field, got ${reports.length}`)
+  for (const [i, r] of reports.entries()) {
+    const n = `reports[${i}]`
+    check(what, `${n}.ssrc`, r.ssrc, 0, 0xffffffff)
+    check(what, `${n}.fractionLost`, r.fractionLost, 0, 255)
+    check(what, `${n}.cumulativeLost`, r.cumulativeLost, -0x800000, 0x7fffff)
+    check(what, `${n}.extendedHighestSeq`, r.extendedHighestSeq, 0, 0xffffffff)
+    check(what, `${n}.jitter`, r.jitter, 0, 0xffffffff)
+    check(what, `${n}.lsr`, r.lsr, 0, 0xffffffff)
+    check(what, `${n}.dlsr`, r.dlsr, 0, 0xffffffff)
+    const o = offset + 24 * i
+    view.setUint32(o, r.ssrc)
+    view.setUint32(o + 4, ((r.fractionLost << 24) | (r.cumulativeLost & 0xffffff)) >>> 0)
+    view.setUint32(o + 8, r.extendedHighestSeq)
+    view.setUint32(o + 12, r.jitter)
+    view.setUint32(o + 16, r.lsr)
+    view.setUint32(o + 20, r.dlsr)
+  }
+}
+
+/** Serializes a sender report (RFC 3550 §6.4.1). `profileExtension` must be a multiple of 4 bytes. */
+export function serializeSr(sr: Omit<RtcpSenderReport, 'type' | 'profileExtension'> & { profileExtension?: Uint8Array }): Uint8Array {
+  const what = 'serializeSr'
+  for (const k of ['ssrc', 'ntpSeconds', 'ntpFraction', 'rtpTimestamp', 'packetCount', 'octetCount'] as const) check(what, k, sr[k], 0, 0xffffffff)
+  const ext = sr.profileExtension ?? new Uint8Array(0)
+  if (ext.length % 4 !== 0) throw new RtcspecError('INVALID_ARGUMENT', `${what}: profileExtension must be a multiple of 4 bytes, got ${ext.length}`)
+  const out = new Uint8Array(28 + 24 * sr.reports.length + ext.length)
+  const view = new DataView(out.buffer)
+  writeReportBlocks(what, view, 28, sr.reports)
+  header(view, sr.reports.length, RTCP_PT.SR, out.length)
+  view.setUint32(4, sr.ssrc)
+  view.setUint32(8, sr.ntpSeconds)
+  view.setUint32(12, sr.ntpFraction)
+  view.setUint32(16, sr.rtpTimestamp)
+  view.setUint32(20, sr.packetCount)
+  view.setUint32(24, sr.octetCount)
+  out.set(ext, 28 + 24 * sr.reports.length)
+  return out
+}
+
+/** Serializes a receiver report (RFC 3550 §6.4.2). `profileExtension` must be a multiple of 4 bytes. */
+export function serializeRr(rr: Omit<RtcpReceiverReport, 'type' | 'profileExtension'> & { profileExtension?: Uint8Array }): Uint8Array {
+  const what = 'serializeRr'
+  check(what, 'ssrc', rr.ssrc, 0, 0xffffffff)
+  const ext = rr.profileExtension ?? new Uint8Array(0)
+  if (ext.length % 4 !== 0) throw new RtcspecError('INVALID_ARGUMENT', `${what}: profileExtension must be a multiple of 4 bytes, got ${ext.length}`)
+  const out = new Uint8Array(8 + 24 * rr.reports.length + ext.length)
+  const view = new DataView(out.buffer)
+  writeReportBlocks(what, view, 8, rr.reports)
+  header(view, rr.reports.length, RTCP_PT.RR, out.length)
+  view.setUint32(4, rr.ssrc)
+  out.set(ext, 8 + 24 * rr.reports.length)
+  return out
+}
+
+/** Serializes an SDES packet with one chunk carrying a CNAME item (RFC 3550 §6.5.1). */
+export function serializeSdesCname(ssrc: number, cname: string): Uint8Array {
+  check('serializeSdesCname', 'ssrc', ssrc, 0, 0xffffffff)
+  const text = utf8enc.encode(cname)
+  if (text.length > 255) throw new RtcspecError('INVALID_ARGUMENT', `serializeSdesCname: CNAME is ${text.length} bytes, at most 255 fit (RFC 3550 §6.5)`)
+  const chunkLen = Math.ceil((4 + 2 + text.length + 1) / 4) * 4 // SSRC, item, at least one null byte, pad to 32 bits
+  const out = new Uint8Array(4 + chunkLen)
+  const view = new DataView(out.buffer)
+  header(view, 1, RTCP_PT.SDES, out.length)
+  view.setUint32(4, ssrc)
+  out[8] = 1
+  out[9] = text.length
+  out.set(text, 10)
+  return out
+}
+
+/** Serializes a BYE packet (RFC 3550 §6.6), with an optional reason. */
+export function serializeBye(ssrcs: number[], reason?: string): Uint8Array {
+  if (ssrcs.length > 31) throw new RtcspecError('INVALID_ARGUMENT', `serializeBye: at most 31 SSRCs fit the SC field, got ${ssrcs.length}`)
+  ssrcs.forEach((s, i) => check('serializeBye', `ssrcs[${i}]`, s, 0, 0xffffffff))
+  const text = reason === undefined ? undefined : utf8enc.encode(reason)
+  if (text && text.length > 255) throw new RtcspecError('INVALID_ARGUMENT', `serializeBye: reason is ${text.length} bytes, at most 255 fit`)
+  const len = 4 + 4 * ssrcs.length + (text ? Math.ceil((1 + text.length) / 4) * 4 : 0)
+  const out = new Uint8Array(len)
+  const view = new DataView(out.buffer)
+  header(view, ssrcs.length, RTCP_PT.BYE, len)
+  ssrcs.forEach((s, i) => view.setUint32(4 + 4 * i, s))
+  if (text) {
+    out[4 + 4 * ssrcs.length] = text.length
+    out.set(text, 5 + 4 * ssrcs.length)
+  }
+  return out
+}
+
+/** Concatenates serialized RTCP packets into a compound packet (RFC 3550 §6.1). */
+export function compoundRtcp(packets: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(packets.reduce((n, p) => n + p.length, 0))
+  let o = 0
+  for (const p of packets) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
 }
