@@ -74,3 +74,4 @@ export {
   type SsrcInfo,
 } from './media.ts'
 export { codecs, findCodec, fmtpParameters, STATIC_PAYLOAD_TYPES, unmappedPayloadTypes, type Codec, type RtcpFeedback } from './codecs.ts'
+export { sdpIssues, type SdpIssue } from './issues.ts'
