@@ -117,7 +117,11 @@ export class SeqWindow {
     let run = this.finalRun
     let longest = this.finalLongest
     for (let e = Math.max(this.min, this.max - SEQ_WINDOW + 1); e <= this.max; e++) {
-      if (this.get(e)) run = 0
+      const i = this.slot(e)
+      if ((i & 31) === 0 && e + 31 <= this.max && this.bits[i >>> 5] === 0xffffffff) {
+        run = 0 // 32 received in a row: skip the word
+        e += 31
+      } else if (this.get(e)) run = 0
       else if (++run > longest) longest = run
     }
     return longest
