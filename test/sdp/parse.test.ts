@@ -229,6 +229,18 @@ describe('unknown attributes', () => {
   it('round-trip exactly', () => {
     expect(serializeSdp(desc)).toBe(text)
   })
+  it('with names like Object.prototype members stay generic', () => {
+    const t = sdp(...HEAD, 'a=__proto__:x', 'a=constructor', 'a=toString:1', 'a=hasOwnProperty')
+    const d = parseSdp(t)
+    expect(d.lines.slice(4)).toEqual([
+      { kind: 'attribute', name: '__proto__', value: 'x' },
+      { kind: 'attribute', name: 'constructor' },
+      { kind: 'attribute', name: 'toString', value: '1' },
+      { kind: 'attribute', name: 'hasOwnProperty' },
+    ])
+    expect(attributesOf(d).map((a) => a.kind)).toEqual(['attribute', 'attribute', 'attribute', 'attribute'])
+    expect(serializeSdp(d)).toBe(t)
+  })
 })
 
 describe('sloppy input', () => {
