@@ -28,7 +28,7 @@ export type * from './peers/types.ts'
 export { CallRecordSchema, PeerRecordSchema, InboundRecordSchema, OutboundRecordSchema, buildCallRecord, appendCallRecord, reportDir } from './peers/call-record.ts'
 export type { CallRecord, PeerRecord } from './peers/call-record.ts'
 // Lower layers, as namespaces
-// export * as sdp from './sdp/index.ts'  (enabled when src/sdp lands)
+export * as sdp from './sdp/index.ts'
 export * as ice from './ice/index.ts'
 export * as rtp from './rtp/index.ts'
 export * as media from './media/index.ts'

@@ -16,7 +16,7 @@
 import { z } from 'zod'
 import { test as vitestTest } from 'vitest'
 import { DurationSchema } from './duration.ts'
-import { openBackToBack, recordAndClose, sources, type B2BCall } from './fixtures.ts'
+import { openBackToBack, recordAndClose, sources, type B2BCall } from './calls.ts'
 import { impairmentProfileSchema } from '../net/impairment.ts'
 import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack, Peer } from '../peers/types.ts'

@@ -371,7 +371,7 @@ export class WeriftPeer implements Peer {
       try {
         const report = await this.pc.getStats()
         const byId = new Map<string, Record<string, unknown>>()
-        for (const [, v] of report) byId.set((v as { id: string }).id, v as Record<string, unknown>)
+        for (const [, v] of report) byId.set((v as { id: string }).id, v as unknown as Record<string, unknown>)
         for (const v of byId.values()) {
           if (v.type === 'inbound-rtp') {
             native.set(v.ssrc as number, {
@@ -403,7 +403,7 @@ export class WeriftPeer implements Peer {
       kind: this.kind,
       inbound: this.#inbound.map((t) => {
         const rtp = t.rtp.snapshot()
-        const n = native.get(rtp.ssrc)
+        const n = rtp.ssrc === undefined ? undefined : native.get(rtp.ssrc)
         return { kind: t.kind, mid: t.mid, codec: t.codec, rtp, ...(n ? { native: n } : {}) }
       }),
       outbound: this.#senders.map((s) => {
