@@ -43,8 +43,12 @@ const stats = (xs: number[]) => {
 }
 
 describe('UdpRelay — delay, jitter, duplicate', () => {
-  it('delay adds the configured delay (end to end ≥ delay − 0.5 ms; median ≤ delay + 10 ms; truth agrees)', async () => {
-    const DELAY = 40
+  // Measured idle (2-core VM): relay-held delay = configured +0.4..+3 ms (p50 ≈ +0.5..+1.5 ms), never early by more than
+  // the 0.25 ms release slack; end to end adds ≈ 1–1.5 ms of loopback + event-loop time in this single-process test.
+  // Under heavy CPU load (3 busy processes on 2 cores) p50 reached +34 ms, so the upper bound is delay + 45 ms:
+  // still below 2 × delay, so a doubled delay fails, and the lower bound catches a missing delay.
+  it('delay adds the configured delay (never early; median ≤ delay + 45 ms; truth agrees with the receiver)', async () => {
+    const DELAY = 60
     const { relay, a, b, proxyOfB } = await setup({ seed: 1, toB: { delayMs: DELAY } })
     const sentAt = new Map<number, number>()
     for (let k = 0; k < 10; k++) await batch(relay, a, b, proxyOfB, k * 10, k * 10 + 10, sentAt)
@@ -57,11 +61,15 @@ describe('UdpRelay — delay, jitter, duplicate', () => {
     expect(b.received).toHaveLength(100)
     expect(e.min).toBeGreaterThanOrEqual(DELAY - 0.5)
     expect(d.min).toBeGreaterThanOrEqual(DELAY - 0.5)
-    expect(e.p50).toBeLessThanOrEqual(DELAY + 10)
-    expect(d.p50).toBeLessThanOrEqual(DELAY + 10)
+    expect(e.p50).toBeLessThanOrEqual(DELAY + 45)
+    expect(d.p50).toBeLessThanOrEqual(DELAY + 45)
     expect(t.summary.meanDelayMs).toBeCloseTo(d.mean, 6)
-    // the truth's delay is what the receiver saw, minus the two loopback hops (sub-ms idle; bounded generously)
-    expect(Math.abs(e.p50 - d.p50)).toBeLessThan(5)
+    // the truth's delay is what the receiver saw, minus the loopback hops: never more than end to end
+    for (const r of b.received) {
+      const rec = t.records[seqOf(r.buf)]
+      expect(rec?.seq).toBe(seqOf(r.buf))
+      expect((rec?.releasedAt as number) - 0.01).toBeLessThanOrEqual(r.at)
+    }
   })
 
   it('jitter with reorder:false never reorders, yet the delays really vary', async () => {
@@ -126,21 +134,30 @@ describe('UdpRelay — delay, jitter, duplicate', () => {
     await relay.waitFor(() => relay.summary('toB').sent === 30 && relay.summary('toB').pending === 0, { label: 'relay handled 30 packets', timeoutMs: 10_000 })
     const t = relay.truth('toB')
     await b.waitCount(t.summary.delivered, 'b received the released packets')
-    // back to back arrivals (well under 10 ms total, checked below): 10 fit, the rest are tail drops
-    const span = (t.records.at(-1)?.receivedAt ?? 0) - (t.records[0]?.receivedAt ?? 0)
     const delivered = t.records.filter((r) => r.fate !== 'dropped')
-    console.log(`rate 100 kbit/s: arrival span ${span.toFixed(2)} ms, delivered ${delivered.length}, queue drops ${t.summary.dropReasons.queue}`)
+    console.log(`rate 100 kbit/s: arrival span ${((t.records.at(-1)?.receivedAt ?? 0) - (t.records[0]?.receivedAt ?? 0)).toFixed(2)} ms, delivered ${delivered.length}, queue drops ${t.summary.dropReasons.queue}`)
     expect(t.summary.dropReasons.queue).toBe(30 - delivered.length)
-    if (span < 5) expect(delivered).toHaveLength(10)
-    expect(delivered.length).toBeGreaterThanOrEqual(10)
-    expect(delivered.length).toBeLessThan(20)
+    expect(t.summary.dropReasons.queue).toBeGreaterThan(0)
+    // Oracle, from the truth's arrival times: a FIFO link of 10 ms/packet with 10 places (the one on the wire counts).
+    // No packet may leave before its serialization slot ends (being late is allowed: timers under load).
+    let linkFree = -Infinity
+    const inQueue: number[] = []
+    for (const r of t.records) {
+      while (inQueue.length > 0 && (inQueue[0] as number) <= r.receivedAt) inQueue.shift()
+      if (inQueue.length >= 10) {
+        expect(r).toMatchObject({ fate: 'dropped', dropReason: 'queue' })
+        continue
+      }
+      linkFree = Math.max(r.receivedAt, linkFree) + 10
+      inQueue.push(linkFree)
+      expect(r.fate).toBe('delivered')
+      expect(r.releasedAt as number).toBeGreaterThanOrEqual(linkFree - 0.26)
+    }
     const arr = b.received.map((r) => r.at)
     const gaps = arr.slice(1).map((x, i) => x - (arr[i] as number))
-    const g = stats(gaps)
-    console.log(`rate 100 kbit/s: receiver gaps ${JSON.stringify(g)}`)
-    expect(g.p50).toBeGreaterThan(7)
-    expect(g.p50).toBeLessThan(20)
-    expect((arr.at(-1) as number) - (arr[0] as number)).toBeGreaterThan(9 * 10 - 5)
+    console.log(`rate 100 kbit/s: receiver gaps ${JSON.stringify(stats(gaps))}`)
+    expect(b.received).toHaveLength(delivered.length)
+    // (the receiver's spacing is only logged: a late timer under load releases several due packets at once)
   })
 })
 
@@ -155,7 +172,7 @@ describe('UdpRelay — profile changes', () => {
     console.log(`schedule at ${AT} ms applied at ${h?.atMs.toFixed(2)} ms`)
     expect(h).toMatchObject({ by: 'schedule', profile: { loss: 1 } })
     expect(h?.atMs).toBeGreaterThanOrEqual(AT - 1)
-    expect(h?.atMs).toBeLessThan(AT + 100)
+    expect(h?.atMs).toBeLessThan(AT + 250) // idle: within 0.5 ms; under heavy load ≈ +95 ms seen
     expect(relay.profile('toB')).toEqual({ loss: 1 })
     await batch(relay, a, b, proxyOfB, 20, 40)
     const t = relay.truth('toB')
