@@ -18,7 +18,7 @@ import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../errors.ts'
 import { classifyPacket, readRtpHeader, type PacketClass } from './classify.ts'
 import { DirectionImpairer, parseProfile, type ImpairmentProfile } from './impairment.ts'
-import { assertLoopback, assertPort, type TransportAddress } from './loopback.ts'
+import { assertLoopback, assertPort, isLoopbackAddress, type TransportAddress } from './loopback.ts'
 import { mulberry32 } from './prng.ts'
 import { DEFAULT_MAX_RECORDS, TruthLog, type Direction, type Truth, type TruthRecord, type TruthSummary } from './truth.ts'
 
@@ -61,6 +61,11 @@ export interface UdpRelayOptions {
   maxSourcesPerProxy?: number
   /** Max proxy addresses (addPeerAddress calls). Default 64. */
   maxProxies?: number
+  /**
+   * Max packets held (delayed) per direction. Default 100,000. A packet that would exceed it is dropped with
+   * `dropReason: 'queue'` (after its PRNG draws, so later fates do not shift).
+   */
+  maxHeldPackets?: number
 }
 
 /** Where a profile in force came from. */
@@ -92,6 +97,8 @@ export interface RelayCounters {
   sourceLimitDrops: number
   /** socket.send errors. */
   sendErrors: number
+  /** Datagrams from a non-loopback source (possible when a local non-loopback address sends to 127.0.0.1): dropped, never answered. */
+  nonLoopbackDrops: number
 }
 
 interface Leg {
@@ -144,6 +151,7 @@ const optionsSchema = z.object({
   maxRecords: z.number().int().min(0).max(100_000_000).optional(),
   maxSourcesPerProxy: z.number().int().min(1).max(1024).optional(),
   maxProxies: z.number().int().min(1).max(4096).optional(),
+  maxHeldPackets: z.number().int().min(1).max(10_000_000).optional(),
 })
 
 function key(address: string, port: number): string {
@@ -232,11 +240,12 @@ export class UdpRelay implements AsyncDisposable {
   #family: 'udp4' | 'udp6'
   #maxSources: number
   #maxProxies: number
+  #maxHeld: number
   #proxies: Proxy[] = []
   #realToSide = new Map<string, Side>()
   #dirs: Record<ImpairedDirection, DirState>
   #logs: Record<Direction, TruthLog>
-  #counters: RelayCounters = { toA: emptyCounters(), toB: emptyCounters(), unknown: emptyCounters(), strays: 0, sourceLimitDrops: 0, sendErrors: 0 }
+  #counters: RelayCounters = { toA: emptyCounters(), toB: emptyCounters(), unknown: emptyCounters(), strays: 0, sourceLimitDrops: 0, sendErrors: 0, nonLoopbackDrops: 0 }
   #scheduleTimers = new Set<ReturnType<typeof setTimeout>>()
   #waiters = new Set<Waiter>()
   #order = 0
@@ -250,6 +259,7 @@ export class UdpRelay implements AsyncDisposable {
     this.#family = isIP(host) === 6 ? 'udp6' : 'udp4'
     this.#maxSources = opts.maxSourcesPerProxy ?? 16
     this.#maxProxies = opts.maxProxies ?? 64
+    this.#maxHeld = opts.maxHeldPackets ?? 100_000
     this.startedAt = performance.now()
     const seed32 = Math.trunc(opts.seed) >>> 0
     const mk = (d: ImpairedDirection, p: ImpairmentProfile): DirState => ({
@@ -503,6 +513,10 @@ export class UdpRelay implements AsyncDisposable {
 
   #onProxyMessage(proxy: Proxy, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.#closed) return
+    if (!isLoopbackAddress(rinfo.address)) {
+      this.#counters.nonLoopbackDrops++
+      return
+    }
     const k = key(rinfo.address, rinfo.port)
     let leg = proxy.legs.get(k)
     if (!leg) {
@@ -564,7 +578,8 @@ export class UdpRelay implements AsyncDisposable {
       return
     }
     const d = this.#dirs[dir]
-    const decision = d.impairer.decide(now, msg.length)
+    let decision = d.impairer.decide(now, msg.length)
+    if (decision.fate !== 'dropped' && d.heap.size >= this.#maxHeld) decision = { fate: 'dropped', dropReason: 'queue' }
     if (decision.fate === 'dropped') {
       rec.fate = 'dropped'
       rec.dropReason = decision.dropReason

@@ -140,3 +140,23 @@ describe('UdpRelay — IPv6 loopback', () => {
     expect(s.dropped).toBeGreaterThan(20)
   })
 })
+
+describe('UdpRelay — resource bounds', () => {
+  it('caps held packets per direction (tail drop, reason queue) and legs per proxy', async () => {
+    const relay = await UdpRelay.create({ seed: 4, toB: { delayMs: 5000 }, maxHeldPackets: 5, maxSourcesPerProxy: 2 })
+    cleanups.push(() => relay.close())
+    const peers = await Promise.all([testPeer(), testPeer(), testPeer(), testPeer()])
+    cleanups.push(...peers.map((p) => () => p.close()))
+    const [b, s1, s2, s3] = peers as [typeof peers[0], typeof peers[0], typeof peers[0], typeof peers[0]]
+    const proxyOfB = await relay.addPeerAddress('b', b.addr)
+    for (let i = 0; i < 8; i++) await s1.send(rtp(i), proxyOfB)
+    await relay.waitFor(() => relay.summary('toB').sent === 8, { label: 'relay saw 8 packets' })
+    expect(relay.summary('toB')).toMatchObject({ pending: 5, dropped: 3, dropReasons: { queue: 3, loss: 0, burst: 0 } })
+    expect(relay.truth('toB').records.map((r) => r.fate)).toEqual([...Array(5).fill('delivered'), ...Array(3).fill('dropped')])
+    await s2.send(rtp(100), proxyOfB)
+    await relay.waitFor(() => relay.summary('toB').sent === 9, { label: 'relay saw the second source' })
+    await s3.send(rtp(200), proxyOfB)
+    await relay.waitFor(() => relay.counters().sourceLimitDrops === 1, { label: 'third source refused' })
+    expect(relay.proxies()[0]?.sources).toBe(2)
+  })
+})
