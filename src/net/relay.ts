@@ -243,6 +243,7 @@ export class UdpRelay implements AsyncDisposable {
   #maxHeld: number
   #proxies: Proxy[] = []
   #realToSide = new Map<string, Side>()
+  #adding = new Map<string, Promise<TransportAddress>>()
   #dirs: Record<ImpairedDirection, DirState>
   #logs: Record<Direction, TruthLog>
   #counters: RelayCounters = { toA: emptyCounters(), toB: emptyCounters(), unknown: emptyCounters(), strays: 0, sourceLimitDrops: 0, sendErrors: 0, nonLoopbackDrops: 0 }
@@ -326,37 +327,55 @@ export class UdpRelay implements AsyncDisposable {
     }
     assertLoopback(real.address, `peer address for side ${side}`)
     assertPort(real.port, `peer address for side ${side}`)
-    const fam = isIP(real.address) === 6 && !/^::ffff:/i.test(real.address) ? 'udp6' : 'udp4'
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(real.address)
+    const address = mapped ? (mapped[1] as string) : real.address // IPv4-mapped → plain IPv4
+    const fam = isIP(address) === 6 ? 'udp6' : 'udp4'
     if (fam !== this.#family) {
       throw new RtcspecError('ADDRESS_FAMILY', `peer address ${real.address} is ${fam === 'udp6' ? 'IPv6' : 'IPv4'} but the relay host ${this.host} is not`, {
         hint: `create one relay per address family (host: '127.0.0.1' or host: '::1') and register only candidates of that family`,
       })
     }
-    const k = key(real.address, real.port)
+    const k = key(address, real.port)
     const known = this.#realToSide.get(k)
     if (known !== undefined && known !== side) {
       throw new RtcspecError('ADDRESS_SIDE', `${real.address}:${real.port} is already registered for side ${known}`, {
         hint: 'each real address belongs to exactly one side',
       })
     }
-    const existing = this.#proxies.find((p) => p.side === side && key(p.real.address, p.real.port) === k)
+    const inFlight = this.#adding.get(k)
+    if (inFlight) return inFlight
+    const existing = this.#proxies.find((p) => key(p.real.address, p.real.port) === k)
     if (existing) return { ...existing.proxyAddress }
-    if (this.#proxies.length >= this.#maxProxies) {
-      throw new RtcspecError('RELAY_LIMIT', `relay already has ${this.#proxies.length} proxy addresses (maxProxies)`, {
+    if (this.#proxies.length + this.#adding.size >= this.#maxProxies) {
+      throw new RtcspecError('RELAY_LIMIT', `relay already has ${this.#proxies.length + this.#adding.size} proxy addresses (maxProxies)`, {
         hint: 'raise maxProxies in UdpRelay.create, or register only the candidates you need',
       })
     }
     this.#realToSide.set(k, side)
-    const socket = await this.#bind()
-    if (this.#closed) {
-      socket.close()
-      this.#assertOpen('addPeerAddress')
+    const adding = (async () => {
+      let socket: dgram.Socket
+      try {
+        socket = await this.#bind()
+      } catch (e) {
+        this.#realToSide.delete(k)
+        throw e
+      }
+      if (this.#closed) {
+        socket.close()
+        throw this.#closedError('addPeerAddress')
+      }
+      const addr = socket.address()
+      const proxy: Proxy = { side, real: { address, port: real.port }, socket, proxyAddress: { address: addr.address, port: addr.port }, legs: new Map() }
+      socket.on('message', (msg, rinfo) => this.#onProxyMessage(proxy, msg, rinfo))
+      this.#proxies.push(proxy)
+      return { ...proxy.proxyAddress }
+    })()
+    this.#adding.set(k, adding)
+    try {
+      return { ...(await adding) }
+    } finally {
+      this.#adding.delete(k)
     }
-    const addr = socket.address()
-    const proxy: Proxy = { side, real: { address: real.address, port: real.port }, socket, proxyAddress: { address: addr.address, port: addr.port }, legs: new Map() }
-    socket.on('message', (msg, rinfo) => this.#onProxyMessage(proxy, msg, rinfo))
-    this.#proxies.push(proxy)
-    return { ...proxy.proxyAddress }
   }
 
   /** Replaces the profile of `direction` now (validated; RtcspecError `BAD_PROFILE`). Applies to packets arriving from now on. */

@@ -167,3 +167,20 @@ describe('UdpRelay — seeded loss', () => {
     await expect(relay.addPeerAddress('b', { address: '127.0.0.1', port: 5000 })).rejects.toMatchObject({ code: 'ADDRESS_SIDE' })
   })
 })
+
+describe('UdpRelay — addPeerAddress details', () => {
+  it('concurrent registrations of one address share one proxy; IPv4-mapped addresses are normalized', async () => {
+    const relay = await UdpRelay.create({ seed: 1 })
+    cleanups.push(() => relay.close())
+    const [p1, p2] = await Promise.all([
+      relay.addPeerAddress('a', { address: '127.0.0.1', port: 6000 }),
+      relay.addPeerAddress('a', { address: '::ffff:127.0.0.1', port: 6000 }),
+    ])
+    expect(p2).toEqual(p1)
+    expect(relay.proxies()).toHaveLength(1)
+    expect(relay.proxies()[0]?.real).toEqual({ address: '127.0.0.1', port: 6000 })
+    const p3 = await relay.addPeerAddress('b', { address: '127.0.0.2', port: 6000 })
+    expect(p3.port).not.toBe(p1.port)
+    expect(relay.proxies()).toHaveLength(2)
+  })
+})
