@@ -35,3 +35,9 @@ export interface AudioDecoder {
   readonly sampleRate: number
   decode(payload: Uint8Array): Int16Array
 }
+
+/** Decoded mono PCM16 audio with its sample rate: what recordings and analysis functions exchange. */
+export interface PcmAudio {
+  readonly sampleRate: number
+  readonly samples: Int16Array
+}
