@@ -7,19 +7,11 @@ import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts
 import { relayPath } from '../peers/relay-path.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
-import { UdpRelay } from '../net/relay.ts'
-import type { ImpairmentProfile } from '../net/impairment.ts'
+import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
+import { resolveNetwork, type NetworkOptions } from './network.ts'
 import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
 
-/** Impairment on a back-to-back path, applied by rtcspec's seeded UDP relay. */
-export interface NetworkOptions {
-  /** Seed of the impairment PRNG. Default: `$RTCSPEC_SEED`, else random (printed on failure). */
-  seed?: number
-  /** Impairment of packets delivered to peer a (the offerer). */
-  toA?: ImpairmentProfile
-  /** Impairment of packets delivered to peer b (the answerer). */
-  toB?: ImpairmentProfile
-}
+export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 
 /** Options of the `b2b` fixture. */
 export interface B2BOptions {
@@ -71,15 +63,21 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
   const b = createWeriftPeer({ name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...options.b })
   let relay: UdpRelay | undefined
   let seed: number | undefined
+  let schedule: ScheduleEntry[] = []
   try {
     if (options.network) {
+      const net = resolveNetwork(options.network)
       seed = pickSeed(options.network.seed)
-      relay = await UdpRelay.create({ seed, ...(options.network.toA ? { toA: options.network.toA } : {}), ...(options.network.toB ? { toB: options.network.toB } : {}) })
+      const ipv6 = [options.a?.hostAddresses, options.b?.hostAddresses].some((h) => h?.some((x) => x.includes(':')))
+      relay = await UdpRelay.create({ seed, toA: net.toA, toB: net.toB, impair: net.impair, host: net.host ?? (ipv6 ? '::1' : '127.0.0.1') })
+      schedule = net.schedule
     }
     const call = await connectBackToBack(a, b, {
       ...(relay ? { path: relayPath(relay) } : {}),
       ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     })
+    // Schedule times count from the moment the call connected.
+    if (relay && schedule.length) relay.scheduleFromNow(schedule)
     if (options.send?.a) a.sendAudio(options.send.a)
     if (options.send?.b) b.sendAudio(options.send.b)
     const close = call.close

@@ -17,7 +17,7 @@ import { z } from 'zod'
 import { test as vitestTest } from 'vitest'
 import { DurationSchema } from './duration.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall } from './calls.ts'
-import { impairmentProfileSchema } from '../net/impairment.ts'
+import { NetworkSpecSchema, type NetworkOptions } from './network.ts'
 import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack, Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
@@ -47,9 +47,6 @@ const ExpectationSchema = z
   })
   .strict()
 
-const DirectionalNetworkSchema = z
-  .object({ seed: z.number().int().nonnegative().optional(), toA: impairmentProfileSchema.optional(), toB: impairmentProfileSchema.optional() })
-  .strict()
 
 /** The schema of a scenario spec. */
 export const ScenarioSpecSchema = z
@@ -58,7 +55,8 @@ export const ScenarioSpecSchema = z
     peers: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'peer names are identifiers like alice, bob-2'), PeerSpecSchema),
     /** Force one codec on both sides. */
     codec: z.string().optional(),
-    network: DirectionalNetworkSchema.optional(),
+    /** Impairment between the peers: profiles, presets, schedule (see src/dsl/network.ts). */
+    network: NetworkSpecSchema.optional(),
     /** How long media flows after connecting. */
     duration: DurationSchema.default(2000),
     /** Connect timeout. */
@@ -163,7 +161,7 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
       a: peerOpts(callerName, caller),
       b: peerOpts(calleeName, callee),
       ...(s.codec ? { codec: s.codec } : {}),
-      ...(s.network ? { network: s.network } : {}),
+      ...(s.network ? { network: s.network as NetworkOptions } : {}),
       connectTimeoutMs: s.connectTimeout,
     })
     step = `send media for ${s.duration} ms`

@@ -387,6 +387,25 @@ export class UdpRelay implements AsyncDisposable {
     this.#apply(direction, parseProfile(profile, direction), 'setProfile')
   }
 
+  /**
+   * Arms more profile changes, with `atMs` relative to NOW (not to relay start): e.g. right after a call connected,
+   * `relay.scheduleFromNow(outage({ atMs: 5000, forMs: 2000 }))` darkens both directions from t = 5 s to 7 s.
+   * Validated like the `schedule` option (RtcspecError `BAD_RELAY_OPTIONS` / `BAD_PROFILE`). Returns the entries
+   * with `atMs` converted to relay time (as {@link UdpRelay.profileHistory} reports it).
+   */
+  scheduleFromNow(entries: ScheduleEntry[]): ScheduleEntry[] {
+    this.#assertOpen('scheduleFromNow')
+    const r = z.array(scheduleEntrySchema).max(SCHEDULE_MAX).safeParse(entries)
+    if (!r.success) {
+      const issues = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(entries)'}: ${i.message}`).join('; ')
+      throw new RtcspecError('BAD_RELAY_OPTIONS', `invalid schedule: ${issues}`, { hint: "relay.scheduleFromNow([{ atMs: 5000, direction: 'toB', profile: { loss: 1 } }])" })
+    }
+    const offset = performance.now() - this.startedAt
+    const armed = entries.map((e, i) => ({ atMs: e.atMs + offset, direction: e.direction, profile: parseProfile(e.profile, `schedule[${i}].profile`) }))
+    for (const e of armed) this.#armSchedule(e)
+    return armed
+  }
+
   /** The profile in force for `direction`. */
   profile(direction: ImpairedDirection): ImpairmentProfile {
     return this.#dirs[direction].impairer.profile
