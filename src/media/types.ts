@@ -25,6 +25,8 @@ export interface AudioEncoder {
   /** Sample rate of the PCM the encoder expects. */
   readonly sampleRate: number
   encode(pcm: Int16Array): Uint8Array
+  /** Frees native resources (e.g. a WebAssembly Opus encoder). Idempotent; optional for pure-JS codecs. */
+  close?(): void
 }
 
 /** Decodes RTP payloads of one codec into PCM16. */
@@ -34,10 +36,47 @@ export interface AudioDecoder {
   /** Sample rate of the PCM `decode` returns. */
   readonly sampleRate: number
   decode(payload: Uint8Array): Int16Array
+  /** Frees native resources (e.g. a WebAssembly Opus decoder). Idempotent; optional for pure-JS codecs. */
+  close?(): void
 }
 
 /** Decoded mono PCM16 audio with its sample rate: what recordings and analysis functions exchange. */
 export interface PcmAudio {
   readonly sampleRate: number
   readonly samples: Int16Array
+}
+
+/**
+ * A decoded recording of a received audio stream: mono PCM16 plus where it was saved.
+ * Sample 0 is the RTP timestamp of the first packet received; packets are placed by their RTP
+ * timestamp, so a gap (loss, DTX, a DTMF event, a sender stall) is silence (zeros), not compressed away.
+ */
+export interface AudioRecording extends PcmAudio {
+  /** What was recorded, e.g. `bob audio in (mid 0, PCMU)`. */
+  readonly label: string
+  /** The WAV file, once the recording was saved to disk. */
+  readonly wavPath?: string
+  /** The pcap of the RTP packets, once saved to disk. */
+  readonly pcapPath?: string
+}
+
+/** A DTMF digit detected in a stream: from RFC 4733 telephone-events or in-band tones. */
+export interface DetectedDigit {
+  /** `0`–`9`, `*`, `#`, `A`–`D`. */
+  readonly digit: string
+  /** How it was detected. */
+  readonly method: 'rfc4733' | 'inband'
+  /**
+   * Start of the digit in ms on the recording's timeline (RFC 4733: from the event's RTP timestamp relative
+   * to the first packet of the stream; in-band: from the sample position).
+   */
+  readonly startMs: number
+  /** Duration in ms (RFC 4733: the event's final duration field; in-band: the detected tone length). */
+  readonly durationMs: number
+  /** RFC 4733 only: the volume field, in −dBm0 (0–63). */
+  readonly volume?: number
+  /** RFC 4733 only: whether an end-of-event packet arrived. */
+  readonly ended?: boolean
+  /** RFC 4733 only: `performance.now()` when the first packet of the event arrived. */
+  readonly arrivalMs?: number
 }

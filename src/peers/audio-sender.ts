@@ -1,11 +1,14 @@
 /**
  * Packetizes an audio source into RTP on a drift-free 20 ms (by default) pacer:
  * sequence numbers +1, timestamps +clockRate·ptime per frame, marker bit at talkspurt start.
+ * Also sends RFC 4733 telephone-events in the same stream (`sendDtmf`), in place of the audio while
+ * each event lasts.
  */
 import type { AudioEncoder, AudioSource } from '../media/types.ts'
 import { Pacer } from '../media/pacer.ts'
 import { RtcspecError } from '../errors.ts'
-import type { AudioSourceSpec } from './types.ts'
+import { dtmfEventCode, serializeTelephoneEvent, validateDtmfDigits } from '../rtp/telephone-event.ts'
+import type { AudioSourceSpec, DtmfSendOptions } from './types.ts'
 
 /** The RTP header fields the sender chooses for each packet. */
 export interface OutgoingRtp {
@@ -26,6 +29,32 @@ export interface AudioSenderOptions {
   send: (packet: OutgoingRtp) => void
   /** Called once when the source ends. */
   onEnded?: () => void
+  /** Payload type of the negotiated telephone-event at the encoder's clock rate; without it `sendDtmf` fails. */
+  telephoneEventPayloadType?: number
+}
+
+/** One queued RFC 4733 event. */
+interface DtmfJob {
+  event: number
+  frames: number
+  gapFrames: number
+  volume: number
+  /** Set on the digit that finishes a `sendDtmf` call. */
+  done?: { resolve: () => void; reject: (e: Error) => void }
+}
+
+/** The event being sent: tone frames so far, then the final packet and its two retransmissions. */
+interface DtmfActive {
+  job: DtmfJob
+  timestamp: number
+  /** Tone frames reported so far (the duration field is `sent` frames). */
+  sent: number
+  /** End packets sent (1 final + 2 retransmissions). */
+  endSent: number
+  /** Packets of this event sent. */
+  packets: number
+  /** Audio frames still to send before the next event. */
+  gapLeft: number
 }
 
 /** Builds the source a spec asked for at the sample rate the encoder needs. */
@@ -51,6 +80,11 @@ export class AudioSender {
   #seq = Math.floor(Math.random() * 0x10000)
   readonly #ts0 = Math.floor(Math.random() * 0x100000000)
   #ended = false
+  #stopped = false
+  readonly #dtmfQueue: DtmfJob[] = []
+  #dtmf: DtmfActive | undefined
+  /** RFC 4733 event packets sent (end retransmissions included). */
+  dtmfPacketsSent = 0
 
   constructor(options: AudioSenderOptions) {
     const ptime = options.ptimeMs ?? 20
@@ -58,6 +92,11 @@ export class AudioSender {
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
     this.#pacer = new Pacer({ periodMs: ptime }, (i) => this.#tick(i))
+  }
+
+  /** Whether the sender stopped (its source ended, or `stop()`); it cannot restart. */
+  get stopped(): boolean {
+    return this.#stopped
   }
 
   get lateTicks(): number {
@@ -68,12 +107,103 @@ export class AudioSender {
     this.#pacer.start()
   }
 
+  /** Stops the pacer, fails pending DTMF and frees the encoder. Idempotent. */
   stop(): void {
     this.#pacer.stop()
+    if (this.#stopped) return
+    this.#stopped = true
+    const pending = [...(this.#dtmf ? [this.#dtmf.job] : []), ...this.#dtmfQueue.splice(0)]
+    this.#dtmf = undefined
+    for (const j of pending) j.done?.reject(new RtcspecError('DTMF_ABORTED', 'the audio sender stopped before every DTMF digit was sent'))
+    this.#options.encoder.close?.()
+  }
+
+  /**
+   * Queues `digits` as RFC 4733 events. Each lasts `durationMs` (rounded to whole frames, ≥ 1) and is followed
+   * by its final packet sent three times (RFC 4733 §2.5.1.4), then `gapMs` of audio (rounded up to whole frames).
+   * Resolves when the last digit's third end packet has been sent.
+   */
+  sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
+    const pt = this.#options.telephoneEventPayloadType
+    if (pt === undefined) {
+      return Promise.reject(
+        new RtcspecError('DTMF_NOT_NEGOTIATED', `telephone-event/${this.#options.encoder.clockRate} was not negotiated for this audio stream`, {
+          hint: 'both peers must offer/accept RFC 4733 (werift peers do unless created with dtmf: false)',
+        }),
+      )
+    }
+    try {
+      validateDtmfDigits(digits)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (this.#stopped) return Promise.reject(new RtcspecError('DTMF_ABORTED', 'sendDtmf on a stopped audio sender'))
+    const ptime = this.#frame.length / (this.#options.encoder.sampleRate / 1000)
+    const durationMs = options.durationMs ?? 100
+    const gapMs = options.gapMs ?? 50
+    const volume = options.volume ?? 10
+    if (!(durationMs > 0) || !Number.isFinite(durationMs)) return Promise.reject(new RangeError(`sendDtmf: durationMs must be > 0, got ${durationMs}`))
+    if (!(gapMs >= 0) || !Number.isFinite(gapMs)) return Promise.reject(new RangeError(`sendDtmf: gapMs must be ≥ 0, got ${gapMs}`))
+    if (!Number.isInteger(volume) || volume < 0 || volume > 63) return Promise.reject(new RangeError(`sendDtmf: volume must be an integer 0..63 (−dBm0), got ${volume}`))
+    const frames = Math.max(1, Math.round(durationMs / ptime))
+    if (frames * this.#timestampStep > 0xffff) {
+      return Promise.reject(new RangeError(`sendDtmf: ${durationMs} ms does not fit RFC 4733's 16-bit duration at ${this.#options.encoder.clockRate} Hz`))
+    }
+    const gapFrames = Math.ceil(gapMs / ptime)
+    return new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < digits.length; i++) {
+        const job: DtmfJob = { event: dtmfEventCode(digits[i] as string), frames, gapFrames, volume }
+        if (i === digits.length - 1) job.done = { resolve, reject }
+        this.#dtmfQueue.push(job)
+      }
+    })
+  }
+
+  /** Sends the next event packet in place of audio; returns false when no event is due this tick. */
+  #dtmfTick(index: number): boolean {
+    if (this.#dtmf && this.#dtmf.endSent >= 3) {
+      if (this.#dtmf.gapLeft > 0) {
+        this.#dtmf.gapLeft--
+        return false
+      }
+      this.#dtmf = undefined
+    }
+    if (!this.#dtmf) {
+      const job = this.#dtmfQueue.shift()
+      if (!job) return false
+      this.#dtmf = { job, timestamp: (this.#ts0 + index * this.#timestampStep) >>> 0, sent: 0, endSent: 0, packets: 0, gapLeft: job.gapFrames }
+    }
+    const a = this.#dtmf
+    let end = false
+    if (a.sent < a.job.frames) {
+      a.sent++
+      end = a.sent === a.job.frames
+    } else {
+      end = true
+    }
+    if (end) a.endSent++
+    const payload = serializeTelephoneEvent({ event: a.job.event, end, volume: a.job.volume, duration: a.sent * this.#timestampStep })
+    this.#options.send({
+      payloadType: this.#options.telephoneEventPayloadType as number,
+      sequenceNumber: this.#seq,
+      timestamp: a.timestamp,
+      // RFC 4733 §2.5.1.3: the marker bit on the first packet of the event only
+      marker: a.packets === 0,
+      payload,
+    })
+    this.#seq = (this.#seq + 1) & 0xffff
+    a.packets++
+    this.dtmfPacketsSent++
+    if (a.endSent >= 3) a.job.done?.resolve()
+    return true
   }
 
   #tick(index: number): void {
     const more = this.#options.source.read(this.#frame)
+    if (this.#dtmfTick(index)) {
+      this.#afterTick(more)
+      return
+    }
     const payload = this.#options.encoder.encode(this.#frame)
     this.#options.send({
       payloadType: this.#options.payloadType,
@@ -87,7 +217,12 @@ export class AudioSender {
     this.packetsSent++
     this.bytesSent += payload.length
     this.firstPacketAtMs ??= performance.now()
-    if (!more && !this.#ended) {
+    this.#afterTick(more)
+  }
+
+  #afterTick(more: boolean): void {
+    // Keep ticking while DTMF is pending even if the source ended.
+    if (!more && !this.#ended && !this.#dtmf && this.#dtmfQueue.length === 0) {
       this.#ended = true
       this.stop()
       this.#options.onEnded?.()

@@ -1,7 +1,20 @@
-/** The shared `InboundTrack` implementation: statistics, receive hooks and waits for any peer kind. */
+/**
+ * The shared `InboundTrack` implementation: statistics, receive hooks, waits, the in-memory packet
+ * capture behind recordings/pcaps, and RFC 4733 digit reassembly, for any peer kind.
+ */
 import { TimeoutError } from '../errors.ts'
 import { RtpReceiveStats } from '../rtp/stats.ts'
+import { collectDtmf } from '../rtp/telephone-event.ts'
+import { renderRtpAudio, type RenderRtpAudioStats } from '../media/rtp-recorder.ts'
+import type { AudioRecording, DetectedDigit } from '../media/types.ts'
+import { findAudioCodec, isTelephoneEvent } from './codecs.ts'
 import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from './types.ts'
+
+/**
+ * Packets an inbound track keeps for its recording and pcap: 90 000 (30 minutes of 20 ms audio, a few MB).
+ * Later packets still count in the statistics but are not recorded (`recordingStats().capped`).
+ */
+export const MAX_CAPTURED_PACKETS = 90_000
 
 export interface InboundTrackInit {
   kind: MediaKind
@@ -10,6 +23,10 @@ export interface InboundTrackInit {
   clockRate: number
   /** Maps a payload type to the negotiated codec. */
   codecOf: (payloadType: number) => CodecInfo | undefined
+  /** Ask for the recording to be saved when the call ends (peer option `record`). */
+  record?: boolean
+  /** Packets kept for the recording/pcap. Default `MAX_CAPTURED_PACKETS`; 0 keeps none. */
+  maxCapturedPackets?: number
 }
 
 export class InboundTrackImpl implements InboundTrack {
@@ -21,14 +38,22 @@ export class InboundTrackImpl implements InboundTrack {
   readonly #codecOf: (pt: number) => CodecInfo | undefined
   readonly #listeners = new Set<(p: ReceivedRtp) => void>()
   readonly #waiters = new Set<{ count: number; resolve: () => void }>()
+  readonly #captured: ReceivedRtp[] = []
+  readonly #maxCaptured: number
+  #capped = 0
   #count = 0
   #ended = false
+  #recordRequested: boolean
+  #saved: { wavPath?: string; pcapPath?: string } = {}
+  #lastRender: RenderRtpAudioStats | undefined
 
   constructor(init: InboundTrackInit) {
     this.kind = init.kind
     this.mid = init.mid
     this.peerName = init.peerName
     this.#codecOf = init.codecOf
+    this.#recordRequested = init.record === true
+    this.#maxCaptured = init.maxCapturedPackets ?? MAX_CAPTURED_PACKETS
     this.rtp = new RtpReceiveStats({ clockRate: init.clockRate })
   }
 
@@ -41,8 +66,12 @@ export class InboundTrackImpl implements InboundTrack {
   push(packet: ReceivedRtp): void {
     if (this.#ended) return
     if (this.codec === undefined || this.codec.payloadType !== packet.payloadType) {
-      this.codec = this.#codecOf(packet.payloadType) ?? this.codec
+      const c = this.#codecOf(packet.payloadType)
+      // telephone-event packets share the stream but are not its codec
+      if (c && !isTelephoneEvent(c.encoding)) this.codec = c
     }
+    if (this.#captured.length < this.#maxCaptured) this.#captured.push(packet)
+    else this.#capped++
     this.rtp.onPacket(
       { sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payloadType: packet.payloadType, marker: packet.marker, payloadBytes: packet.payload.length },
       packet.arrivalMs,
@@ -61,6 +90,56 @@ export class InboundTrackImpl implements InboundTrack {
   end(): void {
     this.#ended = true
     this.#listeners.clear()
+  }
+
+  get recordRequested(): boolean {
+    return this.#recordRequested
+  }
+
+  record(): void {
+    this.#recordRequested = true
+  }
+
+  /** Where the recording was saved (set by `saveTrackRecording`). */
+  markSaved(paths: { wavPath?: string; pcapPath?: string }): void {
+    this.#saved = { ...this.#saved, ...paths }
+  }
+
+  /** A label for files and messages, e.g. `bob audio in (mid 0, PCMU)`. */
+  get label(): string {
+    const parts = [this.mid !== undefined ? `mid ${this.mid}` : undefined, this.codec?.encoding].filter(Boolean)
+    return `${this.peerName} ${this.kind} in${parts.length ? ` (${parts.join(', ')})` : ''}`
+  }
+
+  packets(): ReadonlyArray<ReceivedRtp> {
+    return this.#captured
+  }
+
+  recording(): AudioRecording {
+    const rendered = renderRtpAudio(this.#captured, {
+      decoderFor: (pt) => {
+        const c = this.#codecOf(pt)
+        if (!c || isTelephoneEvent(c.encoding)) return undefined
+        return findAudioCodec(c.encoding)?.createDecoder()
+      },
+      defaultSampleRate: this.codec ? (findAudioCodec(this.codec.encoding)?.sampleRate ?? 8000) : 8000,
+    })
+    this.#lastRender = rendered.stats
+    return { label: this.label, sampleRate: rendered.sampleRate, samples: rendered.samples, ...this.#saved }
+  }
+
+  /** What the last `recording()` decoded, and how many packets were not kept because of the capture limit. */
+  recordingStats(): (RenderRtpAudioStats & { capped: number }) | undefined {
+    return this.#lastRender ? { ...this.#lastRender, capped: this.#capped } : undefined
+  }
+
+  dtmf(): DetectedDigit[] {
+    const first = this.#captured[0]
+    if (!first) return []
+    const events = this.#captured.filter((p) => p.ssrc === first.ssrc && isTelephoneEvent(this.#codecOf(p.payloadType)?.encoding))
+    const te = events[0] && this.#codecOf(events[0].payloadType)
+    if (!te) return []
+    return collectDtmf(events, { clockRate: te.clockRate, baseTimestamp: first.timestamp })
   }
 
   onRtp(listener: (packet: ReceivedRtp) => void): () => void {

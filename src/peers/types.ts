@@ -2,7 +2,7 @@
  * The one `Peer` interface every peer implementation (werift, Chromium, plain RTP) provides.
  * Specs and the DSL talk to peers only through this interface.
  */
-import type { AudioSource } from '../media/types.ts'
+import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
 
 export type PeerKind = 'werift' | 'chromium' | 'rtp'
@@ -61,6 +61,19 @@ export interface InboundTrack {
   onRtp(listener: (packet: ReceivedRtp) => void): () => void
   /** Resolves once `count` packets arrived in total; rejects with a TimeoutError naming the track otherwise. */
   waitForPackets(count: number, timeoutMs: number): Promise<void>
+  /**
+   * The received audio decoded so far, placed by RTP timestamp (gaps are silence). Always available: every
+   * inbound track keeps its packets in memory (bounded, see `InboundTrackImpl`). Each call decodes anew.
+   */
+  recording(): AudioRecording
+  /** Asks for this track's recording (WAV) and packets (pcap) to be written to disk when the call ends. */
+  record(): void
+  /** Whether `record()` was called (or the call/peer was made with `record: true`). */
+  readonly recordRequested: boolean
+  /** RFC 4733 telephone-event digits received so far, in order. */
+  dtmf(): DetectedDigit[]
+  /** The RTP packets received so far, in arrival order (for pcaps and custom analysis). */
+  packets(): ReadonlyArray<ReceivedRtp>
 }
 
 /** Counters of one outbound stream this peer sends. */
@@ -133,12 +146,26 @@ export interface AudioSendHandle {
   readonly stats: OutboundStats
 }
 
+/** Options of `Peer.sendDtmf`. */
+export interface DtmfSendOptions {
+  /** Duration of each digit's event, ms (rounded to whole packet times, at least one). Default 100. */
+  durationMs?: number
+  /** Pause between digits, ms (rounded up to whole packet times). Default 50. */
+  gapMs?: number
+  /** Volume field, −dBm0 (0–63). Default 10. */
+  volume?: number
+}
+
 /** Common options of every peer implementation. */
 export interface PeerOptions {
   /** Name used in messages and call records. */
   name?: string
-  /** Audio codecs to offer or accept, in preference order. Default `['PCMU', 'PCMA']`. */
+  /** Audio codecs to offer or accept, in preference order. Default `['PCMU', 'PCMA']`; `'opus'` is available too. */
   codecs?: string[]
+  /** Offer/accept RFC 4733 telephone-event at each audio clock rate (PT 101 at 8 kHz, 110 at 48 kHz). Default true. */
+  dtmf?: boolean
+  /** Write every inbound audio track's recording (WAV) and pcap to disk when the call ends. Default false. */
+  record?: boolean
   /** Audio direction of this peer's audio transceiver. Default `sendrecv`; `false` for no audio. */
   audio?: Direction | false
   /** Trickle candidates (true, default) or wait for full gathering and put them all in the SDP (false). */
@@ -168,6 +195,12 @@ export interface Peer extends AsyncDisposable {
   onLocalCandidate(listener: (candidate: CandidateInit | null) => void): () => void
   /** Starts sending audio from `source` as soon as the connection is up. */
   sendAudio(source: AudioSourceSpec): AudioSendHandle
+  /**
+   * Sends `digits` (`0-9 * # A-D`) as RFC 4733 telephone-events in the audio stream, replacing the audio
+   * while each event lasts. Starts a silent audio stream if nothing is being sent. Resolves once the last
+   * end-of-event packet has been sent.
+   */
+  sendDtmf(digits: string, options?: DtmfSendOptions): Promise<void>
   /** Tracks received so far. */
   readonly inbound: ReadonlyArray<InboundTrack>
   /** Resolves with the first inbound track of `kind`. */

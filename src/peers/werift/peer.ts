@@ -12,9 +12,12 @@ import {
   type PeerConfig,
 } from 'werift'
 import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { validateDtmfDigits } from '../../rtp/telephone-event.ts'
 import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
-import { audioCodec, type AudioCodecSpec } from '../codecs.ts'
+import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
+import { silence } from '../../media/sources.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
+import { srtpKeyCaching } from './srtp-keys.ts'
 import { createTimeline, recordState } from '../timeline.ts'
 import type {
   AudioSendHandle,
@@ -22,6 +25,7 @@ import type {
   CandidateInit,
   CodecInfo,
   Direction,
+  DtmfSendOptions,
   InboundTrack,
   MediaKind,
   NativeInboundStats,
@@ -48,9 +52,60 @@ export interface WeriftPeerOptions extends PeerOptions {
 
 let peerCounter = 0
 
+/** One `sendAudio` request: its sender exists once the connection is up. */
+interface SenderEntry {
+  spec: AudioSourceSpec
+  sender?: AudioSender
+  stats: OutboundStats
+  stopped: boolean
+  /** `sendDtmf` calls made before the sender started. */
+  pendingDtmf: Array<{ digits: string; options: DtmfSendOptions; resolve: () => void; reject: (e: unknown) => void }>
+}
+
+/** werift codec parameters for rtcspec's audio codecs, plus RFC 4733 telephone-event at each clock rate used. */
+function weriftAudioCodecs(codecs: AudioCodecSpec[], dtmf: boolean): RTCRtpCodecParameters[] {
+  const out = codecs.map(
+    (c) =>
+      new RTCRtpCodecParameters({
+        mimeType: `audio/${c.encoding}`,
+        clockRate: c.clockRate,
+        channels: c.channels,
+        payloadType: c.payloadType,
+        ...(c.fmtp ? { parameters: c.fmtp } : {}),
+      }),
+  )
+  if (dtmf) {
+    for (const rate of new Set(codecs.map((c) => c.clockRate))) {
+      const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate]
+      if (pt === undefined) continue
+      out.push(new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: rate, channels: 1, payloadType: pt, parameters: '0-16' }))
+    }
+  }
+  return out
+}
+
+/**
+ * Sends an RTP packet with a payload type other than the sender's primary codec (RFC 4733 events).
+ * werift 0.25's `RTCRtpSender.dispatchRtp` clones the packet and then forces `header.payloadType` to the
+ * negotiated primary codec; the clone here keeps a payload type that ignores that assignment, while
+ * werift still applies its SSRC, sequence/timestamp offsets, header extensions and counters.
+ */
+function withPayloadType(packet: RtpPacket, payloadType: number): RtpPacket {
+  const pinned = {
+    clone(): RtpPacket {
+      const copy = packet.clone()
+      Object.defineProperty(copy.header, 'payloadType', { get: () => payloadType, set: () => {}, enumerable: true, configurable: true })
+      return copy
+    },
+  }
+  return pinned as unknown as RtpPacket
+}
+
 function isLoopbackAddress(address: string): boolean {
   return address.startsWith('127.') || address === '::1'
 }
+
+srtpKeyCaching()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
@@ -70,7 +125,7 @@ export class WeriftPeer implements Peer {
   readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
   readonly #candidateListeners = new Set<(c: CandidateInit | null) => void>()
   readonly #localCandidates: Array<CandidateInit | null> = []
-  readonly #senders: Array<{ spec: AudioSourceSpec; sender?: AudioSender; stats: OutboundStats; stopped: boolean }> = []
+  readonly #senders: SenderEntry[] = []
   #gatheringDone: Promise<void>
   #resolveGathering!: () => void
   #dtlsWatched = new WeakSet<object>()
@@ -86,9 +141,7 @@ export class WeriftPeer implements Peer {
     this.#gatheringDone = new Promise((r) => (this.#resolveGathering = r))
     this.pc = new RTCPeerConnection({
       codecs: {
-        audio: this.#codecs.map(
-          (c) => new RTCRtpCodecParameters({ mimeType: `audio/${c.encoding}`, clockRate: c.clockRate, channels: c.channels, payloadType: c.payloadType }),
-        ),
+        audio: weriftAudioCodecs(this.#codecs, options.dtmf !== false),
       },
       iceServers: options.iceServers ?? [],
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
@@ -151,13 +204,14 @@ export class WeriftPeer implements Peer {
   #onTrack(track: MediaStreamTrack): void {
     const transceiver = this.#transceiverOf(track)
     const kind = track.kind as MediaKind
-    const firstCodec = transceiver?.codecs[0]
+    const firstCodec = transceiver?.codecs.find((c) => !isTelephoneEvent(c.mimeType.split('/')[1]))
     const inbound = new InboundTrackImpl({
       kind,
       mid: transceiver?.mid ?? undefined,
       peerName: this.name,
       clockRate: firstCodec?.clockRate ?? (kind === 'audio' ? 8000 : 90000),
       codecOf: (pt) => this.#codecInfo(transceiver, pt),
+      record: this.#options.record === true,
     })
     track.onReceiveRtp.subscribe((rtp) => {
       inbound.push({
@@ -259,11 +313,12 @@ export class WeriftPeer implements Peer {
   sendAudio(source: AudioSourceSpec): AudioSendHandle {
     this.#assertOpen()
     this.#ensureAudioTransceiver()
-    const entry = {
+    const entry: SenderEntry = {
       spec: source,
-      sender: undefined as AudioSender | undefined,
+      sender: undefined,
       stopped: false,
-      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined } as OutboundStats,
+      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
+      pendingDtmf: [],
     }
     this.#senders.push(entry)
     if (this.pc.connectionState === 'connected') this.#startSenders()
@@ -271,6 +326,7 @@ export class WeriftPeer implements Peer {
       stop: () => {
         entry.stopped = true
         entry.sender?.stop()
+        for (const d of entry.pendingDtmf.splice(0)) d.reject(new RtcspecError('DTMF_ABORTED', `${this.name}: audio stopped before DTMF was sent`))
       },
       get stats() {
         const s = entry.sender
@@ -288,7 +344,7 @@ export class WeriftPeer implements Peer {
         this.#error('sendAudio: no audio transceiver negotiated for sending (check both sides\' audio direction)')
         continue
       }
-      const negotiated = transceiver.sender.codec ?? transceiver.codecs[0]
+      const negotiated = transceiver.sender.codec ?? transceiver.codecs.find((c) => !isTelephoneEvent(c.mimeType.split('/')[1]))
       if (!negotiated) {
         this.#error('sendAudio: no audio codec was negotiated')
         continue
@@ -301,6 +357,7 @@ export class WeriftPeer implements Peer {
         continue
       }
       const sender = transceiver.sender
+      const telephoneEvent = transceiver.codecs.find((c) => isTelephoneEvent(c.mimeType.split('/')[1]) && c.clockRate === negotiated.clockRate)
       entry.stats.mid = transceiver.mid ?? undefined
       entry.stats.ssrc = sender.ssrc
       entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
@@ -309,9 +366,12 @@ export class WeriftPeer implements Peer {
           source: resolveAudioSource(entry.spec, spec.sampleRate),
           encoder: spec.createEncoder(),
           payloadType: negotiated.payloadType,
+          ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
           send: (p) => {
             const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
-            sender.sendRtp(new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
+            let packet = new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))
+            if (p.payloadType !== negotiated.payloadType) packet = withPayloadType(packet, p.payloadType)
+            sender.sendRtp(packet).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
           },
         })
       } catch (e) {
@@ -319,7 +379,28 @@ export class WeriftPeer implements Peer {
         continue
       }
       entry.sender.start()
+      for (const d of entry.pendingDtmf.splice(0)) entry.sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)
     }
+  }
+
+  async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
+    this.#assertOpen()
+    validateDtmfDigits(digits)
+    let entry = this.#senders.find((e) => !e.stopped && !e.sender?.stopped)
+    if (!entry) {
+      // RFC 4733 events travel in the audio stream: start a silent one to carry them.
+      this.sendAudio((rate) => silence({ sampleRate: rate }))
+      entry = this.#senders.at(-1) as SenderEntry
+    }
+    const sender = entry.sender
+    const durationMs = options.durationMs ?? 100
+    const gapMs = options.gapMs ?? 50
+    // Generous bound: every digit, its end packets and gap, plus time to connect.
+    const timeoutMs = 10_000 + digits.length * (durationMs + gapMs + 100) * 3
+    const sent = sender
+      ? sender.sendDtmf(digits, options)
+      : new Promise<void>((resolve, reject) => entry.pendingDtmf.push({ digits, options, resolve, reject }))
+    return this.#withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
   }
 
   get inbound(): ReadonlyArray<InboundTrack> {

@@ -1,0 +1,59 @@
+import { describe, it, expect } from 'vitest'
+import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { tone } from '../../src/media/sources.ts'
+import { detectTone, dominantFrequency } from '../../src/media/analysis.ts'
+import { waitFor } from '../../src/wait.ts'
+
+describe('codecs on the wire: the tone is in the recording', () => {
+  for (const [codec, hz] of [['PCMU', 440], ['PCMA', 1000], ['opus', 1500]] as const) {
+    it(`${codec} carries ${hz} Hz, detected within ±2 Hz in bob's recording`, async () => {
+      await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: [codec] }), createWeriftPeer({ name: 'bob', codecs: [codec] }))
+      call.a.sendAudio((rate) => tone(hz, { sampleRate: rate }))
+      const track = await call.b.waitForTrack('audio', 5000)
+      await track.waitForPackets(60, 5000)
+      expect(track.codec?.encoding.toLowerCase()).toBe(codec.toLowerCase())
+      const rec = track.recording()
+      expect(rec.sampleRate).toBe(codec === 'opus' ? 48000 : 8000)
+      expect(rec.samples.length).toBeGreaterThanOrEqual(Math.round(rec.sampleRate * 1.1))
+      // skip the codec's start-up (Opus needs a few frames)
+      const body = rec.samples.subarray(Math.round(rec.sampleRate * 0.1))
+      const f = dominantFrequency(body, rec.sampleRate)
+      expect(Math.abs(f - hz)).toBeLessThanOrEqual(2)
+      const det = detectTone(body, rec.sampleRate, hz)
+      expect(det.present).toBe(true)
+      // and not some other tone
+      expect(detectTone(body, rec.sampleRate, hz + 300).present).toBe(false)
+    })
+  }
+
+  it('RFC 4733 digits 123# are sent and detected with their timing', async () => {
+    await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: ['PCMU'] }), createWeriftPeer({ name: 'bob', codecs: ['PCMU'] }))
+    call.a.sendAudio((rate) => tone(440, { sampleRate: rate }))
+    const track = await call.b.waitForTrack('audio', 5000)
+    await call.a.sendDtmf('123#', { durationMs: 100, gapMs: 60 })
+    // 4 digits × (5 tone packets + 2 end retransmissions) have been sent; wait for all 28 to arrive.
+    await waitFor(() => track.packets().filter((p) => p.payloadType === 101).length >= 28, { timeoutMs: 3000, label: 'the 28 telephone-event packets at bob' })
+    const digits = track.dtmf()
+    expect(digits.map((d) => d.digit).join('')).toBe('123#')
+    for (const d of digits) {
+      expect(d.method).toBe('rfc4733')
+      expect(d.durationMs).toBe(100)
+      expect(d.ended).toBe(true)
+    }
+    // One event per digit every 100 ms tone + 2 × 20 ms end retransmissions + 60 ms gap, by RTP timestamp.
+    for (let i = 1; i < digits.length; i++) expect(digits[i]!.startMs - digits[i - 1]!.startMs).toBe(200)
+    // On the wire: marker on the first packet of each event, the final packet three times, shared sequence space.
+    const events = track.packets().filter((p) => p.payloadType === 101)
+    const byTs = new Map<number, typeof events>()
+    for (const p of events) byTs.set(p.timestamp, [...(byTs.get(p.timestamp) ?? []), p])
+    expect(byTs.size).toBe(4)
+    for (const pkts of byTs.values()) {
+      expect(pkts.map((p) => p.marker)).toEqual([true, false, false, false, false, false, false])
+      expect(pkts.filter((p) => (p.payload[1]! & 0x80) !== 0)).toHaveLength(3)
+      expect(pkts.map((p) => (p.payload[2]! << 8) | p.payload[3]!)).toEqual([160, 320, 480, 640, 800, 800, 800])
+    }
+    expect(track.rtp.snapshot().lost).toBe(0)
+    expect(track.codec?.encoding).toBe('PCMU')
+  })
+})
