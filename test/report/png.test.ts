@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { inflateSync, crc32 } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { encodePng } from '../../src/report/png.ts'
+import { plotAudio } from '../../src/report/audio-plot.ts'
+import { readAll, tone } from '../../src/media/sources.ts'
+import { requireTool } from '../support/requires.ts'
+
+/** A strict little PNG reader for the encoder's own output: chunks, CRCs, IHDR, filter-0 rows. */
+function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array; chunks: string[] } {
+  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
+  const chunks: string[] = []
+  let off = 8
+  let width = 0
+  let height = 0
+  const idat: Uint8Array[] = []
+  while (off < png.length) {
+    const len = view.getUint32(off)
+    const type = String.fromCharCode(...png.subarray(off + 4, off + 8))
+    const data = png.subarray(off + 8, off + 8 + len)
+    expect(view.getUint32(off + 8 + len), `CRC of ${type}`).toBe(crc32(png.subarray(off + 4, off + 8 + len)))
+    chunks.push(type)
+    if (type === 'IHDR') {
+      width = view.getUint32(off + 8)
+      height = view.getUint32(off + 12)
+      expect([...data.subarray(8)]).toEqual([8, 6, 0, 0, 0])
+    }
+    if (type === 'IDAT') idat.push(data)
+    off += 12 + len
+  }
+  const raw = inflateSync(Buffer.concat(idat))
+  const rgba = new Uint8Array(width * height * 4)
+  for (let y = 0; y < height; y++) {
+    expect(raw[y * (width * 4 + 1)]).toBe(0)
+    rgba.set(raw.subarray(y * (width * 4 + 1) + 1, (y + 1) * (width * 4 + 1)), y * width * 4)
+  }
+  return { width, height, rgba, chunks }
+}
+
+describe('encodePng', () => {
+  it('writes a valid RGBA PNG that decodes back to the same pixels', () => {
+    const w = 7
+    const h = 5
+    const px = new Uint8Array(w * h * 4).map((_, i) => (i * 37) & 255)
+    const d = decodePng(encodePng(w, h, px))
+    expect(d.chunks).toEqual(['IHDR', 'IDAT', 'IEND'])
+    expect([d.width, d.height]).toEqual([w, h])
+    expect(d.rgba).toEqual(px)
+  })
+
+  it('rejects wrong sizes', () => {
+    expect(() => encodePng(2, 2, new Uint8Array(15))).toThrow(/expected 16 bytes/)
+    expect(() => encodePng(0, 2, new Uint8Array(0))).toThrow(/width and height/)
+  })
+})
+
+describe('plotAudio', () => {
+  it('draws a waveform and a spectrum whose peak column is at the tone frequency, and marks', () => {
+    const pcm = readAll(tone(1000, { sampleRate: 8000 }), 8000)
+    const d = decodePng(plotAudio({ sampleRate: 8000, samples: pcm }, { width: 400, height: 200, markHz: [3000] }))
+    expect([d.width, d.height]).toEqual([400, 200])
+    const at = (x: number, y: number) => [...d.rgba.subarray((y * 400 + x) * 4, (y * 400 + x) * 4 + 3)]
+    // spectrum panel: the highest green pixel is in the column of 1000 Hz (x = 1000/4000 × 399 ≈ 100)
+    let bestX = -1
+    let bestY = 1e9
+    for (let x = 0; x < 400; x++) {
+      for (let y = 101; y < 200; y++) {
+        const [r, g, b] = at(x, y)
+        if (r === 44 && g === 160 && b === 44 && y < bestY) {
+          bestY = y
+          bestX = x
+        }
+      }
+    }
+    expect(Math.abs(bestX - 100)).toBeLessThanOrEqual(1)
+    // the red marker at 3000 Hz
+    expect(at(Math.round(0.75 * 399), 190)).toEqual([214, 39, 40])
+    // waveform panel: a -12 dBFS tone reaches about a quarter of the panel from the centre
+    let topWave = 1e9
+    for (let y = 0; y < 99; y++) if (at(200, y)[2] === 180) topWave = Math.min(topWave, y)
+    expect(topWave).toBeGreaterThan(30)
+    expect(topWave).toBeLessThan(45)
+  })
+
+  it('copes with empty audio', () => {
+    expect(decodePng(plotAudio({ sampleRate: 8000, samples: new Int16Array(0) })).width).toBe(640)
+  })
+})
+
+describe.skipIf(requireTool('ffmpeg'))('plotAudio output in a real decoder', () => {
+  it('ffmpeg decodes the PNG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-png-'))
+    try {
+      const file = join(dir, 'plot.png')
+      writeFileSync(file, plotAudio({ sampleRate: 8000, samples: readAll(tone(440, { sampleRate: 8000 }), 4000) }))
+      const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { timeout: 20_000 })
+      expect(r.status, r.stderr?.toString()).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
