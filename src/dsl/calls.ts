@@ -3,6 +3,8 @@
  * impairment relay), records them and closes them. Has no Vitest dependency, so benchmarks and the CLI use it too.
  */
 import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { watchTurnFailures } from '../peers/werift/turn-diagnosis.ts'
+import { RtcspecError } from '../errors.ts'
 import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts'
 import { relayPath } from '../peers/relay-path.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
@@ -61,6 +63,10 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
   const trickle = options.trickle
   const a = createWeriftPeer({ name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...options.a })
   const b = createWeriftPeer({ name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...options.b })
+  // werift swallows TURN allocation errors: name them (e.g. 401) instead of timing out.
+  const turnWatches = ([[a, options.a], [b, options.b]] as const).map(([peer, o]) =>
+    watchTurnFailures(peer, { iceServers: o?.iceServers, relayOnly: o?.relayOnly ?? false, ...(o?.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) }),
+  )
   let relay: UdpRelay | undefined
   let seed: number | undefined
   let schedule: ScheduleEntry[] = []
@@ -92,8 +98,18 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
     })
   } catch (e) {
     await Promise.allSettled([a.close(), b.close(), relay?.close()])
+    // A refused TURN allocation explains the failure better than the ICE/signaling error it caused.
+    const turn = (await Promise.all(turnWatches.map((w) => w.diagnosis))).flatMap((d, i) => (d && !d.ok ? [`${[a, b][i]?.name}: ${d.message}`] : []))
+    if (turn.length) {
+      throw new RtcspecError('TURN_FAILED', `back-to-back call failed: ${turn.join('; ')}`, {
+        cause: e,
+        hint: 'check the TURN credentials (static user/password, or the REST secret and clock for use-auth-secret) and the TURN URL',
+      })
+    }
     if (seed !== undefined && e instanceof Error) e.message += ` (impairment seed ${seed})`
     throw e
+  } finally {
+    for (const w of turnWatches) w.stop()
   }
 }
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Makes the `docker` service provider usable on an offline machine (see docs/docker.md):
+#   1. installs docker.io + debootstrap if missing (root only),
+#   2. starts dockerd in the background unless an engine already answers (bounded wait),
+#   3. creates the base image debian:bookworm-slim with debootstrap from the Debian mirror apt uses,
+#      unless it exists (cached as a tarball under RTCSPEC_DOCKER_CACHE, default /var/cache/rtcspec),
+#   4. builds rtcspec/coturn and rtcspec/ffmpeg from containers/ (layer cache makes re-runs fast).
+# Idempotent. Every wait is bounded. Exits non-zero with a message if a step fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "docker-setup: $*"; }
+CACHE=${RTCSPEC_DOCKER_CACHE:-/var/cache/rtcspec}
+
+if [ "$(id -u)" != 0 ]; then
+  if docker info >/dev/null 2>&1; then log "not root; using the running engine"; else
+    echo "docker-setup: run as root (installs docker.io/debootstrap and starts dockerd)" >&2; exit 2; fi
+else
+  need=()
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+
+if ! timeout 10 docker info >/dev/null 2>&1; then
+  log "starting dockerd (log: /var/log/rtcspec-dockerd.log)"
+  setsid nohup dockerd >/var/log/rtcspec-dockerd.log 2>&1 </dev/null &
+  for _ in $(seq 1 60); do
+    timeout 5 docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  timeout 10 docker info >/dev/null 2>&1 || { echo "docker-setup: dockerd did not answer within 60 s; see /var/log/rtcspec-dockerd.log" >&2; tail -20 /var/log/rtcspec-dockerd.log >&2 || true; exit 1; }
+fi
+log "engine: $(docker version --format '{{.Server.Version}}')"
+
+if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
+  mkdir -p "$CACHE"
+  if [ ! -s "$CACHE/bookworm-minbase.tar" ]; then
+    # The mirror apt is configured with (deb822 "URIs:" or one-line "deb URL"), else deb.debian.org.
+    mirror=$(grep -hoE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)https?://[^[:space:]]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | grep -v security | head -1 | grep -oE 'https?://[^[:space:]]+' || true)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    root=$(mktemp -d)
+    log "debootstrap --variant=minbase bookworm from $mirror (about 40 s)"
+    timeout 900 debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; rm -rf "$root"; exit 1; }
+    tar -C "$root" -c . >"$CACHE/bookworm-minbase.tar.part"
+    mv "$CACHE/bookworm-minbase.tar.part" "$CACHE/bookworm-minbase.tar"
+    rm -rf "$root" "$root.log"
+  fi
+  log "importing debian:bookworm-slim from $CACHE/bookworm-minbase.tar"
+  docker import - debian:bookworm-slim <"$CACHE/bookworm-minbase.tar" >/dev/null
+fi
+
+for svc in coturn ffmpeg; do
+  log "building rtcspec/$svc"
+  timeout 900 docker build -q --network host -t "rtcspec/$svc" "containers/$svc" >/dev/null
+done
+log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^rtcspec/' | tr '\n' ' ')"

@@ -1,0 +1,13 @@
+/**
+ * Services: coturn and FFmpeg, each with `docker` / `local` / `external` providers (`auto` by default).
+ * See docs/services.md.
+ */
+export { startCoturn, parseCoturnUsage, COTURN_PROVIDER_SPEC, CoturnOptionsSchema } from './coturn.ts'
+export type { CoturnOptions, CoturnService, CoturnCredentials, CoturnSessionUsage } from './coturn.ts'
+export { resolveProvider, providerStates, findBinary } from './provider.ts'
+export type { ServiceProviderSpec, ProviderState } from './provider.ts'
+export { dockerEngineAnswers, dockerEngineVersion, dockerImageExists, ensureServiceImage, serviceImage, sweepOrphanContainers, listRtcspecContainers, liveServiceContainers, RTCSPEC_LABEL } from './docker.ts'
+export { liveLocalServiceGroups } from './process.ts'
+export type { ServiceProcess, ExitInfo } from './process.ts'
+export { ServiceLog, serviceLogDir } from './logs.ts'
+export type { Service, ProviderKind, ProviderChoice } from './types.ts'
