@@ -1,0 +1,681 @@
+/**
+ * One check per catalog requirement, run over real HTTP against a WHIP or WHEP endpoint URL. Checks use
+ * synthetic offers (known ICE credentials, no candidates) so they are fast and deterministic; the media
+ * checks use real werift peers. Every check returns a status and the exchanges that decided it; a server
+ * that sends garbage, hangs or resets yields `fail` with that evidence (every request has a timeout).
+ */
+import { randomBytes } from 'node:crypto'
+import { safeParseSdp } from '../sdp/parse.ts'
+import { bundleGroups } from '../sdp/session.ts'
+import { direction, mediaLine, mid, msids, rtcpMux, setupRole } from '../sdp/media.ts'
+import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
+import { buildSdpFrag } from '../ice/sdpfrag.ts'
+import { detectTone } from '../media/analysis.ts'
+import { tone } from '../media/sources.ts'
+import { describeExchange, httpExchange, type HttpExchange } from '../whip/http.ts'
+import { checkIceServerLink, isExtensionRel, parseLinks } from '../whip/link.ts'
+import { fragIce, iceCredentials, sdpCandidates } from '../whip/sdp-text.ts'
+import { publish } from '../whip/client.ts'
+import { play } from '../whep/client.ts'
+import type { Suite } from './catalog.ts'
+import { probeConsent } from './stun-probe.ts'
+
+/** Outcome of one check. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'not-applicable'
+
+/** What a check found. */
+export interface CheckOutcome {
+  status: CheckStatus
+  /** Why, in one or two sentences. */
+  reason: string
+  /** The exchanges that decided it (requests and responses). */
+  exchanges: HttpExchange[]
+  /** Measured values (media checks). */
+  measured?: Record<string, number | string | boolean>
+}
+
+/** What the checks run against. */
+export interface CheckTarget {
+  suite: Suite
+  url: string
+  token?: string
+  timeoutMs: number
+  /** WHIP suite: a WHEP URL to play the published tone back from (optional). */
+  whepUrl?: string
+  /** WHEP suite: a WHIP URL to publish the tone to before playing (optional). */
+  publishUrl?: string
+}
+
+const SDP = 'application/sdp'
+const FRAG = 'application/trickle-ice-sdpfrag'
+const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+
+function iceString(n: number): string {
+  const b = randomBytes(n)
+  return [...b].map((x) => ICE_CHARS[x % ICE_CHARS.length]).join('')
+}
+
+/** A synthetic offer with known ICE credentials. */
+export interface SyntheticOffer {
+  sdp: string
+  ufrag: string
+  pwd: string
+  mids: string[]
+}
+
+/** Builds a WebRTC offer like a browser's (no candidates): audio (and video), sendonly for WHIP, recvonly for WHEP. */
+export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMuxOnly?: boolean } = {}): SyntheticOffer {
+  const ufrag = iceString(8)
+  const pwd = iceString(24)
+  const fp = [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')
+  const dir = suite === 'whip' ? 'sendonly' : 'recvonly'
+  const mids = options.video ? ['0', '1'] : ['0']
+  const lines = ['v=0', `o=- ${BigInt('0x' + randomBytes(6).toString('hex'))} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=msid-semantic:WMS *']
+  const section = (kind: 'audio' | 'video', m: string) => {
+    const fmts = kind === 'audio' ? '0 8 111' : '96'
+    const out = [
+      `m=${kind} 9 UDP/TLS/RTP/SAVPF ${fmts}`,
+      'c=IN IP4 0.0.0.0',
+      'a=rtcp:9 IN IP4 0.0.0.0',
+      `a=ice-ufrag:${ufrag}`,
+      `a=ice-pwd:${pwd}`,
+      'a=ice-options:trickle',
+      `a=fingerprint:sha-256 ${fp}`,
+      'a=setup:actpass',
+      `a=mid:${m}`,
+      `a=${dir}`,
+    ]
+    if (suite === 'whip') out.push(`a=msid:rtcspec rtcspec-${kind}`)
+    out.push('a=rtcp-mux')
+    if (options.rtcpMuxOnly) out.push('a=rtcp-mux-only')
+    if (kind === 'audio') out.push('a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:111 opus/48000/2')
+    else out.push('a=rtpmap:96 VP8/90000')
+    if (suite === 'whip') out.push(`a=ssrc:${randomBytes(4).readUInt32BE(0)} cname:rtcspec`)
+    return out
+  }
+  lines.push(...section('audio', '0'))
+  if (options.video) lines.push(...section('video', '1'))
+  return { sdp: lines.map((l) => `${l}\r\n`).join(''), ufrag, pwd, mids }
+}
+
+/** A session created by a check; deleted when the run ends. */
+interface Created {
+  post: HttpExchange
+  offer: SyntheticOffer
+  sessionUrl: string | undefined
+}
+
+/** Per-run state shared by the checks: the HTTP helper, the baseline session, cleanup. */
+export class CheckContext {
+  readonly target: CheckTarget
+  readonly #cleanup: string[] = []
+  #baseline: Promise<Created> | undefined
+  #restartProbe: Promise<{ trickle: HttpExchange; restart: HttpExchange; session: Created }> | undefined
+
+  constructor(target: CheckTarget) {
+    this.target = target
+  }
+
+  /** One request; adds the Bearer token unless `auth: false` (or a different token is given). */
+  async http(method: string, url: string, init: { headers?: Record<string, string>; body?: string; auth?: boolean | string } = {}): Promise<HttpExchange> {
+    const headers: Record<string, string> = { ...(init.headers ?? {}) }
+    const token = typeof init.auth === 'string' ? init.auth : init.auth === false ? undefined : this.target.token
+    if (token !== undefined) headers.Authorization = `Bearer ${token}`
+    return httpExchange(url, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}), timeoutMs: this.target.timeoutMs })
+  }
+
+  /** POSTs an offer to the endpoint, following up to 3 redirects (307/308 only), and records the session for cleanup. */
+  async createSession(offer: SyntheticOffer = syntheticOffer(this.target.suite), headers: Record<string, string> = {}): Promise<Created & { chain: HttpExchange[] }> {
+    let url = this.target.url
+    const chain: HttpExchange[] = []
+    for (let i = 0; i < 4; i++) {
+      const x = await this.http('POST', url, { headers: { 'Content-Type': SDP, ...headers }, body: offer.sdp })
+      chain.push(x)
+      const st = x.response?.status
+      const loc = x.response?.headers.location
+      if ((st === 307 || st === 308) && loc && i < 3) {
+        url = safeResolve(loc, url) ?? url
+        continue
+      }
+      const sessionUrl = st !== undefined && st >= 200 && st < 300 && loc ? safeResolve(loc, url) : undefined
+      if (sessionUrl) this.#cleanup.push(sessionUrl)
+      return { post: x, offer, sessionUrl, chain }
+    }
+    const last = chain[chain.length - 1] as HttpExchange
+    return { post: last, offer, sessionUrl: undefined, chain }
+  }
+
+  /** The shared audio-only session most answer checks look at. */
+  baseline(): Promise<Created> {
+    this.#baseline ??= this.createSession()
+    return this.#baseline
+  }
+
+  /** A session probed with one trickle PATCH and one restart PATCH, to learn what the server supports. */
+  restartProbe(): Promise<{ trickle: HttpExchange; restart: HttpExchange; session: Created }> {
+    this.#restartProbe ??= (async () => {
+      const session = await this.createSession()
+      const url = session.sessionUrl ?? this.target.url
+      const trickle = await this.http('PATCH', url, { headers: { 'Content-Type': FRAG }, body: trickleFrag(session.offer) })
+      const restart = await this.http('PATCH', url, { headers: { 'Content-Type': FRAG, 'If-Match': '*' }, body: restartFrag(session.offer) })
+      return { trickle, restart, session }
+    })()
+    return this.#restartProbe
+  }
+
+  /** DELETEs every session the checks created (best effort, bounded by the request timeout). */
+  async cleanup(): Promise<void> {
+    const urls = this.#cleanup.splice(0)
+    await Promise.all(urls.map((u) => this.http('DELETE', u)))
+  }
+
+  /** Forget a session already deleted by a check. */
+  forget(url: string | undefined): void {
+    const i = url === undefined ? -1 : this.#cleanup.indexOf(url)
+    if (i >= 0) this.#cleanup.splice(i, 1)
+  }
+}
+
+function safeResolve(loc: string, base: string): string | undefined {
+  try {
+    return new URL(loc, base).toString()
+  } catch {
+    return undefined
+  }
+}
+
+/** A trickle sdpfrag with one host candidate for the first offered mid. */
+export function trickleFrag(offer: SyntheticOffer, mid = offer.mids[0] ?? '0'): string {
+  return buildSdpFrag({ ufrag: offer.ufrag, pwd: offer.pwd, credentialsAt: 'media', media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:1 1 udp 2130706431 127.0.0.1 9 typ host'] }] })
+}
+
+/** A restart sdpfrag: new ICE credentials and one candidate. */
+export function restartFrag(offer: SyntheticOffer, mid = offer.mids[0] ?? '0'): string {
+  return buildSdpFrag({ ufrag: iceString(8), pwd: iceString(24), credentialsAt: 'media', media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:2 1 udp 2130706431 127.0.0.1 9 typ host'], endOfCandidates: true }] })
+}
+
+const ok = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'pass', reason, exchanges })
+const bad = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'fail', reason, exchanges })
+const warn = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'warn', reason, exchanges })
+const na = (reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({ status: 'not-applicable', reason, exchanges })
+
+/** The POST of a session must have succeeded for answer checks to mean anything. */
+function needCreated(c: Created): CheckOutcome | undefined {
+  const st = c.post.response?.status
+  if (!c.post.response) return bad(`the POST got no response (${c.post.error}), so the answer cannot be checked`, [c.post])
+  if (st === undefined || st < 200 || st >= 300) return bad(`the POST was answered ${st}, not 2xx, so the answer cannot be checked`, [c.post])
+  return undefined
+}
+
+function parsedAnswer(c: Created) {
+  const body = c.post.response?.body ?? ''
+  const p = safeParseSdp(body)
+  return p.ok ? p.value : undefined
+}
+
+function acceptedSections(c: Created) {
+  const d = parsedAnswer(c)
+  return d ? d.media.filter((m) => mediaLine(m).port !== 0) : []
+}
+
+function expectStatus(x: HttpExchange, want: number, what: string): CheckOutcome {
+  const st = x.response?.status
+  if (!x.response) return bad(`${what}: no response (${x.error})`, [x])
+  if (st === want) return ok(`${what}: ${st} as required`, [x])
+  if (st !== undefined && st >= 400 && st < 500) return warn(`${what}: refused with ${st}; ${want} is the code that says why`, [x])
+  return bad(`${what}: answered ${st}, expected ${want}`, [x])
+}
+
+type Check = (ctx: CheckContext) => Promise<CheckOutcome>
+
+const restartSupported = (probe: { restart: HttpExchange }) => {
+  const st = probe.restart.response?.status
+  return st !== undefined && st !== 405 && st !== 422 && st !== 501
+}
+const trickleSupported = (probe: { trickle: HttpExchange }) => {
+  const st = probe.trickle.response?.status
+  return st !== undefined && st !== 405 && st !== 422 && st !== 501
+}
+
+/** Checks keyed by the requirement key shared by both suites (`answer.bundle`, ...). */
+const SHARED_CHECKS: Record<string, Check> = {
+  async 'endpoint.get-head'(ctx) {
+    const g = await ctx.http('GET', ctx.target.url)
+    const h = await ctx.http('HEAD', ctx.target.url)
+    const xs = [g, h]
+    if (xs.some((x) => x.response?.status === 405)) return bad('GET/HEAD answered 405 (superseded draft behaviour)', xs)
+    if (xs.every((x) => x.response && x.response.status >= 200 && x.response.status < 300)) return ok('GET and HEAD answered 2xx', xs)
+    return warn(`GET/HEAD answered ${xs.map((x) => x.response?.status ?? x.error).join(' / ')}`, xs)
+  },
+  async 'options.preflight'(ctx) {
+    const x = await ctx.http('OPTIONS', ctx.target.url, { headers: { Origin: 'https://rtcspec.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' }, auth: false })
+    const r = x.response
+    if (!r) return bad(`no response (${x.error})`, [x])
+    if (r.status < 200 || r.status >= 300) return bad(`OPTIONS answered ${r.status}`, [x])
+    const methods = `${r.headers['access-control-allow-methods'] ?? ''},${r.headers.allow ?? ''}`
+    if (!/\bPOST\b/i.test(methods)) return bad('OPTIONS 2xx but POST is not allowed in Access-Control-Allow-Methods/Allow', [x])
+    return ok(`OPTIONS answered ${r.status} allowing POST`, [x])
+  },
+  async 'options.accept-post'(ctx) {
+    const x = await ctx.http('OPTIONS', ctx.target.url, { auth: false })
+    const v = x.response?.headers['accept-post']
+    if (!x.response) return bad(`no response (${x.error})`, [x])
+    if (v && /application\/sdp/i.test(v)) return ok(`Accept-Post: ${v}`, [x])
+    return bad(`no Accept-Post listing application/sdp (got ${v === undefined ? 'none' : JSON.stringify(v)})`, [x])
+  },
+  async 'cors.expose-headers'(ctx) {
+    const c = await ctx.createSession(undefined, { Origin: 'https://rtcspec.example' })
+    const fail = needCreated(c)
+    if (fail) return fail
+    const h = c.post.response?.headers ?? {}
+    if (h['access-control-allow-origin'] === undefined) return na('the server sends no CORS headers (not meant for browsers)', [c.post])
+    const exposed = (h['access-control-expose-headers'] ?? '').toLowerCase()
+    const missing = ['location', 'link', 'etag'].filter((n) => !exposed.includes(n) && exposed.trim() !== '*')
+    if (missing.length) return bad(`Access-Control-Expose-Headers lacks ${missing.join(', ')}`, [c.post])
+    return ok('origin allowed; Location, Link and ETag exposed', [c.post])
+  },
+  async 'post.content-type'(ctx) {
+    const offer = syntheticOffer(ctx.target.suite)
+    const x = await ctx.http('POST', ctx.target.url, { headers: { 'Content-Type': 'text/plain' }, body: offer.sdp })
+    const loc = x.response?.headers.location
+    if (loc && x.response && x.response.status < 300) await ctx.http('DELETE', safeResolve(loc, ctx.target.url) ?? ctx.target.url)
+    return expectStatus(x, 415, 'POST labelled text/plain')
+  },
+  async 'post.malformed-sdp'(ctx) {
+    const x = await ctx.http('POST', ctx.target.url, { headers: { 'Content-Type': SDP }, body: 'this is not SDP\r\n{"sdp": null}\r\n' })
+    const loc = x.response?.headers.location
+    if (loc && x.response && x.response.status < 300) await ctx.http('DELETE', safeResolve(loc, ctx.target.url) ?? ctx.target.url)
+    return expectStatus(x, 400, 'POST of a malformed offer')
+  },
+  async 'post.201'(ctx) {
+    const c = await ctx.baseline()
+    if (!c.post.response) return bad(`no response (${c.post.error})`, [c.post])
+    return c.post.response.status === 201 ? ok('201 Created', [c.post]) : bad(`answered ${c.post.response.status}, not 201`, [c.post])
+  },
+  async 'post.location'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const loc = c.post.response?.headers.location
+    if (!loc) return bad('no Location header', [c.post])
+    return safeResolve(loc, ctx.target.url) ? ok(`Location: ${loc}`, [c.post]) : bad(`Location ${JSON.stringify(loc)} is not a URL reference`, [c.post])
+  },
+  async 'post.answer-sdp'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const ct = (c.post.response?.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (ct !== SDP) return bad(`Content-Type is ${JSON.stringify(ct ?? '')}, not application/sdp`, [c.post])
+    const p = safeParseSdp(c.post.response?.body ?? '')
+    if (!p.ok) return bad(`the body is not SDP: ${p.error.message}`, [c.post])
+    if (p.value.media.length !== c.offer.mids.length) return bad(`the answer has ${p.value.media.length} media descriptions for ${c.offer.mids.length} offered`, [c.post])
+    return ok('application/sdp answer with one media description per offered one', [c.post])
+  },
+  async 'answer.direction'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = parsedAnswer(c)
+    if (!d) return bad('the answer is not SDP', [c.post])
+    const want = ctx.target.suite === 'whip' ? 'recvonly' : 'sendonly'
+    const wrong = acceptedSections(c).map((m) => direction(m, d)).filter((x) => x !== want)
+    return wrong.length ? bad(`answer direction ${wrong.join(', ')}; expected ${want}`, [c.post]) : ok(`every section is ${want}`, [c.post])
+  },
+  async 'answer.bundle'(ctx) {
+    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = parsedAnswer(c)
+    if (!d) return bad('the answer is not SDP', [c.post])
+    const groups = bundleGroups(d)
+    const accepted = acceptedSections(c).map((m) => mid(m) ?? '')
+    const covered = groups.some((g) => accepted.every((m) => g.includes(m)))
+    return covered ? ok(`a=group:BUNDLE ${groups[0]?.join(' ')}`, [c.post]) : bad(`no BUNDLE group covers every accepted mid (${accepted.join(', ')})`, [c.post])
+  },
+  async 'answer.rtcp-mux'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const missing = acceptedSections(c).filter((m) => !rtcpMux(m))
+    return missing.length ? bad(`${missing.length} section(s) without a=rtcp-mux`, [c.post]) : ok('a=rtcp-mux in every section', [c.post])
+  },
+  async 'answer.rtcp-mux-only'(ctx) {
+    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { rtcpMuxOnly: true }))
+    const fail = needCreated(c)
+    if (fail) return { ...fail, reason: `an offer with a=rtcp-mux-only was refused: ${fail.reason}` }
+    const missing = acceptedSections(c).filter((m) => !rtcpMux(m))
+    return missing.length ? bad('accepted, but the answer lacks a=rtcp-mux', [c.post]) : ok('rtcp-mux-only offer accepted with rtcp-mux', [c.post])
+  },
+  async 'answer.no-partial'(ctx) {
+    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
+    const st = c.post.response?.status
+    if (st !== undefined && st >= 400 && st < 500) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = parsedAnswer(c)
+    if (!d) return bad('the answer is not SDP', [c.post])
+    const rejected = d.media.filter((m) => mediaLine(m).port === 0).map((m) => mediaLine(m).media)
+    return rejected.length ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post]) : ok('audio and video both accepted', [c.post])
+  },
+  async 'answer.setup'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = parsedAnswer(c)
+    if (!d) return bad('the answer is not SDP', [c.post])
+    const roles = acceptedSections(c).map((m) => setupRole(m, d))
+    const wrong = roles.filter((r) => r !== 'active' && r !== 'passive')
+    return wrong.length ? bad(`a=setup ${wrong.map(String).join(', ')} in the answer`, [c.post]) : ok(`a=setup:${roles.join(', ')}`, [c.post])
+  },
+  async 'patch.trickle'(ctx) {
+    const p = await ctx.restartProbe()
+    const x = p.trickle
+    if (!x.response) return bad(`no response (${x.error})`, [x])
+    if (!trickleSupported(p)) return na(`trickle not supported (PATCH answered ${x.response.status})`, [x])
+    if (x.response.status !== 204) return bad(`trickle PATCH answered ${x.response.status}, expected 204`, [x])
+    if (x.response.body.length) return bad('204 with a body', [x])
+    return ok('204 No Content, empty body', [x])
+  },
+  async 'patch.unsupported'(ctx) {
+    const p = await ctx.restartProbe()
+    const xs = [p.trickle, p.restart]
+    const t = trickleSupported(p)
+    const r = restartSupported(p)
+    if (!p.trickle.response || !p.restart.response) return bad('a PATCH got no response', xs)
+    if (t && r) return na('both trickle ICE and ICE restarts are supported', xs)
+    if (!t && !r) return na(`neither is supported (answered ${p.trickle.response.status}/${p.restart.response.status})`, xs)
+    const refused = t ? p.restart : p.trickle
+    return refused.response?.status === 422 ? ok(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with 422`, xs) : bad(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with ${refused.response?.status}, not 422 (405/501 are superseded draft behaviour)`, xs)
+  },
+  async 'patch.sdpfrag-invalid'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: 'a=candidate:this is not a candidate\r\nnonsense\r\n' })
+    return expectStatus(x, 400, 'PATCH with a malformed sdpfrag')
+  },
+  async 'patch.content-type'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': 'text/plain' }, body: trickleFrag(c.offer) })
+    return expectStatus(x, 415, 'PATCH labelled text/plain')
+  },
+  async 'etag.issued'(ctx) {
+    const p = await ctx.restartProbe()
+    const c = await ctx.baseline()
+    if (!restartSupported(p)) return na(`ICE restarts not supported (restart PATCH answered ${p.restart.response?.status ?? p.restart.error})`, [p.restart])
+    const fail = needCreated(c)
+    if (fail) return fail
+    const etag = c.post.response?.headers.etag
+    return etag ? ok(`ETag: ${etag}`, [c.post]) : bad('the 201 has no ETag although restarts are supported', [c.post, p.restart])
+  },
+  async 'etag.if-match-required'(ctx) {
+    const p = await ctx.restartProbe()
+    if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: restartFrag(c.offer) })
+    return x.response?.status === 428 ? ok('428 without If-Match', [x]) : bad(`restart PATCH without If-Match answered ${x.response?.status ?? x.error}, expected 428`, [x])
+  },
+  async 'etag.stale'(ctx) {
+    const p = await ctx.restartProbe()
+    if (!trickleSupported(p)) return na('trickle not supported', [p.trickle])
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG, 'If-Match': '"rtcspec-stale"' }, body: trickleFrag(c.offer) })
+    return x.response?.status === 412 ? ok('412 for a stale entity tag', [x]) : bad(`PATCH with a stale If-Match answered ${x.response?.status ?? x.error}, expected 412`, [x])
+  },
+  async 'restart.answer'(ctx) {
+    const p = await ctx.restartProbe()
+    const x = p.restart
+    if (!x.response) return bad(`no response (${x.error})`, [x])
+    if (!restartSupported(p)) return na(`ICE restarts not supported (answered ${x.response.status})`, [x])
+    if (x.response.status !== 200) return bad(`restart PATCH answered ${x.response.status}, expected 200 with an sdpfrag`, [x])
+    const ct = (x.response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (ct !== FRAG) return bad(`Content-Type ${JSON.stringify(ct)}, expected ${FRAG}`, [x])
+    const frag = safeParseSdpFrag(x.response.body)
+    if (!frag.ok) return bad(`the body is not a valid sdpfrag: ${frag.error.message}`, [x])
+    const ice = fragIce(frag.value)
+    const before = iceCredentials(p.session.post.response?.body ?? '').ufrag
+    if (!ice.ufrag || !ice.pwd) return bad('the sdpfrag has no ice-ufrag/ice-pwd', [x])
+    if (ice.ufrag === before) return bad(`the server kept its ufrag ${before}: no restart happened`, [p.session.post, x])
+    return ok(`200 with new server credentials (ufrag ${before} → ${ice.ufrag})`, [x])
+  },
+  async 'restart.new-etag'(ctx) {
+    const p = await ctx.restartProbe()
+    if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
+    const before = p.session.post.response?.headers.etag
+    const after = p.restart.response?.headers.etag
+    if (!after) return bad('the restart response has no ETag', [p.restart])
+    if (after === before) return bad(`the ETag did not change (${after})`, [p.session.post, p.restart])
+    return ok(`ETag ${before ?? '(none)'} → ${after}`, [p.session.post, p.restart])
+  },
+  async 'restart.failure-keeps-session'(ctx) {
+    const p = await ctx.restartProbe()
+    if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const url = c.sessionUrl ?? ctx.target.url
+    const x = await ctx.http('PATCH', url, { headers: { 'Content-Type': FRAG, 'If-Match': '*' }, body: restartFrag(c.offer, 'rtcspec-no-such-mid') })
+    const st = x.response?.status
+    if (st === undefined) return bad(`no response (${x.error})`, [x])
+    if (st < 400) return na(`the server accepted a restart naming an unknown mid (${st}); the failure path could not be triggered`, [x])
+    if (st >= 500) return bad(`the failed restart was answered ${st}`, [x])
+    const after = await ctx.http('PATCH', url, { headers: { 'Content-Type': FRAG }, body: trickleFrag(c.offer) })
+    if (after.response?.status === 404) return bad('the session is gone after a failed restart', [x, after])
+    return ok(`restart refused with ${st}; the session still answers (${after.response?.status})`, [x, after])
+  },
+  async 'delete.ends-session'(ctx) {
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const url = c.sessionUrl ?? ctx.target.url
+    const d = await ctx.http('DELETE', url)
+    ctx.forget(c.sessionUrl)
+    const st = d.response?.status
+    if (st === undefined || st < 200 || st >= 300) return bad(`DELETE answered ${st ?? d.error}`, [d])
+    const after = await ctx.http('PATCH', url, { headers: { 'Content-Type': FRAG }, body: trickleFrag(c.offer) })
+    if (after.response?.status !== 404) return bad(`after DELETE, a PATCH on the session got ${after.response?.status ?? after.error}, not 404`, [d, after])
+    return ok(`DELETE ${st}; the session URL is gone (404)`, [d, after])
+  },
+  async 'delete.ignores-etag'(ctx) {
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = await ctx.http('DELETE', c.sessionUrl ?? ctx.target.url, { headers: { 'If-Match': '"rtcspec-stale"' } })
+    const st = d.response?.status
+    if (st !== undefined && st >= 200 && st < 300) {
+      ctx.forget(c.sessionUrl)
+      return ok(`DELETE with a stale If-Match answered ${st}`, [d])
+    }
+    return bad(`DELETE with a stale If-Match answered ${st ?? d.error}`, [d])
+  },
+  async 'delete.unknown-idempotent'(ctx) {
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const url = c.sessionUrl ?? ctx.target.url
+    const d1 = await ctx.http('DELETE', url)
+    ctx.forget(c.sessionUrl)
+    const d2 = await ctx.http('DELETE', url)
+    const st = d2.response?.status
+    if (st === undefined) return bad(`second DELETE: no response (${d2.error})`, [d1, d2])
+    return (st >= 200 && st < 300) || st === 404 ? ok(`second DELETE answered ${st}`, [d1, d2]) : bad(`second DELETE answered ${st}`, [d1, d2])
+  },
+  async 'delete.consent'(ctx) {
+    const c = await ctx.createSession()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const answer = c.post.response?.body ?? ''
+    const cand = sdpCandidates(answer)
+      .map((x) => /^candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ host/i.exec(x.line))
+      .find((m) => m && (m[1]?.startsWith('127.') || m[1] === '::1'))
+    const { ufrag, pwd } = iceCredentials(answer)
+    if (!cand || !ufrag || !pwd) return na('the answer has no loopback UDP host candidate to probe (ICE consent can only be probed on loopback)', [c.post])
+    const target = { address: cand[1] ?? '127.0.0.1', port: Number(cand[2]), remoteUfrag: ufrag, remotePwd: pwd, localUfrag: c.offer.ufrag }
+    const before = await probeConsent(target)
+    if (!before.answered) return na(`the server did not answer ICE checks even before DELETE (${before.outcome})`, [c.post])
+    const d = await ctx.http('DELETE', c.sessionUrl ?? ctx.target.url)
+    ctx.forget(c.sessionUrl)
+    const after = await probeConsent(target)
+    const measured = { probedPort: target.port, answeredBefore: before.answered, answeredAfter: after.answered }
+    if (after.answered) return { ...bad(`the server still answers ICE consent checks after DELETE (${after.outcome})`, [c.post, d]), measured }
+    return { ...ok(`answered before DELETE, ${after.attempts} checks unanswered after`, [c.post, d]), measured }
+  },
+  async 'link.ice-server'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const links = parseLinks(c.post.response?.links ?? [])
+    const ice = links.filter((l) => (l.ok ? l.link.rels.includes('ice-server') : /rel\s*=\s*"?ice-server/i.test(l.raw)))
+    if (!ice.length) return na('no Link rel="ice-server" headers', [c.post])
+    const problems = ice.flatMap((l) => (l.ok ? checkIceServerLink(l.link).problems.map((p) => `${l.link.raw}: ${p}`) : [`${l.raw}: ${l.error}`]))
+    return problems.length ? bad(problems.join('; '), [c.post]) : ok(`${ice.length} valid ice-server link(s)`, [c.post])
+  },
+  async 'link.extensions'(ctx) {
+    const c = await ctx.baseline()
+    const fail = needCreated(c)
+    if (fail) return fail
+    const registered = new Set(['ice-server', 'alternate', 'service', 'describedby', 'help', 'related', 'self', 'terms-of-service'])
+    const others = parseLinks(c.post.response?.links ?? []).flatMap((l) => (l.ok ? l.link.rels.filter((r) => r !== 'ice-server').map((r) => ({ r, raw: l.link.raw })) : []))
+    if (!others.length) return na('no extension Link headers', [c.post])
+    const bads = others.filter(({ r }) => !registered.has(r) && !isExtensionRel(r) && !/^[a-z][a-z0-9+.-]*:/i.test(r))
+    const badUrn = others.filter(({ r }) => /^urn:ietf:params:(whip|whep):/i.test(r) && !isExtensionRel(r))
+    const all = [...bads, ...badUrn]
+    return all.length ? bad(`unregistered relation type(s): ${all.map((b) => b.r).join(', ')} (use urn:ietf:params:${ctx.target.suite}:ext:…)`, [c.post]) : ok(`${others.length} extension link(s) with URN/registered rels`, [c.post])
+  },
+  async 'auth.bearer'(ctx) {
+    if (ctx.target.token === undefined) return na('no token configured (--token)')
+    const offer = syntheticOffer(ctx.target.suite)
+    const none = await ctx.http('POST', ctx.target.url, { headers: { 'Content-Type': SDP }, body: offer.sdp, auth: false })
+    const wrong = await ctx.http('POST', ctx.target.url, { headers: { 'Content-Type': SDP }, body: offer.sdp, auth: `${ctx.target.token}-wrong` })
+    for (const x of [none, wrong]) {
+      const loc = x.response?.headers.location
+      if (loc && x.response && x.response.status < 300) await ctx.http('DELETE', safeResolve(loc, ctx.target.url) ?? ctx.target.url)
+    }
+    const sts = [none.response?.status, wrong.response?.status]
+    return sts.every((s) => s === 401) ? ok('401 without a token and with a wrong one', [none, wrong]) : bad(`without token: ${sts[0] ?? none.error}; wrong token: ${sts[1] ?? wrong.error}; expected 401`, [none, wrong])
+  },
+  async 'redirect.307'(ctx) {
+    const c = await ctx.createSession()
+    const chain = c.chain
+    const first = chain[0] as HttpExchange
+    const st = first.response?.status
+    if (st === undefined) return bad(`no response (${first.error})`, chain)
+    if (st < 300 || st >= 400) return na(`the endpoint does not redirect (${st})`, chain)
+    if (st !== 307 && st !== 308) return bad(`redirected with ${st}; a POST must be redirected with 307`, chain)
+    const last = chain[chain.length - 1] as HttpExchange
+    return last.response?.status === 201 ? ok(`${st} → ${describeExchange(last)}`, chain) : bad(`the redirect did not lead to a 201 (${describeExchange(last)})`, chain)
+  },
+  async media(ctx) {
+    return ctx.target.suite === 'whip' ? whipMedia(ctx) : whepMedia(ctx)
+  },
+}
+
+const TONE_HZ = 440
+
+async function whipMedia(ctx: CheckContext): Promise<CheckOutcome> {
+  const t = ctx.target
+  let pub: Awaited<ReturnType<typeof publish>> | undefined
+  try {
+    pub = await publish(t.url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
+    await pub.peer.waitForConnected(8_000)
+    const started = performance.now()
+    while ((pub.audio?.stats.packetsSent ?? 0) < 50 && performance.now() - started < 5_000) await new Promise((r) => setTimeout(r, 50))
+    const sent = pub.audio?.stats.packetsSent ?? 0
+    const measured: Record<string, number | string | boolean> = { packetsSent: sent }
+    if (sent < 50) return { ...bad(`connected but only ${sent} packets were sent`, [...pub.exchanges]), measured }
+    if (t.whepUrl) {
+      const v = await viewTone(t.whepUrl, t)
+      Object.assign(measured, v.measured)
+      if (!v.detected) return { ...bad(`published, but the tone was not detected at ${t.whepUrl}: ${v.reason}`, [...pub.exchanges, ...v.exchanges]), measured }
+      return { ...ok(`published; ${TONE_HZ} Hz detected at the WHEP viewer`, [...pub.exchanges, ...v.exchanges]), measured }
+    }
+    return { ...ok(`ICE+DTLS connected, ${sent} packets sent`, [...pub.exchanges]), measured }
+  } catch (e) {
+    return bad(`publishing failed: ${(e as Error).message.split('\n')[0]}`, pub ? [...pub.exchanges] : ((e as { exchange?: HttpExchange }).exchange ? [(e as { exchange: HttpExchange }).exchange] : []))
+  } finally {
+    await pub?.close()
+  }
+}
+
+async function viewTone(url: string, t: CheckTarget): Promise<{ detected: boolean; reason: string; exchanges: HttpExchange[]; measured: Record<string, number | string | boolean> }> {
+  const view = await play(url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs })
+  try {
+    await view.peer.waitForConnected(8_000)
+    const track = await view.audio(5_000)
+    await track.waitForPackets(75, 6_000)
+    const rec = track.recording()
+    const skip = Math.min(rec.samples.length, Math.round(rec.sampleRate * 0.2))
+    const d = detectTone(rec.samples.subarray(skip), rec.sampleRate, TONE_HZ, { toleranceHz: 5 })
+    const measured = { packetsReceived: track.rtp.snapshot().received, measuredHz: Number(d.measuredHz.toFixed(1)), snrDb: Number(d.snrDb.toFixed(1)) }
+    return { detected: d.present, reason: d.present ? 'detected' : `no ${TONE_HZ} Hz tone (strongest nearby ${d.measuredHz.toFixed(1)} Hz, SNR ${d.snrDb.toFixed(1)} dB)`, exchanges: [...view.exchanges], measured }
+  } catch (e) {
+    return { detected: false, reason: (e as Error).message.split('\n')[0] ?? String(e), exchanges: [...view.exchanges], measured: {} }
+  } finally {
+    await view.close()
+  }
+}
+
+async function whepMedia(ctx: CheckContext): Promise<CheckOutcome> {
+  const t = ctx.target
+  let pub: Awaited<ReturnType<typeof publish>> | undefined
+  try {
+    if (t.publishUrl) {
+      pub = await publish(t.publishUrl, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
+      await pub.peer.waitForConnected(8_000)
+    }
+    const v = await viewTone(t.url, t)
+    const xs = [...(pub?.exchanges ?? []), ...v.exchanges]
+    if (!t.publishUrl) {
+      const got = Number(v.measured.packetsReceived ?? 0)
+      return got > 0 ? { ...ok(`received ${got} RTP packets (tone not checked: no --publish-url)`, xs), measured: v.measured } : { ...bad(`no media: ${v.reason}`, xs), measured: v.measured }
+    }
+    return v.detected ? { ...ok(`${TONE_HZ} Hz tone detected in the played stream`, xs), measured: v.measured } : { ...bad(v.reason, xs), measured: v.measured }
+  } catch (e) {
+    return bad(`media check failed: ${(e as Error).message.split('\n')[0]}`, [...(pub?.exchanges ?? [])])
+  } finally {
+    await pub?.close()
+  }
+}
+
+/** WHEP-only checks. */
+const WHEP_CHECKS: Record<string, Check> = {
+  async 'answer.single-msid'(ctx) {
+    const c = await ctx.createSession(syntheticOffer('whep', { video: true }))
+    const fail = needCreated(c)
+    if (fail) return fail
+    const secs = acceptedSections(c)
+    const ids = new Set(secs.flatMap((m) => msids(m).map((x) => x.streamId)))
+    const perKind = new Map<string, number>()
+    for (const m of secs) if (msids(m).length) perKind.set(mediaLine(m).media, (perKind.get(mediaLine(m).media) ?? 0) + 1)
+    if (ids.size > 1) return bad(`the answer uses ${ids.size} MediaStreams: ${[...ids].join(', ')}`, [c.post])
+    const many = [...perKind].filter(([, n]) => n > 1)
+    if (many.length) return bad(`more than one ${many.map(([k]) => k).join('/')} track`, [c.post])
+    return ids.size === 1 ? ok(`one MediaStream (${[...ids][0]})`, [c.post]) : warn('the answer has no a=msid lines', [c.post])
+  },
+  async 'stream.unknown-404'(ctx) {
+    const u = new URL(ctx.target.url)
+    const parts = u.pathname.split('/')
+    parts[parts.length - 1] = `rtcspec-no-such-stream-${randomBytes(4).toString('hex')}`
+    u.pathname = parts.join('/')
+    const offer = syntheticOffer('whep')
+    const x = await ctx.http('POST', u.toString(), { headers: { 'Content-Type': SDP }, body: offer.sdp })
+    const loc = x.response?.headers.location
+    if (loc && x.response && x.response.status < 300) await ctx.http('DELETE', safeResolve(loc, u.toString()) ?? u.toString())
+    return x.response?.status === 404 ? ok('404 for an unknown stream', [x]) : bad(`unknown stream answered ${x.response?.status ?? x.error}, expected 404`, [x])
+  },
+}
+
+/** The check of a requirement id, or undefined when there is none (a defect the tests catch). */
+export function checkFor(id: string): Check | undefined {
+  const [suite, ...rest] = id.split('.')
+  const key = rest.join('.')
+  if (suite === 'whep' && key in WHEP_CHECKS) return WHEP_CHECKS[key]
+  if (suite === 'whip' || suite === 'whep') return SHARED_CHECKS[key]
+  return undefined
+}

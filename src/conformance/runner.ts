@@ -1,0 +1,139 @@
+/**
+ * Runs a conformance suite against a URL: every requirement of the suite, each with its check, in order,
+ * each bounded in time; builds the report (`report.ts`). Never throws for server misbehaviour: a check that
+ * throws or overruns becomes a `fail` with the reason.
+ */
+import { z } from 'zod'
+import { RtcspecError } from '../errors.ts'
+import type { HttpExchange } from '../whip/http.ts'
+import { DOCUMENTS, requirementsOf, type Suite } from './catalog.ts'
+import { CheckContext, checkFor, type CheckOutcome } from './checks.ts'
+import { ConformanceReportSchema, type ConformanceReport, type RequirementResult } from './report.ts'
+
+/** Options of {@link runConformance}, validated with zod. */
+export const RunConformanceOptionsSchema = z
+  .object({
+    suite: z.enum(['whip', 'whep']),
+    url: z.url({ protocol: /^https?$/ }).describe('The WHIP or WHEP endpoint URL'),
+    token: z.string().min(1).optional(),
+    /** Timeout of each HTTP request. */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    /** Overall time limit of one check. */
+    checkTimeoutMs: z.number().int().min(1_000).max(120_000).default(30_000),
+    /** Run the media checks (real peers). Default true. */
+    media: z.boolean().default(true),
+    strict: z.boolean().default(false),
+    /** WHIP suite: play the published tone back from this WHEP URL. */
+    whepUrl: z.url().optional(),
+    /** WHEP suite: publish a tone here before playing. */
+    publishUrl: z.url().optional(),
+    /** Run only these requirement ids. */
+    only: z.array(z.string()).optional(),
+  })
+  .strict()
+
+/** Input of {@link runConformance}. */
+export type RunConformanceOptions = z.input<typeof RunConformanceOptionsSchema>
+
+const MAX_TEXT = 4096
+
+function cut(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… (${s.length} characters)` : s
+}
+
+function evidence(x: HttpExchange): RequirementResult['detail']['exchanges'][number] {
+  const headers = { ...x.request.headers }
+  if (headers.Authorization) headers.Authorization = 'Bearer <redacted>'
+  const body = cut(x.request.body)
+  return {
+    request: { method: x.request.method, url: x.request.url, headers, ...(body !== undefined ? { body } : {}) },
+    ...(x.response ? { response: { ...x.response, body: cut(x.response.body) ?? '' } } : {}),
+    ...(x.error !== undefined ? { error: x.error } : {}),
+  }
+}
+
+/**
+ * Runs the suite and returns the report.
+ *
+ * @throws {RtcspecError} `INVALID_OPTIONS` for bad options (bad URL, unknown requirement ids).
+ */
+export async function runConformance(input: RunConformanceOptions): Promise<ConformanceReport> {
+  const parsed = RunConformanceOptionsSchema.safeParse(input)
+  if (!parsed.success) throw new RtcspecError('INVALID_OPTIONS', `invalid conformance options:\n${z.prettifyError(parsed.error)}`, { hint: 'e.g. rtcspec conformance whip --url http://127.0.0.1:8080/whip/live' })
+  const o = parsed.data
+  const suite: Suite = o.suite
+  let reqs = requirementsOf(suite)
+  if (o.only) {
+    const unknown = o.only.filter((id) => !reqs.some((r) => r.id === id))
+    if (unknown.length) throw new RtcspecError('INVALID_OPTIONS', `unknown ${suite} requirement ids: ${unknown.join(', ')}`, { hint: `ids look like ${reqs[0]?.id}` })
+    reqs = reqs.filter((r) => o.only?.includes(r.id))
+  }
+  const ctx = new CheckContext({
+    suite,
+    url: o.url,
+    timeoutMs: o.timeoutMs,
+    ...(o.token !== undefined ? { token: o.token } : {}),
+    ...(o.whepUrl !== undefined ? { whepUrl: o.whepUrl } : {}),
+    ...(o.publishUrl !== undefined ? { publishUrl: o.publishUrl } : {}),
+  })
+  const started = Date.now()
+  const t0 = performance.now()
+  const results: RequirementResult[] = []
+  try {
+    for (const r of reqs) {
+      const c0 = performance.now()
+      let out: CheckOutcome
+      if (r.media && !o.media) {
+        out = { status: 'not-applicable', reason: 'media checks disabled (--no-media)', exchanges: [] }
+      } else {
+        const check = checkFor(r.id)
+        if (!check) {
+          out = { status: 'fail', reason: 'rtcspec has no check for this requirement (a defect in rtcspec)', exchanges: [] }
+        } else {
+          let timer: NodeJS.Timeout | undefined
+          const overrun = new Promise<CheckOutcome>((resolve) => {
+            timer = setTimeout(() => resolve({ status: 'fail', reason: `the check did not finish within ${o.checkTimeoutMs} ms`, exchanges: [] }), o.checkTimeoutMs)
+          })
+          out = await Promise.race([
+            check(ctx).catch((e: unknown): CheckOutcome => ({ status: 'fail', reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, exchanges: [] })),
+            overrun,
+          ])
+          clearTimeout(timer)
+        }
+      }
+      results.push({
+        id: r.id,
+        level: r.level,
+        document: r.document,
+        section: r.section,
+        text: r.text,
+        status: out.status,
+        durationMs: Math.round(performance.now() - c0),
+        detail: { reason: out.reason, exchanges: out.exchanges.map(evidence), ...(out.measured ? { measured: out.measured } : {}) },
+      })
+    }
+  } finally {
+    await ctx.cleanup().catch(() => undefined)
+  }
+  const count = (s: RequirementResult['status']) => results.filter((r) => r.status === s).length
+  const report: ConformanceReport = {
+    schemaVersion: 1,
+    tool: 'rtcspec',
+    suite,
+    target: o.url,
+    documents: [{ name: DOCUMENTS[suite].name, version: DOCUMENTS[suite].version }],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    options: { media: o.media, strict: o.strict, token: o.token !== undefined },
+    summary: {
+      pass: count('pass'),
+      fail: count('fail'),
+      warn: count('warn'),
+      notApplicable: count('not-applicable'),
+      mustFailures: results.filter((r) => r.status === 'fail' && r.level === 'MUST').length,
+      shouldFailures: results.filter((r) => r.status === 'fail' && r.level === 'SHOULD').length,
+    },
+    results,
+  }
+  return ConformanceReportSchema.parse(report)
+}

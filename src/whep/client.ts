@@ -1,0 +1,39 @@
+/**
+ * WHEP client (draft-ietf-wish-whep-04): play a stream from a WHEP endpoint into a peer. Shares the
+ * protocol machinery of the WHIP client (`src/whip/session-client.ts`) and adds 409 + Retry-After retries
+ * and server counter-offers (406 + SDP offer, answered by PATCH).
+ */
+import type { InboundTrack, Peer } from '../peers/types.ts'
+import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { startClientSession, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
+
+/** Options of {@link play}. */
+export interface PlayOptions extends SessionClientOptions {
+  /** The viewing peer. When omitted, a werift peer (audio recvonly) is created and closed with the session. */
+  peer?: Peer
+  /** Options of the werift peer created when `peer` is omitted. */
+  peerOptions?: WeriftPeerOptions
+}
+
+/** A WHEP viewing session. */
+export interface WhepSession extends ClientSession {
+  /** Resolves with the first inbound audio track. */
+  audio(timeoutMs?: number): Promise<InboundTrack>
+}
+
+/**
+ * Plays from a WHEP endpoint. Close the session (`await using`) to DELETE it.
+ *
+ * @throws {SessionHttpError} when the server's answer to the POST is not a usable 201 (or 406 counter-offer).
+ */
+export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
+  const owned = options.peer === undefined
+  const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions })
+  try {
+    const session = await startClientSession('whep', url, peer, options, owned ? () => peer.close() : undefined)
+    return Object.assign(session, { audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs) })
+  } catch (e) {
+    if (owned) await peer.close()
+    throw e
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * WHIP client (RFC 9725): publish a peer's media to a WHIP endpoint. See `session-client.ts` for the
+ * protocol behaviour (token, redirects, Link ice servers, trickle PATCH, ICE restart, DELETE).
+ */
+import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
+import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { startClientSession, type ClientSession, type SessionClientOptions } from './session-client.ts'
+
+/** Options of {@link publish}. */
+export interface PublishOptions extends SessionClientOptions {
+  /** The peer to publish from (werift, Chromium, ...). When omitted, a werift peer (audio sendonly) is created and closed with the session. */
+  peer?: Peer
+  /** Options of the werift peer created when `peer` is omitted. */
+  peerOptions?: WeriftPeerOptions
+  /** Audio to send once connected (e.g. `tone(440)`). */
+  audio?: AudioSourceSpec
+}
+
+/** A WHIP publishing session. */
+export interface WhipSession extends ClientSession {
+  /** The audio being sent, when `audio` was given. */
+  readonly audio: AudioSendHandle | undefined
+}
+
+/**
+ * Publishes to a WHIP endpoint: POSTs the peer's offer, applies the answer, trickles candidates, and
+ * starts `audio` (if given) when the connection is up. Close the session (`await using`) to DELETE it.
+ *
+ * @throws {SessionHttpError} when the server's answer to the POST is not a usable 201.
+ */
+export async function publish(url: string, options: PublishOptions = {}): Promise<WhipSession> {
+  const owned = options.peer === undefined
+  const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions })
+  const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
+  try {
+    const session = await startClientSession('whip', url, peer, options, owned ? () => peer.close() : undefined)
+    return Object.assign(session, { audio })
+  } catch (e) {
+    if (owned) await peer.close()
+    throw e
+  }
+}

@@ -1,0 +1,436 @@
+/**
+ * The embedded reference WHIP (RFC 9725) + WHEP (draft-ietf-wish-whep-04) server: one process, one HTTP
+ * listener on 127.0.0.1 with an OS port, werift sessions. Media a WHIP publisher sends to `/whip/<stream>`
+ * is forwarded to every WHEP viewer of `/whep/<stream>`.
+ *
+ * Endpoints: `POST /whip/<stream>`, `POST /whep/<stream>` (plus OPTIONS, GET, HEAD); sessions:
+ * `PATCH|DELETE|OPTIONS /session/<id>`. Options: trickle and ICE restart on/off, a Bearer token, ICE
+ * servers advertised in Link headers, extension links, CORS, 307 redirects, WHEP 409 + Retry-After while a
+ * stream has no publisher, WHEP server counter-offers (406), and `fault`: break exactly one conformance
+ * requirement (see `faults.ts`) so the conformance suite can prove it detects it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { RtpPacket } from 'werift'
+import { z } from 'zod'
+import { RtcspecError } from '../errors.ts'
+import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
+import { safeParseSdp } from '../sdp/parse.ts'
+import { isServerFault, SERVER_FAULTS } from './faults.ts'
+import { formatIceServerLink, type IceServerLink } from './link.ts'
+import { fragIce, joinSdp, sdpFragFromDescription, sectionMid, splitSdp } from './sdp-text.ts'
+import { ServerSession, type SessionRole } from './server-session.ts'
+
+/** Options of {@link startMediaServer}, validated with zod. */
+export const MediaServerOptionsSchema = z
+  .object({
+    host: z.string().default('127.0.0.1').describe('Address to listen on and gather ICE candidates on; loopback by default'),
+    port: z.number().int().min(0).max(65535).default(0).describe('TCP port; 0 (default) lets the OS choose'),
+    token: z.string().min(1).optional().describe('Require `Authorization: Bearer <token>` on POST, PATCH and DELETE'),
+    trickle: z.boolean().default(true).describe('Accept trickle ICE PATCH requests (otherwise 422, or 405 when restart is off too)'),
+    restart: z.boolean().default(true).describe('Accept ICE restart PATCH requests (otherwise 422, or 405 when trickle is off too)'),
+    iceServers: z
+      .array(z.object({ url: z.string(), username: z.string().optional(), credential: z.string().optional(), credentialType: z.string().optional() }))
+      .default([])
+      .describe('ICE servers advertised as Link rel="ice-server" headers in the 201 (RFC 9725 §4.6)'),
+    extensions: z.array(z.object({ rel: z.string(), url: z.string() })).default([]).describe('Extension Link headers sent in the 201 (RFC 9725 §4.10)'),
+    cors: z.union([z.boolean(), z.string()]).default(true).describe('CORS: true allows any origin, a string allows that origin, false sends no CORS headers'),
+    streams: z.array(z.string().min(1)).default(['live']).describe('Streams a WHEP viewer may play before any publisher exists'),
+    redirect: z.boolean().default(false).describe('Answer POSTs to an endpoint with a 307 redirect to the same endpoint (RFC 9725 §4.5)'),
+    whepConflictWhenNoPublisher: z.boolean().default(false).describe('WHEP POST to a stream without a publisher gets 409 + Retry-After'),
+    retryAfterSeconds: z.number().int().min(0).default(1),
+    counterOffer: z.boolean().default(false).describe('WHEP: answer POSTs with 406 + a server offer, to be answered by PATCH'),
+    fault: z
+      .string()
+      .refine(isServerFault, { message: `unknown fault; use one of the conformance requirement ids (${SERVER_FAULTS.length} of them, e.g. whip.answer.bundle)` })
+      .optional()
+      .describe('Break exactly this conformance requirement'),
+    maxSessions: z.number().int().min(1).default(200),
+  })
+  .strict()
+
+/** Input of {@link startMediaServer}. */
+export type MediaServerOptions = z.input<typeof MediaServerOptionsSchema>
+type Resolved = z.output<typeof MediaServerOptionsSchema>
+
+const MAX_BODY = 1024 * 1024
+const SDP = 'application/sdp'
+const FRAG = 'application/trickle-ice-sdpfrag'
+
+/** A request the server answered, for logs and tests. */
+export interface ServedRequest {
+  method: string
+  path: string
+  status: number
+  authorization: string | undefined
+}
+
+/** A running reference server. Dispose it (`await using`) or `close()` it. */
+export interface MediaServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly port: number
+  /** The WHIP endpoint URL of a stream (default `live`). */
+  whipUrl(stream?: string): string
+  /** The WHEP endpoint URL of a stream (default `live`). */
+  whepUrl(stream?: string): string
+  /** Live sessions. */
+  readonly sessions: ReadonlyMap<string, ServerSession>
+  /** Every request answered so far (method, path, status, Authorization header). */
+  readonly requests: readonly ServedRequest[]
+  /** The options in effect. */
+  readonly options: Readonly<Resolved>
+  /** Closes every session and the listener. Idempotent. */
+  close(): Promise<void>
+}
+
+class HttpError extends Error {
+  readonly status: number
+  readonly headers: Record<string, string>
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message)
+    this.status = status
+    this.headers = headers
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`))
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+}
+
+/** Applies one answer-munging fault to the SDP sent on the wire (the session keeps the real answer). */
+function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined, port: number): string {
+  const f = (s: string) => fault === `${role}.${s}`
+  if (!fault) return sdp
+  const s = splitSdp(sdp)
+  if (f('answer.bundle')) s.session = s.session.filter((l) => !l.startsWith('a=group:BUNDLE'))
+  if (f('answer.direction')) s.media = s.media.map((sec) => sec.map((l) => (/^a=(recvonly|sendonly)$/.test(l) ? 'a=sendrecv' : l)))
+  if (f('answer.rtcp-mux')) s.media = s.media.map((sec) => sec.filter((l) => l !== 'a=rtcp-mux'))
+  if (f('answer.setup')) s.media = s.media.map((sec) => sec.map((l) => (l.startsWith('a=setup:') ? 'a=setup:actpass' : l)))
+  if (f('answer.no-partial')) {
+    s.media = s.media.map((sec) => ((sec[0] ?? '').startsWith('m=video') ? sec.map((l, i) => (i === 0 ? l.replace(/^m=video \d+/, 'm=video 0') : l)) : sec))
+    const mids = s.media.filter((sec) => !(sec[0] ?? '').startsWith('m=video 0')).map(sectionMid)
+    s.session = s.session.map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${mids.join(' ')}` : l))
+  }
+  if (fault === 'whep.answer.single-msid') {
+    s.media = s.media.map((sec) => ((sec[0] ?? '').startsWith('m=video') ? sec.map((l) => (l.startsWith('a=msid:') ? l.replace(/^a=msid:\S+/, 'a=msid:other-stream') : l)) : sec))
+  }
+  if (f('media')) {
+    // Candidates point at a port nothing listens on: ICE can never connect.
+    s.media = s.media.map((sec) => sec.map((l) => (l.startsWith('a=candidate:') ? l.replace(/ (\d+) typ /, ` ${port} typ `) : l)))
+  }
+  return joinSdp(s)
+}
+
+/** Adds `a=msid:<stream> <track>` to sendonly sections that lack one (werift answers may omit it). */
+function ensureMsid(sdp: string, stream: string): string {
+  const s = splitSdp(sdp)
+  s.media = s.media.map((sec) => {
+    if (sec.some((l) => l.startsWith('a=msid:')) || !sec.includes('a=sendonly')) return sec
+    const kind = (sec[0] ?? 'm=audio').slice(2).split(' ')[0] ?? 'audio'
+    return [...sec, `a=msid:${stream} ${stream}-${kind}`]
+  })
+  return joinSdp(s)
+}
+
+/**
+ * Starts the reference server. Resolves once it listens.
+ *
+ * @throws {RtcspecError} `INVALID_OPTIONS` listing every problem, or the listen error.
+ */
+export async function startMediaServer(input: MediaServerOptions = {}): Promise<MediaServer> {
+  const parsed = MediaServerOptionsSchema.safeParse(input)
+  if (!parsed.success) {
+    throw new RtcspecError('INVALID_OPTIONS', `invalid media server options:\n${z.prettifyError(parsed.error)}`, { hint: 'see MediaServerOptionsSchema in src/whip/media-server.ts' })
+  }
+  const o = parsed.data
+  const fault = o.fault
+  const sessions = new Map<string, ServerSession>()
+  const requests: ServedRequest[] = []
+  const publishers = new Map<string, ServerSession>()
+  let closed = false
+  let port = 0
+
+  const faulty = (role: SessionRole, s: string) => fault === `${role}.${s}`
+
+  const forward = (stream: string) => (kind: 'audio' | 'video', mime: string, rtp: RtpPacket) => {
+    if (fault === 'whep.media') return
+    for (const s of sessions.values()) if (s.role === 'whep' && s.stream === stream) s.forward(kind, mime, rtp)
+  }
+
+  const cors = (req: IncomingMessage, res: ServerResponse, role: SessionRole | undefined) => {
+    if (o.cors === false) return
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
+    res.setHeader('Access-Control-Allow-Origin', o.cors === true ? (origin ?? '*') : o.cors)
+    if (o.cors === true && origin) res.setHeader('Vary', 'Origin')
+    if (!(role && faulty(role, 'cors.expose-headers'))) res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch, Accept-Post, Retry-After')
+  }
+
+  const checkAuth = (req: IncomingMessage, role: SessionRole) => {
+    if (!o.token || faulty(role, 'auth.bearer')) return
+    if (req.headers.authorization !== `Bearer ${o.token}`) {
+      throw new HttpError(401, 'missing or wrong Bearer token', { 'WWW-Authenticate': 'Bearer' })
+    }
+  }
+
+  const linkHeaders = (role: SessionRole): string[] => {
+    const out: string[] = []
+    const servers: IceServerLink[] = o.iceServers
+    if (faulty(role, 'link.ice-server')) {
+      out.push(`<turn:127.0.0.1:3478?transport=udp>; rel="ice-server"; credential-type="oauth"`)
+    } else {
+      for (const s of servers) out.push(formatIceServerLink(s))
+    }
+    for (const e of o.extensions) out.push(`<${e.url}>; rel="${faulty(role, 'link.extensions') ? 'server-sent-events' : e.rel}"`)
+    if (faulty(role, 'link.extensions') && o.extensions.length === 0) out.push('</events>; rel="server-sent-events"')
+    return out
+  }
+
+  async function onEndpoint(req: IncomingMessage, res: ServerResponse, role: SessionRole, stream: string, url: URL): Promise<void> {
+    const method = req.method ?? 'GET'
+    if (method === 'OPTIONS') {
+      if (faulty(role, 'options.preflight')) throw new HttpError(405, 'OPTIONS not allowed', { Allow: 'POST' })
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS')
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
+      res.setHeader('Allow', 'GET, HEAD, POST, OPTIONS')
+      if (!faulty(role, 'options.accept-post')) res.setHeader('Accept-Post', SDP)
+      res.writeHead(204).end()
+      return
+    }
+    if (method === 'GET' || method === 'HEAD') {
+      if (faulty(role, 'endpoint.get-head')) throw new HttpError(405, 'GET not allowed', { Allow: 'POST, OPTIONS' })
+      const text = `${role.toUpperCase()} endpoint for stream "${stream}": POST an SDP offer (${SDP}).\n`
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
+      res.end(method === 'HEAD' ? undefined : text)
+      return
+    }
+    if (method !== 'POST') throw new HttpError(405, `${method} not allowed on the endpoint`, { Allow: 'GET, HEAD, POST, OPTIONS' })
+    if (o.redirect && url.searchParams.get('redirected') !== '1') {
+      const status = faulty(role, 'redirect.307') ? 302 : 307
+      await readBody(req)
+      res.writeHead(status, { Location: `${url.pathname}?redirected=1` }).end()
+      return
+    }
+    checkAuth(req, role)
+    const body = await readBody(req)
+    if (role === 'whep' && !o.streams.includes(stream) && !publishers.has(stream) && fault !== 'whep.stream.unknown-404') {
+      throw new HttpError(404, `unknown stream ${JSON.stringify(stream)}`)
+    }
+    if (mediaType(req) !== SDP && !faulty(role, 'post.content-type')) throw new HttpError(415, `Content-Type must be ${SDP}`, { 'Accept-Post': SDP })
+    if (role === 'whep' && o.whepConflictWhenNoPublisher && !publishers.has(stream)) {
+      throw new HttpError(409, `stream ${JSON.stringify(stream)} has no publisher yet`, { 'Retry-After': String(o.retryAfterSeconds) })
+    }
+    if (sessions.size >= o.maxSessions) throw new HttpError(503, 'too many sessions', { 'Retry-After': '5' })
+    const session = new ServerSession({ role, stream, host: o.host, ...(role === 'whip' ? { onRtp: forward(stream) } : {}) })
+    sessions.set(session.id, session)
+    const location = `/session/${session.id}`
+    if (role === 'whep' && o.counterOffer) {
+      const offer = ensureMsid(await session.offer(), stream)
+      res.writeHead(406, { 'Content-Type': SDP, Location: location, ETag: session.etag }).end(offer)
+      return
+    }
+    const parsedSdp = safeParseSdp(body)
+    const hasMedia = parsedSdp.ok && parsedSdp.value.media.length > 0
+    if (!parsedSdp.ok || !hasMedia) {
+      sessions.delete(session.id)
+      await session.close()
+      if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
+      throw new HttpError(400, `malformed SDP offer: ${parsedSdp.ok ? 'no media description' : parsedSdp.error.message}`)
+    }
+    if (/^a=rtcp-mux-only/m.test(body) && faulty(role, 'answer.rtcp-mux-only')) {
+      sessions.delete(session.id)
+      await session.close()
+      throw new HttpError(400, 'rtcp-mux-only is not supported')
+    }
+    let answer: string
+    try {
+      answer = await session.answer(body)
+    } catch (e) {
+      sessions.delete(session.id)
+      await session.close()
+      throw new HttpError(400, `offer rejected: ${(e as Error).message}`)
+    }
+    if (role === 'whip') publishers.set(stream, session)
+    if (role === 'whep') answer = ensureMsid(answer, stream)
+    const wire = mungeAnswer(answer, role, fault, port)
+    const headers: Record<string, string | string[]> = {
+      'Content-Type': faulty(role, 'post.answer-sdp') ? 'text/plain' : SDP,
+    }
+    if (!faulty(role, 'post.location')) headers.Location = location
+    if (!faulty(role, 'etag.issued')) headers.ETag = session.etag
+    const links = linkHeaders(role)
+    if (links.length) headers.Link = links
+    if (o.trickle || o.restart) headers['Accept-Patch'] = FRAG
+    res.writeHead(faulty(role, 'post.201') ? 200 : 201, headers).end(wire)
+  }
+
+  async function onSession(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const method = req.method ?? 'GET'
+    const session = sessions.get(id)
+    if (method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'PATCH, DELETE, OPTIONS')
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
+      res.setHeader('Allow', 'PATCH, DELETE, OPTIONS')
+      res.setHeader('Accept-Patch', FRAG)
+      res.writeHead(204).end()
+      return
+    }
+    if (method === 'DELETE') {
+      await readBody(req)
+      const role = session?.role ?? 'whip'
+      checkAuth(req, role)
+      if (!session) {
+        if (fault === 'whip.delete.unknown-idempotent' || fault === 'whep.delete.unknown-idempotent') throw new HttpError(500, 'internal error')
+        throw new HttpError(404, 'no such session')
+      }
+      const ifMatch = req.headers['if-match']
+      if (faulty(role, 'delete.ignores-etag') && ifMatch && ifMatch !== session.etag && ifMatch !== '*') throw new HttpError(412, 'entity tag does not match')
+      if (!faulty(role, 'delete.ends-session')) sessions.delete(id)
+      if (publishers.get(session.stream) === session) publishers.delete(session.stream)
+      if (!faulty(role, 'delete.consent') && !faulty(role, 'delete.ends-session')) await session.close()
+      res.writeHead(200).end()
+      return
+    }
+    if (method !== 'PATCH') throw new HttpError(405, `${method} not allowed on a session`, { Allow: 'PATCH, DELETE, OPTIONS' })
+    const body = await readBody(req)
+    if (!session) throw new HttpError(404, 'no such session')
+    const role = session.role
+    checkAuth(req, role)
+    const type = mediaType(req)
+    if (type === SDP && o.counterOffer && role === 'whep') {
+      try {
+        await session.acceptAnswer(body)
+      } catch (e) {
+        throw new HttpError(400, `answer rejected: ${(e as Error).message}`)
+      }
+      res.writeHead(204).end()
+      return
+    }
+    if (type !== FRAG && !faulty(role, 'patch.content-type')) throw new HttpError(415, `Content-Type must be ${FRAG}`, { 'Accept-Patch': FRAG })
+    if (!o.trickle && !o.restart) throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
+    const frag = safeParseSdpFrag(body)
+    if (!frag.ok) {
+      if (faulty(role, 'patch.sdpfrag-invalid') || faulty(role, 'patch.content-type')) {
+        res.writeHead(204).end()
+        return
+      }
+      throw new HttpError(400, `malformed sdpfrag: ${frag.error.message}`)
+    }
+    const ice = fragIce(frag.value)
+    const isRestart = ice.ufrag !== undefined && ice.ufrag !== session.remoteUfrag()
+    const ifMatch = typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined
+    const unsupported = (what: string) => {
+      throw new HttpError(faulty(role, 'patch.unsupported') ? 405 : 422, `${what} is not supported by this session`)
+    }
+    if (isRestart) {
+      if (!o.restart) unsupported('ICE restart')
+      if (ifMatch === undefined && !faulty(role, 'etag.if-match-required')) throw new HttpError(428, 'an ICE restart needs If-Match: "*"')
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag) throw new HttpError(412, 'entity tag does not match')
+      if (!ice.pwd) throw new HttpError(400, 'an ICE restart needs a=ice-pwd')
+      let answer: string
+      try {
+        answer = await session.restart({ ufrag: ice.ufrag ?? '', pwd: ice.pwd, candidates: ice.candidates })
+      } catch (e) {
+        if (faulty(role, 'restart.failure-keeps-session')) {
+          sessions.delete(id)
+          await session.close()
+        }
+        throw new HttpError(400, `ICE restart failed: ${(e as Error).message}`)
+      }
+      if (!faulty(role, 'restart.new-etag')) session.etag = ServerSession.newEtag()
+      if (faulty(role, 'restart.answer')) {
+        res.writeHead(204, { ETag: session.etag }).end()
+        return
+      }
+      res.writeHead(200, { 'Content-Type': FRAG, ETag: session.etag }).end(sdpFragFromDescription(answer))
+      return
+    }
+    if (!o.trickle) unsupported('trickle ICE')
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag && !faulty(role, 'etag.stale')) throw new HttpError(412, 'entity tag does not match')
+    try {
+      await session.addCandidates(ice.candidates)
+    } catch (e) {
+      throw new HttpError(400, `candidates rejected: ${(e as Error).message}`)
+    }
+    if (faulty(role, 'patch.trickle')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
+      return
+    }
+    res.writeHead(204).end()
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p))
+    const role: SessionRole | undefined = parts[0] === 'whip' || parts[0] === 'whep' ? parts[0] : parts[0] === 'session' ? sessions.get(parts[1] ?? '')?.role : undefined
+    cors(req, res, role)
+    const work = async () => {
+      if ((parts[0] === 'whip' || parts[0] === 'whep') && parts.length === 2) return onEndpoint(req, res, parts[0], parts[1] ?? '', url)
+      if (parts[0] === 'session' && parts.length === 2) return onSession(req, res, parts[1] ?? '')
+      throw new HttpError(404, `no such resource ${url.pathname}; endpoints are /whip/<stream> and /whep/<stream>`)
+    }
+    work()
+      .catch((e: unknown) => {
+        const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error).message}`)
+        if (!res.headersSent) res.writeHead(err.status, { 'Content-Type': 'text/plain; charset=utf-8', ...err.headers }).end(`${err.message}\n`)
+        else res.end()
+      })
+      .finally(() => {
+        requests.push({ method: req.method ?? '', path: url.pathname, status: res.statusCode, authorization: req.headers.authorization })
+        if (requests.length > 10_000) requests.splice(0, requests.length - 10_000)
+      })
+  })
+  server.keepAliveTimeout = 1_000
+  server.requestTimeout = 10_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host
+  const base = `http://${host}:${port}`
+
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await Promise.all([...sessions.values()].map((s) => s.close()))
+    sessions.clear()
+    publishers.clear()
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+  }
+  return {
+    url: base,
+    port,
+    whipUrl: (stream = 'live') => `${base}/whip/${encodeURIComponent(stream)}`,
+    whepUrl: (stream = 'live') => `${base}/whep/${encodeURIComponent(stream)}`,
+    sessions,
+    requests,
+    options: o,
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
