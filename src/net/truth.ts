@@ -26,6 +26,8 @@ export interface TruthRecord {
   fate: 'delivered' | 'dropped' | 'duplicated'
   /** When the relay sent it on (first copy), performance.now() ms. Absent while held or when dropped. */
   releasedAt?: number
+  /** 0-based position of this packet in the order the relay sent packets of its direction on (ties of releasedAt included). */
+  releaseIndex?: number
   /** releasedAt − receivedAt, ms: the delay the relay actually added. */
   delayMs?: number
   /** Why it was dropped. */
@@ -95,6 +97,7 @@ export class TruthLog {
   /** Marks a forwarded record as released now. */
   release(rec: TruthRecord, at: number, copies: number): void {
     rec.releasedAt = at
+    rec.releaseIndex = this.released
     rec.delayMs = at - rec.receivedAt
     this.released++
     if (copies > 1) this.duplicated++
