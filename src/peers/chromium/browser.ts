@@ -1,0 +1,263 @@
+/**
+ * One headless Chromium per process (per Vitest worker), shared by every Chromium peer in it, with the page
+ * server its pages come from. Peers take a lease; the last lease released closes the browser, kills its
+ * process group, and removes its fresh user-data-dir. A process `exit` hook kills any browser still running,
+ * so no Chromium survives a run even when a test failed or a lease was never released.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'puppeteer-core'
+import { RtcspecError } from '../../errors.ts'
+import { PageServer } from './page-server.ts'
+import { isAlive, processesWithArg } from './process-tree.ts'
+
+/** Where Chromium is: `$RTCSPEC_CHROMIUM`, else `/usr/bin/chromium`. */
+export function chromiumExecutable(explicit?: string): string {
+  return explicit ?? process.env.RTCSPEC_CHROMIUM ?? '/usr/bin/chromium'
+}
+
+/**
+ * The command-line switches rtcspec launches Chromium with: headless, no sandbox/GPU/QUIC/background traffic,
+ * fake media UI, autoplay allowed (WebAudio starts without a gesture), loopback candidates allowed and real IPs
+ * instead of mDNS `.local` names (`WebRtcHideLocalIpsWithMdns` disabled), so peers connect on 127.0.0.1.
+ */
+export function chromiumArgs(userDataDir: string): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--disable-extensions',
+    '--mute-audio',
+    '--disable-breakpad',
+    '--disable-crash-reporter',
+    `--user-data-dir=${userDataDir}`,
+    '--use-fake-ui-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+    '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+  ]
+}
+
+/** Options of {@link acquireBrowser}. */
+export interface BrowserOptions {
+  /** Chromium binary; default {@link chromiumExecutable}. */
+  executablePath?: string
+  /** How long launching may take, default 30 s. */
+  launchTimeoutMs?: number
+}
+
+interface Shared {
+  browser: Browser
+  server: PageServer
+  pid: number | undefined
+  userDataDir: string
+  startMs: number
+}
+
+interface Entry {
+  refs: number
+  ready: Promise<Shared>
+}
+
+/** A lease on the process's shared browser. `release()` is idempotent; the last one closes the browser. */
+export interface BrowserLease {
+  readonly browser: Browser
+  readonly server: PageServer
+  /** PID of the browser process (the leader of its process group). */
+  readonly pid: number | undefined
+  /** How long the launch took when this lease started the browser, else 0. */
+  readonly launchMs: number
+  release(): Promise<void>
+}
+
+const entries = new Map<string, Entry>()
+/** Browsers alive in this process, for the exit hook. */
+const live = new Map<number, string>()
+/** Every browser PID this process launched (for leak checks). */
+const launched: number[] = []
+/** The user-data-dir of every browser this process launched (for leak checks). */
+const launchedDirs: string[] = []
+let exitHookInstalled = false
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const [pid, dir] of live) {
+      killGroup(pid)
+      for (const p of processesWithArg(dir)) {
+        try {
+          process.kill(p.pid, 'SIGKILL')
+        } catch {
+          // gone already
+        }
+      }
+      try {
+        rmSync(dir, { recursive: true, force: true })
+      } catch {
+        // best effort at exit
+      }
+    }
+    live.clear()
+  })
+}
+
+async function launch(executablePath: string, timeoutMs: number): Promise<Shared> {
+  if (!existsSync(executablePath)) {
+    throw new RtcspecError('TOOL_MISSING', `Chromium not found at ${executablePath}`, {
+      hint: 'install it with `sudo apt-get install chromium` (or `sudo bash scripts/install-system-deps.sh`), or set RTCSPEC_CHROMIUM to a Chromium/Chrome binary',
+    })
+  }
+  const { default: puppeteer } = await import('puppeteer-core')
+  const userDataDir = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-'))
+  const server = await PageServer.start()
+  const started = performance.now()
+  let browser: Browser
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      args: chromiumArgs(userDataDir),
+      userDataDir,
+      // Chromium's crash handler (which double-forks out of the process group) keeps its database under
+      // XDG_CONFIG_HOME: point it into the fresh profile so nothing is written elsewhere and the handler's
+      // command line names the profile (see shutdown()).
+      env: { ...process.env, XDG_CONFIG_HOME: userDataDir, XDG_CACHE_HOME: userDataDir },
+      timeout: timeoutMs,
+      protocolTimeout: Math.max(timeoutMs, 30_000),
+      defaultViewport: null,
+    })
+  } catch (e) {
+    await server.close()
+    rmSync(userDataDir, { recursive: true, force: true })
+    throw new RtcspecError('CHROMIUM_LAUNCH', `could not launch Chromium (${executablePath}): ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+      hint: 'run `npx rtcspec doctor` to check the installation; RTCSPEC_CHROMIUM selects another binary',
+    })
+  }
+  const pid = browser.process()?.pid
+  if (pid !== undefined) {
+    live.set(pid, userDataDir)
+    launched.push(pid)
+  }
+  launchedDirs.push(userDataDir)
+  installExitHook()
+  return { browser, server, pid, userDataDir, startMs: performance.now() - started }
+}
+
+async function shutdown(s: Shared): Promise<void> {
+  // Helpers outside the browser's process group (Chromium's crash handler double-forks) carry the profile path.
+  const strays = processesWithArg(s.userDataDir).map((p) => p.pid)
+  const exited = new Promise<void>((resolve) => {
+    const proc = s.browser.process()
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) resolve()
+    else proc.once('exit', () => resolve())
+  })
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    s.browser.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 5000)
+    }),
+  ])
+  clearTimeout(timer)
+  // Whatever is left of the browser's process group (renderers, zygotes, utility processes) goes now.
+  if (s.pid !== undefined) killGroup(s.pid)
+  for (const pid of strays) {
+    try {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())])
+  if (s.pid !== undefined) live.delete(s.pid)
+  await s.server.close()
+  rmSync(s.userDataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 })
+}
+
+/** Leases this process's browser for `executablePath`, launching it on first use. */
+export async function acquireBrowser(options: BrowserOptions = {}): Promise<BrowserLease> {
+  const executablePath = chromiumExecutable(options.executablePath)
+  let entry = entries.get(executablePath)
+  let launchedHere = false
+  if (!entry) {
+    const ready = launch(executablePath, options.launchTimeoutMs ?? 30_000)
+    entry = { refs: 0, ready }
+    entries.set(executablePath, entry)
+    launchedHere = true
+    ready.catch(() => {
+      if (entries.get(executablePath) === entry) entries.delete(executablePath)
+    })
+  }
+  const e = entry
+  e.refs++
+  let shared: Shared
+  try {
+    shared = await e.ready
+  } catch (err) {
+    e.refs--
+    throw err
+  }
+  if (!shared.browser.connected) {
+    // The browser died (crash, killed): forget it and start a fresh one.
+    e.refs--
+    if (entries.get(executablePath) === e) entries.delete(executablePath)
+    if (e.refs === 0) await shutdown(shared).catch(() => undefined)
+    return acquireBrowser(options)
+  }
+  let released = false
+  return {
+    browser: shared.browser,
+    server: shared.server,
+    pid: shared.pid,
+    launchMs: launchedHere ? shared.startMs : 0,
+    async release() {
+      if (released) return
+      released = true
+      e.refs--
+      if (e.refs > 0) return
+      if (entries.get(executablePath) === e) entries.delete(executablePath)
+      await shutdown(shared)
+    },
+  }
+}
+
+/** PIDs of every browser this process launched so far (alive or not), for leak checks. */
+export function launchedBrowserPids(): number[] {
+  return [...launched]
+}
+
+/**
+ * Live processes that belong to a browser this process launched: the browsers themselves and every helper
+ * (renderers, zygotes, crash handlers), found by their unique user-data-dir on the command line.
+ */
+export function liveBrowserProcesses(): number[] {
+  const pids = new Set(launched.filter((pid) => isAlive(pid)))
+  for (const dir of launchedDirs) for (const p of processesWithArg(dir)) pids.add(p.pid)
+  return [...pids]
+}
+
+/** PIDs of browsers this process launched that are still alive. */
+export function liveBrowserPids(): number[] {
+  return launched.filter((pid) => isAlive(pid))
+}

@@ -1,0 +1,198 @@
+/**
+ * The inbound track of a Chromium peer. A page cannot hand out the RTP packets it receives, so:
+ * - `rtp` is a {@link BrowserRtpStats}: its snapshots are the browser's own getStats counters
+ *   (`packetsReceived`, `packetsLost`, `jitter`, `bytesReceived`), refreshed by the peer's polling — not RFC 3550
+ *   statistics computed by rtcspec from packets (`statsOrigin` says `'browser'`);
+ * - the recording is the decoded audio as the page heard it (WebAudio, 48 kHz), streamed to Node while the
+ *   call runs, so `recording()` works synchronously and every audio analysis applies;
+ * - `onRtp` and `packets()` cannot see packets: `onRtp` throws, `packets()` is empty.
+ */
+import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { RtpReceiveStats } from '../../rtp/stats.ts'
+import type { RtpIntervalReport, RtpPacketInfo, RtpStatsSnapshot, RtpTimelineBucket } from '../../rtp/stats-types.ts'
+import type { AudioRecording, DetectedDigit } from '../../media/types.ts'
+import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from '../types.ts'
+import { snapshotFromBrowser, type BrowserInbound, type ObservedTiming } from './stats.ts'
+
+/** Receive statistics backed by a browser's getStats counters (see {@link snapshotFromBrowser}). */
+export class BrowserRtpStats extends RtpReceiveStats {
+  /** Where the figures come from: the browser's getStats, not rtcspec's packet analysis. */
+  readonly origin = 'browser-getstats' as const
+  #native: BrowserInbound | undefined
+  readonly #timing: ObservedTiming = { firstSeenMs: undefined, lastGrowthMs: undefined }
+
+  /** Takes the browser's latest counters for this stream (called by the peer's polling). */
+  update(native: BrowserInbound, nowMs: number): void {
+    const before = this.#native?.packetsReceived ?? 0
+    if (native.packetsReceived > 0 && this.#timing.firstSeenMs === undefined) this.#timing.firstSeenMs = nowMs
+    if (native.packetsReceived > before) this.#timing.lastGrowthMs = nowMs
+    this.#native = native
+  }
+
+  /** The browser's latest raw counters for this stream. */
+  get native(): BrowserInbound | undefined {
+    return this.#native
+  }
+
+  /** Browser peers cannot feed packets: always throws. */
+  override onPacket(_p: RtpPacketInfo, _arrivalMs: number): void {
+    throw new RtcspecError('NOT_SUPPORTED', 'BrowserRtpStats takes the browser\'s getStats counters, not packets')
+  }
+
+  override snapshot(): RtpStatsSnapshot {
+    return snapshotFromBrowser(this.#native, this.clockRate, this.#timing)
+  }
+
+  override snapshots(): RtpStatsSnapshot[] {
+    return this.#native ? [this.snapshot()] : []
+  }
+
+  override snapshotOf(ssrc: number): RtpStatsSnapshot | undefined {
+    return this.#native?.ssrc === ssrc ? this.snapshot() : undefined
+  }
+
+  override ssrcs(): number[] {
+    return this.#native ? [this.#native.ssrc] : []
+  }
+
+  /** Not available from a browser (no interval state): undefined. */
+  override intervalReport(_ssrc?: number): RtpIntervalReport | undefined {
+    return undefined
+  }
+
+  /** Not available from a browser: empty. */
+  override timeline(_ssrc?: number): RtpTimelineBucket[] {
+    return []
+  }
+}
+
+export interface ChromiumInboundTrackInit {
+  kind: MediaKind
+  mid: string | undefined
+  peerName: string
+  /** Index of the track in the page (order of arrival). */
+  index: number
+  /** Sample rate of the page's recording (its AudioContext), Hz. */
+  sampleRate: number
+  /** Recording cap, samples. */
+  maxSamples: number
+  /** Asks the peer for fresh counters (one getStats round trip). */
+  refresh: () => Promise<void>
+  /** Poll interval of `waitForPackets`, ms. */
+  pollIntervalMs: number
+}
+
+/** An inbound track of a Chromium peer (see the module doc for what differs from werift's). */
+export class ChromiumInboundTrack implements InboundTrack {
+  readonly kind: MediaKind
+  readonly mid: string | undefined
+  readonly peerName: string
+  readonly index: number
+  readonly rtp: BrowserRtpStats
+  /** The figures in `rtp` are the browser's getStats counters. */
+  readonly statsOrigin = 'browser' as const
+  readonly #init: ChromiumInboundTrackInit
+  #chunks: Int16Array[] = []
+  #samples = 0
+  #dropped = 0
+  #recordRequested = false
+  #ended = false
+
+  constructor(init: ChromiumInboundTrackInit) {
+    this.#init = init
+    this.kind = init.kind
+    this.mid = init.mid
+    this.peerName = init.peerName
+    this.index = init.index
+    this.rtp = new BrowserRtpStats({ clockRate: init.kind === 'audio' ? 48000 : 90000 })
+  }
+
+  /** The negotiated codec, as the browser's stats name it. */
+  get codec(): CodecInfo | undefined {
+    return this.rtp.native?.codec
+  }
+
+  /** Appends recorded PCM that came from the page. */
+  appendAudio(pcm: Int16Array, droppedInPage: number): void {
+    if (this.#ended) return
+    if (pcm.length > 0) {
+      const room = this.#init.maxSamples - this.#samples
+      if (room <= 0) this.#dropped += pcm.length
+      else {
+        const keep = pcm.length > room ? pcm.subarray(0, room) : pcm
+        this.#chunks.push(keep)
+        this.#samples += keep.length
+        this.#dropped += pcm.length - keep.length
+      }
+    }
+    this.#dropped = Math.max(this.#dropped, droppedInPage)
+  }
+
+  /** Samples recorded so far. */
+  get recordedSamples(): number {
+    return this.#samples
+  }
+
+  /** Samples not kept because the recording cap was reached. */
+  get droppedSamples(): number {
+    return this.#dropped
+  }
+
+  /** Stops taking audio and counters (the peer closed). */
+  end(): void {
+    this.#ended = true
+  }
+
+  /** A page cannot hand out received RTP packets: always throws with what to use instead. */
+  onRtp(_listener: (packet: ReceivedRtp) => void): () => void {
+    throw new RtcspecError('NOT_SUPPORTED', `${this.peerName} is a Chromium peer: its received RTP packets are not visible to rtcspec`, {
+      hint: 'use track.rtp (the browser\'s getStats counters) or track.recording(); use a werift peer to inspect packets',
+    })
+  }
+
+  async waitForPackets(count: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs
+    for (let i = 0; i < 100_000; i++) {
+      if (!this.#ended) await this.#init.refresh()
+      if (this.rtp.snapshot().received >= count) return
+      const left = deadline - performance.now()
+      if (left <= 0 || this.#ended) break
+      await new Promise((r) => setTimeout(r, Math.min(this.#init.pollIntervalMs, left)))
+    }
+    throw new TimeoutError(
+      `${count} RTP packets on ${this.peerName}'s inbound ${this.kind} track (browser getStats packetsReceived: ${this.rtp.snapshot().received})`,
+      timeoutMs,
+    )
+  }
+
+  /** The audio the page decoded so far (48 kHz mono PCM16), from the moment the track arrived. */
+  recording(): AudioRecording {
+    const samples = new Int16Array(this.#samples)
+    let off = 0
+    for (const c of this.#chunks) {
+      samples.set(c, off)
+      off += c.length
+    }
+    if (this.#chunks.length > 1) this.#chunks = [samples]
+    const codec = this.codec ? `, ${this.codec.encoding}` : ''
+    return { sampleRate: this.#init.sampleRate, samples, label: `${this.peerName} ${this.kind} in (mid ${this.mid ?? '?'}${codec}, recorded in Chromium)` }
+  }
+
+  record(): void {
+    this.#recordRequested = true
+  }
+
+  get recordRequested(): boolean {
+    return this.#recordRequested
+  }
+
+  /** The browser does not expose received telephone-events: always empty (analyse the recording in-band instead). */
+  dtmf(): DetectedDigit[] {
+    return []
+  }
+
+  /** The browser does not expose received packets: always empty. */
+  packets(): ReadonlyArray<ReceivedRtp> {
+    return []
+  }
+}

@@ -1,0 +1,351 @@
+// rtcspec's in-page peer: runs inside a headless Chromium page served from rtcspec's own
+// http://127.0.0.1:<port> origin. Node drives it through `window.rtcspec` (page.evaluate) and
+// it reports events back through the exposed binding `window.rtcspecEmit(json)`.
+// Plain browser JavaScript (not TypeScript): it is served as a file, never imported by Node.
+'use strict'
+;(() => {
+  const emit = (type, data) => {
+    try {
+      if (typeof window.rtcspecEmit === 'function') window.rtcspecEmit(JSON.stringify({ type, ...data }))
+    } catch (e) {
+      console.error('rtcspec: emit failed', e)
+    }
+  }
+  /** @type {RTCPeerConnection | undefined} */
+  let pc
+  /** @type {AudioContext | undefined} */
+  let ctx
+  /** @type {MediaStreamAudioDestinationNode | undefined} */
+  let dest
+  let cfg = { hostAddresses: ['127.0.0.1'], trickle: true, audio: 'sendrecv', codecs: undefined, dtmf: true, maxRecordSamples: 48000 * 300 }
+  const players = new Map()
+  const recorders = []
+  const watchedTransports = new WeakSet()
+  let closed = false
+
+  const sending = () => cfg.audio === 'sendrecv' || cfg.audio === 'sendonly'
+
+  /** Whether a local candidate may leave the page: host candidates only on the configured addresses. */
+  function allowed(candidate) {
+    const parts = candidate.replace(/^a=/, '').split(/\s+/)
+    const address = parts[4]
+    const typIndex = parts.indexOf('typ')
+    const type = typIndex >= 0 ? parts[typIndex + 1] : undefined
+    if (type !== 'host') return true
+    return cfg.hostAddresses.includes(address)
+  }
+
+  function codecPreferences() {
+    if (!cfg.codecs || typeof RTCRtpReceiver.getCapabilities !== 'function') return undefined
+    const caps = RTCRtpReceiver.getCapabilities('audio')?.codecs ?? []
+    const chosen = []
+    for (const name of cfg.codecs) {
+      for (const c of caps) if (c.mimeType.toLowerCase() === `audio/${String(name).toLowerCase()}`) chosen.push(c)
+    }
+    if (chosen.length === 0) {
+      const have = [...new Set(caps.map((c) => c.mimeType.slice(6)))].join(', ')
+      throw new Error(`none of the codecs [${cfg.codecs.join(', ')}] is supported by this Chromium (it has: ${have})`)
+    }
+    if (cfg.dtmf !== false) {
+      const rates = new Set(chosen.map((c) => c.clockRate))
+      for (const c of caps) if (c.mimeType.toLowerCase() === 'audio/telephone-event' && rates.has(c.clockRate)) chosen.push(c)
+    }
+    return chosen
+  }
+
+  function configureTransceiver(t) {
+    const prefs = codecPreferences()
+    if (prefs) t.setCodecPreferences(prefs)
+  }
+
+  function watchTransports() {
+    if (!pc) return
+    for (const t of pc.getTransceivers()) {
+      const transport = t.sender.transport
+      if (!transport || watchedTransports.has(transport)) continue
+      watchedTransports.add(transport)
+      emit('state', { key: 'dtls', state: transport.state })
+      transport.addEventListener('statechange', () => emit('state', { key: 'dtls', state: transport.state }))
+      transport.addEventListener('error', (e) => emit('error', { message: `DTLS transport error: ${e?.error?.message ?? 'unknown'}` }))
+    }
+  }
+
+  async function waitGathering(timeoutMs) {
+    if (!pc || pc.iceGatheringState === 'complete') return
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pc.removeEventListener('icegatheringstatechange', check)
+        reject(new Error(`ICE gathering did not complete within ${timeoutMs} ms (state ${pc.iceGatheringState})`))
+      }, timeoutMs)
+      const check = () => {
+        if (pc.iceGatheringState !== 'complete') return
+        clearTimeout(timer)
+        pc.removeEventListener('icegatheringstatechange', check)
+        resolve()
+      }
+      pc.addEventListener('icegatheringstatechange', check)
+    })
+  }
+
+  async function localDescription() {
+    if (!cfg.trickle) await waitGathering(cfg.gatheringTimeoutMs ?? 10000)
+    const desc = pc.localDescription
+    const lines = desc.sdp.split('\r\n').filter((line) => {
+      if (line.startsWith('a=candidate:')) return !cfg.trickle && allowed(line)
+      if (line === 'a=end-of-candidates') return !cfg.trickle
+      return true
+    })
+    return { type: desc.type, sdp: lines.join('\r\n') }
+  }
+
+  function ensureAudioTransceiver() {
+    if (cfg.audio === false) return
+    if (pc.getTransceivers().some((t) => t.receiver.track.kind === 'audio')) return
+    const track = dest.stream.getAudioTracks()[0]
+    const t = sending()
+      ? pc.addTransceiver(track, { direction: cfg.audio, streams: [dest.stream] })
+      : pc.addTransceiver('audio', { direction: cfg.audio })
+    configureTransceiver(t)
+  }
+
+  async function applyAnswerDirection() {
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track.kind !== 'audio' || t.stopped) continue
+      t.direction = cfg.audio === false ? 'inactive' : cfg.audio
+      if (sending()) {
+        await t.sender.replaceTrack(dest.stream.getAudioTracks()[0])
+        if (typeof t.sender.setStreams === 'function') t.sender.setStreams(dest.stream)
+      }
+      configureTransceiver(t)
+    }
+  }
+
+  // ---- audio out: chunks pulled from rtcspec's server, scheduled back to back (gapless) ----
+  async function pump(player) {
+    if (player.busy || player.stopped || player.ended || closed) return
+    player.busy = true
+    try {
+      for (let i = 0; i < 8 && !player.ended && !player.stopped; i++) {
+        if (player.nextTime - ctx.currentTime > player.aheadSec) break
+        const res = await fetch(`${player.url}?n=${player.seq++}`, { cache: 'no-store' })
+        if (res.status === 204) {
+          player.ended = true
+          emit('audio-ended', { id: player.id })
+          break
+        }
+        if (!res.ok) throw new Error(`audio chunk ${player.seq - 1}: HTTP ${res.status}`)
+        const bytes = await res.arrayBuffer()
+        const view = new DataView(bytes)
+        const rate = view.getUint32(0, true)
+        const n = (bytes.byteLength - 4) >> 1
+        if (n === 0) continue
+        const buffer = ctx.createBuffer(1, n, rate)
+        const ch = buffer.getChannelData(0)
+        for (let k = 0; k < n; k++) ch[k] = view.getInt16(4 + 2 * k, true) / 32768
+        const src = ctx.createBufferSource()
+        src.buffer = buffer
+        src.connect(dest)
+        if (player.nextTime < ctx.currentTime + 0.01) {
+          if (player.started) player.underruns++
+          player.nextTime = ctx.currentTime + 0.05
+        }
+        player.started = true
+        src.start(player.nextTime)
+        player.nextTime += n / rate
+        player.sources.add(src)
+        src.onended = () => player.sources.delete(src)
+      }
+    } catch (e) {
+      emit('error', { message: `sendAudio ${player.id}: ${e?.message ?? e}` })
+      player.stopped = true
+    } finally {
+      player.busy = false
+    }
+  }
+
+  function startPlayers() {
+    for (const p of players.values()) {
+      if (p.timer || p.stopped) continue
+      p.timer = setInterval(() => pump(p), 100)
+      void pump(p)
+    }
+  }
+
+  function stopPlayer(p) {
+    p.stopped = true
+    if (p.timer) clearInterval(p.timer)
+    for (const s of p.sources) {
+      try {
+        s.stop()
+      } catch {}
+    }
+    p.sources.clear()
+  }
+
+  // ---- audio in: every remote audio track recorded as PCM16 by an AudioWorklet ----
+  function recordTrack(track, stream, index) {
+    // Chromium only feeds remote WebRTC audio into WebAudio when the stream also plays in a media element.
+    const el = new Audio()
+    el.muted = true
+    el.srcObject = stream
+    el.play().catch(() => {})
+    const rec = { index, el, chunks: [], samples: 0, dropped: 0, node: undefined }
+    const source = ctx.createMediaStreamSource(stream)
+    const node = new AudioWorkletNode(ctx, 'rtcspec-recorder', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] })
+    node.port.onmessage = (ev) => {
+      const chunk = ev.data
+      if (rec.samples + chunk.length > cfg.maxRecordSamples) {
+        rec.dropped += chunk.length
+        return
+      }
+      rec.chunks.push(chunk)
+      rec.samples += chunk.length
+    }
+    source.connect(node)
+    node.connect(ctx.destination)
+    rec.node = node
+    rec.source = source
+    recorders.push(rec)
+  }
+
+  function toBase64(int16Chunks) {
+    let total = 0
+    for (const c of int16Chunks) total += c.byteLength
+    const bytes = new Uint8Array(total)
+    let off = 0
+    for (const c of int16Chunks) {
+      bytes.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), off)
+      off += c.byteLength
+    }
+    let s = ''
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000))
+    return btoa(s)
+  }
+
+  const STAT_TYPES = new Set(['inbound-rtp', 'outbound-rtp', 'codec', 'candidate-pair', 'local-candidate', 'remote-candidate', 'transport'])
+
+  window.rtcspec = {
+    async init(config) {
+      cfg = { ...cfg, ...config }
+      codecPreferences() // fails early on codecs this browser does not have
+      ctx = new AudioContext({ sampleRate: 48000 })
+      await ctx.audioWorklet.addModule('/recorder-worklet.js')
+      dest = ctx.createMediaStreamDestination()
+      await ctx.resume()
+      pc = new RTCPeerConnection({ iceServers: cfg.iceServers ?? [], iceTransportPolicy: cfg.relayOnly ? 'relay' : 'all' })
+      pc.addEventListener('icecandidate', (e) => {
+        if (!e.candidate || !e.candidate.candidate) {
+          if (!e.candidate) emit('candidate', { end: true })
+          return
+        }
+        const c = e.candidate
+        if (!allowed(c.candidate)) {
+          emit('filtered', { candidate: c.candidate })
+          return
+        }
+        emit('candidate', { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment })
+      })
+      pc.addEventListener('icecandidateerror', (e) => {
+        emit('ice-error', { message: `ICE candidate error ${e.errorCode} ${e.errorText ?? ''} (${e.url ?? e.address ?? ''})`.trim() })
+      })
+      pc.addEventListener('iceconnectionstatechange', () => emit('state', { key: 'ice', state: pc.iceConnectionState }))
+      pc.addEventListener('icegatheringstatechange', () => emit('state', { key: 'gathering', state: pc.iceGatheringState }))
+      pc.addEventListener('signalingstatechange', () => emit('state', { key: 'signaling', state: pc.signalingState }))
+      pc.addEventListener('connectionstatechange', () => {
+        emit('state', { key: 'connection', state: pc.connectionState })
+        if (pc.connectionState === 'connected') startPlayers()
+      })
+      pc.addEventListener('track', (e) => {
+        const index = recorders.length
+        const stream = e.streams[0] ?? new MediaStream([e.track])
+        if (e.track.kind === 'audio') recordTrack(e.track, stream, index)
+        emit('track', { index, kind: e.track.kind, mid: e.transceiver?.mid ?? null, trackId: e.track.id })
+      })
+      return { sampleRate: ctx.sampleRate, userAgent: navigator.userAgent, audioState: ctx.state }
+    },
+    async createOffer(options) {
+      ensureAudioTransceiver()
+      const offer = await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {})
+      await pc.setLocalDescription(offer)
+      watchTransports()
+      return localDescription()
+    },
+    async acceptOffer(sdp) {
+      await pc.setRemoteDescription({ type: 'offer', sdp })
+      await applyAnswerDirection()
+      const answer = await pc.createAnswer()
+      await pc.setLocalDescription(answer)
+      watchTransports()
+      return localDescription()
+    },
+    async acceptAnswer(sdp) {
+      await pc.setRemoteDescription({ type: 'answer', sdp })
+      watchTransports()
+    },
+    async addCandidate(c) {
+      if (c === null) await pc.addIceCandidate()
+      else await pc.addIceCandidate(c)
+    },
+    sendAudio(id, url) {
+      const p = { id, url, seq: 0, nextTime: 0, aheadSec: 0.6, busy: false, ended: false, stopped: false, started: false, underruns: 0, sources: new Set(), timer: undefined }
+      players.set(id, p)
+      if (pc.connectionState === 'connected') startPlayers()
+    },
+    stopAudio(id) {
+      const p = players.get(id)
+      if (p) stopPlayer(p)
+    },
+    async sendDtmf(tones, durationMs, gapMs, timeoutMs) {
+      const t = pc.getTransceivers().find((x) => x.receiver.track.kind === 'audio' && x.sender.dtmf)
+      const dtmf = t?.sender.dtmf
+      if (!dtmf) throw new Error('no audio sender with DTMF on this connection (is audio negotiated for sending?)')
+      if (!dtmf.canInsertDTMF) throw new Error('DTMF cannot be sent: telephone-event was not negotiated or the sender is not connected')
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`DTMF "${tones}" not finished within ${timeoutMs} ms`)), timeoutMs)
+        dtmf.addEventListener('tonechange', function done(e) {
+          if (e.tone !== '') return
+          clearTimeout(timer)
+          dtmf.removeEventListener('tonechange', done)
+          resolve()
+        })
+        dtmf.insertDTMF(tones, durationMs, gapMs)
+      })
+    },
+    /** Everything Node needs in one round trip: filtered getStats, new recorded audio, sender counters. */
+    async poll() {
+      const stats = []
+      if (pc && pc.signalingState !== 'closed') {
+        const report = await pc.getStats()
+        report.forEach((v) => {
+          if (STAT_TYPES.has(v.type)) stats.push(v)
+        })
+      }
+      const audio = recorders.map((r) => {
+        const chunks = r.chunks
+        r.chunks = []
+        return { index: r.index, b64: chunks.length ? toBase64(chunks) : '', dropped: r.dropped }
+      })
+      const senders = [...players.values()].map((p) => ({ id: p.id, underruns: p.underruns, ended: p.ended, started: p.started }))
+      return { stats, audio, senders, audioState: ctx?.state, sampleRate: ctx?.sampleRate }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      for (const p of players.values()) stopPlayer(p)
+      for (const r of recorders) {
+        try {
+          r.node.port.postMessage('stop')
+          r.source.disconnect()
+          r.node.disconnect()
+          r.el.srcObject = null
+        } catch {}
+      }
+      try {
+        pc?.close()
+      } catch {}
+      try {
+        await ctx?.close()
+      } catch {}
+    },
+  }
+})()

@@ -1,0 +1,162 @@
+/**
+ * Acceptance: real headless Chromium peers calling werift peers (both directions) and each other, on loopback,
+ * with Opus (and PCMU); tones detected on both sides; stats from both; no Chromium left behind.
+ */
+import { describe, it, expect, afterAll } from 'vitest'
+import { networkInterfaces } from 'node:os'
+import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/peer.ts'
+import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
+import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { tone } from '../../src/media/sources.ts'
+import { detectTone } from '../../src/media/analysis.ts'
+import type { AudioRecording } from '../../src/media/types.ts'
+import type { InboundTrack, Peer, PeerStats } from '../../src/peers/types.ts'
+import { waitFor } from '../../src/wait.ts'
+import { requireTool } from '../support/requires.ts'
+
+const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
+
+const toneAt = (hz: number) => (rate: number) => tone(hz, { sampleRate: rate, dbfs: -12 })
+
+/** The last `seconds` of a recording (the start holds the silence before the first packet). */
+function tail(r: AudioRecording, seconds: number): Int16Array {
+  return r.samples.subarray(Math.max(0, r.samples.length - Math.round(r.sampleRate * seconds)))
+}
+
+/** Waits until the track's recording holds `seconds` of audio after its first non-silent sample. */
+async function waitForAudio(track: InboundTrack, seconds: number, timeoutMs: number): Promise<AudioRecording> {
+  let rec = track.recording()
+  await waitFor(
+    () => {
+      rec = track.recording()
+      const first = rec.samples.findIndex((s) => Math.abs(s) > 64)
+      return first >= 0 && rec.samples.length - first >= rec.sampleRate * seconds
+    },
+    { timeoutMs, label: `${seconds} s of audio recorded on ${track.peerName}'s inbound track`, intervalMs: 50 },
+  )
+  return rec
+}
+
+function expectTone(rec: AudioRecording, hz: number): void {
+  const d = detectTone(tail(rec, 1), rec.sampleRate, hz, { toleranceHz: 2 })
+  expect(d.present, `${rec.label}: ${hz} Hz → ${JSON.stringify(d)}`).toBe(true)
+  expect(Math.abs(d.measuredHz - hz)).toBeLessThanOrEqual(2)
+}
+
+function expectLoopbackCandidates(p: Peer): void {
+  expect(p.timeline.localCandidates.length).toBeGreaterThan(0)
+  for (const c of p.timeline.localCandidates) expect(c.candidate).toMatch(/ 127\.0\.0\.1 \d+ typ host/)
+}
+
+/** This machine's own addresses: loopback plus every interface address (traffic to them never leaves the host). */
+const ownAddresses = new Set(['127.0.0.1', '::1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address))])
+
+/**
+ * The selected pair is on this host. Chromium runs ICE checks from sockets on every interface of the machine
+ * towards the (loopback-only) signalled candidates and often selects the pair whose local side is the machine's
+ * own non-loopback address; a remote peer-reflexive address is hidden by the browser (empty).
+ */
+function expectOnHostPair(s: PeerStats): void {
+  const pair = s.selectedPair
+  expect(pair, `${s.peer} has a selected candidate pair`).toBeDefined()
+  expect(ownAddresses.has(pair!.local.address), `${s.peer} local ${pair!.local.address}`).toBe(true)
+  if (pair!.remote.address !== '' || pair!.remote.type !== 'prflx') expect(ownAddresses.has(pair!.remote.address), `${s.peer} remote ${pair!.remote.address}`).toBe(true)
+  expect(pair!.local.protocol).toBe('udp')
+}
+
+function inboundOf(s: PeerStats) {
+  const i = s.inbound.find((x) => x.kind === 'audio')
+  expect(i, `${s.peer} has an inbound audio stream`).toBeDefined()
+  return i!
+}
+
+async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string) {
+  await using c = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+  a.sendAudio(toneAt(hzA))
+  b.sendAudio(toneAt(hzB))
+  const [inA, inB] = await Promise.all([a.waitForTrack('audio', 10_000), b.waitForTrack('audio', 10_000)])
+  await Promise.all([inA.waitForPackets(100, 15_000), inB.waitForPackets(100, 15_000)])
+  const [recA, recB] = await Promise.all([waitForAudio(inA, 1.5, 15_000), waitForAudio(inB, 1.5, 15_000)])
+  expectTone(recA, hzB)
+  expectTone(recB, hzA)
+  // The other side's tone is not what arrived (the detector can fail).
+  expect(detectTone(tail(recA, 1), recA.sampleRate, hzA).present).toBe(false)
+  const [sa, sb] = await Promise.all([a.stats(), b.stats()])
+  for (const s of [sa, sb]) {
+    const i = inboundOf(s)
+    expect(i.codec?.encoding.toLowerCase()).toBe(codec.toLowerCase())
+    expect(i.rtp.received).toBeGreaterThanOrEqual(100)
+    expect(i.rtp.lost).toBe(0)
+    expect(i.rtp.jitterMs).toBeLessThan(40)
+    expect(s.outbound.find((o) => o.kind === 'audio')?.packetsSent).toBeGreaterThanOrEqual(90)
+    expectOnHostPair(s)
+    expect(s.iceState).toMatch(/connected|completed/)
+  }
+  for (const p of [a, b]) {
+    expectLoopbackCandidates(p)
+    expect(p.timeline.errors, `${p.name} errors`).toEqual([])
+  }
+  return { sa, sb, signaling: c.signaling }
+}
+
+describe.skipIf(skip)('Chromium peer calls', () => {
+  afterAll(async () => {
+    // No Chromium outlives this file: every browser it launched is gone, and no chromium child remains.
+    await waitFor(() => liveBrowserProcesses().length === 0 && chromiumDescendants().length === 0, {
+      timeoutMs: 10_000,
+      label: 'every Chromium process of this file to exit',
+      intervalMs: 50,
+    })
+    expect(launchedBrowserPids().length).toBeGreaterThan(0)
+  })
+
+  it('Chromium calls werift with Opus: tones both ways, stats from both', async () => {
+    const chromium = await createChromiumPeer({ name: 'chrome-alice', codecs: ['opus'] })
+    const werift = createWeriftPeer({ name: 'werift-bob', codecs: ['opus'] })
+    const { sa, sb } = await call(chromium, werift, 440, 1000, 'opus')
+    // Cross-check: what werift counted from the packets vs what Chromium says it sent, at about the same time.
+    const sent = sa.outbound.find((o) => o.kind === 'audio')!.packetsSent
+    expect(Math.abs(inboundOf(sb).rtp.received - sent)).toBeLessThanOrEqual(30)
+    expect(inboundOf(sa).native?.packetsReceived).toBe(inboundOf(sa).rtp.received)
+  })
+
+  it('werift calls Chromium with Opus: tones both ways, stats from both', async () => {
+    const werift = createWeriftPeer({ name: 'werift-alice', codecs: ['opus'] })
+    const chromium = await createChromiumPeer({ name: 'chrome-bob' })
+    const { signaling } = await call(werift, chromium, 700, 1300, 'opus')
+    expect(signaling.some((m) => m.type === 'candidate' && m.from === 'chrome-bob')).toBe(true)
+  })
+
+  it('werift calls Chromium with PCMU (the browser accepts what werift offers)', async () => {
+    const werift = createWeriftPeer({ name: 'werift-pcmu' })
+    const chromium = await createChromiumPeer({ name: 'chrome-pcmu' })
+    await call(werift, chromium, 500, 900, 'PCMU')
+  })
+
+  it('two Chromium peers call each other (full gathering: candidates in the SDP)', async () => {
+    const a = await createChromiumPeer({ name: 'chrome-a', trickle: false })
+    const b = await createChromiumPeer({ name: 'chrome-b', trickle: false })
+    expect(b.browserPid).toBe(a.browserPid) // one browser per process, one page per peer
+    const { signaling } = await call(a, b, 600, 1100, 'opus')
+    const offer = signaling.find((m) => m.type === 'offer')!.sdp!
+    expect(offer).toMatch(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 /)
+    // Only loopback host candidates leave the page (the machine's other interfaces are filtered).
+    for (const line of offer.split('\r\n').filter((l) => l.startsWith('a=candidate:'))) expect(line).toMatch(/ (127\.0\.0\.1) \d+ typ host/)
+    expect(signaling.some((m) => m.type === 'candidate')).toBe(false)
+  })
+
+  it('browser console errors go into the peer timeline', async () => {
+    await using p: ChromiumPeer = await createChromiumPeer({ name: 'chrome-console' })
+    await p.page!.evaluate(() => console.error('rtcspec test: deliberate console error'))
+    await waitFor(() => p.timeline.errors.some((e) => e.message.includes('deliberate console error')), { timeoutMs: 5000, label: 'the console error in the timeline' })
+    expect(p.timeline.errors[0]!.message).toBe('console.error: rtcspec test: deliberate console error')
+  })
+
+  it('bad input fails with a clear error, not a crash', async () => {
+    await expect(createChromiumPeer({ pollIntervalMs: 1 } as never)).rejects.toThrow(/pollIntervalMs/)
+    await expect(createChromiumPeer({ codecs: ['nope'] })).rejects.toThrow(/none of the codecs \[nope\]/)
+    await using p = await createChromiumPeer({ name: 'chrome-bad-sdp' })
+    await expect(p.acceptOffer({ type: 'offer', sdp: 'v=0\r\nnot sdp\r\n' })).rejects.toThrow(/chrome-bad-sdp: could not apply the remote offer/)
+  })
+})
