@@ -12,6 +12,9 @@ import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
 import { resolveNetwork, type NetworkOptions } from './network.ts'
 import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
+import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
+import { speechFixture, wavFile as wavFileSource, type SpeechFixtureName } from '../media/wav-source.ts'
+import { saveCallRecordings, type SavedRecording } from '../peers/recording-files.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 
@@ -31,6 +34,12 @@ export interface B2BOptions {
   send?: { a?: AudioSourceSpec; b?: AudioSourceSpec }
   /** ICE + DTLS timeout, default 10 s. */
   connectTimeoutMs?: number
+  /**
+   * Save every inbound audio track's recording (decoded WAV + pcap of its RTP) under
+   * `reports/recordings/<test>/` when the call ends, and reference them from the call record. Default false
+   * (recordings are always available in memory via `track.recording()`; `track.record()` saves one track).
+   */
+  record?: boolean
 }
 
 /** A connected back-to-back call made by the `b2b` fixture. */
@@ -47,6 +56,12 @@ export interface SourceFactories {
   tones: (hz: number[], options?: { dbfs?: number; durationMs?: number }) => AudioSourceSpec
   silence: (options?: { durationMs?: number }) => AudioSourceSpec
   noise: (options?: { seed?: number; dbfs?: number; durationMs?: number }) => AudioSourceSpec
+  /** A WAV file (any rate, any channel count), resampled to the codec rate. */
+  wavFile: (path: string, options?: { loop?: boolean }) => AudioSourceSpec
+  /** One of the shipped speech fixtures (`speech-en-1`, `speech-en-2`: espeak-ng sentences, ~4.5 s). */
+  speech: (name?: SpeechFixtureName, options?: { loop?: boolean }) => AudioSourceSpec
+  /** In-band DTMF: the Q.23 tone pair of each digit (default 100 ms on, 100 ms off). */
+  dtmf: (digits: string, options?: Omit<DtmfTonesOptions, 'sampleRate'>) => AudioSourceSpec
 }
 
 /** Picks the impairment seed: explicit, else `$RTCSPEC_SEED`, else random. */
@@ -61,8 +76,9 @@ export function pickSeed(explicit?: number): number {
 export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall> {
   const codecs = options.codec ? [options.codec] : undefined
   const trickle = options.trickle
-  const a = createWeriftPeer({ name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...options.a })
-  const b = createWeriftPeer({ name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...options.b })
+  const record = options.record ? { record: true } : {}
+  const a = createWeriftPeer({ name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.a })
+  const b = createWeriftPeer({ name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.b })
   // werift swallows TURN allocation errors: name them (e.g. 401) instead of timing out.
   const turnWatches = ([[a, options.a], [b, options.b]] as const).map(([peer, o]) =>
     watchTurnFailures(peer, { iceServers: o?.iceServers, relayOnly: o?.relayOnly ?? false, ...(o?.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) }),
@@ -114,9 +130,18 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
 }
 
 /** Records and closes a call; never throws (a failure to record is reported on stderr). */
-export async function recordAndClose(call: B2BCall, kind: string, test?: CallRecord['test']): Promise<void> {
+/**
+ * Saves the requested recordings, writes the call record and closes the call; never throws (a failure to
+ * record is reported on stderr). Returns the recordings saved (WAV + pcap per track).
+ */
+export async function recordAndClose(call: B2BCall, kind: string, test?: CallRecord['test']): Promise<SavedRecording[]> {
+  let saved: SavedRecording[] = []
   try {
+    const recordings = await saveCallRecordings([call.a, call.b], test ? `${test.file ? `${test.file.split(/[\\/]/).pop()}-` : ''}${test.name}` : kind)
+    saved = recordings.saved
     const record = await buildCallRecord({
+      ...(saved.length ? { recordings: recordings.byPeer } : {}),
+      ...(recordings.errors.length ? { errors: recordings.errors } : {}),
       kind,
       peers: [call.a, call.b] as Peer[],
       startedAt: new Date(Date.now() - (performance.now() - call.timings.startedAt)),
@@ -133,6 +158,7 @@ export async function recordAndClose(call: B2BCall, kind: string, test?: CallRec
   } finally {
     await call.close()
   }
+  return saved
 }
 
 function firstRtp(call: BackToBackCall): { firstRtpMs?: number } {
@@ -145,6 +171,9 @@ const sourceFactories: SourceFactories = {
   tones: (hz, o = {}) => (sampleRate) => tonesSource(hz, { ...o, sampleRate }),
   silence: (o = {}) => (sampleRate) => silenceSource({ ...o, sampleRate }),
   noise: (o = {}) => (sampleRate) => noiseSource({ ...o, sampleRate }),
+  wavFile: (path, o = {}) => (sampleRate) => wavFileSource(path, { ...o, sampleRate }),
+  speech: (name, o = {}) => (sampleRate) => speechFixture(name, { ...o, sampleRate }),
+  dtmf: (digits, o = {}) => (sampleRate) => dtmfTones(digits, { ...o, sampleRate }),
 }
 
 /** Audio source factories, usable outside fixtures too. */

@@ -33,6 +33,15 @@ function testInfo(context: TestContext): { file?: string; name: string; result: 
   }
 }
 
+/** Annotates the test; an annotation that cannot be made (e.g. the test already ended) is reported on stderr, never thrown. */
+async function safelyAnnotate(annotate: TestContext['annotate'], message: string, attachment: { path: string; contentType: string }): Promise<void> {
+  try {
+    await annotate(message, attachment)
+  } catch (e) {
+    process.stderr.write(`rtcspec: could not attach ${attachment.path} to the test: ${e instanceof Error ? e.message : String(e)}\n`)
+  }
+}
+
 /** Vitest's `test`, extended with rtcspec's fixtures. */
 export const test = vitestTest.extend<RtcspecFixtures>({
   peers: async ({}, use) => {
@@ -46,7 +55,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     })
     await Promise.allSettled(made.map((p) => p.close()))
   },
-  b2b: async ({ task, onTestFailed }, use) => {
+  b2b: async ({ task, onTestFailed, annotate }, use) => {
     const calls: B2BCall[] = []
     onTestFailed(() => {
       for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
@@ -57,10 +66,19 @@ export const test = vitestTest.extend<RtcspecFixtures>({
       return call
     })
     const ctx = { task } as TestContext
-    await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))
+    const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()
+    // Attach the recordings to the test result (reporters show them; the HTML report links them).
+    for (const r of saved) {
+      const name = r.path.split(/[\\/]/).pop() ?? r.path
+      await safelyAnnotate(annotate, `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`, { path: r.path, contentType: 'audio/wav' })
+      if (r.pcap) await safelyAnnotate(annotate, `RTP capture ${r.pcap.split(/[\\/]/).pop()}`, { path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' })
+    }
   },
   tone: async ({}, use) => use(sources.tone),
   tones: async ({}, use) => use(sources.tones),
   silence: async ({}, use) => use(sources.silence),
   noise: async ({}, use) => use(sources.noise),
+  wavFile: async ({}, use) => use(sources.wavFile),
+  speech: async ({}, use) => use(sources.speech),
+  dtmf: async ({}, use) => use(sources.dtmf),
 })

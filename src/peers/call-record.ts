@@ -48,6 +48,18 @@ export const OutboundRecordSchema = z.object({
   lateTicks: z.number().int().nonnegative(),
 })
 
+/** A saved recording of one inbound track: the decoded WAV and the pcap of its RTP. */
+export const RecordingRecordSchema = z.object({
+  kind: z.enum(['audio', 'video']),
+  mid: z.string().optional(),
+  /** The WAV file (path as written, usually under reports/recordings/). */
+  path: z.string(),
+  /** The pcap of the received RTP. */
+  pcap: z.string().optional(),
+  sampleRate: z.number().int().positive(),
+  durationMs: z.number().nonnegative(),
+})
+
 /** Everything recorded about one peer of a call. */
 export const PeerRecordSchema = z.object({
   name: z.string(),
@@ -63,6 +75,8 @@ export const PeerRecordSchema = z.object({
   dtls: z.object({ states: z.array(TimedStateSchema) }),
   connection: z.object({ states: z.array(TimedStateSchema) }),
   rtp: z.object({ inbound: z.array(InboundRecordSchema), outbound: z.array(OutboundRecordSchema) }),
+  /** Recordings of this peer's inbound tracks saved when the call ended (when recording was asked for). */
+  recordings: z.array(RecordingRecordSchema).optional(),
   errors: z.array(z.object({ atMs: z.number(), message: z.string() })),
 })
 
@@ -79,7 +93,7 @@ export const CallRecordSchema = z.object({
   durationMs: z.number().nonnegative(),
   setup: z.object({ connectMs: z.number().optional(), firstRtpMs: z.number().optional() }),
   peers: z.array(PeerRecordSchema),
-  signaling: z.array(z.object({ atMs: z.number(), from: z.string(), to: z.string(), type: z.string(), sdp: z.string().optional(), candidate: z.string().optional() })),
+  signaling: z.array(z.object({ atMs: z.number(), from: z.string(), to: z.string(), type: z.string(), sdp: z.string().optional(), candidate: z.string().optional(), transport: z.string().optional() })),
   /** Extra data a layer attaches (impairment ground truth, seeds, ...). */
   extra: z.record(z.string(), z.unknown()).optional(),
   errors: z.array(z.object({ peer: z.string().optional(), message: z.string() })),
@@ -87,6 +101,7 @@ export const CallRecordSchema = z.object({
 
 export type CallRecord = z.infer<typeof CallRecordSchema>
 export type PeerRecord = z.infer<typeof PeerRecordSchema>
+export type RecordingRecord = z.infer<typeof RecordingRecordSchema>
 
 /** Turns a peer's stats and timeline into its record. */
 export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
@@ -153,6 +168,8 @@ export interface BuildCallRecordInput {
   signaling?: CallRecord['signaling']
   extra?: Record<string, unknown>
   errors?: CallRecord['errors']
+  /** Saved recordings, by peer name. */
+  recordings?: Record<string, RecordingRecord[]>
 }
 
 /** Collects stats from every peer and builds a schema-valid call record. Never throws on a peer's stats failure. */
@@ -162,7 +179,9 @@ export async function buildCallRecord(input: BuildCallRecordInput): Promise<Call
   const peers: PeerRecord[] = []
   for (const p of input.peers) {
     try {
-      peers.push(peerRecord(p, await p.stats()))
+      const rec = peerRecord(p, await p.stats())
+      const saved = input.recordings?.[p.name]
+      peers.push(saved?.length ? { ...rec, recordings: saved } : rec)
     } catch (e) {
       errors.push({ peer: p.name, message: `stats unavailable: ${e instanceof Error ? e.message : String(e)}` })
     }

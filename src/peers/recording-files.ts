@@ -1,0 +1,140 @@
+/**
+ * Saves inbound tracks to disk: the decoded audio as a WAV and the received RTP as a pcap, under
+ * `reports/recordings/<test or call>/`. Used when a call ends (the `b2b` fixture, `recordAndClose`), and
+ * by anyone who wants a track's files.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { encodeWav } from '../media/wav.ts'
+import { serializeRtp } from '../rtp/packet.ts'
+import { writePcap, type UdpFlow } from '../rtp/pcap.ts'
+import { reportDir } from './call-record.ts'
+import { InboundTrackImpl } from './inbound-track.ts'
+import type { InboundTrack, MediaKind, Peer, SelectedPair } from './types.ts'
+
+/** What was saved for one track; the shape the call record keeps (`peers[].recordings`). */
+export interface SavedRecording {
+  kind: MediaKind
+  mid?: string
+  /** The WAV file (decoded audio, placed by RTP timestamp; gaps are silence). */
+  path: string
+  /** The pcap of the received RTP (synthetic IP/UDP headers, arrival times). */
+  pcap?: string
+  sampleRate: number
+  durationMs: number
+}
+
+/** The synthetic flow used when the real addresses are unknown: 127.0.0.1:40000 → 127.0.0.1:40002. */
+export const DEFAULT_PCAP_FLOW: UdpFlow = { srcAddress: '127.0.0.1', srcPort: 40000, dstAddress: '127.0.0.1', dstPort: 40002 }
+
+/** A file-name-safe slug: letters, digits, `.`, `_`, `-`; at most `max` characters. */
+export function slug(text: string, max = 80): string {
+  const s = text
+    .normalize('NFKD')
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+  return (s || 'call').slice(0, max)
+}
+
+/** The directory recordings of a test (or call) go to: `<reportDir>/recordings/<slug>`. */
+export function recordingsDir(name: string, root = reportDir()): string {
+  return join(root, 'recordings', slug(name))
+}
+
+/** The UDP flow of packets a peer received on its selected pair (remote → local), if it is an IP flow. */
+export function receiveFlow(pair: SelectedPair | undefined): UdpFlow | undefined {
+  if (!pair || pair.local.protocol.toLowerCase() !== 'udp') return undefined
+  const v4 = (a: string) => /^\d+\.\d+\.\d+\.\d+$/.test(a)
+  if (v4(pair.local.address) !== v4(pair.remote.address)) return undefined
+  if (!(pair.remote.port > 0 && pair.local.port > 0)) return undefined
+  return { srcAddress: pair.remote.address, srcPort: pair.remote.port, dstAddress: pair.local.address, dstPort: pair.local.port }
+}
+
+/** The received packets of a track as a pcap (RTP re-serialized from the captured fields; header extensions are not kept). */
+export function trackPcap(track: InboundTrack, flow: UdpFlow = DEFAULT_PCAP_FLOW): Uint8Array {
+  const origin = performance.timeOrigin
+  return writePcap(
+    track.packets().map((p) => ({
+      epochMs: origin + p.arrivalMs,
+      data: serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: p.ssrc, marker: p.marker, payload: p.payload }),
+    })),
+    flow,
+  )
+}
+
+/**
+ * Writes `<dir>/<basename>.wav` and `<dir>/<basename>.pcap` for one audio track and returns what was saved.
+ * The track's `recording()` then reports `wavPath`/`pcapPath`.
+ */
+export function saveTrackRecording(track: InboundTrack, options: { dir: string; basename: string; flow?: UdpFlow }): SavedRecording {
+  mkdirSync(options.dir, { recursive: true })
+  const rec = track.recording()
+  const path = join(options.dir, `${options.basename}.wav`)
+  writeFileSync(path, encodeWav(rec.samples, rec.sampleRate))
+  const pcap = join(options.dir, `${options.basename}.pcap`)
+  writeFileSync(pcap, trackPcap(track, options.flow))
+  if (track instanceof InboundTrackImpl) track.markSaved({ wavPath: path, pcapPath: pcap })
+  return {
+    kind: track.kind,
+    ...(track.mid !== undefined ? { mid: track.mid } : {}),
+    path,
+    pcap,
+    sampleRate: rec.sampleRate,
+    durationMs: (rec.samples.length * 1000) / rec.sampleRate,
+  }
+}
+
+/**
+ * Saves every inbound audio track of `peer` that asked to be recorded (`track.record()` or the peer option
+ * `record: true`), or all of them with `all`. File names: `<peer>-audio-in-<mid>[-<suffix>]`.
+ * Never throws: a failure is returned as an error message.
+ */
+export async function savePeerRecordings(
+  peer: Peer,
+  options: { dir: string; suffix?: string; all?: boolean },
+): Promise<{ saved: SavedRecording[]; errors: string[] }> {
+  const saved: SavedRecording[] = []
+  const errors: string[] = []
+  const tracks = peer.inbound.filter((t) => t.kind === 'audio' && (options.all || t.recordRequested))
+  if (tracks.length === 0) return { saved, errors }
+  let flow: UdpFlow | undefined
+  try {
+    flow = receiveFlow((await peer.stats()).selectedPair)
+  } catch {
+    flow = undefined
+  }
+  tracks.forEach((t, i) => {
+    try {
+      const basename = slug(`${peer.name}-${t.kind}-in-${t.mid ?? i}${options.suffix ? `-${options.suffix}` : ''}`)
+      saved.push(saveTrackRecording(t, { dir: options.dir, basename, ...(flow ? { flow } : {}) }))
+    } catch (e) {
+      errors.push(`could not save the recording of ${peer.name}'s ${t.kind} track: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  })
+  return { saved, errors }
+}
+
+/**
+ * Saves the requested recordings of every peer of a call into `recordingsDir(name)`; file names end with a
+ * short call id so several calls of one test do not overwrite each other. Never throws.
+ */
+export async function saveCallRecordings(
+  peers: readonly Peer[],
+  name: string,
+  options: { root?: string; all?: boolean } = {},
+): Promise<{ byPeer: Record<string, SavedRecording[]>; saved: SavedRecording[]; errors: Array<{ peer: string; message: string }> }> {
+  const dir = recordingsDir(name, options.root)
+  const suffix = randomUUID().slice(0, 8)
+  const byPeer: Record<string, SavedRecording[]> = {}
+  const saved: SavedRecording[] = []
+  const errors: Array<{ peer: string; message: string }> = []
+  for (const p of peers) {
+    const r = await savePeerRecordings(p, { dir, suffix, ...(options.all ? { all: true } : {}) })
+    if (r.saved.length) byPeer[p.name] = r.saved
+    saved.push(...r.saved)
+    for (const message of r.errors) errors.push({ peer: p.name, message })
+  }
+  return { byPeer, saved, errors }
+}
