@@ -1,7 +1,9 @@
 /** Vitest's `expect`, extended with rtcspec's matchers. Importing this module registers them. */
 import { expect } from 'vitest'
 import { rtpMatchers } from './matchers.ts'
+import { audioMatchers } from './audio-matchers.ts'
 
 expect.extend(rtpMatchers)
+expect.extend(audioMatchers)
 
 export { expect }

@@ -46,3 +46,9 @@ export type {
   SilentGapOptions,
   SilentGap,
 } from './analysis.ts'
+export { estimateDelay, crossCorrelate } from './delay.ts'
+export type { DelayOptions, DelayEstimate } from './delay.ts'
+export { similarity, melSpectrogram, SIMILARITY_THRESHOLD } from './similarity.ts'
+export type { SimilarityOptions, SimilarityResult } from './similarity.ts'
+export { eModel, mosFromR, burstRatio, burstRatioOf, mouthToEarDelayMs, EMODEL_CODECS } from './emodel.ts'
+export type { EModelInput, EModelEstimate, EModelCodec, EModelTransmission } from './emodel.ts'

@@ -1,0 +1,97 @@
+/**
+ * Evidence the audio matchers leave behind: every analysis result goes into the test's metadata
+ * (`task.meta.rtcspecAudio`, which reporters read), and a failing assertion also writes the audio as
+ * WAV plus a waveform/spectrum PNG under `<report dir>/attachments/` and attaches both to the test
+ * result (`context.annotate`).
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import type { MatcherState } from 'vitest'
+import { encodeWav } from '../media/wav.ts'
+import type { PcmAudio } from '../media/types.ts'
+import { reportDir } from '../peers/call-record.ts'
+import { plotAudio } from '../report/audio-plot.ts'
+
+/** One audio analysis as stored in `task.meta.rtcspecAudio`. */
+export interface AudioAnalysisRecord {
+  /** The matcher, e.g. `toContainTone`. */
+  matcher: string
+  /** What was analysed, e.g. `bob's inbound audio (PCMU)`. */
+  subject: string
+  /** Whether the assertion (including `.not`) held. */
+  passed: boolean
+  /** The measured values (JSON-safe). */
+  measured: Record<string, unknown>
+  /** Files written for a failed assertion. */
+  attachments?: string[]
+}
+
+interface Annotatable {
+  annotate?: (message: string, attachment?: { path?: string; contentType?: string }) => Promise<unknown>
+}
+
+let counter = 0
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'test'
+}
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
+  if (Array.isArray(v)) return v.map(jsonSafe)
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]))
+  return v
+}
+
+/** Writes `audio` as WAV and its plot as PNG; returns the two paths. */
+export function writeAudioEvidence(audio: PcmAudio, baseName: string, options: { markHz?: readonly number[]; dir?: string } = {}): { wav: string; png: string } {
+  const dir = options.dir ?? join(reportDir(), 'attachments')
+  mkdirSync(dir, { recursive: true })
+  const wav = join(dir, `${baseName}.wav`)
+  const png = join(dir, `${baseName}.png`)
+  writeFileSync(wav, encodeWav(audio.samples, audio.sampleRate))
+  writeFileSync(png, plotAudio(audio, options.markHz ? { markHz: options.markHz } : {}))
+  return { wav, png }
+}
+
+/**
+ * Records an analysis on the running test, and on failure writes and attaches the audio (WAV, or the
+ * recording's existing WAV) and a picture. Never throws: evidence must not hide the real failure.
+ * Returns the paths written (empty when none), for the failure message.
+ */
+export function recordAudioEvidence(
+  state: MatcherState,
+  entry: { matcher: string; subject: string; passed: boolean; measured: Record<string, unknown>; audio?: PcmAudio; wavPath?: string; markHz?: readonly number[] },
+): string[] {
+  const written: string[] = []
+  try {
+    const task = state.task
+    if (!entry.passed && entry.audio !== undefined) {
+      const base = `${slug(state.currentTestName ?? 'audio')}-${entry.matcher}-${process.pid}-${++counter}`
+      const files = writeAudioEvidence(entry.audio, base, entry.markHz ? { markHz: entry.markHz } : {})
+      written.push(entry.wavPath ?? files.wav, files.png)
+      const ctx = (task as { context?: Annotatable } | undefined)?.context
+      if (ctx?.annotate) {
+        const rel = (p: string) => relative(process.cwd(), p) || p
+        ctx.annotate(`${entry.matcher}: ${entry.subject} (audio)`, { path: rel(written[0] as string), contentType: 'audio/wav' }).catch(() => {})
+        ctx.annotate(`${entry.matcher}: ${entry.subject} (waveform and spectrum)`, { path: rel(files.png), contentType: 'image/png' }).catch(() => {})
+      }
+    }
+    if (task) {
+      const meta = task.meta as Record<string, unknown>
+      const list = (meta.rtcspecAudio ??= []) as AudioAnalysisRecord[]
+      list.push({
+        matcher: entry.matcher,
+        subject: entry.subject,
+        passed: entry.passed,
+        measured: jsonSafe(entry.measured) as Record<string, unknown>,
+        ...(written.length ? { attachments: written.map((p) => relative(process.cwd(), p) || p) } : {}),
+      })
+    }
+  } catch {
+    // evidence is best effort
+  }
+  return written
+}
