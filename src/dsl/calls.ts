@@ -2,7 +2,7 @@
  * The call engine behind the fixtures and `scenario()`: opens back-to-back calls (optionally through the
  * impairment relay), records them and closes them. Has no Vitest dependency, so benchmarks and the CLI use it too.
  */
-import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { createSidePeers, isWeriftPeer, type B2BSideOptions } from './b2b-peers.ts'
 import { watchTurnFailures } from '../peers/werift/turn-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
 import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts'
@@ -20,10 +20,10 @@ export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 
 /** Options of the `b2b` fixture. */
 export interface B2BOptions {
-  /** Options of peer a (offerer). Default name `alice`. */
-  a?: WeriftPeerOptions
-  /** Options of peer b (answerer). Default name `bob`. */
-  b?: WeriftPeerOptions
+  /** Options of peer a (offerer). Default name `alice`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
+  a?: B2BSideOptions
+  /** Options of peer b (answerer). Default name `bob`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
+  b?: B2BSideOptions
   /** Offer and accept only this audio codec on both sides (e.g. `'PCMA'`). */
   codec?: string
   /** Trickle ICE on both sides (default true) or full gathering. */
@@ -77,11 +77,13 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
   const codecs = options.codec ? [options.codec] : undefined
   const trickle = options.trickle
   const record = options.record ? { record: true } : {}
-  const a = createWeriftPeer({ name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.a })
-  const b = createWeriftPeer({ name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.b })
+  const [a, b] = await createSidePeers(
+    { name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.a },
+    { name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.b },
+  )
   // werift swallows TURN allocation errors: name them (e.g. 401) instead of timing out.
   const turnWatches = ([[a, options.a], [b, options.b]] as const).map(([peer, o]) =>
-    watchTurnFailures(peer, { iceServers: o?.iceServers, relayOnly: o?.relayOnly ?? false, ...(o?.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) }),
+    !isWeriftPeer(peer) ? { diagnosis: Promise.resolve(undefined), stop: () => {} } : watchTurnFailures(peer, { iceServers: o?.iceServers, relayOnly: o?.relayOnly ?? false, ...(o?.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) }),
   )
   let relay: UdpRelay | undefined
   let seed: number | undefined
