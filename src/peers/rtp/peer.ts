@@ -1,0 +1,558 @@
+/**
+ * A `Peer` that speaks plain RTP/AVP (RFC 3550/3551) on its own UDP sockets: what SIP endpoints such as
+ * sipp, PBXs and SIP trunks use. werift cannot do this (it is always ICE + DTLS-SRTP).
+ *
+ * - G.711 (PCMU/PCMA) and any other registered codec, RFC 4733 telephone-event (PT 101).
+ * - RTP on an even OS-assigned port, RTCP on the next port (RFC 3550 §11) or on the RTP port when the far
+ *   end asks for rtcp-mux. Sender/receiver reports with report blocks computed from rtcspec's own RFC 3550
+ *   statistics, and SDES CNAME; received reports are kept (`rtcpReceived`).
+ * - Symmetric RTP (RFC 4961): once packets arrive, media is sent back to where they came from, so NATed or
+ *   mis-advertised far ends still hear us (`symmetric: false` to always use the SDP address).
+ * - Hold/resume: `setDirection()` then a new offer; a far end's `sendonly`/`inactive` pauses our sending.
+ * - Loopback only: remote addresses outside 127.0.0.0/8 and ::1 are refused.
+ */
+import { createSocket, type Socket } from 'node:dgram'
+import { randomInt } from 'node:crypto'
+import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { isLoopbackAddress } from '../../net/loopback.ts'
+import { parseRtp, serializeRtp } from '../../rtp/packet.ts'
+import { compoundRtcp, parseRtcp, serializeRr, serializeSdesCname, serializeSr, serializeBye, type RtcpPacket } from '../../rtp/rtcp.ts'
+import { silence } from '../../media/sources.ts'
+import { validateDtmfDigits } from '../../rtp/telephone-event.ts'
+import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
+import { audioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
+import { InboundTrackImpl } from '../inbound-track.ts'
+import { createTimeline, recordState } from '../timeline.ts'
+import type {
+  AudioSendHandle,
+  AudioSourceSpec,
+  CandidateInit,
+  CodecInfo,
+  Direction,
+  DtmfSendOptions,
+  InboundTrack,
+  MediaKind,
+  OutboundStats,
+  Peer,
+  PeerOptions,
+  PeerStats,
+  PeerTimeline,
+  SessionDescriptionInit,
+} from '../types.ts'
+import { answerDirection, buildRtpSdp, readRemoteRtpMedia, type RtpFormat } from './sdp.ts'
+
+/** Options of the plain-RTP peer. */
+export interface RtpPeerOptions extends PeerOptions {
+  /** Local address to bind and advertise. Default `127.0.0.1`. */
+  address?: string
+  /** Packet time, ms. Default 20. */
+  ptimeMs?: number
+  /** RTCP report interval, ms. Default 1000 (RFC 3550's 5 s minimum is relaxed for short test calls). */
+  rtcpIntervalMs?: number
+  /** Send media back to where it comes from (RFC 4961). Default true. */
+  symmetric?: boolean
+}
+
+interface SenderEntry {
+  spec: AudioSourceSpec
+  sender: AudioSender | undefined
+  stats: OutboundStats
+  stopped: boolean
+  pendingDtmf: Array<{ digits: string; options: DtmfSendOptions; resolve: () => void; reject: (e: unknown) => void }>
+}
+
+interface Negotiated {
+  codec: AudioCodecSpec
+  payloadType: number
+  telephoneEventPt: number | undefined
+  remote: { address: string; port: number; rtcpPort: number }
+  /** Our direction after negotiation. */
+  direction: Direction
+  /** Payload type → codec, for inbound. */
+  formats: Map<number, CodecInfo>
+}
+
+let rtpPeerCounter = 0
+
+async function bindUdp(address: string, port: number): Promise<Socket> {
+  const sock = createSocket(address.includes(':') ? 'udp6' : 'udp4')
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject)
+    sock.bind(port, address, () => {
+      sock.removeListener('error', reject)
+      resolve()
+    })
+  })
+  return sock
+}
+
+/** Binds an RTP/RTCP socket pair on an even port and the next one (bounded retries). */
+async function bindPair(address: string): Promise<{ rtp: Socket; rtcp: Socket }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const probe = await bindUdp(address, 0)
+    const port = probe.address().port
+    if (port % 2 === 0 && port < 65535) {
+      try {
+        const rtcp = await bindUdp(address, port + 1)
+        return { rtp: probe, rtcp }
+      } catch {
+        // next port taken; try another pair
+      }
+    }
+    probe.close()
+  }
+  throw new RtcspecError('RTP_PORTS', `could not bind an RTP/RTCP port pair on ${address} in 20 attempts`)
+}
+
+/** Creates a plain-RTP peer. Its sockets are bound on first use; dispose it to free them. */
+export function createRtpPeer(options: RtpPeerOptions = {}): RtpPeer {
+  return new RtpPeer(options)
+}
+
+export class RtpPeer implements Peer {
+  readonly kind = 'rtp' as const
+  readonly name: string
+  readonly trickle = false
+  readonly timeline: PeerTimeline
+  /** Every RTCP packet received, with its arrival time (bounded to the last 1000). */
+  readonly rtcpReceived: Array<{ atMs: number; packets: RtcpPacket[] }> = []
+  /** RTCP compound packets sent. */
+  rtcpSent = 0
+  /** Audio frames not sent because the negotiated direction does not allow sending (hold). */
+  heldPackets = 0
+  readonly #options: RtpPeerOptions
+  readonly #codecs: AudioCodecSpec[]
+  readonly #address: string
+  readonly #ptime: number
+  readonly #ssrc = randomInt(1, 0xffffffff)
+  readonly #cname = `rtcspec-${randomInt(1e9)}@rtcspec`
+  readonly #sessionId = randomInt(1e9)
+  #version = 0
+  #direction: Direction
+  #sockets: Promise<{ rtp: Socket; rtcp: Socket }> | undefined
+  #bound: { rtp: Socket; rtcp: Socket } | undefined
+  #negotiated: Negotiated | undefined
+  #pendingOffer: RtpFormat[] | undefined
+  #remoteDirection: Direction = 'sendrecv'
+  #latched: { address: string; port: number } | undefined
+  #latchedRtcp: { address: string; port: number } | undefined
+  readonly #inbound: InboundTrackImpl[] = []
+  readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
+  readonly #connectWaiters: Array<() => void> = []
+  readonly #senders: SenderEntry[] = []
+  #rtcpTimer: ReturnType<typeof setInterval> | undefined
+  #octetsSent = 0
+  #packetsSent = 0
+  #lastRtpTimestamp = 0
+  #refused = 0
+  #closed = false
+
+  constructor(options: RtpPeerOptions = {}) {
+    this.#options = options
+    this.name = options.name ?? `rtp-${++rtpPeerCounter}`
+    this.timeline = createTimeline()
+    this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
+    this.#address = options.address ?? '127.0.0.1'
+    if (!isLoopbackAddress(this.#address)) throw new RtcspecError('NOT_LOOPBACK', `plain-RTP peer address ${this.#address} is not loopback`, { hint: 'rtcspec sends media on 127.0.0.0/8 or ::1 only' })
+    this.#ptime = options.ptimeMs ?? 20
+    this.#direction = options.audio === false ? 'inactive' : (options.audio ?? 'sendrecv')
+  }
+
+  /** The local RTP port (after the first offer or answer). */
+  get localPort(): number | undefined {
+    return this.#bound?.rtp.address().port
+  }
+
+  /** The negotiated codec and remote address, once negotiated. */
+  get negotiated(): Readonly<Negotiated> | undefined {
+    return this.#negotiated
+  }
+
+  /** Packets from unexpected sources or non-loopback addresses that were dropped. */
+  get refusedPackets(): number {
+    return this.#refused
+  }
+
+  async #ensureSockets(): Promise<{ rtp: Socket; rtcp: Socket }> {
+    this.#sockets ??= bindPair(this.#address).then((s) => {
+      this.#bound = s
+      s.rtp.on('message', (buf, rinfo) => this.#onRtp(buf, rinfo))
+      s.rtcp.on('message', (buf, rinfo) => this.#onRtcp(buf, rinfo))
+      s.rtp.on('error', (e) => this.#error(`RTP socket: ${e.message}`))
+      s.rtcp.on('error', (e) => this.#error(`RTCP socket: ${e.message}`))
+      if (this.#closed) {
+        s.rtp.close()
+        s.rtcp.close()
+      }
+      return s
+    })
+    return this.#sockets
+  }
+
+  #offerFormats(): RtpFormat[] {
+    const formats: RtpFormat[] = this.#codecs.map((c) => ({ payloadType: c.payloadType, encoding: c.encoding, clockRate: c.clockRate, channels: c.channels, ...(c.fmtp ? { fmtp: c.fmtp } : {}) }))
+    if (this.#options.dtmf ?? true) {
+      for (const rate of new Set(this.#codecs.map((c) => c.clockRate))) {
+        const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate]
+        if (pt !== undefined) formats.push({ payloadType: pt, encoding: 'telephone-event', clockRate: rate, fmtp: '0-16' })
+      }
+    }
+    return formats
+  }
+
+  #sdp(formats: RtpFormat[], direction: Direction): string {
+    const port = this.#bound!.rtp.address().port
+    return buildRtpSdp({ sessionId: this.#sessionId, version: this.#version++, address: this.#address, port, formats, direction, ptimeMs: this.#ptime })
+  }
+
+  /** Sets the direction for the next offer (hold: `sendonly`; resume: `sendrecv`). */
+  setDirection(direction: Direction): void {
+    this.#direction = direction
+  }
+
+  async createOffer(): Promise<SessionDescriptionInit> {
+    this.#assertOpen()
+    await this.#ensureSockets()
+    const formats = this.#offerFormats()
+    this.#pendingOffer = formats
+    recordState(this.timeline, 'signaling', 'have-local-offer')
+    return { type: 'offer', sdp: this.#sdp(formats, this.#direction) }
+  }
+
+  async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
+    this.#assertOpen()
+    await this.#ensureSockets()
+    const remote = this.#wrap('read the remote offer', () => readRemoteRtpMedia(offer.sdp))
+    // Answer with the first offered codec we support (the offerer's preference, RFC 3264 §6.1).
+    const chosen = remote.codecs.find((c) => findAudioCodec(c.encodingName) && c.encodingName.toLowerCase() !== 'telephone-event' && this.#codecs.some((x) => x.encoding.toLowerCase() === c.encodingName.toLowerCase()))
+    if (!chosen) {
+      const msg = `${this.name}: no common audio codec; offered ${remote.codecs.map((c) => `${c.encodingName}/${c.payloadType}`).join(', ') || 'none'}, supported ${this.#codecs.map((c) => c.encoding).join(', ')}`
+      this.#error(msg)
+      throw new RtcspecError('SDP_NO_COMMON_CODEC', msg, { hint: 'offer PCMU or PCMA, or add the codec to this peer\'s codecs' })
+    }
+    const te = (this.#options.dtmf ?? true) ? remote.codecs.find((c) => c.encodingName.toLowerCase() === 'telephone-event' && c.clockRate === chosen.clockRate) : undefined
+    const direction = answerDirection(remote.direction, this.#direction)
+    this.#negotiate(chosen.payloadType, chosen.encodingName, te?.payloadType, remote, direction)
+    const formats: RtpFormat[] = [{ payloadType: chosen.payloadType, encoding: chosen.encodingName, clockRate: chosen.clockRate, ...(chosen.channels && chosen.channels > 1 ? { channels: chosen.channels } : {}), ...(chosen.fmtp ? { fmtp: chosen.fmtp } : {}) }]
+    if (te) formats.push({ payloadType: te.payloadType, encoding: 'telephone-event', clockRate: te.clockRate, fmtp: te.fmtp ?? '0-16' })
+    recordState(this.timeline, 'signaling', 'stable')
+    return { type: 'answer', sdp: this.#sdp(formats, direction) }
+  }
+
+  async acceptAnswer(answer: SessionDescriptionInit): Promise<void> {
+    this.#assertOpen()
+    const offered = this.#pendingOffer
+    if (!offered) throw new RtcspecError('SIGNALING', `${this.name}: got an answer without having made an offer`)
+    const remote = this.#wrap('read the remote answer', () => readRemoteRtpMedia(answer.sdp))
+    const chosen = remote.codecs.find((c) => c.encodingName.toLowerCase() !== 'telephone-event' && offered.some((o) => o.encoding.toLowerCase() === c.encodingName.toLowerCase()))
+    if (!chosen) {
+      const msg = `${this.name}: the answer accepts none of the offered codecs (answer has ${remote.codecs.map((c) => c.encodingName).join(', ') || 'none'})`
+      this.#error(msg)
+      throw new RtcspecError('SDP_NO_COMMON_CODEC', msg)
+    }
+    const te = remote.codecs.find((c) => c.encodingName.toLowerCase() === 'telephone-event' && c.clockRate === chosen.clockRate)
+    // Our direction is what we offered, reduced by what the answer allows.
+    const ours = answerDirection(remote.direction, this.#direction)
+    this.#negotiate(chosen.payloadType, chosen.encodingName, te?.payloadType, remote, ours)
+    this.#pendingOffer = undefined
+    recordState(this.timeline, 'signaling', 'stable')
+  }
+
+  #negotiate(payloadType: number, encoding: string, tePt: number | undefined, remote: ReturnType<typeof readRemoteRtpMedia>, direction: Direction): void {
+    if (!isLoopbackAddress(remote.address)) {
+      const msg = `${this.name}: remote media address ${remote.address} is not loopback; rtcspec sends media to 127.0.0.0/8 or ::1 only`
+      this.#error(msg)
+      throw new RtcspecError('NOT_LOOPBACK', msg)
+    }
+    const codec = audioCodec(encoding)
+    const formats = new Map<number, CodecInfo>([[payloadType, { encoding: codec.encoding, payloadType, clockRate: codec.clockRate, ...(codec.channels > 1 ? { channels: codec.channels } : {}) }]])
+    if (tePt !== undefined) formats.set(tePt, { encoding: 'telephone-event', payloadType: tePt, clockRate: codec.clockRate })
+    const rtcpPort = remote.rtcpMux ? remote.port : remote.rtcpPort
+    const previous = this.#negotiated
+    this.#negotiated = { codec, payloadType, telephoneEventPt: tePt, remote: { address: remote.address, port: remote.port, rtcpPort }, direction, formats }
+    this.#remoteDirection = remote.direction
+    if (previous && (previous.remote.address !== remote.address || previous.remote.port !== remote.port)) {
+      this.#latched = undefined
+      this.#latchedRtcp = undefined
+    }
+    recordState(this.timeline, 'connection', 'connected')
+    recordState(this.timeline, 'ice', direction === 'inactive' ? 'inactive' : 'connected')
+    for (const w of this.#connectWaiters.splice(0)) w()
+    this.#startSenders()
+    this.#startRtcp()
+  }
+
+  async addRemoteCandidate(_candidate: CandidateInit | null): Promise<void> {
+    // Plain RTP has no ICE: addresses come from the SDP.
+  }
+
+  onLocalCandidate(listener: (candidate: CandidateInit | null) => void): () => void {
+    listener(null)
+    return () => {}
+  }
+
+  #canSend(): boolean {
+    const n = this.#negotiated
+    if (!n) return false
+    const weSend = n.direction === 'sendrecv' || n.direction === 'sendonly'
+    const theyReceive = this.#remoteDirection === 'sendrecv' || this.#remoteDirection === 'recvonly'
+    return weSend && theyReceive
+  }
+
+  #destination(): { address: string; port: number } | undefined {
+    const n = this.#negotiated
+    if (!n) return undefined
+    if ((this.#options.symmetric ?? true) && this.#latched) return this.#latched
+    return { address: n.remote.address, port: n.remote.port }
+  }
+
+  sendAudio(source: AudioSourceSpec): AudioSendHandle {
+    this.#assertOpen()
+    const entry: SenderEntry = {
+      spec: source,
+      sender: undefined,
+      stopped: false,
+      pendingDtmf: [],
+      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: this.#ssrc, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
+    }
+    this.#senders.push(entry)
+    this.#startSenders()
+    return {
+      stop: () => {
+        entry.stopped = true
+        entry.sender?.stop()
+      },
+      get stats() {
+        const s = entry.sender
+        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs })
+        return entry.stats
+      },
+    }
+  }
+
+  #startSenders(): void {
+    const n = this.#negotiated
+    if (!n || this.#closed) return
+    for (const entry of this.#senders) {
+      if (entry.sender || entry.stopped) continue
+      entry.stats.codec = n.formats.get(n.payloadType)
+      try {
+        entry.sender = new AudioSender({
+          source: resolveAudioSource(entry.spec, n.codec.sampleRate),
+          encoder: n.codec.createEncoder(),
+          payloadType: n.payloadType,
+          ptimeMs: this.#ptime,
+          ...(n.telephoneEventPt !== undefined ? { telephoneEventPayloadType: n.telephoneEventPt } : {}),
+          send: (p) => {
+            if (this.#closed) return
+            if (!this.#canSend()) {
+              this.heldPackets++
+              return
+            }
+            const dest = this.#destination()
+            if (!dest) return
+            const bytes = serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: this.#ssrc, marker: p.marker, payload: p.payload })
+            this.#bound?.rtp.send(bytes, dest.port, dest.address)
+            this.#packetsSent++
+            this.#octetsSent += p.payload.length
+            this.#lastRtpTimestamp = p.timestamp
+          },
+        })
+      } catch (e) {
+        this.#error(`sendAudio: ${(e as Error).message}`)
+        continue
+      }
+      entry.sender.start()
+      for (const d of entry.pendingDtmf.splice(0)) entry.sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)
+    }
+  }
+
+  async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
+    this.#assertOpen()
+    validateDtmfDigits(digits)
+    let entry = this.#senders.find((e) => !e.stopped && !e.sender?.stopped)
+    if (!entry) {
+      this.sendAudio((rate) => silence({ sampleRate: rate }))
+      entry = this.#senders.at(-1)!
+    }
+    const target = entry
+    const sent = target.sender ? target.sender.sendDtmf(digits, options) : new Promise<void>((resolve, reject) => target.pendingDtmf.push({ digits, options, resolve, reject }))
+    const timeoutMs = 10_000 + digits.length * ((options.durationMs ?? 100) + (options.gapMs ?? 50) + 100) * 3
+    return this.#withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
+  }
+
+  #onRtp(buf: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.#closed) return
+    if (!isLoopbackAddress(rinfo.address)) {
+      this.#refused++
+      return
+    }
+    const first = buf[0] ?? 0
+    const pt = buf[1] ?? 0
+    // rtcp-mux: RTCP packet types 200..204 on the RTP port (RFC 5761 §4).
+    if (first >> 6 === 2 && pt >= 200 && pt <= 204) return this.#onRtcp(buf, rinfo)
+    let packet
+    try {
+      packet = parseRtp(buf)
+    } catch {
+      this.#refused++
+      return
+    }
+    const n = this.#negotiated
+    if ((this.#options.symmetric ?? true) && n) this.#latched ??= { address: rinfo.address, port: rinfo.port }
+    let track = this.#inbound[0]
+    if (!track) {
+      track = new InboundTrackImpl({
+        kind: 'audio',
+        mid: undefined,
+        peerName: this.name,
+        clockRate: n?.codec.clockRate ?? 8000,
+        codecOf: (p) => this.#negotiated?.formats.get(p) ?? (p === 0 ? { encoding: 'PCMU', payloadType: 0, clockRate: 8000 } : p === 8 ? { encoding: 'PCMA', payloadType: 8, clockRate: 8000 } : undefined),
+        ...(this.#options.record ? { record: true } : {}),
+      })
+      this.#inbound.push(track)
+      for (const w of this.#trackWaiters.splice(0)) w(track)
+    }
+    track.push({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payloadType: packet.payloadType, marker: packet.marker, payload: packet.payload, arrivalMs: performance.now() })
+  }
+
+  #onRtcp(buf: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.#closed || !isLoopbackAddress(rinfo.address)) return
+    try {
+      const packets = parseRtcp(buf)
+      if (this.rtcpReceived.length >= 1000) this.rtcpReceived.shift()
+      this.rtcpReceived.push({ atMs: Date.now() - this.timeline.createdAt, packets })
+      if (this.#options.symmetric ?? true) this.#latchedRtcp ??= { address: rinfo.address, port: rinfo.port }
+    } catch (e) {
+      this.#error(`unparsable RTCP from ${rinfo.address}:${rinfo.port}: ${(e as Error).message}`)
+    }
+  }
+
+  #startRtcp(): void {
+    if (this.#rtcpTimer || this.#closed) return
+    this.#rtcpTimer = setInterval(() => this.#sendRtcp(), this.#options.rtcpIntervalMs ?? 1000)
+    this.#rtcpTimer.unref?.()
+  }
+
+  #rtcpDestination(): { address: string; port: number } | undefined {
+    const n = this.#negotiated
+    if (!n) return undefined
+    if ((this.#options.symmetric ?? true) && this.#latchedRtcp) return this.#latchedRtcp
+    return { address: n.remote.address, port: n.remote.rtcpPort }
+  }
+
+  #sendRtcp(bye = false): void {
+    const dest = this.#rtcpDestination()
+    if (!dest || !this.#bound) return
+    const reports = this.#inbound.flatMap((t) => {
+      const r = t.rtp.intervalReport()
+      if (!r) return []
+      return [{ ssrc: r.ssrc, fractionLost: r.fractionLostByte, cumulativeLost: r.cumulativeLost, extendedHighestSeq: r.extendedHighestSeq, jitter: r.jitter, lsr: 0, dlsr: 0 }]
+    })
+    const now = Date.now() + 2_208_988_800_000 // NTP epoch (1900)
+    const ntpSeconds = Math.floor(now / 1000) >>> 0
+    const ntpFraction = Math.floor(((now % 1000) / 1000) * 0x100000000) >>> 0
+    const head =
+      this.#packetsSent > 0
+        ? serializeSr({ ssrc: this.#ssrc, ntpSeconds, ntpFraction, rtpTimestamp: this.#lastRtpTimestamp >>> 0, packetCount: this.#packetsSent >>> 0, octetCount: this.#octetsSent >>> 0, reports })
+        : serializeRr({ ssrc: this.#ssrc, reports })
+    const parts = [head, serializeSdesCname(this.#ssrc, this.#cname)]
+    if (bye) parts.push(serializeBye([this.#ssrc]))
+    // Same socket as RTP when rtcp-mux; otherwise the RTCP socket.
+    const sock = this.#negotiated && this.#negotiated.remote.rtcpPort === this.#negotiated.remote.port ? this.#bound.rtp : this.#bound.rtcp
+    sock.send(compoundRtcp(parts), dest.port, dest.address)
+    this.rtcpSent++
+  }
+
+  get inbound(): ReadonlyArray<InboundTrack> {
+    return this.#inbound as unknown as ReadonlyArray<InboundTrack>
+  }
+
+  waitForTrack(kind: MediaKind, timeoutMs: number): Promise<InboundTrack> {
+    const existing = this.#inbound.find((t) => t.kind === kind)
+    if (existing) return Promise.resolve(existing as unknown as InboundTrack)
+    if (kind !== 'audio') return Promise.reject(new RtcspecError('NO_VIDEO', `${this.name}: a plain-RTP peer carries audio only`))
+    const found = new Promise<InboundTrack>((resolve) => this.#trackWaiters.push((t) => resolve(t as unknown as InboundTrack)))
+    return this.#withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track (first RTP packet)`)
+  }
+
+  waitForConnected(timeoutMs: number): Promise<void> {
+    if (this.#negotiated) return Promise.resolve()
+    return this.#withTimeout(new Promise<void>((resolve) => this.#connectWaiters.push(resolve)), timeoutMs, `${this.name} to finish offer/answer (plain RTP has no ICE/DTLS)`)
+  }
+
+  async stats(): Promise<PeerStats> {
+    const n = this.#negotiated
+    const local = this.#bound?.rtp.address()
+    const dest = this.#destination()
+    return {
+      peer: this.name,
+      kind: this.kind,
+      inbound: this.#inbound.map((t) => ({ kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot() })),
+      outbound: this.#senders.map((s) => {
+        const sender = s.sender
+        return sender ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs } : { ...s.stats }
+      }),
+      selectedPair:
+        local && dest ? { local: { address: local.address, port: local.port, type: 'host', protocol: 'udp' }, remote: { address: dest.address, port: dest.port, type: this.#latched ? 'latched' : 'sdp', protocol: 'udp' } } : undefined,
+      iceState: n ? 'connected' : 'new',
+      dtlsState: undefined,
+    }
+  }
+
+  #error(message: string): void {
+    this.timeline.errors.push({ atMs: Date.now() - this.timeline.createdAt, message })
+  }
+
+  #wrap<T>(what: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      const message = `${this.name}: could not ${what}: ${e instanceof Error ? e.message : String(e)}`
+      this.#error(message)
+      throw new RtcspecError('SIGNALING', message, { cause: e })
+    }
+  }
+
+  #withTimeout<T>(p: Promise<T>, ms: number, condition: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(condition, ms)), ms)
+      p.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    try {
+      if (this.#negotiated && this.#bound) this.#sendRtcp(true)
+    } catch {
+      // best effort BYE
+    }
+    this.#closed = true
+    if (this.#rtcpTimer) clearInterval(this.#rtcpTimer)
+    for (const s of this.#senders) s.sender?.stop()
+    for (const t of this.#inbound) t.end()
+    recordState(this.timeline, 'connection', 'closed')
+    const s = this.#bound
+    if (s) {
+      await Promise.all([new Promise<void>((r) => s.rtp.close(() => r())), new Promise<void>((r) => s.rtcp.close(() => r()))])
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The embedded SIP registrar and stateless proxy (RFC 3261 §10, §16.11) that SIP specs use by default, so
+ * they run with nothing installed. It listens on loopback WebSocket (RFC 7118), UDP and TCP, on ports from
+ * the OS, and records every message it sees.
+ *
+ * - REGISTER: binds the address-of-record (the To user) to the Contact and to the connection (flow) it came
+ *   from. With `users`, REGISTER needs Digest credentials (MD5, qop=auth): no credentials → 401 with a
+ *   challenge, a wrong password → 403 naming the user.
+ * - Other requests are forwarded statelessly: to the flow the Request-URI user registered from, or to the
+ *   flow a Contact URI was seen on (in-dialog requests). The proxy adds its Via (branch derived from the
+ *   incoming branch, so CANCEL and non-2xx ACK follow the INVITE) and removes it from responses.
+ * - Malformed messages are logged with their raw text and answered 400 when they can be answered.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net'
+import { createHash, randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { RtcspecError } from '../errors.ts'
+import {
+  getHeader,
+  getHeaders,
+  missingMandatoryHeaders,
+  nextFramedMessage,
+  parseDigestCredentials,
+  parseNameAddr,
+  parseSipUri,
+  parseVia,
+  removeHeader,
+  safeParseSipMessage,
+  serializeDigestChallenge,
+  serializeSipMessage,
+  setHeader,
+  verifyDigest,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../sip/index.ts'
+import { SipLog, type LoggedSipMessage } from './sip-log.ts'
+import { startWsServer, type WsServer } from './ws-server.ts'
+
+/** Options of {@link startSipRegistrar}. */
+export const SipRegistrarOptionsSchema = z
+  .object({
+    /** The SIP domain users register in. Default `rtcspec.test`. */
+    domain: z.string().min(1).default('rtcspec.test'),
+    /** Digest realm. Default: the domain. */
+    realm: z.string().min(1).optional(),
+    /** user → password. When given, REGISTER requires Digest authentication. */
+    users: z.record(z.string().min(1), z.string()).optional(),
+    /** Transports to listen on. Default all three. */
+    transports: z.array(z.enum(['ws', 'udp', 'tcp'])).min(1).default(['ws', 'udp', 'tcp']),
+    /** Largest Expires granted, seconds. Default 3600. */
+    maxExpires: z.number().int().positive().default(3600),
+  })
+  .strict()
+
+export type SipRegistrarOptions = z.input<typeof SipRegistrarOptionsSchema>
+
+/** A connection the registrar can send on. */
+interface Flow {
+  id: string
+  transport: 'WS' | 'UDP' | 'TCP'
+  remote: string
+  send(text: string): void
+  readonly open: boolean
+}
+
+/** One registration. */
+export interface SipBinding {
+  aor: string
+  contact: string
+  flow: string
+  transport: string
+  expiresAt: number
+}
+
+const LOCAL = '127.0.0.1'
+
+/** The running registrar/proxy. Dispose it to close every listener and connection. */
+export class SipRegistrar implements AsyncDisposable {
+  readonly domain: string
+  readonly realm: string
+  /** Every message received and sent, in order. */
+  readonly log = new SipLog()
+  #ws: WsServer | undefined
+  #udp: UdpSocket | undefined
+  #tcp: TcpServer | undefined
+  readonly #tcpSockets = new Set<TcpSocket>()
+  readonly #options: z.output<typeof SipRegistrarOptionsSchema>
+  readonly #flows = new Map<string, Flow>()
+  readonly #bindings = new Map<string, SipBinding>()
+  readonly #contacts = new Map<string, string>()
+  readonly #branches = new Map<string, string>()
+  readonly #nonces = new Set<string>()
+  #udpPort = 0
+  #tcpPort = 0
+  #closed = false
+
+  constructor(options: z.output<typeof SipRegistrarOptionsSchema>) {
+    this.#options = options
+    this.domain = options.domain
+    this.realm = options.realm ?? options.domain
+  }
+
+  /** `ws://127.0.0.1:<port>` when listening on WebSocket. */
+  get wsUrl(): string {
+    if (!this.#ws) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on WebSocket', { hint: "add 'ws' to transports" })
+    return this.#ws.url
+  }
+
+  /** The UDP listening address. */
+  get udp(): { host: string; port: number } {
+    if (!this.#udp) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on UDP', { hint: "add 'udp' to transports" })
+    return { host: LOCAL, port: this.#udpPort }
+  }
+
+  /** The TCP listening address. */
+  get tcp(): { host: string; port: number } {
+    if (!this.#tcp) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on TCP', { hint: "add 'tcp' to transports" })
+    return { host: LOCAL, port: this.#tcpPort }
+  }
+
+  /** Current bindings (expired ones removed). */
+  bindings(): SipBinding[] {
+    const now = Date.now()
+    for (const [k, b] of this.#bindings) if (b.expiresAt <= now) this.#bindings.delete(k)
+    return [...this.#bindings.values()]
+  }
+
+  /** Messages the registrar could not parse, with their raw text. */
+  malformed(): LoggedSipMessage[] {
+    return this.log.entries.filter((e) => e.error)
+  }
+
+  /** @internal Starts the listeners. */
+  async listen(): Promise<void> {
+    const t = this.#options.transports
+    if (t.includes('ws')) {
+      this.#ws = await startWsServer({
+        protocol: 'sip',
+        onConnection: (c) => {
+          const flow: Flow = { id: `ws:${c.id}`, transport: 'WS', remote: c.remote, send: (text) => c.send(text), get open() { return c.open } }
+          this.#flows.set(flow.id, flow)
+          c.onText((text) => this.#receive(flow, text))
+          c.onClose(() => this.#flows.delete(flow.id))
+        },
+      })
+    }
+    if (t.includes('udp')) {
+      const sock = createSocket('udp4')
+      this.#udp = sock
+      await new Promise<void>((resolve, reject) => {
+        sock.once('error', reject)
+        sock.bind(0, LOCAL, () => resolve())
+      })
+      this.#udpPort = sock.address().port
+      sock.on('error', () => {})
+      sock.on('message', (buf, rinfo) => {
+        const id = `udp:${rinfo.address}:${rinfo.port}`
+        let flow = this.#flows.get(id)
+        if (!flow) {
+          flow = { id, transport: 'UDP', remote: `${rinfo.address}:${rinfo.port}`, open: true, send: (text) => { if (!this.#closed) sock.send(text, rinfo.port, rinfo.address) } }
+          this.#flows.set(id, flow)
+        }
+        this.#receive(flow, buf.toString('utf8'))
+      })
+    }
+    if (t.includes('tcp')) {
+      const server = createServer((socket) => this.#acceptTcp(socket))
+      this.#tcp = server
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(0, LOCAL, () => resolve())
+      })
+      const a = server.address()
+      this.#tcpPort = typeof a === 'object' && a ? a.port : 0
+    }
+  }
+
+  #acceptTcp(socket: TcpSocket): void {
+    this.#tcpSockets.add(socket)
+    const id = `tcp:${socket.remoteAddress}:${socket.remotePort}`
+    const flow: Flow = { id, transport: 'TCP', remote: `${socket.remoteAddress}:${socket.remotePort}`, send: (text) => socket.write(text), get open() { return !socket.destroyed } }
+    this.#flows.set(id, flow)
+    let buffer: Uint8Array = new Uint8Array(0)
+    socket.on('data', (d: Buffer) => {
+      buffer = buffer.length ? Buffer.concat([buffer, d]) : d
+      for (let guard = 0; guard < 1000; guard++) {
+        let framed
+        try {
+          framed = nextFramedMessage(buffer)
+        } catch (e) {
+          this.log.add('in', 'TCP', flow.remote, Buffer.from(buffer).toString('utf8')).error ??= (e as Error).message
+          socket.destroy()
+          return
+        }
+        if (!framed) return
+        buffer = framed.rest
+        this.#receive(flow, Buffer.from(framed.message).toString('utf8'))
+      }
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      this.#tcpSockets.delete(socket)
+      this.#flows.delete(id)
+    })
+  }
+
+  #send(flow: Flow, message: SipMessage): void {
+    const text = serializeSipMessage(message)
+    this.log.add('out', flow.transport, flow.remote, text)
+    if (flow.open) flow.send(text)
+  }
+
+  #receive(flow: Flow, text: string): void {
+    if (this.#closed) return
+    const entry = this.log.add('in', flow.transport, flow.remote, text)
+    if (text.trim() === '') return // keep-alive
+    const r = safeParseSipMessage(text)
+    if (!r.ok) return // logged with the raw text; nothing sane to answer
+    const message = r.value
+    const problems = missingMandatoryHeaders(message)
+    if (problems.length) {
+      entry.error = problems.join('; ')
+      if (message.kind === 'request' && message.method !== 'ACK' && getHeader(message, 'via') !== undefined) this.#reply(flow, message, 400, `Bad Request (${problems[0]})`)
+      return
+    }
+    this.#learnContacts(message, flow)
+    if (message.kind === 'response') this.#forwardResponse(message)
+    else this.#onRequest(flow, message)
+  }
+
+  #learnContacts(message: SipMessage, flow: Flow): void {
+    for (const c of getHeaders(message, 'contact')) {
+      try {
+        const uri = parseSipUri(parseNameAddr(c, 'Contact').uri)
+        if (uri.user !== undefined) this.#contacts.set(`${uri.user}@${uri.host}`, flow.id)
+      } catch {
+        // an unparsable Contact is the sender's problem; routing falls back to the registration
+      }
+    }
+  }
+
+  #reply(flow: Flow, request: SipRequest, status: number, reason: string, extra: Array<{ name: string; value: string }> = []): void {
+    const copy = ['via', 'from', 'to', 'call-id', 'cseq']
+    const headers = request.headers.filter((h) => copy.includes(h.name.toLowerCase()) || ['v', 'f', 't', 'i'].includes(h.name.toLowerCase()))
+    let response: SipResponse = { kind: 'response', version: 'SIP/2.0', status, reason, headers: [...headers, ...extra, { name: 'Server', value: 'rtcspec-registrar' }], body: '' }
+    const to = getHeader(response, 'to')
+    if (to !== undefined && status > 100 && !/;\s*tag=/i.test(to)) response = setHeader(response, 'To', `${to};tag=${createHash('sha1').update(getHeader(request, 'call-id') ?? '').digest('hex').slice(0, 10)}`)
+    this.#send(flow, response)
+  }
+
+  #onRequest(flow: Flow, request: SipRequest): void {
+    let ruri
+    try {
+      ruri = parseSipUri(request.uri)
+    } catch {
+      if (request.method !== 'ACK') this.#reply(flow, request, 416, 'Unsupported URI Scheme')
+      return
+    }
+    if (request.method === 'REGISTER') return this.#register(flow, request)
+    if (request.method === 'OPTIONS' && ruri.user === undefined) return this.#reply(flow, request, 200, 'OK', [{ name: 'Allow', value: 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO' }])
+    const target = this.#route(ruri.user, ruri.host)
+    if (!target) {
+      if (request.method !== 'ACK') this.#reply(flow, request, 404, `Not Found (no registration or dialog for ${ruri.user ?? request.uri})`)
+      return
+    }
+    const maxForwards = Number(getHeader(request, 'max-forwards') ?? '70')
+    if (maxForwards <= 0) return this.#reply(flow, request, 483, 'Too Many Hops')
+    const incomingBranch = parseVia(getHeaders(request, 'via')[0]!).params.branch ?? ''
+    const branch = `z9hG4bK${createHash('sha1').update(`${flow.id}|${incomingBranch}`).digest('hex').slice(0, 20)}`
+    this.#branches.set(branch, flow.id)
+    if (this.#branches.size > 50_000) this.#branches.delete(this.#branches.keys().next().value!)
+    let forwarded: SipRequest = setHeader(request, 'Max-Forwards', String(maxForwards - 1))
+    if (target.uri) forwarded = { ...forwarded, uri: target.uri }
+    const via = { name: 'Via', value: `SIP/2.0/${target.flow.transport} ${LOCAL}:${this.#portOf(target.flow.transport)};branch=${branch}` }
+    forwarded = { ...forwarded, headers: [via, ...forwarded.headers] }
+    this.#send(target.flow, forwarded)
+  }
+
+  #portOf(transport: Flow['transport']): number {
+    return transport === 'UDP' ? this.#udpPort : transport === 'TCP' ? this.#tcpPort : (this.#ws?.port ?? 0)
+  }
+
+  #route(user: string | undefined, host: string): { flow: Flow; uri?: string } | undefined {
+    if (user !== undefined) {
+      const viaContact = this.#contacts.get(`${user}@${host}`)
+      const f = viaContact ? this.#flows.get(viaContact) : undefined
+      if (f?.open) return { flow: f }
+      const binding = this.bindings().find((b) => b.aor === `${user}@${this.domain}`)
+      const bf = binding ? this.#flows.get(binding.flow) : undefined
+      if (binding && bf?.open) return { flow: bf, uri: binding.contact }
+    }
+    return undefined
+  }
+
+  #forwardResponse(response: SipResponse): void {
+    const vias = getHeaders(response, 'via')
+    const top = vias[0] ? parseVia(vias[0]) : undefined
+    const flowId = top?.params.branch ? this.#branches.get(top.params.branch) : undefined
+    const flow = flowId ? this.#flows.get(flowId) : undefined
+    if (!flow) return // not ours, or the caller is gone: drop (logged)
+    let out = removeHeader(response, 'via')
+    const rest = vias.slice(1)
+    out = { ...out, headers: [...rest.map((v) => ({ name: 'Via', value: v })), ...out.headers] }
+    this.#send(flow, out)
+  }
+
+  #register(flow: Flow, request: SipRequest): void {
+    const toValue = getHeader(request, 'to')!
+    const toUri = parseSipUri(parseNameAddr(toValue, 'To').uri)
+    const user = toUri.user
+    if (user === undefined) return this.#reply(flow, request, 400, 'Bad Request (To has no user part)')
+    const users = this.#options.users
+    if (users) {
+      const authorization = getHeader(request, 'authorization')
+      if (authorization === undefined) return this.#challenge(flow, request)
+      let creds
+      try {
+        creds = parseDigestCredentials(authorization)
+      } catch {
+        return this.#reply(flow, request, 400, 'Bad Request (unparsable Authorization)')
+      }
+      if (!this.#nonces.has(creds.nonce)) return this.#challenge(flow, request, true)
+      const password = users[creds.username]
+      if (password === undefined || creds.username !== user) return this.#reply(flow, request, 403, `Forbidden (unknown user ${creds.username})`)
+      if (!verifyDigest(creds, password, 'REGISTER')) return this.#reply(flow, request, 403, `Forbidden (wrong password for ${creds.username})`)
+    }
+    const contacts = getHeaders(request, 'contact')
+    const aor = `${user}@${this.domain}`
+    const headerExpires = Number(getHeader(request, 'expires') ?? '3600')
+    const extra: Array<{ name: string; value: string }> = []
+    for (const c of contacts) {
+      if (c.trim() === '*') {
+        this.#bindings.delete(aor)
+        continue
+      }
+      const addr = parseNameAddr(c, 'Contact')
+      const expires = Math.min(this.#options.maxExpires, Number(addr.params.expires ?? headerExpires))
+      if (expires === 0) this.#bindings.delete(aor)
+      else {
+        this.#bindings.set(aor, { aor, contact: addr.uri, flow: flow.id, transport: flow.transport, expiresAt: Date.now() + expires * 1000 })
+        extra.push({ name: 'Contact', value: `<${addr.uri}>;expires=${expires}` })
+      }
+    }
+    this.#reply(flow, request, 200, 'OK', extra)
+  }
+
+  #challenge(flow: Flow, request: SipRequest, stale = false): void {
+    const nonce = randomBytes(12).toString('hex')
+    this.#nonces.add(nonce)
+    if (this.#nonces.size > 10_000) this.#nonces.delete(this.#nonces.values().next().value!)
+    this.#reply(flow, request, 401, 'Unauthorized', [{ name: 'WWW-Authenticate', value: serializeDigestChallenge({ realm: this.realm, nonce, algorithm: 'MD5', qop: 'auth', ...(stale ? { stale: true } : {}) }) }])
+  }
+
+  /** Closes every listener and connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#ws?.close()
+    this.#udp?.close()
+    for (const s of this.#tcpSockets) s.destroy()
+    if (this.#tcp) await new Promise<void>((resolve) => this.#tcp!.close(() => resolve()))
+    this.#flows.clear()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/** Starts the embedded registrar/proxy on loopback ports from the OS. Invalid options throw with every problem listed. */
+export async function startSipRegistrar(options: SipRegistrarOptions = {}): Promise<SipRegistrar> {
+  const parsed = SipRegistrarOptionsSchema.safeParse(options)
+  if (!parsed.success) throw new RtcspecError('SIP_REGISTRAR_OPTIONS', `invalid registrar options:\n${z.prettifyError(parsed.error)}`)
+  const registrar = new SipRegistrar(parsed.data)
+  try {
+    await registrar.listen()
+  } catch (e) {
+    await registrar.close()
+    throw e
+  }
+  return registrar
+}

@@ -1,0 +1,704 @@
+/**
+ * SIP user agents for specs: sip.js 0.21 underneath, rtcspec's surface on top. A user agent registers
+ * (Digest), places and answers calls whose media runs on a werift peer (`media: 'webrtc'`) or on a
+ * plain-RTP peer (`media: 'rtp'`), sends DTMF (RFC 4733 in the media, or SIP INFO), holds and resumes by
+ * re-INVITE, sends and receives early media (183) and cancels. Every SIP message is logged, so a failure
+ * shows the ladder, and each call yields a call record (`kind: 'sip'`).
+ *
+ * ```ts
+ * await using registrar = await startSipRegistrar()
+ * await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: registrar.wsUrl } })
+ * await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'ws', url: registrar.wsUrl } })
+ * await bob.register()
+ * const incoming = bob.waitForIncoming(5000)
+ * const call = alice.call('sip:bob@rtcspec.test')
+ * const answered = await (await incoming).accept()
+ * await call
+ * ```
+ */
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js'
+import { z } from 'zod'
+import { RtcspecError, TimeoutError } from '../errors.ts'
+import { getHeaders, parseSipMessage, type SipRequest } from '../sip/index.ts'
+import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { createRtpPeer, type RtpPeerOptions } from '../peers/rtp/peer.ts'
+import { buildCallRecord, type CallRecord } from '../peers/call-record.ts'
+import type { AudioSourceSpec, Peer } from '../peers/types.ts'
+import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
+import { formatSipLadder, SipLog, type LoggedSipMessage } from './sip-log.ts'
+import { transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
+
+const TransportSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ws'), url: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL') }).strict(),
+  z
+    .object({
+      kind: z.literal('udp'),
+      remote: z.object({ host: z.string(), port: z.number().int().min(1).max(65535) }).strict().optional(),
+      timers: z.object({ t1: z.number().positive().optional(), t2: z.number().positive().optional() }).strict().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('tcp'), remote: z.object({ host: z.string(), port: z.number().int().min(1).max(65535) }).strict() }).strict(),
+])
+
+/** Options of {@link createSipUserAgent}, validated by zod. */
+export const SipUserAgentOptionsSchema = z
+  .object({
+    /** The address-of-record, e.g. `sip:alice@rtcspec.test`. */
+    uri: z.string().regex(/^sips?:[^@\s]+@[^@\s]+$/, 'a SIP URI like sip:alice@rtcspec.test'),
+    transport: TransportSchema,
+    /** Media of this UA's calls: werift (ICE + DTLS-SRTP) or plain RTP/AVP. Default `webrtc`. */
+    media: z.enum(['webrtc', 'rtp']).default('webrtc'),
+    /** Audio codecs in preference order. Default PCMU, PCMA. */
+    codecs: z.array(z.string()).min(1).optional(),
+    /** WebRTC media: trickle candidates over SIP INFO (RFC 8840) when the far end supports it. Default true. */
+    trickle: z.boolean().default(true),
+    /** Digest credentials for REGISTER (username defaults to the URI user). */
+    auth: z.object({ username: z.string().optional(), password: z.string() }).strict().optional(),
+    /** Name in messages and call records. Default: the URI user. */
+    name: z.string().optional(),
+    displayName: z.string().optional(),
+    /** Extra options for the media peers this UA creates. */
+    peer: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+
+export type SipUserAgentOptions = z.input<typeof SipUserAgentOptionsSchema>
+type ParsedOptions = z.output<typeof SipUserAgentOptionsSchema>
+
+/** Options of {@link SipUserAgent.call}. */
+export interface SipCallOptions {
+  /** How long to wait for the call to be answered. Default 10 s. */
+  timeoutMs?: number
+  /** Apply an answer from a 183 and start media before the 200 (early media). Default false. */
+  earlyMedia?: boolean
+  /** Extra headers for the INVITE, `Name: value`. */
+  extraHeaders?: string[]
+  /** Audio to send once media is up. */
+  send?: AudioSourceSpec
+}
+
+/** A SIP failure: the step, the reason, and the ladder up to it. */
+export class SipError extends RtcspecError {
+  /** The final response status, when the failure is a SIP response. */
+  readonly status: number | undefined
+  constructor(code: string, message: string, options: { status?: number; ladder?: string; hint?: string; cause?: unknown } = {}) {
+    super(code, options.ladder ? `${message}\n\n${options.ladder}` : message, { ...(options.hint ? { hint: options.hint } : {}), cause: options.cause })
+    this.name = 'SipError'
+    this.status = options.status
+  }
+}
+
+let uaCounter = 0
+
+/** A SIP user agent under rtcspec's control. Dispose it to hang up its calls and free every socket. */
+export class SipUserAgent implements AsyncDisposable {
+  readonly name: string
+  readonly uri: string
+  /** Every SIP message this UA sent and received. */
+  readonly log = new SipLog()
+  /** Malformed messages received, with their raw text. */
+  readonly malformed: LoggedSipMessage[] = []
+  /** sip.js warnings and errors (bounded), for diagnosis. */
+  readonly warnings: string[] = []
+  readonly calls: SipCall[] = []
+  readonly #options: ParsedOptions
+  readonly #ua: UserAgent
+  readonly #incoming: IncomingSipCall[] = []
+  readonly #incomingWaiters: Array<(c: IncomingSipCall) => void> = []
+  readonly #pendingFailures = new Set<(e: Error) => void>()
+  #registerer: Registerer | undefined
+  #closed = false
+
+  constructor(options: ParsedOptions) {
+    this.#options = options
+    this.uri = options.uri
+    const user = /^sips?:([^@]+)@/.exec(options.uri)?.[1] ?? `ua${++uaCounter}`
+    this.name = options.name ?? user
+    const spec = options.transport as SipTransportSpec
+    const uri = UserAgent.makeURI(options.uri)
+    if (!uri) throw new RtcspecError('SIP_URI', `"${options.uri}" is not a SIP URI`, { hint: 'write sip:user@domain' })
+    const reliable = spec.kind !== 'udp'
+    this.#ua = new UserAgent({
+      uri,
+      ...(options.displayName ? { displayName: options.displayName } : {}),
+      ...(options.auth ? { authorizationUsername: options.auth.username ?? user, authorizationPassword: options.auth.password } : {}),
+      transportConstructor: transportConstructor(spec, { log: this.log, onMalformed: (e) => this.#onMalformed(e) }) as never,
+      sessionDescriptionHandlerFactory: (session) => this.#createSdh(session),
+      sipExtensionExtraSupported: options.trickle && options.media === 'webrtc' ? [TRICKLE_INFO_PACKAGE] : [],
+      // sip.js predates RFC 8840 and does not know the trickle-ice option tag.
+      hackAllowUnregisteredOptionTags: true,
+      ...(spec.kind === 'ws' ? {} : { viaHost: '127.0.0.1', contactParams: { transport: spec.kind }, hackViaTcp: false }),
+      forceRport: !reliable,
+      logBuiltinEnabled: false,
+      logLevel: 'warn',
+      logConnector: (level, category, _label, content) => {
+        if (this.warnings.length < 500) this.warnings.push(`${level} ${category}: ${content}`)
+      },
+      noAnswerTimeout: 60,
+      delegate: { onInvite: (invitation) => this.#onInvite(invitation) },
+    })
+  }
+
+  /** The local transport address (UDP/TCP port for the far end to reach this UA). */
+  get local(): LocalTransportInfo | undefined {
+    return (this.#ua.transport as unknown as { local?: LocalTransportInfo }).local
+  }
+
+  /** @internal Connects the transport and starts sip.js. */
+  async start(): Promise<void> {
+    try {
+      await this.#ua.start()
+    } catch (e) {
+      throw new SipError('SIP_TRANSPORT', `${this.name}: could not connect the ${this.#options.transport.kind} transport: ${e instanceof Error ? e.message : String(e)}`, {
+        hint: 'check the registrar/far end is listening (rtcspec startSipRegistrar() gives loopback URLs)',
+        cause: e,
+      })
+    }
+  }
+
+  /** The SIP ladder of this UA's messages (optionally only one Call-ID). */
+  ladder(callId?: string): string {
+    const entries = callId ? this.log.entries.filter((e) => !e.parsed || getHeaders(e.parsed, 'call-id')[0] === callId || e.error) : this.log.entries
+    return formatSipLadder(entries, { local: this.name })
+  }
+
+  #onMalformed(entry: LoggedSipMessage): void {
+    this.malformed.push(entry)
+    const err = new SipError('SIP_MALFORMED', `${this.name} received a malformed SIP message from ${entry.remote}: ${entry.error}\n--- raw message ---\n${entry.raw}`, {
+      hint: 'the far end sent something that is not valid SIP (RFC 3261 §7); the raw text is above',
+    })
+    for (const fail of [...this.#pendingFailures]) fail(err)
+  }
+
+  /** Runs `work`, failing it early if a malformed message arrives or `timeoutMs` passes. */
+  #guard<T>(what: string, timeoutMs: number, work: Promise<T>, onTimeout?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: Error) => {
+        clearTimeout(timer)
+        this.#pendingFailures.delete(fail)
+        reject(e)
+      }
+      const timer = setTimeout(() => {
+        onTimeout?.()
+        fail(new SipError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { ladder: this.ladder() }))
+      }, timeoutMs)
+      this.#pendingFailures.add(fail)
+      work.then(
+        (v) => {
+          clearTimeout(timer)
+          this.#pendingFailures.delete(fail)
+          resolve(v)
+        },
+        (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+      )
+    })
+  }
+
+  #createPeer(trickle: boolean): Peer {
+    const common = { name: `${this.name}-media`, ...(this.#options.codecs ? { codecs: this.#options.codecs } : {}), ...(this.#options.peer ?? {}) }
+    if (this.#options.media === 'rtp') return createRtpPeer(common as RtpPeerOptions)
+    return createWeriftPeer({ ...(common as WeriftPeerOptions), trickle })
+  }
+
+  #createSdh(session: Session): PeerSessionDescriptionHandler {
+    const local = this.#options.trickle && this.#options.media === 'webrtc'
+    let trickle = local
+    if (session instanceof Invitation) {
+      const request = session.request
+      // Incoming: trickle only when the caller said it supports it (RFC 8840 §4.1).
+      const supported = request.getHeaders('supported').flatMap((h) => h.split(',').map((s) => s.trim().toLowerCase()))
+      trickle = local && supported.includes(TRICKLE_INFO_PACKAGE)
+    }
+    const call = this.calls.find((c) => c.session === session)
+    const sdh = new PeerSessionDescriptionHandler(this.#createPeer(trickle), trickle, { onError: (m) => call?.errors.push(m) ?? this.warnings.push(m) })
+    sdh.attachTrickle(session)
+    return sdh
+  }
+
+  #onInvite(invitation: Invitation): void {
+    if (this.#closed) {
+      void invitation.reject({ statusCode: 480 }).catch(() => {})
+      return
+    }
+    const incoming = new IncomingSipCall(this, invitation)
+    const waiter = this.#incomingWaiters.shift()
+    if (waiter) waiter(incoming)
+    else this.#incoming.push(incoming)
+  }
+
+  /** Resolves with the next incoming call (already received ones first). */
+  waitForIncoming(timeoutMs = 10_000): Promise<IncomingSipCall> {
+    const queued = this.#incoming.shift()
+    if (queued) return Promise.resolve(queued)
+    let waiter!: (c: IncomingSipCall) => void
+    const p = new Promise<IncomingSipCall>((resolve) => {
+      waiter = resolve
+      this.#incomingWaiters.push(waiter)
+    })
+    return this.#guard(`an incoming INVITE at ${this.name}`, timeoutMs, p, () => {
+      const i = this.#incomingWaiters.indexOf(waiter)
+      if (i >= 0) this.#incomingWaiters.splice(i, 1)
+    })
+  }
+
+  /** Answers every incoming call automatically (optionally sending audio). Returns a stop function. */
+  autoAnswer(options: { send?: AudioSourceSpec; onCall?: (call: SipCall) => void } = {}): () => void {
+    let on = true
+    const loop = async () => {
+      for (let guard = 0; on && !this.#closed && guard < 100_000; guard++) {
+        let incoming: IncomingSipCall
+        try {
+          incoming = await this.waitForIncoming(3_600_000)
+        } catch {
+          return
+        }
+        if (!on) {
+          await incoming.reject(480).catch(() => {})
+          return
+        }
+        incoming.accept({ ...(options.send ? { send: options.send } : {}) }).then(
+          (c) => options.onCall?.(c),
+          (e: unknown) => this.warnings.push(`autoAnswer: ${e instanceof Error ? e.message : String(e)}`),
+        )
+      }
+    }
+    void loop()
+    return () => {
+      on = false
+    }
+  }
+
+  /** Registers with the registrar (Digest when challenged). Rejects with the final status and the ladder. */
+  async register(options: { expires?: number; timeoutMs?: number } = {}): Promise<void> {
+    this.#registerer ??= new Registerer(this.#ua, { expires: options.expires ?? 600, logConfiguration: false })
+    const registerer = this.#registerer
+    let rejected: { status: number; reason: string } | undefined
+    const done = new Promise<void>((resolve, reject) => {
+      const listener = (s: RegistererState) => {
+        if (s === RegistererState.Registered) {
+          registerer.stateChange.removeListener(listener)
+          resolve()
+        }
+      }
+      registerer.stateChange.addListener(listener)
+      registerer
+        .register({
+          requestDelegate: {
+            onReject: (response) => {
+              rejected = { status: response.message.statusCode ?? 0, reason: response.message.reasonPhrase ?? '' }
+              registerer.stateChange.removeListener(listener)
+              const auth = rejected.status === 401 || rejected.status === 403 || rejected.status === 407
+              reject(
+                new SipError('SIP_REGISTER_FAILED', `${this.name}: REGISTER ${this.uri} was rejected with ${rejected.status} ${rejected.reason}`, {
+                  status: rejected.status,
+                  ladder: this.ladder(),
+                  hint: auth ? `check the username and password given in auth (${this.#options.auth ? `username ${this.#options.auth.username ?? this.name}` : 'none given'})` : 'see the ladder for what the registrar answered',
+                }),
+              )
+            },
+          },
+        })
+        .catch(reject)
+    })
+    await this.#guard(`${this.name} to register`, options.timeoutMs ?? 10_000, done)
+  }
+
+  /** Removes the registration. */
+  async unregister(): Promise<void> {
+    if (this.#registerer && this.#registerer.state === RegistererState.Registered) await this.#registerer.unregister().catch(() => {})
+  }
+
+  /** Calls `target`; resolves once the call is established (200 + ACK). Rejects with the final response and the ladder. */
+  async call(target: string, options: SipCallOptions = {}): Promise<SipCall> {
+    if (this.#closed) throw new RtcspecError('SIP_CLOSED', `${this.name} is closed`)
+    const uri = UserAgent.makeURI(target)
+    if (!uri) throw new RtcspecError('SIP_URI', `"${target}" is not a SIP URI`, { hint: 'write sip:user@domain' })
+    const trickle = this.#options.trickle && this.#options.media === 'webrtc'
+    const inviter = new Inviter(this.#ua, uri, {
+      earlyMedia: options.earlyMedia ?? false,
+      extraHeaders: [...(trickle ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : []), ...(options.extraHeaders ?? [])],
+    })
+    const call = new SipCall(this, inviter, 'outgoing')
+    this.calls.push(call)
+    if (options.send) call.sendOnConnect(options.send)
+    let final: { status: number; reason: string } | undefined
+    const established = new Promise<void>((resolve, reject) => {
+      inviter.stateChange.addListener((s) => {
+        if (s === SessionState.Established) resolve()
+        if (s === SessionState.Terminated) {
+          reject(
+            new SipError('SIP_CALL_FAILED', `${this.name}: call to ${target} ended before it was established${final ? `: ${final.status} ${final.reason}` : ''}`, {
+              ...(final ? { status: final.status } : {}),
+              ladder: this.ladder(call.callId),
+            }),
+          )
+        }
+      })
+    })
+    const timeoutMs = options.timeoutMs ?? 10_000
+    await this.#guard(
+      `${target} to answer (INVITE → 200 → ACK)`,
+      timeoutMs,
+      (async () => {
+        await inviter.invite({
+          requestDelegate: {
+            onReject: (r) => {
+              final = { status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '' }
+            },
+            onProgress: (r) => call.provisional.push({ status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '' }),
+          },
+        })
+        await established
+      })(),
+      () => void inviter.cancel().catch(() => {}),
+    )
+    call.established()
+    return call
+  }
+
+  /** Hangs up every call, unregisters and stops sip.js (closing its transport). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const fail of [...this.#pendingFailures]) fail(new RtcspecError('SIP_CLOSED', `${this.name} was closed`))
+    for (const i of this.#incoming.splice(0)) await i.reject(480).catch(() => {})
+    await Promise.all(this.calls.map((c) => c.hangup().catch(() => {})))
+    await this.unregister()
+    await this.#ua.stop().catch(() => {})
+    await Promise.all(this.calls.map((c) => c.peer?.close().catch(() => {})))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/** An incoming INVITE, waiting for the spec to answer it. */
+export class IncomingSipCall {
+  readonly invitation: Invitation
+  /** The INVITE as received, parsed by rtcspec. */
+  readonly request: SipRequest
+  readonly #ua: SipUserAgent
+  readonly #call: SipCall
+
+  constructor(ua: SipUserAgent, invitation: Invitation) {
+    this.#ua = ua
+    this.invitation = invitation
+    this.request = parseSipMessage(invitation.request.toString()) as SipRequest
+    this.#call = new SipCall(ua, invitation, 'incoming')
+    ua.calls.push(this.#call)
+  }
+
+  /** The caller's From URI. */
+  get from(): string {
+    return this.invitation.remoteIdentity.uri.toString()
+  }
+
+  /** Sends a provisional response: 180 Ringing, or 183 Session Progress with an SDP answer (early media). */
+  async progress(status: 180 | 183 = 180, options: { send?: AudioSourceSpec } = {}): Promise<void> {
+    if (options.send) this.#call.sendOnConnect(options.send)
+    await this.invitation.progress({ statusCode: status })
+    if (status === 183) this.#call.earlyMediaStarted()
+  }
+
+  /** Answers with 200 and resolves once the ACK arrived (the call is established). */
+  async accept(options: { send?: AudioSourceSpec; timeoutMs?: number } = {}): Promise<SipCall> {
+    if (options.send) this.#call.sendOnConnect(options.send)
+    const trickle = this.#call.sdh?.trickle ?? false
+    const established = new Promise<void>((resolve, reject) => {
+      if (this.invitation.state === SessionState.Established) return resolve()
+      this.invitation.stateChange.addListener((s) => {
+        if (s === SessionState.Established) resolve()
+        if (s === SessionState.Terminated) reject(new SipError('SIP_CALL_FAILED', `${this.#ua.name}: the call from ${this.from} ended before the ACK`, { ladder: this.#ua.ladder(this.#call.callId) }))
+      })
+    })
+    await this.invitation.accept({ extraHeaders: trickle || this.#call.sdh === undefined ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
+    await Promise.race([
+      established,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new SipError('TIMEOUT', `timed out after ${options.timeoutMs ?? 10_000} ms waiting for the ACK of ${this.from}'s call`, { ladder: this.#ua.ladder(this.#call.callId) })), options.timeoutMs ?? 10_000).unref()),
+    ])
+    this.#call.established()
+    return this.#call
+  }
+
+  /** Rejects with a final response (default 486 Busy Here). */
+  async reject(status = 486, reason?: string): Promise<void> {
+    await this.invitation.reject({ statusCode: status, ...(reason ? { reasonPhrase: reason } : {}) })
+  }
+
+  /** Resolves when the caller cancels (CANCEL → 487). */
+  waitForCancel(timeoutMs = 10_000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.invitation.state === SessionState.Terminated) return resolve()
+      const timer = setTimeout(() => reject(new TimeoutError(`a CANCEL from ${this.from}`, timeoutMs)), timeoutMs)
+      this.invitation.stateChange.addListener((s) => {
+        if (s === SessionState.Terminated) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+  }
+}
+
+/** One SIP call (either direction) with its media peer. */
+export class SipCall {
+  readonly session: Session
+  readonly direction: 'outgoing' | 'incoming'
+  /** Provisional responses received (outgoing calls). */
+  readonly provisional: Array<{ status: number; reason: string }> = []
+  /** DTMF digits received in SIP INFO (application/dtmf-relay or application/dtmf). */
+  readonly infoDtmf: string[] = []
+  /** Errors seen during the call (media negotiation, trickle, DTMF). */
+  readonly errors: string[] = []
+  readonly startedAt = new Date()
+  establishedAt: Date | undefined
+  endedAt: Date | undefined
+  readonly #ua: SipUserAgent
+  #toSend: AudioSourceSpec[] = []
+  #sendStarted = false
+
+  constructor(ua: SipUserAgent, session: Session, direction: 'outgoing' | 'incoming') {
+    this.#ua = ua
+    this.session = session
+    this.direction = direction
+    session.delegate = {
+      onInfo: (info) => void this.#onInfo(info),
+    }
+    session.stateChange.addListener((s) => {
+      if (s === SessionState.Established) this.sdh?.trickler?.established()
+      if (s === SessionState.Terminated) this.endedAt ??= new Date()
+    })
+  }
+
+  /** The media handler (after the first offer/answer). */
+  get sdh(): PeerSessionDescriptionHandler | undefined {
+    return this.session.sessionDescriptionHandler as PeerSessionDescriptionHandler | undefined
+  }
+
+  /** The media peer (werift or plain RTP). */
+  get peer(): Peer {
+    const sdh = this.sdh
+    if (!sdh) throw new RtcspecError('SIP_NO_MEDIA', 'this call has no media yet (no offer/answer happened)')
+    return sdh.peer
+  }
+
+  /** The Call-ID. */
+  get callId(): string {
+    return (this.session as Partial<Inviter>).request?.callId ?? (this.session as Partial<Invitation>).request?.callId ?? ''
+  }
+
+  /** Whether the call is established and not yet ended. */
+  get active(): boolean {
+    return this.session.state === SessionState.Established
+  }
+
+  /** @internal Queues audio to send once the media peer exists. */
+  sendOnConnect(source: AudioSourceSpec): void {
+    this.#toSend.push(source)
+    if (this.#sendStarted) this.#startSending()
+  }
+
+  /** @internal Called when the dialog is established. */
+  established(): void {
+    this.establishedAt ??= new Date()
+    this.#sendStarted = true
+    this.#startSending()
+  }
+
+  /** @internal Called when early media is negotiated. */
+  earlyMediaStarted(): void {
+    this.#sendStarted = true
+    this.#startSending()
+  }
+
+  #startSending(): void {
+    const sdh = this.sdh
+    if (!sdh) return
+    for (const s of this.#toSend.splice(0)) sdh.peer.sendAudio(s)
+  }
+
+  async #onInfo(info: import('sip.js').Info): Promise<void> {
+    const ct = (info.request.getHeader('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+    const pkg = (info.request.getHeader('info-package') ?? '').trim().toLowerCase()
+    const body = info.request.body ?? ''
+    try {
+      if (ct === SDPFRAG_CONTENT_TYPE || pkg === TRICKLE_INFO_PACKAGE) {
+        const trickler = this.sdh?.trickler
+        if (!trickler) {
+          await info.reject({ statusCode: 469, reasonPhrase: 'Bad Info Package' })
+          return
+        }
+        await trickler.receive(body)
+        await info.accept()
+        return
+      }
+      if (ct === 'application/dtmf-relay' || ct === 'application/dtmf') {
+        const digit = ct === 'application/dtmf' ? body.trim() : /Signal\s*=\s*(\S)/i.exec(body)?.[1]
+        if (digit) this.infoDtmf.push(digit)
+        await info.accept()
+        return
+      }
+      await info.reject({ statusCode: 415, reasonPhrase: 'Unsupported Media Type' })
+    } catch (e) {
+      this.errors.push(`INFO (${ct || 'no Content-Type'}): ${e instanceof Error ? e.message : String(e)}`)
+      await info.reject({ statusCode: 400, reasonPhrase: 'Bad Request' }).catch(() => {})
+    }
+  }
+
+  /** Sends DTMF: `rfc4733` in the media stream (default), or one SIP INFO per digit (`application/dtmf-relay`). */
+  async sendDtmf(digits: string, options: { via?: 'rfc4733' | 'info'; durationMs?: number } = {}): Promise<void> {
+    if ((options.via ?? 'rfc4733') === 'rfc4733') return this.peer.sendDtmf(digits, options.durationMs !== undefined ? { durationMs: options.durationMs } : {})
+    for (const d of digits) {
+      if (!/^[0-9*#A-D]$/i.test(d)) throw new RtcspecError('DTMF_DIGIT', `"${d}" is not a DTMF digit`, { hint: 'use 0-9 * # A-D' })
+      await new Promise<void>((resolve, reject) => {
+        this.session
+          .info({
+            requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${d}\r\nDuration=${options.durationMs ?? 160}\r\n` } },
+            requestDelegate: { onAccept: () => resolve(), onReject: (r) => reject(new SipError('SIP_INFO_REJECTED', `INFO DTMF ${d} rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)) },
+          })
+          .catch(reject)
+      })
+    }
+  }
+
+  async #reinvite(hold: boolean): Promise<void> {
+    if (!this.active) throw new RtcspecError('SIP_NOT_ESTABLISHED', 'hold/resume needs an established call')
+    await new Promise<void>((resolve, reject) => {
+      this.session
+        .invite({
+          sessionDescriptionHandlerOptions: { hold } as never,
+          requestDelegate: { onAccept: () => resolve(), onReject: (r) => reject(new SipError('SIP_REINVITE_REJECTED', `re-INVITE (${hold ? 'hold' : 'resume'}) rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`, { ladder: this.#ua.ladder(this.callId) })) },
+        })
+        .catch(reject)
+    })
+  }
+
+  /** Puts the far end on hold (re-INVITE with `a=sendonly`). */
+  hold(): Promise<void> {
+    return this.#reinvite(true)
+  }
+
+  /** Takes the call off hold (re-INVITE with `a=sendrecv`). */
+  resume(): Promise<void> {
+    return this.#reinvite(false)
+  }
+
+  /** Cancels an unanswered outgoing call (CANCEL). */
+  async cancel(): Promise<void> {
+    if (this.session instanceof Inviter && (this.session.state === SessionState.Initial || this.session.state === SessionState.Establishing)) await this.session.cancel()
+  }
+
+  /** Sends BYE (or CANCEL/reject before establishment) and closes the media peer. Idempotent. */
+  async hangup(): Promise<void> {
+    const s = this.session
+    try {
+      if (s.state === SessionState.Established) {
+        // Wait for the BYE's final response (bounded), so the ladder and call record are complete.
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 5000)
+          timer.unref()
+          const done = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+          s.bye({ requestDelegate: { onAccept: done, onReject: done } }).catch((e: unknown) => {
+            clearTimeout(timer)
+            reject(e)
+          })
+        })
+      }
+      else if (s.state === SessionState.Initial || s.state === SessionState.Establishing) {
+        if (s instanceof Inviter) await s.cancel()
+        else await (s as Invitation).reject({ statusCode: 480 })
+      }
+    } catch (e) {
+      this.errors.push(`hangup: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    this.endedAt ??= new Date()
+  }
+
+  /** Resolves when the far end (or we) ended the call. */
+  waitForEnd(timeoutMs = 10_000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.session.state === SessionState.Terminated) return resolve()
+      const timer = setTimeout(() => reject(new TimeoutError(`the call ${this.callId} to end`, timeoutMs)), timeoutMs)
+      this.session.stateChange.addListener((st) => {
+        if (st === SessionState.Terminated) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+  }
+
+  /** The SIP messages of this call from this UA's log. */
+  messages(): LoggedSipMessage[] {
+    const id = this.callId
+    return this.#ua.log.entries.filter((e) => e.parsed && getHeaders(e.parsed, 'call-id')[0] === id)
+  }
+
+  /** This call's ladder, with the SDPs. */
+  ladder(): string {
+    return formatSipLadder(this.messages(), { local: this.#ua.name })
+  }
+}
+
+/**
+ * Builds one call record (`kind: 'sip'`) for one or more legs of the same call (e.g. alice's outgoing and
+ * bob's incoming side): every leg's media peer, and the SIP messages of the first leg as signaling.
+ */
+export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecord['test']; extra?: Record<string, unknown> } = {}): Promise<CallRecord> {
+  const first = legs[0]
+  if (!first) throw new RtcspecError('INVALID_ARGUMENT', 'sipCallRecord needs at least one call leg')
+  const startedAt = new Date(Math.min(...legs.map((l) => l.startedAt.getTime())))
+  const peers = legs.flatMap((l) => (l.sdh ? [l.sdh.peer] : []))
+  const t0 = startedAt.getTime()
+  const messages = first.messages()
+  const signaling = messages.map((m) => ({
+    atMs: m.at - t0,
+    from: m.direction === 'out' ? 'local' : m.remote,
+    to: m.direction === 'out' ? m.remote : 'local',
+    type: m.summary,
+    ...(m.parsed && m.parsed.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}),
+    transport: m.transport,
+  }))
+  const established = legs.map((l) => l.establishedAt?.getTime()).filter((x): x is number => x !== undefined)
+  const ended = legs.map((l) => l.endedAt?.getTime()).filter((x): x is number => x !== undefined)
+  return buildCallRecord({
+    kind: 'sip',
+    peers,
+    startedAt,
+    ...(ended.length ? { endedAt: new Date(Math.max(...ended)) } : {}),
+    setup: established.length ? { connectMs: Math.min(...established) - t0 } : {},
+    signaling,
+    errors: legs.flatMap((l) => l.errors.map((message) => ({ message }))),
+    extra: {
+      sip: legs.map((l) => ({
+        callId: l.callId,
+        direction: l.direction,
+        provisional: l.provisional,
+        infoDtmf: l.infoDtmf,
+        trickle: l.sdh?.trickler
+          ? { infosSent: l.sdh.trickler.infosSent, infosReceived: l.sdh.trickler.infosReceived, candidatesSent: l.sdh.trickler.candidatesSent, candidatesReceived: l.sdh.trickler.candidatesReceived }
+          : false,
+      })),
+      ...options.extra,
+    },
+    ...(options.test ? { test: options.test } : {}),
+  })
+}
+
+/** Creates and starts a SIP user agent (transport connected). Invalid options throw with every problem listed. */
+export async function createSipUserAgent(options: SipUserAgentOptions): Promise<SipUserAgent> {
+  const parsed = SipUserAgentOptionsSchema.safeParse(options)
+  if (!parsed.success) throw new RtcspecError('SIP_UA_OPTIONS', `invalid SIP user agent options:\n${z.prettifyError(parsed.error)}`)
+  const ua = new SipUserAgent(parsed.data)
+  try {
+    await ua.start()
+  } catch (e) {
+    await ua.close()
+    throw e
+  }
+  return ua
+}
