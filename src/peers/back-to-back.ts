@@ -38,6 +38,13 @@ export interface BackToBackCall extends AsyncDisposable {
   readonly timings: BackToBackTimings
   /** Every SDP exchanged, in order, for ladders and failure messages. */
   readonly signaling: Array<{ atMs: number; from: string; to: string; type: string; sdp?: string; candidate?: string }>
+  /**
+   * Holds trickled candidates for side `to` (queued in order) until {@link BackToBackCall.releaseTrickle}: used while
+   * renegotiating (ICE restart), so new-generation candidates reach a peer only after its new remote description.
+   */
+  holdTrickle(to: 'a' | 'b'): void
+  /** Delivers the candidates held for `to`, in order, and forwards new ones directly again. */
+  releaseTrickle(to: 'a' | 'b'): void
   close(): Promise<void>
 }
 
@@ -115,6 +122,12 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
       b,
       signaling,
       timings: { startedAt, offerMs, answerMs, connectedMs },
+      holdTrickle(to) {
+        ready[to] = false
+      },
+      releaseTrickle(to) {
+        flush(to)
+      },
       async close() {
         if (closed) return
         closed = true

@@ -274,6 +274,7 @@ export class WeriftPeer implements Peer {
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
     this.#watchDtls()
+    this.#resumeIceAfterRestart()
     return this.#localDescription()
   }
 
@@ -281,6 +282,19 @@ export class WeriftPeer implements Peer {
     this.#assertOpen()
     await this.#wrap('apply the remote answer', () => this.pc.setRemoteDescription(answer))
     this.#watchDtls()
+    this.#resumeIceAfterRestart()
+  }
+
+  /**
+   * werift 0.25 does not run connectivity checks after an ICE restart while DTLS is still connected (its connect()
+   * returns early on a connected DTLS transport), so media stops. Start the checks of every restarted ICE transport.
+   */
+  #resumeIceAfterRestart(): void {
+    if (this.pc.connectionState !== 'connected') return // first negotiation: werift connects by itself
+    for (const t of this.pc.iceTransports) {
+      if (t.state === 'connected' || t.state === 'checking' || t.state === 'closed' || t.connection.nominated) continue
+      t.start().catch((e: unknown) => this.#error(`ICE restart: connectivity checks failed: ${e instanceof Error ? e.message : String(e)}`))
+    }
   }
 
   #resetGathering(): void {
