@@ -7,6 +7,7 @@ import { test as vitestTest } from 'vitest'
 import type { TestContext } from 'vitest'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
+import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from './calls.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
@@ -15,6 +16,8 @@ export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './cal
 /** Creates peers that are closed after the test. */
 export interface PeerFactory {
   werift(options?: WeriftPeerOptions): WeriftPeer
+  /** A headless Chromium peer (one browser per worker, one page per peer), closed after the test. */
+  chromium(options?: ChromiumPeerOptions): Promise<ChromiumPeer>
 }
 
 /** The fixtures rtcspec adds to Vitest's test context. */
@@ -49,6 +52,12 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
+        made.push(p)
+        return p
+      },
+      chromium: async (options) => {
+        const { createChromiumPeer } = await import('../peers/chromium/peer.ts')
+        const p = await createChromiumPeer(options)
         made.push(p)
         return p
       },
