@@ -326,6 +326,7 @@ export class SipUserAgent implements AsyncDisposable {
       inviter.stateChange.addListener((s) => {
         if (s === SessionState.Established) resolve()
         if (s === SessionState.Terminated) {
+          final ??= call.finalResponse()
           reject(
             new SipError('SIP_CALL_FAILED', `${this.name}: call to ${target} ended before it was established${final ? `: ${final.status} ${final.reason}` : ''}`, {
               ...(final ? { status: final.status } : {}),
@@ -365,7 +366,7 @@ export class SipUserAgent implements AsyncDisposable {
     await Promise.all(this.calls.map((c) => c.hangup().catch(() => {})))
     await this.unregister()
     await this.#ua.stop().catch(() => {})
-    await Promise.all(this.calls.map((c) => c.peer?.close().catch(() => {})))
+    await Promise.all(this.calls.map((c) => c.sdh?.peer.close().catch(() => {})))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -630,6 +631,15 @@ export class SipCall {
         }
       })
     })
+  }
+
+  /** The final (≥ 300) response to this call's INVITE, as logged, if any. */
+  finalResponse(): { status: number; reason: string } | undefined {
+    for (const m of [...this.messages()].reverse()) {
+      const p = m.parsed
+      if (p?.kind === 'response' && p.status >= 300 && /INVITE/i.test(getHeaders(p, 'cseq')[0] ?? '')) return { status: p.status, reason: p.reason }
+    }
+    return undefined
   }
 
   /** The SIP messages of this call from this UA's log. */
