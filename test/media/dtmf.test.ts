@@ -4,6 +4,7 @@ import { noise, readAll, tone, tones } from '../../src/media/sources.ts'
 import { encodeMulaw, decodeMulaw } from '../../src/media/g711.ts'
 import { opusDecoder, opusEncoder } from '../../src/media/opus.ts'
 import { resample } from '../../src/media/resample.ts'
+import { readWavFile, speechFixturePath, SPEECH_FIXTURES } from '../../src/media/wav-source.ts'
 
 const ALL = '0123456789*#ABCD'
 const render = (digits: string, o: Parameters<typeof dtmfTones>[1] = {}) => readAll(dtmfTones(digits, o), 10 * 48000 * 60, 1)
@@ -81,5 +82,18 @@ describe('in-band DTMF (Q.23 tones, Q.24-style detector)', () => {
     // a tone pair plus loud speech-band noise: below the 70 % tone share
     const masked = mix(render('1', { dbfs: -20, durationMs: 200 }), readAll(noise({ seed: 9, dbfs: -18 }), 8000))
     expect(detectDtmf(masked, 8000)).toEqual([])
+  })
+
+  it('finds no digits in speech (talk-off), and finds the digits mixed into speech pauses', () => {
+    for (const name of SPEECH_FIXTURES) {
+      const speech = readWavFile(speechFixturePath(name), 8000).samples
+      expect(detectDtmf(speech, 8000)).toEqual([])
+      // digits after the sentence are still found
+      const digits = render('42', { dbfs: -16, leadMs: 0 })
+      const both = new Int16Array(speech.length + digits.length)
+      both.set(speech)
+      both.set(digits, speech.length)
+      expect(detectDtmf(both, 8000).map((d) => d.digit).join('')).toBe('42')
+    }
   })
 })

@@ -4,6 +4,8 @@ import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { tone } from '../../src/media/sources.ts'
 import { detectTone, dominantFrequency } from '../../src/media/analysis.ts'
 import { waitFor } from '../../src/wait.ts'
+import { readWavFile, speechFixture, speechFixturePath } from '../../src/media/wav-source.ts'
+import { similarity, SIMILARITY_THRESHOLD } from '../../src/media/similarity.ts'
 
 describe('codecs on the wire: the tone is in the recording', () => {
   for (const [codec, hz] of [['PCMU', 440], ['PCMA', 1000], ['opus', 1500]] as const) {
@@ -55,5 +57,18 @@ describe('codecs on the wire: the tone is in the recording', () => {
     }
     expect(track.rtp.snapshot().lost).toBe(0)
     expect(track.codec?.encoding).toBe('PCMU')
+  })
+
+  it('speech through an Opus call resembles the original, and not the other sentence', async () => {
+    await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: ['opus'] }), createWeriftPeer({ name: 'bob', codecs: ['opus'] }))
+    call.a.sendAudio((rate) => speechFixture('speech-en-1', { sampleRate: rate }))
+    const track = await call.b.waitForTrack('audio', 5000)
+    // 4.46 s of speech = 223 packets of 20 ms (+1 for the end)
+    await track.waitForPackets(223, 10_000)
+    const rec = track.recording()
+    const ref = readWavFile(speechFixturePath('speech-en-1'))
+    const score = similarity(ref, rec).score
+    expect(score).toBeGreaterThan(0.9)
+    expect(similarity(readWavFile(speechFixturePath('speech-en-2')), rec).score).toBeLessThan(SIMILARITY_THRESHOLD)
   })
 })
