@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { mulberry32Uint32 } from '../random.ts'
 import type { AudioSource } from './types.ts'
 import { rmsForDbfs, sineAmplitudeForDbfs } from './levels.ts'
 
@@ -182,18 +183,9 @@ export function silence(options: SynthOptions = {}): AudioSource {
 
 /**
  * The mulberry32 PRNG: returns a function giving uniform 32-bit unsigned integers.
- * Small, fast and fully determined by its 32-bit seed.
+ * Small, fast and fully determined by its 32-bit seed (shared implementation in src/random.ts).
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
-}
+export const mulberry32: (seed: number) => () => number = mulberry32Uint32
 
 /**
  * White noise, uniformly distributed, from a seeded mulberry32 PRNG: the same seed gives identical

@@ -3,6 +3,8 @@
  * mulberry32: 32-bit state, period 2^32, fast and good enough for impairment decisions (not cryptographic).
  */
 
+import { mulberry32Unit } from '../random.ts'
+
 /** A source of uniform numbers in [0, 1), deterministic for a given seed. */
 export type Prng = () => number
 
@@ -11,12 +13,5 @@ export type Prng = () => number
  * @param seed any number; only its low 32 bits are used.
  */
 export function mulberry32(seed: number): Prng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  return mulberry32Unit(seed)
 }
