@@ -117,7 +117,7 @@ function mediaType(req: IncomingMessage): string {
 }
 
 /** Applies one answer-munging fault to the SDP sent on the wire (the session keeps the real answer). */
-function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined, port: number): string {
+function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined): string {
   const f = (s: string) => fault === `${role}.${s}`
   if (!fault) return sdp
   const s = splitSdp(sdp)
@@ -134,8 +134,8 @@ function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined, 
     s.media = s.media.map((sec) => ((sec[0] ?? '').startsWith('m=video') ? sec.map((l) => (l.startsWith('a=msid:') ? l.replace(/^a=msid:\S+/, 'a=msid:other-stream') : l)) : sec))
   }
   if (f('media')) {
-    // Candidates point at a port nothing listens on: ICE can never connect.
-    s.media = s.media.map((sec) => sec.map((l) => (l.startsWith('a=candidate:') ? l.replace(/ (\d+) typ /, ` ${port} typ `) : l)))
+    // A fingerprint that is not the server's certificate: DTLS can never be verified, no media flows.
+    s.media = s.media.map((sec) => sec.map((l) => (l.startsWith('a=fingerprint:sha-256 ') ? `a=fingerprint:sha-256 ${'AB:'.repeat(31)}AB` : l)))
   }
   return joinSdp(s)
 }
@@ -207,10 +207,10 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
   async function onEndpoint(req: IncomingMessage, res: ServerResponse, role: SessionRole, stream: string, url: URL): Promise<void> {
     const method = req.method ?? 'GET'
     if (method === 'OPTIONS') {
-      if (faulty(role, 'options.preflight')) throw new HttpError(405, 'OPTIONS not allowed', { Allow: 'POST' })
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS')
+      const methods = faulty(role, 'options.preflight') ? 'OPTIONS' : 'POST, OPTIONS'
+      res.setHeader('Access-Control-Allow-Methods', methods)
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
-      res.setHeader('Allow', 'GET, HEAD, POST, OPTIONS')
+      res.setHeader('Allow', faulty(role, 'options.preflight') ? 'OPTIONS' : 'GET, HEAD, POST, OPTIONS')
       if (!faulty(role, 'options.accept-post')) res.setHeader('Accept-Post', SDP)
       res.writeHead(204).end()
       return
@@ -270,7 +270,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     }
     if (role === 'whip') publishers.set(stream, session)
     if (role === 'whep') answer = ensureMsid(answer, stream)
-    const wire = mungeAnswer(answer, role, fault, port)
+    const wire = mungeAnswer(answer, role, fault)
     const headers: Record<string, string | string[]> = {
       'Content-Type': faulty(role, 'post.answer-sdp') ? 'text/plain' : SDP,
     }
@@ -303,9 +303,10 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       }
       const ifMatch = req.headers['if-match']
       if (faulty(role, 'delete.ignores-etag') && ifMatch && ifMatch !== session.etag && ifMatch !== '*') throw new HttpError(412, 'entity tag does not match')
-      if (!faulty(role, 'delete.ends-session')) sessions.delete(id)
+      if (faulty(role, 'delete.ends-session')) session.lingering = true
+      else sessions.delete(id)
       if (publishers.get(session.stream) === session) publishers.delete(session.stream)
-      if (!faulty(role, 'delete.consent') && !faulty(role, 'delete.ends-session')) await session.close()
+      if (!faulty(role, 'delete.consent')) await session.close()
       res.writeHead(200).end()
       return
     }
@@ -314,6 +315,11 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (!session) throw new HttpError(404, 'no such session')
     const role = session.role
     checkAuth(req, role)
+    if (session.lingering) {
+      // fault delete.ends-session: the deleted session still "accepts" PATCHes.
+      res.writeHead(204).end()
+      return
+    }
     const type = mediaType(req)
     if (type === SDP && o.counterOffer && role === 'whep') {
       try {
@@ -328,7 +334,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (!o.trickle && !o.restart) throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
     const frag = safeParseSdpFrag(body)
     if (!frag.ok) {
-      if (faulty(role, 'patch.sdpfrag-invalid') || faulty(role, 'patch.content-type')) {
+      if (faulty(role, 'patch.sdpfrag-invalid')) {
         res.writeHead(204).end()
         return
       }

@@ -60,6 +60,8 @@ export class ServerSession {
   /** The answer as applied locally (before any fault munging). */
   localAnswer = ''
   closed = false
+  /** Fault `delete.ends-session`: DELETE answered but the session URL kept alive. */
+  lingering = false
   readonly #options: ServerSessionOptions
 
   constructor(options: ServerSessionOptions) {

@@ -1,0 +1,67 @@
+/**
+ * Proves the conformance suite: against the reference server it passes with no failure, and for every
+ * requirement the server's matching fault makes exactly that check fail and no other.
+ */
+import { describe, expect, test } from 'vitest'
+import { CATALOG, requirement } from '../../src/conformance/catalog.ts'
+import { checkFor } from '../../src/conformance/checks.ts'
+import { formatTable, type ConformanceReport } from '../../src/conformance/report.ts'
+import { runConformance } from '../../src/conformance/runner.ts'
+import { SERVER_FAULTS } from '../../src/whip/faults.ts'
+import { startMediaServer, type MediaServerOptions } from '../../src/whip/media-server.ts'
+
+/** A server that exercises every optional feature, so no check is vacuously not-applicable. */
+const FULL: MediaServerOptions = {
+  token: 'rtcspec-token',
+  redirect: true,
+  iceServers: [{ url: 'stun:127.0.0.1:3478' }, { url: 'turn:127.0.0.1:3478?transport=udp', username: 'user', credential: 'pass' }],
+  extensions: [{ rel: 'urn:ietf:params:whep:ext:core:server-sent-events', url: '/sse' }],
+}
+/** Faults that can only show on a server configured differently. */
+const OVERRIDES: Record<string, MediaServerOptions> = {
+  'whip.patch.unsupported': { restart: false },
+  'whep.patch.unsupported': { restart: false },
+}
+
+async function runAgainst(options: MediaServerOptions, suite: 'whip' | 'whep', media: boolean): Promise<ConformanceReport> {
+  await using srv = await startMediaServer(options)
+  return await runConformance({
+    suite,
+    token: 'rtcspec-token',
+    url: suite === 'whip' ? srv.whipUrl() : srv.whepUrl(),
+    media,
+    ...(media ? (suite === 'whip' ? { whepUrl: srv.whepUrl() } : { publishUrl: srv.whipUrl() }) : {}),
+    timeoutMs: 5_000,
+  })
+}
+
+describe('catalog, checks and faults line up', () => {
+  test('every requirement has a check and a fault, and every fault a requirement', () => {
+    const ids = CATALOG.map((r) => r.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids.filter((id) => !checkFor(id))).toEqual([])
+    expect([...SERVER_FAULTS].sort()).toEqual([...ids].sort())
+  })
+})
+
+describe('the reference server conforms', () => {
+  for (const suite of ['whip', 'whep'] as const) {
+    test(`${suite}: 0 failures, 0 warnings; only patch.unsupported is not applicable (both are supported)`, async () => {
+      const report = await runAgainst(FULL, suite, true)
+      const notPass = report.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}`)
+      expect(notPass, formatTable(report)).toEqual([`${suite}.patch.unsupported: not-applicable`])
+    }, 60_000)
+  }
+})
+
+describe.concurrent('every fault is detected by its check and by no other', () => {
+  test.each(SERVER_FAULTS.map((id) => [id]))('%s', async (id) => {
+    const req = requirement(id)
+    expect(req).toBeDefined()
+    const report = await runAgainst({ ...FULL, ...OVERRIDES[id], fault: id }, req?.suite ?? 'whip', req?.media === true)
+    const mine = report.results.find((r) => r.id === id)
+    const others = report.results.filter((r) => r.id !== id && r.status === 'fail').map((r) => `${r.id}: ${r.detail.reason}`)
+    expect(mine?.status, formatTable(report)).toBe('fail')
+    expect(others, formatTable(report)).toEqual([])
+  }, 60_000)
+})
