@@ -74,6 +74,8 @@ export interface BrowserLease {
   readonly pid: number | undefined
   /** How long the launch took when this lease started the browser, else 0. */
   readonly launchMs: number
+  /** The browser's fresh profile directory (removed when the browser closes). */
+  readonly userDataDir: string
   release(): Promise<void>
 }
 
@@ -98,27 +100,43 @@ function killGroup(pid: number): void {
   }
 }
 
+/** Kills every live browser of this process (and its helpers) synchronously and removes their profiles. */
+function killAllNow(): void {
+  for (const [pid, dir] of live) {
+    killGroup(pid)
+    for (const p of processesWithArg(dir)) {
+      try {
+        process.kill(p.pid, 'SIGKILL')
+      } catch {
+        // gone already
+      }
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // best effort while exiting
+    }
+  }
+  live.clear()
+}
+
+/**
+ * Installs, once, a process `exit` hook and SIGTERM/SIGINT/SIGHUP handlers that kill every browser still
+ * running. A signal handler then re-raises the signal when nobody else listens, so the process still
+ * terminates as it would have (puppeteer's own signal handlers are turned off: they keep the process alive).
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
-  process.on('exit', () => {
-    for (const [pid, dir] of live) {
-      killGroup(pid)
-      for (const p of processesWithArg(dir)) {
-        try {
-          process.kill(p.pid, 'SIGKILL')
-        } catch {
-          // gone already
-        }
-      }
-      try {
-        rmSync(dir, { recursive: true, force: true })
-      } catch {
-        // best effort at exit
-      }
+  process.on('exit', killAllNow)
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAllNow()
+      process.off(signal, onSignal)
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
     }
-    live.clear()
-  })
+    process.on(signal, onSignal)
+  }
 }
 
 async function launch(executablePath: string, timeoutMs: number): Promise<Shared> {
@@ -136,6 +154,9 @@ async function launch(executablePath: string, timeoutMs: number): Promise<Shared
     browser = await puppeteer.launch({
       executablePath,
       headless: true,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       args: chromiumArgs(userDataDir),
       userDataDir,
       // Chromium's crash handler (which double-forks out of the process group) keeps its database under
@@ -231,6 +252,7 @@ export async function acquireBrowser(options: BrowserOptions = {}): Promise<Brow
     server: shared.server,
     pid: shared.pid,
     launchMs: launchedHere ? shared.startMs : 0,
+    userDataDir: shared.userDataDir,
     async release() {
       if (released) return
       released = true

@@ -189,6 +189,11 @@ export class ChromiumPeer implements Peer {
     return this.#lease?.pid
   }
 
+  /** The browser's profile directory (unique per browser; every Chromium process of it names it). */
+  get userDataDir(): string | undefined {
+    return this.#lease?.userDataDir
+  }
+
   /** How long this peer waited for the browser to launch (0 when it was already running). */
   get launchMs(): number {
     return this.#launchMs
