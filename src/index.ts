@@ -25,12 +25,15 @@ export type { B2BSideOptions, ChromiumSideOptions, WeriftSideOptions } from './d
 export { connectBackToBack } from './peers/back-to-back.ts'
 export type { BackToBackCall, BackToBackOptions, CandidatePath } from './peers/back-to-back.ts'
 export { relayPath } from './peers/relay-path.ts'
-export { audioCodec, audioCodecNames, registerAudioCodec } from './peers/codecs.ts'
+export { audioCodec, audioCodecNames, registerAudioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES } from './peers/codecs.ts'
+export { saveTrackRecording, savePeerRecordings, saveCallRecordings, trackPcap, recordingsDir } from './peers/recording-files.ts'
+export type { SavedRecording } from './peers/recording-files.ts'
 export type { AudioCodecSpec } from './peers/codecs.ts'
 export type * from './peers/types.ts'
+export type { AudioRecording, DetectedDigit, PcmAudio, AudioSource } from './media/types.ts'
 // Call records
-export { CallRecordSchema, PeerRecordSchema, InboundRecordSchema, OutboundRecordSchema, buildCallRecord, appendCallRecord, reportDir } from './peers/call-record.ts'
-export type { CallRecord, PeerRecord } from './peers/call-record.ts'
+export { CallRecordSchema, PeerRecordSchema, InboundRecordSchema, OutboundRecordSchema, RecordingRecordSchema, buildCallRecord, appendCallRecord, reportDir } from './peers/call-record.ts'
+export type { CallRecord, PeerRecord, RecordingRecord } from './peers/call-record.ts'
 // Lower layers, as namespaces
 export * as sdp from './sdp/index.ts'
 export * as ice from './ice/index.ts'

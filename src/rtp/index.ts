@@ -13,3 +13,7 @@ export { parseRtp, serializeRtp, parseHeaderExtensionElements, serializeHeaderEx
 export type { RtpPacket, RtpHeaderExtension, RtpExtensionElement } from './packet.ts'
 export { parseRtcp, serializeSr, serializeRr, serializeSdesCname, serializeBye, compoundRtcp, RTCP_PT } from './rtcp.ts'
 export type { RtcpPacket, RtcpSenderReport, RtcpReceiverReport, RtcpReportBlock, RtcpSdes, RtcpSdesChunk, RtcpSdesItem, RtcpBye, RtcpOther } from './rtcp.ts'
+export { writePcap, readPcap, LINKTYPE_RAW } from './pcap.ts'
+export type { UdpFlow, PcapDatagram, PcapRecord } from './pcap.ts'
+export { serializeTelephoneEvent, parseTelephoneEvent, collectDtmf, dtmfEventCode, dtmfDigit, validateDtmfDigits, DTMF_DIGITS } from './telephone-event.ts'
+export type { TelephoneEvent, TelephoneEventPacket, CollectDtmfOptions } from './telephone-event.ts'
