@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RtcspecError } from '../errors.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
+import { encodeAlaw, encodeMulaw } from '../media/g711.ts'
 
 /** Options of {@link startSipp}. */
 export interface SippOptions {
@@ -21,6 +22,8 @@ export interface SippOptions {
   remote?: { host: string; port: number }
   /** Echo received RTP back to its sender (`-rtp_echo`). */
   rtpEcho?: boolean
+  /** The Request-URI user SIPp calls (`-s`, default `service`). */
+  service?: string
   /** Stop after this many calls (`-m`). */
   calls?: number
   /** Calls per second (`-r`). */
@@ -77,6 +80,16 @@ async function freeUdpPort(alignTo = 1, span = 1): Promise<number> {
   throw new RtcspecError('NO_FREE_PORT', 'no free UDP port on 127.0.0.1 after 50 attempts')
 }
 
+/** The tail of SIPp's `-trace_err` log in `dir`, if any. */
+function errorLog(dir: string): string {
+  try {
+    const f = readdirSync(dir).find((n) => n.endsWith('_errors.log'))
+    return f ? `\n--- sipp errors log ---\n${readFileSync(join(dir, f), 'utf8').slice(-4000)}` : ''
+  } catch {
+    return ''
+  }
+}
+
 function parseStatCsv(text: string): SippStats | undefined {
   const lines = text.trim().split('\n').filter(Boolean)
   if (lines.length < 2) return undefined
@@ -102,6 +115,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_err',
       '-timeout', `${options.timeoutS ?? 60}s`, '-timeout_error',
       ...(options.rtpEcho ? ['-rtp_echo'] : []),
+      ...(options.service !== undefined ? ['-s', options.service] : []),
       ...(options.calls !== undefined ? ['-m', String(options.calls)] : []),
       ...(options.rate !== undefined ? ['-r', String(options.rate)] : []),
       ...(options.limit !== undefined ? ['-l', String(options.limit)] : []),
@@ -120,7 +134,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     // SIPp that cannot bind exits at once; give it a moment to fail before handing it out.
     const early = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300))])
     if (early && early.code !== 0) {
-      lastError = proc.log.tail(20)
+      lastError = `${proc.log.tail(20)}${errorLog(dir)}`
       rmSync(dir, { recursive: true, force: true })
       if (/bind|address already in use/i.test(lastError)) continue
       throw new RtcspecError('SIPP_FAILED', `sipp exited at once with code ${early.code}: ${lastError}`, { hint: `arguments: sipp ${args.join(' ')}` })
@@ -162,3 +176,129 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   }
   throw new RtcspecError('SIPP_FAILED', `sipp could not bind its ports in 3 attempts: ${lastError}`)
 }
+
+/**
+ * A WAV file SIPp's `rtp_stream` can play: 8 kHz mono G.711 µ-law (format tag 7) or A-law (tag 6).
+ * SIPp sends the file's bytes as RTP payload as they are, so it must already be in the codec.
+ */
+export function g711Wav(pcm: Int16Array, law: 'mulaw' | 'alaw' = 'mulaw'): Uint8Array {
+  const data = law === 'mulaw' ? encodeMulaw(pcm) : encodeAlaw(pcm)
+  const out = new Uint8Array(58 + data.length + (data.length & 1))
+  const v = new DataView(out.buffer)
+  const ascii = (o: number, t: string) => [...t].forEach((c, i) => (out[o + i] = c.charCodeAt(0)))
+  ascii(0, 'RIFF')
+  v.setUint32(4, out.length - 8, true)
+  ascii(8, 'WAVE')
+  ascii(12, 'fmt ')
+  v.setUint32(16, 18, true)
+  v.setUint16(20, law === 'mulaw' ? 7 : 6, true)
+  v.setUint16(22, 1, true)
+  v.setUint32(24, 8000, true)
+  v.setUint32(28, 8000, true)
+  v.setUint16(32, 1, true)
+  v.setUint16(34, 8, true)
+  v.setUint16(36, 0, true)
+  ascii(38, 'fact')
+  v.setUint32(42, 4, true)
+  v.setUint32(46, data.length, true)
+  ascii(50, 'data')
+  v.setUint32(54, data.length, true)
+  out.set(data, 58)
+  return out
+}
+
+/**
+ * A SIPp UAC scenario (SIPp's own `uac`, with PCMU in the SDP) that streams `wav` with `rtp_stream` from the
+ * ACK for `streamMs`, then hangs up with BYE.
+ */
+export function sippUacStreamScenario(options: { wav: string; streamMs: number; payloadType?: 0 | 8 }): string {
+  const pt = options.payloadType ?? 0
+  const codec = pt === 0 ? 'PCMU' : 'PCMA'
+  const headers = (method: string, cseq: string, toTag = false) =>
+    `      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>${toTag ? '[peer_tag_param]' : ''}
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Contact: sip:sipp@[local_ip]:[local_port]
+      Max-Forwards: 70`
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="rtcspec UAC with rtp_stream">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+${headers('INVITE', '1')}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP ${pt}
+      a=rtpmap:${pt} ${codec}/8000
+    ]]></send>
+  <recv response="100" optional="true"></recv>
+  <recv response="180" optional="true"></recv>
+  <recv response="183" optional="true"></recv>
+  <recv response="200" rtd="true"></recv>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+${headers('ACK', '1', true)}
+      Content-Length: 0
+    ]]></send>
+  <nop><action><exec rtp_stream="${options.wav},-1,${pt}"/></action></nop>
+  <pause milliseconds="${options.streamMs}"/>
+  <nop><action><exec rtp_stream="pause"/></action></nop>
+  <send retrans="500"><![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+${headers('BYE', '2', true)}
+      Content-Length: 0
+    ]]></send>
+  <recv response="200" crlf="true"></recv>
+</scenario>
+`
+}
+
+/**
+ * SIPp's embedded `uas` scenario (180, 200 with PCMU SDP, ACK, BYE → 200) without its final 4 s
+ * `timewait`, so a call counts as successful as soon as the BYE is answered.
+ */
+export function sippUasScenario(): string {
+  const reply = (status: string, sdp: boolean, tag: boolean) => `  <send${status.startsWith('200') && sdp ? ' retrans="500"' : ''}><![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_From:]
+      [last_To:]${tag ? ';tag=[pid]SIPpTag01[call_number]' : ''}
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${
+  sdp
+    ? `      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000`
+    : '      Content-Length: 0'
+}
+    ]]></send>`
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="rtcspec UAS (SIPp uas without timewait)">
+  <recv request="INVITE" crlf="true"></recv>
+${reply('180 Ringing', false, true)}
+${reply('200 OK', true, true)}
+  <recv request="ACK" optional="true" rtd="true" crlf="true"></recv>
+  <recv request="BYE"></recv>
+${reply('200 OK', false, false)}
+</scenario>
+`
+}
+
