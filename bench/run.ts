@@ -7,8 +7,9 @@ import { cpus, totalmem, release } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BenchRow, BenchSuite } from './row.ts'
 import { weriftB2bSuite } from './suites/werift-b2b.ts'
+import { analysisSuite } from './suites/analysis.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)

@@ -1,6 +1,6 @@
 /**
  * A small picture of a recording for test reports: its waveform (top) and its power spectrum
- * (bottom, dB, 0 Hz … Nyquist, 80 dB range), with optional red markers at frequencies of interest
+ * (bottom, dB, 0 Hz … Nyquist, 80 dB range, of the first 10 s at most), with optional red markers at frequencies of interest
  * (e.g. the tone a matcher looked for). Pure: PCM in, PNG bytes out (no text; the test result
  * message carries the numbers).
  *
@@ -90,7 +90,8 @@ export function plotAudio(audio: PcmAudio, options: AudioPlotOptions = {}): Uint
   r.hline(panel + 1, 0, width - 1, AXIS)
   // spectrum
   const top = panel + 3
-  const spec = n > 0 ? powerSpectrum(samples, sampleRate) : undefined
+  // the spectrum of (at most) the first 10 s keeps the picture cheap for long recordings
+  const spec = n > 0 ? powerSpectrum(samples.subarray(0, Math.min(n, sampleRate * 10)), sampleRate) : undefined
   for (const hz of options.markHz ?? []) {
     const x = Math.round((hz / (sampleRate / 2)) * (width - 1))
     if (Number.isFinite(x)) r.vspan(x, top, height - 1, MARK)
