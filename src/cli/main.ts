@@ -2,8 +2,10 @@
  * The `rtcspec` command line: dispatches `rtcspec <command> [args]` to a subcommand.
  * `bin/rtcspec.mjs` imports this module and exits with the code `main` returns.
  */
+import { conformanceCommand } from './conformance.ts'
 import { doctorCommand } from './doctor.ts'
 import { runCommand } from './run.ts'
+import { serveCommand } from './serve.ts'
 
 /** One subcommand: a one-line summary for the usage text, and the function that runs it. */
 export interface Command {
@@ -16,6 +18,8 @@ export interface Command {
 export const commands: Record<string, Command> = {
   run: { summary: 'run spec files with Vitest and write reports (call records, JUnit)', run: runCommand },
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
+  serve: { summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T])', run: (argv) => serveCommand(argv) },
+  conformance: { summary: 'run the WHIP or WHEP conformance suite against a URL (conformance whip|whep --url URL)', run: (argv) => conformanceCommand(argv) },
 }
 
 /** The top-level usage text, listing every command in {@link commands}. */

@@ -1,0 +1,120 @@
+/**
+ * `rtcspec conformance whip|whep --url URL`: runs the WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-04)
+ * conformance suite against a server, prints a table, writes DIR/conformance.json (ConformanceReportSchema)
+ * and DIR/conformance-junit.xml, and exits 1 when a MUST failed (with --strict: also a SHOULD failed or
+ * warned), 2 for bad arguments. `--embedded` tests rtcspec's own reference server instead of a URL.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { exitCodeOf, formatJunit, formatTable } from '../conformance/report.ts'
+import { runConformance, type RunConformanceOptions } from '../conformance/runner.ts'
+import { startMediaServer, type MediaServer } from '../whip/media-server.ts'
+
+export const CONFORMANCE_USAGE = `usage: rtcspec conformance whip|whep --url URL [options]
+
+Runs every WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-04) check against the endpoint URL, prints a
+table, writes DIR/conformance.json and DIR/conformance-junit.xml. Exit code 1 when a MUST failed.
+
+options:
+  --url URL            the WHIP or WHEP endpoint (e.g. http://127.0.0.1:8080/whip/live)
+  --token T            Bearer token the endpoint requires (also enables the 401 checks)
+  --report-dir DIR     where reports go (default reports/conformance-<suite>)
+  --strict             also exit 1 when a SHOULD fails or warns
+  --no-media           skip the media checks (no peer connection)
+  --whep-url URL       (whip) play the published tone back from this WHEP endpoint and detect it
+  --publish-url URL    (whep) publish a tone to this WHIP endpoint first, then detect it in playback
+  --timeout MS         timeout of each HTTP request (default 5000)
+  --only ID[,ID…]      run only these requirement ids
+  --embedded           test rtcspec's own reference server (started on a free port) instead of --url
+  --fault ID           with --embedded: inject this fault into the reference server
+  --json               print the JSON report instead of the table
+  -h, --help           this text
+`
+
+/** Runs `rtcspec conformance`; resolves with the exit code. */
+export async function conformanceCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(s))
+  const err = io.err ?? ((s: string) => process.stderr.write(s))
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'report-dir': { type: 'string' },
+        strict: { type: 'boolean' },
+        'no-media': { type: 'boolean' },
+        'whep-url': { type: 'string' },
+        'publish-url': { type: 'string' },
+        timeout: { type: 'string' },
+        only: { type: 'string' },
+        embedded: { type: 'boolean' },
+        fault: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    err(`rtcspec conformance: ${(e as Error).message}\n\n${CONFORMANCE_USAGE}`)
+    return 2
+  }
+  const v = parsed.values
+  if (v.help) {
+    out(CONFORMANCE_USAGE)
+    return 0
+  }
+  const suite = parsed.positionals[0]
+  if ((suite !== 'whip' && suite !== 'whep') || parsed.positionals.length !== 1) {
+    err(`rtcspec conformance: expected "whip" or "whep", got ${JSON.stringify(parsed.positionals.join(' '))}\n\n${CONFORMANCE_USAGE}`)
+    return 2
+  }
+  if (!v.url && !v.embedded) {
+    err(`rtcspec conformance: --url is required (or --embedded to test the reference server)\n\n${CONFORMANCE_USAGE}`)
+    return 2
+  }
+  if (v.fault !== undefined && !v.embedded) {
+    err('rtcspec conformance: --fault only applies with --embedded\n')
+    return 2
+  }
+  const timeoutMs = v.timeout === undefined ? undefined : Number(v.timeout)
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 100)) {
+    err(`rtcspec conformance: --timeout ${JSON.stringify(v.timeout)} must be an integer ≥ 100 (ms)\n`)
+    return 2
+  }
+  let server: MediaServer | undefined
+  try {
+    if (v.embedded) {
+      server = await startMediaServer({ ...(v.token !== undefined ? { token: v.token } : {}), ...(v.fault !== undefined ? { fault: v.fault } : {}) })
+    }
+    const url = server ? (suite === 'whip' ? server.whipUrl() : server.whepUrl()) : (v.url ?? '')
+    const options: RunConformanceOptions = {
+      suite,
+      url,
+      media: !v['no-media'],
+      strict: v.strict ?? false,
+      ...(v.token !== undefined ? { token: v.token } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(v.only ? { only: v.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    }
+    const whepUrl = v['whep-url'] ?? (server && suite === 'whip' ? server.whepUrl() : undefined)
+    const publishUrl = v['publish-url'] ?? (server && suite === 'whep' ? server.whipUrl() : undefined)
+    if (whepUrl) options.whepUrl = whepUrl
+    if (publishUrl) options.publishUrl = publishUrl
+    const report = await runConformance(options)
+    const dir = resolve(v['report-dir'] ?? join('reports', `conformance-${suite}`))
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'conformance.json'), `${JSON.stringify(report, null, 2)}\n`)
+    writeFileSync(join(dir, 'conformance-junit.xml'), formatJunit(report))
+    out(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`)
+    return exitCodeOf(report, v.strict ?? false)
+  } catch (e) {
+    err(`rtcspec conformance: ${(e as Error).message}\n`)
+    return 2
+  } finally {
+    await server?.close()
+  }
+}
