@@ -13,6 +13,7 @@
 import type { MatcherState } from 'vitest'
 import { detectTone, dominantFrequency, rmsDbfs, silenceRatio } from '../media/analysis.ts'
 import { estimateDelay } from '../media/delay.ts'
+import { detectDtmf } from '../media/dtmf.ts'
 import { eModel, burstRatioOf, type EModelEstimate, type EModelInput } from '../media/emodel.ts'
 import { dbfsForRms } from '../media/levels.ts'
 import { SIMILARITY_THRESHOLD, similarity } from '../media/similarity.ts'
@@ -262,13 +263,10 @@ function toResemble(this: MatcherState, received: unknown, reference: PcmAudio |
   }
 }
 
-/** In-band DTMF detection, when available (src/media/dtmf.ts). Returns undefined when there is none. */
-type InbandDetector = (audio: PcmAudio) => DetectedDigit[]
-let inbandDetector: InbandDetector | undefined
-
-/** Plugs in the in-band DTMF detector `toHaveDtmf` uses on decoded audio. */
-export function setInbandDtmfDetector(detector: InbandDetector | undefined): void {
-  inbandDetector = detector
+function hasRecording(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null) return false
+  if (typeof (x as { recording?: unknown }).recording === 'function') return true
+  return Array.isArray((x as Peer).inbound) && (x as Peer).inbound.some((t) => t.kind === 'audio')
 }
 
 function toHaveDtmf(this: MatcherState, received: unknown, digits: string, options: DtmfOptions = {}): MatcherResult {
@@ -279,13 +277,9 @@ function toHaveDtmf(this: MatcherState, received: unknown, digits: string, optio
   const rfc = method === 'inband' || isPcmAudio(received) ? undefined : rfc4733DigitsOf(received, 'toHaveDtmf')
   let inband: DetectedDigit[] | undefined
   let audio: ResolvedAudio | undefined
-  if (method !== 'rfc4733') {
-    if (inbandDetector !== undefined) {
-      audio = resolveAudio(received, 'toHaveDtmf')
-      inband = inbandDetector(audio.audio)
-    } else if (method === 'inband' || rfc === undefined) {
-      throw new Error('toHaveDtmf: in-band DTMF detection is not available in this build (src/media/dtmf.ts); use a track with RFC 4733 events and { method: "rfc4733" }')
-    }
+  if (method === 'inband' || (method === 'any' && (rfc === undefined || isPcmAudio(received) || hasRecording(received)))) {
+    audio = resolveAudio(received, 'toHaveDtmf')
+    inband = detectDtmf(audio.audio.samples, audio.audio.sampleRate)
   }
   if (method === 'rfc4733' && rfc === undefined) throw new Error('toHaveDtmf: { method: "rfc4733" } needs an inbound track or a peer (decoded audio has no RFC 4733 events)')
   const rfcDigits = rfc?.map((d) => d.digit).join('')

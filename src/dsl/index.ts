@@ -7,7 +7,7 @@ export { scenario, runScenario, parseScenario, ScenarioSpecSchema, ScenarioError
 export type { ScenarioSpec } from './scenario.ts'
 export { toMs, DurationSchema } from './duration.ts'
 export type { Duration } from './duration.ts'
-export { audioMatchers, measureAudioDelay, eModelInputOf, setInbandDtmfDetector } from './audio-matchers.ts'
+export { audioMatchers, measureAudioDelay, eModelInputOf } from './audio-matchers.ts'
 export type { ContainToneOptions, SilentOptions, DelayBelowOptions, ResembleOptions, DtmfOptions, MosOptions, MosSubject, AudioDelayMeasurement } from './audio-matchers.ts'
 export { resolveAudio, recordingAnchorMs, isPcmAudio } from './audio-subjects.ts'
 export type { AudioSubject, ResolvedAudio } from './audio-subjects.ts'

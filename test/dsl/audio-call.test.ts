@@ -8,6 +8,7 @@ import { expect } from '../../src/dsl/expect.ts'
 import { openBackToBack, type B2BCall } from '../../src/dsl/calls.ts'
 import { measureAudioDelay } from '../../src/dsl/audio-matchers.ts'
 import { noise, pcmSource, readAll, tone } from '../../src/media/sources.ts'
+import { dtmfTones } from '../../src/media/dtmf.ts'
 import { resample } from '../../src/media/resample.ts'
 import { similarity } from '../../src/media/similarity.ts'
 import type { PcmAudio } from '../../src/media/types.ts'
@@ -65,6 +66,16 @@ describe('audio matchers on back-to-back calls', () => {
       expect(track).toHaveDtmf('123#', { method: 'rfc4733' })
       expect(call.b).toHaveDtmf('123#', { method: 'rfc4733' })
       expect(track).not.toHaveDtmf('1234', { method: 'rfc4733' })
+    })
+  })
+
+  it('in-band DTMF sent as audio over PCMU is matched by toHaveDtmf in the recording', async () => {
+    await withCall({ codec: 'PCMU' }, async (call) => {
+      call.a.sendAudio((rate) => dtmfTones('159#', { sampleRate: rate, durationMs: 80, gapMs: 80 }))
+      const track = await bobTrack(call, 32)
+      expect(track).toHaveDtmf('159#', { method: 'inband' })
+      expect(track).toHaveDtmf('159#')
+      expect(track).not.toHaveDtmf('159#', { method: 'rfc4733' }) // no telephone-events were sent
     })
   })
 

@@ -6,6 +6,7 @@ import { expect } from '../../src/dsl/expect.ts'
 import { eModelInputOf } from '../../src/dsl/audio-matchers.ts'
 import type { AudioAnalysisRecord } from '../../src/dsl/audio-evidence.ts'
 import { noise, readAll, silence, tone, tones } from '../../src/media/sources.ts'
+import { dtmfTones } from '../../src/media/dtmf.ts'
 import type { AudioSource, PcmAudio } from '../../src/media/types.ts'
 import { eModel } from '../../src/media/emodel.ts'
 import { requireTool } from '../support/requires.ts'
@@ -153,6 +154,29 @@ describe('toHaveDtmf on RFC 4733 events', () => {
     expect(track('123')).not.toHaveDtmf('123#', { method: 'rfc4733' })
     expect(() => expect(track('124#')).toHaveDtmf('123#', { method: 'rfc4733' })).toThrow(/RFC 4733 events: '124#' \(1@0ms\/100ms, 2@200ms/)
     expect(() => expect(track('1')).toHaveDtmf('12X')).toThrow(/digits must be/)
+    // without audio, 'any' means the RFC 4733 events; decoded audio has no events
+    expect(track('5')).toHaveDtmf('5')
+    expect(() => expect(tone440).toHaveDtmf('5', { method: 'rfc4733' })).toThrow(/needs an inbound track/)
+  })
+})
+
+describe('toHaveDtmf on in-band tones', () => {
+  const digits = (d: string, rate = 8000) => pcm(dtmfTones(d, { sampleRate: rate, durationMs: 80, gapMs: 80 }), d.length * 160 + 200)
+  it('finds in-band digits in decoded audio, at 8 and 48 kHz; rejects wrong digits, a single tone and noise', () => {
+    expect(digits('159#')).toHaveDtmf('159#')
+    expect(digits('159#')).toHaveDtmf('159#', { method: 'inband' })
+    expect(digits('0*D', 48000)).toHaveDtmf('0*D')
+    expect(digits('159#')).not.toHaveDtmf('158#')
+    expect(() => expect(digits('12')).toHaveDtmf('123')).toThrow(/in-band tones: '12' \(1@\d+ms/)
+    expect(pcm(tone(697, { sampleRate: 8000 }), 500)).not.toHaveDtmf('1')
+    expect(() => expect(hiss).toHaveDtmf('1')).toThrow(/in-band tones: none/)
+  })
+  it('a track with both: either source may match (any), or only the one asked for', () => {
+    const both = { dtmf: () => [{ digit: '9', method: 'rfc4733' as const, startMs: 0, durationMs: 100 }], recording: () => digits('47') }
+    expect(both).toHaveDtmf('47')
+    expect(both).toHaveDtmf('9')
+    expect(both).toHaveDtmf('9', { method: 'rfc4733' })
+    expect(both).not.toHaveDtmf('9', { method: 'inband' })
   })
 })
 
