@@ -130,6 +130,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   })
 }
 
+function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((res) => {
+    const t = setTimeout(() => res(undefined), ms)
+    void p.then((v) => {
+      clearTimeout(t)
+      res(v)
+    })
+  })
+}
+
 const liveContainers = new Set<string>()
 let exitHookInstalled = false
 let swept = false
@@ -249,8 +259,13 @@ export async function runContainer(image: string, args: readonly string[], optio
     },
     stop(graceMs = 3000) {
       stopping ??= (async () => {
+        // Like local processes: SIGTERM, up to graceMs, then SIGKILL (docker stop), then remove.
+        if (!exitInfo) {
+          await raw.kill({ signal: 'SIGTERM' }).catch(() => {})
+          if ((await bounded(exited, graceMs)) === undefined) await raw.kill({ signal: 'SIGKILL' }).catch(() => {})
+        }
         try {
-          await withTimeout(started.stop({ timeout: Math.ceil(graceMs / 1000), remove: true, removeVolumes: true }), graceMs + 10_000, `stopping ${id}`)
+          await withTimeout(started.stop({ timeout: 1, remove: true, removeVolumes: true }), 15_000, `stopping ${id}`)
         } catch {
           try {
             dockerCli(['rm', '-f', id])

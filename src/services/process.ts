@@ -22,8 +22,8 @@ export interface ServiceProcess {
   /** Set once the process has exited. */
   readonly exitInfo: ExitInfo | undefined
   /**
-   * Asks the process to stop (SIGTERM, which lets FFmpeg finish its output file), waits up to `graceMs`
-   * (default 3000), then kills it. Idempotent; never throws.
+   * Asks the process to stop (SIGTERM), waits up to `graceMs` (default 3000), then kills it (SIGKILL).
+   * Idempotent; never throws.
    */
   stop(graceMs?: number): Promise<void>
 }

@@ -8,9 +8,11 @@ import { openBackToBack, sources } from '../../src/dsl/calls.ts'
 import { buildCallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
 import { parseCoturnUsage, startCoturn, type CoturnService } from '../../src/services/coturn.ts'
 import { waitFor } from '../../src/wait.ts'
-import { providerCases } from './providers.ts'
+import { assertNoServiceLeaks, providerCases } from './providers.ts'
 
 const TRANSPORTS = ['udp', 'tcp', 'tls'] as const
+
+afterAll(() => assertNoServiceLeaks())
 
 describe.each(providerCases('coturn', 'turnserver', 'coturn'))('coturn, $provider provider', ({ provider, skip }) => {
   let staticTurn: CoturnService

@@ -36,3 +36,22 @@ export function providerCases(service: 'coturn' | 'ffmpeg', binary: string, apt:
   out.push({ provider: 'docker', skip: !docker })
   return out
 }
+
+/**
+ * Asserts that this test process left no service behind: no local service process group alive, no
+ * turnserver/ffmpeg child process, and no rtcspec container owned by this process.
+ */
+export async function assertNoServiceLeaks(): Promise<void> {
+  const { liveLocalServiceGroups } = await import('../../src/services/process.ts')
+  const { liveServiceContainers } = await import('../../src/services/docker.ts')
+  const groups = liveLocalServiceGroups()
+  if (groups.length) throw new Error(`service process groups still alive: ${groups.join(', ')}`)
+  const children = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8', timeout: 5000 }).stdout
+  const leaked = children.split('\n').filter((l) => /\b(turnserver|ffmpeg)\b/.test(l))
+  if (leaked.length) throw new Error(`service processes still running: ${leaked.join('; ')}`)
+  if (liveServiceContainers().length) throw new Error(`containers still running: ${liveServiceContainers().join(', ')}`)
+  if (hasTool('docker')) {
+    const r = spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=rtcspec.pid=${process.pid}`], { encoding: 'utf8', timeout: 10_000 })
+    if (r.status === 0 && r.stdout.trim()) throw new Error(`rtcspec containers of this process left: ${r.stdout.trim().split('\n').join(', ')}`)
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A process that started services and exits without closing them (a crashed spec run) leaves nothing:
+ * its exit hook kills the local process groups and removes its containers.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { providerCases } from './providers.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+/** Running (a zombie waiting for a reaper that never comes, as under some container inits, is dead). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^\d+ \(.*\) [ZX] /.test(stat)
+  } catch {
+    return false
+  }
+}
+
+describe.each(providerCases('coturn', 'turnserver', 'coturn'))('services left open at process exit, $provider provider', ({ provider, skip }) => {
+  test.skipIf(skip)('are killed / removed by the exit hook', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-leak-'))
+    try {
+      const script = join(dir, 'child.ts')
+      writeFileSync(
+        script,
+        `import { startCoturn } from ${JSON.stringify(join(ROOT, 'src/services/coturn.ts'))}
+import { startFfmpegSource } from ${JSON.stringify(join(ROOT, 'src/services/ffmpeg.ts'))}
+import { liveLocalServiceGroups } from ${JSON.stringify(join(ROOT, 'src/services/process.ts'))}
+import { liveServiceContainers } from ${JSON.stringify(join(ROOT, 'src/services/docker.ts'))}
+const turn = await startCoturn({ provider: ${JSON.stringify(provider)} })
+const ff = await startFfmpegSource({ provider: ${JSON.stringify(provider)}, durationMs: 60000, audio: { to: { host: '127.0.0.1', port: turn.ports.relay.min } } })
+console.log(JSON.stringify({ groups: liveLocalServiceGroups(), containers: liveServiceContainers() }))
+process.exit(3) // no close(): the exit hook must clean up
+`,
+      )
+      const node = process.execPath
+      const r = spawnSync(node, [script], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 })
+      expect(r.status, r.stderr).toBe(3)
+      const started = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { groups: number[]; containers: string[] }
+      if (provider === 'local') {
+        expect(started.groups.length).toBe(2)
+        for (const pid of started.groups) expect(alive(pid), `process group ${pid}`).toBe(false)
+      } else {
+        expect(started.containers.length).toBe(2)
+        const left = spawnSync('docker', ['ps', '-a', '-q', '--no-trunc', ...started.containers.flatMap((id) => ['--filter', `id=${id}`])], { encoding: 'utf8', timeout: 10_000 })
+        expect(left.stdout.trim()).toBe('')
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
