@@ -14,7 +14,7 @@ import { resolveNetwork, type NetworkOptions } from './network.ts'
 import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
 import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
 import { speechFixture, wavFile as wavFileSource, type SpeechFixtureName } from '../media/wav-source.ts'
-import { saveCallRecordings, type SavedRecording } from '../peers/recording-files.ts'
+import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 
@@ -139,7 +139,7 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
 export async function recordAndClose(call: B2BCall, kind: string, test?: CallRecord['test']): Promise<SavedRecording[]> {
   let saved: SavedRecording[] = []
   try {
-    const recordings = await saveCallRecordings([call.a, call.b], test ? `${test.file ? `${test.file.split(/[\\/]/).pop()}-` : ''}${test.name}` : kind)
+    const recordings = await saveCallRecordings([call.a, call.b], test ? testRecordingPath(test) : kind)
     saved = recordings.saved
     const record = await buildCallRecord({
       ...(saved.length ? { recordings: recordings.byPeer } : {}),

@@ -3,8 +3,9 @@
  * audio sources. Everything a fixture creates is closed after the test, pass or fail, and every call
  * is written to `reports/call_records.jsonl`.
  */
-import { test as vitestTest } from 'vitest'
-import type { TestContext } from 'vitest'
+import { recordArtifact, test as vitestTest } from 'vitest'
+import type { TestArtifactBase, TestContext } from 'vitest'
+import type { SavedRecording } from '../peers/recording-files.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
@@ -36,12 +37,37 @@ function testInfo(context: TestContext): { file?: string; name: string; result: 
   }
 }
 
-/** Annotates the test; an annotation that cannot be made (e.g. the test already ended) is reported on stderr, never thrown. */
-async function safelyAnnotate(annotate: TestContext['annotate'], message: string, attachment: { path: string; contentType: string }): Promise<void> {
+/**
+ * A recording attached to a test result: the WAV and the pcap of one inbound track. Recordings are saved when
+ * the call ends, after the test body, when Vitest no longer accepts `context.annotate`; so they are recorded as
+ * test artifacts (`recordArtifact`, which Vitest copies to its attachments directory and hands to reporters
+ * through `onTestCaseArtifactRecord`; `testCase.artifacts()` lists them).
+ */
+export interface RecordingArtifact extends TestArtifactBase {
+  type: 'rtcspec:recording'
+  /** e.g. `recording bob-audio-in-0-1a2b3c4d.wav (3.0 s, 8000 Hz)`. */
+  message: string
+  recording: SavedRecording
+}
+
+declare module 'vitest' {
+  interface TestArtifactRegistry {
+    'rtcspec:recording': RecordingArtifact
+  }
+}
+
+/** Attaches a saved recording to the test result; a failure is reported on stderr, never thrown. */
+async function attachRecording(task: TestContext['task'], r: SavedRecording): Promise<void> {
+  const name = r.path.split(/[\\/]/).pop() ?? r.path
   try {
-    await annotate(message, attachment)
+    await recordArtifact(task, {
+      type: 'rtcspec:recording',
+      message: `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`,
+      recording: r,
+      attachments: [{ path: r.path, contentType: 'audio/wav' }, ...(r.pcap ? [{ path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' }] : [])],
+    })
   } catch (e) {
-    process.stderr.write(`rtcspec: could not attach ${attachment.path} to the test: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.stderr.write(`rtcspec: could not attach ${r.path} to the test: ${e instanceof Error ? e.message : String(e)}\n`)
   }
 }
 
@@ -64,7 +90,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     })
     await Promise.allSettled(made.map((p) => p.close()))
   },
-  b2b: async ({ task, onTestFailed, annotate }, use) => {
+  b2b: async ({ task, onTestFailed }, use) => {
     const calls: B2BCall[] = []
     onTestFailed(() => {
       for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
@@ -76,12 +102,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     })
     const ctx = { task } as TestContext
     const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()
-    // Attach the recordings to the test result (reporters show them; the HTML report links them).
-    for (const r of saved) {
-      const name = r.path.split(/[\\/]/).pop() ?? r.path
-      await safelyAnnotate(annotate, `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`, { path: r.path, contentType: 'audio/wav' })
-      if (r.pcap) await safelyAnnotate(annotate, `RTP capture ${r.pcap.split(/[\\/]/).pop()}`, { path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' })
-    }
+    for (const r of saved) await attachRecording(task, r)
   },
   tone: async ({}, use) => use(sources.tone),
   tones: async ({}, use) => use(sources.tones),

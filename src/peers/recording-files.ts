@@ -38,9 +38,22 @@ export function slug(text: string, max = 80): string {
   return (s || 'call').slice(0, max)
 }
 
-/** The directory recordings of a test (or call) go to: `<reportDir>/recordings/<slug>`. */
-export function recordingsDir(name: string, root = reportDir()): string {
-  return join(root, 'recordings', slug(name))
+/** The directory recordings of a test (or call) go to: `<reportDir>/recordings/<slug>[/<slug>…]`. */
+export function recordingsDir(name: string | readonly string[], root = reportDir()): string {
+  const parts = typeof name === 'string' ? [name] : name
+  return join(root, 'recordings', ...parts.map((p) => slug(p, 100)))
+}
+
+/**
+ * Where a test's recordings go, as directory segments: the test file's base name, then the test's name
+ * (without the file path Vitest puts in front of full names), e.g. `['calls.spec.ts', 'Opus-call-…']`.
+ */
+export function testRecordingPath(test: { file?: string; name: string }): string[] {
+  const file = test.file
+  let name = test.name
+  if (file && name.startsWith(file)) name = name.slice(file.length).replace(/^\s*>\s*/, '')
+  const base = file?.split(/[\\/]/).pop()
+  return base ? [base, name] : [name]
 }
 
 /** The UDP flow of packets a peer received on its selected pair (remote → local), if it is an IP flow. */
@@ -122,7 +135,7 @@ export async function savePeerRecordings(
  */
 export async function saveCallRecordings(
   peers: readonly Peer[],
-  name: string,
+  name: string | readonly string[],
   options: { root?: string; all?: boolean } = {},
 ): Promise<{ byPeer: Record<string, SavedRecording[]>; saved: SavedRecording[]; errors: Array<{ peer: string; message: string }> }> {
   const dir = recordingsDir(name, options.root)

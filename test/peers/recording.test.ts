@@ -10,6 +10,7 @@ import { detectTone } from '../../src/media/analysis.ts'
 import { detectDtmf } from '../../src/media/dtmf.ts'
 import { readPcap } from '../../src/rtp/pcap.ts'
 import { requireTool } from '../support/requires.ts'
+import { waitFor } from '../../src/wait.ts'
 
 let dir: string
 const previous = process.env.RTCSPEC_REPORT_DIR
@@ -35,7 +36,7 @@ describe('recordings on disk and in the call record', () => {
     }
     expect(saved).toHaveLength(2)
     for (const r of saved) {
-      expect(r.path.startsWith(join(dir, 'recordings', 'recording.test.ts-record-true'))).toBe(true)
+      expect(r.path.startsWith(join(dir, 'recordings', 'recording.test.ts', 'record-true'))).toBe(true)
       expect(existsSync(r.path)).toBe(true)
       expect(existsSync(r.pcap!)).toBe(true)
       expect(r.durationMs).toBeGreaterThan(1100)
@@ -98,6 +99,8 @@ describe('recordings on disk and in the call record', () => {
         const inB = await call.b.waitForTrack('audio', 5000)
         await inB.waitForPackets(40, 5000)
         await call.a.sendDtmf('5', { durationMs: 60 })
+        // 3 event packets + 2 end retransmissions, all sent: wait for them to arrive
+        await waitFor(() => inB.packets().filter((p) => p.payloadType === 110).length >= 5, { timeoutMs: 3000, label: "bob's 5 telephone-event packets" })
       } finally {
         saved = await recordAndClose(call, 'webrtc-b2b', { name: 'tshark', result: 'unknown' })
       }
