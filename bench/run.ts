@@ -8,8 +8,9 @@ import { join, resolve } from 'node:path'
 import type { BenchRow, BenchSuite } from './row.ts'
 import { weriftB2bSuite } from './suites/werift-b2b.ts'
 import { analysisSuite } from './suites/analysis.ts'
+import { chromiumSuite } from './suites/chromium.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)

@@ -106,3 +106,22 @@ export function processesWithArg(needle: string): ProcessInfo[] {
     }
   })
 }
+
+function readPss(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(rollup)
+    return m ? Number(m[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * Sum of the proportional set size (PSS: shared pages divided among the processes sharing them) of `pid` and its
+ * descendants, in bytes. Unlike summed RSS it does not count shared libraries once per process. 0 where
+ * `smaps_rollup` is unreadable.
+ */
+export function treePssBytes(pid: number): number {
+  return readPss(pid) + descendants(pid).reduce((sum, p) => sum + readPss(p.pid), 0)
+}

@@ -1,0 +1,206 @@
+/**
+ * Chromium peers next to werift peers: start time, memory per peer, and how many concurrent Chromium↔werift
+ * Opus calls this machine sustains (bounded ramp).
+ *
+ * Memory: a Chromium peer's cost is the browser's process tree, measured from /proc (summed RSS, which counts
+ * shared pages once per process, and summed PSS, which divides them). A werift peer's cost is this Node
+ * process's RSS growth per peer.
+ */
+import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/peer.ts'
+import { treePssBytes, treeRssBytes } from '../../src/peers/chromium/process-tree.ts'
+import { createWeriftPeer, type WeriftPeer } from '../../src/peers/werift/peer.ts'
+import { connectBackToBack, type BackToBackCall } from '../../src/peers/back-to-back.ts'
+import { tone } from '../../src/media/sources.ts'
+import { cpus, loadavg } from 'node:os'
+import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
+
+const SUITE = 'chromium'
+const COLD_STARTS = 3
+const WARM_STARTS = 6
+const MEMORY_PEERS = 4
+const WERIFT_MEMORY_CALLS = 10
+const LEVELS = [1, 2, 4, 6, 8, 10, 12]
+const HOLD_MS = 5000
+const LOSS_LIMIT = 0.01
+const JITTER_LIMIT_MS = 30
+const RAMP_BUDGET_MS = 180_000
+const MiB = 2 ** 20
+
+const tone440 = (rate: number) => tone(440, { sampleRate: rate })
+const tone1000 = (rate: number) => tone(1000, { sampleRate: rate })
+
+async function chromiumCall(): Promise<BackToBackCall> {
+  const c = await createChromiumPeer({ codecs: ['opus'], pollIntervalMs: 500 })
+  const w = createWeriftPeer({ codecs: ['opus'] })
+  try {
+    const call = await connectBackToBack(c, w, { connectTimeoutMs: 20_000 })
+    c.sendAudio(tone440)
+    w.sendAudio(tone1000)
+    return call
+  } catch (e) {
+    await Promise.allSettled([c.close(), w.close()])
+    throw e
+  }
+}
+
+async function measureStart(rows: BenchRow[], log: (l: string) => void): Promise<void> {
+  // Cold: no browser running, so the peer launches it (launch + page + in-page peer).
+  const cold: number[] = []
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const t0 = performance.now()
+    const p = await createChromiumPeer()
+    cold.push(performance.now() - t0)
+    await p.close()
+  }
+  // Warm: the browser is up (held by a first peer); a new peer is a new page.
+  const holder = await createChromiumPeer()
+  const warm: number[] = []
+  try {
+    for (let i = 0; i < WARM_STARTS; i++) {
+      const t0 = performance.now()
+      const p = await createChromiumPeer()
+      warm.push(performance.now() - t0)
+      await p.close()
+    }
+  } finally {
+    await holder.close()
+  }
+  const werift: number[] = []
+  for (let i = 0; i < WARM_STARTS; i++) {
+    const t0 = performance.now()
+    const p = createWeriftPeer()
+    await p.createOffer() // a werift peer is usable once it has gathered: comparable to the page's init
+    werift.push(performance.now() - t0)
+    await p.close()
+  }
+  log(`cold ${cold.map((x) => x.toFixed(0)).join(', ')} ms; warm ${warm.map((x) => x.toFixed(0)).join(', ')} ms`)
+  rows.push({ suite: SUITE, metric: 'Chromium peer start, cold (launch browser + page) p50', value: percentile(cold, 50), unit: 'ms', note: `${COLD_STARTS} starts, browser closed between` })
+  rows.push({ suite: SUITE, metric: 'Chromium peer start, warm (new page in running browser) p50', value: percentile(warm, 50), unit: 'ms', note: `${WARM_STARTS} starts` })
+  rows.push({ suite: SUITE, metric: 'werift peer start (create + first offer) p50', value: percentile(werift, 50), unit: 'ms', note: `${WARM_STARTS} starts, side by side` })
+}
+
+async function measureMemory(rows: BenchRow[], log: (l: string) => void): Promise<void> {
+  // Chromium: RSS/PSS of the browser's tree with 1 and then MEMORY_PEERS Chromium peers, each in a call with werift.
+  const calls: BackToBackCall[] = []
+  try {
+    calls.push(await chromiumCall())
+    await calls[0]!.b.waitForTrack('audio', 10_000).then((t) => t.waitForPackets(50, 10_000))
+    const pid = (calls[0]!.a as ChromiumPeer).browserPid!
+    const rss1 = treeRssBytes(pid)
+    const pss1 = treePssBytes(pid)
+    while (calls.length < MEMORY_PEERS) calls.push(await chromiumCall())
+    await Promise.all(calls.map((c) => c.b.waitForTrack('audio', 10_000).then((t) => t.waitForPackets(50, 10_000))))
+    const rssN = treeRssBytes(pid)
+    const pssN = treePssBytes(pid)
+    log(`browser tree RSS ${(rss1 / MiB).toFixed(0)} MiB with 1 peer, ${(rssN / MiB).toFixed(0)} MiB with ${MEMORY_PEERS}`)
+    const note = `browser process tree from /proc, Chromium↔werift Opus calls in progress`
+    rows.push({ suite: SUITE, metric: 'Chromium browser + 1 peer, summed RSS', value: rss1 / MiB, unit: 'MiB', note })
+    rows.push({ suite: SUITE, metric: 'Chromium browser + 1 peer, summed PSS', value: pss1 / MiB, unit: 'MiB', note })
+    rows.push({ suite: SUITE, metric: 'each further Chromium peer, summed RSS', value: (rssN - rss1) / (MEMORY_PEERS - 1) / MiB, unit: 'MiB', note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}` })
+    rows.push({ suite: SUITE, metric: 'each further Chromium peer, summed PSS', value: (pssN - pss1) / (MEMORY_PEERS - 1) / MiB, unit: 'MiB', note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}` })
+  } finally {
+    await Promise.allSettled(calls.map((c) => c.close()))
+  }
+  // werift: growth of this process's RSS per werift peer, in werift↔werift Opus calls.
+  globalThis.gc?.()
+  const before = process.memoryUsage().rss
+  const pairs: Array<[WeriftPeer, WeriftPeer, BackToBackCall]> = []
+  try {
+    for (let i = 0; i < WERIFT_MEMORY_CALLS; i++) {
+      const a = createWeriftPeer({ codecs: ['opus'] })
+      const b = createWeriftPeer({ codecs: ['opus'] })
+      const call = await connectBackToBack(a, b)
+      a.sendAudio(tone440)
+      b.sendAudio(tone1000)
+      pairs.push([a, b, call])
+    }
+    await Promise.all(pairs.map(([, b]) => b.waitForTrack('audio', 10_000).then((t) => t.waitForPackets(50, 10_000))))
+    globalThis.gc?.()
+    const perPeer = (process.memoryUsage().rss - before) / (2 * WERIFT_MEMORY_CALLS)
+    rows.push({ suite: SUITE, metric: 'each werift peer, Node RSS growth', value: perPeer / MiB, unit: 'MiB', note: `${WERIFT_MEMORY_CALLS} werift↔werift Opus calls, side by side` })
+  } finally {
+    await Promise.allSettled(pairs.map(([, , c]) => c.close()))
+  }
+}
+
+interface LevelResult {
+  ok: boolean
+  reason: string
+  worstLoss: number
+  worstJitterMs: number
+}
+
+async function holdLevel(calls: BackToBackCall[]): Promise<LevelResult> {
+  const start = await Promise.all(calls.flatMap((c) => [c.a.stats(), c.b.stats()]))
+  await new Promise((r) => setTimeout(r, HOLD_MS))
+  const end = await Promise.all(calls.flatMap((c) => [c.a.stats(), c.b.stats()]))
+  let worstLoss = 0
+  let worstJitterMs = 0
+  let reason = ''
+  end.forEach((s, i) => {
+    const inb = s.inbound.find((x) => x.kind === 'audio')
+    const before = start[i]!.inbound.find((x) => x.kind === 'audio')
+    const received = (inb?.rtp.received ?? 0) - (before?.rtp.received ?? 0)
+    const lost = (inb?.rtp.lost ?? 0) - (before?.rtp.lost ?? 0)
+    const loss = received + lost > 0 ? lost / (received + lost) : 1
+    worstLoss = Math.max(worstLoss, loss)
+    worstJitterMs = Math.max(worstJitterMs, inb?.rtp.jitterMs ?? Infinity)
+    // 20 ms packets: at least 80 % of what HOLD_MS should carry must have arrived.
+    if (received < 0.8 * (HOLD_MS / 20) && !reason) reason = `${s.peer} received ${received} packets in ${HOLD_MS} ms`
+  })
+  if (!reason && worstLoss >= LOSS_LIMIT) reason = `loss ${(worstLoss * 100).toFixed(2)} %`
+  if (!reason && worstJitterMs >= JITTER_LIMIT_MS) reason = `jitter ${worstJitterMs.toFixed(1)} ms`
+  return { ok: !reason, reason, worstLoss, worstJitterMs }
+}
+
+async function measureConcurrency(rows: BenchRow[], log: (l: string) => void): Promise<void> {
+  const started = performance.now()
+  const calls: BackToBackCall[] = []
+  let best: { n: number; r: LevelResult; rssMiB: number } | undefined
+  let failed: string | undefined
+  try {
+    for (const level of LEVELS) {
+      if (performance.now() - started > RAMP_BUDGET_MS) {
+        failed = `time budget of ${RAMP_BUDGET_MS / 1000} s reached before ${level} calls`
+        break
+      }
+      try {
+        while (calls.length < level) calls.push(await chromiumCall())
+      } catch (e) {
+        failed = `${level} calls: set-up failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`
+        break
+      }
+      const r = await holdLevel(calls)
+      const pid = (calls[0]!.a as ChromiumPeer).browserPid!
+      const rssMiB = treeRssBytes(pid) / MiB
+      log(`${level} calls: ${r.ok ? 'ok' : `FAILED (${r.reason})`}, worst loss ${(r.worstLoss * 100).toFixed(2)} %, worst jitter ${r.worstJitterMs.toFixed(1)} ms, browser RSS ${rssMiB.toFixed(0)} MiB`)
+      if (!r.ok) {
+        failed = `${level} calls: ${r.reason}`
+        break
+      }
+      best = { n: level, r, rssMiB }
+    }
+  } finally {
+    await Promise.allSettled(calls.map((c) => c.close()))
+  }
+  const limits = `held ${HOLD_MS / 1000} s per level, loss < ${LOSS_LIMIT * 100} % and jitter < ${JITTER_LIMIT_MS} ms on both sides (levels ${LEVELS.join('/')})`
+  rows.push({
+    suite: SUITE,
+    metric: 'concurrent Chromium↔werift Opus calls sustained',
+    value: best?.n ?? 0,
+    unit: 'calls',
+    note: `${limits}; ${failed ? `stopped at: ${failed}` : 'every level passed'}; 1-min load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+  })
+  if (best) rows.push({ suite: SUITE, metric: `browser tree RSS at ${best.n} calls`, value: best.rssMiB, unit: 'MiB', note: 'summed RSS, one browser for every Chromium peer' })
+}
+
+export const chromiumSuite: BenchSuite = {
+  name: SUITE,
+  async run(log) {
+    const rows: BenchRow[] = []
+    await measureStart(rows, log)
+    await measureMemory(rows, log)
+    await measureConcurrency(rows, log)
+    return rows
+  },
+}
