@@ -1,0 +1,132 @@
+/**
+ * A raw SIP channel to one far end over UDP, TCP (Content-Length framing) or WebSocket (RFC 7118,
+ * Node's global WebSocket): sends text, logs every message, hands received text to a listener. Used by
+ * the call-flow engine, which builds and checks messages itself instead of going through sip.js.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net'
+import { RtcspecError } from '../errors.ts'
+import { assertLoopback } from '../net/loopback.ts'
+import { nextFramedMessage } from '../sip/index.ts'
+import type { SipLog } from './sip-log.ts'
+
+/** Where a channel goes. */
+export type SipChannelTarget = { transport: 'udp' | 'tcp'; host: string; port: number } | { transport: 'ws'; url: string }
+
+/** An open channel. */
+export interface SipChannel {
+  /** `UDP`, `TCP` or `WS` as written in Via. */
+  readonly transport: 'UDP' | 'TCP' | 'WS'
+  readonly localHost: string
+  readonly localPort: number
+  readonly remoteHost: string
+  readonly remotePort: number
+  send(text: string): void
+  close(): Promise<void>
+}
+
+/** Opens a channel; `onText` gets every received message (or stream frame) as text. */
+export async function openSipChannel(target: SipChannelTarget, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
+  if (target.transport === 'udp') {
+    assertLoopback(target.host, 'SIP flow target')
+    const sock: UdpSocket = createSocket(target.host.includes(':') ? 'udp6' : 'udp4')
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject)
+      sock.bind(0, target.host.includes(':') ? '::1' : '127.0.0.1', () => resolve())
+    })
+    sock.on('error', () => {})
+    const remote = `${target.host}:${target.port}`
+    sock.on('message', (buf, rinfo) => {
+      const text = buf.toString('utf8')
+      log.add('in', 'UDP', `${rinfo.address}:${rinfo.port}`, text)
+      onText(text)
+    })
+    const a = sock.address()
+    return {
+      transport: 'UDP',
+      localHost: a.address,
+      localPort: a.port,
+      remoteHost: target.host,
+      remotePort: target.port,
+      send(text) {
+        log.add('out', 'UDP', remote, text)
+        sock.send(text, target.port, target.host)
+      },
+      close: () => new Promise<void>((r) => sock.close(() => r())),
+    }
+  }
+  if (target.transport === 'tcp') {
+    assertLoopback(target.host, 'SIP flow target')
+    const socket: TcpSocket = tcpConnect({ host: target.host, port: target.port })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e) => reject(new RtcspecError('SIP_TRANSPORT', `TCP connect to ${target.host}:${target.port} failed: ${e.message}`)))
+      socket.once('connect', () => resolve())
+    })
+    const remote = `${target.host}:${target.port}`
+    let buffer: Uint8Array = new Uint8Array(0)
+    socket.on('data', (d: Buffer) => {
+      buffer = buffer.length ? Buffer.concat([buffer, d]) : d
+      for (let guard = 0; guard < 1000; guard++) {
+        let framed
+        try {
+          framed = nextFramedMessage(buffer)
+        } catch (e) {
+          const text = Buffer.from(buffer).toString('utf8')
+          const entry = log.add('in', 'TCP', remote, text)
+          entry.error ??= (e as Error).message
+          buffer = new Uint8Array(0)
+          onText(text, entry.error)
+          return
+        }
+        if (!framed) return
+        buffer = framed.rest
+        const text = Buffer.from(framed.message).toString('utf8')
+        log.add('in', 'TCP', remote, text)
+        onText(text)
+      }
+    })
+    socket.on('error', () => {})
+    return {
+      transport: 'TCP',
+      localHost: socket.localAddress ?? '127.0.0.1',
+      localPort: socket.localPort ?? 0,
+      remoteHost: target.host,
+      remotePort: target.port,
+      send(text) {
+        log.add('out', 'TCP', remote, text)
+        socket.write(text)
+      },
+      close: async () => {
+        socket.destroy()
+      },
+    }
+  }
+  const url = new URL(target.url)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  assertLoopback(host, 'SIP flow WebSocket target')
+  const ws = new WebSocket(target.url, 'sip')
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve(), { once: true })
+    ws.addEventListener('error', () => reject(new RtcspecError('SIP_TRANSPORT', `WebSocket connect to ${target.url} failed`)), { once: true })
+  })
+  ws.addEventListener('message', (ev) => {
+    const text = typeof ev.data === 'string' ? ev.data : Buffer.from(ev.data as ArrayBuffer).toString('utf8')
+    log.add('in', 'WS', target.url, text)
+    onText(text)
+  })
+  const port = Number(url.port || 80)
+  return {
+    transport: 'WS',
+    localHost: `${Math.random().toString(36).slice(2, 10)}.invalid`,
+    localPort: 0,
+    remoteHost: host,
+    remotePort: port,
+    send(text) {
+      log.add('out', 'WS', target.url, text)
+      ws.send(text)
+    },
+    close: async () => {
+      ws.close()
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import { createSocket } from 'node:dgram'
+import { describe, expect, test } from 'vitest'
+import { runSipFlow, SipFlowError, type FlowStep } from '../../src/sipua/call-flow.ts'
+import { startSipRegistrar } from '../../src/sipua/registrar.ts'
+import { createSipUserAgent } from '../../src/sipua/user-agent.ts'
+import { tone } from '../../src/media/sources.ts'
+
+describe('SIP call-flow engine', () => {
+  test('OPTIONS to the embedded registrar over UDP, TCP and WS: 200 with header assertions, capture and a response timer', async () => {
+    await using registrar = await startSipRegistrar()
+    for (const target of [{ transport: 'udp' as const, ...registrar.udp }, { transport: 'tcp' as const, ...registrar.tcp }, { transport: 'ws' as const, url: registrar.wsUrl }]) {
+      const result = await runSipFlow({
+        name: `options over ${target.transport}`,
+        target,
+        vars: { uri: 'sip:rtcspec.test' },
+        steps: [
+          { send: 'OPTIONS', uri: '[uri]' },
+          { expect: 200, maxResponseMs: 2000, headers: { Allow: 'INVITE', Server: '^rtcspec' }, capture: { server: { header: 'Server', regex: '^(\\S+)' } } },
+        ],
+      })
+      expect(result.vars.server).toBe('rtcspec-registrar')
+      expect(result.timings).toHaveLength(1)
+      expect(result.timings[0]!.ms).toBeLessThan(2000)
+    }
+  })
+
+  test('a full call against an rtcspec UAS: INVITE with SDP, optional provisionals, ACK, media with tone check, BYE', async () => {
+    await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', transport: { kind: 'udp' }, media: 'rtp' })
+    bob.autoAnswer({ send: tone(1700) })
+    const steps: FlowStep[] = [
+      { send: 'INVITE', sdp: true },
+      { expect: 100, optional: true },
+      { expect: 180, optional: true },
+      { expect: 183, optional: true },
+      { expect: 200, headers: { 'Content-Type': 'application/sdp' }, body: '^v=0', capture: { tag: { header: 'To', regex: 'tag=([^;>]+)' } } },
+      { send: 'ACK' },
+      { media: { send: tone(400), expect: { packetsAtLeast: 40, tone: 1700, lossBelow: 0.01 } } },
+      { send: 'BYE' },
+      { expect: 200 },
+    ]
+    const result = await runSipFlow({ name: 'call bob', target: { transport: 'udp', host: '127.0.0.1', port: bob.local!.port }, vars: { service: 'bob' }, steps })
+    expect(result.vars.tag).toBe(result.vars.to_tag)
+    expect(result.skipped).toEqual([3]) // no 183
+    const summaries = result.log.entries.map((e) => e.summary)
+    expect(summaries.filter((s) => s.startsWith('BYE'))).toHaveLength(1)
+    expect(summaries.at(-1)).toBe('200 OK (BYE)')
+    // bob heard the flow's 400 Hz.
+    const bobCall = bob.calls[0]!
+    expect(bobCall.peer.inbound[0]!.rtp.snapshot().received).toBeGreaterThan(10)
+  })
+
+  test('a wrong status fails the step with the ladder and the SDP', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['udp'] })
+    const err = await runSipFlow({
+      name: 'call nobody',
+      target: { transport: 'udp', ...registrar.udp },
+      vars: { service: 'nobody' },
+      steps: [{ send: 'INVITE', sdp: true }, { expect: 100, optional: true }, { expect: 200 }, { send: 'ACK' }],
+    }).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(SipFlowError)
+    const e = err as SipFlowError
+    expect(e.stepIndex).toBe(2)
+    expect(e.message).toMatch(/failed at step 3 \(expect 200\): unexpected 404 Not Found/)
+    expect(e.message).toMatch(/SIP ladder:\n.*INVITE sip:nobody@127\.0\.0\.1/)
+    expect(e.message).toMatch(/--- SDP of INVITE sip:nobody@127\.0\.0\.1:\d+ \(sent\) ---\nv=0\no=rtcspec/)
+    expect(e.message).toContain('hint: mark steps that may not happen as optional: true')
+  })
+
+  test('header, body and timer assertions fail with what was seen; unknown variables are named', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['udp'] })
+    const target = { transport: 'udp' as const, ...registrar.udp }
+    const run = (steps: FlowStep[]) => runSipFlow({ target, vars: { uri: 'sip:rtcspec.test' }, steps }).then(() => '', (e: unknown) => (e as Error).message)
+    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, headers: { Server: '^asterisk' } }])).toMatch(/header Server: "rtcspec-registrar" does not match \/\^asterisk\//)
+    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, headers: { 'X-Missing': '.' } }])).toMatch(/header X-Missing is missing/)
+    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, maxResponseMs: 0 }])).toMatch(/answered after [\d.]+ ms, more than maxResponseMs 0/)
+    expect(await run([{ send: 'OPTIONS', uri: '[nope]' }])).toMatch(/unknown variable \[nope\]/)
+  })
+
+  test('a malformed answer fails the step with the raw message; a silent far end times out naming the step', async () => {
+    const far = createSocket('udp4')
+    await new Promise<void>((r) => far.bind(0, '127.0.0.1', () => r()))
+    let mode: 'garbage' | 'silent' = 'garbage'
+    let received = 0
+    far.on('message', (_m, rinfo) => {
+      received++
+      if (mode === 'garbage') far.send('SIP/2.0 200 OK\r\nVia SIP/2.0/UDP nowhere\r\n\r\n', rinfo.port, rinfo.address)
+    })
+    try {
+      const target = { transport: 'udp' as const, host: '127.0.0.1', port: far.address().port }
+      const e1 = await runSipFlow({ target, steps: [{ send: 'OPTIONS' }, { expect: 200 }] }).then(() => undefined, (e: unknown) => e as Error)
+      expect(e1?.message).toMatch(/failed at step 2 \(expect 200\): received a malformed SIP message: invalid sip at line 2/)
+      expect(e1?.message).toContain('--- raw message ---\nSIP/2.0 200 OK\r\nVia SIP/2.0/UDP nowhere')
+      mode = 'silent'
+      received = 0
+      const e2 = await runSipFlow({ target, timers: { t1: 50 }, steps: [{ send: 'OPTIONS' }, { expect: 200, timeoutMs: 400 }] }).then(() => undefined, (e: unknown) => e as Error)
+      expect(e2?.message).toMatch(/failed at step 2 \(expect 200\): timed out after 400 ms waiting for expect 200/)
+      // Timer E resent the OPTIONS while waiting (at 50, 150, 350 ms): the far end got the original and 3 copies.
+      expect(received).toBeGreaterThanOrEqual(3)
+      expect(received).toBeLessThanOrEqual(5)
+    } finally {
+      far.close()
+    }
+  })
+})
