@@ -32,7 +32,7 @@ afterEach(async () => {
 })
 
 /** A server whose every answer is scripted; records every request. */
-async function scripted(handler: (req: Seen, res: ServerResponse, n: number) => void | Promise<void>): Promise<{ url: string; seen: Seen[] }> {
+async function scripted(handler: (req: Seen, res: ServerResponse, n: number) => unknown): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
