@@ -101,6 +101,10 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       },
     }
   }
+  return openWs(target, log, onText)
+}
+
+async function openWs(target: Extract<SipChannelTarget, { transport: 'ws' }>, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
   const url = new URL(target.url)
   const host = url.hostname.replace(/^\[|\]$/g, '')
   assertLoopback(host, 'SIP flow WebSocket target')
