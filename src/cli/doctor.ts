@@ -8,9 +8,13 @@
 import { spawn } from 'node:child_process'
 import { constants as fsConstants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
-import { delimiter, isAbsolute, join } from 'node:path'
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { COTURN_PROVIDER_SPEC } from '../services/coturn.ts'
+import { FFMPEG_PROVIDER_SPEC } from '../services/ffmpeg.ts'
+import { autoProvider, providerStates } from '../services/provider.ts'
 
 /** The lowest Node.js version rtcspec runs on (native TypeScript type stripping). */
 export const MIN_NODE_VERSION = '22.12.0'
@@ -50,12 +54,34 @@ export const ToolReportSchema = z
 /** One tool in a doctor report. */
 export type ToolReport = z.infer<typeof ToolReportSchema>
 
+/** The state of one service's providers (docker, local, external) and what `auto` would pick. */
+export const ServiceReportSchema = z
+  .object({
+    service: z.enum(['coturn', 'ffmpeg']),
+    auto: z.enum(['docker', 'local', 'external']).nullable().describe('The provider `auto` picks here, or null when none can run it'),
+    providers: z.array(
+      z
+        .object({
+          provider: z.enum(['docker', 'local', 'external']),
+          usable: z.boolean(),
+          detail: z.string().describe('What was found: engine and image, binary path, or the env variable'),
+          hint: z.string().nullable().describe('How to make it usable, or null when it is'),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+
+/** The state of one service's providers. */
+export type ServiceReport = z.infer<typeof ServiceReportSchema>
+
 /** The machine-readable output of `rtcspec doctor --json`. */
 export const DoctorReportSchema = z
   .object({
     schemaVersion: z.literal(1),
     platform: z.string().describe('process.platform-process.arch, e.g. "linux-x64"'),
     tools: z.array(ToolReportSchema),
+    services: z.array(ServiceReportSchema).optional().describe('Providers of each service (src/services): docker, local, external'),
     summary: z
       .object({
         total: z.number().int().nonnegative(),
@@ -81,6 +107,8 @@ export interface DoctorOptions {
   chromiumPaths?: readonly string[]
   /** The Node.js being reported (default: the running one). For tests. */
   node?: { version: string; execPath: string }
+  /** Also report the service providers (coturn, FFmpeg: docker / local / external). Default true. */
+  services?: boolean
 }
 
 /** The outcome of running one command with a timeout. Never an exception. */
@@ -474,7 +502,23 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     guard({ ...DOCKER_SPEC, command: 'docker', hint: DOCKER_MISSING_HINT }, () => probeDocker(env, timeoutMs)),
     ...TOOLS.slice(5).map((s) => guard({ ...s, command: s.commands[0] ?? s.id }, () => probeBinary(s, env, timeoutMs, fixed))),
   ])
-  return makeDoctorReport(nodeReport === undefined ? rest : [nodeReport, ...rest])
+  const report = makeDoctorReport(nodeReport === undefined ? rest : [nodeReport, ...rest])
+  if (options.services !== false) report.services = await serviceReports(env)
+  return report
+}
+
+/** The provider states of coturn and FFmpeg (never throws: a failed probe is an unusable provider). */
+export async function serviceReports(env: NodeJS.ProcessEnv = process.env): Promise<ServiceReport[]> {
+  const out: ServiceReport[] = []
+  for (const [service, spec] of [['coturn', COTURN_PROVIDER_SPEC], ['ffmpeg', FFMPEG_PROVIDER_SPEC]] as const) {
+    try {
+      const states = await providerStates(spec, env)
+      out.push({ service, auto: autoProvider(states) ?? null, providers: states.map((p) => ({ provider: p.provider, usable: p.usable, detail: p.detail, hint: p.hint ?? null })) })
+    } catch (e) {
+      out.push({ service, auto: null, providers: [{ provider: 'local', usable: false, detail: `probe failed: ${e instanceof Error ? e.message : String(e)}`, hint: null }] })
+    }
+  }
+  return out
 }
 
 /** Renders a report as an aligned plain-text table, the install hints for what is not ok, and a summary line. Pure. */
@@ -503,6 +547,15 @@ export function formatDoctorReport(report: DoctorReport): string {
     const w = Math.max(...fixes.map((t) => t.name.length))
     for (const t of fixes) out.push(`  ${`${t.name}:`.padEnd(w + 1)}  ${t.hint}`)
   }
+  if (report.services?.length) {
+    out.push('', 'Services (provider `auto` picks external, then docker, then local):')
+    for (const svc of report.services) {
+      out.push(`  ${svc.service}: auto → ${svc.auto ?? 'none (see the hints)'}`)
+      for (const p of svc.providers) {
+        out.push(`    ${p.usable ? '✓' : '✗'} ${p.provider.padEnd(8)} ${p.detail}${p.hint ? `  (fix: ${p.hint})` : ''}`)
+      }
+    }
+  }
   const s = report.summary
   const names = (ids: readonly ToolId[]): string => ids.map((id) => report.tools.find((t) => t.id === id)?.name ?? id).join(', ')
   const ci = s.missingRequiredForCi.length === 0 ? 'all tools required in CI are usable' : `required in CI but not usable: ${names(s.missingRequiredForCi)}`
@@ -511,13 +564,16 @@ export function formatDoctorReport(report: DoctorReport): string {
 }
 
 /** Usage text of `rtcspec doctor`. */
-export const DOCTOR_USAGE = `usage: rtcspec doctor [--json] [--strict] [--timeout MS]
+export const DOCTOR_USAGE = `usage: rtcspec doctor [--json] [--strict] [--install] [--timeout MS]
 
-Lists the external tools rtcspec can use: found or not, version, path, what for, and how to install.
+Lists the external tools rtcspec can use: found or not, version, path, what for, and how to install,
+and the state of each service provider (coturn, FFmpeg: docker / local / external).
 Exits 0 even when tools are missing, unless --strict is given.
 
   --json         print the report as JSON (DoctorReportSchema)
   --strict       exit 1 when a tool required in CI is missing or unusable
+  --install      install the missing Debian packages (as root, via scripts/install-system-deps.sh);
+                 when not root, print the command to run instead and exit 1
   --timeout MS   timeout of each probe (default ${DEFAULT_PROBE_TIMEOUT_MS})
   -h, --help     show this help
 `
@@ -529,6 +585,46 @@ export interface DoctorCommandDeps {
   stderr?: (text: string) => void
   /** Passed to {@link runDoctor} (the --timeout flag overrides `timeoutMs`). */
   options?: DoctorOptions
+  /** Whether we run as root (default: `process.getuid() === 0`). */
+  isRoot?: () => boolean
+  /** Runs the installer for `--install`; resolves to its exit code. Default: `bash scripts/install-system-deps.sh`. */
+  install?: (packages: readonly string[]) => Promise<number>
+}
+
+/** The Debian package that provides each tool. */
+export const APT_PACKAGES: Readonly<Record<ToolId, string | null>> = {
+  node: null,
+  chromium: 'chromium',
+  ffmpeg: 'ffmpeg',
+  coturn: 'coturn',
+  sipp: 'sip-tester',
+  tshark: 'tshark',
+  docker: 'docker.io',
+  'espeak-ng': 'espeak-ng',
+  sox: 'sox',
+}
+
+/** The script `--install` runs (it installs whichever of its packages are missing; idempotent). */
+export const INSTALL_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/install-system-deps.sh')
+
+/** Debian packages of the tools that are missing (not merely unusable: a stopped Docker engine needs starting, not installing). */
+export function missingPackages(report: DoctorReport): string[] {
+  return report.tools.flatMap((t) => (t.status === 'missing' && APT_PACKAGES[t.id] ? [APT_PACKAGES[t.id] as string] : []))
+}
+
+function runInstallScript(): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn('bash', [INSTALL_SCRIPT], { stdio: 'inherit' })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000)
+    child.on('error', () => {
+      clearTimeout(timer)
+      resolvePromise(127)
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolvePromise(code ?? 1)
+    })
+  })
 }
 
 /**
@@ -538,13 +634,14 @@ export interface DoctorCommandDeps {
 export async function doctorCommand(argv: string[], deps: DoctorCommandDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? ((s: string) => void process.stdout.write(s))
   const stderr = deps.stderr ?? ((s: string) => void process.stderr.write(s))
-  let values: { json?: boolean; strict?: boolean; timeout?: string; help?: boolean }
+  let values: { json?: boolean; strict?: boolean; install?: boolean; timeout?: string; help?: boolean }
   try {
     values = parseArgs({
       args: argv,
       options: {
         json: { type: 'boolean' },
         strict: { type: 'boolean' },
+        install: { type: 'boolean' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -568,7 +665,31 @@ export async function doctorCommand(argv: string[], deps: DoctorCommandDeps = {}
     }
     options.timeoutMs = ms
   }
-  const report = DoctorReportSchema.parse(await runDoctor(options))
+  let report = DoctorReportSchema.parse(await runDoctor(options))
+  if (values.install) {
+    const packages = missingPackages(report)
+    const dockerNote = packages.includes('docker.io') || report.tools.some((t) => t.id === 'docker' && t.status !== 'ok')
+      ? '\nFor the docker service provider (engine, offline base image, rtcspec images): sudo bash scripts/docker-setup.sh (docs/docker.md)\n'
+      : ''
+    const apt = packages.filter((p) => p !== 'docker.io')
+    if (apt.length === 0) {
+      stderr(`rtcspec doctor --install: no Debian package to install.${dockerNote}`)
+    } else if (!(deps.isRoot ?? (() => process.getuid?.() === 0))()) {
+      stderr(
+        `rtcspec doctor --install: installing needs root. Run:\n  sudo bash scripts/install-system-deps.sh\nor:\n  sudo apt-get install -y ${apt.join(' ')}\n${dockerNote}`,
+      )
+      return 1
+    } else {
+      stderr(`rtcspec doctor --install: installing ${apt.join(' ')}\n`)
+      const code = await (deps.install ?? runInstallScript)(apt)
+      if (code !== 0) {
+        stderr(`rtcspec doctor --install: the installer exited ${code}\n`)
+        return 1
+      }
+      if (dockerNote) stderr(dockerNote)
+      report = DoctorReportSchema.parse(await runDoctor(options))
+    }
+  }
   stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report))
   return values.strict && report.summary.missingRequiredForCi.length > 0 ? 1 : 0
 }

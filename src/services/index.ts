@@ -4,7 +4,7 @@
  */
 export { startCoturn, parseCoturnUsage, COTURN_PROVIDER_SPEC, CoturnOptionsSchema } from './coturn.ts'
 export type { CoturnOptions, CoturnService, CoturnCredentials, CoturnSessionUsage } from './coturn.ts'
-export { resolveProvider, providerStates, findBinary } from './provider.ts'
+export { resolveProvider, providerStates, autoProvider, findBinary } from './provider.ts'
 export type { ServiceProviderSpec, ProviderState } from './provider.ts'
 export { dockerEngineAnswers, dockerEngineVersion, dockerImageExists, ensureServiceImage, serviceImage, sweepOrphanContainers, listRtcspecContainers, liveServiceContainers, RTCSPEC_LABEL } from './docker.ts'
 export { liveLocalServiceGroups } from './process.ts'

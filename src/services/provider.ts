@@ -3,7 +3,8 @@
  *
  * `auto` (the default) picks, in order:
  * 1. `external` when the service's external env var is set (the user points rtcspec at their own server);
- * 2. `docker` when an engine answers and the service image exists (or builds from `containers/`);
+ * 2. `docker` when an engine answers and the service image exists (`auto` never builds it; an explicit
+ *    `docker` builds it from `containers/` when missing);
  * 3. `local` when the binary is on PATH;
  * otherwise it throws an error that names all three fixes.
  * `RTCSPEC_PROVIDER` (all services) or `RTCSPEC_<SERVICE>_PROVIDER` overrides `auto`.
@@ -13,7 +14,7 @@ import { access } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
-import { dockerEngineAnswers, ensureServiceImage, serviceImage } from './docker.ts'
+import { dockerEngineAnswers, dockerImageExists, ensureServiceImage, serviceImage } from './docker.ts'
 import type { ProviderChoice, ProviderKind } from './types.ts'
 
 /** How a service can be provided, for selection and for `rtcspec doctor`. */
@@ -55,14 +56,13 @@ export async function findBinary(binary: string, pathVar = process.env.PATH ?? '
   return undefined
 }
 
-/** The state of the docker, local and external providers of a service. Never throws. */
-export async function providerStates(spec: ServiceProviderSpec): Promise<ProviderState[]> {
-  const { dockerImageExists } = await import('./docker.ts')
+/** The state of the docker, local and external providers of a service (`env` supplies PATH and the external variable). Never throws. */
+export async function providerStates(spec: ServiceProviderSpec, env: NodeJS.ProcessEnv = process.env): Promise<ProviderState[]> {
   const engine = await dockerEngineAnswers()
   const image = serviceImage(spec.service)
   const hasImage = engine && (await dockerImageExists(image))
-  const bin = await findBinary(spec.binary)
-  const ext = process.env[spec.externalEnv]
+  const bin = await findBinary(spec.binary, env.PATH ?? '')
+  const ext = env[spec.externalEnv]
   return [
     {
       provider: 'docker',
@@ -125,12 +125,9 @@ export async function resolveProvider(spec: ServiceProviderSpec, choice: Provide
   if (process.env[spec.externalEnv]) return 'external'
   const reasons: string[] = []
   if (await dockerEngineAnswers()) {
-    try {
-      await ensureServiceImage(spec.service)
-      return 'docker'
-    } catch (e) {
-      reasons.push(`docker: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
-    }
+    // auto never starts a (possibly long, networked) image build: explicit `docker` does.
+    if (await dockerImageExists(serviceImage(spec.service))) return 'docker'
+    reasons.push(`docker: image ${serviceImage(spec.service)} missing (sudo bash scripts/docker-setup.sh)`)
   } else {
     reasons.push('docker: no engine answers')
   }
@@ -139,4 +136,10 @@ export async function resolveProvider(spec: ServiceProviderSpec, choice: Provide
   throw new RtcspecError('PROVIDER_UNAVAILABLE', `no provider can run ${spec.service} here (${reasons.join('; ')})`, {
     hint: `install the binary (sudo apt-get install -y ${spec.aptPackage}), or start Docker and build the image (sudo bash scripts/docker-setup.sh), or set ${spec.externalEnv}; \`rtcspec doctor\` shows each provider's state`,
   })
+}
+
+/** What `auto` would pick given the provider states (external, docker, local, in that order), or undefined. */
+export function autoProvider(states: readonly ProviderState[]): ProviderKind | undefined {
+  for (const p of ['external', 'docker', 'local'] as const) if (states.find((s) => s.provider === p)?.usable) return p
+  return undefined
 }
