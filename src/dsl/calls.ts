@@ -7,6 +7,7 @@ import { watchTurnFailures } from '../peers/werift/turn-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
 import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts'
 import { relayPath } from '../peers/relay-path.ts'
+import type { TricklePolicy } from '../peers/ice-behaviours.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
@@ -34,6 +35,11 @@ export interface B2BOptions {
   send?: { a?: AudioSourceSpec; b?: AudioSourceSpec }
   /** ICE + DTLS timeout, default 10 s. */
   connectTimeoutMs?: number
+  /**
+   * Trickle-ICE behaviour of each side's candidates: `{ a: { timing: 'after-connected' }, b: { duplicate: true,
+   * order: 'reverse', endOfCandidates: 'withhold' } }` (src/peers/ice-behaviours.ts).
+   */
+  ice?: { a?: TricklePolicy; b?: TricklePolicy }
   /**
    * Save every inbound audio track's recording (decoded WAV + pcap of its RTP) under
    * `reports/recordings/<test>/` when the call ends, and reference them from the call record. Default false
@@ -99,6 +105,7 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
     const call = await connectBackToBack(a, b, {
       ...(relay ? { path: relayPath(relay) } : {}),
       ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.ice ? { ice: options.ice } : {}),
     })
     // Schedule times count from the moment the call connected.
     if (relay && schedule.length) relay.scheduleFromNow(schedule)

@@ -4,6 +4,7 @@
  * (for example rtcspec's impairment relay) so all media crosses it.
  */
 import { RtcspecError } from '../errors.ts'
+import { parseTricklePolicy, TrickleForwarder, type TricklePolicy, type TrickleForwarderStats } from './ice-behaviours.ts'
 import type { CandidateInit, Peer } from './types.ts'
 
 /** Rewrites candidates so that traffic crosses something in the middle (an impairment relay). */
@@ -20,6 +21,8 @@ export interface BackToBackOptions {
   path?: CandidatePath
   /** How long ICE + DTLS may take, default 10 s. */
   connectTimeoutMs?: number
+  /** Trickle behaviour of the candidates each side sends (src/peers/ice-behaviours.ts). Default: queued, in order. */
+  ice?: { a?: TricklePolicy; b?: TricklePolicy }
 }
 
 /** Timings of one back-to-back call set-up, in ms relative to `startedAt` (performance.now()). */
@@ -43,6 +46,8 @@ export interface BackToBackCall extends AsyncDisposable {
    * renegotiating (ICE restart), so new-generation candidates reach a peer only after its new remote description.
    */
   holdTrickle(to: 'a' | 'b'): void
+  /** What the trickle forwarders did with each side's candidates (produced, delivered, withheld, end-of-candidates). */
+  readonly trickleStats: { fromA: TrickleForwarderStats; fromB: TrickleForwarderStats }
   /** Delivers the candidates held for `to`, in order, and forwards new ones directly again. */
   releaseTrickle(to: 'a' | 'b'): void
   close(): Promise<void>
@@ -73,8 +78,6 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
   const path = options.path
 
   // Trickle: forward each side's candidates to the other once it can take them.
-  const ready = { a: false, b: false }
-  const queues: Record<'a' | 'b', Array<CandidateInit | null>> = { a: [], b: [] }
   const peers = { a, b }
   let chain = Promise.resolve()
   const deliver = (to: 'a' | 'b', c: CandidateInit | null) => {
@@ -90,17 +93,16 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
         peers[to].timeline.errors.push({ atMs: Date.now() - peers[to].timeline.createdAt, message: `trickle to ${peers[to].name} failed: ${String(e)}` })
       })
   }
-  const forward = (to: 'a' | 'b') => (c: CandidateInit | null) => {
-    if (ready[to]) deliver(to, c)
-    else queues[to].push(c)
+  // Each direction's candidates pass through a forwarder applying that side's trickle policy (default: queue until
+  // the receiver has a remote description, then deliver in order).
+  const forwarders = {
+    b: new TrickleForwarder(parseTricklePolicy(options.ice?.a, 'ice.a'), (c) => deliver('b', c)),
+    a: new TrickleForwarder(parseTricklePolicy(options.ice?.b, 'ice.b'), (c) => deliver('a', c)),
   }
-  const unsubs: Array<() => void> = []
-  if (a.trickle) unsubs.push(a.onLocalCandidate(forward('b')))
-  if (b.trickle) unsubs.push(b.onLocalCandidate(forward('a')))
-  const flush = (to: 'a' | 'b') => {
-    ready[to] = true
-    for (const c of queues[to].splice(0)) deliver(to, c)
-  }
+  const unsubs: Array<() => void> = [() => forwarders.a.close(), () => forwarders.b.close()]
+  if (a.trickle) unsubs.push(a.onLocalCandidate((c) => forwarders.b.push(c)))
+  if (b.trickle) unsubs.push(b.onLocalCandidate((c) => forwarders.a.push(c)))
+  const flush = (to: 'a' | 'b') => forwarders[to].receiverReady()
 
   try {
     let offer = await a.createOffer()
@@ -116,14 +118,17 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
     flush('a')
     await Promise.all([a.waitForConnected(timeout), b.waitForConnected(timeout)])
     const connectedMs = at()
+    forwarders.a.connected()
+    forwarders.b.connected()
     let closed = false
     const call: BackToBackCall = {
       a,
       b,
       signaling,
       timings: { startedAt, offerMs, answerMs, connectedMs },
+      trickleStats: { fromA: forwarders.b.stats, fromB: forwarders.a.stats },
       holdTrickle(to) {
-        ready[to] = false
+        forwarders[to].hold()
       },
       releaseTrickle(to) {
         flush(to)

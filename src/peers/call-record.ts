@@ -71,6 +71,27 @@ export const PeerRecordSchema = z.object({
     localCandidates: z.array(TimedCandidateSchema),
     remoteCandidates: z.array(TimedCandidateSchema),
     selectedPair: z.object({ local: EndpointSchema, remote: EndpointSchema }).optional(),
+    /** Every nomination of a pair, in time order (connect, ICE restart). */
+    nominations: z.array(z.object({ atMs: z.number(), local: z.string(), remote: z.string(), protocol: z.string() })).optional(),
+    /** Connectivity checks per candidate pair, with consent counters. */
+    checks: z
+      .array(
+        z.object({
+          local: z.string(),
+          remote: z.string(),
+          state: z.string(),
+          nominated: z.boolean(),
+          requestsSent: z.number().int().nonnegative(),
+          responsesReceived: z.number().int().nonnegative(),
+          requestsReceived: z.number().int().nonnegative(),
+          responsesSent: z.number().int().nonnegative(),
+          consentRequestsSent: z.number().int().nonnegative(),
+          rttMs: z.number().nonnegative().optional(),
+        }),
+      )
+      .optional(),
+    consentFresh: z.boolean().optional(),
+    iceRestarts: z.number().int().nonnegative().optional(),
   }),
   dtls: z.object({ states: z.array(TimedStateSchema) }),
   connection: z.object({ states: z.array(TimedStateSchema) }),
@@ -119,6 +140,10 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
       localCandidates: t.localCandidates,
       remoteCandidates: t.remoteCandidates,
       ...(stats.selectedPair ? { selectedPair: stats.selectedPair } : {}),
+      ...(t.nominations ? { nominations: t.nominations } : {}),
+      ...(stats.iceDetail ? { checks: stats.iceDetail.checks } : {}),
+      ...(stats.iceDetail?.consentFresh !== undefined ? { consentFresh: stats.iceDetail.consentFresh } : {}),
+      ...(stats.iceDetail?.iceRestarts !== undefined ? { iceRestarts: stats.iceDetail.iceRestarts } : {}),
     },
     dtls: { states: t.dtls },
     connection: { states: t.connection },

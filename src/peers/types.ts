@@ -119,6 +119,45 @@ export interface PeerTimeline {
   localCandidates: TimedCandidate[]
   remoteCandidates: TimedCandidate[]
   errors: Array<{ atMs: number; message: string }>
+  /** Each time a candidate pair was nominated (selected) for media, e.g. at connect and after an ICE restart. */
+  nominations?: TimedNomination[]
+}
+
+/** A nominated candidate pair with the time it was seen (ms since the peer was created). */
+export interface TimedNomination {
+  atMs: number
+  /** `address:port typ` of the local and remote candidate, plus the transport protocol. */
+  local: string
+  remote: string
+  protocol: string
+}
+
+/** One ICE candidate pair's connectivity checks and consent, as the implementation counted them. */
+export interface IceCheckSummary {
+  local: string
+  remote: string
+  /** `frozen`, `waiting`, `in-progress`, `succeeded` or `failed`. */
+  state: string
+  nominated: boolean
+  requestsSent: number
+  responsesReceived: number
+  requestsReceived: number
+  responsesSent: number
+  /** RFC 7675 consent-freshness requests sent on this pair (after nomination). */
+  consentRequestsSent: number
+  /** Latest round-trip time of a check, ms. */
+  rttMs?: number
+}
+
+/** ICE details beyond states and candidates: checks per pair, consent, restarts. */
+export interface IceDetail {
+  checks: IceCheckSummary[]
+  /** Whether consent to send (RFC 7675) is fresh on the selected pair. */
+  consentFresh?: boolean
+  /** ICE restarts performed on this peer's transport(s). */
+  iceRestarts?: number
+  /** ICE generation (0 before any restart). */
+  generation?: number
 }
 
 /** A stats snapshot of a peer. */
@@ -128,6 +167,8 @@ export interface PeerStats {
   inbound: Array<{ kind: MediaKind; mid: string | undefined; codec: CodecInfo | undefined; rtp: RtpStatsSnapshot; native?: NativeInboundStats }>
   outbound: OutboundStats[]
   selectedPair: SelectedPair | undefined
+  /** Connectivity checks, consent and restarts, when the implementation exposes them (werift does). */
+  iceDetail?: IceDetail
   iceState: string
   dtlsState: string | undefined
 }

@@ -26,6 +26,9 @@ describe('ICE restart mid-call', () => {
       const sA = inA.rtp.snapshot()
       await inA.waitForPackets(sA.received + 25, 5000)
       expect(call.signaling.map((m) => m.type)).toContain('offer (ICE restart)')
+      // The ICE timeline shows the second nomination (new generation) and the restart count.
+      expect(call.a.timeline.nominations?.length).toBe(2)
+      expect((await call.a.stats()).iceDetail?.iceRestarts).toBe(1)
       const states = call.a.timeline.ice.map((s) => s.state)
       expect(states.at(-1)).toMatch(/connected|completed/)
     })

@@ -26,6 +26,8 @@ import type {
   CodecInfo,
   Direction,
   DtmfSendOptions,
+  IceCheckSummary,
+  IceDetail,
   InboundTrack,
   MediaKind,
   NativeInboundStats,
@@ -160,7 +162,10 @@ export class WeriftPeer implements Peer {
 
   #observe(): void {
     const { pc, timeline } = this
-    pc.iceConnectionStateChange.subscribe((s) => recordState(timeline, 'ice', s))
+    pc.iceConnectionStateChange.subscribe((s) => {
+      recordState(timeline, 'ice', s)
+      if (s === 'connected' || s === 'completed') this.#recordNomination()
+    })
     pc.iceGatheringStateChange.subscribe((s) => {
       recordState(timeline, 'gathering', s)
       if (s === 'complete') this.#resolveGathering()
@@ -180,6 +185,46 @@ export class WeriftPeer implements Peer {
       if (!c) this.#resolveGathering()
     })
     pc.onTrack.subscribe((track) => this.#onTrack(track))
+  }
+
+  /** Appends the nominated pair of each ICE transport to the timeline when it changed. */
+  #recordNomination(): void {
+    const list = (this.timeline.nominations ??= [])
+    for (const t of this.pc.iceTransports) {
+      const pair = t.connection.nominated
+      if (!pair) continue
+      const local = `${pair.localCandidate.host}:${pair.localCandidate.port} ${pair.localCandidate.type}`
+      const remote = `${pair.remoteCandidate.host}:${pair.remoteCandidate.port} ${pair.remoteCandidate.type}`
+      const protocol = pair.localCandidate.transport.toLowerCase()
+      const last = list.at(-1)
+      if (last && last.local === local && last.remote === remote && (t.connection.generation ?? 0) === this.#nominatedGeneration) continue
+      this.#nominatedGeneration = t.connection.generation ?? 0
+      list.push({ atMs: Date.now() - this.timeline.createdAt, local, remote, protocol })
+    }
+  }
+
+  #nominatedGeneration = -1
+
+  /** Connectivity checks and consent counters from werift's ICE agent. */
+  #iceDetail(): IceDetail | undefined {
+    const t = this.pc.iceTransports[0]
+    if (!t) return undefined
+    const c = t.connection
+    const STATES = ['frozen', 'waiting', 'in-progress', 'succeeded', 'failed']
+    const checks: IceCheckSummary[] = c.checkList.map((p) => ({
+      local: `${p.localCandidate.host}:${p.localCandidate.port} ${p.localCandidate.type}`,
+      remote: `${p.remoteCandidate.host}:${p.remoteCandidate.port} ${p.remoteCandidate.type}`,
+      state: STATES[p.state as number] ?? String(p.state),
+      nominated: p.nominated,
+      requestsSent: p.requestsSent,
+      responsesReceived: p.responsesReceived,
+      requestsReceived: p.requestsReceived,
+      responsesSent: p.responsesSent,
+      consentRequestsSent: p.consentRequestsSent,
+      ...(p.rtt !== undefined ? { rttMs: p.rtt * 1000 } : {}),
+    }))
+    const consentFresh = (c as { consentFresh?: unknown }).consentFresh
+    return { checks, ...(typeof consentFresh === 'boolean' ? { consentFresh } : {}), iceRestarts: t.iceRestarts, generation: c.generation }
   }
 
   #watchDtls(): void {
@@ -508,6 +553,7 @@ export class WeriftPeer implements Peer {
           : { ...s.stats }
       }),
       selectedPair,
+      ...(this.#closed ? {} : { iceDetail: this.#iceDetail() }),
       iceState: this.pc.iceConnectionState,
       dtlsState: this.pc.dtlsTransports[0]?.state,
     }
