@@ -101,7 +101,7 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       },
     }
   }
-  return openWs(target, log, onText)
+  return openWs(target as Extract<SipChannelTarget, { transport: 'ws' }>, log, onText)
 }
 
 async function openWs(target: Extract<SipChannelTarget, { transport: 'ws' }>, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
