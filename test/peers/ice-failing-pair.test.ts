@@ -1,0 +1,45 @@
+/**
+ * A candidate pair that starts failing mid-call, made by the relay: every datagram (RTP, RTCP, STUN consent checks,
+ * DTLS) is dropped for 7 s with `impair: 'all'`. Media stops, consent checks go unanswered (RFC 7675), and when the
+ * path comes back media resumes on the same pair. werift declares consent lost only after 30 s (RFC 7675's
+ * timeout), so this outage stays below it: the ICE state stays connected, and the record shows the unanswered checks.
+ */
+import { describe, it, expect } from 'vitest'
+import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+
+describe('a candidate pair that fails mid-call (relay drops everything, STUN included)', () => {
+  it('media stops, consent checks go unanswered, media resumes when the path returns', async () => {
+    const call = await openBackToBack({
+      codec: 'PCMU',
+      network: { seed: 77, impair: 'all', schedule: [{ outage: { at: '500ms', for: '7s' } }] },
+      send: { a: sources.tone(440), b: sources.tone(880) },
+    })
+    try {
+      const inB = await call.b.waitForTrack('audio', 5000)
+      const relay = call.relay!
+      await relay.waitFor(() => relay.profile('toB').loss === 1, { label: 'the outage to start', timeoutMs: 5000 })
+      const nominated = async () => (await call.a.stats()).iceDetail!.checks.find((c) => c.nominated)!
+      const atStart = await nominated()
+      const packetsAtStart = inB.rtp.snapshot().received
+      await relay.waitFor(() => relay.profile('toB').loss !== 1, { label: 'the outage to end', timeoutMs: 12_000 })
+      const atEnd = await nominated()
+      // During the outage: no media arrived (at most the packets already in flight), at least one consent check was
+      // sent (every 4–6 s) and none was answered.
+      expect(inB.rtp.snapshot().received - packetsAtStart).toBeLessThanOrEqual(2)
+      expect(atEnd.consentRequestsSent).toBeGreaterThan(atStart.consentRequestsSent)
+      expect(atEnd.responsesReceived).toBe(atStart.responsesReceived)
+      // The relay's truth shows the STUN/DTLS/RTCP datagrams it dropped (records without an RTP sequence number).
+      const droppedNonRtp = relay.truth('toB').records.filter((r) => r.fate === 'dropped' && r.seq === undefined).length
+      const droppedStun = relay.truth('toA').records.filter((r) => r.fate === 'dropped' && r.seq === undefined).length
+      expect(droppedNonRtp + droppedStun).toBeGreaterThan(0)
+      // Afterwards media flows again on the same pair; the ICE state never left connected (consent not yet expired).
+      await inB.waitForPackets(packetsAtStart + 50, 5000)
+      const snap = inB.rtp.snapshot()
+      expect(snap.longestArrivalGapMs).toBeGreaterThan(6500)
+      expect(call.a.timeline.nominations).toHaveLength(1)
+      expect(call.a.timeline.ice.at(-1)?.state).toBe('connected')
+    } finally {
+      await call.close()
+    }
+  }, 30_000)
+})
