@@ -51,3 +51,23 @@ export {
   type IceServerUrl,
 } from './server-url.ts'
 export { mintTurnRestCredential, turnRestPassword, type MintTurnRestOptions, type TurnRestCredential } from './turn-rest.ts'
+export {
+  STUN_MAGIC_COOKIE,
+  StunMethod,
+  StunAttr,
+  encodeStunMessage,
+  decodeStunMessage,
+  looksLikeStun,
+  stunMessageLength,
+  stunAttribute,
+  stunText,
+  stunErrorCode,
+  stunXorAddress,
+  textAttribute,
+  u32Attribute,
+  longTermKey,
+  type StunMessage,
+  type StunAttribute,
+  type StunClass,
+  type EncodeStunOptions,
+} from './stun.ts'
