@@ -8,6 +8,7 @@ import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/
 import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { openBackToBack } from '../../src/dsl/calls.ts'
 import { tone } from '../../src/media/sources.ts'
 import { detectTone } from '../../src/media/analysis.ts'
 import type { AudioRecording } from '../../src/media/types.ts'
@@ -71,7 +72,7 @@ function inboundOf(s: PeerStats) {
   return i!
 }
 
-async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string) {
+async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string, during?: () => Promise<void>) {
   await using c = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
   a.sendAudio(toneAt(hzA))
   b.sendAudio(toneAt(hzB))
@@ -82,6 +83,7 @@ async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string) {
   expectTone(recB, hzA)
   // The other side's tone is not what arrived (the detector can fail).
   expect(detectTone(tail(recA, 1), recA.sampleRate, hzA).present).toBe(false)
+  await during?.()
   const [sa, sb] = await Promise.all([a.stats(), b.stats()])
   for (const s of [sa, sb]) {
     const i = inboundOf(s)
@@ -115,10 +117,17 @@ describe.skipIf(skip)('Chromium peer calls', () => {
   it('Chromium calls werift with Opus: tones both ways, stats from both', async () => {
     const chromium = await createChromiumPeer({ name: 'chrome-alice', codecs: ['opus'] })
     const werift = createWeriftPeer({ name: 'werift-bob', codecs: ['opus'] })
-    const { sa, sb } = await call(chromium, werift, 440, 1000, 'opus')
-    // Cross-check: what werift counted from the packets vs what Chromium says it sent, at about the same time.
-    const sent = sa.outbound.find((o) => o.kind === 'audio')!.packetsSent
-    expect(Math.abs(inboundOf(sb).rtp.received - sent)).toBeLessThanOrEqual(30)
+    const { sa } = await call(chromium, werift, 440, 1000, 'opus', async () => {
+      // Cross-check: Chromium's packetsSent (getStats) lies between what werift counted from the packets just
+      // before and just after asking the browser (give or take a packet in flight).
+      const track = werift.inbound[0]!
+      const before = track.rtp.snapshot().received
+      const s = await chromium.stats()
+      const after = track.rtp.snapshot().received
+      const sent = s.outbound.find((o) => o.kind === 'audio')!.packetsSent
+      expect(sent).toBeGreaterThanOrEqual(before - 2)
+      expect(sent).toBeLessThanOrEqual(after + 2)
+    })
     expect(inboundOf(sa).native?.packetsReceived).toBe(inboundOf(sa).rtp.received)
   })
 
@@ -145,6 +154,48 @@ describe.skipIf(skip)('Chromium peer calls', () => {
     // Only loopback host candidates leave the page (the machine's other interfaces are filtered).
     for (const line of offer.split('\r\n').filter((l) => l.startsWith('a=candidate:'))) expect(line).toMatch(/ (127\.0\.0\.1) \d+ typ host/)
     expect(signaling.some((m) => m.type === 'candidate')).toBe(false)
+  })
+
+  it('through the impairment relay, the browser\'s own loss counters agree with the relay\'s ground truth', async () => {
+    const call = await openBackToBack({ a: { kind: 'chromium', name: 'chrome-lossy' }, b: { name: 'werift-lossy' }, codec: 'opus', network: { seed: 11, toA: { loss: 0.05 } } })
+    try {
+      const send = call.b.sendAudio(toneAt(1000))
+      const track = await call.a.waitForTrack('audio', 10_000)
+      await track.waitForPackets(200, 20_000)
+      send.stop()
+      // Once the sender stopped, everything the relay delivered is what the browser received.
+      const truth = () => call.relay!.summary('toA')
+      await waitFor(() => truth().pending === 0, { timeoutMs: 5000, label: 'the relay to drain' })
+      await waitFor(() => track.rtp.snapshot().received === truth().delivered, { timeoutMs: 5000, label: 'the browser to count every delivered packet', intervalMs: 100 })
+      await call.a.stats() // one more getStats round trip for the final counters
+      const { dropped, delivered, sent } = truth()
+      const snap = track.rtp.snapshot()
+      expect(dropped).toBeGreaterThan(0)
+      expect(snap.received).toBe(delivered)
+      // The browser counts gaps below the highest sequence number it saw: losses after the last delivered packet are not (yet) gaps.
+      expect(snap.lost).toBeLessThanOrEqual(dropped)
+      expect(snap.lost).toBeGreaterThanOrEqual(dropped - 3)
+      expect(Math.abs(snap.expected - sent)).toBeLessThanOrEqual(3)
+      const s = await call.a.stats()
+      expect(s.selectedPair?.local.address).toBe('127.0.0.1') // the relay only forwards loopback sources
+    } finally {
+      await call.close()
+    }
+  })
+
+  it('Chromium sends DTMF (RTCDTMFSender, RFC 4733) that werift decodes', async () => {
+    const chromium = await createChromiumPeer({ name: 'chrome-dtmf', codecs: ['opus'] })
+    const werift = createWeriftPeer({ name: 'werift-dtmf', codecs: ['opus'] })
+    await using call = await connectBackToBack(chromium, werift, { connectTimeoutMs: 15_000 })
+    chromium.sendAudio(toneAt(440))
+    const track = await werift.waitForTrack('audio', 10_000)
+    await track.waitForPackets(20, 10_000)
+    await chromium.sendDtmf('19#', { durationMs: 100, gapMs: 70 })
+    await waitFor(() => track.dtmf().filter((d) => d.ended).length === 3, { timeoutMs: 5000, label: '3 ended DTMF events at werift' })
+    expect(track.dtmf().map((d) => d.digit).join('')).toBe('19#')
+    expect(track.dtmf().every((d) => d.method === 'rfc4733')).toBe(true)
+    void call
+    await expect(chromium.sendDtmf('12x')).rejects.toThrow(/not a DTMF digit string/)
   })
 
   it('browser console errors go into the peer timeline', async () => {
