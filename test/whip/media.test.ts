@@ -130,4 +130,31 @@ describe('WHIP publish → WHEP view through the reference server', () => {
       await cp.close()
     }
   }, 60_000)
+
+  test('ICE restarts of a werift publisher and then of a werift viewer keep media flowing; the gaps are reported', async () => {
+    await using srv = await startMediaServer({})
+    await using pub = await publish(srv.whipUrl(), { audio: (sr) => tone(HZ, { sampleRate: sr }) })
+    await using view = await play(srv.whepUrl())
+    const track = await view.audio(10_000)
+    await track.waitForPackets(50, 10_000)
+    let maxGap = 0
+    let last = 0
+    const unsub = track.onRtp((p) => {
+      if (last) maxGap = Math.max(maxGap, p.arrivalMs - last)
+      last = p.arrivalMs
+    })
+    for (const who of [pub, view]) {
+      maxGap = 0
+      const etag = who.etag
+      const r = await who.restartIce()
+      expect(r.applied).toBe(true)
+      expect(who.etag).not.toBe(etag)
+      const before = track.rtp.snapshot().received
+      await track.waitForPackets(before + 75, 10_000)
+      console.log(`[ice-restart] werift ${who.protocol === 'whip' ? 'publisher' : 'viewer'}: largest inter-packet gap at the viewer ${maxGap.toFixed(0)} ms`)
+      expect(maxGap, 'media gap across the restart').toBeLessThan(2_000)
+    }
+    unsub()
+    await expectTone(track, track.rtp.snapshot().received + 25)
+  }, 60_000)
 })
