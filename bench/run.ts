@@ -9,8 +9,9 @@ import type { BenchRow, BenchSuite } from './row.ts'
 import { weriftB2bSuite } from './suites/werift-b2b.ts'
 import { analysisSuite } from './suites/analysis.ts'
 import { chromiumSuite } from './suites/chromium.ts'
+import { codecsSuite } from './suites/codecs.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)

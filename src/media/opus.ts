@@ -25,7 +25,7 @@ const OPUS_SET_PACKET_LOSS_PERC = 4014
 
 /** Options of `opusEncoder`. */
 export interface OpusEncoderOptions {
-  /** Target bitrate in bit/s (libopus accepts 500 … 512 000). Default: libopus's choice (≈ 32 kbit/s for mono VOIP at 20 ms). */
+  /** Target bitrate in bit/s (libopus accepts 500 … 512 000). Default: libopus's automatic choice (≈ 51 kbit/s for mono 48 kHz at 20 ms; browsers use ≈ 32 kbit/s). */
   bitrate?: number
   /** Enable in-band forward error correction (as `useinbandfec=1` in the fmtp invites). Default true. */
   inbandFec?: boolean

@@ -1,0 +1,109 @@
+/**
+ * Codec throughput as real-time factor (seconds of audio processed per second of CPU, single thread):
+ * encode and decode of PCMU, PCMA and Opus (libopus via opusscript WebAssembly, 20 ms frames, mono 48 kHz,
+ * VOIP mode, default bitrate), plus the speech fixture for Opus (speech costs more than a tone).
+ * Also: the cost of rendering a recording (`InboundTrack.recording()`), and of the in-band DTMF detector,
+ * per minute of audio. Each figure is the median of 3 runs after one warm-up; the input is 20 s of audio.
+ */
+import { pcmaDecoder, pcmaEncoder, pcmuDecoder, pcmuEncoder } from '../../src/media/g711.ts'
+import { opusDecoder, opusEncoder } from '../../src/media/opus.ts'
+import { noise, readAll, tone } from '../../src/media/sources.ts'
+import { readWavFile, speechFixturePath } from '../../src/media/wav-source.ts'
+import { renderRtpAudio, type RecordedRtpPacket } from '../../src/media/rtp-recorder.ts'
+import { detectDtmf, dtmfTones } from '../../src/media/dtmf.ts'
+import type { AudioDecoder, AudioEncoder } from '../../src/media/types.ts'
+import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
+
+const SECONDS = 20
+const RUNS = 3
+
+function median(fn: () => void): number {
+  fn() // warm-up
+  const times: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now()
+    fn()
+    times.push(performance.now() - t0)
+  }
+  return percentile(times, 50)
+}
+
+/** Input audio: a -12 dBFS tone plus -40 dBFS noise, or the speech fixture looped, `SECONDS` long. */
+function input(rate: number, kind: 'tone' | 'speech'): Int16Array {
+  const n = rate * SECONDS
+  if (kind === 'speech') {
+    const s = readWavFile(speechFixturePath('speech-en-1'), rate).samples
+    const out = new Int16Array(n)
+    for (let i = 0; i < n; i++) out[i] = s[i % s.length] as number
+    return out
+  }
+  const t = readAll(tone(1000, { sampleRate: rate, dbfs: -12 }), n, 960)
+  const z = readAll(noise({ seed: 1, sampleRate: rate, dbfs: -40 }), n, 960)
+  return t.map((v, i) => v + (z[i] as number))
+}
+
+function codecRows(name: string, enc: AudioEncoder, dec: AudioDecoder, kind: 'tone' | 'speech'): BenchRow[] {
+  const rate = enc.sampleRate
+  const frame = rate / 50
+  const pcm = input(rate, kind)
+  const frames: Int16Array[] = []
+  for (let i = 0; i + frame <= pcm.length; i += frame) frames.push(pcm.subarray(i, i + frame))
+  let packets: Uint8Array[] = []
+  const encMs = median(() => {
+    packets = frames.map((f) => enc.encode(f))
+  })
+  const decMs = median(() => {
+    for (const p of packets) dec.decode(p)
+  })
+  enc.close?.()
+  dec.close?.()
+  const bytes = packets.reduce((a, p) => a + p.length, 0)
+  const note = `${SECONDS} s of ${kind} at ${rate} Hz, 20 ms frames, median of ${RUNS}; ${((bytes * 8) / SECONDS / 1000).toFixed(1)} kbit/s`
+  return [
+    { suite: 'codecs', metric: `${name} encode (${kind})`, value: (SECONDS * 1000) / encMs, unit: '× real time', note },
+    { suite: 'codecs', metric: `${name} decode (${kind})`, value: (SECONDS * 1000) / decMs, unit: '× real time', note },
+  ]
+}
+
+export const codecsSuite: BenchSuite = {
+  name: 'codecs',
+  async run(log) {
+    const rows: BenchRow[] = []
+    for (const [name, enc, dec] of [
+      ['PCMU', pcmuEncoder, pcmuDecoder],
+      ['PCMA', pcmaEncoder, pcmaDecoder],
+      ['Opus', () => opusEncoder(), opusDecoder],
+    ] as const) {
+      log(`${name}…`)
+      rows.push(...codecRows(name, enc(), dec(), 'tone'))
+      if (name === 'Opus') rows.push(...codecRows(name, enc(), dec(), 'speech'))
+    }
+    // Rendering a recording: one minute of received packets back to PCM (what track.recording() does).
+    for (const [name, enc, dec] of [
+      ['PCMU', pcmuEncoder, pcmuDecoder],
+      ['Opus', () => opusEncoder(), opusDecoder],
+    ] as const) {
+      const e = enc()
+      const rate = e.sampleRate
+      const frame = rate / 50
+      const pcm = input(rate, 'speech')
+      const oneMinute: RecordedRtpPacket[] = []
+      for (let k = 0; k < 3; k++) {
+        for (let i = 0; i + frame <= pcm.length; i += frame) {
+          const idx = oneMinute.length
+          oneMinute.push({ ssrc: 1, sequenceNumber: idx & 0xffff, timestamp: idx * frame, payloadType: 0, payload: e.encode(pcm.subarray(i, i + frame)) })
+        }
+      }
+      e.close?.()
+      const ms = median(() => renderRtpAudio(oneMinute, { decoderFor: () => dec() }))
+      rows.push({ suite: 'codecs', metric: `recording() render, ${name}`, value: ms, unit: 'ms per minute of audio', note: `${oneMinute.length} packets, decode + place by timestamp, median of ${RUNS}` })
+    }
+    // In-band DTMF detection cost.
+    for (const rate of [8000, 48000]) {
+      const digits = readAll(dtmfTones('0123456789*#ABCD'.repeat(19), { sampleRate: rate, durationMs: 100, gapMs: 100 }), rate * 60, 960)
+      const ms = median(() => detectDtmf(digits, rate))
+      rows.push({ suite: 'codecs', metric: `detectDtmf at ${rate} Hz`, value: ms, unit: 'ms per minute of audio', note: `${digits.length / rate} s of digits, median of ${RUNS}` })
+    }
+    return rows
+  },
+}
