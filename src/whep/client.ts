@@ -4,8 +4,8 @@
  * and server counter-offers (406 + SDP offer, answered by PATCH).
  */
 import type { InboundTrack, Peer } from '../peers/types.ts'
-import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
-import { startClientSession, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
+import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
 export interface PlayOptions extends SessionClientOptions {
@@ -30,7 +30,7 @@ export async function play(url: string, options: PlayOptions = {}): Promise<Whep
   const owned = options.peer === undefined
   const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions })
   try {
-    const session = await startClientSession('whep', url, peer, options, owned ? () => peer.close() : undefined)
+    const session = await startClientSession('whep', url, peer, owned ? withIceServersApplied(options, peer as WeriftPeer) : options, owned ? () => peer.close() : undefined)
     return Object.assign(session, { audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs) })
   } catch (e) {
     if (owned) await peer.close()

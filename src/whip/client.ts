@@ -3,8 +3,8 @@
  * protocol behaviour (token, redirects, Link ice servers, trickle PATCH, ICE restart, DELETE).
  */
 import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
-import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
-import { startClientSession, type ClientSession, type SessionClientOptions } from './session-client.ts'
+import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from './session-client.ts'
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends SessionClientOptions {
@@ -33,7 +33,7 @@ export async function publish(url: string, options: PublishOptions = {}): Promis
   const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions })
   const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
   try {
-    const session = await startClientSession('whip', url, peer, options, owned ? () => peer.close() : undefined)
+    const session = await startClientSession('whip', url, peer, owned ? withIceServersApplied(options, peer as WeriftPeer) : options, owned ? () => peer.close() : undefined)
     return Object.assign(session, { audio })
   } catch (e) {
     if (owned) await peer.close()

@@ -307,3 +307,21 @@ export async function startClientSession(
   }
   return session
 }
+
+/**
+ * Options whose `onIceServers` also applies the advertised ICE servers to a werift peer rtcspec created
+ * (W3C `setConfiguration`: they take effect for later gathering, e.g. an ICE restart).
+ */
+export function withIceServersApplied(options: SessionClientOptions, peer: { pc: { setConfiguration(c: { iceServers: IceServerConfig[] }): void } }): SessionClientOptions {
+  return {
+    ...options,
+    onIceServers: async (servers) => {
+      try {
+        peer.pc.setConfiguration({ iceServers: servers })
+      } catch {
+        /* a configuration werift refuses is left out; the servers stay visible in session.iceServers */
+      }
+      await options.onIceServers?.(servers)
+    },
+  }
+}

@@ -15,6 +15,8 @@ import { play } from '../../src/whep/client.ts'
 import { publish } from '../../src/whip/client.ts'
 import { fragIce, sdpFragFromDescription } from '../../src/whip/sdp-text.ts'
 import { SessionHttpError } from '../../src/whip/session-client.ts'
+import { startMediaServer } from '../../src/whip/media-server.ts'
+import type { WeriftPeer } from '../../src/peers/werift/peer.ts'
 
 interface Seen {
   method: string
@@ -242,6 +244,16 @@ describe('WHIP client', () => {
     const srv = await scripted((_req, res) => res.writeHead(201, { 'Content-Type': 'application/sdp' }).end(ANSWER))
     const e = await publish(`${srv.url}/whip/live`, { peer: asPeer(new ScriptedPeer()) }).catch((x: unknown) => x)
     expect(String(e)).toMatch(/without a Location header \(RFC 9725 §4.2\)/)
+  })
+})
+
+describe('WHIP client with a werift peer it creates', () => {
+  test('applies the Link ice servers to the peer (setConfiguration) and sends them nowhere else', async () => {
+    await using srv = await startMediaServer({ iceServers: [{ url: 'stun:127.0.0.1:3478' }, { url: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'p' }] })
+    await using s = await publish(srv.whipUrl())
+    const cfg = (s.peer as WeriftPeer).pc.getConfiguration()
+    expect(cfg.iceServers?.map((x) => x.urls)).toEqual(['stun:127.0.0.1:3478', 'turn:127.0.0.1:3478?transport=udp'])
+    expect(srv.requests.every((r) => r.authorization === undefined)).toBe(true)
   })
 })
 
