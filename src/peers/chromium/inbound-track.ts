@@ -66,6 +66,7 @@ export class BrowserRtpStats extends RtpReceiveStats {
   }
 }
 
+/** What a {@link ChromiumInboundTrack} needs from its peer. */
 export interface ChromiumInboundTrackInit {
   kind: MediaKind
   mid: string | undefined

@@ -140,6 +140,10 @@ interface SenderEntry {
   stopped: boolean
 }
 
+/**
+ * A headless Chromium page as a {@link Peer}. Create it with {@link createChromiumPeer}; `close()` (or `await using`)
+ * closes its page, and the browser with the last page. See the module documentation for what differs from werift.
+ */
 export class ChromiumPeer implements Peer {
   readonly kind = 'chromium' as const
   readonly name: string

@@ -12,6 +12,7 @@ import type { CodecInfo, MediaKind, SelectedPair } from '../types.ts'
 
 /** One entry of a getStats report, as it crosses from the page: an object with at least `id` and `type`. */
 export const BrowserStatsEntrySchema = z.looseObject({ id: z.string(), type: z.string() })
+/** A getStats entry that passed {@link BrowserStatsEntrySchema}. */
 export type BrowserStatsEntry = z.infer<typeof BrowserStatsEntrySchema> & Record<string, unknown>
 
 /** The browser's counters of one received stream (`inbound-rtp`). */
