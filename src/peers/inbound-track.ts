@@ -65,15 +65,24 @@ export class InboundTrackImpl implements InboundTrack {
   /** Feeds one received packet (called by the peer implementation). */
   push(packet: ReceivedRtp): void {
     if (this.#ended) return
-    if (this.codec === undefined || this.codec.payloadType !== packet.payloadType) {
-      const c = this.#codecOf(packet.payloadType)
+    const event = isTelephoneEvent(this.#codecOf(packet.payloadType)?.encoding)
+    if (!event && (this.codec === undefined || this.codec.payloadType !== packet.payloadType)) {
       // telephone-event packets share the stream but are not its codec
-      if (c && !isTelephoneEvent(c.encoding)) this.codec = c
+      this.codec = this.#codecOf(packet.payloadType) ?? this.codec
     }
     if (this.#captured.length < this.#maxCaptured) this.#captured.push(packet)
     else this.#capped++
     this.rtp.onPacket(
-      { sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payloadType: packet.payloadType, marker: packet.marker, payloadBytes: packet.payload.length },
+      {
+        sequenceNumber: packet.sequenceNumber,
+        timestamp: packet.timestamp,
+        ssrc: packet.ssrc,
+        payloadType: packet.payloadType,
+        marker: packet.marker,
+        payloadBytes: packet.payload.length,
+        // RFC 4733 events repeat their start timestamp: keep them out of the jitter
+        ...(event ? { excludeFromJitter: true } : {}),
+      },
       packet.arrivalMs,
     )
     this.#count++

@@ -8,6 +8,8 @@ interface Held {
   seq: number
   timestamp: number
   arrivalMs: number
+  /** Counted, but not used for jitter (RtpPacketInfo.excludeFromJitter). */
+  noJitter?: boolean
 }
 
 /** Probation packets kept for the ground truth while the source is not yet valid; older ones are discarded. */
@@ -65,7 +67,7 @@ export class SourceStats {
     this.bytes += p.payloadBytes
     if (p.marker) this.markers++
     this.payloadType = p.payloadType
-    const held: Held = { seq: p.sequenceNumber, timestamp: p.timestamp, arrivalMs }
+    const held: Held = { seq: p.sequenceNumber, timestamp: p.timestamp, arrivalMs, ...(p.excludeFromJitter ? { noJitter: true } : {}) }
 
     const verdict = this.seq.update(p.sequenceNumber)
     if (verdict === 'restart') {
@@ -99,7 +101,7 @@ export class SourceStats {
     else if (r === 'too-old') this.discarded++
     else {
       if (!wasEmpty && ext < prevMax) this.reordered++
-      this.jit.update(h.arrivalMs, h.timestamp)
+      if (!h.noJitter) this.jit.update(h.arrivalMs, h.timestamp)
     }
   }
 

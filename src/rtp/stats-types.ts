@@ -14,6 +14,12 @@ export interface RtpPacketInfo {
   marker?: boolean
   /** Payload size in bytes (no RTP header, no padding). */
   payloadBytes: number
+  /**
+   * Leave this packet out of the interarrival jitter (it still counts for loss, order and duplicates): for packets
+   * whose timestamp does not advance with sampling time, such as RFC 4733 events (every packet of an event carries
+   * the event's start timestamp), which would otherwise show up as jitter of up to the event's length.
+   */
+  excludeFromJitter?: boolean
 }
 
 /** The RFC 3550 Appendix A.1/A.3 view of one source, exactly as a compliant RTCP receiver would compute it. */
