@@ -187,6 +187,27 @@ export class WeriftPeer implements Peer {
     pc.onTrack.subscribe((track) => this.#onTrack(track))
   }
 
+  #pendingIceServers: PeerOptions['iceServers'] | undefined
+
+  /**
+   * New ICE servers (e.g. refreshed TURN REST credentials) for the next ICE restart: JSEP applies server changes
+   * to the next gathering, so they take effect when this peer restarts ICE (createOffer({ iceRestart: true })) or
+   * accepts an offer that restarts it.
+   */
+  setIceServers(iceServers: NonNullable<PeerOptions['iceServers']>): void {
+    this.#assertOpen()
+    this.#pendingIceServers = iceServers
+  }
+
+  #applyPendingIceServers(): void {
+    const servers = this.#pendingIceServers
+    if (!servers) return
+    // Only a restarted (gathering "new") transport takes them; keep them pending otherwise.
+    if (!this.pc.iceTransports.some((t) => t.gatheringState === 'new')) return
+    this.#pendingIceServers = undefined
+    this.pc.setConfiguration({ iceServers: servers })
+  }
+
   /** Appends the nominated pair of each ICE transport to the timeline when it changed. */
   #recordNomination(): void {
     const list = (this.timeline.nominations ??= [])
@@ -306,6 +327,7 @@ export class WeriftPeer implements Peer {
     this.#ensureAudioTransceiver()
     if (options.iceRestart) this.#resetGathering()
     const offer = await this.pc.createOffer(options.iceRestart ? { iceRestart: true } : {})
+    this.#applyPendingIceServers()
     await this.pc.setLocalDescription(offer)
     this.#watchDtls()
     return this.#localDescription()
@@ -315,6 +337,7 @@ export class WeriftPeer implements Peer {
     this.#assertOpen()
     if (this.pc.remoteDescription) this.#resetGathering()
     await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(offer))
+    this.#applyPendingIceServers()
     this.#applyAudioDirection()
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
