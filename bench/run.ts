@@ -10,8 +10,9 @@ import { weriftB2bSuite } from './suites/werift-b2b.ts'
 import { analysisSuite } from './suites/analysis.ts'
 import { chromiumSuite } from './suites/chromium.ts'
 import { codecsSuite } from './suites/codecs.ts'
+import { servicesSuite } from './suites/services.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)
