@@ -21,6 +21,7 @@ import { NetworkSpecSchema, type NetworkOptions } from './network.ts'
 import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack, Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
+import { isSipScenarioSpec, runSipScenario, type SipScenarioSpec } from './sip-scenario.ts'
 
 const SendSchema = z.union([
   z.object({ tone: z.union([z.number().positive().max(20_000), z.array(z.number().positive().max(20_000)).min(1).max(8)]), dbfs: z.number().max(0).optional() }).strict(),
@@ -147,6 +148,10 @@ function check(key: string, track: InboundTrack | undefined, e: z.output<typeof 
 
 /** Runs a scenario spec once (what the registered test does). Exported for the CLI and for tests. */
 export async function runScenario(name: string, spec: unknown, test?: { file?: string; name: string }): Promise<void> {
+  if (isSipScenarioSpec(spec)) {
+    await runSipScenario(name, spec, test)
+    return
+  }
   let step = 'validate the spec'
   let call: B2BCall | undefined
   let failed = false
@@ -196,8 +201,9 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
  * Registers a Vitest test that runs the scenario. An invalid spec makes the test fail with every
  * problem listed by path; it never breaks the rest of the file.
  */
-export function scenario(name: string, spec: ScenarioSpec, options: { timeout?: number } = {}): void {
+export function scenario(name: string, spec: ScenarioSpec | SipScenarioSpec, options: { timeout?: number } = {}): void {
   let timeout = options.timeout
+  if (timeout === undefined && isSipScenarioSpec(spec)) timeout = 60_000
   if (timeout === undefined) {
     const r = ScenarioSpecSchema.safeParse(spec)
     timeout = r.success ? r.data.duration + r.data.connectTimeout + 10_000 : 30_000

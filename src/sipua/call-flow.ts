@@ -117,9 +117,15 @@ export class SipFlowError extends RtcspecError {
   readonly stepIndex: number
   readonly stepLabel: string
   readonly ladder: string
-  constructor(flow: string, stepIndex: number, stepLabel: string, reason: string, ladder: string, hint?: string) {
+  /** Why the step failed, without the ladder. */
+  readonly reason: string
+  /** The flow's messages up to the failure. */
+  readonly log: SipLog | undefined
+  constructor(flow: string, stepIndex: number, stepLabel: string, reason: string, ladder: string, hint?: string, log?: SipLog) {
     super('SIP_FLOW', `SIP flow "${flow}" failed at step ${stepIndex + 1} (${stepLabel}): ${reason}\n\n${ladder}`, hint ? { hint } : {})
     this.name = 'SipFlowError'
+    this.reason = hint ? `${reason}\n  hint: ${hint}` : reason
+    this.log = log
     this.stepIndex = stepIndex
     this.stepLabel = stepLabel
     this.ladder = ladder
@@ -436,7 +442,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     const step = options.steps[Math.min(index, options.steps.length - 1)]
     const label = step ? describeStep(step) : 'start'
     const reason = e instanceof Error ? e.message : String(e)
-    throw new SipFlowError(name, index, label, reason, formatSipLadder(log.entries, { local: 'rtcspec' }), e instanceof FlowFailure ? e.hint : undefined)
+    throw new SipFlowError(name, index, label, reason, formatSipLadder(log.entries, { local: 'rtcspec' }), e instanceof FlowFailure ? e.hint : undefined, log)
   } finally {
     retransmitter?.clear()
     await channel.close()

@@ -22,7 +22,7 @@ import { RtcspecError, TimeoutError } from '../errors.ts'
 import { getHeaders, parseSipMessage, type SipRequest } from '../sip/index.ts'
 import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { createRtpPeer, type RtpPeerOptions } from '../peers/rtp/peer.ts'
-import { buildCallRecord, type CallRecord } from '../peers/call-record.ts'
+import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
 import { formatSipLadder, SipLog, type LoggedSipMessage } from './sip-log.ts'
@@ -57,6 +57,8 @@ export const SipUserAgentOptionsSchema = z
     /** Name in messages and call records. Default: the URI user. */
     name: z.string().optional(),
     displayName: z.string().optional(),
+    /** Append a call record (`kind: 'sip'`) for each call with media when the UA closes. Default true. */
+    callRecords: z.boolean().default(true),
     /** Extra options for the media peers this UA creates. */
     peer: z.record(z.string(), z.unknown()).optional(),
   })
@@ -366,6 +368,16 @@ export class SipUserAgent implements AsyncDisposable {
     await Promise.all(this.calls.map((c) => c.hangup().catch(() => {})))
     await this.unregister()
     await this.#ua.stop().catch(() => {})
+    if (this.#options.callRecords) {
+      for (const c of this.calls) {
+        if (!c.sdh) continue
+        try {
+          appendCallRecord(await sipCallRecord([c], { extra: { ua: this.name } }))
+        } catch (e) {
+          this.warnings.push(`call record: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }
+    }
     await Promise.all(this.calls.map((c) => c.sdh?.peer.close().catch(() => {})))
   }
 
