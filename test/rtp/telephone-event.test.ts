@@ -38,6 +38,7 @@ describe('RFC 4733 telephone-event payloads', () => {
       pkt(t1, 1, 480, false, 30), // 320 lost
       pkt(t1, 1, 800, true, 50),
       pkt(t1, 1, 800, true, 70),
+      pkt(t1, 1, 640, false, 75), // a late, reordered update must not shorten the event
       pkt(t2, 11, 320, false, 90), // first packet lost, the rest arrive reordered
       pkt(t2, 11, 160, false, 95),
       pkt(t2, 11, 640, true, 110),
