@@ -7,12 +7,14 @@ import { cpus, totalmem, release } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BenchRow, BenchSuite } from './row.ts'
 import { weriftB2bSuite } from './suites/werift-b2b.ts'
+import { accuracySuite } from './suites/accuracy.ts'
 import { analysisSuite } from './suites/analysis.ts'
 import { chromiumSuite } from './suites/chromium.ts'
 import { codecsSuite } from './suites/codecs.ts'
 import { servicesSuite } from './suites/services.ts'
+import { sipSuite } from './suites/sip.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)
