@@ -13,8 +13,9 @@ import { chromiumSuite } from './suites/chromium.ts'
 import { codecsSuite } from './suites/codecs.ts'
 import { servicesSuite } from './suites/services.ts'
 import { sipSuite } from './suites/sip.ts'
+import { sipSuite } from './suites/sip.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite, sipSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)
