@@ -13,9 +13,8 @@ import { chromiumSuite } from './suites/chromium.ts'
 import { codecsSuite } from './suites/codecs.ts'
 import { servicesSuite } from './suites/services.ts'
 import { sipSuite } from './suites/sip.ts'
-import { sipSuite } from './suites/sip.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite, sipSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)
