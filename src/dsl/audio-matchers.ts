@@ -61,8 +61,16 @@ export interface DelayBelowOptions {
    * the first packet, so it shows codec delay and sender offsets but not network delay).
    */
   sentAtMs?: number
+  /**
+   * The handle `sendAudio` returned for the reference: its first packet's send time is used as
+   * `sentAtMs` (more exact than timing the call yourself, since a sender may start only once the
+   * connection is up).
+   */
+  sender?: { readonly stats: { readonly firstPacketAtMs: number | undefined } }
   /** Largest delay searched. Default max(1000, 2 × ms). */
   maxDelayMs?: number
+  /** How much of the reference (from its first audible sample) is searched for. Default 1000 ms. */
+  windowMs?: number
 }
 
 /** Options of `toResemble`. */
@@ -179,7 +187,7 @@ export interface AudioDelayMeasurement {
   delayMs: number
   /** Where the reference sits in the recording's own timeline, ms. */
   inRecordingMs: number
-  /** When the recording's sample 0 arrived minus `sentAtMs`, ms (0 without `sentAtMs`). */
+  /** When the recording's sample 0 arrived minus the send time, ms (0 without `sentAtMs`/`sender`). */
   anchorOffsetMs: number
   /** Correlation coefficient of the match. */
   correlation: number
@@ -187,25 +195,49 @@ export interface AudioDelayMeasurement {
   reason?: string
 }
 
+/** The reference from its first sample above -50 dBFS (peak), `windowMs` long, and where that excerpt starts. */
+function referenceExcerpt(ref: PcmAudio, windowMs: number): { excerpt: PcmAudio; startMs: number } {
+  const threshold = 104 // ≈ -50 dBFS
+  let start = 0
+  while (start < ref.samples.length && Math.abs(ref.samples[start] as number) < threshold) start++
+  if (start >= ref.samples.length) start = 0
+  const len = Math.max(1, Math.round((windowMs * ref.sampleRate) / 1000))
+  return { excerpt: { sampleRate: ref.sampleRate, samples: ref.samples.subarray(start, start + len) }, startMs: (start * 1000) / ref.sampleRate }
+}
+
 /**
- * Measures the delay of `reference` in the subject's audio; with `sentAtMs` and a track/peer subject,
+ * Measures the delay of `reference` in the subject's audio (from the first `windowMs`, default 1 s,
+ * of the reference after its leading silence); with `sentAtMs` and a track/peer subject,
  * on the wall clock (see `DelayBelowOptions.sentAtMs`).
  */
-export function measureAudioDelay(subject: unknown, reference: PcmAudio | { recording(): PcmAudio }, options: { sentAtMs?: number; maxDelayMs?: number } = {}): AudioDelayMeasurement & { subject: ResolvedAudio } {
+export function measureAudioDelay(
+  subject: unknown,
+  reference: PcmAudio | { recording(): PcmAudio },
+  options: { sentAtMs?: number; sender?: DelayBelowOptions['sender']; maxDelayMs?: number; windowMs?: number } = {},
+): AudioDelayMeasurement & { subject: ResolvedAudio } {
   const r = resolveAudio(subject, 'toHaveDelayBelow')
   const ref = resolveAudio(reference, 'toHaveDelayBelow', 'reference')
   let anchorOffsetMs = 0
-  if (options.sentAtMs !== undefined) {
-    if (r.track === undefined) throw new Error('toHaveDelayBelow: sentAtMs needs an inbound track or a peer as the subject (its packets give the arrival times)')
+  let sentAtMs = options.sentAtMs
+  if (sentAtMs === undefined && options.sender !== undefined) {
+    sentAtMs = options.sender.stats.firstPacketAtMs
+    if (sentAtMs === undefined) throw new Error('toHaveDelayBelow: the sender has not sent a packet yet, so there is no send time to measure from')
+  }
+  if (sentAtMs !== undefined) {
+    if (r.track === undefined) throw new Error('toHaveDelayBelow: sentAtMs/sender needs an inbound track or a peer as the subject (its packets give the arrival times)')
     const anchor = recordingAnchorMs(r.track)
     if (anchor === undefined) throw new Error(`toHaveDelayBelow: ${r.label} has no audio packets yet`)
-    anchorOffsetMs = anchor - options.sentAtMs
+    anchorOffsetMs = anchor - sentAtMs
   }
   const maxDelayMs = options.maxDelayMs ?? 1000
+  // The first `windowMs` of the reference from its first audible sample: enough to align, and a sender
+  // stall or loss later in the call (which shifts the rest of the recording) cannot blur the answer.
+  const { excerpt, startMs } = referenceExcerpt(ref.audio, options.windowMs ?? 1000)
   // on the recording's timeline the reference may start before sample 0 (first packets lost, or the
   // recording anchored after sending began): search from -anchorOffset - 200 ms
-  const minDelayMs = Math.min(0, -anchorOffsetMs) - 200
-  const d = estimateDelay(ref.audio, r.audio, { maxDelayMs: Math.max(maxDelayMs - anchorOffsetMs, minDelayMs + 50), minDelayMs })
+  const minDelayMs = Math.min(0, -anchorOffsetMs) - 200 + startMs
+  const d = estimateDelay(excerpt, r.audio, { maxDelayMs: Math.max(maxDelayMs - anchorOffsetMs + startMs, minDelayMs + 50), minDelayMs })
+  d.delayMs -= startMs
   return {
     subject: r,
     delayMs: d.confident ? anchorOffsetMs + d.delayMs : Number.NaN,
@@ -222,14 +254,19 @@ function toHaveDelayBelow(this: MatcherState, received: unknown, ms: number, opt
   if (options === undefined || options.reference === undefined) {
     throw new Error('toHaveDelayBelow: pass the signal that was sent, e.g. toHaveDelayBelow(150, { reference: speech })')
   }
-  const m = measureAudioDelay(received, options.reference, { ...(options.sentAtMs !== undefined ? { sentAtMs: options.sentAtMs } : {}), maxDelayMs: options.maxDelayMs ?? Math.max(1000, 2 * ms) })
+  const m = measureAudioDelay(received, options.reference, {
+    ...(options.sentAtMs !== undefined ? { sentAtMs: options.sentAtMs } : {}),
+    ...(options.sender !== undefined ? { sender: options.sender } : {}),
+    ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
+    maxDelayMs: options.maxDelayMs ?? Math.max(1000, 2 * ms),
+  })
   const pass = m.confident && m.delayMs < ms
   const { subject, ...measured } = m
   if (!m.confident && this.isNot) {
     throw new Error(`toHaveDelayBelow: the reference was not found in ${subject.label}, so its delay cannot be judged: ${m.reason}`)
   }
   const files = recordAudioEvidence(this, { matcher: 'toHaveDelayBelow', subject: subject.label, passed: !failing(this, pass), measured: { ms, ...measured }, audio: subject.audio, ...(subject.wavPath ? { wavPath: subject.wavPath } : {}) })
-  const how = options.sentAtMs !== undefined ? `wall clock: recording starts ${f2(m.anchorOffsetMs)} ms after sending began, reference at ${f2(m.inRecordingMs)} ms into it` : "on the recording's own timeline (no sentAtMs: network delay before the first packet is not included)"
+  const how = options.sentAtMs !== undefined || options.sender !== undefined ? `wall clock: recording starts ${f2(m.anchorOffsetMs)} ms after sending began, reference at ${f2(m.inRecordingMs)} ms into it` : "on the recording's own timeline (no sentAtMs: network delay before the first packet is not included)"
   return {
     pass,
     actual: m.delayMs,

@@ -100,21 +100,31 @@ export function rfc4733DigitsOf(subject: unknown, matcher: string): DetectedDigi
 }
 
 /**
- * When sample 0 of `track.recording()` arrived, on the `performance.now()` clock: the earliest
- * `arrivalMs − (rtpTimestamp − firstTimestamp) / clockRate` over the track's audio packets. Taking
- * the minimum removes queueing and event-loop stalls on the receive side (a packet can arrive late,
- * never early). Undefined before any audio packet arrived.
+ * When sample 0 of `track.recording()` arrived, on the `performance.now()` clock. The recording starts
+ * at the lowest RTP timestamp of the track's audio packets (see `renderRtpAudio`), so this is the
+ * earliest `arrivalMs − (timestamp − lowestTimestamp) / clockRate` over those packets. Taking the
+ * minimum removes queueing and event-loop stalls on the receive side (a packet can arrive late, never
+ * early). Undefined before any audio packet arrived.
  */
 export function recordingAnchorMs(track: InboundTrack): number | undefined {
   const codec = track.codec
   if (codec === undefined) return undefined
-  let ts0: number | undefined
-  let best = Number.POSITIVE_INFINITY
+  // unwrap timestamps as the recorder does: each one relative to the previous, signed 32-bit
+  let lastTs: number | undefined
+  let lastExt = 0
+  let minExt = Number.POSITIVE_INFINITY
+  const audio: Array<{ ext: number; arrivalMs: number }> = []
   for (const p of track.packets()) {
+    const ext: number = lastTs === undefined ? 0 : lastExt + ((p.timestamp - lastTs) | 0)
+    lastTs = p.timestamp
+    lastExt = ext
     if (p.payloadType !== codec.payloadType) continue
-    ts0 ??= p.timestamp
-    const offsetMs = (((p.timestamp - ts0) | 0) * 1000) / codec.clockRate
-    const anchor = p.arrivalMs - offsetMs
+    audio.push({ ext, arrivalMs: p.arrivalMs })
+    if (ext < minExt) minExt = ext
+  }
+  let best = Number.POSITIVE_INFINITY
+  for (const a of audio) {
+    const anchor = a.arrivalMs - ((a.ext - minExt) * 1000) / codec.clockRate
     if (anchor < best) best = anchor
   }
   return Number.isFinite(best) ? best : undefined

@@ -72,6 +72,7 @@ export function resolveAudioSource(spec: AudioSourceSpec, sampleRate: number): A
 export class AudioSender {
   packetsSent = 0
   bytesSent = 0
+  /** `performance.now()` when the first audio packet was due (taken before it was encoded and sent). */
   firstPacketAtMs: number | undefined
   readonly #pacer: Pacer
   readonly #frame: Int16Array
@@ -204,6 +205,9 @@ export class AudioSender {
       this.#afterTick(more)
       return
     }
+    // taken before encoding and sending: the first packet's scheduled time (the pacer's anchor), not
+    // the time its first, slower send finished (audio delay is measured from here)
+    this.firstPacketAtMs ??= performance.now()
     const payload = this.#options.encoder.encode(this.#frame)
     this.#options.send({
       payloadType: this.#options.payloadType,
@@ -216,7 +220,6 @@ export class AudioSender {
     this.#seq = (this.#seq + 1) & 0xffff
     this.packetsSent++
     this.bytesSent += payload.length
-    this.firstPacketAtMs ??= performance.now()
     this.#afterTick(more)
   }
 

@@ -73,12 +73,41 @@ describe.skipIf(requireTool('espeak-ng'))('similarity of speech (log mel spectro
     expect(similarity(speech, viaPcmu(half)).score).toBeLessThan(SIMILARITY_THRESHOLD)
   })
 
-  it('an explicit delay skips the estimate; a wrong one lowers the score', () => {
+  it('an explicit delay skips the estimate; a wrong one lowers the score unless segments re-align', () => {
     const rec = viaPcmu(delayed(speech, 200))
     const right = similarity(speech, rec, { delayMs: 200 })
     expect(right.delay).toBeUndefined()
     expect(right.score).toBeGreaterThan(0.97)
-    expect(similarity(speech, rec, { delayMs: 0 }).score).toBeLessThan(right.score - 0.3)
+    expect(similarity(speech, rec, { delayMs: 0, realign: false }).score).toBeLessThan(right.score - 0.3)
+    expect(similarity(speech, rec, { delayMs: 0 }).score).toBeGreaterThan(0.97) // found within the 1 s look-ahead
+  })
+
+  it('gaps inserted in the recording (sender stalls) shift only what follows: per-segment alignment keeps the score', () => {
+    // 120 ms, 300 ms and 80 ms of silence inserted at 0.9 s, 2.1 s and 3.3 s of an 8 kHz PCMU copy
+    const clean = viaPcmu(speech).samples
+    const gaps: Array<[number, number]> = [[0.9, 120], [2.1, 300], [3.3, 80]]
+    const parts: Int16Array[] = []
+    let from = 0
+    for (const [atS, ms] of gaps) {
+      parts.push(clean.subarray(from, atS * 8000), new Int16Array(ms * 8))
+      from = atS * 8000
+    }
+    parts.push(clean.subarray(from))
+    const stalled = new Int16Array(parts.reduce((n, p) => n + p.length, 0))
+    let o = 0
+    for (const p of parts) {
+      stalled.set(p, o)
+      o += p.length
+    }
+    const rec = { sampleRate: 8000, samples: stalled }
+    const realigned = similarity(speech, rec)
+    const rigid = similarity(speech, rec, { realign: false })
+    scores['PCMU with 3 inserted gaps'] = realigned.score
+    scores['… without re-alignment'] = rigid.score
+    expect(realigned.score).toBeGreaterThan(0.85)
+    expect(realigned.segments!.maxOffsetMs - realigned.segments!.minOffsetMs).toBeGreaterThan(400)
+    expect(rigid.score).toBeLessThan(realigned.score - 0.2)
+    process.stdout.write(`similarity with gaps: realigned ${realigned.score.toFixed(3)}, rigid ${rigid.score.toFixed(3)}\n`)
   })
 })
 
