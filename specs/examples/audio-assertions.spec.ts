@@ -36,5 +36,5 @@ test('80 ms of added path delay is measured from the audio', async ({ b2b }) => 
 
   // wall-clock delay: from the sender's first packet to where that audio sits in bob's recording
   expect(call.b).toHaveDelayBelow(120, { reference, sender })
-  expect(call.b).not.toHaveDelayBelow(80, { reference, sender })
+  expect(call.b).not.toHaveDelayBelow(75, { reference, sender }) // a delay line is never (much) early
 })
