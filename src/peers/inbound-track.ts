@@ -46,6 +46,8 @@ export class InboundTrackImpl implements InboundTrack {
   #recordRequested: boolean
   #saved: { wavPath?: string; pcapPath?: string } = {}
   #lastRender: RenderRtpAudioStats | undefined
+  /** The last rendered audio and how many captured packets it covered (a render is reused until more arrive). */
+  #cache: { packets: number; sampleRate: number; samples: Int16Array } | undefined
 
   constructor(init: InboundTrackInit) {
     this.kind = init.kind
@@ -125,6 +127,10 @@ export class InboundTrackImpl implements InboundTrack {
   }
 
   recording(): AudioRecording {
+    const cached = this.#cache
+    if (cached && cached.packets === this.#captured.length) {
+      return { label: this.label, sampleRate: cached.sampleRate, samples: cached.samples, ...this.#saved }
+    }
     const rendered = renderRtpAudio(this.#captured, {
       decoderFor: (pt) => {
         const c = this.#codecOf(pt)
@@ -134,6 +140,7 @@ export class InboundTrackImpl implements InboundTrack {
       defaultSampleRate: this.codec ? (findAudioCodec(this.codec.encoding)?.sampleRate ?? 8000) : 8000,
     })
     this.#lastRender = rendered.stats
+    this.#cache = { packets: this.#captured.length, sampleRate: rendered.sampleRate, samples: rendered.samples }
     return { label: this.label, sampleRate: rendered.sampleRate, samples: rendered.samples, ...this.#saved }
   }
 

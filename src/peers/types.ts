@@ -63,7 +63,8 @@ export interface InboundTrack {
   waitForPackets(count: number, timeoutMs: number): Promise<void>
   /**
    * The received audio decoded so far, placed by RTP timestamp (gaps are silence). Always available: every
-   * inbound track keeps its packets in memory (bounded, see `InboundTrackImpl`). Each call decodes anew.
+   * inbound track keeps its packets in memory (bounded, see `InboundTrackImpl`). The audio is decoded again only
+   * when packets arrived since the last call; until then calls share the same `samples` (do not modify them).
    */
   recording(): AudioRecording
   /** Asks for this track's recording (WAV) and packets (pcap) to be written to disk when the call ends. */
