@@ -203,18 +203,18 @@ export class SipUserAgent implements AsyncDisposable {
   }
 
   #createSdh(session: Session): PeerSessionDescriptionHandler {
-    const local = this.#options.trickle && this.#options.media === 'webrtc'
-    let trickle = local
-    if (session instanceof Invitation) {
-      const request = session.request
-      // Incoming: trickle only when the caller said it supports it (RFC 8840 §4.1).
-      const supported = request.getHeaders('supported').flatMap((h) => h.split(',').map((s) => s.trim().toLowerCase()))
-      trickle = local && supported.includes(TRICKLE_INFO_PACKAGE)
-    }
+    const trickle = session instanceof Invitation ? this.trickles(session) : this.#options.trickle && this.#options.media === 'webrtc'
     const call = this.calls.find((c) => c.session === session)
     const sdh = new PeerSessionDescriptionHandler(this.#createPeer(trickle), trickle, { onError: (m) => call?.errors.push(m) ?? this.warnings.push(m) })
     sdh.attachTrickle(session)
     return sdh
+  }
+
+  /** Whether an incoming call trickles: this UA trickles and the caller supports it (RFC 8840 §4.1). */
+  trickles(invitation: Invitation): boolean {
+    if (!this.#options.trickle || this.#options.media !== 'webrtc') return false
+    const supported = invitation.request.getHeaders('supported').flatMap((h) => h.split(',').map((s) => s.trim().toLowerCase()))
+    return supported.includes(TRICKLE_INFO_PACKAGE)
   }
 
   #onInvite(invitation: Invitation): void {
@@ -417,7 +417,7 @@ export class IncomingSipCall {
   /** Answers with 200 and resolves once the ACK arrived (the call is established). */
   async accept(options: { send?: AudioSourceSpec; timeoutMs?: number } = {}): Promise<SipCall> {
     if (options.send) this.#call.sendOnConnect(options.send)
-    const trickle = this.#call.sdh?.trickle ?? false
+    const trickle = this.#ua.trickles(this.invitation)
     const established = new Promise<void>((resolve, reject) => {
       if (this.invitation.state === SessionState.Established) return resolve()
       this.invitation.stateChange.addListener((s) => {
@@ -425,7 +425,7 @@ export class IncomingSipCall {
         if (s === SessionState.Terminated) reject(new SipError('SIP_CALL_FAILED', `${this.#ua.name}: the call from ${this.from} ended before the ACK`, { ladder: this.#ua.ladder(this.#call.callId) }))
       })
     })
-    await this.invitation.accept({ extraHeaders: trickle || this.#call.sdh === undefined ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
+    await this.invitation.accept({ extraHeaders: trickle ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
     await Promise.race([
       established,
       new Promise<never>((_, reject) => setTimeout(() => reject(new SipError('TIMEOUT', `timed out after ${options.timeoutMs ?? 10_000} ms waiting for the ACK of ${this.from}'s call`, { ladder: this.#ua.ladder(this.#call.callId) })), options.timeoutMs ?? 10_000).unref()),
