@@ -60,14 +60,19 @@ describe('bridgeMedia', () => {
     const bridge = bridgeMedia(p1, p2)
     x.sendAudio(tone(440))
     const atY = await y.waitForTrack('audio', 5000)
-    await atY.waitForPackets(60, 5000)
+    // Every payload p1 received (10..40) reaches y unchanged and in order. Under load the pipe may insert
+    // silence frames between them (an underflow), but never alters or splits a frame.
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    const found = () => {
+      const sent = p1.inbound[0]?.packets().slice(10, 40).map((p) => hex(p.payload)) ?? []
+      if (sent.length < 30) return 0
+      let at = 0
+      for (const p of atY.packets()) if (hex(p.payload) === sent[at]) at++
+      return at
+    }
+    await waitFor(() => found() === 30, { timeoutMs: 10_000, label: "p1's frames 10..40 to reach y unchanged and in order" }).catch(() => {})
     bridge.stop()
-    const concat = (chunks: Uint8Array[]) => Buffer.concat(chunks.map((c) => Buffer.from(c)))
-    const atP1 = p1.inbound[0]!
-    const sent = concat(atP1.packets().slice(10, 40).map((p) => p.payload))
-    const received = concat(atY.packets().map((p) => p.payload))
-    expect(sent.length).toBe(30 * 160)
-    expect(received.indexOf(sent)).toBeGreaterThanOrEqual(0)
-    expect(bridge.aToB.packetsIn).toBeGreaterThanOrEqual(40)
+    expect(found(), `frames found in order; underflows ${bridge.aToB.underflowFrames}`).toBe(30)
+    expect(bridge.aToB.packetsIn).toBeGreaterThanOrEqual(30)
   })
 })
