@@ -138,17 +138,19 @@ export function estimateDelay(reference: PcmAudio, recording: PcmAudio, options:
   const minLag = Math.max(Math.ceil((minDelayMs * rate) / 1000), -(a.length - 1))
   const maxLag = Math.min(Math.floor((maxDelayMs * rate) / 1000), b.length - 1)
   if (minLag > maxLag) return fail(`no overlap between the signals for delays ${minDelayMs} … ${maxDelayMs} ms`)
-  const c = crossCorrelate(a, b, minLag, maxLag)
+  // one extra lag on each side, so a peak at the edge of the range can still be refined
+  const lo = minLag - 1
+  const c = crossCorrelate(a, b, lo, maxLag + 1)
   let best = -1
   let bestV = Number.NEGATIVE_INFINITY
-  for (let i = 0; i < c.length; i++) {
+  for (let i = 1; i < c.length - 1; i++) {
     const v = c[i] as number
     if (v > bestV) {
       bestV = v
       best = i
     }
   }
-  const lag = minLag + best
+  const lag = lo + best
   // normalised coefficient over the overlap: ref[n], n ∈ [max(0,−L), min(Na, Nb−L))
   const ea = prefixEnergy(a)
   const eb = prefixEnergy(b)
@@ -161,7 +163,7 @@ export function estimateDelay(reference: PcmAudio, recording: PcmAudio, options:
   const correlation = bestV / Math.sqrt(energyA * energyB)
   // sub-sample refinement
   let frac = 0
-  if (best > 0 && best < c.length - 1) {
+  {
     const y0 = c[best - 1] as number
     const y1 = bestV
     const y2 = c[best + 1] as number
@@ -171,7 +173,7 @@ export function estimateDelay(reference: PcmAudio, recording: PcmAudio, options:
   // uniqueness: the best value more than 2 ms from the peak
   const guard = Math.max(2, Math.round((2 * rate) / 1000))
   let side = 0
-  for (let i = 0; i < c.length; i++) if (Math.abs(i - best) > guard && (c[i] as number) > side) side = c[i] as number
+  for (let i = 1; i < c.length - 1; i++) if (Math.abs(i - best) > guard && (c[i] as number) > side) side = c[i] as number
   const sidePeakRatio = bestV > 0 ? side / bestV : 1
   const delayMs = ((lag + frac) * 1000) / rate
   let reason: string | undefined

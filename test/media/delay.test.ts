@@ -50,15 +50,16 @@ describe('estimateDelay on synthetic signals with a known delay', () => {
     }
   })
 
-  it('resolves fractional delays across sample rates (48 kHz reference, 8 kHz recording) within 0.05 ms', () => {
+  it('resolves fractional delays across sample rates (48 kHz reference, 8 kHz recording) within 0.025 ms (1/5 sample)', () => {
     const ref48 = noiseRef(5, 48000, 1500)
-    for (const k of [7, 100, 1237]) {
+    for (const k of [3, 7, 21, 100, 1237]) {
       // shift by k samples at 48 kHz, then down to 8 kHz: a delay of k/48 ms, not a whole 8 kHz sample
       const rec8 = { sampleRate: 8000, samples: resample(delayed(ref48, (k * 1000) / 48000).samples, 48000, 8000) }
       const d = estimateDelay(ref48, rec8)
       expect(d.confident).toBe(true)
       expect(d.analysisRate).toBe(8000)
-      expect(Math.abs(d.delayMs - k / 48), `k=${k}: ${d.delayMs} vs ${k / 48}`).toBeLessThan(0.05)
+      // k = 3 and 21 are half-way between 8 kHz samples: only the sub-sample refinement gets them
+      expect(Math.abs(d.delayMs - k / 48), `k=${k}: ${d.delayMs} vs ${k / 48}`).toBeLessThan(0.025)
     }
   })
 
