@@ -18,6 +18,8 @@ import { test as vitestTest } from 'vitest'
 import { DurationSchema } from './duration.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall } from './calls.ts'
 import { NetworkSpecSchema, type NetworkOptions } from './network.ts'
+import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
+import { restartIce } from '../peers/ice-restart.ts'
 import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack, Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
@@ -36,6 +38,8 @@ const PeerSpecSchema = z
     codecs: z.array(z.string()).min(1).optional(),
     trickle: z.boolean().optional(),
     send: SendSchema.optional(),
+    /** How this peer's trickled candidates reach the other peer (src/peers/ice-behaviours.ts). */
+    ice: TricklePolicySchema.optional(),
   })
   .strict()
 
@@ -58,6 +62,8 @@ export const ScenarioSpecSchema = z
     codec: z.string().optional(),
     /** Impairment between the peers: profiles, presets, schedule (see src/dsl/network.ts). */
     network: NetworkSpecSchema.optional(),
+    /** Restart ICE this long after media started; fail when the media gap exceeds `maxGap`. */
+    iceRestart: z.object({ at: DurationSchema, maxGap: DurationSchema.optional() }).strict().optional(),
     /** How long media flows after connecting. */
     duration: DurationSchema.default(2000),
     /** Connect timeout. */
@@ -125,13 +131,14 @@ function statsLine(label: string, s: RtpStatsSnapshot): string {
   return `  ${label}: received ${s.received}, expected ${s.expected}, lost ${s.lost} (${(s.lossFraction * 100).toFixed(2)} %), jitter ${s.jitterMs.toFixed(2)} ms, duplicates ${s.duplicates}, reordered ${s.reordered}`
 }
 
-function statsAt(call: B2BCall | undefined): string {
+function statsAt(call: B2BCall | undefined, restartGapMs?: number): string {
   if (!call) return ''
   const lines = [call.a, call.b].flatMap((p) => {
     const states = `  ${p.name}: ice=${p.timeline.ice.at(-1)?.state ?? 'new'} dtls=${p.timeline.dtls.at(-1)?.state ?? 'new'} connection=${p.timeline.connection.at(-1)?.state ?? 'new'}`
     return [states, ...p.inbound.map((t) => statsLine(`${p.name}.${t.kind}.in`, t.rtp.snapshot())), ...p.timeline.errors.map((e) => `  ${p.name} error at ${e.atMs} ms: ${e.message}`)]
   })
-  return `Stats at failure:\n${lines.join('\n')}${call.seed !== undefined ? `\n  impairment seed: ${call.seed} (re-run with RTCSPEC_SEED=${call.seed})` : ''}`
+  const restart = restartGapMs !== undefined ? `\n  ICE restart media gap: ${restartGapMs.toFixed(0)} ms` : ''
+  return `Stats at failure:\n${lines.join('\n')}${restart}${call.seed !== undefined ? `\n  impairment seed: ${call.seed} (re-run with RTCSPEC_SEED=${call.seed})` : ''}`
 }
 
 /** Checks one expectation; returns the failures as sentences. */
@@ -155,6 +162,7 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
   let step = 'validate the spec'
   let call: B2BCall | undefined
   let failed = false
+  let restartGapMs: number | undefined
   try {
     const s = parseScenario(spec)
     const [callerName, calleeName] = Object.keys(s.peers) as [string, string]
@@ -167,6 +175,7 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
       b: peerOpts(calleeName, callee),
       ...(s.codec ? { codec: s.codec } : {}),
       ...(s.network ? { network: s.network as NetworkOptions } : {}),
+      ...(caller.ice || callee.ice ? { ice: { ...(caller.ice ? { a: caller.ice } : {}), ...(callee.ice ? { b: callee.ice } : {}) } } : {}),
       connectTimeoutMs: s.connectTimeout,
     })
     step = `send media for ${s.duration} ms`
@@ -174,15 +183,27 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     if (callee.send) call.b.sendAudio(sourceOf(callee.send))
     const byName: Record<string, Peer> = { [callerName]: call.a, [calleeName]: call.b }
     // Media flows for the stated duration: wait on the far side's packet count, bounded by the duration.
-    const expectedPackets = Math.floor(s.duration / 20)
-    const waits = Object.values(byName).map(async (p) => {
-      const sender = p === call!.a ? caller.send : callee.send
-      if (!sender) return
-      const other = p === call!.a ? call!.b : call!.a
-      const t = await other.waitForTrack('audio', s.duration + 2000).catch(() => undefined)
-      await t?.waitForPackets(expectedPackets, s.duration + 1000).catch(() => undefined)
-    })
-    await Promise.all(waits)
+    const mediaFor = (ms: number) =>
+      Promise.all(
+        Object.values(byName).map(async (p) => {
+          const sender = p === call!.a ? caller.send : callee.send
+          if (!sender) return
+          const other = p === call!.a ? call!.b : call!.a
+          const t = await other.waitForTrack('audio', ms + 2000).catch(() => undefined)
+          await t?.waitForPackets(Math.floor(ms / 20), ms + 1000).catch(() => undefined)
+        }),
+      )
+    if (s.iceRestart) {
+      await mediaFor(s.iceRestart.at)
+      step = `restart ICE at ${s.iceRestart.at} ms`
+      const r = await restartIce(call)
+      restartGapMs = r.gapMs
+      if (s.iceRestart.maxGap !== undefined && r.gapMs > s.iceRestart.maxGap) {
+        throw new Error(`the ICE restart interrupted media for ${r.gapMs.toFixed(0)} ms, more than the allowed ${s.iceRestart.maxGap} ms`)
+      }
+      step = `send media for ${s.duration} ms`
+    }
+    await mediaFor(s.duration)
     step = 'check expectations'
     const failures = Object.entries(s.expect).flatMap(([key, e]) => {
       const peer = byName[key.split('.')[0] ?? '']
@@ -191,7 +212,7 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     if (failures.length) throw new Error(`${failures.length} expectation(s) failed:\n  ${failures.join('\n  ')}`)
   } catch (e) {
     failed = true
-    throw new ScenarioError(name, step, e, step === 'validate the spec' ? '' : `${ladder(call)}\n\n${statsAt(call)}`)
+    throw new ScenarioError(name, step, e, step === 'validate the spec' ? '' : `${ladder(call)}\n\n${statsAt(call, restartGapMs)}`)
   } finally {
     if (call) await recordAndClose(call, 'scenario', test ? { ...test, result: failed ? 'failed' : 'passed' } : undefined)
   }

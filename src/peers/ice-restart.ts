@@ -13,7 +13,7 @@ import type { InboundTrack, ReceivedRtp } from './types.ts'
 
 /** Options of {@link restartIce}. */
 export interface RestartIceOptions {
-  /** Inbound tracks whose media gap is measured (e.g. both directions' audio). Default: every inbound track. */
+  /** Inbound tracks whose media gap is measured (e.g. both directions' audio). Default: every inbound track that has received packets. */
   watch?: InboundTrack[]
   /** For non-trickle peers, the path to rewrite SDP candidates through (the same one the call was made with). */
   path?: CandidatePath
@@ -49,7 +49,7 @@ const UFRAG = /^a=ice-ufrag:(\S+)/m
  * @throws TimeoutError naming the tracks that stayed silent.
  */
 export async function restartIce(call: BackToBackCall, options: RestartIceOptions = {}): Promise<RestartIceResult> {
-  const watch = options.watch ?? [...call.a.inbound, ...call.b.inbound]
+  const watch = options.watch ?? [...call.a.inbound, ...call.b.inbound].filter((t) => t.rtp.snapshot().received > 0)
   const timeoutMs = options.timeoutMs ?? 10_000
   const packetsAfter = options.packetsAfter ?? 5
   const startedAt = performance.now()

@@ -109,3 +109,32 @@ describe('a failing impaired scenario prints its seed', () => {
     expect(err?.message).toContain('impairment seed: 9091 (re-run with RTCSPEC_SEED=9091)')
   })
 })
+
+describe('scenario(): ICE building blocks', () => {
+  it('trickle policies per peer and an ICE restart whose gap is checked', async () => {
+    const { runScenario } = await import('../../src/dsl/scenario.ts')
+    await runScenario('restart', {
+      peers: { alice: { send: { tone: 440 }, ice: { duplicate: true } }, bob: { send: { tone: 880 }, ice: { timing: 'after-connected' } } },
+      codec: 'PCMU',
+      network: { seed: 12, preset: 'lan' },
+      iceRestart: { at: '500ms', maxGap: '3s' },
+      duration: '1500ms',
+      expect: { 'bob.audio.in': { packetsAtLeast: 50 }, 'alice.audio.in': { packetsAtLeast: 50 } },
+    })
+    const err = await runScenario('restart too slow', {
+      peers: { alice: { send: { tone: 440 } }, bob: {} },
+      codec: 'PCMU',
+      iceRestart: { at: '300ms', maxGap: 1 },
+      duration: '1s',
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    expect(err?.message).toMatch(/failed at step "restart ICE at 300 ms": the ICE restart interrupted media for \d+ ms, more than the allowed 1 ms/)
+    expect(err?.message).toMatch(/ICE restart media gap: \d+ ms/)
+  })
+  it('rejects a bad trickle policy with its path', async () => {
+    const { parseScenario } = await import('../../src/dsl/scenario.ts')
+    expect(() => parseScenario({ peers: { a: { ice: { timing: 'soon' } }, b: {} } })).toThrow(/peers\.a\.ice\.timing/)
+  })
+})
