@@ -1,0 +1,28 @@
+/**
+ * WHIP publish → WHEP play through rtcspec's embedded reference server, and the WHIP and WHEP conformance
+ * suites run against that server (one Vitest test per requirement).
+ * Run: npx rtcspec run specs/examples/whip-whep.spec.ts
+ * Against your own server: npx rtcspec conformance whip --url http://host/whip/live (see docs/conformance-whip.md)
+ */
+import { test, expect, startMediaServer, publish, play, conformanceSuite } from 'rtcspec'
+
+test('a tone published with WHIP reaches a WHEP viewer', async ({ tone }) => {
+  await using server = await startMediaServer()
+  await using pub = await publish(server.whipUrl('demo'), { audio: tone(440) })
+  await using view = await play(server.whepUrl('demo'))
+  const track = await view.audio()
+  await expect(track).toReceiveRtp({ packets: 100, within: '10s' })
+  expect(track).toHaveLossBelow(0.01)
+  expect(view.peer).toContainTone(440)
+  expect(pub.exchanges[0]?.response?.status).toBe(201)
+})
+
+// The embedded server with every optional feature on, so the token, redirect and Link checks apply too.
+const embedded = {
+  token: 'example-token',
+  redirect: true,
+  iceServers: [{ url: 'stun:127.0.0.1:3478' }],
+  extensions: [{ rel: 'urn:ietf:params:whep:ext:core:server-sent-events', url: '/sse' }],
+}
+conformanceSuite('whip', { token: 'example-token', embedded })
+conformanceSuite('whep', { token: 'example-token', embedded })
