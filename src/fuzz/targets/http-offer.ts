@@ -1,0 +1,147 @@
+/**
+ * Harness for an HTTP offer endpoint: a WHIP endpoint (RFC 9725 §4.2), a WHEP endpoint, or any HTTP
+ * offer/answer URL. Each case POSTs one (usually mutated) offer with a Content-Type.
+ *
+ * Invariants:
+ * - every offer gets a 2xx or a 4xx (a 3xx redirect is allowed, RFC 9725 §4.5); never a 5xx;
+ * - never a hang past the timeout, never a dropped connection;
+ * - a 201 carries a Location, and DELETE on it answers 2xx (RFC 9725 §4.2, §4.4);
+ * - after the campaign (and every `checkEvery` cases) a valid publish (WHIP) or play (WHEP) still works:
+ *   201, ICE+DTLS connected, and for WHEP audio RTP arriving.
+ */
+import fc from 'fast-check'
+import type { Direction } from '../../sdp/types.ts'
+import { buildMutatedOffer, mutatedOffer, type MutatedOfferSpec } from '../arbitraries/sdp-mutation.ts'
+import { fuzzHttp, resolveLocation, type FuzzHttpResult } from '../http.ts'
+import { checkFuzzTarget, nonLoopbackCandidateAddresses } from '../loopback.ts'
+import { encodePayload } from '../payload.ts'
+import { openSession, type SessionMode } from '../session.ts'
+import type { FuzzCase, FuzzOutcome, FuzzTarget } from '../target.ts'
+
+/** A generated POST: an offer (valid or mutated) and the Content-Type it is sent with (`''` = none). */
+export interface OfferPostSpec {
+  offer: MutatedOfferSpec
+  contentType: string
+}
+
+/** Content types tried: mostly the right one. */
+export const OFFER_CONTENT_TYPES = ['application/sdp', 'application/SDP', 'application/sdp; charset=utf-8', '', 'text/plain', 'application/trickle-ice-sdpfrag', 'application/json'] as const
+
+/** Options of {@link httpOfferTarget}. */
+export interface HttpOfferTargetOptions {
+  /** `whip` (sendonly offers, publish health check), `whep` (recvonly offers, play health check) or `sdp` (any direction, no health check). */
+  mode: SessionMode | 'sdp'
+  url: string
+  /** Allow a non-loopback URL (the CLI sets it after printing the target). Default false. */
+  allowRemote?: boolean
+  /** Per-request timeout (default 5000 ms). */
+  timeoutMs?: number
+  /** At most this many mutations per offer (default 3). */
+  maxMutations?: number
+  /** WHEP only: a WHIP endpoint feeding the same stream, published to by the health check so RTP must reach the viewer. */
+  publishUrl?: string
+}
+
+/** Structured POST inputs for a mode: WHIP offers are sendonly, WHEP offers recvonly. */
+export function offerPost(mode: SessionMode | 'sdp', maxMutations = 3): fc.Arbitrary<OfferPostSpec> {
+  const directions: Direction[] = mode === 'whip' ? ['sendonly'] : mode === 'whep' ? ['recvonly'] : ['sendrecv', 'sendonly', 'recvonly']
+  return fc.record({
+    offer: fc.oneof(
+      { weight: 1, arbitrary: mutatedOffer({ directions, maxMutations, allowValid: true }) },
+      { weight: 5, arbitrary: mutatedOffer({ directions, maxMutations }) },
+    ),
+    contentType: fc.oneof({ weight: 8, arbitrary: fc.constant('application/sdp') }, { weight: 2, arbitrary: fc.constantFrom(...OFFER_CONTENT_TYPES) }),
+  })
+}
+
+/** Classifies one HTTP result against the shared "2xx/4xx, no 5xx, no hang, no drop" invariants. */
+export function httpInvariantViolations(what: string, r: FuzzHttpResult, timeoutMs: number): string[] {
+  if (r.error === 'timeout') return [`${what}: no response within ${timeoutMs} ms (hang)`]
+  if (r.error === 'reset') return [`${what}: connection dropped without a complete response`]
+  if (r.error) return [`${what}: request failed (${r.error})`]
+  const s = r.status ?? 0
+  if (s >= 500) return [`${what}: answered ${s} (a 5xx; malformed input deserves a 4xx)`]
+  if (s < 200 || s >= 600) return [`${what}: answered ${s}, not a final 2xx/4xx status`]
+  return []
+}
+
+/** Runs one POST case: sends exactly the case's bytes, checks the invariants, and DELETEs a created resource. */
+export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number): Promise<FuzzOutcome> {
+  const sdp = c.fields.sdp ?? ''
+  const contentType = c.fields.contentType ?? 'application/sdp'
+  const foreign = nonLoopbackCandidateAddresses(sdp)
+  if (foreign.length) return { response: 'not-sent', violations: [], detail: { reason: `candidate addresses off loopback: ${foreign.join(', ')}` } }
+  const headers: Record<string, string> = contentType === '' ? {} : { 'content-type': contentType }
+  const r = await fuzzHttp({ method: 'POST', url, headers, body: encodePayload(sdp), timeoutMs })
+  const violations = httpInvariantViolations('POST offer', r, timeoutMs)
+  const response = r.error ?? String(r.status)
+  const detail: Record<string, unknown> = { status: r.status, error: r.error, elapsedMs: r.elapsedMs, body: r.body?.slice(0, 500), location: r.headers?.location }
+  if (r.status === 201) {
+    const resource = resolveLocation(url, r.headers?.location)
+    if (!resource) violations.push('201 Created without a Location header (RFC 9725 §4.2 MUST)')
+    else {
+      const d = await fuzzHttp({ method: 'DELETE', url: resource, timeoutMs })
+      detail.delete = d.error ?? d.status
+      violations.push(...httpInvariantViolations('DELETE of the created resource', d, timeoutMs))
+      if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300)) violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.4)`)
+    }
+  }
+  return { response, violations, detail }
+}
+
+/** Smaller variants of a POST: each mutation removed in turn, then the right Content-Type. */
+export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
+  const out: OfferPostSpec[] = s.offer.mutations.map((_, i) => ({ ...s, offer: { ...s.offer, mutations: s.offer.mutations.filter((__, j) => j !== i) } }))
+  if (s.contentType !== 'application/sdp') out.push({ ...s, contentType: 'application/sdp' })
+  return out
+}
+
+/**
+ * Health check: a valid publish (WHIP) or play (WHEP) works end to end. For WHEP, `publishUrl` (a WHIP
+ * endpoint feeding the same stream) is published to first, and RTP must then arrive at the viewer; without
+ * it the viewer must connect (ICE+DTLS). Returns violations.
+ */
+export async function validSessionWorks(url: string, mode: SessionMode, options: { publishUrl?: string; timeoutMs?: number } = {}): Promise<string[]> {
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const sessions: Array<Awaited<ReturnType<typeof openSession>>> = []
+  try {
+    if (mode === 'whep' && options.publishUrl) {
+      const pub = await openSession(options.publishUrl, { mode: 'whip', timeoutMs })
+      sessions.push(pub)
+      await pub.waitForMedia(0, timeoutMs)
+    }
+    const session = await openSession(url, { mode, timeoutMs })
+    sessions.push(session)
+    await session.waitForMedia(mode === 'whep' && options.publishUrl ? 10 : 0, timeoutMs)
+    return []
+  } catch (e) {
+    return [`a valid ${mode === 'whip' ? 'publish' : 'play'} no longer works: ${(e as Error).message.split('\n')[0]}`]
+  } finally {
+    for (const s of sessions.reverse()) await s.close()
+  }
+}
+
+/** The HTTP offer harness as a campaign target. */
+export function httpOfferTarget(options: HttpOfferTargetOptions): FuzzTarget<OfferPostSpec> {
+  checkFuzzTarget(options.url, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
+  const timeoutMs = options.timeoutMs ?? 5000
+  const mode = options.mode
+  const invariants = [
+    'every offer gets a 2xx or a 4xx (3xx allowed), never a 5xx',
+    `never a hang past ${timeoutMs} ms, never a dropped connection`,
+    'a 201 carries a Location, and DELETE on it answers 200 (RFC 9725 §4.2, §4.4)',
+  ]
+  if (options.publishUrl) checkFuzzTarget(options.publishUrl, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
+  const rtp = mode === 'whep' && options.publishUrl !== undefined
+  if (mode !== 'sdp') invariants.push(`after the campaign a valid ${mode === 'whip' ? 'publish' : 'play'} still works (201, ICE+DTLS connected${rtp ? ', RTP from a publisher arrives' : ''})`)
+  return {
+    name: mode,
+    description: `${mode === 'sdp' ? 'HTTP offer endpoint' : `${mode.toUpperCase()} endpoint`} ${options.url}`,
+    invariants,
+    arbitrary: offerPost(mode, options.maxMutations),
+    toCase: (s) => ({ kind: 'http-offer', fields: { contentType: s.contentType, sdp: buildMutatedOffer(s.offer) } }),
+    run: (c) => runOfferPost(options.url, c, timeoutMs),
+    reduce: reduceOfferPost,
+    ...(mode === 'sdp' ? {} : { healthCheck: () => validSessionWorks(options.url, mode, options.publishUrl ? { publishUrl: options.publishUrl } : {}) }),
+  }
+}
