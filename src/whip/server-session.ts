@@ -26,6 +26,9 @@ export function serverCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpC
   }
 }
 
+/** The most media sections an offer may have (real WHIP/WHEP offers have 1 to a few). */
+export const MAX_MEDIA_SECTIONS = 64
+
 /** Options of {@link ServerSession}. */
 export interface ServerSessionOptions {
   role: SessionRole
@@ -109,6 +112,21 @@ export class ServerSession {
   /** Applies the client's offer and returns the answer SDP (with every server candidate in it). */
   async answer(offer: string): Promise<string> {
     this.remoteOffer = offer
+    // werift's offer handling grows faster than linearly with the number of m= sections (thousands of them
+    // block the event loop for minutes; found by `rtcspec fuzz whip`): refuse absurd offers up front.
+    const sections = offer.match(/^m=/gm)?.length ?? 0
+    if (sections > MAX_MEDIA_SECTIONS) {
+      throw new RtcspecError('TOO_MANY_MEDIA_SECTIONS', `the offer has ${sections} media sections; this server accepts at most ${MAX_MEDIA_SECTIONS}`)
+    }
+    // RFC 9143 §7.2: an m= section is in at most one BUNDLE group. Rejecting early also keeps werift from
+    // spending seconds on thousands of repeated group lines (found by `rtcspec fuzz whip`).
+    const bundled = new Set<string>()
+    for (const m of offer.matchAll(/^a=group:BUNDLE(.*)$/gm)) {
+      for (const mid of (m[1] ?? '').trim().split(/\s+/).filter(Boolean)) {
+        if (bundled.has(mid)) throw new RtcspecError('CONFLICTING_BUNDLE', `mid ${JSON.stringify(mid)} is in more than one BUNDLE group (RFC 9143 §7.2)`)
+        bundled.add(mid)
+      }
+    }
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer })
     const dir = this.role === 'whip' ? 'recvonly' : 'sendonly'
     for (const t of this.pc.getTransceivers()) {
@@ -117,6 +135,12 @@ export class ServerSession {
     }
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
+    // No section accepted (no common codec): werift never gathers, so waiting would only time out.
+    if (!/^m=\S+ [1-9]/m.test(answer.sdp)) {
+      throw new RtcspecError('NO_COMMON_MEDIA', `session ${this.id}: no media section of the offer could be accepted (no codec in common)`, {
+        hint: `offer one of ${[...serverCodecs().audio, ...serverCodecs().video].map((c) => c.mimeType).join(', ')}`,
+      })
+    }
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp
     if (!sdp) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `session ${this.id}: werift produced no answer`)
