@@ -198,9 +198,20 @@ export const chromiumSuite: BenchSuite = {
   name: SUITE,
   async run(log) {
     const rows: BenchRow[] = []
-    await measureStart(rows, log)
-    await measureMemory(rows, log)
-    await measureConcurrency(rows, log)
+    for (const [what, measure] of [
+      ['start time', measureStart],
+      ['memory', measureMemory],
+      ['concurrency', measureConcurrency],
+    ] as const) {
+      try {
+        await measure(rows, log)
+      } catch (e) {
+        // Keep the other sections' rows; say what failed in the table.
+        const message = e instanceof Error ? e.message.split('\n')[0]! : String(e)
+        log(`${what} failed: ${message}`)
+        rows.push({ suite: SUITE, metric: `${what} (failed)`, value: Number.NaN, unit: '', note: message })
+      }
+    }
     return rows
   },
 }

@@ -8,7 +8,7 @@ import { test, expect, chromium, media } from 'rtcspec'
 
 const noChromium = !existsSync(chromium.chromiumExecutable()) && process.env.CI !== 'true'
 
-test.skipIf(noChromium)('Chromium calls werift with Opus and each side hears the other', async ({ b2b, tone }) => {
+test.skipIf(noChromium)('Chromium calls werift with Opus and each side hears the other', { timeout: 60_000 }, async ({ b2b, tone }) => {
   const call = await b2b({ a: { kind: 'chromium' }, codec: 'opus', send: { a: tone(440), b: tone(1000) } })
 
   // werift counts the browser's packets itself (RFC 3550, from the packets)…

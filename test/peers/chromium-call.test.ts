@@ -103,7 +103,7 @@ async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string, d
   return { sa, sb, signaling: c.signaling }
 }
 
-describe.skipIf(skip)('Chromium peer calls', () => {
+describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
   afterAll(async () => {
     // No Chromium outlives this file: every browser it launched is gone, and no chromium child remains.
     await waitFor(() => liveBrowserProcesses().length === 0 && chromiumDescendants().length === 0, {
@@ -207,6 +207,7 @@ describe.skipIf(skip)('Chromium peer calls', () => {
 
   it('bad input fails with a clear error, not a crash', async () => {
     await expect(createChromiumPeer({ pollIntervalMs: 1 } as never)).rejects.toThrow(/pollIntervalMs/)
+    await expect(createChromiumPeer({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(/Chromium not found at \/nonexistent\/chromium[\s\S]*apt-get install chromium/)
     await expect(createChromiumPeer({ codecs: ['nope'] })).rejects.toThrow(/none of the codecs \[nope\]/)
     await using p = await createChromiumPeer({ name: 'chrome-bad-sdp' })
     await expect(p.acceptOffer({ type: 'offer', sdp: 'v=0\r\nnot sdp\r\n' })).rejects.toThrow(/chrome-bad-sdp: could not apply the remote offer/)

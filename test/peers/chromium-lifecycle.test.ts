@@ -58,7 +58,7 @@ console.log(JSON.stringify({ pid: p.browserPid, dir: p.userDataDir }))
 ${mode === 'exit' ? 'process.exit(3)' : 'setInterval(() => {}, 1000)'}
 `
 
-describe.skipIf(skip)('Chromium peer lifecycle', () => {
+describe.skipIf(skip)('Chromium peer lifecycle', { timeout: 120_000 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-life-'))
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 

@@ -164,7 +164,7 @@ async function launch(executablePath: string, timeoutMs: number): Promise<Shared
       // command line names the profile (see shutdown()).
       env: { ...process.env, XDG_CONFIG_HOME: userDataDir, XDG_CACHE_HOME: userDataDir },
       timeout: timeoutMs,
-      protocolTimeout: Math.max(timeoutMs, 30_000),
+      protocolTimeout: Math.max(timeoutMs, 60_000),
       defaultViewport: null,
     })
   } catch (e) {

@@ -234,7 +234,7 @@ export class ChromiumPeer implements Peer {
     page.on('pageerror', (e: unknown) => this.#error(`page error: ${e instanceof Error ? e.message : String(e)}`))
     page.on('error', (e: Error) => this.#error(`page crashed: ${e.message}`))
     await page.exposeFunction('rtcspecEmit', (json: string) => this.#onEvent(json))
-    const response = await page.goto(this.#lease.server.pageUrl, { waitUntil: 'load', timeout: 15_000 })
+    const response = await page.goto(this.#lease.server.pageUrl, { waitUntil: 'load', timeout: 30_000 })
     if (!response?.ok()) throw new RtcspecError('CHROMIUM_PAGE', `${this.name}: could not load the peer page (${response?.status() ?? 'no response'})`)
     const o = this.#options
     const info = InitSchema.parse(
