@@ -79,3 +79,21 @@ describe('plain-RTP peer', () => {
     await expect(a.acceptOffer({ type: 'offer', sdp: 'garbage' })).rejects.toThrow(/could not read the remote offer/)
   })
 })
+
+describe('plain-RTP peer with Opus', () => {
+  test('negotiates opus/48000/2 on RTP/AVP and carries a tone', async () => {
+    const { detectTone } = await import('../../src/media/analysis.ts')
+    await using a = createRtpPeer({ name: 'a', codecs: ['opus'] })
+    await using b = createRtpPeer({ name: 'b', codecs: ['opus', 'PCMU'] })
+    const offer = await a.createOffer()
+    expect(offer.sdp).toContain('a=rtpmap:111 opus/48000/2')
+    await a.acceptAnswer(await b.acceptOffer(offer))
+    a.sendAudio((sampleRate) => tone(1000, { sampleRate }))
+    const t = await b.waitForTrack('audio', 5000)
+    await t.waitForPackets(50, 5000)
+    expect(t.codec?.encoding).toBe('opus')
+    const rec = t.recording()
+    expect(rec.sampleRate).toBe(48000)
+    expect(detectTone(rec.samples.subarray(4800), rec.sampleRate, 1000).present).toBe(true)
+  })
+})
