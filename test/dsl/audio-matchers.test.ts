@@ -92,6 +92,11 @@ describe('toBeSilent and toHaveLevelAbove', () => {
     const faint = pcm(noise({ seed: 1, dbfs: -70, sampleRate: 8000 }), 500)
     expect(faint).toBeSilent()
     expect(faint).not.toBeSilent({ thresholdDbfs: -80 })
+    // 80 % silence + 20 % tone is not silent (the default needs 99 % of windows below the threshold)
+    const mostly = { sampleRate: 8000, samples: new Int16Array(8000) }
+    mostly.samples.set(tone440.samples.subarray(0, 1600), 6400)
+    expect(mostly).not.toBeSilent()
+    expect(mostly).toBeSilent({ minSilentRatio: 0.75 })
     expect(() => expect({ sampleRate: 8000, samples: new Int16Array(0) }).toBeSilent()).toThrow(/empty/)
     expect(() => expect({ sampleRate: 8000, samples: new Int16Array(0) }).not.toBeSilent()).toThrow(/empty/)
   })
@@ -133,6 +138,7 @@ describe('toHaveDelayBelow (synthetic)', () => {
 describe('toHaveMosAbove', () => {
   it('estimates from E-model input, RTP stats and options, and says it is an estimate', () => {
     expect({ codec: 'PCMU', lossFraction: 0, jitterMs: 2 }).toHaveMosAbove(4.3)
+    expect({ codec: 'PCMU' }).not.toHaveMosAbove(4.42) // the best narrowband case is MOS 4.41 (R 93.2), never 4.5
     expect({ codec: 'PCMU', lossFraction: 0.1, jitterMs: 30, networkDelayMs: 200 }).not.toHaveMosAbove(3.5)
     const stats = { lossFraction: 0.05, jitterMs: 10, expected: 1000, received: 950 }
     const e = eModel({ lossFraction: 0.05, jitterMs: 10 })

@@ -68,6 +68,20 @@ describe.skipIf(requireTool('espeak-ng'))('similarity of speech (log mel spectro
     process.stdout.write(`similarity scores: ${JSON.stringify(Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, +v.toFixed(3)])))}\n`)
   })
 
+  it('long pauses in both do not make different speech look alike (only the reference’s active frames count)', () => {
+    const withPause = (a: PcmAudio): PcmAudio => {
+      const pause = new Int16Array(a.sampleRate * 3)
+      const out = new Int16Array(a.samples.length * 2 + pause.length)
+      out.set(a.samples, 0)
+      out.set(a.samples, a.samples.length + pause.length)
+      return { sampleRate: a.sampleRate, samples: out }
+    }
+    const r = similarity(withPause(speech), viaPcmu(withPause(other)))
+    scores['other sentence, both with a 3 s pause'] = r.score
+    // measured 0.000; counting the pause frames too (floor matching floor) gives 0.045
+    expect(r.score).toBeLessThan(0.03)
+  })
+
   it('the first half of the sentence only (recording cut short) falls below the threshold', () => {
     const half = { sampleRate: speech.sampleRate, samples: speech.samples.slice(0, speech.samples.length >> 1) }
     expect(similarity(speech, viaPcmu(half)).score).toBeLessThan(SIMILARITY_THRESHOLD)
