@@ -5,7 +5,7 @@
  */
 import { recordArtifact, test as vitestTest } from 'vitest'
 import type { TestArtifactBase, TestContext } from 'vitest'
-import type { SavedRecording } from '../peers/recording-files.ts'
+import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
@@ -73,7 +73,7 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
 
 /** Vitest's `test`, extended with rtcspec's fixtures. */
 export const test = vitestTest.extend<RtcspecFixtures>({
-  peers: async ({}, use) => {
+  peers: async ({ task }, use) => {
     const made: Peer[] = []
     await use({
       werift: (options) => {
@@ -88,6 +88,14 @@ export const test = vitestTest.extend<RtcspecFixtures>({
         return p
       },
     })
+    // Tracks that asked to be recorded (peer option `record: true` or `track.record()`) are saved before closing.
+    const info = testInfo({ task } as TestContext)
+    const recorded = made.filter((p) => p.inbound.some((t) => t.recordRequested))
+    if (recorded.length) {
+      const r = await saveCallRecordings(recorded, testRecordingPath(info))
+      for (const e of r.errors) process.stderr.write(`rtcspec: ${e.message}\n`)
+      for (const saved of r.saved) await attachRecording(task, saved)
+    }
     await Promise.allSettled(made.map((p) => p.close()))
   },
   b2b: async ({ task, onTestFailed }, use) => {

@@ -3,7 +3,8 @@ import { expect } from '../../src/dsl/expect.ts'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from '../../src/dsl/fixtures.ts'
+import { test, sources } from '../../src/dsl/fixtures.ts'
+import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import type { RecordingArtifact } from '../../src/dsl/fixtures.ts'
 
 let dir: string
@@ -34,4 +35,19 @@ test('b2b({ record: true }) attaches each recording (WAV + pcap) to the test res
   const call = await b2b({ codec: 'PCMU', record: true, send: { a: tone(440), b: tone(880) } })
   await expect(call.b).toReceiveRtp({ packets: 25, within: '5s' })
   await expect(call.a).toReceiveRtp({ packets: 25, within: '5s' })
+})
+
+test('peers.werift({ record: true }) saves and attaches the recordings of peers you wire yourself', async ({ peers, task }) => {
+  onTestFinished(() => {
+    const artifacts = task.artifacts.filter((a): a is RecordingArtifact => a.type === 'rtcspec:recording')
+    expect(artifacts.map((a) => a.recording.path.split('/').pop())).toEqual([expect.stringMatching(/^carol-audio-in-0-\w+\.wav$/)])
+    expect(artifacts[0]!.recording.sampleRate).toBe(48000)
+    expect(existsSync(artifacts[0]!.recording.pcap!)).toBe(true)
+  })
+  const carol = peers.werift({ name: 'carol', codecs: ['opus'], record: true })
+  const dave = peers.werift({ name: 'dave', codecs: ['opus'] })
+  await connectBackToBack(dave, carol)
+  dave.sendAudio(sources.tone(1000))
+  const track = await carol.waitForTrack('audio', 5000)
+  await track.waitForPackets(25, 5000)
 })
