@@ -35,6 +35,8 @@ export const InboundRecordSchema = z.object({
   bitrateBps: z.number().nonnegative(),
   /** The peer implementation's own view (werift or browser getStats), for cross-checking. */
   native: z.object({ packetsReceived: z.number(), packetsLost: z.number(), jitterMs: z.number() }).optional(),
+  /** `browser-getstats` when the figures above are a browser peer's own counters rather than rtcspec's packet analysis. */
+  origin: z.enum(['packets', 'browser-getstats']).optional(),
 })
 
 /** Send counters of one outbound stream. */
@@ -168,6 +170,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
         ...(i.rtp.lastArrivalMs !== undefined ? { lastArrivalMs: i.rtp.lastArrivalMs } : {}),
         bitrateBps: i.rtp.bitrateBps,
         ...(i.native ? { native: i.native } : {}),
+        ...(i.origin ? { origin: i.origin } : {}),
       })),
       outbound: stats.outbound.map((o) => ({
         kind: o.kind,

@@ -165,7 +165,18 @@ export interface IceDetail {
 export interface PeerStats {
   peer: string
   kind: PeerKind
-  inbound: Array<{ kind: MediaKind; mid: string | undefined; codec: CodecInfo | undefined; rtp: RtpStatsSnapshot; native?: NativeInboundStats }>
+  inbound: Array<{
+    kind: MediaKind
+    mid: string | undefined
+    codec: CodecInfo | undefined
+    rtp: RtpStatsSnapshot
+    native?: NativeInboundStats
+    /**
+     * Where `rtp` comes from: `packets` (default when absent) — computed by rtcspec from the received packets
+     * (RFC 3550); `browser-getstats` — a browser peer's own getStats counters (it cannot hand out its packets).
+     */
+    origin?: 'packets' | 'browser-getstats'
+  }>
   outbound: OutboundStats[]
   selectedPair: SelectedPair | undefined
   /** Connectivity checks, consent and restarts, when the implementation exposes them (werift does). */

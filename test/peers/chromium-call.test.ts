@@ -9,6 +9,7 @@ import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { openBackToBack } from '../../src/dsl/calls.ts'
+import { buildCallRecord } from '../../src/peers/call-record.ts'
 import { tone } from '../../src/media/sources.ts'
 import { detectTone } from '../../src/media/analysis.ts'
 import type { AudioRecording } from '../../src/media/types.ts'
@@ -129,6 +130,10 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
       expect(sent).toBeLessThanOrEqual(after + 2)
     })
     expect(inboundOf(sa).native?.packetsReceived).toBe(inboundOf(sa).rtp.received)
+    expect(inboundOf(sa).origin).toBe('browser-getstats')
+    // The call record says whose figures they are (and stays schema-valid).
+    const record = await buildCallRecord({ kind: 'chromium-test', peers: [chromium, werift], startedAt: new Date() })
+    expect(record.peers.map((p) => [p.kind, p.rtp.inbound[0]?.origin])).toEqual([['chromium', 'browser-getstats'], ['werift', undefined]])
   })
 
   it('werift calls Chromium with Opus: tones both ways, stats from both', async () => {

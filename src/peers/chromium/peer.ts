@@ -545,6 +545,7 @@ export class ChromiumPeer implements Peer {
           codec: t.codec,
           rtp: t.rtp.snapshot(),
           ...(n ? { native: { packetsReceived: n.packetsReceived, packetsLost: n.packetsLost, jitterMs: n.jitterSec * 1000 } } : {}),
+          origin: 'browser-getstats' as const,
         }
       }),
       outbound: view.outbound.map((o) => ({
