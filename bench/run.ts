@@ -13,8 +13,9 @@ import { chromiumSuite } from './suites/chromium.ts'
 import { codecsSuite } from './suites/codecs.ts'
 import { servicesSuite } from './suites/services.ts'
 import { sipSuite } from './suites/sip.ts'
+import { whipWhepSuite } from './suites/whip-whep.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite, whipWhepSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)
