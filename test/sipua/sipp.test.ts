@@ -4,6 +4,7 @@ import { g711Wav, sippUacStreamScenario, sippUasScenario, startSipp } from '../.
 import { createSipUserAgent, sipCallRecord, type SipCall } from '../../src/sipua/user-agent.ts'
 import { readAll, tone } from '../../src/media/sources.ts'
 import { waitFor } from '../../src/wait.ts'
+import { startSipB2bua } from '../../src/sipua/bridge.ts'
 import { hasTone } from './support.ts'
 
 describe.skipIf(requireTool('sipp'))('interop with sipp', () => {
@@ -56,5 +57,37 @@ describe.skipIf(requireTool('sipp'))('interop with sipp as UAC', () => {
     expect(received.received).toBeLessThanOrEqual(130)
     expect(received.lost).toBe(0)
     expect(sipp.stats()?.successfulCalls).toBe(1)
+  })
+})
+
+describe.skipIf(requireTool('sipp'))('B2BUA between two SIP parties', () => {
+  test('sipp UAC → rtcspec B2BUA → rtcspec UAS: the streamed tone crosses both legs, counters on both', async () => {
+    await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', media: 'rtp', transport: { kind: 'udp' } })
+    const atBob: SipCall[] = []
+    bob.autoAnswer({ onCall: (c) => atBob.push(c) })
+    await using b2bua = await startSipB2bua({
+      a: { uri: 'sip:b2bua@127.0.0.1', media: 'rtp', transport: { kind: 'udp' } },
+      b: { uri: 'sip:b2bua-out@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: bob.local!.port } } },
+      target: `sip:bob@127.0.0.1:${bob.local!.port}`,
+      registerA: false,
+    })
+    await using sipp = await startSipp({
+      scenario: { xml: sippUacStreamScenario({ wav: 'tone.wav', streamMs: 2500 }) },
+      files: { 'tone.wav': g711Wav(readAll(tone(1300, { sampleRate: 8000 }), 8000)) },
+      service: 'b2bua',
+      remote: { host: '127.0.0.1', port: b2bua.a.local!.port },
+      calls: 1,
+      timeoutS: 30,
+    })
+    const bridged = await b2bua.waitForCall(1, 15_000)
+    await waitFor(() => atBob.length === 1, { timeoutMs: 5000, label: 'bob to answer the B2BUA' })
+    const track = await atBob[0]!.peer.waitForTrack('audio', 5000)
+    await track.waitForPackets(60, 10_000)
+    expect(hasTone(track, 1300, 10)).toBe(true)
+    expect(bridged.media.aToB.packetsIn).toBeGreaterThanOrEqual(50)
+    expect(bridged.a.peer.inbound[0]!.rtp.snapshot().received).toBeGreaterThanOrEqual(50)
+    // sipp hangs up; the B2BUA ends bob's leg too.
+    await atBob[0]!.waitForEnd(10_000)
+    expect(await sipp.exited).toBe(0)
   })
 })
