@@ -18,6 +18,7 @@ import { startRtpProbe, collectOneWayDelays } from '../peers/werift/rtp-probe.ts
 import type { WeriftPeer } from '../peers/werift/peer.ts'
 import type { ImpairmentProfile } from '../net/impairment.ts'
 import { median, referenceJitterMs, referenceLoss, streamRecords } from '../net/reference.ts'
+import type { TruthRecord } from '../net/truth.ts'
 import { waitFor } from '../wait.ts'
 
 /** Options of {@link measureAccuracy}. */
@@ -38,6 +39,15 @@ export interface AccuracyResult {
   profile: ImpairmentProfile
   packets: number
   truth: { sent: number; dropped: number; droppedInsideSpan: number; span: number; lossFraction: number; jitterMs: number; meanDelayMs: number }
+  /**
+   * Receive-path noise: the RFC 3550-style running average (gain 1/16, arrival order) of |Δe|, where e is each
+   * packet's arrival at the track minus its release by the relay (loopback + werift + event loop), ms. Because the
+   * receiver sees packets in the relay's send order, |measured jitter − reference jitter| ≤ this value exactly
+   * (| |a + b| − |a| | ≤ |b| term by term): it bounds the error the machine, not the estimator, can cause.
+   */
+  receiveNoiseMs: number
+  /** True when the track saw packets in exactly the relay's send order (the premise of the bound above). */
+  sameOrder: boolean
   measured: { received: number; expected: number; lost: number; lossFraction: number; jitterMs: number; reordered: number; duplicates: number }
   /**
    * One-way delay of alice → bob. `medianMs`: median(arrival − send) minus the clean baseline's median; `baseMs`: the
@@ -78,6 +88,10 @@ export async function measureAccuracy(options: AccuracyRunOptions): Promise<Accu
     const toA = startRtpProbe(b, { count: packets, intervalMs, payloadBytes: 80 })
     const [inB, inA] = await Promise.all([b.waitForTrack('audio', 10_000), a.waitForTrack('audio', 10_000)])
     const dB = collectOneWayDelays(toB, inB)
+    const arrivals: Array<{ seq: number; at: number }> = []
+    const stopArrivals = inB.onRtp((p) => {
+      if (p.ssrc === toB.ssrc) arrivals.push({ seq: p.sequenceNumber, at: p.arrivalMs })
+    })
     const dA = collectOneWayDelays(toA, inA)
     await Promise.all([toB.done, toA.done])
     const arrivedB = () => inB.rtp.snapshot().received
@@ -91,10 +105,12 @@ export async function measureAccuracy(options: AccuracyRunOptions): Promise<Accu
       label: `bob to receive all ${deliveredB()} datagrams the relay delivered (got ${arrivedB()})`,
     })
     dB.stop()
+    stopArrivals()
     dA.stop()
     const records = streamRecords(relay.truth('toB').records, toB.ssrc)
     const loss = referenceLoss(records)
     const refJitter = referenceJitterMs(records, toB.clockRate)
+    const { noiseMs, sameOrder } = receiveNoise(records, arrivals)
     const s = inB.rtp.snapshot()
     const released = records.filter((r) => r.delayMs !== undefined)
     const meanDelayMs = released.reduce((acc, r) => acc + (r.delayMs as number), 0) / Math.max(1, released.length)
@@ -123,6 +139,8 @@ export async function measureAccuracy(options: AccuracyRunOptions): Promise<Accu
         delayVsTruthMs: measuredDelay - trueMedianMs,
       },
       lateSends: toB.lateTicks,
+      receiveNoiseMs: noiseMs,
+      sameOrder,
       wallMs: performance.now() - started,
     }
   } finally {
@@ -134,4 +152,24 @@ function minOf(xs: readonly number[]): number {
   let m = Number.NaN
   for (const x of xs) if (!(x >= m)) m = x
   return m
+}
+
+/** See {@link AccuracyResult.receiveNoiseMs}. Duplicated copies after the first are ignored, as the jitter estimator does. */
+function receiveNoise(records: readonly TruthRecord[], arrivals: ReadonlyArray<{ seq: number; at: number }>): { noiseMs: number; sameOrder: boolean } {
+  const released = records.filter((r) => r.releasedAt !== undefined && r.seq !== undefined).sort((x, y) => (x.releaseIndex ?? 0) - (y.releaseIndex ?? 0))
+  const relBySeq = new Map(released.map((r) => [r.seq as number, r.releasedAt as number]))
+  const seen = new Set<number>()
+  const firsts = arrivals.filter((a) => (seen.has(a.seq) ? false : (seen.add(a.seq), true)))
+  let sameOrder = firsts.length === released.length
+  for (let i = 0; sameOrder && i < firsts.length; i++) if (firsts[i]!.seq !== released[i]!.seq) sameOrder = false
+  let j = 0
+  let prev: number | undefined
+  for (const a of firsts) {
+    const rel = relBySeq.get(a.seq)
+    if (rel === undefined) continue
+    const e = a.at - rel
+    if (prev !== undefined) j += (Math.abs(e - prev) - j) / 16
+    prev = e
+  }
+  return { noiseMs: j, sameOrder }
 }

@@ -26,6 +26,8 @@ async function sendPackets(c: B2BCall, n: number): Promise<void> {
   const inB = await c.b.waitForTrack('audio', 5000)
   await waitFor(() => send.stats.packetsSent >= n, { timeoutMs: n * 20 + 10_000, label: `alice to send ${n} packets` })
   send.stop()
+  // werift sends asynchronously (SRTP): wait until the relay has seen every packet alice sent.
+  await waitFor(() => c.relay!.summary('toB').sent >= send.stats.packetsSent, { timeoutMs: 5000, label: `the relay to see all ${send.stats.packetsSent} packets alice sent` })
   await waitFor(() => c.relay!.summary('toB').pending === 0 && inB.rtp.snapshot().received >= c.relay!.summary('toB').delivered + c.relay!.summary('toB').duplicated, {
     timeoutMs: 5000,
     label: 'bob to receive every packet the relay delivered',
