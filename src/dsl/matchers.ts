@@ -33,13 +33,18 @@ function isTrack(x: unknown): x is InboundTrack {
   return typeof x === 'object' && x !== null && 'waitForPackets' in x && 'rtp' in x
 }
 
+/** Says so in messages when a track's figures are a browser's own getStats counters (Chromium peers). */
+function browserNote(track: InboundTrack): string {
+  return (track as { statsOrigin?: string }).statsOrigin === 'browser' ? ' (browser getStats counters)' : ''
+}
+
 /** Resolves a subject to a label and a stats snapshot, or explains why it cannot. */
 function snapshotOf(subject: unknown): { label: string; snap: RtpStatsSnapshot } | { error: string } {
-  if (isTrack(subject)) return { label: `${subject.peerName}'s inbound ${subject.kind}`, snap: subject.rtp.snapshot() }
+  if (isTrack(subject)) return { label: `${subject.peerName}'s inbound ${subject.kind}${browserNote(subject)}`, snap: subject.rtp.snapshot() }
   if (isPeer(subject)) {
     const t = subject.inbound.find((x) => x.kind === 'audio') ?? subject.inbound[0]
     if (!t) return { error: `${subject.name} has no inbound track yet` }
-    return { label: `${subject.name}'s inbound ${t.kind}`, snap: t.rtp.snapshot() }
+    return { label: `${subject.name}'s inbound ${t.kind}${browserNote(t)}`, snap: t.rtp.snapshot() }
   }
   if (typeof subject === 'object' && subject !== null) {
     if ('lossFraction' in subject && 'jitterMs' in subject) return { label: 'RTP stream', snap: subject as RtpStatsSnapshot }

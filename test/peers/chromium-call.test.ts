@@ -2,7 +2,8 @@
  * Acceptance: real headless Chromium peers calling werift peers (both directions) and each other, on loopback,
  * with Opus (and PCMU); tones detected on both sides; stats from both; no Chromium left behind.
  */
-import { describe, it, expect, afterAll } from 'vitest'
+import { describe, it, afterAll } from 'vitest'
+import { expect } from '../../src/dsl/expect.ts'
 import { networkInterfaces } from 'node:os'
 import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/peer.ts'
 import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
@@ -147,6 +148,11 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
     const werift = createWeriftPeer({ name: 'werift-pcmu' })
     const chromium = await createChromiumPeer({ name: 'chrome-pcmu' })
     await call(werift, chromium, 500, 900, 'PCMU')
+    // rtcspec's audio matchers work on what the browser recorded; RTP matchers say the figures are the browser's.
+    const heard = chromium.inbound[0]!
+    expect(heard).toContainTone(500)
+    expect(heard).not.toContainTone(900)
+    expect(() => expect(heard).toHaveLossBelow(0)).toThrow(/chrome-pcmu's inbound audio \(browser getStats counters\)/)
   })
 
   it('two Chromium peers call each other (full gathering: candidates in the SDP)', async () => {
