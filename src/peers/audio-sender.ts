@@ -25,12 +25,26 @@ export interface AudioSenderOptions {
   payloadType: number
   /** Packet time, default 20 ms. */
   ptimeMs?: number
+  /**
+   * Discontinuous transmission: frames quieter than the threshold are not sent once `hangoverFrames` of them
+   * followed each other; the first frame after such a pause starts a new talkspurt and carries the marker bit
+   * (RFC 3551 §4.1). Timestamps keep counting through the pause. Default off: every frame is sent.
+   */
+  dtx?: boolean | DtxOptions
   /** Hands each packet to the transport. */
   send: (packet: OutgoingRtp) => void
   /** Called once when the source ends. */
   onEnded?: () => void
   /** Payload type of the negotiated telephone-event at the encoder's clock rate; without it `sendDtmf` fails. */
   telephoneEventPayloadType?: number
+}
+
+/** Options of discontinuous transmission (`AudioSenderOptions.dtx`). */
+export interface DtxOptions {
+  /** A frame whose RMS level is below this is silence. Default −60 dBFS. */
+  thresholdDbfs?: number
+  /** Silent frames still sent after speech before the pause starts (a hangover, so word endings are not cut). Default 5 (100 ms). */
+  hangoverFrames?: number
 }
 
 /** One queued RFC 4733 event. */
@@ -86,6 +100,13 @@ export class AudioSender {
   #dtmf: DtmfActive | undefined
   /** RFC 4733 event packets sent (end retransmissions included). */
   dtmfPacketsSent = 0
+  /** Frames not sent because of DTX. */
+  suppressedFrames = 0
+  /** Talkspurts started (packets sent with the marker bit, the first one included). */
+  talkspurts = 0
+  readonly #dtx: { threshold: number; hangover: number } | undefined
+  #silentRun = 0
+  #paused = false
 
   constructor(options: AudioSenderOptions) {
     const ptime = options.ptimeMs ?? 20
@@ -93,6 +114,15 @@ export class AudioSender {
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
     this.#pacer = new Pacer({ periodMs: ptime }, (i) => this.#tick(i))
+    if (options.dtx) {
+      const o = options.dtx === true ? {} : options.dtx
+      const thresholdDbfs = o.thresholdDbfs ?? -60
+      const hangover = o.hangoverFrames ?? 5
+      if (!Number.isFinite(thresholdDbfs)) throw new RangeError(`dtx.thresholdDbfs must be a finite dBFS level, got ${thresholdDbfs}`)
+      if (!Number.isInteger(hangover) || hangover < 0) throw new RangeError(`dtx.hangoverFrames must be an integer ≥ 0, got ${hangover}`)
+      // compare mean squares: (rms / 32768)² < 10^(dB/10) / 2 (AES17: a full-scale sine is 0 dBFS)
+      this.#dtx = { threshold: (32768 * 32768 * 10 ** (thresholdDbfs / 10)) / 2, hangover }
+    }
   }
 
   /** Whether the sender stopped (its source ended, or `stop()`); it cannot restart. */
@@ -205,6 +235,28 @@ export class AudioSender {
       this.#afterTick(more)
       return
     }
+    let marker = this.packetsSent === 0
+    if (this.#dtx) {
+      let sum = 0
+      for (let i = 0; i < this.#frame.length; i++) sum += (this.#frame[i] as number) ** 2
+      if (sum / this.#frame.length < this.#dtx.threshold) {
+        this.#silentRun++
+        if (this.#silentRun > this.#dtx.hangover && this.packetsSent > 0) {
+          this.#paused = true
+          this.suppressedFrames++
+          this.#afterTick(more)
+          return
+        }
+      } else {
+        this.#silentRun = 0
+      }
+      if (this.#paused) {
+        // a new talkspurt after a pause (RFC 3551 §4.1)
+        marker = true
+        this.#paused = false
+      }
+    }
+    if (marker) this.talkspurts++
     // taken before encoding and sending: the first packet's scheduled time (the pacer's anchor), not
     // the time its first, slower send finished (audio delay is measured from here)
     this.firstPacketAtMs ??= performance.now()
@@ -214,7 +266,7 @@ export class AudioSender {
       sequenceNumber: this.#seq,
       // Timestamps derive from the frame index, so skipped ticks show as a timestamp jump, not drift.
       timestamp: (this.#ts0 + index * this.#timestampStep) >>> 0,
-      marker: this.packetsSent === 0,
+      marker,
       payload,
     })
     this.#seq = (this.#seq + 1) & 0xffff

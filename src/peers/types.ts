@@ -199,6 +199,16 @@ export interface AudioSendHandle {
   readonly stats: OutboundStats
 }
 
+/** Options of `Peer.sendAudio`. */
+export interface SendAudioOptions {
+  /**
+   * Discontinuous transmission: stop sending while the source is silent (below `thresholdDbfs`, default −60 dBFS,
+   * after `hangoverFrames`, default 5 × 20 ms) and set the marker bit on the first packet of each new talkspurt.
+   * Default off (every frame is sent; the marker bit is on the first packet only).
+   */
+  dtx?: boolean | { thresholdDbfs?: number; hangoverFrames?: number }
+}
+
 /** Options of `Peer.sendDtmf`. */
 export interface DtmfSendOptions {
   /** Duration of each digit's event, ms (rounded to whole packet times, at least one). Default 100. */
@@ -247,7 +257,7 @@ export interface Peer extends AsyncDisposable {
   /** Trickle out: calls `listener` for every local candidate, then `null` at end-of-candidates. Returns unsubscribe. */
   onLocalCandidate(listener: (candidate: CandidateInit | null) => void): () => void
   /** Starts sending audio from `source` as soon as the connection is up. */
-  sendAudio(source: AudioSourceSpec): AudioSendHandle
+  sendAudio(source: AudioSourceSpec, options?: SendAudioOptions): AudioSendHandle
   /**
    * Sends `digits` (`0-9 * # A-D`) as RFC 4733 telephone-events in the audio stream, replacing the audio
    * while each event lasts. Starts a silent audio stream if nothing is being sent. Resolves once the last

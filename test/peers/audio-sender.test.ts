@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { AudioSender, type OutgoingRtp } from '../../src/peers/audio-sender.ts'
 import { pcmuEncoder } from '../../src/media/g711.ts'
-import { tone } from '../../src/media/sources.ts'
+import { pcmSource, readAll, silence, tone } from '../../src/media/sources.ts'
 import { parseTelephoneEvent } from '../../src/rtp/telephone-event.ts'
 
 function sender(sent: OutgoingRtp[], telephoneEventPayloadType?: number): AudioSender {
@@ -53,3 +53,52 @@ describe('AudioSender RFC 4733 events', () => {
     await expect(s.sendDtmf('1')).rejects.toThrow(/stopped/)
   })
 })
+
+/** 200 ms tone, 300 ms silence, 200 ms tone, 100 ms silence at 8 kHz. */
+function talkspurts(): Int16Array {
+  const t = readAll(tone(500, { durationMs: 200 }), 1600, 1)
+  const z = (ms: number) => readAll(silence({ durationMs: ms }), ms * 8, 1)
+  const parts = [t, z(300), t, z(100)]
+  const out = new Int16Array(parts.reduce((a, p) => a + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+describe('AudioSender DTX', () => {
+  it('stops sending in silence after the hangover and marks the first packet of each talkspurt; timestamps keep counting', async () => {
+    const sent: OutgoingRtp[] = []
+    let ended!: () => void
+    const done = new Promise<void>((r) => (ended = r))
+    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, dtx: { hangoverFrames: 2 }, send: (p) => sent.push(p), onEnded: () => ended() })
+    s.start()
+    try {
+      await done
+    } finally {
+      s.stop()
+    }
+    // frames 0-9 tone, 10-11 hangover, 12-24 suppressed, 25-34 tone (new talkspurt), 35-36 hangover, 37-40 suppressed
+    const ts0 = sent[0]!.timestamp
+    const frames = sent.map((p) => ((p.timestamp - ts0) >>> 0) / 160)
+    expect(frames).toEqual([...Array(12).keys(), ...Array.from({ length: 12 }, (_, i) => 25 + i)])
+    expect(sent.filter((p) => p.marker).map((p) => ((p.timestamp - ts0) >>> 0) / 160)).toEqual([0, 25])
+    expect(s.talkspurts).toBe(2)
+    expect(s.suppressedFrames).toBe(13 + 4)
+    for (let i = 1; i < sent.length; i++) expect(sent[i]!.sequenceNumber).toBe((sent[i - 1]!.sequenceNumber + 1) & 0xffff)
+  })
+
+  it('without dtx every frame is sent with one marker', async () => {
+    const sent: OutgoingRtp[] = []
+    let ended!: () => void
+    const done = new Promise<void>((r) => (ended = r))
+    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, send: (p) => sent.push(p), onEnded: () => ended() })
+    s.start()
+    await done
+    expect(sent).toHaveLength(41)
+    expect(sent.filter((p) => p.marker)).toHaveLength(1)
+  })
+})
+

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { tone } from '../../src/media/sources.ts'
-import { detectTone, dominantFrequency } from '../../src/media/analysis.ts'
+import { pcmSource, readAll, tone } from '../../src/media/sources.ts'
+import { detectTone, dominantFrequency, silentGaps } from '../../src/media/analysis.ts'
 import { waitFor } from '../../src/wait.ts'
 import { readWavFile, speechFixture, speechFixturePath } from '../../src/media/wav-source.ts'
 import { similarity, SIMILARITY_THRESHOLD } from '../../src/media/similarity.ts'
@@ -71,4 +71,25 @@ describe('codecs on the wire: the tone is in the recording', () => {
     expect(score).toBeGreaterThan(0.9)
     expect(similarity(readWavFile(speechFixturePath('speech-en-2')), rec).score).toBeLessThan(SIMILARITY_THRESHOLD)
   })
+
+  it('DTX: talkspurts carry the marker bit and the pause is silence at the right place in the recording', async () => {
+    await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: ['PCMU'] }), createWeriftPeer({ name: 'bob', codecs: ['PCMU'] }))
+    // 200 ms tone, 300 ms silence, 200 ms tone, then silence
+    const t = readAll(tone(500, { durationMs: 200 }), 1600, 1)
+    const pcm = new Int16Array(8000)
+    pcm.set(t, 0)
+    pcm.set(t, 4000)
+    call.a.sendAudio(pcmSource(pcm, 8000), { dtx: { hangoverFrames: 2 } })
+    const track = await call.b.waitForTrack('audio', 5000)
+    // 10 tone + 2 hangover, twice
+    await track.waitForPackets(24, 5000)
+    const packets = track.packets()
+    expect(packets.filter((p) => p.marker)).toHaveLength(2)
+    const rec = track.recording()
+    expect(rec.samples.length).toBe(37 * 160) // frames 0 … 36 by timestamp, though only 24 packets arrived
+    const gaps = silentGaps(rec.samples, 8000, { minDurationMs: 100 })
+    expect(gaps).toEqual([{ startMs: 200, durationMs: 300 }])
+    expect(detectTone(rec.samples.subarray(4000, 5600), 8000, 500).present).toBe(true)
+  })
 })
+

@@ -38,6 +38,7 @@ import type {
   PeerTimeline,
   SelectedPair,
   SessionDescriptionInit,
+  SendAudioOptions,
 } from '../types.ts'
 
 /** werift-specific options on top of the common ones. */
@@ -57,6 +58,7 @@ let peerCounter = 0
 /** One `sendAudio` request: its sender exists once the connection is up. */
 interface SenderEntry {
   spec: AudioSourceSpec
+  options: SendAudioOptions
   sender?: AudioSender
   stats: OutboundStats
   stopped: boolean
@@ -392,11 +394,12 @@ export class WeriftPeer implements Peer {
     return () => this.#candidateListeners.delete(listener)
   }
 
-  sendAudio(source: AudioSourceSpec): AudioSendHandle {
+  sendAudio(source: AudioSourceSpec, options: SendAudioOptions = {}): AudioSendHandle {
     this.#assertOpen()
     this.#ensureAudioTransceiver()
     const entry: SenderEntry = {
       spec: source,
+      options,
       sender: undefined,
       stopped: false,
       stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
@@ -446,6 +449,7 @@ export class WeriftPeer implements Peer {
       try {
         entry.sender = new AudioSender({
           source: resolveAudioSource(entry.spec, spec.sampleRate),
+          ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
           encoder: spec.createEncoder(),
           payloadType: negotiated.payloadType,
           ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
