@@ -30,6 +30,7 @@ export const accuracySuite: BenchSuite = {
     rows.push(
       { suite, metric: 'loss-fraction error, 5 % loss + reordering', value: reorder.error.lossFractionPp, unit: 'pp', note: note(2, `${reorder.measured.reordered} reordered; bound ±0.2 pp`) },
       { suite, metric: 'jitter error, 30 ms jitter with reordering', value: reorder.error.jitterMs, unit: 'ms', note: note(2, `reference ${reorder.truth.jitterMs.toFixed(2)} ms (${reorder.error.jitterPct.toFixed(1)} %)`) },
+      { suite, metric: 'receive-path noise (bounds the jitter error)', value: Math.max(lossy.receiveNoiseMs, reorder.receiveNoiseMs), unit: 'ms', note: 'EWMA |Δ(arrival − relay release)|, worst of the two runs' },
     )
 
     const delay = await measureAccuracy({ seed: 3, packets: PACKETS, profile: { delayMs: 80 } })
