@@ -158,7 +158,14 @@ export async function recordAndClose(call: B2BCall, kind: string, test?: CallRec
       signaling: call.signaling,
       ...(test ? { test } : {}),
       ...(call.relay
-        ? { extra: { seed: call.seed, impairment: { toA: call.relay.summary('toA'), toB: call.relay.summary('toB') } } }
+        ? {
+            extra: {
+              seed: call.seed,
+              impairment: { toA: call.relay.summary('toA'), toB: call.relay.summary('toB') },
+              // Every profile in force per direction, with when it applied (ms after the relay started) and why.
+              profiles: { toA: call.relay.profileHistory('toA'), toB: call.relay.profileHistory('toB') },
+            },
+          }
         : {}),
     })
     appendCallRecord(record)
