@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RtcspecError } from '../errors.ts'
@@ -170,11 +171,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes rtcspec containers whose owner process no longer exists. Returns how many were removed. */
+/** Removes rtcspec containers started on this host whose owner process no longer exists. Returns how many were removed. */
 export function sweepOrphanContainers(): number {
   let out: string
   try {
-    out = dockerCli(['ps', '-a', '--filter', `label=${RTCSPEC_LABEL}=1`, '--format', '{{.ID}} {{.Label "rtcspec.pid"}}'])
+    // Only containers started from this machine (host name label): a pid means nothing elsewhere.
+    out = dockerCli(['ps', '-a', '--filter', `label=${RTCSPEC_LABEL}=1`, '--filter', `label=rtcspec.host=${hostname()}`, '--format', '{{.ID}} {{.Label "rtcspec.pid"}}'])
   } catch {
     return 0
   }
@@ -232,7 +234,7 @@ export async function runContainer(image: string, args: readonly string[], optio
   let container = new GenericContainer(image)
     .withNetworkMode('host')
     .withCommand([...args])
-    .withLabels({ [RTCSPEC_LABEL]: '1', 'rtcspec.pid': String(process.pid), 'rtcspec.service': options.service })
+    .withLabels({ [RTCSPEC_LABEL]: '1', 'rtcspec.pid': String(process.pid), 'rtcspec.host': hostname(), 'rtcspec.service': options.service })
     .withStartupTimeout(options.startTimeoutMs ?? 30_000)
     .withLogConsumer((stream) => {
       stream.on('data', (d: Buffer | string) => log.push('out', `${String(d).replace(/\n?$/, '\n')}`))

@@ -55,3 +55,29 @@ process.exit(3) // no close(): the exit hook must clean up
     }
   }, 120_000)
 })
+
+describe.each(providerCases('coturn', 'turnserver', 'coturn').filter((c) => c.provider === 'docker'))('orphan sweep', ({ skip }) => {
+  test.skipIf(skip)('removes this host’s rtcspec containers whose owner process is gone, and no others', async () => {
+    const { sweepOrphanContainers } = await import('../../src/services/docker.ts')
+    const { hostname } = await import('node:os')
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout.trim()
+    expect(alive(Number(dead))).toBe(false)
+    const create = (labels: Record<string, string>) => {
+      const r = spawnSync('docker', ['create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), 'rtcspec/coturn'], { encoding: 'utf8', timeout: 20_000 })
+      expect(r.status, r.stderr).toBe(0)
+      return r.stdout.trim()
+    }
+    const orphan = create({ rtcspec: '1', 'rtcspec.pid': dead, 'rtcspec.host': hostname(), 'rtcspec.service': 'coturn' })
+    const mine = create({ rtcspec: '1', 'rtcspec.pid': String(process.pid), 'rtcspec.host': hostname(), 'rtcspec.service': 'coturn' })
+    const elsewhere = create({ rtcspec: '1', 'rtcspec.pid': dead, 'rtcspec.host': 'some-other-host', 'rtcspec.service': 'coturn' })
+    try {
+      expect(sweepOrphanContainers()).toBeGreaterThanOrEqual(1)
+      const exists = (id: string) => spawnSync('docker', ['container', 'inspect', id], { stdio: 'ignore', timeout: 10_000 }).status === 0
+      expect(exists(orphan)).toBe(false)
+      expect(exists(mine)).toBe(true)
+      expect(exists(elsewhere)).toBe(true)
+    } finally {
+      spawnSync('docker', ['rm', '-f', orphan, mine, elsewhere], { stdio: 'ignore', timeout: 20_000 })
+    }
+  }, 60_000)
+})
