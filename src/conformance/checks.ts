@@ -569,11 +569,11 @@ const SHARED_CHECKS: Record<string, Check> = {
     const { ufrag, pwd } = iceCredentials(answer)
     if (!cand || !ufrag || !pwd) return na('the answer has no loopback UDP host candidate to probe (ICE consent can only be probed on loopback)', [c.post])
     const target = { address: cand[1] ?? '127.0.0.1', port: Number(cand[2]), remoteUfrag: ufrag, remotePwd: pwd, localUfrag: c.offer.ufrag }
-    const before = await probeConsent(target)
+    const before = await probeConsent(target, { attempts: 12, intervalMs: 250 })
     if (!before.answered) return na(`the server did not answer ICE checks even before DELETE (${before.outcome})`, [c.post])
     const d = await ctx.http('DELETE', c.sessionUrl ?? ctx.target.url)
     ctx.forget(c.sessionUrl)
-    const after = await probeConsent(target)
+    const after = await probeConsent(target, { attempts: 6, intervalMs: 250 })
     const measured = { probedPort: target.port, answeredBefore: before.answered, answeredAfter: after.answered }
     if (after.answered) return { ...bad(`the server still answers ICE consent checks after DELETE (${after.outcome})`, [c.post, d]), measured }
     return { ...ok(`answered before DELETE, ${after.attempts} checks unanswered after`, [c.post, d]), measured }
