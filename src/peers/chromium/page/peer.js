@@ -246,7 +246,8 @@
         emit('candidate', { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment })
       })
       pc.addEventListener('icecandidateerror', (e) => {
-        emit('ice-error', { message: `ICE candidate error ${e.errorCode} ${e.errorText ?? ''} (${e.url ?? e.address ?? ''})`.trim() })
+        const text = String(e.errorText ?? '').replace(/\.$/, '')
+        emit('ice-error', { message: `ICE candidate error ${e.errorCode} ${text} (${e.url ?? e.address ?? ''})` })
       })
       pc.addEventListener('iceconnectionstatechange', () => emit('state', { key: 'ice', state: pc.iceConnectionState }))
       pc.addEventListener('icegatheringstatechange', () => emit('state', { key: 'gathering', state: pc.iceGatheringState }))
