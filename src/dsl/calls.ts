@@ -14,7 +14,7 @@ import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
 import { resolveNetwork, type NetworkOptions } from './network.ts'
 import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
 import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
-import { speechFixture, wavFile as wavFileSource, type SpeechFixtureName } from '../media/wav-source.ts'
+import { speechFixturePath, wavFileFactory, type SpeechFixtureName } from '../media/wav-source.ts'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
@@ -187,8 +187,9 @@ const sourceFactories: SourceFactories = {
   tones: (hz, o = {}) => (sampleRate) => tonesSource(hz, { ...o, sampleRate }),
   silence: (o = {}) => (sampleRate) => silenceSource({ ...o, sampleRate }),
   noise: (o = {}) => (sampleRate) => noiseSource({ ...o, sampleRate }),
-  wavFile: (path, o = {}) => (sampleRate) => wavFileSource(path, { ...o, sampleRate }),
-  speech: (name, o = {}) => (sampleRate) => speechFixture(name, { ...o, sampleRate }),
+  // read and checked now, so a bad path fails where it is written; resampled when the codec rate is known
+  wavFile: (path, o = {}) => wavFileFactory(path, o),
+  speech: (name, o = {}) => wavFileFactory(speechFixturePath(name), o),
   dtmf: (digits, o = {}) => (sampleRate) => dtmfTones(digits, { ...o, sampleRate }),
 }
 

@@ -17,6 +17,7 @@ import { z } from 'zod'
 import { test as vitestTest } from 'vitest'
 import { DurationSchema } from './duration.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall } from './calls.ts'
+import { SPEECH_FIXTURES } from '../media/wav-source.ts'
 import { NetworkSpecSchema, type NetworkOptions } from './network.ts'
 import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
 import { restartIce } from '../peers/ice-restart.ts'
@@ -29,6 +30,12 @@ const SendSchema = z.union([
   z.object({ tone: z.union([z.number().positive().max(20_000), z.array(z.number().positive().max(20_000)).min(1).max(8)]), dbfs: z.number().max(0).optional() }).strict(),
   z.object({ silence: z.literal(true) }).strict(),
   z.object({ noise: z.object({ seed: z.number().int().optional(), dbfs: z.number().max(0).optional() }).strict() }).strict(),
+  /** A shipped speech fixture (fixtures/audio/), resampled to the codec rate. */
+  z.object({ speech: z.enum(SPEECH_FIXTURES), loop: z.boolean().optional() }).strict(),
+  /** A WAV file (path relative to the working directory), resampled to the codec rate. */
+  z.object({ wav: z.string().min(1), loop: z.boolean().optional() }).strict(),
+  /** In-band DTMF tone pairs (Q.23), e.g. `'123#'`. */
+  z.object({ dtmf: z.string().regex(/^[0-9*#A-Da-d]+$/, 'DTMF digits are 0-9, *, #, A-D'), durationMs: z.number().positive().optional(), gapMs: z.number().nonnegative().optional() }).strict(),
 ])
 
 const PeerSpecSchema = z
@@ -114,6 +121,9 @@ export function parseScenario(spec: unknown): ParsedSpec {
 function sourceOf(send: z.output<typeof SendSchema>): AudioSourceSpec {
   if ('tone' in send) return Array.isArray(send.tone) ? sources.tones(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) }) : sources.tone(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) })
   if ('silence' in send) return sources.silence()
+  if ('speech' in send) return sources.speech(send.speech, send.loop ? { loop: true } : {})
+  if ('wav' in send) return sources.wavFile(send.wav, send.loop ? { loop: true } : {})
+  if ('dtmf' in send) return sources.dtmf(send.dtmf, { ...(send.durationMs !== undefined ? { durationMs: send.durationMs } : {}), ...(send.gapMs !== undefined ? { gapMs: send.gapMs } : {}) })
   return sources.noise({ ...(send.noise.seed !== undefined ? { seed: send.noise.seed } : {}), ...(send.noise.dbfs !== undefined ? { dbfs: send.noise.dbfs } : {}) })
 }
 

@@ -66,6 +66,29 @@ export function wavFile(path: string, options: WavFileOptions = {}): AudioSource
   })
 }
 
+/**
+ * Reads and decodes `path` now (so a missing or broken file fails where it is named, not when a call starts)
+ * and returns a factory building the source at any rate (resampled once per rate). What the DSL's
+ * `sources.wavFile(path)` uses.
+ */
+export function wavFileFactory(path: string, options: Omit<WavFileOptions, 'sampleRate'> = {}): (sampleRate: number) => AudioSource {
+  const original = readWavFile(path)
+  const name = path.split(/[\\/]/).pop() ?? path
+  const byRate = new Map<number, Int16Array>()
+  return (sampleRate) => {
+    let samples = byRate.get(sampleRate)
+    if (!samples) {
+      if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw new RangeError(`wavFile: sampleRate must be a positive number of Hz, got ${sampleRate}`)
+      samples = sampleRate === original.sampleRate ? original.samples : resample(original.samples, original.sampleRate, sampleRate)
+      byRate.set(sampleRate, samples)
+    }
+    return pcmSource(samples, sampleRate, {
+      ...(options.loop ? { loop: true } : {}),
+      description: `wavFile(${name}, ${sampleRate} Hz, ${((samples.length * 1000) / sampleRate).toFixed(0)} ms${options.loop ? ', loop' : ''})`,
+    })
+  }
+}
+
 /** The absolute path of a shipped speech fixture. */
 export function speechFixturePath(name: SpeechFixtureName = 'speech-en-1'): string {
   if (!(SPEECH_FIXTURES as readonly string[]).includes(name)) {

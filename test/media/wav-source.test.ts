@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { encodeWav, decodeWav } from '../../src/media/wav.ts'
 import { readAll, tone } from '../../src/media/sources.ts'
 import { dominantFrequency, rmsDbfs } from '../../src/media/analysis.ts'
-import { speechFixture, speechFixturePath, SPEECH_FIXTURES, wavFile } from '../../src/media/wav-source.ts'
+import { speechFixture, speechFixturePath, SPEECH_FIXTURES, wavFile, wavFileFactory } from '../../src/media/wav-source.ts'
 import { readFileSync } from 'node:fs'
 
 describe('wavFile and speech fixtures', () => {
@@ -55,4 +55,17 @@ describe('wavFile and speech fixtures', () => {
     // @ts-expect-error unknown names are rejected at run time too
     expect(() => speechFixturePath('speech-xx')).toThrow(/no speech fixture named "speech-xx"/)
   })
+
+  it('wavFileFactory reads the file at once (a bad path fails where it is written) and builds the source at any rate', () => {
+    expect(() => wavFileFactory('/nonexistent/y.wav')).toThrow(/\/nonexistent\/y\.wav: no such file/)
+    const make = wavFileFactory(speechFixturePath('speech-en-1'))
+    const a = make(8000)
+    const b = make(48000)
+    expect([a.sampleRate, b.sampleRate]).toEqual([8000, 48000])
+    const n8 = readAll(a, 8000 * 10, 1).length
+    const n48 = readAll(b, 48000 * 10, 1).length
+    expect(Math.abs(n48 / 6 - n8)).toBeLessThanOrEqual(1)
+    expect(Math.abs(n8 / 8000 - 71346 / 16000)).toBeLessThan(0.001)
+  })
 })
+
