@@ -4,12 +4,12 @@
  * Run: npx rtcspec run specs/examples/whip-whep.spec.ts
  * Against your own server: npx rtcspec conformance whip --url http://host/whip/live (see docs/conformance-whip.md)
  */
-import { test, expect, startMediaServer, publish, play, conformanceSuite } from 'rtcspec'
+import { test, expect, conformanceSuite } from 'rtcspec'
 
-test('a tone published with WHIP reaches a WHEP viewer', async ({ tone }) => {
-  await using server = await startMediaServer()
-  await using pub = await publish(server.whipUrl('demo'), { audio: tone(440) })
-  await using view = await play(server.whepUrl('demo'))
+test('a tone published with WHIP reaches a WHEP viewer', async ({ whip, whep, tone }) => {
+  const server = await whip.server() // the embedded reference server, stopped after the test
+  const pub = await whip.publish(server.whipUrl('demo'), { audio: tone(440) })
+  const view = await whep.play(server.whepUrl('demo')) // { peer: 'chromium' } plays in headless Chromium
   const track = await view.audio()
   await expect(track).toReceiveRtp({ packets: 100, within: '10s' })
   expect(track).toHaveLossBelow(0.01)

@@ -10,6 +10,7 @@ import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../pe
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from './calls.ts'
+import { closeWhipResources, whipFixtures, type WhepFixture, type WhipFixture, type WhipResources } from './whip-fixtures.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
 export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './calls.ts'
@@ -25,6 +26,10 @@ export interface PeerFactory {
 export interface RtcspecFixtures extends SourceFactories {
   peers: PeerFactory
   b2b: (options?: B2BOptions) => Promise<B2BCall>
+  /** WHIP publishing sessions and embedded reference servers, closed after the test (src/dsl/whip-fixtures.ts). */
+  whip: WhipFixture
+  /** WHEP playing sessions, closed after the test. */
+  whep: WhepFixture
 }
 
 function testInfo(context: TestContext): { file?: string; name: string; result: 'passed' | 'failed' | 'unknown' } {
@@ -111,6 +116,16 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const ctx = { task } as TestContext
     const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()
     for (const r of saved) await attachRecording(task, r)
+  },
+  whip: async ({}, use) => {
+    const res: WhipResources = { sessions: [], peers: [], servers: [] }
+    await use(whipFixtures(res).whip)
+    await closeWhipResources(res)
+  },
+  whep: async ({}, use) => {
+    const res: WhipResources = { sessions: [], peers: [], servers: [] }
+    await use(whipFixtures(res).whep)
+    await closeWhipResources(res)
   },
   tone: async ({}, use) => use(sources.tone),
   tones: async ({}, use) => use(sources.tones),
