@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
+import { liveBrowserProcesses } from '../../src/peers/chromium/browser.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { startCoturn, type CoturnService } from '../../src/services/coturn.ts'
@@ -21,9 +22,10 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
   }, 60_000)
   afterAll(async () => {
     await turn?.close()
+    await waitFor(() => liveBrowserProcesses().length === 0, { timeoutMs: 10_000, label: 'every Chromium process of this file to exit', intervalMs: 50 })
   })
 
-  for (const transport of ['udp', 'tcp'] as const) {
+  for (const transport of ['udp', 'tcp', 'tls'] as const) {
     it(`relay-only over ${transport.toUpperCase()}: media flows and the selected pair is relay`, async () => {
       const chromium = await createChromiumPeer({ name: `chrome-relay-${transport}`, codecs: ['opus'], relayOnly: true, iceServers: turn.iceServers({ transports: [transport] }) })
       const werift = createWeriftPeer({ name: `werift-relay-${transport}`, codecs: ['opus'] })
@@ -44,6 +46,13 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
       void call
     })
   }
+
+  it('with strictCertificates the browser refuses coturn\'s self-signed TLS certificate (and says so)', async () => {
+    await using chromium = await createChromiumPeer({ name: 'chrome-strict', strictCertificates: true, relayOnly: true, iceServers: turn.iceServers({ transports: ['tls'] }) })
+    await chromium.createOffer()
+    await waitFor(() => chromium.timeline.errors.some((e) => /ICE candidate error 701 .*\(turns:127\.0\.0\.1:\d+\?transport=tcp\)/.test(e.message)), { timeoutMs: 20_000, label: 'the TURN/TLS failure in the timeline' })
+    expect(chromium.timeline.localCandidates).toEqual([])
+  })
 
   it('wrong credentials: the connection fails naming the TURN 401, not a bare timeout', async () => {
     await using chromium = await createChromiumPeer({

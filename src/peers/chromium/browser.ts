@@ -21,8 +21,10 @@ export function chromiumExecutable(explicit?: string): string {
  * The command-line switches rtcspec launches Chromium with: headless, no sandbox/GPU/QUIC/background traffic,
  * fake media UI, autoplay allowed (WebAudio starts without a gesture), loopback candidates allowed and real IPs
  * instead of mDNS `.local` names (`WebRtcHideLocalIpsWithMdns` disabled), so peers connect on 127.0.0.1.
+ * Certificate errors are ignored (so TURN over TLS works with the self-signed certificate a test's coturn
+ * generates) unless `strictCertificates`.
  */
-export function chromiumArgs(userDataDir: string): string[] {
+export function chromiumArgs(userDataDir: string, options: { strictCertificates?: boolean } = {}): string[] {
   return [
     '--headless',
     '--no-sandbox',
@@ -42,6 +44,7 @@ export function chromiumArgs(userDataDir: string): string[] {
     '--autoplay-policy=no-user-gesture-required',
     '--allow-loopback-in-peer-connection',
     '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ...(options.strictCertificates ? [] : ['--ignore-certificate-errors']),
   ]
 }
 
@@ -51,6 +54,11 @@ export interface BrowserOptions {
   executablePath?: string
   /** How long launching may take, default 30 s. */
   launchTimeoutMs?: number
+  /**
+   * Verify TLS certificates (e.g. of a `turns:` server). Default false: certificate errors are ignored so the
+   * self-signed certificates of test servers work. Browsers with and without it are separate.
+   */
+  strictCertificates?: boolean
 }
 
 interface Shared {
@@ -139,7 +147,7 @@ function installExitHook(): void {
   }
 }
 
-async function launch(executablePath: string, timeoutMs: number): Promise<Shared> {
+async function launch(executablePath: string, timeoutMs: number, strictCertificates: boolean): Promise<Shared> {
   if (!existsSync(executablePath)) {
     throw new RtcspecError('TOOL_MISSING', `Chromium not found at ${executablePath}`, {
       hint: 'install it with `sudo apt-get install chromium` (or `sudo bash scripts/install-system-deps.sh`), or set RTCSPEC_CHROMIUM to a Chromium/Chrome binary',
@@ -157,7 +165,7 @@ async function launch(executablePath: string, timeoutMs: number): Promise<Shared
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
-      args: chromiumArgs(userDataDir),
+      args: chromiumArgs(userDataDir, { strictCertificates }),
       userDataDir,
       // Chromium's crash handler (which double-forks out of the process group) keeps its database under
       // XDG_CONFIG_HOME: point it into the fresh profile so nothing is written elsewhere and the handler's
@@ -216,18 +224,20 @@ async function shutdown(s: Shared): Promise<void> {
   rmSync(s.userDataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 })
 }
 
-/** Leases this process's browser for `executablePath`, launching it on first use. */
+/** Leases this process's browser for `executablePath` (and certificate mode), launching it on first use. */
 export async function acquireBrowser(options: BrowserOptions = {}): Promise<BrowserLease> {
   const executablePath = chromiumExecutable(options.executablePath)
-  let entry = entries.get(executablePath)
+  const strict = options.strictCertificates ?? false
+  const key = `${executablePath}${strict ? ' (strict certificates)' : ''}`
+  let entry = entries.get(key)
   let launchedHere = false
   if (!entry) {
-    const ready = launch(executablePath, options.launchTimeoutMs ?? 30_000)
+    const ready = launch(executablePath, options.launchTimeoutMs ?? 30_000, strict)
     entry = { refs: 0, ready }
-    entries.set(executablePath, entry)
+    entries.set(key, entry)
     launchedHere = true
     ready.catch(() => {
-      if (entries.get(executablePath) === entry) entries.delete(executablePath)
+      if (entries.get(key) === entry) entries.delete(key)
     })
   }
   const e = entry
@@ -242,7 +252,7 @@ export async function acquireBrowser(options: BrowserOptions = {}): Promise<Brow
   if (!shared.browser.connected) {
     // The browser died (crash, killed): forget it and start a fresh one.
     e.refs--
-    if (entries.get(executablePath) === e) entries.delete(executablePath)
+    if (entries.get(key) === e) entries.delete(key)
     if (e.refs === 0) await shutdown(shared).catch(() => undefined)
     return acquireBrowser(options)
   }
@@ -258,7 +268,7 @@ export async function acquireBrowser(options: BrowserOptions = {}): Promise<Brow
       released = true
       e.refs--
       if (e.refs > 0) return
-      if (entries.get(executablePath) === e) entries.delete(executablePath)
+      if (entries.get(key) === e) entries.delete(key)
       await shutdown(shared)
     },
   }

@@ -43,6 +43,8 @@ export interface ChromiumPeerOptions extends PeerOptions {
   executablePath?: string
   /** Browser launch timeout, default 30 s. */
   launchTimeoutMs?: number
+  /** Have the browser verify TLS certificates (e.g. of a `turns:` server). Default false (self-signed test certificates work). */
+  strictCertificates?: boolean
   /** How often the browser's stats and recorded audio are fetched while the peer is open, ms. Default 200. */
   pollIntervalMs?: number
   /** Longest recording kept per inbound track, seconds. Default 300. */
@@ -66,6 +68,7 @@ export const ChromiumPeerOptionsSchema = z.object({
   hostAddresses: z.array(z.string().min(1)).min(1).optional(),
   executablePath: z.string().min(1).optional(),
   launchTimeoutMs: z.number().int().positive().max(300_000).optional(),
+  strictCertificates: z.boolean().optional(),
   pollIntervalMs: z.number().int().min(20).max(5000).optional(),
   maxRecordingSeconds: z.number().positive().max(3600).optional(),
   gatheringTimeoutMs: z.number().int().positive().max(120_000).optional(),
@@ -219,6 +222,7 @@ export class ChromiumPeer implements Peer {
     this.#lease = await acquireBrowser({
       ...(this.#options.executablePath ? { executablePath: this.#options.executablePath } : {}),
       ...(this.#options.launchTimeoutMs ? { launchTimeoutMs: this.#options.launchTimeoutMs } : {}),
+      ...(this.#options.strictCertificates ? { strictCertificates: true } : {}),
     })
     this.#launchMs = this.#lease.launchMs
     if (this.#closed) {
