@@ -72,3 +72,4 @@ export { ConformanceReportSchema, RequirementResultSchema, formatTable, formatJu
 export type { ConformanceReport, RequirementResult } from './conformance/report.ts'
 export { conformanceSuite } from './dsl/conformance.ts'
 export type { ConformanceSuiteOptions } from './dsl/conformance.ts'
+export type { WhipFixture, WhepFixture, FixturePeer } from './dsl/whip-fixtures.ts'
