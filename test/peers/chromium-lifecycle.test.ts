@@ -107,7 +107,7 @@ describe.skipIf(skip)('Chromium peer lifecycle', { timeout: 120_000 }, () => {
   it('no Chromium survives a failed test that used the peers fixture', async () => {
     const dir = mkdtempSync(join(scratch, 'run-'))
     symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
-    writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.ts'], pool: 'forks' } }\n`)
+    writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 90_000, hookTimeout: 90_000 } }\n`)
     writeFileSync(
       join(dir, 'failing.test.ts'),
       `import { test } from ${JSON.stringify(join(repo, 'src/dsl/fixtures.ts'))}
