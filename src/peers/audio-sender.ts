@@ -31,6 +31,11 @@ export interface AudioSenderOptions {
    * (RFC 3551 §4.1). Timestamps keep counting through the pause. Default off: every frame is sent.
    */
   dtx?: boolean | DtxOptions
+  /**
+   * A previous sender of the same RTP stream (same SSRC): this one continues its sequence numbers, and its
+   * timestamps at the wall-clock rate, so the receiver sees one stream (a new talkspurt), not a restart.
+   */
+  continueFrom?: AudioSender
   /** Hands each packet to the transport. */
   send: (packet: OutgoingRtp) => void
   /** Called once when the source ends. */
@@ -93,7 +98,9 @@ export class AudioSender {
   readonly #timestampStep: number
   readonly #options: AudioSenderOptions
   #seq = Math.floor(Math.random() * 0x10000)
-  readonly #ts0 = Math.floor(Math.random() * 0x100000000)
+  #ts0 = Math.floor(Math.random() * 0x100000000)
+  #startedAtMs: number | undefined
+  readonly #ptimeMs: number
   #ended = false
   #stopped = false
   readonly #dtmfQueue: DtmfJob[] = []
@@ -113,6 +120,7 @@ export class AudioSender {
     this.#options = options
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
+    this.#ptimeMs = ptime
     this.#pacer = new Pacer({ periodMs: ptime }, (i) => this.#tick(i))
     if (options.dtx) {
       const o = options.dtx === true ? {} : options.dtx
@@ -135,6 +143,15 @@ export class AudioSender {
   }
 
   start(): void {
+    const prev = this.#options.continueFrom
+    if (prev && this.#startedAtMs === undefined) {
+      const now = performance.now()
+      this.#seq = prev.#seq
+      // one frame past the timestamp the previous sender would be at now
+      const frames = prev.#startedAtMs === undefined ? 0 : Math.floor((now - prev.#startedAtMs) / prev.#ptimeMs) + 1
+      this.#ts0 = (prev.#ts0 + frames * prev.#timestampStep) >>> 0
+    }
+    this.#startedAtMs ??= performance.now()
     this.#pacer.start()
   }
 

@@ -91,5 +91,26 @@ describe('codecs on the wire: the tone is in the recording', () => {
     expect(gaps).toEqual([{ startMs: 200, durationMs: 300 }])
     expect(detectTone(rec.samples.subarray(4000, 5600), 8000, 500).present).toBe(true)
   })
+
+  it('DTMF after the audio source ended continues the same RTP stream (sequence numbers and timestamps)', async () => {
+    await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: ['PCMU'] }), createWeriftPeer({ name: 'bob', codecs: ['PCMU'] }))
+    call.a.sendAudio((rate) => tone(440, { sampleRate: rate, durationMs: 300 }))
+    const track = await call.b.waitForTrack('audio', 5000)
+    await track.waitForPackets(16, 5000) // 15 frames of tone + the final (silent) frame: the sender has stopped
+    await call.a.sendDtmf('9', { durationMs: 60 })
+    await waitFor(() => track.packets().filter((p) => p.payloadType === 101).length >= 5, { timeoutMs: 3000, label: "bob's 5 telephone-event packets" })
+    const packets = track.packets()
+    for (let i = 1; i < packets.length; i++) expect(packets[i]!.sequenceNumber).toBe((packets[i - 1]!.sequenceNumber + 1) & 0xffff)
+    const lastAudio = packets[15]!
+    const firstEvent = packets.find((p) => p.payloadType === 101)!
+    expect(firstEvent.ssrc).toBe(lastAudio.ssrc)
+    // the event starts later on the same timeline (by about the wall-clock time that passed), never before
+    const gapMs = ((firstEvent.timestamp - lastAudio.timestamp) >>> 0) / 8
+    expect(gapMs).toBeGreaterThanOrEqual(20)
+    expect(gapMs).toBeLessThan(firstEvent.arrivalMs - lastAudio.arrivalMs + 100)
+    expect(track.dtmf().map((d) => d.digit)).toEqual(['9'])
+    const s = track.rtp.snapshot()
+    expect([s.lost, s.duplicates, s.received]).toEqual([0, 0, packets.length])
+  })
 })
 

@@ -447,8 +447,11 @@ export class WeriftPeer implements Peer {
       entry.stats.ssrc = sender.ssrc
       entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
       try {
+        // A sender that ended on this transceiver: continue its sequence numbers and timestamps (same SSRC).
+        const previous = this.#senders.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
         entry.sender = new AudioSender({
           source: resolveAudioSource(entry.spec, spec.sampleRate),
+          ...(previous ? { continueFrom: previous } : {}),
           ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
           encoder: spec.createEncoder(),
           payloadType: negotiated.payloadType,
