@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { MatcherState } from 'vitest'
 import { encodeWav } from '../media/wav.ts'
+import { summarizeAudio, type AudioSummary } from '../media/summary.ts'
 import type { PcmAudio } from '../media/types.ts'
 import { reportDir } from '../peers/call-record.ts'
 import { plotAudio } from '../report/audio-plot.ts'
@@ -26,6 +27,8 @@ export interface AudioAnalysisRecord {
   measured: Record<string, unknown>
   /** Files written for a failed assertion. */
   attachments?: string[]
+  /** For a failed assertion on audio: level, silence, gaps, clipping, dominant frequency (`summarizeAudio`). */
+  summary?: AudioSummary
 }
 
 interface Annotatable {
@@ -68,7 +71,9 @@ export function recordAudioEvidence(
   const written: string[] = []
   try {
     const task = state.task
+    let summary: AudioSummary | undefined
     if (!entry.passed && entry.audio !== undefined) {
+      summary = summarizeAudio(entry.audio, entry.markHz ? { toneHz: entry.markHz } : {})
       const base = `${slug(state.currentTestName ?? 'audio')}-${entry.matcher}-${process.pid}-${++counter}`
       const files = writeAudioEvidence(entry.audio, base, entry.markHz ? { markHz: entry.markHz } : {})
       written.push(entry.wavPath ?? files.wav, files.png)
@@ -88,6 +93,7 @@ export function recordAudioEvidence(
         passed: entry.passed,
         measured: jsonSafe(entry.measured) as Record<string, unknown>,
         ...(written.length ? { attachments: written.map((p) => relative(process.cwd(), p) || p) } : {}),
+        ...(summary ? { summary } : {}),
       })
     }
   } catch {

@@ -61,3 +61,5 @@ export { wavFile, readWavFile, speechFixture, speechFixturePath, SPEECH_FIXTURES
 export type { WavFileOptions, SpeechFixtureName } from './wav-source.ts'
 export { renderRtpAudio } from './rtp-recorder.ts'
 export type { RecordedRtpPacket, RenderRtpAudioOptions, RenderRtpAudioStats, RenderedRtpAudio } from './rtp-recorder.ts'
+export { summarizeAudio } from './summary.ts'
+export type { AudioSummary } from './summary.ts'

@@ -67,6 +67,7 @@ describe('toContainTone', () => {
     const records = (task.meta as { rtcspecAudio?: AudioAnalysisRecord[] }).rtcspecAudio!
     expect(records.at(-1)).toMatchObject({ matcher: 'toContainTone', subject: 'audio', passed: false, measured: { hz: 1000, present: false } })
     expect(records.at(-1)!.attachments).toHaveLength(2)
+    expect(records.at(-1)!.summary).toMatchObject({ durationMs: 1000, tones: [{ hz: 1000, present: false }] })
     // attached to the test result through context.annotate
     await expect.poll(() => task.annotations.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
     expect(task.annotations.map((a) => a.attachment?.contentType).sort()).toEqual(['audio/wav', 'image/png'])
