@@ -320,7 +320,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
         lastError = e as Error
         await proc.stop(1000)
         writeServiceLog(`coturn-${provider}-failed`, proc.log)
-        const inUse = /address already in use|cannot bind/i.test(proc.log.text())
+        const inUse = BIND_FAILED.test(proc.log.text())
         if (!inUse) break
       }
     }
@@ -331,31 +331,50 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
   }
 }
 
+/** coturn's log line when a port it was given is taken (it then retries forever instead of exiting). */
+const BIND_FAILED = /Address already in use|Cannot bind/i
+
 async function waitUntilReady(service: CoturnServiceImpl, proc: ServiceProcess, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs
   const pending = new Set(service.transports)
   let last: TurnProbeResult | undefined
-  while (pending.size > 0) {
-    if (proc.exitInfo) {
-      throw new RtcspecError('COTURN_NOT_READY', `coturn (${service.provider}, ${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before it was ready; last log lines:\n${proc.log.tail(15)}`, {
-        hint: 'see the log above (a port taken by another process is retried with new ports)',
-      })
-    }
-    const left = deadline - performance.now()
-    if (left <= 0) {
-      throw new RtcspecError(
-        'COTURN_NOT_READY',
-        `timed out after ${timeoutMs} ms waiting for coturn (${service.provider}) to answer an authenticated TURN Allocate on ${[...pending].join(', ')}; last probe: ${last && !last.ok ? last.message : 'none'}; last log lines:\n${proc.log.tail(15)}`,
-      )
-    }
-    for (const t of [...pending]) {
-      last = await service.probe(t, undefined, Math.min(1000, Math.max(100, left)))
-      if (last.ok) pending.delete(t)
-      else if (last.kind === 'auth') {
-        throw new RtcspecError('COTURN_NOT_READY', `coturn refused rtcspec's own credentials: ${last.message}`, { hint: 'a bug in the generated config; see the service log' })
+  let bindFailed: string | undefined
+  const unsubscribe = proc.log.onLine((line) => {
+    if (BIND_FAILED.test(line)) bindFailed ??= line
+  })
+  try {
+    await readinessLoop()
+  } finally {
+    unsubscribe()
+  }
+  async function readinessLoop(): Promise<void> {
+    while (pending.size > 0) {
+      if (bindFailed !== undefined) {
+        const p = service.ports
+        const given = p ? `listening ${p.listening}${p.tls ? `, TLS ${p.tls}` : ''}, relay ${p.relay.min}-${p.relay.max}` : 'none'
+        throw new RtcspecError('COTURN_NOT_READY', `coturn (${service.provider}) could not bind a port it was given (${given}); another process took it after the OS offered it: ${bindFailed}`)
       }
+      if (proc.exitInfo) {
+        throw new RtcspecError('COTURN_NOT_READY', `coturn (${service.provider}, ${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before it was ready; last log lines:\n${proc.log.tail(15)}`, {
+          hint: 'see the log above (a port taken by another process is retried with new ports)',
+        })
+      }
+      const left = deadline - performance.now()
+      if (left <= 0) {
+        throw new RtcspecError(
+          'COTURN_NOT_READY',
+          `timed out after ${timeoutMs} ms waiting for coturn (${service.provider}) to answer an authenticated TURN Allocate on ${[...pending].join(', ')}; last probe: ${last && !last.ok ? last.message : 'none'}; last log lines:\n${proc.log.tail(15)}`,
+        )
+      }
+      for (const t of [...pending]) {
+        last = await service.probe(t, undefined, Math.min(1000, Math.max(100, left)))
+        if (last.ok) pending.delete(t)
+        else if (last.kind === 'auth') {
+          throw new RtcspecError('COTURN_NOT_READY', `coturn refused rtcspec's own credentials: ${last.message}`, { hint: 'a bug in the generated config; see the service log' })
+        }
+      }
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, 100))
     }
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 100))
   }
 }
 

@@ -3,6 +3,8 @@
  * with REST credentials, with both the local and the docker provider. The ground truth is coturn itself:
  * the relay candidates come from its relay port range, and for TCP/TLS its log counts the relayed packets.
  */
+import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { openBackToBack, sources } from '../../src/dsl/calls.ts'
 import { buildCallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
@@ -95,6 +97,23 @@ describe.each(providerCases('coturn', 'turnserver', 'coturn'))('coturn, $provide
       }, 40_000)
     }
   }
+
+  test.skipIf(skip)('a port taken by another process is reported as such, not as a readiness timeout', async () => {
+    // Hold a port on UDP and TCP and force coturn onto it (extraConfig lines come last and win).
+    const udp = createSocket('udp4')
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()))
+    const port = udp.address().port
+    const tcp = createServer()
+    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()))
+    try {
+      const started = performance.now()
+      await expect(startCoturn({ provider, extraConfig: [`listening-port=${port}`] })).rejects.toThrow(/could not bind a port it was given \(listening \d+, TLS \d+, relay \d+-\d+\); another process took it[\s\S]*(in use|bind)/i)
+      expect(performance.now() - started).toBeLessThan(20_000) // three attempts, each stopped at coturn's first bind error
+    } finally {
+      udp.close()
+      tcp.close()
+    }
+  }, 40_000)
 
   test.skipIf(skip)('wrong credentials fail the call with the TURN 401, not a bare timeout', async () => {
     const peer = () => ({
