@@ -8,6 +8,7 @@ import { clippingRatio, detectTone, dominantFrequency, goertzelPower, rmsDbfs, s
 import { estimateDelay } from '../../src/media/delay.ts'
 import { eModel } from '../../src/media/emodel.ts'
 import { similarity } from '../../src/media/similarity.ts'
+import { summarizeAudio } from '../../src/media/summary.ts'
 import { noise, readAll, tone } from '../../src/media/sources.ts'
 import type { PcmAudio } from '../../src/media/types.ts'
 import { plotAudio } from '../../src/report/audio-plot.ts'
@@ -64,6 +65,7 @@ export const analysisSuite: BenchSuite = {
       row(`dominantFrequency @ ${k}`, time(() => dominantFrequency(a.samples, rate)), 'Welch, 32768-sample Hann segments')
       row(`detectTone @ ${k}`, time(() => detectTone(a.samples, rate, 1000)), 'Welch + peak/SNR')
       row(`plotAudio @ ${k}`, time(() => plotAudio(a)), '640×240 PNG')
+      row(`summarizeAudio @ ${k}`, time(() => summarizeAudio(a, { toneHz: [1000] })), 'level, silence, gaps, clipping, dominant frequency, one tone')
       const { ref, rec } = speechLike(rate, 120)
       let found = Number.NaN
       row(`estimateDelay @ ${k}`, time(() => {

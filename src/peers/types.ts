@@ -225,7 +225,7 @@ export interface PeerOptions {
   name?: string
   /** Audio codecs to offer or accept, in preference order. Default `['PCMU', 'PCMA']`; `'opus'` is available too. */
   codecs?: string[]
-  /** Offer/accept RFC 4733 telephone-event at each audio clock rate (PT 101 at 8 kHz, 110 at 48 kHz). Default true. */
+  /** Offer/accept RFC 4733 telephone-event at 8 kHz (PT 101) and 48 kHz (PT 110, for Opus). Default true. */
   dtmf?: boolean
   /** Write every inbound audio track's recording (WAV) and pcap to disk when the call ends. Default false. */
   record?: boolean
