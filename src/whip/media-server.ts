@@ -9,6 +9,7 @@
  * stream has no publisher, WHEP server counter-offers (406), and `fault`: break exactly one conformance
  * requirement (see `faults.ts`) so the conformance suite can prove it detects it.
  */
+import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RtpPacket } from 'werift'
@@ -46,6 +47,7 @@ export const MediaServerOptionsSchema = z
       .optional()
       .describe('Break exactly this conformance requirement'),
     maxSessions: z.number().int().min(1).default(200),
+    connectTimeoutMs: z.number().int().min(1_000).default(60_000).describe('A session whose peer connection is not up by then (or not back up after failing) is closed and forgotten'),
   })
   .strict()
 
@@ -176,6 +178,34 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     for (const s of sessions.values()) if (s.role === 'whep' && s.stream === stream) s.forward(kind, mime, rtp)
   }
 
+  /** Forgets sessions whose connection failed or closed, or never came up within connectTimeoutMs. */
+  const watchSession = (session: ServerSession) => {
+    const drop = () => {
+      if (sessions.get(session.id) !== session || session.lingering) return
+      sessions.delete(session.id)
+      if (publishers.get(session.stream) === session) publishers.delete(session.stream)
+      void session.close()
+    }
+    let timer: NodeJS.Timeout | undefined
+    const arm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        if (session.pc.connectionState !== 'connected') drop()
+      }, o.connectTimeoutMs)
+      timer.unref()
+    }
+    arm()
+    session.pc.connectionStateChange.subscribe((st) => {
+      if (st === 'connected') clearTimeout(timer)
+      // A failed connection gets the same grace period (an ICE restart may revive it).
+      if (st === 'failed' || st === 'disconnected') arm()
+      if (st === 'closed') {
+        clearTimeout(timer)
+        drop()
+      }
+    })
+  }
+
   const cors = (req: IncomingMessage, res: ServerResponse, role: SessionRole | undefined) => {
     if (o.cors === false) return
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
@@ -184,9 +214,11 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (!(role && faulty(role, 'cors.expose-headers'))) res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch, Accept-Post, Retry-After')
   }
 
+  const expected = o.token === undefined ? undefined : Buffer.from(`Bearer ${o.token}`)
   const checkAuth = (req: IncomingMessage, role: SessionRole) => {
-    if (!o.token || faulty(role, 'auth.bearer')) return
-    if (req.headers.authorization !== `Bearer ${o.token}`) {
+    if (!expected || faulty(role, 'auth.bearer')) return
+    const got = Buffer.from(req.headers.authorization ?? '')
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       throw new HttpError(401, 'missing or wrong Bearer token', { 'WWW-Authenticate': 'Bearer' })
     }
   }
@@ -241,6 +273,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (sessions.size >= o.maxSessions) throw new HttpError(503, 'too many sessions', { 'Retry-After': '5' })
     const session = new ServerSession({ role, stream, host: o.host, ...(role === 'whip' ? { onRtp: forward(stream) } : {}) })
     sessions.set(session.id, session)
+    watchSession(session)
     const location = `/session/${session.id}`
     if (role === 'whep' && o.counterOffer) {
       const offer = ensureMsid(await session.offer(), stream)

@@ -157,4 +157,16 @@ describe('WHIP publish → WHEP view through the reference server', () => {
     unsub()
     await expectTone(track, track.rtp.snapshot().received + 25)
   }, 60_000)
+
+  test('a WHEP viewer that arrives before the publisher gets 409 + Retry-After, retries, and then plays the tone', async () => {
+    await using srv = await startMediaServer({ whepConflictWhenNoPublisher: true, retryAfterSeconds: 1 })
+    const viewing = play(srv.whepUrl(), { conflictRetries: 5 })
+    await waitFor(() => srv.requests.some((r) => r.method === 'POST' && r.status === 409), { timeoutMs: 5_000, label: 'the first 409' })
+    await using pub = await publish(srv.whipUrl(), { audio: (sr) => tone(HZ, { sampleRate: sr }) })
+    await using view = await viewing
+    expect(view.exchanges.map((x) => x.response?.status)).toContain(409)
+    expect(view.exchanges.find((x) => x.response?.status === 409)?.response?.headers['retry-after']).toBe('1')
+    await expectTone(await view.audio(10_000))
+    expect(pub.exchanges[0]?.response?.status).toBe(201)
+  }, 30_000)
 })
