@@ -4,6 +4,7 @@
  */
 import { conformanceCommand } from './conformance.ts'
 import { doctorCommand } from './doctor.ts'
+import { fuzzCommand } from './fuzz.ts'
 import { runCommand } from './run.ts'
 import { serveCommand } from './serve.ts'
 

@@ -19,6 +19,8 @@ export interface CampaignOptions {
   ratePerSecond?: number
   /** Run the target's health check every this many cases (default 250; 0 = only after the campaign). */
   checkEvery?: number
+  /** A case that takes longer than this is a violation (`harness-timeout`), default 60 s; bounds every case. */
+  caseTimeoutMs?: number
   /** Called after every generated case (not during shrinking). */
   onProgress?: (p: CampaignProgress) => void
 }
@@ -92,6 +94,9 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
     nextSlot = Math.max(nextSlot, now) + 1000 / rate
   }
 
+  const caseTimeoutMs = options.caseTimeoutMs ?? 60_000
+  const runCase = (c: FuzzCase): Promise<FuzzOutcome> => withWatchdog(target.run(c), caseTimeoutMs)
+
   const health = async (when: string): Promise<void> => {
     if (!target.healthCheck) return
     for (const v of await target.healthCheck()) healthViolations.push(`${when}: ${v}`)
@@ -103,7 +108,7 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
       return true // past the time limit: the remaining runs are no-ops (fast-check has no "stop now" for async runs)
     }
     await pace()
-    const outcome = await target.run(target.toCase(spec))
+    const outcome = await runCase(target.toCase(spec))
     if (phase === 'running') {
       cases++
       distribution[outcome.response] = (distribution[outcome.response] ?? 0) + 1
@@ -130,14 +135,14 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
   let counterexample: Counterexample | undefined
   if (details.failed && details.counterexample) {
     let input = details.counterexample[0] as S
-    let outcome = await target.run(target.toCase(input))
+    let outcome = await runCase(target.toCase(input))
     let extra = 0
     // Greedy reduction past fast-check's shrinker (bounded: 50 tries), keeping only variants that still fail.
     for (let tries = 0, improved = true; improved && tries < 50 && outcome.violations.length > 0 && target.reduce; ) {
       improved = false
       for (const smaller of target.reduce(input)) {
         if (++tries > 50) break
-        const o = await target.run(target.toCase(smaller))
+        const o = await runCase(target.toCase(smaller))
         if (o.violations.length > 0) {
           input = smaller
           outcome = o
@@ -162,6 +167,17 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
     healthViolations,
     timedOut: stopGenerating,
   }
+}
+
+/** Resolves with the case's outcome, or with a `harness-timeout` violation when it takes longer than `ms`. */
+function withWatchdog(p: Promise<FuzzOutcome>, ms: number): Promise<FuzzOutcome> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => resolve({ response: 'harness-timeout', violations: [`the case did not finish within ${ms} ms (the target or the client hung)`] }), ms)
+    p.then(
+      (o) => (clearTimeout(t), resolve(o)),
+      (e: unknown) => (clearTimeout(t), reject(e)),
+    )
+  })
 }
 
 /** Re-runs one saved case against a target (no generation, no shrinking). */
