@@ -21,6 +21,7 @@ export const commands: Record<string, Command> = {
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
   serve: { summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T])', run: (argv) => serveCommand(argv) },
   conformance: { summary: 'run the WHIP or WHEP conformance suite against a URL (conformance whip|whep --url URL)', run: (argv) => conformanceCommand(argv) },
+  fuzz: { summary: 'property-based fuzzing with shrinking (fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--replay FILE])', run: (argv) => fuzzCommand(argv) },
 }
 
 /** The top-level usage text, listing every command in {@link commands}. */
