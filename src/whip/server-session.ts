@@ -29,6 +29,9 @@ export function serverCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpC
 /** The most media sections an offer may have (real WHIP/WHEP offers have 1 to a few). */
 export const MAX_MEDIA_SECTIONS = 64
 
+/** The most candidates one offer or trickle PATCH (or restart) may carry. */
+export const MAX_TRICKLE_CANDIDATES = 100
+
 /** Options of {@link ServerSession}. */
 export interface ServerSessionOptions {
   role: SessionRole
@@ -118,6 +121,10 @@ export class ServerSession {
     if (sections > MAX_MEDIA_SECTIONS) {
       throw new RtcspecError('TOO_MANY_MEDIA_SECTIONS', `the offer has ${sections} media sections; this server accepts at most ${MAX_MEDIA_SECTIONS}`)
     }
+    const candidateLines = offer.match(/^a=candidate:/gm)?.length ?? 0
+    if (candidateLines > MAX_TRICKLE_CANDIDATES) {
+      throw new RtcspecError('TOO_MANY_CANDIDATES', `the offer has ${candidateLines} candidates; this server takes at most ${MAX_TRICKLE_CANDIDATES}`)
+    }
     // RFC 9143 §7.2: an m= section is in at most one BUNDLE group. Rejecting early also keeps werift from
     // spending seconds on thousands of repeated group lines (found by `rtcspec fuzz whip`).
     const bundled = new Set<string>()
@@ -176,6 +183,10 @@ export class ServerSession {
 
   /** Adds trickled remote candidates (`candidate:...` lines with their mid). Unknown mids are an error. */
   async addCandidates(candidates: Array<{ mid: string; line: string }>): Promise<void> {
+    // thousands of candidates in one PATCH kept werift busy past any client timeout (found by `rtcspec fuzz trickle`)
+    if (candidates.length > MAX_TRICKLE_CANDIDATES) {
+      throw new RtcspecError('TOO_MANY_CANDIDATES', `${candidates.length} candidates in one request; this server takes at most ${MAX_TRICKLE_CANDIDATES}`)
+    }
     const mids = this.mids()
     for (const c of candidates) {
       if (!mids.includes(c.mid)) throw new RtcspecError('UNKNOWN_MID', `candidate for unknown mid ${JSON.stringify(c.mid)} (session has ${mids.join(', ')})`)
@@ -190,6 +201,9 @@ export class ServerSession {
    * offer with new ICE lines), and returns the new local ufrag, pwd and the new answer.
    */
   async restart(ice: { ufrag: string; pwd: string; candidates: Array<{ mid: string; line: string }> }): Promise<string> {
+    if (ice.candidates.length > MAX_TRICKLE_CANDIDATES) {
+      throw new RtcspecError('TOO_MANY_CANDIDATES', `${ice.candidates.length} candidates in one request; this server takes at most ${MAX_TRICKLE_CANDIDATES}`)
+    }
     const mids = this.mids()
     for (const c of ice.candidates) {
       if (!mids.includes(c.mid)) throw new RtcspecError('UNKNOWN_MID', `candidate for unknown mid ${JSON.stringify(c.mid)} (session has ${mids.join(', ')})`)
