@@ -26,6 +26,7 @@ import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/cal
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
 import { formatSipLadder, SipLog, type LoggedSipMessage } from './sip-log.ts'
+import { speedUpSipJsGrammar } from './sipjs-grammar.ts'
 import { transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
 
 const TransportSchema = z.discriminatedUnion('kind', [
@@ -715,6 +716,8 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
 export async function createSipUserAgent(options: SipUserAgentOptions): Promise<SipUserAgent> {
   const parsed = SipUserAgentOptionsSchema.safeParse(options)
   if (!parsed.success) throw new RtcspecError('SIP_UA_OPTIONS', `invalid SIP user agent options:\n${z.prettifyError(parsed.error)}`)
+  // sip.js re-decodes its whole grammar on every header parse; use the hoisted copy (falls back safely).
+  await speedUpSipJsGrammar()
   const ua = new SipUserAgent(parsed.data)
   try {
     await ua.start()
