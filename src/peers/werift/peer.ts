@@ -66,7 +66,12 @@ interface SenderEntry {
   pendingDtmf: Array<{ digits: string; options: DtmfSendOptions; resolve: () => void; reject: (e: unknown) => void }>
 }
 
-/** werift codec parameters for rtcspec's audio codecs, plus RFC 4733 telephone-event at each clock rate used. */
+/**
+ * werift codec parameters for rtcspec's audio codecs, plus RFC 4733 telephone-event at 8 and 48 kHz (always both,
+ * in that order): werift 0.25 pairs local and remote codecs by MIME type only (not clock rate), taking the first
+ * unused remote one, so a peer offering only one rate could be answered with the other. With both rates on both
+ * sides in the same order each pairs with its own; the negotiated entries are then looked up by clock rate.
+ */
 function weriftAudioCodecs(codecs: AudioCodecSpec[], dtmf: boolean): RTCRtpCodecParameters[] {
   const out = codecs.map(
     (c) =>
@@ -79,9 +84,9 @@ function weriftAudioCodecs(codecs: AudioCodecSpec[], dtmf: boolean): RTCRtpCodec
       }),
   )
   if (dtmf) {
-    for (const rate of new Set(codecs.map((c) => c.clockRate))) {
-      const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate]
-      if (pt === undefined) continue
+    const rates = Object.keys(TELEPHONE_EVENT_PAYLOAD_TYPES).map(Number).sort((x, y) => x - y)
+    for (const rate of rates) {
+      const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate] as number
       out.push(new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: rate, channels: 1, payloadType: pt, parameters: '0-16' }))
     }
   }
