@@ -44,7 +44,7 @@ const regexString = z.string().refine((s) => {
   }
 }, 'a valid regular expression')
 
-const SendStepSchema = z.object({ send: z.string().regex(/^[A-Za-z]+$/, 'a SIP method such as INVITE'), uri: z.string().optional(), headers: Headers.optional(), body: z.string().optional(), contentType: z.string().optional(), sdp: z.boolean().optional(), retransmit: z.boolean().optional() }).strict()
+const SendStepSchema = z.object({ send: z.string().regex(/^[A-Za-z]+$/, 'a SIP method such as INVITE'), uri: z.string().optional(), headers: Headers.optional(), body: z.string().optional(), contentType: z.string().optional(), sdp: z.boolean().optional(), retransmit: z.boolean().optional(), auth: z.object({ username: z.string().min(1), password: z.string() }).strict().optional() }).strict()
 const ReplyStepSchema = z.object({ reply: z.number().int().min(100).max(699), reason: z.string().optional(), headers: Headers.optional(), body: z.string().optional(), contentType: z.string().optional(), sdp: z.boolean().optional() }).strict()
 const ExpectStepSchema = z
   .object({

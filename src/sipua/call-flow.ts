@@ -2,7 +2,8 @@
  * The SIP call-flow engine: SIPp-like scenarios, typed. A flow is a list of steps run in order over one
  * raw channel (UDP, TCP or WebSocket):
  *
- * - `send`: a request (`INVITE`, `ACK`, `BYE`, `OPTIONS`, any method). Via, From, To, Call-ID, CSeq,
+ * - `send`: a request (`INVITE`, `ACK`, `BYE`, `OPTIONS`, `REGISTER`, any method; `auth` answers the last
+ *   401/407 with Digest credentials). Via, From, To, Call-ID, CSeq,
  *   Contact and Max-Forwards are filled in and follow the dialog (To tag, remote Contact, CSeq numbering,
  *   the INVITE's branch for CANCEL and non-2xx ACK); `headers` override or add, `body` sets the body,
  *   `sdp: true` attaches an RTP/AVP offer or answer from the flow's own plain-RTP peer. Over UDP requests
@@ -22,7 +23,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { RtcspecError } from '../errors.ts'
-import { canonicalHeaderName, getHeader, getHeaders, parseNameAddr, safeParseSipMessage, type SipMessage, type SipRequest } from '../sip/index.ts'
+import { canonicalHeaderName, digestResponse, getHeader, getHeaders, parseDigestChallenge, parseNameAddr, safeParseSipMessage, serializeDigestCredentials, type SipMessage, type SipRequest } from '../sip/index.ts'
 import { createRtpPeer, type RtpPeer } from '../peers/rtp/peer.ts'
 import { detectTone } from '../media/analysis.ts'
 import type { AudioSourceSpec } from '../peers/types.ts'
@@ -49,6 +50,8 @@ export interface SendStep {
   sdp?: boolean
   /** Retransmit over UDP until answered (default true except for ACK). */
   retransmit?: boolean
+  /** Answer the last 401/407 challenge received with Digest credentials (MD5, qop=auth when offered). */
+  auth?: { username: string; password: string }
 }
 
 /** Reply to the last request received. */
@@ -190,6 +193,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     lastRequest: undefined as SipRequest | undefined,
     sdpOffered: false,
     remoteOffer: undefined as string | undefined,
+    lastChallenge: undefined as { value: string; proxy: boolean } | undefined,
   }
   const consumed = new Set<string>()
   const timings: SipFlowResult['timings'] = []
@@ -272,10 +276,27 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       ],
       step.headers,
     )
+    if (step.auth) headers.push(authorization(step.auth, method, uri))
     const text = serialize(`${method} ${uri} SIP/2.0`, headers, body, type)
     channel.send(text)
     lastSentAt = performance.now()
     if (retransmitter && method !== 'ACK' && (step.retransmit ?? true)) retransmitter.sent(text)
+  }
+
+  const authorization = (auth: { username: string; password: string }, method: string, uri: string): [string, string] => {
+    const challenge = dialog.lastChallenge
+    if (!challenge) throw new FlowFailure('send with auth: no 401/407 challenge was received before', 'expect the 401 (or 407) first')
+    let c
+    try {
+      c = parseDigestChallenge(challenge.value)
+    } catch (e) {
+      throw new FlowFailure(`send with auth: cannot read the challenge: ${(e as Error).message}`)
+    }
+    const qop = c.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined
+    const cnonce = token(8)
+    const response = digestResponse({ username: auth.username, realm: c.realm, password: fill(auth.password), method, uri, nonce: c.nonce, ...(qop ? { qop, nc: '00000001', cnonce } : {}) })
+    const value = serializeDigestCredentials({ username: auth.username, realm: c.realm, nonce: c.nonce, uri, response, algorithm: 'MD5', ...(qop ? { qop, nc: '00000001', cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}) })
+    return [challenge.proxy ? 'Proxy-Authorization' : 'Authorization', value]
   }
 
   const sendReply = async (step: ReplyStep) => {
@@ -372,6 +393,10 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       } catch {
         // keep the previous target
       }
+    }
+    if (m.kind === 'response' && (m.status === 401 || m.status === 407)) {
+      const value = getHeader(m, m.status === 401 ? 'www-authenticate' : 'proxy-authenticate')
+      if (value !== undefined) dialog.lastChallenge = { value, proxy: m.status === 407 }
     }
     const cseq = getHeader(m, 'cseq') ?? ''
     if (m.kind === 'response' && / INVITE$/i.test(cseq) && m.status >= 200) dialog.lastInviteFinal = m.status

@@ -102,3 +102,23 @@ describe('SIP call-flow engine', () => {
     }
   })
 })
+
+describe('call-flow Digest', () => {
+  test('REGISTER answered 401, re-sent with credentials: 200; a wrong password: 403', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['udp'], users: { alice: 'secret' } })
+    const target = { transport: 'udp' as const, ...registrar.udp }
+    const vars = { uri: 'sip:rtcspec.test', from: 'sip:alice@rtcspec.test', to: 'sip:alice@rtcspec.test' }
+    const steps = (password: string, final: number): FlowStep[] => [
+      { send: 'REGISTER', uri: '[uri]', headers: { Expires: '60' } },
+      { expect: 401, headers: { 'WWW-Authenticate': '^Digest .*qop="auth"' } },
+      { send: 'REGISTER', uri: '[uri]', headers: { Expires: '60' }, auth: { username: 'alice', password } },
+      { expect: final },
+    ]
+    await runSipFlow({ target, vars, steps: steps('secret', 200) })
+    expect(registrar.bindings().map((b) => b.aor)).toEqual(['alice@rtcspec.test'])
+    const err = await runSipFlow({ target, vars, steps: steps('wrong', 200) }).then(() => undefined, (e: unknown) => e as Error)
+    expect(err?.message).toMatch(/failed at step 4 \(expect 200\): unexpected 403 Forbidden \(wrong password for alice\)/)
+    const noChallenge = await runSipFlow({ target, vars, steps: [{ send: 'REGISTER', uri: '[uri]', auth: { username: 'alice', password: 'secret' } }] }).then(() => undefined, (e: unknown) => e as Error)
+    expect(noChallenge?.message).toMatch(/no 401\/407 challenge was received before/)
+  })
+})
