@@ -4,13 +4,17 @@
  */
 import { describe, it, afterAll } from 'vitest'
 import { expect } from '../../src/dsl/expect.ts'
-import { networkInterfaces } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/peer.ts'
 import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { openBackToBack } from '../../src/dsl/calls.ts'
 import { buildCallRecord } from '../../src/peers/call-record.ts'
+import { saveCallRecordings } from '../../src/peers/recording-files.ts'
+import { decodeWav } from '../../src/media/wav.ts'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { tone } from '../../src/media/sources.ts'
 import { detectTone } from '../../src/media/analysis.ts'
 import type { AudioRecording } from '../../src/media/types.ts'
@@ -207,6 +211,27 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
     expect(track.dtmf().every((d) => d.method === 'rfc4733')).toBe(true)
     void call
     await expect(chromium.sendDtmf('12x')).rejects.toThrow(/not a DTMF digit string/)
+  })
+
+  it('a Chromium peer\'s recording is saved as a WAV that holds the tone (record: true)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-wav-'))
+    try {
+      const call = await openBackToBack({ a: { kind: 'chromium', name: 'chrome-wav' }, codec: 'opus', record: true, send: { b: toneAt(1000) } })
+      try {
+        const track = await call.a.waitForTrack('audio', 10_000)
+        expect(track.recordRequested).toBe(true)
+        await waitForAudio(track, 1.5, 15_000)
+        const { saved } = await saveCallRecordings([call.a], 'chromium-wav', { root })
+        expect(saved).toHaveLength(1)
+        const wav = decodeWav(readFileSync(saved[0]!.path))
+        expect(wav.sampleRate).toBe(48000)
+        expectTone({ sampleRate: wav.sampleRate, samples: wav.samples, label: saved[0]!.path }, 1000)
+      } finally {
+        await call.close()
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 
   it('browser console errors go into the peer timeline', async () => {
