@@ -631,12 +631,14 @@ const SHARED_CHECKS: Record<string, Check> = {
 }
 
 const TONE_HZ = 440
+/** Codecs the media checks offer: Opus first (what WHIP/WHEP servers usually require), then G.711. */
+const MEDIA_CODECS = ['opus', 'PCMU', 'PCMA']
 
 async function whipMedia(ctx: CheckContext): Promise<CheckOutcome> {
   const t = ctx.target
   let pub: Awaited<ReturnType<typeof publish>> | undefined
   try {
-    pub = await publish(t.url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
+    pub = await publish(t.url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, peerOptions: { name: 'rtcspec-publisher', audio: 'sendonly', codecs: MEDIA_CODECS }, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
     await pub.peer.waitForConnected(8_000)
     const started = performance.now()
     while ((pub.audio?.stats.packetsSent ?? 0) < 50 && performance.now() - started < 5_000) await new Promise((r) => setTimeout(r, 50))
@@ -658,7 +660,7 @@ async function whipMedia(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 async function viewTone(url: string, t: CheckTarget): Promise<{ detected: boolean; reason: string; exchanges: HttpExchange[]; measured: Record<string, number | string | boolean> }> {
-  const view = await play(url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs })
+  const view = await play(url, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, peerOptions: { name: 'rtcspec-viewer', audio: 'recvonly', codecs: MEDIA_CODECS } })
   try {
     await view.peer.waitForConnected(8_000)
     const track = await view.audio(5_000)
@@ -666,7 +668,7 @@ async function viewTone(url: string, t: CheckTarget): Promise<{ detected: boolea
     const rec = track.recording()
     const skip = Math.min(rec.samples.length, Math.round(rec.sampleRate * 0.2))
     const d = detectTone(rec.samples.subarray(skip), rec.sampleRate, TONE_HZ, { toleranceHz: 5 })
-    const measured = { packetsReceived: track.rtp.snapshot().received, measuredHz: Number(d.measuredHz.toFixed(1)), snrDb: Number(d.snrDb.toFixed(1)) }
+    const measured = { codec: track.codec?.encoding ?? 'unknown', packetsReceived: track.rtp.snapshot().received, measuredHz: Number(d.measuredHz.toFixed(1)), snrDb: Number(d.snrDb.toFixed(1)) }
     return { detected: d.present, reason: d.present ? 'detected' : `no ${TONE_HZ} Hz tone (strongest nearby ${d.measuredHz.toFixed(1)} Hz, SNR ${d.snrDb.toFixed(1)} dB)`, exchanges: [...view.exchanges], measured }
   } catch (e) {
     return { detected: false, reason: (e as Error).message.split('\n')[0] ?? String(e), exchanges: [...view.exchanges], measured: {} }
@@ -680,7 +682,7 @@ async function whepMedia(ctx: CheckContext): Promise<CheckOutcome> {
   let pub: Awaited<ReturnType<typeof publish>> | undefined
   try {
     if (t.publishUrl) {
-      pub = await publish(t.publishUrl, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
+      pub = await publish(t.publishUrl, { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, peerOptions: { name: 'rtcspec-publisher', audio: 'sendonly', codecs: MEDIA_CODECS }, audio: (sr) => tone(TONE_HZ, { sampleRate: sr }) })
       await pub.peer.waitForConnected(8_000)
     }
     const v = await viewTone(t.url, t)
