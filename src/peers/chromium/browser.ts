@@ -52,7 +52,7 @@ export function chromiumArgs(userDataDir: string, options: { strictCertificates?
 export interface BrowserOptions {
   /** Chromium binary; default {@link chromiumExecutable}. */
   executablePath?: string
-  /** How long launching may take, default 30 s. */
+  /** How long launching may take, default 60 s. */
   launchTimeoutMs?: number
   /**
    * Verify TLS certificates (e.g. of a `turns:` server). Default false: certificate errors are ignored so the
@@ -232,7 +232,7 @@ export async function acquireBrowser(options: BrowserOptions = {}): Promise<Brow
   let entry = entries.get(key)
   let launchedHere = false
   if (!entry) {
-    const ready = launch(executablePath, options.launchTimeoutMs ?? 30_000, strict)
+    const ready = launch(executablePath, options.launchTimeoutMs ?? 60_000, strict)
     entry = { refs: 0, ready }
     entries.set(key, entry)
     launchedHere = true

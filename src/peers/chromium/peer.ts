@@ -41,7 +41,7 @@ import type { AudioStreamHandle } from './page-server.ts'
 export interface ChromiumPeerOptions extends PeerOptions {
   /** Chromium binary; default `$RTCSPEC_CHROMIUM`, else `/usr/bin/chromium`. */
   executablePath?: string
-  /** Browser launch timeout, default 30 s. */
+  /** Browser launch timeout, default 60 s. */
   launchTimeoutMs?: number
   /** Have the browser verify TLS certificates (e.g. of a `turns:` server). Default false (self-signed test certificates work). */
   strictCertificates?: boolean
