@@ -101,6 +101,8 @@ export interface SipFlowOptions {
   timers?: Partial<SipTimers>
   /** Default timeout of expect steps, ms. Default 10 000. */
   expectTimeoutMs?: number
+  /** Called once the channel is open, with its local address (e.g. to point a caller at a flow in the UAS role). */
+  onReady?: (local: { host: string; port: number; transport: string }) => void | Promise<void>
 }
 
 /** Outcome of a flow. */
@@ -172,6 +174,12 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     wake?.()
   })
   if (channel.transport === 'UDP') retransmitter = new Retransmitter((t) => channel.send(t), options.timers)
+  try {
+    await options.onReady?.({ host: channel.localHost, port: channel.localPort, transport: channel.transport })
+  } catch (e) {
+    await channel.close()
+    throw e
+  }
   const vars: Record<string, string> = {
     call_id: `${token()}@rtcspec`,
     from_tag: token(5),

@@ -10,7 +10,7 @@ import { assertLoopback } from '../net/loopback.ts'
 import { nextFramedMessage } from '../sip/index.ts'
 import type { SipLog } from './sip-log.ts'
 
-/** Where a channel goes. */
+/** Where a channel goes. A UDP `port` of 0 means: answer whoever sends first (UAS role). */
 export type SipChannelTarget = { transport: 'udp' | 'tcp'; host: string; port: number } | { transport: 'ws'; url: string }
 
 /** An open channel. */
@@ -35,9 +35,11 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       sock.bind(0, target.host.includes(':') ? '::1' : '127.0.0.1', () => resolve())
     })
     sock.on('error', () => {})
-    const remote = `${target.host}:${target.port}`
+    // Port 0: no far end yet; answer whoever sends first (a flow in the UAS role).
+    let dest = target.port === 0 ? undefined : { host: target.host, port: target.port }
     sock.on('message', (buf, rinfo) => {
       const text = buf.toString('utf8')
+      dest ??= { host: rinfo.address, port: rinfo.port }
       log.add('in', 'UDP', `${rinfo.address}:${rinfo.port}`, text)
       onText(text)
     })
@@ -47,10 +49,13 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       localHost: a.address,
       localPort: a.port,
       remoteHost: target.host,
-      remotePort: target.port,
+      get remotePort() {
+        return dest?.port ?? 0
+      },
       send(text) {
-        log.add('out', 'UDP', remote, text)
-        sock.send(text, target.port, target.host)
+        if (!dest) throw new RtcspecError('SIP_TRANSPORT', 'nothing to send to yet: the flow has no target port and nobody has sent to it', { hint: 'give target.port, or start the flow with an expect step' })
+        log.add('out', 'UDP', `${dest.host}:${dest.port}`, text)
+        sock.send(text, dest.port, dest.host)
       },
       close: () => new Promise<void>((r) => sock.close(() => r())),
     }

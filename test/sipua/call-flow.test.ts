@@ -122,3 +122,41 @@ describe('call-flow Digest', () => {
     expect(noChallenge?.message).toMatch(/no 401\/407 challenge was received before/)
   })
 })
+
+describe('call-flow in the UAS role', () => {
+  test('a flow answers an rtcspec caller: reply 100/180/200 with SDP, ACK, media both ways, BYE → 200', async () => {
+    let caller: Awaited<ReturnType<typeof createSipUserAgent>> | undefined
+    let heard = false
+    try {
+      const result = await runSipFlow({
+        name: 'answer alice',
+        target: { transport: 'udp', host: '127.0.0.1', port: 0 },
+        onReady: async ({ port }) => {
+          caller = await createSipUserAgent({ uri: 'sip:alice@127.0.0.1', transport: { kind: 'udp', remote: { host: '127.0.0.1', port } }, media: 'rtp' })
+          void caller.call(`sip:flow@127.0.0.1:${port}`, { send: tone(1100) }).then(async (call) => {
+            const t = await call.peer.waitForTrack('audio', 5000)
+            await t.waitForPackets(40, 5000)
+            const { hasTone } = await import('./support.ts')
+            heard = hasTone(t, 600)
+            await call.hangup()
+          })
+        },
+        steps: [
+          { expect: 'INVITE', headers: { 'Content-Type': 'application/sdp' }, capture: { caller: { header: 'From', regex: 'sip:([^@]+)@' } } },
+          { reply: 100 },
+          { reply: 180 },
+          { reply: 200, sdp: true },
+          { expect: 'ACK' },
+          { media: { send: tone(600), expect: { packetsAtLeast: 40, tone: 1100 } } },
+          { expect: 'BYE', timeoutMs: 10_000 },
+          { reply: 200 },
+        ],
+      })
+      expect(result.vars.caller).toBe('alice')
+      expect(heard).toBe(true)
+      expect(result.log.entries.filter((e) => e.direction === 'out').map((e) => e.summary)).toEqual(['100 Trying (INVITE)', '180 Ringing (INVITE)', '200 OK (INVITE)', '200 OK (BYE)'])
+    } finally {
+      await caller?.close()
+    }
+  })
+})
