@@ -40,7 +40,8 @@ const SendSchema = z.union([
 
 const PeerSpecSchema = z
   .object({
-    kind: z.literal('werift').default('werift'),
+    /** `werift` (in-process) or `chromium` (a headless Chromium page, see src/peers/chromium). */
+    kind: z.enum(['werift', 'chromium']).default('werift'),
     /** Audio codecs this peer offers/accepts, in order. */
     codecs: z.array(z.string()).min(1).optional(),
     trickle: z.boolean().optional(),
@@ -179,7 +180,12 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     const caller = s.peers[callerName]!
     const callee = s.peers[calleeName]!
     step = `connect ${callerName} → ${calleeName}`
-    const peerOpts = (n: string, p: typeof caller) => ({ name: n, ...(p.codecs ? { codecs: p.codecs } : {}), ...(p.trickle !== undefined ? { trickle: p.trickle } : {}) })
+    const peerOpts = (n: string, p: typeof caller) => ({
+      name: n,
+      ...(p.kind === 'chromium' ? { kind: 'chromium' as const } : {}),
+      ...(p.codecs ? { codecs: p.codecs } : {}),
+      ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
+    })
     call = await openBackToBack({
       a: peerOpts(callerName, caller),
       b: peerOpts(calleeName, callee),
