@@ -64,7 +64,7 @@ describe.each(providerCases('ffmpeg', 'ffmpeg', 'ffmpeg'))('FFmpeg, $provider pr
       const det = detectTone(rec.samples, rec.sampleRate, hz)
       expect(det.present, JSON.stringify(det)).toBe(true)
       expect(Math.abs(det.measuredHz - hz)).toBeLessThan(2)
-    }, 40_000)
+    }, 60_000)
   }
 
   for (const codec of ['PCMU', 'opus'] as const) {
@@ -92,7 +92,7 @@ describe.each(providerCases('ffmpeg', 'ffmpeg', 'ffmpeg'))('FFmpeg, $provider pr
       expect(Math.abs(det.measuredHz - 1200)).toBeLessThan(2)
       const other = detectTone(audio.samples, audio.sampleRate, 440)
       expect(other.present).toBe(false)
-    }, 40_000)
+    }, 60_000)
   }
 
   test.skipIf(skip)('sink: FFmpeg-sourced H.264 video is recorded to a playable fragmented MP4', async () => {
@@ -110,7 +110,7 @@ describe.each(providerCases('ffmpeg', 'ffmpeg', 'ffmpeg'))('FFmpeg, $provider pr
     expect(text.slice(4, 8)).toBe('ftyp')
     expect(text).toContain('moof')
     expect(rec.bytes.length).toBeGreaterThan(10_000)
-  }, 40_000)
+  }, 60_000)
 })
 
 describe('FFmpeg options are validated', () => {
