@@ -83,6 +83,13 @@ export function formatTable(report: ConformanceReport): string {
   lines.push(`${'status'.padEnd(6)}  ${'level'.padEnd(6)}  ${'section'.padEnd(8)}  ${'id'.padEnd(idW)}  reason`)
   for (const r of report.results) {
     lines.push(`${ICON[r.status].padEnd(6)}  ${r.level.padEnd(6)}  ${`§${r.section}`.padEnd(8)}  ${r.id.padEnd(idW)}  ${r.detail.reason}`)
+    if (r.status === 'fail' || r.status === 'warn') {
+      // The evidence, one line per exchange, so a CI log shows what the server did.
+      for (const x of r.detail.exchanges.slice(-3)) {
+        const res = x.response ? `${x.response.status}${x.response.headers['content-type'] ? ` (${x.response.headers['content-type']})` : ''}` : `no response: ${x.error ?? 'unknown'}`
+        lines.push(`${' '.repeat(36)}↳ ${x.request.method} ${x.request.url} → ${res}`)
+      }
+    }
   }
   const s = report.summary
   lines.push('', `${s.pass} passed, ${s.fail} failed (${s.mustFailures} MUST, ${s.shouldFailures} SHOULD), ${s.warn} warnings, ${s.notApplicable} not applicable in ${(report.durationMs / 1000).toFixed(1)} s`)
