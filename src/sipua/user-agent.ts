@@ -445,6 +445,7 @@ export class IncomingSipCall {
     return new Promise<void>((resolve, reject) => {
       if (this.invitation.state === SessionState.Terminated) return resolve()
       const timer = setTimeout(() => reject(new TimeoutError(`a CANCEL from ${this.from}`, timeoutMs)), timeoutMs)
+      timer.unref()
       this.invitation.stateChange.addListener((s) => {
         if (s === SessionState.Terminated) {
           clearTimeout(timer)
@@ -637,6 +638,7 @@ export class SipCall {
     return new Promise<void>((resolve, reject) => {
       if (this.session.state === SessionState.Terminated) return resolve()
       const timer = setTimeout(() => reject(new TimeoutError(`the call ${this.callId} to end`, timeoutMs)), timeoutMs)
+      timer.unref() // a watcher (e.g. the B2BUA's) must not keep the process alive
       this.session.stateChange.addListener((st) => {
         if (st === SessionState.Terminated) {
           clearTimeout(timer)
