@@ -8,9 +8,9 @@
  * ViSQOL) compare exactly that — the spectro-temporal envelope — and so does this, in a much simpler
  * form that does not claim to predict MOS:
  * 1. both signals go to 8 kHz (the telephone band, so a narrowband G.711 recording of a wideband
- *    reference is not penalised for the band it cannot carry) and are aligned with `estimateDelay`
- *    (or a delay you give), segment by segment (1 s each), so a gap a sender stall inserted into
- *    the recording shifts only what follows it;
+ *    reference is not penalised for the band it cannot carry) and aligned with `estimateDelay`
+ *    segment by segment (1 s each; the first segment with content is searched over the whole delay
+ *    range), so a gap a sender stall inserted into the recording shifts only what follows it;
  * 2. 32 ms Hann frames every 16 ms, 24 triangular mel bands from 100 to 3800 Hz, energy in dB;
  *    each signal is floored 50 dB below its own loudest band (so background hiss does not count);
  * 3. each band's mean over time is subtracted per signal, which removes level differences and any
@@ -31,7 +31,7 @@
  * | same, -20 dB, noise at -45 dBFS, PCMU | 0.89 |
  * | same through PCMU with 3 gaps inserted (120/300/80 ms): per-segment alignment / one alignment | 0.905 / 0.30 |
  * | first half of the sentence only | < 0.7 |
- * | the other sentence (plain, PCMU, Opus) | ≤ 0.012 |
+ * | the other sentence (plain, PCMU, Opus) | ≤ 0.05 |
  * | white noise, a 440 Hz tone, silence | 0 |
  *
  * The default threshold of `toResemble`, `SIMILARITY_THRESHOLD` = 0.7, sits between those groups with
@@ -194,8 +194,19 @@ function rmsSlice(x: Int16Array, from: number, to: number): number {
   return to > from ? Math.sqrt(s / (to - from)) : 0
 }
 
-/** Aligns each 1 s segment of `ref` in `rec` (see `SimilarityOptions.realign`) and places it. */
-function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstRange: [number, number], place: (from: number, to: number, offset: number) => void): NonNullable<SimilarityResult['segments']> {
+/** What `placeSegments` found. */
+interface SegmentAlignment {
+  summary: NonNullable<SimilarityResult['segments']>
+  /** The first confident segment's estimate (or, if none was, the first attempt), as an offset of the whole reference. */
+  first?: DelayEstimate
+}
+
+/**
+ * Aligns each 1 s segment of `ref` in `rec` (see `SimilarityOptions.realign`) and places it. Until a
+ * segment aligns confidently, each segment with content is searched over `firstRange` (lags in
+ * samples); after that, from 100 ms before to 1 s after the previous segment's offset.
+ */
+function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstRange: [number, number], place: (from: number, to: number, offset: number) => void): SegmentAlignment {
   const bounds: Array<[number, number]> = []
   for (let s = 0; s < ref.length; s += SEGMENT) bounds.push([s, Math.min(ref.length, s + SEGMENT)])
   const last = bounds[bounds.length - 1]
@@ -206,7 +217,8 @@ function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstR
   let loudest = 0
   for (const [a, b] of bounds) loudest = Math.max(loudest, rmsSlice(ref, a, b))
   let prev = initial
-  let first = true // the first segment with content is searched over the whole first range
+  let found = false
+  let first: DelayEstimate | undefined
   let aligned = 0
   let minOff = Number.POSITIVE_INFINITY
   let maxOff = Number.NEGATIVE_INFINITY
@@ -214,14 +226,16 @@ function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstR
     let offset = prev
     // segments 40 dB below the loudest one (pauses) have nothing to align on
     if (rmsSlice(ref, a, b) > loudest / 100) {
-      const winStart = Math.max(0, a + (first ? firstRange[0] : prev - BACK))
-      const winEnd = Math.min(rec.length, b + (first ? firstRange[1] : prev + AHEAD))
-      first = false
+      const winStart = Math.max(0, a + (found ? prev - BACK : firstRange[0]))
+      const winEnd = Math.min(rec.length, b + (found ? prev + AHEAD : firstRange[1]))
       if (winEnd - winStart > b - a) {
         const d = estimateDelay({ sampleRate: RATE, samples: ref.subarray(a, b) }, { sampleRate: RATE, samples: rec.subarray(winStart, winEnd) }, { minDelayMs: 0, maxDelayMs: ((winEnd - winStart - 1) * 1000) / RATE })
+        const whole = { ...d, delayMs: ((winStart - a) * 1000) / RATE + d.delayMs }
+        if (first === undefined || (!found && d.confident)) first = whole
         if (d.confident) {
           offset = winStart + Math.round((d.delayMs * RATE) / 1000) - a
           prev = offset
+          found = true
           aligned++
         }
       }
@@ -230,7 +244,7 @@ function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstR
     minOff = Math.min(minOff, offset)
     maxOff = Math.max(maxOff, offset)
   }
-  return { count: bounds.length, aligned, minOffsetMs: (minOff * 1000) / RATE, maxOffsetMs: (maxOff * 1000) / RATE }
+  return { summary: { count: bounds.length, aligned, minOffsetMs: (minOff * 1000) / RATE, maxOffsetMs: (maxOff * 1000) / RATE }, ...(first ? { first } : {}) }
 }
 
 function to8k(pcm: PcmAudio): Int16Array {
@@ -249,13 +263,14 @@ export function similarity(reference: PcmAudio, recording: PcmAudio, options: Si
   }
   const ref = to8k(reference)
   const rec = to8k(recording)
+  const realign = options.realign !== false
   let delay: DelayEstimate | undefined
   let delayMs = options.delayMs
-  if (delayMs === undefined) {
+  if (delayMs === undefined && !realign) {
     delay = estimateDelay({ sampleRate: RATE, samples: ref }, { sampleRate: RATE, samples: rec }, { maxDelayMs: options.maxDelayMs ?? 1000, minDelayMs: 0 })
     delayMs = Number.isFinite(delay.delayMs) ? delay.delayMs : 0
   }
-  const shift = Math.round((delayMs * RATE) / 1000)
+  const shift = Math.round(((delayMs ?? 0) * RATE) / 1000)
   // the recording as it lines up with the reference, over the reference's length
   const aligned = new Int16Array(ref.length)
   const place = (from: number, to: number, offset: number): void => {
@@ -265,16 +280,23 @@ export function similarity(reference: PcmAudio, recording: PcmAudio, options: Si
     }
   }
   let segments: SimilarityResult['segments']
-  if (options.realign === false) place(0, ref.length, shift)
+  if (!realign) place(0, ref.length, shift)
   else {
     const maxLag = Math.round(((options.maxDelayMs ?? 1000) * RATE) / 1000)
-    const range: [number, number] = options.delayMs !== undefined ? [shift - BACK, shift + AHEAD] : [Math.min(0, shift) - BACK, Math.max(maxLag, shift) + BACK]
-    segments = placeSegments(ref, rec, shift, range, place)
+    const range: [number, number] = delayMs !== undefined ? [shift - BACK, shift + AHEAD] : [-BACK, maxLag + BACK]
+    const result = placeSegments(ref, rec, shift, range, place)
+    segments = result.summary
+    if (delayMs === undefined) {
+      // the alignment of the reference's start: the first segment that aligned (a segment search is
+      // as good as a whole-signal one, and far cheaper than correlating everything once more)
+      delay = result.first
+      delayMs = delay?.confident ? delay.delayMs : 0
+    }
   }
   const frames = Math.max(1, Math.floor((ref.length - FRAME) / HOP) + 1)
   const refSpec = melSpectrogram(ref, frames)
   const active = activeFrames(refSpec, frames)
-  const base = { delayMs, ...(delay ? { delay } : {}), ...(segments ? { segments } : {}), frames: active.length }
+  const base = { delayMs: delayMs ?? 0, ...(delay ? { delay } : {}), ...(segments ? { segments } : {}), frames: active.length }
   if (active.length === 0) return { score: 0, ...base, reason: 'the reference is silent' }
   const a = floorAndCentre(refSpec, active)
   const b = floorAndCentre(melSpectrogram(aligned, frames), active)
