@@ -10,8 +10,8 @@ import { test, expect, services } from 'rtcspec'
 const hasCoturn = (await services.findBinary('turnserver')) !== undefined
 if (!hasCoturn && process.env.CI !== 'true') process.stderr.write('[rtcspec] coturn-relay example skipped: sudo apt-get install -y coturn\n')
 
-test.skipIf(!hasCoturn && process.env.CI !== 'true')('a relay-only call through coturn carries the tone (TURN over TCP, REST credentials)', async ({ b2b, tone }) => {
-  await using turn = await services.startCoturn({ provider: 'local', secret: true })
+test.skipIf(!hasCoturn && process.env.CI !== 'true')('a relay-only call through coturn carries the tone (TURN over TCP, REST credentials)', async ({ b2b, coturn, tone }) => {
+  const turn = await coturn({ provider: 'local', secret: true }) // stopped after the test
   const relayOnly = { iceServers: turn.iceServers({ transports: ['tcp'], credentials: 'rest' }), relayOnly: true }
   const call = await b2b({ a: relayOnly, b: relayOnly, send: { a: tone(440) } })
 

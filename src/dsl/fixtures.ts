@@ -11,6 +11,9 @@ import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
 import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from './calls.ts'
 import { closeWhipResources, whipFixtures, type WhepFixture, type WhipFixture, type WhipResources } from './whip-fixtures.ts'
+import { startCoturn, type CoturnOptions, type CoturnService } from '../services/coturn.ts'
+import { startFfmpegSink, startFfmpegSource, type FfmpegSink, type FfmpegSinkOptions, type FfmpegSource, type FfmpegSourceOptions } from '../services/ffmpeg.ts'
+import type { Service } from '../services/types.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
 export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './calls.ts'
@@ -30,6 +33,16 @@ export interface RtcspecFixtures extends SourceFactories {
   whip: WhipFixture
   /** WHEP playing sessions, closed after the test. */
   whep: WhepFixture
+  /** Starts coturn (src/services/coturn.ts); stopped after the test, its log path printed when the test fails. */
+  coturn: (options?: CoturnOptions) => Promise<CoturnService>
+  /** FFmpeg as an RTP source or sink (src/services/ffmpeg.ts); stopped after the test. */
+  ffmpeg: { source(options: FfmpegSourceOptions): Promise<FfmpegSource>; sink(options: FfmpegSinkOptions): Promise<FfmpegSink> }
+}
+
+/** Closes services after a test; on failure, names each service's log file (reports/services/). */
+async function closeServices(started: Service[], failed: boolean): Promise<void> {
+  await Promise.allSettled(started.map((s) => s.close()))
+  if (failed) for (const s of started) if (s.logFile) process.stderr.write(`rtcspec: ${s.name} (${s.provider}) log: ${s.logFile}\n`)
 }
 
 function testInfo(context: TestContext): { file?: string; name: string; result: 'passed' | 'failed' | 'unknown' } {
@@ -126,6 +139,21 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const res: WhipResources = { sessions: [], peers: [], servers: [] }
     await use(whipFixtures(res).whep)
     await closeWhipResources(res)
+  },
+  coturn: async ({ task }, use) => {
+    const started: Service[] = []
+    await use(async (options) => {
+      const s = await startCoturn(options)
+      started.push(s)
+      return s
+    })
+    await closeServices(started, task.result?.state === 'fail')
+  },
+  ffmpeg: async ({ task }, use) => {
+    const started: Service[] = []
+    const keep = <T extends Service>(s: T): T => (started.push(s), s)
+    await use({ source: async (o) => keep(await startFfmpegSource(o)), sink: async (o) => keep(await startFfmpegSink(o)) })
+    await closeServices(started, task.result?.state === 'fail')
   },
   tone: async ({}, use) => use(sources.tone),
   tones: async ({}, use) => use(sources.tones),
