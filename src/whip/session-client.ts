@@ -259,11 +259,14 @@ export async function startClientSession(
       const fresh: string[] = []
       let done!: () => void
       const gathered = new Promise<void>((r) => (done = r))
+      // Peers replay earlier candidates (and their end-of-candidates) synchronously on subscribe: ignore those.
+      let armed = false
       const unsub = peer.onLocalCandidate((c) => {
+        if (!armed) return
         if (c === null) done()
         else fresh.push(c.candidate)
       })
-      fresh.length = 0
+      armed = true
       const local = await peer.createOffer({ iceRestart: true })
       const { ufrag, pwd } = iceCredentials(local.sdp)
       // Replayed candidates of the previous generation carry the old ufrag; keep only new ones.
