@@ -14,8 +14,9 @@ import { codecsSuite } from './suites/codecs.ts'
 import { servicesSuite } from './suites/services.ts'
 import { sipSuite } from './suites/sip.ts'
 import { whipWhepSuite } from './suites/whip-whep.ts'
+import { fuzzSuite } from './suites/fuzz.ts'
 
-const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite, whipWhepSuite]
+const suites: BenchSuite[] = [weriftB2bSuite, analysisSuite, chromiumSuite, codecsSuite, servicesSuite, accuracySuite, sipSuite, whipWhepSuite, fuzzSuite]
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v)

@@ -76,3 +76,5 @@ export type { WhipFixture, WhepFixture, FixturePeer } from './dsl/whip-fixtures.
 export * as whip from './whip/index.ts'
 export * as whep from './whep/index.ts'
 export * as conformance from './conformance/index.ts'
+// Fuzzing (fast-check arbitraries, harnesses, campaigns)
+export * as fuzz from './fuzz/index.ts'

@@ -1,0 +1,30 @@
+/**
+ * Fuzz throughput: cases per second against rtcspec's own parsers (no I/O), and over HTTP against the
+ * embedded reference WHIP endpoint (src/whip/media-server.ts, werift sessions; each 201 is followed by a
+ * DELETE). Unlimited rate, fixed seeds, the same case mix as `rtcspec fuzz`.
+ */
+import { runCampaign } from '../../src/fuzz/campaign.ts'
+import { httpOfferTarget } from '../../src/fuzz/targets/http-offer.ts'
+import { parserTarget } from '../../src/fuzz/targets/parsers.ts'
+import { startMediaServer } from '../../src/whip/media-server.ts'
+import type { BenchRow, BenchSuite } from '../row.ts'
+
+export const fuzzSuite: BenchSuite = {
+  name: 'fuzz',
+  async run(log) {
+    const rows: BenchRow[] = []
+    const parsers = await runCampaign(parserTarget(), { runs: 3000, seconds: 60, seed: 1, ratePerSecond: 0 })
+    if (parsers.counterexample) throw new Error(`parser campaign found a violation: ${parsers.counterexample.outcome.violations.join('; ')}`)
+    const pps = parsers.cases / (parsers.durationMs / 1000)
+    log(`parsers: ${parsers.cases} cases in ${parsers.durationMs} ms`)
+    rows.push({ suite: 'fuzz', metric: 'parser cases/s (SDP, candidate, sdpfrag, SIP)', value: pps, unit: 'cases/s', note: `${parsers.cases} cases, seed 1, mixed valid + mutated` })
+    await using server = await startMediaServer()
+    const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl() })
+    const whip = await runCampaign({ ...target, healthCheck: undefined }, { runs: 300, seconds: 90, seed: 1, ratePerSecond: 0, checkEvery: 0 })
+    if (whip.counterexample) throw new Error(`WHIP campaign found a violation: ${whip.counterexample.outcome.violations.join('; ')}`)
+    const created = whip.distribution['201'] ?? 0
+    log(`whip: ${whip.cases} cases in ${whip.durationMs} ms (${JSON.stringify(whip.distribution)})`)
+    rows.push({ suite: 'fuzz', metric: 'WHIP POST cases/s (reference server, HTTP)', value: whip.cases / (whip.durationMs / 1000), unit: 'cases/s', note: `${whip.cases} cases, ${created} answered 201 (+DELETE), rest 4xx` })
+    return rows
+  },
+}
