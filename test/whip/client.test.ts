@@ -257,6 +257,23 @@ describe('WHIP client with a werift peer it creates', () => {
   })
 })
 
+describe('ICE restart with a real werift peer', () => {
+  test('the restart PATCH carries the new ICE credentials and the new generation\'s candidates', async () => {
+    await using srv = await startMediaServer({})
+    await using s = await publish(srv.whipUrl())
+    await s.peer.waitForConnected(10_000)
+    const before = fragIce(parseSdpFrag(sdpFragFromDescription((s.peer as WeriftPeer).pc.localDescription?.sdp ?? ''))).ufrag
+    const r = await s.restartIce()
+    const sent = fragIce(parseSdpFrag(r.exchange.request.body ?? ''))
+    expect(r.exchange.request.headers['If-Match']).toBe('*')
+    expect(sent.ufrag).toBeTruthy()
+    expect(sent.ufrag).not.toBe(before)
+    expect(sent.candidates.length).toBeGreaterThan(0)
+    for (const c of sent.candidates) expect(c.line).toContain(`ufrag ${sent.ufrag}`)
+    expect(sent.endOfCandidates).toBe(true)
+  }, 30_000)
+})
+
 describe('WHEP client', () => {
   test('409 + Retry-After is retried after the advised delay', async () => {
     const srv = await scripted((req, res, n) => {
