@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { createSocket } from 'node:dgram'
+import { runCampaign } from '../../src/fuzz/campaign.ts'
+import { formatCampaignSummary } from '../../src/fuzz/report.ts'
+import { httpOfferTarget } from '../../src/fuzz/targets/http-offer.ts'
+import { sipTarget } from '../../src/fuzz/targets/sip.ts'
+import { trickleTarget } from '../../src/fuzz/targets/trickle.ts'
+import { startMediaServer } from '../../src/whip/media-server.ts'
+import { startSipRegistrar } from '../../src/sipua/registrar.ts'
+
+const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
+console.log(`fuzz target tests: seed ${seed} (set FC_SEED to replay)`)
+
+describe('HTTP offer harness against the reference server', () => {
+  it('WHIP: 120 cases, no violation, answers are a mix of 201 and 4xx, a valid publish still works', async () => {
+    await using server = await startMediaServer()
+    const r = await runCampaign(httpOfferTarget({ mode: 'whip', url: server.whipUrl() }), { runs: 120, seconds: 90, seed })
+    expect(r.counterexample, formatCampaignSummary(r)).toBeUndefined()
+    expect(r.healthViolations).toEqual([])
+    expect(r.distribution['201']).toBeGreaterThan(0)
+    expect(Object.keys(r.distribution).some((k) => /^4\d\d$/.test(k))).toBe(true)
+    expect(server.sessions.size, 'every created resource was deleted').toBe(0)
+  }, 150_000)
+
+  it('WHEP with a publisher: 60 cases, no violation, and RTP reaches a valid viewer afterwards', async () => {
+    await using server = await startMediaServer()
+    const r = await runCampaign(httpOfferTarget({ mode: 'whep', url: server.whepUrl(), publishUrl: server.whipUrl() }), { runs: 60, seconds: 90, seed })
+    expect(r.counterexample, formatCampaignSummary(r)).toBeUndefined()
+    expect(r.healthViolations).toEqual([])
+    expect(r.invariants.join(' ')).toContain('RTP from a publisher arrives')
+  }, 150_000)
+
+  it('catches a server that answers malformed SDP with 500 (fault whip.post.malformed-sdp) and shrinks it', async () => {
+    await using server = await startMediaServer({ fault: 'whip.post.malformed-sdp' })
+    const r = await runCampaign(httpOfferTarget({ mode: 'whip', url: server.whipUrl() }), { runs: 300, seconds: 60, seed })
+    expect(r.counterexample?.outcome.violations.join()).toMatch(/answered 500/)
+    expect((r.counterexample?.input as { offer: { mutations: unknown[] } }).offer.mutations.length).toBeLessThanOrEqual(1)
+  }, 150_000)
+})
+
+describe('trickle PATCH harness against the reference WHEP server', () => {
+  it('60 PATCHes: no violation; 204s happened and media kept flowing', async () => {
+    await using server = await startMediaServer()
+    const t = trickleTarget({ url: server.whepUrl(), mode: 'whep', publishUrl: server.whipUrl() })
+    try {
+      const r = await runCampaign(t, { runs: 60, seconds: 90, seed })
+      expect(r.counterexample, formatCampaignSummary(r)).toBeUndefined()
+      expect(r.healthViolations).toEqual([])
+      expect(r.distribution['204']).toBeGreaterThan(0)
+    } finally {
+      await t.close?.()
+    }
+  }, 150_000)
+
+  it('catches a server that accepts a PATCH with a stale If-Match (fault whep.etag.stale)', async () => {
+    await using server = await startMediaServer({ fault: 'whep.etag.stale' })
+    const t = trickleTarget({ url: server.whepUrl(), mode: 'whep', publishUrl: server.whipUrl() })
+    try {
+      const r = await runCampaign(t, { runs: 300, seconds: 90, seed })
+      expect(r.counterexample?.outcome.violations.join()).toMatch(/stale If-Match was accepted/)
+      expect(r.counterexample?.case.fields.ifMatch).toBe('stale')
+    } finally {
+      await t.close?.()
+    }
+  }, 150_000)
+})
+
+describe('SIP harness', () => {
+  it('against the embedded registrar over UDP and WebSocket: no violation, OPTIONS still answered', async () => {
+    await using reg = await startSipRegistrar({ transports: ['udp', 'ws'] })
+    for (const url of [`udp://127.0.0.1:${reg.udp.port}`, reg.wsUrl]) {
+      const t = sipTarget({ url })
+      try {
+        const r = await runCampaign(t, { runs: 120, seconds: 60, seed })
+        expect(r.counterexample, formatCampaignSummary(r)).toBeUndefined()
+        expect(r.healthViolations).toEqual([])
+        expect(r.distribution.silence ?? 0).toBeGreaterThan(0)
+        expect(Object.keys(r.distribution).some((k) => /^[2-6]\d\d$/.test(k))).toBe(true)
+      } finally {
+        await t.close?.()
+      }
+    }
+  }, 150_000)
+
+  it('catches an endpoint that goes silent after a few requests', async () => {
+    const sock = createSocket('udp4')
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()))
+    let answered = 0
+    sock.on('message', (buf, rinfo) => {
+      const text = buf.toString('utf8')
+      if (answered >= 3 || !/^[A-Z]+ sip:/.test(text) || text.startsWith('ACK')) return
+      answered++
+      const keep = text.split('\r\n').filter((l) => /^(via|v|from|f|to|t|call-id|i|cseq):/i.test(l))
+      sock.send(`SIP/2.0 200 OK\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, rinfo.port, rinfo.address)
+    })
+    const t = sipTarget({ url: `udp://127.0.0.1:${sock.address().port}`, timeoutMs: 500 })
+    try {
+      const r = await runCampaign(t, { runs: 200, seconds: 60, seed })
+      expect(r.counterexample?.outcome.violations.join()).toMatch(/no final response within 500 ms/)
+      expect([...r.healthViolations.join()].length).toBeGreaterThan(0)
+      expect(r.healthViolations.join()).toMatch(/stopped answering OPTIONS/)
+    } finally {
+      await t.close?.()
+      sock.close()
+    }
+  }, 150_000)
+})
