@@ -26,6 +26,11 @@ export interface AudioSenderOptions {
   /** Packet time, default 20 ms. */
   ptimeMs?: number
   /**
+   * Overdue frames sent back to back after the process stalled; beyond that many, frames are skipped (their
+   * timestamps stay true to wall time). Default 10 (the Pacer's). Tests that check exact framing raise it.
+   */
+  maxCatchUp?: number
+  /**
    * Discontinuous transmission: frames quieter than the threshold are not sent once `hangoverFrames` of them
    * followed each other; the first frame after such a pause starts a new talkspurt and carries the marker bit
    * (RFC 3551 §4.1). Timestamps keep counting through the pause. Default off: every frame is sent.
@@ -121,7 +126,7 @@ export class AudioSender {
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
     this.#ptimeMs = ptime
-    this.#pacer = new Pacer({ periodMs: ptime }, (i) => this.#tick(i))
+    this.#pacer = new Pacer({ periodMs: ptime, ...(options.maxCatchUp !== undefined ? { maxCatchUp: options.maxCatchUp } : {}) }, (i) => this.#tick(i))
     if (options.dtx) {
       const o = options.dtx === true ? {} : options.dtx
       const thresholdDbfs = o.thresholdDbfs ?? -60
@@ -136,6 +141,11 @@ export class AudioSender {
   /** Whether the sender stopped (its source ended, or `stop()`); it cannot restart. */
   get stopped(): boolean {
     return this.#stopped
+  }
+
+  /** Frames skipped because the process stalled for longer than `maxCatchUp` frames. */
+  get skippedTicks(): number {
+    return this.#pacer.stats.skippedTicks
   }
 
   get lateTicks(): number {

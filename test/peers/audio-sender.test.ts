@@ -9,6 +9,7 @@ function sender(sent: OutgoingRtp[], telephoneEventPayloadType?: number): AudioS
     source: tone(440, { sampleRate: 8000 }),
     encoder: pcmuEncoder(),
     payloadType: 0,
+    maxCatchUp: 1_000_000, // exact framing even if the machine stalls
     ...(telephoneEventPayloadType !== undefined ? { telephoneEventPayloadType } : {}),
     send: (p) => sent.push(p),
   })
@@ -73,7 +74,7 @@ describe('AudioSender DTX', () => {
     const sent: OutgoingRtp[] = []
     let ended!: () => void
     const done = new Promise<void>((r) => (ended = r))
-    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, dtx: { hangoverFrames: 2 }, send: (p) => sent.push(p), onEnded: () => ended() })
+    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, maxCatchUp: 1_000_000, dtx: { hangoverFrames: 2 }, send: (p) => sent.push(p), onEnded: () => ended() })
     s.start()
     try {
       await done
@@ -94,7 +95,7 @@ describe('AudioSender DTX', () => {
     const sent: OutgoingRtp[] = []
     let ended!: () => void
     const done = new Promise<void>((r) => (ended = r))
-    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, send: (p) => sent.push(p), onEnded: () => ended() })
+    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, maxCatchUp: 1_000_000, send: (p) => sent.push(p), onEnded: () => ended() })
     s.start()
     await done
     expect(sent).toHaveLength(41)
