@@ -10,7 +10,7 @@ import { test, expect, services, connectBackToBack, createRtpIngest, weriftVideo
 const hasFfmpeg = (await services.findBinary('ffmpeg')) !== undefined
 if (!hasFfmpeg && process.env.CI !== 'true') process.stderr.write('[rtcspec] ffmpeg-ingest example skipped: sudo apt-get install -y ffmpeg\n')
 
-test.skipIf(!hasFfmpeg && process.env.CI !== 'true')('FFmpeg’s Opus tone and VP8 video reach bob through alice', async ({ peers }) => {
+test.skipIf(!hasFfmpeg && process.env.CI !== 'true')('FFmpeg’s Opus tone and VP8 video reach bob through alice', async ({ peers, ffmpeg }) => {
   const codecs = { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })], video: weriftVideoCodecs(['VP8']) }
   const alice = peers.werift({ name: 'alice', codecs: ['opus'], config: { codecs } })
   const bob = peers.werift({ name: 'bob', codecs: ['opus'], audio: 'recvonly', config: { codecs } })
@@ -18,16 +18,16 @@ test.skipIf(!hasFfmpeg && process.env.CI !== 'true')('FFmpeg’s Opus tone and V
   await using videoIn = await createRtpIngest(alice, 'video')
   await connectBackToBack(alice, bob)
 
-  await using ffmpeg = await services.startFfmpegSource({
+  const source = await ffmpeg.source({ // stopped after the test
     provider: 'local',
-    durationMs: 2000,
+    durationMs: 3000,
     audio: { to: audioIn.address, codec: 'opus', source: { sine: 1000 } },
     video: { to: videoIn.address, codec: 'VP8' },
   })
-  const [audio, video] = [await bob.waitForTrack('audio', 5000), await bob.waitForTrack('video', 5000)]
-  await expect(audio).toReceiveRtp({ packets: 50, within: '5s' })
-  await video.waitForPackets(20, 5000)
+  const [audio, video] = [await bob.waitForTrack('audio', 15_000), await bob.waitForTrack('video', 15_000)]
+  await expect(audio).toReceiveRtp({ packets: 50, within: '15s' })
+  await video.waitForPackets(20, 15_000)
   expect(video.codec?.encoding).toBe('VP8')
-  await ffmpeg.exited
+  await source.exited
   expect(audio).toContainTone(1000, { toleranceHz: 2 })
 })
