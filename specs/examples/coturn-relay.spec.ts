@@ -15,7 +15,7 @@ test.skipIf(!hasCoturn && process.env.CI !== 'true')('a relay-only call through 
   const relayOnly = { iceServers: turn.iceServers({ transports: ['tcp'], credentials: 'rest' }), relayOnly: true }
   const call = await b2b({ a: relayOnly, b: relayOnly, send: { a: tone(440) } })
 
-  await expect(call.b).toReceiveRtp({ packets: 50, within: '5s' })
+  await expect(call.b).toReceiveRtp({ packets: 50, within: '10s' })
   const { selectedPair } = await call.b.stats()
   expect(selectedPair?.local.type).toBe('relay')
   expect(selectedPair?.remote.type).toBe('relay')
