@@ -57,6 +57,20 @@ process.exit(3) // no close(): the exit hook must clean up
 })
 
 describe.each(providerCases('coturn', 'turnserver', 'coturn').filter((c) => c.provider === 'docker'))('orphan sweep', ({ skip }) => {
+  test.skipIf(skip)('a missing image is built from containers/<service> through testcontainers', async () => {
+    const { ensureServiceImage, dockerImageExists } = await import('../../src/services/docker.ts')
+    const image = `rtcspec-build-check/coturn:${process.pid}`
+    process.env.RTCSPEC_COTURN_IMAGE = image
+    try {
+      expect(await dockerImageExists(image)).toBe(false)
+      await ensureServiceImage('coturn') // the layer cache of rtcspec/coturn makes this quick here
+      expect(await dockerImageExists(image)).toBe(true)
+    } finally {
+      delete process.env.RTCSPEC_COTURN_IMAGE
+      spawnSync('docker', ['rmi', '-f', image], { stdio: 'ignore', timeout: 30_000 })
+    }
+  }, 300_000)
+
   test.skipIf(skip)('removes this host’s rtcspec containers whose owner process is gone, and no others', async () => {
     const { sweepOrphanContainers } = await import('../../src/services/docker.ts')
     const { hostname } = await import('node:os')
