@@ -47,6 +47,11 @@ export class Pacer {
     return this.#running
   }
 
+  /** When tick `index` is due on the pacer's clock (`start time + index × period`); NaN before `start`. */
+  scheduledAtMs(index: number): number {
+    return this.#running || this.stats.ticks > 0 ? this.#start + index * this.#periodMs : Number.NaN
+  }
+
   /** Starts ticking now (tick 0 runs synchronously). Calling start on a running pacer does nothing. */
   start(): void {
     if (this.#running) return

@@ -96,7 +96,7 @@ export function resolveAudioSource(spec: AudioSourceSpec, sampleRate: number): A
 export class AudioSender {
   packetsSent = 0
   bytesSent = 0
-  /** `performance.now()` when the first audio packet was due (taken before it was encoded and sent). */
+  /** `performance.now()` time at which the first audio packet was due on the pacer's schedule. */
   firstPacketAtMs: number | undefined
   readonly #pacer: Pacer
   readonly #frame: Int16Array
@@ -284,9 +284,9 @@ export class AudioSender {
       }
     }
     if (marker) this.talkspurts++
-    // taken before encoding and sending: the first packet's scheduled time (the pacer's anchor), not
-    // the time its first, slower send finished (audio delay is measured from here)
-    this.firstPacketAtMs ??= performance.now()
+    // the first packet's scheduled time on the pacer's clock, not when its (slower, first-time) tick
+    // ran or its send finished: audio delay is measured from here
+    this.firstPacketAtMs ??= this.#pacer.scheduledAtMs(index)
     const payload = this.#options.encoder.encode(this.#frame)
     this.#options.send({
       payloadType: this.#options.payloadType,
