@@ -80,7 +80,7 @@ function sectionArb(kind: OfferSectionSpec['kind'], directions: readonly Directi
         ? fc.constant([])
         : fc.uniqueArray(fc.nat(catalogue.length - 1), { minLength: 1, maxLength: catalogue.length }).map((c) =>
             // telephone-event alone is not a usable audio codec: keep a real one first
-            kind === 'audio' && c.every((i) => AUDIO_CODECS[i]?.name === 'telephone-event') ? [1, ...c] : c,
+            kind === 'audio' && c.every((i) => AUDIO_CODECS[i]?.name === 'telephone-event') ? [1] : c,
           ),
     direction: fc.constantFrom(...directions),
     simulcast: kind === 'video' ? fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['h', 'l'], ['f', 'h', 'q']) }) : fc.constant<string[]>([]),

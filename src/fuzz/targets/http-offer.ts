@@ -11,7 +11,8 @@
  */
 import fc from 'fast-check'
 import type { Direction } from '../../sdp/types.ts'
-import { buildMutatedOffer, mutatedOffer, type MutatedOfferSpec } from '../arbitraries/sdp-mutation.ts'
+import { buildMutatedOffer, mutatedOffer, type MutatedOfferSpec, type SdpMutation } from '../arbitraries/sdp-mutation.ts'
+import type { WebrtcOfferSpec } from '../arbitraries/webrtc-offer.ts'
 import { fuzzHttp, resolveLocation, type FuzzHttpResult } from '../http.ts'
 import { checkFuzzTarget, nonLoopbackCandidateAddresses } from '../loopback.ts'
 import { encodePayload } from '../payload.ts'
@@ -89,10 +90,40 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number):
   return { response, violations, detail }
 }
 
-/** Smaller variants of a POST: each mutation removed in turn, then the right Content-Type. */
+const INDEX_FIELDS = ['line', 'with', 'attribute', 'section', 'rtpLine'] as const
+
+/** Copies of the mutations with one index field lowered to each of 0..7 (below its value). */
+function lowerIndexes(ms: SdpMutation[]): SdpMutation[][] {
+  const out: SdpMutation[][] = []
+  ms.forEach((m, i) => {
+    for (const f of INDEX_FIELDS) {
+      const v = (m as Record<string, unknown>)[f]
+      if (typeof v !== 'number') continue
+      for (let x = 0; x < Math.min(v, 8); x++) out.push(ms.map((mm, j) => (j === i ? ({ ...mm, [f]: x } as SdpMutation) : mm)))
+    }
+  })
+  return out
+}
+
+/**
+ * Smaller variants of a POST: each mutation removed, the right Content-Type, then a smaller offer (one section
+ * less, one codec) with the mutations' line indexes re-aimed (they count lines, so a smaller offer shifts them),
+ * then lower indexes alone.
+ */
 export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
   const out: OfferPostSpec[] = s.offer.mutations.map((_, i) => ({ ...s, offer: { ...s.offer, mutations: s.offer.mutations.filter((__, j) => j !== i) } }))
   if (s.contentType !== 'application/sdp') out.push({ ...s, contentType: 'application/sdp' })
+  const smaller: WebrtcOfferSpec[] = []
+  const o = s.offer.offer
+  for (let i = 1; i < o.sections.length; i++) smaller.push({ ...o, sections: o.sections.filter((_, j) => j !== i) })
+  o.sections.forEach((sec, i) => {
+    if (sec.codecs.length > 1) for (const c of sec.codecs) smaller.push({ ...o, sections: o.sections.map((x, j) => (j === i ? { ...x, codecs: [c] } : x)) })
+  })
+  for (const offer of smaller) {
+    out.push({ ...s, offer: { offer, mutations: s.offer.mutations } })
+    for (const ms of lowerIndexes(s.offer.mutations)) out.push({ ...s, offer: { offer, mutations: ms } })
+  }
+  for (const ms of lowerIndexes(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
   return out
 }
 
