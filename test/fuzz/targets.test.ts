@@ -56,13 +56,14 @@ describe('trickle PATCH harness against the reference WHEP server', () => {
     await using server = await startMediaServer({ fault: 'whep.etag.stale' })
     const t = trickleTarget({ url: server.whepUrl(), mode: 'whep', publishUrl: server.whipUrl() })
     try {
-      const r = await runCampaign(t, { runs: 300, seconds: 90, seed })
+      // about 2 % of generated PATCHes carry a stale If-Match on an otherwise acceptable body
+      const r = await runCampaign(t, { runs: 800, seconds: 150, seed })
       expect(r.counterexample?.outcome.violations.join()).toMatch(/stale If-Match was accepted/)
       expect(r.counterexample?.case.fields.ifMatch).toBe('stale')
     } finally {
       await t.close?.()
     }
-  }, 150_000)
+  }, 300_000)
 })
 
 describe('SIP harness', () => {
