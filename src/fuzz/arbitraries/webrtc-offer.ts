@@ -130,6 +130,8 @@ export function webrtcOffer(options: WebrtcOfferOptions = {}): fc.Arbitrary<Webr
 
 const attr = (a: Attribute): SdpLine => a
 
+const EXT_IDS = { mid: 1, rid: 2, rrid: 3, absSendTime: 4, twcc: 5 } as const
+
 function mediaSection(spec: WebrtcOfferSpec, s: OfferSectionSpec, index: number): MediaSection {
   const mid = String(index)
   const lines: SdpLine[] = [{ kind: 'connection', netType: 'IN', addrType: 'IP4', address: '0.0.0.0' }]
@@ -156,15 +158,15 @@ function mediaSection(spec: WebrtcOfferSpec, s: OfferSectionSpec, index: number)
   const catalogue = s.kind === 'video' ? VIDEO_CODECS : AUDIO_CODECS
   const codecs = s.codecs.map((i) => catalogue[i]).filter((c): c is OfferCodec => c !== undefined)
   const formats: string[] = []
-  let extId = 1
-  lines.push(attr({ kind: 'extmap', id: extId++, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' }))
+  // One id per URI across the whole offer: BUNDLE requires the same id for the same extension (Chromium checks).
+  lines.push(attr({ kind: 'extmap', id: EXT_IDS.mid, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' }))
   if (s.simulcast.length) {
-    lines.push(attr({ kind: 'extmap', id: extId++, uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id' }))
-    lines.push(attr({ kind: 'extmap', id: extId++, uri: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id' }))
+    lines.push(attr({ kind: 'extmap', id: EXT_IDS.rid, uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id' }))
+    lines.push(attr({ kind: 'extmap', id: EXT_IDS.rrid, uri: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id' }))
   }
   if (s.extraExtmaps) {
-    lines.push(attr({ kind: 'extmap', id: extId++, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' }))
-    lines.push(attr({ kind: 'extmap', id: extId++, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' }))
+    lines.push(attr({ kind: 'extmap', id: EXT_IDS.absSendTime, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' }))
+    lines.push(attr({ kind: 'extmap', id: EXT_IDS.twcc, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' }))
   }
   lines.push(attr({ kind: 'direction', direction: s.direction }))
   if (s.direction !== 'recvonly' && s.direction !== 'inactive') lines.push(attr({ kind: 'msid', streamId: spec.streamId, trackId: `${s.kind}${index}` }))
