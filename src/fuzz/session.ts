@@ -90,7 +90,7 @@ export async function openSession(url: string, options: OpenSessionOptions): Pro
       close() {
         closed ??= (async () => {
           const r = await fuzzHttp({ method: 'DELETE', url: resource, timeoutMs: 5000 })
-          await peer.close()
+          await closeWithin(peer, 10_000)
           return r
         })()
         return closed
@@ -101,7 +101,14 @@ export async function openSession(url: string, options: OpenSessionOptions): Pro
     }
     return session
   } catch (e) {
-    await peer.close()
+    await closeWithin(peer, 10_000)
     throw e
   }
+}
+
+/** Closes the peer, giving up waiting after `ms` so a stuck close never hangs a campaign. */
+async function closeWithin(peer: WeriftPeer, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([peer.close().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))])
+  clearTimeout(timer)
 }

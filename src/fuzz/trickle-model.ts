@@ -29,6 +29,8 @@ export interface TrickleReal {
   session?: FuzzSession
   /** The resource URL of the last session (kept after DELETE). */
   resource?: string
+  /** ICE credentials in effect after an accepted restart (trickle PATCHes must carry them). */
+  ice?: { ufrag: string; pwd: string }
   /** Every step, for the failure message. */
   log: string[]
 }
@@ -46,8 +48,9 @@ async function patch(real: TrickleReal, body: string, headers: Record<string, st
   return fuzzHttp({ method: 'PATCH', url: real.resource ?? '', headers, body: encodePayload(body), timeoutMs: 10_000 })
 }
 
-function fragment(s: FuzzSession, spec: TrickleFragmentSpec): string {
-  return buildTrickleFragment({ ufrag: s.ufrag, pwd: s.pwd, mids: s.mids, mlines: s.mlines }, spec)
+function fragment(real: TrickleReal, spec: TrickleFragmentSpec): string {
+  const s = real.session!
+  return buildTrickleFragment({ ufrag: real.ice?.ufrag ?? s.ufrag, pwd: real.ice?.pwd ?? s.pwd, mids: s.mids, mlines: s.mlines }, spec)
 }
 
 const sessionFrag = (cands: TrickleFragmentSpec['candidates'], end: TrickleFragmentSpec['endOfCandidates']): TrickleFragmentSpec => ({
@@ -68,6 +71,7 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
         await real.publisher.waitForMedia(0, 15_000)
       }
       real.session = await openSession(real.url, { mode: real.mode, timeoutMs: 15_000 }) // throws unless 201 + answer + Location
+      real.ice = undefined
       real.resource = real.session.resource
       real.log.push('POST offer → 201')
       m.state = 'live'
@@ -80,7 +84,7 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
       check: (m) => m.state === 'live',
       run: async (_m, real) => {
         const s = real.session!
-        const r = await patch(real, fragment(s, sessionFrag(cands, 'none')), { 'content-type': SDPFRAG, ...(s.etag ? { 'if-match': s.etag } : {}) })
+        const r = await patch(real, fragment(real, sessionFrag(cands, 'none')), { 'content-type': SDPFRAG, ...(s.etag ? { 'if-match': s.etag } : {}) })
         expectStatus(real, `PATCH ${cands.length} candidate(s)`, r, [204])
       },
       toString: () => `PATCH ${cands.length} candidate(s)`,
@@ -90,7 +94,7 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
     (where): Cmd => ({
       check: (m) => m.state === 'live',
       run: async (_m, real) => {
-        const r = await patch(real, fragment(real.session!, sessionFrag([], where)), { 'content-type': SDPFRAG })
+        const r = await patch(real, fragment(real, sessionFrag([], where)), { 'content-type': SDPFRAG })
         expectStatus(real, `PATCH end-of-candidates (${where} level)`, r, [204])
       },
       toString: () => `PATCH end-of-candidates (${where})`,
@@ -99,7 +103,7 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
   const stale: Cmd = {
     check: (m) => m.state === 'live',
     run: async (_m, real) => {
-      const r = await patch(real, fragment(real.session!, sessionFrag([], 'none')), { 'content-type': SDPFRAG, 'if-match': '"rtcspec-stale"' })
+      const r = await patch(real, fragment(real, sessionFrag([], 'none')), { 'content-type': SDPFRAG, 'if-match': '"rtcspec-stale"' })
       expectStatus(real, 'PATCH with a stale If-Match', r, [412])
     },
     toString: () => 'PATCH stale If-Match',
@@ -107,7 +111,7 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
   const wrongType: Cmd = {
     check: (m) => m.state === 'live',
     run: async (_m, real) => {
-      const r = await patch(real, fragment(real.session!, sessionFrag([], 'none')), { 'content-type': 'application/sdp' })
+      const r = await patch(real, fragment(real, sessionFrag([], 'none')), { 'content-type': 'application/sdp' })
       expectStatus(real, 'PATCH with Content-Type application/sdp', r, [415])
     },
     toString: () => 'PATCH wrong Content-Type',
@@ -117,13 +121,17 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
       check: (m) => m.state === 'live',
       run: async (m, real) => {
         const s = real.session!
-        const body = fragment(s, { ...sessionFrag([], 'none'), credentials: 'restart', restartUfrag: ufrag, restartPwd: pwd })
+        // a new generation must differ from the current one (fast-check may draw the same ufrag twice)
+        const current = real.ice?.ufrag ?? s.ufrag
+        const fresh = ufrag === current ? `${ufrag}${real.log.length}` : ufrag
+        const body = fragment(real, { ...sessionFrag([], 'none'), credentials: 'restart', restartUfrag: fresh, restartPwd: pwd })
         const before = s.etag
         const r = await patch(real, body, { 'content-type': SDPFRAG, 'if-match': '*' })
         expectStatus(real, 'PATCH ICE restart (If-Match: *)', r, [200])
         if (!/^application\/trickle-ice-sdpfrag/i.test(r.headers?.['content-type'] ?? '')) throw new Error(`ICE restart answered 200 with Content-Type ${r.headers?.['content-type']}; RFC 9725 §4.4.2 requires an sdpfrag body`)
         if (!r.headers?.etag || r.headers.etag === before) throw new Error(`ICE restart must return a new ETag (was ${before}, got ${r.headers?.etag})`)
         s.etag = r.headers.etag
+        real.ice = { ufrag: fresh, pwd } // later trickle PATCHes belong to the new ICE generation
         m.restarted = true
       },
       toString: () => `PATCH ICE restart ufrag=${ufrag}`,
