@@ -93,6 +93,7 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
 export const test = vitestTest.extend<RtcspecFixtures>({
   peers: async ({ task }, use) => {
     const made: Peer[] = []
+    const starting: Array<Promise<Peer>> = []
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
@@ -100,12 +101,15 @@ export const test = vitestTest.extend<RtcspecFixtures>({
         return p
       },
       chromium: async (options) => {
-        const { createChromiumPeer } = await import('../peers/chromium/peer.ts')
-        const p = await createChromiumPeer(options)
+        const creating = import('../peers/chromium/peer.ts').then(({ createChromiumPeer }) => createChromiumPeer(options))
+        starting.push(creating)
+        const p = await creating
         made.push(p)
         return p
       },
     })
+    // A peer still starting when the test ended (it timed out) is closed too, once it exists.
+    for (const r of await Promise.allSettled(starting)) if (r.status === 'fulfilled' && !made.includes(r.value)) made.push(r.value)
     // Tracks that asked to be recorded (peer option `record: true` or `track.record()`) are saved before closing.
     const info = testInfo({ task } as TestContext)
     const recorded = made.filter((p) => p.inbound.some((t) => t.recordRequested))

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
@@ -17,9 +17,9 @@ const repo = new URL('../../', import.meta.url).pathname
 const node = process.execPath
 
 /** Runs a child Node process (bounded), returns its stdout lines and exit information. */
-function runChild(args: string[], options: { cwd?: string; timeoutMs: number; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void }) {
+function runChild(args: string[], options: { cwd?: string; timeoutMs: number; env?: Record<string, string>; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void }) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string }>((resolve) => {
-    const child = spawn(node, args, { cwd: options.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } })
+    const child = spawn(node, args, { cwd: options.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...options.env } })
     const lines: string[] = []
     let stderr = ''
     let buf = ''
@@ -124,6 +124,26 @@ test('fails with a Chromium peer open', async ({ peers }) => {
     expect(line, r.lines.join('\n') + r.stderr).toBeDefined()
     const info = JSON.parse(line!.slice(line!.indexOf('BROWSER ') + 8)) as { pid: number; dir: string }
     await expectBrowserGone(info.dir, info.pid)
+  })
+
+  it('no Chromium survives a test that timed out while its Chromium peer was still starting', async () => {
+    const dir = mkdtempSync(join(scratch, 'slow-'))
+    const tmp = mkdtempSync(join(scratch, 'tmp-')) // the child's TMPDIR: its browser profile is created under it
+    symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
+    writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 200, hookTimeout: 90_000 } }\n`)
+    writeFileSync(
+      join(dir, 'slow.test.ts'),
+      `import { test } from ${JSON.stringify(join(repo, 'src/dsl/fixtures.ts'))}
+test('times out while the browser starts', async ({ peers }) => {
+  await peers.chromium({ name: 'late' })
+})
+`,
+    )
+    const r = await runChild([join(repo, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir], { cwd: dir, timeoutMs: 120_000, env: { TMPDIR: tmp } })
+    expect(r.code).toBe(1) // the test timed out, as it should
+    expect(r.lines.join('\n') + r.stderr).toMatch(/timed out/i)
+    await waitFor(() => processesWithArg(tmp).length === 0, { timeoutMs: 10_000, label: `every Chromium process under ${tmp} to exit`, intervalMs: 50 })
+    expect(readdirSync(tmp).filter((f) => f.startsWith('rtcspec-chromium-'))).toEqual([])
   })
 
   it('leaves no Chromium process of this file behind', async () => {

@@ -108,8 +108,27 @@ function killGroup(pid: number): void {
   }
 }
 
+/** Profiles of browsers being launched right now (their PID is not known until the launch returns). */
+const launching = new Set<string>()
+
 /** Kills every live browser of this process (and its helpers) synchronously and removes their profiles. */
 function killAllNow(): void {
+  // A launch in progress: its processes are found by the profile directory on their command lines.
+  for (const dir of launching) {
+    for (const p of processesWithArg(dir)) {
+      try {
+        process.kill(p.pid, 'SIGKILL')
+      } catch {
+        // gone already
+      }
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // best effort while exiting
+    }
+  }
+  launching.clear()
   for (const [pid, dir] of live) {
     killGroup(pid)
     for (const p of processesWithArg(dir)) {
@@ -154,7 +173,10 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
     })
   }
   const { default: puppeteer } = await import('puppeteer-core')
+  // Hooks first: a worker that exits or is terminated while the browser starts must not leave it behind.
+  installExitHook()
   const userDataDir = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-'))
+  launching.add(userDataDir)
   const server = await PageServer.start()
   const started = performance.now()
   let browser: Browser
@@ -176,7 +198,15 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
       defaultViewport: null,
     })
   } catch (e) {
+    launching.delete(userDataDir)
     await server.close()
+    for (const p of processesWithArg(userDataDir)) {
+      try {
+        process.kill(p.pid, 'SIGKILL')
+      } catch {
+        // gone already
+      }
+    }
     rmSync(userDataDir, { recursive: true, force: true })
     throw new RtcspecError('CHROMIUM_LAUNCH', `could not launch Chromium (${executablePath}): ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
@@ -184,12 +214,12 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
     })
   }
   const pid = browser.process()?.pid
+  launching.delete(userDataDir)
   if (pid !== undefined) {
     live.set(pid, userDataDir)
     launched.push(pid)
   }
   launchedDirs.push(userDataDir)
-  installExitHook()
   return { browser, server, pid, userDataDir, startMs: performance.now() - started }
 }
 
