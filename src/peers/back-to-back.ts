@@ -4,6 +4,8 @@
  * (for example rtcspec's impairment relay) so all media crosses it.
  */
 import { RtcspecError } from '../errors.ts'
+import { UdpRelay } from '../net/relay.ts'
+import { relayPath } from './relay-path.ts'
 import { parseTricklePolicy, TrickleForwarder, type TricklePolicy, type TrickleForwarderStats } from './ice-behaviours.ts'
 import type { CandidateInit, Peer } from './types.ts'
 
@@ -13,7 +15,7 @@ export interface CandidatePath {
    * Called for each candidate `from` side produces before it reaches the other side.
    * Returns the candidate line to hand over instead (same `candidate:` syntax).
    */
-  mapCandidate(from: 'a' | 'b', candidate: string): Promise<string>
+  mapCandidate(from: 'a' | 'b', candidate: string): Promise<string | null>
 }
 
 export interface BackToBackOptions {
@@ -55,13 +57,19 @@ export interface BackToBackCall extends AsyncDisposable {
 
 const CANDIDATE_LINE = /^a=(candidate:.*)$/gm
 
-async function rewriteSdpCandidates(sdp: string, path: CandidatePath, from: 'a' | 'b'): Promise<string> {
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Rewrites every `a=candidate` line of an SDP through `path`, leaving out those it cannot carry. */
+export async function rewriteSdpCandidates(sdp: string, path: CandidatePath, from: 'a' | 'b'): Promise<string> {
   const lines = [...sdp.matchAll(CANDIDATE_LINE)]
   let out = sdp
   for (const m of lines) {
     const original = (m[1] ?? '').replace(/\r$/, '')
     const mapped = await path.mapCandidate(from, original)
-    out = out.replace(original, mapped)
+    // null: the candidate cannot cross the path (e.g. TCP through the UDP relay) and is left out.
+    out = mapped === null ? out.replace(new RegExp(`^a=${escapeRegExp(original)}\\r?\\n`, 'm'), '') : out.replace(original, mapped)
   }
   return out
 }
@@ -75,7 +83,12 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
   const at = () => performance.now() - startedAt
   const signaling: BackToBackCall['signaling'] = []
   const timeout = options.connectTimeoutMs ?? 10_000
-  const path = options.path
+  // Network rule: two browsers check each other from every interface they have and answer whatever
+  // address a check came from, including the host's non-loopback one. Between two Chromium peers with no
+  // path of the caller's, a clean (unimpaired) relay forwards only between loopback addresses, so all their
+  // traffic stays on 127.0.0.1. (A werift peer refuses checks from non-loopback sources itself.)
+  const guard = !options.path && a.kind === 'chromium' && b.kind === 'chromium' ? await UdpRelay.create({ seed: 0 }) : undefined
+  const path = options.path ?? (guard ? relayPath(guard) : undefined)
 
   // Trickle: forward each side's candidates to the other once it can take them.
   const peers = { a, b }
@@ -85,7 +98,11 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
       .then(async () => {
         const from = to === 'a' ? 'b' : 'a'
         let candidate = c
-        if (c && path) candidate = { ...c, candidate: await path.mapCandidate(from, c.candidate) }
+        if (c && path) {
+          const mapped = await path.mapCandidate(from, c.candidate)
+          if (mapped === null) return // cannot cross the path (e.g. TCP through the UDP relay)
+          candidate = { ...c, candidate: mapped }
+        }
         signaling.push({ atMs: at(), from: peers[from].name, to: peers[to].name, type: candidate ? 'candidate' : 'end-of-candidates', ...(candidate ? { candidate: candidate.candidate } : {}) })
         await peers[to].addRemoteCandidate(candidate)
       })
@@ -138,6 +155,7 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
         closed = true
         for (const u of unsubs) u()
         await Promise.all([a.close(), b.close()])
+        await guard?.close()
       },
       async [Symbol.asyncDispose]() {
         await call.close()
@@ -146,6 +164,7 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
     return call
   } catch (e) {
     for (const u of unsubs) u()
+    await guard?.close()
     if (e instanceof RtcspecError) throw e
     throw new RtcspecError('B2B_FAILED', `back-to-back call ${a.name} → ${b.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }

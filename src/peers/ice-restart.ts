@@ -8,7 +8,7 @@
  * ```
  */
 import { RtcspecError, TimeoutError } from '../errors.ts'
-import type { BackToBackCall, CandidatePath } from './back-to-back.ts'
+import { rewriteSdpCandidates, type BackToBackCall, type CandidatePath } from './back-to-back.ts'
 import type { InboundTrack, ReceivedRtp } from './types.ts'
 
 /** Options of {@link restartIce}. */
@@ -81,11 +81,11 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
     call.holdTrickle('b')
     held = true
     let offer = await call.a.createOffer({ iceRestart: true })
-    if (options.path && !call.a.trickle) offer = { ...offer, sdp: await rewrite(offer.sdp, options.path, 'a') }
+    if (options.path && !call.a.trickle) offer = { ...offer, sdp: await rewriteSdpCandidates(offer.sdp, options.path, 'a') }
     call.signaling.push({ atMs: at(), from: call.a.name, to: call.b.name, type: 'offer (ICE restart)', sdp: offer.sdp })
     let answer = await call.b.acceptOffer(offer)
     call.releaseTrickle('b')
-    if (options.path && !call.b.trickle) answer = { ...answer, sdp: await rewrite(answer.sdp, options.path, 'b') }
+    if (options.path && !call.b.trickle) answer = { ...answer, sdp: await rewriteSdpCandidates(answer.sdp, options.path, 'b') }
     call.signaling.push({ atMs: at(), from: call.b.name, to: call.a.name, type: 'answer (ICE restart)', sdp: answer.sdp })
     await call.a.acceptAnswer(answer)
     call.releaseTrickle('a')
@@ -126,11 +126,3 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
   }
 }
 
-async function rewrite(sdp: string, path: CandidatePath, from: 'a' | 'b'): Promise<string> {
-  let out = sdp
-  for (const m of sdp.matchAll(/^a=(candidate:.*?)\r?$/gm)) {
-    const original = m[1] ?? ''
-    out = out.replace(original, await path.mapCandidate(from, original))
-  }
-  return out
-}

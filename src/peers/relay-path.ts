@@ -8,14 +8,16 @@ import type { CandidatePath } from './back-to-back.ts'
 /**
  * A `CandidatePath` that registers each candidate's real address with `relay` (side a = offerer,
  * side b = answerer) and hands the other side the relay's proxy address instead, so every packet
- * between the two peers crosses the relay. TCP candidates cannot cross the UDP relay and are dropped
- * from the exchange by throwing (the caller records it).
+ * between the two peers crosses the relay. TCP candidates cannot cross the UDP relay and are left
+ * out of the exchange (mapCandidate returns null).
  */
 export function relayPath(relay: UdpRelay): CandidatePath {
   const proxies = new Map<string, Promise<TransportAddress>>()
   return {
     async mapCandidate(from, candidate) {
       const c = parseCandidate(candidate)
+      // The relay is UDP-only: TCP candidates cannot cross it and are left out of the exchange.
+      if (c.transport.toLowerCase() !== 'udp') return null
       const key = `${from}|${c.address}|${c.port}`
       let proxy = proxies.get(key)
       if (!proxy) {

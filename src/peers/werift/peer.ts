@@ -111,7 +111,7 @@ function withPayloadType(packet: RtpPacket, payloadType: number): RtpPacket {
 }
 
 function isLoopbackAddress(address: string): boolean {
-  return address.startsWith('127.') || address === '::1'
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }
 
 srtpKeyCaching()
@@ -161,6 +161,12 @@ export class WeriftPeer implements Peer {
       iceFilterCandidatePair: options.iceServers?.length
         ? undefined
         : (pair) => isLoopbackAddress(pair.remoteCandidate.host) || hosts.includes(pair.remoteCandidate.host),
+      // Network rule: with the loopback defaults, never answer (nor learn a peer-reflexive candidate from) a
+      // connectivity check that comes from another address. A browser on the same host checks from every
+      // interface it has; answering would send traffic to the host's non-loopback address.
+      iceFilterStunResponse: options.iceServers?.length
+        ? undefined
+        : (_message, addr) => isLoopbackAddress(addr[0]) || hosts.includes(addr[0]),
       ...(options.debug ? { debug: options.debug } : {}),
       ...options.config,
     })
