@@ -165,6 +165,8 @@ describe('WHIP client', () => {
     const late = parseSdpFrag(patches()[1]?.body ?? '')
     expect(late.media[0]?.candidates.map((c) => c.port)).toEqual([5004])
     expect(late.media[0]?.endOfCandidates).toBe(true)
+    // The client counts a PATCH once its response arrived, which can be after the server logged the request.
+    await until(() => s.trickle.patches === 2)
     expect(s.trickle).toMatchObject({ patches: 2, candidatesSent: 4, stopped: undefined })
     await s.close()
   })
