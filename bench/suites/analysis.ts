@@ -11,7 +11,7 @@ import { similarity } from '../../src/media/similarity.ts'
 import { summarizeAudio } from '../../src/media/summary.ts'
 import { noise, readAll, tone } from '../../src/media/sources.ts'
 import type { PcmAudio } from '../../src/media/types.ts'
-import { plotAudio } from '../../src/report/audio-plot.ts'
+import { plotAudio } from '../../src/media/audio-plot.ts'
 import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
 
 const MINUTE_S = 60

@@ -13,7 +13,7 @@ import { encodeWav } from '../media/wav.ts'
 import { summarizeAudio, type AudioSummary } from '../media/summary.ts'
 import type { PcmAudio } from '../media/types.ts'
 import { reportDir } from '../peers/call-record.ts'
-import { plotAudio } from '../report/audio-plot.ts'
+import { plotAudio } from '../media/audio-plot.ts'
 
 /** One audio analysis as stored in `task.meta.rtcspecAudio`. */
 export interface AudioAnalysisRecord {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { powerSpectrum } from '../media/analysis.ts'
-import type { PcmAudio } from '../media/types.ts'
+import { powerSpectrum } from './analysis.ts'
+import type { PcmAudio } from './types.ts'
 import { encodePng } from './png.ts'
 
 /** Options of `plotAudio`. */

@@ -2,7 +2,7 @@
  * A minimal PNG encoder: 8-bit RGBA, no interlace, one IDAT chunk, deflate from node:zlib.
  * Pure (no I/O): pixels in, PNG bytes out. Enough for the small plots rtcspec attaches to test
  * results; it is checked against the PNG specification's structure and by decoding it back
- * (`test/report/png.test.ts`).
+ * (`test/media/png.test.ts`).
  *
  * @module
  */
