@@ -34,3 +34,20 @@ export function waitFor(condition: () => boolean, options: WaitOptions): Promise
     }, options.intervalMs ?? 10)
   })
 }
+
+/** Settles like `promise`, or rejects with a TimeoutError naming `condition` after `ms` (the timer is always cleared). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, condition: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(condition, ms)), ms)
+    promise.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}

@@ -7,6 +7,7 @@
  * stopped and removed on dispose, removed synchronously (`docker rm -f`) when the Node process exits, and
  * containers whose owner process is gone are swept before the first container of a process starts.
  */
+import { withTimeout } from '../wait.ts'
 import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import { existsSync } from 'node:fs'
@@ -115,21 +116,6 @@ export function ensureServiceImage(service: string, timeoutMs = 300_000): Promis
   return p
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(t)
-        res(v)
-      },
-      (e: unknown) => {
-        clearTimeout(t)
-        rej(e)
-      },
-    )
-  })
-}
 
 function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((res) => {

@@ -3,9 +3,10 @@
  * offer (recvonly for WHIP, sendonly for WHEP), takes trickled candidates, performs ICE restarts and hands
  * received RTP to the server for forwarding. The HTTP side lives in `media-server.ts`.
  */
+import { withTimeout } from '../wait.ts'
 import { randomBytes } from 'node:crypto'
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
-import { RtcspecError, TimeoutError } from '../errors.ts'
+import { RtcspecError } from '../errors.ts'
 import { iceCredentials, withIce } from './sdp-text.ts'
 
 /** Which protocol a session belongs to. */
@@ -43,15 +44,6 @@ export interface ServerSessionOptions {
   gatherTimeoutMs?: number
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new TimeoutError(what, ms)), ms)
-    p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e: unknown) => (clearTimeout(t), reject(e)),
-    )
-  })
-}
 
 /** A server-side session. */
 export class ServerSession {

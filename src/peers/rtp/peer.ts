@@ -14,6 +14,7 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { randomInt } from 'node:crypto'
 import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { withTimeout } from '../../wait.ts'
 import { isLoopbackAddress } from '../../net/loopback.ts'
 import { parseRtp, serializeRtp } from '../../rtp/packet.ts'
 import { compoundRtcp, parseRtcp, serializeRr, serializeSdesCname, serializeSr, serializeBye, type RtcpPacket } from '../../rtp/rtcp.ts'
@@ -378,7 +379,7 @@ export class RtpPeer implements Peer {
     const target = entry
     const sent = target.sender ? target.sender.sendDtmf(digits, options) : new Promise<void>((resolve, reject) => target.pendingDtmf.push({ digits, options, resolve, reject }))
     const timeoutMs = 10_000 + digits.length * ((options.durationMs ?? 100) + (options.gapMs ?? 50) + 100) * 3
-    return this.#withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
+    return withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
   }
 
   #onRtp(buf: Buffer, rinfo: { address: string; port: number }): void {
@@ -473,12 +474,12 @@ export class RtpPeer implements Peer {
     if (existing) return Promise.resolve(existing as unknown as InboundTrack)
     if (kind !== 'audio') return Promise.reject(new RtcspecError('NO_VIDEO', `${this.name}: a plain-RTP peer carries audio only`))
     const found = new Promise<InboundTrack>((resolve) => this.#trackWaiters.push((t) => resolve(t as unknown as InboundTrack)))
-    return this.#withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track (first RTP packet)`)
+    return withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track (first RTP packet)`)
   }
 
   waitForConnected(timeoutMs: number): Promise<void> {
     if (this.#negotiated) return Promise.resolve()
-    return this.#withTimeout(new Promise<void>((resolve) => this.#connectWaiters.push(resolve)), timeoutMs, `${this.name} to finish offer/answer (plain RTP has no ICE/DTLS)`)
+    return withTimeout(new Promise<void>((resolve) => this.#connectWaiters.push(resolve)), timeoutMs, `${this.name} to finish offer/answer (plain RTP has no ICE/DTLS)`)
   }
 
   async stats(): Promise<PeerStats> {
@@ -514,21 +515,6 @@ export class RtpPeer implements Peer {
     }
   }
 
-  #withTimeout<T>(p: Promise<T>, ms: number, condition: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(condition, ms)), ms)
-      p.then(
-        (v) => {
-          clearTimeout(timer)
-          resolve(v)
-        },
-        (e) => {
-          clearTimeout(timer)
-          reject(e)
-        },
-      )
-    })
-  }
 
   #assertOpen(): void {
     if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)

@@ -12,6 +12,7 @@ import {
   type PeerConfig,
 } from 'werift'
 import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { withTimeout } from '../../wait.ts'
 import { validateDtmfDigits } from '../../rtp/telephone-event.ts'
 import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
 import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
@@ -323,7 +324,7 @@ export class WeriftPeer implements Peer {
 
   async #localDescription(): Promise<SessionDescriptionInit> {
     if (!this.trickle) {
-      await this.#withTimeout(this.#gatheringDone, 10_000, `${this.name}: ICE gathering to complete`)
+      await withTimeout(this.#gatheringDone, 10_000, `${this.name}: ICE gathering to complete`)
     }
     const desc = this.pc.localDescription
     if (!desc) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `${this.name}: werift has no local description`)
@@ -500,7 +501,7 @@ export class WeriftPeer implements Peer {
     const sent = sender
       ? sender.sendDtmf(digits, options)
       : new Promise<void>((resolve, reject) => entry.pendingDtmf.push({ digits, options, resolve, reject }))
-    return this.#withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
+    return withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
   }
 
   get inbound(): ReadonlyArray<InboundTrack> {
@@ -514,7 +515,7 @@ export class WeriftPeer implements Peer {
       const waiter = (t: InboundTrackImpl) => (t.kind === kind ? resolve(t) : this.#trackWaiters.push(waiter))
       this.#trackWaiters.push(waiter)
     })
-    return this.#withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track`)
+    return withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track`)
   }
 
   waitForConnected(timeoutMs: number): Promise<void> {
@@ -614,21 +615,6 @@ export class WeriftPeer implements Peer {
     }
   }
 
-  #withTimeout<T>(p: Promise<T>, ms: number, condition: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(condition, ms)), ms)
-      p.then(
-        (v) => {
-          clearTimeout(timer)
-          resolve(v)
-        },
-        (e) => {
-          clearTimeout(timer)
-          reject(e)
-        },
-      )
-    })
-  }
 
   #assertOpen(): void {
     if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)
