@@ -1,0 +1,121 @@
+/**
+ * The declarative scenario spec: its zod schema, validation, audio sources and expectation checks. Has no Vitest
+ * dependency, so the scenario runner (`scenario.ts`), `rtcspec load` and benchmarks share it.
+ */
+import { z } from 'zod'
+import { DurationSchema } from './duration.ts'
+import { sources } from './calls.ts'
+import { SPEECH_FIXTURES } from '../media/wav-source.ts'
+import { NetworkSpecSchema } from './network.ts'
+import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
+import { audioCodecNames } from '../peers/codecs.ts'
+import type { AudioSourceSpec, InboundTrack } from '../peers/types.ts'
+
+const SendSchema = z.union([
+  z.object({ tone: z.union([z.number().positive().max(20_000), z.array(z.number().positive().max(20_000)).min(1).max(8)]), dbfs: z.number().max(0).optional() }).strict(),
+  z.object({ silence: z.literal(true) }).strict(),
+  z.object({ noise: z.object({ seed: z.number().int().optional(), dbfs: z.number().max(0).optional() }).strict() }).strict(),
+  /** A shipped speech fixture (fixtures/audio/), resampled to the codec rate. */
+  z.object({ speech: z.enum(SPEECH_FIXTURES), loop: z.boolean().optional() }).strict(),
+  /** A WAV file (path relative to the working directory), resampled to the codec rate. */
+  z.object({ wav: z.string().min(1), loop: z.boolean().optional() }).strict(),
+  /** In-band DTMF tone pairs (Q.23), e.g. `'123#'`. */
+  z.object({ dtmf: z.string().regex(/^[0-9*#A-Da-d]+$/, 'DTMF digits are 0-9, *, #, A-D'), durationMs: z.number().positive().optional(), gapMs: z.number().nonnegative().optional() }).strict(),
+])
+
+const PeerSpecSchema = z
+  .object({
+    /** `werift` (in-process) or `chromium` (a headless Chromium page, see src/peers/chromium). */
+    kind: z.enum(['werift', 'chromium']).default('werift'),
+    /** Audio codecs this peer offers/accepts, in order. */
+    codecs: z.array(z.string()).min(1).optional(),
+    trickle: z.boolean().optional(),
+    send: SendSchema.optional(),
+    /** How this peer's trickled candidates reach the other peer (src/peers/ice-behaviours.ts). */
+    ice: TricklePolicySchema.optional(),
+  })
+  .strict()
+
+const ExpectationSchema = z
+  .object({
+    packetsAtLeast: z.number().int().nonnegative().optional(),
+    lossBelow: z.number().min(0).max(1).optional(),
+    jitterMsBelow: z.number().positive().optional(),
+    codec: z.string().optional(),
+  })
+  .strict()
+
+
+/** The schema of a scenario spec. */
+export const ScenarioSpecSchema = z
+  .object({
+    /** Exactly two peers: the first one named calls the second. */
+    peers: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'peer names are identifiers like alice, bob-2'), PeerSpecSchema),
+    /** Force one codec on both sides. */
+    codec: z.string().optional(),
+    /** Impairment between the peers: profiles, presets, schedule (see src/dsl/network.ts). */
+    network: NetworkSpecSchema.optional(),
+    /** Restart ICE this long after media started; fail when the media gap exceeds `maxGap`. */
+    iceRestart: z.object({ at: DurationSchema, maxGap: DurationSchema.optional() }).strict().optional(),
+    /** How long media flows after connecting. */
+    duration: DurationSchema.default(2000),
+    /** Connect timeout. */
+    connectTimeout: DurationSchema.default(10_000),
+    /** Keys are `<peer>.audio.in`. */
+    expect: z.record(z.string(), ExpectationSchema).default({}),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const names = Object.keys(spec.peers)
+    if (names.length !== 2) {
+      ctx.addIssue({ code: 'custom', path: ['peers'], message: `a scenario needs exactly 2 peers (caller first), got ${names.length}: ${names.join(', ') || 'none'}` })
+    }
+    const known = audioCodecNames()
+    const codecs = [spec.codec, ...Object.values(spec.peers).flatMap((p) => p.codecs ?? [])].filter((c): c is string => !!c)
+    for (const c of codecs) {
+      if (!known.includes(c.toUpperCase())) ctx.addIssue({ code: 'custom', path: ['codec'], message: `unknown codec "${c}"; known: ${known.join(', ')}` })
+    }
+    for (const key of Object.keys(spec.expect)) {
+      const m = /^([A-Za-z][\w-]*)\.audio\.in$/.exec(key)
+      if (!m) ctx.addIssue({ code: 'custom', path: ['expect', key], message: `expectation keys look like "<peer>.audio.in", got "${key}"` })
+      else if (!names.includes(m[1] ?? '')) ctx.addIssue({ code: 'custom', path: ['expect', key], message: `no peer named "${m[1]}" (peers: ${names.join(', ')})` })
+    }
+  })
+
+/** A scenario as written by users (durations as strings allowed). */
+export type ScenarioSpec = z.input<typeof ScenarioSpecSchema>
+/** A validated scenario (defaults applied, durations in ms). */
+export type ParsedScenarioSpec = z.output<typeof ScenarioSpecSchema>
+/** What a peer sends, as the spec says it. */
+export type ScenarioSend = z.output<typeof SendSchema>
+/** One `<peer>.audio.in` expectation. */
+export type ScenarioExpectation = z.output<typeof ExpectationSchema>
+
+/** Validates a spec; the error lists every problem with its path (`z.prettifyError`). */
+export function parseScenario(spec: unknown): ParsedScenarioSpec {
+  const r = ScenarioSpecSchema.safeParse(spec)
+  if (!r.success) throw new Error(`invalid scenario spec:\n${z.prettifyError(r.error)}`)
+  return r.data
+}
+
+/** The audio source a peer's `send` describes. */
+export function sourceOf(send: ScenarioSend): AudioSourceSpec {
+  if ('tone' in send) return Array.isArray(send.tone) ? sources.tones(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) }) : sources.tone(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) })
+  if ('silence' in send) return sources.silence()
+  if ('speech' in send) return sources.speech(send.speech, send.loop ? { loop: true } : {})
+  if ('wav' in send) return sources.wavFile(send.wav, send.loop ? { loop: true } : {})
+  if ('dtmf' in send) return sources.dtmf(send.dtmf, { ...(send.durationMs !== undefined ? { durationMs: send.durationMs } : {}), ...(send.gapMs !== undefined ? { gapMs: send.gapMs } : {}) })
+  return sources.noise({ ...(send.noise.seed !== undefined ? { seed: send.noise.seed } : {}), ...(send.noise.dbfs !== undefined ? { dbfs: send.noise.dbfs } : {}) })
+}
+
+/** Checks one expectation; returns the failures as sentences. */
+export function checkExpectation(key: string, track: InboundTrack | undefined, e: ScenarioExpectation): string[] {
+  if (!track) return [`${key}: no inbound audio track arrived`]
+  const s = track.rtp.snapshot()
+  const out: string[] = []
+  if (e.packetsAtLeast !== undefined && s.unique < e.packetsAtLeast) out.push(`${key}: expected at least ${e.packetsAtLeast} packets, got ${s.unique}`)
+  if (e.lossBelow !== undefined && !(s.expected > 0 && s.lossFraction < e.lossBelow)) out.push(`${key}: expected loss below ${(e.lossBelow * 100).toFixed(2)} %, measured ${(s.lossFraction * 100).toFixed(2)} % (lost ${s.lost} of ${s.expected})`)
+  if (e.jitterMsBelow !== undefined && !(s.received > 1 && s.jitterMs < e.jitterMsBelow)) out.push(`${key}: expected jitter below ${e.jitterMsBelow} ms, measured ${s.jitterMs.toFixed(2)} ms`)
+  if (e.codec !== undefined && track.codec?.encoding.toUpperCase() !== e.codec.toUpperCase()) out.push(`${key}: expected codec ${e.codec}, got ${track.codec?.encoding ?? 'none'}`)
+  return out
+}
