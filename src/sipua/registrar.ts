@@ -1,7 +1,8 @@
 /**
  * The embedded SIP registrar and stateless proxy (RFC 3261 §10, §16.11) that SIP specs use by default, so
- * they run with nothing installed. It listens on loopback WebSocket (RFC 7118), UDP and TCP, on ports from
- * the OS, and records every message it sees.
+ * they run with nothing installed. It listens on loopback WebSocket and secure WebSocket (RFC 7118), UDP and
+ * TCP, on ports from the OS, and records every message it sees. For `wss:` it makes a throw-away certificate
+ * authority and server certificate at start (or uses `tls`); clients trust `registrar.ca`.
  *
  * - REGISTER: binds the address-of-record (the To user) to the Contact and to the connection (flow) it came
  *   from. With `users`, REGISTER needs Digest credentials (MD5, qop=auth): no credentials → 401 with a
@@ -36,7 +37,8 @@ import {
   type SipResponse,
 } from '../sip/index.ts'
 import { SipLog, type LoggedSipMessage } from './sip-log.ts'
-import { startWsServer, type WsServer } from './ws-server.ts'
+import { startWsServer, type WsConnection, type WsServer } from './ws-server.ts'
+import { createTestCertificateAuthority } from './test-certificates.ts'
 
 /** Options of {@link startSipRegistrar}. */
 export const SipRegistrarOptionsSchema = z
@@ -47,8 +49,10 @@ export const SipRegistrarOptionsSchema = z
     realm: z.string().min(1).optional(),
     /** user → password. When given, REGISTER requires Digest authentication. */
     users: z.record(z.string().min(1), z.string()).optional(),
-    /** Transports to listen on. Default all three. */
-    transports: z.array(z.enum(['ws', 'udp', 'tcp'])).min(1).default(['ws', 'udp', 'tcp']),
+    /** Transports to listen on. Default all four. */
+    transports: z.array(z.enum(['ws', 'wss', 'udp', 'tcp'])).min(1).default(['ws', 'wss', 'udp', 'tcp']),
+    /** Certificate chain and key (PEM) for `wss`, and the CA clients should trust. Default: generated at start. */
+    tls: z.object({ cert: z.string().includes('BEGIN CERTIFICATE'), key: z.string().includes('PRIVATE KEY'), ca: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
     /** Largest Expires granted, seconds. Default 3600. */
     maxExpires: z.number().int().positive().default(3600),
   })
@@ -59,7 +63,7 @@ export type SipRegistrarOptions = z.input<typeof SipRegistrarOptionsSchema>
 /** A connection the registrar can send on. */
 interface Flow {
   id: string
-  transport: 'WS' | 'UDP' | 'TCP'
+  transport: 'WS' | 'WSS' | 'UDP' | 'TCP'
   remote: string
   send(text: string): void
   readonly open: boolean
@@ -83,6 +87,8 @@ export class SipRegistrar implements AsyncDisposable {
   /** Every message received and sent, in order. */
   readonly log = new SipLog()
   #ws: WsServer | undefined
+  #wss: WsServer | undefined
+  #ca: string | undefined
   #udp: UdpSocket | undefined
   #tcp: TcpServer | undefined
   readonly #tcpSockets = new Set<TcpSocket>()
@@ -106,6 +112,18 @@ export class SipRegistrar implements AsyncDisposable {
   get wsUrl(): string {
     if (!this.#ws) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on WebSocket', { hint: "add 'ws' to transports" })
     return this.#ws.url
+  }
+
+  /** `wss://127.0.0.1:<port>` when listening on secure WebSocket (TLS with {@link ca}). */
+  get wssUrl(): string {
+    if (!this.#wss) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on secure WebSocket', { hint: "add 'wss' to transports" })
+    return this.#wss.url
+  }
+
+  /** The CA certificate (PEM) that issued the `wss:` server certificate: clients pass it as `ca`. */
+  get ca(): string {
+    if (!this.#ca) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on secure WebSocket, so it has no CA', { hint: "add 'wss' to transports" })
+    return this.#ca
   }
 
   /** The UDP listening address. */
@@ -135,16 +153,22 @@ export class SipRegistrar implements AsyncDisposable {
   /** @internal Starts the listeners. */
   async listen(): Promise<void> {
     const t = this.#options.transports
-    if (t.includes('ws')) {
-      this.#ws = await startWsServer({
-        protocol: 'sip',
-        onConnection: (c) => {
-          const flow: Flow = { id: `ws:${c.id}`, transport: 'WS', remote: c.remote, send: (text) => c.send(text), get open() { return c.open } }
-          this.#flows.set(flow.id, flow)
-          c.onText((text) => this.#receive(flow, text))
-          c.onClose(() => this.#flows.delete(flow.id))
-        },
-      })
+    const onConnection = (transport: 'WS' | 'WSS') => (c: WsConnection) => {
+      const flow: Flow = { id: `${transport.toLowerCase()}:${c.id}`, transport, remote: c.remote, send: (text) => c.send(text), get open() { return c.open } }
+      this.#flows.set(flow.id, flow)
+      c.onText((text) => this.#receive(flow, text))
+      c.onClose(() => this.#flows.delete(flow.id))
+    }
+    if (t.includes('ws')) this.#ws = await startWsServer({ protocol: 'sip', onConnection: onConnection('WS') })
+    if (t.includes('wss')) {
+      let tls = this.#options.tls
+      if (!tls) {
+        const ca = createTestCertificateAuthority({ commonName: 'rtcspec registrar test CA' })
+        const issued = ca.issueServerCertificate()
+        tls = { cert: issued.certPem, key: issued.keyPem, ca: ca.certPem }
+      }
+      this.#ca = tls.ca
+      this.#wss = await startWsServer({ protocol: 'sip', tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
     }
     if (t.includes('udp')) {
       const sock = createSocket('udp4')
@@ -279,7 +303,7 @@ export class SipRegistrar implements AsyncDisposable {
   }
 
   #portOf(transport: Flow['transport']): number {
-    return transport === 'UDP' ? this.#udpPort : transport === 'TCP' ? this.#tcpPort : (this.#ws?.port ?? 0)
+    return transport === 'UDP' ? this.#udpPort : transport === 'TCP' ? this.#tcpPort : transport === 'WSS' ? (this.#wss?.port ?? 0) : (this.#ws?.port ?? 0)
   }
 
   #route(user: string | undefined, host: string): { flow: Flow; uri?: string } | undefined {
@@ -358,6 +382,7 @@ export class SipRegistrar implements AsyncDisposable {
     if (this.#closed) return
     this.#closed = true
     await this.#ws?.close()
+    await this.#wss?.close()
     this.#udp?.close()
     for (const s of this.#tcpSockets) s.destroy()
     if (this.#tcp) await new Promise<void>((resolve) => this.#tcp!.close(() => resolve()))

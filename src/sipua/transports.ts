@@ -1,7 +1,9 @@
 /**
  * SIP transports for sip.js user agents, each logging every message and handing malformed ones to the
  * user agent instead of letting sip.js drop them silently:
- * - `ws`: RFC 7118 over sip.js's own WebSocket transport (Node's global WebSocket), wrapped;
+ * - `ws`: RFC 7118 over sip.js's own WebSocket transport, wrapped: Node's global WebSocket for `ws:`, and for
+ *   `wss:` a WebSocket class from the `ws` package bound to this transport's TLS options (`ca`,
+ *   `rejectUnauthorized`), so a test CA is trusted per connection and verification stays on everywhere else;
  * - `udp`: our own socket with the RFC 3261 retransmission timers (see retransmit.ts); without a fixed
  *   remote it answers whoever sent the last message (for incoming calls from sipp and the like);
  * - `tcp`: our own connection with Content-Length framing (RFC 3261 §18.3).
@@ -9,6 +11,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net'
 import { EmitterImpl, TransportState, Web, type Transport } from 'sip.js'
+import { WebSocket as TlsCapableWebSocket, type ClientOptions as WsClientOptions } from 'ws'
 import { RtcspecError } from '../errors.ts'
 import { nextFramedMessage } from '../sip/index.ts'
 import { assertLoopback } from '../net/loopback.ts'
@@ -17,7 +20,15 @@ import type { LoggedSipMessage, SipLog } from './sip-log.ts'
 
 /** Which transport a user agent uses, and where to. */
 export type SipTransportSpec =
-  | { kind: 'ws'; url: string }
+  | {
+      kind: 'ws'
+      /** `ws://` or `wss://` (RFC 7118), loopback only. */
+      url: string
+      /** `wss:` only: the CA certificate(s) (PEM) to trust for this connection, e.g. `registrar.ca`. */
+      ca?: string | Buffer
+      /** `wss:` only: verify the server's certificate. Default true; false turns it off for this connection only. */
+      rejectUnauthorized?: boolean
+    }
   | { kind: 'udp'; remote?: { host: string; port: number }; timers?: Partial<SipTimers> }
   | { kind: 'tcp'; remote: { host: string; port: number } }
 
@@ -225,18 +236,46 @@ class TcpTransport extends BaseTransport {
   }
 }
 
+/** TLS errors a client reports when it does not trust the server's certificate. */
+const UNTRUSTED_CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/
+
+/**
+ * A WebSocket class (browser-style constructor `(url, protocols)`) that opens every connection with `options`,
+ * for sip.js's transport, which constructs `WebSocket` itself. `onError` sees the underlying error (the
+ * browser-style error event sip.js listens to carries no reason).
+ */
+function boundWebSocketClass(options: WsClientOptions, onCreated: () => void, onError: (e: Error) => void): typeof TlsCapableWebSocket {
+  return class BoundWebSocket extends TlsCapableWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, options)
+      onCreated()
+      this.on('error', onError)
+    }
+  } as unknown as typeof TlsCapableWebSocket
+}
+
 /** Wraps sip.js's WebSocket transport so its messages are logged and malformed ones reported. */
 class WsTransport implements Transport {
   readonly #inner: Web.Transport
   readonly #hooks: TransportHooks
   readonly #url: string
+  readonly #socketClass: typeof TlsCapableWebSocket | undefined
+  #socketsCreated = 0
+  #lastError: (Error & { code?: string }) | undefined
   #onMessage: ((message: string) => void) | undefined
 
   constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'ws' }>, logger: unknown) {
     this.#hooks = hooks
     this.#url = spec.url
-    const host = new URL(spec.url).hostname.replace(/^\[|\]$/g, '')
+    const url = new URL(spec.url)
+    const host = url.hostname.replace(/^\[|\]$/g, '')
     assertLoopback(host, 'SIP WebSocket server')
+    if (url.protocol === 'wss:') {
+      const tls: WsClientOptions = { rejectUnauthorized: spec.rejectUnauthorized ?? true, ...(spec.ca !== undefined ? { ca: spec.ca } : {}) }
+      this.#socketClass = boundWebSocketClass(tls, () => this.#socketsCreated++, (e) => (this.#lastError = e))
+    } else if (spec.ca !== undefined || spec.rejectUnauthorized !== undefined) {
+      throw new RtcspecError('SIP_TRANSPORT', `transport.ca / rejectUnauthorized apply to wss:// URLs, but the URL is ${spec.url}`, { hint: 'use the wss:// URL (registrar.wssUrl) or drop ca' })
+    }
     this.#inner = new Web.Transport(logger as ConstructorParameters<typeof Web.Transport>[0], { server: spec.url, connectionTimeout: 5, keepAliveInterval: 0 })
     this.#inner.onMessage = (text) => {
       const entry = this.#hooks.log.add('in', this.protocol, this.#url, text)
@@ -278,7 +317,39 @@ class WsTransport implements Transport {
     this.#onMessage = f
   }
   connect(): Promise<void> {
-    return this.#inner.connect()
+    if (!this.#socketClass) return this.#inner.connect()
+    // sip.js constructs the global `WebSocket` synchronously inside connect(); lend it ours for that call only.
+    const g = globalThis as { WebSocket?: unknown }
+    const saved = g.WebSocket
+    const before = this.#socketsCreated
+    const wasDisconnected = this.#inner.state === TransportState.Disconnected
+    let connecting: Promise<void>
+    g.WebSocket = this.#socketClass
+    try {
+      connecting = this.#inner.connect()
+    } finally {
+      g.WebSocket = saved
+    }
+    if (wasDisconnected && this.#socketsCreated === before) {
+      return Promise.reject(new RtcspecError('SIP_TRANSPORT', 'sip.js did not construct its WebSocket during connect(); the wss: transport cannot apply its TLS options', { hint: 'sip.js changed how it opens WebSockets; see src/sipua/transports.ts' }))
+    }
+    this.#lastError = undefined
+    return connecting.catch((e: unknown) => {
+      throw this.#explain(e)
+    })
+  }
+
+  /** Turns sip.js's "WebSocket closed (code: 1006)" into the reason, with the fix for untrusted certificates. */
+  #explain(e: unknown): Error {
+    const cause = this.#lastError
+    if (!cause) return e instanceof Error ? e : new Error(String(e))
+    if (UNTRUSTED_CERT.test(cause.code ?? '') || UNTRUSTED_CERT.test(cause.message)) {
+      return new RtcspecError('SIP_TLS', `TLS: ${this.#url} presented a certificate this client does not trust (${cause.code ?? 'error'}: ${cause.message})`, {
+        hint: "pass the CA that issued the server's certificate as transport.ca — for the embedded registrar { kind: 'ws', url: registrar.wssUrl, ca: registrar.ca } — (rejectUnauthorized: false would skip verification for this connection only)",
+        cause,
+      })
+    }
+    return new RtcspecError('SIP_TRANSPORT', `WebSocket connection to ${this.#url} failed: ${cause.message}`, { cause })
   }
   disconnect(): Promise<void> {
     return this.#inner.disconnect()

@@ -30,7 +30,17 @@ import { speedUpSipJsGrammar } from './sipjs-grammar.ts'
 import { transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
 
 const TransportSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('ws'), url: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL') }).strict(),
+  z
+    .object({
+      kind: z.literal('ws'),
+      url: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL'),
+      /** `wss:` only: CA certificate(s) (PEM) to trust, e.g. `registrar.ca`. */
+      ca: z.union([z.string().includes('BEGIN CERTIFICATE', { message: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' }), z.instanceof(Buffer)]).optional(),
+      /** `wss:` only: verify the server certificate (default true). */
+      rejectUnauthorized: z.boolean().optional(),
+    })
+    .strict()
+    .refine((t) => t.url.startsWith('wss:') || (t.ca === undefined && t.rejectUnauthorized === undefined), { message: 'ca and rejectUnauthorized apply to wss:// URLs only', path: ['ca'] }),
   z
     .object({
       kind: z.literal('udp'),
@@ -152,6 +162,7 @@ export class SipUserAgent implements AsyncDisposable {
     try {
       await this.#ua.start()
     } catch (e) {
+      if (e instanceof RtcspecError && e.code === 'SIP_TLS') throw e // already says what and how to fix it
       throw new SipError('SIP_TRANSPORT', `${this.name}: could not connect the ${this.#options.transport.kind} transport: ${e instanceof Error ? e.message : String(e)}`, {
         hint: 'check the registrar/far end is listening (rtcspec startSipRegistrar() gives loopback URLs)',
         cause: e,

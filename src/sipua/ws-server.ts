@@ -1,10 +1,12 @@
 /**
  * A minimal WebSocket server (RFC 6455) for the embedded SIP registrar's RFC 7118 transport: the opening
- * handshake with the `sip` subprotocol, text messages (with fragmentation), ping/pong and close. Loopback
- * only, port from the OS. Written here because the project ships no WebSocket server package; clients use
- * Node's global `WebSocket`.
+ * handshake with the `sip` subprotocol, text messages (with fragmentation), ping/pong and close, over plain
+ * TCP (`ws:`) or TLS (`wss:`, with `tls: { cert, key }`). Loopback only, port from the OS. Written before
+ * the project depended on a WebSocket package; clients use Node's global `WebSocket` (`ws:`) or the `ws`
+ * package with a per-connection CA (`wss:`, see transports.ts).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { createHash, randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { RtcspecError } from '../errors.ts'
@@ -27,7 +29,7 @@ export interface WsConnection {
 
 /** A running WebSocket server. */
 export interface WsServer extends AsyncDisposable {
-  /** `ws://127.0.0.1:<port>` */
+  /** `ws://127.0.0.1:<port>`, or `wss://…` with TLS. */
   readonly url: string
   readonly port: number
   readonly connections: ReadonlySet<WsConnection>
@@ -39,6 +41,8 @@ export interface WsServerOptions {
   host?: string
   /** Subprotocol to select when the client offers it (RFC 7118: `sip`). */
   protocol?: string
+  /** Serve TLS (`wss:`) with this certificate chain and key (PEM). */
+  tls?: { cert: string; key: string }
   onConnection(connection: WsConnection): void
 }
 
@@ -167,9 +171,12 @@ class Connection implements WsConnection {
 export async function startWsServer(options: WsServerOptions): Promise<WsServer> {
   const host = options.host ?? '127.0.0.1'
   const connections = new Set<Connection>()
-  const server: Server = createServer((_req, res) => {
+  const onRequest = (_req: IncomingMessage, res: import('node:http').ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('this endpoint speaks WebSocket (RFC 7118 SIP) only\n')
-  })
+  }
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest)
+  // A client that rejects our certificate aborts the handshake; that is the client's diagnosis, not ours.
+  server.on('tlsClientError', () => {})
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     const key = req.headers['sec-websocket-key']
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') {
@@ -204,7 +211,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
   return {
-    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     connections,
     close,
