@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // rtcspec command line. Plain JavaScript that runs on any Node (also 18/20): it makes sure the code
-// runs on a Node >= 22.12 with TypeScript type stripping, then hands over to src/cli/main.ts.
+// runs on a Node >= 22.12, then hands over to the CLI's main(). In a checkout of the repository that is
+// src/cli/main.ts (TypeScript, run with type stripping); in an installed package (under node_modules, where
+// Node does not strip types) it is the compiled dist/cli/main.js that `npm pack` builds.
 //
 //   Node < 22.12                     re-exec with <repo>/.tools/bin/node (installed by `npm run setup`),
 //                                    or exit 2 saying how to get a new enough Node
-//   Node >= 22.12, stripping off     re-exec with --experimental-strip-types (Node 22.12 - 22.17)
-//   otherwise                        import('../src/cli/main.ts') and exit with main(argv)'s code
+//   from src/, stripping off         re-exec with --experimental-strip-types (Node 22.12 - 22.17)
+//   otherwise                        import the entry and exit with main(argv)'s code
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -15,6 +17,10 @@ const MIN = [22, 12]
 const self = fileURLToPath(import.meta.url)
 const root = resolve(dirname(self), '..')
 const args = process.argv.slice(2)
+const installed = root.split(/[\\/]/).includes('node_modules')
+const sourceEntry = join(root, 'src', 'cli', 'main.ts')
+const builtEntry = join(root, 'dist', 'cli', 'main.js')
+const fromSource = !installed && existsSync(sourceEntry)
 // Set in the re-exec'd child, so a wrong Node can never make us loop.
 const REEXEC = 'RTCSPEC_BIN_REEXEC'
 const reexecd = process.env[REEXEC]
@@ -53,12 +59,14 @@ if (!versionOk(process.versions.node)) {
   const bundled = join(root, '.tools', 'bin', 'node')
   if (existsSync(bundled)) reexec(bundled, process.execArgv, `node ${process.versions.node} < ${MIN.join('.')}`)
   else die(`rtcspec needs Node >= ${MIN.join('.')} (this is ${process.versions.node}); run \`npm run setup\` or install Node 22/24`)
-} else if (!process.features.typescript) {
+} else if (!fromSource && !existsSync(builtEntry)) {
+  die(`rtcspec: ${builtEntry} is missing; this copy of rtcspec was not built (run \`npm run build\` in its source checkout, or reinstall the package)`)
+} else if (fromSource && !process.features.typescript) {
   reexec(process.execPath, [...process.execArgv, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'], 'type stripping off')
 } else {
   let code
   try {
-    const { main } = await import('../src/cli/main.ts')
+    const { main } = await import(fromSource ? '../src/cli/main.ts' : '../dist/cli/main.js')
     code = await main(args)
   } catch (e) {
     process.stderr.write(`rtcspec: ${e && typeof e.code === 'string' && 'hint' in e ? e.message : (e && e.stack) || String(e)}\n`)

@@ -1,0 +1,72 @@
+/**
+ * The package as a user installs it: built to dist/ (`scripts/build.mjs`), laid out under a fresh project's
+ * node_modules/rtcspec with exactly the files package.json publishes, then a user's own spec file that
+ * imports from 'rtcspec' runs through the installed `rtcspec run` — no TypeScript sources of rtcspec
+ * involved (Node does not strip types under node_modules, so a package that pointed at src/ would fail here).
+ */
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const repo = resolve(import.meta.dirname, '../..')
+const node = process.execPath
+const work = mkdtempSync(join(tmpdir(), 'rtcspec-package-'))
+const app = join(work, 'app')
+const installed = join(app, 'node_modules', 'rtcspec')
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const USER_SPEC = `import { test, expect } from 'rtcspec'
+
+test('an installed rtcspec runs a b2b call from a user spec', async ({ b2b, tone }) => {
+  expect(import.meta.resolve('rtcspec')).toContain('/node_modules/rtcspec/dist/index.js')
+  const call = await b2b({ send: { a: tone(440), b: tone(880) } })
+  await expect(call.b).toReceiveRtp({ packets: 50, within: '10s' })
+  await expect(call.a).toReceiveRtp({ packets: 50, within: '10s' })
+  expect(call.b).toHaveLossBelow(0.01)
+})
+`
+
+beforeAll(() => {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { files: string[] }
+  const build = spawnSync(node, [join(repo, 'scripts', 'build.mjs'), '--out', join(installed, 'dist')], { encoding: 'utf8', timeout: 150_000 })
+  if (build.status !== 0) throw new Error(`build failed (${build.status}):\n${build.stdout}\n${build.stderr}`)
+  cpSync(join(repo, 'package.json'), join(installed, 'package.json'))
+  for (const entry of pkg.files) if (entry !== 'dist') cpSync(join(repo, entry), join(installed, entry), { recursive: true })
+  // The package's dependencies, as npm would have installed them next to it.
+  for (const dep of readdirSync(join(repo, 'node_modules'))) {
+    if (dep === '.bin' || dep === 'rtcspec' || dep.startsWith('.')) continue
+    symlinkSync(join(repo, 'node_modules', dep), join(app, 'node_modules', dep))
+  }
+  mkdirSync(join(app, 'specs'))
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }))
+  writeFileSync(join(app, 'specs', 'call.spec.ts'), USER_SPEC)
+}, 180_000)
+
+describe('the published package', () => {
+  it('publishes the compiled code, its assets and typings, and no TypeScript sources', () => {
+    expect(existsSync(join(installed, 'dist', 'index.js'))).toBe(true)
+    expect(existsSync(join(installed, 'dist', 'index.d.ts'))).toBe(true)
+    expect(existsSync(join(installed, 'dist', 'peers', 'chromium', 'page', 'peer.js'))).toBe(true)
+    expect(existsSync(join(installed, 'src'))).toBe(false)
+    // Declarations point at .js twins, so consumers need no allowImportingTsExtensions.
+    const dts = readFileSync(join(installed, 'dist', 'net', 'reference.d.ts'), 'utf8')
+    expect(dts).not.toMatch(/from '\.{1,2}\/[^']*\.ts'/)
+  })
+
+  it('runs a user spec through the installed `rtcspec run`, writing a valid call record', () => {
+    const r = spawnSync(node, [join(installed, 'bin', 'rtcspec.mjs'), 'run', 'specs', '--report-dir', join(app, 'reports')], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, CI: process.env.CI ?? '', GITHUB_ACTIONS: '' },
+    })
+    const out = `${r.stdout}\n${r.stderr}`
+    expect(r.status, out).toBe(0)
+    expect(out).toMatch(/1 passed, 0 failed/)
+    const records = readFileSync(join(app, 'reports', 'call_records.jsonl'), 'utf8').trim().split('\n')
+    expect(records).toHaveLength(1)
+    expect(JSON.parse(records[0] ?? '{}')).toMatchObject({ schema: 'rtcspec.call-record/v1', kind: 'webrtc-b2b', test: { result: 'passed' } })
+  })
+})
