@@ -19,6 +19,7 @@ import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type Audio
 import { silence } from '../../media/sources.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { srtpKeyCaching } from './srtp-keys.ts'
+import { dtlsEarlyStart } from './dtls-start.ts'
 import { createTimeline, recordState } from '../timeline.ts'
 import type {
   AudioSendHandle,
@@ -116,6 +117,7 @@ function isLoopbackAddress(address: string): boolean {
 }
 
 srtpKeyCaching()
+dtlsEarlyStart()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
