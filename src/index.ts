@@ -73,8 +73,15 @@ export type { ConformanceReport, RequirementResult } from './conformance/report.
 export { conformanceSuite } from './dsl/conformance.ts'
 export type { ConformanceSuiteOptions } from './dsl/conformance.ts'
 export type { WhipFixture, WhepFixture, FixturePeer } from './dsl/whip-fixtures.ts'
+export type { SipFixture, SipFixtureUaOptions, SipFixtureTransport } from './dsl/sip-fixture.ts'
 export * as whip from './whip/index.ts'
 export * as whep from './whep/index.ts'
 export * as conformance from './conformance/index.ts'
 // Fuzzing (fast-check arbitraries, harnesses, campaigns)
 export * as fuzz from './fuzz/index.ts'
+// Configuration (rtcspec.config.ts: CI gates) and the run summary contract
+export { defineConfig, RtcspecConfigSchema } from './config/config.ts'
+export type { RtcspecConfig } from './config/config.ts'
+export { RunSummarySchema, EXIT_CODES } from './report/run-summary.ts'
+export type { RunSummary, TestSummary, GateResult, ExitClass } from './report/run-summary.ts'
+export { METRICS, METRIC_NAMES } from './report/metrics.ts'

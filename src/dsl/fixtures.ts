@@ -14,6 +14,7 @@ import { closeWhipResources, whipFixtures, type WhepFixture, type WhipFixture, t
 import { startCoturn, type CoturnOptions, type CoturnService } from '../services/coturn.ts'
 import { startFfmpegSink, startFfmpegSource, type FfmpegSink, type FfmpegSinkOptions, type FfmpegSource, type FfmpegSourceOptions } from '../services/ffmpeg.ts'
 import type { Service } from '../services/types.ts'
+import { createSipFixture, type SipFixture } from './sip-fixture.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
 export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './calls.ts'
@@ -37,6 +38,8 @@ export interface RtcspecFixtures extends SourceFactories {
   coturn: (options?: CoturnOptions) => Promise<CoturnService>
   /** FFmpeg as an RTP source or sink (src/services/ffmpeg.ts); stopped after the test. */
   ffmpeg: { source(options: FfmpegSourceOptions): Promise<FfmpegSource>; sink(options: FfmpegSinkOptions): Promise<FfmpegSink> }
+  /** SIP user agents on the embedded registrar (started on demand), bridges and B2BUAs; all closed after the test, call records written (src/dsl/sip-fixture.ts). */
+  sip: SipFixture
 }
 
 /** Closes services after a test; on failure, names each service's log file (reports/services/). */
@@ -158,6 +161,14 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const keep = <T extends Service>(s: T): T => (started.push(s), s)
     await use({ source: async (o) => keep(await startFfmpegSource(o)), sink: async (o) => keep(await startFfmpegSink(o)) })
     await closeServices(started, task.result?.state === 'fail')
+  },
+  sip: async ({ task }, use) => {
+    const state = createSipFixture()
+    try {
+      await use(state.fixture)
+    } finally {
+      await state.close(testInfo({ task } as TestContext))
+    }
   },
   tone: async ({}, use) => use(sources.tone),
   tones: async ({}, use) => use(sources.tones),
