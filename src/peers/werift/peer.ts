@@ -131,6 +131,8 @@ export class WeriftPeer implements Peer {
   readonly timeline: PeerTimeline
   /** The underlying werift connection, for anything rtcspec does not wrap. */
   readonly pc: RTCPeerConnection
+  /** Audio frames not sent because the negotiated direction does not let this peer send (held: `recvonly`/`inactive`). */
+  heldPackets = 0
   readonly #options: WeriftPeerOptions
   readonly #codecs: AudioCodecSpec[]
   readonly #inbound: InboundTrackImpl[] = []
@@ -471,6 +473,12 @@ export class WeriftPeer implements Peer {
           payloadType: negotiated.payloadType,
           ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
           send: (p) => {
+            // werift sends whatever it is given; honour the negotiated direction (a far end's hold: sendonly/inactive).
+            const d = transceiver.currentDirection
+            if (d !== 'sendrecv' && d !== 'sendonly') {
+              this.heldPackets++
+              return
+            }
             const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
             let packet = new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))
             if (p.payloadType !== negotiated.payloadType) packet = withPayloadType(packet, p.payloadType)
