@@ -2,7 +2,7 @@
  * The SIP message log every rtcspec SIP component keeps (registrar, user agents, call flows): each
  * message as it crossed the wire, with time, direction and a one-line summary, for ladders and call records.
  */
-import { describeSipMessage, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
+import { describeSipMessage, getHeaders, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
 
 /** One SIP message as sent or received. */
 export interface LoggedSipMessage {
@@ -26,12 +26,14 @@ export interface LoggedSipMessage {
 /** Most messages a log keeps (older ones are dropped and counted). */
 export const SIP_LOG_MAX = 20_000
 
-/** An append-only, bounded log of SIP messages. */
+/** An append-only, bounded log of SIP messages, indexed by Call-ID. */
 export class SipLog {
   readonly entries: LoggedSipMessage[] = []
   /** Messages dropped because the log was full. */
   dropped = 0
   readonly #max: number
+  /** Parsed entries by Call-ID, in log order (so a call's messages are found without scanning the whole log). */
+  readonly #byCallId = new Map<string, LoggedSipMessage[]>()
 
   constructor(max = SIP_LOG_MAX) {
     this.#max = max
@@ -51,11 +53,28 @@ export class SipLog {
       ...(r && !r.ok ? { error: r.error.message } : {}),
     }
     if (this.entries.length >= this.#max) {
-      this.entries.shift()
+      const old = this.entries.shift()
       this.dropped++
+      const oldId = old?.parsed ? getHeaders(old.parsed, 'call-id')[0] : undefined
+      const list = oldId === undefined ? undefined : this.#byCallId.get(oldId)
+      if (list && list[0] === old) {
+        list.shift()
+        if (list.length === 0) this.#byCallId.delete(oldId!)
+      }
     }
     this.entries.push(entry)
+    const callId = entry.parsed ? getHeaders(entry.parsed, 'call-id')[0] : undefined
+    if (callId !== undefined) {
+      const list = this.#byCallId.get(callId)
+      if (list) list.push(entry)
+      else this.#byCallId.set(callId, [entry])
+    }
     return entry
+  }
+
+  /** The parsed messages with this Call-ID, in log order (a copy). */
+  forCallId(callId: string): LoggedSipMessage[] {
+    return [...(this.#byCallId.get(callId) ?? [])]
   }
 }
 

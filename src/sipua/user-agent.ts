@@ -336,10 +336,15 @@ export class SipUserAgent implements AsyncDisposable {
     this.calls.push(call)
     if (options.send) call.sendOnConnect(options.send)
     let final: { status: number; reason: string } | undefined
+    let wasEstablished = false
     const established = new Promise<void>((resolve, reject) => {
       inviter.stateChange.addListener((s) => {
-        if (s === SessionState.Established) resolve()
-        if (s === SessionState.Terminated) {
+        if (s === SessionState.Established) {
+          wasEstablished = true
+          resolve()
+        }
+        // After establishment the promise is settled: no failure (nor its ladder) to build at hang-up.
+        if (s === SessionState.Terminated && !wasEstablished) {
           final ??= call.finalResponse()
           reject(
             new SipError('SIP_CALL_FAILED', `${this.name}: call to ${target} ended before it was established${final ? `: ${final.status} ${final.reason}` : ''}`, {
@@ -672,7 +677,7 @@ export class SipCall {
   /** The SIP messages of this call from this UA's log. */
   messages(): LoggedSipMessage[] {
     const id = this.callId
-    return this.#ua.log.entries.filter((e) => e.parsed && getHeaders(e.parsed, 'call-id')[0] === id)
+    return this.#ua.log.forCallId(id)
   }
 
   /** This call's ladder, with the SDPs. */
