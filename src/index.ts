@@ -79,3 +79,9 @@ export * as whep from './whep/index.ts'
 export * as conformance from './conformance/index.ts'
 // Fuzzing (fast-check arbitraries, harnesses, campaigns)
 export * as fuzz from './fuzz/index.ts'
+// Configuration (rtcspec.config.ts: CI gates) and the run summary contract
+export { defineConfig, RtcspecConfigSchema } from './config/config.ts'
+export type { RtcspecConfig } from './config/config.ts'
+export { RunSummarySchema, EXIT_CODES } from './report/run-summary.ts'
+export type { RunSummary, TestSummary, GateResult, ExitClass } from './report/run-summary.ts'
+export { METRICS, METRIC_NAMES } from './report/metrics.ts'

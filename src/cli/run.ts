@@ -1,23 +1,44 @@
 /**
- * `rtcspec run [paths…]`: runs spec files through the Vitest node API with rtcspec's reporters,
- * writes reports (call records, JUnit) and exits non-zero when a test failed.
+ * `rtcspec run [paths…]`: runs spec files through the Vitest node API with rtcspec's reporters and writes
+ * the reports: call records, JUnit (`junit.xml`, with skip reasons), and the run summary (`summary.json`,
+ * with the gates and the exit class). Gates come from `rtcspec.config.*` (or `--config`); on GitHub Actions the
+ * failures are annotated and a summary goes to `$GITHUB_STEP_SUMMARY`. Exit codes: `EXIT_CODES`
+ * (0 ok, 1 test failure, 2 usage, 3 gate failure, 4 infrastructure), classified as `src/report/exit-class.ts` says.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CallRecordSchema } from '../peers/call-record.ts'
+import { gatesOf, loadConfig } from '../config/config.ts'
+import { RtcspecError } from '../errors.ts'
+import { CallRecordSchema, type CallRecord } from '../peers/call-record.ts'
+import { classifyRun } from '../report/exit-class.ts'
+import { evaluateGate, evaluateGates, formatGateTable, type GateSpec } from '../report/gates.ts'
+import { githubAnnotations, githubStepSummary } from '../report/github-annotations.ts'
+import { addSkipReasons } from '../report/junit-skip-reasons.ts'
+import { EXIT_CODES, RunSummarySchema, type RunSummary } from '../report/run-summary.ts'
+import SummaryJsonReporter from '../report/summary-json-reporter.ts'
 import SummaryReporter from '../report/summary-reporter.ts'
 
 export const RUN_USAGE = `usage: rtcspec run [paths…] [options]
 
-Runs spec files (default: every *.spec.ts / *.test.ts Vitest finds) and writes reports.
+Runs spec files (default: every *.spec.ts / *.test.ts Vitest finds) and writes reports:
+call_records.jsonl, junit.xml and summary.json in the report directory.
 
 options:
-  --report-dir DIR   where reports go (default: reports/)
-  --seed N           impairment seed for every call (default: random, printed on failure)
-  --keep-records     append to an existing call_records.jsonl instead of starting a new one
-  -t, --grep TEXT    only run tests whose name contains TEXT
-  -h, --help         this text
+  --report-dir DIR        where reports go (default: reports/)
+  --seed N                impairment seed for every call (default: random, printed on failure)
+  --keep-records          append to an existing call_records.jsonl instead of starting a new one
+  -t, --grep TEXT         only run tests whose name contains TEXT
+  --config FILE           the config with the gates (default: rtcspec.config.ts|mjs|js|json here)
+  --no-gates              do not evaluate the gates of the config
+  --annotations MODE      github: print GitHub Actions annotations and write $GITHUB_STEP_SUMMARY;
+                          none: do not (default: github when GITHUB_ACTIONS=true)
+  -h, --help              this text
+
+exit codes: 0 ok, 1 a test failed, 2 usage (bad arguments or config, no spec files),
+            3 a gate failed (all tests passed), 4 infrastructure (a spec file failed to load, a tool
+            missing, a port in use, Vitest could not run, invalid call records). docs/ci.md has the details.
 `
 
 /** What a finished run produced. */
@@ -28,15 +49,33 @@ export interface RunOutcome {
   callRecords: number
   invalidRecords: string[]
   reportDir: string
+  /** The run summary, as written to `<reportDir>/summary.json`. */
+  summary: RunSummary
+  /** Where the summary was written. */
+  summaryFile: string
 }
 
-/** Checks every line of a call_records.jsonl against the schema. */
-export function validateCallRecords(file: string): { count: number; invalid: string[] } {
-  if (!existsSync(file)) return { count: 0, invalid: [] }
+/** Options of {@link runSpecs}. */
+export interface RunSpecsOptions {
+  reportDir?: string
+  seed?: string
+  keepRecords?: boolean
+  grep?: string
+  /** Gates to evaluate over the call records (none by default). */
+  gates?: GateSpec[]
+  /** Where the gates were declared (shown in the summary and annotations). */
+  gatesSource?: string
+}
+
+/** Checks every line of a call_records.jsonl against the schema; returns the valid records too. */
+export function validateCallRecords(file: string): { count: number; invalid: string[]; records: CallRecord[] } {
+  if (!existsSync(file)) return { count: 0, invalid: [], records: [] }
   const invalid: string[] = []
+  const records: CallRecord[] = []
   let count = 0
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '')
+  const lines = readFileSync(file, 'utf8').split('\n')
   lines.forEach((line, i) => {
+    if (line.trim() === '') return
     count++
     let value: unknown
     try {
@@ -46,36 +85,126 @@ export function validateCallRecords(file: string): { count: number; invalid: str
       return
     }
     const r = CallRecordSchema.safeParse(value)
-    if (!r.success) invalid.push(`line ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`)
+    if (r.success) records.push(r.data)
+    else invalid.push(`line ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`)
   })
-  return { count, invalid }
+  return { count, invalid, records }
 }
 
-/** Runs specs with Vitest and returns the outcome (does not exit the process). */
-export async function runSpecs(paths: string[], options: { reportDir?: string; seed?: string; keepRecords?: boolean; grep?: string } = {}): Promise<RunOutcome> {
+function rtcspecVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** Adds the skip reasons to `<reportDir>/junit.xml`; never throws (a warning on stderr). */
+function patchJunit(file: string, tests: RunSummary['tests']): void {
+  try {
+    if (!existsSync(file)) return
+    const { xml, added } = addSkipReasons(readFileSync(file, 'utf8'), tests)
+    if (added) writeFileSync(file, xml)
+  } catch (e) {
+    process.stderr.write(`rtcspec: could not add skip reasons to ${file}: ${(e as Error).message}\n`)
+  }
+}
+
+/**
+ * Runs specs with Vitest, evaluates the gates, writes `<reportDir>/summary.json` (validated by
+ * `RunSummarySchema`) and returns the outcome. Does not exit the process and never throws for a failing
+ * spec, a file that fails to load or Vitest failing to start: those are in the summary's exit class.
+ * @throws {RtcspecError} `CONFIG_INVALID` when a gate names an unknown metric or a malformed threshold.
+ */
+export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): Promise<RunOutcome> {
+  const gates = options.gates ?? []
+  for (const g of gates) {
+    try {
+      evaluateGate([], g)
+    } catch (e) {
+      throw new RtcspecError('CONFIG_INVALID', `gate ${g.metric}: ${(e as Error).message}`, { hint: 'see docs/ci.md for the metrics and the threshold syntax' })
+    }
+  }
+  const started = new Date()
   const reportDir = resolve(options.reportDir ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
   mkdirSync(reportDir, { recursive: true })
   const recordsFile = join(reportDir, 'call_records.jsonl')
+  const junitFile = join(reportDir, 'junit.xml')
+  const summaryFile = join(reportDir, 'summary.json')
   if (!options.keepRecords) rmSync(recordsFile, { force: true })
+  rmSync(summaryFile, { force: true })
   process.env.RTCSPEC_REPORT_DIR = reportDir
   if (options.seed !== undefined) process.env.RTCSPEC_SEED = options.seed
 
-  const { startVitest } = await import('vitest/node')
-  const summary = new SummaryReporter()
-  const vitest = await startVitest(
-    'test',
-    paths,
-    {
+  const counter = new SummaryReporter()
+  const collector = new SummaryJsonReporter(reportDir)
+  let runnerError: string | undefined
+  try {
+    const { startVitest } = await import('vitest/node')
+    const vitest = await startVitest('test', paths, {
       run: true,
       watch: false,
+      includeTaskLocation: true,
       ...(options.grep ? { testNamePattern: options.grep } : {}),
-      reporters: ['default', summary, ['junit', { outputFile: join(reportDir, 'junit.xml') }]],
-    },
-  )
-  await vitest?.close()
-  const counts = summary.counts ?? { passed: 0, failed: vitest ? 0 : 1, skipped: 0 }
-  const { count, invalid } = validateCallRecords(recordsFile)
-  return { ...counts, callRecords: count, invalidRecords: invalid, reportDir }
+      reporters: ['default', counter, collector, ['junit', { outputFile: junitFile }]],
+    })
+    await vitest?.close()
+    if (!vitest) runnerError = 'Vitest did not start (see its output above)'
+    else if (!collector.finished && vitest.state.getFiles().length > 0) runnerError = 'Vitest stopped before the run ended'
+  } catch (e) {
+    runnerError = e instanceof Error ? e.message : String(e)
+  }
+  const noSpecs = runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
+  const { count, invalid, records } = validateCallRecords(recordsFile)
+  const gateResults = gates.length ? evaluateGates(records, gates) : undefined
+  const { exit, infrastructureErrors } = classifyRun({
+    tests: collector.tests,
+    problems: collector.problems,
+    ...(runnerError !== undefined ? { runnerError } : {}),
+    invalidRecords: invalid,
+    ...(gateResults ? { gatesPassed: gateResults.passed } : {}),
+  })
+  const finalExit = noSpecs && exit.class === 'ok' ? { class: 'usage' as const, code: EXIT_CODES.usage } : exit
+  const counts = counter.counts ?? { passed: 0, failed: 0, skipped: 0 }
+  const ended = new Date()
+  const seed = options.seed ?? process.env.RTCSPEC_SEED
+  const summary = RunSummarySchema.parse({
+    schema: 'rtcspec.run-summary/v1',
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    durationMs: ended.getTime() - started.getTime(),
+    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, rtcspec: rtcspecVersion(), ci: process.env.CI === 'true', paths },
+    ...(seed !== undefined ? { seed } : {}),
+    totals: { passed: counts.passed, failed: counts.failed, skipped: counts.skipped },
+    tests: collector.tests,
+    callRecords: { file: relative(reportDir, recordsFile), count, invalid },
+    ...(gateResults ? { gates: { ...(options.gatesSource ? { source: options.gatesSource } : {}), ...gateResults } } : {}),
+    infrastructureErrors: noSpecs ? [...infrastructureErrors, { message: 'no spec files found', hint: 'pass spec files or folders, e.g. rtcspec run specs/examples' }] : infrastructureErrors,
+    exit: finalExit,
+  } satisfies RunSummary)
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
+  patchJunit(junitFile, summary.tests)
+  return { ...counts, callRecords: count, invalidRecords: invalid, reportDir, summary, summaryFile }
+}
+
+/** Where `--annotations` / `GITHUB_ACTIONS` say CI output should go. */
+export function annotationMode(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): 'github' | 'none' {
+  if (flag === 'github' || flag === 'none') return flag
+  return env.GITHUB_ACTIONS === 'true' ? 'github' : 'none'
+}
+
+/** Prints GitHub annotations to stdout and appends the markdown summary to `$GITHUB_STEP_SUMMARY` when set. */
+export function emitGithubOutput(summary: RunSummary, env: NodeJS.ProcessEnv = process.env): void {
+  const lines = githubAnnotations(summary)
+  if (lines.length) process.stdout.write(`${lines.join('\n')}\n`)
+  const file = env.GITHUB_STEP_SUMMARY
+  if (file) {
+    try {
+      appendFileSync(file, githubStepSummary(summary))
+    } catch (e) {
+      process.stderr.write(`rtcspec: could not write $GITHUB_STEP_SUMMARY (${file}): ${(e as Error).message}\n`)
+    }
+  }
 }
 
 /** The `run` subcommand. */
@@ -90,26 +219,45 @@ export async function runCommand(argv: string[]): Promise<number> {
         seed: { type: 'string' },
         'keep-records': { type: 'boolean' },
         grep: { type: 'string', short: 't' },
+        config: { type: 'string' },
+        'no-gates': { type: 'boolean' },
+        annotations: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
   } catch (e) {
     process.stderr.write(`rtcspec run: ${(e as Error).message}\n\n${RUN_USAGE}`)
-    return 2
+    return EXIT_CODES.usage
   }
   const v = parsed.values
   if (v.help) {
     process.stdout.write(RUN_USAGE)
-    return 0
+    return EXIT_CODES.ok
   }
   if (v.seed !== undefined && !/^\d+$/.test(v.seed)) {
     process.stderr.write(`rtcspec run: --seed must be a non-negative integer, got "${v.seed}"\n`)
-    return 2
+    return EXIT_CODES.usage
+  }
+  if (v.annotations !== undefined && v.annotations !== 'github' && v.annotations !== 'none') {
+    process.stderr.write(`rtcspec run: --annotations must be github or none, got "${v.annotations}"\n`)
+    return EXIT_CODES.usage
   }
   for (const p of parsed.positionals) {
     if (!existsSync(p)) {
       process.stderr.write(`rtcspec run: no such file or directory: ${p}\n  hint: pass spec files or folders, e.g. rtcspec run specs/examples\n`)
-      return 2
+      return EXIT_CODES.usage
+    }
+  }
+  let gates: GateSpec[] = []
+  let gatesSource: string | undefined
+  if (!v['no-gates']) {
+    try {
+      const loaded = await loadConfig(v.config !== undefined ? { file: v.config } : {})
+      gates = gatesOf(loaded.config)
+      if (loaded.source !== undefined) gatesSource = relative(process.cwd(), loaded.source) || loaded.source
+    } catch (e) {
+      process.stderr.write(`rtcspec run: ${e instanceof Error ? e.message : String(e)}\n`)
+      return EXIT_CODES.usage
     }
   }
   const outcome = await runSpecs(parsed.positionals, {
@@ -117,11 +265,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(v.seed !== undefined ? { seed: v.seed } : {}),
     ...(v['keep-records'] ? { keepRecords: true } : {}),
     ...(v.grep ? { grep: v.grep } : {}),
+    ...(gates.length ? { gates } : {}),
+    ...(gatesSource !== undefined ? { gatesSource } : {}),
   })
-  process.stdout.write(`rtcspec: ${outcome.callRecords} call record(s) in ${join(outcome.reportDir, 'call_records.jsonl')}, JUnit in ${join(outcome.reportDir, 'junit.xml')}\n`)
-  if (outcome.invalidRecords.length) {
-    process.stderr.write(`rtcspec: ${outcome.invalidRecords.length} call record(s) do not match the schema:\n  ${outcome.invalidRecords.join('\n  ')}\n`)
-    return 1
+  const { summary } = outcome
+  const out = process.stdout
+  out.write(`rtcspec: ${outcome.callRecords} call record(s) in ${join(outcome.reportDir, 'call_records.jsonl')}, JUnit in ${join(outcome.reportDir, 'junit.xml')}, summary in ${outcome.summaryFile}\n`)
+  if (summary.gates) {
+    const failed = summary.gates.results.filter((g) => !g.pass).length
+    const title = failed ? `rtcspec gates: ${failed} of ${summary.gates.results.length} FAILED` : `rtcspec gates: all ${summary.gates.results.length} passed`
+    ;(failed ? process.stderr : out).write(`\n${title}${gatesSource ? ` (${gatesSource})` : ''}\n${formatGateTable(summary.gates.results)}`)
   }
-  return outcome.failed > 0 ? 1 : 0
+  if (summary.infrastructureErrors.length) {
+    process.stderr.write(`\nrtcspec: infrastructure error(s):\n${summary.infrastructureErrors.map((e) => `  ${e.message}${e.hint && !e.message.includes(e.hint) ? `\n    hint: ${e.hint}` : ''}`).join('\n')}\n`)
+  }
+  if (annotationMode(v.annotations) === 'github') emitGithubOutput(summary)
+  const describe = { ok: 'ok', 'test-failure': 'a test failed', usage: 'usage error', 'gate-failure': 'a gate failed (all tests passed)', infrastructure: 'infrastructure error' }[summary.exit.class]
+  out.write(`rtcspec: exit ${summary.exit.code} (${describe})\n`)
+  return summary.exit.code
 }

@@ -2,7 +2,7 @@
  * The run summary (`reports/summary.json`): one JSON document per `rtcspec run`, with every test's outcome,
  * the call-record count, the gate results and the exit class. It is the contract between the run (which
  * writes it) and everything that reads a run afterwards: the HTML report, CI annotations, dashboards.
- * The zod schema is the contract; `docs/reports.md` documents the fields.
+ * The zod schema is the contract; `docs/ci.md` documents the fields.
  */
 import { z } from 'zod'
 
@@ -35,7 +35,8 @@ export const TestSummarySchema = z.object({
   durationMs: z.number().nonnegative(),
   /** Why it was skipped (the skip note), when it was. */
   skipReason: z.string().optional(),
-  errors: z.array(z.object({ message: z.string(), stack: z.string().optional(), diff: z.string().optional() })),
+  /** What failed; `code` is the `RtcspecError` code when the error was one (e.g. `TOOL_MISSING`). */
+  errors: z.array(z.object({ message: z.string(), stack: z.string().optional(), diff: z.string().optional(), code: z.string().optional() })),
   requirement: TestRequirementSchema.optional(),
   annotations: z.array(TestAnnotationSchema).optional(),
   /** Line of the test in its file, for CI annotations. */
@@ -80,7 +81,18 @@ export const RunSummarySchema = z.object({
   callRecords: z.object({ file: z.string(), count: z.number().int().nonnegative(), invalid: z.array(z.string()) }),
   gates: z.object({ source: z.string().optional(), passed: z.boolean(), results: z.array(GateResultSchema) }).optional(),
   /** Problems outside the specs themselves: a missing tool, a port in use, a file that failed to load. */
-  infrastructureErrors: z.array(z.object({ message: z.string(), hint: z.string().optional() })),
+  infrastructureErrors: z.array(
+    z.object({
+      message: z.string(),
+      hint: z.string().optional(),
+      /** The spec file concerned, when there is one. */
+      file: z.string().optional(),
+      /** The test concerned (its summary `id`), when there is one. */
+      test: z.string().optional(),
+      /** The `RtcspecError` code or Node error code that classified it (e.g. `TOOL_MISSING`, `EADDRINUSE`). */
+      code: z.string().optional(),
+    }),
+  ),
   exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'gate-failure', 'infrastructure']), code: z.number().int() }),
 })
 
