@@ -5,7 +5,10 @@
  * and the exchanges; a not-applicable requirement, and (unless `strict`) a failed SHOULD, is skipped with
  * the reason so it shows in the report. Without `url`, the embedded reference server is started and used.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, test, afterAll, type TestContext } from 'vitest'
+import { reportDir } from '../peers/call-record.ts'
 import { requirementsOf, type Suite } from '../conformance/catalog.ts'
 import type { ConformanceReport, RequirementResult } from '../conformance/report.ts'
 import { runConformance, type RunConformanceOptions } from '../conformance/runner.ts'
@@ -29,6 +32,28 @@ function evidence(r: RequirementResult): string {
     .join('\n')
 }
 
+/**
+ * Writes the report to `<reportDir>/conformance/<suite>-<n>.json` (the first free n) so the HTML report shows
+ * the evidence per requirement. A write failure is a warning: it never fails the suite's tests.
+ */
+function saveSuiteReport(report: ConformanceReport): void {
+  try {
+    const dir = join(reportDir(), 'conformance')
+    mkdirSync(dir, { recursive: true })
+    const text = `${JSON.stringify(report, null, 2)}\n`
+    for (let n = 1; n <= 10_000; n++) {
+      try {
+        writeFileSync(join(dir, `${report.suite}-${n}.json`), text, { flag: 'wx' })
+        return
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      }
+    }
+  } catch (e) {
+    console.warn(`rtcspec: could not save the ${report.suite} conformance report: ${(e as Error).message}`)
+  }
+}
+
 /** Declares the suite's tests in the calling spec file. */
 export function conformanceSuite(suite: Suite, options: ConformanceSuiteOptions = {}): void {
   const { url, strict = false, timeoutMs = 90_000, embedded, ...run } = options
@@ -44,7 +69,9 @@ export function conformanceSuite(suite: Suite, options: ConformanceSuiteOptions 
         if (suite === 'whip') extra.whepUrl = server.whepUrl()
         else extra.publishUrl = server.whipUrl()
       }
-      return runConformance({ ...extra, ...run, suite, url: target, strict })
+      const result = await runConformance({ ...extra, ...run, suite, url: target, strict })
+      saveSuiteReport(result)
+      return result
     })()
     return report
   }

@@ -13,6 +13,32 @@ const TimedCandidateSchema = z.object({ atMs: z.number(), candidate: z.string() 
 const CodecSchema = z.object({ encoding: z.string(), payloadType: z.number().int(), clockRate: z.number().int(), channels: z.number().int().optional() })
 const EndpointSchema = z.object({ address: z.string(), port: z.number().int(), type: z.string(), protocol: z.string() })
 
+/** One second of an inbound stream (see `RtpReceiveStats.timeline()`). */
+const TimelineBucketSchema = z.object({
+  second: z.number().int().nonnegative(),
+  packets: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  lostSoFar: z.number().int(),
+  jitterMs: z.number().nonnegative(),
+})
+
+/** Longest per-second timeline kept in a call record (one hour); later seconds are dropped. */
+export const MAX_TIMELINE_SECONDS = 3600
+
+/** The per-second timeline of the inbound track at `index` of `peer`, when it is the stream `stats` describe. */
+function inboundTimeline(peer: Peer, index: number, kind: string, mid: string | undefined, ssrc: number | undefined): z.infer<typeof TimelineBucketSchema>[] {
+  try {
+    const track = peer.inbound[index]
+    if (!track || track.kind !== kind || track.mid !== mid) return []
+    return track.rtp
+      .timeline(ssrc)
+      .slice(0, MAX_TIMELINE_SECONDS)
+      .map((b) => ({ second: b.second, packets: b.packets, bytes: b.bytes, lostSoFar: b.lostSoFar, jitterMs: Math.round(Math.max(0, b.jitterMs) * 1000) / 1000 }))
+  } catch {
+    return []
+  }
+}
+
 /** Receive statistics of one inbound stream, computed by rtcspec from the packets (RFC 3550). */
 export const InboundRecordSchema = z.object({
   kind: z.enum(['audio', 'video']),
@@ -37,6 +63,12 @@ export const InboundRecordSchema = z.object({
   native: z.object({ packetsReceived: z.number(), packetsLost: z.number(), jitterMs: z.number() }).optional(),
   /** `browser-getstats` when the figures above are a browser peer's own counters rather than rtcspec's packet analysis. */
   origin: z.enum(['packets', 'browser-getstats']).optional(),
+  /**
+   * Per-second buckets from the first packet on (from `RtpReceiveStats.timeline()` of the track): packets
+   * and payload bytes that arrived in the second, lost-so-far and jitter (ms) at its end (Chromium tracks give none). At most
+   * {@link MAX_TIMELINE_SECONDS} entries.
+   */
+  timeline: z.array(TimelineBucketSchema).optional(),
 })
 
 /** Send counters of one outbound stream. */
@@ -150,28 +182,32 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
     dtls: { states: t.dtls },
     connection: { states: t.connection },
     rtp: {
-      inbound: stats.inbound.map((i) => ({
-        kind: i.kind,
-        ...(i.mid !== undefined ? { mid: i.mid } : {}),
-        ...(i.codec ? { codec: i.codec } : {}),
-        ...(i.rtp.ssrc !== undefined ? { ssrc: i.rtp.ssrc } : {}),
-        received: i.rtp.received,
-        unique: i.rtp.unique,
-        expected: i.rtp.expected,
-        lost: i.rtp.lost,
-        lossFraction: i.rtp.lossFraction,
-        rfc3550CumulativeLost: i.rtp.rfc3550CumulativeLost,
-        duplicates: i.rtp.duplicates,
-        reordered: i.rtp.reordered,
-        jitterMs: i.rtp.jitterMs,
-        longestSeqGap: i.rtp.longestSeqGap,
-        longestArrivalGapMs: i.rtp.longestArrivalGapMs,
-        ...(i.rtp.firstArrivalMs !== undefined ? { firstArrivalMs: i.rtp.firstArrivalMs } : {}),
-        ...(i.rtp.lastArrivalMs !== undefined ? { lastArrivalMs: i.rtp.lastArrivalMs } : {}),
-        bitrateBps: i.rtp.bitrateBps,
-        ...(i.native ? { native: i.native } : {}),
-        ...(i.origin ? { origin: i.origin } : {}),
-      })),
+      inbound: stats.inbound.map((i, index) => {
+        const timeline = inboundTimeline(peer, index, i.kind, i.mid, i.rtp.ssrc)
+        return {
+          kind: i.kind,
+          ...(i.mid !== undefined ? { mid: i.mid } : {}),
+          ...(i.codec ? { codec: i.codec } : {}),
+          ...(i.rtp.ssrc !== undefined ? { ssrc: i.rtp.ssrc } : {}),
+          received: i.rtp.received,
+          unique: i.rtp.unique,
+          expected: i.rtp.expected,
+          lost: i.rtp.lost,
+          lossFraction: i.rtp.lossFraction,
+          rfc3550CumulativeLost: i.rtp.rfc3550CumulativeLost,
+          duplicates: i.rtp.duplicates,
+          reordered: i.rtp.reordered,
+          jitterMs: i.rtp.jitterMs,
+          longestSeqGap: i.rtp.longestSeqGap,
+          longestArrivalGapMs: i.rtp.longestArrivalGapMs,
+          ...(i.rtp.firstArrivalMs !== undefined ? { firstArrivalMs: i.rtp.firstArrivalMs } : {}),
+          ...(i.rtp.lastArrivalMs !== undefined ? { lastArrivalMs: i.rtp.lastArrivalMs } : {}),
+          bitrateBps: i.rtp.bitrateBps,
+          ...(i.native ? { native: i.native } : {}),
+          ...(i.origin ? { origin: i.origin } : {}),
+          ...(timeline.length ? { timeline } : {}),
+        }
+      }),
       outbound: stats.outbound.map((o) => ({
         kind: o.kind,
         ...(o.mid !== undefined ? { mid: o.mid } : {}),

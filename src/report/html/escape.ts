@@ -1,0 +1,39 @@
+/**
+ * Escaping for the HTML report. Every string that comes from a record, a test or a network peer (SDPs, SIP
+ * bodies, fuzz inputs, error messages) goes through {@link esc} (text and attribute values) before it is
+ * placed in the page, so no input can open a tag, close an attribute or start a script.
+ *
+ * @module
+ */
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' }
+
+/**
+ * Escapes `value` for HTML text and quoted attribute values: `& < > " ' \``, and drops C0 control characters
+ * (except tab, newline, carriage return) and lone surrogates, which are not valid in HTML.
+ */
+export function esc(value: unknown): string {
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .replace(/[&<>"'`]/g, (c) => ENTITIES[c] ?? c)
+}
+
+/** An id usable in `id=` and `#fragment`: letters, digits, `-` and `_` only (anything else becomes `-`). */
+export function anchorId(prefix: string, value: string): string {
+  const tail = value.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80)
+  return `${prefix}-${tail || 'x'}`
+}
+
+/** A number for display: at most `digits` decimals, no trailing zeros; `–` when not finite. */
+export function num(value: number | undefined, digits = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return '–'
+  return String(Number(value.toFixed(digits)))
+}
+
+/** Milliseconds for display (`850 ms`, `12.3 s`). */
+export function ms(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–'
+  return Math.abs(value) < 10_000 ? `${Math.round(value)} ms` : `${num(value / 1000, 1)} s`
+}

@@ -1,0 +1,334 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeWav } from '../../src/media/wav.ts'
+import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
+import { collectReport } from '../../src/report/collect.ts'
+import { esc, lineChart, niceTicks, renderReport, type ReportData } from '../../src/report/html/index.ts'
+import { generateHtmlReport } from '../../src/cli/report.ts'
+import { ConformanceReportSchema, type ConformanceReport } from '../../src/conformance/report.ts'
+import type { FuzzCaseFile } from '../../src/fuzz/report.ts'
+
+const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
+console.log(`html report tests: seed ${seed} (set FC_SEED to replay)`)
+
+const dirs: string[] = []
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'rtcspec-html-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+/** A schema-valid call record with `s` in every free-text field the report shows. */
+function record(s: string, overrides: Partial<CallRecord> = {}): CallRecord {
+  const peer = (name: string) => ({
+    name,
+    kind: 'werift' as const,
+    codecs: ['PCMU'],
+    ice: {
+      states: [{ atMs: 10, state: s }],
+      gathering: [{ atMs: 5, state: 'complete' }],
+      localCandidates: [{ atMs: 6, candidate: `candidate:1 1 udp 1 127.0.0.1 4000 typ host ${s}` }],
+      remoteCandidates: [{ atMs: 7, candidate: s }],
+      nominations: [{ atMs: 12, local: s, remote: '127.0.0.1:4001 host', protocol: 'udp' }],
+      checks: [{ local: s, remote: 'x', state: s, nominated: true, requestsSent: 1, responsesReceived: 1, requestsReceived: 1, responsesSent: 1, consentRequestsSent: 0 }],
+    },
+    dtls: { states: [{ atMs: 11, state: 'connected' }] },
+    connection: { states: [{ atMs: 11, state: 'connected' }] },
+    rtp: {
+      inbound: [
+        {
+          kind: 'audio' as const,
+          mid: s,
+          codec: { encoding: s, payloadType: 0, clockRate: 8000 },
+          received: 100,
+          unique: 100,
+          expected: 102,
+          lost: 2,
+          lossFraction: 2 / 102,
+          rfc3550CumulativeLost: 2,
+          duplicates: 0,
+          reordered: 0,
+          jitterMs: 1.5,
+          longestSeqGap: 1,
+          longestArrivalGapMs: 40,
+          firstArrivalMs: 100,
+          bitrateBps: 64000,
+          timeline: [
+            { second: 0, packets: 50, bytes: 8000, lostSoFar: 0, jitterMs: 1 },
+            { second: 1, packets: 50, bytes: 8000, lostSoFar: 2, jitterMs: 1.5 },
+          ],
+        },
+      ],
+      outbound: [{ kind: 'audio' as const, packetsSent: 100, bytesSent: 16000, lateTicks: 0 }],
+    },
+    errors: [{ atMs: 1, message: s }],
+  })
+  return CallRecordSchema.parse({
+    schema: 'rtcspec.call-record/v1',
+    id: `id-${s.length}`,
+    kind: s,
+    test: { file: 'specs/x.spec.ts', name: `${s} test`, result: 'failed' },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:02.000Z',
+    durationMs: 2000,
+    setup: { connectMs: 120 },
+    peers: [peer('alice'), peer(s)],
+    signaling: [
+      { atMs: 1, from: 'alice', to: s, type: `INVITE ${s}`, sdp: `v=0\r\n${s}`, transport: s },
+      { atMs: 2, from: s, to: 'alice', type: '200 OK', candidate: s },
+    ],
+    extra: { note: s },
+    errors: [{ peer: s, message: s }],
+    ...overrides,
+  })
+}
+
+function conformance(s: string): ConformanceReport {
+  return ConformanceReportSchema.parse({
+    schemaVersion: 1,
+    tool: 'rtcspec',
+    suite: 'whip',
+    target: `http://127.0.0.1:1/whip/${s}`,
+    documents: [{ name: 'RFC 9725', version: s }],
+    startedAt: s,
+    durationMs: 10,
+    options: { media: false, strict: false, token: false },
+    summary: { pass: 0, fail: 1, warn: 0, notApplicable: 0, mustFailures: 1, shouldFailures: 0 },
+    results: [
+      {
+        id: `whip.${s}`,
+        level: 'MUST',
+        document: 'RFC 9725',
+        section: s,
+        text: s,
+        status: 'fail',
+        durationMs: 3,
+        detail: {
+          reason: s,
+          exchanges: [
+            { request: { method: 'POST', url: `http://127.0.0.1:1/${s}`, headers: { [s || 'x']: s }, body: s }, response: { status: 500, headers: { 'content-type': s }, links: [s], body: s, elapsedMs: 2 } },
+            { request: { method: s, url: s, headers: {} }, error: s },
+          ],
+          measured: { [s || 'k']: s },
+        },
+      },
+    ],
+  })
+}
+
+function fuzzCase(s: string): FuzzCaseFile {
+  return { target: s, description: s, seed: 1, path: s, invariants: [s], input: { s }, case: { kind: s, fields: { sdp: s, [s || 'k']: s } }, outcome: { response: s, violations: [s] }, replay: s, note: s }
+}
+
+function data(s: string): ReportData {
+  return {
+    title: s,
+    generatedAt: s,
+    reportDir: s,
+    warnings: [s],
+    tests: [{ id: s, file: s, name: s, state: 'failed', durationMs: 5, errors: [{ message: s, stack: s, diff: s }], requirement: { id: s, level: s, document: s, section: s }, annotations: [{ type: s, message: s, path: s }] }],
+    testsFrom: 'call-records',
+    calls: [record(s)],
+    recordings: {},
+    conformance: [{ source: s, report: conformance(s) }],
+    fuzz: [{ source: s, file: fuzzCase(s) }],
+  }
+}
+
+const TAGS = new Set('html head meta title style body header h1 h2 h3 h5 span nav a label input main div ul li details summary b p section article pre table thead tbody tr th td svg text line rect polyline circle g polygon audio img blockquote code figure footer script'.split(' '))
+const ATTRS = new Set('lang charset name content http-equiv class id href style title type placeholder role aria-label xmlns viewBox width height x y x1 x2 y1 y2 text-anchor dominant-baseline fill stroke stroke-width points r cx cy rx opacity open controls preload src alt'.split(' '))
+
+/**
+ * A small HTML tokenizer (enough for what the renderer writes): every tag name and attribute name outside raw
+ * text, and the number of script elements. Attribute values must be double-quoted (the renderer always quotes).
+ */
+function tokens(html: string): { tags: string[]; attrs: string[]; scripts: number } {
+  const tags: string[] = []
+  const attrs: string[] = []
+  let scripts = 0
+  let i = 0
+  while (i < html.length) {
+    const lt = html.indexOf('<', i)
+    if (lt < 0) break
+    if (html.startsWith('<!doctype', lt) || html.startsWith('<!DOCTYPE', lt)) {
+      i = html.indexOf('>', lt) + 1
+      continue
+    }
+    if (html.startsWith('<!--', lt)) throw new Error(`comment in the page at ${lt}`)
+    const m = /^<\/?([A-Za-z][A-Za-z0-9-]*)/.exec(html.slice(lt, lt + 40))
+    if (!m) throw new Error(`a bare "<" in the page at ${lt}: ${html.slice(lt, lt + 40)}`)
+    const name = m[1]!
+    tags.push(name)
+    let j = lt + m[0].length
+    // attributes
+    for (;;) {
+      while (/\s/.test(html[j] ?? '')) j++
+      if (html[j] === '>' || html.startsWith('/>', j)) break
+      if (j >= html.length) throw new Error('unterminated tag')
+      const a = /^[^\s=>/]+/.exec(html.slice(j))
+      if (!a) throw new Error(`bad attribute at ${j}: ${html.slice(j, j + 30)}`)
+      attrs.push(a[0])
+      j += a[0].length
+      if (html[j] === '=') {
+        if (html[j + 1] !== '"') throw new Error(`unquoted attribute ${a[0]} at ${j}`)
+        const end = html.indexOf('"', j + 2)
+        j = end + 1
+      }
+    }
+    i = html.indexOf('>', j) + 1
+    if (!m[0].startsWith('</') && (name === 'script' || name === 'style')) {
+      if (name === 'script') scripts++
+      const close = html.indexOf(`</${name}>`, i)
+      i = close
+    }
+  }
+  return { tags, attrs, scripts }
+}
+
+const hostile = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.constantFrom('"><x-pwn onload=alert(1)>', "'><img src=x onerror=alert(1)>", '</pre><x-pwn>', '</script><script>alert(1)</script>', '<!--', '</style><x-pwn>', '` onmouseover=`x', '&lt;x-pwn&gt;', 'javascript:alert(1)', '\u0000<\u2028>\ud800'),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom('<', '>', '"', "'", '&', '<x-pwn>', '</details>')).map(([a, b]) => `${a}${b}${a}`),
+)
+
+describe('escaping', () => {
+  it('esc leaves no markup characters and decodes back to the input (minus control characters)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        const e = esc(s)
+        expect(e).not.toMatch(/[<>"'`]/)
+        expect(e).not.toMatch(/&(?!(amp|lt|gt|quot|#39|#96);)/)
+        const back = e.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_, x: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[x] ?? '')
+        expect(back).toBe(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))
+      }),
+      { seed, numRuns: 500 },
+    )
+  })
+
+  it('no input in any field (SDPs, SIP, candidates, conformance bodies, fuzz cases, test names) can add a tag, an attribute or a script', () => {
+    fc.assert(
+      fc.property(hostile, (s) => {
+        const html = renderReport(data(s))
+        const t = tokens(html)
+        expect(t.tags.filter((x) => !TAGS.has(x))).toEqual([])
+        expect(t.attrs.filter((x) => !ATTRS.has(x) && !/^data-[a-z-]+$/.test(x))).toEqual([])
+        expect(t.scripts).toBe(1)
+        expect(html).not.toContain('<x-pwn')
+      }),
+      { seed, numRuns: 150 },
+    )
+  })
+
+  it('the tokenizer used above does catch an injected tag and attribute (the property can fail)', () => {
+    const html = renderReport(data('safe')).replace('<main>', '<main><x-pwn onload="1">')
+    const t = tokens(html)
+    expect(t.tags).toContain('x-pwn')
+    expect(t.attrs).toContain('onload')
+  })
+})
+
+describe('rendering', () => {
+  it('a call shows its ladder, ICE timeline, plots with a point per second and both directions, conformance evidence and the fuzz case', () => {
+    const html = renderReport(data('plain'))
+    expect(html.match(/class="ladder-row msg/g)).toHaveLength(2 + 4) // 2 signaling + 2 exchanges × 2 arrows
+    expect(html).toContain('class="ice-timeline"')
+    expect(html.match(/<polyline class="series"[^>]*data-points="2"/g)).toHaveLength(4 * 2) // 4 charts × 2 inbound streams
+    expect(html).toContain('tr class="req failed"')
+    expect(html).toContain('<article class="fuzz failed"')
+    expect(html).toContain('id="call-id-5"')
+    // the loss chart: 2 lost of 52 in second 1 → 3.85 %
+    expect(html).toMatch(/loss \(% per s\)/)
+    expect(html).toContain('3.846 % per s at 1 s')
+  })
+
+  it('the failed-only filter hides passed parts: every test, call and file carries its state class', () => {
+    const passing = { ...data('ok'), tests: [{ id: 'a', file: 'f.spec.ts', name: 'a', state: 'passed' as const, errors: [] }], calls: [record('ok', { test: { file: 'f.spec.ts', name: 'a', result: 'passed' }, errors: [] })] }
+    passing.calls[0]!.peers.forEach((p) => (p.errors = []))
+    const html = renderReport(passing)
+    expect(html).toMatch(/<section class="file passed"/)
+    expect(html).toMatch(/<div class="test passed"/)
+    expect(html).toMatch(/<article class="call passed"/)
+    expect(html).toContain('.failed-only .passed')
+  })
+
+  it('line charts: ticks are round, empty series say no data', () => {
+    expect(niceTicks(0, 47)).toEqual([0, 20, 40, 60])
+    expect(niceTicks(0, 1)).toEqual([0, 0.25, 0.5, 0.75, 1])
+    expect(lineChart([], { title: 't', unit: 'u' })).toContain('no data')
+    expect(lineChart([{ label: 'a', points: [[0, NaN]] }], { title: 't', unit: 'u' })).toContain('no data')
+  })
+})
+
+describe('collecting a report directory', () => {
+  it('an empty directory gives a page with a warning and empty sections, not a crash', () => {
+    const dir = tempDir()
+    const r = generateHtmlReport(dir)
+    expect(r.calls).toBe(0)
+    expect(r.warnings.some((w) => w.includes('no summary.json'))).toBe(true)
+    const html = renderReport(collectReport(dir))
+    expect(html).toContain('no tests recorded')
+    expect(html).toContain('no conformance reports')
+  })
+
+  it('garbage lines in call_records.jsonl and an invalid summary.json are warnings; the valid records are still shown', () => {
+    const dir = tempDir()
+    const good = record('fine')
+    writeFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(good)}\nnot json at all\n{"schema":"rtcspec.call-record/v1"}\n\n${JSON.stringify(record('two', { id: 'second' }))}\n`)
+    writeFileSync(join(dir, 'summary.json'), '{"schema":"something else"}')
+    mkdirSync(join(dir, 'fuzz'))
+    writeFileSync(join(dir, 'fuzz', 'broken.json'), '[1,2')
+    writeFileSync(join(dir, 'fuzz', 'case.json'), JSON.stringify(fuzzCase('f')))
+    mkdirSync(join(dir, 'conformance'))
+    writeFileSync(join(dir, 'conformance', 'whip-1.json'), JSON.stringify(conformance('c')))
+    const d = collectReport(dir)
+    expect(d.calls.map((c) => c.id)).toEqual([good.id, 'second'])
+    expect(d.warnings.find((w) => w.startsWith('call_records.jsonl line 2'))).toMatch(/not JSON/)
+    expect(d.warnings.find((w) => w.startsWith('call_records.jsonl line 3'))).toMatch(/not a call record/)
+    expect(d.warnings.some((w) => w.startsWith('summary.json does not match'))).toBe(true)
+    expect(d.warnings.some((w) => w.startsWith('fuzz/broken.json skipped'))).toBe(true)
+    expect(d.summary).toBeUndefined()
+    expect(d.testsFrom).toBe('call-records')
+    expect(d.tests.map((t) => t.name)).toEqual(['fine test', 'two test'])
+    expect(d.fuzz).toHaveLength(1)
+    expect(d.conformance).toHaveLength(1)
+    const html = renderReport(d)
+    expect(html).toContain('id="warnings"')
+    expect(html).toContain('call_records.jsonl line 2 skipped')
+  })
+
+  it('recordings are embedded as data: URIs up to the cap, then linked with a note', () => {
+    const dir = tempDir()
+    const wav = (name: string): string => {
+      const p = join(dir, 'recordings', name)
+      mkdirSync(join(dir, 'recordings'), { recursive: true })
+      const pcm = new Int16Array(8000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)))
+      writeFileSync(p, encodeWav(pcm, 8000))
+      return p
+    }
+    const a = wav('a.wav')
+    const b = wav('b.wav')
+    const rec = (p: string, id: string) => {
+      const r = record('rec', { id })
+      r.peers[0]!.recordings = [{ kind: 'audio', path: p, sampleRate: 8000, durationMs: 1000 }]
+      return r
+    }
+    writeFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(rec(a, 'one'))}\n${JSON.stringify(rec(b, 'two'))}\n${JSON.stringify(rec(join(dir, 'missing.wav'), 'three'))}\n`)
+    const d = collectReport(dir, { maxEmbedTotalBytes: 20_000 })
+    expect(d.recordings[a]?.embed).toBe(true)
+    expect(d.recordings[b]?.embed).toBe(false)
+    expect(d.recordings[b]?.note).toMatch(/limit/)
+    expect(d.recordings[b]?.href).toBe('recordings/b.wav')
+    expect(d.recordings[join(dir, 'missing.wav')]?.note).toMatch(/not readable/)
+    const html = renderReport(d)
+    expect(html.match(/<audio controls preload="metadata" src="data:audio\/wav;base64,/g)).toHaveLength(1)
+    expect(html).toContain('src="recordings/b.wav"')
+    expect(html.match(/<img class="spectrogram"/g)).toHaveLength(2)
+    expect(html.match(/<svg class="waveform"/g)).toHaveLength(2)
+  })
+})
