@@ -1,5 +1,5 @@
 /**
- * The WHEP (draft-ietf-wish-whep-04) conformance suite as a Vitest spec: one test per requirement.
+ * The WHEP (draft-ietf-wish-whep-03) conformance suite as a Vitest spec: one test per requirement.
  *   WHEP_URL=http://127.0.0.1:8080/whep/live [WHEP_TOKEN=…] [WHIP_URL=… to publish the tone] npx rtcspec run specs/conformance/whep.spec.ts
  * Without WHEP_URL the tests are skipped (specs/examples/whip-whep.spec.ts runs the suite on the embedded server).
  */

@@ -1,5 +1,5 @@
 /**
- * `rtcspec conformance whip|whep --url URL`: runs the WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-04)
+ * `rtcspec conformance whip|whep --url URL`: runs the WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-03)
  * conformance suite against a server, prints a table, writes DIR/conformance.json (ConformanceReportSchema)
  * and DIR/conformance-junit.xml, and exits 1 when a MUST failed (with --strict: also a SHOULD failed or
  * warned), 2 for bad arguments. `--embedded` tests rtcspec's own reference server instead of a URL.
@@ -13,7 +13,7 @@ import { startMediaServer, type MediaServer } from '../whip/media-server.ts'
 
 export const CONFORMANCE_USAGE = `usage: rtcspec conformance whip|whep --url URL [options]
 
-Runs every WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-04) check against the endpoint URL, prints a
+Runs every WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-03) check against the endpoint URL, prints a
 table, writes DIR/conformance.json and DIR/conformance-junit.xml. Exit code 1 when a MUST failed.
 
 options:

@@ -11,7 +11,7 @@ import { parseIceServerLinkArg } from './ice-server-arg.ts'
 
 export const SERVE_USAGE = `usage: rtcspec serve whip|whep|media [options]
 
-Starts the reference WHIP (RFC 9725) / WHEP (draft-ietf-wish-whep-04) server on 127.0.0.1 and prints the
+Starts the reference WHIP (RFC 9725) / WHEP (draft-ietf-wish-whep-03) server on 127.0.0.1 and prints the
 endpoint URLs. Media published with WHIP to /whip/<stream> reaches every WHEP viewer of /whep/<stream>.
 "media" serves both (whip and whep only differ in what is printed). Stop it with Ctrl-C.
 

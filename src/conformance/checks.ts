@@ -69,15 +69,26 @@ export interface SyntheticOffer {
   mids: string[]
 }
 
-/** Builds a WebRTC offer like a browser's (no candidates): audio (and video), sendonly for WHIP, recvonly for WHEP. */
-export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMuxOnly?: boolean } = {}): SyntheticOffer {
+/** One media section of a {@link syntheticOffer}: its kind and (WHIP) the MediaStream id its a=msid names. */
+export interface SyntheticSection {
+  kind: 'audio' | 'video'
+  /** MediaStream id of the section's a=msid (WHIP offers only); default `rtcspec`. */
+  stream?: string
+}
+
+/**
+ * Builds a WebRTC offer like a browser's (no candidates): audio (and video), sendonly for WHIP, recvonly for
+ * WHEP. `sections` gives any other shape (e.g. two audio tracks, or two MediaStreams).
+ */
+export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMuxOnly?: boolean; sections?: SyntheticSection[] } = {}): SyntheticOffer {
   const ufrag = iceString(8)
   const pwd = iceString(24)
   const fp = [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')
   const dir = suite === 'whip' ? 'sendonly' : 'recvonly'
-  const mids = options.video ? ['0', '1'] : ['0']
+  const plan: SyntheticSection[] = options.sections ?? [{ kind: 'audio' }, ...(options.video ? [{ kind: 'video' as const }] : [])]
+  const mids = plan.map((_, i) => String(i))
   const lines = ['v=0', `o=- ${BigInt('0x' + randomBytes(6).toString('hex'))} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=msid-semantic:WMS *']
-  const section = (kind: 'audio' | 'video', m: string) => {
+  const section = (kind: 'audio' | 'video', m: string, stream: string) => {
     const fmts = kind === 'audio' ? '0 8 111' : '96'
     const out = [
       `m=${kind} 9 UDP/TLS/RTP/SAVPF ${fmts}`,
@@ -91,7 +102,7 @@ export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMux
       `a=mid:${m}`,
       `a=${dir}`,
     ]
-    if (suite === 'whip') out.push(`a=msid:rtcspec rtcspec-${kind}`)
+    if (suite === 'whip') out.push(`a=msid:${stream} rtcspec-${kind}-${m}`)
     out.push('a=rtcp-mux')
     if (options.rtcpMuxOnly) out.push('a=rtcp-mux-only')
     if (kind === 'audio') out.push('a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:111 opus/48000/2')
@@ -99,8 +110,7 @@ export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMux
     if (suite === 'whip') out.push(`a=ssrc:${randomBytes(4).readUInt32BE(0)} cname:rtcspec`)
     return out
   }
-  lines.push(...section('audio', '0'))
-  if (options.video) lines.push(...section('video', '1'))
+  plan.forEach((p, i) => lines.push(...section(p.kind, String(i), p.stream ?? 'rtcspec')))
   return { sdp: lines.map((l) => `${l}\r\n`).join(''), ufrag, pwd, mids }
 }
 
@@ -290,9 +300,12 @@ const SHARED_CHECKS: Record<string, Check> = {
     const g = await ctx.http('GET', ctx.target.url)
     const h = await ctx.http('HEAD', ctx.target.url)
     const xs = [g, h]
-    if (xs.some((x) => x.response?.status === 405)) return bad('GET/HEAD answered 405 (superseded draft behaviour)', xs)
-    if (xs.every((x) => x.response && x.response.status >= 200 && x.response.status < 300)) return ok('GET and HEAD answered 2xx', xs)
-    return warn(`GET/HEAD answered ${xs.map((x) => x.response?.status ?? x.error).join(' / ')}`, xs)
+    if (xs.some((x) => x.response?.status === 405)) return bad('GET/HEAD answered 405 (superseded draft behaviour; the resource must answer 2xx with no content)', xs)
+    const not2xx = xs.filter((x) => !(x.response && x.response.status >= 200 && x.response.status < 300))
+    if (not2xx.length) return bad(`GET/HEAD answered ${xs.map((x) => x.response?.status ?? x.error).join(' / ')}, expected 2xx with no content`, xs)
+    const body = g.response?.body ?? ''
+    if (body.length) return bad(`GET answered ${g.response?.status} with ${body.length} characters of content; the resource has no representation (2xx with no content)`, xs)
+    return ok(`GET and HEAD answered ${xs.map((x) => x.response?.status).join(' / ')} with no content`, xs)
   },
   async 'options.preflight'(ctx) {
     const x = await ctx.http('OPTIONS', ctx.target.url, { headers: { Origin: 'https://rtcspec.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' }, auth: false })
@@ -389,17 +402,6 @@ const SHARED_CHECKS: Record<string, Check> = {
     const fail = needCreated(c)
     if (fail) return { ...fail, reason: `an offer with a=rtcp-mux-only was refused: ${fail.reason}` }
     return ok(`rtcp-mux-only offer accepted (${c.post.response?.status}); a=rtcp-mux in the answer is checked by answer.rtcp-mux`, [c.post])
-  },
-  async 'answer.no-partial'(ctx) {
-    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
-    const st = c.post.response?.status
-    if (st !== undefined && st >= 400 && st < 500) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
-    const fail = needCreated(c)
-    if (fail) return fail
-    const d = parsedAnswer(c)
-    if (!d) return bad('the answer is not SDP', [c.post])
-    const rejected = d.media.filter((m) => mediaLine(m).port === 0).map((m) => mediaLine(m).media)
-    return rejected.length ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post]) : ok('audio and video both accepted', [c.post])
   },
   async 'answer.setup'(ctx) {
     const c = await ctx.baseline()
@@ -699,6 +701,43 @@ async function whepMedia(ctx: CheckContext): Promise<CheckOutcome> {
   }
 }
 
+/** WHIP-only checks. */
+const WHIP_CHECKS: Record<string, Check> = {
+  async 'answer.no-partial'(ctx) {
+    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
+    const st = c.post.response?.status
+    if (st !== undefined && st >= 400 && st < 500) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
+    const fail = needCreated(c)
+    if (fail) return fail
+    const d = parsedAnswer(c)
+    if (!d) return bad('the answer is not SDP', [c.post])
+    const rejected = d.media.filter((m) => mediaLine(m).port === 0).map((m) => mediaLine(m).media)
+    return rejected.length ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post]) : ok('audio and video both accepted', [c.post])
+  },
+  async 'offer.single-msid'(ctx) {
+    const probes = [
+      { what: 'two MediaStreams (audio in one, video in another)', offer: syntheticOffer('whip', { sections: [{ kind: 'audio', stream: 'rtcspec-a' }, { kind: 'video', stream: 'rtcspec-b' }] }) },
+      { what: 'two audio tracks in one MediaStream', offer: syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }) },
+    ]
+    const xs: HttpExchange[] = []
+    const verdicts: Array<{ what: string; status: number | undefined; error: string | undefined }> = []
+    for (const p of probes) {
+      const chain = await ctx.post(ctx.target.url, { headers: { 'Content-Type': SDP }, body: p.offer.sdp })
+      await deleteIfCreated(ctx, chain)
+      xs.push(...chain)
+      const x = last(chain)
+      verdicts.push({ what: p.what, status: x.response?.status, error: x.error })
+    }
+    const says = (v: (typeof verdicts)[number]) => `${v.what}: ${v.status ?? `no response (${v.error})`}`
+    const accepted = verdicts.filter((v) => v.status !== undefined && v.status >= 200 && v.status < 300)
+    if (accepted.length) return bad(`accepted an offer it must refuse with 406 — ${accepted.map(says).join('; ')}`, xs)
+    const wrong = verdicts.filter((v) => v.status === undefined || v.status < 400 || v.status >= 500)
+    if (wrong.length) return bad(`expected 406 Not Acceptable — ${wrong.map(says).join('; ')}`, xs)
+    if (verdicts.every((v) => v.status === 406)) return ok(`both refused with 406 (${verdicts.map((v) => v.what).join('; ')})`, xs)
+    return warn(`refused, but 406 Not Acceptable is the code RFC 9725 §4.4.2 names — ${verdicts.map(says).join('; ')}`, xs)
+  },
+}
+
 /** WHEP-only checks. */
 const WHEP_CHECKS: Record<string, Check> = {
   async 'answer.single-msid'(ctx) {
@@ -732,6 +771,7 @@ export function checkFor(id: string): Check | undefined {
   const [suite, ...rest] = id.split('.')
   const key = rest.join('.')
   if (suite === 'whep' && key in WHEP_CHECKS) return WHEP_CHECKS[key]
+  if (suite === 'whip' && key in WHIP_CHECKS) return WHIP_CHECKS[key]
   if (suite === 'whip' || suite === 'whep') return SHARED_CHECKS[key]
   return undefined
 }

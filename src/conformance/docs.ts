@@ -15,9 +15,10 @@ function cell(s: string): string {
 /** A Markdown table: id, level, section, requirement, how it is checked. */
 export function requirementTable(suite: Suite): string {
   const rows = requirementsOf(suite).map(
-    (r) => `| \`${r.id}\` | ${r.level} | ${r.document} §${r.section}${r.source ? ` (${r.source})` : ''} | ${cell(r.text)} | ${cell(r.check)} |`,
+    (r) =>
+      `| \`${r.id}\` | ${r.level} | ${r.document} §${r.section}${r.source ? ` (${r.source})` : ''} | ${r.verified ? 'yes' : '**no**'} | ${cell(r.text)}${r.reference ? ` (see ${cell(r.reference)})` : ''} | ${cell(r.check)} |`,
   )
-  return ['| id (= fault id) | level | section | requirement | check |', '|---|---|---|---|---|', ...rows].join('\n')
+  return ['| id (= fault id) | level | section | section checked against the text | requirement | check |', '|---|---|---|---|---|---|', ...rows].join('\n')
 }
 
 /** Replaces the generated block of a docs page. */

@@ -3,8 +3,8 @@
  * (conformance.json schema, JUnit, table).
  * @module
  */
-export { CATALOG, DOCUMENTS, requirementsOf, requirement, type Requirement, type Level, type Suite } from './catalog.ts'
-export { checkFor, syntheticOffer, CheckContext, type CheckOutcome, type CheckStatus, type CheckTarget, type SyntheticOffer } from './checks.ts'
+export { CATALOG, DOCUMENTS, requirementsOf, requirement, unverifiedRequirements, type Requirement, type Level, type Suite } from './catalog.ts'
+export { checkFor, syntheticOffer, CheckContext, type CheckOutcome, type CheckStatus, type CheckTarget, type SyntheticOffer, type SyntheticSection } from './checks.ts'
 export { runConformance, RunConformanceOptionsSchema, type RunConformanceOptions } from './runner.ts'
 export { ConformanceReportSchema, RequirementResultSchema, ExchangeSchema, formatTable, formatJunit, exitCodeOf, type ConformanceReport, type RequirementResult } from './report.ts'
 export { requirementTable } from './docs.ts'

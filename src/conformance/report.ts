@@ -29,7 +29,7 @@ export const ExchangeSchema = z.object({
 export const RequirementResultSchema = z.object({
   id: z.string().describe('Requirement id, e.g. whip.answer.bundle (also the reference server fault id)'),
   level: z.enum(['MUST', 'SHOULD', 'MAY']),
-  document: z.string().describe('e.g. RFC 9725 or draft-ietf-wish-whep-04'),
+  document: z.string().describe('e.g. RFC 9725 or draft-ietf-wish-whep-03'),
   section: z.string().describe('Section of that document, e.g. 4.4.1'),
   text: z.string().describe('The requirement in words'),
   status: z.enum(['pass', 'fail', 'warn', 'not-applicable']),

@@ -1,5 +1,5 @@
 /**
- * WHEP client (draft-ietf-wish-whep-04): play a stream from a WHEP endpoint into a peer. Shares the
+ * WHEP client (draft-ietf-wish-whep-03): play a stream from a WHEP endpoint into a peer. Shares the
  * protocol machinery of the WHIP client (`src/whip/session-client.ts`) and adds 409 + Retry-After retries
  * and server counter-offers (406 + SDP offer, answered by PATCH).
  */

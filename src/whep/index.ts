@@ -1,5 +1,5 @@
 /**
- * WHEP (draft-ietf-wish-whep-04): the client (`play`). The reference server serving WHEP lives with the
+ * WHEP (draft-ietf-wish-whep-03): the client (`play`). The reference server serving WHEP lives with the
  * WHIP one (`startMediaServer` in src/whip), since one process serves both.
  * @module
  */

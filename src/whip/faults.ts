@@ -19,7 +19,6 @@ export const SHARED_FAULT_SUFFIXES = [
   'answer.bundle',
   'answer.rtcp-mux',
   'answer.rtcp-mux-only',
-  'answer.no-partial',
   'answer.setup',
   'patch.trickle',
   'patch.unsupported',
@@ -42,8 +41,12 @@ export const SHARED_FAULT_SUFFIXES = [
   'media',
 ] as const
 
-/** Faults that only exist on one side. */
-export const ROLE_ONLY_FAULTS = ['whep.answer.single-msid', 'whep.stream.unknown-404'] as const
+/**
+ * Faults that only exist on one side: the WHIP endpoint's 406 for offers with more than one MediaStream or
+ * track per kind, and its no-partial-answers rule (RFC 9725 §4.4.2, §4.4.3; the WHEP draft has neither);
+ * the WHEP answer's single MediaStream and the seed 004 unknown-stream 404.
+ */
+export const ROLE_ONLY_FAULTS = ['whip.offer.single-msid', 'whip.answer.no-partial', 'whep.answer.single-msid', 'whep.stream.unknown-404'] as const
 
 /** Every fault id the reference server accepts. */
 export const SERVER_FAULTS: readonly string[] = [

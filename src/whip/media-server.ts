@@ -1,5 +1,5 @@
 /**
- * The embedded reference WHIP (RFC 9725) + WHEP (draft-ietf-wish-whep-04) server: one process, one HTTP
+ * The embedded reference WHIP (RFC 9725) + WHEP (draft-ietf-wish-whep-03) server: one process, one HTTP
  * listener on 127.0.0.1 with an OS port, werift sessions. Media a WHIP publisher sends to `/whip/<stream>`
  * is forwarded to every WHEP viewer of `/whep/<stream>`.
  *
@@ -19,6 +19,7 @@ import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
 import { isServerFault, SERVER_FAULTS } from './faults.ts'
 import { formatIceServerLink, type IceServerLink } from './link.ts'
+import { lintWhipOffer } from './offer-lint.ts'
 import { fragIce, joinSdp, sdpFragFromDescription, sectionMid, splitSdp } from './sdp-text.ts'
 import { ServerSession, type SessionRole } from './server-session.ts'
 
@@ -249,9 +250,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     }
     if (method === 'GET' || method === 'HEAD') {
       if (faulty(role, 'endpoint.get-head')) throw new HttpError(405, 'GET not allowed', { Allow: 'POST, OPTIONS' })
-      const text = `${role.toUpperCase()} endpoint for stream "${stream}": POST an SDP offer (${SDP}).\n`
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
-      res.end(method === 'HEAD' ? undefined : text)
+      // The endpoint has no representation: 2xx with no content (RFC 9725 §4.1, draft-ietf-wish-whep-03 §4.1).
+      res.writeHead(204, { 'Accept-Post': SDP }).end()
       return
     }
     if (method !== 'POST') throw new HttpError(405, `${method} not allowed on the endpoint`, { Allow: 'GET, HEAD, POST, OPTIONS' })
@@ -287,6 +287,15 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       await session.close()
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
       throw new HttpError(400, `malformed SDP offer: ${parsedSdp.ok ? 'no media description' : parsedSdp.error.message}`)
+    }
+    if (role === 'whip' && fault !== 'whip.offer.single-msid') {
+      // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 406.
+      const lint = lintWhipOffer(body)
+      if (lint.countViolation) {
+        sessions.delete(session.id)
+        await session.close()
+        throw new HttpError(406, `offer not acceptable: ${lint.problems.filter((p) => !p.includes('no a=msid')).join('; ')} (RFC 9725 §4.4.2: a WHIP offer carries one MediaStream with at most one audio and one video track)`)
+      }
     }
     if (/^a=rtcp-mux-only/m.test(body) && faulty(role, 'answer.rtcp-mux-only')) {
       sessions.delete(session.id)

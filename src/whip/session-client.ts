@@ -1,5 +1,5 @@
 /**
- * The client side shared by WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep-04), written against the `Peer`
+ * The client side shared by WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep-03), written against the `Peer`
  * interface so it drives werift and Chromium peers alike:
  * - POST the offer with an optional Bearer token (no Authorization header at all when none is set);
  * - follow 307/308 redirects up to a limit (301/302/303 are refused: they may turn the POST into a GET);
@@ -20,6 +20,7 @@ import type { IceServerConfig } from '../ice/server-url.ts'
 import type { CandidateInit, Peer } from '../peers/types.ts'
 import { describeExchange, httpExchange, type HttpExchange } from './http.ts'
 import { iceServersFromLinks, KNOWN_RELS, parseLinks, type LinkValue } from './link.ts'
+import { lintWhipOffer, withSingleMediaStream } from './offer-lint.ts'
 import { fragIce, iceCredentials, sectionMid, splitSdp, withIce } from './sdp-text.ts'
 
 /** Options shared by `publish` (WHIP) and `play` (WHEP). */
@@ -38,6 +39,16 @@ export interface SessionClientOptions {
   onIceServers?: (servers: IceServerConfig[]) => void | Promise<void>
   /** Send trickle PATCHes (default true when the peer trickles). */
   trickle?: boolean
+  /**
+   * WHIP: MediaStream id put in `a=msid` of sending sections that have none (werift declares no streams),
+   * so the offer carries one MediaStream as RFC 9725 §4.4.2 requires. Default `rtcspec`.
+   */
+  streamId?: string
+  /**
+   * WHIP: refuse to POST an offer that breaks RFC 9725 §4.4.2 (more than one MediaStream or more than one
+   * track per kind; see `lintWhipOffer`). Default true; false sends it anyway (e.g. to see how a server reacts).
+   */
+  lintOffer?: boolean
 }
 
 /** A peer that can take ICE servers after creation (optional capability). */
@@ -65,6 +76,8 @@ export interface ClientSession extends AsyncDisposable {
   readonly linkProblems: readonly string[]
   /** Links with a rel the client does not know (ignored, kept for inspection). */
   readonly extensionLinks: readonly LinkValue[]
+  /** The SDP offer as POSTed (WHIP: with the a=msid rtcspec added where the peer declared none). */
+  readonly offer: string
   /** The SDP answer currently applied. */
   readonly answer: string
   /** Every HTTP exchange of this session, in order. */
@@ -119,6 +132,7 @@ export async function startClientSession(
   const trickle = { patches: 0, candidatesSent: 0, stopped: undefined as string | undefined }
   let answer = ''
   let offer = ''
+  let posted = ''
 
   const flush = async (): Promise<void> => {
     if (!sessionUrl || !trickleOn || restarting || closed || pending.length === 0) return
@@ -166,6 +180,16 @@ export async function startClientSession(
   try {
     const local = await peer.createOffer()
     offer = local.sdp
+    if (protocol === 'whip') {
+      offer = withSingleMediaStream(offer, options.streamId ?? 'rtcspec')
+      const lint = lintWhipOffer(offer)
+      if (lint.countViolation && options.lintOffer !== false) {
+        throw new RtcspecError('WHIP_OFFER_NOT_CONFORMANT', `the WHIP offer breaks RFC 9725 §4.4.2: ${lint.problems.join('; ')}`, {
+          hint: 'a WHIP client publishes one MediaStream with at most one audio and one video track; pass lintOffer: false to send it anyway',
+        })
+      }
+    }
+    posted = offer
     let endpoint = url
     let redirects = 0
     let conflicts = 0
@@ -247,6 +271,7 @@ export async function startClientSession(
     get extensionLinks() {
       return extensionLinks
     },
+    offer: posted,
     get answer() {
       return answer
     },
