@@ -5,6 +5,7 @@
 import { conformanceCommand } from './conformance.ts'
 import { doctorCommand } from './doctor.ts'
 import { fuzzCommand } from './fuzz.ts'
+import { loadCommand } from './load.ts'
 import { reportCommand } from './report.ts'
 import { runCommand } from './run.ts'
 import { serveCommand } from './serve.ts'
@@ -23,6 +24,7 @@ export const commands: Record<string, Command> = {
   serve: { summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T])', run: (argv) => serveCommand(argv) },
   conformance: { summary: 'run the WHIP or WHEP conformance suite against a URL (conformance whip|whep --url URL)', run: (argv) => conformanceCommand(argv) },
   report: { summary: 'write the HTML report from a report directory (report [--report-dir DIR] [--out FILE] [--open-check] [--screenshot])', run: (argv) => reportCommand(argv) },
+  load: { summary: 'many concurrent calls of one scenario over worker threads (load SPEC --calls N --rate R --duration D [--workers W] [--json])', run: (argv) => loadCommand(argv) },
   fuzz: { summary: 'property-based fuzzing with shrinking (fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--replay FILE])', run: (argv) => fuzzCommand(argv) },
 }
 

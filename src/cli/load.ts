@@ -1,0 +1,158 @@
+/**
+ * `rtcspec load SPEC --calls N --rate R --duration D [...]`: many concurrent calls of one scenario, spread over
+ * worker threads; live progress on stderr, a summary table on stdout (or the JSON with `--json`) and
+ * `<reportDir>/load-summary.json`. SIGINT stops gracefully (a second one forces), and the summary still prints.
+ */
+import { parseArgs } from 'node:util'
+import { RtcspecError } from '../errors.ts'
+import { toMs } from '../dsl/duration.ts'
+import { EXIT_CODES } from '../report/run-summary.ts'
+import { BUILTIN_SCENARIOS } from '../load/spec.ts'
+import { runLoad, type LoadProgress } from '../load/run.ts'
+import { formatSummary } from '../load/summary.ts'
+
+export const LOAD_USAGE = `usage: rtcspec load SPEC --calls N --rate R --duration D [options]
+
+SPEC is one scenario:
+  ${Object.keys(BUILTIN_SCENARIOS).join(", ").padEnd(44)}built-in: a werift back-to-back audio call (tones both ways)
+  FILE.ts|.mts|.js|.mjs|.json                 a file whose default export is a declarative scenario spec
+                                              (the object scenario() takes), e.g. specs/examples/load-scenario.ts
+
+options:
+  --calls N            target concurrent calls (required)
+  --rate R             new calls per second, during the ramp and for replacements (required)
+  --duration D         how long the load holds after the ramp: 30s, 2m, 500ms (a bare number is seconds) (required)
+  --workers W          worker threads (default: os.availableParallelism())
+  --call-duration D    each call's length; ended calls are replaced (default: the scenario file's own duration
+                       when it states one, else every call holds until the run ends)
+  --connect-timeout D  ICE + DTLS timeout of each call (default: the scenario's connectTimeout, 10s)
+  --seed S             base impairment seed for scenarios with a network (call i uses a seed derived from S and i)
+  --max-failures N     failed calls tolerated before the exit code is 1 (default 0)
+  --report-dir DIR     where load-summary.json goes (default $RTCSPEC_REPORT_DIR or reports/)
+  --records            also append one call record per call to DIR/call_records.jsonl (heavy at scale)
+  --json               print the summary as JSON on stdout instead of the table
+  -h, --help           this text
+
+Exit code: 0 ok; 1 more failed calls than --max-failures; 2 bad usage (bad SPEC or numbers);
+4 infrastructure (the worker threads could not start); 130 interrupted (SIGINT; the summary is still written).
+`
+
+/** Parses a CLI duration: `30s`, `500ms`, `2m`, or a bare number of seconds. */
+export function parseCliDuration(text: string, flag: string): number {
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text) * 1000
+  try {
+    return toMs(text)
+  } catch {
+    throw new RtcspecError('LOAD_USAGE', `${flag} must be a duration like 30s, 500ms, 2m or a number of seconds, got ${JSON.stringify(text)}`)
+  }
+}
+
+function parseNumber(text: string, flag: string, { integer }: { integer: boolean }): number {
+  const ok = integer ? /^\d+$/.test(text) : /^\d+(\.\d+)?$/.test(text)
+  if (!ok) throw new RtcspecError('LOAD_USAGE', `${flag} must be a ${integer ? 'whole' : 'positive'} number, got ${JSON.stringify(text)}`)
+  return Number(text)
+}
+
+/** Progress on stderr: an updating line on a TTY, otherwise one line per second. */
+function progressPrinter(): ((p: LoadProgress) => void) & { end(): void } {
+  const tty = process.stderr.isTTY === true
+  let printed = false
+  const print = (p: LoadProgress) => {
+    const line = `load ${(p.elapsedMs / 1000).toFixed(0).padStart(4)}s ${p.phase.padEnd(8)} active ${String(p.active).padStart(4)}/${p.target} (connected ${p.connected})  started ${p.started}  completed ${p.completed}  failed ${p.failed}  set-up ${p.setupRate.toFixed(1)}/s  cpu ${p.cpuPercent.toFixed(0)} %`
+    printed = true
+    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
+  }
+  return Object.assign(print, {
+    end() {
+      if (tty && printed) process.stderr.write('\n')
+    },
+  })
+}
+
+/** Runs `rtcspec load`; resolves to the exit code. */
+export async function loadCommand(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        calls: { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        workers: { type: 'string' },
+        'call-duration': { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        seed: { type: 'string' },
+        'max-failures': { type: 'string' },
+        'report-dir': { type: 'string' },
+        records: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    process.stderr.write(`rtcspec load: ${(e as Error).message}\n\n${LOAD_USAGE}`)
+    return EXIT_CODES.usage
+  }
+  const { values: v, positionals } = parsed
+  if (v.help) {
+    process.stdout.write(LOAD_USAGE)
+    return EXIT_CODES.ok
+  }
+  const spec = positionals[0]
+  if (!spec || positionals.length > 1) {
+    process.stderr.write(`rtcspec load: ${spec ? `unexpected argument ${JSON.stringify(positionals[1])}` : 'missing SPEC'}\n\n${LOAD_USAGE}`)
+    return EXIT_CODES.usage
+  }
+  let numbers
+  try {
+    const missing = (['calls', 'rate', 'duration'] as const).filter((k) => v[k] === undefined)
+    if (missing.length) throw new RtcspecError('LOAD_USAGE', `missing ${missing.map((k) => `--${k}`).join(', ')}`)
+    numbers = {
+      calls: parseNumber(v.calls!, '--calls', { integer: true }),
+      rate: parseNumber(v.rate!, '--rate', { integer: false }),
+      holdMs: parseCliDuration(v.duration!, '--duration'),
+      ...(v.workers !== undefined ? { workers: parseNumber(v.workers, '--workers', { integer: true }) } : {}),
+      ...(v['call-duration'] !== undefined ? { callDurationMs: parseCliDuration(v['call-duration'], '--call-duration') } : {}),
+      ...(v['connect-timeout'] !== undefined ? { connectTimeoutMs: parseCliDuration(v['connect-timeout'], '--connect-timeout') } : {}),
+      ...(v.seed !== undefined ? { seed: parseNumber(v.seed, '--seed', { integer: true }) } : {}),
+      ...(v['max-failures'] !== undefined ? { maxFailures: parseNumber(v['max-failures'], '--max-failures', { integer: true }) } : {}),
+    }
+  } catch (e) {
+    process.stderr.write(`rtcspec load: ${(e as Error).message}\n\n${LOAD_USAGE}`)
+    return EXIT_CODES.usage
+  }
+  const graceful = new AbortController()
+  const force = new AbortController()
+  const onSigint = () => {
+    if (!graceful.signal.aborted) {
+      process.stderr.write('\nrtcspec load: stopping (measuring and closing every call; Ctrl-C again to force)\n')
+      graceful.abort()
+    } else force.abort()
+  }
+  process.on('SIGINT', onSigint)
+  const progress = progressPrinter()
+  try {
+    const summary = await runLoad({
+      spec,
+      ...numbers,
+      ...(v['report-dir'] !== undefined ? { reportDir: v['report-dir'] } : {}),
+      records: v.records === true,
+      signal: graceful.signal,
+      forceSignal: force.signal,
+      onProgress: progress,
+    })
+    progress.end()
+    process.stdout.write(v.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary))
+    return summary.exit.code
+  } catch (e) {
+    progress.end()
+    const code = e instanceof RtcspecError ? e.code : ''
+    process.stderr.write(`rtcspec load: ${e instanceof Error ? e.message : String(e)}\n`)
+    if (code === 'LOAD_SPEC' || code === 'LOAD_USAGE') return EXIT_CODES.usage
+    return EXIT_CODES.infrastructure
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * `runLoad`: drives many concurrent calls of one scenario across worker threads, so DTLS/SRTP work uses every
+ * core. The main thread only schedules (the global start rate) and aggregates; each worker runs whole calls with
+ * the normal call engine (src/dsl/calls.ts) and reports each call by message.
+ *
+ * Timeline of a run: **ramp** (one new call every 1/rate s until `calls` have been started), then **hold** for
+ * `holdMs`, during which a call that ends (it failed, or its own duration elapsed) is replaced at the same rate so
+ * that `calls` stay active; then **stop**: no new calls, every call measures and closes, workers are terminated.
+ * @module
+ */
+import { availableParallelism, cpus, loadavg } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { extname, join, resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { z } from 'zod'
+import { RtcspecError } from '../errors.ts'
+import { EXIT_CODES } from '../report/run-summary.ts'
+import { resolveLoadSpec, type LoadScenario } from './spec.ts'
+import { callFigures } from './summary.ts'
+import type { CallResult, FromWorker, LoadSummary, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
+import { LoadSummarySchema } from './types.ts'
+
+/** Live figures, reported about once a second while the run goes. */
+export interface LoadProgress {
+  elapsedMs: number
+  /** `starting` while the workers load, then `ramp`, `hold`, `stopping`. */
+  phase: 'starting' | 'ramp' | 'hold' | 'stopping'
+  /** Calls started and without a result yet. */
+  active: number
+  /** Of those, ICE + DTLS connected. */
+  connected: number
+  target: number
+  started: number
+  completed: number
+  failed: number
+  /** Calls that connected during the last progress interval, per second. */
+  setupRate: number
+  /** Process CPU over the last interval, percent of one core. */
+  cpuPercent: number
+}
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /** A built-in scenario name (`b2b-pcmu`, `b2b-pcma`, `b2b-opus`), a scenario file path, or a resolved scenario. */
+  spec: string | LoadScenario
+  /** Target concurrent calls. */
+  calls: number
+  /** New calls per second (ramp-up and replacements). */
+  rate: number
+  /** How long the load holds after the ramp, ms. */
+  holdMs: number
+  /** Worker threads; default `os.availableParallelism()`. */
+  workers?: number
+  /** Base impairment seed (scenarios with a network); default the spec's seed, else `$RTCSPEC_SEED`, else random. */
+  seed?: number
+  /** Where `load-summary.json` (and call records) go; default `$RTCSPEC_REPORT_DIR` or `reports/`. */
+  reportDir?: string
+  /** Append a call record per call to `<reportDir>/call_records.jsonl`. Default false. */
+  records?: boolean
+  /** More failed calls than this makes the exit class `test-failure`. Default 0. */
+  maxFailures?: number
+  /** Connect (ICE + DTLS) timeout of each call; default the scenario's `connectTimeout` (10 s). */
+  connectTimeoutMs?: number
+  /** Each call's length; default the scenario's own `duration` when it states one, else calls hold until the end. */
+  callDurationMs?: number
+  /** Aborting stops the run gracefully: calls are measured and closed, the summary covers what was gathered. */
+  signal?: AbortSignal
+  /** Aborting terminates the workers at once (calls still running count as unfinished). */
+  forceSignal?: AbortSignal
+  /** Called about every `progressIntervalMs` (default 1000) with live figures. */
+  onProgress?: (p: LoadProgress) => void
+  progressIntervalMs?: number
+  /** Called with every call's result as it arrives (the summary keeps only the figures). */
+  onCall?: (result: CallResult) => void
+  /** Write `<reportDir>/load-summary.json` (default true). */
+  writeSummary?: boolean
+}
+
+const OptionsSchema = z.object({
+  calls: z.number().int('--calls must be a whole number').positive('--calls must be at least 1').max(100_000),
+  rate: z.number().positive('--rate must be above 0').max(10_000),
+  holdMs: z.number().nonnegative('--duration must not be negative').max(7 * 24 * 3600_000),
+  workers: z.number().int('--workers must be a whole number').positive('--workers must be at least 1').max(256),
+  maxFailures: z.number().int().nonnegative('--max-failures must not be negative'),
+  connectTimeoutMs: z.number().positive().max(600_000),
+  callDurationMs: z.number().positive('--call-duration must be above 0').optional(),
+  seed: z.number().int().optional(),
+})
+
+/** How long a worker may take to load its modules and say ready. */
+const WORKER_READY_TIMEOUT_MS = 60_000
+/** Extra time, past connect + close timeouts, that workers get to finish after stop before they are terminated. */
+const STOP_GRACE_MS = 5000
+
+interface WorkerSlot {
+  index: number
+  worker: Worker
+  active: number
+  calls: number
+  cpu: ThreadCpu
+  alive: boolean
+  stopped: boolean
+  udpSocketsAtStop?: number
+  startedAt: number
+  endedAt?: number
+}
+
+/** The worker module next to this one, with this module's own extension (.ts from source, .js when built). */
+function workerUrl(): URL {
+  return new URL(`./worker${extname(new URL(import.meta.url).pathname) || '.ts'}`, import.meta.url)
+}
+
+function usage(message: string, hint?: string): RtcspecError {
+  return new RtcspecError('LOAD_USAGE', message, hint ? { hint } : {})
+}
+
+/**
+ * Runs a load: resolves when every worker has been terminated, with the summary (also written to
+ * `<reportDir>/load-summary.json`). Throws `RtcspecError` with code `LOAD_SPEC`/`LOAD_USAGE` for bad input
+ * (nothing started) and `LOAD_WORKERS` when the workers cannot be started.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  const scenario = typeof options.spec === 'string' ? await resolveLoadSpec(options.spec) : options.spec
+  const parsedOpts = OptionsSchema.safeParse({
+    calls: options.calls,
+    rate: options.rate,
+    holdMs: options.holdMs,
+    workers: options.workers ?? availableParallelism(),
+    maxFailures: options.maxFailures ?? 0,
+    connectTimeoutMs: options.connectTimeoutMs ?? scenario.parsed.connectTimeout,
+    callDurationMs: options.callDurationMs ?? scenario.ownDurationMs,
+    seed: options.seed,
+  })
+  if (!parsedOpts.success) throw usage(`invalid load options: ${parsedOpts.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  const o = parsedOpts.data
+  const reportDir = resolve(options.reportDir ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
+  const records = options.records ?? false
+  const hasNetwork = scenario.parsed.network !== undefined
+  const envSeed = process.env.RTCSPEC_SEED !== undefined && process.env.RTCSPEC_SEED !== '' && Number.isFinite(Number(process.env.RTCSPEC_SEED)) ? Number(process.env.RTCSPEC_SEED) >>> 0 : undefined
+  const baseSeed = hasNetwork ? (o.seed ?? scenario.parsed.network?.seed ?? envSeed ?? Math.floor(Math.random() * 0x100000000)) >>> 0 : undefined
+  const seedFor = (id: number) => (baseSeed === undefined ? undefined : (baseSeed + Math.imul(id, 0x9e3779b1)) >>> 0)
+
+  const startedAt = new Date()
+  const origin = performance.now()
+  const originEpoch = performance.timeOrigin + origin
+  const now = () => performance.now() - origin
+  const cpu0 = process.cpuUsage()
+  const main0 = process.threadCpuUsage()
+
+  // ---- workers
+  const slots: WorkerSlot[] = []
+  const results: CallResult[] = []
+  const pending = new Map<number, { slot: WorkerSlot; startedAtMs: number; connected: boolean }>()
+  let connectedNow = 0
+  let peak = 0
+  let holdStart: number | undefined
+  let holdEnd: number | undefined
+  let area = 0
+  let lastChange = 0
+  const connectTimes: number[] = [] // when each call connected, ms since origin
+  let rampEnd: number | undefined
+  let firstStart: number | undefined
+
+  const integrate = (t: number) => {
+    if (holdStart !== undefined) {
+      const from = Math.max(lastChange, holdStart)
+      const to = holdEnd !== undefined ? Math.min(t, holdEnd) : t
+      if (to > from) area += connectedNow * (to - from)
+    }
+    lastChange = t
+  }
+  const setConnected = (delta: number) => {
+    integrate(now())
+    connectedNow += delta
+    peak = Math.max(peak, connectedNow)
+  }
+
+  const onResult = (r: CallResult) => {
+    const p = pending.get(r.id)
+    if (!p) return
+    pending.delete(r.id)
+    p.slot.active--
+    if (p.connected) setConnected(-1)
+    else if (r.connectMs !== undefined) {
+      // connected and ended between two messages: count its connect time
+      connectTimes.push(r.startedAtMs + r.connectMs)
+    }
+    results.push(r)
+    try {
+      options.onCall?.(r)
+    } catch (e) {
+      process.stderr.write(`rtcspec load: onCall threw: ${e instanceof Error ? e.message : String(e)}\n`)
+    }
+  }
+
+  const failPendingOf = (slot: WorkerSlot, reason: string) => {
+    for (const [id, p] of pending) {
+      if (p.slot !== slot) continue
+      onResult({ id, worker: slot.index, startedAtMs: p.startedAtMs, endedAtMs: now(), outcome: 'failed', failure: { phase: 'worker', reason }, directions: [], measured: false })
+    }
+  }
+
+  const spawn = (index: number): Promise<WorkerSlot> =>
+    new Promise((resolveSpawn, rejectSpawn) => {
+      const init: WorkerInit = { index, spec: scenario.spec, connectTimeoutMs: o.connectTimeoutMs, records, reportDir }
+      let worker: Worker
+      try {
+        worker = new Worker(workerUrl(), { workerData: init, env: { ...process.env, RTCSPEC_REPORT_DIR: reportDir }, stderr: false })
+      } catch (e) {
+        rejectSpawn(e)
+        return
+      }
+      const slot: WorkerSlot = { index, worker, active: 0, calls: 0, cpu: { user: 0, system: 0 }, alive: true, stopped: false, startedAt: now() }
+      let ready = false
+      const timer = setTimeout(() => {
+        if (!ready) rejectSpawn(new Error(`worker ${index} did not start within ${WORKER_READY_TIMEOUT_MS / 1000} s`))
+      }, WORKER_READY_TIMEOUT_MS)
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          ready = true
+          clearTimeout(timer)
+          resolveSpawn(slot)
+        } else if (m.type === 'fatal') {
+          clearTimeout(timer)
+          rejectSpawn(new Error(`worker ${index}: ${m.message}`))
+        } else if (m.type === 'connected') {
+          const p = pending.get(m.id)
+          if (p && !p.connected) {
+            p.connected = true
+            connectTimes.push(now())
+            setConnected(1)
+          }
+        } else if (m.type === 'result') onResult(m.result)
+        else if (m.type === 'cpu') slot.cpu = m.cpu
+        else if (m.type === 'stopped') {
+          slot.cpu = m.cpu
+          slot.udpSocketsAtStop = m.udpSockets
+          slot.stopped = true
+        }
+      })
+      worker.on('error', (e) => {
+        clearTimeout(timer)
+        if (!ready) rejectSpawn(e)
+        slot.alive = false
+        failPendingOf(slot, `worker ${index} crashed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+      })
+      worker.on('exit', (code) => {
+        clearTimeout(timer)
+        if (!ready) rejectSpawn(new Error(`worker ${index} exited with code ${code} before it was ready`))
+        slot.alive = false
+        slot.endedAt ??= now()
+        failPendingOf(slot, `worker ${index} exited (code ${code}) while the call ran`)
+      })
+      slots.push(slot)
+    })
+
+  const terminateAll = async () => {
+    await Promise.allSettled(slots.map(async (s) => {
+      s.endedAt ??= now()
+      await s.worker.terminate()
+    }))
+  }
+
+  let started = 0
+  let nextStartAt = 0
+  const interval = 1000 / o.rate
+  let phase: LoadProgress['phase'] = 'starting'
+  let progressTimer: ReturnType<typeof setInterval> | undefined
+  let lastProgress = { t: 0, cpu: process.cpuUsage(), connects: 0 }
+  const progress = (): LoadProgress => {
+    const t = now()
+    const cpu = process.cpuUsage()
+    const dt = Math.max(1, t - lastProgress.t)
+    const cpuPercent = ((cpu.user - lastProgress.cpu.user + cpu.system - lastProgress.cpu.system) / 1000 / dt) * 100
+    const setupRate = ((connectTimes.length - lastProgress.connects) * 1000) / dt
+    lastProgress = { t, cpu, connects: connectTimes.length }
+    return {
+      elapsedMs: t,
+      phase,
+      active: pending.size,
+      connected: connectedNow,
+      target: o.calls,
+      started,
+      completed: results.filter((r) => r.outcome === 'completed').length,
+      failed: results.filter((r) => r.outcome === 'failed').length,
+      setupRate,
+      cpuPercent,
+    }
+  }
+  if (options.onProgress) {
+    const cb = options.onProgress
+    progressTimer = setInterval(() => cb(progress()), options.progressIntervalMs ?? 1000)
+  }
+
+  try {
+    await Promise.all(Array.from({ length: o.workers }, (_, i) => spawn(i)))
+  } catch (e) {
+    if (progressTimer) clearInterval(progressTimer)
+    await terminateAll()
+    throw new RtcspecError('LOAD_WORKERS', `could not start ${o.workers} load worker thread(s): ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+      hint: 'worker threads need Node 22.18+/24 (type stripping for the .ts worker) and enough memory; try fewer --workers',
+    })
+  }
+
+  // ---- schedule
+  nextStartAt = now()
+  phase = 'ramp'
+  let interrupted = false
+  let forced = false
+  const startOne = () => {
+    const live = slots.filter((s) => s.alive)
+    if (!live.length) return false
+    const slot = live.reduce((a, b) => (b.active < a.active ? b : a))
+    const id = started++
+    const t = now()
+    firstStart ??= t
+    const seed = seedFor(id)
+    const msg: StartCallMessage = { type: 'start', id, startedAtMs: t, runOriginEpochMs: originEpoch, ...(seed !== undefined ? { seed } : {}), ...(o.callDurationMs !== undefined ? { holdMs: o.callDurationMs } : {}) }
+    pending.set(id, { slot, startedAtMs: t, connected: false })
+    slot.active++
+    slot.calls++
+    slot.worker.postMessage(msg satisfies ToWorker)
+    return true
+  }
+
+  await new Promise<void>((resolveRun) => {
+    const onAbort = () => {
+      interrupted = true
+      finish()
+    }
+    const tick = setInterval(() => {
+      const t = now()
+      if (phase === 'ramp' || phase === 'hold') {
+        if (nextStartAt < t - interval) nextStartAt = t - interval // no burst after a stall
+        while (pending.size < o.calls && t >= nextStartAt) {
+          if (!startOne()) return finish()
+          nextStartAt += interval
+        }
+      }
+      if (phase === 'ramp' && started >= o.calls) {
+        phase = 'hold'
+        rampEnd = t
+        integrate(t)
+        holdStart = t
+      }
+      if (phase === 'hold' && holdStart !== undefined && t - holdStart >= o.holdMs) finish()
+    }, Math.max(5, Math.min(50, interval / 2)))
+    function finish() {
+      if (phase === 'stopping') return
+      clearInterval(tick)
+      options.signal?.removeEventListener('abort', onAbort)
+      const t = now()
+      if (holdStart !== undefined) {
+        integrate(t)
+        holdEnd = t
+      }
+      phase = 'stopping'
+      resolveRun()
+    }
+    if (options.signal?.aborted) onAbort()
+    else options.signal?.addEventListener('abort', onAbort, { once: true })
+  })
+
+  // ---- stop: every worker measures and closes its calls, bounded; then terminated regardless.
+  const stopDeadline = o.connectTimeoutMs + 5000 + STOP_GRACE_MS
+  for (const s of slots) if (s.alive) s.worker.postMessage({ type: 'stop' } satisfies ToWorker)
+  await new Promise<void>((resolveStop) => {
+    const t0 = now()
+    const check = setInterval(() => {
+      const done = slots.every((s) => s.stopped || !s.alive)
+      if (done || options.forceSignal?.aborted || now() - t0 > stopDeadline) {
+        forced = !done
+        clearInterval(check)
+        resolveStop()
+      }
+    }, 20)
+  })
+  if (progressTimer) clearInterval(progressTimer)
+  await terminateAll()
+  const unfinished = pending.size
+  pending.clear()
+
+  // ---- summary
+  const wallMs = now()
+  const cpu1 = process.cpuUsage(cpu0)
+  const main1 = process.threadCpuUsage(main0)
+  const figures = callFigures(results)
+  const attempted = started
+  const failedCount = figures.calls.failed
+  const exitClass: LoadSummary['exit']['class'] = interrupted || forced ? 'interrupted' : failedCount > o.maxFailures ? 'test-failure' : 'ok'
+  const exitCode = exitClass === 'interrupted' ? 130 : EXIT_CODES[exitClass]
+  const summary: LoadSummary = {
+    schema: 'rtcspec.load-summary/v1',
+    spec: { name: scenario.name, source: scenario.source, ...(scenario.path ? { path: scenario.path } : {}) },
+    options: {
+      calls: o.calls,
+      rate: o.rate,
+      holdMs: o.holdMs,
+      workers: o.workers,
+      ...(baseSeed !== undefined ? { seed: baseSeed } : {}),
+      connectTimeoutMs: o.connectTimeoutMs,
+      ...(o.callDurationMs !== undefined ? { callDurationMs: o.callDurationMs } : {}),
+      maxFailures: o.maxFailures,
+      records,
+    },
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    wallMs,
+    ...(rampEnd !== undefined && firstStart !== undefined ? { rampMs: rampEnd - firstStart } : {}),
+    heldMs: holdStart !== undefined && holdEnd !== undefined ? holdEnd - holdStart : 0,
+    stopReason: interrupted || forced ? 'interrupted' : 'completed',
+    calls: { attempted, ...figures.calls, unfinished },
+    failureReasons: figures.failureReasons,
+    setupMs: figures.setupMs,
+    firstRtpMs: figures.firstRtpMs,
+    loss: figures.loss,
+    lossAggregate: figures.lossAggregate,
+    jitterMs: figures.jitterMs,
+    mos: figures.mos,
+    concurrency: { target: o.calls, peak, meanDuringHold: holdStart !== undefined && holdEnd !== undefined && holdEnd > holdStart ? area / (holdEnd - holdStart) : 0 },
+    setupRate: rampSetupRate(connectTimes, firstStart, o.calls),
+    cpu: {
+      cores: availableParallelism(),
+      processPercent: ((cpu1.user + cpu1.system) / 1000 / Math.max(1, wallMs)) * 100,
+      mainPercent: ((main1.user + main1.system) / 1000 / Math.max(1, wallMs)) * 100,
+      workers: slots.map((s) => {
+        const cpuMs = (s.cpu.user + s.cpu.system) / 1000
+        const life = Math.max(1, (s.endedAt ?? wallMs) - s.startedAt)
+        return { index: s.index, calls: s.calls, cpuMs, percent: (cpuMs / life) * 100, ...(s.udpSocketsAtStop !== undefined ? { udpSocketsAtStop: s.udpSocketsAtStop } : {}) }
+      }),
+    },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadavg: loadavg() },
+    exit: { class: exitClass, code: exitCode },
+  }
+  const checked = LoadSummarySchema.parse(summary)
+  if (options.writeSummary ?? true) {
+    mkdirSync(reportDir, { recursive: true })
+    writeFileSync(join(reportDir, 'load-summary.json'), `${JSON.stringify(checked, null, 2)}\n`)
+  }
+  return checked
+}
+
+/** Calls connected per second over the ramp: the first `calls` connects, from the first start to the last of them. */
+function rampSetupRate(connectTimes: number[], firstStart: number | undefined, calls: number): number {
+  if (firstStart === undefined || connectTimes.length === 0) return 0
+  const sorted = [...connectTimes].sort((a, b) => a - b).slice(0, calls)
+  const span = (sorted[sorted.length - 1]! - firstStart) / 1000
+  return span > 0 ? sorted.length / span : 0
+}

@@ -1,0 +1,195 @@
+/**
+ * The data `rtcspec load` moves around: one result per call (sent by the worker that ran it), the messages
+ * between the main thread and its workers, and the `load-summary.json` contract (zod schema, documented in
+ * docs/load.md).
+ * @module
+ */
+import { z } from 'zod'
+
+/** What one receiving side of a call measured (RFC 3550 statistics from the packets themselves). */
+export const CallDirectionSchema = z.object({
+  /** The receiving peer (`alice` hears bob, `bob` hears alice). */
+  receiver: z.string(),
+  codec: z.string().optional(),
+  /** Distinct packets delivered. */
+  received: z.number().int().nonnegative(),
+  /** Sequence numbers spanned. */
+  expected: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  lossFraction: z.number().min(0).max(1),
+  jitterMs: z.number().nonnegative(),
+  /** ITU-T G.107 E-model estimate from codec, loss and jitter (src/media/emodel.ts). */
+  mos: z.number(),
+})
+
+/** Where a failed call failed. */
+export const FailurePhaseSchema = z.enum(['connect', 'media', 'expect', 'close', 'worker'])
+
+/** One call's result, as its worker reports it. Times are ms. */
+export const CallResultSchema = z.object({
+  id: z.number().int().nonnegative(),
+  worker: z.number().int().nonnegative(),
+  /** Impairment seed of this call, when the scenario has a network. */
+  seed: z.number().int().optional(),
+  /** When the main thread asked for the call, ms after the run started. */
+  startedAtMs: z.number().nonnegative(),
+  /** When the result was known, ms after the run started. */
+  endedAtMs: z.number().nonnegative(),
+  outcome: z.enum(['completed', 'failed']),
+  failure: z.object({ phase: FailurePhaseSchema, reason: z.string() }).optional(),
+  /** Offer → both peers ICE + DTLS connected. */
+  connectMs: z.number().nonnegative().optional(),
+  /** Offer → first RTP packet received on either side. */
+  firstRtpMs: z.number().nonnegative().optional(),
+  /** How long media flowed (connected → stop). */
+  mediaMs: z.number().nonnegative().optional(),
+  /** One entry per receiving side that got an audio track. */
+  directions: z.array(CallDirectionSchema),
+  /** Whether its media lasted long enough (≥ 1 s) to count in the loss, jitter and MOS distributions. */
+  measured: z.boolean(),
+})
+
+export type CallDirection = z.infer<typeof CallDirectionSchema>
+export type CallResult = z.infer<typeof CallResultSchema>
+export type FailurePhase = z.infer<typeof FailurePhaseSchema>
+
+/** What the main thread asks a worker to run. */
+export interface StartCallMessage {
+  type: 'start'
+  id: number
+  /** Impairment seed for this call (scenarios with a network). */
+  seed?: number
+  /** When the main thread asked, ms after the run started (echoed in the result). */
+  startedAtMs: number
+  /** The run's clock origin (`performance.timeOrigin + performance.now()` of the main thread at start). */
+  runOriginEpochMs: number
+  /** End the call after this much media; absent: it holds until the worker is told to stop. */
+  holdMs?: number
+}
+
+/** Main → worker. `stop` ends every call (measure, close) and then the worker says `stopped`. */
+export type ToWorker = StartCallMessage | { type: 'stop' }
+
+/** Thread CPU time of a worker, µs (process.threadCpuUsage). */
+export interface ThreadCpu {
+  user: number
+  system: number
+}
+
+/** Worker → main. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'connected'; id: number; connectMs: number }
+  | { type: 'result'; result: CallResult }
+  | { type: 'cpu'; cpu: ThreadCpu }
+  /** Every call closed; `udpSockets`: UDP sockets still open in the worker (a leak when above 0). */
+  | { type: 'stopped'; cpu: ThreadCpu; udpSockets: number }
+  | { type: 'fatal'; message: string }
+
+/** What a worker is given when it starts (`workerData`). */
+export interface WorkerInit {
+  index: number
+  /** The scenario spec, already validated by the main thread (plain data). */
+  spec: unknown
+  connectTimeoutMs: number
+  /** Append a call record per call to `<reportDir>/call_records.jsonl`. */
+  records: boolean
+  reportDir: string
+}
+
+const DistributionSchema = z.object({
+  count: z.number().int().nonnegative(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  mean: z.number().optional(),
+  p5: z.number().optional(),
+  p50: z.number().optional(),
+  p95: z.number().optional(),
+  p99: z.number().optional(),
+})
+
+/** `<reportDir>/load-summary.json`: what a `rtcspec load` run measured. */
+export const LoadSummarySchema = z.object({
+  schema: z.literal('rtcspec.load-summary/v1'),
+  /** The scenario: a built-in name or the file it came from. */
+  spec: z.object({ name: z.string(), source: z.enum(['builtin', 'file']), path: z.string().optional() }),
+  options: z.object({
+    calls: z.number().int().positive(),
+    rate: z.number().positive(),
+    holdMs: z.number().nonnegative(),
+    workers: z.number().int().positive(),
+    /** Base impairment seed (each call uses a seed derived from it and its id). */
+    seed: z.number().int().optional(),
+    connectTimeoutMs: z.number().positive(),
+    /** Each call's own length; absent: calls hold until the run ends. */
+    callDurationMs: z.number().positive().optional(),
+    maxFailures: z.number().int().nonnegative(),
+    records: z.boolean(),
+  }),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  /** Wall time of the whole run, workers' start to their end. */
+  wallMs: z.number().nonnegative(),
+  /** How long the ramp took (first start to the N-th start), ms. */
+  rampMs: z.number().nonnegative().optional(),
+  /** How long the hold phase lasted, ms (shorter than asked when interrupted). */
+  heldMs: z.number().nonnegative(),
+  /** `completed`, or `interrupted` (SIGINT / abort: the summary covers what was gathered). */
+  stopReason: z.enum(['completed', 'interrupted']),
+  calls: z.object({
+    /** Calls started. */
+    attempted: z.number().int().nonnegative(),
+    /** Calls that reached ICE + DTLS connected. */
+    connected: z.number().int().nonnegative(),
+    /** Calls that failed (in any phase); `attempted = completed + failed + unfinished`. */
+    failed: z.number().int().nonnegative(),
+    /** Calls that ended without failure. */
+    completed: z.number().int().nonnegative(),
+    /** Calls without a result when the run ended (workers terminated on a forced stop). */
+    unfinished: z.number().int().nonnegative(),
+    /** Calls whose media lasted ≥ 1 s: the population of the loss, jitter and MOS distributions. */
+    measured: z.number().int().nonnegative(),
+  }),
+  /** Failure reasons, most frequent first (numbers in messages are folded to group alike reasons). */
+  failureReasons: z.array(z.object({ phase: FailurePhaseSchema, reason: z.string(), count: z.number().int().positive(), example: z.string() })),
+  setupMs: DistributionSchema,
+  firstRtpMs: DistributionSchema,
+  /** Per call: the worse direction's loss fraction (0..1). */
+  loss: DistributionSchema,
+  /** Over all measured calls and directions: Σ lost / Σ expected. */
+  lossAggregate: z.object({ lost: z.number().int().nonnegative(), expected: z.number().int().nonnegative(), fraction: z.number().min(0).max(1) }),
+  /** Per call: the worse direction's RFC 3550 interarrival jitter, ms. */
+  jitterMs: DistributionSchema,
+  /** Per call: the worse direction's E-model MOS estimate. */
+  mos: DistributionSchema,
+  concurrency: z.object({
+    target: z.number().int().positive(),
+    /** Most calls connected at the same time. */
+    peak: z.number().int().nonnegative(),
+    /** Time-weighted mean of connected calls over the hold phase. */
+    meanDuringHold: z.number().nonnegative(),
+  }),
+  /** Calls connected per second during the ramp (target: `options.rate`). */
+  setupRate: z.number().nonnegative(),
+  cpu: z.object({
+    cores: z.number().int().positive(),
+    /** The whole process (every thread), percent of one core, averaged over the run. */
+    processPercent: z.number().nonnegative(),
+    /** The main thread (scheduler, aggregation). */
+    mainPercent: z.number().nonnegative(),
+    workers: z.array(
+      z.object({
+        index: z.number().int().nonnegative(),
+        calls: z.number().int().nonnegative(),
+        cpuMs: z.number().nonnegative(),
+        percent: z.number().nonnegative(),
+        /** UDP sockets still open in the worker after it closed every call (0 unless something leaked); absent when it did not stop cleanly. */
+        udpSocketsAtStop: z.number().int().nonnegative().optional(),
+      }),
+    ),
+  }),
+  environment: z.object({ node: z.string(), platform: z.string(), cpus: z.number().int(), loadavg: z.array(z.number()) }),
+  exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'infrastructure', 'interrupted']), code: z.number().int() }),
+})
+
+export type LoadSummary = z.infer<typeof LoadSummarySchema>

@@ -1,0 +1,120 @@
+/**
+ * Real load runs on loopback (werift peers in worker threads): counts and percentiles of the summary agree with
+ * the per-call results, impairment shows in the loss, an abort still yields a summary, nothing is left open.
+ */
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runLoad } from '../../src/load/run.ts'
+import { percentile } from '../../src/load/percentile.ts'
+import { LoadSummarySchema, type CallResult } from '../../src/load/types.ts'
+
+function openSockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')
+    } catch {
+      return false
+    }
+  }).length
+}
+
+describe('runLoad', () => {
+  it('6 PCMU calls over 2 workers: summary figures match the per-call results, clean path has no loss, nothing leaks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
+    const socketsBefore = openSockets()
+    const calls: CallResult[] = []
+    const progress: number[] = []
+    const s = await runLoad({ spec: 'b2b-pcmu', calls: 6, rate: 10, holdMs: 4000, workers: 2, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r), onProgress: (p) => progress.push(p.connected), progressIntervalMs: 250 })
+    const failures = calls.filter((c) => c.failure).map((c) => `${c.id}: [${c.failure!.phase}] ${c.failure!.reason}`)
+    expect(failures, 'no call may fail on a clean loopback path').toEqual([])
+    // counts
+    expect(s.calls.attempted).toBe(6)
+    expect(calls).toHaveLength(6)
+    expect(s.calls.connected + calls.filter((c) => c.connectMs === undefined).length).toBe(s.calls.attempted)
+    expect(s.calls.completed + s.calls.failed + s.calls.unfinished).toBe(s.calls.attempted)
+    expect(s.calls).toMatchObject({ connected: 6, completed: 6, failed: 0, unfinished: 0, measured: 6 })
+    expect(s.concurrency.peak).toBe(6)
+    expect(Math.max(...progress)).toBeLessThanOrEqual(6)
+    expect(s.stopReason).toBe('completed')
+    expect(s.exit).toEqual({ class: 'ok', code: 0 })
+    // both workers ran calls (least-loaded assignment)
+    expect(s.cpu.workers.map((w) => w.calls).sort()).toEqual([3, 3])
+    expect(new Set(calls.map((c) => c.worker))).toEqual(new Set([0, 1]))
+    // percentiles are the per-call values
+    const connect = calls.map((c) => c.connectMs!)
+    expect(s.setupMs).toMatchObject({ count: 6, p50: percentile(connect, 50), p95: percentile(connect, 95), max: Math.max(...connect), min: Math.min(...connect) })
+    for (const c of calls) {
+      expect(c.directions.map((d) => d.receiver).sort()).toEqual(['alice', 'bob'])
+      for (const d of c.directions) {
+        expect(d.codec).toBe('PCMU')
+        expect(d.lost, `call ${c.id} → ${d.receiver}`).toBe(0)
+        expect(d.received).toBeGreaterThan(100) // ≥ 2 s of 20 ms packets in a 4 s hold
+        expect(d.mos).toBeGreaterThan(4)
+      }
+      expect(c.mediaMs).toBeGreaterThanOrEqual(1000)
+    }
+    expect(s.loss.max).toBe(0)
+    expect(s.lossAggregate.lost).toBe(0)
+    expect(s.lossAggregate.expected).toBe(calls.reduce((n, c) => n + c.directions.reduce((m, d) => m + d.expected, 0), 0))
+    expect(s.mos.min).toBe(Math.min(...calls.map((c) => Math.min(...c.directions.map((d) => d.mos)))))
+    // the file is the summary
+    expect(LoadSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'load-summary.json'), 'utf8')))).toEqual(s)
+    // every peer closed: no UDP socket left in the workers, none left in this process
+    for (const w of s.cpu.workers) expect(w.udpSocketsAtStop, `worker ${w.index}`).toBe(0)
+    expect(openSockets()).toBeLessThanOrEqual(socketsBefore)
+  }, 120_000)
+
+  it('a scenario file with 5 % seeded loss each way: the summary measures it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
+    const file = join(dir, 'lossy.json')
+    writeFileSync(file, JSON.stringify({ peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, codec: 'PCMA', network: { toA: { loss: 0.05 }, toB: { loss: 0.05 } } }))
+    const calls: CallResult[] = []
+    const s = await runLoad({ spec: file, calls: 4, rate: 10, holdMs: 5000, workers: 2, seed: 1234, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    expect(calls.filter((c) => c.failure).map((c) => c.failure!.reason)).toEqual([])
+    expect(s.spec).toMatchObject({ source: 'file', path: file })
+    expect(s.options.seed).toBe(1234)
+    expect(new Set(calls.map((c) => c.seed)).size).toBe(4) // one seed per call
+    expect(s.calls.measured).toBe(4)
+    // ≥ 8 directions × ≥ 150 packets: 5 % ± 1.5 % holds with > 4 standard deviations to spare
+    expect(s.lossAggregate.expected).toBeGreaterThan(1200)
+    expect(s.lossAggregate.fraction).toBeGreaterThan(0.035)
+    expect(s.lossAggregate.fraction).toBeLessThan(0.065)
+    expect(s.loss.p50).toBeGreaterThan(0.02)
+    expect(s.mos.p50).toBeLessThan(4.3) // loss lowers the E-model estimate below a clean call's 4.39
+    expect(s.exit.code).toBe(0)
+  }, 120_000)
+
+  it('an abort mid-run stops early and still summarises what was gathered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
+    const stop = new AbortController()
+    const calls: CallResult[] = []
+    const t0 = performance.now()
+    const s = await runLoad({
+      spec: 'b2b-pcmu',
+      calls: 4,
+      rate: 10,
+      holdMs: 600_000,
+      workers: 2,
+      reportDir: dir,
+      connectTimeoutMs: 20_000,
+      onCall: (r) => calls.push(r),
+      progressIntervalMs: 100,
+      onProgress: (p) => {
+        // abort once every call is connected and media has flowed a little
+        if (p.connected === 4 && !stop.signal.aborted) setTimeout(() => stop.abort(), 1500)
+      },
+      signal: stop.signal,
+    })
+    expect(performance.now() - t0).toBeLessThan(90_000) // not the 10-minute hold
+    expect(s.stopReason).toBe('interrupted')
+    expect(s.exit).toEqual({ class: 'interrupted', code: 130 })
+    expect(s.calls).toMatchObject({ attempted: 4, connected: 4, completed: 4, failed: 0, unfinished: 0, measured: 4 })
+    expect(calls).toHaveLength(4)
+    expect(s.heldMs).toBeLessThan(60_000)
+    expect(s.lossAggregate.expected).toBeGreaterThan(4 * 2 * 50) // ≥ 1 s of media each way per call
+    expect(JSON.parse(readFileSync(join(dir, 'load-summary.json'), 'utf8')).stopReason).toBe('interrupted')
+    for (const w of s.cpu.workers) expect(w.udpSocketsAtStop).toBe(0)
+  }, 120_000)
+})

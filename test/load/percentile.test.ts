@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { distributionOf, percentile, percentileOfSorted } from '../../src/load/percentile.ts'
+import { callFigures, failureKey } from '../../src/load/summary.ts'
+import type { CallResult } from '../../src/load/types.ts'
+
+describe('percentile (nearest rank)', () => {
+  it('gives measured values: p0 = min, p100 = max, p50 of 1..10 = 5, p95 of 1..100 = 95', () => {
+    const ten = [7, 3, 1, 10, 2, 9, 4, 8, 6, 5]
+    expect(percentile(ten, 0)).toBe(1)
+    expect(percentile(ten, 100)).toBe(10)
+    expect(percentile(ten, 50)).toBe(5)
+    expect(percentile(ten, 51)).toBe(6)
+    expect(percentile(ten, 90)).toBe(9)
+    expect(percentile(ten, 91)).toBe(10)
+    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i)
+    expect(percentile(hundred, 95)).toBe(95)
+    expect(percentile(hundred, 99)).toBe(99)
+    expect(percentile(hundred, 5)).toBe(5)
+  })
+  it('handles empty, single and NaN-containing samples, and rejects p outside 0..100', () => {
+    expect(percentile([], 50)).toBeUndefined()
+    expect(percentile([42], 1)).toBe(42)
+    expect(percentile([42], 99)).toBe(42)
+    expect(percentile([Number.NaN, 3, 1, Number.NaN], 100)).toBe(3)
+    expect(() => percentile([1], 101)).toThrow(/0\.\.100/)
+    expect(() => percentile([1], -1)).toThrow(/0\.\.100/)
+    expect(percentileOfSorted([1, 2, 3, 4], 25)).toBe(1)
+    expect(percentileOfSorted([1, 2, 3, 4], 26)).toBe(2)
+  })
+  it('distributionOf summarises count, min, max, mean and p5/p50/p95/p99', () => {
+    const d = distributionOf(Array.from({ length: 200 }, (_, i) => i + 1))
+    expect(d).toEqual({ count: 200, min: 1, max: 200, mean: 100.5, p5: 10, p50: 100, p95: 190, p99: 198 })
+    expect(distributionOf([])).toEqual({ count: 0 })
+  })
+})
+
+function result(id: number, over: Partial<CallResult> = {}): CallResult {
+  return {
+    id,
+    worker: id % 2,
+    startedAtMs: id * 100,
+    endedAtMs: id * 100 + 5000,
+    outcome: 'completed',
+    connectMs: 100 + id,
+    firstRtpMs: 150 + id,
+    mediaMs: 4000,
+    directions: [
+      { receiver: 'bob', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 1, mos: 4.4 },
+      { receiver: 'alice', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 2, mos: 4.4 },
+    ],
+    measured: true,
+    ...over,
+  }
+}
+
+describe('callFigures', () => {
+  it('counts outcomes, groups failure reasons with numbers folded, and takes the worse direction per call', () => {
+    const lossy = result(2, {
+      directions: [
+        { receiver: 'bob', received: 190, expected: 200, lost: 10, lossFraction: 0.05, jitterMs: 3, mos: 3.9 },
+        { receiver: 'alice', received: 199, expected: 200, lost: 1, lossFraction: 0.005, jitterMs: 9, mos: 4.3 },
+      ],
+    })
+    const fail = (id: number, ms: number): CallResult => ({ id, worker: 0, startedAtMs: 0, endedAtMs: ms, outcome: 'failed', failure: { phase: 'connect', reason: `timed out after ${ms} ms` }, directions: [], measured: false })
+    const rs = [result(0), result(1), lossy, fail(3, 10000), fail(4, 9000), { ...result(5), outcome: 'failed' as const, failure: { phase: 'expect' as const, reason: 'bob.audio.in: expected loss below 1 %' } }, { ...result(6), measured: false, mediaMs: 200 }]
+    const f = callFigures(rs)
+    expect(f.calls).toEqual({ connected: 5, failed: 3, completed: 4, measured: 4 })
+    expect(f.failureReasons).toEqual([
+      { phase: 'connect', reason: 'timed out after N ms', count: 2, example: 'timed out after 10000 ms' },
+      { phase: 'expect', reason: 'bob.audio.in: expected loss below N %', count: 1, example: 'bob.audio.in: expected loss below 1 %' },
+    ])
+    expect(f.setupMs.count).toBe(5)
+    expect(f.setupMs.max).toBe(106)
+    expect(f.loss.count).toBe(4)
+    expect(f.loss.max).toBe(0.05)
+    expect(f.loss.p50).toBe(0)
+    expect(f.jitterMs.max).toBe(9)
+    expect(f.mos.min).toBe(3.9)
+    // aggregate over measured calls: 11 lost of 1600 expected (calls 0, 1, 2 and 5)
+    expect(f.lossAggregate).toEqual({ lost: 11, expected: 1600, fraction: 11 / 1600 })
+    expect(failureKey('port 51234 after 1.5 s')).toBe('port N after N s')
+  })
+})
