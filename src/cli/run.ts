@@ -145,6 +145,8 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
       run: true,
       watch: false,
       includeTaskLocation: true,
+      // Files tests attach (ctx.annotate with a path) are copied here, so the summary points inside the reports.
+      attachmentsDir: join(reportDir, 'attachments'),
       ...(options.grep ? { testNamePattern: options.grep } : {}),
       reporters: ['default', counter, collector, ['junit', { outputFile: junitFile }]],
     })

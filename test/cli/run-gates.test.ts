@@ -73,6 +73,7 @@ describe('rtcspec run: exit classes, gates, summary.json', () => {
   it('a passing run with a broken gate exits 3 with the table; --no-gates exits 0; JUnit has requirement names and skip reasons', async () => {
     const dir = project('gate-fails', {
       'call.spec.ts': SHORT_CALL,
+      'note.spec.ts': `import { test } from 'vitest'\nimport { writeFileSync } from 'node:fs'\ntest('annotated', async ({ annotate }) => {\n  writeFileSync('note.txt', 'evidence')\n  await annotate('a note', 'rtcspec:evidence', { path: 'note.txt', contentType: 'text/plain' })\n})\n`,
       'conf.spec.ts': `import { conformanceSuite } from 'rtcspec'\nconformanceSuite('whip', { only: ['whip.post.content-type', 'whip.patch.unsupported'] })\n`,
       'rtcspec.config.ts': `import { defineConfig } from 'rtcspec'\nexport default defineConfig({ gates: { 'audio.loss': '< 0', mos: '> 3.8', 'setup.connectMs': '< 20000', 'video.loss': { threshold: '< 0.5', optional: true } } })\n`,
     })
@@ -96,6 +97,11 @@ describe('rtcspec run: exit classes, gates, summary.json', () => {
     // every test, with file, line, requirement and skip reason
     const call = s.tests.find((t) => t.name === 'short PCMU call')!
     expect(call).toMatchObject({ file: 'call.spec.ts', state: 'passed', line: 2 })
+    const annotated = s.tests.find((t) => t.name === 'annotated')!
+    expect(annotated.annotations).toHaveLength(1)
+    expect(annotated.annotations![0]).toMatchObject({ type: 'rtcspec:evidence', message: 'a note', contentType: 'text/plain' })
+    expect(annotated.annotations![0]!.path).toMatch(/^attachments\/.*note.*\.txt$/)
+    expect(readFileSync(join(r.reports, annotated.annotations![0]!.path!), 'utf8')).toBe('evidence')
     const content = s.tests.find((t) => t.requirement?.id === 'whip.post.content-type')!
     expect(content.requirement).toEqual({ id: 'whip.post.content-type', level: 'MUST', document: 'RFC 9725', section: '4.2' })
     const skipped = s.tests.filter((t) => t.state === 'skipped')

@@ -51,3 +51,12 @@ describe('rtcspec config', () => {
     await expect(loadConfig({ cwd: dir, file: 'missing.json' })).rejects.toThrow(/config file not found: missing\.json/)
   })
 })
+
+describe("the repository's own rtcspec.config.ts (used by npm run main)", () => {
+  it('loads, validates and declares the gates docs/ci.md shows', async () => {
+    const root = join(import.meta.dirname, '..', '..')
+    const loaded = await loadConfig({ cwd: root })
+    expect(loaded.source).toBe(join(root, 'rtcspec.config.ts'))
+    expect(gatesOf(loaded.config).map((g) => `${g.metric} ${g.threshold}`)).toEqual(['audio.loss < 0.01', 'audio.jitterMs < 60', 'mos > 3.8', 'setup.connectMs < 5000', 'setup.firstRtpMs < 8000'])
+  })
+})
