@@ -50,21 +50,24 @@ export function rtpPlots(call: CallRecord): string {
   }
   const firsts = withTimeline.map((s) => s.i.firstArrivalMs).filter((x): x is number => x !== undefined)
   const base = firsts.length ? Math.min(...firsts) : 0
-  const series = (f: (b: NonNullable<typeof withTimeline[number]['i']['timeline']>[number], prev: number) => number): ChartSeries[] =>
+  type Bucket = NonNullable<(typeof withTimeline)[number]['i']['timeline']>[number]
+  /** `f(bucket, lost so far before it, fraction of the second the bucket covers)` per stream. */
+  const series = (f: (b: Bucket, prevLost: number, covered: number) => number): ChartSeries[] =>
     withTimeline.map(({ p, i }) => {
       const off = i.firstArrivalMs === undefined ? 0 : (i.firstArrivalMs - base) / 1000
+      const spanS = i.firstArrivalMs !== undefined && i.lastArrivalMs !== undefined ? (i.lastArrivalMs - i.firstArrivalMs) / 1000 : undefined
       let prevLost = 0
-      return {
-        label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`,
-        points: (i.timeline ?? []).map((b) => {
-          const y = f(b, prevLost)
-          prevLost = b.lostSoFar
-          return [off + b.second, y] as const
-        }),
+      const points: Array<readonly [number, number]> = []
+      for (const b of i.timeline ?? []) {
+        // the last bucket ends with the stream: rates are per covered time; a sliver (< 250 ms) is left out
+        const covered = spanS === undefined ? 1 : Math.max(0, Math.min(1, spanS + 0.02 - b.second))
+        if (covered >= 0.25) points.push([off + b.second, f(b, prevLost, covered)] as const)
+        prevLost = b.lostSoFar
       }
+      return { label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`, points }
     })
   const charts = [
-    lineChart(series((b) => b.packets), { title: 'packets received', unit: 'packets/s' }),
+    lineChart(series((b, _, covered) => b.packets / covered), { title: 'packets received', unit: 'packets/s' }),
     lineChart(
       series((b, prev) => {
         const lost = Math.max(0, b.lostSoFar - prev)
@@ -73,7 +76,7 @@ export function rtpPlots(call: CallRecord): string {
       { title: 'loss', unit: '% per s' },
     ),
     lineChart(series((b) => b.jitterMs), { title: 'jitter', unit: 'ms' }),
-    lineChart(series((b) => (b.bytes * 8) / 1000), { title: 'bitrate (payload)', unit: 'kbit/s' }),
+    lineChart(series((b, _, covered) => (b.bytes * 8) / 1000 / covered), { title: 'bitrate (payload)', unit: 'kbit/s' }),
   ]
   return `<div class="plots">${charts.map((c) => `<figure class="plot">${c}</figure>`).join('')}</div>`
 }

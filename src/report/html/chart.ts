@@ -49,7 +49,7 @@ export function lineChart(series: ReadonlyArray<ChartSeries>, options: LineChart
   const height = options.height ?? 170
   const left = 48
   const right = 10
-  const top = 24
+  const top = 36
   const bottom = 28
   const pw = width - left - right
   const ph = height - top - bottom
@@ -92,14 +92,12 @@ export function lineChart(series: ReadonlyArray<ChartSeries>, options: LineChart
       }
     }
   })
-  // legend, right-aligned in the title row
-  let lx = width - right
-  for (let i = clean.length - 1; i >= 0; i--) {
-    const label = clean[i]?.label ?? ''
-    const w = Math.min(220, 14 + label.length * 6)
-    lx -= w
-    parts.push(`<rect x="${lx}" y="6" width="9" height="9" fill="${PALETTE[i % PALETTE.length]}"/><text class="legend" x="${lx + 12}" y="14">${esc(label)}</text>`)
-  }
+  // legend, in a row under the title
+  let lx = left
+  clean.forEach((s, i) => {
+    parts.push(`<rect x="${lx}" y="20" width="9" height="9" fill="${PALETTE[i % PALETTE.length]}"/><text class="legend" x="${lx + 12}" y="28">${esc(s.label)}</text>`)
+    lx += Math.min(220, 20 + s.label.length * 6)
+  })
   parts.push('</svg>')
   return parts.join('')
 }

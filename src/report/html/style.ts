@@ -20,7 +20,7 @@ main{max-width:1280px;margin:0 auto;padding:16px 20px 60px}
 h2{font-size:18px;margin:28px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 8px}h5{margin:10px 0 4px;font-size:13px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:var(--na);white-space:nowrap}
-.badge.pass,.badge.passed{background:var(--pass)}.badge.fail,.badge.failed{background:var(--fail)}.badge.warn{background:var(--warn)}.badge.na,.badge.skipped,.badge.unknown{background:var(--na)}
+.badge.pass,.badge.passed{background:var(--pass)}.badge.warn,.badge.fail,.badge.bad{color:#fff}.badge.fail,.badge.failed{background:var(--fail)}.badge.warn{background:var(--warn)}.badge.na,.badge.skipped,.badge.unknown{background:var(--na)}
 .totals .badge{font-size:13px;padding:2px 10px}
 .box{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0}
 .box.warnings{border-left:4px solid var(--warn)}.box.warnings li{margin:2px 0}
