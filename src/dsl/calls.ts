@@ -157,13 +157,19 @@ export async function recordAndClose(call: B2BCall, kind: string, test?: CallRec
       setup: { connectMs: call.timings.connectedMs, ...firstRtp(call) },
       signaling: call.signaling,
       ...(test ? { test } : {}),
-      ...(call.relay
+      ...(call.relay || call.iceRestarts.length
         ? {
             extra: {
-              seed: call.seed,
-              impairment: { toA: call.relay.summary('toA'), toB: call.relay.summary('toB') },
-              // Every profile in force per direction, with when it applied (ms after the relay started) and why.
-              profiles: { toA: call.relay.profileHistory('toA'), toB: call.relay.profileHistory('toB') },
+              ...(call.relay
+                ? {
+                    seed: call.seed,
+                    impairment: { toA: call.relay.summary('toA'), toB: call.relay.summary('toB') },
+                    // Every profile in force per direction, with when it applied (ms after the relay started) and why.
+                    profiles: { toA: call.relay.profileHistory('toA'), toB: call.relay.profileHistory('toB') },
+                  }
+                : {}),
+              // Every ICE restart (restartIce): when, who, signalling and reconnect times, the media gap per track.
+              ...(call.iceRestarts.length ? { iceRestarts: call.iceRestarts } : {}),
             },
           }
         : {}),

@@ -36,10 +36,32 @@ export interface BackToBackTimings {
   connectedMs: number
 }
 
+/** What one ICE restart on a call did (appended by `restartIce`, written to the call record as `extra.iceRestarts`). */
+export interface IceRestartRecord {
+  /** When the restart began, ms after the call started (`timings.startedAt`). */
+  atMs: number
+  /** Which side restarted (created the ICE-restart offer). */
+  by: 'a' | 'b'
+  /** Offer/answer round trip, ms. */
+  signalingMs: number
+  /** From the restart offer to media flowing again on every watched track, ms. */
+  reconnectMs: number
+  /** Longest silence on any watched track around the restart, ms (upper bound for browser tracks). */
+  gapMs: number
+  /** Per watched track: its gap and how it was measured (from the packets, or bounded from a browser's getStats). */
+  gaps: Array<{ track: string; gapMs: number; method: 'packets' | 'browser-getstats'; lowerBoundMs?: number }>
+  /** Whether each side's ICE ufrag changed. */
+  newUfrag: { a: boolean; b: boolean }
+}
+
 /** Two connected peers. Closing the call closes both. */
 export interface BackToBackCall extends AsyncDisposable {
   readonly a: Peer
   readonly b: Peer
+  /** The path the call's candidates were routed through (the impairment relay), if any. */
+  readonly path: CandidatePath | undefined
+  /** Every ICE restart made on this call, in order. */
+  readonly iceRestarts: IceRestartRecord[]
   readonly timings: BackToBackTimings
   /** Every SDP exchanged, in order, for ladders and failure messages. */
   readonly signaling: Array<{ atMs: number; from: string; to: string; type: string; sdp?: string; candidate?: string }>
@@ -141,6 +163,8 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
     const call: BackToBackCall = {
       a,
       b,
+      path,
+      iceRestarts: [],
       signaling,
       timings: { startedAt, offerMs, answerMs, connectedMs },
       trickleStats: { fromA: forwarders.b.stats, fromB: forwarders.a.stats },

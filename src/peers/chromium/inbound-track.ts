@@ -13,6 +13,7 @@ import type { RtpIntervalReport, RtpPacketInfo, RtpStatsSnapshot, RtpTimelineBuc
 import type { AudioRecording, DetectedDigit } from '../../media/types.ts'
 import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from '../types.ts'
 import { snapshotFromBrowser, type BrowserInbound, type ObservedTiming } from './stats.ts'
+import { arrivalGapBounds, type ArrivalGapBounds, type ArrivalSample } from './arrival-gap.ts'
 
 /** Receive statistics backed by a browser's getStats counters (see {@link snapshotFromBrowser}). */
 export class BrowserRtpStats extends RtpReceiveStats {
@@ -81,6 +82,21 @@ export interface ChromiumInboundTrackInit {
   refresh: () => Promise<void>
   /** Poll interval of `waitForPackets`, ms. */
   pollIntervalMs: number
+  /** The page's arrival sampler (see {@link ChromiumInboundTrack.watchArrivalGap}). */
+  arrivals?: {
+    start(intervalMs: number, maxMs: number): Promise<void>
+    /** Stops sampling once a sample shows `minPackets` received (or after `waitMs`) and returns the samples. */
+    take(minPackets: number, waitMs: number): Promise<Array<ArrivalSample & { mid: string | null }>>
+  }
+}
+
+/** A running measurement of the longest interval without RTP on a browser track. */
+export interface ArrivalGapWatch {
+  /**
+   * Stops sampling and bounds the longest interval between two packets since the watch started. The samples
+   * first catch up with the packets counted so far (`rtp.snapshot().received`, at most 2 s), so the bounds cover them.
+   */
+  stop(): Promise<ArrivalGapBounds>
 }
 
 /** An inbound track of a Chromium peer (see the module doc for what differs from werift's). */
@@ -142,6 +158,24 @@ export class ChromiumInboundTrack implements InboundTrack {
   /** Stops taking audio and counters (the peer closed). */
   end(): void {
     this.#ended = true
+  }
+
+  /**
+   * Starts sampling the browser's packetsReceived / lastPacketReceivedTimestamp for this stream every
+   * `intervalMs` (default 10; Chromium refreshes its stats about every 50 ms) for at most `maxMs` (default 30 s).
+   * `stop()` returns bounds of the longest interval without RTP since then (see src/peers/chromium/arrival-gap.ts).
+   * One watch per peer at a time: a new one restarts the page's sampler.
+   */
+  async watchArrivalGap(options: { intervalMs?: number; maxMs?: number } = {}): Promise<ArrivalGapWatch> {
+    const arrivals = this.#init.arrivals
+    if (!arrivals) throw new RtcspecError('NOT_SUPPORTED', `${this.peerName}'s inbound ${this.kind} track has no arrival sampler`)
+    await arrivals.start(options.intervalMs ?? 10, options.maxMs ?? 30_000)
+    return {
+      stop: async () => {
+        const samples = await arrivals.take(this.rtp.snapshot().received, 2000)
+        return arrivalGapBounds(samples.filter((x) => this.mid === undefined || x.mid === null || x.mid === this.mid))
+      },
+    }
   }
 
   /** A page cannot hand out received RTP packets: always throws with what to use instead. */

@@ -101,6 +101,9 @@ const PollSchema = z.object({
   sampleRate: z.number().optional(),
 })
 
+/** What the page's takeArrivals() returns. */
+const ArrivalSamplesSchema = z.array(z.object({ mid: z.string().nullable(), packetsReceived: z.number(), lastPacketMs: z.number().nullable() }))
+
 const InitSchema = z.object({ sampleRate: z.number().positive(), userAgent: z.string(), audioState: z.string() })
 
 /** The in-page API, as `page.evaluate` sees it (type only). */
@@ -322,6 +325,12 @@ export class ChromiumPeer implements Peer {
           maxSamples: Math.round((this.#options.maxRecordingSeconds ?? 300) * this.#sampleRate),
           refresh: () => this.#poll(),
           pollIntervalMs: Math.min(this.#pollIntervalMs, 100),
+          arrivals: {
+            start: async (intervalMs, maxMs) => {
+              await this.#invoke('watchArrivals', intervalMs, maxMs)
+            },
+            take: async (minPackets, waitMs) => ArrivalSamplesSchema.parse(await this.#invoke('takeArrivals', minPackets, waitMs)).map((x) => ({ ...x, lastPacketMs: x.lastPacketMs ?? undefined })),
+          },
         })
         if (this.#options.record) track.record()
         this.#inbound.push(track)
@@ -369,6 +378,7 @@ export class ChromiumPeer implements Peer {
   #apply(poll: z.infer<typeof PollSchema>, now: number): void {
     const view = normalizeBrowserStats(poll.stats)
     this.#view = view
+    this.#recordNomination(view)
     const byKind = new Map<MediaKind, number>()
     for (const track of this.#inbound) {
       const nth = byKind.get(track.kind) ?? 0
@@ -396,14 +406,41 @@ export class ChromiumPeer implements Peer {
     }
   }
 
+  /**
+   * Appends the browser's selected candidate pair to the timeline's nominations when it changed (a new pair id:
+   * at connect and after each ICE restart). Seen at poll resolution (`pollIntervalMs`).
+   */
+  #recordNomination(view: BrowserStatsView): void {
+    const pair = view.selectedPair
+    if (!pair || view.selectedPairId === undefined || view.selectedPairId === this.#nominatedPairId) return
+    this.#nominatedPairId = view.selectedPairId
+    const local = `${pair.local.address}:${pair.local.port} ${pair.local.type}`
+    const remote = `${pair.remote.address}:${pair.remote.port} ${pair.remote.type}`
+    ;(this.timeline.nominations ??= []).push({ atMs: Date.now() - this.timeline.createdAt, local, remote, protocol: pair.local.protocol })
+  }
+
+  #nominatedPairId: string | undefined
+  #localUfrag: string | undefined
+  #iceRestarts = 0
+
+  /** Counts ICE restarts: a local description with new ICE credentials after the first one. */
+  #noteLocal(desc: SessionDescriptionInit): SessionDescriptionInit {
+    const ufrag = /^a=ice-ufrag:(\S+)/m.exec(desc.sdp)?.[1]
+    if (ufrag !== undefined) {
+      if (this.#localUfrag !== undefined && ufrag !== this.#localUfrag) this.#iceRestarts++
+      this.#localUfrag = ufrag
+    }
+    return desc
+  }
+
   async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescriptionInit> {
     this.#assertOpen()
-    return this.#wrap('create an offer', async () => this.#description(await this.#invoke('createOffer', options)))
+    return this.#wrap('create an offer', async () => this.#noteLocal(this.#description(await this.#invoke('createOffer', options))))
   }
 
   async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
     this.#assertOpen()
-    return this.#wrap('apply the remote offer', async () => this.#description(await this.#invoke('acceptOffer', offer.sdp)))
+    return this.#wrap('apply the remote offer', async () => this.#noteLocal(this.#description(await this.#invoke('acceptOffer', offer.sdp))))
   }
 
   async acceptAnswer(answer: SessionDescriptionInit): Promise<void> {
@@ -563,6 +600,7 @@ export class ChromiumPeer implements Peer {
         firstPacketAtMs: o.kind === 'audio' ? first : undefined,
       })),
       selectedPair: view.selectedPair,
+      ...(view.checks ? { iceDetail: { checks: view.checks, iceRestarts: this.#iceRestarts } } : {}),
       iceState: this.timeline.ice.at(-1)?.state ?? view.iceState ?? 'new',
       dtlsState: view.dtlsState ?? this.timeline.dtls.at(-1)?.state,
     }

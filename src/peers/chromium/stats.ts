@@ -8,7 +8,7 @@
  */
 import { z } from 'zod'
 import type { RtpStatsSnapshot } from '../../rtp/stats-types.ts'
-import type { CodecInfo, MediaKind, SelectedPair } from '../types.ts'
+import type { CodecInfo, IceCheckSummary, MediaKind, SelectedPair } from '../types.ts'
 
 /** One entry of a getStats report, as it crosses from the page: an object with at least `id` and `type`. */
 export const BrowserStatsEntrySchema = z.looseObject({ id: z.string(), type: z.string() })
@@ -47,6 +47,10 @@ export interface BrowserStatsView {
   inbound: BrowserInbound[]
   outbound: BrowserOutbound[]
   selectedPair: SelectedPair | undefined
+  /** getStats id of the selected pair: a new id after an ICE restart even when the addresses stay the same. */
+  selectedPairId?: string
+  /** Connectivity checks and consent per candidate pair, from the `candidate-pair` entries. */
+  checks?: IceCheckSummary[]
   /** DTLS state of the (first) transport. */
   dtlsState: string | undefined
   /** ICE state of the (first) transport. */
@@ -123,10 +127,33 @@ export function normalizeBrowserStats(report: readonly unknown[]): BrowserStatsV
     const r = byId.get(str(pair.remoteCandidateId) ?? '')
     if (l && r) selectedPair = { local: endpoint(l), remote: endpoint(r) }
   }
+  const describe = (id: unknown): string => {
+    const c = byId.get(str(id) ?? '')
+    return c ? `${str(c.address) ?? str(c.ip) ?? ''}:${num(c.port)} ${str(c.candidateType) ?? ''}` : '?'
+  }
+  const checks: IceCheckSummary[] = entries
+    .filter((e) => e.type === 'candidate-pair')
+    .map((e) => {
+      const rtt = optNum(e.currentRoundTripTime)
+      return {
+        local: describe(e.localCandidateId),
+        remote: describe(e.remoteCandidateId),
+        state: str(e.state) ?? '',
+        nominated: e.nominated === true,
+        requestsSent: num(e.requestsSent),
+        responsesReceived: num(e.responsesReceived),
+        requestsReceived: num(e.requestsReceived),
+        responsesSent: num(e.responsesSent),
+        consentRequestsSent: num(e.consentRequestsSent),
+        ...(rtt !== undefined ? { rttMs: rtt * 1000 } : {}),
+      }
+    })
   return {
     inbound,
     outbound,
     selectedPair,
+    ...(pair ? { selectedPairId: str(pair.id) } : {}),
+    checks,
     dtlsState: transport ? str(transport.dtlsState) : undefined,
     iceState: transport ? str(transport.iceState) : undefined,
   }

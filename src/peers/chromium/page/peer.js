@@ -22,6 +22,8 @@
   const recorders = []
   const watchedTransports = new WeakSet()
   let closed = false
+  /** The sampler of watchArrivals(), when one runs. */
+  let arrivalWatch
 
   const sending = () => cfg.audio === 'sendrecv' || cfg.audio === 'sendonly'
 
@@ -70,15 +72,25 @@
     }
   }
 
-  async function waitGathering(timeoutMs) {
-    if (!pc || pc.iceGatheringState === 'complete') return
+  /** Gathering rounds completed so far (an ICE restart starts a new round on the same connection). */
+  let gatheringRounds = 0
+  const ufragOf = (sdp) => /^a=ice-ufrag:(\S+)/m.exec(sdp ?? '')?.[1]
+
+  /**
+   * Waits until ICE gathering is complete. After an ICE restart the state is still 'complete' (from the previous
+   * round) when setLocalDescription resolves and only then turns to 'gathering': `afterRound` makes the wait
+   * last until a round later than that one completed, so the description carries the new candidates.
+   */
+  async function waitGathering(timeoutMs, afterRound) {
+    const done = () => pc.iceGatheringState === 'complete' && (afterRound === undefined || gatheringRounds > afterRound)
+    if (!pc || done()) return
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         pc.removeEventListener('icegatheringstatechange', check)
         reject(new Error(`ICE gathering did not complete within ${timeoutMs} ms (state ${pc.iceGatheringState})`))
       }, timeoutMs)
       const check = () => {
-        if (pc.iceGatheringState !== 'complete') return
+        if (!done()) return
         clearTimeout(timer)
         pc.removeEventListener('icegatheringstatechange', check)
         resolve()
@@ -87,8 +99,19 @@
     })
   }
 
-  async function localDescription() {
-    if (!cfg.trickle) await waitGathering(cfg.gatheringTimeoutMs ?? 10000)
+  /**
+   * Applies a local description. Returns the gathering round its candidates belong to when it starts a new
+   * one (new ICE credentials: the first description or an ICE restart), else undefined.
+   */
+  async function setLocal(description) {
+    const before = ufragOf(pc.localDescription?.sdp)
+    const round = gatheringRounds
+    await pc.setLocalDescription(description)
+    return ufragOf(pc.localDescription?.sdp) !== before ? round : undefined
+  }
+
+  async function localDescription(afterRound) {
+    if (!cfg.trickle) await waitGathering(cfg.gatheringTimeoutMs ?? 10000, afterRound)
     const desc = pc.localDescription
     const lines = desc.sdp.split('\r\n').filter((line) => {
       if (line.startsWith('a=candidate:')) return !cfg.trickle && allowed(line)
@@ -250,7 +273,10 @@
         emit('ice-error', { message: `ICE candidate error ${e.errorCode} ${text} (${e.url ?? e.address ?? ''})` })
       })
       pc.addEventListener('iceconnectionstatechange', () => emit('state', { key: 'ice', state: pc.iceConnectionState }))
-      pc.addEventListener('icegatheringstatechange', () => emit('state', { key: 'gathering', state: pc.iceGatheringState }))
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') gatheringRounds++
+        emit('state', { key: 'gathering', state: pc.iceGatheringState })
+      })
       pc.addEventListener('signalingstatechange', () => emit('state', { key: 'signaling', state: pc.signalingState }))
       pc.addEventListener('connectionstatechange', () => {
         emit('state', { key: 'connection', state: pc.connectionState })
@@ -267,17 +293,17 @@
     async createOffer(options) {
       ensureAudioTransceiver()
       const offer = await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {})
-      await pc.setLocalDescription(offer)
+      const round = await setLocal(offer)
       watchTransports()
-      return localDescription()
+      return localDescription(round)
     },
     async acceptOffer(sdp) {
       await pc.setRemoteDescription({ type: 'offer', sdp })
       await applyAnswerDirection()
       const answer = await pc.createAnswer()
-      await pc.setLocalDescription(answer)
+      const round = await setLocal(answer)
       watchTransports()
-      return localDescription()
+      return localDescription(round)
     },
     async acceptAnswer(sdp) {
       await pc.setRemoteDescription({ type: 'answer', sdp })
@@ -311,6 +337,52 @@
         })
         dtmf.insertDTMF(tones, durationMs, gapMs)
       })
+    },
+    /**
+     * Starts sampling each inbound audio stream's packetsReceived and lastPacketReceivedTimestamp every
+     * `intervalMs` for at most `maxMs` (a page cannot hand out its packets: these samples bound the longest
+     * interval without RTP, e.g. across an ICE restart). takeArrivals() stops it and returns the samples.
+     */
+    watchArrivals(intervalMs, maxMs) {
+      if (arrivalWatch) clearInterval(arrivalWatch.timer)
+      const w = { samples: [], busy: false, started: performance.now(), timer: undefined }
+      const tick = async () => {
+        if (w.busy || !pc || pc.signalingState === 'closed') return
+        if (performance.now() - w.started > maxMs) return clearInterval(w.timer)
+        w.busy = true
+        try {
+          const report = await pc.getStats()
+          report.forEach((v) => {
+            if (v.type !== 'inbound-rtp' || v.kind !== 'audio') return
+            w.samples.push({ mid: v.mid ?? null, packetsReceived: v.packetsReceived ?? 0, lastPacketMs: v.lastPacketReceivedTimestamp ?? null })
+          })
+        } catch (e) {
+          emit('error', { message: `watchArrivals: ${e?.message ?? e}` })
+        } finally {
+          w.busy = false
+        }
+      }
+      w.timer = setInterval(tick, intervalMs)
+      arrivalWatch = w
+      void tick()
+    },
+    /**
+     * Stops the sampler of watchArrivals() and returns its samples, once a sample shows at least `minPackets`
+     * received on every sampled stream (or after `waitMs`): so the samples cover packets Node already counted.
+     */
+    async takeArrivals(minPackets, waitMs) {
+      const w = arrivalWatch
+      if (!w) return []
+      const covered = () => {
+        const last = new Map()
+        for (const x of w.samples) last.set(x.mid, x.packetsReceived)
+        return last.size > 0 && [...last.values()].every((n) => n >= minPackets)
+      }
+      const deadline = performance.now() + waitMs
+      while (!covered() && performance.now() < deadline && arrivalWatch === w) await new Promise((r) => setTimeout(r, 10))
+      if (arrivalWatch === w) arrivalWatch = undefined
+      clearInterval(w.timer)
+      return w.samples
     },
     /** Everything Node needs in one round trip: filtered getStats, new recorded audio, sender counters. */
     async poll() {
