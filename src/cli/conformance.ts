@@ -24,6 +24,7 @@ options:
   --no-media           skip the media checks (no peer connection)
   --whep-url URL       (whip) play the published tone back from this WHEP endpoint and detect it
   --publish-url URL    (whep) publish a tone to this WHIP endpoint first, then detect it in playback
+  --peer werift|chromium  peer of the media checks (default werift; chromium needs /usr/bin/chromium)
   --timeout MS         timeout of each HTTP request (default 5000)
   --only ID[,ID…]      run only these requirement ids
   --embedded           test rtcspec's own reference server (started on a free port) instead of --url
@@ -54,6 +55,7 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
         only: { type: 'string' },
         embedded: { type: 'boolean' },
         fault: { type: 'string' },
+        peer: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +87,10 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     err(`rtcspec conformance: --timeout ${JSON.stringify(v.timeout)} must be an integer ≥ 100 (ms)\n`)
     return 2
   }
+  if (v.peer !== undefined && v.peer !== 'werift' && v.peer !== 'chromium') {
+    err(`rtcspec conformance: --peer ${JSON.stringify(v.peer)} must be werift or chromium\n`)
+    return 2
+  }
   let server: MediaServer | undefined
   try {
     if (v.embedded) {
@@ -95,6 +101,7 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
       suite,
       url,
       media: !v['no-media'],
+      ...(v.peer !== undefined ? { peer: v.peer } : {}),
       strict: v.strict ?? false,
       ...(v.token !== undefined ? { token: v.token } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

@@ -50,7 +50,12 @@ export const ConformanceReportSchema = z.object({
   documents: z.array(z.object({ name: z.string(), version: z.string() })).describe('Document versions the requirements come from'),
   startedAt: z.string().describe('ISO 8601'),
   durationMs: z.number(),
-  options: z.object({ media: z.boolean(), strict: z.boolean(), token: z.boolean().describe('Whether a token was configured (never the token)') }),
+  options: z.object({
+    media: z.boolean(),
+    strict: z.boolean(),
+    token: z.boolean().describe('Whether a token was configured (never the token)'),
+    peer: z.enum(['werift', 'chromium']).optional().describe('The peer the media checks used'),
+  }),
   summary: z.object({
     pass: z.number().int(),
     fail: z.number().int(),

@@ -29,6 +29,8 @@ export const RunConformanceOptionsSchema = z
     publishUrl: z.url().optional(),
     /** Run only these requirement ids. */
     only: z.array(z.string()).optional(),
+    /** The peer the media checks use: werift (in-process, default) or a headless Chromium (needs chromium installed). */
+    peer: z.enum(['werift', 'chromium']).default('werift'),
   })
   .strict()
 
@@ -75,6 +77,7 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
     ...(o.token !== undefined ? { token: o.token } : {}),
     ...(o.whepUrl !== undefined ? { whepUrl: o.whepUrl } : {}),
     ...(o.publishUrl !== undefined ? { publishUrl: o.publishUrl } : {}),
+    peer: o.peer,
   })
   const started = Date.now()
   const t0 = performance.now()
@@ -91,8 +94,10 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
           out = { status: 'fail', reason: 'rtcspec has no check for this requirement (a defect in rtcspec)', exchanges: [] }
         } else {
           let timer: NodeJS.Timeout | undefined
+          // A Chromium media check launches up to two browsers: give it at least a minute.
+          const limitMs = r.media && o.peer === 'chromium' ? Math.max(o.checkTimeoutMs, 60_000) : o.checkTimeoutMs
           const overrun = new Promise<CheckOutcome>((resolve) => {
-            timer = setTimeout(() => resolve({ status: 'fail', reason: `the check did not finish within ${o.checkTimeoutMs} ms`, exchanges: [] }), o.checkTimeoutMs)
+            timer = setTimeout(() => resolve({ status: 'fail', reason: `the check did not finish within ${limitMs} ms`, exchanges: [] }), limitMs)
           })
           out = await Promise.race([
             check(ctx).catch((e: unknown): CheckOutcome => ({ status: 'fail', reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, exchanges: [] })),
@@ -124,7 +129,7 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
     documents: [{ name: DOCUMENTS[suite].name, version: DOCUMENTS[suite].version }],
     startedAt: new Date(started).toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    options: { media: o.media, strict: o.strict, token: o.token !== undefined },
+    options: { media: o.media, strict: o.strict, token: o.token !== undefined, peer: o.peer },
     summary: {
       pass: count('pass'),
       fail: count('fail'),
