@@ -218,6 +218,20 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(typo.stderr).toMatch(/Unrecognized key.*"gate"/)
   }, 120_000)
 
+  it("docs/examples: the WHIP gate spec and config pass against the embedded reference server, with samples", async () => {
+    const dir = project('whip-gate-example', {
+      'specs/whip-gate.spec.ts': readFileSync(join(root, 'docs', 'examples', 'whip-gate.spec.ts'), 'utf8'),
+      'rtcspec.config.ts': readFileSync(join(root, 'docs', 'examples', 'rtcspec.config.ts'), 'utf8'),
+    })
+    const r = await run(dir, ['specs'])
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
+    const s = r.summary!
+    expect(s.gates?.passed).toBe(true)
+    for (const g of s.gates!.results) expect(g.samples, g.metric).toBeGreaterThanOrEqual(1)
+    expect(s.tests.filter((t) => t.requirement?.document === 'RFC 9725').length).toBeGreaterThan(10)
+    expect(s.callRecords).toMatchObject({ count: 1, invalid: [] })
+  }, 180_000)
+
   it('no spec files is a usage error (exit 2), not a green run', async () => {
     const dir = project('empty', { 'specs/README.md': 'nothing here\n' })
     const r = await run(dir, ['specs'])
