@@ -220,3 +220,20 @@ function commonRoot(a: string, b: string): string {
   while (i < x.length && i < y.length && x[i] === y[i]) i++
   return x.slice(0, i).join(sep) || sep
 }
+
+/**
+ * The end of `rtcspec run`: writes `<reportDir>/index.html` and prints where it is. Never throws: a failure is a
+ * warning on stderr, so the run's exit code and its other reports are unaffected.
+ */
+export function writeRunHtmlReport(reportDir: string, io: { out?: (s: string) => void; err?: (s: string) => void } = {}): GeneratedReport | undefined {
+  const out = io.out ?? ((s: string) => process.stdout.write(s))
+  const err = io.err ?? ((s: string) => process.stderr.write(s))
+  try {
+    const r = generateHtmlReport(reportDir)
+    out(`rtcspec: HTML report ${r.file}${r.warnings.length ? ` (${r.warnings.length} warning(s) shown at its top)` : ''}\n`)
+    return r
+  } catch (e) {
+    err(`rtcspec: warning: the HTML report could not be written: ${e instanceof Error ? e.message : String(e)} (the run's result and its other reports are unaffected)\n`)
+    return undefined
+  }
+}

@@ -19,6 +19,7 @@ import { addSkipReasons } from '../report/junit-skip-reasons.ts'
 import { EXIT_CODES, RunSummarySchema, type RunSummary } from '../report/run-summary.ts'
 import SummaryJsonReporter from '../report/summary-json-reporter.ts'
 import SummaryReporter from '../report/summary-reporter.ts'
+import { writeRunHtmlReport } from './report.ts'
 
 export const RUN_USAGE = `usage: rtcspec run [paths…] [options]
 
@@ -186,6 +187,7 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
   } satisfies RunSummary)
   writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
   patchJunit(junitFile, summary.tests)
+  writeRunHtmlReport(reportDir) // index.html, after summary.json; a failure only warns
   return { ...counts, callRecords: count, invalidRecords: invalid, reportDir, summary, summaryFile }
 }
 
@@ -282,7 +284,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`\nrtcspec: infrastructure error(s):\n${summary.infrastructureErrors.map((e) => `  ${e.message}${e.hint && !e.message.includes(e.hint) ? `\n    hint: ${e.hint}` : ''}`).join('\n')}\n`)
   }
   if (annotationMode(v.annotations) === 'github') emitGithubOutput(summary)
-  const describe = { ok: 'ok', 'test-failure': 'a test failed', usage: 'usage error', 'gate-failure': 'a gate failed (all tests passed)', infrastructure: 'infrastructure error' }[summary.exit.class]
+  const describe = { ok: 'ok', 'test-failure': 'a test failed', usage: 'usage error', 'gate-failure': 'a gate failed; all tests passed', infrastructure: 'infrastructure error' }[summary.exit.class]
   out.write(`rtcspec: exit ${summary.exit.code} (${describe})\n`)
   return summary.exit.code
 }

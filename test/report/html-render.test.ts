@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWav } from '../../src/media/wav.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
 import { collectReport } from '../../src/report/collect.ts'
-import { esc, lineChart, niceTicks, renderReport, type ReportData } from '../../src/report/html/index.ts'
+import { anchorId, esc, lineChart, niceTicks, renderReport, type ReportData } from '../../src/report/html/index.ts'
 import { generateHtmlReport } from '../../src/cli/report.ts'
 import { ConformanceReportSchema, type ConformanceReport } from '../../src/conformance/report.ts'
 import type { FuzzCaseFile } from '../../src/fuzz/report.ts'
@@ -255,6 +255,14 @@ describe('rendering', () => {
     expect(html).toMatch(/<div class="test passed"/)
     expect(html).toMatch(/<article class="call passed"/)
     expect(html).toContain('.failed-only .passed')
+  })
+
+  it('anchors are URL-safe and stay distinct for long names that differ only at the end', () => {
+    const long = 'specs/examples/a.spec.ts::' + 'x'.repeat(100)
+    expect(anchorId('test', `${long}1`)).not.toBe(anchorId('test', `${long}2`))
+    expect(anchorId('test', `${long}1`)).toMatch(/^test-[A-Za-z0-9_-]{1,80}$/)
+    expect(anchorId('test', 'a b')).not.toBe(anchorId('test', 'a-b'))
+    expect(anchorId('call', 'id-5')).toBe('call-id-5')
   })
 
   it('line charts: ticks are round, empty series say no data', () => {

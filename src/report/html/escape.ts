@@ -20,10 +20,24 @@ export function esc(value: unknown): string {
     .replace(/[&<>"'`]/g, (c) => ENTITIES[c] ?? c)
 }
 
-/** An id usable in `id=` and `#fragment`: letters, digits, `-` and `_` only (anything else becomes `-`). */
+/**
+ * An id usable in `id=` and `#fragment`: letters, digits, `-` and `_` only (anything else becomes `-`). Values
+ * that do not fit in 80 characters are cut and end with a hash of the whole value, so distinct values stay distinct.
+ */
 export function anchorId(prefix: string, value: string): string {
-  const tail = value.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80)
+  const clean = value.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '')
+  const tail = clean.length <= 80 && clean === value ? clean : `${clean.slice(0, 70)}-${fnv1a(value)}`
   return `${prefix}-${tail || 'x'}`
+}
+
+/** FNV-1a 32-bit hash of `s`, as 8 hex digits. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h.toString(16).padStart(8, '0')
 }
 
 /** A number for display: at most `digits` decimals, no trailing zeros; `–` when not finite. */

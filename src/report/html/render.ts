@@ -25,11 +25,7 @@ export interface RenderOptions {
 
 /** The anchor id of a test. */
 export function testAnchor(test: Pick<ReportTest, 'id'>): string {
-  return anchorId('test', `${test.id}-${hash(test.id).slice(0, 8)}`)
-}
-
-function hash(s: string): string {
-  return createHash('sha256').update(s).digest('hex')
+  return anchorId('test', test.id)
 }
 
 function stateClass(state: ReportTest['state']): string {
