@@ -1,22 +1,29 @@
 /**
- * SIP throughput on loopback UDP against SIPp as the UAS (INVITE → 200 → ACK → BYE → 200), side by side:
- * - the call-flow engine (raw SIP, no media) and sip.js user agents with plain-RTP media set up and torn
- *   down per call, each with 10 calls in flight;
- * - a SIPp UAC against the same kind of SIPp UAS, 10 calls in flight, as the baseline;
- * - concurrent plain-RTP calls to SIPp's RTP echo: how many stay clean (echoed packets, loss, late ticks).
- * Needs `sipp` (Debian sip-tester); without it the suite reports nothing and says so.
+ * SIP throughput on loopback UDP against SIPp as the UAS (INVITE → 200 → ACK → BYE → 200), side by side in
+ * adjacent rows (calls/s, then set-up latency p50/p95):
+ * - rtcspec's sip.js user agent with plain-RTP media set up and torn down per call (target ≥ 100 calls/s);
+ * - a SIPp UAC against the same kind of SIPp UAS, the baseline;
+ * - rtcspec's call-flow engine (raw SIP, no media);
+ * each with 10 calls in flight. Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks).
+ * Needs `sipp` (Debian sip-tester); without it the rows say `n/a (install sip-tester (sipp))`.
  */
 import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { cpuUsage } from 'node:process'
 import { startSipp, sippUasScenario } from '../../src/services/sipp.ts'
 import { runSipFlow, type FlowStep } from '../../src/sipua/call-flow.ts'
 import { createSipUserAgent } from '../../src/sipua/user-agent.ts'
 import { tone } from '../../src/media/sources.ts'
-import type { BenchRow, BenchSuite } from '../row.ts'
+import { naRow, percentile, type BenchRow, type BenchSuite, type BenchTarget } from '../row.ts'
 
-const CALLS = 200
 const IN_FLIGHT = 10
+const WARMUP_CALLS = 20
 const SDP = 'v=0\r\no=bench 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n'
+const SIP_TARGET: BenchTarget = { op: '>=', value: 100 }
+const RATE_METRIC = 'SIP calls/s against a sipp UAS (INVITE → 200 → ACK → BYE → 200)'
+const SETUP_METRIC_P50 = 'SIP set-up latency (INVITE → 200) p50'
+const SETUP_METRIC_P95 = 'SIP set-up latency (INVITE → 200) p95'
 
 function hasSipp(): boolean {
   return spawnSync('sh', ['-c', 'command -v sipp'], { stdio: 'ignore' }).status === 0
@@ -37,20 +44,75 @@ async function pool(total: number, inFlight: number, one: (i: number) => Promise
   return { ms: performance.now() - t0, failures }
 }
 
+/** SIPp's per-call response times (`-trace_rtt`, INVITE → 200 with the uac scenario's rtd), ms. */
+function sippRtts(dir: string): number[] {
+  try {
+    const f = readdirSync(dir).find((n) => n.endsWith('_rtt.csv'))
+    if (!f) return []
+    return readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(';')[1]))
+      .filter((v) => Number.isFinite(v))
+  } catch {
+    return []
+  }
+}
+
 export const sipSuite: BenchSuite = {
   name: 'sip',
-  async run(log) {
+  description: "rtcspec's SIP UA vs sipp against the same sipp UAS: calls/s and set-up latency; concurrent plain-RTP calls",
+  async run(log, options) {
     if (!hasSipp()) {
-      log('sipp not on PATH (sudo apt-get install sip-tester): no SIP rows')
-      return []
+      log('sipp not on PATH (sudo apt-get install sip-tester): SIP rows are n/a')
+      return [
+        naRow('sip', RATE_METRIC, 'calls/s', 'sip-tester (sipp)', { subject: 'rtcspec sip.js UA', target: SIP_TARGET }),
+        naRow('sip', RATE_METRIC, 'calls/s', 'sip-tester (sipp)', { subject: 'sipp UAC' }),
+      ]
     }
+    const CALLS = options.quick ? 100 : 400
     const rows: BenchRow[] = []
-    const row = (metric: string, value: number, unit: string, note: string) => {
-      rows.push({ suite: 'sip', metric, value, unit, note })
-      log(`${metric}: ${value.toFixed(1)} ${unit} (${note})`)
+    const row = (metric: string, subject: string, value: number, unit: string, note: string, target?: BenchTarget) => {
+      rows.push({ suite: 'sip', metric, subject, value, unit, note, ...(target ? { target } : {}) })
+      log(`${metric} [${subject}]: ${value.toFixed(1)} ${unit} (${note})`)
+    }
+    const latency: Array<[string, number[], string]> = []
+
+    // 1. sip.js user agent with plain-RTP media (sockets bound and closed per call) → SIPp UAS.
+    {
+      await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 300 })
+      await using ua = await createSipUserAgent({ uri: 'sip:bench@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } }, callRecords: false })
+      // Warm-up (not counted): the first calls load and compile sip.js's grammar and rtcspec's SIP modules.
+      await pool(WARMUP_CALLS, IN_FLIGHT, async () => {
+        const call = await ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 10_000 })
+        await call.hangup()
+        await call.sdh?.peer.close()
+      })
+      const setup: number[] = []
+      const r = await pool(CALLS, IN_FLIGHT, async () => {
+        const t0 = performance.now()
+        const call = await ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 10_000 })
+        setup.push(performance.now() - t0)
+        await call.hangup()
+        await call.sdh?.peer.close()
+      })
+      row(RATE_METRIC, 'rtcspec sip.js UA', (CALLS - r.failures) / (r.ms / 1000), 'calls/s', `${CALLS} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP, plain-RTP sockets and SDP per call, ${r.failures} failed`, SIP_TARGET)
+      latency.push(['rtcspec sip.js UA', setup, `${setup.length} calls, ${IN_FLIGHT} in flight; call() → established (200 received, ACK sent)`])
     }
 
-    // 1. Call-flow engine (raw SIP over UDP, no media) → SIPp UAS.
+    // 2. Baseline: SIPp UAC → SIPp UAS, same call shape.
+    {
+      await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 120 })
+      const t0 = performance.now()
+      await using uac = await startSipp({ scenario: 'uac', remote: { host: '127.0.0.1', port: uas.port }, calls: CALLS, rate: 100_000, limit: IN_FLIGHT, durationMs: 0, timeoutS: 120, args: ['-trace_rtt', '-rtt_freq', '1'] })
+      const code = await uac.exited
+      const ms = performance.now() - t0
+      const ok = uac.stats()?.successfulCalls ?? 0
+      row(RATE_METRIC, 'sipp UAC', ok / (ms / 1000), 'calls/s', `${CALLS} calls, ${IN_FLIGHT} in flight (-l), UDP, no media, exit ${code}, ${ok} ok (includes SIPp's start)`)
+      latency.push(['sipp UAC', sippRtts(uac.dir), `SIPp -trace_rtt (1 ms resolution), ${IN_FLIGHT} in flight`])
+    }
+
+    // 3. The call-flow engine (raw SIP over UDP, no media) → SIPp UAS.
     {
       await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 120 })
       const steps: FlowStep[] = [
@@ -62,36 +124,19 @@ export const sipSuite: BenchSuite = {
         { send: 'BYE' },
         { expect: 200 },
       ]
-      const r = await pool(CALLS, IN_FLIGHT, () => runSipFlow({ target: { transport: 'udp', host: '127.0.0.1', port: uas.port }, steps, expectTimeoutMs: 10_000 }).then(() => undefined))
-      row('rtcspec call-flow → sipp UAS', (CALLS - r.failures) / (r.ms / 1000), 'calls/s', `${CALLS} calls, ${IN_FLIGHT} in flight, UDP, no media, ${r.failures} failed`)
+      const n = Math.min(CALLS, 200)
+      const r = await pool(n, IN_FLIGHT, () => runSipFlow({ target: { transport: 'udp', host: '127.0.0.1', port: uas.port }, steps, expectTimeoutMs: 10_000 }).then(() => undefined))
+      row(RATE_METRIC, 'rtcspec call-flow engine', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls, ${IN_FLIGHT} in flight, UDP, no media, ${r.failures} failed`)
     }
-
-    // 2. sip.js user agent with plain-RTP media (sockets bound and closed per call) → SIPp UAS.
-    {
-      await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 120 })
-      await using ua = await createSipUserAgent({ uri: 'sip:bench@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } }, callRecords: false })
-      const n = CALLS / 2
-      const r = await pool(n, IN_FLIGHT, async () => {
-        const call = await ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 10_000 })
-        await call.hangup()
-        await call.sdh?.peer.close()
-      })
-      row('rtcspec sip.js UA (plain RTP) → sipp UAS', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls, ${IN_FLIGHT} in flight, UDP, RTP/RTCP sockets and SDP per call, ${r.failures} failed`)
-    }
-
-    // 3. Baseline: SIPp UAC → SIPp UAS, same call shape.
-    {
-      await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 120 })
-      const t0 = performance.now()
-      await using uac = await startSipp({ scenario: 'uac', remote: { host: '127.0.0.1', port: uas.port }, calls: CALLS, rate: 100_000, limit: IN_FLIGHT, durationMs: 0, timeoutS: 120 })
-      const code = await uac.exited
-      const ms = performance.now() - t0
-      const ok = uac.stats()?.successfulCalls ?? 0
-      row('sipp UAC → sipp UAS (baseline)', ok / (ms / 1000), 'calls/s', `${CALLS} calls, ${IN_FLIGHT} in flight (-l), UDP, no media, exit ${code}, ${ok} ok`)
+    for (const [metric, p] of [
+      [SETUP_METRIC_P50, 50],
+      [SETUP_METRIC_P95, 95],
+    ] as const) {
+      for (const [subject, values, note] of latency) row(metric, subject, values.length ? percentile(values, p) : Number.NaN, 'ms', values.length ? note : 'no samples (see the log)')
     }
 
     // 4. Concurrent calls with plain-RTP media to SIPp's RTP echo, 3 s of tone each.
-    for (const concurrent of [10, 30]) {
+    for (const concurrent of options.quick ? [10] : [10, 30]) {
       await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, rtpEcho: true, timeoutS: 120 })
       await using ua = await createSipUserAgent({ uri: 'sip:bench@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } }, callRecords: false })
       const cpu0 = cpuUsage()
@@ -106,11 +151,11 @@ export const sipSuite: BenchSuite = {
       const loss = stats.map((s) => s.inbound[0]?.rtp.lossFraction ?? 1)
       const late = stats.reduce((n, s) => n + (s.outbound[0]?.lateTicks ?? 0), 0)
       await Promise.all(up.map((c) => c.hangup()))
-      row(`${concurrent} concurrent plain-RTP calls: established`, up.length, 'calls', 'rtcspec UA → sipp UAS with -rtp_echo, PCMU 20 ms')
-      row(`${concurrent} concurrent plain-RTP calls: echoed packets per call (min)`, Math.min(...echoed), 'packets', 'about 150 expected per 3 s of media')
-      row(`${concurrent} concurrent plain-RTP calls: max loss`, Math.max(...loss) * 100, '%', 'RFC 3550 loss of the echoed stream')
-      row(`${concurrent} concurrent plain-RTP calls: late pacer ticks`, late, 'ticks', 'sum over calls; a tick > 20 ms late')
-      row(`${concurrent} concurrent plain-RTP calls: CPU`, ((cpu.user + cpu.system) / 1000 / wallMs) * 100, '% of a core', 'rtcspec process, set-up + 3 s media')
+      row(`${concurrent} concurrent plain-RTP calls: established`, 'rtcspec sip.js UA', up.length, 'calls', 'rtcspec UA → sipp UAS with -rtp_echo, PCMU 20 ms')
+      row(`${concurrent} concurrent plain-RTP calls: echoed packets per call (min)`, 'rtcspec sip.js UA', Math.min(...echoed), 'packets', 'about 150 expected per 3 s of media')
+      row(`${concurrent} concurrent plain-RTP calls: max loss`, 'rtcspec sip.js UA', Math.max(...loss) * 100, '%', 'RFC 3550 loss of the echoed stream')
+      row(`${concurrent} concurrent plain-RTP calls: late pacer ticks`, 'rtcspec sip.js UA', late, 'ticks', 'sum over calls; a tick > 20 ms late')
+      row(`${concurrent} concurrent plain-RTP calls: CPU`, 'rtcspec sip.js UA', ((cpu.user + cpu.system) / 1000 / wallMs) * 100, '% of a core', 'rtcspec process, set-up + 3 s media')
     }
     return rows
   },

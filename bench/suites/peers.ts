@@ -1,0 +1,307 @@
+/**
+ * werift and Chromium peers side by side, same metrics in adjacent rows (issue 9): back-to-back connect
+ * p50/p95, time to first RTP, CPU per call, memory per call and the most concurrent calls held within loss.
+ * Every call is a back-to-back call between two peers of the same kind on loopback, G.711 (PCMU) both ways.
+ *
+ * werift: all in this Node process. Chromium: pages of one headless browser (a holder page keeps it running, so
+ * every figure is warm); its CPU and memory are the browser's process tree from /proc. Without Chromium the
+ * Chromium rows say `n/a (install chromium)`.
+ */
+import { cpuUsage } from 'node:process'
+import { loadavg } from 'node:os'
+import { connectBackToBack, type BackToBackCall } from '../../src/peers/back-to-back.ts'
+import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
+import { createChromiumPeer, type ChromiumPeer } from '../../src/peers/chromium/peer.ts'
+import { existsSync } from 'node:fs'
+import { chromiumExecutable } from '../../src/peers/chromium/browser.ts'
+import { treePssBytes } from '../../src/peers/chromium/process-tree.ts'
+import { tone } from '../../src/media/sources.ts'
+import type { Peer } from '../../src/peers/types.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runLoad } from '../../src/load/index.ts'
+import { treeCpuMs } from '../proc-cpu.ts'
+import { naRow, percentile, type BenchRow, type BenchRunOptions, type BenchSuite, type BenchTarget } from '../row.ts'
+
+const SUITE = 'peers'
+const LOSS_LIMIT = 0.005
+const JITTER_LIMIT_MS = 30
+const MiB = 2 ** 20
+const CONNECT_TARGET: BenchTarget = { op: '<', value: 150 }
+const CONCURRENT_TARGET: BenchTarget = { op: '>=', value: 200 }
+
+type Kind = 'werift' | 'chromium'
+
+interface Plan {
+  sequential: number
+  holdCalls: number
+  holdMs: number
+  levels: number[]
+  rampBudgetMs: number
+}
+
+function plan(kind: Kind, o: BenchRunOptions): Plan {
+  if (kind === 'werift') return o.quick ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100], rampBudgetMs: 60_000 } : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [25, 50, 75, 100, 150, 200, 300], rampBudgetMs: 120_000 }
+  return o.quick ? { sequential: 3, holdCalls: 2, holdMs: 3000, levels: [2, 4], rampBudgetMs: 45_000 } : { sequential: 8, holdCalls: 4, holdMs: 5000, levels: [2, 4, 6, 8, 10, 12], rampBudgetMs: 120_000 }
+}
+
+/** Chromium's getStats poll interval: short while timing the first packet, the default otherwise (polling costs CPU). */
+const FIRST_PACKET_POLL_MS = 20
+
+async function newPeer(kind: Kind, name: string, fastPoll: boolean): Promise<Peer> {
+  return kind === 'werift' ? createWeriftPeer({ name, codecs: ['PCMU'] }) : await createChromiumPeer({ name, codecs: ['PCMU'], ...(fastPoll ? { pollIntervalMs: FIRST_PACKET_POLL_MS } : {}) })
+}
+
+/** One call, media both ways; resolves once connected (not yet waiting for media). */
+async function openCall(kind: Kind, i: number, fastPoll = false): Promise<BackToBackCall> {
+  const a = await newPeer(kind, `${kind}-a${i}`, fastPoll)
+  let b: Peer | undefined
+  try {
+    b = await newPeer(kind, `${kind}-b${i}`, fastPoll)
+    const call = await connectBackToBack(a, b, { connectTimeoutMs: 20_000 })
+    a.sendAudio(tone(440))
+    b.sendAudio(tone(880))
+    return call
+  } catch (e) {
+    await Promise.allSettled([a.close(), b?.close()])
+    throw e
+  }
+}
+
+function row(kind: Kind, metric: string, value: number, unit: string, note: string, target?: BenchTarget): BenchRow {
+  return { suite: SUITE, metric, subject: kind, value, unit, note, ...(target ? { target } : {}) }
+}
+
+interface KindResult {
+  connect: number[]
+  firstRtp: number[]
+  cpuPerCallPct?: number
+  memPerCallMiB?: number
+  memHow?: string
+  maxCalls?: number
+  rampNote?: string
+  jitterP95AtMax?: number
+  lossAtMax?: number
+}
+
+async function sequential(kind: Kind, p: Plan, r: KindResult, log: (l: string) => void): Promise<void> {
+  for (let i = 0; i < p.sequential; i++) {
+    const call = await openCall(kind, i, true)
+    try {
+      r.connect.push(call.timings.connectedMs)
+      const track = await call.b.waitForTrack('audio', 10_000)
+      await track.waitForPackets(1, 10_000)
+      r.firstRtp.push(performance.now() - call.timings.startedAt)
+    } finally {
+      await call.close()
+    }
+  }
+  log(`${kind}: connect p50 ${percentile(r.connect, 50).toFixed(0)} ms over ${r.connect.length} calls`)
+}
+
+interface Window {
+  loss: number
+  jitterP95: number
+  starved: string | undefined
+}
+
+/** Loss and jitter over `ms` of media on every call's both sides (deltas over the window). */
+async function holdWindow(calls: BackToBackCall[], ms: number): Promise<Window> {
+  const peers = calls.flatMap((c) => [c.a, c.b])
+  const start = await Promise.all(peers.map((p) => p.stats()))
+  await new Promise((r) => setTimeout(r, ms))
+  const end = await Promise.all(peers.map((p) => p.stats()))
+  let lost = 0
+  let expected = 0
+  let starved: string | undefined
+  const jitters: number[] = []
+  end.forEach((s, i) => {
+    const inb = s.inbound.find((x) => x.kind === 'audio')
+    const before = start[i]!.inbound.find((x) => x.kind === 'audio')
+    const received = (inb?.rtp.received ?? 0) - (before?.rtp.received ?? 0)
+    const l = Math.max(0, (inb?.rtp.lost ?? 0) - (before?.rtp.lost ?? 0))
+    lost += l
+    expected += received + l
+    jitters.push(inb?.rtp.jitterMs ?? Number.POSITIVE_INFINITY)
+    // 20 ms packets: fewer than 80 % of what the window should carry means a starved sender.
+    if (received < 0.8 * (ms / 20) && !starved) starved = `${s.peer} received ${received} packets in ${ms} ms`
+  })
+  return { loss: expected > 0 ? lost / expected : 1, jitterP95: percentile(jitters, 95), starved }
+}
+
+async function holdCost(kind: Kind, p: Plan, r: KindResult, holder: ChromiumPeer | undefined, log: (l: string) => void): Promise<void> {
+  const calls: BackToBackCall[] = []
+  try {
+    globalThis.gc?.()
+    const pid = holder?.browserPid
+    const memBefore = kind === 'werift' ? process.memoryUsage().rss : pid ? treePssBytes(pid) : 0
+    for (let i = 0; i < p.holdCalls; i++) calls.push(await openCall(kind, 1000 + i))
+    await Promise.all(calls.map((c) => c.b.waitForTrack('audio', 10_000).then((t) => t.waitForPackets(10, 10_000))))
+    globalThis.gc?.()
+    const memAfter = kind === 'werift' ? process.memoryUsage().rss : pid ? treePssBytes(pid) : 0
+    const cpu0 = cpuUsage()
+    const tree0 = pid ? treeCpuMs(pid) : 0
+    const t0 = performance.now()
+    await new Promise((res) => setTimeout(res, p.holdMs))
+    const wall = performance.now() - t0
+    const node = cpuUsage(cpu0)
+    const cpuMs = (node.user + node.system) / 1000 + (pid ? treeCpuMs(pid) - tree0 : 0)
+    r.cpuPerCallPct = (cpuMs / wall / p.holdCalls) * 100
+    r.memPerCallMiB = (memAfter - memBefore) / MiB / p.holdCalls
+    r.memHow = kind === 'werift' ? 'Node RSS growth / calls (2 peers each)' : 'browser tree PSS growth / calls (2 pages each)'
+    log(`${kind}: ${p.holdCalls} calls: CPU ${r.cpuPerCallPct.toFixed(2)} % of a core per call, memory ${r.memPerCallMiB.toFixed(2)} MiB per call`)
+  } finally {
+    await Promise.allSettled(calls.map((c) => c.close()))
+  }
+}
+
+async function ramp(kind: Kind, p: Plan, r: KindResult, log: (l: string) => void): Promise<void> {
+  const started = performance.now()
+  const calls: BackToBackCall[] = []
+  let failed: string | undefined
+  try {
+    for (const level of p.levels) {
+      if (performance.now() - started > p.rampBudgetMs) {
+        failed = `time budget of ${p.rampBudgetMs / 1000} s reached before ${level} calls`
+        break
+      }
+      try {
+        while (calls.length < level) {
+          const batch = Math.min(kind === 'werift' ? 10 : 2, level - calls.length)
+          calls.push(...(await Promise.all(Array.from({ length: batch }, (_, j) => openCall(kind, 2000 + calls.length + j)))))
+          if (performance.now() - started > p.rampBudgetMs * 1.5) throw new Error(`set-up of ${level} calls exceeded the time budget (${calls.length} up)`)
+        }
+        await Promise.all(calls.map((c) => c.b.waitForTrack('audio', 10_000)))
+      } catch (e) {
+        failed = `${level} calls: set-up failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`
+        break
+      }
+      const w = await holdWindow(calls, p.holdMs)
+      const why = w.starved ?? (w.loss >= LOSS_LIMIT ? `loss ${(w.loss * 100).toFixed(2)} %` : w.jitterP95 >= JITTER_LIMIT_MS ? `jitter p95 ${w.jitterP95.toFixed(1)} ms` : undefined)
+      log(`${kind}: ${level} calls: loss ${(w.loss * 100).toFixed(3)} %, jitter p95 ${w.jitterP95.toFixed(1)} ms${why ? ` → stop (${why})` : ''}`)
+      if (why) {
+        failed = `${level} calls: ${why}`
+        break
+      }
+      r.maxCalls = level
+      r.lossAtMax = w.loss
+      r.jitterP95AtMax = w.jitterP95
+    }
+  } finally {
+    await Promise.allSettled(calls.map((c) => c.close()))
+  }
+  r.maxCalls ??= 0
+  r.rampNote = `levels ${p.levels.join('/')}, ${p.holdMs / 1000} s each, loss < ${LOSS_LIMIT * 100} % and jitter p95 < ${JITTER_LIMIT_MS} ms; ${failed ? `stopped at ${failed}` : 'every level held'}; load avg ${loadavg()[0]!.toFixed(1)}`
+}
+
+/** werift calls over worker threads (`runLoad`, every core): the most calls held within loss. */
+interface ScaleResult {
+  maxCalls: number
+  note: string
+  jitterP95?: number
+}
+
+async function scale(o: BenchRunOptions, log: (l: string) => void): Promise<ScaleResult> {
+  const levels = o.quick ? [50] : [100, 200, 300]
+  const holdMs = o.quick ? 5000 : 10_000
+  const workers = availableParallelism()
+  const dir = mkdtempSync(join(tmpdir(), 'rtcspec-bench-load-'))
+  let best: { calls: number; jitterP95?: number } | undefined
+  let failed: string | undefined
+  try {
+    for (const calls of levels) {
+      const s = await runLoad({ spec: 'b2b-pcmu', calls, rate: 25, holdMs, workers, reportDir: dir, writeSummary: false, maxFailures: calls })
+      const loss = s.lossAggregate.fraction
+      const jitterP95 = s.jitterMs.p95
+      log(`werift ×${workers} workers: ${calls} calls: peak ${s.concurrency.peak}, failed ${s.calls.failed}, loss ${(loss * 100).toFixed(3)} %, jitter p95 ${jitterP95?.toFixed(1) ?? '?'} ms, CPU ${s.cpu.processPercent.toFixed(0)} %`)
+      const why =
+        s.calls.failed > 0
+          ? `${s.calls.failed} calls failed (${s.failureReasons[0]?.reason ?? '?'})`
+          : s.calls.connected < calls || s.concurrency.meanDuringHold < 0.95 * calls
+            ? `${s.calls.connected} connected, mean ${s.concurrency.meanDuringHold.toFixed(0)} during the hold`
+            : loss >= LOSS_LIMIT
+              ? `loss ${(loss * 100).toFixed(2)} %`
+              : (jitterP95 ?? 0) >= JITTER_LIMIT_MS
+                ? `jitter p95 ${jitterP95!.toFixed(1)} ms`
+                : undefined
+      if (why) {
+        failed = `${calls} calls: ${why}`
+        break
+      }
+      best = { calls, ...(jitterP95 !== undefined ? { jitterP95 } : {}) }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return {
+    maxCalls: best?.calls ?? 0,
+    ...(best?.jitterP95 !== undefined ? { jitterP95: best.jitterP95 } : {}),
+    note: `rtcspec load (runLoad), b2b-pcmu, ${workers} worker threads, 25 calls/s ramp, ${holdMs / 1000} s hold; levels ${levels.join('/')}; loss < ${LOSS_LIMIT * 100} % pooled, jitter p95 < ${JITTER_LIMIT_MS} ms, no failed call; ${failed ? `stopped at ${failed}` : 'every level held'}; load avg ${loadavg()[0]!.toFixed(1)}`,
+  }
+}
+
+async function measure(kind: Kind, o: BenchRunOptions, log: (l: string) => void): Promise<KindResult> {
+  const p = plan(kind, o)
+  const r: KindResult = { connect: [], firstRtp: [] }
+  // Chromium: one page holds the browser up, so every figure below is a warm start (the browser's launch is in `chromium`).
+  const holder = kind === 'chromium' ? await createChromiumPeer({ name: 'holder' }) : undefined
+  try {
+    for (const [what, step] of [
+      ['sequential calls', () => sequential(kind, p, r, log)],
+      ['cost per call', () => holdCost(kind, p, r, holder, log)],
+      ['concurrency ramp', () => ramp(kind, p, r, log)],
+    ] as const) {
+      try {
+        await step()
+      } catch (e) {
+        log(`${kind}: ${what} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+      }
+    }
+  } finally {
+    await holder?.close()
+  }
+  return r
+}
+
+export const peersSuite: BenchSuite = {
+  name: SUITE,
+  description: 'werift vs Chromium peers side by side: b2b connect, first RTP, CPU and memory per call, max concurrent calls',
+  async run(log, options) {
+    const results: Partial<Record<Kind, KindResult>> = {}
+    results.werift = await measure('werift', options, log)
+    let scaled: ScaleResult | undefined
+    try {
+      scaled = await scale(options, log)
+    } catch (e) {
+      log(`werift over worker threads failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+    }
+    if (existsSync(chromiumExecutable())) results.chromium = await measure('chromium', options, log)
+    else log(`${chromiumExecutable()} not found (sudo apt-get install chromium, or set RTCSPEC_CHROMIUM): Chromium rows are n/a`)
+
+    const rows: BenchRow[] = []
+    const pair = (metric: string, unit: string, value: (r: KindResult) => number | undefined, note: (k: Kind, r: KindResult) => string, target?: BenchTarget) => {
+      for (const kind of ['werift', 'chromium'] as const) {
+        const r = results[kind]
+        const v = r ? value(r) : undefined
+        if (!r) rows.push(naRow(SUITE, metric, unit, 'chromium', { subject: kind, ...(target ? { target } : {}) }))
+        else rows.push(row(kind, metric, v ?? Number.NaN, unit, v === undefined ? 'not measured (see the log)' : note(kind, r), target))
+      }
+    }
+    const seqNote = (k: Kind, r: KindResult) => `${r.connect.length} sequential ${k}↔${k} calls, loopback${k === 'chromium' ? ', warm browser' : ''}`
+    pair('b2b connect (offer → ICE+DTLS connected) p50', 'ms', (r) => (r.connect.length ? percentile(r.connect, 50) : undefined), seqNote, CONNECT_TARGET)
+    pair('b2b connect (offer → ICE+DTLS connected) p95', 'ms', (r) => (r.connect.length ? percentile(r.connect, 95) : undefined), seqNote)
+    const firstNote = (k: Kind, r: KindResult) => `${seqNote(k, r)}; offer → first packet seen${k === 'chromium' ? ' (getStats polled every 20 ms)' : ''}`
+    pair('time to first RTP p50', 'ms', (r) => (r.firstRtp.length ? percentile(r.firstRtp, 50) : undefined), firstNote)
+    pair('time to first RTP p95', 'ms', (r) => (r.firstRtp.length ? percentile(r.firstRtp, 95) : undefined), firstNote)
+    pair('CPU per call (both ends)', '% of a core', (r) => r.cpuPerCallPct, (k) => `${plan(k, options).holdCalls} calls held ${plan(k, options).holdMs / 1000} s; ${k === 'werift' ? 'Node process' : 'browser process tree + Node'} CPU / calls`)
+    pair('memory per call (both ends)', 'MiB', (r) => r.memPerCallMiB, (_k, r) => r.memHow ?? '')
+    pair('max concurrent calls within loss', 'calls', (r) => r.maxCalls, (k, r) => `${k === 'werift' ? 'one Node process, one thread' : 'one browser'}; ${r.rampNote ?? ''}`, CONCURRENT_TARGET)
+    const metric = 'max concurrent calls within loss'
+    const at = rows.findIndex((x) => x.metric === metric && x.subject === 'werift') + 1
+    rows.splice(at, 0, { suite: SUITE, metric, subject: 'werift, worker threads', value: scaled?.maxCalls ?? Number.NaN, unit: 'calls', note: scaled?.note ?? 'not measured (see the log)', target: CONCURRENT_TARGET })
+    pair('jitter p95 at max concurrent', 'ms', (r) => r.jitterP95AtMax, (_k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, per stream`)
+    if (scaled?.jitterP95 !== undefined) rows.splice(rows.length - 1, 0, { suite: SUITE, metric: 'jitter p95 at max concurrent', subject: 'werift, worker threads', value: scaled.jitterP95, unit: 'ms', note: `at ${scaled.maxCalls} calls, per call (worse direction)` })
+    return rows
+  },
+}
