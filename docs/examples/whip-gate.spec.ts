@@ -13,7 +13,7 @@ const whepUrl = process.env.WHEP_URL
 
 conformanceSuite('whip', { ...(whipUrl ? { url: whipUrl } : {}), ...(process.env.WHIP_TOKEN ? { token: process.env.WHIP_TOKEN } : {}) })
 
-test('a tone published over WHIP plays back over WHEP', async ({ whip, whep, tone }) => {
+test('a tone published over WHIP plays back over WHEP', { timeout: 30_000 }, async ({ whip, whep, tone }) => {
   const server = whipUrl && whepUrl ? undefined : await whip.server()
   const startedAt = new Date()
   const pub = await whip.publish(whipUrl ?? server!.whipUrl('gate'), { audio: tone(440) })

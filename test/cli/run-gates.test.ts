@@ -25,13 +25,14 @@ afterAll(() => {
 
 /**
  * A project directory with the given files, where specs resolve `vitest` and `rtcspec` (to this checkout's
- * sources, as the repository's own vitest.config.ts does; the config file's `rtcspec` import is rtcspec's own business).
+ * sources, as the repository's own vitest.config.ts does; the config file's `rtcspec` import is rtcspec's own business),
+ * with generous test timeouts: the whole suite shares two cores.
  */
 function project(name: string, files: Record<string, string>): string {
   const dir = join(tmp, name)
   mkdirSync(join(dir, 'node_modules'), { recursive: true })
   symlinkSync(join(root, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'))
-  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }] } }\n`)
+  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`)
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true })
     writeFileSync(join(dir, f), text)
@@ -53,7 +54,7 @@ function run(dir: string, args: string[] = [], env: Record<string, string> = {})
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
   for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) if (!(k in env)) delete childEnv[k]
   return new Promise((done) => {
-    execFile(node, [bin, 'run', '--report-dir', reports, ...args], { cwd: dir, env: childEnv, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(node, [bin, 'run', '--report-dir', reports, ...args], { cwd: dir, env: childEnv, timeout: 200_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
       const file = join(reports, 'summary.json')
       const summary = existsSync(file) ? RunSummarySchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : undefined
@@ -82,7 +83,7 @@ describe('rtcspec run: exit classes, gates, summary.json', () => {
     expect(r.stderr).toMatch(/rtcspec gates: 1 of 4 FAILED \(rtcspec\.config\.ts\)/)
     expect(r.stderr).toMatch(/metric\s+\| threshold \| worst\s+\| samples \| call\/test/)
     expect(r.stderr).toMatch(/audio\.loss\s+\| < 0\s+\| 0 \(0\.00 %\)\s+\| 1\s+\| call\.spec\.ts > short PCMU call \(call [0-9a-f]{8}\)\s+\| ✗/)
-    expect(r.stdout).toMatch(/rtcspec: exit 3 \(a gate failed/)
+    expect(r.stdout).toMatch(/rtcspec: exit 3 \(a gate failed; all tests passed\)/)
     const s = r.summary!
     expect(s.exit).toEqual({ class: 'gate-failure', code: 3 })
     expect(s.gates?.passed).toBe(false)
@@ -118,7 +119,7 @@ describe('rtcspec run: exit classes, gates, summary.json', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(again.summary?.gates).toBeUndefined()
     expect(again.summary?.exit.class).toBe('ok')
-  }, 180_000)
+  }, 300_000)
 
   it('a lossy call through the impairment relay breaks an audio.loss gate that includes impaired calls (exit 3)', async () => {
     const dir = project('lossy', {
@@ -142,7 +143,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(jitter).toMatchObject({ pass: false, samples: 0 })
     expect(jitter.note).toMatch(/1 impaired call\(s\) left out/)
     expect(r.stderr).toMatch(/audio\.loss .*✗/)
-  }, 120_000)
+  }, 240_000)
 
   it('a failing test exits 1 even when a gate fails too, with GitHub annotations and the step summary', async () => {
     const dir = project('test-fails', {
@@ -168,7 +169,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(md).toMatch(/## rtcspec run: ❌ test-failure \(exit 1\)/)
     expect(md).toMatch(/\| `mos` \| `> 3\.8` \| — \| 0 \|/)
     expect(md).toContain('adds up, with a comma, and: a colon')
-  }, 120_000)
+  }, 240_000)
 
   it('a spec file that throws at import exits 4 (infrastructure), and the passing file still reports', async () => {
     const dir = project('import-throws', {
@@ -184,7 +185,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(s.infrastructureErrors[0]!.message).toMatch(/broken\.spec\.ts failed to load: .*boom at import/)
     expect(s.tests.map((t) => [t.name, t.state])).toEqual([['ok', 'passed']])
     expect(r.stderr).toMatch(/infrastructure error/)
-  }, 120_000)
+  }, 240_000)
 
   it('a test needing a tool that is missing (Chromium) exits 4 with the tool named', async () => {
     const dir = project('tool-missing', {
@@ -197,7 +198,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(e.message).toMatch(/Chromium not found/)
     expect(e.hint).toMatch(/apt-get install chromium/)
     expect(r.summary!.tests[0]!.errors[0]!.code).toBe('TOOL_MISSING')
-  }, 120_000)
+  }, 240_000)
 
   it('a malformed config exits 2 naming the key and the valid metrics, before running anything', async () => {
     const dir = project('bad-config', {
@@ -216,7 +217,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     const typo = await run(ts)
     expect(typo.code).toBe(2)
     expect(typo.stderr).toMatch(/Unrecognized key.*"gate"/)
-  }, 120_000)
+  }, 240_000)
 
   it("docs/examples: the WHIP gate spec and config pass against the embedded reference server, with samples", async () => {
     const dir = project('whip-gate-example', {
@@ -230,12 +231,12 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     for (const g of s.gates!.results) expect(g.samples, g.metric).toBeGreaterThanOrEqual(1)
     expect(s.tests.filter((t) => t.requirement?.document === 'RFC 9725').length).toBeGreaterThan(10)
     expect(s.callRecords).toMatchObject({ count: 1, invalid: [] })
-  }, 180_000)
+  }, 300_000)
 
   it('no spec files is a usage error (exit 2), not a green run', async () => {
     const dir = project('empty', { 'specs/README.md': 'nothing here\n' })
     const r = await run(dir, ['specs'])
     expect(r.code, r.stdout + r.stderr).toBe(2)
     expect(r.summary?.exit.class).toBe('usage')
-  }, 120_000)
+  }, 240_000)
 })
