@@ -6,10 +6,12 @@
  * Trickle ICE over SIP (RFC 8840), when both ends support it: the offer/answer carry no candidates and
  * `a=ice-options:trickle`; once the dialog is established, each side sends its candidates in INFO requests
  * (`Info-Package: trickle-ice`, `application/trickle-ice-sdpfrag`, RFC 8840 §4.4) ending with
- * `a=end-of-candidates`. (rtcspec trickles on the confirmed dialog; RFC 8840's early trickle over
- * reliable 18x responses is not implemented.)
+ * `a=end-of-candidates`. On an early dialog (RFC 8840 with RFC 3262): once the answerer's reliable 183
+ * carrying the answer has been PRACKed, the answerer trickles in INFO requests within the early dialog
+ * (sip.js refuses INFO on early dialogs, so those go through its core INFO client directly); candidates
+ * that reach the offerer before it applied the answer are held until it does.
  */
-import type { Session, SessionDescriptionHandler, SessionDescriptionHandlerOptions, BodyAndContentType } from 'sip.js'
+import { Core, type Session, type SessionDescriptionHandler, type SessionDescriptionHandlerOptions, type BodyAndContentType } from 'sip.js'
 import { buildSdpFrag, parseSdpFrag, sdpFragCandidates } from '../ice/sdpfrag.ts'
 import { serializeCandidate } from '../ice/candidate.ts'
 import { RtcspecError } from '../errors.ts'
@@ -62,7 +64,7 @@ export class PeerSessionDescriptionHandler implements SessionDescriptionHandler 
   /** Starts sending candidates over INFO on `session` once its dialog is established. */
   attachTrickle(session: Session): TrickleOverInfo | undefined {
     if (!this.trickle) return undefined
-    this.#trickler ??= new TrickleOverInfo(this.peer, session, this.#hooks, () => this.#lastLocal)
+    this.#trickler ??= new TrickleOverInfo(this.peer, session, this.#hooks, () => this.#lastLocal, () => this.#state === 'stable')
     return this.#trickler
   }
 
@@ -81,6 +83,7 @@ export class PeerSessionDescriptionHandler implements SessionDescriptionHandler 
       sdp = (await this.peer.acceptOffer({ type: 'offer', sdp: offer })).sdp
       type = 'answer'
       this.#state = 'stable'
+      await this.#trickler?.remoteDescriptionApplied()
     } else {
       const hold = options?.hold
       const setDirection = (this.peer as { setDirection?: (d: 'sendonly' | 'sendrecv') => void }).setDirection
@@ -103,6 +106,7 @@ export class PeerSessionDescriptionHandler implements SessionDescriptionHandler 
       this.descriptions.push({ atMs: Date.now(), direction: 'remote', type: 'answer', sdp })
       await this.peer.acceptAnswer({ type: 'answer', sdp })
       this.#state = 'stable'
+      await this.#trickler?.remoteDescriptionApplied()
     } else {
       this.descriptions.push({ atMs: Date.now(), direction: 'remote', type: 'offer', sdp })
       this.#pendingRemoteOffer = sdp
@@ -142,21 +146,29 @@ export class TrickleOverInfo {
   candidatesReceived = 0
   endOfCandidatesSent = false
   endOfCandidatesReceived = false
+  /** INFO requests sent within the early dialog (after a PRACKed reliable 18x), before the 200. */
+  earlyInfosSent = 0
+  /** INFO bodies that arrived before the remote description (the answer) was applied, applied later. */
+  heldUntilAnswer = 0
   readonly #peer: Peer
   readonly #session: Session
   readonly #hooks: MediaHandlerHooks
   readonly #localSdp: () => string | undefined
+  readonly #hasRemoteDescription: () => boolean
   readonly #queue: Array<CandidateInit | null> = []
+  readonly #received: string[] = []
   readonly #unsubscribe: () => void
   #sending = false
   #established = false
+  #earlyDialog: Core.SessionDialog | undefined
   #stopped = false
 
-  constructor(peer: Peer, session: Session, hooks: MediaHandlerHooks, localSdp: () => string | undefined) {
+  constructor(peer: Peer, session: Session, hooks: MediaHandlerHooks, localSdp: () => string | undefined, hasRemoteDescription: () => boolean = () => true) {
     this.#peer = peer
     this.#session = session
     this.#hooks = hooks
     this.#localSdp = localSdp
+    this.#hasRemoteDescription = hasRemoteDescription
     this.#unsubscribe = peer.onLocalCandidate((c) => {
       this.#queue.push(c)
       void this.#flush()
@@ -169,13 +181,44 @@ export class TrickleOverInfo {
     void this.#flush()
   }
 
+  /**
+   * Call when an early dialog can carry INFO (RFC 8840, the reliable 18x with the answer was PRACKed):
+   * queued candidates go out within it, before the call is answered.
+   */
+  earlyDialog(dialog: Core.SessionDialog): void {
+    this.#earlyDialog = dialog
+    void this.#flush()
+  }
+
+  /** Sends one INFO: in the confirmed dialog through sip.js's session, in an early one through its core INFO client. */
+  #sendInfo(body: string): Promise<void> {
+    const requestOptions = { body: { contentDisposition: 'render', contentType: SDPFRAG_CONTENT_TYPE, content: body }, extraHeaders: [`Info-Package: ${TRICKLE_INFO_PACKAGE}`] }
+    return new Promise<void>((resolve, reject) => {
+      const requestDelegate = {
+        onAccept: () => resolve(),
+        onReject: (r: Core.IncomingResponse) => reject(new RtcspecError('SIP_TRICKLE', `trickle INFO rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+      }
+      const early = this.#earlyDialog
+      if (!this.#established && early) {
+        try {
+          new Core.InfoUserAgentClient(early, requestDelegate, requestOptions)
+          this.earlyInfosSent++
+        } catch (e) {
+          reject(e)
+        }
+        return
+      }
+      this.#session.info({ requestOptions, requestDelegate }).catch(reject)
+    })
+  }
+
   stop(): void {
     this.#stopped = true
     this.#unsubscribe()
   }
 
   async #flush(): Promise<void> {
-    if (!this.#established || this.#sending || this.#stopped || this.#queue.length === 0) return
+    if ((!this.#established && !this.#earlyDialog) || this.#sending || this.#stopped || this.#queue.length === 0) return
     this.#sending = true
     try {
       for (let guard = 0; guard < 1000 && this.#queue.length > 0 && !this.#stopped; guard++) {
@@ -191,17 +234,7 @@ export class TrickleOverInfo {
           return
         }
         const body = buildSdpFrag({ ufrag, pwd, media: [{ mid, candidates: candidates.map((c) => c.candidate), endOfCandidates: end }] })
-        await new Promise<void>((resolve, reject) => {
-          this.#session
-            .info({
-              requestOptions: { body: { contentDisposition: 'render', contentType: SDPFRAG_CONTENT_TYPE, content: body }, extraHeaders: [`Info-Package: ${TRICKLE_INFO_PACKAGE}`] },
-              requestDelegate: {
-                onAccept: () => resolve(),
-                onReject: (r) => reject(new RtcspecError('SIP_TRICKLE', `trickle INFO rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
-              },
-            })
-            .catch(reject)
-        })
+        await this.#sendInfo(body)
         this.infosSent++
         this.candidatesSent += candidates.length
         if (end) this.endOfCandidatesSent = true
@@ -214,10 +247,33 @@ export class TrickleOverInfo {
     if (this.#queue.length) void this.#flush()
   }
 
-  /** Applies a received `application/trickle-ice-sdpfrag` body. Throws a ParseError for a bad body. */
+  /** Call once the remote description is applied: candidates held until then are applied. */
+  async remoteDescriptionApplied(): Promise<void> {
+    for (const body of this.#received.splice(0)) {
+      try {
+        await this.#apply(parseSdpFrag(body))
+      } catch (e) {
+        this.#hooks.onError(`trickle (held until the answer): ${e instanceof Error ? e.message : String(e)}`)
+      }
+    }
+  }
+
+  /**
+   * Applies a received `application/trickle-ice-sdpfrag` body (or holds it until the answer is applied, for
+   * candidates trickled on an early dialog). Throws a ParseError for a bad body.
+   */
   async receive(body: string): Promise<void> {
     const frag = parseSdpFrag(body)
     this.infosReceived++
+    if (!this.#hasRemoteDescription()) {
+      this.heldUntilAnswer++
+      this.#received.push(body)
+      return
+    }
+    await this.#apply(frag)
+  }
+
+  async #apply(frag: ReturnType<typeof parseSdpFrag>): Promise<void> {
     for (const { mid, candidate } of sdpFragCandidates(frag)) {
       this.candidatesReceived++
       await this.#peer.addRemoteCandidate({ candidate: serializeCandidate(candidate), sdpMid: mid, sdpMLineIndex: 0 })

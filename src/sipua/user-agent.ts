@@ -16,7 +16,7 @@
  * await call
  * ```
  */
-import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js'
+import { Core, Info, Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type Session } from 'sip.js'
 import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../errors.ts'
 import { getHeaders, parseSipMessage, type SipRequest } from '../sip/index.ts'
@@ -138,6 +138,8 @@ export class SipUserAgent implements AsyncDisposable {
       transportConstructor: transportConstructor(spec, { log: this.log, onMalformed: (e) => this.#onMalformed(e) }) as never,
       sessionDescriptionHandlerFactory: (session) => this.#createSdh(session),
       sipExtensionExtraSupported: options.trickle && options.media === 'webrtc' ? [TRICKLE_INFO_PACKAGE] : [],
+      // Reliable provisional responses (RFC 3262): a callee may answer in a PRACKed 183 and trickle on the early dialog.
+      sipExtension100rel: SIPExtension.Supported,
       // sip.js predates RFC 8840 and does not know the trickle-ice option tag.
       hackAllowUnregisteredOptionTags: true,
       ...(spec.kind === 'ws' ? {} : { viaHost: '127.0.0.1', contactParams: { transport: spec.kind }, hackViaTcp: false }),
@@ -365,7 +367,13 @@ export class SipUserAgent implements AsyncDisposable {
             onReject: (r) => {
               final = { status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '' }
             },
-            onProgress: (r) => call.provisional.push({ status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '' }),
+            onProgress: (r) => {
+              call.provisional.push({ status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '' })
+              // INFO within the early dialog (RFC 8840, trickled candidates after a reliable 18x); sip.js
+              // gives early dialogs no handler, and replaces this one with its own once the call is answered.
+              const early = (r as Partial<Core.PrackableIncomingResponseWithSession>).session
+              if (early && !early.delegate) early.delegate = { onInfo: (uas: Core.IncomingInfoRequest) => call.receiveInfo(new Info(uas)) }
+            },
           },
         })
         await established
@@ -424,11 +432,30 @@ export class IncomingSipCall {
     return this.invitation.remoteIdentity.uri.toString()
   }
 
-  /** Sends a provisional response: 180 Ringing, or 183 Session Progress with an SDP answer (early media). */
-  async progress(status: 180 | 183 = 180, options: { send?: AudioSourceSpec } = {}): Promise<void> {
+  /**
+   * Sends a provisional response: 180 Ringing, or 183 Session Progress with an SDP answer (early media).
+   * `reliable: true` sends it reliably (RFC 3262, `Require: 100rel`) and resolves once the caller's PRACK
+   * arrived; on a trickling WebRTC call the callee then trickles its candidates in INFO within the early
+   * dialog (RFC 8840), before the call is answered. The caller must support 100rel.
+   */
+  async progress(status: 180 | 183 = 180, options: { send?: AudioSourceSpec; reliable?: boolean } = {}): Promise<void> {
     if (options.send) this.#call.sendOnConnect(options.send)
-    await this.invitation.progress({ statusCode: status })
+    if (!options.reliable) {
+      await this.invitation.progress({ statusCode: status })
+      if (status === 183) this.#call.earlyMediaStarted()
+      return
+    }
+    const tags = ['supported', 'require'].flatMap((h) => getHeaders(this.request, h).flatMap((v) => v.split(',').map((t) => t.trim().toLowerCase())))
+    if (!tags.includes('100rel')) {
+      throw new SipError('SIP_100REL', `${this.#ua.name}: cannot send a reliable ${status}: the INVITE from ${this.from} does not support 100rel (no 100rel in Supported or Require)`, {
+        hint: 'send an unreliable provisional (progress() without reliable), or make the caller support RFC 3262',
+      })
+    }
+    const trickle = this.#ua.trickles(this.invitation)
+    await this.invitation.progress({ statusCode: status, rel100: true, ...(trickle ? { extraHeaders: [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] } : {}) })
     if (status === 183) this.#call.earlyMediaStarted()
+    const dialog = this.invitation.dialog
+    if (trickle && dialog) this.#call.sdh?.trickler?.earlyDialog(dialog as Core.SessionDialog)
   }
 
   /** Answers with 200 and resolves once the ACK arrived (the call is established). */
@@ -550,7 +577,12 @@ export class SipCall {
     for (const s of this.#toSend.splice(0)) sdh.peer.sendAudio(s)
   }
 
-  async #onInfo(info: import('sip.js').Info): Promise<void> {
+  /** @internal Handles an INFO received on an early dialog (the confirmed dialog's arrive through the session delegate). */
+  receiveInfo(info: Info): void {
+    void this.#onInfo(info)
+  }
+
+  async #onInfo(info: Info): Promise<void> {
     const ct = (info.request.getHeader('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     const pkg = (info.request.getHeader('info-package') ?? '').trim().toLowerCase()
     const body = info.request.body ?? ''
