@@ -164,7 +164,7 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
   for (const f of jsonFiles(join(reportDir, 'fuzz'))) {
     const raw = readJson(f)
     const r = raw.ok ? FuzzCaseFileSchema.safeParse(raw.value) : undefined
-    if (r?.success) fuzz.push({ source: posixRelative(reportDir, f), file: r.data })
+    if (r?.success) fuzz.push({ source: posixRelative(reportDir, f), file: r.data, ...(runStart !== undefined && statSync(f).mtimeMs < runStart ? { earlier: true } : {}) })
     else warnings.push(`${posixRelative(reportDir, f)} skipped: ${raw.ok ? `not a fuzz case file: ${r ? issues(r.error) : ''}` : `not JSON (${raw.error})`}`)
   }
 

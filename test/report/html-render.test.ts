@@ -310,6 +310,48 @@ describe('collecting a report directory', () => {
     expect(html).toContain('call_records.jsonl line 2 skipped')
   })
 
+  it('with a valid summary: its tests are listed with their calls; conformance files from earlier runs are left out, earlier counterexamples collapsed', () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'fuzz'))
+    writeFileSync(join(dir, 'fuzz', 'old.json'), JSON.stringify(fuzzCase('old')))
+    mkdirSync(join(dir, 'conformance'))
+    writeFileSync(join(dir, 'conformance', 'whip-1.json'), JSON.stringify(conformance('old')))
+    const rec = record('r', { test: { file: 'specs/x.spec.ts', name: 'specs/x.spec.ts > suite > it works', result: 'passed' } })
+    writeFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(rec)}\n`)
+    const start = new Date(Date.now() + 60_000).toISOString() // the files above are older than this run
+    const summary = {
+      schema: 'rtcspec.run-summary/v1',
+      startedAt: start,
+      endedAt: start,
+      durationMs: 0,
+      environment: {},
+      totals: { passed: 1, failed: 0, skipped: 1 },
+      tests: [
+        { id: 'specs/x.spec.ts::suite > it works', file: 'specs/x.spec.ts', name: 'suite > it works', state: 'passed', durationMs: 12, errors: [] },
+        { id: 'specs/x.spec.ts::suite > skipped', file: 'specs/x.spec.ts', name: 'suite > skipped', state: 'skipped', durationMs: 0, skipReason: 'needs <chromium>', errors: [] },
+      ],
+      callRecords: { file: 'call_records.jsonl', count: 1, invalid: [] },
+      gates: { passed: false, results: [{ metric: 'audio.loss', threshold: '< 0.01', actual: 0.02, samples: 1, pass: false, worst: { callId: rec.id } }] },
+      infrastructureErrors: [],
+      exit: { class: 'gate-failure', code: 3 },
+    }
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary))
+    const d = collectReport(dir)
+    expect(d.testsFrom).toBe('summary')
+    expect(d.conformance).toHaveLength(0)
+    expect(d.warnings.some((w) => /1 conformance report\(s\) in conformance\/ are older than this run/.test(w))).toBe(true)
+    expect(d.fuzz.map((f) => f.earlier)).toEqual([true])
+    const html = renderReport(d)
+    expect(html).toContain('1 counterexample(s) saved before this run')
+    expect(html).toContain('skipped: needs &lt;chromium&gt;')
+    // the record's test name carries the file; it is still attached to the summary's test
+    const testStart = html.indexOf('<b>suite &gt; it works</b>')
+    expect(testStart).toBeGreaterThan(0)
+    expect(html.indexOf(`id="call-${rec.id}"`)).toBeGreaterThan(testStart)
+    expect(html).not.toContain('id="other-calls"')
+    expect(html).toContain(`href="#call-${rec.id}"`) // the gate links its worst call
+  })
+
   it('recordings are embedded as data: URIs up to the cap, then linked with a note', () => {
     const dir = tempDir()
     const wav = (name: string): string => {

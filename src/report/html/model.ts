@@ -58,8 +58,8 @@ export interface ReportData {
   recordings: Record<string, ReportRecording>
   /** Conformance reports (from the Vitest suites and `rtcspec conformance`). */
   conformance: Array<{ source: string; report: ConformanceReport }>
-  /** Fuzz counterexamples. */
-  fuzz: Array<{ source: string; file: FuzzCaseFile }>
+  /** Fuzz counterexamples; `earlier` when the file is older than the run the summary describes. */
+  fuzz: Array<{ source: string; file: FuzzCaseFile; earlier?: boolean }>
 }
 
 /** Whether a call record belongs to `test` (records name the test by Vitest's full name, which may start with the file). */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto'
 import type { CallRecord } from '../../peers/call-record.ts'
 import { callAnchor, callFailed, callSection } from './call.ts'
-import { conformanceSection } from './conformance.ts'
+import { conformanceSection, requirementAnchor } from './conformance.ts'
 import { anchorId, esc, ms, num } from './escape.ts'
 import { fuzzSection } from './fuzz.ts'
 import { recordBelongsTo, type ReportData, type ReportTest } from './model.ts'
@@ -32,8 +32,11 @@ function stateClass(state: ReportTest['state']): string {
   return state === 'unknown' ? 'unknown-state' : state
 }
 
-function testBlock(test: ReportTest, calls: CallRecord[], drawn: Set<CallRecord>, data: ReportData): string {
-  const req = test.requirement ? ` <span class="tag">${esc([test.requirement.level, test.requirement.document, test.requirement.section ? `§${test.requirement.section}` : ''].filter(Boolean).join(' '))}</span>` : ''
+function testBlock(test: ReportTest, calls: CallRecord[], drawn: Set<CallRecord>, data: ReportData, evidence: ReadonlyMap<string, string>): string {
+  const link = test.requirement ? evidence.get(test.requirement.id) : undefined
+  const req = test.requirement
+    ? ` <span class="tag">${esc([test.requirement.level, test.requirement.document, test.requirement.section ? `§${test.requirement.section}` : ''].filter(Boolean).join(' '))}</span>${link ? ` <a href="#${link}">evidence</a>` : ''}`
+    : ''
   const errors = test.errors.length ? `<div class="errors">${test.errors.map((e) => `<pre>${esc(e.message)}${e.diff ? `\n\n${esc(e.diff)}` : ''}</pre>${e.stack ? `<details><summary>stack</summary><pre>${esc(e.stack)}</pre></details>` : ''}`).join('')}</div>` : ''
   const skip = test.skipReason ? `<p class="muted">skipped: ${esc(test.skipReason)}</p>` : ''
   const notes = test.annotations?.length ? `<ul class="muted">${test.annotations.map((a) => `<li>${esc(a.type)}: ${esc(a.message)}${a.path ? ` <a href="${esc(a.path)}">${esc(a.path.split('/').pop() ?? a.path)}</a>` : ''}</li>`).join('')}</ul>` : ''
@@ -44,9 +47,24 @@ function testBlock(test: ReportTest, calls: CallRecord[], drawn: Set<CallRecord>
 ${errors}${skip}${notes}${callHtml}</div>`
 }
 
+/** The fuzz section: this run's counterexamples, then (collapsed) those saved before it. */
+function fuzzList(data: ReportData): string {
+  if (data.fuzz.length === 0) return '<p class="muted">no counterexamples in this directory</p>'
+  const now = data.fuzz.map((f, i) => ({ f, i })).filter((x) => !x.f.earlier)
+  const before = data.fuzz.map((f, i) => ({ f, i })).filter((x) => x.f.earlier)
+  return `${now.length ? now.map((x) => fuzzSection(x.f, x.i)).join('\n') : '<p class="muted">no counterexample was saved during this run</p>'}${
+    before.length ? `<details class="box"><summary>${before.length} counterexample(s) saved before this run</summary>${before.map((x) => fuzzSection(x.f, x.i)).join('\n')}</details>` : ''
+  }`
+}
+
 /** Renders the whole page (see the module notes). */
 export function renderReport(data: ReportData, options: RenderOptions = {}): string {
   const maxCalls = options.maxCalls ?? 300
+  // requirement id → the row of its evidence (the first report that has it)
+  const evidence = new Map<string, string>()
+  data.conformance.forEach((c, i) => {
+    for (const r of c.report.results) if (!evidence.has(r.id)) evidence.set(r.id, requirementAnchor(i, c.report.suite, r.id))
+  })
   const drawn = new Set(data.calls.slice(0, maxCalls))
   const used = new Set<CallRecord>()
   const callsOf = (t: ReportTest): CallRecord[] => {
@@ -73,7 +91,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   }
   const fileBlocks = [...files.entries()].map(([file, tests]) => {
     const failed = tests.some((t) => t.state === 'failed')
-    const blocks = tests.map((t) => testBlock(t, callsOf(t), drawn, data)).join('')
+    const blocks = tests.map((t) => testBlock(t, callsOf(t), drawn, data, evidence)).join('')
     const counts = `${tests.filter((t) => t.state === 'passed').length} passed, ${tests.filter((t) => t.state === 'failed').length} failed${tests.some((t) => t.state === 'skipped') ? `, ${tests.filter((t) => t.state === 'skipped').length} skipped` : ''}`
     return `<section class="file ${failed ? 'failed' : 'passed'}" id="${anchorId('file', file)}"><h3><span class="badge ${failed ? 'fail' : 'pass'}">${failed ? 'failed' : 'passed'}</span> ${esc(file)} <span class="muted">${esc(counts)}</span></h3>${blocks}</section>`
   })
@@ -118,7 +136,7 @@ ${undrawnTable}
 <h2 id="conformance">Conformance <span class="muted">(${data.conformance.length} report(s)${mustFailures ? `, ${mustFailures} MUST failure(s)` : ''})</span></h2>
 ${data.conformance.length ? data.conformance.map((c, i) => conformanceSection(c, i)).join('\n') : '<p class="muted">no conformance reports in this directory</p>'}
 <h2 id="fuzz">Fuzz counterexamples <span class="muted">(${data.fuzz.length})</span></h2>
-${data.fuzz.length ? data.fuzz.map((f, i) => fuzzSection(f, i)).join('\n') : '<p class="muted">no counterexamples in this directory</p>'}
+${fuzzList(data)}
 <footer>generated by rtcspec at ${esc(data.generatedAt)} from ${esc(data.reportDir)}</footer>
 </main>`
   const scriptHash = createHash('sha256').update(REPORT_JS).digest('base64')

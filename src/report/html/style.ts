@@ -78,7 +78,7 @@ blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid var(--line);color
 footer{color:var(--muted);font-size:12px;text-align:center;margin:30px 0}
 `
 
-/** The report's script: the failed-only filter (kept in the URL hash-less state via localStorage-free toggling) and the search box. */
+/** The report's script: the failed-only filter, the search box, and opening the collapsed sections around a `#fragment` target. */
 export const REPORT_JS = `
 (function () {
   var failedOnly = document.getElementById('failed-only');
@@ -95,10 +95,14 @@ export const REPORT_JS = `
   }
   if (failedOnly) failedOnly.addEventListener('change', apply);
   if (search) search.addEventListener('input', apply);
-  if (location.hash) {
+  function openTarget() {
+    if (!location.hash) return;
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
     for (var el = target; el; el = el.parentElement) if (el.tagName === 'DETAILS') el.open = true;
+    if (target) target.scrollIntoView();
   }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
   apply();
 })();
 `
