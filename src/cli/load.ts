@@ -25,6 +25,8 @@ options:
   --workers W          worker threads (default: os.availableParallelism())
   --call-duration D    each call's length; ended calls are replaced (default: the scenario file's own duration
                        when it states one, else every call holds until the run ends)
+  --max-connecting N   at most N calls connecting at once; starts wait while at the cap, so the set-up rate
+                       adapts to the machine instead of piling up connect timeouts (default 10 per worker)
   --connect-timeout D  ICE + DTLS timeout of each call (default: the scenario's connectTimeout, 10s)
   --seed S             base impairment seed for scenarios with a network (call i uses a seed derived from S and i)
   --max-failures N     failed calls tolerated before the exit code is 1 (default 0)
@@ -58,7 +60,7 @@ function progressPrinter(): ((p: LoadProgress) => void) & { end(): void } {
   const tty = process.stderr.isTTY === true
   let printed = false
   const print = (p: LoadProgress) => {
-    const line = `load ${(p.elapsedMs / 1000).toFixed(0).padStart(4)}s ${p.phase.padEnd(8)} active ${String(p.active).padStart(4)}/${p.target} (connected ${p.connected})  started ${p.started}  completed ${p.completed}  failed ${p.failed}  set-up ${p.setupRate.toFixed(1)}/s  cpu ${p.cpuPercent.toFixed(0)} %`
+    const line = `load ${(p.elapsedMs / 1000).toFixed(0).padStart(4)}s ${p.phase.padEnd(8)} active ${String(p.active).padStart(4)}/${p.target} (connected ${p.connected}, connecting ${p.connecting})  started ${p.started}  completed ${p.completed}  failed ${p.failed}  set-up ${p.setupRate.toFixed(1)}/s  cpu ${p.cpuPercent.toFixed(0)} %`
     printed = true
     process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
   }
@@ -83,6 +85,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
         workers: { type: 'string' },
         'call-duration': { type: 'string' },
         'connect-timeout': { type: 'string' },
+        'max-connecting': { type: 'string' },
         seed: { type: 'string' },
         'max-failures': { type: 'string' },
         'report-dir': { type: 'string' },
@@ -116,6 +119,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
       ...(v.workers !== undefined ? { workers: parseNumber(v.workers, '--workers', { integer: true }) } : {}),
       ...(v['call-duration'] !== undefined ? { callDurationMs: parseCliDuration(v['call-duration'], '--call-duration') } : {}),
       ...(v['connect-timeout'] !== undefined ? { connectTimeoutMs: parseCliDuration(v['connect-timeout'], '--connect-timeout') } : {}),
+      ...(v['max-connecting'] !== undefined ? { maxConnecting: parseNumber(v['max-connecting'], '--max-connecting', { integer: true }) } : {}),
       ...(v.seed !== undefined ? { seed: parseNumber(v.seed, '--seed', { integer: true }) } : {}),
       ...(v['max-failures'] !== undefined ? { maxFailures: parseNumber(v['max-failures'], '--max-failures', { integer: true }) } : {}),
     }

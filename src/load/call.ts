@@ -58,6 +58,14 @@ function direction(receiver: Peer): CallDirection | undefined {
   if (!track) return undefined
   const s = track.rtp.snapshot()
   const codec = track.codec?.encoding
+  // frames spanned by the RTP timestamps (20 ms packets): counts frames a starved sender skipped, which the
+  // sequence numbers cannot show
+  const packets = track.packets()
+  const step = (track.codec?.clockRate ?? s.clockRate) / 50
+  const first = packets[0]
+  const last = packets[packets.length - 1]
+  const framesSpanned = first && last && step > 0 ? Math.round(((last.timestamp - first.timestamp) >>> 0) / step) + 1 : 0
+  const missingFraction = framesSpanned > 0 ? Math.min(1, Math.max(0, 1 - s.unique / framesSpanned)) : 0
   return {
     receiver: receiver.name,
     ...(codec ? { codec } : {}),
@@ -66,7 +74,10 @@ function direction(receiver: Peer): CallDirection | undefined {
     lost: s.lost,
     lossFraction: s.lossFraction,
     jitterMs: s.jitterMs,
-    mos: eModel({ codec: codec ?? 'PCMU', lossFraction: s.lossFraction, jitterMs: s.jitterMs }).mos,
+    framesSpanned,
+    missingFraction,
+    // the listener hears a gap whether the packet was lost or never sent: MOS counts the larger of the two
+    mos: eModel({ codec: codec ?? 'PCMU', lossFraction: Math.max(s.lossFraction, missingFraction), jitterMs: s.jitterMs }).mos,
   }
 }
 

@@ -29,6 +29,8 @@ export interface LoadProgress {
   active: number
   /** Of those, ICE + DTLS connected. */
   connected: number
+  /** Of those, still connecting. */
+  connecting: number
   target: number
   started: number
   completed: number
@@ -59,6 +61,11 @@ export interface LoadOptions {
   records?: boolean
   /** More failed calls than this makes the exit class `test-failure`. Default 0. */
   maxFailures?: number
+  /**
+   * At most this many calls connecting (started, not yet connected) at once; while at the cap, starts wait, so the
+   * set-up rate adapts to what the machine can do instead of piling up connect timeouts. Default 10 per worker.
+   */
+  maxConnecting?: number
   /** Connect (ICE + DTLS) timeout of each call; default the scenario's `connectTimeout` (10 s). */
   connectTimeoutMs?: number
   /** Each call's length; default the scenario's own `duration` when it states one, else calls hold until the end. */
@@ -82,6 +89,7 @@ const OptionsSchema = z.object({
   holdMs: z.number().nonnegative('--duration must not be negative').max(7 * 24 * 3600_000),
   workers: z.number().int('--workers must be a whole number').positive('--workers must be at least 1').max(256),
   maxFailures: z.number().int().nonnegative('--max-failures must not be negative'),
+  maxConnecting: z.number().int('--max-connecting must be a whole number').positive('--max-connecting must be at least 1'),
   connectTimeoutMs: z.number().positive().max(600_000),
   callDurationMs: z.number().positive('--call-duration must be above 0').optional(),
   seed: z.number().int().optional(),
@@ -127,6 +135,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     holdMs: options.holdMs,
     workers: options.workers ?? availableParallelism(),
     maxFailures: options.maxFailures ?? 0,
+    maxConnecting: options.maxConnecting ?? 10 * (options.workers ?? availableParallelism()),
     connectTimeoutMs: options.connectTimeoutMs ?? scenario.parsed.connectTimeout,
     callDurationMs: options.callDurationMs ?? scenario.ownDurationMs,
     seed: options.seed,
@@ -279,6 +288,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       phase,
       active: pending.size,
       connected: connectedNow,
+      connecting: pending.size - connectedNow,
       target: o.calls,
       started,
       completed: results.filter((r) => r.outcome === 'completed').length,
@@ -333,7 +343,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       const t = now()
       if (phase === 'ramp' || phase === 'hold') {
         if (nextStartAt < t - interval) nextStartAt = t - interval // no burst after a stall
-        while (pending.size < o.calls && t >= nextStartAt) {
+        while (pending.size < o.calls && pending.size - connectedNow < o.maxConnecting && t >= nextStartAt) {
           if (!startOne()) return finish()
           nextStartAt += interval
         }
@@ -402,6 +412,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       connectTimeoutMs: o.connectTimeoutMs,
       ...(o.callDurationMs !== undefined ? { callDurationMs: o.callDurationMs } : {}),
       maxFailures: o.maxFailures,
+      maxConnecting: o.maxConnecting,
       records,
     },
     startedAt: startedAt.toISOString(),
@@ -416,6 +427,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     firstRtpMs: figures.firstRtpMs,
     loss: figures.loss,
     lossAggregate: figures.lossAggregate,
+    missingMedia: figures.missingMedia,
+    missingAggregate: figures.missingAggregate,
     jitterMs: figures.jitterMs,
     mos: figures.mos,
     concurrency: { target: o.calls, peak, meanDuringHold: holdStart !== undefined && holdEnd !== undefined && holdEnd > holdStart ? area / (holdEnd - holdStart) : 0 },

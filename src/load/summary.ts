@@ -7,7 +7,7 @@ import { distributionOf } from './percentile.ts'
 import type { CallResult, FailurePhase, LoadSummary } from './types.ts'
 
 /** The figures computed from the call results alone. */
-export type CallFigures = Pick<LoadSummary, 'failureReasons' | 'setupMs' | 'firstRtpMs' | 'loss' | 'lossAggregate' | 'jitterMs' | 'mos'> & {
+export type CallFigures = Pick<LoadSummary, 'failureReasons' | 'setupMs' | 'firstRtpMs' | 'loss' | 'lossAggregate' | 'missingMedia' | 'missingAggregate' | 'jitterMs' | 'mos'> & {
   calls: Omit<LoadSummary['calls'], 'attempted' | 'unfinished'>
 }
 
@@ -32,6 +32,8 @@ export function callFigures(results: ReadonlyArray<CallResult>, topReasons = 10)
     r.directions.reduce((w, d) => (better === 'low' ? Math.max(w, pick(d)) : Math.min(w, pick(d))), better === 'low' ? -Infinity : Infinity)
   const lost = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.lost, 0), 0)
   const expected = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.expected, 0), 0)
+  const frames = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.framesSpanned, 0), 0)
+  const missing = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + Math.max(0, d.framesSpanned - d.received), 0), 0)
   return {
     calls: {
       connected: results.filter((r) => r.connectMs !== undefined).length,
@@ -44,6 +46,8 @@ export function callFigures(results: ReadonlyArray<CallResult>, topReasons = 10)
     firstRtpMs: distributionOf(results.flatMap((r) => (r.firstRtpMs !== undefined ? [r.firstRtpMs] : []))),
     loss: distributionOf(measured.map((r) => worst(r, (d) => d.lossFraction, 'low'))),
     lossAggregate: { lost, expected, fraction: expected > 0 ? lost / expected : 0 },
+    missingMedia: distributionOf(measured.map((r) => worst(r, (d) => d.missingFraction, 'low'))),
+    missingAggregate: { missing, frames, fraction: frames > 0 ? Math.min(1, missing / frames) : 0 },
     jitterMs: distributionOf(measured.map((r) => worst(r, (d) => d.jitterMs, 'low'))),
     mos: distributionOf(measured.map((r) => worst(r, (d) => d.mos, 'high'))),
   }
@@ -72,10 +76,14 @@ export function formatSummary(s: LoadSummary): string {
     ['set-up (connect) ms', `${s.setupMs.count}`, '', f0(s.setupMs.p50), f0(s.setupMs.p95), f0(s.setupMs.p99), f0(s.setupMs.max), f0(s.setupMs.min)],
     ['first RTP ms', `${s.firstRtpMs.count}`, '', f0(s.firstRtpMs.p50), f0(s.firstRtpMs.p95), f0(s.firstRtpMs.p99), f0(s.firstRtpMs.max), f0(s.firstRtpMs.min)],
     ['loss (worse dir.)', `${s.loss.count}`, '', pct(s.loss.p50), pct(s.loss.p95), pct(s.loss.p99), pct(s.loss.max), pct(s.loss.min)],
+    ['missing media', `${s.missingMedia.count}`, '', pct(s.missingMedia.p50), pct(s.missingMedia.p95), pct(s.missingMedia.p99), pct(s.missingMedia.max), pct(s.missingMedia.min)],
     ['jitter ms', `${s.jitterMs.count}`, '', f2(s.jitterMs.p50), f2(s.jitterMs.p95), f2(s.jitterMs.p99), f2(s.jitterMs.max), f2(s.jitterMs.min)],
     ['MOS (E-model est.)', `${s.mos.count}`, f2(s.mos.p5), f2(s.mos.p50), '', '', '', f2(s.mos.min)],
   ])
-  const agg = `loss over all measured calls: ${s.lossAggregate.lost} of ${s.lossAggregate.expected} packets (${pct(s.lossAggregate.fraction)})`
+  const agg = [
+    `loss over all measured calls: ${s.lossAggregate.lost} of ${s.lossAggregate.expected} packets (${pct(s.lossAggregate.fraction)})`,
+    `missing media (lost + never sent, by RTP timestamp): ${s.missingAggregate.missing} of ${s.missingAggregate.frames} frames (${pct(s.missingAggregate.fraction)})${s.missingAggregate.fraction > s.lossAggregate.fraction + 0.005 ? ' — senders fell behind: the CPU could not keep up' : ''}`,
+  ].join('\n')
   const cpu = `cpu: process ${s.cpu.processPercent.toFixed(0)} % of one core (${s.cpu.cores} cores), main thread ${s.cpu.mainPercent.toFixed(0)} %; ${s.cpu.workers.map((w) => `worker ${w.index}: ${w.calls} calls, ${w.percent.toFixed(0)} %${w.udpSocketsAtStop ? ` (${w.udpSocketsAtStop} UDP sockets left open!)` : ''}`).join('; ')}`
   const reasons = s.failureReasons.length
     ? ['top failure reasons:', ...s.failureReasons.map((r) => `  ${String(r.count).padStart(5)} × [${r.phase}] ${r.example}`)]

@@ -18,6 +18,13 @@ export const CallDirectionSchema = z.object({
   lost: z.number().int().nonnegative(),
   lossFraction: z.number().min(0).max(1),
   jitterMs: z.number().nonnegative(),
+  /**
+   * 20 ms frames spanned by the RTP timestamps received (first → last). Unlike `expected` (sequence numbers) it
+   * also counts frames the sender never sent because its pacer fell behind (a starved CPU skips frames).
+   */
+  framesSpanned: z.number().int().nonnegative(),
+  /** `1 − received / framesSpanned`: the share of the media timeline with no packet, lost or never sent. */
+  missingFraction: z.number().min(0).max(1),
   /** ITU-T G.107 E-model estimate from codec, loss and jitter (src/media/emodel.ts). */
   mos: z.number(),
 })
@@ -124,6 +131,8 @@ export const LoadSummarySchema = z.object({
     /** Each call's own length; absent: calls hold until the run ends. */
     callDurationMs: z.number().positive().optional(),
     maxFailures: z.number().int().nonnegative(),
+    /** Cap on calls connecting at once (starts wait while at it). */
+    maxConnecting: z.number().int().positive(),
     records: z.boolean(),
   }),
   startedAt: z.iso.datetime(),
@@ -158,6 +167,10 @@ export const LoadSummarySchema = z.object({
   loss: DistributionSchema,
   /** Over all measured calls and directions: Σ lost / Σ expected. */
   lossAggregate: z.object({ lost: z.number().int().nonnegative(), expected: z.number().int().nonnegative(), fraction: z.number().min(0).max(1) }),
+  /** Per call: the worse direction's share of the media timeline with no packet (network loss + frames never sent). */
+  missingMedia: DistributionSchema,
+  /** Over all measured calls and directions: Σ (framesSpanned − received) / Σ framesSpanned. */
+  missingAggregate: z.object({ missing: z.number().int().nonnegative(), frames: z.number().int().nonnegative(), fraction: z.number().min(0).max(1) }),
   /** Per call: the worse direction's RFC 3550 interarrival jitter, ms. */
   jitterMs: DistributionSchema,
   /** Per call: the worse direction's E-model MOS estimate. */

@@ -105,7 +105,7 @@ describe('rtcspec load process', () => {
         const timer = setTimeout(() => rej(new Error(`both calls did not connect within 60 s; stderr:\n${stderr}`)), 60_000)
         child.stderr.on('data', (d) => {
           stderr += d
-          if (/\(connected 2\)/.test(stderr)) {
+          if (/\(connected 2,/.test(stderr)) {
             clearTimeout(timer)
             res()
           }

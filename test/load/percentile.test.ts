@@ -45,8 +45,8 @@ function result(id: number, over: Partial<CallResult> = {}): CallResult {
     firstRtpMs: 150 + id,
     mediaMs: 4000,
     directions: [
-      { receiver: 'bob', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 1, mos: 4.4 },
-      { receiver: 'alice', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 2, mos: 4.4 },
+      { receiver: 'bob', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 1, framesSpanned: 200, missingFraction: 0, mos: 4.4 },
+      { receiver: 'alice', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 2, framesSpanned: 200, missingFraction: 0, mos: 4.4 },
     ],
     measured: true,
     ...over,
@@ -57,27 +57,31 @@ describe('callFigures', () => {
   it('counts outcomes, groups failure reasons with numbers folded, and takes the worse direction per call', () => {
     const lossy = result(2, {
       directions: [
-        { receiver: 'bob', received: 190, expected: 200, lost: 10, lossFraction: 0.05, jitterMs: 3, mos: 3.9 },
-        { receiver: 'alice', received: 199, expected: 200, lost: 1, lossFraction: 0.005, jitterMs: 9, mos: 4.3 },
+        { receiver: 'bob', received: 190, expected: 200, lost: 10, lossFraction: 0.05, jitterMs: 3, framesSpanned: 200, missingFraction: 0.05, mos: 3.9 },
+        { receiver: 'alice', received: 199, expected: 200, lost: 1, lossFraction: 0.005, jitterMs: 9, framesSpanned: 200, missingFraction: 0.005, mos: 4.3 },
       ],
     })
     const fail = (id: number, ms: number): CallResult => ({ id, worker: 0, startedAtMs: 0, endedAtMs: ms, outcome: 'failed', failure: { phase: 'connect', reason: `timed out after ${ms} ms` }, directions: [], measured: false })
-    const rs = [result(0), result(1), lossy, fail(3, 10000), fail(4, 9000), { ...result(5), outcome: 'failed' as const, failure: { phase: 'expect' as const, reason: 'bob.audio.in: expected loss below 1 %' } }, { ...result(6), measured: false, mediaMs: 200 }]
+    // a starved sender: no sequence gap (loss 0), but half the frames of its timeline were never sent
+    const starved = result(7, { directions: [{ receiver: 'bob', received: 100, expected: 100, lost: 0, lossFraction: 0, jitterMs: 40, framesSpanned: 200, missingFraction: 0.5, mos: 1.5 }] })
+    const rs = [result(0), result(1), lossy, starved, fail(3, 10000), fail(4, 9000), { ...result(5), outcome: 'failed' as const, failure: { phase: 'expect' as const, reason: 'bob.audio.in: expected loss below 1 %' } }, { ...result(6), measured: false, mediaMs: 200 }]
     const f = callFigures(rs)
-    expect(f.calls).toEqual({ connected: 5, failed: 3, completed: 4, measured: 4 })
+    expect(f.calls).toEqual({ connected: 6, failed: 3, completed: 5, measured: 5 })
     expect(f.failureReasons).toEqual([
       { phase: 'connect', reason: 'timed out after N ms', count: 2, example: 'timed out after 10000 ms' },
       { phase: 'expect', reason: 'bob.audio.in: expected loss below N %', count: 1, example: 'bob.audio.in: expected loss below 1 %' },
     ])
-    expect(f.setupMs.count).toBe(5)
-    expect(f.setupMs.max).toBe(106)
-    expect(f.loss.count).toBe(4)
+    expect(f.setupMs.count).toBe(6)
+    expect(f.setupMs.max).toBe(107)
+    expect(f.loss.count).toBe(5)
     expect(f.loss.max).toBe(0.05)
     expect(f.loss.p50).toBe(0)
-    expect(f.jitterMs.max).toBe(9)
-    expect(f.mos.min).toBe(3.9)
-    // aggregate over measured calls: 11 lost of 1600 expected (calls 0, 1, 2 and 5)
-    expect(f.lossAggregate).toEqual({ lost: 11, expected: 1600, fraction: 11 / 1600 })
+    expect(f.jitterMs.max).toBe(40)
+    expect(f.mos.min).toBe(1.5)
+    // aggregate over measured calls (0, 1, 2, 5, 7): 11 lost of 1700 expected; 111 of 1800 frames missing
+    expect(f.lossAggregate).toEqual({ lost: 11, expected: 1700, fraction: 11 / 1700 })
+    expect(f.missingAggregate).toEqual({ missing: 111, frames: 1800, fraction: 111 / 1800 })
+    expect(f.missingMedia.max).toBe(0.5)
     expect(failureKey('port 51234 after 1.5 s')).toBe('port N after N s')
   })
 })
