@@ -242,6 +242,7 @@ describe('rendering', () => {
     expect(html).toContain('tr class="req failed"')
     expect(html).toContain('<article class="fuzz failed"')
     expect(html).toContain('id="call-id-5"')
+    expect(html).toMatch(/id="failed-tests"><b class="bad">1 failed test\(s\)<\/b><ul><li><a href="#test-plain">plain<\/a>/)
     // the loss chart: 2 lost of 52 in second 1 → 3.85 %
     expect(html).toMatch(/loss \(% per s\)/)
     expect(html).toContain('3.846 % per s at 1 s')

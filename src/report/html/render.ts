@@ -116,6 +116,10 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const runLine = s
     ? `run ${esc(s.startedAt)} · ${esc(ms(s.durationMs))} · exit <b>${esc(s.exit.class)}</b> (${s.exit.code})${s.seed ? ` · seed ${esc(s.seed)}` : ''}`
     : `tests from the call records (no summary.json)`
+  const failedTests = data.tests.filter((t) => t.state === 'failed')
+  const failedBox = failedTests.length
+    ? `<div class="box failed-list" id="failed-tests"><b class="bad">${failedTests.length} failed test(s)</b><ul>${failedTests.map((t) => `<li><a href="#${testAnchor(t)}">${esc(t.name)}</a> <span class="muted">${esc(t.file ?? '')}</span>${t.errors[0] ? `<div class="muted mono">${esc(t.errors[0].message.split('\n')[0]?.slice(0, 240) ?? '')}</div>` : ''}</li>`).join('')}</ul></div>`
+    : ''
   const toc = data.tests.length
     ? `<details class="box"><summary><b>All tests</b> (${data.tests.length})</summary><ul class="toc">${data.tests.map((t) => `<li class="${stateClass(t.state)}"><span class="badge ${esc(t.state)}">${esc(t.state)}</span> <a href="#${testAnchor(t)}">${esc(t.name)}</a></li>`).join('')}</ul></details>`
     : ''
@@ -128,7 +132,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
 <input type="search" id="search" placeholder="filter tests by name or file">
 </header>
 <main>
-${warnings}${infra}${gates}${toc}
+${warnings}${infra}${failedBox}${gates}${toc}
 <h2 id="tests">Tests <span class="muted">(${data.tests.length}${data.testsFrom === 'call-records' ? ', from the call records' : ''})</span></h2>
 ${fileBlocks.length ? fileBlocks.join('\n') : '<p class="muted">no tests recorded</p>'}
 ${others.length ? `<h2 id="other-calls">Other calls <span class="muted">(${others.length}, not tied to a listed test)</span></h2>${otherHtml}` : ''}

@@ -24,7 +24,7 @@ h3{font-size:15px;margin:18px 0 8px}h5{margin:10px 0 4px;font-size:13px}
 .totals .badge{font-size:13px;padding:2px 10px}
 .box{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0}
 .box.warnings{border-left:4px solid var(--warn)}.box.warnings li{margin:2px 0}
-.box.infra{border-left:4px solid var(--fail)}
+.box.infra,.box.failed-list{border-left:4px solid var(--fail)}.failed-list li{margin:3px 0}
 .file{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:12px 0;padding:4px 14px 10px}
 .test{border-top:1px solid var(--line);padding:8px 0}.test:first-of-type{border-top:0}
 .test>.title{display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
