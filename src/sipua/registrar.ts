@@ -2,7 +2,7 @@
  * The embedded SIP registrar and stateless proxy (RFC 3261 §10, §16.11) that SIP specs use by default, so
  * they run with nothing installed. It listens on loopback WebSocket and secure WebSocket (RFC 7118), UDP and
  * TCP, on ports from the OS, and records every message it sees. For `wss:` it makes a throw-away certificate
- * authority and server certificate at start (or uses `tls`); clients trust `registrar.ca`.
+ * authority and server certificate (once per process; or uses `tls`); clients trust `registrar.ca`.
  *
  * - REGISTER: binds the address-of-record (the To user) to the Contact and to the connection (flow) it came
  *   from. With `users`, REGISTER needs Digest credentials (MD5, qop=auth): no credentials → 401 with a
@@ -51,7 +51,7 @@ export const SipRegistrarOptionsSchema = z
     users: z.record(z.string().min(1), z.string()).optional(),
     /** Transports to listen on. Default all four. */
     transports: z.array(z.enum(['ws', 'wss', 'udp', 'tcp'])).min(1).default(['ws', 'wss', 'udp', 'tcp']),
-    /** Certificate chain and key (PEM) for `wss`, and the CA clients should trust. Default: generated at start. */
+    /** Certificate chain and key (PEM) for `wss`, and the CA clients should trust. Default: a test CA made once per process. */
     tls: z.object({ cert: z.string().includes('BEGIN CERTIFICATE'), key: z.string().includes('PRIVATE KEY'), ca: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
     /** Largest Expires granted, seconds. Default 3600. */
     maxExpires: z.number().int().positive().default(3600),
@@ -79,6 +79,17 @@ export interface SipBinding {
 }
 
 const LOCAL = '127.0.0.1'
+
+let defaultTls: { cert: string; key: string; ca: string } | undefined
+/** The `wss:` certificate of registrars started without `tls`: one test CA per process (made once, ~20 ms). */
+function defaultRegistrarTls(): { cert: string; key: string; ca: string } {
+  if (!defaultTls) {
+    const ca = createTestCertificateAuthority({ commonName: 'rtcspec registrar test CA' })
+    const issued = ca.issueServerCertificate()
+    defaultTls = { cert: issued.certPem, key: issued.keyPem, ca: ca.certPem }
+  }
+  return defaultTls
+}
 
 /** The running registrar/proxy. Dispose it to close every listener and connection. */
 export class SipRegistrar implements AsyncDisposable {
@@ -161,12 +172,7 @@ export class SipRegistrar implements AsyncDisposable {
     }
     if (t.includes('ws')) this.#ws = await startWsServer({ protocol: 'sip', onConnection: onConnection('WS') })
     if (t.includes('wss')) {
-      let tls = this.#options.tls
-      if (!tls) {
-        const ca = createTestCertificateAuthority({ commonName: 'rtcspec registrar test CA' })
-        const issued = ca.issueServerCertificate()
-        tls = { cert: issued.certPem, key: issued.keyPem, ca: ca.certPem }
-      }
+      const tls = this.#options.tls ?? defaultRegistrarTls()
       this.#ca = tls.ca
       this.#wss = await startWsServer({ protocol: 'sip', tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
     }

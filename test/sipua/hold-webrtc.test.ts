@@ -30,7 +30,7 @@ describe('hold on a WebRTC (werift) leg', () => {
     // …during which bob sent nothing (at most a couple already in flight when the answer was applied).
     const leaked = atAlice.rtp.snapshot().received - fromBobAtHold
     expect(leaked).toBeLessThanOrEqual(3)
-    expect((bobCall.peer as WeriftPeer).heldPackets).toBeGreaterThanOrEqual(40)
+    expect((bobCall.peer as WeriftPeer).heldPackets).toBeGreaterThanOrEqual(25) // ~50 frames paced while held; generous for a loaded machine
     expect((aliceCall.peer as WeriftPeer).heldPackets).toBe(0)
 
     // Resume: sendrecv again, bob's audio comes back.
