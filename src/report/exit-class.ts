@@ -3,11 +3,11 @@
  *
  * Precedence, highest first:
  * 1. `infrastructure` (4): Vitest could not start or run; a spec file failed to load (import or syntax error,
- *    a tool required in CI missing at collection); an unhandled error outside any test; a test that failed with
+ *    a tool required in CI missing at collection); an unhandled error naming such a problem; a test that failed with
  *    an error saying the machine is not fit to run it (`RtcspecError` codes in {@link INFRASTRUCTURE_CODES}, or a
  *    Node `EADDRINUSE`/`EADDRNOTAVAIL`/`EMFILE`/`ENOSPC`); call records that do not match their schema (the gates
  *    and reports would read garbage).
- * 2. `test-failure` (1): a test failed (also a failed file-level hook).
+ * 2. `test-failure` (1): a test failed (also a failed file-level hook, or an unhandled error during the run).
  * 3. `gate-failure` (3): every test passed or was skipped, and a gate failed.
  * 4. `ok` (0).
  *
@@ -64,8 +64,10 @@ export function classifyRun(input: ExitInput): { exit: { class: ExitClass; code:
   const infra: InfrastructureError[] = []
   if (input.runnerError !== undefined) infra.push({ message: `Vitest could not run: ${input.runnerError}`, hint: 'see the output above; `rtcspec doctor` checks the installation' })
   for (const p of input.problems) {
-    if (p.kind === 'hook') continue
-    const code = INFRA_MESSAGE.exec(p.message)?.[1]
+    const m = INFRA_MESSAGE.exec(p.message)
+    // A failed file-level hook, or an unhandled error that names no machine problem, is the specs' (or rtcspec's) failure.
+    if (p.kind === 'hook' || (p.kind === 'unhandled' && !m)) continue
+    const code = m ? (m[1] ?? 'TOOL_MISSING') : undefined
     const hint = hintOf(p.message)
     infra.push({ message: p.message, ...(hint ? { hint } : {}), ...(p.file ? { file: p.file } : {}), ...(code ? { code } : {}) })
   }
@@ -82,7 +84,7 @@ export function classifyRun(input: ExitInput): { exit: { class: ExitClass; code:
   if (input.invalidRecords.length) {
     infra.push({ message: `${input.invalidRecords.length} call record(s) do not match the schema: ${input.invalidRecords.slice(0, 5).join('; ')}`, hint: 'a bug in what wrote them, or a corrupted/foreign call_records.jsonl (run without --keep-records)', code: 'INVALID_CALL_RECORDS' })
   }
-  const testFailed = input.tests.some((t) => t.state === 'failed') || input.problems.some((p) => p.kind === 'hook')
+  const testFailed = input.tests.some((t) => t.state === 'failed') || input.problems.some((p) => p.kind === 'hook' || p.kind === 'unhandled')
   const cls: ExitClass = infra.length ? 'infrastructure' : testFailed ? 'test-failure' : input.gatesPassed === false ? 'gate-failure' : 'ok'
   return { exit: { class: cls, code: EXIT_CODES[cls] }, infrastructureErrors: infra }
 }

@@ -126,7 +126,9 @@ describe('exit classes', () => {
     expect(infrastructureCodeOf({ message: 'x', code: 'PROVIDER_UNAVAILABLE' })).toBe('PROVIDER_UNAVAILABLE')
     expect(infrastructureCodeOf({ message: 'timed out after 5000 ms waiting for 100 RTP packets', code: 'TIMEOUT' })).toBeUndefined()
     expect(classifyRun({ tests: [], problems: [], runnerError: 'config broke', invalidRecords: [] }).exit.code).toBe(4)
-    expect(classifyRun({ tests: [t('ok', 'passed')], problems: [{ kind: 'unhandled', message: 'unhandled error: x' }], invalidRecords: [] }).exit.code).toBe(4)
+    // an unhandled error is a failure of the run's code, unless it names a machine problem
+    expect(classifyRun({ tests: [t('ok', 'passed')], problems: [{ kind: 'unhandled', message: 'unhandled error: x is not a function' }], invalidRecords: [], gatesPassed: false }).exit.code).toBe(1)
+    expect(classifyRun({ tests: [t('ok', 'passed')], problems: [{ kind: 'unhandled', message: 'unhandled error: listen EADDRINUSE: address already in use' }], invalidRecords: [] }).exit.code).toBe(4)
     const bad = classifyRun({ tests: [pass], problems: [], invalidRecords: ['line 3: not JSON'] })
     expect(bad.exit.code).toBe(4)
     expect(bad.infrastructureErrors[0]!.code).toBe('INVALID_CALL_RECORDS')
