@@ -31,6 +31,7 @@ export const RequirementResultSchema = z.object({
   level: z.enum(['MUST', 'SHOULD', 'MAY']),
   document: z.string().describe('e.g. RFC 9725 or draft-ietf-wish-whep-03'),
   section: z.string().describe('Section of that document, e.g. 4.4.1'),
+  sectionVerified: z.boolean().optional().describe('Whether the section and level were checked against the real text of the document (see the catalog header)'),
   text: z.string().describe('The requirement in words'),
   status: z.enum(['pass', 'fail', 'warn', 'not-applicable']),
   durationMs: z.number(),

@@ -111,6 +111,7 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
         level: r.level,
         document: r.document,
         section: r.section,
+        sectionVerified: r.verified,
         text: r.text,
         status: out.status,
         durationMs: Math.round(performance.now() - c0),
