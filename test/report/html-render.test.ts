@@ -7,7 +7,7 @@ import { encodeWav } from '../../src/media/wav.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
 import { collectReport } from '../../src/report/collect.ts'
 import { anchorId, esc, lineChart, niceTicks, renderReport, type ReportData } from '../../src/report/html/index.ts'
-import { generateHtmlReport } from '../../src/cli/report.ts'
+import { generateHtmlReport, reportCommand, writeRunHtmlReport } from '../../src/cli/report.ts'
 import { ConformanceReportSchema, type ConformanceReport } from '../../src/conformance/report.ts'
 import type { FuzzCaseFile } from '../../src/fuzz/report.ts'
 
@@ -351,6 +351,23 @@ describe('collecting a report directory', () => {
     expect(html.indexOf(`id="call-${rec.id}"`)).toBeGreaterThan(testStart)
     expect(html).not.toContain('id="other-calls"')
     expect(html).toContain(`href="#call-${rec.id}"`) // the gate links its worst call
+  })
+
+  it('at the end of a run a report failure is only a warning (never a throw), and the command says what is wrong', async () => {
+    const dir = tempDir()
+    const notDir = join(dir, 'file')
+    writeFileSync(notDir, 'x')
+    const err: string[] = []
+    expect(writeRunHtmlReport(notDir, { out: () => undefined, err: (s) => err.push(s) })).toBeUndefined()
+    expect(err.join('')).toMatch(/warning: the HTML report could not be written: .*does not exist.*unaffected/)
+    mkdirSync(join(dir, 'index.html')) // the page's path is taken by a folder
+    err.length = 0
+    expect(writeRunHtmlReport(dir, { out: () => undefined, err: (s) => err.push(s) })).toBeUndefined()
+    expect(err.join('')).toMatch(/EISDIR/)
+    const out: string[] = []
+    expect(await reportCommand(['--report-dir', join(dir, 'nope')], { out: (s) => out.push(s), err: (s) => out.push(s) })).toBe(2)
+    expect(out.join('')).toMatch(/no report directory at .*nope\n  hint: run `rtcspec run` first/)
+    expect(await reportCommand(['--bogus'], { out: (s) => out.push(s), err: (s) => out.push(s) })).toBe(2)
   })
 
   it('recordings are embedded as data: URIs up to the cap, then linked with a note', () => {
