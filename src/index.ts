@@ -73,7 +73,7 @@ export type { ConformanceReport, RequirementResult } from './conformance/report.
 export { conformanceSuite } from './dsl/conformance.ts'
 export type { ConformanceSuiteOptions } from './dsl/conformance.ts'
 export type { WhipFixture, WhepFixture, FixturePeer } from './dsl/whip-fixtures.ts'
-export type { SipFixture, SipFixtureUaOptions, SipFixtureTransport } from './dsl/sip-fixture.ts'
+export type { SipFixture, SipFixtureUaOptions, SipFixtureTransport, SipFixtureLegOptions, SipFixtureB2buaOptions } from './dsl/sip-fixture.ts'
 export * as whip from './whip/index.ts'
 export * as whep from './whep/index.ts'
 export * as conformance from './conformance/index.ts'

@@ -36,6 +36,12 @@ export type SipFixtureUaOptions = Omit<SipUserAgentOptions, 'uri' | 'transport' 
   register?: boolean
 }
 
+/** One leg of a fixture B2BUA: user agent options whose transport may name one of the registrar's. */
+export type SipFixtureLegOptions = Omit<SipUserAgentOptions, 'transport'> & { transport: SipFixtureTransport }
+
+/** Options of {@link SipFixture.b2bua}: `startSipB2bua` options whose legs may use the registrar's transports by name. */
+export type SipFixtureB2buaOptions = Omit<SipB2buaOptions, 'a' | 'b'> & { a: SipFixtureLegOptions; b: SipFixtureLegOptions }
+
 /** The `sip` fixture. */
 export interface SipFixture {
   /** The embedded registrar of this test, started on the first call (options apply then only). */
@@ -46,8 +52,8 @@ export interface SipFixture {
   uri(user: string): string
   /** Joins the audio of two peers (see `bridgeMedia`); stopped after the test. */
   bridge(a: Peer, b: Peer, options?: { trackTimeoutMs?: number }): MediaBridge
-  /** A back-to-back user agent (see `startSipB2bua`); closed after the test. */
-  b2bua(options: SipB2buaOptions): Promise<SipB2bua>
+  /** A back-to-back user agent (see `startSipB2bua`; leg transports may be `'ws'`, `'udp'`, …); closed after the test. */
+  b2bua(options: SipFixtureB2buaOptions): Promise<SipB2bua>
 }
 
 /** What a `sip` fixture made; {@link SipFixtureState.close} releases it. */
@@ -64,7 +70,8 @@ export function createSipFixture(): SipFixtureState {
   let registrar: Promise<SipRegistrar> | undefined
   let domain = DEFAULT_DOMAIN
   const uas: SipUserAgent[] = []
-  const starting: Array<Promise<unknown>> = []
+  const startingUas: Array<Promise<SipUserAgent>> = []
+  const startingB2buas: Array<Promise<SipB2bua>> = []
   const bridges: MediaBridge[] = []
   const b2buas: SipB2bua[] = []
   let closed = false
@@ -78,7 +85,6 @@ export function createSipFixture(): SipFixtureState {
     if (!registrar) {
       if (options?.domain) domain = options.domain
       registrar = startSipRegistrar(options)
-      starting.push(registrar)
     } else if (options !== undefined) {
       return Promise.reject(new RtcspecError('SIP_FIXTURE', 'sip.registrar(options): the registrar of this test is already running, so the options cannot apply', { hint: 'pass the options on the first sip.registrar() call, before any sip.ua()' }))
     }
@@ -104,7 +110,7 @@ export function createSipFixture(): SipFixtureState {
         const spec = await resolveTransport(transport)
         return createSipUserAgent({ name, ...rest, uri: uri ?? fixture.uri(name), transport: spec, callRecords: false })
       })()
-      starting.push(creating)
+      startingUas.push(creating)
       const ua = await creating
       uas.push(ua)
       if (register ?? typeof transport === 'string') await ua.register()
@@ -118,8 +124,11 @@ export function createSipFixture(): SipFixtureState {
     },
     async b2bua(options) {
       assertOpen('b2bua')
-      const creating = startSipB2bua(options)
-      starting.push(creating)
+      const creating = (async () => {
+        const [a, b] = await Promise.all([resolveTransport(options.a.transport), resolveTransport(options.b.transport)])
+        return startSipB2bua({ ...options, a: { ...options.a, transport: a }, b: { ...options.b, transport: b } })
+      })()
+      startingB2buas.push(creating)
       const b = await creating
       b2buas.push(b)
       return b
@@ -134,11 +143,8 @@ export function createSipFixture(): SipFixtureState {
       if (closed) return
       closed = true
       // Things still starting when the test ended (a timeout) are released too, once they exist.
-      for (const r of await Promise.allSettled(starting)) {
-        if (r.status !== 'fulfilled') continue
-        const v = r.value
-        if (v && typeof v === 'object' && 'calls' in v && 'register' in v && !uas.includes(v as SipUserAgent)) uas.push(v as SipUserAgent)
-      }
+      for (const r of await Promise.allSettled(startingUas)) if (r.status === 'fulfilled' && !uas.includes(r.value)) uas.push(r.value)
+      for (const r of await Promise.allSettled(startingB2buas)) if (r.status === 'fulfilled' && !b2buas.includes(r.value)) b2buas.push(r.value)
       await Promise.allSettled(b2buas.map((b) => b.close()))
       for (const b of bridges) b.stop()
       // Legs of one call (same Call-ID) together, the caller's first: its log is the record's signaling.

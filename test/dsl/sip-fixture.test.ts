@@ -8,6 +8,7 @@ import { createSipUserAgent, type SipUserAgent } from '../../src/sipua/user-agen
 import type { SipRegistrar } from '../../src/sipua/registrar.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
 import { hasTone } from '../sipua/support.ts'
+import { waitFor } from '../../src/wait.ts'
 
 let dir: string
 const previous = process.env.RTCSPEC_REPORT_DIR
@@ -97,6 +98,32 @@ describe('the sip fixture', () => {
 
   test('…and after that failing test: no call left up, its record written with result failed, the registrar closed', () => {
     expect(afterFailure).toEqual({ callsActive: [], records: [{ result: 'failed', peers: 2 }], registrarAccepts: false })
+  })
+
+  test('a B2BUA gateway (WebRTC leg on the registrar, plain-RTP leg to an endpoint) is closed after the test with every leg ended', async ({ sip, tone }) => {
+    let legs: Array<{ active: boolean }> = []
+    onTestFinished(() => {
+      expect(legs.length).toBe(4)
+      expect(legs.filter((l) => l.active)).toEqual([])
+    })
+    // The plain-RTP endpoint (explicit transport: not registered).
+    const pstn = await sip.ua('carol-pstn', { uri: 'sip:carol@127.0.0.1', transport: { kind: 'udp' }, media: 'rtp' })
+    const pstnCalls: Array<{ active: boolean; peer: import('../../src/peers/types.ts').Peer }> = []
+    pstn.autoAnswer({ send: tone(1500), onCall: (c) => pstnCalls.push(c) })
+    const gateway = await sip.b2bua({
+      a: { uri: sip.uri('carol'), transport: 'ws', media: 'webrtc' },
+      b: { uri: 'sip:gateway@127.0.0.1', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: pstn.local!.port } }, media: 'rtp' },
+      target: `sip:carol@127.0.0.1:${pstn.local!.port}`,
+    })
+    const alice = await sip.ua('alice', { register: false })
+    const call = await alice.call(sip.uri('carol'), { send: tone(1000), timeoutMs: 15_000 })
+    const bridged = await gateway.waitForCall(1)
+    await waitFor(() => pstnCalls.length === 1, { timeoutMs: 5000, label: 'the endpoint to answer' })
+    const atPstn = await pstnCalls[0]!.peer.waitForTrack('audio', 10_000)
+    await atPstn.waitForPackets(60, 10_000)
+    expect(hasTone(atPstn, 1000, 10)).toBe(true)
+    legs = [call, bridged.a, bridged.b, pstnCalls[0]!]
+    expect(legs.every((l) => l.active)).toBe(true)
   })
 
   test('registrar options apply on the first call only; a later call with options is an error', async ({ sip }) => {
