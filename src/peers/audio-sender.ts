@@ -41,6 +41,12 @@ export interface AudioSenderOptions {
    * timestamps at the wall-clock rate, so the receiver sees one stream (a new talkspurt), not a restart.
    */
   continueFrom?: AudioSender
+  /**
+   * Hold (a negotiated direction that does not let this side send): while it returns true, frames are read and
+   * dropped without using sequence numbers, so the receiver sees no loss; timestamps keep counting, and the first
+   * frame after it starts a new talkspurt (marker bit). Queued DTMF waits.
+   */
+  held?: () => boolean
   /** Hands each packet to the transport. */
   send: (packet: OutgoingRtp) => void
   /** Called once when the source ends. */
@@ -119,6 +125,9 @@ export class AudioSender {
   readonly #dtx: { threshold: number; hangover: number } | undefined
   #silentRun = 0
   #paused = false
+  /** Frames dropped while `held()` said so. */
+  heldFrames = 0
+  #wasHeld = false
 
   constructor(options: AudioSenderOptions) {
     const ptime = options.ptimeMs ?? 20
@@ -258,11 +267,18 @@ export class AudioSender {
 
   #tick(index: number): void {
     const more = this.#options.source.read(this.#frame)
+    if (this.#options.held?.()) {
+      this.heldFrames++
+      this.#wasHeld = true
+      this.#afterTick(more)
+      return
+    }
     if (this.#dtmfTick(index)) {
       this.#afterTick(more)
       return
     }
-    let marker = this.packetsSent === 0
+    let marker = this.packetsSent === 0 || this.#wasHeld // a new talkspurt after a hold (RFC 3551 §4.1)
+    this.#wasHeld = false
     if (this.#dtx) {
       let sum = 0
       for (let i = 0; i < this.#frame.length; i++) sum += (this.#frame[i] as number) ** 2

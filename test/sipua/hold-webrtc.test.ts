@@ -40,6 +40,10 @@ describe('hold on a WebRTC (werift) leg', () => {
     await atAlice.waitForPackets(beforeResume + 50, 10_000)
     expect(hasTone(atAlice, 1500, atAlice.packets().length - 50)).toBe(true)
     expect((bobCall.peer as WeriftPeer).heldPackets - heldAtResume).toBeLessThanOrEqual(3)
+    // The held frames used no sequence numbers: alice's receiver sees a pause, not ~50 lost packets, and the
+    // first packet after it starts a new talkspurt (marker bit, RFC 3551 §4.1).
+    expect(atAlice.rtp.snapshot().lost).toBeLessThanOrEqual(2)
+    expect(atAlice.packets().slice(1).some((p) => p.marker)).toBe(true)
     await aliceCall.hangup()
   })
 })

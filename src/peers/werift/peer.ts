@@ -472,13 +472,14 @@ export class WeriftPeer implements Peer {
           encoder: spec.createEncoder(),
           payloadType: negotiated.payloadType,
           ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
-          send: (p) => {
-            // werift sends whatever it is given; honour the negotiated direction (a far end's hold: sendonly/inactive).
+          // werift sends whatever it is given; honour the negotiated direction (a far end's hold: sendonly/inactive).
+          held: () => {
             const d = transceiver.currentDirection
-            if (d !== 'sendrecv' && d !== 'sendonly') {
-              this.heldPackets++
-              return
-            }
+            const held = d !== 'sendrecv' && d !== 'sendonly'
+            if (held) this.heldPackets++
+            return held
+          },
+          send: (p) => {
             const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
             let packet = new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))
             if (p.payloadType !== negotiated.payloadType) packet = withPayloadType(packet, p.payloadType)
