@@ -21,7 +21,7 @@ import { isServerFault, SERVER_FAULTS } from './faults.ts'
 import { formatIceServerLink, type IceServerLink } from './link.ts'
 import { lintWhipOffer } from './offer-lint.ts'
 import { fragIce, joinSdp, sdpFragFromDescription, sectionMid, splitSdp } from './sdp-text.ts'
-import { ServerSession, type SessionRole } from './server-session.ts'
+import { MAX_MEDIA_SECTIONS, ServerSession, type SessionRole } from './server-session.ts'
 
 /** Options of {@link startMediaServer}, validated with zod. */
 export const MediaServerOptionsSchema = z
@@ -288,9 +288,10 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
       throw new HttpError(400, `malformed SDP offer: ${parsedSdp.ok ? 'no media description' : parsedSdp.error.message}`)
     }
-    if (role === 'whip' && fault !== 'whip.offer.single-msid') {
-      // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 406.
-      const lint = lintWhipOffer(body)
+    // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 406. Absurd offers
+    // (more than MAX_MEDIA_SECTIONS sections) are left to the session's 400 for them.
+    if (role === 'whip' && fault !== 'whip.offer.single-msid' && parsedSdp.value.media.length <= MAX_MEDIA_SECTIONS) {
+      const lint = lintWhipOffer(parsedSdp.value)
       if (lint.countViolation) {
         sessions.delete(session.id)
         await session.close()

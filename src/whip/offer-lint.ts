@@ -7,7 +7,7 @@
  */
 import { safeParseSdp } from '../sdp/parse.ts'
 import { direction, mediaLine, mid, msids, ssrcs } from '../sdp/media.ts'
-import type { MediaSection } from '../sdp/types.ts'
+import type { MediaSection, SessionDescription } from '../sdp/types.ts'
 import { joinSdp, splitSdp } from './sdp-text.ts'
 
 /** What {@link lintWhipOffer} found. */
@@ -36,11 +36,11 @@ function sectionStreams(section: MediaSection): string[] {
 }
 
 /**
- * Checks a WHIP offer against RFC 9725 §4.4.2. Unparseable SDP is reported as one problem (the endpoint's
- * 400 for malformed SDP covers it), never thrown.
+ * Checks a WHIP offer (SDP text, or an already parsed description) against RFC 9725 §4.4.2. Unparseable SDP
+ * is reported as one problem (the endpoint's 400 for malformed SDP covers it), never thrown.
  */
-export function lintWhipOffer(sdp: string): WhipOfferLint {
-  const parsed = safeParseSdp(sdp)
+export function lintWhipOffer(sdp: string | SessionDescription): WhipOfferLint {
+  const parsed = typeof sdp === 'string' ? safeParseSdp(sdp) : { ok: true as const, value: sdp }
   if (!parsed.ok) return { ok: false, problems: [`the offer is not valid SDP: ${parsed.error.message.split('\n')[0]}`], streams: [], tracks: {}, withoutMsid: [], countViolation: false }
   const streams = new Set<string>()
   const tracks: Record<string, string[]> = {}
