@@ -1,7 +1,7 @@
 /**
  * `Link` header values (RFC 8288 §3) as used by WHIP/WHEP: `rel="ice-server"` links advertising STUN/TURN
  * servers (RFC 9725 §4.6: `username`, `credential`, `credential-type="password"`) and extension links
- * whose `rel` is a URN (RFC 9725 §4.10). Parsing never throws: problems are reported per link so a
+ * whose `rel` is a URN (RFC 9725 §4.9). Parsing never throws: problems are reported per link so a
  * client can ignore a bad link and a conformance check can show exactly what was wrong.
  */
 import { safeParseIceServerUrl } from '../ice/server-url.ts'
@@ -131,10 +131,10 @@ export function formatIceServerLink(s: IceServerLink): string {
   return out
 }
 
-/** Whether a relation type is an extension URN as RFC 9725 §4.10 / WHEP register them (`urn:ietf:params:whip:ext:...`, `urn:ietf:params:whep:ext:...`). */
+/** Whether a relation type is an extension URN as RFC 9725 §4.9 / WHEP register them (`urn:ietf:params:whip:ext:...`, `urn:ietf:params:whep:ext:...`). */
 export function isExtensionRel(rel: string): boolean {
   return /^urn:ietf:params:(whip|whep):ext:[a-z0-9\-.:]+$/i.test(rel)
 }
 
-/** Relation types rtcspec's clients understand; every other `rel` is ignored (RFC 9725 §4.10). */
+/** Relation types rtcspec's clients understand; every other `rel` is ignored (RFC 9725 §4.9). */
 export const KNOWN_RELS: readonly string[] = ['ice-server']

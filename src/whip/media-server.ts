@@ -35,7 +35,7 @@ export const MediaServerOptionsSchema = z
       .array(z.object({ url: z.string(), username: z.string().optional(), credential: z.string().optional(), credentialType: z.string().optional() }))
       .default([])
       .describe('ICE servers advertised as Link rel="ice-server" headers in the 201 (RFC 9725 §4.6)'),
-    extensions: z.array(z.object({ rel: z.string(), url: z.string() })).default([]).describe('Extension Link headers sent in the 201 (RFC 9725 §4.10)'),
+    extensions: z.array(z.object({ rel: z.string(), url: z.string() })).default([]).describe('Extension Link headers sent in the 201 (RFC 9725 §4.9)'),
     cors: z.union([z.boolean(), z.string()]).default(true).describe('CORS: true allows any origin, a string allows that origin, false sends no CORS headers'),
     streams: z.array(z.string().min(1)).default(['live']).describe('Streams a WHEP viewer may play before any publisher exists'),
     redirect: z.boolean().default(false).describe('Answer POSTs to an endpoint with a 307 redirect to the same endpoint (RFC 9725 §4.5)'),
