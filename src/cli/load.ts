@@ -25,6 +25,8 @@ options:
   --workers W          worker threads (default: os.availableParallelism())
   --call-duration D    each call's length; ended calls are replaced (default: the scenario file's own duration
                        when it states one, else every call holds until the run ends)
+  --max-missing F      a call fails when more than this share (0..1) of a direction's media timeline had no
+                       packet, lost or never sent (default 0.05 for built-ins; scenario files: not checked)
   --max-connecting N   at most N calls connecting at once; starts wait while at the cap, so the set-up rate
                        adapts to the machine instead of piling up connect timeouts (default 10 per worker)
   --connect-timeout D  ICE + DTLS timeout of each call (default: the scenario's connectTimeout, 10s)
@@ -86,6 +88,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
         'call-duration': { type: 'string' },
         'connect-timeout': { type: 'string' },
         'max-connecting': { type: 'string' },
+        'max-missing': { type: 'string' },
         seed: { type: 'string' },
         'max-failures': { type: 'string' },
         'report-dir': { type: 'string' },
@@ -119,6 +122,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
       ...(v.workers !== undefined ? { workers: parseNumber(v.workers, '--workers', { integer: true }) } : {}),
       ...(v['call-duration'] !== undefined ? { callDurationMs: parseCliDuration(v['call-duration'], '--call-duration') } : {}),
       ...(v['connect-timeout'] !== undefined ? { connectTimeoutMs: parseCliDuration(v['connect-timeout'], '--connect-timeout') } : {}),
+      ...(v['max-missing'] !== undefined ? { maxMissing: parseNumber(v['max-missing'], '--max-missing', { integer: false }) } : {}),
       ...(v['max-connecting'] !== undefined ? { maxConnecting: parseNumber(v['max-connecting'], '--max-connecting', { integer: true }) } : {}),
       ...(v.seed !== undefined ? { seed: parseNumber(v.seed, '--seed', { integer: true }) } : {}),
       ...(v['max-failures'] !== undefined ? { maxFailures: parseNumber(v['max-failures'], '--max-failures', { integer: true }) } : {}),

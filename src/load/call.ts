@@ -27,6 +27,8 @@ export interface LoadCallJob {
   now: () => number
   holdMs?: number
   connectTimeoutMs: number
+  /** Fail the call when a direction's share of missing media exceeds this. */
+  maxMissing?: number
   records: boolean
   /** Aborted when the run stops: the call ends its hold early (a connect in progress still completes or times out). */
   stop: AbortSignal
@@ -120,6 +122,12 @@ export async function runLoadCall(spec: ParsedScenarioSpec, job: LoadCallJob): P
     if (mediaMs >= MIN_MEASURED_MEDIA_MS) {
       const deaf = ([[call.b, caller.send], [call.a, callee.send]] as const).filter(([rx, sent]) => sent && !directions.some((d) => d.receiver === rx.name && d.received > 0))
       if (deaf.length) throw new Error(`no audio arrived at ${deaf.map(([rx]) => rx.name).join(' and ')} after ${mediaMs.toFixed(0)} ms of media`)
+      if (job.maxMissing !== undefined) {
+        const gappy = directions.filter((d) => d.missingFraction > job.maxMissing!)
+        if (gappy.length) {
+          throw new Error(`${gappy.map((d) => `${d.receiver} got no packet for ${(d.missingFraction * 100).toFixed(1)} % of the media timeline`).join(', ')} (allowed ${(job.maxMissing * 100).toFixed(1)} %; frames lost, or never sent because a sender fell behind)`)
+        }
+      }
       phase = 'expect'
       const failed = Object.entries(spec.expect).flatMap(([key, e]) => checkExpectation(key, byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'audio'), e))
       if (failed.length) throw new Error(failed.join('; '))

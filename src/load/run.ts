@@ -62,6 +62,12 @@ export interface LoadOptions {
   /** More failed calls than this makes the exit class `test-failure`. Default 0. */
   maxFailures?: number
   /**
+   * A call fails when more than this share (0..1) of a direction's media timeline had no packet (lost, or never
+   * sent because a starved sender fell behind). Default 0.05 for the built-in scenarios (a clean path), not checked
+   * for scenario files (their `expect` decides) unless given.
+   */
+  maxMissing?: number
+  /**
    * At most this many calls connecting (started, not yet connected) at once; while at the cap, starts wait, so the
    * set-up rate adapts to what the machine can do instead of piling up connect timeouts. Default 10 per worker.
    */
@@ -92,6 +98,7 @@ const OptionsSchema = z.object({
   maxConnecting: z.number().int('--max-connecting must be a whole number').positive('--max-connecting must be at least 1'),
   connectTimeoutMs: z.number().positive().max(600_000),
   callDurationMs: z.number().positive('--call-duration must be above 0').optional(),
+  maxMissing: z.number().min(0, '--max-missing must be within 0..1').max(1, '--max-missing must be within 0..1').optional(),
   seed: z.number().int().optional(),
 })
 
@@ -138,6 +145,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     maxConnecting: options.maxConnecting ?? 10 * (options.workers ?? availableParallelism()),
     connectTimeoutMs: options.connectTimeoutMs ?? scenario.parsed.connectTimeout,
     callDurationMs: options.callDurationMs ?? scenario.ownDurationMs,
+    maxMissing: options.maxMissing ?? (scenario.source === 'builtin' ? 0.05 : undefined),
     seed: options.seed,
   })
   if (!parsedOpts.success) throw usage(`invalid load options: ${parsedOpts.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
@@ -211,7 +219,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
 
   const spawn = (index: number): Promise<WorkerSlot> =>
     new Promise((resolveSpawn, rejectSpawn) => {
-      const init: WorkerInit = { index, spec: scenario.spec, connectTimeoutMs: o.connectTimeoutMs, records, reportDir }
+      const init: WorkerInit = { index, spec: scenario.spec, connectTimeoutMs: o.connectTimeoutMs, records, reportDir, ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}) }
       let worker: Worker
       try {
         worker = new Worker(workerUrl(), { workerData: init, env: { ...process.env, RTCSPEC_REPORT_DIR: reportDir }, stderr: false })
@@ -413,6 +421,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       ...(o.callDurationMs !== undefined ? { callDurationMs: o.callDurationMs } : {}),
       maxFailures: o.maxFailures,
       maxConnecting: o.maxConnecting,
+      ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}),
       records,
     },
     startedAt: startedAt.toISOString(),

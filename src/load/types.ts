@@ -99,6 +99,8 @@ export interface WorkerInit {
   /** The scenario spec, already validated by the main thread (plain data). */
   spec: unknown
   connectTimeoutMs: number
+  /** A call fails when a direction's `missingFraction` exceeds this (absent: no such check). */
+  maxMissing?: number
   /** Append a call record per call to `<reportDir>/call_records.jsonl`. */
   records: boolean
   reportDir: string
@@ -131,6 +133,8 @@ export const LoadSummarySchema = z.object({
     /** Each call's own length; absent: calls hold until the run ends. */
     callDurationMs: z.number().positive().optional(),
     maxFailures: z.number().int().nonnegative(),
+    /** A call fails when more than this share of a direction's media timeline had no packet; absent: not checked. */
+    maxMissing: z.number().min(0).max(1).optional(),
     /** Cap on calls connecting at once (starts wait while at it). */
     maxConnecting: z.number().int().positive(),
     records: z.boolean(),

@@ -35,6 +35,7 @@ try {
         now: () => Math.max(0, performance.now() - originOffset),
         ...(m.holdMs !== undefined ? { holdMs: m.holdMs } : {}),
         connectTimeoutMs: init.connectTimeoutMs,
+        ...(init.maxMissing !== undefined ? { maxMissing: init.maxMissing } : {}),
         records: init.records,
         stop: stop.signal,
         onConnected: (connectMs) => send({ type: 'connected', id: m.id, connectMs }),
