@@ -28,6 +28,16 @@ export interface BenchRow {
 export interface BenchRunOptions {
   /** Fewer samples and shorter holds: a smoke run of the whole bench in a few minutes. */
   quick: boolean
+  /**
+   * When the suite should be done (`performance.now()` ms): a suite checks {@link timeLeft} before each step and
+   * skips what no longer fits, so the run stays bounded. Past it (plus a grace) the runner gives up on the suite.
+   */
+  deadline: number
+}
+
+/** Milliseconds left before the suite's deadline (negative once past it). */
+export function timeLeft(options: BenchRunOptions): number {
+  return options.deadline - performance.now()
 }
 
 /** A benchmark suite: measures and returns rows; must bound its own time. */

@@ -1,6 +1,6 @@
 /**
  * Measurement accuracy (issue 5): rtcspec's loss, jitter and one-way delay on a real werift b2b call through the
- * seeded relay vs the relay's ground truth, over 2,000-packet runs (10 ms apart), run one at a time. Also the media
+ * seeded relay vs the relay's ground truth, over 2,000-packet runs (10 ms apart; 500 with `--quick`), run one at a time. Also the media
  * gap of an ICE restart. Definitions: src/dsl/accuracy.ts and docs/network.md ("Accuracy").
  */
 import { measureAccuracy } from '../../src/dsl/accuracy.ts'
@@ -8,12 +8,13 @@ import { openBackToBack, sources } from '../../src/dsl/calls.ts'
 import { restartIce } from '../../src/peers/ice-restart.ts'
 import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
 
-const PACKETS = 2000
-const RESTARTS = 5
 
 export const accuracySuite: BenchSuite = {
   name: 'accuracy',
-  async run(log) {
+  description: "measurement accuracy vs the relay's ground truth: loss, jitter, one-way delay; ICE restart media gap",
+  async run(log, options) {
+    const PACKETS = options.quick ? 500 : 2000
+    const RESTARTS = options.quick ? 2 : 5
     const rows: BenchRow[] = []
     const suite = 'accuracy'
     const note = (seed: number, what: string) => `${PACKETS} pkts @10 ms, seed ${seed}, ${what}`

@@ -2,7 +2,8 @@
  * Audio analysis cost: milliseconds of CPU per minute of audio for each analysis function, at 8 kHz
  * (G.711) and 48 kHz (Opus). Inputs are synthetic and seeded: a tone in noise for the level/tone
  * functions, amplitude-modulated noise (a speech-like envelope, 4 syllables/s) delayed by 120 ms for
- * delay and similarity. Each figure is the median of 3 runs after one warm-up.
+ * delay and similarity. Each figure is the median of 3 runs after one warm-up over 30 s of audio, scaled to a
+ * minute (`--quick`: one run over 10 s).
  */
 import { clippingRatio, detectTone, dominantFrequency, goertzelPower, rmsDbfs, silenceRatio, silentGaps } from '../../src/media/analysis.ts'
 import { estimateDelay } from '../../src/media/delay.ts'
@@ -12,20 +13,21 @@ import { summarizeAudio } from '../../src/media/summary.ts'
 import { noise, readAll, tone } from '../../src/media/sources.ts'
 import type { PcmAudio } from '../../src/media/types.ts'
 import { plotAudio } from '../../src/media/audio-plot.ts'
-import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
+import { percentile, timeLeft, type BenchRow, type BenchSuite } from '../row.ts'
 
-const MINUTE_S = 60
-const RUNS = 3
+/** Seconds of audio analysed per figure (the figures are scaled to a minute) and runs per figure (median). */
+let audioSeconds = 30
+let runs = 3
 
 function toneInNoise(rate: number): PcmAudio {
-  const n = rate * MINUTE_S
+  const n = rate * audioSeconds
   const t = readAll(tone(1000, { sampleRate: rate, dbfs: -12 }), n, 960)
   const z = readAll(noise({ seed: 1, sampleRate: rate, dbfs: -40 }), n, 960)
   return { sampleRate: rate, samples: t.map((v, i) => v + (z[i] as number)) }
 }
 
 function speechLike(rate: number, delayMs: number): { ref: PcmAudio; rec: PcmAudio } {
-  const n = rate * MINUTE_S
+  const n = rate * audioSeconds
   const z = readAll(noise({ seed: 2, sampleRate: rate, dbfs: -15 }), n, 960)
   const ref = new Int16Array(n)
   for (let i = 0; i < n; i++) ref[i] = Math.round((z[i] as number) * Math.max(0, Math.sin((2 * Math.PI * 4 * i) / rate)))
@@ -37,24 +39,32 @@ function speechLike(rate: number, delayMs: number): { ref: PcmAudio; rec: PcmAud
 
 function time(fn: () => void): number {
   fn() // warm-up (JIT, FFT tables)
-  const runs: number[] = []
-  for (let i = 0; i < RUNS; i++) {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
     const t = performance.now()
     fn()
-    runs.push(performance.now() - t)
+    times.push(performance.now() - t)
   }
-  return percentile(runs, 50)
+  return (percentile(times, 50) * 60) / audioSeconds
 }
 
 export const analysisSuite: BenchSuite = {
   name: 'analysis',
-  async run(log) {
+  description: 'CPU cost of the audio analysis functions per minute of audio, at 8 and 48 kHz',
+  async run(log, options) {
+    audioSeconds = options.quick ? 10 : 30
+    runs = options.quick ? 1 : 3
     const rows: BenchRow[] = []
     const row = (metric: string, ms: number, note: string) => {
       rows.push({ suite: 'analysis', metric, value: ms, unit: 'ms/min audio', note })
       log(`${metric}: ${ms.toFixed(1)} ms per minute of audio`)
     }
     for (const rate of [8000, 48000]) {
+      if (timeLeft(options) < 0) {
+        rows.push({ suite: 'analysis', metric: `${rate / 1000} kHz figures (skipped)`, value: Number.NaN, unit: '', note: "the suite's time budget ran out" })
+        continue
+      }
+      await new Promise((r) => setImmediate(r))
       const k = `${rate / 1000} kHz`
       const a = toneInNoise(rate)
       row(`rmsDbfs @ ${k}`, time(() => rmsDbfs(a.samples)), 'whole minute')

@@ -1,6 +1,6 @@
 /**
- * Chromium peers next to werift peers: start time, memory per peer, and how many concurrent Chromium↔werift
- * Opus calls this machine sustains (bounded ramp).
+ * Chromium peers next to werift peers: start time and memory per peer (in Chromium↔werift Opus calls). How many
+ * concurrent calls each kind holds, and connect times, are measured side by side in the `peers` suite.
  *
  * Memory: a Chromium peer's cost is the browser's process tree, measured from /proc (summed RSS, which counts
  * shared pages once per process, and summed PSS, which divides them). A werift peer's cost is this Node
@@ -11,19 +11,13 @@ import { treePssBytes, treeRssBytes } from '../../src/peers/chromium/process-tre
 import { createWeriftPeer, type WeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack, type BackToBackCall } from '../../src/peers/back-to-back.ts'
 import { tone } from '../../src/media/sources.ts'
-import { cpus, loadavg } from 'node:os'
-import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
+import { percentile, timeLeft, type BenchRow, type BenchSuite } from '../row.ts'
 
 const SUITE = 'chromium'
 const COLD_STARTS = 3
 const WARM_STARTS = 6
 const MEMORY_PEERS = 4
 const WERIFT_MEMORY_CALLS = 10
-const LEVELS = [1, 2, 4, 6, 8, 10, 12]
-const HOLD_MS = 5000
-const LOSS_LIMIT = 0.01
-const JITTER_LIMIT_MS = 30
-const RAMP_BUDGET_MS = 180_000
 const MiB = 2 ** 20
 
 const tone440 = (rate: number) => tone(440, { sampleRate: rate })
@@ -123,86 +117,19 @@ async function measureMemory(rows: BenchRow[], log: (l: string) => void): Promis
   }
 }
 
-interface LevelResult {
-  ok: boolean
-  reason: string
-  worstLoss: number
-  worstJitterMs: number
-}
-
-async function holdLevel(calls: BackToBackCall[]): Promise<LevelResult> {
-  const start = await Promise.all(calls.flatMap((c) => [c.a.stats(), c.b.stats()]))
-  await new Promise((r) => setTimeout(r, HOLD_MS))
-  const end = await Promise.all(calls.flatMap((c) => [c.a.stats(), c.b.stats()]))
-  let worstLoss = 0
-  let worstJitterMs = 0
-  let reason = ''
-  end.forEach((s, i) => {
-    const inb = s.inbound.find((x) => x.kind === 'audio')
-    const before = start[i]!.inbound.find((x) => x.kind === 'audio')
-    const received = (inb?.rtp.received ?? 0) - (before?.rtp.received ?? 0)
-    const lost = (inb?.rtp.lost ?? 0) - (before?.rtp.lost ?? 0)
-    const loss = received + lost > 0 ? lost / (received + lost) : 1
-    worstLoss = Math.max(worstLoss, loss)
-    worstJitterMs = Math.max(worstJitterMs, inb?.rtp.jitterMs ?? Infinity)
-    // 20 ms packets: at least 80 % of what HOLD_MS should carry must have arrived.
-    if (received < 0.8 * (HOLD_MS / 20) && !reason) reason = `${s.peer} received ${received} packets in ${HOLD_MS} ms`
-  })
-  if (!reason && worstLoss >= LOSS_LIMIT) reason = `loss ${(worstLoss * 100).toFixed(2)} %`
-  if (!reason && worstJitterMs >= JITTER_LIMIT_MS) reason = `jitter ${worstJitterMs.toFixed(1)} ms`
-  return { ok: !reason, reason, worstLoss, worstJitterMs }
-}
-
-async function measureConcurrency(rows: BenchRow[], log: (l: string) => void): Promise<void> {
-  const started = performance.now()
-  const calls: BackToBackCall[] = []
-  let best: { n: number; r: LevelResult; rssMiB: number } | undefined
-  let failed: string | undefined
-  try {
-    for (const level of LEVELS) {
-      if (performance.now() - started > RAMP_BUDGET_MS) {
-        failed = `time budget of ${RAMP_BUDGET_MS / 1000} s reached before ${level} calls`
-        break
-      }
-      try {
-        while (calls.length < level) calls.push(await chromiumCall())
-      } catch (e) {
-        failed = `${level} calls: set-up failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`
-        break
-      }
-      const r = await holdLevel(calls)
-      const pid = (calls[0]!.a as ChromiumPeer).browserPid!
-      const rssMiB = treeRssBytes(pid) / MiB
-      log(`${level} calls: ${r.ok ? 'ok' : `FAILED (${r.reason})`}, worst loss ${(r.worstLoss * 100).toFixed(2)} %, worst jitter ${r.worstJitterMs.toFixed(1)} ms, browser RSS ${rssMiB.toFixed(0)} MiB`)
-      if (!r.ok) {
-        failed = `${level} calls: ${r.reason}`
-        break
-      }
-      best = { n: level, r, rssMiB }
-    }
-  } finally {
-    await Promise.allSettled(calls.map((c) => c.close()))
-  }
-  const limits = `held ${HOLD_MS / 1000} s per level, loss < ${LOSS_LIMIT * 100} % and jitter < ${JITTER_LIMIT_MS} ms on both sides (levels ${LEVELS.join('/')})`
-  rows.push({
-    suite: SUITE,
-    metric: 'concurrent Chromium↔werift Opus calls sustained',
-    value: best?.n ?? 0,
-    unit: 'calls',
-    note: `${limits}; ${failed ? `stopped at: ${failed}` : 'every level passed'}; 1-min load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
-  })
-  if (best) rows.push({ suite: SUITE, metric: `browser tree RSS at ${best.n} calls`, value: best.rssMiB, unit: 'MiB', note: 'summed RSS, one browser for every Chromium peer' })
-}
-
 export const chromiumSuite: BenchSuite = {
   name: SUITE,
-  async run(log) {
+  description: 'Chromium peer start (cold/warm) and memory per peer (RSS/PSS) next to werift; concurrency is in `peers`',
+  async run(log, options) {
     const rows: BenchRow[] = []
     for (const [what, measure] of [
       ['start time', measureStart],
       ['memory', measureMemory],
-      ['concurrency', measureConcurrency],
     ] as const) {
+      if (timeLeft(options) < 15_000) {
+        rows.push({ suite: SUITE, metric: `${what} (skipped)`, value: Number.NaN, unit: '', note: "the suite's time budget ran out" })
+        continue
+      }
       try {
         await measure(rows, log)
       } catch (e) {

@@ -67,6 +67,7 @@ function codecRows(name: string, enc: AudioEncoder, dec: AudioDecoder, kind: 'to
 
 export const codecsSuite: BenchSuite = {
   name: 'codecs',
+  description: 'G.711 and Opus encode/decode speed (× real time)',
   async run(log) {
     const rows: BenchRow[] = []
     for (const [name, enc, dec] of [

@@ -11,16 +11,17 @@ import type { BenchRow, BenchSuite } from '../row.ts'
 
 export const fuzzSuite: BenchSuite = {
   name: 'fuzz',
-  async run(log) {
+  description: 'fuzz cases/s: rtcspec parsers, and WHIP POSTs over HTTP against the reference server',
+  async run(log, options) {
     const rows: BenchRow[] = []
-    const parsers = await runCampaign(parserTarget(), { runs: 3000, seconds: 60, seed: 1, ratePerSecond: 0 })
+    const parsers = await runCampaign(parserTarget(), { runs: options.quick ? 500 : 3000, seconds: options.quick ? 10 : 30, seed: 1, ratePerSecond: 0 })
     if (parsers.counterexample) throw new Error(`parser campaign found a violation: ${parsers.counterexample.outcome.violations.join('; ')}`)
     const pps = parsers.cases / (parsers.durationMs / 1000)
     log(`parsers: ${parsers.cases} cases in ${parsers.durationMs} ms`)
     rows.push({ suite: 'fuzz', metric: 'parser cases/s (SDP, candidate, sdpfrag, SIP)', value: pps, unit: 'cases/s', note: `${parsers.cases} cases, seed 1, mixed valid + mutated` })
     await using server = await startMediaServer()
     const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl() })
-    const whip = await runCampaign({ ...target, healthCheck: undefined }, { runs: 300, seconds: 90, seed: 1, ratePerSecond: 0, checkEvery: 0 })
+    const whip = await runCampaign({ ...target, healthCheck: undefined }, { runs: options.quick ? 60 : 300, seconds: options.quick ? 10 : 30, seed: 1, ratePerSecond: 0, checkEvery: 0 })
     if (whip.counterexample) throw new Error(`WHIP campaign found a violation: ${whip.counterexample.outcome.violations.join('; ')}`)
     const created = whip.distribution['201'] ?? 0
     log(`whip: ${whip.cases} cases in ${whip.durationMs} ms (${JSON.stringify(whip.distribution)})`)

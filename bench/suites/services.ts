@@ -28,6 +28,7 @@ async function measure(start: () => Promise<{ close(): Promise<void> }>): Promis
 
 export const servicesSuite: BenchSuite = {
   name: 'services',
+  description: 'coturn start → ready, locally and in Docker',
   async run(log) {
     const rows: BenchRow[] = []
     const usable = async (spec: typeof COTURN_PROVIDER_SPEC, p: 'docker' | 'local') => (await providerStates(spec)).find((s) => s.provider === p)?.usable ?? false

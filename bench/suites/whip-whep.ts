@@ -14,6 +14,7 @@ const SUITE = 'whip-whep'
 
 export const whipWhepSuite: BenchSuite = {
   name: SUITE,
+  description: 'WHIP POST → 201 latency and the WHIP/WHEP suite with media',
   async run(log) {
     const rows: BenchRow[] = []
     await using srv = await startMediaServer({})
