@@ -266,6 +266,14 @@ describe('rendering', () => {
     expect(anchorId('call', 'id-5')).toBe('call-id-5')
   })
 
+  it('ICE restarts from extra.iceRestarts are tabled with the peer that restarted; malformed entries are ignored', () => {
+    const base = record('r')
+    const restarted = { ...base, extra: { iceRestarts: [{ atMs: 910, by: 'a', signalingMs: 60, reconnectMs: 210, gapMs: 135, gaps: [{ track: 'bob.audio.in', gapMs: 135, method: 'packets' }], newUfrag: { a: true, b: true } }] } }
+    const html = renderReport({ ...data('x'), calls: [restarted] })
+    expect(html).toMatch(/<table class="restarts">.*<td class="num">910 ms<\/td><td>alice<\/td>.*bob.audio.in: 135 ms \(packets\).*alice: yes, r: yes/)
+    expect(renderReport({ ...data('x'), calls: [{ ...base, extra: { iceRestarts: 'nonsense' } }] })).not.toContain('class="restarts"')
+  })
+
   it('line charts: ticks are round, empty series say no data', () => {
     expect(niceTicks(0, 47)).toEqual([0, 20, 40, 60])
     expect(niceTicks(0, 1)).toEqual([0, 0.25, 0.5, 0.75, 1])

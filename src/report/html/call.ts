@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { z } from 'zod'
 import { decodeWav } from '../../media/wav.ts'
 import type { CallRecord, PeerRecord } from '../../peers/call-record.ts'
 import { waveformSvg, spectrogramPng } from './audio-visuals.ts'
@@ -134,6 +135,34 @@ function relativeSibling(wavHref: string, pcapPath: string): string {
   return `${dir}${pcapPath.split(/[\\/]/).pop() ?? pcapPath}`
 }
 
+/** The shape of `extra.iceRestarts[]` the report reads (see docs/call-records.md); anything else is ignored. */
+const RestartsSchema = z.array(
+  z.object({
+    atMs: z.number(),
+    by: z.string(),
+    signalingMs: z.number().optional(),
+    reconnectMs: z.number().optional(),
+    gapMs: z.number().optional(),
+    gaps: z.array(z.object({ track: z.string(), gapMs: z.number(), method: z.string(), lowerBoundMs: z.number().optional() })).optional(),
+    newUfrag: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
+  }),
+)
+
+/** The ICE restarts of a call (`extra.iceRestarts`) as a table; empty when there are none. */
+export function restartsTable(call: CallRecord): string {
+  const parsed = RestartsSchema.safeParse(call.extra?.iceRestarts)
+  if (!parsed.success || parsed.data.length === 0) return ''
+  const rows = parsed.data
+    .map((r) => {
+      const by = r.by === 'a' || r.by === 'b' ? (call.peers[r.by === 'a' ? 0 : 1]?.name ?? r.by) : r.by
+      const gaps = (r.gaps ?? []).map((g) => `${g.track}: ${g.lowerBoundMs !== undefined ? `${num(g.lowerBoundMs, 0)}–` : ''}${num(g.gapMs, 0)} ms (${g.method})`).join('; ')
+      const ufrags = Object.entries(r.newUfrag ?? {}).map(([k, v]) => `${k === 'a' || k === 'b' ? (call.peers[k === 'a' ? 0 : 1]?.name ?? k) : k}: ${v === true ? 'yes' : v === false ? 'no' : v}`).join(', ')
+      return `<tr><td class="num">${esc(ms(r.atMs))}</td><td>${esc(by)}</td><td class="num">${esc(ms(r.signalingMs))}</td><td class="num">${esc(ms(r.reconnectMs))}</td><td class="num">${esc(ms(r.gapMs))}</td><td>${esc(gaps)}</td><td class="mono">${esc(ufrags)}</td></tr>`
+    })
+    .join('')
+  return `<h5>ICE restarts</h5><table class="restarts"><thead><tr><th>at (call time)</th><th>by</th><th>signaling</th><th>reconnect</th><th>media gap</th><th>gap per track</th><th>new ICE credentials</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
 /** One call as an `<article>`. */
 export function callSection(call: CallRecord, recordings: Readonly<Record<string, ReportRecording>>): string {
   const failed = callFailed(call)
@@ -147,7 +176,7 @@ export function callSection(call: CallRecord, recordings: Readonly<Record<string
 <header><a class="anchor" href="#${callAnchor(call)}">#</a> <span class="badge ${failed ? 'fail' : 'pass'}">${failed ? 'failed' : 'ok'}</span> <b>${esc(call.kind)}</b> ${peers}<span class="when">${esc(call.startedAt)} · ${esc(ms(call.durationMs))}${setup ? ` · ${setup}` : ''}</span></header>
 ${errs.length ? `<ul class="errors">${errs.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}
 <details class="sec" open><summary>Signaling ladder (${call.signaling.length})</summary>${ladder(signalingMessages(call))}</details>
-<details class="sec" open><summary>ICE timeline</summary>${ice || '<p class="muted">no peers recorded</p>'}</details>
+<details class="sec" open><summary>ICE timeline</summary>${ice || '<p class="muted">no peers recorded</p>'}${restartsTable(call)}</details>
 <details class="sec" open><summary>RTP</summary>${statsTables(call)}${rtpPlots(call)}</details>
 ${recs ? `<details class="sec" open><summary>Recordings</summary>${recs}</details>` : ''}
 ${extra}
