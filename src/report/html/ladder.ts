@@ -26,8 +26,9 @@ export interface LadderMessage {
 const MAX_MESSAGES = 400
 
 function kindOf(label: string): string {
-  if (/^\d{3}\b/.test(label)) return /^[45-6]/.test(label) ? 'resp err' : 'resp'
+  if (/^\d{3}\b/.test(label)) return /^[4-6]/.test(label) ? 'resp err' : 'resp'
   if (/candidate/i.test(label)) return 'cand'
+  if (/ICE restart/i.test(label)) return 'req restart'
   return 'req'
 }
 

@@ -57,6 +57,7 @@ tr.bad-row td,tr.req.failed td{background:#fdecea}tr.req.warned td{background:#f
 .arrow.self{border-bottom-style:dotted}
 .msg.resp .arrow{border-bottom-style:dashed;border-bottom-color:#2e7d32}.msg.resp .arrow.right::after{border-left-color:#2e7d32}.msg.resp .arrow.left::after{border-right-color:#2e7d32}
 .msg.err .arrow{border-bottom-color:var(--fail)}.msg.err .arrow.right::after{border-left-color:var(--fail)}.msg.err .arrow.left::after{border-right-color:var(--fail)}.msg.err .label{color:var(--fail)}
+.msg.restart .arrow{border-bottom-color:#6a1b9a}.msg.restart .arrow.right::after{border-left-color:#6a1b9a}.msg.restart .arrow.left::after{border-right-color:#6a1b9a}.msg.restart .label{color:#6a1b9a;font-weight:600}
 .msg.cand .arrow{border-bottom-color:#90a4ae;border-bottom-width:1px}.msg.cand .label{color:var(--muted)}
 .ladder-details{grid-row:2;position:relative;z-index:1}
 .payload summary{font-size:11.5px;color:var(--accent)}
