@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { collectReport, type CollectOptions } from '../report/collect.ts'
 import { renderReport, type RenderOptions } from '../report/html/index.ts'
 
+/** The `rtcspec report --help` text. */
 export const REPORT_USAGE = `usage: rtcspec report [options]
 
 Writes the HTML report (index.html: tests, calls with signaling ladder, ICE timeline, RTP plots and recordings,
