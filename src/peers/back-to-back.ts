@@ -52,6 +52,8 @@ export interface IceRestartRecord {
   gaps: Array<{ track: string; gapMs: number; method: 'packets' | 'browser-getstats'; lowerBoundMs?: number }>
   /** Whether each side's ICE ufrag changed. */
   newUfrag: { a: boolean; b: boolean }
+  /** Whether each side nominated a pair after the restart (absent for a peer that records no nominations). */
+  renominated: { a?: boolean; b?: boolean }
 }
 
 /** Two connected peers. Closing the call closes both. */

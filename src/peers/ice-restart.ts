@@ -28,7 +28,16 @@ export interface RestartIceOptions {
   path?: CandidatePath
   /** How long the restart may take until media flows again on every watched track. Default 10 s. */
   timeoutMs?: number
-  /** Packets each watched track must receive after the restart to call media "flowing again". Default 5. */
+  /**
+   * How long to wait for both peers to nominate a pair of the new generation before counting packets as "after the
+   * restart", ms (bounded by `timeoutMs`). A peer may keep its old pair while it still works (Chromium as the
+   * controlled side through the relay sometimes does: see docs/network.md); `renominated` then says so. Default 3000.
+   */
+  nominationTimeoutMs?: number
+  /**
+   * Packets each watched track must receive after both peers nominated a pair of the new ICE generation to call
+   * media "flowing again" (until then packets may still use the old pair). Default 5.
+   */
   packetsAfter?: number
 }
 
@@ -40,7 +49,7 @@ export interface RestartIceResult {
   by: 'a' | 'b'
   /** Offer/answer round trip of the restart, ms. */
   signalingMs: number
-  /** From the restart offer to media flowing again on every watched track, ms. */
+  /** From the restart offer to both peers on a new pair with media flowing again on every watched track, ms. */
   reconnectMs: number
   /**
    * Longest interval between two packets on any watched track from 1 s before the restart (packet tracks) or from the
@@ -55,6 +64,8 @@ export interface RestartIceResult {
   newCredentials: boolean
   /** Whether each side's ufrag changed. */
   newUfrag: { a: boolean; b: boolean }
+  /** Whether each side nominated (selected) a pair after the restart; undefined for a peer that records no nominations. */
+  renominated: { a?: boolean; b?: boolean }
 }
 
 const UFRAG = /^a=ice-ufrag:(\S+)/m
@@ -103,6 +114,8 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
     if (watched.every((w) => w.after >= packetsAfter)) done()
   }
   let held = false
+  /** Packets count as "after the restart" from when both peers nominated a pair of the new generation. */
+  let countFrom = Number.POSITIVE_INFINITY
   try {
     for (const t of watch) {
       const label = `${t.peerName}.${t.kind}.in`
@@ -118,12 +131,13 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
         t.onRtp((p: ReceivedRtp) => {
           if (w.last !== undefined) w.gap = Math.max(w.gap, p.arrivalMs - w.last)
           w.last = p.arrivalMs
-          if (p.arrivalMs > startedAt) w.after++
+          if (p.arrivalMs > countFrom) w.after++
           check()
         }),
       )
     }
     const oldUfrag = { a: lastUfrag(call, call.a.name), b: lastUfrag(call, call.b.name) }
+    const restartAt = { a: Date.now() - call.a.timeline.createdAt, b: Date.now() - call.b.timeline.createdAt }
     // New-generation candidates must reach each peer after the description that introduces them.
     call.holdTrickle('a')
     call.holdTrickle('b')
@@ -143,11 +157,18 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
       a: oldUfrag.a !== undefined && lastUfrag(call, call.a.name) !== oldUfrag.a,
       b: oldUfrag.b !== undefined && lastUfrag(call, call.b.name) !== oldUfrag.b,
     }
-    // Browser tracks: media is flowing again once their counters grew by packetsAfter.
+    // Media counts as flowing again only on the new generation: until both peers nominated a new pair, packets may
+    // still come over the old one (a browser keeps it until it selects the new pair) and the gap may be yet to come.
     const deadline = performance.now() + timeoutMs
+    const renominated = await waitForNewNominations(call, restartAt, Math.min(deadline, performance.now() + (options.nominationTimeoutMs ?? 3000)))
+    countFrom = performance.now()
+    for (const w of watched) w.after = 0
+    // Browser tracks: flowing again once their counters grew by packetsAfter from a fresh reading.
     for (const w of watched) {
       const b = w.browser
       if (!b) continue
+      await w.track.waitForPackets(0, 1000) // refreshes the counters once
+      b.baseline = w.track.rtp.snapshot().received
       w.track
         .waitForPackets(b.baseline + packetsAfter, Math.max(1, deadline - performance.now()))
         .then(() => {
@@ -161,7 +182,7 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
       timer = setTimeout(() => {
         const silent = watched.filter((w) => w.after < packetsAfter).map((w) => `${w.label} (${w.browser ? w.track.rtp.snapshot().received - w.browser.baseline : w.after} packets)`)
         reject(new TimeoutError(`media to flow again after the ICE restart on ${silent.join(', ')}`, timeoutMs, 'check the ICE states in the call record; werift needs the new candidates of both sides'))
-      }, timeoutMs)
+      }, Math.max(1, deadline - performance.now()))
     })
     check()
     try {
@@ -189,8 +210,9 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
       gaps,
       newCredentials: newUfrag.a && newUfrag.b,
       newUfrag,
+      renominated,
     }
-    call.iceRestarts.push({ atMs: startedAt - call.timings.startedAt, by, signalingMs, reconnectMs, gapMs: result.gapMs, gaps, newUfrag })
+    call.iceRestarts.push({ atMs: startedAt - call.timings.startedAt, by, signalingMs, reconnectMs, gapMs: result.gapMs, gaps, newUfrag, renominated })
     return result
   } catch (e) {
     if (e instanceof RtcspecError) throw e
@@ -203,4 +225,21 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
       call.releaseTrickle('b')
     }
   }
+}
+
+/**
+ * Waits (until `deadline`, performance.now() ms) for every peer that records nominations (werift, Chromium) to
+ * nominate a pair after the restart (`sinceMs` on its timeline clock). A browser's selected pair is seen by polling
+ * its stats, so poll it here. Returns, per side, whether it did (undefined: the peer records no nominations).
+ */
+async function waitForNewNominations(call: BackToBackCall, sinceMs: { a: number; b: number }, deadline: number): Promise<{ a?: boolean; b?: boolean }> {
+  const sides = (['a', 'b'] as const).filter((s) => call[s].timeline.nominations !== undefined)
+  const fresh = (s: 'a' | 'b') => (call[s].timeline.nominations ?? []).some((n) => n.atMs >= sinceMs[s])
+  for (let i = 0; i < 100_000; i++) {
+    const waiting = sides.filter((s) => !fresh(s))
+    if (waiting.length === 0 || performance.now() >= deadline) break
+    await Promise.all(waiting.filter((s) => call[s].kind === 'chromium').map((s) => call[s].stats().catch(() => undefined)))
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return Object.fromEntries(sides.map((s) => [s, fresh(s)]))
 }

@@ -20,6 +20,7 @@ import { silence } from '../../media/sources.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { srtpKeyCaching } from './srtp-keys.ts'
 import { dtlsEarlyStart } from './dtls-start.ts'
+import { guardStaleChecks } from './stale-check-guard.ts'
 import { createTimeline, recordState } from '../timeline.ts'
 import type {
   AudioSendHandle,
@@ -267,6 +268,8 @@ export class WeriftPeer implements Peer {
   }
 
   #watchDtls(): void {
+    // Before any ICE restart can happen: keep old-generation checks out of the restarted agent (stale-check-guard.ts).
+    for (const t of this.pc.iceTransports) guardStaleChecks(t.connection)
     for (const t of this.pc.dtlsTransports) {
       if (this.#dtlsWatched.has(t)) continue
       this.#dtlsWatched.add(t)
