@@ -6,10 +6,10 @@ import { waitFor } from '../../src/wait.ts'
 import { hasTone } from './support.ts'
 
 describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)', () => {
-  for (const earlyMedia of [false, true]) {
-    test(`the callee answers in a reliable 183, and after the PRACK trickles in INFO within the early dialog, before the 200 (caller earlyMedia ${earlyMedia})`, async () => {
-      await using registrar = await startSipRegistrar({ transports: ['ws'] })
-      const transport = { kind: 'ws' as const, url: registrar.wsUrl }
+  for (const [earlyMedia, over] of [[false, 'ws'], [true, 'udp']] as const) {
+    test(`the callee answers in a reliable 183, and after the PRACK trickles in INFO within the early dialog, before the 200 (caller earlyMedia ${earlyMedia}, SIP over ${over})`, async () => {
+      await using registrar = await startSipRegistrar({ transports: [over] })
+      const transport = over === 'ws' ? { kind: 'ws' as const, url: registrar.wsUrl } : { kind: 'udp' as const, remote: registrar.udp }
       await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport, callRecords: false })
       await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport, callRecords: false })
       await bob.register()
