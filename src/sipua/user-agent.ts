@@ -373,9 +373,6 @@ export class SipUserAgent implements AsyncDisposable {
               // gives early dialogs no handler, and replaces this one with its own once the call is answered.
               const early = (r as Partial<Core.PrackableIncomingResponseWithSession>).session
               if (early && !early.delegate) early.delegate = { onInfo: (uas: Core.IncomingInfoRequest) => call.receiveInfo(new Info(uas)) }
-              // A reliable 18x with the answer, PRACKed by sip.js already: our candidates may go on this early dialog.
-              const reliable = /\b100rel\b/i.test(r.message.getHeader('require') ?? '') && !!r.message.body
-              if (early && reliable) call.sdh?.trickler?.earlyDialog(early as Core.SessionDialog)
             },
           },
         })
@@ -457,13 +454,8 @@ export class IncomingSipCall {
     const trickle = this.#ua.trickles(this.invitation)
     await this.invitation.progress({ statusCode: status, rel100: true, ...(trickle ? { extraHeaders: [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] } : {}) })
     if (status === 183) this.#call.earlyMediaStarted()
-    const dialog = this.invitation.dialog as Core.SessionDialog | undefined
-    if (trickle && dialog) {
-      // sip.js left the early dialog a PRACK handler only: take the caller's early trickle INFOs too.
-      const sipjs = dialog.delegate
-      dialog.delegate = { ...sipjs, onInfo: (uas: Core.IncomingInfoRequest) => this.#call.receiveInfo(new Info(uas)) }
-      this.#call.sdh?.trickler?.earlyDialog(dialog)
-    }
+    const dialog = this.invitation.dialog
+    if (trickle && dialog) this.#call.sdh?.trickler?.earlyDialog(dialog as Core.SessionDialog)
   }
 
   /** Answers with 200 and resolves once the ACK arrived (the call is established). */
