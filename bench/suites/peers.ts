@@ -40,7 +40,7 @@ interface Plan {
 }
 
 function plan(kind: Kind, o: BenchRunOptions): Plan {
-  if (kind === 'werift') return o.quick ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100] } : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [25, 50, 75, 100, 150, 200, 300] }
+  if (kind === 'werift') return o.quick ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100] } : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [10, 25, 50, 75, 100, 150, 200, 300] }
   return o.quick ? { sequential: 3, holdCalls: 2, holdMs: 3000, levels: [2, 4] } : { sequential: 6, holdCalls: 3, holdMs: 5000, levels: [2, 4, 6, 8, 10] }
 }
 
@@ -48,7 +48,7 @@ function plan(kind: Kind, o: BenchRunOptions): Plan {
  * Where each part must be done, as time left before the suite's deadline: werift first, then werift over worker
  * threads, then Chromium (ms reserved for what comes after).
  */
-const RESERVE_MS = { full: { afterWerift: 170_000, afterScale: 110_000 }, quick: { afterWerift: 70_000, afterScale: 50_000 } }
+const RESERVE_MS = { full: { afterWerift: 200_000, afterScale: 110_000 }, quick: { afterWerift: 70_000, afterScale: 50_000 } }
 
 /** Chromium's getStats poll interval: short while timing the first packet, the default otherwise (polling costs CPU). */
 const FIRST_PACKET_POLL_MS = 20
@@ -206,7 +206,7 @@ interface ScaleResult {
 }
 
 async function scale(o: BenchRunOptions, until: number, log: (l: string) => void): Promise<ScaleResult> {
-  const levels = o.quick ? [50] : [100, 200, 300]
+  const levels = o.quick ? [50] : [50, 100, 200, 300]
   const holdMs = o.quick ? 5000 : 8000
   const workers = availableParallelism()
   const dir = mkdtempSync(join(tmpdir(), 'rtcspec-bench-load-'))
