@@ -307,12 +307,17 @@ const SHARED_CHECKS: Record<string, Check> = {
     const g = await ctx.http('GET', ctx.target.url)
     const h = await ctx.http('HEAD', ctx.target.url)
     const xs = [g, h]
-    if (xs.some((x) => x.response?.status === 405)) return bad('GET/HEAD answered 405 (superseded draft behaviour; the resource must answer 2xx with no content)', xs)
+    // The session URL too, when there is one (a session check that cannot create one says so elsewhere).
+    const base = await ctx.baseline()
+    if (base.sessionUrl) xs.push(await ctx.http('GET', base.sessionUrl))
+    const what = (x: HttpExchange) => `${x.request.method} ${x.request.url === ctx.target.url ? 'endpoint' : 'session'}`
+    const says = xs.map((x) => `${what(x)} → ${x.response?.status ?? x.error}`).join(', ')
+    if (xs.some((x) => x.response?.status === 405)) return bad(`405 (superseded draft behaviour; the resources must answer 2xx with no content): ${says}`, xs)
     const not2xx = xs.filter((x) => !(x.response && x.response.status >= 200 && x.response.status < 300))
-    if (not2xx.length) return bad(`GET/HEAD answered ${xs.map((x) => x.response?.status ?? x.error).join(' / ')}, expected 2xx with no content`, xs)
-    const body = g.response?.body ?? ''
-    if (body.length) return bad(`GET answered ${g.response?.status} with ${body.length} characters of content; the resource has no representation (2xx with no content)`, xs)
-    return ok(`GET and HEAD answered ${xs.map((x) => x.response?.status).join(' / ')} with no content`, xs)
+    if (not2xx.length) return bad(`expected 2xx with no content: ${says}`, xs)
+    const withBody = xs.filter((x) => x.request.method === 'GET' && (x.response?.body ?? '').length > 0)
+    if (withBody.length) return bad(`${withBody.map(what).join(', ')} answered with content; the resources have no representation (2xx with no content)`, xs)
+    return ok(`2xx with no content: ${says}`, xs)
   },
   async 'options.preflight'(ctx) {
     const x = await ctx.http('OPTIONS', ctx.target.url, { headers: { Origin: 'https://rtcspec.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' }, auth: false })

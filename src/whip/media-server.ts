@@ -331,7 +331,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'PATCH, DELETE, OPTIONS')
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
-      res.setHeader('Allow', 'PATCH, DELETE, OPTIONS')
+      res.setHeader('Allow', 'GET, HEAD, PATCH, DELETE, OPTIONS')
       res.setHeader('Accept-Patch', FRAG)
       res.writeHead(204).end()
       return
@@ -353,7 +353,14 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       res.writeHead(200).end()
       return
     }
-    if (method !== 'PATCH') throw new HttpError(405, `${method} not allowed on a session`, { Allow: 'PATCH, DELETE, OPTIONS' })
+    if (method === 'GET' || method === 'HEAD') {
+      if (!session) throw new HttpError(404, 'no such session')
+      checkAuth(req, session.role)
+      // No representation here either: 2xx with no content (RFC 9725 §4.1, draft-ietf-wish-whep-03 §4.1).
+      res.writeHead(204).end()
+      return
+    }
+    if (method !== 'PATCH') throw new HttpError(405, `${method} not allowed on a session`, { Allow: 'GET, HEAD, PATCH, DELETE, OPTIONS' })
     const body = await readBody(req)
     if (!session) throw new HttpError(404, 'no such session')
     const role = session.role
