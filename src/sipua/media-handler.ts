@@ -7,9 +7,10 @@
  * `a=ice-options:trickle`; once the dialog is established, each side sends its candidates in INFO requests
  * (`Info-Package: trickle-ice`, `application/trickle-ice-sdpfrag`, RFC 8840 §4.4) ending with
  * `a=end-of-candidates`. On an early dialog (RFC 8840 with RFC 3262): once the answerer's reliable 183
- * carrying the answer has been PRACKed, the answerer trickles in INFO requests within the early dialog
- * (sip.js refuses INFO on early dialogs, so those go through its core INFO client directly); candidates
- * that reach the offerer before it applied the answer are held until it does.
+ * carrying the answer has been PRACKed, both sides trickle in INFO requests within the early dialog (sip.js
+ * refuses INFO on early dialogs, so those go through its core INFO client directly); candidates that reach
+ * the offerer before it applied the answer are held until it does, and candidates the far end would not take
+ * on the early dialog wait for the confirmed one.
  */
 import { Core, type Session, type SessionDescriptionHandler, type SessionDescriptionHandlerOptions, type BodyAndContentType } from 'sip.js'
 import { buildSdpFrag, parseSdpFrag, sdpFragCandidates } from '../ice/sdpfrag.ts'
@@ -150,6 +151,8 @@ export class TrickleOverInfo {
   earlyInfosSent = 0
   /** INFO bodies that arrived before the remote description (the answer) was applied, applied later. */
   heldUntilAnswer = 0
+  /** Why the far end refused an INFO on the early dialog (the candidates then wait for the confirmed dialog). */
+  earlyInfoRefused: string | undefined
   readonly #peer: Peer
   readonly #session: Session
   readonly #hooks: MediaHandlerHooks
@@ -234,7 +237,17 @@ export class TrickleOverInfo {
           return
         }
         const body = buildSdpFrag({ ufrag, pwd, media: [{ mid, candidates: candidates.map((c) => c.candidate), endOfCandidates: end }] })
-        await this.#sendInfo(body)
+        const early = !this.#established
+        try {
+          await this.#sendInfo(body)
+        } catch (e) {
+          if (!early || this.#established) throw e
+          // The far end would not take INFO on the early dialog: keep these candidates for the confirmed one.
+          this.earlyInfoRefused = e instanceof Error ? e.message : String(e)
+          this.#earlyDialog = undefined
+          this.#queue.unshift(...batch)
+          return
+        }
         this.infosSent++
         this.candidatesSent += candidates.length
         if (end) this.endOfCandidatesSent = true

@@ -34,6 +34,7 @@ export class SipLog {
   readonly #max: number
   /** Parsed entries by Call-ID, in log order (so a call's messages are found without scanning the whole log). */
   readonly #byCallId = new Map<string, LoggedSipMessage[]>()
+  readonly #listeners = new Set<(entry: LoggedSipMessage) => void>()
 
   constructor(max = SIP_LOG_MAX) {
     this.#max = max
@@ -69,7 +70,14 @@ export class SipLog {
       if (list) list.push(entry)
       else this.#byCallId.set(callId, [entry])
     }
+    if (this.#listeners.size) for (const l of [...this.#listeners]) l(entry)
     return entry
+  }
+
+  /** Calls `listener` with every message logged from now on (before it is processed); returns a function that stops it. */
+  onAdd(listener: (entry: LoggedSipMessage) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
   }
 
   /** The parsed messages with this Call-ID, in log order (a copy). */

@@ -373,6 +373,22 @@ export class SipUserAgent implements AsyncDisposable {
               // gives early dialogs no handler, and replaces this one with its own once the call is answered.
               const early = (r as Partial<Core.PrackableIncomingResponseWithSession>).session
               if (early && !early.delegate) early.delegate = { onInfo: (uas: Core.IncomingInfoRequest) => call.receiveInfo(new Info(uas)) }
+              // A reliable 18x with the answer, PRACKed by sip.js already: once the PRACK is answered (so the callee
+              // is ready for requests on the early dialog), our candidates may go on it too.
+              const reliable = /\b100rel\b/i.test(r.message.getHeader('require') ?? '') && !!r.message.body
+              const trickler = call.sdh?.trickler
+              if (early && reliable && trickler) {
+                const callId = call.callId
+                const stop = this.log.onAdd((e) => {
+                  if (e.direction === 'in' && e.summary === '200 OK (PRACK)' && e.parsed && getHeaders(e.parsed, 'call-id')[0] === callId) {
+                    stop()
+                    trickler.earlyDialog(early as Core.SessionDialog)
+                  }
+                })
+                inviter.stateChange.addListener((st) => {
+                  if (st === SessionState.Established || st === SessionState.Terminated) stop()
+                })
+              }
             },
           },
         })
@@ -454,8 +470,13 @@ export class IncomingSipCall {
     const trickle = this.#ua.trickles(this.invitation)
     await this.invitation.progress({ statusCode: status, rel100: true, ...(trickle ? { extraHeaders: [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] } : {}) })
     if (status === 183) this.#call.earlyMediaStarted()
-    const dialog = this.invitation.dialog
-    if (trickle && dialog) this.#call.sdh?.trickler?.earlyDialog(dialog as Core.SessionDialog)
+    const dialog = this.invitation.dialog as Core.SessionDialog | undefined
+    if (trickle && dialog) {
+      // sip.js left the early dialog a PRACK handler only: take the caller's early trickle INFOs too.
+      const sipjs = dialog.delegate
+      dialog.delegate = { ...sipjs, onInfo: (uas: Core.IncomingInfoRequest) => this.#call.receiveInfo(new Info(uas)) }
+      this.#call.sdh?.trickler?.earlyDialog(dialog)
+    }
   }
 
   /** Answers with 200 and resolves once the ACK arrived (the call is established). */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import type { Core } from 'sip.js'
 import { startSipRegistrar } from '../../src/sipua/registrar.ts'
 import { createSipUserAgent, SipError } from '../../src/sipua/user-agent.ts'
 import { tone } from '../../src/media/sources.ts'
@@ -26,6 +27,13 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
       expect(bobTrickle.earlyInfosSent).toBeGreaterThan(0)
       expect(bobTrickle.candidatesSent).toBeGreaterThan(0)
       const aliceCall = alice.calls.at(-1)!
+      const aliceTrickle = aliceCall.sdh!.trickler!
+      // The caller, having PRACKed the reliable 183 with the answer, trickles on the early dialog too.
+      await waitFor(() => aliceTrickle.endOfCandidatesSent, { timeoutMs: 10_000, label: "alice's end-of-candidates INFO to be accepted in the early dialog" })
+      expect(aliceTrickle.earlyInfosSent).toBeGreaterThan(0)
+      expect(aliceTrickle.earlyInfoRefused).toBeUndefined()
+      expect(bobTrickle.candidatesReceived).toBeGreaterThan(0)
+      expect(bobTrickle.endOfCandidatesReceived).toBe(true)
       expect(aliceCall.active).toBe(false)
       if (earlyMedia) {
         // The caller applied the answer from the reliable 183: the early candidates are used at once and ICE
@@ -59,6 +67,12 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
       const aliceOut = alice.log.entries.filter((e) => e.direction === 'out').map((e) => e.summary)
       expect(aliceOut.some((s) => s.startsWith('PRACK'))).toBe(true)
       expect(aliceOut.filter((s) => s === '200 OK (INFO)').length).toBe(bobTrickle.infosSent)
+      expect(out.filter((e) => e.summary === '200 OK (INFO)').length).toBe(aliceTrickle.infosSent)
+      // alice's INFOs reached bob after the PRACK exchange and before he answered.
+      const ladder = bob.log.entries.map((e) => `${e.direction} ${e.summary}`)
+      const aliceInfoAtBob = ladder.findIndex((s) => s.startsWith('in INFO'))
+      expect(aliceInfoAtBob).toBeGreaterThan(ladder.indexOf('out 200 OK (PRACK)'))
+      expect(aliceInfoAtBob).toBeLessThan(ladder.indexOf('out 200 OK (INVITE)'))
 
       // Media flows both ways over the ICE the early candidates started.
       await aliceCall.peer.waitForConnected(10_000)
@@ -72,6 +86,35 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
       await aliceCall.hangup()
     })
   }
+
+  test('a callee that refuses INFO on the early dialog (469) still gets the caller\'s candidates, on the confirmed dialog', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['ws'] })
+    const transport = { kind: 'ws' as const, url: registrar.wsUrl }
+    await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport, callRecords: false })
+    await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport, callRecords: false })
+    await bob.register()
+    const incoming = bob.waitForIncoming(10_000)
+    const calling = alice.call('sip:bob@rtcspec.test', { send: tone(1000), timeoutMs: 15_000 })
+    const invitation = await incoming
+    await invitation.progress(183, { reliable: true, send: tone(1500) })
+    // Make bob a callee that takes no INFO on the early dialog: sip.js then answers 469 Bad Info Package.
+    const dialog = invitation.invitation.dialog as Core.SessionDialog
+    dialog.delegate = { ...dialog.delegate, onInfo: undefined }
+    const aliceTrickle = alice.calls.at(-1)!.sdh!.trickler!
+    await waitFor(() => aliceTrickle.earlyInfoRefused !== undefined, { timeoutMs: 10_000, label: "alice's early INFO to be refused" })
+    expect(aliceTrickle.earlyInfoRefused).toMatch(/469/)
+    expect(aliceTrickle.candidatesSent).toBe(0)
+    const bobCall = await invitation.accept()
+    const aliceCall = await calling
+    // After the ACK the held-back candidates go on the confirmed dialog.
+    await waitFor(() => aliceTrickle.endOfCandidatesSent, { timeoutMs: 10_000, label: "alice's end-of-candidates on the confirmed dialog" })
+    expect(bobCall.sdh!.trickler!.candidatesReceived).toBeGreaterThan(0)
+    const atBob = await bobCall.peer.waitForTrack('audio', 10_000)
+    await atBob.waitForPackets(50, 10_000)
+    expect(hasTone(atBob, 1000)).toBe(true)
+    expect(aliceCall.errors).toEqual([])
+    await aliceCall.hangup()
+  })
 
   test('a reliable 183 to a caller without 100rel fails clearly', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp'] })
