@@ -17,6 +17,7 @@ import { RtcspecError } from '../errors.ts'
 import { EXIT_CODES } from '../report/run-summary.ts'
 import { resolveLoadSpec, type LoadScenario } from './spec.ts'
 import { callFigures } from './summary.ts'
+import { workerThreadSched } from './sched.ts'
 import type { CallResult, FromWorker, LoadSummary, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
 import { LoadSummarySchema } from './types.ts'
 
@@ -395,6 +396,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     }, 20)
   })
   if (progressTimer) clearInterval(progressTimer)
+  const sched = workerThreadSched() // before the threads go away
   await terminateAll()
   const unfinished = pending.size
   pending.clear()
@@ -446,6 +448,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       cores: availableParallelism(),
       processPercent: ((cpu1.user + cpu1.system) / 1000 / Math.max(1, wallMs)) * 100,
       mainPercent: ((main1.user + main1.system) / 1000 / Math.max(1, wallMs)) * 100,
+      ...(sched && sched.runNs + sched.waitNs > 0 ? { workersWaitingForCpuPercent: (sched.waitNs / (sched.runNs + sched.waitNs)) * 100 } : {}),
       workers: slots.map((s) => {
         const cpuMs = (s.cpu.user + s.cpu.system) / 1000
         const life = Math.max(1, (s.endedAt ?? wallMs) - s.startedAt)
@@ -455,7 +458,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadavg: loadavg() },
     exit: { class: exitClass, code: exitCode },
   }
-  const checked = LoadSummarySchema.parse(summary)
+  // The schema is the contract; a violation is a bug in rtcspec, but it must not lose what the run gathered.
+  const validated = LoadSummarySchema.safeParse(summary)
+  if (!validated.success) process.stderr.write(`rtcspec load: internal error, the summary does not match its schema (written anyway):\n${z.prettifyError(validated.error)}\n`)
+  const checked = validated.success ? validated.data : summary
   if (options.writeSummary ?? true) {
     mkdirSync(reportDir, { recursive: true })
     writeFileSync(join(reportDir, 'load-summary.json'), `${JSON.stringify(checked, null, 2)}\n`)

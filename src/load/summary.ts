@@ -85,9 +85,13 @@ export function formatSummary(s: LoadSummary): string {
     `missing media (lost + never sent, by RTP timestamp): ${s.missingAggregate.missing} of ${s.missingAggregate.frames} frames (${pct(s.missingAggregate.fraction)})${s.missingAggregate.fraction > s.lossAggregate.fraction + 0.005 ? ' — senders fell behind: the CPU could not keep up' : ''}`,
   ].join('\n')
   const cpu = `cpu: process ${s.cpu.processPercent.toFixed(0)} % of one core (${s.cpu.cores} cores), main thread ${s.cpu.mainPercent.toFixed(0)} %; ${s.cpu.workers.map((w) => `worker ${w.index}: ${w.calls} calls, ${w.percent.toFixed(0)} %${w.udpSocketsAtStop ? ` (${w.udpSocketsAtStop} UDP sockets left open!)` : ''}`).join('; ')}`
+  const starved =
+    s.cpu.workersWaitingForCpuPercent !== undefined
+      ? `worker threads waited for a CPU ${s.cpu.workersWaitingForCpuPercent.toFixed(0)} % of the time they wanted to run${s.cpu.workersWaitingForCpuPercent > 30 ? ' — the machine was busy with other work: these figures are limited by it' : ''}`
+      : undefined
   const reasons = s.failureReasons.length
     ? ['top failure reasons:', ...s.failureReasons.map((r) => `  ${String(r.count).padStart(5)} × [${r.phase}] ${r.example}`)]
     : []
   const exit = `exit: ${s.exit.class} (${s.exit.code})`
-  return [...head, '', metrics, agg, cpu, ...reasons, exit].join('\n') + '\n'
+  return [...head, '', metrics, agg, cpu, ...(starved ? [starved] : []), ...reasons, exit].join('\n') + '\n'
 }

@@ -194,6 +194,12 @@ export const LoadSummarySchema = z.object({
     processPercent: z.number().nonnegative(),
     /** The main thread (scheduler, aggregation). */
     mainPercent: z.number().nonnegative(),
+    /**
+     * Linux only: how long the worker threads were ready to run but waited for a CPU, as a percentage of the time
+     * they ran or waited. High (say > 30 %) means the machine was busy with other work and the figures are
+     * limited by it.
+     */
+    workersWaitingForCpuPercent: z.number().min(0).max(100).optional(),
     workers: z.array(
       z.object({
         index: z.number().int().nonnegative(),

@@ -46,8 +46,8 @@ try {
       stop.abort()
       void Promise.allSettled([...running]).then(() => {
         clearInterval(cpuTimer)
+        // the port stays open: the main thread reads this thread's scheduler times, then terminates it
         send({ type: 'stopped', cpu: process.threadCpuUsage(), udpSockets: process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP').length })
-        port.close()
       })
     }
   })

@@ -66,6 +66,8 @@ describe('runLoad', () => {
     expect(s.mos.min).toBe(Math.min(...calls.map((c) => Math.min(...c.directions.map((d) => d.mos)))))
     // the file is the summary
     expect(LoadSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'load-summary.json'), 'utf8')))).toEqual(s)
+    // Linux: run-queue wait of the worker threads is measured (how busy the shared machine was)
+    if (process.platform === 'linux') expect(s.cpu.workersWaitingForCpuPercent).toBeGreaterThanOrEqual(0)
     // every peer closed: no UDP socket left in the workers, none left in this process
     for (const w of s.cpu.workers) expect(w.udpSocketsAtStop, `worker ${w.index}`).toBe(0)
     expect(openSockets()).toBeLessThanOrEqual(socketsBefore)
@@ -89,8 +91,9 @@ describe('runLoad', () => {
     expect(s.lossAggregate.fraction).toBeGreaterThan(0.03)
     expect(s.lossAggregate.fraction).toBeLessThan(0.07)
     expect(s.loss.p50).toBeGreaterThan(0.02)
-    expect(s.mos.p50).toBeLessThan(4.3)
-    expect(s.missingAggregate.fraction).toBeGreaterThanOrEqual(s.lossAggregate.fraction - 0.01) // loss lowers the E-model estimate below a clean call's 4.39
+    expect(s.mos.p50).toBeLessThan(4.3) // loss lowers the E-model estimate below a clean call's 4.39
+    expect(s.missingAggregate.fraction).toBeGreaterThanOrEqual(s.lossAggregate.fraction - 0.01)
+    expect(LoadSummarySchema.parse(s)).toEqual(s)
     expect(s.exit.code).toBe(0)
   }, 120_000)
 
@@ -107,6 +110,7 @@ describe('runLoad', () => {
     expect(s.failureReasons[0]).toMatchObject({ phase: 'media', count: 2 })
     expect(s.exit).toEqual({ class: 'test-failure', code: 1 })
     expect(s.missingAggregate.fraction).toBeGreaterThan(0.1)
+    expect(LoadSummarySchema.parse(s)).toEqual(s)
   }, 120_000)
 
   it('an abort mid-run stops early and still summarises what was gathered', async () => {
@@ -122,6 +126,7 @@ describe('runLoad', () => {
       workers: 2,
       reportDir: dir,
       connectTimeoutMs: 20_000,
+      maxMissing: 1, // media gaps from a CPU-starved shared machine are not this test's subject
       onCall: (r) => calls.push(r),
       progressIntervalMs: 100,
       onProgress: (p) => {
