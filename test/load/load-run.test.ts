@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { runLoad } from '../../src/load/run.ts'
 import { percentile } from '../../src/load/percentile.ts'
 import { eModel } from '../../src/media/emodel.ts'
+import { CallRecordSchema } from '../../src/peers/call-record.ts'
 import { LoadSummarySchema, type CallResult } from '../../src/load/types.ts'
 
 function openSockets(): number {
@@ -102,7 +103,7 @@ describe('runLoad', () => {
     const file = join(dir, 'gappy.json')
     writeFileSync(file, JSON.stringify({ peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, network: { toB: { loss: 0.3 } } }))
     const calls: CallResult[] = []
-    const s = await runLoad({ spec: file, calls: 2, rate: 10, holdMs: 3000, workers: 1, seed: 99, maxMissing: 0.1, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    const s = await runLoad({ spec: file, calls: 2, rate: 10, holdMs: 3000, workers: 1, seed: 99, maxMissing: 0.1, records: true, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
     expect(calls.map((c) => c.failure?.phase)).toEqual(['media', 'media'])
     for (const c of calls) expect(c.failure!.reason).toMatch(/^bob got no packet for \d+\.\d % of the media timeline \(allowed 10\.0 %/)
     expect(s.calls).toMatchObject({ attempted: 2, connected: 2, failed: 2, completed: 0 })
@@ -110,6 +111,10 @@ describe('runLoad', () => {
     expect(s.failureReasons[0]).toMatchObject({ phase: 'media', count: 2 })
     expect(s.exit).toEqual({ class: 'test-failure', code: 1 })
     expect(s.missingAggregate.fraction).toBeGreaterThan(0.1)
+    // --records: one call record per call, written by the workers
+    const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+    expect(records.map((r) => r.kind)).toEqual(['load', 'load'])
+    expect(records.every((r) => r.peers.length === 2 && r.extra?.seed !== undefined)).toBe(true)
     expect(LoadSummarySchema.parse(s)).toEqual(s)
   }, 120_000)
 
