@@ -77,7 +77,7 @@ function ensureNode() {
 
 const tasks = {
   test: (node) => [node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...extra]],
-  'run-main': (node) => [node, [join(root, 'bin', 'rtcspec.mjs'), 'run', 'specs/examples', ...extra]],
+  'run-main': (node) => [node, [join(root, 'bin', 'rtcspec.mjs'), 'run', 'specs/examples', '--screenshot', ...extra]],
   bench: (node) => [node, [join(root, 'bench', 'run.ts'), ...extra]],
   build: (node) => [node, [join(root, 'scripts', 'build.mjs'), ...extra]],
   typecheck: (node) => [node, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root, ...extra]],

@@ -19,7 +19,7 @@ import { addSkipReasons } from '../report/junit-skip-reasons.ts'
 import { EXIT_CODES, RunSummarySchema, type RunSummary } from '../report/run-summary.ts'
 import SummaryJsonReporter from '../report/summary-json-reporter.ts'
 import SummaryReporter from '../report/summary-reporter.ts'
-import { writeRunHtmlReport } from './report.ts'
+import { checkReportInBrowser, writeRunHtmlReport } from './report.ts'
 
 export const RUN_USAGE = `usage: rtcspec run [paths…] [options]
 
@@ -35,6 +35,9 @@ options:
   --no-gates              do not evaluate the gates of the config
   --annotations MODE      github: print GitHub Actions annotations and write $GITHUB_STEP_SUMMARY;
                           none: do not (default: github when GITHUB_ACTIONS=true)
+  --screenshot            open the HTML report in headless Chromium at the end, check that it renders
+                          with no console errors and save <report dir>/report-screenshot.png (a problem
+                          there is a warning; it never changes the exit code)
   -h, --help              this text
 
 exit codes: 0 ok, 1 a test failed, 2 usage (bad arguments or config, no spec files),
@@ -226,6 +229,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'no-gates': { type: 'boolean' },
         annotations: { type: 'string' },
+        screenshot: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -284,7 +288,23 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`\nrtcspec: infrastructure error(s):\n${summary.infrastructureErrors.map((e) => `  ${e.message}${e.hint && !e.message.includes(e.hint) ? `\n    hint: ${e.hint}` : ''}`).join('\n')}\n`)
   }
   if (annotationMode(v.annotations) === 'github') emitGithubOutput(summary)
+  if (v.screenshot) await screenshotReport(outcome.reportDir)
   const describe = { ok: 'ok', 'test-failure': 'a test failed', usage: 'usage error', 'gate-failure': 'a gate failed; all tests passed', infrastructure: 'infrastructure error' }[summary.exit.class]
   out.write(`rtcspec: exit ${summary.exit.code} (${describe})\n`)
   return summary.exit.code
+}
+
+/** `--screenshot`: opens the run's index.html in headless Chromium and saves a full-page screenshot; only warns on a problem. */
+async function screenshotReport(reportDir: string): Promise<void> {
+  const html = join(reportDir, 'index.html')
+  if (!existsSync(html)) return
+  try {
+    const check = await checkReportInBrowser(html, { screenshot: join(reportDir, 'report-screenshot.png') })
+    const errors = check.consoleErrors.length
+    ;(errors ? process.stderr : process.stdout).write(
+      `rtcspec: report checked in headless Chromium: ${errors ? `${errors} console error(s): ${check.consoleErrors.join('; ')}` : 'no console errors'}; screenshot ${check.screenshot ?? '(none)'}\n`,
+    )
+  } catch (e) {
+    process.stderr.write(`rtcspec: warning: could not check the report in Chromium: ${e instanceof Error ? e.message : String(e)} (the run's result is unaffected; \`rtcspec doctor\` says how to install Chromium)\n`)
+  }
 }
