@@ -19,7 +19,7 @@ export interface Command {
 
 /** The subcommands, by name. Add new ones here. */
 export const commands: Record<string, Command> = {
-  run: { summary: 'run spec files with Vitest and write reports (call records, JUnit)', run: runCommand },
+  run: { summary: 'run spec files with Vitest and write reports (call records, JUnit, summary.json, index.html), evaluate the gates; exit 0 ok, 1 test failed, 2 usage, 3 gate failed, 4 infrastructure', run: runCommand },
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
   serve: { summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T])', run: (argv) => serveCommand(argv) },
   conformance: { summary: 'run the WHIP or WHEP conformance suite against a URL (conformance whip|whep --url URL)', run: (argv) => conformanceCommand(argv) },
