@@ -69,6 +69,10 @@ describe('plain-RTP peer', () => {
     a.setDirection('sendrecv')
     await a.acceptAnswer(await b.acceptOffer(await a.createOffer()))
     await t.waitForPackets(atHold + 10, 5000)
+    // Held frames spend no sequence numbers: the far end sees a pause, not the held frames as loss,
+    // and the first packet after resume starts a new talkspurt (marker bit).
+    expect(t.rtp.snapshot().lost).toBeLessThanOrEqual(1)
+    expect(t.packets().slice(atHold).some((p) => p.marker)).toBe(true)
   })
 
   test('refuses non-loopback media addresses and codec mismatches with clear errors', async () => {

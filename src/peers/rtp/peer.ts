@@ -344,12 +344,14 @@ export class RtpPeer implements Peer {
           payloadType: n.payloadType,
           ptimeMs: this.#ptime,
           ...(n.telephoneEventPt !== undefined ? { telephoneEventPayloadType: n.telephoneEventPt } : {}),
+          // On hold the sender skips frames without spending sequence numbers, so the far end sees a pause, not loss.
+          held: () => {
+            const held = !this.#closed && !this.#canSend()
+            if (held) this.heldPackets++
+            return held
+          },
           send: (p) => {
             if (this.#closed) return
-            if (!this.#canSend()) {
-              this.heldPackets++
-              return
-            }
             const dest = this.#destination()
             if (!dest) return
             const bytes = serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: this.#ssrc, marker: p.marker, payload: p.payload })
