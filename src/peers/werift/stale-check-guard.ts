@@ -15,8 +15,12 @@
  * Measured werift ↔ Chromium: media werift → Chromium stopped for 1–3 s in about half of the restarts.
  *
  * The guard wraps `checkIncoming` of each ICE connection so that a request whose USERNAME names another local
- * ufrag than the connection's current one is ignored there (werift has already answered it). Requests of the
- * current generation are handled exactly as before. With a werift whose internals differ it does nothing.
+ * ufrag than the connection's current one is ignored there (werift has already answered it) — unless its sender
+ * ufrag is the peer's *current* one: Chromium pairs its new candidates with our old candidate before it has our new
+ * credentials, keeps that pair after it got them and nominates it with our old ufrag; ignoring that would leave
+ * werift (controlled) without a nomination. Such a request is handled as a current check, and the local candidate's
+ * ufrag is set back to the current one right after. Requests of the current generation are handled exactly as
+ * before. With a werift whose internals differ it does nothing.
  */
 
 interface StunMessageLike {
@@ -25,15 +29,26 @@ interface StunMessageLike {
 
 interface ConnectionLike {
   localUsername?: string
+  remoteUsername?: string
   checkIncoming?: (message: StunMessageLike, ...rest: unknown[]) => unknown
+}
+
+interface ProtocolLike {
+  localCandidate?: { ufrag?: string }
 }
 
 const guarded = new WeakSet<object>()
 let ignored = 0
+let adopted = 0
 
 /** Stale-generation requests kept out of `checkIncoming` in this process so far. */
 export function staleChecksIgnored(): number {
   return ignored
+}
+
+/** Requests from the peer's current generation to our previous ufrag, taken as current checks, so far. */
+export function staleChecksAdopted(): number {
+  return adopted
 }
 
 /** The local ufrag a STUN request is addressed to (`USERNAME` = `<recipient ufrag>:<sender ufrag>`). */
@@ -41,6 +56,13 @@ export function recipientUfrag(username: unknown): string | undefined {
   if (typeof username !== 'string') return undefined
   const i = username.indexOf(':')
   return i > 0 ? username.slice(0, i) : undefined
+}
+
+/** The sender's ufrag in a STUN request's USERNAME. */
+export function senderUfrag(username: unknown): string | undefined {
+  if (typeof username !== 'string') return undefined
+  const i = username.indexOf(':')
+  return i > 0 && i < username.length - 1 ? username.slice(i + 1) : undefined
 }
 
 /**
@@ -54,12 +76,21 @@ export function guardStaleChecks(connection: unknown): boolean {
   const original = c.checkIncoming
   if (typeof original !== 'function' || typeof c.localUsername !== 'string') return false
   c.checkIncoming = function guardedCheckIncoming(this: ConnectionLike, message: StunMessageLike, ...rest: unknown[]) {
-    const to = recipientUfrag(message.getAttributeValue('USERNAME'))
-    if (to !== undefined && c.localUsername !== undefined && to !== c.localUsername) {
-      ignored++
-      return undefined
+    const username = message.getAttributeValue('USERNAME')
+    const to = recipientUfrag(username)
+    if (to === undefined || c.localUsername === undefined || to === c.localUsername) return original.call(c, message, ...rest)
+    if (c.remoteUsername && senderUfrag(username) === c.remoteUsername) {
+      // The peer's new generation addressing our previous ufrag: it paired a new candidate with our old one before it
+      // had our new credentials (Chromium does), and will nominate that pair. Take the check (and its nomination) as
+      // current, but keep our local candidate's ufrag current for every later check.
+      const result = original.call(c, message, ...rest)
+      const candidate = (rest[1] as ProtocolLike | undefined)?.localCandidate
+      if (candidate) candidate.ufrag = c.localUsername
+      adopted++
+      return result
     }
-    return original.call(c, message, ...rest)
+    ignored++
+    return undefined
   }
   guarded.add(connection)
   return true
