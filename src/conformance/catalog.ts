@@ -3,18 +3,43 @@
  * from, the section, the level (MUST/SHOULD/MAY) and the requirement in words. Each entry has exactly one
  * check (`checks.ts`) and one fault in the reference server (`src/whip/faults.ts`, same id) that breaks it.
  *
- * Which document revision each suite follows, and how far the section numbers were checked (see
- * {@link DOCUMENTS} and each entry's `verified`):
- * - **WHIP follows RFC 9725** (March 2025). The RFC's own text was not available where this catalog was
- *   checked (only its front page). Section numbers follow the RFC's table of contents as listed by a survey
- *   made from the RFC text (4.1 HTTP Usage, 4.2 Ingest Session Setup, 4.3.1 HTTP PATCH Request Usage, 4.3.2
- *   Trickle ICE, 4.3.3 ICE Restarts, 4.4 WebRTC Constraints, 4.5 Load Balancing and Redirections, 4.6
- *   STUN/TURN Server Configuration, 4.7 Authentication and Authorization, 4.8 Simulcast and SVC, 4.9 Protocol
- *   Extensions); the subsections of 4.4 follow the order of draft-ietf-wish-whip-10, whose full text was read
- *   for the wording and levels. Every WHIP entry is therefore `verified: false`.
- * - **WHEP follows draft-ietf-wish-whep-03** (18 August 2025), whose full text was read: sections and levels
- *   of entries with `verified: true` were checked against it. draft-ietf-wish-whep-04 (22 June 2026) exists,
- *   but only its front page was available, so the suite does not claim it.
+ * Which document revision each suite follows, and what text each entry was checked against (see
+ * {@link DOCUMENTS} and each entry's `verified`). Sources are the `wish-wg` GitHub repositories as stored in
+ * the tool library of the 2026-11-21 check (kramdown-rfc markdown; section numbers counted from the `#`
+ * headings after `--- middle`):
+ * - **WHEP follows draft-ietf-wish-whep-03** (18 August 2025). Checked against its full text:
+ *   `wish-wg/webrtc-http-egress-protocol`, `draft-ietf-wish-whep.md`, the stored version whose front matter
+ *   says `docname: draft-ietf-wish-whep-03` (library file id 19222090401). That is the newest revision stored
+ *   there (the stored versions found are -00, -02 and -03; the default one, commit 705f907e0e58, is -02); no
+ *   -04 text is stored, so the suite stays on -03. Headings counted: 4.1 HTTP usage, 4.2 Playback session set
+ *   up (4.2.1 server accepts offer, 4.2.2 counter-offer, 4.2.3 response type, 4.2.4 error conditions, 4.2.5
+ *   media direction, 4.2.6 codecs, 4.2.7 examples, 4.2.8 session management), 4.3 Playback session
+ *   termination (DELETE, consent, OPTIONS/CORS), 4.4 ICE support (4.4.1 PATCH usage, 4.4.2 trickle ICE, 4.4.3
+ *   ICE restarts), 4.5 WebRTC constraints (4.5.1 SDP bundle, 4.5.2 single MediaStream, 4.5.3 trickle/restart),
+ *   4.6 load balancing and redirections, 4.7 STUN/TURN, 4.8 authentication (4.8.1 bearer token), 4.9 protocol
+ *   extensions. Every entry with `verified: true` was re-read against that text (section, level, summary).
+ *   Two levels rest on a neighbouring sentence: the 428/412 answers of §4.4.1 are stated as what "will be
+ *   answered", made binding by §4.4.2 (sessions supporting trickle MUST use entity-tags and conditional
+ *   requests as §4.4.1 explains); the Link ice-server syntax of §4.7 defers to the WHIP document. Entries with
+ *   `verified: false` have no WHEP sentence of their own (`source` says where they come from).
+ * - **WHIP follows RFC 9725** (March 2025), but its text (or draft-ietf-wish-whip-16, which became it) could
+ *   NOT be read: `wish-wg/webrtc-http-ingest-protocol`/`draft-ietf-wish-whip.md` is listed with 344 versions,
+ *   but the only revisions found in it are draft-00, -03, -04, -08, -09 and -10 (the default one is -10,
+ *   commit 00afbee14b6edcd5d5f58185258cd14fc96edec5; the commit find_files reports, 6c75597930fd, is -08), and
+ *   no commit of a later revision is listed anywhere; the stored RFC/draft-16 pages (rfc9725.xml, the
+ *   draft-16 → RFC 9725 diff) yield only their front matter. So every WHIP entry stays `verified: false`.
+ *   What was checked: the full text of draft-ietf-wish-whip-10 (wording and levels; it still required 405 for
+ *   GET and had no HTTP Usage section), and its section structure maps one-to-one onto the RFC 9725 table of
+ *   contents once the two sections the later drafts inserted at the front (4.1 HTTP Usage, 4.2 Ingest Session
+ *   Setup) are counted: draft-10 §4.1.x ICE → RFC §4.3.x, §4.2.x WebRTC constraints → §4.4.x (4.4.1 bundle,
+ *   4.4.2 single MediaStream, 4.4.3 no partial answers, 4.4.4 DTLS setup role), §4.3 → §4.5 redirections,
+ *   §4.4 → §4.6 STUN/TURN, §4.5 → §4.7 authentication, §4.6 → §4.8 simulcast, §4.7 → §4.9 extensions. Third-
+ *   party material that cites draft-16/RFC 9725 sections agrees (STUN/TURN Link headers cited as draft-16
+ *   §4.6; §4.2 Ingest Session Setup holding setup, DELETE and CORS OPTIONS). The WHIP sections are therefore
+ *   consistent but unconfirmed; levels changed after draft-10 (GET 2xx, 428/412 placement) are taken from the
+ *   WHEP draft-03 sentences that repeat the WHIP ones. Weakest WHIP placement: `whip.answer.setup` (§4.4.4)
+ *   — draft-10's DTLS-setup section only constrains the offer (and says an endpoint that cannot take an
+ *   "active" offer SHOULD answer 422); the answer's role comes from the JSEP initial-answer rules it references.
  *
  * The texts are rtcspec's summaries of the requirement, not quotations; the section is where to read the
  * normative wording. `source` marks entries that come from the HTTP semantics the documents build on
@@ -31,13 +56,13 @@ export const DOCUMENTS = {
     name: 'RFC 9725',
     title: 'WebRTC-HTTP Ingestion Protocol (WHIP)',
     version: 'RFC 9725 (March 2025)',
-    checkedAgainst: 'RFC 9725 table of contents (section numbers); draft-ietf-wish-whip-10 full text (wording, levels). The RFC text itself was not available.',
+    checkedAgainst: 'draft-ietf-wish-whip-10 full text (wish-wg/webrtc-http-ingest-protocol, commit 00afbee14b6e: wording, levels) and its section structure mapped onto the RFC 9725 table of contents. Neither the RFC text nor draft-ietf-wish-whip-16 could be read (no later revision is retrievable from the stored repository), so no WHIP section is marked verified.',
   },
   whep: {
     name: 'draft-ietf-wish-whep-03',
     title: 'WebRTC-HTTP Egress Protocol (WHEP)',
     version: 'draft-ietf-wish-whep-03 (18 August 2025)',
-    checkedAgainst: 'draft-ietf-wish-whep-03 full text. draft-ietf-wish-whep-04 (22 June 2026) exists; only its front page was available.',
+    checkedAgainst: 'draft-ietf-wish-whep-03 full text (wish-wg/webrtc-http-egress-protocol, draft-ietf-wish-whep.md, the newest stored revision; re-checked 2026-11-21). draft-ietf-wish-whep-04 (22 June 2026) exists, but its text is not stored there; only its front page was seen.',
   },
 } as const
 
