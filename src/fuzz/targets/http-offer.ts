@@ -5,7 +5,7 @@
  * Invariants:
  * - every offer gets a 2xx or a 4xx (a 3xx redirect is allowed, RFC 9725 §4.5); never a 5xx;
  * - never a hang past the timeout, never a dropped connection;
- * - a 201 carries a Location, and DELETE on it answers 2xx (RFC 9725 §4.2, §4.4);
+ * - a 201 carries a Location, and DELETE on it answers 2xx (RFC 9725 §4.2);
  * - after the campaign (and every `checkEvery` cases) a valid publish (WHIP) or play (WHEP) still works:
  *   201, ICE+DTLS connected, and for WHEP audio RTP arriving.
  */
@@ -84,7 +84,7 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number):
       const d = await fuzzHttp({ method: 'DELETE', url: resource, timeoutMs })
       detail.delete = d.error ?? d.status
       violations.push(...httpInvariantViolations('DELETE of the created resource', d, timeoutMs))
-      if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300)) violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.4)`)
+      if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300)) violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.2)`)
     }
   }
   return { response, violations, detail }
@@ -160,7 +160,7 @@ export function httpOfferTarget(options: HttpOfferTargetOptions): FuzzTarget<Off
   const invariants = [
     'every offer gets a 2xx or a 4xx (3xx allowed), never a 5xx',
     `never a hang past ${timeoutMs} ms, never a dropped connection`,
-    'a 201 carries a Location, and DELETE on it answers 200 (RFC 9725 §4.2, §4.4)',
+    'a 201 carries a Location, and DELETE on it answers 200 (RFC 9725 §4.2)',
   ]
   if (options.publishUrl) checkFuzzTarget(options.publishUrl, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
   const rtp = mode === 'whep' && options.publishUrl !== undefined
