@@ -86,6 +86,8 @@ export interface LoadOptions {
   progressIntervalMs?: number
   /** Called with every call's result as it arrives (the summary keeps only the figures). */
   onCall?: (result: CallResult) => void
+  /** The worker module (default `./worker.ts` next to this one); tests point it elsewhere to check start failures. */
+  workerUrl?: URL
   /** Write `<reportDir>/load-summary.json` (default true). */
   writeSummary?: boolean
 }
@@ -223,7 +225,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       const init: WorkerInit = { index, spec: scenario.spec, connectTimeoutMs: o.connectTimeoutMs, records, reportDir, ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}) }
       let worker: Worker
       try {
-        worker = new Worker(workerUrl(), { workerData: init, env: { ...process.env, RTCSPEC_REPORT_DIR: reportDir }, stderr: false })
+        worker = new Worker(options.workerUrl ?? workerUrl(), { workerData: init, env: { ...process.env, RTCSPEC_REPORT_DIR: reportDir }, stderr: false })
       } catch (e) {
         rejectSpawn(e)
         return

@@ -2,9 +2,11 @@
  * Real load runs on loopback (werift peers in worker threads): counts and percentiles of the summary agree with
  * the per-call results, impairment shows in the loss, an abort still yields a summary, nothing is left open.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { RtcspecError } from '../../src/errors.ts'
 import { describe, expect, it } from 'vitest'
 import { runLoad } from '../../src/load/run.ts'
 import { percentile } from '../../src/load/percentile.ts'
@@ -117,6 +119,17 @@ describe('runLoad', () => {
     expect(records.every((r) => r.peers.length === 2 && r.extra?.seed !== undefined)).toBe(true)
     expect(LoadSummarySchema.parse(s)).toEqual(s)
   }, 120_000)
+
+  it('workers that cannot start: LOAD_WORKERS (the CLI exits 4), nothing left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
+    const broken = join(dir, 'worker.mjs')
+    writeFileSync(broken, "throw new Error('cannot load the call engine')\n")
+    const err = await runLoad({ spec: 'b2b-pcmu', calls: 2, rate: 10, holdMs: 1000, workers: 2, reportDir: dir, workerUrl: pathToFileURL(broken) }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(RtcspecError)
+    expect((err as RtcspecError).code).toBe('LOAD_WORKERS')
+    expect((err as Error).message).toMatch(/could not start 2 load worker thread\(s\): .*cannot load the call engine/)
+    expect(existsSync(join(dir, 'load-summary.json'))).toBe(false)
+  }, 60_000)
 
   it('an abort mid-run stops early and still summarises what was gathered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
