@@ -49,9 +49,13 @@ function npmDepsFresh() {
 
 function ensureNpmDeps() {
   if (npmDepsFresh()) return
+  // A fresh clone gets the exact lockfile (npm ci). An existing node_modules is updated in place with
+  // npm install (which follows the lockfile too): npm ci would first delete node_modules, breaking any test
+  // or tool running from it at that moment.
   const hasLock = existsSync(join(root, 'package-lock.json'))
-  log(hasLock ? 'installing npm dependencies (npm ci)' : 'installing npm dependencies (npm install)')
-  const code = run('npm', [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'])
+  const clean = hasLock && !existsSync(join(root, 'node_modules'))
+  log(clean ? 'installing npm dependencies (npm ci)' : 'updating npm dependencies (npm install)')
+  const code = run('npm', [clean ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'])
   if (code !== 0) fail('npm dependency install failed; check that the npm registry is reachable, then re-run')
 }
 
