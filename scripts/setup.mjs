@@ -8,7 +8,7 @@
 //
 // Everything it installs lives inside the checkout (node_modules/, .tools/), so a fresh clone is enough.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, statSync, symlinkSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync, symlinkSync, rmSync, utimesSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -57,6 +57,9 @@ function ensureNpmDeps() {
   log(clean ? 'installing npm dependencies (npm ci)' : 'updating npm dependencies (npm install)')
   const code = run('npm', [clean ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'])
   if (code !== 0) fail('npm dependency install failed; check that the npm registry is reachable, then re-run')
+  // npm leaves the marker alone when nothing changed; touch it so the next run does not install again.
+  const marker = join(root, 'node_modules', '.package-lock.json')
+  if (existsSync(marker)) utimesSync(marker, new Date(), new Date())
 }
 
 /** Returns the path of a Node >= 22.12 binary, installing Node 24 from npm when the local one is older. */
