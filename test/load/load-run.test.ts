@@ -120,6 +120,23 @@ describe('runLoad', () => {
     expect(LoadSummarySchema.parse(s)).toEqual(s)
   }, 120_000)
 
+  it("a scenario file's own duration: each call lasts that long and is replaced, so the target stays active", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
+    const file = join(dir, 'short.mjs')
+    writeFileSync(file, "export default { peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, duration: '1500ms' }\n")
+    const calls: CallResult[] = []
+    const s = await runLoad({ spec: file, calls: 2, rate: 10, holdMs: 5000, workers: 1, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    expect(calls.filter((c) => c.failure).map((c) => c.failure!.reason)).toEqual([])
+    expect(s.options.callDurationMs).toBe(1500)
+    expect(s.calls.attempted).toBeGreaterThanOrEqual(4) // 2 at the ramp, then replacements during the 5 s hold
+    expect(s.concurrency.peak).toBeLessThanOrEqual(2)
+    // calls that ended on their own lasted their duration; those cut by the stop are shorter
+    const holdEnd = Math.min(...calls.map((c) => c.startedAtMs)) + s.rampMs! + s.heldMs
+    const ownEnd = calls.filter((c) => c.endedAtMs < holdEnd && c.mediaMs !== undefined)
+    expect(ownEnd.length).toBeGreaterThanOrEqual(2)
+    for (const c of ownEnd) expect(c.mediaMs!).toBeGreaterThanOrEqual(1500)
+  }, 120_000)
+
   it('workers that cannot start: LOAD_WORKERS (the CLI exits 4), nothing left running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
     const broken = join(dir, 'worker.mjs')
