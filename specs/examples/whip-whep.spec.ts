@@ -15,6 +15,8 @@ test('a tone published with WHIP reaches a WHEP viewer', async ({ whip, whep, to
   expect(track).toHaveLossBelow(0.01)
   expect(view.peer).toContainTone(440)
   expect(pub.exchanges[0]?.response?.status).toBe(201)
+  // After the test, each session writes a call record (kinds whip and whep): the HTTP ladder, ICE, RTP and
+  // set-up times, drawn by the HTML report and seen by the gates (docs/call-records.md#whipwhep-sessions).
 })
 
 // The embedded server with every optional feature on, so the token, redirect and Link checks apply too.

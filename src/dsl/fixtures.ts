@@ -137,15 +137,15 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()
     for (const r of saved) await attachRecording(task, r)
   },
-  whip: async ({}, use) => {
+  whip: async ({ task }, use) => {
     const res: WhipResources = { sessions: [], peers: [], servers: [] }
     await use(whipFixtures(res).whip)
-    await closeWhipResources(res)
+    await closeWhipResources(res, testInfo({ task } as TestContext))
   },
-  whep: async ({}, use) => {
+  whep: async ({ task }, use) => {
     const res: WhipResources = { sessions: [], peers: [], servers: [] }
     await use(whipFixtures(res).whep)
-    await closeWhipResources(res)
+    await closeWhipResources(res, testInfo({ task } as TestContext))
   },
   coturn: async ({ task }, use) => {
     const started: Service[] = []

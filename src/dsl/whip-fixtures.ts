@@ -1,7 +1,8 @@
 /**
  * The `whip` and `whep` Vitest fixtures: WHIP publishing and WHEP playing sessions (werift or Chromium
  * peers) and embedded reference servers, all closed after the test (DELETE sent, peers closed, server
- * stopped), pass or fail.
+ * stopped), pass or fail. Every session — also one whose POST failed — writes a `kind: 'whip'`/`'whep'` call
+ * record at teardown with the test's name and result (docs/call-records.md); `callRecord: false` opts out.
  *
  * ```ts
  * test('WHIP publish reaches a WHEP viewer', async ({ whip, whep, tone }) => {
@@ -15,6 +16,7 @@
 import type { Peer } from '../peers/types.ts'
 import { play, type PlayOptions, type WhepSession } from '../whep/client.ts'
 import { publish, type PublishOptions, type WhipSession } from '../whip/client.ts'
+import { SessionRecorder, type SessionRecordTest } from '../whip/session-record.ts'
 import { startMediaServer, type MediaServer, type MediaServerOptions } from '../whip/media-server.ts'
 
 /** Which peer a fixture session uses: a peer you made, or one the fixture makes (`werift` default, `chromium`). */
@@ -39,6 +41,16 @@ export interface WhipResources {
   sessions: Array<WhipSession | WhepSession>
   peers: Peer[]
   servers: MediaServer[]
+  /** One per session started through the fixtures (records written by {@link closeWhipResources}). */
+  recorders?: SessionRecorder[]
+}
+
+/** The fixture's recorder for a session, unless the test opted out with `callRecord: false`. */
+function fixtureRecorder(res: WhipResources, protocol: 'whip' | 'whep', callRecord: unknown): { recorder?: SessionRecorder } {
+  if (callRecord === false) return {}
+  const recorder = new SessionRecorder(protocol)
+  ;(res.recorders ??= []).push(recorder)
+  return { recorder }
 }
 
 async function resolvePeer(spec: FixturePeer | undefined, role: 'sendonly' | 'recvonly', made: Peer[]): Promise<Peer | undefined> {
@@ -57,9 +69,9 @@ export function whipFixtures(res: WhipResources): { whip: WhipFixture; whep: Whe
   return {
     whip: {
       async publish(url, options = {}) {
-        const { peer, ...rest } = options
+        const { peer, callRecord, ...rest } = options
         const p = await resolvePeer(peer, 'sendonly', res.peers)
-        const s = await publish(url, { ...rest, ...(p ? { peer: p } : {}) })
+        const s = await publish(url, { ...rest, ...(p ? { peer: p } : {}), ...fixtureRecorder(res, 'whip', callRecord) })
         res.sessions.push(s)
         return s
       },
@@ -71,9 +83,9 @@ export function whipFixtures(res: WhipResources): { whip: WhipFixture; whep: Whe
     },
     whep: {
       async play(url, options = {}) {
-        const { peer, ...rest } = options
+        const { peer, callRecord, ...rest } = options
         const p = await resolvePeer(peer, 'recvonly', res.peers)
-        const s = await play(url, { ...rest, ...(p ? { peer: p } : {}) })
+        const s = await play(url, { ...rest, ...(p ? { peer: p } : {}), ...fixtureRecorder(res, 'whep', callRecord) })
         res.sessions.push(s)
         return s
       },
@@ -81,9 +93,13 @@ export function whipFixtures(res: WhipResources): { whip: WhipFixture; whep: Whe
   }
 }
 
-/** Closes sessions (DELETE), then peers, then servers; never throws. */
-export async function closeWhipResources(res: WhipResources): Promise<void> {
+/**
+ * Closes sessions (DELETE; each captures its call record), writes the call records with `test`, then closes
+ * peers, then servers; never throws.
+ */
+export async function closeWhipResources(res: WhipResources, test?: SessionRecordTest): Promise<void> {
   await Promise.allSettled(res.sessions.splice(0).reverse().map((s) => s.close()))
+  await Promise.allSettled((res.recorders ?? []).splice(0).map((r) => r.write(test ? { test } : {})))
   await Promise.allSettled(res.peers.splice(0).map((p) => p.close()))
   await Promise.allSettled(res.servers.splice(0).map((s) => s.close()))
 }

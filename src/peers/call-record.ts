@@ -148,7 +148,19 @@ export const CallRecordSchema = z.object({
   durationMs: z.number().nonnegative(),
   setup: z.object({ connectMs: z.number().optional(), firstRtpMs: z.number().optional() }),
   peers: z.array(PeerRecordSchema),
-  signaling: z.array(z.object({ atMs: z.number(), from: z.string(), to: z.string(), type: z.string(), sdp: z.string().optional(), candidate: z.string().optional(), transport: z.string().optional() })),
+  signaling: z.array(
+    z.object({
+      atMs: z.number(),
+      from: z.string(),
+      to: z.string(),
+      type: z.string(),
+      sdp: z.string().optional(),
+      candidate: z.string().optional(),
+      transport: z.string().optional(),
+      /** HTTP messages (WHIP/WHEP): the headers worth seeing (Location, ETag, Link, Content-Type, If-Match, …), lower-case names. */
+      headers: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
   /** Extra data a layer attaches (impairment ground truth, seeds, ...). */
   extra: z.record(z.string(), z.unknown()).optional(),
   errors: z.array(z.object({ peer: z.string().optional(), message: z.string() })),

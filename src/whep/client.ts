@@ -5,6 +5,7 @@
  */
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
 import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
@@ -13,6 +14,12 @@ export interface PlayOptions extends SessionClientOptions {
   peer?: Peer
   /** Options of the werift peer created when `peer` is omitted. */
   peerOptions?: WeriftPeerOptions
+  /**
+   * Write a `kind: 'whep'` call record (call_records.jsonl, docs/call-records.md) when the session is closed or
+   * fails to start: `true`, or `{ test, dir }` to name the test and the report directory. Default: no record
+   * (the `whep` fixture always writes one, with the test's name and result).
+   */
+  callRecord?: SessionRecordOption
 }
 
 /** A WHEP viewing session. */
@@ -29,10 +36,17 @@ export interface WhepSession extends ClientSession {
 export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
   const owned = options.peer === undefined
   const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions })
+  const recording = sessionRecording('whep', options)
+  const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }
+  const onClose = async (): Promise<void> => {
+    await recording.finish()
+    if (owned) await peer.close()
+  }
   try {
-    const session = await startClientSession('whep', url, peer, owned ? withIceServersApplied(options, peer as WeriftPeer) : options, owned ? () => peer.close() : undefined)
+    const session = await startClientSession('whep', url, peer, sessionOptions, onClose)
     return Object.assign(session, { audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs) })
   } catch (e) {
+    await recording.finish()
     if (owned) await peer.close()
     throw e
   }

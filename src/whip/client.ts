@@ -4,6 +4,7 @@
  */
 import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { sessionRecording, type SessionRecordOption } from './session-record.ts'
 import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from './session-client.ts'
 
 /** Options of {@link publish}. */
@@ -12,6 +13,12 @@ export interface PublishOptions extends SessionClientOptions {
   peer?: Peer
   /** Options of the werift peer created when `peer` is omitted. */
   peerOptions?: WeriftPeerOptions
+  /**
+   * Write a `kind: 'whip'` call record (call_records.jsonl, docs/call-records.md) when the session is closed or
+   * fails to start: `true`, or `{ test, dir }` to name the test and the report directory. Default: no record
+   * (the `whip` fixture always writes one, with the test's name and result).
+   */
+  callRecord?: SessionRecordOption
   /** Audio to send once connected (e.g. `tone(440)`). */
   audio?: AudioSourceSpec
 }
@@ -32,10 +39,17 @@ export async function publish(url: string, options: PublishOptions = {}): Promis
   const owned = options.peer === undefined
   const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions })
   const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
+  const recording = sessionRecording('whip', options)
+  const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }
+  const onClose = async (): Promise<void> => {
+    await recording.finish()
+    if (owned) await peer.close()
+  }
   try {
-    const session = await startClientSession('whip', url, peer, owned ? withIceServersApplied(options, peer as WeriftPeer) : options, owned ? () => peer.close() : undefined)
+    const session = await startClientSession('whip', url, peer, sessionOptions, onClose)
     return Object.assign(session, { audio })
   } catch (e) {
+    await recording.finish()
     if (owned) await peer.close()
     throw e
   }

@@ -9,4 +9,5 @@ export { startMediaServer, MediaServerOptionsSchema, type MediaServer, type Medi
 export { lintWhipOffer, withSingleMediaStream, type WhipOfferLint } from './offer-lint.ts'
 export { SERVER_FAULTS, SHARED_FAULT_SUFFIXES, ROLE_ONLY_FAULTS, isServerFault } from './faults.ts'
 export { parseLinkValue, parseLinks, checkIceServerLink, iceServersFromLinks, formatIceServerLink, isExtensionRel, KNOWN_RELS, type LinkValue, type LinkParseResult, type IceServerLink, type CheckedIceServerLink } from './link.ts'
+export { SessionRecorder, sessionSignaling, sessionRecording, type SessionRecordOption, type SessionRecordOptions, type SessionRecordTest, type TimedExchange, type SessionCaptureInput, type SessionRecording } from './session-record.ts'
 export { httpExchange, splitLinkHeader, describeExchange, type HttpExchange, type HttpExchangeOptions, type RecordedRequest, type RecordedResponse } from './http.ts'

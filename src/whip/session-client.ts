@@ -22,6 +22,7 @@ import { describeExchange, httpExchange, type HttpExchange } from './http.ts'
 import { iceServersFromLinks, KNOWN_RELS, parseLinks, type LinkValue } from './link.ts'
 import { lintWhipOffer, withSingleMediaStream } from './offer-lint.ts'
 import { fragIce, iceCredentials, sectionMid, splitSdp, withIce } from './sdp-text.ts'
+import type { SessionRecorder } from './session-record.ts'
 
 /** Options shared by `publish` (WHIP) and `play` (WHEP). */
 export interface SessionClientOptions {
@@ -49,6 +50,12 @@ export interface SessionClientOptions {
    * track per kind; see `lintWhipOffer`). Default true; false sends it anyway (e.g. to see how a server reacts).
    */
   lintOffer?: boolean
+  /**
+   * Records the session for its call record (`src/whip/session-record.ts`): every exchange with its time,
+   * captured when the session closes (before the peer closes) or fails to start. Set by `publish`/`play`
+   * (option `callRecord`) and by the `whip`/`whep` fixtures.
+   */
+  recorder?: SessionRecorder
 }
 
 /** A peer that can take ICE servers after creation (optional capability). */
@@ -115,9 +122,13 @@ export async function startClientSession(
   const timeoutMs = options.requestTimeoutMs ?? 5_000
   const exchanges: HttpExchange[] = []
   const baseHeaders = (): Record<string, string> => ({ ...(options.headers ?? {}), ...(options.token !== undefined ? { Authorization: `Bearer ${options.token}` } : {}) })
-  const send = async (target: string, method: string, headers: Record<string, string>, body?: string) => {
+  const recorder = options.recorder
+  if (recorder) recorder.peer = peer
+  const send = async (target: string, method: string, headers: Record<string, string>, body?: string, purpose?: string) => {
+    const sentAt = performance.now()
     const x = await httpExchange(target, { method, headers: { ...baseHeaders(), ...headers }, ...(body !== undefined ? { body } : {}), timeoutMs })
     exchanges.push(x)
+    recorder?.exchange(x, sentAt, purpose)
     return x
   }
 
@@ -145,7 +156,7 @@ export async function startClientSession(
     const end = batch.includes(null)
     if (!ufrag || !pwd || (cands.length === 0 && !end)) return
     const body = buildSdpFrag({ ufrag, pwd, credentialsAt: 'media', media: [{ mid, mline, candidates: cands, endOfCandidates: end }] })
-    const x = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/trickle-ice-sdpfrag', ...(etag ? { 'If-Match': etag } : {}) }, body)
+    const x = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/trickle-ice-sdpfrag', ...(etag ? { 'If-Match': etag } : {}) }, body, 'trickle')
     trickle.patches++
     const status = x.response?.status
     if (status === 204 || status === 200) trickle.candidatesSent += cands.length
@@ -154,6 +165,7 @@ export async function startClientSession(
       trickle.stopped = `server answered the trickle PATCH with ${status}: trickle ICE not supported`
     } else {
       trickle.stopped = `trickle PATCH failed: ${describeExchange(x)}`
+      recorder?.errors.push(trickle.stopped)
       trickleOn = false
     }
   }
@@ -221,7 +233,7 @@ export async function startClientSession(
         const ans = await peer.acceptOffer({ type: 'offer', sdp: res.body })
         offer = ans.sdp
         answer = res.body
-        const p = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/sdp', ...(etag ? { 'If-Match': etag } : {}) }, ans.sdp)
+        const p = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/sdp', ...(etag ? { 'If-Match': etag } : {}) }, ans.sdp, 'answer to counter-offer')
         if (!p.response || p.response.status >= 300) throw new SessionHttpError('the server did not accept the answer to its counter-offer', p)
         if (p.response.headers.etag) etag = p.response.headers.etag
         applyLinks(res.links)
@@ -242,6 +254,7 @@ export async function startClientSession(
     endpointUrl = endpoint
   } catch (e) {
     unsubscribe()
+    await recorder?.capture({ endpointUrl: url, ...(sessionUrl ? { sessionUrl } : {}), error: e })
     throw e
   }
   if (iceServers.length) {
@@ -278,60 +291,69 @@ export async function startClientSession(
     exchanges,
     trickle,
     async restartIce(opts = {}) {
-      if (!sessionUrl) throw new RtcspecError('NO_SESSION', 'no session to restart')
-      const seq = ++restartSeq
-      restarting = true
-      const fresh: string[] = []
-      let done!: () => void
-      const gathered = new Promise<void>((r) => (done = r))
-      // Peers replay earlier candidates (and their end-of-candidates) synchronously on subscribe: ignore those.
-      let armed = false
-      const unsub = peer.onLocalCandidate((c) => {
-        if (!armed) return
-        if (c === null) done()
-        else fresh.push(c.candidate)
-      })
-      armed = true
-      const local = await peer.createOffer({ iceRestart: true })
-      const { ufrag, pwd } = iceCredentials(local.sdp)
-      // Replayed candidates of the previous generation carry the old ufrag; keep only new ones.
-      await Promise.race([gathered, sleep(opts.gatherTimeoutMs ?? 3_000)])
-      unsub()
-      if (!ufrag || !pwd) throw new RtcspecError('NO_ICE_CREDENTIALS', 'the restart offer has no ICE credentials')
-      const oldUfrag = iceCredentials(offer).ufrag
-      const firstSection = splitSdp(local.sdp).media[0]
-      const mid = firstSection ? (sectionMid(firstSection) ?? '0') : '0'
-      const mline = (firstSection?.[0] ?? 'm=audio 9 RTP/AVP 0').replace(/^m=(\S+) \d+/, 'm=$1 9')
-      const inSdp = local.sdp.match(/^a=candidate:.*$/gm)?.map((l) => l.slice(2)) ?? []
-      const cands = [...new Set([...inSdp, ...fresh])].filter((c) => !(oldUfrag && new RegExp(` ufrag ${oldUfrag}(\\s|$)`).test(c)))
-      const body = buildSdpFrag({ ufrag, pwd, credentialsAt: 'media', media: [{ mid, mline, candidates: cands, endOfCandidates: true }] })
-      const x = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' }, body)
-      if (seq !== restartSeq) return { applied: false, exchange: x } // a newer restart superseded this one
-      restarting = false
-      const res = x.response
-      if (!res || res.status !== 200) throw new SessionHttpError('ICE restart PATCH was not answered with 200', x)
-      const frag = safeParseSdpFrag(res.body)
-      if (!frag.ok) throw new SessionHttpError(`ICE restart answer is not a valid sdpfrag (${frag.error.reason})`, x)
-      const ice = fragIce(frag.value)
-      if (!ice.ufrag || !ice.pwd) throw new SessionHttpError('ICE restart answer has no ice-ufrag/ice-pwd', x)
-      const next = withIce(answer, { ufrag: ice.ufrag, pwd: ice.pwd, candidates: ice.candidates, endOfCandidates: ice.endOfCandidates })
-      offer = local.sdp
-      await peer.acceptAnswer({ type: 'answer', sdp: next })
-      answer = next
-      if (res.headers.etag) etag = res.headers.etag
-      return { applied: true, exchange: x }
+      try {
+        return await restartIce(opts)
+      } catch (e) {
+        recorder?.errors.push(`ICE restart failed: ${e instanceof Error ? e.message : String(e)}`)
+        throw e
+      }
     },
     async close() {
       if (closed) return deleted
       closed = true
       unsubscribe()
       if (sessionUrl) deleted = await send(sessionUrl, 'DELETE', {})
+      await recorder?.capture({ endpointUrl, ...(sessionUrl ? { sessionUrl } : {}), ...(etag ? { etag } : {}), trickle: { ...trickle }, iceServers: iceServers.length })
       await onClose?.()
       return deleted
     },
     async [Symbol.asyncDispose]() {
       await session.close()
     },
+  }
+  async function restartIce(opts: { gatherTimeoutMs?: number } = {}): Promise<{ applied: boolean; exchange: HttpExchange }> {
+    if (!sessionUrl) throw new RtcspecError('NO_SESSION', 'no session to restart')
+    const seq = ++restartSeq
+    restarting = true
+    const fresh: string[] = []
+    let done!: () => void
+    const gathered = new Promise<void>((r) => (done = r))
+    // Peers replay earlier candidates (and their end-of-candidates) synchronously on subscribe: ignore those.
+    let armed = false
+    const unsub = peer.onLocalCandidate((c) => {
+      if (!armed) return
+      if (c === null) done()
+      else fresh.push(c.candidate)
+    })
+    armed = true
+    const local = await peer.createOffer({ iceRestart: true })
+    const { ufrag, pwd } = iceCredentials(local.sdp)
+    // Replayed candidates of the previous generation carry the old ufrag; keep only new ones.
+    await Promise.race([gathered, sleep(opts.gatherTimeoutMs ?? 3_000)])
+    unsub()
+    if (!ufrag || !pwd) throw new RtcspecError('NO_ICE_CREDENTIALS', 'the restart offer has no ICE credentials')
+    const oldUfrag = iceCredentials(offer).ufrag
+    const firstSection = splitSdp(local.sdp).media[0]
+    const mid = firstSection ? (sectionMid(firstSection) ?? '0') : '0'
+    const mline = (firstSection?.[0] ?? 'm=audio 9 RTP/AVP 0').replace(/^m=(\S+) \d+/, 'm=$1 9')
+    const inSdp = local.sdp.match(/^a=candidate:.*$/gm)?.map((l) => l.slice(2)) ?? []
+    const cands = [...new Set([...inSdp, ...fresh])].filter((c) => !(oldUfrag && new RegExp(` ufrag ${oldUfrag}(\\s|$)`).test(c)))
+    const body = buildSdpFrag({ ufrag, pwd, credentialsAt: 'media', media: [{ mid, mline, candidates: cands, endOfCandidates: true }] })
+    const x = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' }, body, 'ICE restart')
+    if (seq !== restartSeq) return { applied: false, exchange: x } // a newer restart superseded this one
+    restarting = false
+    const res = x.response
+    if (!res || res.status !== 200) throw new SessionHttpError('ICE restart PATCH was not answered with 200', x)
+    const frag = safeParseSdpFrag(res.body)
+    if (!frag.ok) throw new SessionHttpError(`ICE restart answer is not a valid sdpfrag (${frag.error.reason})`, x)
+    const ice = fragIce(frag.value)
+    if (!ice.ufrag || !ice.pwd) throw new SessionHttpError('ICE restart answer has no ice-ufrag/ice-pwd', x)
+    const next = withIce(answer, { ufrag: ice.ufrag, pwd: ice.pwd, candidates: ice.candidates, endOfCandidates: ice.endOfCandidates })
+    offer = local.sdp
+    await peer.acceptAnswer({ type: 'answer', sdp: next })
+    answer = next
+    if (res.headers.etag) etag = res.headers.etag
+    return { applied: true, exchange: x }
   }
   return session
 }

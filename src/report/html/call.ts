@@ -33,7 +33,12 @@ export function signalingMessages(call: CallRecord): LadderMessage[] {
     to: s.to,
     label: s.type,
     ...(s.transport ? { transport: s.transport } : {}),
-    details: [...(s.sdp ? [{ title: 'SDP', text: s.sdp }] : []), ...(s.candidate ? [{ title: 'candidate', text: s.candidate }] : [])],
+    ...(/^no response\b/.test(s.type) ? { error: true } : {}),
+    details: [
+      ...(s.sdp ? [{ title: s.sdp.startsWith('v=') ? 'SDP' : 'sdpfrag', text: s.sdp }] : []),
+      ...(s.candidate ? [{ title: 'candidate', text: s.candidate }] : []),
+      ...(s.headers && Object.keys(s.headers).length ? [{ title: 'headers', text: Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`).join('\n') }] : []),
+    ],
   }))
 }
 
