@@ -12,6 +12,7 @@ import { test } from '../../src/dsl/fixtures.ts'
 import { tone } from '../../src/media/sources.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
 import { signalingMessages } from '../../src/report/html/call.ts'
+import { ladder } from '../../src/report/html/ladder.ts'
 import { evaluateGates } from '../../src/report/gates.ts'
 import { metricSamples } from '../../src/report/metrics.ts'
 import { play } from '../../src/whep/client.ts'
@@ -108,6 +109,9 @@ describe('call records of fixture sessions', () => {
     const msgs = signalingMessages(whip)
     expect(msgs[1]?.details?.map((d) => d.title)).toEqual(['SDP', 'headers'])
     expect(msgs[restart]?.details?.map((d) => d.title)).toEqual(['sdpfrag', 'headers'])
+    const html = ladder(msgs)
+    expect(html.match(/class="ladder-row msg req restart"/g)).toHaveLength(1) // the restart PATCH stands out
+    expect(html).toContain('>201 Created <span class="tag">HTTP</span>')
 
     // WHEP viewer: ladder, inbound loss/jitter and the per-second timeline, setup times.
     expect(whep.signaling.map((s) => s.type).slice(0, 2)).toEqual(['POST /whep/rec', '201 Created'])
