@@ -19,6 +19,8 @@ import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type Audio
 import { silence } from '../../media/sources.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { srtpKeyCaching } from './srtp-keys.ts'
+import { weriftRtpFastPaths } from './rtp-fast-paths.ts'
+import { srtpGcmFastPath } from './srtp-gcm.ts'
 import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
 import { createTimeline, recordState } from '../timeline.ts'
@@ -118,6 +120,8 @@ function isLoopbackAddress(address: string): boolean {
 }
 
 srtpKeyCaching()
+srtpGcmFastPath()
+weriftRtpFastPaths()
 dtlsEarlyStart()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */

@@ -1,0 +1,172 @@
+/**
+ * Cheaper, output-identical replacements for three werift 0.25 functions that run once per RTP packet and
+ * showed up in CPU profiles of `rtcspec load` workers:
+ *
+ * - `RtpHeader.deSerialize` reads the header's bit fields with werift's `getBit`, which formats each byte as
+ *   a binary string, splits, pads, joins and parses it (~4.5 % of a worker's busy time). The replacement is
+ *   the same parser with shifts and masks.
+ * - the sender bandwidth estimator's `rtpPacketSent` maps, sorts and filters the keys of the `sentInfo` it is
+ *   given on every packet; the replacement deletes the same entries without sorting.
+ * - `RTCRtpReceiver#codecArray` sorts the negotiated codecs on every received packet; the replacement skips
+ *   the sort when there is at most one codec (sorting one element is a no-op) and sorts the same way otherwise.
+ *
+ * Each replacement is installed only when the original's source text is exactly the one it was written
+ * against (a hash of `String(fn)`); with any other werift it is left alone and `weriftRtpFastPaths()`
+ * reports `unsupported` for it, so media keeps working either way.
+ */
+import { createHash } from 'node:crypto'
+import { ExtensionProfiles, RTCRtpReceiver, RTCRtpSender, RtpHeader } from 'werift'
+
+/** Per replacement: `installed`, or `unsupported` when werift's function is not the one it was written for. */
+export interface WeriftRtpFastPaths {
+  rtpHeaderParse: 'installed' | 'unsupported'
+  rtpPacketSent: 'installed' | 'unsupported'
+  codecArray: 'installed' | 'unsupported'
+}
+
+type Fn = (...args: never[]) => unknown
+
+/** werift's own implementations, captured before any replacement (for equality tests against ours). */
+export const weriftOriginals: { rtpHeaderDeSerialize: (buf: Buffer) => RtpHeader } = {
+  rtpHeaderDeSerialize: RtpHeader.deSerialize.bind(RtpHeader),
+}
+
+let state: WeriftRtpFastPaths | undefined
+
+/** Installs the replacements once (idempotent) and says which ones are active. */
+export function weriftRtpFastPaths(): WeriftRtpFastPaths {
+  return (state ??= {
+    rtpHeaderParse: guarded(installHeaderParse),
+    rtpPacketSent: guarded(installPacketSent),
+    codecArray: guarded(installCodecArray),
+  })
+}
+
+function guarded(install: () => boolean): 'installed' | 'unsupported' {
+  try {
+    return install() ? 'installed' : 'unsupported'
+  } catch {
+    return 'unsupported'
+  }
+}
+
+function sourceHash(fn: Fn | undefined): string {
+  return createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
+}
+
+function installHeaderParse(): boolean {
+  if (sourceHash(RtpHeader.deSerialize as Fn) !== 'c6fe9c0446fa3aaf') return false
+  const oneByte = (ExtensionProfiles as { OneByte: number }).OneByte
+  const twoByte = (ExtensionProfiles as { TwoByte: number }).TwoByte
+  RtpHeader.deSerialize = function deSerialize(rawPacket: Buffer): RtpHeader {
+    return parseRtpHeader(rawPacket, oneByte, twoByte)
+  }
+  return true
+}
+
+/** werift's `RtpHeader.deSerialize`, statement for statement, with `getBit` replaced by shifts and masks. */
+function parseRtpHeader(rawPacket: Buffer, oneByte: number, twoByte: number): RtpHeader {
+  const h = new RtpHeader()
+  let currOffset = 0
+  const v_p_x_cc = rawPacket[currOffset++]
+  if (v_p_x_cc === undefined) throw new TypeError('RTP header: empty packet')
+  h.version = v_p_x_cc >> 6
+  h.padding = ((v_p_x_cc >> 5) & 1) > 0
+  h.extension = ((v_p_x_cc >> 4) & 1) > 0
+  h.csrcLength = v_p_x_cc & 0x0f
+  // werift reads these from offset 1 first (and overwrites them below); kept so short packets fail alike
+  const csrc: number[] = []
+  for (let i = 0; i < h.csrcLength; i++) {
+    csrc.push(rawPacket.readUInt32BE(currOffset))
+    currOffset += 4
+  }
+  h.csrc = csrc
+  currOffset += 12 - 1
+  const m_pt = rawPacket[1]
+  if (m_pt === undefined) throw new TypeError('RTP header: packet of 1 byte')
+  h.marker = m_pt >> 7 > 0
+  h.payloadType = m_pt & 0x7f
+  h.sequenceNumber = rawPacket.readUInt16BE(2)
+  h.timestamp = rawPacket.readUInt32BE(4)
+  h.ssrc = rawPacket.readUInt32BE(8)
+  for (let i = 0; i < csrc.length; i++) csrc[i] = rawPacket.subarray(12 + i * 4).readUInt32BE()
+  if (h.extension) {
+    h.extensionProfile = rawPacket.subarray(currOffset).readUInt16BE() as RtpHeader['extensionProfile']
+    currOffset += 2
+    const extensionLength = rawPacket.subarray(currOffset).readUInt16BE() * 4
+    h.extensionLength = extensionLength
+    currOffset += 2
+    const extensions: RtpHeader['extensions'] = []
+    if (h.extensionProfile === oneByte) {
+      const end = currOffset + extensionLength
+      while (currOffset < end) {
+        const b = rawPacket[currOffset]
+        if (b === 0) {
+          currOffset++
+          continue
+        }
+        const extId = (b as number) >> 4
+        const len = ((b as number) & ((b as number) ^ 240)) + 1
+        currOffset++
+        if (extId === 15) break
+        extensions.push({ id: extId, payload: rawPacket.subarray(currOffset, currOffset + len) })
+        currOffset += len
+      }
+    } else if (h.extensionProfile === twoByte) {
+      const end = currOffset + extensionLength
+      while (currOffset < end) {
+        if (rawPacket[currOffset] === 0) {
+          currOffset++
+          continue
+        }
+        const extId = rawPacket[currOffset] as number
+        currOffset++
+        const len = rawPacket[currOffset] as number
+        currOffset++
+        extensions.push({ id: extId, payload: rawPacket.subarray(currOffset, currOffset + len) })
+        currOffset += len
+      }
+    } else {
+      const payload = rawPacket.subarray(currOffset, currOffset + extensionLength)
+      extensions.push({ id: 0, payload })
+      currOffset += payload.length
+    }
+    h.extensions = extensions
+  }
+  h.payloadOffset = currOffset
+  if (h.padding) h.paddingSize = rawPacket[rawPacket.length - 1] as number
+  return h
+}
+
+interface SentInfo {
+  wideSeq: number
+}
+
+function installPacketSent(): boolean {
+  const sender = new RTCRtpSender('audio') as unknown as { senderBWE?: object }
+  const proto = sender.senderBWE && (Object.getPrototypeOf(sender.senderBWE) as Record<string, unknown>)
+  if (!proto || sourceHash(proto.rtpPacketSent as Fn) !== '1ed44e4579bfaf8b') return false
+  proto.rtpPacketSent = function rtpPacketSent(this: { sentInfos: Record<number, unknown> }, sentInfo: SentInfo): void {
+    // werift: Object.keys(sentInfo).map(Number).sort().filter((seq) => seq < sentInfo.wideSeq).forEach(delete)
+    for (const key of Object.keys(sentInfo)) {
+      const seq = Number(key)
+      if (seq < sentInfo.wideSeq) delete this.sentInfos[seq]
+    }
+    this.sentInfos[sentInfo.wideSeq] = sentInfo
+  }
+  return true
+}
+
+function installCodecArray(): boolean {
+  const proto = RTCRtpReceiver.prototype as object
+  const desc = Object.getOwnPropertyDescriptor(proto, 'codecArray')
+  if (!desc?.get || !desc.configurable || sourceHash(desc.get as Fn) !== '4fbcbaced8163079') return false
+  Object.defineProperty(proto, 'codecArray', {
+    ...desc,
+    get(this: { codecs: Record<string, { payloadType: number }> }) {
+      const codecs = Object.values(this.codecs)
+      return codecs.length < 2 ? codecs : codecs.sort((a, b) => a.payloadType - b.payloadType)
+    },
+  })
+  return true
+}

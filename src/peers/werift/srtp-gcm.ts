@@ -1,0 +1,174 @@
+/**
+ * werift peers negotiate SRTP AEAD_AES_128_GCM (werift offers it first, and so does Chromium), and werift 0.25
+ * seals and opens every RTP packet with a fresh `crypto.createCipheriv('aes-128-gcm')`: about 15 % of a
+ * `rtcspec load` worker's busy time, most of it setting up and tearing down an OpenSSL context per packet.
+ *
+ * This replaces the RTP `encryptRtp`/`decryptRtp` of werift's GCM cipher class with the same steps on an
+ * {@link AesGcm128} kept per cipher instance (one long-lived AES-ECB context + a GHASH table): byte-identical
+ * packets, same SrtpAuthenticationError on a bad tag (tested against werift's own methods). SRTCP (a few
+ * packets per second) keeps werift's code.
+ *
+ * Installed only when werift's methods are exactly the ones this was written against (a hash of their
+ * source); with any other werift it does nothing and `srtpGcmFastPath()` says `unsupported`.
+ */
+import { createHash, KeyObject } from 'node:crypto'
+import { SrtpAuthenticationError, SrtpSession, type RtpHeader } from 'werift'
+import { AesGcm128, blocksFor, counterBlocks } from './aes-gcm.ts'
+
+type EncryptRtp = (this: GcmCipher, header: RtpHeader, payload: Buffer, rolloverCounter: number) => Buffer
+type DecryptRtp = (this: GcmCipher, cipherText: Buffer, rolloverCounter: number, header?: RtpHeader) => [Buffer, RtpHeader]
+
+interface GcmCipher {
+  srtpSessionKey: Buffer | KeyObject
+  srtpSessionSalt: Buffer
+  aeadAuthTagLen: number
+  rtpInitializationVector(header: RtpHeader, rolloverCounter: number): Buffer
+}
+
+const ENCRYPT_HASH = '97d7568f4d0a910c'
+const DECRYPT_HASH = '994044f196126532'
+
+let state: 'installed' | 'unsupported' | undefined
+
+/** werift's own GCM `encryptRtp`/`decryptRtp`, captured at install (for equality tests); unset if not installed. */
+export const weriftGcmOriginals: { encryptRtp?: EncryptRtp; decryptRtp?: DecryptRtp } = {}
+
+/** Installs the replacement once (idempotent): `installed`, or `unsupported` when werift's internals differ. */
+export function srtpGcmFastPath(): 'installed' | 'unsupported' {
+  return (state ??= install())
+}
+
+/** The hash compared against werift's method source text. */
+function sourceHash(fn: unknown): string {
+  return createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
+}
+
+function install(): 'installed' | 'unsupported' {
+  try {
+    const key = Buffer.alloc(16, 1)
+    const salt = Buffer.alloc(12, 2)
+    const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
+      localContext?: { cipher?: object }
+    }
+    const cipher = session.localContext?.cipher
+    if (!cipher) return 'unsupported'
+    const proto = Object.getPrototypeOf(cipher) as Record<string, unknown> | null
+    if (!proto || proto.constructor?.name !== 'CipherAesGcm') return 'unsupported'
+    const encryptRtp = proto.encryptRtp as EncryptRtp
+    const decryptRtp = proto.decryptRtp as DecryptRtp
+    if (sourceHash(encryptRtp) !== ENCRYPT_HASH || sourceHash(decryptRtp) !== DECRYPT_HASH) return 'unsupported'
+    if (typeof (cipher as Partial<GcmCipher>).rtpInitializationVector !== 'function') return 'unsupported'
+    weriftGcmOriginals.encryptRtp = encryptRtp
+    weriftGcmOriginals.decryptRtp = decryptRtp
+    proto.encryptRtp = function fastEncryptRtp(this: GcmCipher, header: RtpHeader, payload: Buffer, rolloverCounter: number): Buffer {
+      const gcm = gcmFor(this)
+      if (!gcm) return encryptRtp.call(this, header, payload, rolloverCounter)
+      const hdr = header.serialize(header.serializeSize)
+      const { ciphertext, tag } = gcm.gcm.sealWith(keystream(gcm, header, rolloverCounter, payload.length), hdr, payload)
+      return Buffer.concat([hdr, ciphertext, tag])
+    }
+    proto.decryptRtp = function fastDecryptRtp(this: GcmCipher, cipherText: Buffer, rolloverCounter: number, header?: RtpHeader): [Buffer, RtpHeader] {
+      const gcm = gcmFor(this)
+      // werift parses the header itself when none is given (its SrtpContext always gives one)
+      if (!gcm || header === undefined) return decryptRtp.call(this, cipherText, rolloverCounter, header)
+      const headerBuffer = cipherText.subarray(0, header.payloadOffset)
+      const authTagOffset = cipherText.length - this.aeadAuthTagLen
+      const enc = cipherText.subarray(header.payloadOffset, authTagOffset)
+      const dec = gcm.gcm.openWith(keystream(gcm, header, rolloverCounter, enc.length), headerBuffer, enc, cipherText.subarray(authTagOffset))
+      if (!dec) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet')
+      const dst = Buffer.alloc(authTagOffset)
+      headerBuffer.copy(dst)
+      dec.copy(dst, header.payloadOffset)
+      return [dst, finalizeHeader(header, dst)]
+    }
+    return 'installed'
+  } catch {
+    return 'unsupported'
+  }
+}
+
+/** How many consecutive sequence numbers' keystreams one AES-ECB call produces. */
+const PREFETCH_PACKETS = 32
+
+/** Keystreams for sequence numbers start … start+count-1 of one SSRC and rollover counter. */
+interface Window {
+  roc: number
+  start: number
+  count: number
+  blocks: number
+  stream: Buffer
+}
+
+interface CipherState {
+  key: Buffer | KeyObject
+  salt: Buffer
+  gcm: AesGcm128
+  windows: Map<number, Window>
+}
+
+const instances = new WeakMap<object, CipherState>()
+
+/** Whether RTP packets of this werift GCM cipher (a `SrtpContext`'s `cipher`) take the fast path (for tests). */
+export function usesSrtpGcmFastPath(cipher: object): boolean {
+  return state === 'installed' && gcmFor(cipher as GcmCipher) !== undefined
+}
+
+/** The cipher's AES-GCM state for its current SRTP key; undefined when the key or salt are not AES-128-GCM's. */
+function gcmFor(cipher: GcmCipher): CipherState | undefined {
+  const key = cipher.srtpSessionKey
+  const salt = cipher.srtpSessionSalt
+  const cached = instances.get(cipher)
+  if (cached?.key === key && cached.salt === salt) return cached
+  // werift's session salts are 14 bytes; the IV uses the first 12 (its rtpInitializationVector XORs iv.length bytes)
+  if (cipher.aeadAuthTagLen !== 16 || !Buffer.isBuffer(salt) || salt.length < 12) return undefined
+  const size = key instanceof KeyObject ? (key.type === 'secret' ? key.symmetricKeySize : undefined) : Buffer.isBuffer(key) ? key.length : undefined
+  if (size !== 16) return undefined
+  const state: CipherState = { key, salt, gcm: new AesGcm128(key), windows: new Map() }
+  instances.set(cipher, state)
+  return state
+}
+
+/**
+ * E(K, J0) and the keystream for one RTP packet. RTP sequence numbers mostly advance by one, so on a miss this
+ * computes the keystreams of the next {@link PREFETCH_PACKETS} sequence numbers of the SSRC in one AES-ECB call.
+ * The IV is RFC 7714 §8.1's (what werift's `rtpInitializationVector` builds): 0x0000‖SSRC‖ROC‖SEQ XOR salt.
+ */
+function keystream(state: CipherState, header: RtpHeader, roc: number, length: number): Buffer {
+  const need = blocksFor(length)
+  const seq = header.sequenceNumber
+  const w = state.windows.get(header.ssrc)
+  if (w && w.roc === roc && seq >= w.start && seq < w.start + w.count && need <= w.blocks) {
+    const at = (seq - w.start) * w.blocks * 16
+    return w.stream.subarray(at, at + need * 16)
+  }
+  const blocks = Math.max(need, w?.blocks ?? 0)
+  const count = Math.min(PREFETCH_PACKETS, 0x10000 - seq)
+  const counters = Buffer.allocUnsafe(count * blocks * 16)
+  const iv = Buffer.allocUnsafe(12)
+  for (let k = 0; k < count; k++) {
+    iv.writeUInt16BE(0, 0)
+    iv.writeUInt32BE(header.ssrc >>> 0, 2)
+    iv.writeUInt32BE(roc >>> 0, 6)
+    iv.writeUInt16BE(seq + k, 10)
+    for (let i = 0; i < 12; i++) iv[i] = (iv[i] as number) ^ (state.salt[i] as number)
+    counterBlocks(iv, counters, k * blocks * 16, blocks)
+  }
+  const stream = state.gcm.encryptBlocks(counters)
+  if (state.windows.size > 16 && !w) state.windows.clear()
+  state.windows.set(header.ssrc, { roc, start: seq, count, blocks, stream })
+  return stream.subarray(0, need * 16)
+}
+
+/** werift's `finalizeSrtpRtpHeader`: the padding size from the decrypted packet, checked. */
+function finalizeHeader(header: RtpHeader, packet: Buffer): RtpHeader {
+  if (!header.padding) {
+    header.paddingSize = 0
+    return header
+  }
+  const fail = () => new SrtpAuthenticationError('Failed to authenticate SRTP packet')
+  if (!(packet.length > header.payloadOffset)) throw fail()
+  const paddingSize = packet[packet.length - 1] as number
+  if (!(paddingSize > 0 && paddingSize <= packet.length - header.payloadOffset)) throw fail()
+  header.paddingSize = paddingSize
+  return header
+}
