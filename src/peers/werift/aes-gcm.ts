@@ -24,6 +24,7 @@ export class AesGcm128 {
   /** GHASH table: H times every byte value (Shoup's 8-bit method), 4 big-endian 32-bit words each. */
   readonly #table = new Int32Array(1024)
   readonly #x = new Int32Array(4)
+  readonly #lengths = Buffer.alloc(16)
 
   /** `key`: 16 bytes, as a Buffer or a secret KeyObject. */
   constructor(key: Buffer | KeyObject) {
@@ -116,57 +117,73 @@ export class AesGcm128 {
     x.fill(0)
     this.#absorb(aad)
     this.#absorb(ciphertext)
-    // length block: bit lengths of AAD and ciphertext as 64-bit big-endian (both < 2^32 bits here)
-    x[0] = (x[0] as number) ^ Math.floor((aad.length * 8) / 0x100000000)
-    x[1] = (x[1] as number) ^ ((aad.length * 8) >>> 0)
-    x[2] = (x[2] as number) ^ Math.floor((ciphertext.length * 8) / 0x100000000)
-    x[3] = (x[3] as number) ^ ((ciphertext.length * 8) >>> 0)
-    this.#multiply()
+    // length block: bit lengths of AAD and ciphertext as 64-bit big-endian
+    const lengths = this.#lengths
+    lengths.writeUInt32BE(Math.floor((aad.length * 8) / 0x100000000), 0)
+    lengths.writeUInt32BE((aad.length * 8) >>> 0, 4)
+    lengths.writeUInt32BE(Math.floor((ciphertext.length * 8) / 0x100000000), 8)
+    lengths.writeUInt32BE((ciphertext.length * 8) >>> 0, 12)
+    this.#absorb(lengths)
     const tag = Buffer.allocUnsafe(16)
     for (let w = 0; w < 4; w++) tag.writeInt32BE((x[w] as number) ^ stream.readInt32BE(w * 4), w * 4)
     return tag
   }
 
-  /** GHASH the data in 16-byte blocks, the last one zero-padded. */
+  /**
+   * GHASH the data into x in 16-byte blocks (the last one zero-padded): x ← (x ⊕ block) · H per block, with
+   * Shoup's 8-bit table method on 32-bit words.
+   */
   #absorb(data: Buffer): void {
+    const t = this.#table
     const x = this.#x
-    for (let off = 0; off < data.length; off += 16) {
-      if (off + 16 <= data.length) {
-        for (let w = 0; w < 4; w++) x[w] = (x[w] as number) ^ data.readInt32BE(off + w * 4)
+    let x0 = x[0] as number
+    let x1 = x[1] as number
+    let x2 = x[2] as number
+    let x3 = x[3] as number
+    const length = data.length
+    for (let off = 0; off < length; off += 16) {
+      if (off + 16 <= length) {
+        x0 ^= data.readInt32BE(off)
+        x1 ^= data.readInt32BE(off + 4)
+        x2 ^= data.readInt32BE(off + 8)
+        x3 ^= data.readInt32BE(off + 12)
       } else {
-        for (let k = off; k < data.length; k++) {
+        for (let k = off; k < length; k++) {
           const p = k - off
-          x[p >> 2] = (x[p >> 2] as number) ^ ((data[k] as number) << (24 - 8 * (p & 3)))
+          const v = (data[k] as number) << (24 - 8 * (p & 3))
+          if (p < 4) x0 ^= v
+          else if (p < 8) x1 ^= v
+          else if (p < 12) x2 ^= v
+          else x3 ^= v
         }
       }
-      this.#multiply()
+      // bytes 15 … 0 of x: byte 15 is the low byte of x3, byte 0 the high byte of x0
+      let b = (x3 & 0xff) << 2
+      let z0 = t[b] as number
+      let z1 = t[b + 1] as number
+      let z2 = t[b + 2] as number
+      let z3 = t[b + 3] as number
+      for (let k = 1; k < 16; k++) {
+        const word = k < 4 ? x3 : k < 8 ? x2 : k < 12 ? x1 : x0
+        b = ((word >>> ((k & 3) << 3)) & 0xff) << 2
+        const rem = z3 & 0xff
+        z3 = (z2 << 24) | (z3 >>> 8)
+        z2 = (z1 << 24) | (z2 >>> 8)
+        z1 = (z0 << 24) | (z1 >>> 8)
+        z0 = (z0 >>> 8) ^ (LAST8[rem] as number) ^ (t[b] as number)
+        z1 ^= t[b + 1] as number
+        z2 ^= t[b + 2] as number
+        z3 ^= t[b + 3] as number
+      }
+      x0 = z0
+      x1 = z1
+      x2 = z2
+      x3 = z3
     }
-  }
-
-  /** x ← x · H in GF(2^128): Shoup's 8-bit method on 32-bit words. */
-  #multiply(): void {
-    const x = this.#x
-    const t = this.#table
-    let b = ((x[3] as number) & 0xff) * 4
-    let z0 = t[b] as number
-    let z1 = t[b + 1] as number
-    let z2 = t[b + 2] as number
-    let z3 = t[b + 3] as number
-    for (let i = 14; i >= 0; i--) {
-      b = (((x[i >> 2] as number) >>> (24 - 8 * (i & 3))) & 0xff) * 4
-      const rem = z3 & 0xff
-      z3 = (z2 << 24) | (z3 >>> 8)
-      z2 = (z1 << 24) | (z2 >>> 8)
-      z1 = (z0 << 24) | (z1 >>> 8)
-      z0 = (z0 >>> 8) ^ (LAST8[rem] as number) ^ (t[b] as number)
-      z1 ^= t[b + 1] as number
-      z2 ^= t[b + 2] as number
-      z3 ^= t[b + 3] as number
-    }
-    x[0] = z0
-    x[1] = z1
-    x[2] = z2
-    x[3] = z3
+    x[0] = x0
+    x[1] = x1
+    x[2] = x2
+    x[3] = x3
   }
 }
 
