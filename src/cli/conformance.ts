@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { exitCodeOf, formatJunit, formatTable } from '../conformance/report.ts'
 import { runConformance, type RunConformanceOptions } from '../conformance/runner.ts'
 import { startMediaServer, type MediaServer } from '../whip/media-server.ts'
@@ -37,38 +37,30 @@ options:
 export async function conformanceCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s))
   const err = io.err ?? ((s: string) => process.stderr.write(s))
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        'report-dir': { type: 'string' },
-        strict: { type: 'boolean' },
-        'no-media': { type: 'boolean' },
-        'whep-url': { type: 'string' },
-        'publish-url': { type: 'string' },
-        timeout: { type: 'string' },
-        only: { type: 'string' },
-        embedded: { type: 'boolean' },
-        fault: { type: 'string' },
-        peer: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    err(`rtcspec conformance: ${(e as Error).message}\n\n${CONFORMANCE_USAGE}`)
-    return 2
-  }
+  const parsed = parseCommandArgs(
+    'conformance',
+    CONFORMANCE_USAGE,
+    argv,
+    {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'report-dir': { type: 'string' },
+      strict: { type: 'boolean' },
+      'no-media': { type: 'boolean' },
+      'whep-url': { type: 'string' },
+      'publish-url': { type: 'string' },
+      timeout: { type: 'string' },
+      only: { type: 'string' },
+      embedded: { type: 'boolean' },
+      fault: { type: 'string' },
+      peer: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { io: { out, err } },
+  )
+  if (typeof parsed === 'number') return parsed
   const v = parsed.values
-  if (v.help) {
-    out(CONFORMANCE_USAGE)
-    return 0
-  }
   const suite = parsed.positionals[0]
   if ((suite !== 'whip' && suite !== 'whep') || parsed.positionals.length !== 1) {
     err(`rtcspec conformance: expected "whip" or "whep", got ${JSON.stringify(parsed.positionals.join(' '))}\n\n${CONFORMANCE_USAGE}`)

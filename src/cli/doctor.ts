@@ -10,7 +10,7 @@ import { constants as fsConstants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { z } from 'zod'
 import { COTURN_PROVIDER_SPEC } from '../services/coturn.ts'
 import { FFMPEG_PROVIDER_SPEC } from '../services/ffmpeg.ts'
@@ -634,28 +634,21 @@ function runInstallScript(): Promise<number> {
 export async function doctorCommand(argv: string[], deps: DoctorCommandDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? ((s: string) => void process.stdout.write(s))
   const stderr = deps.stderr ?? ((s: string) => void process.stderr.write(s))
-  let values: { json?: boolean; strict?: boolean; install?: boolean; timeout?: string; help?: boolean }
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        strict: { type: 'boolean' },
-        install: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }).values
-  } catch (e) {
-    stderr(`rtcspec doctor: ${e instanceof Error ? e.message : String(e)}\n\n${DOCTOR_USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    stdout(DOCTOR_USAGE)
-    return 0
-  }
+  const parsed = parseCommandArgs(
+    'doctor',
+    DOCTOR_USAGE,
+    argv,
+    {
+      json: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      install: { type: 'boolean' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { allowPositionals: false, io: { out: stdout, err: stderr } },
+  )
+  if (typeof parsed === 'number') return parsed
+  const values = parsed.values
   const options: DoctorOptions = { ...deps.options }
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout)

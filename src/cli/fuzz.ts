@@ -4,7 +4,7 @@
  * shows progress on stderr, prints a summary, saves the shrunk counterexample under reports/fuzz/ and exits
  * non-zero when an invariant was violated. `--replay FILE` re-runs exactly one saved case.
  */
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { runCampaign, replayCase, type CampaignProgress } from '../fuzz/campaign.ts'
 import { fuzzReportDir, formatCampaignSummary, loadFuzzCaseFile, saveCounterexample } from '../fuzz/report.ts'
 import type { FuzzTarget } from '../fuzz/target.ts'
@@ -89,34 +89,26 @@ function progressPrinter(): (p: CampaignProgress) => void {
 
 /** Runs `rtcspec fuzz`; resolves to the exit code. */
 export async function fuzzCommand(argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        runs: { type: 'string' },
-        seconds: { type: 'string' },
-        seed: { type: 'string' },
-        rate: { type: 'string' },
-        timeout: { type: 'string' },
-        'publish-url': { type: 'string' },
-        mode: { type: 'string' },
-        replay: { type: 'string' },
-        'report-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    process.stderr.write(`rtcspec fuzz: ${(e as Error).message}\n\n${FUZZ_USAGE}`)
-    return 2
-  }
+  const parsed = parseCommandArgs(
+    'fuzz',
+    FUZZ_USAGE,
+    argv,
+    {
+      url: { type: 'string' },
+      runs: { type: 'string' },
+      seconds: { type: 'string' },
+      seed: { type: 'string' },
+      rate: { type: 'string' },
+      timeout: { type: 'string' },
+      'publish-url': { type: 'string' },
+      mode: { type: 'string' },
+      replay: { type: 'string' },
+      'report-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  )
+  if (typeof parsed === 'number') return parsed
   const { values: v, positionals } = parsed
-  if (v.help) {
-    process.stdout.write(FUZZ_USAGE)
-    return 0
-  }
   const name = positionals[0]
   if (!name || positionals.length > 1) {
     process.stderr.write(`rtcspec fuzz: ${name ? `unexpected argument ${JSON.stringify(positionals[1])}` : 'missing target'}\n\n${FUZZ_USAGE}`)

@@ -3,7 +3,7 @@
  * worker threads; live progress on stderr, a summary table on stdout (or the JSON with `--json`) and
  * `<reportDir>/load-summary.json`. SIGINT stops gracefully (a second one forces), and the summary still prints.
  */
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
 import { toMs } from '../dsl/duration.ts'
 import { EXIT_CODES } from '../report/run-summary.ts'
@@ -75,37 +75,29 @@ function progressPrinter(): ((p: LoadProgress) => void) & { end(): void } {
 
 /** Runs `rtcspec load`; resolves to the exit code. */
 export async function loadCommand(argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        calls: { type: 'string' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        workers: { type: 'string' },
-        'call-duration': { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        'max-connecting': { type: 'string' },
-        'max-missing': { type: 'string' },
-        seed: { type: 'string' },
-        'max-failures': { type: 'string' },
-        'report-dir': { type: 'string' },
-        records: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    process.stderr.write(`rtcspec load: ${(e as Error).message}\n\n${LOAD_USAGE}`)
-    return EXIT_CODES.usage
-  }
+  const parsed = parseCommandArgs(
+    'load',
+    LOAD_USAGE,
+    argv,
+    {
+      calls: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      workers: { type: 'string' },
+      'call-duration': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'max-connecting': { type: 'string' },
+      'max-missing': { type: 'string' },
+      seed: { type: 'string' },
+      'max-failures': { type: 'string' },
+      'report-dir': { type: 'string' },
+      records: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  )
+  if (typeof parsed === 'number') return parsed
   const { values: v, positionals } = parsed
-  if (v.help) {
-    process.stdout.write(LOAD_USAGE)
-    return EXIT_CODES.ok
-  }
   const spec = positionals[0]
   if (!spec || positionals.length > 1) {
     process.stderr.write(`rtcspec load: ${spec ? `unexpected argument ${JSON.stringify(positionals[1])}` : 'missing SPEC'}\n\n${LOAD_USAGE}`)

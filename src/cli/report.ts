@@ -8,7 +8,7 @@
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { collectReport, type CollectOptions } from '../report/collect.ts'
 import { renderReport, type RenderOptions } from '../report/html/index.ts'
 
@@ -155,28 +155,21 @@ export async function checkReportInBrowser(htmlFile: string, options: { screensh
 export async function reportCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s))
   const err = io.err ?? ((s: string) => process.stderr.write(s))
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        'report-dir': { type: 'string' },
-        out: { type: 'string' },
-        'open-check': { type: 'boolean' },
-        screenshot: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    err(`rtcspec report: ${(e as Error).message}\n\n${REPORT_USAGE}`)
-    return 2
-  }
+  const parsed = parseCommandArgs(
+    'report',
+    REPORT_USAGE,
+    argv,
+    {
+      'report-dir': { type: 'string' },
+      out: { type: 'string' },
+      'open-check': { type: 'boolean' },
+      screenshot: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { allowPositionals: false, io: { out, err } },
+  )
+  if (typeof parsed === 'number') return parsed
   const v = parsed.values
-  if (v.help) {
-    out(REPORT_USAGE)
-    return 0
-  }
   const dir = resolve(v['report-dir'] ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     err(`rtcspec report: no report directory at ${dir}\n  hint: run \`rtcspec run\` first, or pass --report-dir DIR\n`)

@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { gatesOf, loadConfig } from '../config/config.ts'
 import { RtcspecError } from '../errors.ts'
 import { CallRecordSchema, type CallRecord } from '../peers/call-record.ts'
@@ -216,32 +216,24 @@ export function emitGithubOutput(summary: RunSummary, env: NodeJS.ProcessEnv = p
 
 /** The `run` subcommand. */
 export async function runCommand(argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'report-dir': { type: 'string' },
-        seed: { type: 'string' },
-        'keep-records': { type: 'boolean' },
-        grep: { type: 'string', short: 't' },
-        config: { type: 'string' },
-        'no-gates': { type: 'boolean' },
-        annotations: { type: 'string' },
-        screenshot: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    process.stderr.write(`rtcspec run: ${(e as Error).message}\n\n${RUN_USAGE}`)
-    return EXIT_CODES.usage
-  }
+  const parsed = parseCommandArgs(
+    'run',
+    RUN_USAGE,
+    argv,
+    {
+      'report-dir': { type: 'string' },
+      seed: { type: 'string' },
+      'keep-records': { type: 'boolean' },
+      grep: { type: 'string', short: 't' },
+      config: { type: 'string' },
+      'no-gates': { type: 'boolean' },
+      annotations: { type: 'string' },
+      screenshot: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  )
+  if (typeof parsed === 'number') return parsed
   const v = parsed.values
-  if (v.help) {
-    process.stdout.write(RUN_USAGE)
-    return EXIT_CODES.ok
-  }
   if (v.seed !== undefined && !/^\d+$/.test(v.seed)) {
     process.stderr.write(`rtcspec run: --seed must be a non-negative integer, got "${v.seed}"\n`)
     return EXIT_CODES.usage

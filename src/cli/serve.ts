@@ -3,7 +3,7 @@
  * on 127.0.0.1, prints the endpoint URLs and runs until SIGINT/SIGTERM (or the abort signal), then closes
  * every session and the listener.
  */
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
 import { SERVER_FAULTS } from '../whip/faults.ts'
 import { startMediaServer, type MediaServerOptions } from '../whip/media-server.ts'
@@ -34,36 +34,28 @@ options:
 /** Runs `rtcspec serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: string[], io: { signal?: AbortSignal; out?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s))
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        token: { type: 'string' },
-        stream: { type: 'string' },
-        'no-trickle': { type: 'boolean' },
-        'no-restart': { type: 'boolean' },
-        'ice-server': { type: 'string', multiple: true },
-        cors: { type: 'string' },
-        redirect: { type: 'boolean' },
-        fault: { type: 'string' },
-        'list-faults': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    process.stderr.write(`rtcspec serve: ${(e as Error).message}\n\n${SERVE_USAGE}`)
-    return 2
-  }
+  const parsed = parseCommandArgs(
+    'serve',
+    SERVE_USAGE,
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      stream: { type: 'string' },
+      'no-trickle': { type: 'boolean' },
+      'no-restart': { type: 'boolean' },
+      'ice-server': { type: 'string', multiple: true },
+      cors: { type: 'string' },
+      redirect: { type: 'boolean' },
+      fault: { type: 'string' },
+      'list-faults': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { io: { out } },
+  )
+  if (typeof parsed === 'number') return parsed
   const v = parsed.values
-  if (v.help) {
-    out(SERVE_USAGE)
-    return 0
-  }
   if (v['list-faults']) {
     out(`${SERVER_FAULTS.join('\n')}\n`)
     return 0
