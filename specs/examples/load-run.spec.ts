@@ -4,12 +4,14 @@
  * Run: npx rtcspec run specs/examples/load-run.spec.ts
  */
 import { fileURLToPath } from 'node:url'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, expect, runLoad } from 'rtcspec'
 
-test('three concurrent calls of a scenario file, 2 s each, summarised', async () => {
+test('three concurrent calls of a scenario file, 2 s each, summarised', async ({ onTestFinished }) => {
+  const reportDir = mkdtempSync(join(tmpdir(), 'rtcspec-load-example-'))
+  onTestFinished(() => rmSync(reportDir, { recursive: true, force: true }))
   const summary = await runLoad({
     spec: fileURLToPath(new URL('./load-scenario.ts', import.meta.url)),
     calls: 3,
@@ -17,7 +19,7 @@ test('three concurrent calls of a scenario file, 2 s each, summarised', async ()
     holdMs: 2000,
     callDurationMs: 2000, // shorter than the file's own 10 s, for a quick example
     workers: 1,
-    reportDir: mkdtempSync(join(tmpdir(), 'rtcspec-load-example-')),
+    reportDir,
   })
   expect(summary.failureReasons).toEqual([]) // a failed call would show here with its phase and reason
   expect(summary.calls).toMatchObject({ connected: summary.calls.attempted, failed: 0 })
