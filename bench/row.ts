@@ -1,8 +1,8 @@
-/** A target a row's value is held to, e.g. `{ op: '<', value: 150 }` for "p50 < 150 ms". */
-export interface BenchTarget {
-  op: '<' | '<=' | '>' | '>='
-  value: number
-}
+import { meets, type Threshold } from '../src/report/gates.ts'
+
+/** A target a row's value is held to, e.g. `{ op: '<', value: 150 }` for "p50 < 150 ms" (the gates' threshold). */
+export type BenchTarget = Threshold
+export { meets }
 
 /** One benchmark figure, as printed in the table and stored in reports/bench.json. */
 export interface BenchRow {
@@ -58,19 +58,6 @@ export function percentile(values: number[], p: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (idx - lo)
 }
 
-/** Whether `value` meets `target`. */
-export function meets(value: number, target: BenchTarget): boolean {
-  switch (target.op) {
-    case '<':
-      return value < target.value
-    case '<=':
-      return value <= target.value
-    case '>':
-      return value > target.value
-    case '>=':
-      return value >= target.value
-  }
-}
 
 /** The row with `met` filled in from its target (left out when there is no target or no finite value). */
 export function withVerdict(row: BenchRow): BenchRow {
