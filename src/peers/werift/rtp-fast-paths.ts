@@ -14,8 +14,8 @@
  * against (a hash of `String(fn)`); with any other werift it is left alone and `weriftRtpFastPaths()`
  * reports `unsupported` for it, so media keeps working either way.
  */
-import { createHash } from 'node:crypto'
 import { ExtensionProfiles, RTCRtpReceiver, RTCRtpSender, RtpHeader } from 'werift'
+import { sourceHash } from './patch-guard.ts'
 
 /** Per replacement: `installed`, or `unsupported` when werift's function is not the one it was written for. */
 export interface WeriftRtpFastPaths {
@@ -50,9 +50,6 @@ function guarded(install: () => boolean): 'installed' | 'unsupported' {
   }
 }
 
-function sourceHash(fn: Fn | undefined): string {
-  return createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
-}
 
 function installHeaderParse(): boolean {
   if (sourceHash(RtpHeader.deSerialize as Fn) !== 'c6fe9c0446fa3aaf') return false

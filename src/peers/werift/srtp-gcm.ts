@@ -11,9 +11,10 @@
  * Installed only when werift's methods are exactly the ones this was written against (a hash of their
  * source); with any other werift it does nothing and `srtpGcmFastPath()` says `unsupported`.
  */
-import { createHash, KeyObject } from 'node:crypto'
-import { SrtpAuthenticationError, SrtpSession, type RtpHeader } from 'werift'
+import { KeyObject } from 'node:crypto'
+import { SrtpAuthenticationError, type RtpHeader } from 'werift'
 import { AesGcm128, blocksFor, counterBlocks } from './aes-gcm.ts'
+import { probeGcmCipher, sourceHash } from './patch-guard.ts'
 
 type EncryptRtp = (this: GcmCipher, header: RtpHeader, payload: Buffer, rolloverCounter: number) => Buffer
 type DecryptRtp = (this: GcmCipher, cipherText: Buffer, rolloverCounter: number, header?: RtpHeader) => [Buffer, RtpHeader]
@@ -38,19 +39,9 @@ export function srtpGcmFastPath(): 'installed' | 'unsupported' {
   return (state ??= install())
 }
 
-/** The hash compared against werift's method source text. */
-function sourceHash(fn: unknown): string {
-  return createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
-}
-
 function install(): 'installed' | 'unsupported' {
   try {
-    const key = Buffer.alloc(16, 1)
-    const salt = Buffer.alloc(12, 2)
-    const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
-      localContext?: { cipher?: object }
-    }
-    const cipher = session.localContext?.cipher
+    const cipher = probeGcmCipher()
     if (!cipher) return 'unsupported'
     const proto = Object.getPrototypeOf(cipher) as Record<string, unknown> | null
     if (!proto || proto.constructor?.name !== 'CipherAesGcm') return 'unsupported'

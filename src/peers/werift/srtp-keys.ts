@@ -8,7 +8,7 @@
  * differ it does nothing (and `srtpKeyCaching()` says so), so media keeps working either way.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto'
-import { SrtpSession } from 'werift'
+import { probeGcmCipher } from './patch-guard.ts'
 
 let state: 'installed' | 'unsupported' | undefined
 
@@ -19,12 +19,7 @@ export function srtpKeyCaching(): 'installed' | 'unsupported' {
 
 function install(): 'installed' | 'unsupported' {
   try {
-    const key = Buffer.alloc(16, 1)
-    const salt = Buffer.alloc(12, 2)
-    const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
-      localContext?: { cipher?: object }
-    }
-    const cipher = session.localContext?.cipher
+    const cipher = probeGcmCipher()
     if (!cipher) return 'unsupported'
     const base = Object.getPrototypeOf(Object.getPrototypeOf(cipher)) as object | null
     if (!base || base.constructor?.name !== 'CipherAesBase') return 'unsupported'
