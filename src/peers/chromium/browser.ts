@@ -111,38 +111,30 @@ function killGroup(pid: number): void {
 /** Profiles of browsers being launched right now (their PID is not known until the launch returns). */
 const launching = new Set<string>()
 
+/** SIGKILLs every process whose command line names the profile directory `dir`, then removes the directory. */
+function killProfileNow(dir: string): void {
+  for (const p of processesWithArg(dir)) {
+    try {
+      process.kill(p.pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } catch {
+    // best effort while exiting
+  }
+}
+
 /** Kills every live browser of this process (and its helpers) synchronously and removes their profiles. */
 function killAllNow(): void {
   // A launch in progress: its processes are found by the profile directory on their command lines.
-  for (const dir of launching) {
-    for (const p of processesWithArg(dir)) {
-      try {
-        process.kill(p.pid, 'SIGKILL')
-      } catch {
-        // gone already
-      }
-    }
-    try {
-      rmSync(dir, { recursive: true, force: true })
-    } catch {
-      // best effort while exiting
-    }
-  }
+  for (const dir of launching) killProfileNow(dir)
   launching.clear()
   for (const [pid, dir] of live) {
     killGroup(pid)
-    for (const p of processesWithArg(dir)) {
-      try {
-        process.kill(p.pid, 'SIGKILL')
-      } catch {
-        // gone already
-      }
-    }
-    try {
-      rmSync(dir, { recursive: true, force: true })
-    } catch {
-      // best effort while exiting
-    }
+    killProfileNow(dir)
   }
   live.clear()
 }
