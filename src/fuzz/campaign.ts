@@ -137,13 +137,13 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
     let input = details.counterexample[0] as S
     let outcome = await runCase(target.toCase(input))
     let extra = 0
-    // Greedy reduction past fast-check's shrinker (bounded: 400 tries and the time limit), keeping only variants
+    // Greedy reduction past fast-check's shrinker (bounded: 1,000 tries and the time limit), keeping only variants
     // that still fail.
     const reduceUntil = performance.now() + limitMs
-    for (let tries = 0, improved = true; improved && tries < 400 && outcome.violations.length > 0 && target.reduce; ) {
+    for (let tries = 0, improved = true; improved && tries < 1000 && outcome.violations.length > 0 && target.reduce; ) {
       improved = false
       for (const smaller of target.reduce(input)) {
-        if (++tries > 400 || performance.now() > reduceUntil) break
+        if (++tries > 1000 || performance.now() > reduceUntil) break
         const o = await runCase(target.toCase(smaller))
         if (o.violations.length > 0) {
           input = smaller

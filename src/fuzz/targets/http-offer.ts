@@ -106,12 +106,30 @@ function lowerIndexes(ms: SdpMutation[]): SdpMutation[][] {
 }
 
 /**
- * Smaller variants of a POST: each mutation removed, the right Content-Type, then a smaller offer (one section
- * less, one codec) with the mutations' line indexes re-aimed (they count lines, so a smaller offer shifts them),
- * then lower indexes alone.
+ * Each mutation alone, with one index field re-aimed to each of 0..23. Two mutations can be a roundabout way
+ * of hitting one line (a dropped token turns `m=audio …` into a line the payload-type mutation no longer
+ * counts, so its index 0 lands on `a=rtpmap`); the single mutation aimed at that line directly is smaller.
+ */
+function singleReaimed(ms: SdpMutation[]): SdpMutation[][] {
+  if (ms.length < 2) return []
+  const out: SdpMutation[][] = []
+  for (const m of ms) {
+    for (const f of INDEX_FIELDS) {
+      if (typeof (m as Record<string, unknown>)[f] !== 'number') continue
+      for (let x = 0; x < 24; x++) out.push([{ ...m, [f]: x } as SdpMutation])
+    }
+  }
+  return out
+}
+
+/**
+ * Smaller variants of a POST: each mutation removed, each mutation alone re-aimed, the right Content-Type,
+ * then a smaller offer (one section less, one codec) with the mutations' line indexes re-aimed (they count
+ * lines, so a smaller offer shifts them), then lower indexes alone.
  */
 export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
   const out: OfferPostSpec[] = s.offer.mutations.map((_, i) => ({ ...s, offer: { ...s.offer, mutations: s.offer.mutations.filter((__, j) => j !== i) } }))
+  for (const ms of singleReaimed(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
   if (s.contentType !== 'application/sdp') out.push({ ...s, contentType: 'application/sdp' })
   const smaller: WebrtcOfferSpec[] = []
   const o = s.offer.offer
