@@ -191,6 +191,13 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
       expect(snap.lost).toBeLessThanOrEqual(dropped)
       expect(snap.lost).toBeGreaterThanOrEqual(dropped - 3)
       expect(Math.abs(snap.expected - sent)).toBeLessThanOrEqual(3)
+      // The per-second timeline (from the polled counters) adds up to the same figures.
+      const tl = track.rtp.timeline()
+      expect(tl.length).toBeGreaterThanOrEqual(3)
+      expect(tl.reduce((n, b) => n + b.packets, 0)).toBe(snap.received)
+      expect(tl.at(-1)!.lostSoFar).toBe(snap.lost)
+      // a full second in the middle holds about 50 packets less 5 % loss (the counters are polled every 200 ms)
+      for (const b of tl.slice(1, -1)) expect(b.packets, `second ${b.second}`).toBeGreaterThan(30)
       const s = await call.a.stats()
       expect(s.selectedPair?.local.address).toBe('127.0.0.1') // the relay only forwards loopback sources
     } finally {

@@ -6,6 +6,7 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { normalizeBrowserStats, snapshotFromBrowser, codecFromStats, type BrowserInbound } from '../../src/peers/chromium/stats.ts'
 import { BrowserRtpStats, ChromiumInboundTrack } from '../../src/peers/chromium/inbound-track.ts'
+import { CounterTimeline } from '../../src/peers/chromium/counter-timeline.ts'
 
 const report = JSON.parse(readFileSync(new URL('../../fixtures/chromium/getstats-opus-call.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>
 
@@ -111,6 +112,32 @@ describe('browser-backed inbound track', () => {
     expect(stats.snapshotOf(1)).toBeUndefined()
     expect(stats.origin).toBe('browser-getstats')
     expect(() => stats.onPacket({ sequenceNumber: 1, timestamp: 1, ssrc: 1, payloadType: 0, payloadBytes: 1 }, 0)).toThrow(/getStats counters, not packets/)
+  })
+
+  it('BrowserRtpStats builds per-second buckets from the polled counters', () => {
+    const stats = new BrowserRtpStats({ clockRate: 48000 })
+    stats.update(inbound({ packetsReceived: 0, bytesReceived: 0, packetsLost: 0 }), 50) // nothing yet: no bucket
+    stats.update(inbound({ packetsReceived: 10, bytesReceived: 1000, packetsLost: 0, jitterSec: 0.002 }), 100) // bucket 0 starts here
+    stats.update(inbound({ packetsReceived: 40, bytesReceived: 4000, packetsLost: 1, jitterSec: 0.003 }), 900)
+    stats.update(inbound({ packetsReceived: 60, bytesReceived: 6000, packetsLost: 1, jitterSec: 0.004 }), 1300)
+    stats.update(inbound({ packetsReceived: 61, bytesReceived: 6100, packetsLost: 3, jitterSec: 0.005 }), 3200) // second 2 saw no poll
+    expect(stats.timeline()).toEqual([
+      { second: 0, packets: 40, bytes: 4000, lostSoFar: 1, jitterMs: 3 },
+      { second: 1, packets: 20, bytes: 2000, lostSoFar: 1, jitterMs: 4 },
+      { second: 2, packets: 0, bytes: 0, lostSoFar: 1, jitterMs: 4 },
+      { second: 3, packets: 1, bytes: 100, lostSoFar: 3, jitterMs: 5 },
+    ])
+    expect(stats.timeline(1234)).toHaveLength(4)
+    expect(stats.timeline(99)).toEqual([]) // another SSRC
+    // counters that restart (a new receiver) count from zero instead of going negative
+    stats.update(inbound({ packetsReceived: 5, bytesReceived: 500, packetsLost: 0, jitterSec: 0 }), 3500)
+    expect(stats.timeline().at(-1)).toMatchObject({ second: 3, packets: 6, bytes: 600 })
+  })
+
+  it('CounterTimeline keeps at most maxSeconds buckets', () => {
+    const t = new CounterTimeline(2)
+    for (let i = 1; i <= 10; i++) t.add({ packetsReceived: i * 50, bytesReceived: i * 5000, packetsLost: 0, jitterSec: 0 }, i * 1000)
+    expect(t.buckets().map((b) => b.second)).toEqual([0, 1])
   })
 
   function track(refresh: () => Promise<void> = async () => {}, maxSamples = 10) {

@@ -14,6 +14,7 @@ import type { AudioRecording, DetectedDigit } from '../../media/types.ts'
 import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from '../types.ts'
 import { snapshotFromBrowser, type BrowserInbound, type ObservedTiming } from './stats.ts'
 import { arrivalGapBounds, type ArrivalGapBounds, type ArrivalSample } from './arrival-gap.ts'
+import { CounterTimeline } from './counter-timeline.ts'
 
 /** Receive statistics backed by a browser's getStats counters (see {@link snapshotFromBrowser}). */
 export class BrowserRtpStats extends RtpReceiveStats {
@@ -21,6 +22,7 @@ export class BrowserRtpStats extends RtpReceiveStats {
   readonly origin = 'browser-getstats' as const
   #native: BrowserInbound | undefined
   readonly #timing: ObservedTiming = { firstSeenMs: undefined, lastGrowthMs: undefined }
+  readonly #timeline = new CounterTimeline()
 
   /** Takes the browser's latest counters for this stream (called by the peer's polling). */
   update(native: BrowserInbound, nowMs: number): void {
@@ -28,6 +30,7 @@ export class BrowserRtpStats extends RtpReceiveStats {
     if (native.packetsReceived > 0 && this.#timing.firstSeenMs === undefined) this.#timing.firstSeenMs = nowMs
     if (native.packetsReceived > before) this.#timing.lastGrowthMs = nowMs
     this.#native = native
+    this.#timeline.add(native, nowMs)
   }
 
   /** The browser's latest raw counters for this stream. */
@@ -61,9 +64,12 @@ export class BrowserRtpStats extends RtpReceiveStats {
     return undefined
   }
 
-  /** Not available from a browser: empty. */
-  override timeline(_ssrc?: number): RtpTimelineBucket[] {
-    return []
+  /**
+   * Per-second buckets of what the browser's counters grew by between polls (see {@link CounterTimeline}): a
+   * packet is counted at most one poll interval after it arrived. Lost and jitter are the browser's figures.
+   */
+  override timeline(ssrc?: number): RtpTimelineBucket[] {
+    return ssrc === undefined || ssrc === this.#native?.ssrc ? this.#timeline.buckets() : []
   }
 }
 

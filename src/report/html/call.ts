@@ -52,7 +52,7 @@ export function rtpPlots(call: CallRecord): string {
   const streams = call.peers.flatMap((p) => p.rtp.inbound.map((i) => ({ p, i })))
   const withTimeline = streams.filter((s) => s.i.timeline?.length)
   if (withTimeline.length === 0) {
-    return streams.length ? `<p class="muted">no per-second data for this call (${streams.some((s) => s.i.origin === 'browser-getstats') ? 'browser peers report counters, not packets' : 'records written before the timeline existed'})</p>` : ''
+    return streams.length ? '<p class="muted">no per-second data for this call (no packet arrived, or the record was written before the timeline existed)</p>' : ''
   }
   const firsts = withTimeline.map((s) => s.i.firstArrivalMs).filter((x): x is number => x !== undefined)
   const base = firsts.length ? Math.min(...firsts) : 0
