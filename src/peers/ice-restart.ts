@@ -181,7 +181,8 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const silent = watched.filter((w) => w.after < packetsAfter).map((w) => `${w.label} (${w.browser ? w.track.rtp.snapshot().received - w.browser.baseline : w.after} packets)`)
-        reject(new TimeoutError(`media to flow again after the ICE restart on ${silent.join(', ')}`, timeoutMs, 'check the ICE states in the call record; werift needs the new candidates of both sides'))
+        const sides = (['a', 'b'] as const).map((k) => `${call[k].name}: ${renominated[k] === undefined ? 'nominations not recorded' : renominated[k] ? 'nominated a new pair' : 'no new nomination'}, ICE ${call[k].timeline.ice.at(-1)?.state ?? 'new'}`)
+        reject(new TimeoutError(`media to flow again after the ICE restart on ${silent.join(', ')} (${sides.join('; ')})`, timeoutMs, 'check the ICE states in the call record; werift needs the new candidates of both sides, and sends nothing until it nominated a pair of the new generation'))
       }, Math.max(1, deadline - performance.now()))
     })
     check()

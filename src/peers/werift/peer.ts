@@ -23,6 +23,7 @@ import { weriftRtpFastPaths } from './rtp-fast-paths.ts'
 import { srtpGcmFastPath } from './srtp-gcm.ts'
 import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
+import { turnAuthErrors } from './turn-auth-errors.ts'
 import { createTimeline, recordState } from '../timeline.ts'
 import type {
   AudioSendHandle,
@@ -123,6 +124,7 @@ srtpKeyCaching()
 srtpGcmFastPath()
 weriftRtpFastPaths()
 dtlsEarlyStart()
+turnAuthErrors()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {

@@ -48,7 +48,7 @@ export function turnProbeTarget(url: string): { host: string; port: number; tran
 
 /**
  * Watches `peer`'s TURN set-up; see the module comment. A relay-only peer is probed at once (werift
- * takes up to its TURN connect timeout, 8 s per transport, to give up on refused credentials); any other
+ * takes up to its TURN connect timeout, 8 s per transport, to give up on a server that does not answer); any other
  * peer is probed when its gathering completes without a relay candidate. `diagnosis` resolves with the
  * probe result when a probe ran and failed, else with undefined. Never throws.
  */
