@@ -14,5 +14,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     reporters: ['default', './src/report/summary-reporter.ts'],
     pool: 'forks',
+    // V8's ThreadIsolation (code pages guarded by CPU memory-protection keys, where the CPU has PKU) can abort a
+    // process that churns WebAssembly code in worker threads — opusscript in `rtcspec load`'s workers —
+    // with "Check failed: jit_page.has_value()" (nodejs/node#64500). Test processes do not need that guard.
+    execArgv: ['--no-memory-protection-keys'],
   },
 })
