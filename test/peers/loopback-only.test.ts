@@ -7,12 +7,16 @@ import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { requireTool } from '../support/requires.ts'
+import { waitFor } from '../../src/wait.ts'
 import type { Peer } from '../../src/peers/types.ts'
 
 const loopback = /^(127\.|::1$|::ffff:127\.)/
 
 async function expectLoopbackPairs(peers: Peer[]): Promise<void> {
   for (const p of peers) {
+    // A browser's getStats can still show no selected pair just after 'connected' (its report is cached for a
+    // moment); the peer's polling records the pair in the timeline once the browser reports it.
+    await waitFor(() => (p.timeline.nominations?.length ?? 0) > 0, { timeoutMs: 10_000, intervalMs: 50, label: `${p.name} to report its selected candidate pair` })
     const s = await p.stats()
     expect(s.selectedPair, `${p.name} has a selected pair`).toBeDefined()
     expect(s.selectedPair!.local.address, `${p.name} local`).toMatch(loopback)
