@@ -41,10 +41,10 @@ export class CounterTimeline {
     this.#last = sample
     const second = Math.floor((nowMs - this.#firstMs) / 1000)
     if (second < 0 || second >= this.#maxSeconds) return
-    const lostSoFar = this.#buckets.at(-1)?.lostSoFar ?? 0
     while (this.#buckets.length <= second) {
+      // a second without a poll carries the previous second's lost and jitter
       const prior = this.#buckets.at(-1)
-      this.#buckets.push({ second: this.#buckets.length, packets: 0, bytes: 0, lostSoFar: prior?.lostSoFar ?? lostSoFar, jitterMs: prior?.jitterMs ?? 0 })
+      this.#buckets.push({ second: this.#buckets.length, packets: 0, bytes: 0, lostSoFar: prior?.lostSoFar ?? 0, jitterMs: prior?.jitterMs ?? 0 })
     }
     const bucket = this.#buckets[second]!
     bucket.packets += Math.max(0, sample.packetsReceived - base.packetsReceived)
