@@ -10,10 +10,9 @@ import { createChromiumPeer } from '../peers/chromium/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import { publish } from '../whip/client.ts'
 import { play } from '../whep/client.ts'
-import type { CheckContext, CheckOutcome, CheckTarget } from './checks.ts'
+import { bad, ok } from './check-kit.ts'
+import type { CheckContext, CheckOutcome, CheckTarget } from './context.ts'
 
-const ok = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'pass', reason, exchanges })
-const bad = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'fail', reason, exchanges })
 
 /** The `media` requirement of either suite. */
 export async function mediaCheck(ctx: CheckContext): Promise<CheckOutcome> {
