@@ -16,6 +16,7 @@ import type { RtpPacket } from 'werift'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
+import { fingerprints, icePwd, iceUfrag, mediaLine } from '../sdp/media.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
 import { isServerFault, SERVER_FAULTS } from './faults.ts'
 import { formatIceServerLink, type IceServerLink } from './link.ts'
@@ -287,6 +288,15 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       await session.close()
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
       throw new HttpError(400, `malformed SDP offer: ${parsedSdp.ok ? 'no media description' : parsedSdp.error.message}`)
+    }
+    // Every accepted section needs ICE credentials (RFC 8839 §5.4) and a DTLS fingerprint (RFC 8122): without
+    // them no connection can ever be set up, so the offer is malformed for WebRTC however well it parses.
+    const unusable = parsedSdp.value.media.filter((m) => mediaLine(m).port !== 0 && !(iceUfrag(m, parsedSdp.value) && icePwd(m, parsedSdp.value) && fingerprints(m, parsedSdp.value).length))
+    if (unusable.length) {
+      sessions.delete(session.id)
+      await session.close()
+      if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
+      throw new HttpError(400, `malformed WebRTC offer: ${unusable.length} media section(s) without a=ice-ufrag, a=ice-pwd or a=fingerprint (RFC 8839 §5.4, RFC 8122)`)
     }
     // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 406. Absurd offers
     // (more than MAX_MEDIA_SECTIONS sections) are left to the session's 400 for them.
