@@ -1,12 +1,15 @@
 /**
  * A `Peer` backed by werift (in-process WebRTC). Offline-friendly defaults: no STUN servers and
  * loopback host candidates only, so two peers connect on 127.0.0.1 with no network at all.
+ * `remoteAddresses: 'any'` lifts the loopback rule for a server on another address.
  */
 import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
+  useH264,
+  useVP8,
   type MediaStreamTrack,
   type RTCRtpTransceiver,
   type PeerConfig,
@@ -25,6 +28,7 @@ import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
 import { turnAuthErrors } from './turn-auth-errors.ts'
 import { createTimeline, recordState } from '../timeline.ts'
+import { allHostAddresses, isLoopbackAddress } from '../host-addresses.ts'
 import type {
   AudioSendHandle,
   AudioSourceSpec,
@@ -57,7 +61,48 @@ export interface WeriftPeerOptions extends PeerOptions {
   debug?: PeerConfig['debug']
   /** Extra werift `RTCPeerConnection` configuration, merged last. */
   config?: Partial<PeerConfig>
+  /**
+   * Which remote candidates this peer pairs with and whose connectivity checks it answers:
+   * - `'loopback'`: only 127.0.0.0/8, ::1 and `hostAddresses` (rtcspec's network rule for tests); a candidate
+   *   on another address is left out and listed in {@link WeriftPeer.filteredRemotes};
+   * - `'any'`: every address, for a server on another machine or network namespace. Unless `hostAddresses`
+   *   is given, the peer then gathers host candidates on loopback and every interface address
+   *   (`allHostAddresses`), so one of them can reach the server.
+   *
+   * Default `'loopback'`; with `iceServers` set and no `remoteAddresses`, remote candidates are not filtered
+   * (relayed paths) while gathering stays on `hostAddresses`.
+   */
+  remoteAddresses?: RemoteAddresses
+  /**
+   * A video transceiver in this direction (created with the offer; applied to a remote offer's video section).
+   * It has no source: it negotiates video (VP8, H.264) without sending frames. Default: no video transceiver.
+   */
+  video?: Direction | false
+  /** Video codecs to offer, in preference order: `VP8`, `H264` (packetization-mode=1, profile-level-id 42e01f). Default both. */
+  videoCodecs?: VideoCodecName[]
 }
+
+/** Which remote candidates a werift peer accepts (see {@link WeriftPeerOptions.remoteAddresses}). */
+export type RemoteAddresses = 'loopback' | 'any'
+
+/** Video codecs a werift peer can negotiate. */
+export type VideoCodecName = 'VP8' | 'H264'
+
+/** A remote candidate (or a connectivity check's source) the loopback rule kept this peer away from. */
+export interface FilteredRemote {
+  /** ms since the peer was created. */
+  atMs: number
+  address: string
+  port: number
+  /** Candidate type (`host`, `srflx`, ...) when it came from a candidate; absent for a check's source address. */
+  type?: string
+  /** `pair`: a candidate pair not formed; `check`: a connectivity check from there not answered. */
+  via: 'pair' | 'check'
+  reason: string
+}
+
+/** The most filtered remotes a peer keeps (each address, port and kind once). */
+const MAX_FILTERED = 50
 
 let peerCounter = 0
 
@@ -116,8 +161,11 @@ function withPayloadType(packet: RtpPacket, payloadType: number): RtpPacket {
   return pinned as unknown as RtpPacket
 }
 
-function isLoopbackAddress(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
+/** werift codec parameters of the video codecs (payload types clear of rtcspec's audio and telephone-event ones). */
+function weriftVideoCodecs(names: VideoCodecName[]): RTCRtpCodecParameters[] {
+  return [...new Set(names)].map((n) =>
+    n === 'VP8' ? useVP8({ payloadType: 96 }) : useH264({ payloadType: 102, parameters: 'packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1' }),
+  )
 }
 
 srtpKeyCaching()
@@ -140,6 +188,12 @@ export class WeriftPeer implements Peer {
   readonly pc: RTCPeerConnection
   /** Audio frames not sent because the negotiated direction does not let this peer send (held: `recvonly`/`inactive`). */
   heldPackets = 0
+  /** Which remote candidates this peer accepts (the effective {@link WeriftPeerOptions.remoteAddresses}). */
+  readonly remoteAddresses: RemoteAddresses
+  /** Host addresses this peer gathers candidates on. */
+  readonly hostAddresses: readonly string[]
+  /** Remote candidates and check sources the `'loopback'` rule left out, each once, oldest first. */
+  readonly filteredRemotes: FilteredRemote[] = []
   readonly #options: WeriftPeerOptions
   readonly #codecs: AudioCodecSpec[]
   readonly #inbound: InboundTrackImpl[] = []
@@ -158,27 +212,42 @@ export class WeriftPeer implements Peer {
     this.trickle = options.trickle ?? true
     this.timeline = createTimeline()
     this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
-    const hosts = options.hostAddresses ?? ['127.0.0.1']
+    const withServers = (options.iceServers?.length ?? 0) > 0
+    this.remoteAddresses = options.remoteAddresses ?? (withServers ? 'any' : 'loopback')
+    const filter = options.remoteAddresses === 'loopback' || (options.remoteAddresses === undefined && !withServers)
+    const hosts = options.hostAddresses ?? (options.remoteAddresses === 'any' ? allHostAddresses() : ['127.0.0.1'])
+    this.hostAddresses = hosts
+    const allowed = (address: string) => isLoopbackAddress(address) || hosts.includes(address)
     this.#gatheringDone = new Promise((r) => (this.#resolveGathering = r))
     this.pc = new RTCPeerConnection({
       codecs: {
         audio: weriftAudioCodecs(this.#codecs, options.dtmf !== false),
+        ...(options.video ? { video: weriftVideoCodecs(options.videoCodecs ?? ['VP8', 'H264']) } : {}),
       },
       iceServers: options.iceServers ?? [],
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
       // Gather only on the given host addresses (loopback by default): werift skips loopback otherwise.
       iceUseIpv4: false,
       iceUseIpv6: false,
-      iceAdditionalHostAddresses: hosts,
-      iceFilterCandidatePair: options.iceServers?.length
-        ? undefined
-        : (pair) => isLoopbackAddress(pair.remoteCandidate.host) || hosts.includes(pair.remoteCandidate.host),
+      iceAdditionalHostAddresses: [...hosts],
+      iceFilterCandidatePair: filter
+        ? (pair) => {
+            const r = pair.remoteCandidate
+            if (allowed(r.host)) return true
+            this.#filtered({ address: r.host, port: r.port, type: r.type, via: 'pair' })
+            return false
+          }
+        : undefined,
       // Network rule: with the loopback defaults, never answer (nor learn a peer-reflexive candidate from) a
       // connectivity check that comes from another address. A browser on the same host checks from every
       // interface it has; answering would send traffic to the host's non-loopback address.
-      iceFilterStunResponse: options.iceServers?.length
-        ? undefined
-        : (_message, addr) => isLoopbackAddress(addr[0]) || hosts.includes(addr[0]),
+      iceFilterStunResponse: filter
+        ? (_message, addr) => {
+            if (allowed(addr[0])) return true
+            this.#filtered({ address: addr[0], port: addr[1], via: 'check' })
+            return false
+          }
+        : undefined,
       ...(options.debug ? { debug: options.debug } : {}),
       ...options.config,
     })
@@ -210,6 +279,14 @@ export class WeriftPeer implements Peer {
       if (!c) this.#resolveGathering()
     })
     pc.onTrack.subscribe((track) => this.#onTrack(track))
+  }
+
+  #filtered(f: Omit<FilteredRemote, 'atMs' | 'reason'>): void {
+    const list = this.filteredRemotes
+    if (list.length >= MAX_FILTERED || list.some((x) => x.address === f.address && x.port === f.port && x.via === f.via)) return
+    const what = f.via === 'pair' ? `remote candidate ${f.address}:${f.port}${f.type ? ` typ ${f.type}` : ''}` : `a connectivity check from ${f.address}:${f.port}`
+    const reason = `${what} is not loopback (nor one of hostAddresses) and remoteAddresses is 'loopback'${f.via === 'pair' ? ': no pair formed' : ': not answered'}`
+    list.push({ atMs: Date.now() - this.timeline.createdAt, ...f, reason })
   }
 
   #pendingIceServers: PeerOptions['iceServers'] | undefined
@@ -327,6 +404,20 @@ export class WeriftPeer implements Peer {
     if (!this.pc.getTransceivers().some((t) => t.kind === 'audio')) this.pc.addTransceiver('audio', { direction })
   }
 
+  #ensureVideoTransceiver(): void {
+    const direction = this.#options.video
+    if (!direction) return
+    if (!this.pc.getTransceivers().some((t) => t.kind === 'video')) this.pc.addTransceiver('video', { direction })
+  }
+
+  #applyVideoDirection(): void {
+    const direction = this.#options.video
+    if (direction === undefined) return
+    for (const t of this.pc.getTransceivers()) {
+      if (t.kind === 'video') t.setDirection(direction === false ? 'inactive' : direction)
+    }
+  }
+
   #applyAudioDirection(): void {
     const direction = this.#options.audio ?? 'sendrecv'
     for (const t of this.pc.getTransceivers()) {
@@ -352,6 +443,7 @@ export class WeriftPeer implements Peer {
   async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescriptionInit> {
     this.#assertOpen()
     this.#ensureAudioTransceiver()
+    this.#ensureVideoTransceiver()
     if (options.iceRestart) this.#resetGathering()
     const offer = await this.pc.createOffer(options.iceRestart ? { iceRestart: true } : {})
     this.#applyPendingIceServers()
@@ -366,6 +458,7 @@ export class WeriftPeer implements Peer {
     await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(offer))
     this.#applyPendingIceServers()
     this.#applyAudioDirection()
+    this.#applyVideoDirection()
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
     this.#watchDtls()
@@ -563,7 +656,11 @@ export class WeriftPeer implements Peer {
     const last = (xs: Array<{ state: string }>) => xs.at(-1)?.state ?? 'new'
     const t = this.timeline
     const errors = t.errors.length ? `; errors: ${t.errors.map((e) => e.message).join(' | ')}` : ''
-    return `ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)} local candidates=${t.localCandidates.length} remote candidates=${t.remoteCandidates.length}${errors}`
+    // Remote candidates arrive in the SDP (answer or offer) and trickled: count both, or a server that puts its
+    // candidates in the answer looks like one that sent none.
+    const inSdp = this.pc.remoteDescription?.sdp.match(/^a=candidate:/gm)?.length ?? 0
+    const filtered = this.filteredRemotes.length ? `; filtered: ${this.filteredRemotes.map((f) => f.reason).join(' | ')}` : ''
+    return `ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)} local candidates=${t.localCandidates.length} remote candidates=${inSdp + t.remoteCandidates.length} (${inSdp} in the SDP, ${t.remoteCandidates.length} trickled)${filtered}${errors}`
   }
 
   async stats(): Promise<PeerStats> {
