@@ -12,19 +12,51 @@ export const bad = (reason: string, exchanges: HttpExchange[]): CheckOutcome => 
 export const warn = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'warn', reason, exchanges })
 export const na = (reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({ status: 'not-applicable', reason, exchanges })
 
+/** A check that could not run because a precondition failed; `precondition` says which, the evidence is its own. */
+export const blocked = (precondition: string, reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({ status: 'blocked', precondition, reason, exchanges })
+
+/** Status line, and the first bytes of the body when there is one: `403 "Endpoint ID already in use"`. */
+export function said(x: HttpExchange): string {
+  if (!x.response) return `no response (${x.error ?? 'unknown'})`
+  const body = x.response.body.trim().replace(/\s+/g, ' ')
+  return body ? `${x.response.status} ${JSON.stringify(body.length > 80 ? `${body.slice(0, 80)}…` : body)}` : String(x.response.status)
+}
+
+/** Why a session could not be had, as a `blocked` (or, for a second session, `not-applicable`) outcome. */
+function refused(c: Created): CheckOutcome | undefined {
+  const r = c.refusal
+  if (!r) return undefined
+  const xs = c.chain.length ? c.chain : [c.post]
+  if (r.kind === 'second-session') return na(`this check needs two live sessions and the endpoint allows one at a time: a second POST while rtcspec held ${r.holding} was refused ${said(c.post)}`, xs)
+  if (r.kind === 'leaked') {
+    const l = r.leaked[0]
+    return blocked('a session is created', `the endpoint refused a new session (${said(c.post)}) while a session rtcspec could not delete may still hold it (${l?.url}, created by ${l?.check}; DELETE → ${l ? said(l.delete) : '?'}): the refusal may be rtcspec's own doing, so it is not held against this requirement`, xs)
+  }
+  const since = r.since === undefined ? 'from the first POST, before rtcspec had created any session (another client may hold the endpoint, or it needs credentials: --token)' : `since ${r.since} (see its result)`
+  return blocked('a session is created', `the endpoint refuses every new session although rtcspec holds none (${said(c.post)}), ${since}`, xs)
+}
+
 /** Session checks need the session URL; without a Location there is nothing to test (post.location fails). */
 export function needSession(c: Created): CheckOutcome | undefined {
   const f = needCreated(c)
   if (f) return f
-  if (!c.sessionUrl) return na('the 201 has no usable Location, so there is no session URL to test (see post.location)', [c.post])
+  if (!c.sessionUrl) return blocked('the 201 carries a Location', 'the 201 has no usable Location, so there is no session URL to test (post.location holds that against the server)', [c.post])
   return undefined
 }
 
-/** The POST of a session must have succeeded for answer checks to mean anything. */
+/**
+ * The POST of a session must have succeeded for answer checks to mean anything. When it did not, the check is
+ * `blocked` with the POST as evidence: post.201 is the requirement that judges that exchange.
+ */
 export function needCreated(c: Created): CheckOutcome | undefined {
+  const r = refused(c)
+  if (r) return r
   const st = c.post.response?.status
-  if (!c.post.response) return bad(`the POST got no response (${c.post.error}), so the answer cannot be checked`, [c.post])
-  if (st === undefined || st < 200 || st >= 300) return bad(`the POST was answered ${st}, not 2xx, so the answer cannot be checked`, [c.post])
+  if (!c.post.response) return blocked('a session is created', `the POST of a valid offer got no response (${c.post.error})`, [c.post])
+  if (st === undefined || st < 200 || st >= 300) {
+    const hint = st === 401 || st === 403 ? ' (does the endpoint need --token?)' : ''
+    return blocked('a session is created', `the POST of a valid offer was answered ${said(c.post)}, not 2xx${hint}`, c.chain.length ? c.chain : [c.post])
+  }
   return undefined
 }
 
@@ -62,7 +94,11 @@ export function withChain(o: CheckOutcome, chain: HttpExchange[]): CheckOutcome 
 export async function deleteIfCreated(ctx: CheckContext, chain: HttpExchange[]): Promise<void> {
   const x = last(chain)
   const loc = x.response?.headers.location
-  if (loc && x.response && x.response.status >= 200 && x.response.status < 300) await ctx.http('DELETE', safeResolve(loc, x.request.url) ?? x.request.url)
+  if (!(loc && x.response && x.response.status >= 200 && x.response.status < 300)) return
+  const url = safeResolve(loc, x.request.url) ?? x.request.url
+  const d = await ctx.http('DELETE', url)
+  // A failed DELETE leaves the session to the end of the check, which retries it and remembers a leak.
+  if (d.response && ((d.response.status >= 200 && d.response.status < 300) || d.response.status === 404)) ctx.forget(url)
 }
 
 export const restartSupported = (probe: { restart: HttpExchange }) => {

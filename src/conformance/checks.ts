@@ -12,8 +12,8 @@ import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { describeExchange, type HttpExchange } from '../whip/http.ts'
 import { checkIceServerLink, isExtensionRel, parseLinks } from '../whip/link.ts'
 import { fragIce, iceCredentials, sdpCandidates } from '../whip/sdp-text.ts'
-import { acceptedSections, bad, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
-import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag } from './context.ts'
+import { acceptedSections, bad, said, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
+import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag, type CheckOutcome } from './context.ts'
 import { mediaCheck } from './media-checks.ts'
 import { probeConsent } from './stun-probe.ts'
 
@@ -27,9 +27,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     const g = await ctx.http('GET', ctx.target.url)
     const h = await ctx.http('HEAD', ctx.target.url)
     const xs = [g, h]
-    // The session URL too, when there is one (a session check that cannot create one says so elsewhere).
-    const base = await ctx.baseline()
-    if (base.sessionUrl) xs.push(await ctx.http('GET', base.sessionUrl))
+    // The session URL too, when a session can be had (a check that cannot create one says so elsewhere).
+    const live = await ctx.createSession()
+    if (live.sessionUrl) xs.push(await ctx.http('GET', live.sessionUrl))
     const what = (x: HttpExchange) => `${x.request.method} ${x.request.url === ctx.target.url ? 'endpoint' : 'session'}`
     const says = xs.map((x) => `${what(x)} → ${x.response?.status ?? x.error}`).join(', ')
     if (xs.some((x) => x.response?.status === 405)) return bad(`405 (superseded draft behaviour; the resources must answer 2xx with no content): ${says}`, xs)
@@ -73,12 +73,22 @@ const SHARED_CHECKS: Record<string, Check> = {
     return withChain(expectStatus(last(chain), 415, 'POST labelled text/plain'), chain)
   },
   async 'post.malformed-sdp'(ctx) {
-    const chain = await ctx.post(ctx.target.url, { headers: { 'Content-Type': SDP }, body: 'this is not SDP\r\n{"sdp": null}\r\n' })
-    await deleteIfCreated(ctx, chain)
-    return withChain(expectStatus(last(chain), 400, 'POST of a malformed offer'), chain)
+    const probes = [
+      { what: 'a body that is not SDP', body: 'this is not SDP\r\n{"sdp": null}\r\n' },
+      { what: 'an SDP offer without ICE credentials or fingerprint', body: withoutIce(syntheticOffer(ctx.target.suite).sdp) },
+    ]
+    const verdicts: CheckOutcome[] = []
+    for (const p of probes) {
+      const chain = await ctx.post(ctx.target.url, { headers: { 'Content-Type': SDP }, body: p.body })
+      await deleteIfCreated(ctx, chain)
+      verdicts.push(withChain(expectStatus(last(chain), 400, `POST of ${p.what}`), chain))
+    }
+    const worst = verdicts.find((v) => v.status === 'fail') ?? verdicts.find((v) => v.status === 'warn') ?? (verdicts[0] as CheckOutcome)
+    return { ...worst, reason: verdicts.map((v) => v.reason).join('; '), exchanges: verdicts.flatMap((v) => v.exchanges) }
   },
   async 'post.201'(ctx) {
     const c = await ctx.baseline()
+    if (c.refusal) return needCreated(c) as CheckOutcome
     if (!c.post.response) return bad(`no response (${c.post.error})`, [c.post])
     return c.post.response.status === 201 ? ok('201 Created', [c.post]) : bad(`answered ${c.post.response.status}, not 201`, [c.post])
   },
@@ -112,7 +122,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     return wrong.length ? bad(`answer direction ${wrong.join(', ')}; expected ${want}`, [c.post]) : ok(`every section is ${want}`, [c.post])
   },
   async 'answer.bundle'(ctx) {
-    const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
+    // Audio and video, so there is something to bundle; a server that takes no video is judged on its audio answer.
+    let c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
+    if (!c.refusal && c.post.response && c.post.response.status >= 400 && c.post.response.status < 500) c = await ctx.baseline()
     const fail = needCreated(c)
     if (fail) return fail
     const d = parsedAnswer(c)
@@ -132,7 +144,9 @@ const SHARED_CHECKS: Record<string, Check> = {
   async 'answer.rtcp-mux-only'(ctx) {
     const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { rtcpMuxOnly: true }))
     const fail = needCreated(c)
-    if (fail) return { ...fail, reason: `an offer with a=rtcp-mux-only was refused: ${fail.reason}` }
+    // This requirement is about exactly this POST: a refusal of the offer (not of a second session) is its failure.
+    if (fail?.status === 'blocked' && !c.refusal && c.post.response) return bad(`an offer with a=rtcp-mux-only was refused: ${said(c.post)}`, c.chain)
+    if (fail) return fail
     return ok(`rtcp-mux-only offer accepted (${c.post.response?.status}); a=rtcp-mux in the answer is checked by answer.rtcp-mux`, [c.post])
   },
   async 'answer.setup'(ctx) {
@@ -170,14 +184,14 @@ const SHARED_CHECKS: Record<string, Check> = {
     return refused.response?.status === 422 ? ok(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with 422`, xs) : bad(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with ${refused.response?.status}, not 422 (405/501 are superseded draft behaviour)`, xs)
   },
   async 'patch.sdpfrag-invalid'(ctx) {
-    const c = await ctx.baseline()
+    const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
     const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: 'a=candidate:this is not a candidate\r\nnonsense\r\n' })
     return expectStatus(x, 400, 'PATCH with a malformed sdpfrag')
   },
   async 'patch.content-type'(ctx) {
-    const c = await ctx.baseline()
+    const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
     const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': 'text/plain' }, body: trickleFrag(c.offer) })
@@ -345,7 +359,11 @@ const SHARED_CHECKS: Record<string, Check> = {
     const wrong = last(wrongChain)
     const xs = [...noneChain, ...wrongChain]
     const sts = [none.response?.status, wrong.response?.status]
-    return sts.every((s) => s === 401) ? ok('401 without a token and with a wrong one', xs) : bad(`without token: ${sts[0] ?? none.error}; wrong token: ${sts[1] ?? wrong.error}; expected 401`, xs)
+    const says = `without token: ${said(none)}; wrong token: ${said(wrong)}`
+    if (sts.every((s) => s === 401)) return ok('401 without a token and with a wrong one', xs)
+    // Refusing is what matters; 401 (RFC 9110 §15.5.2, RFC 6750 §3.1) is the code that tells the client to authenticate.
+    if (sts.every((s) => s !== undefined && s >= 400 && s < 500)) return warn(`refused, but not with 401: ${says}`, xs)
+    return bad(`${says}; expected 401`, xs)
   },
   async 'redirect.307'(ctx) {
     const c = await ctx.createSession()
@@ -435,4 +453,12 @@ export function checkFor(id: string): Check | undefined {
   if (suite === 'whip' && key in WHIP_CHECKS) return WHIP_CHECKS[key]
   if (suite === 'whip' || suite === 'whep') return SHARED_CHECKS[key]
   return undefined
+}
+
+/** The offer without its ICE credentials and fingerprint: valid SDP syntax, unusable for WebRTC (RFC 8839, RFC 8122). */
+function withoutIce(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((l) => !/^a=(ice-ufrag|ice-pwd|fingerprint):/.test(l))
+    .join('\r\n')
 }

@@ -6,7 +6,8 @@
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import type { HttpExchange } from '../whip/http.ts'
-import { DOCUMENTS, requirementsOf, type Suite } from './catalog.ts'
+import { DOCUMENTS, requirementsOf, type Requirement, type Suite } from './catalog.ts'
+import { said } from './check-kit.ts'
 import { CheckContext, checkFor, type CheckOutcome } from './checks.ts'
 import { ConformanceReportSchema, type ConformanceReport, type RequirementResult } from './report.ts'
 
@@ -31,8 +32,22 @@ export const RunConformanceOptionsSchema = z
     only: z.array(z.string()).optional(),
     /** The peer the media checks use: werift (in-process, default) or a headless Chromium (needs chromium installed). */
     peer: z.enum(['werift', 'chromium']).default('werift'),
+    iceServers: z
+      .array(z.strictObject({ urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), username: z.string().optional(), credential: z.string().optional() }))
+      .max(16)
+      .optional()
+      .describe('ICE servers of the media checks\' peers (RTCIceServer shape), e.g. a TURN server to relay through'),
+    relayOnly: z.boolean().default(false).describe('Media checks: use relay candidates only (iceTransportPolicy relay); needs a TURN server in iceServers'),
+    remoteAddresses: z
+      .enum(['loopback', 'any'])
+      .optional()
+      .describe("Which server candidates the werift peer accepts: 'loopback' (127.0.0.0/8, ::1) or 'any'; default 'loopback' when every URL is on loopback, else 'any'"),
   })
   .strict()
+  .refine((o) => !o.relayOnly || (o.iceServers ?? []).some((s) => [s.urls].flat().some((u) => /^turns?:/i.test(u))), {
+    message: 'relayOnly needs a TURN server (turn: or turns:) in iceServers',
+    path: ['relayOnly'],
+  })
 
 /** Input of {@link runConformance}. */
 export type RunConformanceOptions = z.input<typeof RunConformanceOptionsSchema>
@@ -78,6 +93,9 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
     ...(o.whepUrl !== undefined ? { whepUrl: o.whepUrl } : {}),
     ...(o.publishUrl !== undefined ? { publishUrl: o.publishUrl } : {}),
     peer: o.peer,
+    ...(o.iceServers !== undefined ? { iceServers: o.iceServers } : {}),
+    ...(o.relayOnly ? { relayOnly: true } : {}),
+    ...(o.remoteAddresses !== undefined ? { remoteAddresses: o.remoteAddresses } : {}),
   })
   const started = Date.now()
   const t0 = performance.now()
@@ -85,27 +103,10 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
   try {
     for (const r of reqs) {
       const c0 = performance.now()
-      let out: CheckOutcome
-      if (r.media && !o.media) {
-        out = { status: 'not-applicable', reason: 'media checks disabled (--no-media)', exchanges: [] }
-      } else {
-        const check = checkFor(r.id)
-        if (!check) {
-          out = { status: 'fail', reason: 'rtcspec has no check for this requirement (a defect in rtcspec)', exchanges: [] }
-        } else {
-          let timer: NodeJS.Timeout | undefined
-          // A Chromium media check launches up to two browsers: give it at least a minute.
-          const limitMs = r.media && o.peer === 'chromium' ? Math.max(o.checkTimeoutMs, 60_000) : o.checkTimeoutMs
-          const overrun = new Promise<CheckOutcome>((resolve) => {
-            timer = setTimeout(() => resolve({ status: 'fail', reason: `the check did not finish within ${limitMs} ms`, exchanges: [] }), limitMs)
-          })
-          out = await Promise.race([
-            check(ctx).catch((e: unknown): CheckOutcome => ({ status: 'fail', reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, exchanges: [] })),
-            overrun,
-          ])
-          clearTimeout(timer)
-        }
-      }
+      ctx.beginCheck(r.id)
+      let out = await runOne(r, o, ctx)
+      const cleanup = await ctx.endCheck()
+      out = await attributeUnusable(ctx, r.id, out)
       results.push({
         id: r.id,
         level: r.level,
@@ -115,13 +116,21 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
         text: r.text,
         status: out.status,
         durationMs: Math.round(performance.now() - c0),
-        detail: { reason: out.reason, exchanges: out.exchanges.map(evidence), ...(out.measured ? { measured: out.measured } : {}) },
+        detail: {
+          reason: out.reason,
+          ...(out.precondition !== undefined ? { precondition: out.precondition } : {}),
+          exchanges: out.exchanges.map(evidence),
+          ...(cleanup.length ? { cleanup: cleanup.map(evidence) } : {}),
+          ...(out.measured ? { measured: out.measured } : {}),
+        },
       })
     }
   } finally {
     await ctx.cleanup().catch(() => undefined)
   }
   const count = (s: RequirementResult['status']) => results.filter((r) => r.status === s).length
+  const exchanges = results.flatMap((r) => [...r.detail.exchanges, ...(r.detail.cleanup ?? [])])
+  const unusable = ctx.unusable
   const report: ConformanceReport = {
     schemaVersion: 1,
     tool: 'rtcspec',
@@ -136,10 +145,59 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
       fail: count('fail'),
       warn: count('warn'),
       notApplicable: count('not-applicable'),
+      blocked: count('blocked'),
       mustFailures: results.filter((r) => r.status === 'fail' && r.level === 'MUST').length,
       shouldFailures: results.filter((r) => r.status === 'fail' && r.level === 'SHOULD').length,
+    },
+    endpoint: {
+      reachable: exchanges.length === 0 || exchanges.some((x) => x.response !== undefined),
+      ...(unusable ? { unusableAfter: unusable.since ?? 'start' } : {}),
+      leakedSessions: ctx.leaked.map((l) => l.url),
     },
     results,
   }
   return ConformanceReportSchema.parse(report)
+}
+
+/** Runs one requirement's check, bounded in time; a check that throws or overruns is a `fail` with the reason. */
+async function runOne(r: Requirement, o: z.output<typeof RunConformanceOptionsSchema>, ctx: CheckContext): Promise<CheckOutcome> {
+  if (r.media && !o.media) return { status: 'not-applicable', reason: 'media checks disabled (--no-media)', exchanges: [] }
+  const check = checkFor(r.id)
+  if (!check) return { status: 'fail', reason: 'rtcspec has no check for this requirement (a defect in rtcspec)', exchanges: [] }
+  let timer: NodeJS.Timeout | undefined
+  // A Chromium media check launches up to two browsers: give it at least a minute.
+  const limitMs = r.media && o.peer === 'chromium' ? Math.max(o.checkTimeoutMs, 60_000) : o.checkTimeoutMs
+  const running = check(ctx).catch((e: unknown): CheckOutcome => ({ status: 'fail', reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, exchanges: [] }))
+  const overrun = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), limitMs)
+  })
+  const out = await Promise.race([running, overrun])
+  clearTimeout(timer)
+  if (out) return out
+  // Let an overrunning check settle (its requests are bounded) before its sessions are deleted, so it cannot
+  // create one while the next check runs.
+  await Promise.race([running, new Promise((r) => setTimeout(r, Math.max(o.timeoutMs * 2, 5_000)).unref())])
+  return { status: 'fail', reason: `the check did not finish within ${limitMs} ms`, exchanges: [] }
+}
+
+/**
+ * After a check that saw a 5xx, no response, or a failure: does the endpoint still take a valid offer? When it
+ * took one before and refuses it now while rtcspec holds no session, this check's request left the endpoint
+ * unusable. That is a finding against the server, reported on this check (a FAIL with the probe as evidence).
+ */
+async function attributeUnusable(ctx: CheckContext, id: string, out: CheckOutcome): Promise<CheckOutcome> {
+  if (ctx.unusable || out.status === 'blocked' || !ctx.knownUsable) return out
+  const suspicious = out.status === 'fail' || out.exchanges.some((x) => x.error !== undefined || (x.response?.status ?? 0) >= 500)
+  if (!suspicious) return out
+  const probe = await ctx.probeEndpoint()
+  if (probe.usable || probe.wasUnusable || !ctx.unusable) return out
+  const x = probe.exchanges[probe.exchanges.length - 1]
+  const after = x ? said(x) : 'a refusal'
+  ctx.markUnusableSince(id)
+  return {
+    ...out,
+    status: 'fail',
+    reason: `${out.status === 'fail' ? `${out.reason}; and` : `${out.reason} — but`} this left the endpoint unusable: afterwards a valid offer was refused (${after}) although rtcspec held no session`,
+    exchanges: [...out.exchanges, ...probe.exchanges],
+  }
 }

@@ -2,7 +2,7 @@
  * The WHIP/WHEP conformance suites as Vitest spec files: `conformanceSuite('whip', { url })` declares one
  * test per requirement (named `<id> [<level> <document> §<section>]`). The suite runs once (in the first
  * test's time budget) and each test reports its requirement: a failed MUST fails the test with the reason
- * and the exchanges; a not-applicable requirement, and (unless `strict`) a failed SHOULD, is skipped with
+ * and the exchanges; a not-applicable or blocked requirement, and (unless `strict`) a failed SHOULD, is skipped with
  * the reason so it shows in the report. Without `url`, the embedded reference server is started and used.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -84,6 +84,7 @@ export function conformanceSuite(suite: Suite, options: ConformanceSuiteOptions 
         const r = (await getReport()).results.find((x) => x.id === req.id)
         if (!r) return ctx.skip('not run (filtered out with `only`)')
         if (r.status === 'not-applicable') return ctx.skip(`not applicable: ${r.detail.reason}`)
+        if (r.status === 'blocked') return ctx.skip(`blocked (${r.detail.precondition ?? 'a precondition failed'}): ${r.detail.reason}`)
         if (r.status === 'fail' && (req.level === 'MUST' || strict)) {
           throw new Error(`${req.id} (${req.level}, ${req.document} §${req.section}) failed: ${r.detail.reason}\n${req.text}\n${evidence(r)}`)
         }

@@ -55,7 +55,7 @@ export function exchangeMessages(r: RequirementResult): LadderMessage[] {
   })
 }
 
-const STATUS: Record<RequirementResult['status'], string> = { pass: 'pass', fail: 'fail', warn: 'warn', 'not-applicable': 'na' }
+const STATUS: Record<RequirementResult['status'], string> = { pass: 'pass', fail: 'fail', warn: 'warn', 'not-applicable': 'na', blocked: 'na' }
 
 /** The anchor of a requirement's row in report `index`. */
 export function requirementAnchor(index: number, suite: string, id: string): string {
@@ -76,7 +76,7 @@ export function conformanceSection(entry: { source: string; report: ConformanceR
     .join('')
   return `<article class="conformance ${failed ? 'failed' : 'passed'}" id="${anchorId('conformance', `${index}-${r.suite}`)}">
 <header><span class="badge ${failed ? 'fail' : 'pass'}">${failed ? 'MUST failed' : 'conformant'}</span> <b>${esc(r.suite.toUpperCase())}</b> conformance of <span class="mono">${esc(r.target)}</span> <span class="when">${esc(r.documents.map((d) => d.version).join(', '))} · ${esc(r.startedAt)} · ${esc(ms(r.durationMs))} · ${esc(entry.source)}</span></header>
-<p class="counts"><span class="badge pass">${s.pass} pass</span> <span class="badge fail">${s.fail} fail</span> (${s.mustFailures} MUST, ${s.shouldFailures} SHOULD) <span class="badge warn">${s.warn} warn</span> <span class="badge na">${s.notApplicable} n/a</span></p>
+<p class="counts"><span class="badge pass">${s.pass} pass</span> <span class="badge fail">${s.fail} fail</span> (${s.mustFailures} MUST, ${s.shouldFailures} SHOULD) <span class="badge warn">${s.warn} warn</span> <span class="badge na">${s.notApplicable} n/a</span> <span class="badge na">${s.blocked ?? 0} blocked</span></p>
 <table class="requirements"><thead><tr><th>status</th><th>level</th><th>section</th><th>requirement</th><th>reason and evidence</th></tr></thead><tbody>${rows}</tbody></table>
 </article>`
 }
