@@ -9,6 +9,7 @@ import type { HttpExchange } from '../whip/http.ts'
 import { DOCUMENTS, requirementsOf, type Requirement, type Suite } from './catalog.ts'
 import { said } from './check-kit.ts'
 import { CheckContext, checkFor, type CheckOutcome } from './checks.ts'
+import { BUSY_STATUSES } from './context.ts'
 import { ConformanceReportSchema, type ConformanceReport, type RequirementResult } from './report.ts'
 
 /** Options of {@link runConformance}, validated with zod. */
@@ -106,6 +107,7 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
       ctx.beginCheck(r.id)
       let out = await runOne(r, o, ctx)
       const cleanup = await ctx.endCheck()
+      out = blockedByUnusableEndpoint(ctx, out)
       out = await attributeUnusable(ctx, r.id, out)
       results.push({
         id: r.id,
@@ -200,4 +202,18 @@ async function attributeUnusable(ctx: CheckContext, id: string, out: CheckOutcom
     reason: `${out.status === 'fail' ? `${out.reason}; and` : `${out.reason} — but`} this left the endpoint unusable: afterwards a valid offer was refused (${after}) although rtcspec held no session`,
     exchanges: [...out.exchanges, ...probe.exchanges],
   }
+}
+
+/**
+ * A check that went through its own client (the media checks publish and play with the WHIP/WHEP clients)
+ * and failed on a busy refusal while the endpoint is known to refuse every session is blocked, like the
+ * checks that go through the context: the endpoint's state is already reported on the check that caused it.
+ */
+function blockedByUnusableEndpoint(ctx: CheckContext, out: CheckOutcome): CheckOutcome {
+  const state = ctx.unusable
+  if (!state || out.status !== 'fail') return out
+  const refusal = out.exchanges.find((x) => x.request.method === 'POST' && x.response !== undefined && BUSY_STATUSES.has(x.response.status))
+  if (!refusal) return out
+  const since = state.since === undefined ? 'from the first POST' : `since ${state.since}`
+  return { ...out, status: 'blocked', precondition: 'a session is created', reason: `the endpoint refuses every new session although rtcspec holds none (${said(refusal)}), ${since}: ${out.reason}` }
 }
