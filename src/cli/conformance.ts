@@ -10,11 +10,32 @@ import { parseCommandArgs } from './args.ts'
 import { exitCodeOf, formatJunit, formatTable } from '../conformance/report.ts'
 import { runConformance, type RunConformanceOptions } from '../conformance/runner.ts'
 import { startMediaServer, type MediaServer } from '../whip/media-server.ts'
+import type { IceServerConfig } from '../ice/server-url.ts'
+import { safeParseIceServer } from '../ice/server-url.ts'
+import { parseIceServerLinkArg } from './ice-server-arg.ts'
+
+/**
+ * An `--ice-server` value: `URL[,username,credential]` as `rtcspec serve` takes it, or a URL with inline
+ * credentials (`turn:user:pass@host:port`, `turn://host?username=U&credential=C`).
+ */
+function iceServerArg(text: string): IceServerConfig {
+  try {
+    const l = parseIceServerLinkArg(text)
+    return { urls: l.url, ...(l.username !== undefined ? { username: l.username } : {}), ...(l.credential !== undefined ? { credential: l.credential } : {}) }
+  } catch (e) {
+    const inline = text.includes(',') ? undefined : safeParseIceServer(text)
+    if (inline?.ok && (inline.value.credential !== undefined || /^stuns?:/i.test(String(inline.value.urls)))) return inline.value
+    throw e
+  }
+}
 
 export const CONFORMANCE_USAGE = `usage: rtcspec conformance whip|whep --url URL [options]
 
 Runs every WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-03) check against the endpoint URL, prints a
 table, writes DIR/conformance.json and DIR/conformance-junit.xml. Exit code 1 when a MUST failed.
+The media check publishes a 440 Hz tone offering Opus, PCMU, PCMA (werift: with VP8/H.264 video),
+reports the codecs the answer took, and when media does not flow names why (no codec in common, the
+answer's candidates, pairs left out, ICE/DTLS states).
 
 options:
   --url URL            the WHIP or WHEP endpoint (e.g. http://127.0.0.1:8080/whip/live)
@@ -25,6 +46,12 @@ options:
   --whep-url URL       (whip) play the published tone back from this WHEP endpoint and detect it
   --publish-url URL    (whep) publish a tone to this WHIP endpoint first, then detect it in playback
   --peer werift|chromium  peer of the media checks (default werift; chromium needs /usr/bin/chromium)
+  --ice-server SPEC    ICE server of the media checks' peers; repeatable. SPEC: stun:host:port or
+                       turn:host:port?transport=udp,username,credential (or turn:user:pass@host:port)
+  --relay-only         media checks relay through the --ice-server TURN server only (iceTransportPolicy relay)
+  --remote-addresses loopback|any
+                       server candidates the werift peer accepts (default: any with --url, gathering on
+                       every interface; loopback with --embedded)
   --timeout MS         timeout of each HTTP request (default 5000)
   --only ID[,ID…]      run only these requirement ids
   --embedded           test rtcspec's own reference server (started on a free port) instead of --url
@@ -54,6 +81,9 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
       embedded: { type: 'boolean' },
       fault: { type: 'string' },
       peer: { type: 'string' },
+      'ice-server': { type: 'string', multiple: true },
+      'relay-only': { type: 'boolean' },
+      'remote-addresses': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -83,6 +113,22 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     err(`rtcspec conformance: --peer ${JSON.stringify(v.peer)} must be werift or chromium\n`)
     return 2
   }
+  const remote = v['remote-addresses']
+  if (remote !== undefined && remote !== 'loopback' && remote !== 'any') {
+    err(`rtcspec conformance: --remote-addresses ${JSON.stringify(remote)} must be loopback or any\n`)
+    return 2
+  }
+  let iceServers: IceServerConfig[] | undefined
+  try {
+    iceServers = v['ice-server']?.map(iceServerArg)
+  } catch (e) {
+    err(`rtcspec conformance: ${(e as Error).message}\n`)
+    return 2
+  }
+  if (v['relay-only'] && !iceServers?.some((s) => /^turns?:/i.test(String(s.urls)))) {
+    err('rtcspec conformance: --relay-only needs a TURN server: --ice-server "turn:host:port?transport=udp,user,pass"\n')
+    return 2
+  }
   let server: MediaServer | undefined
   try {
     if (v.embedded) {
@@ -94,6 +140,10 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
       url,
       media: !v['no-media'],
       ...(v.peer !== undefined ? { peer: v.peer } : {}),
+      // The URL the user gave names the server they chose: accept its candidates whatever their address.
+      remoteAddresses: (remote as 'loopback' | 'any' | undefined) ?? (server ? 'loopback' : 'any'),
+      ...(iceServers ? { iceServers } : {}),
+      ...(v['relay-only'] ? { relayOnly: true } : {}),
       strict: v.strict ?? false,
       ...(v.token !== undefined ? { token: v.token } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
