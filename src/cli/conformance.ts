@@ -2,7 +2,8 @@
  * `rtcspec conformance whip|whep --url URL`: runs the WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-03)
  * conformance suite against a server, prints a table, writes DIR/conformance.json (ConformanceReportSchema)
  * and DIR/conformance-junit.xml, and exits 1 when a MUST failed (with --strict: also a SHOULD failed or
- * warned), 2 for bad arguments. `--embedded` tests rtcspec's own reference server instead of a URL.
+ * warned), 2 for bad arguments, 4 when nothing could be tested. `--embedded` tests rtcspec's own reference
+ * server instead of a URL.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -32,7 +33,9 @@ function iceServerArg(text: string): IceServerConfig {
 export const CONFORMANCE_USAGE = `usage: rtcspec conformance whip|whep --url URL [options]
 
 Runs every WHIP (RFC 9725) or WHEP (draft-ietf-wish-whep-03) check against the endpoint URL, prints a
-table, writes DIR/conformance.json and DIR/conformance-junit.xml. Exit code 1 when a MUST failed.
+table, writes DIR/conformance.json and DIR/conformance-junit.xml. Exit code 1 when a MUST failed, 4 when
+nothing could be tested (the endpoint never answered, or refused every session from the start); blocked checks
+(a precondition failed) do not count. How to read a run: docs/conformance.md.
 The media check publishes a 440 Hz tone offering Opus, PCMU, PCMA (werift: with VP8/H.264 video),
 reports the codecs the answer took, and when media does not flow names why (no codec in common, the
 answer's candidates, pairs left out, ICE/DTLS states).
