@@ -106,7 +106,9 @@ async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url
     ...common,
     // 'loopback' only when asked or derived; otherwise the peer's own default (relayed paths with ICE servers).
     ...(t.remoteAddresses !== undefined || mode === 'any' ? { remoteAddresses: mode } : {}),
-    ...(video ? { video: audio, videoCodecs: MEDIA_VIDEO_CODECS } : {}),
+    // One transport for audio and video (max-bundle): the video section only negotiates, so a server that does
+    // not bundle it must not leave a second transport unconnected and hold the audio back.
+    ...(video ? { video: audio, videoCodecs: MEDIA_VIDEO_CODECS, config: { bundlePolicy: 'max-bundle' as const } } : {}),
   })
   return { peer, remoteAddresses: peer.remoteAddresses }
 }
