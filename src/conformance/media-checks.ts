@@ -104,7 +104,8 @@ async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url
   const peer = createWeriftPeer({
     name: `rtcspec-${role}`,
     ...common,
-    // 'loopback' only when asked or derived; otherwise the peer's own default (relayed paths with ICE servers).
+    // 'any', or 'loopback' when the target asks for it; a derived 'loopback' leaves the peer its own default
+    // (the same rule, except that with ICE servers relayed paths are accepted).
     ...(t.remoteAddresses !== undefined || mode === 'any' ? { remoteAddresses: mode } : {}),
     // One transport for audio and video (max-bundle): the video section only negotiates, so a server that does
     // not bundle it must not leave a second transport unconnected and hold the audio back.
