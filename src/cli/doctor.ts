@@ -326,7 +326,11 @@ const TOOLS: readonly ToolSpec[] = [
   },
 ]
 
-const NODE_HINT = 'run `npm run setup` (installs Node 24 from npm into .tools/) or install Node 22/24'
+// In rtcspec's checkout `npm run setup` fetches Node 24; in a user's project (rtcspec under node_modules) there is
+// no such script, so the hint names what a user can do there.
+const NODE_HINT = fileURLToPath(import.meta.url).split(/[\\/]/).includes('node_modules')
+  ? 'use Node 24: `nvm install 24 && nvm use 24` (rtcspec init writes .nvmrc), or `npx rtcspec init --pin-node && npm install` (Node 24 from npm as a dev dependency), or NodeSource packages on Debian/Ubuntu'
+  : 'run `npm run setup` (installs Node 24 from npm into .tools/) or install Node 22/24'
 const DOCKER_MISSING_HINT = `not installed: ${APT} docker.io`
 const DOCKER_ENGINE_HINT = 'client found, engine not running: start dockerd (see docs/docker.md)'
 

@@ -5,18 +5,15 @@
  * failures are annotated and a summary goes to `$GITHUB_STEP_SUMMARY`. Exit codes: `EXIT_CODES`
  * (0 ok, 1 test failure, 2 usage, 3 gate failure, 4 infrastructure), classified as `src/report/exit-class.ts` says.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { join, relative, resolve, sep } from 'node:path'
 import { parseCommandArgs } from './args.ts'
 import { gatesOf, loadConfig } from '../config/config.ts'
 import { RtcspecError } from '../errors.ts'
-import { CallRecordSchema, type CallRecord } from '../peers/call-record.ts'
-import { classifyRun } from '../report/exit-class.ts'
-import { evaluateGate, evaluateGates, formatGateTable, type GateSpec } from '../report/gates.ts'
+import { evaluateGate, formatGateTable, type GateSpec } from '../report/gates.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github-annotations.ts'
-import { addSkipReasons } from '../report/junit-skip-reasons.ts'
-import { EXIT_CODES, RunSummarySchema, type RunSummary } from '../report/run-summary.ts'
+import { CALL_RECORDS_FILE, finishRun } from '../report/run-finish.ts'
+import { EXIT_CODES, type RunSummary } from '../report/run-summary.ts'
 import SummaryJsonReporter from '../report/summary-json-reporter.ts'
 import SummaryReporter from '../report/summary-reporter.ts'
 import { checkReportInBrowser, writeRunHtmlReport } from './report.ts'
@@ -71,48 +68,65 @@ export interface RunSpecsOptions {
   gatesSource?: string
 }
 
-/** Checks every line of a call_records.jsonl against the schema; returns the valid records too. */
-export function validateCallRecords(file: string): { count: number; invalid: string[]; records: CallRecord[] } {
-  if (!existsSync(file)) return { count: 0, invalid: [], records: [] }
-  const invalid: string[] = []
-  const records: CallRecord[] = []
-  let count = 0
-  const lines = readFileSync(file, 'utf8').split('\n')
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return
-    count++
-    let value: unknown
-    try {
-      value = JSON.parse(line)
-    } catch (e) {
-      invalid.push(`line ${i + 1}: not JSON (${(e as Error).message})`)
-      return
-    }
-    const r = CallRecordSchema.safeParse(value)
-    if (r.success) records.push(r.data)
-    else invalid.push(`line ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`)
+/** Vitest's default test-file pattern, used under a folder passed to `rtcspec run`. */
+const TEST_FILE_GLOB = '**/*.{test,spec}.?(c|m)[jt]s?(x)'
+
+/** Escapes glob syntax in a literal path. */
+function globLiteral(path: string): string {
+  return path.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`)
+}
+
+/**
+ * The Vitest `include` globs that select exactly `paths` (relative to `cwd`): a file as itself, a folder with
+ * Vitest's default test-file pattern. `rtcspec run FILE` runs FILE even when the project's own Vitest config has an
+ * `include` that does not match it. `undefined` (keep the config's include) when no path is given.
+ */
+export function includeForPaths(paths: string[], cwd = process.cwd()): string[] | undefined {
+  if (paths.length === 0) return undefined
+  return paths.map((p) => {
+    const rel = relative(cwd, resolve(cwd, p)).split(sep).join('/')
+    const isDir = existsSync(p) && statSync(p).isDirectory()
+    if (!isDir) return globLiteral(rel)
+    return rel === '' ? TEST_FILE_GLOB : `${globLiteral(rel)}/${TEST_FILE_GLOB}`
   })
-  return { count, invalid, records }
 }
 
-function rtcspecVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
-  } catch {
-    return 'unknown'
+/** What Vitest resolved, for saying which setting kept the given paths out. */
+interface ResolvedSelection {
+  configFile: string | undefined
+  exclude: string[]
+  projects: boolean
+}
+
+/** The Vitest (or Vite) config file Vitest picks up in the working directory, if any. */
+function vitestConfigFile(cwd = process.cwd()): string | undefined {
+  for (const base of ['vitest.config', 'vite.config']) {
+    for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs']) {
+      const file = join(cwd, `${base}.${ext}`)
+      if (existsSync(file)) return file
+    }
+  }
+  return undefined
+}
+
+/** The infrastructure error for a run that found no spec file; names the setting that hid the given paths. */
+export function noSpecsError(paths: string[], selection: ResolvedSelection | undefined): { message: string; hint: string } {
+  if (paths.length === 0) return { message: 'no spec files found', hint: 'pass spec files or folders, e.g. rtcspec run specs/examples' }
+  const where = selection?.configFile !== undefined ? relative(process.cwd(), selection.configFile) || selection.configFile : 'Vitest defaults'
+  const list = paths.join(', ')
+  if (selection?.projects) {
+    return {
+      message: `no spec files found in ${list}: ${where} defines test.projects, and no project's include/exclude selects them`,
+      hint: `add the files to a project's include in ${where} (docs/vitest-config.md), or run them from a folder without that config`,
+    }
+  }
+  return {
+    message: `no spec files found in ${list}: no *.spec.ts / *.test.ts file there${selection && selection.exclude.length ? `, or test.exclude (${where}: ${JSON.stringify(selection.exclude)}) leaves it out` : ''}`,
+    hint: 'a spec file name ends in .spec.ts or .test.ts (any file passed by name runs); see docs/vitest-config.md',
   }
 }
 
-/** Adds the skip reasons to `<reportDir>/junit.xml`; never throws (a warning on stderr). */
-function patchJunit(file: string, tests: RunSummary['tests']): void {
-  try {
-    if (!existsSync(file)) return
-    const { xml, added } = addSkipReasons(readFileSync(file, 'utf8'), tests)
-    if (added) writeFileSync(file, xml)
-  } catch (e) {
-    process.stderr.write(`rtcspec: could not add skip reasons to ${file}: ${(e as Error).message}\n`)
-  }
-}
+export { validateCallRecords } from '../report/run-finish.ts'
 
 /**
  * Runs specs with Vitest, evaluates the gates, writes `<reportDir>/summary.json` (validated by
@@ -132,28 +146,31 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
   const started = new Date()
   const reportDir = resolve(options.reportDir ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
   mkdirSync(reportDir, { recursive: true })
-  const recordsFile = join(reportDir, 'call_records.jsonl')
   const junitFile = join(reportDir, 'junit.xml')
-  const summaryFile = join(reportDir, 'summary.json')
-  if (!options.keepRecords) rmSync(recordsFile, { force: true })
-  rmSync(summaryFile, { force: true })
+  if (!options.keepRecords) rmSync(join(reportDir, CALL_RECORDS_FILE), { force: true })
+  rmSync(join(reportDir, 'summary.json'), { force: true })
   process.env.RTCSPEC_REPORT_DIR = reportDir
   if (options.seed !== undefined) process.env.RTCSPEC_SEED = options.seed
 
   const counter = new SummaryReporter()
   const collector = new SummaryJsonReporter(reportDir)
   let runnerError: string | undefined
+  let selection: ResolvedSelection | undefined
+  const include = includeForPaths(paths)
   try {
     const { startVitest } = await import('vitest/node')
     const vitest = await startVitest('test', paths, {
       run: true,
       watch: false,
       includeTaskLocation: true,
+      // The paths given select the files, whatever the project's Vitest config says its tests are.
+      ...(include ? { include } : {}),
       // Files tests attach (ctx.annotate with a path) are copied here, so the summary points inside the reports.
       attachmentsDir: join(reportDir, 'attachments'),
       ...(options.grep ? { testNamePattern: options.grep } : {}),
       reporters: ['default', counter, collector, ['junit', { outputFile: junitFile }]],
     })
+    if (vitest) selection = { configFile: vitestConfigFile(), exclude: vitest.config.exclude ?? [], projects: vitest.projects.some((p) => p.name !== '') }
     await vitest?.close()
     if (!vitest) runnerError = 'Vitest did not start (see its output above)'
     else if (!collector.finished && vitest.state.getFiles().length > 0) runnerError = 'Vitest stopped before the run ended'
@@ -161,37 +178,23 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
     runnerError = e instanceof Error ? e.message : String(e)
   }
   const noSpecs = runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
-  const { count, invalid, records } = validateCallRecords(recordsFile)
-  const gateResults = gates.length ? evaluateGates(records, gates) : undefined
-  const { exit, infrastructureErrors } = classifyRun({
+  const seed = options.seed ?? process.env.RTCSPEC_SEED
+  const finished = finishRun({
+    reportDir,
+    started,
+    paths,
+    ...(seed !== undefined ? { seed } : {}),
+    counts: counter.counts ?? { passed: 0, failed: 0, skipped: 0 },
     tests: collector.tests,
     problems: collector.problems,
     ...(runnerError !== undefined ? { runnerError } : {}),
-    invalidRecords: invalid,
-    ...(gateResults ? { gatesPassed: gateResults.passed } : {}),
+    gates,
+    ...(options.gatesSource !== undefined ? { gatesSource: options.gatesSource } : {}),
+    ...(noSpecs ? { noSpecs: noSpecsError(paths, selection) } : {}),
   })
-  const finalExit = noSpecs && exit.class === 'ok' ? { class: 'usage' as const, code: EXIT_CODES.usage } : exit
-  const counts = counter.counts ?? { passed: 0, failed: 0, skipped: 0 }
-  const ended = new Date()
-  const seed = options.seed ?? process.env.RTCSPEC_SEED
-  const summary = RunSummarySchema.parse({
-    schema: 'rtcspec.run-summary/v1',
-    startedAt: started.toISOString(),
-    endedAt: ended.toISOString(),
-    durationMs: ended.getTime() - started.getTime(),
-    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, rtcspec: rtcspecVersion(), ci: process.env.CI === 'true', paths },
-    ...(seed !== undefined ? { seed } : {}),
-    totals: { passed: counts.passed, failed: counts.failed, skipped: counts.skipped },
-    tests: collector.tests,
-    callRecords: { file: relative(reportDir, recordsFile), count, invalid },
-    ...(gateResults ? { gates: { ...(options.gatesSource ? { source: options.gatesSource } : {}), ...gateResults } } : {}),
-    infrastructureErrors: noSpecs ? [...infrastructureErrors, { message: 'no spec files found', hint: 'pass spec files or folders, e.g. rtcspec run specs/examples' }] : infrastructureErrors,
-    exit: finalExit,
-  } satisfies RunSummary)
-  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
-  patchJunit(junitFile, summary.tests)
+  const { summary, summaryFile } = finished
   writeRunHtmlReport(reportDir) // index.html, after summary.json; a failure only warns
-  return { ...counts, callRecords: count, invalidRecords: invalid, reportDir, summary, summaryFile }
+  return { ...summary.totals, callRecords: finished.callRecords, invalidRecords: finished.invalidRecords, reportDir, summary, summaryFile }
 }
 
 /** Where `--annotations` / `GITHUB_ACTIONS` say CI output should go. */

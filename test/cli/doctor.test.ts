@@ -327,7 +327,7 @@ describe('bin/rtcspec.mjs', () => {
     copyFileSync(bin, join(copy, 'rtcspec.mjs'))
     const r = await run(node ?? '', [join(copy, 'rtcspec.mjs'), 'doctor'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('rtcspec needs Node >= 22.12')
+    expect(r.stderr).toContain('rtcspec needs Node >= 22.19')
     expect(r.stderr).toContain('run `npm run setup` or install Node 22/24')
   })
 
