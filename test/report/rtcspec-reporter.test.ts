@@ -51,7 +51,7 @@ async function watchTwice(name: string, keepRecords: boolean) {
     const first = { records: lines(join(reportDir, 'call_records.jsonl')), summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))) }
     rmSync(join(reportDir, 'index.html'), { force: true })
     const firstRun = reporter.last
-    await vitest.rerunFiles()
+    await vitest.rerunTestSpecifications(await vitest.globTestSpecifications(), true)
     await waitFor('the rerun to finish', () => reporter.last !== firstRun)
     const second = { records: lines(join(reportDir, 'call_records.jsonl')), summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))) }
     return { first, second, runs: reporter.runs, html: existsSync(join(reportDir, 'index.html')) }
