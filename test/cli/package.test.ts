@@ -33,7 +33,7 @@ beforeAll(() => {
   const build = spawnSync(node, [join(repo, 'scripts', 'build.mjs'), '--out', join(installed, 'dist')], { encoding: 'utf8', timeout: 150_000 })
   if (build.status !== 0) throw new Error(`build failed (${build.status}):\n${build.stdout}\n${build.stderr}`)
   cpSync(join(repo, 'package.json'), join(installed, 'package.json'))
-  for (const entry of pkg.files) if (entry !== 'dist') cpSync(join(repo, entry), join(installed, entry), { recursive: true })
+  for (const entry of pkg.files) if (entry !== 'dist' && !entry.startsWith('!')) cpSync(join(repo, entry), join(installed, entry), { recursive: true })
   // The package's dependencies, as npm would have installed them next to it.
   for (const dep of readdirSync(join(repo, 'node_modules'))) {
     if (dep === '.bin' || dep === 'rtcspec' || dep.startsWith('.')) continue
@@ -53,6 +53,19 @@ describe('the published package', () => {
     // Declarations point at .js twins, so consumers need no allowImportingTsExtensions.
     const dts = readFileSync(join(installed, 'dist', 'net', 'reference.d.ts'), 'utf8')
     expect(dts).not.toMatch(/from '\.{1,2}\/[^']*\.ts'/)
+  })
+
+  it('carries the TypeScript sources inside the source maps (stack traces and debuggers show them)', () => {
+    const map = JSON.parse(readFileSync(join(installed, 'dist', 'cli', 'run.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] }
+    expect(map.sources).toEqual(['../../src/cli/run.ts'])
+    expect(map.sourcesContent?.[0]).toContain('export async function runSpecs(')
+  })
+
+  it('re-exports fast-check as fc and ships rtcspec/reporter', async () => {
+    const index = readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8')
+    expect(index).toContain("export * as fc from 'fast-check'")
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> }
+    expect(existsSync(join(installed, pkg.exports['./reporter']?.default ?? 'missing'))).toBe(true)
   })
 
   it('runs a user spec through the installed `rtcspec run`, writing a valid call record', () => {
