@@ -1,5 +1,5 @@
 /**
- * Services: coturn and FFmpeg, each with `docker` / `local` / `external` providers (`auto` by default).
+ * Services: coturn, FFmpeg and Kamailio, each with `docker` / `local` / `external` providers (`auto` by default).
  * See docs/services.md.
  */
 export { startCoturn, parseCoturnUsage, COTURN_PROVIDER_SPEC, CoturnOptionsSchema } from './coturn.ts'
@@ -13,3 +13,7 @@ export { ServiceLog, serviceLogDir } from './logs.ts'
 export type { Service, ProviderKind, ProviderChoice } from './types.ts'
 export { startFfmpegSource, startFfmpegSink, plainRtpSdp, udpPortBound, FFMPEG_PROVIDER_SPEC } from './ffmpeg.ts'
 export type { FfmpegSourceOptions, FfmpegSinkOptions, FfmpegSource, FfmpegSink, FfmpegService, FfmpegAudioCodec, FfmpegVideoCodec, RtpAddress } from './ffmpeg.ts'
+export { startKamailio, parseSipProxyUris, KAMAILIO_PROVIDER_SPEC, KamailioOptionsSchema } from './kamailio.ts'
+export type { KamailioOptions, KamailioService, KamailioTransport } from './kamailio.ts'
+export { kamailioConfig } from './kamailio-config.ts'
+export type { KamailioConfigInput } from './kamailio-config.ts'

@@ -12,6 +12,7 @@ const HINTS: Record<string, string> = {
   chromium: 'sudo apt-get install chromium',
   turnserver: 'sudo apt-get install coturn',
   sipp: 'sudo apt-get install sip-tester',
+  kamailio: 'sudo apt-get install kamailio kamailio-websocket-modules',
 }
 
 /** True when `name` is an executable on PATH. */
