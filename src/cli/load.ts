@@ -21,7 +21,7 @@ SPEC is one scenario:
 options:
   --calls N            target concurrent calls (required)
   --rate R             new calls per second, during the ramp and for replacements (required)
-  --duration D         how long the load holds after the ramp: 30s, 2m, 500ms (a bare number is seconds) (required)
+  --duration D         how long the load holds after the ramp: 30s, 2m, 500ms (a unit is required) (required)
   --workers W          worker threads (default: os.availableParallelism())
   --call-duration D    each call's length; ended calls are replaced (default: the scenario file's own duration
                        when it states one, else every call holds until the run ends)
@@ -41,13 +41,19 @@ Exit code: 0 ok; 1 more failed calls than --max-failures; 2 bad usage (bad SPEC 
 4 infrastructure (the worker threads could not start); 130 interrupted (SIGINT; the summary is still written).
 `
 
-/** Parses a CLI duration: `30s`, `500ms`, `2m`, or a bare number of seconds. */
+/**
+ * Parses a CLI duration: `30s`, `500ms`, `2m`. A bare number is refused: everywhere else in rtcspec a bare number
+ * is milliseconds, and on a command line `--duration 30` reads as seconds, so it must say which.
+ */
 export function parseCliDuration(text: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text) * 1000
+  const bare = text.trim()
+  if (/^\d+(\.\d+)?$/.test(bare)) {
+    throw new RtcspecError('LOAD_USAGE', `${flag} ${bare}: ${bare} what? write ${bare}s or ${Number(bare) * 1000}ms`, { hint: 'durations take a unit: ms, s or m (docs/durations-and-ratios.md)' })
+  }
   try {
     return toMs(text)
   } catch {
-    throw new RtcspecError('LOAD_USAGE', `${flag} must be a duration like 30s, 500ms, 2m or a number of seconds, got ${JSON.stringify(text)}`)
+    throw new RtcspecError('LOAD_USAGE', `${flag} must be a duration like 30s, 500ms or 2m, got ${JSON.stringify(text)}`)
   }
 }
 

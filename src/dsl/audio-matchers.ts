@@ -22,6 +22,11 @@ import type { InboundTrack, Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
 import { recordAudioEvidence } from './audio-evidence.ts'
 import { audioTrackOf, isPcmAudio, recordingAnchorMs, resolveAudio, rfc4733DigitsOf, type ResolvedAudio } from './audio-subjects.ts'
+import { z } from 'zod'
+import { parseOptions } from '../options.ts'
+import { durationArg, type Duration } from './duration.ts'
+import { RatioSchema, type Ratio } from './ratio.ts'
+import type { SenderStall } from '../peers/audio-sender.ts'
 
 interface MatcherResult {
   pass: boolean
@@ -46,8 +51,8 @@ export interface ContainToneOptions {
 export interface SilentOptions {
   /** A 20 ms window is silent when its RMS level is below this. Default -50 dBFS. */
   thresholdDbfs?: number
-  /** Fraction of windows that must be silent. Default 0.99. */
-  minSilentRatio?: number
+  /** Share of windows that must be silent: a fraction (`0.99`) or a percentage (`'99%'`). Default 0.99. */
+  minSilentRatio?: Ratio
 }
 
 /** Options of `toHaveDelayBelow`. */
@@ -66,11 +71,41 @@ export interface DelayBelowOptions {
    * `sentAtMs` (more exact than timing the call yourself, since a sender may start only once the
    * connection is up).
    */
-  sender?: { readonly stats: { readonly firstPacketAtMs: number | undefined } }
+  sender?: { readonly stats: { readonly firstPacketAtMs: number | undefined; readonly stalls?: ReadonlyArray<SenderStall> } }
   /** Largest delay searched. Default max(1000, 2 × ms). */
   maxDelayMs?: number
   /** How much of the reference (from its first audible sample) is searched for. Default 1000 ms. */
   windowMs?: number
+}
+
+const finite = (what: string) => z.number({ error: `${what} is a number` }).refine(Number.isFinite, `${what} is a finite number`)
+const ContainToneOptionsSchema = z.strictObject({
+  toleranceHz: finite('toleranceHz').refine((x) => x > 0, 'toleranceHz is above 0 Hz').optional(),
+  minLevelDbfs: finite('minLevelDbfs').refine((x) => x <= 0, 'minLevelDbfs is a level at or below 0 dBFS, e.g. -60').optional(),
+  minProminenceDb: finite('minProminenceDb').optional(),
+  skipMs: finite('skipMs').refine((x) => x >= 0, 'skipMs is not negative').optional(),
+})
+const SilentOptionsSchema = z.strictObject({
+  thresholdDbfs: finite('thresholdDbfs').refine((x) => x <= 0, 'thresholdDbfs is a level at or below 0 dBFS, e.g. -50').optional(),
+  minSilentRatio: RatioSchema.optional(),
+})
+const DelayBelowOptionsSchema = z.strictObject({
+  reference: z.custom<DelayBelowOptions['reference']>((v) => isPcmAudio(v) || (typeof v === 'object' && v !== null && typeof (v as { recording?: unknown }).recording === 'function'), 'reference is the audio that was sent: PcmAudio or something with recording()'),
+  sentAtMs: finite('sentAtMs').optional(),
+  sender: z.custom<NonNullable<DelayBelowOptions['sender']>>((v) => typeof v === 'object' && v !== null && typeof (v as { stats?: unknown }).stats === 'object', 'sender is the handle sendAudio() returned').optional(),
+  maxDelayMs: finite('maxDelayMs').refine((x) => x > 0, 'maxDelayMs is above 0').optional(),
+  windowMs: finite('windowMs').refine((x) => x > 0, 'windowMs is above 0').optional(),
+})
+const ResembleOptionsSchema = z.strictObject({
+  threshold: z.number().min(0, 'threshold is a score between 0 and 1').max(1, 'threshold is a score between 0 and 1').optional(),
+  delayMs: finite('delayMs').optional(),
+  maxDelayMs: finite('maxDelayMs').refine((x) => x > 0, 'maxDelayMs is above 0').optional(),
+})
+const DtmfOptionsSchema = z.strictObject({ method: z.enum(['rfc4733', 'inband', 'any']).optional() })
+
+/** Checks a matcher's options object (unknown keys, wrong types) and names the matcher in the error. */
+function matcherOptions<S extends z.ZodType>(schema: S, value: unknown, matcher: string, example: string): z.output<S> {
+  return parseOptions(schema, value, { code: 'MATCHER_OPTIONS', what: `${matcher} options`, hint: example })
 }
 
 /** Options of `toResemble`. */
@@ -111,7 +146,8 @@ function attachedNote(files: string[]): string {
 }
 
 function toContainTone(this: MatcherState, received: unknown, hz: number, options: ContainToneOptions = {}): MatcherResult {
-  if (!(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`toContainTone: hz must be a positive frequency, got ${hz}`)
+  if (typeof hz !== 'number' || !(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`toContainTone: hz must be a positive frequency in Hz, e.g. toContainTone(440), got ${JSON.stringify(hz)}`)
+  matcherOptions(ContainToneOptionsSchema, options, 'toContainTone', 'toContainTone(440, { toleranceHz: 5, skipMs: 200 })')
   const r = resolveAudio(received, 'toContainTone')
   const tol = options.toleranceHz ?? 2
   const skip = Math.min(r.audio.samples.length, Math.round(((options.skipMs ?? 0) * r.audio.sampleRate) / 1000))
@@ -141,8 +177,9 @@ function toBeSilent(this: MatcherState, received: unknown, options: SilentOption
   if (r.audio.samples.length === 0) {
     throw new Error(`toBeSilent: ${r.label} is empty (0 samples), so it is neither silent nor audible; did any audio arrive?`)
   }
-  const threshold = options.thresholdDbfs ?? -50
-  const minRatio = options.minSilentRatio ?? 0.99
+  const o = matcherOptions(SilentOptionsSchema, options, 'toBeSilent', "toBeSilent({ thresholdDbfs: -50, minSilentRatio: '99%' })")
+  const threshold = o.thresholdDbfs ?? -50
+  const minRatio = o.minSilentRatio ?? 0.99
   const ratio = silenceRatio(r.audio.samples, r.audio.sampleRate, { thresholdDbfs: threshold })
   const level = rmsDbfs(r.audio.samples)
   let loudest = Number.NEGATIVE_INFINITY
@@ -166,7 +203,8 @@ function toBeSilent(this: MatcherState, received: unknown, options: SilentOption
 }
 
 function toHaveLevelAbove(this: MatcherState, received: unknown, dbfs: number): MatcherResult {
-  if (!Number.isFinite(dbfs)) throw new RangeError(`toHaveLevelAbove: dbfs must be a number, got ${dbfs}`)
+  if (typeof dbfs !== 'number' || !Number.isFinite(dbfs)) throw new RangeError(`toHaveLevelAbove: dbfs must be a number, e.g. toHaveLevelAbove(-30), got ${JSON.stringify(dbfs)}`)
+  if (dbfs > 0) throw new RangeError(`toHaveLevelAbove(${dbfs}): a level in dBFS is at most 0 (full scale); did you mean ${-dbfs}?`)
   const r = resolveAudio(received, 'toHaveLevelAbove')
   const level = rmsDbfs(r.audio.samples)
   const pass = level > dbfs
@@ -193,6 +231,37 @@ export interface AudioDelayMeasurement {
   correlation: number
   confident: boolean
   reason?: string
+  /**
+   * What the sender's stalls (frames late or skipped because its process was busy, from `sender`) did to the
+   * measurement: `excluded` when frames were skipped before the reference window (the audio after a skip is late
+   * by exactly the skipped frames, which are taken out of `delayMs`), `invalid` when frames were skipped inside
+   * the window (the delay measured is not the path's), `none` when no frame was skipped there. Absent without `sender`.
+   */
+  senderStall?: { effect: 'none' | 'excluded' | 'invalid'; excludedMs: number; stalls: SenderStall[]; summary: string }
+}
+
+/** One stall in words: `at 0.10 s of the source: 12 frames skipped, up to 446 ms late`. */
+function describeStall(x: SenderStall): string {
+  const skipped = x.skippedFrames ? `${x.skippedFrames} frames skipped (${x.skippedFrames * x.ptimeMs} ms of audio sent late), ` : ''
+  return `at ${((x.sourceFrameIndex * x.ptimeMs) / 1000).toFixed(2)} s of the source: ${skipped}${x.lateFrames} frames late, up to ${Math.round(x.lateMs)} ms behind the sender's schedule`
+}
+
+/**
+ * Sorts the sender's stalls by where they fall against the reference window (source frames `fromFrame` … `toFrame`):
+ * skipped frames before it shift all of it by a known amount; skipped frames inside it smear it.
+ */
+function stallEffect(stalls: ReadonlyArray<SenderStall>, fromFrame: number, toFrame: number): NonNullable<AudioDelayMeasurement['senderStall']> {
+  const before = stalls.filter((x) => x.skippedFrames > 0 && x.sourceFrameIndex <= fromFrame)
+  const inside = stalls.filter((x) => x.skippedFrames > 0 && x.sourceFrameIndex > fromFrame && x.sourceFrameIndex < toFrame)
+  const excludedMs = before.reduce((sum, x) => sum + x.skippedFrames * x.ptimeMs, 0)
+  const effect = inside.length ? 'invalid' : before.length ? 'excluded' : 'none'
+  const relevant = [...before, ...inside]
+  const lateOnly = stalls.filter((x) => x.skippedFrames === 0)
+  const parts = [
+    ...relevant.map(describeStall),
+    ...(lateOnly.length ? [`${lateOnly.length} span(s) of late frames without skips (up to ${Math.round(Math.max(...lateOnly.map((x) => x.lateMs)))} ms; RTP timestamps stay true, so they do not bias the delay)`] : []),
+  ]
+  return { effect, excludedMs, stalls: [...stalls], summary: parts.join('; ') }
 }
 
 /** The reference from its first sample above -50 dBFS (peak), `windowMs` long, and where that excerpt starts. */
@@ -236,9 +305,21 @@ export function measureAudioDelay(
   // on the recording's timeline the reference may start before sample 0 (first packets lost, or the
   // recording anchored after sending began): search from -anchorOffset - 200 ms
   const minDelayMs = Math.min(0, -anchorOffsetMs) - 200 + startMs
-  const d = estimateDelay(excerpt, r.audio, { maxDelayMs: Math.max(maxDelayMs - anchorOffsetMs + startMs, minDelayMs + 50), minDelayMs })
+  // frames the sender skipped before the window push it later still: search that much further
+  const skippedMs = (options.sender?.stats.stalls ?? []).reduce((sum, x) => sum + x.skippedFrames * x.ptimeMs, 0)
+  const d = estimateDelay(excerpt, r.audio, { maxDelayMs: Math.max(maxDelayMs - anchorOffsetMs + startMs + skippedMs, minDelayMs + 50), minDelayMs })
   d.delayMs -= startMs
+  // The sender's own schedule says whether it stalled: frames it skipped push the rest of the audio later than its
+  // timestamps, by exactly the skipped frames (the receiver places audio by timestamp).
+  const stalls = options.sender?.stats.stalls
+  let senderStall: AudioDelayMeasurement['senderStall']
+  if (stalls !== undefined) {
+    const ptime = stalls[0]?.ptimeMs ?? 20
+    senderStall = stallEffect(stalls, Math.floor(startMs / ptime), Math.ceil((startMs + (options.windowMs ?? 1000) + maxDelayMs) / ptime))
+    if (senderStall.effect === 'excluded') d.delayMs -= senderStall.excludedMs
+  }
   return {
+    ...(senderStall ? { senderStall } : {}),
     subject: r,
     delayMs: d.confident ? anchorOffsetMs + d.delayMs : Number.NaN,
     inRecordingMs: d.delayMs,
@@ -249,21 +330,26 @@ export function measureAudioDelay(
   }
 }
 
-function toHaveDelayBelow(this: MatcherState, received: unknown, ms: number, options: DelayBelowOptions): MatcherResult {
-  if (!Number.isFinite(ms)) throw new RangeError(`toHaveDelayBelow: ms must be a number, got ${ms}`)
+function toHaveDelayBelow(this: MatcherState, received: unknown, limit: Duration, options: DelayBelowOptions): MatcherResult {
+  const ms = durationArg(limit, `toHaveDelayBelow(${typeof limit === 'string' ? JSON.stringify(limit) : String(limit)})`)
   if (options === undefined || options.reference === undefined) {
     throw new Error('toHaveDelayBelow: pass the signal that was sent, e.g. toHaveDelayBelow(150, { reference: speech })')
   }
+  matcherOptions(DelayBelowOptionsSchema, options, 'toHaveDelayBelow', "toHaveDelayBelow('150ms', { reference, sender })")
   const m = measureAudioDelay(received, options.reference, {
     ...(options.sentAtMs !== undefined ? { sentAtMs: options.sentAtMs } : {}),
     ...(options.sender !== undefined ? { sender: options.sender } : {}),
     ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
     maxDelayMs: options.maxDelayMs ?? Math.max(1000, 2 * ms),
   })
-  const pass = m.confident && m.delayMs < ms
+  const stalled = m.senderStall?.effect === 'invalid'
+  const pass = m.confident && !stalled && m.delayMs < ms
   const { subject, ...measured } = m
   if (!m.confident && this.isNot) {
     throw new Error(`toHaveDelayBelow: the reference was not found in ${subject.label}, so its delay cannot be judged: ${m.reason}`)
+  }
+  if (stalled && this.isNot) {
+    throw new Error(`toHaveDelayBelow: the sender stalled while sending the reference, so the path delay cannot be judged: ${m.senderStall?.summary}`)
   }
   const files = recordAudioEvidence(this, { matcher: 'toHaveDelayBelow', subject: subject.label, passed: !failing(this, pass), measured: { ms, ...measured }, audio: subject.audio, ...(subject.wavPath ? { wavPath: subject.wavPath } : {}) })
   const how = options.sentAtMs !== undefined || options.sender !== undefined ? `wall clock: recording starts ${f2(m.anchorOffsetMs)} ms after sending began, reference at ${f2(m.inRecordingMs)} ms into it` : "on the recording's own timeline (no sentAtMs: network delay before the first packet is not included)"
@@ -272,15 +358,17 @@ function toHaveDelayBelow(this: MatcherState, received: unknown, ms: number, opt
     actual: m.delayMs,
     expected: ms,
     message: () =>
-      m.confident
-        ? `expected the delay of ${subject.label} ${this.isNot ? 'NOT ' : ''}to be below ${ms} ms\n  measured: ${f2(m.delayMs)} ms (${how}), correlation ${f2(m.correlation)}${attachedNote(files)}`
+      stalled
+        ? `expected the delay of ${subject.label} to be below ${ms} ms, but the sender stalled while sending the reference (its process was busy: frames left late and some were skipped), so the ${f2(m.delayMs)} ms found is not the path's delay\n  sender stalls: ${m.senderStall?.summary}\n  hint: keep the sending process free (fewer parallel tests or less CPU load), or start the reference after the sender is warm${attachedNote(files)}`
+        : m.confident
+        ? `expected the delay of ${subject.label} ${this.isNot ? 'NOT ' : ''}to be below ${ms} ms\n  measured: ${f2(m.delayMs)} ms (${how}), correlation ${f2(m.correlation)}${m.senderStall && m.senderStall.effect !== 'none' ? `\n  sender stalls (excluded ${m.senderStall.excludedMs} ms of skipped frames before the reference): ${m.senderStall.summary}` : m.senderStall?.summary ? `\n  sender: ${m.senderStall.summary}` : ''}${attachedNote(files)}`
         : `expected the delay of ${subject.label} to be below ${ms} ms, but the reference was not found in it: ${m.reason}\n  best correlation ${f2(m.correlation)}${attachedNote(files)}`,
   }
 }
 
 function toResemble(this: MatcherState, received: unknown, reference: PcmAudio | { recording(): PcmAudio }, options: ResembleOptions = {}): MatcherResult {
+  matcherOptions(ResembleOptionsSchema, options, 'toResemble', 'toResemble(reference, { threshold: 0.8 })')
   const threshold = options.threshold ?? SIMILARITY_THRESHOLD
-  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`toResemble: threshold must be in 0..1, got ${threshold}`)
   const r = resolveAudio(received, 'toResemble')
   const ref = resolveAudio(reference, 'toResemble', 'reference')
   const s = similarity(ref.audio, r.audio, {
@@ -310,6 +398,7 @@ function toHaveDtmf(this: MatcherState, received: unknown, digits: string, optio
   if (typeof digits !== 'string' || !/^[0-9*#A-D]+$/.test(digits)) {
     throw new RangeError(`toHaveDtmf: digits must be a non-empty string of 0-9, *, #, A-D; got ${JSON.stringify(digits)}`)
   }
+  matcherOptions(DtmfOptionsSchema, options, 'toHaveDtmf', "toHaveDtmf('123', { method: 'rfc4733' })")
   const method = options.method ?? 'any'
   const rfc = method === 'inband' || isPcmAudio(received) ? undefined : rfc4733DigitsOf(received, 'toHaveDtmf')
   let inband: DetectedDigit[] | undefined
@@ -385,7 +474,7 @@ export function eModelInputOf(subject: unknown): { label: string; input: EModelI
 }
 
 function toHaveMosAbove(this: MatcherState, received: unknown, mos: number, options: MosOptions = {}): MatcherResult {
-  if (!(mos >= 1 && mos <= 4.5)) throw new RangeError(`toHaveMosAbove: MOS must be in 1 … 4.5, got ${mos}`)
+  if (typeof mos !== 'number' || !(mos >= 1 && mos <= 4.5)) throw new RangeError(`toHaveMosAbove: MOS must be in 1 … 4.5, got ${JSON.stringify(mos)}${typeof mos === 'number' && mos > 4.5 && mos <= 100 ? ' (a MOS is on the 1–5 scale, not a percentage or an R factor)' : ''}`)
   const { label, input } = eModelInputOf(received)
   const merged: EModelInput = { ...input, ...options }
   if (merged.burstR !== undefined && merged.burstR < 1) merged.burstR = 1
@@ -418,8 +507,8 @@ declare module 'vitest' {
     toBeSilent(options?: SilentOptions): R
     /** The audio's RMS level (dBFS, AES17) is above `dbfs`. */
     toHaveLevelAbove(dbfs: number): R
-    /** The reference is found in the audio, less than `ms` late (cross-correlation). */
-    toHaveDelayBelow(ms: number, options: DelayBelowOptions): R
+    /** The reference is found in the audio, less than `limit` late (milliseconds, or `'150ms'`; cross-correlation). */
+    toHaveDelayBelow(limit: Duration, options: DelayBelowOptions): R
     /** The audio resembles `reference` with a similarity score ≥ `threshold` (default 0.7). */
     toResemble(reference: PcmAudio | { recording(): PcmAudio }, options?: ResembleOptions): R
     /** The track (RFC 4733 events) or the audio (in-band tones) carries exactly these DTMF digits. */

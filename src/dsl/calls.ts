@@ -16,6 +16,8 @@ import { noise as noiseSource, silence as silenceSource, tone as toneSource, ton
 import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
 import { speechFixturePath, wavFileFactory, type SpeechFixtureName } from '../media/wav-source.ts'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
+import { checkB2BOptions } from './b2b-options.ts'
+import { toMs, type Duration } from './duration.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 
@@ -33,7 +35,9 @@ export interface B2BOptions {
   network?: NetworkOptions
   /** Start sending audio right after connecting. */
   send?: { a?: AudioSourceSpec; b?: AudioSourceSpec }
-  /** ICE + DTLS timeout, default 10 s. */
+  /** ICE + DTLS timeout: `'10s'`, `'500ms'` or milliseconds. Default 10 s (in the `b2b` fixture: at most what the test's timeout leaves). */
+  connectTimeout?: Duration
+  /** The same, in milliseconds (kept for existing specs; `connectTimeout` wins when both are given). */
   connectTimeoutMs?: number
   /**
    * Trickle-ICE behaviour of each side's candidates: `{ a: { timing: 'after-connected' }, b: { duplicate: true,
@@ -78,8 +82,20 @@ export function pickSeed(explicit?: number): number {
   return Math.floor(Math.random() * 0x100000000)
 }
 
-/** Opens a back-to-back call; shared by the `b2b` fixture and `scenario()`. */
-export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall> {
+/** Where a call is made from: the test, for the call record (written for failed connects too). */
+export interface OpenContext {
+  test?: CallRecord['test']
+  /** Call record `kind`. Default `webrtc-b2b`. */
+  kind?: string
+}
+
+/**
+ * Opens a back-to-back call; shared by the `b2b` fixture and `scenario()`. When it cannot connect, the call record
+ * is written anyway (states, candidates, signalling, the reason) before the error propagates.
+ */
+export async function openBackToBack(options: B2BOptions = {}, context: OpenContext = {}): Promise<B2BCall> {
+  checkB2BOptions(options)
+  const connectTimeoutMs = options.connectTimeout !== undefined ? toMs(options.connectTimeout) : options.connectTimeoutMs
   const codecs = options.codec ? [options.codec] : undefined
   const trickle = options.trickle
   const record = options.record ? { record: true } : {}
@@ -94,6 +110,8 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
   let relay: UdpRelay | undefined
   let seed: number | undefined
   let schedule: ScheduleEntry[] = []
+  const signaling: BackToBackCall['signaling'] = []
+  const startedAt = new Date()
   try {
     if (options.network) {
       const net = resolveNetwork(options.network)
@@ -104,8 +122,9 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
     }
     const call = await connectBackToBack(a, b, {
       ...(relay ? { path: relayPath(relay) } : {}),
-      ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(connectTimeoutMs ? { connectTimeoutMs } : {}),
       ...(options.ice ? { ice: options.ice } : {}),
+      signaling,
     })
     // Schedule times count from the moment the call connected.
     if (relay && schedule.length) relay.scheduleFromNow(schedule)
@@ -122,6 +141,8 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
       },
     })
   } catch (e) {
+    // Every call is recorded, failed ones too: the reason, the states, candidates and signalling so far.
+    await recordFailedCall({ kind: context.kind ?? 'webrtc-b2b', peers: [a, b], startedAt, signaling, error: e, seed, ...(context.test ? { test: context.test } : {}) })
     await Promise.allSettled([a.close(), b.close(), relay?.close()])
     // A refused TURN allocation explains the failure better than the ICE/signaling error it caused.
     const turn = (await Promise.all(turnWatches.map((w) => w.diagnosis))).flatMap((d, i) => (d && !d.ok ? [`${[a, b][i]?.name}: ${d.message}`] : []))
@@ -138,7 +159,27 @@ export async function openBackToBack(options: B2BOptions = {}): Promise<B2BCall>
   }
 }
 
-/** Records and closes a call; never throws (a failure to record is reported on stderr). */
+/** Writes the call record of a call that failed to open; never throws (a failure to record goes to stderr). */
+async function recordFailedCall(input: { kind: string; peers: Peer[]; startedAt: Date; signaling: BackToBackCall['signaling']; error: unknown; seed: number | undefined; test?: CallRecord['test'] }): Promise<void> {
+  try {
+    const e = input.error
+    const reason = e instanceof Error ? e.message : String(e)
+    const code = e instanceof RtcspecError ? e.code : undefined
+    const record = await buildCallRecord({
+      kind: input.kind,
+      peers: input.peers,
+      startedAt: input.startedAt,
+      signaling: input.signaling,
+      ...(input.test ? { test: input.test } : {}),
+      errors: [{ message: reason }],
+      extra: { failure: { phase: 'connect', ...(code ? { code } : {}), reason }, ...(input.seed !== undefined ? { seed: input.seed } : {}) },
+    })
+    appendCallRecord(record)
+  } catch (err) {
+    process.stderr.write(`rtcspec: could not write the call record of a failed call: ${err instanceof Error ? err.message : String(err)}\n`)
+  }
+}
+
 /**
  * Saves the requested recordings, writes the call record and closes the call; never throws (a failure to
  * record is reported on stderr). Returns the recordings saved (WAV + pcap per track).

@@ -15,6 +15,11 @@ import { startCoturn, type CoturnOptions, type CoturnService } from '../services
 import { startFfmpegSink, startFfmpegSource, type FfmpegSink, type FfmpegSinkOptions, type FfmpegSource, type FfmpegSourceOptions } from '../services/ffmpeg.ts'
 import type { Service } from '../services/types.ts'
 import { createSipFixture, type SipFixture } from './sip-fixture.ts'
+import { checkB2BOptions } from './b2b-options.ts'
+import { toMs } from './duration.ts'
+import { fitInTest } from './test-deadline.ts'
+import { describeCall } from './call-diagnosis.ts'
+import { RtcspecError } from '../errors.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
 export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './calls.ts'
@@ -92,11 +97,24 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
   }
 }
 
+/** Whether a failed test ended on a timeout (Vitest's own, or a wait of rtcspec's). */
+function timedOut(task: TestContext['task']): boolean {
+  return (task.result?.errors ?? []).some((e) => /timed out|TIMEOUT/i.test(`${e.message ?? ''} ${(e as { code?: string }).code ?? ''}`))
+}
+
+/** On a timeout, prints what each open peer was doing: states, codecs, packets so far (a timeout is never bare). */
+async function printOpenPeers(task: TestContext['task'], groups: ReadonlyArray<{ label: string; peers: ReadonlyArray<Peer> }>): Promise<void> {
+  if (!timedOut(task) || groups.length === 0) return
+  const parts = await Promise.all(groups.map(async (g) => `${g.label}:\n${await describeCall(g.peers)}`))
+  process.stderr.write(`rtcspec: "${task.name}" timed out while these were open:\n${parts.join('\n')}\n`)
+}
+
 /** Vitest's `test`, extended with rtcspec's fixtures. */
 export const test = vitestTest.extend<RtcspecFixtures>({
-  peers: async ({ task }, use) => {
+  peers: async ({ task, onTestFailed }, use) => {
     const made: Peer[] = []
     const starting: Array<Promise<Peer>> = []
+    onTestFailed(() => printOpenPeers(task, made.length ? [{ label: 'peers', peers: made }] : []))
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
@@ -125,13 +143,24 @@ export const test = vitestTest.extend<RtcspecFixtures>({
   },
   b2b: async ({ task, onTestFailed }, use) => {
     const calls: B2BCall[] = []
-    onTestFailed(() => {
+    onTestFailed(async () => {
       for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
+      await printOpenPeers(task, calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
     })
-    await use(async (options) => {
-      const call = await openBackToBack(options)
-      calls.push(call)
-      return call
+    await use(async (options = {}) => {
+      checkB2BOptions(options)
+      // Connecting may take no longer than the test has left, so a failure is rtcspec's diagnosis, not a bare timeout.
+      const { connectTimeout, connectTimeoutMs, ...rest } = options
+      const wanted = connectTimeout !== undefined ? toMs(connectTimeout) : (connectTimeoutMs ?? 10_000)
+      const fit = fitInTest(wanted, 'connectTimeout', { task })
+      try {
+        const call = await openBackToBack({ ...rest, connectTimeoutMs: fit.waitMs }, { test: testInfo({ task } as TestContext) })
+        calls.push(call)
+        return call
+      } catch (e) {
+        if (fit.note && e instanceof Error) throw new RtcspecError(e instanceof RtcspecError ? e.code : 'B2B_FAILED', `${e.message}\n  note: ${fit.note}`, { cause: e })
+        throw e
+      }
     })
     const ctx = { task } as TestContext
     const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()

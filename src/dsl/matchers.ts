@@ -5,7 +5,12 @@
  * `PeerStats` inbound entry, and its failure message shows the measured values.
  */
 import type { MatcherState } from 'vitest'
-import { toMs, type Duration } from './duration.ts'
+import { z } from 'zod'
+import { durationArg, DurationSchema, type Duration } from './duration.ts'
+import { toRatio, type Ratio } from './ratio.ts'
+import { fitInTest } from './test-deadline.ts'
+import { describePeer } from './call-diagnosis.ts'
+import { parseOptions } from '../options.ts'
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
 
@@ -15,9 +20,17 @@ export type RtpSubject = InboundTrack | Peer | RtpStatsSnapshot | { rtp: RtpStat
 export interface ReceiveRtpOptions {
   /** How many packets must arrive. Default 1. */
   packets?: number
-  /** How long to wait. Default `'5s'`. */
+  /**
+   * How long to wait: `'5s'`, `'500ms'`, or a number of milliseconds. Default `'5s'`. When it does not fit in what
+   * is left of the test's timeout, rtcspec waits only as long as fits and says so, instead of Vitest's bare timeout.
+   */
   within?: Duration
 }
+
+const ReceiveRtpOptionsSchema = z.strictObject({
+  packets: z.number().int('packets is a whole number of packets').positive('packets is at least 1').optional(),
+  within: DurationSchema.optional(),
+})
 
 interface MatcherResult {
   pass: boolean
@@ -63,13 +76,16 @@ function describeSnap(s: RtpStatsSnapshot): string {
 }
 
 async function toReceiveRtp(this: MatcherState, received: unknown, options: ReceiveRtpOptions = {}): Promise<MatcherResult> {
-  const packets = options.packets ?? 1
-  const withinMs = toMs(options.within ?? '5s')
-  const deadline = performance.now() + withinMs
+  const o = parseOptions(ReceiveRtpOptionsSchema, options, { code: 'MATCHER_OPTIONS', what: 'toReceiveRtp options', hint: "toReceiveRtp({ packets: 50, within: '3s' })" })
+  const packets = o.packets ?? 1
+  const withinMs = o.within ?? 5000
+  // Wait no longer than the test has left, so this message (with the call's state) comes before Vitest's timeout.
+  const fit = fitInTest(withinMs, 'within', this)
+  const deadline = performance.now() + fit.waitMs
   let track: InboundTrack | undefined
   try {
     if (isTrack(received)) track = received
-    else if (isPeer(received)) track = await received.waitForTrack('audio', withinMs)
+    else if (isPeer(received)) track = await received.waitForTrack('audio', fit.waitMs)
     else return { pass: false, message: () => `toReceiveRtp: expected an InboundTrack or a Peer, got ${typeof received}` }
     await track.waitForPackets(packets, Math.max(1, deadline - performance.now()))
     const snap = track.rtp.snapshot()
@@ -78,15 +94,18 @@ async function toReceiveRtp(this: MatcherState, received: unknown, options: Rece
       message: () => `expected ${track!.peerName}'s inbound ${track!.kind} NOT to receive ${packets} RTP packets within ${withinMs} ms, but it did: ${describeSnap(snap)}`,
     }
   } catch (e) {
-    const detail = track ? describeSnap(track.rtp.snapshot()) : 'no inbound track appeared'
+    const detail = track ? `${track.codec ? `${track.codec.encoding}, ` : ''}${describeSnap(track.rtp.snapshot())}` : 'no inbound track appeared'
+    const state = isPeer(received) ? `\n  call state: ${await describePeer(received)}` : ''
+    const note = fit.note ? `\n  note: ${fit.note}` : ''
     return {
       pass: false,
-      message: () => `expected ${packets} RTP packets within ${withinMs} ms: ${(e as Error).message}\n  measured: ${detail}`,
+      message: () => `expected ${packets} RTP packets within ${withinMs} ms: ${(e as Error).message}\n  measured: ${detail}${state}${note}`,
     }
   }
 }
 
-function toHaveLossBelow(this: MatcherState, received: unknown, ratio: number): MatcherResult {
+function toHaveLossBelow(this: MatcherState, received: unknown, given: Ratio): MatcherResult {
+  const ratio = toRatio(given, `toHaveLossBelow(${typeof given === 'string' ? JSON.stringify(given) : String(given)})`)
   const r = snapshotOf(received)
   if ('error' in r) return { pass: false, message: () => `toHaveLossBelow: ${r.error}` }
   const { label, snap } = r
@@ -101,7 +120,8 @@ function toHaveLossBelow(this: MatcherState, received: unknown, ratio: number): 
   }
 }
 
-function toHaveJitterBelow(this: MatcherState, received: unknown, ms: number): MatcherResult {
+function toHaveJitterBelow(this: MatcherState, received: unknown, limit: Duration): MatcherResult {
+  const ms = durationArg(limit, `toHaveJitterBelow(${typeof limit === 'string' ? JSON.stringify(limit) : String(limit)})`)
   const r = snapshotOf(received)
   if ('error' in r) return { pass: false, message: () => `toHaveJitterBelow: ${r.error}` }
   const { label, snap } = r
@@ -123,9 +143,9 @@ declare module 'vitest' {
   interface Matchers<R, T> {
     /** Waits until the track (or the peer's first inbound audio track) received `packets` RTP packets `within` the time. */
     toReceiveRtp(options?: ReceiveRtpOptions): Promise<void>
-    /** Loss fraction (lost / expected, RFC 3550) is below `ratio` (0..1). */
-    toHaveLossBelow(ratio: number): R
-    /** RFC 3550 interarrival jitter is below `ms` milliseconds. */
-    toHaveJitterBelow(ms: number): R
+    /** Loss fraction (lost / expected, RFC 3550) is below `ratio`: a fraction (`0.05`) or a percentage (`'5%'`). */
+    toHaveLossBelow(ratio: Ratio): R
+    /** RFC 3550 interarrival jitter is below `limit`: milliseconds, or a string such as `'30ms'`. */
+    toHaveJitterBelow(limit: Duration): R
   }
 }

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod'
 import { DurationSchema } from './duration.ts'
+import { RatioSchema } from './ratio.ts'
+import { unknownKeyLines } from '../options.ts'
 import { sources } from './calls.ts'
 import { SPEECH_FIXTURES } from '../media/wav-source.ts'
 import { NetworkSpecSchema } from './network.ts'
@@ -39,7 +41,8 @@ const PeerSpecSchema = z
 const ExpectationSchema = z
   .object({
     packetsAtLeast: z.number().int().nonnegative().optional(),
-    lossBelow: z.number().min(0).max(1).optional(),
+    /** A fraction (`0.01`) or a percentage (`'1%'`). */
+    lossBelow: RatioSchema.optional(),
     jitterMsBelow: z.number().positive().optional(),
     codec: z.string().optional(),
   })
@@ -94,7 +97,10 @@ export type ScenarioExpectation = z.output<typeof ExpectationSchema>
 /** Validates a spec; the error lists every problem with its path (`z.prettifyError`). */
 export function parseScenario(spec: unknown): ParsedScenarioSpec {
   const r = ScenarioSpecSchema.safeParse(spec)
-  if (!r.success) throw new Error(`invalid scenario spec:\n${z.prettifyError(r.error)}`)
+  if (!r.success) {
+    const unknown = unknownKeyLines(r.error, ScenarioSpecSchema)
+    throw new Error(`invalid scenario spec:\n${z.prettifyError(r.error)}${unknown.length ? `\n${unknown.map((l) => `✖ ${l}`).join('\n')}` : ''}`)
+  }
   return r.data
 }
 

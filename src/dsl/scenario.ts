@@ -88,7 +88,7 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
       ...(s.network ? { network: s.network as NetworkOptions } : {}),
       ...(caller.ice || callee.ice ? { ice: { ...(caller.ice ? { a: caller.ice } : {}), ...(callee.ice ? { b: callee.ice } : {}) } } : {}),
       connectTimeoutMs: s.connectTimeout,
-    })
+    }, { kind: 'scenario', ...(test ? { test: { ...test, result: 'failed' as const } } : {}) })
     step = `send media for ${s.duration} ms`
     if (caller.send) call.a.sendAudio(sourceOf(caller.send))
     if (callee.send) call.b.sendAudio(sourceOf(callee.send))

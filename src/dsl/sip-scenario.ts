@@ -24,6 +24,7 @@
  */
 import { z } from 'zod'
 import { DurationSchema } from './duration.ts'
+import { RatioSchema } from './ratio.ts'
 import { sources } from './calls.ts'
 import { ScenarioError } from './scenario.ts'
 import { runSipFlow, SipFlowError, type FlowStep, type SipFlowResult } from '../sipua/call-flow.ts'
@@ -63,7 +64,7 @@ const MediaStepSchema = z
     media: z
       .object({
         send: ToneSchema.optional(),
-        expect: z.object({ packetsAtLeast: z.number().int().positive(), within: DurationSchema.optional(), tone: z.number().positive().optional(), lossBelow: z.number().min(0).max(1).optional() }).strict().optional(),
+        expect: z.object({ packetsAtLeast: z.number().int().positive(), within: DurationSchema.optional(), tone: z.number().positive().optional(), lossBelow: RatioSchema.optional() }).strict().optional(),
       })
       .strict(),
   })

@@ -14,6 +14,8 @@ import { extname, join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
+import { parseOptions } from '../options.ts'
+import { RatioSchema, toRatio, type Ratio } from '../dsl/ratio.ts'
 import { EXIT_CODES } from '../report/run-summary.ts'
 import { resolveLoadSpec, type LoadScenario } from './spec.ts'
 import { callFigures } from './summary.ts'
@@ -63,11 +65,11 @@ export interface LoadOptions {
   /** More failed calls than this makes the exit class `test-failure`. Default 0. */
   maxFailures?: number
   /**
-   * A call fails when more than this share (0..1) of a direction's media timeline had no packet (lost, or never
+   * A call fails when more than this share (a fraction `0.05` or `'5%'`) of a direction's media timeline had no packet (lost, or never
    * sent because a starved sender fell behind). Default 0.05 for the built-in scenarios (a clean path), not checked
    * for scenario files (their `expect` decides) unless given.
    */
-  maxMissing?: number
+  maxMissing?: Ratio
   /**
    * At most this many calls connecting (started, not yet connected) at once; while at the cap, starts wait, so the
    * set-up rate adapts to what the machine can do instead of piling up connect timeouts. Default 10 per worker.
@@ -105,6 +107,36 @@ const OptionsSchema = z.object({
   seed: z.number().int().optional(),
 })
 
+const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `${what} is a function`)
+/** The keys and types of {@link LoadOptions} as given (strict: a misspelt option is an error with a did-you-mean). */
+const LoadOptionsInputSchema = z.strictObject({
+  spec: z.union([z.string().min(1), z.custom<LoadScenario>((v) => typeof v === 'object' && v !== null, 'a resolved scenario')]),
+  calls: z.number(),
+  rate: z.number(),
+  holdMs: z.number(),
+  workers: z.number().optional(),
+  seed: z.number().optional(),
+  reportDir: z.string().optional(),
+  records: z.boolean().optional(),
+  maxFailures: z.number().optional(),
+  maxMissing: RatioSchema.optional(),
+  maxConnecting: z.number().optional(),
+  connectTimeoutMs: z.number().optional(),
+  callDurationMs: z.number().optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  forceSignal: z.instanceof(AbortSignal).optional(),
+  onProgress: fn('onProgress').optional(),
+  progressIntervalMs: z.number().positive().optional(),
+  onCall: fn('onCall').optional(),
+  workerUrl: z.instanceof(URL).optional(),
+  writeSummary: z.boolean().optional(),
+})
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type AssertTrue<T extends true> = T
+/** Compile-time: the input schema knows exactly the keys of `LoadOptions`. */
+export type LoadOptionKeysCovered = AssertTrue<Same<keyof LoadOptions, keyof z.input<typeof LoadOptionsInputSchema>>>
+
 /** How long a worker may take to load its modules and say ready. */
 const WORKER_READY_TIMEOUT_MS = 60_000
 /** Extra time, past connect + close timeouts, that workers get to finish after stop before they are terminated. */
@@ -138,6 +170,7 @@ function usage(message: string, hint?: string): RtcspecError {
  * (nothing started) and `LOAD_WORKERS` when the workers cannot be started.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  parseOptions(LoadOptionsInputSchema, options, { code: 'LOAD_USAGE', what: 'load options', hint: 'see LoadOptions in src/load/run.ts' })
   const scenario = typeof options.spec === 'string' ? await resolveLoadSpec(options.spec) : options.spec
   const parsedOpts = OptionsSchema.safeParse({
     calls: options.calls,
@@ -148,7 +181,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     maxConnecting: options.maxConnecting ?? 10 * (options.workers ?? availableParallelism()),
     connectTimeoutMs: options.connectTimeoutMs ?? scenario.parsed.connectTimeout,
     callDurationMs: options.callDurationMs ?? scenario.ownDurationMs,
-    maxMissing: options.maxMissing ?? (scenario.source === 'builtin' ? 0.05 : undefined),
+    maxMissing: options.maxMissing !== undefined ? toRatio(options.maxMissing, 'maxMissing') : scenario.source === 'builtin' ? 0.05 : undefined,
     seed: options.seed,
   })
   if (!parsedOpts.success) throw usage(`invalid load options: ${parsedOpts.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

@@ -87,6 +87,32 @@ interface DtmfActive {
   gapLeft: number
 }
 
+/**
+ * A span in which the sender's frames left late: its event loop (the process) was busy, so frames were sent in a
+ * burst when it woke up, or skipped when it stalled for more than `maxCatchUp` frames. Skipped frames are never
+ * read from the source: the audio after them reaches the receiver later than its RTP timestamps say by
+ * `skippedFrames × ptimeMs`, which a delay measurement must not take for path delay.
+ */
+export interface SenderStall {
+  /** `performance.now()` when the first late frame was due on the sender's schedule. */
+  atMs: number
+  /** How late the latest frame of the span left, ms (measured from the sender's own schedule). */
+  lateMs: number
+  /** Frames of the span sent more than one frame interval late. */
+  lateFrames: number
+  /** Frames skipped (not read from the source) in the span. */
+  skippedFrames: number
+  /** Source frames read before the span: where in the source audio it happened (× `ptimeMs` = ms). */
+  sourceFrameIndex: number
+  /** The sender's frame interval, ms. */
+  ptimeMs: number
+}
+
+/** A late span counts as a stall when a frame left at least this many frame intervals late, or frames were skipped. */
+export const STALL_FRAMES = 3
+/** Most stalls a sender keeps (the earliest ones); `stallCount` counts them all. */
+export const MAX_STALLS = 100
+
 /** Builds the source a spec asked for at the sample rate the encoder needs. */
 export function resolveAudioSource(spec: AudioSourceSpec, sampleRate: number): AudioSource {
   const source = typeof spec === 'function' ? spec(sampleRate) : spec
@@ -128,6 +154,13 @@ export class AudioSender {
   /** Frames dropped while `held()` said so. */
   heldFrames = 0
   #wasHeld = false
+  /** Frames read from the source so far. */
+  #framesRead = 0
+  #lastIndex: number | undefined
+  #stall: SenderStall | undefined
+  readonly #stalls: SenderStall[] = []
+  /** Stalls seen, including those beyond {@link MAX_STALLS}. */
+  stallCount = 0
 
   constructor(options: AudioSenderOptions) {
     const ptime = options.ptimeMs ?? 20
@@ -159,6 +192,43 @@ export class AudioSender {
 
   get lateTicks(): number {
     return this.#pacer.stats.lateTicks
+  }
+
+  /** The spans in which this sender's frames left late or were skipped (see {@link SenderStall}), oldest first. */
+  get stalls(): SenderStall[] {
+    const open = this.#stall && this.#isStall(this.#stall) && !this.#stalls.includes(this.#stall) ? [this.#stall] : []
+    return [...this.#stalls, ...open].map((x) => ({ ...x }))
+  }
+
+  /** The frame interval, ms. */
+  get ptimeMs(): number {
+    return this.#ptimeMs
+  }
+
+  #isStall(x: SenderStall): boolean {
+    return x.skippedFrames > 0 || x.lateMs >= STALL_FRAMES * this.#ptimeMs
+  }
+
+  /** Follows the pacer's lateness: opens a span at the first late (or skipped) frame, closes it at the next on-time one. */
+  #trackLateness(index: number): void {
+    const dueAt = this.#pacer.scheduledAtMs(index)
+    const lateMs = Number.isFinite(dueAt) ? performance.now() - dueAt : 0
+    const skipped = this.#lastIndex === undefined ? 0 : Math.max(0, index - this.#lastIndex - 1)
+    this.#lastIndex = index
+    const late = lateMs > this.#ptimeMs || skipped > 0
+    if (!late) {
+      const done = this.#stall
+      this.#stall = undefined
+      if (done && this.#isStall(done)) {
+        this.stallCount++
+        if (this.#stalls.length < MAX_STALLS) this.#stalls.push(done)
+      }
+      return
+    }
+    const s = (this.#stall ??= { atMs: dueAt - skipped * this.#ptimeMs, lateMs: 0, lateFrames: 0, skippedFrames: 0, sourceFrameIndex: this.#framesRead, ptimeMs: this.#ptimeMs })
+    s.lateMs = Math.max(s.lateMs, lateMs + skipped * this.#ptimeMs)
+    if (lateMs > this.#ptimeMs) s.lateFrames++
+    s.skippedFrames += skipped
   }
 
   start(): void {
@@ -266,7 +336,9 @@ export class AudioSender {
   }
 
   #tick(index: number): void {
+    this.#trackLateness(index)
     const more = this.#options.source.read(this.#frame)
+    this.#framesRead++
     if (this.#options.held?.()) {
       this.heldFrames++
       this.#wasHeld = true

@@ -25,6 +25,8 @@ export interface BackToBackOptions {
   connectTimeoutMs?: number
   /** Trickle behaviour of the candidates each side sends (src/peers/ice-behaviours.ts). Default: queued, in order. */
   ice?: { a?: TricklePolicy; b?: TricklePolicy }
+  /** Record the signalling into this array (it keeps what was exchanged when connecting fails, for the call record). */
+  signaling?: BackToBackCall['signaling']
 }
 
 /** Timings of one back-to-back call set-up, in ms relative to `startedAt` (performance.now()). */
@@ -105,7 +107,7 @@ export async function rewriteSdpCandidates(sdp: string, path: CandidatePath, fro
 export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOptions = {}): Promise<BackToBackCall> {
   const startedAt = performance.now()
   const at = () => performance.now() - startedAt
-  const signaling: BackToBackCall['signaling'] = []
+  const signaling: BackToBackCall['signaling'] = options.signaling ?? []
   const timeout = options.connectTimeoutMs ?? 10_000
   // Network rule: two browsers check each other from every interface they have and answer whatever
   // address a check came from, including the host's non-loopback one. Between two Chromium peers with no

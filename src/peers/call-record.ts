@@ -80,6 +80,10 @@ export const OutboundRecordSchema = z.object({
   packetsSent: z.number().int().nonnegative(),
   bytesSent: z.number().int().nonnegative(),
   lateTicks: z.number().int().nonnegative(),
+  /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */
+  stalls: z
+    .array(z.object({ atMs: z.number(), lateMs: z.number(), lateFrames: z.number().int().nonnegative(), skippedFrames: z.number().int().nonnegative(), sourceFrameIndex: z.number().int().nonnegative(), ptimeMs: z.number().positive() }))
+    .optional(),
 })
 
 /** A saved recording of one inbound track: the decoded WAV and the pcap of its RTP. */
@@ -228,6 +232,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
         packetsSent: o.packetsSent,
         bytesSent: o.bytesSent,
         lateTicks: o.lateTicks,
+        ...(o.stalls?.length ? { stalls: o.stalls } : {}),
       })),
     },
     errors: t.errors,

@@ -4,6 +4,7 @@
  */
 import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
+import type { SenderStall } from './audio-sender.ts'
 
 export type PeerKind = 'werift' | 'chromium' | 'rtp'
 export type MediaKind = 'audio' | 'video'
@@ -88,6 +89,11 @@ export interface OutboundStats {
   /** Pacer ticks that fired late by more than one frame interval. */
   lateTicks: number
   firstPacketAtMs: number | undefined
+  /**
+   * Spans in which the sender's frames left late or were skipped because its process was busy (see
+   * `SenderStall`); absent for peers whose sender rtcspec does not pace (Chromium).
+   */
+  stalls?: SenderStall[]
 }
 
 /** An ICE candidate seen by a peer, with the time it was seen (ms since the peer was created). */

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
+import { parseOptions } from '../options.ts'
 import { mintTurnRestCredential, type TurnRestCredential } from '../ice/turn-rest.ts'
 import { parseIceServers, type IceServerConfig } from '../ice/server-url.ts'
 import { freePort, freeUdpPortRange } from '../net/ports.ts'
@@ -286,9 +287,7 @@ function configText(o: {
  *   `COTURN_NOT_READY` (with the log tail) when it does not become ready in time.
  */
 export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnService> {
-  const parsed = CoturnOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new RtcspecError('COTURN_OPTIONS', `invalid coturn options:\n${z.prettifyError(parsed.error)}`, { hint: 'see CoturnOptions in src/services/coturn.ts' })
-  const o = parsed.data
+  const o = parseOptions(CoturnOptionsSchema, options, { code: 'COTURN_OPTIONS', what: 'coturn options', hint: 'see CoturnOptions in src/services/coturn.ts' })
   const provider = await resolveProvider(COTURN_PROVIDER_SPEC, o.provider as ProviderChoice | undefined)
   if (provider === 'external') return externalCoturn()
   const secret = o.secret === true ? randomBytes(18).toString('base64url') : o.secret

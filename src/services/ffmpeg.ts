@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
+import { parseOptions } from '../options.ts'
 import { encodeWav } from '../media/wav.ts'
 import { readAll } from '../media/sources.ts'
 import type { AudioSource, PcmAudio } from '../media/types.ts'
@@ -216,9 +217,7 @@ function videoCodecArgs(codec: FfmpegVideoCodec, kbps: number, fps: number): str
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  const r = schema.safeParse(value)
-  if (!r.success) throw new RtcspecError('FFMPEG_OPTIONS', `invalid ${what}:\n${z.prettifyError(r.error)}`, { hint: `see ${what === 'FFmpeg source options' ? 'FfmpegSourceOptions' : 'FfmpegSinkOptions'} in src/services/ffmpeg.ts` })
-  return r.data
+  return parseOptions(schema, value, { code: 'FFMPEG_OPTIONS', what, hint: `see ${what === 'FFmpeg source options' ? 'FfmpegSourceOptions' : 'FfmpegSinkOptions'} in src/services/ffmpeg.ts` })
 }
 
 function waitForFile(path: string, proc: ServiceProcess, timeoutMs: number, what: string): Promise<string> {

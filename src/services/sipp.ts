@@ -13,6 +13,8 @@ import { join } from 'node:path'
 import { RtcspecError } from '../errors.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
 import { encodeAlaw, encodeMulaw } from '../media/g711.ts'
+import { z } from 'zod'
+import { parseOptions } from '../options.ts'
 
 /** Options of {@link startSipp}. */
 export interface SippOptions {
@@ -41,6 +43,27 @@ export interface SippOptions {
   /** Extra arguments. */
   args?: string[]
 }
+
+/** zod schema of {@link SippOptions} (strict: a misspelt option is an error with a did-you-mean). */
+export const SippOptionsSchema = z.strictObject({
+  scenario: z.union([z.string().min(1), z.strictObject({ xml: z.string().min(1) })]),
+  remote: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).optional(),
+  rtpEcho: z.boolean().optional(),
+  service: z.string().min(1).optional(),
+  calls: z.number().int().positive().optional(),
+  rate: z.number().positive().optional(),
+  limit: z.number().int().positive().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  transport: z.enum(['u1', 'un', 't1']).optional(),
+  files: z.record(z.string().regex(/^[\w.-]+$/, 'a plain file name'), z.instanceof(Uint8Array)).optional(),
+  timeoutS: z.number().positive().optional(),
+  args: z.array(z.string()).optional(),
+})
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type AssertTrue<T extends true> = T
+/** Compile-time: the schema knows exactly the keys of `SippOptions`. */
+export type SippOptionKeysCovered = AssertTrue<Same<keyof SippOptions, keyof z.input<typeof SippOptionsSchema>>>
 
 /** SIPp's final counters (from its `-trace_stat` CSV). */
 export interface SippStats {
@@ -102,6 +125,7 @@ function parseStatCsv(text: string): SippStats | undefined {
 
 /** Starts SIPp on loopback. Throws an RtcspecError with SIPp's output when it does not start. */
 export async function startSipp(options: SippOptions): Promise<SippProcess> {
+  parseOptions(SippOptionsSchema, options, { code: 'SIPP_OPTIONS', what: 'SIPp options', hint: 'see SippOptions in src/services/sipp.ts' })
   let lastError = ''
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-sipp-'))

@@ -83,8 +83,8 @@ describe('rtcspec load usage', () => {
     }
   })
 
-  it('durations: a bare number is seconds', () => {
-    expect(parseCliDuration('30', '--duration')).toBe(30_000)
+  it('durations: a unit is required (a bare number is refused, naming both readings)', () => {
+    expect(() => parseCliDuration('30', '--duration')).toThrow(/--duration 30: 30 what\? write 30s or 30000ms/)
     expect(parseCliDuration('30s', '--duration')).toBe(30_000)
     expect(parseCliDuration('250ms', '--duration')).toBe(250)
     expect(parseCliDuration('2m', '--duration')).toBe(120_000)

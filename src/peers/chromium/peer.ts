@@ -15,6 +15,8 @@
 import type { Browser, ConsoleMessage, Page } from 'puppeteer-core'
 import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { parseOptions } from '../../options.ts'
+import { ChromiumPeerOptionsSchema } from '../peer-options.ts'
 import { recordState } from '../timeline.ts'
 import { createTimeline } from '../timeline.ts'
 import type {
@@ -53,26 +55,8 @@ export interface ChromiumPeerOptions extends PeerOptions {
   gatheringTimeoutMs?: number
 }
 
-const DirectionSchema = z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive'])
-
-/** zod schema of {@link ChromiumPeerOptions}: what `createChromiumPeer` accepts. */
-export const ChromiumPeerOptionsSchema = z.object({
-  name: z.string().min(1).optional(),
-  codecs: z.array(z.string().min(1)).min(1).optional(),
-  dtmf: z.boolean().optional(),
-  record: z.boolean().optional(),
-  audio: z.union([DirectionSchema, z.literal(false)]).optional(),
-  trickle: z.boolean().optional(),
-  iceServers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })).optional(),
-  relayOnly: z.boolean().optional(),
-  hostAddresses: z.array(z.string().min(1)).min(1).optional(),
-  executablePath: z.string().min(1).optional(),
-  launchTimeoutMs: z.number().int().positive().max(300_000).optional(),
-  strictCertificates: z.boolean().optional(),
-  pollIntervalMs: z.number().int().min(20).max(5000).optional(),
-  maxRecordingSeconds: z.number().positive().max(3600).optional(),
-  gatheringTimeoutMs: z.number().int().positive().max(120_000).optional(),
-})
+/** zod schema of {@link ChromiumPeerOptions}: what `createChromiumPeer` accepts (strict: unknown keys are errors). */
+export { ChromiumPeerOptionsSchema }
 
 /** What the page reports through the `rtcspecEmit` binding. */
 const PageEventSchema = z.discriminatedUnion('type', [
@@ -113,12 +97,7 @@ let peerCounter = 0
 
 /** Creates a Chromium peer: leases the process's browser (launching it on first use) and opens a page. */
 export async function createChromiumPeer(options: ChromiumPeerOptions = {}): Promise<ChromiumPeer> {
-  const parsed = ChromiumPeerOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new RtcspecError('INVALID_OPTIONS', `invalid Chromium peer options:\n${z.prettifyError(parsed.error)}`, {
-      hint: 'see ChromiumPeerOptions for what each option takes',
-    })
-  }
+  parseOptions(ChromiumPeerOptionsSchema, options, { code: 'INVALID_OPTIONS', what: 'Chromium peer options', hint: 'see ChromiumPeerOptions for what each option takes' })
   const peer = new ChromiumPeer(options)
   try {
     await peer.start()

@@ -24,6 +24,8 @@ import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
 import { audioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { createTimeline, recordState } from '../timeline.ts'
+import { parseOptions } from '../../options.ts'
+import { RtpPeerOptionsSchema } from '../peer-options.ts'
 import type {
   AudioSendHandle,
   AudioSourceSpec,
@@ -107,6 +109,7 @@ async function bindPair(address: string): Promise<{ rtp: Socket; rtcp: Socket }>
 
 /** Creates a plain-RTP peer. Its sockets are bound on first use; dispose it to free them. */
 export function createRtpPeer(options: RtpPeerOptions = {}): RtpPeer {
+  parseOptions(RtpPeerOptionsSchema, options, { code: 'PEER_OPTIONS', what: 'RTP peer options', hint: 'see RtpPeerOptions (src/peers/rtp/peer.ts)' })
   return new RtpPeer(options)
 }
 
@@ -325,7 +328,7 @@ export class RtpPeer implements Peer {
       },
       get stats() {
         const s = entry.sender
-        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs })
+        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls })
         return entry.stats
       },
     }
@@ -494,7 +497,7 @@ export class RtpPeer implements Peer {
       inbound: this.#inbound.map((t) => ({ kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot() })),
       outbound: this.#senders.map((s) => {
         const sender = s.sender
-        return sender ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs } : { ...s.stats }
+        return sender ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs, stalls: sender.stalls } : { ...s.stats }
       }),
       selectedPair:
         local && dest ? { local: { address: local.address, port: local.port, type: 'host', protocol: 'udp' }, remote: { address: dest.address, port: dest.port, type: this.#latched ? 'latched' : 'sdp', protocol: 'udp' } } : undefined,

@@ -27,6 +27,10 @@ import { srtpGcmFastPath } from './srtp-gcm.ts'
 import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
 import { turnAuthErrors } from './turn-auth-errors.ts'
+import { parseOptions } from '../../options.ts'
+import { WeriftPeerOptionsSchema } from '../peer-options.ts'
+import { assertCommonAudioCodec } from '../codec-match.ts'
+import { dtlsFailureReasons, onDtlsFailure } from './dtls-failure.ts'
 import { createTimeline, recordState } from '../timeline.ts'
 import { allHostAddresses, isLoopbackAddress } from '../host-addresses.ts'
 import type {
@@ -172,10 +176,13 @@ srtpKeyCaching()
 srtpGcmFastPath()
 weriftRtpFastPaths()
 dtlsEarlyStart()
+dtlsFailureReasons()
 turnAuthErrors()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
+  // An unknown or misspelt option is an error (with a did-you-mean), never silently ignored.
+  parseOptions(WeriftPeerOptionsSchema, options, { code: 'PEER_OPTIONS', what: 'werift peer options', hint: 'see WeriftPeerOptions (src/peers/werift/peer.ts)' })
   return new WeriftPeer(options)
 }
 
@@ -358,6 +365,8 @@ export class WeriftPeer implements Peer {
       this.#dtlsWatched.add(t)
       recordState(this.timeline, 'dtls', t.state)
       t.onStateChange.subscribe((s) => recordState(this.timeline, 'dtls', s))
+      // werift only logs why DTLS failed: keep the reason (fingerprint mismatch, handshake timeout, alert).
+      onDtlsFailure(t, (reason) => this.#error(`DTLS failed: ${reason}`))
     }
   }
 
@@ -455,6 +464,15 @@ export class WeriftPeer implements Peer {
   async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
     this.#assertOpen()
     if (this.pc.remoteDescription) this.#resetGathering()
+    // No audio codec in common: say so now, naming both sides' codecs, rather than "connect" and carry nothing.
+    if (this.#options.audio !== false) {
+      try {
+        assertCommonAudioCodec({ localName: this.name, localCodecs: this.#codecs.map((c) => c.encoding), sdp: offer.sdp, type: 'offer' })
+      } catch (e) {
+        this.#error((e as Error).message)
+        throw e
+      }
+    }
     await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(offer))
     this.#applyPendingIceServers()
     this.#applyAudioDirection()
@@ -533,7 +551,7 @@ export class WeriftPeer implements Peer {
       },
       get stats() {
         const s = entry.sender
-        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs })
+        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls })
         return entry.stats
       },
     }
@@ -708,7 +726,7 @@ export class WeriftPeer implements Peer {
       outbound: this.#senders.map((s) => {
         const sender = s.sender
         return sender
-          ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs }
+          ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs, stalls: sender.stalls }
           : { ...s.stats }
       }),
       selectedPair,

@@ -1,0 +1,48 @@
+/**
+ * The run-time schema of `b2b()` / `openBackToBack()` options. Strict at every level: `b2b({ codce: 'opus' })`
+ * fails with `unknown option "codce" (did you mean "codec"?)` instead of running the default codec.
+ */
+import { z } from 'zod'
+import { parseOptions } from '../options.ts'
+import { AudioCodecNameSchema, WeriftPeerOptionsSchema } from '../peers/peer-options.ts'
+import { ChromiumPeerOptionsSchema } from '../peers/peer-options.ts'
+import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
+import { NetworkSpecSchema } from './network.ts'
+import { DurationSchema } from './duration.ts'
+import type { B2BOptions } from './calls.ts'
+
+const WeriftSideSchema = WeriftPeerOptionsSchema.extend({ kind: z.literal('werift').optional() })
+const ChromiumSideSchema = ChromiumPeerOptionsSchema.extend({ kind: z.literal('chromium'), config: z.undefined().optional(), debug: z.undefined().optional() })
+
+/** One side of a call: werift options (the default), or `{ kind: 'chromium', ... }`. */
+export const B2BSideOptionsSchema = z.union([WeriftSideSchema, ChromiumSideSchema])
+
+/** An audio source or a factory building one at the codec's rate (`tone(440)`, `speech()`...). */
+const AudioSourceSpecSchema = z.custom<unknown>(
+  (v) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { read?: unknown }).read === 'function'),
+  'an audio source: a factory such as tone(440) or speech(), or an AudioSource',
+)
+
+/** Schema of {@link B2BOptions}. */
+export const B2BOptionsSchema = z.strictObject({
+  a: B2BSideOptionsSchema.optional(),
+  b: B2BSideOptionsSchema.optional(),
+  codec: AudioCodecNameSchema.optional(),
+  trickle: z.boolean().optional(),
+  network: NetworkSpecSchema.optional(),
+  send: z.strictObject({ a: AudioSourceSpecSchema.optional(), b: AudioSourceSpecSchema.optional() }).optional(),
+  connectTimeout: DurationSchema.refine((ms) => ms > 0, 'connectTimeout is above 0').optional(),
+  connectTimeoutMs: z.number().positive('connectTimeoutMs is above 0').optional(),
+  ice: z.strictObject({ a: TricklePolicySchema.optional(), b: TricklePolicySchema.optional() }).optional(),
+  record: z.boolean().optional(),
+})
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type AssertTrue<T extends true> = T
+/** Compile-time: the schema knows exactly the keys of `B2BOptions`. */
+export type B2BOptionKeysCovered = AssertTrue<Same<keyof B2BOptions, keyof z.input<typeof B2BOptionsSchema>>>
+
+/** Validates `b2b()` options; throws `RtcspecError` `B2B_OPTIONS` listing every problem (unknown keys with a did-you-mean). */
+export function checkB2BOptions(options: unknown): void {
+  parseOptions(B2BOptionsSchema, options, { code: 'B2B_OPTIONS', what: 'b2b options', hint: "b2b({ codec: 'opus', a: { name: 'alice' }, network: { preset: '3g' }, connectTimeout: '10s' }); see B2BOptions" })
+}

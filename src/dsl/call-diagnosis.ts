@@ -1,0 +1,45 @@
+/**
+ * What a call looked like at a given moment, in a few lines: per peer its ICE/DTLS/connection states, the
+ * codecs negotiated, packets received and sent so far, and its recorded errors. Printed when a wait fails or a
+ * test times out while a call is open, so a timeout is never bare.
+ */
+import type { Peer } from '../peers/types.ts'
+
+const last = (xs: ReadonlyArray<{ state: string }>) => xs.at(-1)?.state ?? 'new'
+
+/** One line about a peer from what it knows synchronously (states, inbound packets, errors). */
+export function peerStateLine(peer: Peer): string {
+  const t = peer.timeline
+  const inbound = peer.inbound.length
+    ? peer.inbound
+        .map((track) => {
+          const s = track.rtp.snapshot()
+          return `inbound ${track.kind} ${track.codec?.encoding ?? '(no codec yet)'}: ${s.received} packets (lost ${s.lost})`
+        })
+        .join(', ')
+    : 'no inbound track'
+  const errors = t.errors.length ? `; errors: ${t.errors.slice(-5).map((e) => e.message).join(' | ')}` : ''
+  return `${peer.name} (${peer.kind}): ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)}; ${inbound}${errors}`
+}
+
+/** Like {@link peerStateLine}, with the outbound streams (codec, packets sent) from the peer's stats. */
+export async function describePeer(peer: Peer): Promise<string> {
+  let sent = ''
+  try {
+    const stats = await Promise.race([peer.stats(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())])
+    if (stats) {
+      sent = stats.outbound.length
+        ? `; ${stats.outbound.map((o) => `sending ${o.kind} ${o.codec?.encoding ?? '(no codec negotiated)'}: ${o.packetsSent} packets${o.stalls?.length ? ` (sender stalled ${o.stalls.length}×, worst ${Math.round(Math.max(...o.stalls.map((s) => s.lateMs)))} ms late)` : ''}`).join(', ')}`
+        : '; sending nothing'
+    }
+  } catch {
+    // stats of a closed or failing peer: the synchronous part still says enough
+  }
+  return `${peerStateLine(peer)}${sent}`
+}
+
+/** Every peer of a call, one line each, indented for a failure message. */
+export async function describeCall(peers: ReadonlyArray<Peer>): Promise<string> {
+  const lines = await Promise.all(peers.map((p) => describePeer(p)))
+  return lines.map((l) => `  ${l}`).join('\n')
+}
