@@ -7,7 +7,22 @@ import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
 import { SERVER_FAULTS } from '../whip/faults.ts'
 import { startMediaServer, type MediaServerOptions } from '../whip/media-server.ts'
+import { didYouMean, parsePersonalityList, PERSONALITIES, PERSONALITY_NAMES, type PersonalityOptions } from '../whip/personalities.ts'
+import { SERVER_AUDIO_CODECS, type ServerAudioCodecName } from '../whip/server-session.ts'
 import { parseIceServerLinkArg } from './ice-server-arg.ts'
+
+/** The flags a personality stands for (`--sessions-per-endpoint 1 --busy-status 403`). */
+function presetFlags(p: PersonalityOptions): string {
+  const flags: string[] = []
+  if (p.sessionsPerEndpoint !== undefined) flags.push(`--sessions-per-endpoint ${p.sessionsPerEndpoint}`)
+  if (p.busyStatus !== undefined) flags.push(`--busy-status ${p.busyStatus}`)
+  if (p.audioCodecs) flags.push(`--audio-codecs ${p.audioCodecs.join(',')}`)
+  if (p.iceLite) flags.push('--ice-lite')
+  if (p.stuckOnMalformedOffer) flags.push('--stuck-on-malformed-offer')
+  if (p.authFailureStatus !== undefined) flags.push(`--auth-failure-status ${p.authFailureStatus}`)
+  if (p.adminReset) flags.push('--admin-reset')
+  return flags.join(' ')
+}
 
 export const SERVE_USAGE = `usage: rtcspec serve whip|whep|media [options]
 
@@ -28,8 +43,54 @@ options:
   --redirect           answer POSTs with a 307 to the same endpoint first
   --fault ID           break exactly one conformance requirement (e.g. whip.answer.bundle)
   --list-faults        print every fault id and exit
+
+behave like real servers (explicit flags win over --personality):
+  --personality LIST   comma-separated presets: ${PERSONALITY_NAMES.join(', ')}
+${PERSONALITY_NAMES.map((n) => `                       ${n.padEnd(12)} = ${presetFlags(PERSONALITIES[n])}`).join('\n')}
+  --sessions-per-endpoint N
+                       at most N live sessions per endpoint (e.g. /whip/live); a POST to a full
+                       endpoint gets --busy-status and "Endpoint ID already in use"
+  --busy-status 403|409
+                       status of that refusal (default 409)
+  --audio-codecs LIST  audio codecs negotiated, in preference order, from ${SERVER_AUDIO_CODECS.join(', ')}
+                       (default PCMU,PCMA,opus)
+  --ice-lite           ICE-lite server: a=ice-lite, one host candidate (on --host), no checks of its own
+  --stuck-on-malformed-offer
+                       bug: an offer without a=ice-ufrag gets 500 and the endpoint then refuses every
+                       POST as busy until reset (POST /admin/reset with --admin-reset)
+  --auth-failure-status 401|403
+                       status for a missing or wrong Bearer token (default 401)
+  --admin-reset        answer POST /admin/reset (closes every session, clears stuck endpoints) with 204;
+                       the URL is printed, e.g. for rtcspec fuzz --reset-url
   -h, --help           this text
 `
+
+/** `--busy-status 403`: one of the allowed statuses, or a usage error naming them. */
+function statusArg<const S extends number>(flag: string, value: string, allowed: readonly S[]): S {
+  const n = Number(value)
+  const hit = allowed.find((a) => a === n)
+  if (hit === undefined) throw new RtcspecError('INVALID_OPTIONS', `${flag} ${JSON.stringify(value)}: use ${allowed.join(' or ')}`)
+  return hit
+}
+
+/** `opus,PCMU`: the server audio codecs, matched case-insensitively, with a did-you-mean on a typo. */
+function parseAudioCodecs(list: string): ServerAudioCodecName[] {
+  const names = list
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+  if (names.length === 0) throw new RtcspecError('INVALID_OPTIONS', `--audio-codecs needs at least one of ${SERVER_AUDIO_CODECS.join(', ')}`)
+  const out: ServerAudioCodecName[] = []
+  for (const n of names) {
+    const hit = SERVER_AUDIO_CODECS.find((c) => c.toLowerCase() === n.toLowerCase())
+    if (!hit) {
+      const guess = didYouMean(n, SERVER_AUDIO_CODECS)
+      throw new RtcspecError('INVALID_OPTIONS', `--audio-codecs: unknown codec ${JSON.stringify(n)}${guess ? ` (did you mean ${guess}?)` : ''}; use ${SERVER_AUDIO_CODECS.join(', ')}`)
+    }
+    if (!out.includes(hit)) out.push(hit)
+  }
+  return out
+}
 
 /** Runs `rtcspec serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: string[], io: { signal?: AbortSignal; out?: (s: string) => void } = {}): Promise<number> {
@@ -50,6 +111,14 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
       redirect: { type: 'boolean' },
       fault: { type: 'string' },
       'list-faults': { type: 'boolean' },
+      personality: { type: 'string', multiple: true },
+      'sessions-per-endpoint': { type: 'string' },
+      'busy-status': { type: 'string' },
+      'audio-codecs': { type: 'string' },
+      'ice-lite': { type: 'boolean' },
+      'stuck-on-malformed-offer': { type: 'boolean' },
+      'auth-failure-status': { type: 'string' },
+      'admin-reset': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     { io: { out } },
@@ -81,6 +150,18 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
     if (v.redirect) options.redirect = true
     if (v.fault !== undefined) options.fault = v.fault
     if (v.stream !== undefined) options.streams = ['live', v.stream]
+    if (v.personality) options.personalities = v.personality.flatMap(parsePersonalityList)
+    if (v['sessions-per-endpoint'] !== undefined) {
+      const n = Number(v['sessions-per-endpoint'])
+      if (!Number.isInteger(n) || n < 1) throw new RtcspecError('INVALID_OPTIONS', `--sessions-per-endpoint ${JSON.stringify(v['sessions-per-endpoint'])} is not a whole number ≥ 1`)
+      options.sessionsPerEndpoint = n
+    }
+    if (v['busy-status'] !== undefined) options.busyStatus = statusArg('--busy-status', v['busy-status'], [403, 409] as const)
+    if (v['auth-failure-status'] !== undefined) options.authFailureStatus = statusArg('--auth-failure-status', v['auth-failure-status'], [401, 403] as const)
+    if (v['audio-codecs'] !== undefined) options.audioCodecs = parseAudioCodecs(v['audio-codecs'])
+    if (v['ice-lite']) options.iceLite = true
+    if (v['stuck-on-malformed-offer']) options.stuckOnMalformedOffer = true
+    if (v['admin-reset']) options.adminReset = true
   } catch (e) {
     process.stderr.write(`rtcspec serve: ${(e as Error).message}\n`)
     return 2
@@ -93,10 +174,20 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
     return 1
   }
   const stream = v.stream ?? 'live'
+  const eff = server.options
   const lines = [`rtcspec reference server on ${server.url}${options.fault ? ` (fault: ${options.fault})` : ''}`]
   if (kind !== 'whep') lines.push(`WHIP endpoint: ${server.whipUrl(stream)}`)
   if (kind !== 'whip') lines.push(`WHEP endpoint: ${server.whepUrl(stream)}`)
-  if (options.token) lines.push('Bearer token required')
+  if (options.token) lines.push(`Bearer token required${eff.authFailureStatus === 403 ? ' (403 when missing or wrong)' : ''}`)
+  if (eff.personalities.length) lines.push(`personalities: ${eff.personalities.join(', ')}`)
+  const traits = [
+    eff.sessionsPerEndpoint !== undefined ? `at most ${eff.sessionsPerEndpoint} session(s) per endpoint (busy: ${eff.busyStatus})` : '',
+    `audio codecs ${eff.audioCodecs.join(', ')}`,
+    eff.iceLite ? 'ICE-lite' : '',
+    eff.stuckOnMalformedOffer ? 'stuck after an offer without a=ice-ufrag (500)' : '',
+  ].filter(Boolean)
+  lines.push(traits.join('; '))
+  if (eff.adminReset) lines.push(`reset URL: ${server.resetUrl} (POST)`)
   out(`${lines.join('\n')}\n`)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()

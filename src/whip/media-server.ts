@@ -8,6 +8,15 @@
  * servers advertised in Link headers, extension links, CORS, 307 redirects, WHEP 409 + Retry-After while a
  * stream has no publisher, WHEP server counter-offers (406), and `fault`: break exactly one conformance
  * requirement (see `faults.ts`) so the conformance suite can prove it detects it.
+ *
+ * Real-server behaviours (`personalities.ts` names presets of them): a limit of live sessions per endpoint
+ * (busy POSTs refused with 403/409 "Endpoint ID already in use"), the audio codecs negotiated (e.g. Opus
+ * only), ICE-lite, 403 for a bad token, and a bug that leaves an endpoint stuck after a malformed offer
+ * (cleared by `reset()` or `POST /admin/reset`).
+ *
+ * WHEP viewers are answered with the codecs the stream's publisher carries (the server's codecs while there
+ * is none); a viewer with none of them is refused with 406, and a packet a viewer cannot be sent is counted
+ * (`ServerSession.drops`) and reported in `events`, never dropped silently.
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -18,11 +27,23 @@ import { RtcspecError } from '../errors.ts'
 import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { fingerprints, icePwd, iceUfrag, mediaLine } from '../sdp/media.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
+import { codecs as sdpCodecs } from '../sdp/codecs.ts'
 import { isServerFault, SERVER_FAULTS } from './faults.ts'
 import { formatIceServerLink, type IceServerLink } from './link.ts'
 import { lintWhipOffer } from './offer-lint.ts'
+import { didYouMean, expandPersonalities, isPersonality, PERSONALITY_NAMES, type Personality } from './personalities.ts'
 import { fragIce, joinSdp, sdpFragFromDescription, sectionMid, splitSdp } from './sdp-text.ts'
-import { MAX_MEDIA_SECTIONS, ServerSession, type SessionRole } from './server-session.ts'
+import {
+  DEFAULT_SERVER_AUDIO_CODECS,
+  encodingOf,
+  MAX_MEDIA_SECTIONS,
+  SERVER_AUDIO_CODECS,
+  serverCodecs,
+  ServerSession,
+  type ServerAudioCodecName,
+  type SessionCodecs,
+  type SessionRole,
+} from './server-session.ts'
 
 /** Options of {@link startMediaServer}, validated with zod. */
 export const MediaServerOptionsSchema = z
@@ -50,12 +71,79 @@ export const MediaServerOptionsSchema = z
       .describe('Break exactly this conformance requirement'),
     maxSessions: z.number().int().min(1).default(200),
     connectTimeoutMs: z.number().int().min(1_000).default(60_000).describe('A session whose peer connection is not up by then (or not back up after failing) is closed and forgotten'),
+    sessionsPerEndpoint: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('At most this many live sessions per endpoint (role and stream, e.g. /whip/live); a POST to a full endpoint is refused with busyStatus and "Endpoint ID already in use". Default: no limit'),
+    busyStatus: z.union([z.literal(403), z.literal(409)]).optional().describe('Status refusing a POST to a full endpoint (default 409; some servers answer 403)'),
+    audioCodecs: z
+      .array(z.enum(SERVER_AUDIO_CODECS))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, { message: 'an audio codec is listed twice' })
+      .optional()
+      .describe(`Audio codecs the server negotiates, in preference order (default ${DEFAULT_SERVER_AUDIO_CODECS.join(', ')}); an offer without any of them has no audio codec in common`),
+    iceLite: z.boolean().optional().describe('Be an ICE-lite agent: a=ice-lite in answers, one host candidate (on host), no connectivity checks of its own'),
+    stuckOnMalformedOffer: z
+      .boolean()
+      .optional()
+      .describe('Server bug: an offer that parses but has no a=ice-ufrag gets 500 and leaves a phantom session holding the endpoint (never timed out) until reset()'),
+    authFailureStatus: z.union([z.literal(401), z.literal(403)]).optional().describe('Status for a missing or wrong Bearer token (default 401; some servers answer 403)'),
+    adminReset: z.boolean().optional().describe('Answer POST /admin/reset with 204 after reset() (a hook for a fuzzer\'s --reset-url)'),
+    personalities: z
+      .array(z.string())
+      .default([])
+      .superRefine((names, ctx) => {
+        for (const n of names) {
+          if (isPersonality(n)) continue
+          const guess = didYouMean(n, PERSONALITY_NAMES)
+          ctx.addIssue({ code: 'custom', message: `unknown personality ${JSON.stringify(n)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}; use ${PERSONALITY_NAMES.join(', ')}` })
+        }
+      })
+      .describe(`Named presets of real-server behaviour (${PERSONALITY_NAMES.join(', ')}; see personalities.ts); explicit options win over them`),
   })
   .strict()
 
 /** Input of {@link startMediaServer}. */
 export type MediaServerOptions = z.input<typeof MediaServerOptionsSchema>
-type Resolved = z.output<typeof MediaServerOptionsSchema>
+
+/** Options after defaults and personalities are applied. */
+export type ResolvedMediaServerOptions = Omit<
+  z.output<typeof MediaServerOptionsSchema>,
+  'sessionsPerEndpoint' | 'busyStatus' | 'audioCodecs' | 'iceLite' | 'stuckOnMalformedOffer' | 'authFailureStatus' | 'adminReset' | 'personalities'
+> & {
+  /** undefined: no limit. */
+  sessionsPerEndpoint: number | undefined
+  busyStatus: 403 | 409
+  audioCodecs: ServerAudioCodecName[]
+  iceLite: boolean
+  stuckOnMalformedOffer: boolean
+  authFailureStatus: 401 | 403
+  adminReset: boolean
+  personalities: Personality[]
+}
+type Resolved = ResolvedMediaServerOptions
+
+/** Applies the personalities under the explicit options, then the defaults. */
+function resolveOptions(p: z.output<typeof MediaServerOptionsSchema>): Resolved {
+  const personalities = p.personalities.filter(isPersonality)
+  const preset = expandPersonalities(personalities)
+  return {
+    ...p,
+    personalities,
+    sessionsPerEndpoint: p.sessionsPerEndpoint ?? preset.sessionsPerEndpoint,
+    busyStatus: p.busyStatus ?? preset.busyStatus ?? 409,
+    audioCodecs: p.audioCodecs ?? preset.audioCodecs ?? [...DEFAULT_SERVER_AUDIO_CODECS],
+    iceLite: p.iceLite ?? preset.iceLite ?? false,
+    stuckOnMalformedOffer: p.stuckOnMalformedOffer ?? preset.stuckOnMalformedOffer ?? false,
+    authFailureStatus: p.authFailureStatus ?? preset.authFailureStatus ?? 401,
+    adminReset: p.adminReset ?? preset.adminReset ?? false,
+  }
+}
+
+/** The body of a POST refused because the endpoint is full (as real servers word it). */
+export const BUSY_BODY = 'Endpoint ID already in use'
 
 const MAX_BODY = 1024 * 1024
 const SDP = 'application/sdp'
@@ -67,6 +155,45 @@ export interface ServedRequest {
   path: string
   status: number
   authorization: string | undefined
+  /** Why the request was refused (the error body's text), for a 4xx/5xx. */
+  reason?: string
+}
+
+/** Kinds of {@link ServerEvent}. */
+export type ServerEventType =
+  /** A POST refused because the endpoint holds sessionsPerEndpoint sessions (or a phantom). */
+  | 'endpoint-busy'
+  /** stuckOnMalformedOffer: a malformed offer got 500 and left a phantom session on the endpoint. */
+  | 'endpoint-stuck'
+  /** An offer refused because no codec was in common (WHEP: with the stream's publisher). */
+  | 'no-common-codec'
+  /** A WHEP answer that rejected some sections (port 0) for lack of a common codec; the rest was accepted. */
+  | 'sections-rejected'
+  /** A viewer's first packet of a kind of drop (e.g. codec mismatch); later ones are only counted. */
+  | 'packets-dropped'
+  /** reset() ran (or POST /admin/reset). */
+  | 'reset'
+
+/** Something the server did that a test may want to assert on beyond the HTTP status. */
+export interface ServerEvent {
+  /** ms since the server started. */
+  atMs: number
+  type: ServerEventType
+  /** The endpoint or session path concerned. */
+  path: string
+  message: string
+}
+
+/** How full one endpoint is (see `sessionsPerEndpoint`, `stuckOnMalformedOffer`). */
+export interface EndpointOccupancy {
+  /** Live sessions of the endpoint (lingering ones included). */
+  sessions: number
+  /** Phantom sessions left by a malformed offer (stuckOnMalformedOffer); only reset() frees them. */
+  phantoms: number
+  /** sessionsPerEndpoint, or undefined for no limit. */
+  limit: number | undefined
+  /** Whether the next POST is refused as busy. */
+  busy: boolean
 }
 
 /** A running reference server. Dispose it (`await using`) or `close()` it. */
@@ -80,10 +207,18 @@ export interface MediaServer extends AsyncDisposable {
   whepUrl(stream?: string): string
   /** Live sessions. */
   readonly sessions: ReadonlyMap<string, ServerSession>
-  /** Every request answered so far (method, path, status, Authorization header). */
+  /** Every request answered so far (method, path, status, Authorization header, reason of a refusal). */
   readonly requests: readonly ServedRequest[]
-  /** The options in effect. */
+  /** Notable things the server did (busy refusals, stuck endpoints, codec refusals, dropped packets, resets). */
+  readonly events: readonly ServerEvent[]
+  /** The options in effect (personalities expanded under the explicit options). */
   readonly options: Readonly<Resolved>
+  /** How full an endpoint is: `occupancy('whip', 'live')`. */
+  occupancy(role: SessionRole, stream?: string): EndpointOccupancy
+  /** The `POST /admin/reset` URL (answered only with `adminReset`). */
+  readonly resetUrl: string
+  /** Closes every session and forgets every phantom (stuck endpoints are usable again); keeps listening. */
+  reset(): Promise<void>
   /** Closes every session and the listener. Idempotent. */
   close(): Promise<void>
 }
@@ -155,6 +290,23 @@ function ensureMsid(sdp: string, stream: string): string {
   return joinSdp(s)
 }
 
+/** Encoding names (lower case) offered per kind, in the offer's sections that are not rejected (port 0). */
+function offeredCodecs(media: Parameters<typeof sdpCodecs>[0][]): Record<'audio' | 'video', string[]> {
+  const out = { audio: [] as string[], video: [] as string[] }
+  for (const m of media) {
+    const kind = mediaLine(m).media
+    if ((kind !== 'audio' && kind !== 'video') || mediaLine(m).port === 0) continue
+    for (const c of sdpCodecs(m)) if (!out[kind].includes(c.encodingName.toLowerCase())) out[kind].push(c.encodingName.toLowerCase())
+  }
+  return out
+}
+
+/** `audio opus, pcmu; video vp8` (or `no audio or video section`). */
+function describeOffered(offered: Record<'audio' | 'video', string[]>): string {
+  const parts = (['audio', 'video'] as const).filter((k) => offered[k].length).map((k) => `${k} ${offered[k].join(', ')}`)
+  return parts.join('; ') || 'no audio or video codec'
+}
+
 /**
  * Starts the reference server. Resolves once it listens.
  *
@@ -165,13 +317,48 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
   if (!parsed.success) {
     throw new RtcspecError('INVALID_OPTIONS', `invalid media server options:\n${z.prettifyError(parsed.error)}`, { hint: 'see MediaServerOptionsSchema in src/whip/media-server.ts' })
   }
-  const o = parsed.data
+  const o = resolveOptions(parsed.data)
   const fault = o.fault
   const sessions = new Map<string, ServerSession>()
   const requests: ServedRequest[] = []
+  const events: ServerEvent[] = []
   const publishers = new Map<string, ServerSession>()
+  /** Phantom sessions per endpoint path (stuckOnMalformedOffer). */
+  const phantoms = new Map<string, number>()
+  const started = performance.now()
+  const baseCodecs = serverCodecs(o.audioCodecs)
   let closed = false
   let port = 0
+
+  const event = (type: ServerEventType, path: string, message: string) => {
+    events.push({ atMs: Math.round(performance.now() - started), type, path, message })
+    if (events.length > 10_000) events.splice(0, events.length - 10_000)
+  }
+  const endpointPath = (role: SessionRole, stream: string) => `/${role}/${stream}`
+  const occupancy = (role: SessionRole, stream = 'live'): EndpointOccupancy => {
+    let live = 0
+    for (const s of sessions.values()) if (s.role === role && s.stream === stream) live++
+    const ghosts = phantoms.get(endpointPath(role, stream)) ?? 0
+    const limit = o.sessionsPerEndpoint
+    // A phantom holds its endpoint even without a limit: the bug modelled keys the endpoint to the broken session.
+    const busy = (ghosts > 0 && limit === undefined) || (limit !== undefined && live + ghosts >= limit)
+    return { sessions: live, phantoms: ghosts, limit, busy }
+  }
+
+  /**
+   * WHEP: the codecs a viewer of `stream` is answered with: per kind, those its publisher carries (the server's
+   * own while there is no publisher, or for a kind the publisher does not send). `carried` lists the
+   * publisher's codecs per kind (empty: no publisher, or it does not send that kind).
+   */
+  const viewerCodecs = (stream: string): { codecs: SessionCodecs; carried: Record<'audio' | 'video', string[]> } => {
+    const pub = publishers.get(stream)
+    const carried = { audio: pub?.carriedCodecs('audio') ?? [], video: pub?.carriedCodecs('video') ?? [] }
+    const pick = (kind: 'audio' | 'video') => {
+      const want = carried[kind].map((m) => m.toLowerCase())
+      return want.length ? baseCodecs[kind].filter((c) => want.includes(c.mimeType.toLowerCase())) : baseCodecs[kind]
+    }
+    return { codecs: { audio: pick('audio'), video: pick('video') }, carried }
+  }
 
   const faulty = (role: SessionRole, s: string) => fault === `${role}.${s}`
 
@@ -221,6 +408,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (!expected || faulty(role, 'auth.bearer')) return
     const got = Buffer.from(req.headers.authorization ?? '')
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      // RFC 9110 §11.6.1: a 401 carries the challenge; servers that answer 403 send none.
+      if (o.authFailureStatus === 403) throw new HttpError(403, 'missing or wrong Bearer token')
       throw new HttpError(401, 'missing or wrong Bearer token', { 'WWW-Authenticate': 'Bearer' })
     }
   }
@@ -271,8 +460,24 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (role === 'whep' && o.whepConflictWhenNoPublisher && !publishers.has(stream)) {
       throw new HttpError(409, `stream ${JSON.stringify(stream)} has no publisher yet`, { 'Retry-After': String(o.retryAfterSeconds) })
     }
+    const path = endpointPath(role, stream)
+    const occupied = occupancy(role, stream)
+    if (occupied.busy) {
+      const held = `${occupied.sessions} live session(s)${occupied.phantoms ? ` and ${occupied.phantoms} stuck one(s)` : ''}${occupied.limit !== undefined ? ` of at most ${occupied.limit}` : ''}`
+      event('endpoint-busy', path, `POST refused with ${o.busyStatus}: ${held}`)
+      throw new HttpError(o.busyStatus, BUSY_BODY)
+    }
     if (sessions.size >= o.maxSessions) throw new HttpError(503, 'too many sessions', { 'Retry-After': '5' })
-    const session = new ServerSession({ role, stream, host: o.host, ...(role === 'whip' ? { onRtp: forward(stream) } : {}) })
+    const viewer = role === 'whep' ? viewerCodecs(stream) : undefined
+    const session = new ServerSession({
+      role,
+      stream,
+      host: o.host,
+      codecs: viewer?.codecs ?? baseCodecs,
+      iceLite: o.iceLite,
+      ...(role === 'whip' ? { onRtp: forward(stream) } : {}),
+    })
+    session.onDrop = (reason, detail) => event('packets-dropped', `/session/${session.id}`, `${reason}: ${detail}`)
     sessions.set(session.id, session)
     watchSession(session)
     const location = `/session/${session.id}`
@@ -295,6 +500,11 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     if (unusable.length) {
       sessions.delete(session.id)
       await session.close()
+      if (o.stuckOnMalformedOffer && unusable.some((m) => !iceUfrag(m, parsedSdp.value))) {
+        phantoms.set(path, (phantoms.get(path) ?? 0) + 1)
+        event('endpoint-stuck', path, 'an offer without a=ice-ufrag got 500 and left a phantom session holding the endpoint until reset()')
+        throw new HttpError(500, 'Internal Server Error')
+      }
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
       throw new HttpError(400, `malformed WebRTC offer: ${unusable.length} media section(s) without a=ice-ufrag, a=ice-pwd or a=fingerprint (RFC 8839 §5.4, RFC 8122)`)
     }
@@ -313,13 +523,46 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       await session.close()
       throw new HttpError(400, 'rtcp-mux-only is not supported')
     }
+    if (viewer && (viewer.carried.audio.length || viewer.carried.video.length)) {
+      // draft-ietf-wish-whep-03 §4.2: the offer is not acceptable when none of the publisher's media can reach the viewer.
+      const offered = offeredCodecs(parsedSdp.value.media)
+      const receivable = (['audio', 'video'] as const).filter((k) => viewer.carried[k].some((m) => offered[k].includes(encodingOf(m).toLowerCase())))
+      if (receivable.length === 0) {
+        sessions.delete(session.id)
+        await session.close()
+        const sends = (['audio', 'video'] as const).filter((k) => viewer.carried[k].length).map((k) => `${k} ${viewer.carried[k].map(encodingOf).join(', ')}`)
+        const message = `offer not acceptable: no codec in common with the publisher of ${JSON.stringify(stream)}, which sends ${sends.join('; ')}; the offer has ${describeOffered(offered)}`
+        event('no-common-codec', path, message)
+        throw new HttpError(406, message)
+      }
+    }
     let answer: string
     try {
       answer = await session.answer(body)
     } catch (e) {
       sessions.delete(session.id)
       await session.close()
+      if (e instanceof RtcspecError && e.code === 'NO_COMMON_MEDIA') {
+        // WHIP: 400 (RFC 9725 §4.4.3); WHEP: 406, the draft's "offer not acceptable".
+        const status = role === 'whep' ? 406 : 400
+        const message = `offer not acceptable: ${e.message}`
+        event('no-common-codec', path, message)
+        throw new HttpError(status, message)
+      }
       throw new HttpError(400, `offer rejected: ${(e as Error).message}`)
+    }
+    const rejected = session.rejectedSections().filter((r) => r.kind === 'audio' || r.kind === 'video')
+    if (rejected.length) {
+      const what = rejected.map((r) => `${r.kind}${r.mid !== undefined ? ` (mid ${r.mid})` : ''} offering ${r.offered.join(', ') || 'no codec'}`).join('; ')
+      if (role === 'whip') {
+        // RFC 9725 §4.4.3: no partially successful answers; the whole offer is refused instead.
+        sessions.delete(session.id)
+        await session.close()
+        const message = `offer not acceptable: no codec in common for ${what}; this server takes ${session.describeCodecs()} (RFC 9725 §4.4.3: no partially successful answers)`
+        event('no-common-codec', path, message)
+        throw new HttpError(400, message)
+      }
+      event('sections-rejected', path, `answered with port 0 for ${what}: no codec in common (this viewer is answered with ${session.describeCodecs()})`)
     }
     if (role === 'whip') publishers.set(stream, session)
     if (role === 'whep') answer = ensureMsid(answer, stream)
@@ -449,18 +692,27 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     const role: SessionRole | undefined = parts[0] === 'whip' || parts[0] === 'whep' ? parts[0] : parts[0] === 'session' ? sessions.get(parts[1] ?? '')?.role : undefined
     cors(req, res, role)
     const work = async () => {
+      if (o.adminReset && parts[0] === 'admin' && parts[1] === 'reset' && parts.length === 2) {
+        await readBody(req)
+        if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /admin/reset`, { Allow: 'POST' })
+        await reset()
+        res.writeHead(204).end()
+        return
+      }
       if ((parts[0] === 'whip' || parts[0] === 'whep') && parts.length === 2) return onEndpoint(req, res, parts[0], parts[1] ?? '', url)
       if (parts[0] === 'session' && parts.length === 2) return onSession(req, res, parts[1] ?? '')
       throw new HttpError(404, `no such resource ${url.pathname}; endpoints are /whip/<stream> and /whep/<stream>`)
     }
+    let reason: string | undefined
     work()
       .catch((e: unknown) => {
         const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error).message}`)
+        reason = err.message
         if (!res.headersSent) res.writeHead(err.status, { 'Content-Type': 'text/plain; charset=utf-8', ...err.headers }).end(`${err.message}\n`)
         else res.end()
       })
       .finally(() => {
-        requests.push({ method: req.method ?? '', path: url.pathname, status: res.statusCode, authorization: req.headers.authorization })
+        requests.push({ method: req.method ?? '', path: url.pathname, status: res.statusCode, authorization: req.headers.authorization, ...(reason !== undefined ? { reason } : {}) })
         if (requests.length > 10_000) requests.splice(0, requests.length - 10_000)
       })
   })
@@ -476,6 +728,16 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
   port = (server.address() as AddressInfo).port
   const host = o.host.includes(':') ? `[${o.host}]` : o.host
   const base = `http://${host}:${port}`
+
+  const reset = async () => {
+    const all = [...sessions.values()]
+    const ghosts = [...phantoms.values()].reduce((a, b) => a + b, 0)
+    sessions.clear()
+    publishers.clear()
+    phantoms.clear()
+    await Promise.all(all.map((s) => s.close()))
+    event('reset', '/admin/reset', `closed ${all.length} session(s), forgot ${ghosts} stuck one(s)`)
+  }
 
   const close = async () => {
     if (closed) return
@@ -495,7 +757,11 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     whepUrl: (stream = 'live') => `${base}/whep/${encodeURIComponent(stream)}`,
     sessions,
     requests,
+    events,
     options: o,
+    occupancy,
+    resetUrl: `${base}/admin/reset`,
+    reset,
     close,
     [Symbol.asyncDispose]: close,
   }

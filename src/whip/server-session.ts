@@ -7,24 +7,66 @@ import { withTimeout } from '../wait.ts'
 import { randomBytes } from 'node:crypto'
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
 import { RtcspecError } from '../errors.ts'
-import { iceCredentials, withIce } from './sdp-text.ts'
+import { codecs as sdpCodecs } from '../sdp/codecs.ts'
+import { mediaKind, mediaLine, mid } from '../sdp/media.ts'
+import { safeParseSdp } from '../sdp/parse.ts'
+import { iceCredentials, joinSdp, splitSdp, withIce } from './sdp-text.ts'
+
+/** Encoding names that carry no media of their own (RFC 4733 events, RTX, RED, FEC, comfort noise). */
+const AUXILIARY = new Set(['telephone-event', 'rtx', 'red', 'ulpfec', 'flexfec-03', 'cn'])
+
+/**
+ * Moves werift's media-level `a=ice-lite` to the session level, where RFC 8839 §5.3 puts it (a session-level
+ * attribute only): clients (browsers included) look for it there.
+ */
+export function iceLiteAtSessionLevel(sdp: string): string {
+  const s = splitSdp(sdp)
+  s.media = s.media.map((sec) => sec.filter((l) => l !== 'a=ice-lite'))
+  if (!s.session.includes('a=ice-lite')) {
+    const at = s.session.findIndex((l) => l.startsWith('t='))
+    s.session.splice(at < 0 ? s.session.length : at + 1, 0, 'a=ice-lite')
+  }
+  return joinSdp(s)
+}
 
 /** Which protocol a session belongs to. */
 export type SessionRole = 'whip' | 'whep'
 
-/** The codecs the reference server negotiates, in preference order. */
-export function serverCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
+/** The audio codecs the reference server can negotiate (and forward), by name. */
+export const SERVER_AUDIO_CODECS = ['opus', 'PCMU', 'PCMA'] as const
+
+/** One of {@link SERVER_AUDIO_CODECS}. */
+export type ServerAudioCodecName = (typeof SERVER_AUDIO_CODECS)[number]
+
+/** The audio codecs the reference server negotiates by default, in preference order. */
+export const DEFAULT_SERVER_AUDIO_CODECS: readonly ServerAudioCodecName[] = ['PCMU', 'PCMA', 'opus']
+
+/** The werift parameters of each server audio codec (static payload types for G.711, 111 for Opus as browsers). */
+function serverAudioCodec(name: ServerAudioCodecName): RTCRtpCodecParameters {
+  if (name === 'opus') return new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })
+  return new RTCRtpCodecParameters({ mimeType: `audio/${name}`, clockRate: 8000, payloadType: name === 'PCMU' ? 0 : 8 })
+}
+
+/** Codecs of a session, per kind, in preference order. */
+export interface SessionCodecs {
+  audio: RTCRtpCodecParameters[]
+  video: RTCRtpCodecParameters[]
+}
+
+/** The codecs the reference server negotiates, in preference order: `audio` (default PCMU, PCMA, Opus), then VP8 and H.264. */
+export function serverCodecs(audio: readonly ServerAudioCodecName[] = DEFAULT_SERVER_AUDIO_CODECS): SessionCodecs {
   return {
-    audio: [
-      new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, payloadType: 0 }),
-      new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, payloadType: 8 }),
-      new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 }),
-    ],
+    audio: audio.map(serverAudioCodec),
     video: [
       new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 }),
       new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' }),
     ],
   }
+}
+
+/** `audio/opus` → `opus`: the encoding name of a werift mime type. */
+export function encodingOf(mimeType: string): string {
+  return mimeType.split('/')[1] ?? mimeType
 }
 
 /** The most media sections an offer may have (real WHIP/WHEP offers have 1 to a few). */
@@ -42,6 +84,21 @@ export interface ServerSessionOptions {
   /** Called for every RTP packet a WHIP publisher sends, with the codec's mime type. */
   onRtp?: (kind: 'audio' | 'video', mimeType: string, rtp: RtpPacket) => void
   gatherTimeoutMs?: number
+  /** The codecs this session negotiates (default {@link serverCodecs}). */
+  codecs?: SessionCodecs
+  /** Be an ICE-lite agent (RFC 8445 §2.5): `a=ice-lite` in the answer, no connectivity checks of its own. */
+  iceLite?: boolean
+}
+
+/** Why a publisher's packet was not sent to a viewer. */
+export type DropReason = 'codec-mismatch' | 'not-connected' | 'no-sender'
+
+/** A media section of the offer the answer rejected (port 0), with the codecs each side had for it. */
+export interface RejectedSection {
+  kind: string
+  mid: string | undefined
+  /** Encoding names the offer listed, in its order. */
+  offered: string[]
 }
 
 
@@ -60,6 +117,16 @@ export class ServerSession {
   closed = false
   /** Fault `delete.ends-session`: DELETE answered but the session URL kept alive. */
   lingering = false
+  /** The codecs this session negotiates, per kind. */
+  readonly codecs: SessionCodecs
+  /** WHEP: publisher packets sent to this viewer. */
+  forwarded = 0
+  /** WHEP: publisher packets not sent to this viewer, by reason (never dropped uncounted). */
+  readonly drops: Record<DropReason, number> = { 'codec-mismatch': 0, 'not-connected': 0, 'no-sender': 0 }
+  /** Called once per reason when this viewer first drops a packet it cannot send (WHEP). */
+  onDrop: ((reason: DropReason, detail: string) => void) | undefined
+  /** WHIP: encoding mime types seen in the publisher's RTP, per kind (`audio/opus`). */
+  readonly #seen = { audio: new Set<string>(), video: new Set<string>() }
   readonly #options: ServerSessionOptions
 
   constructor(options: ServerSessionOptions) {
@@ -68,8 +135,10 @@ export class ServerSession {
     this.role = options.role
     this.stream = options.stream
     this.etag = ServerSession.newEtag()
+    this.codecs = options.codecs ?? serverCodecs()
     this.pc = new RTCPeerConnection({
-      codecs: serverCodecs(),
+      codecs: this.codecs,
+      iceLite: options.iceLite ?? false,
       iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: [options.host],
@@ -81,7 +150,9 @@ export class ServerSession {
       const kind = track.kind === 'video' ? 'video' : 'audio'
       track.onReceiveRtp.subscribe((rtp) => {
         const codec = transceiver?.codecs.find((c) => c.payloadType === rtp.header.payloadType)
-        if (codec) this.#options.onRtp?.(kind, codec.mimeType, rtp)
+        if (!codec) return
+        this.#seen[kind].add(codec.mimeType)
+        this.#options.onRtp?.(kind, codec.mimeType, rtp)
       })
     })
   }
@@ -136,15 +207,48 @@ export class ServerSession {
     await this.pc.setLocalDescription(answer)
     // No section accepted (no common codec): werift never gathers, so waiting would only time out.
     if (!/^m=\S+ [1-9]/m.test(answer.sdp)) {
-      throw new RtcspecError('NO_COMMON_MEDIA', `session ${this.id}: no media section of the offer could be accepted (no codec in common)`, {
-        hint: `offer one of ${[...serverCodecs().audio, ...serverCodecs().video].map((c) => c.mimeType).join(', ')}`,
-      })
+      this.localAnswer = answer.sdp
+      const offered = this.rejectedSections().map((r) => `${r.kind} ${r.offered.join(', ') || 'no codec'}`)
+      throw new RtcspecError('NO_COMMON_MEDIA', `no codec in common: the offer has ${offered.join('; ') || 'no media section'}; this server takes ${this.describeCodecs()}`)
     }
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp
     if (!sdp) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `session ${this.id}: werift produced no answer`)
-    this.localAnswer = sdp
-    return sdp
+    this.localAnswer = this.#options.iceLite ? iceLiteAtSessionLevel(sdp) : sdp
+    return this.localAnswer
+  }
+
+  /** The codecs of this session as text: `audio opus, PCMU; video VP8, H264`. */
+  describeCodecs(): string {
+    return (['audio', 'video'] as const)
+      .filter((k) => this.codecs[k].length)
+      .map((k) => `${k} ${this.codecs[k].map((c) => encodingOf(c.mimeType)).join(', ')}`)
+      .join('; ')
+  }
+
+  /** Sections of the offer that the answer rejected (port 0) although the offer did not, with their offered codecs. */
+  rejectedSections(): RejectedSection[] {
+    const offer = safeParseSdp(this.remoteOffer)
+    const answer = safeParseSdp(this.localAnswer)
+    if (!offer.ok || !answer.ok) return []
+    return offer.value.media.flatMap((m, i) => {
+      const a = answer.value.media[i]
+      if (mediaLine(m).port === 0 || (a && mediaLine(a).port !== 0)) return []
+      return [{ kind: mediaKind(m), mid: mid(m), offered: sdpCodecs(m).map((c) => c.encodingName).filter((n) => !AUXILIARY.has(n.toLowerCase())) }]
+    })
+  }
+
+  /**
+   * WHIP: the codec mime types the publisher sends or will send, per kind: the first codec of the answer
+   * (the one a sender uses) and every codec seen in its RTP so far. Empty for a kind not negotiated.
+   */
+  carriedCodecs(kind: 'audio' | 'video'): string[] {
+    const out = new Set<string>()
+    const t = this.pc.getTransceivers().find((x) => x.kind === kind && x.codecs.length > 0)
+    const first = t?.codecs.find((c) => !AUXILIARY.has(encodingOf(c.mimeType).toLowerCase()))
+    if (first) out.add(first.mimeType)
+    for (const m of this.#seen[kind]) out.add(m)
+    return [...out]
   }
 
   /** Creates a server offer (WHEP counter-offer): one sendonly audio and one sendonly video transceiver. */
@@ -158,8 +262,8 @@ export class ServerSession {
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp
     if (!sdp) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `session ${this.id}: werift produced no offer`)
-    this.localAnswer = sdp
-    return sdp
+    this.localAnswer = this.#options.iceLite ? iceLiteAtSessionLevel(sdp) : sdp
+    return this.localAnswer
   }
 
   /** Applies the client's answer to a server offer. */
@@ -210,8 +314,8 @@ export class ServerSession {
     await this.pc.setLocalDescription(answer)
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp ?? ''
-    this.localAnswer = sdp
-    return sdp
+    this.localAnswer = this.#options.iceLite ? iceLiteAtSessionLevel(sdp) : sdp
+    return this.localAnswer
   }
 
   /** The remote ufrag currently in effect. */
@@ -224,13 +328,30 @@ export class ServerSession {
     return this.pc.getTransceivers().find((t) => t.kind === kind && (t.currentDirection === 'sendonly' || t.currentDirection === 'sendrecv' || t.direction === 'sendonly'))
   }
 
-  /** Forwards a publisher packet to this viewer if it negotiated the same codec. */
+  /**
+   * Forwards a publisher packet to this viewer if it negotiated the same codec. A packet that cannot be sent
+   * is counted in {@link drops} (and reported once per reason through `onDrop`), never dropped silently.
+   */
   forward(kind: 'audio' | 'video', mimeType: string, rtp: RtpPacket): void {
-    if (this.closed || this.pc.connectionState !== 'connected') return
+    if (this.closed) return
+    if (this.pc.connectionState !== 'connected') return this.#drop('not-connected', `${kind} ${encodingOf(mimeType)} packet before the viewer's connection is up`)
     const t = this.sender(kind)
     const codec = t?.sender.codec
-    if (!t || !codec || codec.mimeType.toLowerCase() !== mimeType.toLowerCase()) return
+    if (!t || !codec) return this.#drop('no-sender', `the viewer negotiated no ${kind} section for the publisher's ${encodingOf(mimeType)}`)
+    if (codec.mimeType.toLowerCase() !== mimeType.toLowerCase()) {
+      return this.#drop('codec-mismatch', `the publisher sends ${kind} ${encodingOf(mimeType)}, the viewer negotiated ${encodingOf(codec.mimeType)}`)
+    }
+    this.forwarded++
     t.sender.sendRtp(rtp).catch(() => undefined)
+  }
+
+  /** Publisher packets not sent to this viewer, all reasons together. */
+  get dropped(): number {
+    return this.drops['codec-mismatch'] + this.drops['not-connected'] + this.drops['no-sender']
+  }
+
+  #drop(reason: DropReason, detail: string): void {
+    if (this.drops[reason]++ === 0) this.onDrop?.(reason, detail)
   }
 
   /** Closes the peer connection (stops answering ICE consent checks). Idempotent. */
