@@ -6,13 +6,16 @@
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
-import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
+import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
 export interface PlayOptions extends SessionClientOptions {
-  /** The viewing peer. When omitted, a werift peer (audio recvonly) is created and closed with the session. */
+  /**
+   * The viewing peer. When omitted, a werift peer (audio recvonly, offering Opus, PCMU, PCMA as browsers do) is
+   * created and closed with the session.
+   */
   peer?: Peer
-  /** Options of the werift peer created when `peer` is omitted. */
+  /** Options of the werift peer created when `peer` is omitted (`codecs` replaces the Opus-first default). */
   peerOptions?: WeriftPeerOptions
   /**
    * Write a `kind: 'whep'` call record (call_records.jsonl, docs/call-records.md) when the session is closed or
@@ -35,7 +38,7 @@ export interface WhepSession extends ClientSession {
  */
 export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
   const owned = options.peer === undefined
-  const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions })
+  const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
   const recording = sessionRecording('whep', options)
   const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }
   const onClose = async (): Promise<void> => {

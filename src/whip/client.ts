@@ -5,13 +5,16 @@
 import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from './session-record.ts'
-import { startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from './session-client.ts'
+import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from './session-client.ts'
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends SessionClientOptions {
-  /** The peer to publish from (werift, Chromium, ...). When omitted, a werift peer (audio sendonly) is created and closed with the session. */
+  /**
+   * The peer to publish from (werift, Chromium, ...). When omitted, a werift peer (audio sendonly, offering
+   * Opus, PCMU, PCMA as browsers do) is created and closed with the session.
+   */
   peer?: Peer
-  /** Options of the werift peer created when `peer` is omitted. */
+  /** Options of the werift peer created when `peer` is omitted (`codecs` replaces the Opus-first default). */
   peerOptions?: WeriftPeerOptions
   /**
    * Write a `kind: 'whip'` call record (call_records.jsonl, docs/call-records.md) when the session is closed or
@@ -37,7 +40,7 @@ export interface WhipSession extends ClientSession {
  */
 export async function publish(url: string, options: PublishOptions = {}): Promise<WhipSession> {
   const owned = options.peer === undefined
-  const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions })
+  const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
   const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
   const recording = sessionRecording('whip', options)
   const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }

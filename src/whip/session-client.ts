@@ -11,6 +11,8 @@
  *   later ones in further PATCHes; 405/422 stops trickling;
  * - ICE restart: PATCH with `If-Match: "*"`, the 200's sdpfrag applied as the new answer, only for the
  *   newest restart; the new ETag is kept;
+ * - an answer with no codec in common with the offer (every audio/video section rejected, or answered with
+ *   codecs the offer did not list) is an error naming both sides' codecs, and the session is DELETEd;
  * - close: DELETE the session URL (idempotent).
  * Every HTTP exchange is recorded in `exchanges`.
  */
@@ -18,11 +20,56 @@ import { RtcspecError } from '../errors.ts'
 import { buildSdpFrag, safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import type { IceServerConfig } from '../ice/server-url.ts'
 import type { CandidateInit, Peer } from '../peers/types.ts'
+import { codecs as sdpCodecs } from '../sdp/codecs.ts'
+import { mediaLine } from '../sdp/media.ts'
+import { safeParseSdp } from '../sdp/parse.ts'
 import { describeExchange, httpExchange, type HttpExchange } from './http.ts'
 import { iceServersFromLinks, KNOWN_RELS, parseLinks, type LinkValue } from './link.ts'
 import { lintWhipOffer, withSingleMediaStream } from './offer-lint.ts'
 import { fragIce, iceCredentials, sectionMid, splitSdp, withIce } from './sdp-text.ts'
 import type { SessionRecorder } from './session-record.ts'
+
+/**
+ * The audio codecs rtcspec's own WHIP/WHEP clients offer by default, in browsers' order: Opus, then G.711.
+ */
+export const DEFAULT_CLIENT_AUDIO_CODECS: readonly string[] = ['opus', 'PCMU', 'PCMA']
+
+/** Encoding names that carry no media of their own (RFC 4733 events, RTX, RED, FEC, comfort noise). */
+const AUXILIARY = new Set(['telephone-event', 'rtx', 'red', 'ulpfec', 'flexfec-03', 'cn'])
+
+/**
+ * Why no media can flow under this offer/answer pair, or undefined when some audio/video section has a codec
+ * in common: every audio/video section the offer made is rejected (port 0) or answered with codecs the
+ * offer did not list. The text names both sides' codecs, e.g.
+ * `no codec in common: offered audio opus, PCMU, PCMA; the answer has audio G722`.
+ */
+export function noCommonCodec(offer: string, answer: string): string | undefined {
+  const o = safeParseSdp(offer)
+  const a = safeParseSdp(answer)
+  if (!o.ok || !a.ok) return undefined
+  const offered: string[] = []
+  const answered: string[] = []
+  let usable = false
+  let sections = 0
+  o.value.media.forEach((m, i) => {
+    const kind = mediaLine(m).media
+    if ((kind !== 'audio' && kind !== 'video') || mediaLine(m).port === 0) return
+    sections++
+    const names = (sec: typeof m) => sdpCodecs(sec).map((c) => c.encodingName).filter((n) => !AUXILIARY.has(n.toLowerCase()))
+    const mine = names(m)
+    offered.push(`${kind} ${mine.join(', ') || 'no codec'}`)
+    const their = a.value.media[i]
+    if (!their || mediaLine(their).port === 0) {
+      answered.push(`the ${kind} section rejected (port 0)`)
+      return
+    }
+    const theirs = names(their)
+    answered.push(`${kind} ${theirs.join(', ') || 'no codec'}`)
+    if (theirs.some((n) => mine.some((x) => x.toLowerCase() === n.toLowerCase()))) usable = true
+  })
+  if (sections === 0 || usable) return undefined
+  return `no codec in common: offered ${offered.join('; ')}; the answer has ${answered.join('; ')}`
+}
 
 /** Options shared by `publish` (WHIP) and `play` (WHEP). */
 export interface SessionClientOptions {
@@ -240,7 +287,15 @@ export async function startClientSession(
         break
       }
       if (res.status !== 201) {
-        const hint = res.status === 401 ? 'pass the Bearer token (token option / --token)' : res.status === 404 ? 'check the stream name in the URL' : undefined
+        const hint = /already in use/i.test(res.body)
+          ? 'the endpoint holds as many sessions as it takes: end the other session (DELETE) or wait for it to end'
+          : res.status === 401 || res.status === 403
+            ? 'pass the right Bearer token (token option / --token)'
+            : res.status === 404
+              ? 'check the stream name in the URL'
+              : res.status === 406 || /no codec in common/.test(res.body)
+                ? 'offer a codec the server takes (peerOptions.codecs, or the peer\'s codecs)'
+                : undefined
         throw new SessionHttpError(`${protocol.toUpperCase()} POST was not answered with 201 Created`, x, hint)
       }
       if (!res.headers.location) throw new SessionHttpError('201 without a Location header (RFC 9725 §4.2)', x)
@@ -248,6 +303,14 @@ export async function startClientSession(
       etag = res.headers.etag
       answer = res.body
       applyLinks(res.links)
+      const mismatch = noCommonCodec(offer, res.body)
+      if (mismatch) {
+        // No media could ever flow: end the session the server created and say why, instead of a silent 0-packet session.
+        await send(sessionUrl, 'DELETE', {}, undefined, 'no codec in common')
+        throw new RtcspecError('NO_COMMON_CODEC', `${protocol.toUpperCase()} answer from ${endpoint}: ${mismatch}`, {
+          hint: 'offer a codec the server takes (peerOptions.codecs, or the peer\'s codecs), or configure the server for the offered ones',
+        })
+      }
       await peer.acceptAnswer({ type: 'answer', sdp: res.body })
       break
     }
