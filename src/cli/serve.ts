@@ -190,10 +190,16 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
   if (eff.adminReset) lines.push(`reset URL: ${server.resetUrl} (POST)`)
   out(`${lines.join('\n')}\n`)
   await new Promise<void>((resolve) => {
-    const stop = () => resolve()
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      io.signal?.removeEventListener('abort', stop)
+      resolve()
+    }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
-    io.signal?.addEventListener('abort', stop, { once: true })
+    if (io.signal?.aborted) stop()
+    else io.signal?.addEventListener('abort', stop, { once: true })
   })
   await server.close()
   out('stopped\n')
