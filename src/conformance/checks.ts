@@ -124,7 +124,8 @@ const SHARED_CHECKS: Record<string, Check> = {
   async 'answer.bundle'(ctx) {
     // Audio and video, so there is something to bundle; a server that takes no video is judged on its audio answer.
     let c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
-    if (!c.refusal && c.post.response && c.post.response.status >= 400 && c.post.response.status < 500) c = await ctx.baseline()
+    const refusedAv = !c.refusal && !(c.post.response && c.post.response.status >= 200 && c.post.response.status < 300)
+    if (refusedAv) c = await ctx.baseline()
     const fail = needCreated(c)
     if (fail) return fail
     const d = parsedAnswer(c)
