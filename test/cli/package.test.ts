@@ -57,7 +57,8 @@ describe('the published package', () => {
 
   it('carries the TypeScript sources inside the source maps (stack traces and debuggers show them)', () => {
     const map = JSON.parse(readFileSync(join(installed, 'dist', 'cli', 'run.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] }
-    expect(map.sources).toEqual(['../../src/cli/run.ts'])
+    expect(map.sources).toHaveLength(1)
+    expect(map.sources[0]).toMatch(/src\/cli\/run\.ts$/)
     expect(map.sourcesContent?.[0]).toContain('export async function runSpecs(')
   })
 
