@@ -73,6 +73,8 @@ export type PeerOptionKeysCovered = AssertTrue<Same<keyof PeerOptions, keyof typ
  */
 export const ChromiumPeerOptionsSchema = z.strictObject({
   ...PeerOptionsShape,
+  // the browser decodes what it receives, so it may take codecs rtcspec's own peers cannot (it checks them itself)
+  codecs: z.array(z.string().min(1)).min(1, 'codecs lists at least one codec').optional(),
   executablePath: z.string().min(1).optional(),
   launchTimeoutMs: z.number().int().positive().max(300_000).optional(),
   strictCertificates: z.boolean().optional(),

@@ -130,6 +130,8 @@ describe('delay added by the relay, measured from the audio', () => {
       // receive-side stalls (a loaded machine) less likely to bias it
       const track = await bobTrack(call, 150)
       const m = measureAudioDelay(track, reference, { sender })
+      // a sender stalled inside the reference window (a loaded machine): this attempt cannot measure the path
+      if (m.senderStall?.effect === 'invalid') return { ...m, delayMs: Number.POSITIVE_INFINITY, truthMinMs: 0 }
       expect(m.confident, m.reason).toBe(true)
       expect(m.correlation).toBeGreaterThan(0.95)
       // the matcher agrees with the measurement
