@@ -18,7 +18,7 @@ import { createSipFixture, type SipFixture } from './sip-fixture.ts'
 import { checkB2BOptions } from './b2b-options.ts'
 import { toMs } from './duration.ts'
 import { fitInTest } from './test-deadline.ts'
-import { describeCall } from './call-diagnosis.ts'
+import { describeOnAbort } from './call-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
 
 export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
@@ -97,24 +97,17 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
   }
 }
 
-/** Whether a failed test ended on a timeout (Vitest's own, or a wait of rtcspec's). */
-function timedOut(task: TestContext['task']): boolean {
-  return (task.result?.errors ?? []).some((e) => /timed out|TIMEOUT/i.test(`${e.message ?? ''} ${(e as { code?: string }).code ?? ''}`))
-}
-
-/** On a timeout, prints what each open peer was doing: states, codecs, packets so far (a timeout is never bare). */
-async function printOpenPeers(task: TestContext['task'], groups: ReadonlyArray<{ label: string; peers: ReadonlyArray<Peer> }>): Promise<void> {
-  if (!timedOut(task) || groups.length === 0) return
-  const parts = await Promise.all(groups.map(async (g) => `${g.label}:\n${await describeCall(g.peers)}`))
-  process.stderr.write(`rtcspec: "${task.name}" timed out while these were open:\n${parts.join('\n')}\n`)
+/** When Vitest times the test out (its `signal` aborts), prints what each open peer was doing at that moment. */
+function printOnTimeout(task: TestContext['task'], signal: AbortSignal, groups: () => ReadonlyArray<{ label: string; peers: ReadonlyArray<Peer> }>): void {
+  describeOnAbort(task.name, signal, groups)
 }
 
 /** Vitest's `test`, extended with rtcspec's fixtures. */
 export const test = vitestTest.extend<RtcspecFixtures>({
-  peers: async ({ task, onTestFailed }, use) => {
+  peers: async ({ task, signal }, use) => {
     const made: Peer[] = []
     const starting: Array<Promise<Peer>> = []
-    onTestFailed(() => printOpenPeers(task, made.length ? [{ label: 'peers', peers: made }] : []))
+    printOnTimeout(task, signal, () => [{ label: 'peers', peers: made }])
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
@@ -141,12 +134,12 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     }
     await Promise.allSettled(made.map((p) => p.close()))
   },
-  b2b: async ({ task, onTestFailed }, use) => {
+  b2b: async ({ task, onTestFailed, signal }, use) => {
     const calls: B2BCall[] = []
-    onTestFailed(async () => {
+    onTestFailed(() => {
       for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
-      await printOpenPeers(task, calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
     })
+    printOnTimeout(task, signal, () => calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
     await use(async (options = {}) => {
       checkB2BOptions(options)
       // Connecting may take no longer than the test has left, so a failure is rtcspec's diagnosis, not a bare timeout.

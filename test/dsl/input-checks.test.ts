@@ -12,6 +12,8 @@ import { openBackToBack } from '../../src/dsl/calls.ts'
 import { toMs } from '../../src/dsl/duration.ts'
 import { toRatio } from '../../src/dsl/ratio.ts'
 import { parseScenario } from '../../src/dsl/scenario-spec.ts'
+import { describeOnAbort } from '../../src/dsl/call-diagnosis.ts'
+import { tone } from '../../src/media/sources.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { createRtpPeer } from '../../src/peers/rtp/peer.ts'
 import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
@@ -190,5 +192,25 @@ describe('waits fit in the test timeout', () => {
     expect(message).toMatch(/timed out after \d+ ms waiting for/)
     expect(message).toMatch(/ice=\w+ dtls=\w+ connection=\w+/)
     expect(message).toMatch(/connectTimeout \(10000 ms\) does not fit in the test's timeout: 2000 ms/)
+  })
+
+  it('a test timeout while a call is open prints its states, codecs and packets as they were at that moment', async () => {
+    const call = await openBackToBack({ a: { name: 'alice' }, b: { name: 'bob' }, codec: 'PCMA', send: { a: (rate) => tone(440, { sampleRate: rate }) } })
+    try {
+      const track = await call.b.waitForTrack('audio', 10_000)
+      await track.waitForPackets(10, 10_000)
+      const timeout = new AbortController()
+      let text = ''
+      const written = describeOnAbort('my test', timeout.signal, () => [{ label: 'call alice → bob', peers: [call.a, call.b] }], (t) => (text += t))
+      timeout.abort(new Error('Test timed out in 5000ms.\nIf this is a long-running test…'))
+      // the states were read at the abort, before anything closes
+      await call.close()
+      await written
+      expect(text).toMatch(/^rtcspec: "my test": Test timed out in 5000ms\.; open at that moment:\ncall alice → bob:/)
+      expect(text).toMatch(/alice \(werift\): ice=connected dtls=connected connection=connected; .*sending audio PCMA: \d+ packets/)
+      expect(text).toMatch(/bob \(werift\): ice=connected dtls=connected connection=connected; inbound audio PCMA: \d+ packets \(lost \d+\)/)
+    } finally {
+      await call.close()
+    }
   })
 })
