@@ -193,6 +193,11 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
   } catch (e) {
     for (const u of unsubs) u()
     await guard?.close()
+    // The answerer knows only "the remote offer": name the offerer.
+    if (e instanceof RtcspecError && e.code === 'NO_COMMON_CODEC') {
+      const first = (e.message.split('\n')[0] ?? e.message).replace(/^no audio codec in common: the remote offer offers/, `no audio codec in common: ${a.name} offers`)
+      throw new RtcspecError(e.code, `back-to-back call ${a.name} → ${b.name}: ${first}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) })
+    }
     if (e instanceof RtcspecError) throw e
     throw new RtcspecError('B2B_FAILED', `back-to-back call ${a.name} → ${b.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
