@@ -3,6 +3,7 @@
  * network namespace on 10.199.X.1, `rtcspec conformance` runs in another (10.199.X.2, joined by a veth
  * pair), and the published tone is detected end to end over that link. Forced back to the loopback rule
  * (`--remote-addresses loopback`), the same run fails and the reason names the candidate that was left out.
+ * An ICE-lite server (`rtcspec serve --ice-lite`: one host candidate, no checks of its own) is reached too.
  * Needs root and iproute2 (CI has both; there a missing namespace fails the test).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -19,7 +20,11 @@ const BIN = join(ROOT, 'bin/rtcspec.mjs')
 interface Result {
   id: string
   status: string
-  detail: { reason: string; measured?: Record<string, string | number | boolean> }
+  detail: {
+    reason: string
+    measured?: Record<string, string | number | boolean>
+    exchanges: Array<{ request: { method: string }; response?: { body: string } }>
+  }
 }
 
 /** Resolves with what `child` printed once `pattern` matched its output; rejects on exit or after `ms`. */
@@ -69,14 +74,21 @@ describe.skipIf(skip)('media check against a server on a non-loopback address (n
   let pair: NetnsPair | undefined
   let whip = ''
   let whep = ''
+  let liteWhip = ''
+  let liteWhep = ''
   const dirs: string[] = []
+
+  /** Starts `rtcspec serve media` on the server namespace's address; resolves with its WHIP and WHEP URLs. */
+  async function serve(p: NetnsPair, extra: string[]): Promise<[string, string]> {
+    const server = p.spawn(p.server, NODE, [BIN, 'serve', 'media', '--host', p.serverAddress, '--port', '0', ...extra], { cwd: ROOT })
+    const m = await waitForOutput(server, /WHIP endpoint: (\S+)\s+WHEP endpoint: (\S+)/, 30_000, `rtcspec serve ${extra.join(' ')} to print its URLs`)
+    return [m[1] ?? '', m[2] ?? '']
+  }
 
   beforeAll(async () => {
     pair = createNetnsPair()
-    const server = pair.spawn(pair.server, NODE, [BIN, 'serve', 'media', '--host', pair.serverAddress, '--port', '0'], { cwd: ROOT })
-    const m = await waitForOutput(server, /WHIP endpoint: (\S+)\s+WHEP endpoint: (\S+)/, 30_000, 'the reference server to print its URLs')
-    whip = m[1] ?? ''
-    whep = m[2] ?? ''
+    ;[whip, whep] = await serve(pair, [])
+    ;[liteWhip, liteWhep] = await serve(pair, ['--ice-lite'])
   }, 60_000)
 
   afterAll(async () => {
@@ -135,5 +147,16 @@ describe.skipIf(skip)('media check against a server on a non-loopback address (n
     expect(Number(result.detail.measured?.answerCandidates)).toBeGreaterThanOrEqual(1)
     expect(String(result.detail.measured?.answerCandidateList)).toContain(p.serverAddress)
     expect(result.detail.measured?.remoteAddresses).toBe('loopback')
+  }, 120_000)
+
+  test('an ICE-lite server (one host candidate, no checks of its own) on 10.199.X.1 is reached as well', async () => {
+    const p = pair as NetnsPair
+    const { code, result, output } = await conformance(['whip', '--url', liteWhip, '--whep-url', liteWhep, '--only', 'whip.media'])
+    expect(result.status, `${result.detail.reason}\n${output}`).toBe('pass')
+    expect(code).toBe(0)
+    const answer = result.detail.exchanges.find((x) => x.request.method === 'POST' && x.response?.body.startsWith('v=0'))?.response?.body ?? ''
+    expect(answer).toMatch(/^a=ice-lite/m)
+    expect(String(result.detail.measured?.selectedPair)).toContain(`→ ${p.serverAddress}:`)
+    expect(Math.abs(Number(result.detail.measured?.measuredHz) - 440)).toBeLessThanOrEqual(5)
   }, 120_000)
 })
