@@ -29,7 +29,7 @@ export function peerStateLine(peer: Peer): string {
 export async function describePeer(peer: Peer, stateLine = peerStateLine(peer)): Promise<string> {
   let sent = ''
   try {
-    const stats = await Promise.race([peer.stats(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())])
+    const stats = await Promise.race([peer.stats(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 300).unref())])
     if (stats) {
       sent = stats.outbound.length
         ? `; ${stats.outbound.map((o) => `sending ${o.kind} ${o.codec?.encoding ?? '(no codec negotiated)'}: ${o.packetsSent} packets${o.stalls?.length ? ` (sender stalled ${o.stalls.length}×, worst ${Math.round(Math.max(...o.stalls.map((s) => s.lateMs)))} ms late)` : ''}`).join(', ')}`

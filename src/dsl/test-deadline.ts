@@ -37,16 +37,17 @@ export function testDeadline(state?: { task?: unknown }): TestDeadline | undefin
 }
 
 /** Time kept back from the test's deadline so rtcspec's message is reported before Vitest's timeout fires. */
-export const DEADLINE_MARGIN_MS = 300
+export const DEADLINE_MARGIN_MS = 500
 
 /**
- * Fits a wait of `wantedMs` into what is left of the test: the wait to use, and when it had to be shortened,
- * a sentence saying so and how to fix it (for the failure message).
+ * Fits a wait of `wantedMs` into what is left of the test, less `marginMs` for what follows the wait (building
+ * the message, closing what the wait was for): the wait to use, and when it had to be shortened, a sentence
+ * saying so and how to fix it (for the failure message).
  */
-export function fitInTest(wantedMs: number, what: string, state?: { task?: unknown }): { waitMs: number; note?: string } {
+export function fitInTest(wantedMs: number, what: string, state?: { task?: unknown }, marginMs = DEADLINE_MARGIN_MS): { waitMs: number; note?: string } {
   const d = testDeadline(state)
   if (!d) return { waitMs: wantedMs }
-  const budget = Math.floor(d.remainingMs - DEADLINE_MARGIN_MS)
+  const budget = Math.floor(d.remainingMs - marginMs)
   if (budget >= wantedMs) return { waitMs: wantedMs }
   const note =
     `${what} (${wantedMs} ms) does not fit in the test's timeout: ${d.timeoutMs} ms, of which ${d.elapsedMs} ms were already used (connecting, earlier steps), ` +

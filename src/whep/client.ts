@@ -6,6 +6,7 @@
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
+import { checkClientOptions } from '../whip/client-options.ts'
 import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
@@ -37,6 +38,7 @@ export interface WhepSession extends ClientSession {
  * @throws {SessionHttpError} when the server's answer to the POST is not a usable 201 (or 406 counter-offer).
  */
 export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
+  checkClientOptions('whep', options)
   const owned = options.peer === undefined
   const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
   const recording = sessionRecording('whep', options)

@@ -5,6 +5,7 @@
 import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from './session-record.ts'
+import { checkClientOptions } from './client-options.ts'
 import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from './session-client.ts'
 
 /** Options of {@link publish}. */
@@ -39,6 +40,7 @@ export interface WhipSession extends ClientSession {
  * @throws {SessionHttpError} when the server's answer to the POST is not a usable 201.
  */
 export async function publish(url: string, options: PublishOptions = {}): Promise<WhipSession> {
+  checkClientOptions('whip', options)
   const owned = options.peer === undefined
   const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
   const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined

@@ -21,6 +21,8 @@ import { startCoturn } from '../../src/services/coturn.ts'
 import { startFfmpegSource } from '../../src/services/ffmpeg.ts'
 import { startSipp } from '../../src/services/sipp.ts'
 import { runLoad } from '../../src/load/run.ts'
+import { publish } from '../../src/whip/client.ts'
+import { play } from '../../src/whep/client.ts'
 import type { B2BOptions } from '../../src/dsl/calls.ts'
 
 /** RTP stats of `n` packets with every `lossEvery`-th one missing. */
@@ -94,6 +96,11 @@ describe('options objects are checked at run time', () => {
     expect(await rejection(startCoturn({ relm: 'x' } as never))).toMatch(/invalid coturn options[\s\S]*unknown option "relm" \(did you mean "realm"\?\)/)
     expect(await rejection(startFfmpegSource({ audio: { to: { host: '127.0.0.1', port: 5004 }, codek: 'PCMU' } } as never))).toMatch(/invalid FFmpeg source options[\s\S]*audio: unknown option "codek" \(did you mean "codec"\?\)/)
     expect(await rejection(startSipp({ scenario: 'uas', rtpEko: true } as never))).toMatch(/invalid SIPp options[\s\S]*unknown option "rtpEko" \(did you mean "rtpEcho"\?\)/)
+  })
+
+  it('WHIP publish and WHEP play (checked before any request or peer)', async () => {
+    expect(await rejection(publish('http://127.0.0.1:9/whip', { tokn: 'secret' } as never))).toMatch(/invalid publish options[\s\S]*unknown option "tokn" \(did you mean "token"\?\)/)
+    expect(await rejection(play('http://127.0.0.1:9/whep', { peerOptions: { codec: ['PCMU'] } } as never))).toMatch(/invalid play options[\s\S]*peerOptions: unknown option "codec" \(did you mean "codecs"\?\)/)
   })
 
   it('load options', async () => {
@@ -186,12 +193,12 @@ describe('waits fit in the test timeout', () => {
     expect(message).toMatch(/call state: lonely \(werift\): ice=new dtls=new connection=new; no inbound track/)
   })
 
-  rtcTest('b2b connect is bounded by the test timeout too, and a failure names it', { timeout: 2000 }, async ({ b2b }) => {
+  rtcTest('b2b connect is bounded by the test timeout too, and a failure names it', { timeout: 4000 }, async ({ b2b }) => {
     // ICE never completes: neither side's candidates are delivered.
     const message = await rejection(b2b({ ice: { a: { timing: 'never' }, b: { timing: 'never' } }, connectTimeout: '10s' }))
     expect(message).toMatch(/timed out after \d+ ms waiting for/)
     expect(message).toMatch(/ice=\w+ dtls=\w+ connection=\w+/)
-    expect(message).toMatch(/connectTimeout \(10000 ms\) does not fit in the test's timeout: 2000 ms/)
+    expect(message).toMatch(/connectTimeout \(10000 ms\) does not fit in the test's timeout: 4000 ms/)
   })
 
   it('a test timeout while a call is open prints its states, codecs and packets as they were at that moment', async () => {

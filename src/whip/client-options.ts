@@ -1,0 +1,49 @@
+/**
+ * Run-time schemas of `publish` (WHIP) and `play` (WHEP) options: strict, so a misspelt option
+ * (`{ tokn: '…' }`) is an error with a did-you-mean instead of a request without a token.
+ */
+import { z } from 'zod'
+import { parseOptions } from '../options.ts'
+import { WeriftPeerOptionsSchema } from '../peers/peer-options.ts'
+import type { PublishOptions } from './client.ts'
+import type { PlayOptions } from '../whep/client.ts'
+
+const object = (what: string) => z.custom<object>((v) => typeof v === 'object' && v !== null, `${what} is an object`)
+
+const SessionClientShape = {
+  token: z.string().optional(),
+  requestTimeoutMs: z.number().positive().optional(),
+  maxRedirects: z.number().int().nonnegative().optional(),
+  conflictRetries: z.number().int().nonnegative().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  onIceServers: z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', 'onIceServers is a function').optional(),
+  trickle: z.boolean().optional(),
+  streamId: z.string().min(1).optional(),
+  lintOffer: z.boolean().optional(),
+  recorder: object('recorder').optional(),
+}
+const Common = {
+  ...SessionClientShape,
+  peer: object('peer (a Peer)').optional(),
+  peerOptions: WeriftPeerOptionsSchema.optional(),
+  callRecord: z.union([z.boolean(), object('callRecord')]).optional(),
+}
+
+/** Schema of `PublishOptions`. */
+export const PublishOptionsSchema = z.strictObject({
+  ...Common,
+  audio: z.custom<unknown>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { read?: unknown }).read === 'function'), 'an audio source such as tone(440)').optional(),
+})
+/** Schema of `PlayOptions`. */
+export const PlayOptionsSchema = z.strictObject(Common)
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type AssertTrue<T extends true> = T
+/** Compile-time: the schemas know exactly the keys of the option types. */
+export type ClientOptionKeysCovered = [AssertTrue<Same<keyof PublishOptions, keyof z.input<typeof PublishOptionsSchema>>>, AssertTrue<Same<keyof PlayOptions, keyof z.input<typeof PlayOptionsSchema>>>]
+
+/** Checks `publish`/`play` options; throws `RtcspecError` `WHIP_OPTIONS`/`WHEP_OPTIONS` listing every problem. */
+export function checkClientOptions(protocol: 'whip' | 'whep', options: unknown): void {
+  const whip = protocol === 'whip'
+  parseOptions(whip ? PublishOptionsSchema : PlayOptionsSchema, options, { code: whip ? 'WHIP_OPTIONS' : 'WHEP_OPTIONS', what: whip ? 'publish options' : 'play options', hint: `see ${whip ? 'PublishOptions (src/whip/client.ts)' : 'PlayOptions (src/whep/client.ts)'}` })
+}
