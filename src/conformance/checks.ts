@@ -14,6 +14,8 @@ import { checkIceServerLink, isExtensionRel, parseLinks } from '../whip/link.ts'
 import { fragIce, iceCredentials, sdpCandidates } from '../whip/sdp-text.ts'
 import { acceptedSections, bad, said, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
 import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag, type CheckOutcome } from './context.ts'
+import { ICE_CHECKS } from './checks-ice.ts'
+import { SDP_CHECKS, WHIP_SDP_CHECKS } from './checks-sdp.ts'
 import { mediaCheck } from './media-checks.ts'
 import { probeConsent } from './stun-probe.ts'
 
@@ -379,6 +381,8 @@ const SHARED_CHECKS: Record<string, Check> = {
     return fin !== undefined && fin >= 200 && fin < 300 ? ok(`${st} → ${describeExchange(last)}`, chain) : bad(`the redirect did not lead to a session (${describeExchange(last)})`, chain)
   },
   media: mediaCheck,
+  ...ICE_CHECKS,
+  ...SDP_CHECKS,
 }
 
 /** WHIP-only checks. */
@@ -386,7 +390,8 @@ const WHIP_CHECKS: Record<string, Check> = {
   async 'answer.no-partial'(ctx) {
     const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
     const st = c.post.response?.status
-    if (st !== undefined && st >= 400 && st < 500) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
+    if (st === 422 || st === 400) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
+    if (st !== undefined && st >= 400 && st < 500 && !c.refusal) return warn(`audio+video offer rejected as a whole with ${st}; 422 or 400 is what RFC 9725 §4.4.3 names`, [c.post])
     const fail = needCreated(c)
     if (fail) return fail
     const d = parsedAnswer(c)
@@ -394,6 +399,7 @@ const WHIP_CHECKS: Record<string, Check> = {
     const rejected = d.media.filter((m) => mediaLine(m).port === 0).map((m) => mediaLine(m).media)
     return rejected.length ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post]) : ok('audio and video both accepted', [c.post])
   },
+  ...WHIP_SDP_CHECKS,
   async 'offer.single-msid'(ctx) {
     const probes = [
       { what: 'two MediaStreams (audio in one, video in another)', offer: syntheticOffer('whip', { sections: [{ kind: 'audio', stream: 'rtcspec-a' }, { kind: 'video', stream: 'rtcspec-b' }] }) },
@@ -410,11 +416,11 @@ const WHIP_CHECKS: Record<string, Check> = {
     }
     const says = (v: (typeof verdicts)[number]) => `${v.what}: ${v.status ?? `no response (${v.error})`}`
     const accepted = verdicts.filter((v) => v.status !== undefined && v.status >= 200 && v.status < 300)
-    if (accepted.length) return bad(`accepted an offer it must refuse with 406 — ${accepted.map(says).join('; ')}`, xs)
-    const wrong = verdicts.filter((v) => v.status === undefined || v.status < 400 || v.status >= 500)
-    if (wrong.length) return bad(`expected 406 Not Acceptable — ${wrong.map(says).join('; ')}`, xs)
-    if (verdicts.every((v) => v.status === 406)) return ok(`both refused with 406 (${verdicts.map((v) => v.what).join('; ')})`, xs)
-    return warn(`refused, but 406 Not Acceptable is the code RFC 9725 §4.4.2 names — ${verdicts.map(says).join('; ')}`, xs)
+    if (accepted.length) return bad(`accepted an offer it must refuse with 422 or 400 — ${accepted.map(says).join('; ')}`, xs)
+    // RFC 9725 §4.4.2 names the codes: 422 Unprocessable Content or 400 Bad Request (superseded drafts said 406).
+    const wrong = verdicts.filter((v) => v.status !== 422 && v.status !== 400)
+    if (wrong.length) return bad(`expected 422 Unprocessable Content or 400 Bad Request — ${wrong.map(says).join('; ')}`, xs)
+    return ok(`both refused (${verdicts.map(says).join('; ')})`, xs)
   },
 }
 

@@ -19,17 +19,24 @@ export const SHARED_FAULT_SUFFIXES = [
   'answer.bundle',
   'answer.rtcp-mux',
   'answer.rtcp-mux-only',
+  'answer.rtcp-mux-only-attr',
   'answer.setup',
+  'answer.candidates',
   'patch.trickle',
+  'patch.trickle-no-etag',
+  'patch.trickle-discard',
   'patch.unsupported',
   'patch.sdpfrag-invalid',
   'patch.content-type',
   'etag.issued',
+  'etag.strong',
   'etag.if-match-required',
   'etag.stale',
   'restart.answer',
   'restart.new-etag',
+  'restart.ice-attributes',
   'restart.failure-keeps-session',
+  'ice.recommended',
   'delete.ends-session',
   'delete.ignores-etag',
   'delete.unknown-idempotent',
@@ -42,11 +49,20 @@ export const SHARED_FAULT_SUFFIXES = [
 ] as const
 
 /**
- * Faults that only exist on one side: the WHIP endpoint's 406 for offers with more than one MediaStream or
- * track per kind, and its no-partial-answers rule (RFC 9725 §4.4.2, §4.4.3; the WHEP draft has neither);
- * the WHEP answer's single MediaStream and the seed 004 unknown-stream 404.
+ * Faults that only exist on one side: the WHIP endpoint's 422 for offers with more than one MediaStream or
+ * track per kind, its no-partial-answers rule, its answer to an a=setup:active offer, no STUN/TURN
+ * configuration in a CORS preflight, and its simulcast answer (RFC 9725 §4.4.2, §4.4.3, §4.4.4, §4.6, §4.8;
+ * the WHEP draft has none of them); the WHEP answer's single MediaStream and the 404 for an unknown stream.
  */
-export const ROLE_ONLY_FAULTS = ['whip.offer.single-msid', 'whip.answer.no-partial', 'whep.answer.single-msid', 'whep.stream.unknown-404'] as const
+export const ROLE_ONLY_FAULTS = [
+  'whip.offer.single-msid',
+  'whip.answer.no-partial',
+  'whip.offer.setup-active',
+  'whip.options.no-ice-servers',
+  'whip.simulcast.answer',
+  'whep.answer.single-msid',
+  'whep.stream.unknown-404',
+] as const
 
 /** Every fault id the reference server accepts. */
 export const SERVER_FAULTS: readonly string[] = [

@@ -264,6 +264,8 @@ function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined):
   if (f('answer.direction')) s.media = s.media.map((sec) => sec.map((l) => (/^a=(recvonly|sendonly)$/.test(l) ? 'a=sendrecv' : l)))
   if (f('answer.rtcp-mux')) s.media = s.media.map((sec) => sec.filter((l) => l !== 'a=rtcp-mux'))
   if (f('answer.setup')) s.media = s.media.map((sec) => sec.map((l) => (l.startsWith('a=setup:') ? 'a=setup:actpass' : l)))
+  if (f('answer.candidates')) s.media = s.media.map((sec) => sec.filter((l) => !l.startsWith('a=candidate:')))
+  if (f('simulcast.answer')) s.media = s.media.map((sec) => sec.map((l) => l.replace(/^a=simulcast:recv /, 'a=simulcast:send ')))
   if (f('answer.no-partial')) {
     s.media = s.media.map((sec) => ((sec[0] ?? '').startsWith('m=video') ? sec.map((l, i) => (i === 0 ? l.replace(/^m=video \d+/, 'm=video 0') : l)) : sec))
     const mids = s.media.filter((sec) => !(sec[0] ?? '').startsWith('m=video 0')).map(sectionMid)
@@ -435,6 +437,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
       res.setHeader('Allow', faulty(role, 'options.preflight') ? 'OPTIONS' : 'GET, HEAD, POST, OPTIONS')
       if (!faulty(role, 'options.accept-post')) res.setHeader('Accept-Post', SDP)
+      // RFC 9725 §4.6: no STUN/TURN configuration in the answer to a CORS preflight.
+      if (faulty(role, 'options.no-ice-servers')) res.setHeader('Link', '<stun:127.0.0.1:3478>; rel="ice-server"')
       res.writeHead(204).end()
       return
     }
@@ -508,15 +512,22 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
       throw new HttpError(400, `malformed WebRTC offer: ${unusable.length} media section(s) without a=ice-ufrag, a=ice-pwd or a=fingerprint (RFC 8839 §5.4, RFC 8122)`)
     }
-    // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 406. Absurd offers
+    // RFC 9725 §4.4.2: one MediaStream, at most one track per kind; more is refused with 422. Absurd offers
     // (more than MAX_MEDIA_SECTIONS sections) are left to the session's 400 for them.
     if (role === 'whip' && fault !== 'whip.offer.single-msid' && parsedSdp.value.media.length <= MAX_MEDIA_SECTIONS) {
       const lint = lintWhipOffer(parsedSdp.value)
       if (lint.countViolation) {
         sessions.delete(session.id)
         await session.close()
-        throw new HttpError(406, `offer not acceptable: ${lint.problems.filter((p) => !p.includes('no a=msid')).join('; ')} (RFC 9725 §4.4.2: a WHIP offer carries one MediaStream with at most one audio and one video track)`)
+        throw new HttpError(422, `offer not acceptable: ${lint.problems.filter((p) => !p.includes('no a=msid')).join('; ')} (RFC 9725 §4.4.2: a WHIP offer carries one MediaStream with at most one audio and one video track)`)
       }
+    }
+    // RFC 9725 §4.4.4: an a=setup:active offer is not supported (the answer would be active too, and DTLS could
+    // never start), so it is refused with 422 as the section asks.
+    if (role === 'whip' && /^a=setup:active\r?$/m.test(body) && !faulty(role, 'offer.setup-active')) {
+      sessions.delete(session.id)
+      await session.close()
+      throw new HttpError(422, 'offer not acceptable: a=setup:active is not supported; offer a=setup:actpass (RFC 9725 §4.4.4)')
     }
     if (/^a=rtcp-mux-only/m.test(body) && faulty(role, 'answer.rtcp-mux-only')) {
       sessions.delete(session.id)
@@ -566,12 +577,14 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     }
     if (role === 'whip') publishers.set(stream, session)
     if (role === 'whep') answer = ensureMsid(answer, stream)
+    // RFC 9725 §4.4.1, draft-ietf-wish-whep-03 §4.5.1: endpoints include a=rtcp-mux-only in each bundled m= section.
+    if (!faulty(role, 'answer.rtcp-mux-only-attr')) answer = answer.replace(/^a=rtcp-mux(\r?)$/gm, 'a=rtcp-mux$1\na=rtcp-mux-only$1')
     const wire = mungeAnswer(answer, role, fault)
     const headers: Record<string, string | string[]> = {
       'Content-Type': faulty(role, 'post.answer-sdp') ? 'text/plain' : SDP,
     }
     if (!faulty(role, 'post.location')) headers.Location = location
-    if (!faulty(role, 'etag.issued')) headers.ETag = session.etag
+    if (!faulty(role, 'etag.issued')) headers.ETag = faulty(role, 'etag.strong') ? `W/${session.etag}` : session.etag
     const links = linkHeaders(role)
     if (links.length) headers.Link = links
     if (o.trickle || o.restart) headers['Accept-Patch'] = FRAG
@@ -634,7 +647,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       return
     }
     if (type !== FRAG && !faulty(role, 'patch.content-type')) throw new HttpError(415, `Content-Type must be ${FRAG}`, { 'Accept-Patch': FRAG })
-    if (!o.trickle && !o.restart) throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
+    if ((!o.trickle && !o.restart) || faulty(role, 'ice.recommended')) throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
     const frag = safeParseSdpFrag(body)
     if (!frag.ok) {
       if (faulty(role, 'patch.sdpfrag-invalid')) {
@@ -669,11 +682,14 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
         res.writeHead(204, { ETag: session.etag }).end()
         return
       }
-      res.writeHead(200, { 'Content-Type': FRAG, ETag: session.etag }).end(sdpFragFromDescription(answer))
+      // RFC 9725 §4.3.3, draft-ietf-wish-whep-03 §4.4.3: the restart answer repeats the answer's ice-options, ice-pacing and ice-lite.
+      const iceLines = faulty(role, 'restart.ice-attributes') ? [] : [...new Set((answer.match(/^a=(ice-options:.*|ice-pacing:.*|ice-lite)\r?$/gm) ?? []).map((l) => l.trim()))]
+      res.writeHead(200, { 'Content-Type': FRAG, ETag: session.etag }).end(`${iceLines.map((l) => `${l}\r\n`).join('')}${sdpFragFromDescription(answer)}`)
       return
     }
     if (!o.trickle) unsupported('trickle ICE')
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag && !faulty(role, 'etag.stale')) throw new HttpError(412, 'entity tag does not match')
+    if (faulty(role, 'patch.trickle-discard') && ice.candidates.some((c) => !/^(udp|tcp)$/i.test(c.line.split(' ')[2] ?? ''))) throw new HttpError(400, 'unsupported candidate transport')
     try {
       await session.addCandidates(ice.candidates)
     } catch (e) {
@@ -683,7 +699,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
       return
     }
-    res.writeHead(204).end()
+    res.writeHead(204, faulty(role, 'patch.trickle-no-etag') ? { ETag: session.etag } : {}).end()
   }
 
   const server: Server = createServer((req, res) => {

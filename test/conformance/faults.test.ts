@@ -36,6 +36,7 @@ for (const suite of ['whip', 'whep'] as const) {
   MEDIA_CONSEQUENCES[`${suite}.post.location`] = 'the 201 has no Location: there is no session to use (or DELETE)'
   MEDIA_CONSEQUENCES[`${suite}.redirect.307`] = 'the POST is redirected with 302, which a client must not follow for a POST'
   MEDIA_CONSEQUENCES[`${suite}.answer.setup`] = 'the answer says a=setup:actpass, so the client has no DTLS role and DTLS never completes'
+  MEDIA_CONSEQUENCES[`${suite}.answer.candidates`] = 'the answer carries no server candidate, so the client has no address to connect to (only peer-reflexive discovery, over which DTLS does not complete)'
 }
 
 async function runAgainst(options: MediaServerOptions, suite: 'whip' | 'whep', media: boolean): Promise<ConformanceReport> {

@@ -1,5 +1,5 @@
 /**
- * RFC 9725 §4.4.2 (one MediaStream, at most one track per kind): the offer lint, the reference server's 406
+ * RFC 9725 §4.4.2 (one MediaStream, at most one track per kind): the offer lint, the reference server's 422
  * for offers it does not support, and the WHIP client that adds a=msid to werift offers and refuses to POST
  * a non-conformant offer.
  */
@@ -68,10 +68,10 @@ describe('reference WHIP endpoint', () => {
     ['two MediaStreams', [{ kind: 'audio' as const, stream: 's1' }, { kind: 'video' as const, stream: 's2' }]],
     ['two audio tracks', [{ kind: 'audio' as const }, { kind: 'audio' as const }]],
   ] as const) {
-    test(`refuses an offer with ${what} with 406 and says why; creates no session`, async () => {
+    test(`refuses an offer with ${what} with 422 and says why; creates no session`, async () => {
       await using srv = await startMediaServer()
       const res = await fetch(srv.whipUrl(), { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: syntheticOffer('whip', { sections: [...sections] }).sdp })
-      expect(res.status).toBe(406)
+      expect(res.status).toBe(422)
       expect(await res.text()).toMatch(/RFC 9725 §4\.4\.2/)
       expect(srv.sessions.size).toBe(0)
     })
@@ -111,13 +111,13 @@ describe('WHIP client', () => {
     expect(srv.requests.find((r) => r.method === 'POST')?.status).toBe(201)
   })
 
-  test('refuses to POST an offer with two audio tracks (WHIP_OFFER_NOT_CONFORMANT); lintOffer: false sends it and the server answers 406', async () => {
+  test('refuses to POST an offer with two audio tracks (WHIP_OFFER_NOT_CONFORMANT); lintOffer: false sends it and the server answers 422', async () => {
     await using srv = await startMediaServer()
     const sdp = syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }).sdp
     await expect(publish(srv.whipUrl(), { peer: fixedOfferPeer(sdp) })).rejects.toThrow(/WHIP offer breaks RFC 9725 §4\.4\.2: 2 audio tracks/)
     expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(0)
     const err = await publish(srv.whipUrl(), { peer: fixedOfferPeer(sdp), lintOffer: false }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(SessionHttpError)
-    expect((err as SessionHttpError).exchange.response?.status).toBe(406)
+    expect((err as SessionHttpError).exchange.response?.status).toBe(422)
   })
 })
