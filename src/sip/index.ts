@@ -53,3 +53,5 @@ export {
   type DigestCredentials,
   type DigestResponseInput,
 } from './digest.ts'
+export { defaultSipPort, isIpLiteral, requestHop, responseHop, stampVia, type SipHop } from './routing.ts'
+export { checkIncomingRequest, readAnswerableRequest, statelessResponse, type SipRejection } from './validate.ts'

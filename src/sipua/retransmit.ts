@@ -6,7 +6,7 @@
  * - Timer G (INVITE server, non-2xx final): resend the response at T1 doubling up to T2 until the ACK;
  *   Timer H gives up at 64·T1. (2xx retransmission is done by sip.js's dialog layer.)
  */
-import { getHeader, getHeaders, parseCSeq, parseVia, safeParseSipMessage } from '../sip/index.ts'
+import { getHeader, getHeaders, parseCSeq, parseVia, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
 
 /** Timer values, ms. */
 export interface SipTimers {
@@ -19,9 +19,16 @@ export interface SipTimers {
 /** Default RFC 3261 timers. */
 export const DEFAULT_SIP_TIMERS: SipTimers = { t1: 500, t2: 4000 }
 
+/** Where a message was sent (its retransmissions go there too). */
+export interface RetransmitTarget {
+  host: string
+  port: number
+}
+
 interface Pending {
   kind: 'invite' | 'non-invite' | 'response'
   text: string
+  to: RetransmitTarget | undefined
   interval: number
   deadline: number
   timer: ReturnType<typeof setTimeout> | undefined
@@ -40,10 +47,10 @@ export interface RetransmitCounters {
 export class Retransmitter {
   readonly counters: RetransmitCounters = { retransmissions: 0, timeouts: 0 }
   readonly #timers: SipTimers
-  readonly #resend: (text: string) => void
+  readonly #resend: (text: string, to: RetransmitTarget | undefined) => void
   readonly #pending = new Map<string, Pending>()
 
-  constructor(resend: (text: string) => void, timers: Partial<SipTimers> = {}) {
+  constructor(resend: (text: string, to: RetransmitTarget | undefined) => void, timers: Partial<SipTimers> = {}) {
     this.#resend = resend
     this.#timers = { ...DEFAULT_SIP_TIMERS, ...timers }
   }
@@ -53,11 +60,13 @@ export class Retransmitter {
     return this.#pending.size
   }
 
-  /** Call for every message sent (first transmission). */
-  sent(text: string): void {
-    const r = safeParseSipMessage(text)
-    if (!r.ok) return
-    const m = r.value
+  /** Call for every message sent (first transmission), with it parsed when at hand and where it went. */
+  sent(text: string, parsed?: SipMessage, to?: RetransmitTarget): void {
+    const m = parsed ?? (() => {
+      const r = safeParseSipMessage(text)
+      return r.ok ? r.value : undefined
+    })()
+    if (!m) return
     const via = getHeaders(m, 'via')[0]
     const cseq = getHeader(m, 'cseq')
     if (via === undefined || cseq === undefined) return
@@ -73,17 +82,19 @@ export class Retransmitter {
     const { t1 } = this.#timers
     if (m.kind === 'request') {
       if (m.method === 'ACK') return
-      this.#start(`${branch}|${method}`, { kind: method === 'INVITE' ? 'invite' : 'non-invite', text, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
+      this.#start(`${branch}|${method}`, { kind: method === 'INVITE' ? 'invite' : 'non-invite', text, to, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
     } else if (method === 'INVITE' && m.status >= 300) {
-      this.#start(`${branch}|INVITE|response`, { kind: 'response', text, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
+      this.#start(`${branch}|INVITE|response`, { kind: 'response', text, to, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
     }
   }
 
-  /** Call for every message received: responses and ACKs stop retransmissions. */
-  received(text: string): void {
-    const r = safeParseSipMessage(text)
-    if (!r.ok) return
-    const m = r.value
+  /** Call for every message received (parsed when at hand): responses and ACKs stop retransmissions. */
+  received(text: string, parsed?: SipMessage): void {
+    const m = parsed ?? (() => {
+      const r = safeParseSipMessage(text)
+      return r.ok ? r.value : undefined
+    })()
+    if (!m) return
     const via = getHeaders(m, 'via')[0]
     const cseq = getHeader(m, 'cseq')
     if (via === undefined || cseq === undefined) return
@@ -126,7 +137,7 @@ export class Retransmitter {
       }
       this.counters.retransmissions++
       p.sends++
-      this.#resend(p.text)
+      this.#resend(p.text, p.to)
       p.interval = p.kind === 'invite' ? p.interval * 2 : Math.min(p.interval * 2, this.#timers.t2)
       this.#arm(key, p)
     }, wait)

@@ -44,6 +44,8 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       onText(text)
     })
     const a = sock.address()
+    let sending = 0
+    const flushed: Array<() => void> = []
     return {
       transport: 'UDP',
       localHost: a.address,
@@ -55,9 +57,16 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       send(text) {
         if (!dest) throw new RtcspecError('SIP_TRANSPORT', 'nothing to send to yet: the flow has no target port and nobody has sent to it', { hint: 'give target.port, or start the flow with an expect step' })
         log.add('out', 'UDP', `${dest.host}:${dest.port}`, text)
-        sock.send(text, dest.port, dest.host)
+        sending++
+        sock.send(text, dest.port, dest.host, () => {
+          if (--sending === 0) for (const f of flushed.splice(0)) f()
+        })
       },
-      close: () => new Promise<void>((r) => sock.close(() => r())),
+      // A datagram still queued when the socket closes is never sent: let the last answer (e.g. 200 to BYE) leave first.
+      close: async () => {
+        if (sending > 0) await new Promise<void>((r) => flushed.push(r))
+        await new Promise<void>((r) => sock.close(() => r()))
+      },
     }
   }
   if (target.transport === 'tcp') {

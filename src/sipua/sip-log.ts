@@ -40,9 +40,9 @@ export class SipLog {
     this.#max = max
   }
 
-  /** Parses and appends a message; returns the entry. Never throws for bad input. */
-  add(direction: 'in' | 'out', transport: string, remote: string, raw: string): LoggedSipMessage {
-    const r = raw.trim() === '' ? undefined : safeParseSipMessage(raw)
+  /** Parses (unless `parsed` is given) and appends a message; returns the entry. Never throws for bad input. */
+  add(direction: 'in' | 'out', transport: string, remote: string, raw: string, parsed?: SipMessage): LoggedSipMessage {
+    const r = parsed ? { ok: true as const, value: parsed } : raw.trim() === '' ? undefined : safeParseSipMessage(raw)
     const entry: LoggedSipMessage = {
       at: Date.now(),
       direction,

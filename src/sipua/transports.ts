@@ -4,19 +4,51 @@
  * - `ws`: RFC 7118 over sip.js's own WebSocket transport, wrapped: Node's global WebSocket for `ws:`, and for
  *   `wss:` a WebSocket class from the `ws` package bound to this transport's TLS options (`ca`,
  *   `rejectUnauthorized`), so a test CA is trusted per connection and verification stays on everywhere else;
- * - `udp`: our own socket with the RFC 3261 retransmission timers (see retransmit.ts); without a fixed
- *   remote it answers whoever sent the last message (for incoming calls from sipp and the like);
- * - `tcp`: our own connection with Content-Length framing (RFC 3261 §18.3).
+ * - `udp`: our own socket with the RFC 3261 retransmission timers (see retransmit.ts);
+ * - `tcp`: our own listener and connections with Content-Length framing (RFC 3261 §18.3).
+ *
+ * UDP and TCP address messages as RFC 3261 says, never by "whoever sent last": a response goes to its top
+ * Via (`received`/`rport`, §18.2.2, RFC 3581; over TCP on the connection the request came on), a request to
+ * its first Route hop, else — when the UA has a fixed `remote` (an outbound proxy, §8.1.2) and the request
+ * starts a dialog or its target is no IP address — to the remote, else to its Request-URI (the dialog's
+ * remote target, §12.2). CANCEL and the ACK of a non-2xx answer follow their INVITE (§9.1, §17.1.1.3).
+ * Received requests get `received`/`rport` stamped into their top Via; Via and Contact carry the real
+ * listening address (see addressing.ts). Requests that cannot be handed on are answered statelessly
+ * (400, 505, 420 — see src/sip/validate.ts) and recorded as malformed.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net'
+import { connect as tcpConnect, createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net'
 import { EmitterImpl, TransportState, Web, type Transport } from 'sip.js'
 import { WebSocket as TlsCapableWebSocket, type ClientOptions as WsClientOptions } from 'ws'
 import { RtcspecError } from '../errors.ts'
-import { nextFramedMessage } from '../sip/index.ts'
+import {
+  checkIncomingRequest,
+  getHeader,
+  getHeaders,
+  isIpLiteral,
+  nextFramedMessage,
+  parseVia,
+  readAnswerableRequest,
+  requestHop,
+  responseHop,
+  safeParseSipMessage,
+  serializeSipMessage,
+  stampVia,
+  statelessResponse,
+  type SipHop,
+  type SipMessage,
+  type SipRequest,
+} from '../sip/index.ts'
 import { assertLoopback } from '../net/loopback.ts'
+import { AddressStamper, type AdvertisedAddress } from './addressing.ts'
 import { Retransmitter, type RetransmitCounters, type SipTimers } from './retransmit.ts'
 import type { LoggedSipMessage, SipLog } from './sip-log.ts'
+
+/** A host and/or port to advertise instead of the listening address. */
+export interface AddressOverride {
+  host?: string
+  port?: number
+}
 
 /** Which transport a user agent uses, and where to. */
 export type SipTransportSpec =
@@ -29,14 +61,16 @@ export type SipTransportSpec =
       /** `wss:` only: verify the server's certificate. Default true; false turns it off for this connection only. */
       rejectUnauthorized?: boolean
     }
-  | { kind: 'udp'; remote?: { host: string; port: number }; timers?: Partial<SipTimers> }
-  | { kind: 'tcp'; remote: { host: string; port: number } }
+  | { kind: 'udp'; remote?: { host: string; port: number }; timers?: Partial<SipTimers>; contact?: AddressOverride; via?: AddressOverride }
+  | { kind: 'tcp'; remote?: { host: string; port: number }; contact?: AddressOverride; via?: AddressOverride }
 
 /** What a transport reports to the user agent that owns it. */
 export interface TransportHooks {
   log: SipLog
-  /** A message arrived that does not parse as SIP. */
-  onMalformed(entry: LoggedSipMessage): void
+  /** A message arrived that does not parse as SIP, or a request was refused as malformed (`answered` with 400/505). */
+  onMalformed(entry: LoggedSipMessage, answered: boolean): void
+  /** Option tags the user agent implements, lower-case (a `Require` naming others is answered 420). Default none. */
+  supported?: readonly string[]
 }
 
 /** The local address of a transport, once connected. */
@@ -47,10 +81,35 @@ export interface LocalTransportInfo {
   retransmissions?: RetransmitCounters
 }
 
+/** The host sip.js writes into Via and Contact for UDP/TCP user agents (its `viaHost`). */
+export function sipJsViaHost(spec: SipTransportSpec): string {
+  return spec.kind === 'ws' ? '' : (spec.via?.host ?? LOOPBACK)
+}
+
 type SipJsTransportClass = new (logger: unknown, options: unknown) => Transport & { readonly local: LocalTransportInfo | undefined }
 
-abstract class BaseTransport implements Transport {
-  abstract readonly protocol: string
+const LOOPBACK = '127.0.0.1'
+/** Most INVITE branches remembered for their CANCEL / non-2xx ACK (oldest forgotten first). */
+const MAX_REMEMBERED = 10_000
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value)
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K)
+}
+
+function branchOf(message: SipMessage): string | undefined {
+  const v = getHeaders(message, 'via')[0]
+  if (v === undefined) return undefined
+  try {
+    return parseVia(v).params.branch
+  } catch {
+    return undefined
+  }
+}
+
+/** A UDP or TCP transport: RFC 3261 addressing, logging, stateless answers to bad requests. */
+abstract class SocketTransport implements Transport {
+  abstract readonly protocol: 'UDP' | 'TCP'
   state: TransportState = TransportState.Disconnected
   readonly stateChange = new EmitterImpl<TransportState>()
   onConnect: (() => void) | undefined
@@ -58,16 +117,31 @@ abstract class BaseTransport implements Transport {
   onMessage: ((message: string) => void) | undefined
   protected readonly hooks: TransportHooks
   protected retransmitter: Retransmitter | undefined
+  protected readonly remote: { host: string; port: number } | undefined
+  readonly #overrides: { contact?: AddressOverride; via?: AddressOverride }
+  readonly #sipJsHost: string
+  #stamper: AddressStamper | undefined
+  readonly #inviteHops = new Map<string, SipHop>()
 
-  constructor(hooks: TransportHooks) {
+  constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'udp' | 'tcp' }>) {
     this.hooks = hooks
+    this.remote = spec.remote
+    if (spec.remote) assertLoopback(spec.remote.host, `SIP ${spec.kind.toUpperCase()} remote`)
+    this.#overrides = { ...(spec.contact ? { contact: spec.contact } : {}), ...(spec.via ? { via: spec.via } : {}) }
+    this.#sipJsHost = sipJsViaHost(spec)
   }
 
   abstract get local(): LocalTransportInfo | undefined
   protected abstract open(): Promise<void>
-  protected abstract write(text: string): void
+  /** Sends `text` to `hop`; `message` is it parsed (a response over TCP goes on the connection its request came on). */
+  protected abstract write(text: string, hop: SipHop, message: SipMessage): Promise<void>
   protected abstract shut(): Promise<void>
-  protected abstract get remoteLabel(): string
+
+  /** What this transport writes into Via and Contact. */
+  get advertised(): { via: AdvertisedAddress; contact: AdvertisedAddress } | undefined {
+    const a = this.#stamper?.advertisement
+    return a ? { via: { ...a.via }, contact: { ...a.contact } } : undefined
+  }
 
   #transition(s: TransportState): void {
     if (this.state === s) return
@@ -88,6 +162,13 @@ abstract class BaseTransport implements Transport {
       this.#transition(TransportState.Disconnected)
       throw e
     }
+    const local = this.local!
+    const o = this.#overrides
+    this.#stamper = new AddressStamper({
+      sipJsHost: this.#sipJsHost,
+      via: { host: o.via?.host ?? local.host, port: o.via?.port ?? local.port },
+      contact: { host: o.contact?.host ?? o.via?.host ?? local.host, port: o.contact?.port ?? o.via?.port ?? local.port },
+    })
     this.#transition(TransportState.Connected)
     this.onConnect?.()
   }
@@ -107,33 +188,106 @@ abstract class BaseTransport implements Transport {
 
   async send(message: string): Promise<void> {
     if (this.state !== TransportState.Connected) throw new RtcspecError('SIP_TRANSPORT', `${this.protocol} transport is not connected; cannot send ${message.split('\r\n')[0]}`)
-    this.hooks.log.add('out', this.protocol, this.remoteLabel, message)
-    this.write(message)
-    this.retransmitter?.sent(message)
+    const isRequest = !message.startsWith('SIP/')
+    const text = this.#stamper!.outgoing(message, isRequest)
+    const r = safeParseSipMessage(text)
+    if (!r.ok) throw new RtcspecError('SIP_TRANSPORT', `refusing to send a malformed message: ${r.error.message}`)
+    const hop = this.#destination(r.value)
+    this.hooks.log.add('out', this.protocol, `${hop.host}:${hop.port}`, text, r.value)
+    await this.write(text, hop, r.value)
+    this.retransmitter?.sent(text, r.value, hop)
   }
 
-  /** Logs a received message; hands SIP to sip.js and malformed text to the user agent. */
-  protected deliver(text: string, remote = this.remoteLabel): void {
-    const entry = this.hooks.log.add('in', this.protocol, remote, text)
+  /** Where a message goes (see the module comment). Throws naming the message when there is nowhere. */
+  #destination(m: SipMessage): SipHop {
+    if (m.kind === 'response') return responseHop(parseVia(getHeaders(m, 'via')[0]!))
+    const branch = branchOf(m)
+    if ((m.method === 'ACK' || m.method === 'CANCEL') && branch !== undefined) {
+      const hop = this.#inviteHops.get(branch)
+      if (hop) return hop
+    }
+    const routes = getHeaders(m, 'route')
+    let hop: SipHop
+    if (routes.length) hop = requestHop(m.uri, routes)
+    else {
+      const target = requestHop(m.uri, [])
+      const inDialog = /;\s*tag=/i.test(getHeader(m, 'to') ?? '')
+      if (this.remote && (!inDialog || !isIpLiteral(target.host))) hop = { ...this.remote, transport: undefined }
+      else if (isIpLiteral(target.host)) hop = target
+      else {
+        throw new RtcspecError('SIP_NO_ROUTE', `nowhere to send ${m.method} ${m.uri}: no Route, its host is no IP address and the transport has no remote`, {
+          hint: 'give transport.remote (the registrar or far end), or call a sip:user@<ip>:<port> URI',
+        })
+      }
+    }
+    assertLoopback(hop.host, `SIP ${m.method} destination`)
+    if (m.method === 'INVITE' && branch !== undefined) remember(this.#inviteHops, branch, hop)
+    return hop
+  }
+
+  /**
+   * Handles received text from `source`: logs it; hands SIP to sip.js, with `received`/`rport` stamped into a
+   * request's top Via; answers or records what cannot go on. `reply` sends a stateless answer back.
+   */
+  protected receive(text: string, source: { host: string; port: number }, reply: (text: string, hop: SipHop) => void, onRequest?: (request: SipRequest) => void): void {
+    const entry = this.hooks.log.add('in', this.protocol, `${source.host}:${source.port}`, text)
     if (entry.summary === 'keep-alive') return
-    if (entry.error) return this.hooks.onMalformed(entry)
-    this.retransmitter?.received(text)
-    this.onMessage?.(text)
+    const m = entry.parsed
+    if (!m) {
+      const request = readAnswerableRequest(text)
+      const answered = !!request && request.method !== 'ACK' && this.#answer(request, source, 400, `Bad Request (${entry.summary.replace(/^malformed: /, '')})`, [], reply)
+      return this.hooks.onMalformed(entry, answered)
+    }
+    if (m.kind === 'request') {
+      onRequest?.(m)
+      const rejection = checkIncomingRequest(m, this.hooks.supported ?? [])
+      if (rejection) {
+        if (rejection.status !== 420) {
+          entry.error = rejection.reason
+          entry.summary = `malformed: ${entry.summary}: ${rejection.reason}`
+        }
+        const answered = m.method !== 'ACK' && this.#answer(m, source, rejection.status, rejection.reason, rejection.headers, reply)
+        if (rejection.status !== 420) this.hooks.onMalformed(entry, answered)
+        return
+      }
+      const via = getHeaders(m, 'via')[0]!
+      const stamped = stampVia(via, source)
+      this.retransmitter?.received(text, m)
+      this.onMessage?.(stamped === via ? text : text.replace(via, stamped))
+      return
+    }
+    this.retransmitter?.received(text, m)
+    this.onMessage?.(this.#stamper ? this.#stamper.incomingResponse(text) : text)
+  }
+
+  /** Sends a stateless answer; false when the request has no usable Via. */
+  #answer(request: SipRequest, source: { host: string; port: number }, status: number, reason: string, extra: Array<{ name: string; value: string }>, reply: (text: string, hop: SipHop) => void): boolean {
+    const via = getHeaders(request, 'via')[0]
+    if (via === undefined) return false
+    let hop: SipHop
+    let stamped: string
+    try {
+      stamped = stampVia(via, source)
+      hop = responseHop(parseVia(stamped))
+      assertLoopback(hop.host, 'SIP response destination')
+    } catch {
+      return false
+    }
+    const withVia: SipRequest = { ...request, headers: request.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)) }
+    const text = serializeSipMessage(statelessResponse(withVia, status, reason, { toTag: Math.random().toString(36).slice(2, 12), extra, server: 'rtcspec' }))
+    this.hooks.log.add('out', this.protocol, `${hop.host}:${hop.port}`, text)
+    reply(text, hop)
+    return true
   }
 }
 
-class UdpTransport extends BaseTransport {
+class UdpTransport extends SocketTransport {
   readonly protocol = 'UDP'
   #socket: UdpSocket | undefined
-  #remote: { host: string; port: number } | undefined
-  readonly #spec: Extract<SipTransportSpec, { kind: 'udp' }>
 
   constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'udp' }>) {
-    super(hooks)
-    this.#spec = spec
-    this.#remote = spec.remote
-    if (spec.remote) assertLoopback(spec.remote.host, 'SIP UDP remote')
-    this.retransmitter = new Retransmitter((text) => this.write(text), spec.timers)
+    super(hooks, spec)
+    this.retransmitter = new Retransmitter((text, to) => this.#sendTo(text, to), spec.timers)
   }
 
   get local(): LocalTransportInfo | undefined {
@@ -141,28 +295,32 @@ class UdpTransport extends BaseTransport {
     return a ? { protocol: 'UDP', host: a.address, port: a.port, retransmissions: this.retransmitter!.counters } : undefined
   }
 
-  protected get remoteLabel(): string {
-    return this.#remote ? `${this.#remote.host}:${this.#remote.port}` : '(nobody yet)'
-  }
-
   protected async open(): Promise<void> {
     if (this.#socket) return
     const sock = createSocket('udp4')
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
-      sock.bind(0, '127.0.0.1', () => resolve())
+      sock.bind(0, LOOPBACK, () => resolve())
     })
     sock.on('error', () => {})
     sock.on('message', (buf, rinfo) => {
-      if (!this.#spec.remote) this.#remote = { host: rinfo.address, port: rinfo.port }
-      this.deliver(buf.toString('utf8'), `${rinfo.address}:${rinfo.port}`)
+      try {
+        this.receive(buf.toString('utf8'), { host: rinfo.address, port: rinfo.port }, (text, hop) => this.#sendTo(text, hop))
+      } catch (e) {
+        // Nothing a datagram carries may stop the listener; what went wrong is in the log.
+        this.hooks.log.add('in', 'UDP', `${rinfo.address}:${rinfo.port}`, buf.toString('utf8')).error ??= `not handled: ${e instanceof Error ? e.message : String(e)}`
+      }
     })
     this.#socket = sock
   }
 
-  protected write(text: string): void {
-    if (!this.#remote) throw new RtcspecError('SIP_TRANSPORT', 'UDP transport has no remote to send to yet', { hint: 'give transport.remote, or wait for the far end to send first' })
-    this.#socket?.send(text, this.#remote.port, this.#remote.host)
+  #sendTo(text: string, to: { host: string; port: number } | undefined): void {
+    if (!to) return
+    this.#socket?.send(text, to.port, to.host)
+  }
+
+  protected async write(text: string, hop: SipHop): Promise<void> {
+    this.#sendTo(text, hop)
   }
 
   protected async shut(): Promise<void> {
@@ -172,33 +330,54 @@ class UdpTransport extends BaseTransport {
   }
 }
 
-class TcpTransport extends BaseTransport {
+class TcpTransport extends SocketTransport {
   readonly protocol = 'TCP'
-  #socket: TcpSocket | undefined
-  readonly #remote: { host: string; port: number }
-
-  constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'tcp' }>) {
-    super(hooks)
-    assertLoopback(spec.remote.host, 'SIP TCP remote')
-    this.#remote = spec.remote
-  }
+  #server: TcpServer | undefined
+  /** Open connections by far address (`host:port`): those we opened by their target, accepted ones by their source. */
+  readonly #connections = new Map<string, TcpSocket>()
+  /** The connection each request arrived on, by its top Via branch (its responses go back on it, §18.2.2). */
+  readonly #requestConnections = new Map<string, TcpSocket>()
+  #remoteSocket: TcpSocket | undefined
 
   get local(): LocalTransportInfo | undefined {
-    const s = this.#socket
-    return s?.localPort ? { protocol: 'TCP', host: s.localAddress ?? '127.0.0.1', port: s.localPort } : undefined
-  }
-
-  protected get remoteLabel(): string {
-    return `${this.#remote.host}:${this.#remote.port}`
+    const a = this.#server?.address()
+    return a && typeof a === 'object' ? { protocol: 'TCP', host: a.address, port: a.port } : undefined
   }
 
   protected async open(): Promise<void> {
-    const socket = tcpConnect({ host: this.#remote.host, port: this.#remote.port })
+    const server = createServer((socket) => this.#attach(socket, `${socket.remoteAddress}:${socket.remotePort}`))
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', (e) => reject(new RtcspecError('SIP_TRANSPORT', `TCP connect to ${this.remoteLabel} failed: ${e.message}`)))
+      server.once('error', reject)
+      server.listen(0, LOOPBACK, () => resolve())
+    })
+    server.on('error', () => {})
+    this.#server = server
+    if (this.remote) {
+      this.#remoteSocket = await this.#connect(this.remote)
+      this.#remoteSocket.on('close', () => {
+        if (this.state === TransportState.Connected) void this.disconnect()
+      })
+    }
+  }
+
+  async #connect(to: { host: string; port: number }): Promise<TcpSocket> {
+    const key = `${to.host}:${to.port}`
+    const existing = this.#connections.get(key)
+    if (existing && !existing.destroyed) return existing
+    const socket = tcpConnect({ host: to.host, port: to.port, localAddress: LOOPBACK })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e) => reject(new RtcspecError('SIP_TRANSPORT', `TCP connect to ${key} failed: ${e.message}`)))
       socket.once('connect', () => resolve())
     })
+    this.#attach(socket, key)
+    return socket
+  }
+
+  #attach(socket: TcpSocket, key: string): void {
+    this.#connections.set(key, socket)
     socket.setNoDelay(true)
+    const source = { host: socket.remoteAddress ?? LOOPBACK, port: socket.remotePort ?? 0 }
+    const reply = (text: string) => void socket.write(text)
     let buffer: Uint8Array = new Uint8Array(0)
     socket.on('data', (d: Buffer) => {
       buffer = buffer.length ? Buffer.concat([buffer, d]) : d
@@ -207,32 +386,53 @@ class TcpTransport extends BaseTransport {
         try {
           framed = nextFramedMessage(buffer)
         } catch (e) {
-          const entry = this.hooks.log.add('in', 'TCP', this.remoteLabel, Buffer.from(buffer).toString('utf8'))
+          // The stream cannot be re-synchronised: record and drop what is buffered, keep the connection.
+          const entry = this.hooks.log.add('in', 'TCP', `${source.host}:${source.port}`, Buffer.from(buffer).toString('utf8'))
           entry.error ??= (e as Error).message
-          this.hooks.onMalformed(entry)
+          this.hooks.onMalformed(entry, false)
           buffer = new Uint8Array(0)
           return
         }
         if (!framed) return
         buffer = framed.rest
-        this.deliver(Buffer.from(framed.message).toString('utf8'))
+        const text = Buffer.from(framed.message).toString('utf8')
+        try {
+          this.receive(text, source, reply, (request) => {
+            const branch = branchOf(request)
+            if (branch !== undefined) remember(this.#requestConnections, branch, socket)
+          })
+        } catch (e) {
+          this.hooks.log.add('in', 'TCP', `${source.host}:${source.port}`, text).error ??= `not handled: ${e instanceof Error ? e.message : String(e)}`
+        }
       }
     })
     socket.on('error', () => {})
     socket.on('close', () => {
-      if (this.state === TransportState.Connected) void this.disconnect()
+      if (this.#connections.get(key) === socket) this.#connections.delete(key)
     })
-    this.#socket = socket
   }
 
-  protected write(text: string): void {
-    this.#socket?.write(text)
+  protected async write(text: string, hop: SipHop, message: SipMessage): Promise<void> {
+    if (message.kind === 'response') {
+      const branch = branchOf(message)
+      const on = branch === undefined ? undefined : this.#requestConnections.get(branch)
+      if (on && !on.destroyed) {
+        on.write(text)
+        return
+      }
+    }
+    const socket = await this.#connect(hop)
+    socket.write(text)
   }
 
   protected async shut(): Promise<void> {
-    const s = this.#socket
-    this.#socket = undefined
-    s?.destroy()
+    for (const s of this.#connections.values()) s.destroy()
+    this.#connections.clear()
+    this.#requestConnections.clear()
+    this.#remoteSocket?.destroy()
+    const server = this.#server
+    this.#server = undefined
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
 
@@ -280,7 +480,7 @@ class WsTransport implements Transport {
     this.#inner.onMessage = (text) => {
       const entry = this.#hooks.log.add('in', this.protocol, this.#url, text)
       if (entry.summary === 'keep-alive') return
-      if (entry.error) return this.#hooks.onMalformed(entry)
+      if (entry.error) return this.#hooks.onMalformed(entry, false)
       this.#onMessage?.(text)
     }
   }

@@ -27,7 +27,21 @@ import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
 import { formatSipLadder, SipLog, type LoggedSipMessage } from './sip-log.ts'
 import { speedUpSipJsGrammar } from './sipjs-grammar.ts'
-import { transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
+import { sipJsViaHost, transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
+
+const HostPortSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()
+
+/**
+ * What a UDP/TCP UA advertises in Contact or Via instead of its listening address (e.g. a NAT's public
+ * address in a test network). Default: the address the transport listens on, with its real port.
+ */
+const AddressOverrideSchema = z
+  .object({
+    host: z.string().regex(/^[A-Za-z0-9.\-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or IP address').optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+  })
+  .strict()
+  .refine((a) => a.host !== undefined || a.port !== undefined, { message: 'give host, port or both' })
 
 const TransportSchema = z.discriminatedUnion('kind', [
   z
@@ -44,11 +58,22 @@ const TransportSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('udp'),
-      remote: z.object({ host: z.string(), port: z.number().int().min(1).max(65535) }).strict().optional(),
+      /** The registrar/outbound proxy or far end requests outside a dialog go to. Without it, call sip:user@<ip>:<port>. */
+      remote: HostPortSchema.optional(),
       timers: z.object({ t1: z.number().positive().optional(), t2: z.number().positive().optional() }).strict().optional(),
+      contact: AddressOverrideSchema.optional(),
+      via: AddressOverrideSchema.optional(),
     })
     .strict(),
-  z.object({ kind: z.literal('tcp'), remote: z.object({ host: z.string(), port: z.number().int().min(1).max(65535) }).strict() }).strict(),
+  z
+    .object({
+      kind: z.literal('tcp'),
+      /** The registrar/outbound proxy or far end requests outside a dialog go to (connected at start). The UA listens either way. */
+      remote: HostPortSchema.optional(),
+      contact: AddressOverrideSchema.optional(),
+      via: AddressOverrideSchema.optional(),
+    })
+    .strict(),
 ])
 
 /** Options of {@link createSipUserAgent}, validated by zod. */
@@ -135,14 +160,19 @@ export class SipUserAgent implements AsyncDisposable {
       uri,
       ...(options.displayName ? { displayName: options.displayName } : {}),
       ...(options.auth ? { authorizationUsername: options.auth.username ?? user, authorizationPassword: options.auth.password } : {}),
-      transportConstructor: transportConstructor(spec, { log: this.log, onMalformed: (e) => this.#onMalformed(e) }) as never,
+      transportConstructor: transportConstructor(spec, {
+        log: this.log,
+        onMalformed: (e, answered) => this.#onMalformed(e, answered),
+        supported: ['100rel', ...(options.trickle && options.media === 'webrtc' ? [TRICKLE_INFO_PACKAGE] : [])],
+      }) as never,
       sessionDescriptionHandlerFactory: (session) => this.#createSdh(session),
       sipExtensionExtraSupported: options.trickle && options.media === 'webrtc' ? [TRICKLE_INFO_PACKAGE] : [],
       // Reliable provisional responses (RFC 3262): a callee may answer in a PRACKed 183 and trickle on the early dialog.
       sipExtension100rel: SIPExtension.Supported,
       // sip.js predates RFC 8840 and does not know the trickle-ice option tag.
       hackAllowUnregisteredOptionTags: true,
-      ...(spec.kind === 'ws' ? {} : { viaHost: '127.0.0.1', contactParams: { transport: spec.kind }, hackViaTcp: false }),
+      // sip.js writes viaHost without a port into Via and Contact; the transport stamps the real address in.
+      ...(spec.kind === 'ws' ? {} : { viaHost: sipJsViaHost(spec), contactParams: { transport: spec.kind }, hackViaTcp: false }),
       forceRport: !reliable,
       logBuiltinEnabled: false,
       logLevel: 'warn',
@@ -178,8 +208,10 @@ export class SipUserAgent implements AsyncDisposable {
     return formatSipLadder(entries, { local: this.name })
   }
 
-  #onMalformed(entry: LoggedSipMessage): void {
-    this.malformed.push(entry)
+  #onMalformed(entry: LoggedSipMessage, answered: boolean): void {
+    if (this.malformed.length < 1000) this.malformed.push(entry)
+    // A request the transport answered (400/505) is the sender's failure, not an answer to what we wait for.
+    if (answered) return
     const err = new SipError('SIP_MALFORMED', `${this.name} received a malformed SIP message from ${entry.remote}: ${entry.error}\n--- raw message ---\n${entry.raw}`, {
       hint: 'the far end sent something that is not valid SIP (RFC 3261 §7); the raw text is above',
     })
@@ -251,9 +283,14 @@ export class SipUserAgent implements AsyncDisposable {
       waiter = resolve
       this.#incomingWaiters.push(waiter)
     })
-    return this.#guard(`an incoming INVITE at ${this.name}`, timeoutMs, p, () => {
+    const forget = () => {
       const i = this.#incomingWaiters.indexOf(waiter)
       if (i >= 0) this.#incomingWaiters.splice(i, 1)
+    }
+    // However the wait ends (timeout, malformed input, close), the waiter must not swallow the next call.
+    return this.#guard(`an incoming INVITE at ${this.name}`, timeoutMs, p, forget).catch((e: unknown) => {
+      forget()
+      throw e
     })
   }
 
@@ -265,8 +302,11 @@ export class SipUserAgent implements AsyncDisposable {
         let incoming: IncomingSipCall
         try {
           incoming = await this.waitForIncoming(3_600_000)
-        } catch {
-          return
+        } catch (e) {
+          if (!on || this.#closed) return
+          // Garbage on the wire (or an hour without calls) must not stop answering: note it and wait again.
+          if (this.warnings.length < 500) this.warnings.push(`autoAnswer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+          continue
         }
         if (!on) {
           await incoming.reject(480).catch(() => {})
@@ -396,8 +436,23 @@ export class SipUserAgent implements AsyncDisposable {
       })(),
       () => void inviter.cancel().catch(() => {}),
     )
+    // sip.js sends the ACK before it reports Established; a dialog is confirmed only if the ACK went out.
+    if (!call.dialogEvidence().ack) {
+      const error = new SipError('SIP_NO_ACK', `${this.name}: the call to ${target} was answered but no ACK went out (the dialog is not confirmed)`, {
+        ladder: this.ladder(call.callId),
+        hint: "see the warnings for why the ACK could not be sent (e.g. no route to the callee's Contact)",
+      })
+      call.errors.push(error.message.split('\n')[0]!)
+      throw error
+    }
+    call.ackedAt ??= new Date()
     call.established()
     return call
+  }
+
+  /** The address Via and Contact carry (UDP/TCP), once started. */
+  get advertised(): { via: { host: string; port: number }; contact: { host: string; port: number } } | undefined {
+    return (this.#ua.transport as unknown as { advertised?: { via: { host: string; port: number }; contact: { host: string; port: number } } }).advertised
   }
 
   /** Hangs up every call, unregisters and stops sip.js (closing its transport). Idempotent. */
@@ -406,7 +461,8 @@ export class SipUserAgent implements AsyncDisposable {
     this.#closed = true
     for (const fail of [...this.#pendingFailures]) fail(new RtcspecError('SIP_CLOSED', `${this.name} was closed`))
     for (const i of this.#incoming.splice(0)) await i.reject(480).catch(() => {})
-    await Promise.all(this.calls.map((c) => c.hangup().catch(() => {})))
+    // Bounded: a far end that never answers the BYE must not hold the disposal (the failure stays in call.errors).
+    await Promise.all(this.calls.map((c) => c.hangup({ timeoutMs: 2000 }).catch(() => {})))
     await this.unregister()
     await this.#ua.stop().catch(() => {})
     if (this.#options.callRecords) {
@@ -483,21 +539,67 @@ export class IncomingSipCall {
   async accept(options: { send?: AudioSourceSpec; timeoutMs?: number } = {}): Promise<SipCall> {
     if (options.send) this.#call.sendOnConnect(options.send)
     const trickle = this.#ua.trickles(this.invitation)
-    const established = new Promise<void>((resolve, reject) => {
-      if (this.invitation.state === SessionState.Established) return resolve()
-      this.invitation.stateChange.addListener((s) => {
-        if (s === SessionState.Established) resolve()
-        if (s === SessionState.Terminated) reject(new SipError('SIP_CALL_FAILED', `${this.#ua.name}: the call from ${this.from} ended before the ACK`, { ladder: this.#ua.ladder(this.#call.callId) }))
+    // sip.js answers an offer its media handler cannot take with 480; RFC 3261 §21.4.26 says 488.
+    const core = (this.invitation as unknown as { incomingInviteRequest: { reject(o?: { statusCode?: number; reasonPhrase?: string }): unknown } }).incomingInviteRequest
+    const reject = core.reject.bind(core)
+    core.reject = (o) => reject(o?.statusCode === 480 || o?.statusCode === undefined ? { ...o, statusCode: 488, reasonPhrase: 'Not Acceptable Here' } : o)
+    try {
+      await this.invitation.accept({ extraHeaders: trickle ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
+    } catch (e) {
+      const final = this.#call.finalResponse()
+      const error = new SipError('SIP_ANSWER_FAILED', `${this.#ua.name}: could not answer ${this.from}'s call${final ? ` (answered ${final.status} ${final.reason})` : ''}: ${e instanceof Error ? e.message : String(e)}`, {
+        ...(final ? { status: final.status } : {}),
+        ladder: this.#ua.ladder(this.#call.callId),
+        cause: e,
       })
-    })
-    established.catch(() => {}) // observed below; if accept() itself throws first, this rejection is not news
-    await this.invitation.accept({ extraHeaders: trickle ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
-    await Promise.race([
-      established,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new SipError('TIMEOUT', `timed out after ${options.timeoutMs ?? 10_000} ms waiting for the ACK of ${this.from}'s call`, { ladder: this.#ua.ladder(this.#call.callId) })), options.timeoutMs ?? 10_000).unref()),
-    ])
+      this.#call.errors.push(error.message.split('\n')[0]!)
+      throw error
+    } finally {
+      core.reject = reject
+    }
+    const timeoutMs = options.timeoutMs ?? 10_000
+    await this.#ackArrived(timeoutMs)
     this.#call.established()
     return this.#call
+  }
+
+  /**
+   * Resolves when the ACK of our 2xx arrived (sip.js reports Established as soon as the 200 is sent).
+   * Rejects when the call ends first (Timer H: 64·T1 without ACK) or after `timeoutMs`, with the ladder
+   * showing how often the 200 was sent.
+   */
+  #ackArrived(timeoutMs: number): Promise<void> {
+    const dialog = this.invitation.dialog as unknown as { ackWait?: boolean; delegate?: Core.SessionDelegate } | undefined
+    const call = this.#call
+    const sent200 = () => call.messages().filter((m) => m.direction === 'out' && m.summary === '200 OK (INVITE)').length
+    return new Promise<void>((resolve, reject) => {
+      if (!dialog || !dialog.ackWait) return resolve()
+      const delegate = dialog.delegate
+      const onAck = delegate?.onAck
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const fail = (why: string) => {
+        clearTimeout(timer)
+        const error = new SipError('SIP_NO_ACK', `${this.#ua.name}: ${this.from}'s call was answered but ${why}; the 200 OK was sent ${sent200()} time(s), so the dialog is not confirmed`, {
+          ladder: this.#ua.ladder(call.callId),
+          hint: "the caller's ACK did not reach this UA: check the Contact this UA advertised and the route the caller follows (RFC 3261 §13.3.1.4, §12.2)",
+        })
+        call.errors.push(error.message.split('\n')[0]!)
+        reject(error)
+      }
+      if (delegate) {
+        delegate.onAck = (request: Core.IncomingAckRequest) => {
+          clearTimeout(timer)
+          call.ackedAt ??= new Date()
+          resolve()
+          return onAck ? onAck.call(delegate, request) : undefined
+        }
+      }
+      this.invitation.stateChange.addListener((st) => {
+        if (st === SessionState.Terminated && !call.ackedAt) fail('the call ended before any ACK (Timer H fired, or it was hung up)')
+      })
+      timer = setTimeout(() => fail(`no ACK arrived within ${timeoutMs} ms`), timeoutMs)
+      timer.unref()
+    })
   }
 
   /** Rejects with a final response (default 486 Busy Here). */
@@ -533,8 +635,11 @@ export class SipCall {
   readonly errors: string[] = []
   readonly startedAt = new Date()
   establishedAt: Date | undefined
+  /** When the ACK of the initial 2xx was received (incoming calls) or sent (outgoing calls). */
+  ackedAt: Date | undefined
   endedAt: Date | undefined
   readonly #ua: SipUserAgent
+  #hangingUp: Promise<void> | undefined
   #toSend: AudioSourceSpec[] = []
   #sendStarted = false
 
@@ -674,33 +779,75 @@ export class SipCall {
     if (this.session instanceof Inviter && (this.session.state === SessionState.Initial || this.session.state === SessionState.Establishing)) await this.session.cancel()
   }
 
-  /** Sends BYE (or CANCEL/reject before establishment) and closes the media peer. Idempotent. */
-  async hangup(): Promise<void> {
+  /**
+   * Ends the call: BYE on an established dialog (resolving only once the BYE got a 2xx), CANCEL or a 480
+   * before. Rejects with the ladder when the BYE is refused or gets no final response within `timeoutMs`
+   * (default 10 s); the failure is also kept in {@link errors}. Calling it again returns the same outcome.
+   */
+  hangup(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#hangingUp ??= this.#hangup(options.timeoutMs ?? 10_000)
+    return this.#hangingUp
+  }
+
+  async #hangup(timeoutMs: number): Promise<void> {
     const s = this.session
     try {
       if (s.state === SessionState.Established) {
-        // Wait for the BYE's final response (bounded), so the ladder and call record are complete.
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, 5000)
+          const timer = setTimeout(() => {
+            reject(new SipError('SIP_BYE_TIMEOUT', `${this.#ua.name}: the BYE of call ${this.callId} got no final response within ${timeoutMs} ms (is the far end reachable at the dialog's remote target?)`, { ladder: this.ladder() }))
+          }, timeoutMs)
           timer.unref()
-          const done = () => {
+          s.bye({
+            requestDelegate: {
+              onAccept: () => {
+                clearTimeout(timer)
+                resolve()
+              },
+              onReject: (r) => {
+                clearTimeout(timer)
+                const status = r.message.statusCode ?? 0
+                reject(new SipError('SIP_BYE_REJECTED', `${this.#ua.name}: the BYE of call ${this.callId} was answered ${status} ${r.message.reasonPhrase ?? ''}`, { status, ladder: this.ladder() }))
+              },
+            },
+          }).catch((e: unknown) => {
             clearTimeout(timer)
-            resolve()
-          }
-          s.bye({ requestDelegate: { onAccept: done, onReject: done } }).catch((e: unknown) => {
-            clearTimeout(timer)
-            reject(e)
+            reject(new SipError('SIP_BYE_FAILED', `${this.#ua.name}: could not send the BYE of call ${this.callId}: ${e instanceof Error ? e.message : String(e)}`, { ladder: this.ladder(), cause: e }))
           })
         })
-      }
-      else if (s.state === SessionState.Initial || s.state === SessionState.Establishing) {
+      } else if (s.state === SessionState.Initial || s.state === SessionState.Establishing) {
         if (s instanceof Inviter) await s.cancel()
         else await (s as Invitation).reject({ statusCode: 480 })
       }
     } catch (e) {
-      this.errors.push(`hangup: ${e instanceof Error ? e.message : String(e)}`)
+      this.errors.push(`hangup: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+      throw e
+    } finally {
+      this.endedAt ??= new Date()
     }
-    this.endedAt ??= new Date()
+  }
+
+  /**
+   * What the SIP log shows of this call's dialog: whether the INVITE was answered 2xx, whether the ACK of
+   * that 2xx was sent (outgoing) or received (incoming), and who sent the first BYE with its final status.
+   */
+  dialogEvidence(): { answered: boolean; ack: boolean; bye: { by: 'local' | 'remote'; status: number | undefined } | undefined } {
+    const msgs = this.messages()
+    const mine = this.direction === 'outgoing' ? 'out' : 'in'
+    const theirs = mine === 'out' ? 'in' : 'out'
+    const seqOf = (m: LoggedSipMessage) => Number.parseInt(getHeaders(m.parsed!, 'cseq')[0] ?? '', 10)
+    const invite = msgs.find((m) => m.direction === mine && m.parsed?.kind === 'request' && m.parsed.method === 'INVITE')
+    const seq = invite ? seqOf(invite) : Number.NaN
+    const answered = msgs.some((m) => m.direction === theirs && m.parsed?.kind === 'response' && m.parsed.status >= 200 && m.parsed.status < 300 && /INVITE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') && seqOf(m) === seq)
+    const ack = msgs.some((m) => m.direction === mine && m.parsed?.kind === 'request' && m.parsed.method === 'ACK' && seqOf(m) === seq)
+    const byeMsg = msgs.find((m) => m.parsed?.kind === 'request' && m.parsed.method === 'BYE')
+    let bye: { by: 'local' | 'remote'; status: number | undefined } | undefined
+    if (byeMsg) {
+      const byeSeq = seqOf(byeMsg)
+      const final = msgs.find((m) => m.direction !== byeMsg.direction && m.parsed?.kind === 'response' && m.parsed.status >= 200 && /BYE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') && seqOf(m) === byeSeq)
+      bye = { by: byeMsg.direction === 'out' ? 'local' : 'remote', status: final?.parsed?.kind === 'response' ? final.parsed.status : undefined }
+    }
+    return { answered, ack, bye }
   }
 
   /** Resolves when the far end (or we) ended the call. */
