@@ -8,7 +8,8 @@
 // and a half-edited src/ must never make `npm install` fail. `npm run build` builds on demand.
 //
 // npm marks the two git-dependency steps: `_PACOTE_NO_PREPARE_` (the dependency install in the clone) and
-// `npm_package_resolved` (the prepare run before packing). RTCSPEC_BUILD_ON_INSTALL=1 forces a build.
+// `npm_package_resolved` (the prepare run before packing; `npm pack` in a checkout sets it too, and there
+// prepack has built already). RTCSPEC_BUILD_ON_INSTALL=1 forces a build.
 // The build (tsc) runs on any Node >= 18; running rtcspec needs a newer Node, said here as a warning.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -26,6 +27,11 @@ function log(msg) {
 
 if (!gitDependency && !forced) {
   log('rtcspec checkout: runs from src/, nothing to build (`npm run build` builds dist/ on demand)')
+  process.exit(0)
+}
+// `npm pack` / `npm publish` in a checkout run prepare too (after prepack, which has just built dist/).
+if (!forced && (env.npm_command === 'pack' || env.npm_command === 'publish') && !env._PACOTE_NO_PREPARE_) {
+  log(`npm ${env.npm_command}: prepack built dist/`)
   process.exit(0)
 }
 
