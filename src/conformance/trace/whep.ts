@@ -40,7 +40,7 @@ export const WHEP_TRACE: TraceMap = {
   'whep-4.2.8-s1-50c795': notChecked('observable only when the endpoint requires a live publisher and has none, a state rtcspec cannot bring about on an arbitrary server (the reference server has it as whepConflictWhenNoPublisher; the client honours the Retry-After).'),
   'whep-4.2.8-s2-acab84': client('session-client.ts retries a 409 after its Retry-After, at most conflictRetries times (without exponential backoff).'),
   'whep-4.2.8-s3-3f2384': untestable(NOTE.consent, 'both'),
-  'whep-4.3-s1-d592fa': client(NOTE.delete),
+  'whep-4.3-s1-d592fa': checkedBy(r('delete.ends-session'), 'both', `the DELETE terminates the session ("the WHEP session will be removed"). Client part: ${NOTE.delete}`),
   'whep-4.3-s2-a3e644': checkedBy(r('delete.consent')),
   'whep-4.3-s3-587113': checkedBy(r('options.preflight', 'cors.expose-headers')),
   'whep-4.3-s4-5d07d3': checkedBy(r('options.accept-post')),

@@ -20,7 +20,7 @@ export const WHIP_TRACE: TraceMap = {
   'whip-4.2-s5-127796': client("publish() creates its werift peer with audio 'sendonly'; the direction of a caller's own peer is not checked."),
   'whip-4.2-s6-307d2a': checkedBy(r('answer.direction')),
   'whip-4.2-s7-6ec1c4': untestable(NOTE.consent, 'both'),
-  'whip-4.2-s8-7dcf1a': client(NOTE.delete),
+  'whip-4.2-s8-7dcf1a': checkedBy(r('delete.ends-session'), 'both', `the DELETE terminates the session ("the WHIP session will be removed"). Client part: ${NOTE.delete}`),
   'whip-4.2-s9-a3e644': checkedBy(r('delete.consent')),
   'whip-4.2-s10-b6289b': checkedBy(r('options.preflight', 'cors.expose-headers')),
   'whip-4.2-s11-955f28': checkedBy(r('options.accept-post')),
