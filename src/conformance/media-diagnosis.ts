@@ -214,7 +214,10 @@ export async function diagnoseMedia(e: MediaEvidence): Promise<MediaDiagnosis> {
       const more = filtered.length > 1 ? ` (and ${filtered.length - 1} more)` : ''
       return `${f.reason}${more}; use remoteAddresses 'any' (--remote-addresses any) to reach a server on another address`
     }
-    if (remotes === 0 && checks.length === 0) return 'the server gave no ICE candidates (none in the answer, none trickled)'
+    if (remotes === 0) {
+      const prflx = checks.find((c) => / prflx$/.test(c.remote))
+      return `the server gave no ICE candidates (none in the answer, none trickled)${prflx ? `; only a peer-reflexive pair learnt from its own checks (${prflx.remote}, ${prflx.state}; DTLS ${dtlsState})` : ''}`
+    }
     if (local.length === 0 && checks.length === 0) return 'the client gathered no local candidates'
     if (!succeeded && checks.length) {
       const sent = checks.reduce((n, c) => n + c.requestsSent, 0)
