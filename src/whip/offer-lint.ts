@@ -1,9 +1,9 @@
 /**
- * The "single MediaStream" rule of WHIP (RFC 9725 §4.4.2, wording read in draft-ietf-wish-whip-10 §"Single
- * MediaStream"): every m= section of a WHIP offer carries an `a=msid` with the same stream id, the stream has
- * at least one track, and no two tracks of the same kind. It is a rule on the WHIP *client's* offer; the
- * WHIP *endpoint*, for forward compatibility, rejects an offer whose number of MediaStreams or of tracks per
- * kind it does not support with 406 Not Acceptable. Pure functions over SDP text, no I/O.
+ * The "single MediaStream" rule of WHIP (RFC 9725 §4.4.2): every m= section of a WHIP offer carries an
+ * `a=msid` with the same stream id, the stream has at least one track, and no two tracks of the same kind. It
+ * is a rule on the WHIP *client's* offer; the WHIP *endpoint*, for forward compatibility, rejects an offer
+ * whose number of MediaStreams or of tracks per kind it does not support with 422 Unprocessable Content or
+ * 400 Bad Request. Pure functions over SDP text, no I/O.
  */
 import { safeParseSdp } from '../sdp/parse.ts'
 import { direction, mediaLine, mid, msids, ssrcs } from '../sdp/media.ts'
@@ -22,7 +22,7 @@ export interface WhipOfferLint {
   tracks: Record<string, string[]>
   /** Sending sections with no msid at all, by mid. */
   withoutMsid: string[]
-  /** True when the offer breaks the part the endpoint enforces with 406: more than one MediaStream, or more than one track of one kind. */
+  /** True when the offer breaks the part the endpoint enforces with 422/400: more than one MediaStream, or more than one track of one kind. */
   countViolation: boolean
 }
 
