@@ -7,6 +7,7 @@ import { withTimeout } from '../wait.ts'
 import { randomBytes } from 'node:crypto'
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
 import { RtcspecError } from '../errors.ts'
+import { noDefaultStunServer } from '../peers/werift/no-default-stun.ts'
 import { codecs as sdpCodecs } from '../sdp/codecs.ts'
 import { mediaKind, mediaLine, mid } from '../sdp/media.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
@@ -52,6 +53,9 @@ export interface SessionCodecs {
   audio: RTCRtpCodecParameters[]
   video: RTCRtpCodecParameters[]
 }
+
+// Server sessions gather on their host address only: no STUN server unless one is configured.
+noDefaultStunServer()
 
 /** The codecs the reference server negotiates, in preference order: `audio` (default PCMU, PCMA, Opus), then VP8 and H.264. */
 export function serverCodecs(audio: readonly ServerAudioCodecName[] = DEFAULT_SERVER_AUDIO_CODECS): SessionCodecs {

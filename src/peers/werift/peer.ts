@@ -27,6 +27,7 @@ import { srtpGcmFastPath } from './srtp-gcm.ts'
 import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
 import { turnAuthErrors } from './turn-auth-errors.ts'
+import { noDefaultStunServer } from './no-default-stun.ts'
 import { parseOptions } from '../../options.ts'
 import { WeriftPeerOptionsSchema } from '../peer-options.ts'
 import { assertCommonAudioCodec } from '../codec-match.ts'
@@ -178,6 +179,7 @@ weriftRtpFastPaths()
 dtlsEarlyStart()
 dtlsFailureReasons()
 turnAuthErrors()
+noDefaultStunServer()
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
