@@ -10,6 +10,7 @@ import { DOCUMENTS, requirementsOf, type Requirement, type Suite } from './catal
 import { said } from './check-kit.ts'
 import { CheckContext, checkFor, type CheckOutcome } from './checks.ts'
 import { BUSY_STATUSES } from './context.ts'
+import { traceCoverage } from './trace/index.ts'
 import { ConformanceReportSchema, type ConformanceReport, type RequirementResult } from './report.ts'
 
 /** Options of {@link runConformance}, validated with zod. */
@@ -151,6 +152,7 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
       mustFailures: results.filter((r) => r.status === 'fail' && r.level === 'MUST').length,
       shouldFailures: results.filter((r) => r.status === 'fail' && r.level === 'SHOULD').length,
     },
+    ...coverageOf(suite),
     endpoint: {
       reachable: exchanges.length === 0 || exchanges.some((x) => x.response !== undefined),
       ...(unusable ? { unusableAfter: unusable.since ?? 'start' } : {}),
@@ -216,4 +218,14 @@ function blockedByUnusableEndpoint(ctx: CheckContext, out: CheckOutcome): CheckO
   if (!refusal) return out
   const since = state.since === undefined ? 'from the first POST' : `since ${state.since}`
   return { ...out, status: 'blocked', precondition: 'a session is created', reason: `the endpoint refuses every new session although rtcspec holds none (${said(refusal)}), ${since}: ${out.reason}` }
+}
+
+/** How many of the document's normative server-side sentences the suite checks; omitted when the texts are not at hand. */
+function coverageOf(suite: Suite): Pick<ConformanceReport, 'coverage'> {
+  try {
+    const c = traceCoverage(suite)
+    return { coverage: { serverSentences: c.serverSentences, checked: c.checked, ratio: Number(c.ratio.toFixed(4)) } }
+  } catch {
+    return {}
+  }
 }
