@@ -1,12 +1,15 @@
 /**
- * `rtcspec fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--replay FILE]`:
- * runs a property-based fuzz campaign against a target (or rtcspec's own parsers for `sdp` without a URL),
- * shows progress on stderr, prints a summary, saves the shrunk counterexample under reports/fuzz/ and exits
- * non-zero when an invariant was violated. `--replay FILE` re-runs exactly one saved case.
+ * `rtcspec fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--reset-url URL]
+ * [--reset-cmd CMD] [--replay FILE]`: runs a property-based fuzz campaign against a target (or rtcspec's own
+ * parsers for `sdp` without a URL), shows progress on stderr, prints a summary (or `--json`), saves each
+ * finding's shrunk counterexample under reports/fuzz/ and exits non-zero when one reproduced. `--replay FILE`
+ * re-runs exactly one saved case, from a known-good (reset) endpoint.
  */
 import { parseCommandArgs } from './args.ts'
-import { runCampaign, replayCase, type CampaignProgress } from '../fuzz/campaign.ts'
-import { fuzzReportDir, formatCampaignSummary, loadFuzzCaseFile, saveCounterexample } from '../fuzz/report.ts'
+import { runCampaign, replayOnKnownGood, type CampaignProgress, type Finding } from '../fuzz/campaign.ts'
+import { violationsOf } from '../fuzz/findings.ts'
+import { campaignExitCode, campaignJson, fuzzReportDir, formatCampaignSummary, loadFuzzCaseFile, saveCounterexample } from '../fuzz/report.ts'
+import { endpointReset, type ResetHook } from '../fuzz/reset.ts'
 import type { FuzzTarget } from '../fuzz/target.ts'
 import { httpOfferTarget } from '../fuzz/targets/http-offer.ts'
 import { parserTarget } from '../fuzz/targets/parsers.ts'
@@ -22,22 +25,34 @@ targets:
   whip      a WHIP endpoint (RFC 9725): POST mutated sendonly offers
   whep      a WHEP endpoint: POST mutated recvonly offers
   trickle   trickle ICE PATCHes (RFC 9725 §4.3) on a live session of a WHIP endpoint (--mode whep for WHEP)
-  sip       a SIP endpoint: --url udp://host:port or ws://host:port
+  sip       a SIP endpoint: --url udp://host:port or ws://host:port, --profile uas|proxy|registrar
 
 options:
   --url URL           the target (required except for "sdp")
   --runs N            at most N cases (default 1000)
   --seconds S         at most S seconds of generation (default 60; shrinking gets as long again at most)
   --seed S            fast-check seed (default random; printed)
-  --rate N            at most N cases per second (default 50 against a URL, unlimited for parsers)
+  --rate N            at most N cases per second (default 50 against a URL, 500 for sip, unlimited for parsers)
   --timeout MS        per-request timeout (default 5000; SIP: 2000)
   --publish-url URL   whep/trickle --mode whep: a WHIP endpoint of the same stream, so RTP must reach the viewer
   --mode whip|whep    trickle: which kind of session to open (default whip)
-  --replay FILE       re-run exactly the one case saved in FILE (a reports/fuzz/*.json) and compare
+  --profile P         sip: what the endpoint is (uas, proxy, registrar; default proxy): where silence is permitted
+  --reset-url URL     POST here (2xx expected) to reset the server before each shrink attempt and replay
+  --reset-cmd CMD     run this shell command (exit 0 expected) to reset the server, before --reset-url
+  --reset-timeout MS  how long a reset may take (default 30000)
+  --replay FILE       re-run exactly the one case saved in FILE (a reports/fuzz/*.json) on a known-good
+                      endpoint (sessions deleted, reset run, a valid offer taken) and compare
   --report-dir DIR    where counterexamples go (default reports/fuzz)
+  --json              print the campaign as JSON (cases/s, findings with counts and verdicts) instead of text
   -h, --help          this text
 
-Exit code: 0 when no invariant was violated, 1 on a violation, 2 on bad usage.
+After every case a plain valid offer is POSTed (and its session deleted): an endpoint that no longer takes
+one is an endpoint-unusable finding of that case. Findings are shrunk and replayed from a known-good endpoint;
+one that does not fail again is "not reproduced" and not counted.
+
+Exit code: 0 no finding reproduced, 1 a finding reproduced (or the health check failed), 2 bad usage,
+3 findings seen but not replayable (the endpoint could not be reset: give --reset-url or --reset-cmd),
+4 nothing tested (the endpoint did not take a valid offer before the first case).
 `
 
 function targetFor(name: string, v: Record<string, string | boolean | undefined>): FuzzTarget<unknown> {
@@ -59,8 +74,11 @@ function targetFor(name: string, v: Record<string, string | boolean | undefined>
       const mode = v.mode === 'whep' ? 'whep' : 'whip'
       return trickleTarget({ url: need(), mode, ...common, ...(publishUrl ? { publishUrl } : {}) }) as FuzzTarget<unknown>
     }
-    case 'sip':
-      return sipTarget({ url: need(), ...common }) as FuzzTarget<unknown>
+    case 'sip': {
+      const profile = v.profile ?? 'proxy'
+      if (profile !== 'uas' && profile !== 'proxy' && profile !== 'registrar') throw new RtcspecError('USAGE', `--profile must be uas, proxy or registrar, got ${JSON.stringify(profile)}`)
+      return sipTarget({ url: need(), profile, ...common }) as FuzzTarget<unknown>
+    }
     default:
       throw new RtcspecError('USAGE', `unknown fuzz target ${JSON.stringify(name)}`, { hint: 'use one of sdp, whip, whep, trickle, sip' })
   }
@@ -102,8 +120,13 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       'publish-url': { type: 'string' },
       mode: { type: 'string' },
+      profile: { type: 'string' },
       replay: { type: 'string' },
       'report-dir': { type: 'string' },
+      'reset-url': { type: 'string' },
+      'reset-cmd': { type: 'string' },
+      'reset-timeout': { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   )
@@ -114,7 +137,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     process.stderr.write(`rtcspec fuzz: ${name ? `unexpected argument ${JSON.stringify(positionals[1])}` : 'missing target'}\n\n${FUZZ_USAGE}`)
     return 2
   }
-  for (const k of ['runs', 'seconds', 'seed', 'rate', 'timeout'] as const) {
+  for (const k of ['runs', 'seconds', 'seed', 'rate', 'timeout', 'reset-timeout'] as const) {
     const x = v[k]
     if (x !== undefined && !(Number.isFinite(Number(x)) && Number(x) >= 0 && /^\d+(\.\d+)?$/.test(x))) {
       process.stderr.write(`rtcspec fuzz: --${k} must be a non-negative number, got ${JSON.stringify(x)}\n`)
@@ -122,7 +145,16 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     }
   }
   let target: FuzzTarget<unknown>
+  let reset: ResetHook | undefined
+  const resetUrl = typeof v['reset-url'] === 'string' ? v['reset-url'] : undefined
+  const resetCmd = typeof v['reset-cmd'] === 'string' ? v['reset-cmd'] : undefined
   try {
+    reset = endpointReset({
+      ...(resetUrl !== undefined ? { url: resetUrl } : {}),
+      ...(resetCmd !== undefined ? { cmd: resetCmd } : {}),
+      ...(v['reset-timeout'] !== undefined ? { timeoutMs: Math.max(1, Number(v['reset-timeout'])) } : {}),
+      allowRemote: true,
+    })
     target = targetFor(name, v)
   } catch (e) {
     process.stderr.write(`rtcspec fuzz: ${(e as Error).message}\n`)
@@ -139,29 +171,41 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       })()
       process.stderr.write(`rtcspec fuzz ${name}: target ${v.url}${isLoopbackHost(host) ? '' : '  (NOT loopback: fuzz only servers you own)'}\n`)
     }
-    if (v.replay) return await replay(v.replay, name, target)
+    if (v.replay) return await replay(v.replay, name, target, reset)
     const seed = v.seed !== undefined ? Number(v.seed) : Math.floor(Math.random() * 2 ** 31)
     const result = await runCampaign(target, {
       runs: v.runs !== undefined ? Number(v.runs) : 1000,
       seconds: v.seconds !== undefined ? Number(v.seconds) : 60,
       seed,
-      ratePerSecond: v.rate !== undefined ? Number(v.rate) : name === 'sdp' && !v.url ? 0 : 50,
+      ratePerSecond: v.rate !== undefined ? Number(v.rate) : name === 'sdp' && !v.url ? 0 : name === 'sip' ? 500 : 50,
+      ...(reset ? { reset } : {}),
       onProgress: progressPrinter(),
     })
     if (process.stderr.isTTY) process.stderr.write('\n')
-    let file: string | undefined
-    if (result.counterexample) {
-      file = saveCounterexample(result.counterexample, { dir: typeof v['report-dir'] === 'string' ? v['report-dir'] : fuzzReportDir(), ...(v.url ? { url: v.url } : {}), invariants: result.invariants })
+    // Every finding but those that did not reproduce is saved, its verdict in the file.
+    const files = new Map<Finding, string>()
+    const replayArgs = [resetUrl !== undefined ? `--reset-url ${shellWord(resetUrl)}` : '', resetCmd !== undefined ? `--reset-cmd ${shellWord(resetCmd)}` : ''].filter(Boolean).join(' ')
+    for (const f of result.findings) {
+      if (f.verdict === 'not reproduced') continue
+      files.set(f, saveCounterexample(f.counterexample, { dir: typeof v['report-dir'] === 'string' ? v['report-dir'] : fuzzReportDir(), ...(v.url ? { url: v.url } : {}), invariants: result.invariants, finding: f, ...(replayArgs ? { replayArgs } : {}) }))
     }
-    process.stdout.write(`${formatCampaignSummary(result, file ? { counterexampleFile: file } : {})}\n`)
-    if (file) process.stdout.write(`  replay: rtcspec fuzz ${name}${v.url ? ` --url ${v.url}` : ''} --replay ${file}\n`)
-    return result.counterexample || result.healthViolations.length ? 1 : 0
+    if (v.json) process.stdout.write(`${JSON.stringify(campaignJson(result, files), null, 2)}\n`)
+    else {
+      process.stdout.write(`${formatCampaignSummary(result, { files })}\n`)
+      for (const file of files.values()) process.stdout.write(`  replay: rtcspec fuzz ${name}${v.url ? ` --url ${v.url}` : ''}${replayArgs ? ` ${replayArgs}` : ''} --replay ${file}\n`)
+    }
+    return campaignExitCode(result)
   } finally {
     await target.close?.()
   }
 }
 
-async function replay(file: string, name: string, target: FuzzTarget<unknown>): Promise<number> {
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`
+}
+
+async function replay(file: string, name: string, target: FuzzTarget<unknown>, reset: ResetHook | undefined): Promise<number> {
   let saved
   try {
     saved = loadFuzzCaseFile(file)
@@ -173,9 +217,24 @@ async function replay(file: string, name: string, target: FuzzTarget<unknown>): 
     process.stderr.write(`rtcspec fuzz: ${file} is a "${saved.target}" case; replay it with \`rtcspec fuzz ${saved.target === 'parsers' ? 'sdp' : saved.target}\`\n`)
     return 2
   }
-  const outcome = await replayCase(target, saved.case)
-  const same = saved.outcome !== undefined && saved.outcome.response === outcome.response && JSON.stringify(saved.outcome.violations) === JSON.stringify(outcome.violations)
-  process.stdout.write(`replayed ${file}\n  response: ${outcome.response}\n  violations: ${outcome.violations.length ? outcome.violations.join('; ') : 'none'}\n`)
-  if (saved.outcome) process.stdout.write(same ? '  reproduced exactly (same response, same violations)\n' : `  differs from the saved outcome (response ${saved.outcome.response}, violations: ${saved.outcome.violations.join('; ') || 'none'})\n`)
-  return outcome.violations.length ? 1 : 0
+  const { ready, outcome } = await replayOnKnownGood(target, saved.case, reset ? { reset } : {})
+  if (!ready.ok || !outcome) {
+    process.stdout.write(`replayed ${file}\n  not replayed: could not bring the endpoint to a known-good state: ${ready.ok ? 'no outcome' : ready.reason}\n`)
+    return 3
+  }
+  const now = violationsOf(outcome)
+  process.stdout.write(`replayed ${file}\n  response: ${outcome.response}\n  violations: ${now.length ? now.map((x) => x.message).join('; ') : 'none'}\n`)
+  if (saved.outcome) {
+    const before = violationsOf(saved.outcome)
+    const exact = saved.outcome.response === outcome.response && JSON.stringify(before.map((x) => x.message)) === JSON.stringify(now.map((x) => x.message))
+    const same = saved.outcome.response === outcome.response && JSON.stringify(before.map((x) => x.signature).sort()) === JSON.stringify(now.map((x) => x.signature).sort())
+    process.stdout.write(
+      exact
+        ? '  reproduced exactly (same response, same violations)\n'
+        : same
+          ? '  reproduced (same response, same violations up to ids and numbers)\n'
+          : `  differs from the saved outcome (response ${saved.outcome.response}, violations: ${before.map((x) => x.message).join('; ') || 'none'})\n`,
+    )
+  }
+  return now.length ? 1 : 0
 }

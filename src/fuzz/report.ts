@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
-import type { CampaignResult, Counterexample } from './campaign.ts'
+import type { CampaignResult, Counterexample, Finding } from './campaign.ts'
 
 /** The schema of a saved counterexample / corpus file. */
 export const FuzzCaseFileSchema = z.object({
@@ -20,9 +20,26 @@ export const FuzzCaseFileSchema = z.object({
   invariants: z.array(z.string()).optional(),
   input: z.unknown().optional(),
   case: z.object({ kind: z.string().min(1), fields: z.record(z.string(), z.string()) }),
-  outcome: z.object({ response: z.string(), violations: z.array(z.string()), detail: z.record(z.string(), z.unknown()).optional() }).optional(),
+  outcome: z
+    .object({
+      response: z.string(),
+      violations: z.array(z.string()),
+      detail: z.record(z.string(), z.unknown()).optional(),
+      endpoint: z.object({ usable: z.boolean(), status: z.string(), body: z.string(), message: z.string() }).optional(),
+    })
+    .optional(),
   replay: z.string().optional(),
   note: z.string().optional(),
+  finding: z
+    .object({
+      kind: z.enum(['invariant', 'endpoint-unusable', 'harness-timeout']),
+      signature: z.string(),
+      count: z.number().int(),
+      firstCase: z.number().int(),
+      verdict: z.enum(['reproduced', 'not reproduced', 'not replayable']),
+      note: z.string().optional(),
+    })
+    .optional(),
 })
 
 /** A parsed counterexample / corpus file. */
@@ -48,6 +65,10 @@ export interface SaveOptions {
   /** The target URL, saved and put into the replay command. */
   url?: string
   invariants?: string[]
+  /** The finding this counterexample belongs to: kind, signature, count, first case, replay verdict. */
+  finding?: Finding
+  /** Extra words for the replay command (e.g. `--reset-url URL`). */
+  replayArgs?: string
 }
 
 /** The default counterexample directory. */
@@ -60,9 +81,10 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
   const dir = options.dir ?? fuzzReportDir()
   mkdirSync(dir, { recursive: true })
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const base = `${cx.target}-seed${cx.seed}-${stamp}`
+  const base = `${cx.target}-seed${cx.seed}-${stamp}${options.finding ? `-${options.finding.kind}-case${options.finding.firstCase}` : ''}`
   const file = join(dir, `${base}.json`)
-  const replay = `npx rtcspec fuzz ${cx.target}${options.url ? ` --url ${options.url}` : ''} --replay ${file}`
+  const replay = `npx rtcspec fuzz ${cx.target}${options.url ? ` --url ${options.url}` : ''}${options.replayArgs ? ` ${options.replayArgs}` : ''} --replay ${file}`
+  const f = options.finding
   const doc: FuzzCaseFile = {
     target: cx.target,
     description: cx.description,
@@ -74,6 +96,7 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
     case: cx.case,
     outcome: cx.outcome,
     replay,
+    ...(f ? { finding: { kind: f.kind, signature: f.signature, count: f.count, firstCase: f.firstCase, verdict: f.verdict, ...(f.note !== undefined ? { note: f.note } : {}) } } : {}),
   }
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
   const main = cx.case.fields.sdp ?? cx.case.fields.body ?? cx.case.fields.text
@@ -81,24 +104,71 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
   return file
 }
 
-/** A plain-text summary of a campaign: cases, time, response distribution, violations. */
-export function formatCampaignSummary(r: CampaignResult, extra: { counterexampleFile?: string } = {}): string {
+/** Exit code of a campaign: 4 nothing tested (endpoint blocked), 1 a reproduced finding or a health violation, 3 findings that could not be replayed, else 0. */
+export function campaignExitCode(r: CampaignResult): number {
+  if (r.blocked) return 4
+  if (r.findings.some((f) => f.verdict === 'reproduced') || r.healthViolations.length) return 1
+  if (r.findings.some((f) => f.verdict === 'not replayable')) return 3
+  return 0
+}
+
+function verdictWords(f: Finding): string {
+  switch (f.verdict) {
+    case 'reproduced':
+      return 'reproduced on a known-good endpoint'
+    case 'not reproduced':
+      return 'NOT REPRODUCED on a known-good endpoint (not counted)'
+    case 'not replayable':
+      return 'found, NOT REPLAYABLE (the endpoint could not be brought back to known-good)'
+  }
+}
+
+/** A plain-text summary of a campaign: cases, time, cases per second, response distribution, findings. */
+export function formatCampaignSummary(r: CampaignResult, extra: { counterexampleFile?: string; files?: ReadonlyMap<Finding, string> } = {}): string {
   const lines: string[] = []
   lines.push(`fuzz ${r.target}: ${r.description}`)
-  lines.push(`  seed ${r.seed} · ${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s${r.timedOut ? ' (time limit reached)' : ''}`)
+  lines.push(`  seed ${r.seed} · ${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s · ${r.casesPerSecond} cases/s${r.timedOut ? ' (time limit reached)' : ''}`)
   lines.push('  invariants:')
   for (const i of r.invariants) lines.push(`    - ${i}`)
+  if (r.blocked) lines.push(`  BLOCKED: nothing was tested — ${r.blocked}`)
   const dist = Object.entries(r.distribution).sort((a, b) => b[1] - a[1])
   lines.push(`  responses: ${dist.map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`)
-  if (r.counterexample) {
-    const cx = r.counterexample
-    lines.push(`  VIOLATION (shrunk in ${cx.shrinks} steps): ${cx.outcome.violations.join('; ') || '(did not reproduce on re-run)'}`)
-    lines.push(`    response seen: ${cx.outcome.response}`)
-    lines.push(`    minimal input: ${JSON.stringify(cx.input).slice(0, 600)}`)
-    if (extra.counterexampleFile) lines.push(`    saved: ${extra.counterexampleFile}`)
+  const counted = r.findings.filter((f) => f.verdict !== 'not reproduced').length
+  if (r.findings.length) lines.push(`  findings: ${r.findings.length} distinct (${counted} counted)`)
+  for (const f of r.findings) {
+    const cx = f.counterexample
+    const head = f.verdict === 'not reproduced' ? 'not reproduced' : f.kind === 'endpoint-unusable' ? 'ENDPOINT UNUSABLE' : 'VIOLATION'
+    lines.push(`  ${head} [${f.kind}, ${f.status}] ×${f.count}, first at case ${f.firstCase}: ${f.message}`)
+    lines.push(`    ${verdictWords(f)}${f.verdict === 'not replayable' ? '' : ` (shrunk in ${cx.shrinks} steps)`}`)
+    if (f.note) lines.push(`    note: ${f.note}`)
+    lines.push(`    response seen: ${cx.outcome.response}${cx.outcome.violations.length ? ` — ${cx.outcome.violations.join('; ')}` : ''}`)
+    if (cx.outcome.endpoint && !cx.outcome.endpoint.usable) lines.push(`    probe after it: ${cx.outcome.endpoint.status}${cx.outcome.endpoint.body ? ` ${JSON.stringify(cx.outcome.endpoint.body)}` : ''}`)
+    lines.push(`    ${f.verdict === 'not replayable' ? 'input (not shrunk)' : 'minimal input'}: ${JSON.stringify(cx.input).slice(0, 600)}`)
+    const file = extra.files?.get(f) ?? (cx === r.counterexample ? extra.counterexampleFile : undefined)
+    if (file) lines.push(`    saved: ${file}`)
     lines.push(`    replay: seed ${cx.seed}, path "${cx.path}"`)
   }
+  for (const n of r.notes) lines.push(`  NOTE: ${n}`)
   for (const v of r.healthViolations) lines.push(`  HEALTH VIOLATION: ${v}`)
-  lines.push(r.counterexample || r.healthViolations.length ? '  result: invariants VIOLATED' : '  result: no invariant violated')
+  for (const v of r.healthInconclusive) lines.push(`  HEALTH CHECK INCONCLUSIVE: ${v}`)
+  const code = campaignExitCode(r)
+  lines.push(
+    code === 4
+      ? '  result: nothing tested (the endpoint did not take a valid offer)'
+      : code === 1
+        ? '  result: invariants VIOLATED'
+        : code === 3
+          ? '  result: findings NOT CONFIRMED (could not replay them on a known-good endpoint; give --reset-url or --reset-cmd)'
+          : '  result: no invariant violated',
+  )
   return lines.join('\n')
+}
+
+/** The campaign as JSON for `--json`: everything in the result, findings with their saved files. */
+export function campaignJson(r: CampaignResult, files: ReadonlyMap<Finding, string> = new Map()): Record<string, unknown> {
+  return {
+    ...r,
+    exitCode: campaignExitCode(r),
+    findings: r.findings.map((f) => ({ ...f, ...(files.get(f) ? { file: files.get(f) } : {}) })),
+  }
 }

@@ -6,18 +6,25 @@
  * - every offer gets a 2xx or a 4xx (a 3xx redirect is allowed, RFC 9725 §4.5); never a 5xx;
  * - never a hang past the timeout, never a dropped connection;
  * - a 201 carries a Location, and DELETE on it answers 2xx (RFC 9725 §4.2);
+ * - after every case the endpoint still takes a plain valid offer (the probe; a failure is an
+ *   `endpoint-unusable` finding of that case);
  * - after the campaign (and every `checkEvery` cases) a valid publish (WHIP) or play (WHEP) still works:
  *   201, ICE+DTLS connected, and for WHEP audio RTP arriving.
+ *
+ * Every resource a 201 created is on the target's ledger until its DELETE succeeded; `release()` DELETEs
+ * what is left.
  */
 import fc from 'fast-check'
 import type { Direction } from '../../sdp/types.ts'
 import { buildMutatedOffer, mutatedOffer, type MutatedOfferSpec, type SdpMutation } from '../arbitraries/sdp-mutation.ts'
 import type { WebrtcOfferSpec } from '../arbitraries/webrtc-offer.ts'
 import { fuzzHttp, resolveLocation, type FuzzHttpResult } from '../http.ts'
+import { SessionLedger } from '../ledger.ts'
 import { checkFuzzTarget, nonLoopbackCandidateAddresses } from '../loopback.ts'
 import { encodePayload } from '../payload.ts'
-import { openSession, type SessionMode } from '../session.ts'
-import type { FuzzCase, FuzzOutcome, FuzzTarget } from '../target.ts'
+import { probeEndpoint } from '../probe.ts'
+import { NoCommonCodecError, openSession, type SessionMode } from '../session.ts'
+import type { FuzzCase, FuzzOutcome, FuzzTarget, HealthCheckResult } from '../target.ts'
 
 /** A generated POST: an offer (valid or mutated) and the Content-Type it is sent with (`''` = none). */
 export interface OfferPostSpec {
@@ -66,8 +73,11 @@ export function httpInvariantViolations(what: string, r: FuzzHttpResult, timeout
   return []
 }
 
-/** Runs one POST case: sends exactly the case's bytes, checks the invariants, and DELETEs a created resource. */
-export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number): Promise<FuzzOutcome> {
+/**
+ * Runs one POST case: sends exactly the case's bytes, checks the invariants, and DELETEs a created resource
+ * (recorded on `ledger` until the DELETE succeeded, so `ledger.releaseAll()` retries one that failed).
+ */
+export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number, ledger: SessionLedger = new SessionLedger()): Promise<FuzzOutcome> {
   const sdp = c.fields.sdp ?? ''
   const contentType = c.fields.contentType ?? 'application/sdp'
   const foreign = nonLoopbackCandidateAddresses(sdp)
@@ -81,7 +91,8 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number):
     const resource = resolveLocation(url, r.headers?.location)
     if (!resource) violations.push('201 Created without a Location header (RFC 9725 §4.2 MUST)')
     else {
-      const d = await fuzzHttp({ method: 'DELETE', url: resource, timeoutMs })
+      ledger.add(resource)
+      const d = await ledger.delete(resource, timeoutMs)
       detail.delete = d.error ?? d.status
       violations.push(...httpInvariantViolations('DELETE of the created resource', d, timeoutMs))
       if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300)) violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.2)`)
@@ -91,6 +102,21 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number):
 }
 
 const INDEX_FIELDS = ['line', 'with', 'attribute', 'section', 'rtpLine'] as const
+/** Sizes a mutation blows a line up by: a smaller one is a smaller input (and a cheaper attempt). */
+const SIZE_FIELDS = ['count', 'length', 'keep'] as const
+
+/** Copies of the mutations with one size field cut to 1, 2, or half its value (below its value). */
+function smallerSizes(ms: SdpMutation[]): SdpMutation[][] {
+  const out: SdpMutation[][] = []
+  ms.forEach((m, i) => {
+    for (const f of SIZE_FIELDS) {
+      const v = (m as Record<string, unknown>)[f]
+      if (typeof v !== 'number') continue
+      for (const x of new Set([1, 2, Math.floor(v / 2)])) if (x < v && x >= 0) out.push(ms.map((mm, j) => (j === i ? ({ ...mm, [f]: x } as SdpMutation) : mm)))
+    }
+  })
+  return out
+}
 
 /** Copies of the mutations with one index field lowered to each of 0..7 (below its value). */
 function lowerIndexes(ms: SdpMutation[]): SdpMutation[][] {
@@ -123,13 +149,14 @@ function singleReaimed(ms: SdpMutation[]): SdpMutation[][] {
 }
 
 /**
- * Smaller variants of a POST: each mutation removed, each mutation alone re-aimed, the right Content-Type,
- * then a smaller offer (one section less, one codec) with the mutations' line indexes re-aimed (they count
- * lines, so a smaller offer shifts them), then lower indexes alone.
+ * Smaller variants of a POST, cheapest and biggest steps first: each mutation removed, a mutation's size
+ * (repeat count, long length, truncation) cut down, the right Content-Type, a smaller offer (one section
+ * less, one codec) with the mutations' line indexes re-aimed (they count lines, so a smaller offer shifts
+ * them), each mutation alone re-aimed, then lower indexes alone.
  */
 export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
   const out: OfferPostSpec[] = s.offer.mutations.map((_, i) => ({ ...s, offer: { ...s.offer, mutations: s.offer.mutations.filter((__, j) => j !== i) } }))
-  for (const ms of singleReaimed(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
+  for (const ms of smallerSizes(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
   if (s.contentType !== 'application/sdp') out.push({ ...s, contentType: 'application/sdp' })
   const smaller: WebrtcOfferSpec[] = []
   const o = s.offer.offer
@@ -141,6 +168,7 @@ export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
     out.push({ ...s, offer: { offer, mutations: s.offer.mutations } })
     for (const ms of lowerIndexes(s.offer.mutations)) out.push({ ...s, offer: { offer, mutations: ms } })
   }
+  for (const ms of singleReaimed(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
   for (const ms of lowerIndexes(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
   return out
 }
@@ -148,25 +176,32 @@ export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
 /**
  * Health check: a valid publish (WHIP) or play (WHEP) works end to end. For WHEP, `publishUrl` (a WHIP
  * endpoint feeding the same stream) is published to first, and RTP must then arrive at the viewer; without
- * it the viewer must connect (ICE+DTLS). Returns violations.
+ * it the viewer must connect (ICE+DTLS). Sessions offer Opus, PCMU, PCMA; an answer with no codec in common
+ * is `inconclusive` (it says nothing about the server's stability), anything else that fails is a violation.
+ * Every session it opened is deleted, whatever failed.
  */
-export async function validSessionWorks(url: string, mode: SessionMode, options: { publishUrl?: string; timeoutMs?: number } = {}): Promise<string[]> {
+export async function validSessionWorks(url: string, mode: SessionMode, options: { publishUrl?: string; timeoutMs?: number; ledger?: SessionLedger } = {}): Promise<HealthCheckResult> {
   const timeoutMs = options.timeoutMs ?? 15_000
+  const ledger = options.ledger ?? new SessionLedger()
   const sessions: Array<Awaited<ReturnType<typeof openSession>>> = []
+  const what = mode === 'whip' ? 'publish' : 'play'
   try {
     if (mode === 'whep' && options.publishUrl) {
-      const pub = await openSession(options.publishUrl, { mode: 'whip', timeoutMs })
+      const pub = await openSession(options.publishUrl, { mode: 'whip', timeoutMs, ledger })
       sessions.push(pub)
       await pub.waitForMedia(0, timeoutMs)
     }
-    const session = await openSession(url, { mode, timeoutMs })
+    const session = await openSession(url, { mode, timeoutMs, ledger })
     sessions.push(session)
     await session.waitForMedia(mode === 'whep' && options.publishUrl ? 10 : 0, timeoutMs)
-    return []
+    return { violations: [], inconclusive: [] }
   } catch (e) {
-    return [`a valid ${mode === 'whip' ? 'publish' : 'play'} no longer works: ${(e as Error).message.split('\n')[0]}`]
+    const message = (e as Error).message.split('\n')[0]
+    if (e instanceof NoCommonCodecError) return { violations: [], inconclusive: [`a valid ${what} could not be checked: ${message}`] }
+    return { violations: [`a valid ${what} no longer works: ${message}`], inconclusive: [] }
   } finally {
     for (const s of sessions.reverse()) await s.close()
+    await ledger.releaseAll()
   }
 }
 
@@ -182,15 +217,26 @@ export function httpOfferTarget(options: HttpOfferTargetOptions): FuzzTarget<Off
   ]
   if (options.publishUrl) checkFuzzTarget(options.publishUrl, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
   const rtp = mode === 'whep' && options.publishUrl !== undefined
+  invariants.push('after every case the endpoint still takes a plain valid offer (else: endpoint-unusable)')
   if (mode !== 'sdp') invariants.push(`after the campaign a valid ${mode === 'whip' ? 'publish' : 'play'} still works (201, ICE+DTLS connected${rtp ? ', RTP from a publisher arrives' : ''})`)
+  const ledger = new SessionLedger()
+  const direction: Direction = mode === 'whip' ? 'sendonly' : mode === 'whep' ? 'recvonly' : 'sendrecv'
   return {
     name: mode,
     description: `${mode === 'sdp' ? 'HTTP offer endpoint' : `${mode.toUpperCase()} endpoint`} ${options.url}`,
     invariants,
     arbitrary: offerPost(mode, options.maxMutations),
     toCase: (s) => ({ kind: 'http-offer', fields: { contentType: s.contentType, sdp: buildMutatedOffer(s.offer) } }),
-    run: (c) => runOfferPost(options.url, c, timeoutMs),
+    run: (c) => runOfferPost(options.url, c, timeoutMs, ledger),
     reduce: reduceOfferPost,
-    ...(mode === 'sdp' ? {} : { healthCheck: () => validSessionWorks(options.url, mode, options.publishUrl ? { publishUrl: options.publishUrl } : {}) }),
+    // The probe asks whether the endpoint still works, not how fast: it waits twice the request timeout (≥ 10 s).
+    probe: () => probeEndpoint(options.url, { direction, ledger, timeoutMs: Math.max(2 * timeoutMs, 10_000) }),
+    release: async () => {
+      await ledger.releaseAll(timeoutMs)
+    },
+    close: async () => {
+      await ledger.releaseAll(timeoutMs)
+    },
+    ...(mode === 'sdp' ? {} : { healthCheck: () => validSessionWorks(options.url, mode, { ledger, ...(options.publishUrl ? { publishUrl: options.publishUrl } : {}) }) }),
   }
 }

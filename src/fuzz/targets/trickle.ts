@@ -10,14 +10,20 @@
  * - a PATCH whose If-Match names another entity tag is not accepted (RFC 9725 §4.3.1: 412);
  * - a PATCH to the live session is never answered 404 (the session must not vanish);
  * - a PATCH accepted with 204 does not break the session's media: the client stays connected and, for WHEP
- *   with a publisher, RTP keeps arriving.
+ *   with a publisher, RTP keeps arriving;
+ * - after every case a session can still be had: the live one, or (when the case ended it) a new one (the
+ *   probe; a failure is an `endpoint-unusable` finding of that case).
+ *
+ * Every session it opens is on the target's ledger until deleted; `release()` deletes them all.
  */
 import fc from 'fast-check'
 import { buildMutatedTrickleFragment, mutatedTrickleFragment, type MutatedTrickleSpec } from '../arbitraries/trickle.ts'
+import type { ProbeResult } from '../findings.ts'
 import { fuzzHttp } from '../http.ts'
+import { SessionLedger } from '../ledger.ts'
 import { checkFuzzTarget, nonLoopbackCandidateAddresses } from '../loopback.ts'
 import { encodePayload } from '../payload.ts'
-import { openSession, type FuzzSession, type SessionMode } from '../session.ts'
+import { openSession, SessionRefusedError, type FuzzSession, type SessionMode } from '../session.ts'
 import type { FuzzCase, FuzzOutcome, FuzzTarget } from '../target.ts'
 import { httpInvariantViolations, validSessionWorks } from './http-offer.ts'
 
@@ -64,17 +70,29 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
   if (options.publishUrl) checkFuzzTarget(options.publishUrl, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
   const timeoutMs = options.timeoutMs ?? 5000
   const rtp = mode === 'whep' && options.publishUrl !== undefined
+  const ledger = new SessionLedger()
   let publisher: FuzzSession | undefined
   let session: FuzzSession | undefined
 
   const live = async (): Promise<FuzzSession> => {
     if (session) return session
     if (rtp && !publisher) {
-      publisher = await openSession(options.publishUrl!, { mode: 'whip', timeoutMs: 15_000 })
-      await publisher.waitForMedia(0, 15_000)
+      const p = await openSession(options.publishUrl!, { mode: 'whip', timeoutMs: 15_000, ledger })
+      try {
+        await p.waitForMedia(0, 15_000)
+      } catch (e) {
+        await p.close()
+        throw e
+      }
+      publisher = p
     }
-    const s = await openSession(options.url, { mode, timeoutMs: 15_000 })
-    await s.waitForMedia(rtp ? 5 : 0, 15_000)
+    const s = await openSession(options.url, { mode, timeoutMs: 15_000, ledger })
+    try {
+      await s.waitForMedia(rtp ? 5 : 0, 15_000)
+    } catch (e) {
+      await s.close() // a session that never got media is deleted, not left holding the endpoint
+      throw e
+    }
     session = s
     return s
   }
@@ -82,6 +100,25 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
     const s = session
     session = undefined
     await s?.close()
+  }
+  const release = async (): Promise<void> => {
+    await drop()
+    const p = publisher
+    publisher = undefined
+    await p?.close()
+    await ledger.releaseAll(timeoutMs)
+  }
+  /** The endpoint is usable when a session can be had: the live one, or a new one when the last case ended it. */
+  const probe = async (): Promise<ProbeResult> => {
+    if (session) return { usable: true, status: 'live', body: '', message: 'the live session is still in use' }
+    try {
+      const s = await live()
+      return { usable: true, status: String(s.response.status), body: '', message: 'a new session was opened' }
+    } catch (e) {
+      const message = `opening a ${mode} session failed: ${(e as Error).message.split('\n')[0]}`
+      if (e instanceof SessionRefusedError) return { usable: false, status: e.status, body: e.body, message }
+      return { usable: false, status: 'no-session', body: '', message }
+    }
   }
 
   const run = async (c: FuzzCase): Promise<FuzzOutcome> => {
@@ -143,14 +180,11 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
       ...s.fragment.fragment.candidates.map((_, i) => ({ ...s, fragment: { ...s.fragment, fragment: { ...s.fragment.fragment, candidates: s.fragment.fragment.candidates.filter((__, j) => j !== i) } } })),
     ],
     healthCheck: async () => {
-      await drop()
-      return validSessionWorks(options.url, mode, options.publishUrl ? { publishUrl: options.publishUrl } : {})
+      await release()
+      return validSessionWorks(options.url, mode, { ledger, ...(options.publishUrl ? { publishUrl: options.publishUrl } : {}) })
     },
-    close: async () => {
-      await drop()
-      const p = publisher
-      publisher = undefined
-      await p?.close()
-    },
+    probe,
+    release,
+    close: release,
   }
 }
