@@ -26,6 +26,12 @@ export interface KamailioConfigInput {
   children: number
   /** Kamailio's log level (`debug=`): 1 errors … 3 info, 4 debug. */
   debugLevel: number
+  /**
+   * Two RFC 3261 checks the stock configuration leaves out: refuse an unknown Proxy-Require with 420
+   * (§16.3 step 5; `sanity_check` bit 512) and drop a response whose top Via is not the proxy's own
+   * (§18.1.2; `check_via=1`). Off by default, like the stock `kamailio.cfg`.
+   */
+  strict: boolean
   /** Extra lines appended to the global section, verbatim. */
   extraGlobals: readonly string[]
 }
@@ -55,6 +61,7 @@ dns=no
 rev_dns=no
 dns_try_ipv6=no
 use_dns_cache=off
+check_via=${input.strict ? 1 : 0}
 ${input.extraGlobals.join('\n')}
 
 ####### Modules #########
@@ -139,7 +146,7 @@ route[REQINIT] {
 		sl_send_reply("200", "Keepalive");
 		exit;
 	}
-	if (!sanity_check("17895", "7")) {
+	if (!sanity_check("${input.strict ? 17895 + 512 : 17895}", "7")) {
 		xlog("L_WARN", "malformed SIP request from $proto:$si:$sp dropped\\n");
 		exit;
 	}

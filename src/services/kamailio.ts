@@ -46,6 +46,11 @@ export const KamailioOptionsSchema = z.strictObject({
   children: z.number().int().min(1).max(16).optional(),
   /** Kamailio's `debug=` level: 0 warnings … 2 info (default) … 3 debug. */
   debugLevel: z.number().int().min(-1).max(3).optional(),
+  /**
+   * Add two RFC 3261 checks Kamailio's stock configuration leaves out: 420 for an unknown Proxy-Require
+   * (§16.3) and dropping responses whose top Via is not Kamailio's (§18.1.2). Default false (stock behaviour).
+   */
+  strict: z.boolean().optional(),
   /** Readiness timeout (ms), default 15000. */
   readyTimeoutMs: z.number().int().positive().optional(),
   /** Extra global configuration lines, appended verbatim. */
@@ -269,7 +274,7 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
       const sipPort = await freePort({ udp: true, tcp: true })
       const wsPort = await freePort({ udp: false, tcp: true })
       const cfg = join(dir, 'kamailio.cfg')
-      await writeFile(cfg, kamailioConfig({ sipPort, wsPort, domain, maxExpires: o.maxExpires ?? 3600, children: o.children ?? 2, debugLevel: o.debugLevel ?? 2, extraGlobals: o.extraGlobals ?? [] }))
+      await writeFile(cfg, kamailioConfig({ sipPort, wsPort, domain, maxExpires: o.maxExpires ?? 3600, children: o.children ?? 2, debugLevel: o.debugLevel ?? 2, strict: o.strict ?? false, extraGlobals: o.extraGlobals ?? [] }))
       const args = ['-f', cfg, '-DD', '-E', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-m', '64', '-M', '8']
       let proc: ServiceProcess
       try {

@@ -79,7 +79,7 @@ describe('SIP harness', () => {
         const r = await runCampaign(t, { runs: 120, seconds: 60, seed })
         expect(r.counterexample, formatCampaignSummary(r)).toBeUndefined()
         expect(r.healthViolations).toEqual([])
-        expect(r.distribution.silence ?? 0).toBeGreaterThan(0)
+        expect(Object.keys(r.distribution).some((k) => k.startsWith('silence:'))).toBe(true)
         expect(Object.keys(r.distribution).some((k) => /^[2-6]\d\d$/.test(k))).toBe(true)
       } finally {
         await t.close?.()

@@ -50,9 +50,21 @@ const extraHeader: fc.Arbitrary<SipHeader> = fc.oneof(
   fc.record({ name: tok(1, 8).map((n) => `X-${n}`), value: tok(0, 16) }),
 )
 
+/**
+ * Marks the user part of generated Request-URIs and To headers: a harness replaces it with a tag of its own
+ * run, so a proxy never routes a case to a binding an earlier run registered (and left behind).
+ */
+export const SIP_RUN_MARKER = 'RUN.'
+
+/**
+ * The host of generated Request-URIs and To headers that stands for the endpoint under test: a harness
+ * replaces it with the endpoint's own host:port, so a proxy routes the request itself instead of forwarding it.
+ */
+export const SIP_TARGET_MARKER = 'TARGET'
+
 const common = {
-  user: tok(1, 8),
-  host: fc.constantFrom('127.0.0.1', 'example.test', '[::1]'),
+  user: tok(1, 8).map((u) => `${SIP_RUN_MARKER}${u}`),
+  host: fc.oneof({ weight: 3, arbitrary: fc.constant(SIP_TARGET_MARKER) }, { weight: 1, arbitrary: fc.constantFrom('127.0.0.1', 'example.test', '[::1]') }),
   branch: tok(4, 12),
   fromTag: tok(1, 10),
   callId: tok(4, 16),

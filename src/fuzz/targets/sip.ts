@@ -4,21 +4,32 @@
  * socket, and acts as a UAS for requests a proxy forwards back to it (answering them 480), so a proxy's
  * final response still reaches the harness.
  *
+ * Before sending, the harness writes its real address into the message (every `127.0.0.1:5060`, the
+ * generator's placeholder sent-by and Contact, becomes the socket's address) and makes every branch unique
+ * per send (`z9hG4bK` → `z9hG4bK<n>x`), so each case is a new transaction even when shrinking repeats an input.
+ *
+ * What the endpoint owes each message depends on the `profile` (`uas`, `proxy`, `registrar`): see
+ * sip-rules.ts. A required final response is awaited up to `timeoutMs`; where RFC 3261 permits silence the
+ * harness listens only `graceMs` (a response arriving in that time is still checked), so a campaign against
+ * a loopback proxy runs hundreds of cases a second.
+ *
  * Invariants:
- * - a well-formed request (it parses, carries Via/From/To/Call-ID/CSeq, is not an ACK) gets a final response
- *   within the timeout; anything else gets either a response or silence (the "defined silence" of RFC 3261
- *   §18.3 / §16.3 for messages that cannot be answered);
- * - every response parses, and carries the request's Call-ID and CSeq (RFC 3261 §8.2.6.2);
+ * - a well-formed request gets a final response within the timeout, unless a rule of the profile permits silence;
+ * - an ACK and a stray response are never answered;
+ * - every response parses and carries the request's Call-ID and CSeq (RFC 3261 §8.2.6.2);
+ * - the status codes the RFC requires for the profile (420 for an unknown Proxy-Require at a proxy, 481 for an
+ *   unmatched CANCEL at a UAS, 400 for a misused `Contact: *` at a registrar, the bindings in a REGISTER's 200);
  * - the endpoint keeps answering OPTIONS (checked every `checkEvery` cases and after the campaign).
  */
 import { createSocket, type Socket } from 'node:dgram'
 import fc from 'fast-check'
-import { missingMandatoryHeaders } from '../../sip/headers.ts'
-import { canonicalHeaderName, getHeader, getHeaders, safeParseSipMessage, serializeSipMessage, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message.ts'
-import { buildMutatedSipRequest, buildSipResponse, mutatedSipRequest, sipMutation, sipResponse, type MutatedSipRequestSpec, type SipResponseSpec } from '../arbitraries/sip.ts'
+import { parseVia } from '../../sip/headers.ts'
+import { getHeader, getHeaders, safeParseSipMessage, serializeSipMessage, type SipRequest, type SipResponse } from '../../sip/message.ts'
+import { buildMutatedSipRequest, buildSipResponse, mutatedSipRequest, sipMutation, sipResponse, SIP_RUN_MARKER, SIP_TARGET_MARKER, type MutatedSipRequestSpec, type SipResponseSpec } from '../arbitraries/sip.ts'
 import { applySdpMutations, type SdpMutation } from '../arbitraries/sdp-mutation.ts'
 import { checkFuzzTarget } from '../loopback.ts'
 import { decodedPayload, encodePayload, hasRawBytes } from '../payload.ts'
+import { correlationProblems, finalResponseProblems, sipExpectation, SIP_RULES, type HarnessAddress, type SipExpectation, type SipProfile } from './sip-rules.ts'
 import type { FuzzCase, FuzzOutcome, FuzzTarget } from '../target.ts'
 
 /** A generated SIP input: a (mutated) request, or a (mutated) stray response. */
@@ -43,13 +54,17 @@ export interface SipTargetOptions {
   /** `udp://127.0.0.1:5060` or `ws://127.0.0.1:PORT` (subprotocol `sip`). */
   url: string
   allowRemote?: boolean
-  /** How long to wait for the final response to a well-formed request (default 2000 ms). */
+  /** Which kind of element the endpoint is; decides where silence is permitted (default `proxy`). */
+  profile?: SipProfile
+  /** How long to wait for a final response the profile requires (default 2000 ms). */
   timeoutMs?: number
-  /** How long to listen after a message that may go unanswered (default 150 ms). */
+  /** How long to listen after a message that may go unanswered (default 20 ms). */
   graceMs?: number
 }
 
 interface Channel {
+  /** The harness's own address (UDP), written into Via and Contact; undefined over a connection. */
+  local: HarnessAddress | undefined
   send(payload: string): void
   onMessage(listener: (text: string) => void): void
   close(): Promise<void>
@@ -63,7 +78,9 @@ async function udpChannel(host: string, port: number): Promise<Channel> {
   })
   sock.on('error', () => {}) // ICMP unreachable etc.: the case times out and says so
   let closed: Promise<void> | undefined
+  const a = sock.address()
   return {
+    local: { host: a.address, port: a.port },
     send: (payload) => sock.send(encodePayload(payload), port, host.replace(/^\[|\]$/g, '')),
     onMessage: (l) => sock.on('message', (b) => l(b.toString('utf8'))),
     close: () => (closed ??= new Promise<void>((r) => sock.close(() => r()))),
@@ -86,6 +103,7 @@ async function wsChannel(url: string, timeoutMs: number): Promise<Channel> {
   ws.binaryType = 'arraybuffer'
   let closed: Promise<void> | undefined
   return {
+    local: undefined,
     // invalid UTF-8 cannot travel in a text frame: such payloads go as a binary frame
     send: (payload) => (hasRawBytes(payload) ? ws.send(encodePayload(payload)) : ws.send(payload)),
     onMessage: (l) => void listeners.push(l),
@@ -106,102 +124,167 @@ function answerForwarded(req: SipRequest): string {
   return serializeSipMessage(res)
 }
 
+/** The generator's placeholder for the harness's own address. */
+const PLACEHOLDER = '127.0.0.1:5060'
+
+/**
+ * The message as sent: the harness's address instead of the placeholder (UDP), every branch made unique
+ * with `n`, the run marker of generated users replaced by `runTag`, and the target marker host by the
+ * endpoint's host:port. Exported for tests.
+ */
+export function personalizeSipText(text: string, local: HarnessAddress | undefined, n: number, runTag = 'r', endpoint?: HarnessAddress): string {
+  let out = text.replaceAll('z9hG4bK', `z9hG4bK${n.toString(36)}x`).replaceAll(SIP_RUN_MARKER, `${runTag}.`)
+  if (endpoint) out = out.replaceAll(`@${SIP_TARGET_MARKER}`, `@${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`)
+  if (local) out = out.replaceAll(PLACEHOLDER, `${local.host.includes(':') ? `[${local.host}]` : local.host}:${local.port}`)
+  return out
+}
+
+/** The branch of the top Via, if there is one that parses. */
+function topBranch(m: { headers: SipRequest['headers'] }): string | undefined {
+  const v = getHeaders(m, 'via')[0]
+  if (v === undefined) return undefined
+  try {
+    return parseVia(v).params.branch || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A request in the INVITE's transaction or dialog (ACK, CANCEL, BYE), built from the INVITE and a response. */
+function followUp(method: 'ACK' | 'CANCEL' | 'BYE', invite: SipRequest, response: SipResponse | undefined, branch: string | undefined): string {
+  const cseq = (getHeader(invite, 'cseq') ?? '1').split(/\s+/)[0] ?? '1'
+  const via = getHeaders(invite, 'via')[0] ?? ''
+  const req: SipRequest = {
+    kind: 'request', method, uri: invite.uri, version: 'SIP/2.0',
+    headers: [
+      { name: 'Via', value: branch ? via.replace(/branch=[^;,\s]*/, `branch=${branch}`) : via },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: getHeader(invite, 'from') ?? '' },
+      { name: 'To', value: (response ? getHeader(response, 'to') : undefined) ?? getHeader(invite, 'to') ?? '' },
+      { name: 'Call-ID', value: getHeader(invite, 'call-id') ?? '' },
+      { name: 'CSeq', value: `${method === 'BYE' ? Number(cseq) + 1 : cseq} ${method}` },
+    ],
+    body: '',
+  }
+  return serializeSipMessage(req)
+}
+
 /** The SIP harness as a campaign target. Call `close()` (the CLI and tests do) to release the socket. */
 export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
   const url = checkFuzzTarget(options.url, { protocols: ['udp:', 'ws:', 'wss:'], allowRemote: options.allowRemote ?? false })
+  const profile: SipProfile = options.profile ?? 'proxy'
   const timeoutMs = options.timeoutMs ?? 2000
-  const graceMs = options.graceMs ?? 150
+  const graceMs = options.graceMs ?? 20
+  const endpoint: HarnessAddress = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'udp:' ? 5060 : 80)) }
   let channel: Promise<Channel> | undefined
-  let inbox: SipMessage[] = []
+  let inbox: Array<SipResponse | { unparsable: string }> = []
   let wake: (() => void) | undefined
   let forwarded = 0
+  let sends = 0
+  const runTag = `r${Math.floor(Math.random() * 36 ** 6).toString(36)}`
   const open = (): Promise<Channel> =>
     (channel ??= (async () => {
       const ch = url.protocol === 'udp:' ? await udpChannel(url.hostname, Number(url.port || 5060)) : await wsChannel(url.toString(), timeoutMs)
       ch.onMessage((text) => {
+        if (/^\s*$/.test(text)) return // keep-alive
         const r = safeParseSipMessage(text)
+        if (!r.ok && !/^\s*SIP\//.test(text)) {
+          forwarded++ // a request the proxy relayed as the harness sent it, damage included: not the proxy's answer
+          return
+        }
         if (r.ok && r.value.kind === 'request') {
           forwarded++
           if (r.value.method !== 'ACK') ch.send(answerForwarded(r.value))
           return
         }
-        inbox.push(r.ok ? r.value : ({ kind: 'response', status: 0, reason: `unparsable: ${text.slice(0, 80)}`, version: '', headers: [], body: '' } satisfies SipResponse))
+        inbox.push(r.ok ? (r.value as SipResponse) : { unparsable: `${r.error.message}: ${JSON.stringify(text.slice(0, 120))}` })
         wake?.()
       })
       return ch
     })())
 
-  /** Waits until `done(inbox)` or the deadline; returns what arrived. */
-  const collect = async (deadlineMs: number, done: (m: SipMessage[]) => boolean): Promise<SipMessage[]> => {
-    const until = performance.now() + deadlineMs
-    while (!done(inbox) && performance.now() < until) {
+  /** Waits until `done()` or `ms` have passed. */
+  const waitFor = async (ms: number, done: () => boolean): Promise<void> => {
+    const until = performance.now() + ms
+    while (!done() && performance.now() < until) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.max(1, until - performance.now()))
         wake = () => (clearTimeout(t), r())
       })
     }
     wake = undefined
-    return inbox
   }
 
   const run = async (c: FuzzCase): Promise<FuzzOutcome> => {
-    const text = c.fields.text ?? ''
     const ch = await open()
-    inbox = []
-    const parsed = safeParseSipMessage(decodedPayload(text))
-    const req = parsed.ok && parsed.value.kind === 'request' ? parsed.value : undefined
-    const answerable = req !== undefined && req.method !== 'ACK' && missingMandatoryHeaders(req).length === 0
-    // the raw Call-ID header lines (a message may carry several, or an empty one)
-    const callIds = req ? req.headers.filter((h) => canonicalHeaderName(h.name) === 'call-id').map((h) => h.value) : []
-    const cseq = req ? getHeader(req, 'cseq') : undefined
-    const mine = (m: SipMessage) => m.kind === 'response' && (callIds.length !== 1 || getHeader(m, 'call-id') === callIds[0])
-    const before = forwarded
+    const text = personalizeSipText(c.fields.text ?? '', ch.local, ++sends, runTag, endpoint)
     if (url.protocol === 'udp:' && encodePayload(text).byteLength > MAX_UDP_PAYLOAD) {
       // cannot travel in one datagram (RFC 3261 §18.1.1 sends such messages over TCP): not a case for UDP
       return { response: 'too-big-for-udp', violations: [] }
     }
+    const wire = decodedPayload(text)
+    const exp: SipExpectation = sipExpectation(profile, wire, ch.local, endpoint)
+    const parsed = safeParseSipMessage(wire)
+    const sent = parsed.ok ? parsed.value : undefined
+    const branch = sent ? topBranch(sent) : undefined
+    const callId = sent ? getHeader(sent, 'call-id') : undefined
+    // a response is this case's when it carries the branch (unique per send), or, without one, the Call-ID
+    const mine = (m: SipResponse) => (branch !== undefined ? topBranch(m) === branch : callId !== undefined && getHeader(m, 'call-id') === callId)
+    inbox = []
+    const before = forwarded
     ch.send(text)
-    const got = await collect(answerable ? timeoutMs : graceMs, (ms) => ms.some((m) => mine(m) && m.kind === 'response' && m.status >= 200))
+    const responses = () => inbox.filter((m): m is SipResponse => 'kind' in m && mine(m))
+    const finalOf = () => responses().find((m) => m.status >= 200)
+    await waitFor(exp.answer === 'final' ? timeoutMs : graceMs, () => finalOf() !== undefined)
     const violations: string[] = []
-    const final = got.find((m): m is SipResponse => m.kind === 'response' && mine(m) && m.status >= 200)
-    for (const m of got) {
-      if (m.kind === 'response' && m.status === 0) violations.push(`the endpoint sent a message that does not parse (${m.reason})`)
+    const req = exp.request
+    // a UAS may ring and wait for its user: CANCEL it, and then it owes a final response (487) to the INVITE
+    let cancelled = false
+    if (exp.answer === 'final' && req?.method === 'INVITE' && !finalOf() && responses().some((m) => m.status > 100)) {
+      cancelled = true
+      ch.send(followUp('CANCEL', req, undefined, branch))
+      await waitFor(timeoutMs, () => finalOf() !== undefined)
     }
-    if (answerable && !final) violations.push(`no final response within ${timeoutMs} ms to a well-formed ${req.method}`)
-    if (final && req && callIds.length === 1 && req.headers.filter((h) => canonicalHeaderName(h.name) === 'cseq').length === 1) {
-      if (getHeader(final, 'call-id') !== callIds[0]) violations.push(`response Call-ID ${JSON.stringify(getHeader(final, 'call-id'))} differs from the request's`)
-      if ((getHeader(final, 'cseq') ?? '').replace(/\s+/g, ' ') !== (cseq ?? '').replace(/\s+/g, ' ')) violations.push(`response CSeq ${JSON.stringify(getHeader(final, 'cseq'))} differs from the request's ${JSON.stringify(cseq)}`)
+    const final = finalOf()
+    // an answer to a malformed message may copy its damage (a bare CR in a From it echoes): only answers to
+    // well-formed messages must parse
+    if (exp.answer === 'final') for (const m of inbox) if (!('kind' in m)) violations.push(`the endpoint sent a message that does not parse (${m.unparsable})`)
+    if (exp.answer === 'final' && !final) {
+      violations.push(`no final response within ${timeoutMs} ms${cancelled ? ' (after a CANCEL)' : ''} to a well-formed ${req?.method ?? 'request'}, and no rule lets a ${profile} stay silent here`)
     }
+    if (exp.answer === 'never' && responses().length) {
+      violations.push(
+        exp.rule?.id === 'ack'
+          ? `an ACK was answered with ${responses().map((m) => `${m.status} ${m.reason}`).join(', ')} (${exp.rule.text})`
+          : `a stray response came back to the harness (relayed to the next Via although the top Via is not the endpoint's own) (${exp.rule?.text})`,
+      )
+    }
+    if (req && exp.answer !== 'never') for (const m of responses()) violations.push(...correlationProblems(req, m))
+    if (req && exp.answer === 'final' && final && !cancelled) violations.push(...finalResponseProblems(profile, req, final))
     if (final && req?.method === 'INVITE') {
-      // complete the INVITE transaction so the endpoint stops retransmitting
-      const ack: SipRequest = {
-        kind: 'request', method: 'ACK', uri: req.uri, version: 'SIP/2.0',
-        headers: [
-          ...getHeaders(req, 'via').slice(0, 1).map((v) => ({ name: 'Via', value: v })),
-          { name: 'Max-Forwards', value: '70' },
-          { name: 'From', value: getHeader(req, 'from') ?? '' },
-          { name: 'To', value: getHeader(final, 'to') ?? '' },
-          { name: 'Call-ID', value: callIds[0] ?? '' },
-          { name: 'CSeq', value: `${(cseq ?? '1').split(/\s+/)[0]} ACK` },
-        ],
-        body: '',
-      }
-      ch.send(serializeSipMessage(ack))
+      // complete the INVITE transaction (and end a dialog a 2xx opened) so the endpoint stops retransmitting
+      if (final.status < 300) {
+        ch.send(followUp('ACK', req, final, `z9hG4bK${(++sends).toString(36)}ack`))
+        ch.send(followUp('BYE', req, final, `z9hG4bK${(++sends).toString(36)}bye`))
+      } else ch.send(followUp('ACK', req, final, branch))
     }
-    const response = final ? String(final.status) : forwarded > before ? 'forwarded' : 'silence'
-    return { response, violations, detail: { received: got.map((m) => (m.kind === 'response' ? `${m.status} ${m.reason}` : m.method)), answerable } }
+    const response = final ? String(final.status) : forwarded > before ? 'forwarded' : exp.answer === 'final' ? 'no-answer' : `silence:${exp.rule?.id ?? 'permitted'}`
+    return {
+      response,
+      violations: [...new Set(violations)],
+      detail: { received: responses().map((m) => `${m.status} ${m.reason}`), expectation: exp.answer, ...(exp.rule ? { rule: exp.rule.id } : {}), ...(exp.why ? { why: exp.why } : {}) },
+    }
   }
 
   const healthCheck = async (): Promise<string[]> => {
-    const callId = `fuzz-health-${Date.now()}-${Math.floor(Math.random() * 1e9)}`
-    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host
     const options = [
-      `OPTIONS sip:${host.includes(':') ? `[${host}]` : host} SIP/2.0`,
-      'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKfuzzhealth' + Math.floor(Math.random() * 1e9),
+      `OPTIONS sip:${host}:${endpoint.port} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${PLACEHOLDER};branch=z9hG4bKhealth;rport`,
       'Max-Forwards: 70',
       'From: <sip:fuzz@example.test>;tag=health',
-      `To: <sip:${host.includes(':') ? `[${host}]` : host}>`,
-      `Call-ID: ${callId}`,
+      `To: <sip:${host}:${endpoint.port}>`,
+      `Call-ID: fuzz-health-${Date.now()}-${Math.floor(Math.random() * 1e9)}`,
       'CSeq: 1 OPTIONS',
       'Content-Length: 0',
       '',
@@ -211,12 +294,19 @@ export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
     return o.violations.length ? [`the endpoint stopped answering OPTIONS: ${o.violations.join('; ')}`] : []
   }
 
+  const silence = Object.values(SIP_RULES).filter((r) => r.id !== 'ack' && r.id !== 'response' && (profile !== 'uas' || !['cancel-unmatched', 'route-elsewhere', 'forwarded-elsewhere'].includes(r.id)))
   return {
     name: 'sip',
-    description: `SIP endpoint ${options.url}`,
+    description: `SIP ${profile} ${options.url}`,
     invariants: [
-      `a well-formed request (parses, has Via/From/To/Call-ID/CSeq, not ACK) gets a final response within ${timeoutMs} ms; other messages get a response or silence`,
-      'every response parses and carries the request\'s Call-ID and CSeq',
+      `a well-formed request gets a final response within ${timeoutMs} ms; silence is permitted only for: ${silence.map((r) => r.id).join(', ')}`,
+      'an ACK and a stray response are never answered',
+      "every response parses and carries the request's Call-ID and CSeq",
+      profile === 'uas'
+        ? 'an unmatched CANCEL is answered 481; an unknown Require is answered 420'
+        : profile === 'proxy'
+          ? 'an unknown Proxy-Require is answered 420'
+          : 'an unknown Proxy-Require is answered 420; Contact "*" with other Contacts or Expires ≠ 0 is refused 400; a 200 to REGISTER lists the binding',
       'the endpoint keeps answering OPTIONS',
     ],
     arbitrary: sipInput,
