@@ -5,6 +5,7 @@
  */
 import { withTimeout } from '../wait.ts'
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
 import { RtcspecError } from '../errors.ts'
 import { noDefaultStunServer } from '../peers/werift/no-default-stun.ts'
@@ -146,6 +147,9 @@ export class ServerSession {
       iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: [options.host],
+      // Bind the ICE socket to that address too, so answers to connectivity checks come from the candidate's own
+      // address (an ICE-lite agent, which sends no checks of its own, is only reachable that way).
+      iceInterfaceAddresses: isIP(options.host) === 6 ? { udp6: options.host } : { udp4: options.host },
       iceServers: [],
     })
     this.pc.onTrack.subscribe((track) => {

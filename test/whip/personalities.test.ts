@@ -183,6 +183,16 @@ describe('ice-lite', () => {
     expect(client?.iceControlling).toBe(true)
   }, 30_000)
 
+  test('with host, the one candidate is on that address (here 127.0.0.2), and the client still connects', async () => {
+    await using srv = await startMediaServer({ personalities: ['ice-lite'], host: '127.0.0.2' })
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/)
+    await using pub = await publish(srv.whipUrl(), { audio: (sr) => tone(HZ, { sampleRate: sr }) })
+    const candidates = new Set(pub.answer.match(/^a=candidate:.*$/gm)?.map((l) => l.split(' ').slice(4, 8).join(' ')))
+    expect([...candidates]).toEqual([expect.stringMatching(/^127\.0\.0\.2 \d+ typ host$/)])
+    const server = [...srv.sessions.values()][0]
+    await waitFor(() => server?.pc.connectionState === 'connected', { timeoutMs: 10_000, label: 'the ICE-lite session on 127.0.0.2 to connect' })
+  }, 30_000)
+
   test('without it the answer has no a=ice-lite', async () => {
     await using srv = await startMediaServer({})
     const r = await post(srv.whipUrl(), await weriftOffer('sendonly'))
