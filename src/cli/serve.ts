@@ -10,6 +10,7 @@ import { startMediaServer, type MediaServerOptions } from '../whip/media-server.
 import { didYouMean, parsePersonalityList, PERSONALITIES, PERSONALITY_NAMES, type PersonalityOptions } from '../whip/personalities.ts'
 import { SERVER_AUDIO_CODECS, type ServerAudioCodecName } from '../whip/server-session.ts'
 import { parseIceServerLinkArg } from './ice-server-arg.ts'
+import { serveSipCommand } from './serve-sip.ts'
 
 /** The flags a personality stands for (`--sessions-per-endpoint 1 --busy-status 403`). */
 function presetFlags(p: PersonalityOptions): string {
@@ -24,7 +25,7 @@ function presetFlags(p: PersonalityOptions): string {
   return flags.join(' ')
 }
 
-export const SERVE_USAGE = `usage: rtcspec serve whip|whep|media [options]
+export const SERVE_USAGE = `usage: rtcspec serve whip|whep|media [options]   (SIP: rtcspec serve sip --help)
 
 Starts the reference WHIP (RFC 9725) / WHEP (draft-ietf-wish-whep-03) server on 127.0.0.1 and prints the
 endpoint URLs. Media published with WHIP to /whip/<stream> reaches every WHEP viewer of /whep/<stream>.
@@ -94,6 +95,7 @@ function parseAudioCodecs(list: string): ServerAudioCodecName[] {
 
 /** Runs `rtcspec serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: string[], io: { signal?: AbortSignal; out?: (s: string) => void } = {}): Promise<number> {
+  if (argv[0] === 'sip') return serveSipCommand(argv.slice(1), io)
   const out = io.out ?? ((s: string) => process.stdout.write(s))
   const parsed = parseCommandArgs(
     'serve',

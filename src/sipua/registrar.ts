@@ -55,6 +55,8 @@ export const SipRegistrarOptionsSchema = z
     tls: z.object({ cert: z.string().includes('BEGIN CERTIFICATE'), key: z.string().includes('PRIVATE KEY'), ca: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
     /** Largest Expires granted, seconds. Default 3600. */
     maxExpires: z.number().int().positive().default(3600),
+    /** Fixed listening ports (default: ports the OS chooses). UDP and TCP may share one number. */
+    ports: z.object({ udp: z.number().int().min(1).max(65535), tcp: z.number().int().min(1).max(65535), ws: z.number().int().min(1).max(65535), wss: z.number().int().min(1).max(65535) }).partial().strict().optional(),
   })
   .strict()
 
@@ -170,18 +172,18 @@ export class SipRegistrar implements AsyncDisposable {
       c.onText((text) => this.#receive(flow, text))
       c.onClose(() => this.#flows.delete(flow.id))
     }
-    if (t.includes('ws')) this.#ws = await startWsServer({ protocol: 'sip', onConnection: onConnection('WS') })
+    if (t.includes('ws')) this.#ws = await startWsServer({ protocol: 'sip', port: this.#options.ports?.ws, onConnection: onConnection('WS') })
     if (t.includes('wss')) {
       const tls = this.#options.tls ?? defaultRegistrarTls()
       this.#ca = tls.ca
-      this.#wss = await startWsServer({ protocol: 'sip', tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
+      this.#wss = await startWsServer({ protocol: 'sip', port: this.#options.ports?.wss, tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
     }
     if (t.includes('udp')) {
       const sock = createSocket('udp4')
       this.#udp = sock
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject)
-        sock.bind(0, LOCAL, () => resolve())
+        sock.bind(this.#options.ports?.udp ?? 0, LOCAL, () => resolve())
       })
       this.#udpPort = sock.address().port
       sock.on('error', () => {})
@@ -200,7 +202,7 @@ export class SipRegistrar implements AsyncDisposable {
       this.#tcp = server
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
-        server.listen(0, LOCAL, () => resolve())
+        server.listen(this.#options.ports?.tcp ?? 0, LOCAL, () => resolve())
       })
       const a = server.address()
       this.#tcpPort = typeof a === 'object' && a ? a.port : 0

@@ -39,6 +39,8 @@ export interface WsServer extends AsyncDisposable {
 /** Options of {@link startWsServer}. */
 export interface WsServerOptions {
   host?: string
+  /** Port to listen on (default: one the OS chooses). */
+  port?: number | undefined
   /** Subprotocol to select when the client offers it (RFC 7118: `sip`). */
   protocol?: string
   /** Serve TLS (`wss:`) with this certificate chain and key (PEM). */
@@ -199,7 +201,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(new RtcspecError('WS_LISTEN', `WebSocket server could not listen on ${host}: ${e.message}`)))
-    server.listen(0, host, () => resolve())
+    server.listen(options.port ?? 0, host, () => resolve())
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
