@@ -188,6 +188,36 @@ describe('one session per endpoint, Opus only', () => {
   }, 60_000)
 })
 
+describe('reset hooks', () => {
+  it('a command must exit 0 within its timeout (its process group is killed after), a URL must answer 2xx', async () => {
+    await expect(endpointReset({ cmd: 'exit 0' })!()).resolves.toBeUndefined()
+    await expect(endpointReset({ cmd: 'echo broken >&2; exit 3' })!()).rejects.toThrow(/reset command exited 3: .* — broken/)
+    const started = performance.now()
+    await expect(endpointReset({ cmd: 'sleep 30 & wait', timeoutMs: 300 })!()).rejects.toThrow(/did not finish within 300 ms/)
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(endpointReset({})).toBeUndefined()
+    expect(() => endpointReset({ url: 'http://192.0.2.1/reset' })).toThrow(/not on loopback/)
+    await using server = await startMediaServer({ personalities: ['stuck-500'], adminReset: false })
+    await expect(endpointReset({ url: server.resetUrl })!()).rejects.toThrow(/answered 404[\s\S]*2xx expected/)
+  })
+
+  it('--reset-cmd brings a stuck endpoint back before a replay', async () => {
+    await using server = await startMediaServer({ personalities: ['one-session', 'stuck-500'] })
+    const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl(), timeoutMs: TIMEOUT_MS })
+    const stuck = { kind: 'http-offer', fields: { contentType: 'application/sdp', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n' } }
+    const noHook = await replayOnKnownGood(target, stuck)
+    expect(noHook.ready.ok).toBe(true)
+    expect(noHook.outcome?.response).toBe('500')
+    expect(noHook.outcome?.endpoint).toMatchObject({ usable: false, status: '403' })
+    expect((await replayOnKnownGood(target, stuck)).ready).toMatchObject({ ok: false, reason: expect.stringMatching(/answered 403.*no reset hook is configured/) })
+    const cmd = `"${process.execPath}" -e "fetch(process.argv[1], { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1))" ${server.resetUrl}`
+    const again = await replayOnKnownGood(target, stuck, { reset: endpointReset({ cmd })! })
+    expect(again.ready.ok).toBe(true)
+    expect(violationsOf(again.outcome!).map((v) => v.kind)).toEqual(['invariant', 'endpoint-unusable'])
+    await server.reset()
+  }, 60_000)
+})
+
 describe('a server that a malformed offer leaves stuck (stuck-500, one session)', () => {
   const personalities = ['one-session', 'opus-only', 'stuck-500'] as const
 
