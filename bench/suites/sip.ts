@@ -4,7 +4,8 @@
  * - rtcspec's sip.js user agent with plain-RTP media set up and torn down per call (target ≥ 100 calls/s);
  * - a SIPp UAC against the same kind of SIPp UAS, the baseline;
  * - rtcspec's call-flow engine (raw SIP, no media);
- * each with 10 calls in flight. Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks).
+ * each with 10 calls in flight. Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks),
+ * and calls between two rtcspec user agents through Kamailio (needs `kamailio`; else that row is n/a).
  * Needs `sipp` (Debian sip-tester); without it the rows say `n/a (install sip-tester (sipp))`.
  */
 import { spawnSync } from 'node:child_process'
@@ -12,6 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpuUsage } from 'node:process'
 import { startSipp, sippUasScenario } from '../../src/services/sipp.ts'
+import { startKamailio } from '../../src/services/kamailio.ts'
+import { findBinary } from '../../src/services/provider.ts'
 import { runSipFlow, type FlowStep } from '../../src/sipua/call-flow.ts'
 import { createSipUserAgent } from '../../src/sipua/user-agent.ts'
 import { tone } from '../../src/media/sources.ts'
@@ -24,6 +27,7 @@ const SIP_TARGET: BenchTarget = { op: '>=', value: 100 }
 const RATE_METRIC = 'SIP calls/s against a sipp UAS (INVITE → 200 → ACK → BYE → 200)'
 const SETUP_METRIC_P50 = 'SIP set-up latency (INVITE → 200) p50'
 const SETUP_METRIC_P95 = 'SIP set-up latency (INVITE → 200) p95'
+const KAMAILIO_METRIC = 'SIP calls/s UA → Kamailio → UA (INVITE → 200 → ACK → BYE → 200, both legs through the proxy)'
 
 function hasSipp(): boolean {
   return spawnSync('sh', ['-c', 'command -v sipp'], { stdio: 'ignore' }).status === 0
@@ -156,6 +160,29 @@ export const sipSuite: BenchSuite = {
       row(`${concurrent} concurrent plain-RTP calls: max loss`, 'rtcspec sip.js UA', Math.max(...loss) * 100, '%', 'RFC 3550 loss of the echoed stream')
       row(`${concurrent} concurrent plain-RTP calls: late pacer ticks`, 'rtcspec sip.js UA', late, 'ticks', 'sum over calls; a tick > 20 ms late')
       row(`${concurrent} concurrent plain-RTP calls: CPU`, 'rtcspec sip.js UA', ((cpu.user + cpu.system) / 1000 / wallMs) * 100, '% of a core', 'rtcspec process, set-up + 3 s media')
+    }
+
+    // 5. rtcspec UA → Kamailio (record-routing stateful proxy) → rtcspec UA, plain RTP, both registered over UDP.
+    if ((await findBinary('kamailio')) === undefined) {
+      log('kamailio not on PATH (sudo apt-get install kamailio kamailio-websocket-modules): the proxy row is n/a')
+      rows.push(naRow('sip', KAMAILIO_METRIC, 'calls/s', 'kamailio kamailio-websocket-modules', { subject: 'rtcspec sip.js UA' }))
+    } else {
+      await using proxy = await startKamailio({ provider: 'local' })
+      const transport = proxy.userAgentTransport('udp')
+      await using alice = await createSipUserAgent({ uri: `sip:alice@${proxy.domain}`, media: 'rtp', transport, callRecords: false })
+      await using bob = await createSipUserAgent({ uri: `sip:bob@${proxy.domain}`, media: 'rtp', transport, callRecords: false })
+      await alice.register()
+      await bob.register()
+      bob.autoAnswer({ onCall: (c) => void c.waitForEnd(30_000).then(() => c.sdh?.peer.close(), () => undefined) })
+      const one = async () => {
+        const call = await alice.call(`sip:bob@${proxy.domain}`, { timeoutMs: 10_000 })
+        await call.hangup()
+        await call.sdh?.peer.close()
+      }
+      await pool(WARMUP_CALLS, IN_FLIGHT, one)
+      const n = options.quick ? 50 : 200
+      const r = await pool(n, IN_FLIGHT, one)
+      row(KAMAILIO_METRIC, 'rtcspec sip.js UA', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP both legs, plain RTP, Kamailio ${proxy.provider}, ${r.failures} failed`)
     }
     return rows
   },
