@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
+import { registerRunResource, type RunRegistration } from '../run-registry.ts'
 import { mintTurnRestCredential, type TurnRestCredential } from '../ice/turn-rest.ts'
 import { parseIceServers, type IceServerConfig } from '../ice/server-url.ts'
 import { freePort, freeUdpPortRange } from '../net/ports.ts'
@@ -120,6 +121,7 @@ class CoturnServiceImpl implements CoturnService {
   #logFile: string | undefined
   readonly #proc: ServiceProcess | undefined
   readonly #dir: string | undefined
+  readonly #dirRegistration: RunRegistration | undefined
   readonly #external: IceServerConfig[]
   #closing: Promise<void> | undefined
 
@@ -134,6 +136,8 @@ class CoturnServiceImpl implements CoturnService {
     transports: TurnTransport[]
     proc: ServiceProcess | undefined
     dir: string | undefined
+    /** The run-registry entry of `dir`, released once the directory is removed. */
+    dirRegistration?: RunRegistration
     external?: IceServerConfig[]
   }) {
     this.provider = init.provider
@@ -146,6 +150,7 @@ class CoturnServiceImpl implements CoturnService {
     this.transports = init.transports
     this.#proc = init.proc
     this.#dir = init.dir
+    this.#dirRegistration = init.dirRegistration
     this.#external = init.external ?? []
     this.log = init.proc?.log ?? new ServiceLog()
   }
@@ -231,6 +236,7 @@ class CoturnServiceImpl implements CoturnService {
       await this.#proc?.stop(3000)
       if (this.#proc) this.#logFile = writeServiceLog(`coturn-${this.provider}`, this.log)
       if (this.#dir) await rm(this.#dir, { recursive: true, force: true }).catch(() => {})
+      this.#dirRegistration?.release()
     })()
     return this.#closing
   }
@@ -296,6 +302,8 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
   const wantTls = o.tls ?? true
   const readyTimeoutMs = o.readyTimeoutMs ?? 20_000
   const dir = await mkdtemp(join(tmpdir(), 'rtcspec-coturn-'))
+  // Removed by close(); if this process is interrupted first, by the run registry.
+  const dirRegistration = registerRunResource({ kind: 'coturn', dirs: [dir] })
   try {
     const cert = wantTls ? await makeSelfSignedCert(dir) : undefined
     const transports: TurnTransport[] = wantTls ? ['udp', 'tcp', 'tls'] : ['udp', 'tcp']
@@ -310,8 +318,8 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
       const proc =
         provider === 'docker'
           ? await runContainer(serviceImage('coturn'), ['-c', conf], { service: 'coturn', binds: [dir] })
-          : await runLocal('turnserver', ['-c', conf])
-      const service = new CoturnServiceImpl({ provider, host: '127.0.0.1', realm, ports: { listening, tls, relay }, users, secret, certPem: cert?.certPem, transports, proc, dir })
+          : await runLocal('turnserver', ['-c', conf], { kind: 'coturn' })
+      const service = new CoturnServiceImpl({ provider, host: '127.0.0.1', realm, ports: { listening, tls, relay }, users, secret, certPem: cert?.certPem, transports, proc, dir, dirRegistration })
       try {
         await waitUntilReady(service, proc, readyTimeoutMs)
         return service
@@ -326,6 +334,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
     throw lastError ?? new Error('coturn did not start')
   } catch (e) {
     await rm(dir, { recursive: true, force: true }).catch(() => {})
+    dirRegistration.release()
     throw e
   }
 }

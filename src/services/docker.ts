@@ -4,7 +4,8 @@
  *
  * Ryuk (testcontainers' reaper) needs an image pull, so it is disabled (`TESTCONTAINERS_RYUK_DISABLED=true`)
  * and rtcspec cleans up itself: every container is labelled `rtcspec=1` and `rtcspec.pid=<owner pid>`, is
- * stopped and removed on dispose, removed synchronously (`docker rm -f`) when the Node process exits, and
+ * stopped and removed on dispose, removed synchronously (`docker rm -f`) through the run registry when the Node
+ * process exits or is signalled (or by the `rtcspec run` parent when it died without a chance to), and
  * containers whose owner process is gone are swept before the first container of a process starts.
  */
 import { withTimeout } from '../wait.ts'
@@ -12,9 +13,10 @@ import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RtcspecError } from '../errors.ts'
+import { RUN_STATE_DIR_ENV, registerRunResource } from '../run-registry.ts'
 import { ServiceLog } from './logs.ts'
 import type { ExitInfo, ServiceProcess } from './process.ts'
 
@@ -128,24 +130,10 @@ function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 const liveContainers = new Set<string>()
-let exitHookInstalled = false
 let swept = false
 
 function dockerCli(args: string[], timeoutMs = 10_000): string {
   return execFileSync('docker', args, { timeout: timeoutMs, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' })
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', () => {
-    if (liveContainers.size === 0) return
-    try {
-      dockerCli(['rm', '-f', ...liveContainers])
-    } catch {
-      // the engine is gone too; the next run's sweep removes them
-    }
-  })
 }
 
 function pidAlive(pid: number): boolean {
@@ -181,6 +169,26 @@ export function sweepOrphanContainers(): number {
   return dead.length
 }
 
+/** The run a container belongs to (the `rtcspec run` state directory's name), for its `rtcspec.run` label. */
+function runLabel(): Record<string, string> {
+  const dir = process.env[RUN_STATE_DIR_ENV]
+  return dir ? { 'rtcspec.run': basename(dir) } : {}
+}
+
+/**
+ * Removes every container labelled as started by the run whose state directory is named `runId` (a worker can
+ * be killed while a container starts, before it knows the id). Returns the ids removed; never throws.
+ */
+export function removeRunContainers(runId: string): string[] {
+  try {
+    const ids = dockerCli(['ps', '-a', '-q', '--filter', `label=rtcspec.run=${runId}`]).split('\n').filter(Boolean)
+    if (ids.length) dockerCli(['rm', '-f', ...ids], 20_000)
+    return ids
+  } catch {
+    return []
+  }
+}
+
 /** IDs of rtcspec containers this process started that are still running (for leak tests). */
 export function liveServiceContainers(): string[] {
   return [...liveContainers]
@@ -210,7 +218,6 @@ export interface RunContainerOptions {
  * the calling user's uid:gid, and output captured. The container is removed when stopped.
  */
 export async function runContainer(image: string, args: readonly string[], options: RunContainerOptions): Promise<ServiceProcess> {
-  installExitHook()
   if (!swept) {
     swept = true
     sweepOrphanContainers()
@@ -220,7 +227,7 @@ export async function runContainer(image: string, args: readonly string[], optio
   let container = new GenericContainer(image)
     .withNetworkMode('host')
     .withCommand([...args])
-    .withLabels({ [RTCSPEC_LABEL]: '1', 'rtcspec.pid': String(process.pid), 'rtcspec.host': hostname(), 'rtcspec.service': options.service })
+    .withLabels({ [RTCSPEC_LABEL]: '1', 'rtcspec.pid': String(process.pid), 'rtcspec.host': hostname(), 'rtcspec.service': options.service, ...runLabel() })
     .withStartupTimeout(options.startTimeoutMs ?? 30_000)
     .withLogConsumer((stream) => {
       stream.on('data', (d: Buffer | string) => log.push('out', `${String(d).replace(/\n?$/, '\n')}`))
@@ -230,6 +237,7 @@ export async function runContainer(image: string, args: readonly string[], optio
   const started = await container.start()
   const id = started.getId()
   liveContainers.add(id)
+  const registration = registerRunResource({ kind: options.service, containers: [id] })
   const client = await getContainerRuntimeClient()
   const raw = client.container.getById(id)
   let exitInfo: ExitInfo | undefined
@@ -262,6 +270,7 @@ export async function runContainer(image: string, args: readonly string[], optio
           }
         }
         liveContainers.delete(id)
+        registration.release()
         log.flush()
       })()
       return stopping

@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
+import { registerRunResource, type RunRegistration } from '../run-registry.ts'
 import { encodeWav } from '../media/wav.ts'
 import { readAll } from '../media/sources.ts'
 import type { AudioSource, PcmAudio } from '../media/types.ts'
@@ -140,7 +141,7 @@ class FfmpegProcess implements FfmpegService {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.stopProcess()
-      await rm(this.dir, { recursive: true, force: true }).catch(() => {})
+      await removeWorkDir(this.dir)
     })()
     return this.#closing
   }
@@ -190,13 +191,30 @@ class FfmpegSinkImpl extends FfmpegProcess implements FfmpegSink {
   }
 }
 
+/** The run-registry entries of the work directories, released once a directory is removed. */
+const dirRegistrations = new Map<string, RunRegistration>()
+
+/** A fresh work directory, registered so an interrupted run removes it too. */
+async function makeWorkDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rtcspec-ffmpeg-'))
+  dirRegistrations.set(dir, registerRunResource({ kind: 'ffmpeg', dirs: [dir] }))
+  return dir
+}
+
+/** Removes a work directory and forgets its registration. Never throws. */
+async function removeWorkDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => {})
+  dirRegistrations.get(dir)?.release()
+  dirRegistrations.delete(dir)
+}
+
 async function binaryFor(provider: ProviderKind): Promise<string> {
   return provider === 'external' ? (process.env.RTCSPEC_FFMPEG as string) : 'ffmpeg'
 }
 
 async function spawnFfmpeg(provider: ProviderKind, args: string[], dir: string): Promise<ServiceProcess> {
   if (provider === 'docker') return runContainer(serviceImage('ffmpeg'), args, { service: 'ffmpeg', binds: [dir] })
-  return runLocal(await binaryFor(provider), args)
+  return runLocal(await binaryFor(provider), args, { kind: 'ffmpeg' })
 }
 
 function rtpUrl(a: RtpAddress): string {
@@ -247,7 +265,7 @@ export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<F
   if (!o.audio && !o.video) throw new RtcspecError('FFMPEG_OPTIONS', 'FFmpeg source needs audio, video or both', { hint: 'e.g. { audio: { to: { host: "127.0.0.1", port } } }' })
   const provider = await resolveProvider(FFMPEG_PROVIDER_SPEC, o.provider as ProviderChoice | undefined)
   const seconds = ((o.durationMs ?? 5000) / 1000).toFixed(3)
-  const dir = await mkdtemp(join(tmpdir(), 'rtcspec-ffmpeg-'))
+  const dir = await makeWorkDir()
   try {
     const inputs: string[] = []
     const outputs: string[] = []
@@ -289,7 +307,7 @@ export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<F
       throw e
     }
   } catch (e) {
-    await rm(dir, { recursive: true, force: true }).catch(() => {})
+    await removeWorkDir(dir)
     throw e
   }
 }
@@ -361,7 +379,7 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
   const kind = m?.[1] as 'audio' | 'video'
   const port = Number(m?.[2])
   const encoding = new RegExp(`^a=rtpmap:${m?.[3]} ([^/\\s]+)`, 'm').exec(o.sdp)?.[1]?.toUpperCase()
-  const dir = await mkdtemp(join(tmpdir(), 'rtcspec-ffmpeg-'))
+  const dir = await makeWorkDir()
   try {
     const sdpFile = join(dir, 'sink.sdp')
     await writeFile(sdpFile, o.sdp)
@@ -400,7 +418,7 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
     }
     return sink
   } catch (e) {
-    await rm(dir, { recursive: true, force: true }).catch(() => {})
+    await removeWorkDir(dir)
     throw e
   }
 }

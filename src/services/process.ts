@@ -1,9 +1,13 @@
 /**
  * Service processes, local or in a container, behind one small interface: captured output, an exit
  * promise, and a bounded stop. Local processes run in their own process group, and the whole group is
- * killed on stop and, synchronously, when the Node process exits, so no turnserver/ffmpeg outlives a run.
+ * killed on stop and, through the run registry (src/run-registry.ts), synchronously when the Node process
+ * exits or is signalled, or by the `rtcspec run` parent when this process dies without a chance to: no
+ * turnserver/ffmpeg/sipp outlives a run.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { basename } from 'node:path'
+import { registerRunResource } from '../run-registry.ts'
 import { ServiceLog } from './logs.ts'
 
 /** How a service process ended. */
@@ -29,7 +33,6 @@ export interface ServiceProcess {
 }
 
 const liveGroups = new Set<number>()
-let exitHookInstalled = false
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -37,15 +40,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // group already gone
   }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', () => {
-    for (const pid of liveGroups) killGroup(pid, 'SIGKILL')
-    liveGroups.clear()
-  })
 }
 
 /** Process groups of local service processes still running in this Node process (for leak tests). */
@@ -59,6 +53,8 @@ export interface RunLocalOptions {
   cwd?: string
   /** Pipe this into stdin (then stdin is closed). */
   stdin?: Uint8Array
+  /** What the process is, for the run registry (default: the command's file name). */
+  kind?: string
 }
 
 function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -73,7 +69,6 @@ function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 
 /** Starts `command args` in its own process group with output captured. Throws if it cannot be spawned. */
 export async function runLocal(command: string, args: readonly string[], options: RunLocalOptions = {}): Promise<ServiceProcess> {
-  installExitHook()
   const log = new ServiceLog()
   const child: ChildProcess = spawn(command, args, {
     detached: true,
@@ -87,6 +82,7 @@ export async function runLocal(command: string, args: readonly string[], options
   })
   const pid = child.pid as number
   liveGroups.add(pid)
+  const registration = registerRunResource({ kind: options.kind ?? basename(command), pgid: pid })
   if (options.stdin) child.stdin?.end(Buffer.from(options.stdin))
   child.stdout?.setEncoding('utf8').on('data', (d: string) => log.push('stdout', d))
   child.stderr?.setEncoding('utf8').on('data', (d: string) => log.push('stderr', d))
@@ -97,6 +93,7 @@ export async function runLocal(command: string, args: readonly string[], options
       // Anything the process left in its group dies with it.
       killGroup(pid, 'SIGKILL')
       liveGroups.delete(pid)
+      registration.release()
       log.flush()
       resolve(exitInfo)
     })

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RtcspecError } from '../errors.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
+import { registerRunResource } from '../run-registry.ts'
 import { encodeAlaw, encodeMulaw } from '../media/g711.ts'
 import { z } from 'zod'
 import { parseOptions } from '../options.ts'
@@ -129,6 +130,12 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   let lastError = ''
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-sipp-'))
+    // Removed by stop(); if this process is interrupted first, by the run registry.
+    const dirRegistration = registerRunResource({ kind: 'sipp', dirs: [dir] })
+    const removeDir = () => {
+      rmSync(dir, { recursive: true, force: true })
+      dirRegistration.release()
+    }
     for (const [name, bytes] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), bytes)
     const port = await freeUdpPort()
     const mediaPort = await freeUdpPort(2, 3)
@@ -150,16 +157,16 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     if (typeof options.scenario !== 'string') writeFileSync(join(dir, 'scenario.xml'), options.scenario.xml)
     let proc: ServiceProcess
     try {
-      proc = await runLocal('sipp', args, { cwd: dir, env: { ...process.env, TERM: 'dumb' } })
+      proc = await runLocal('sipp', args, { cwd: dir, env: { ...process.env, TERM: 'dumb' }, kind: 'sipp' })
     } catch (e) {
-      rmSync(dir, { recursive: true, force: true })
+      removeDir()
       throw new RtcspecError('TOOL_MISSING', `could not start sipp: ${(e as Error).message}`, { hint: 'sudo apt-get install sip-tester' })
     }
     // SIPp that cannot bind exits at once; give it a moment to fail before handing it out.
     const early = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300))])
     if (early && early.code !== 0) {
       lastError = `${proc.log.tail(20)}${errorLog(dir)}`
-      rmSync(dir, { recursive: true, force: true })
+      removeDir()
       if (/bind|address already in use/i.test(lastError)) continue
       throw new RtcspecError('SIPP_FAILED', `sipp exited at once with code ${early.code}: ${lastError}`, { hint: `arguments: sipp ${args.join(' ')}` })
     }
@@ -182,7 +189,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       stopped = true
       await proc.stop(2000)
       readStats()
-      rmSync(dir, { recursive: true, force: true })
+      removeDir()
     }
     return {
       port,

@@ -1,14 +1,18 @@
 /**
  * One headless Chromium per process (per Vitest worker), shared by every Chromium peer in it, with the page
  * server its pages come from. Peers take a lease; the last lease released closes the browser, kills its
- * process group, and removes its fresh user-data-dir. A process `exit` hook kills any browser still running,
- * so no Chromium survives a run even when a test failed or a lease was never released.
+ * process group, and removes its fresh user-data-dir. Every browser is in the run registry (src/run-registry.ts)
+ * from before its launch: the process's `exit` and signal hooks kill it (its group, and every process naming its
+ * profile directory, such as the crash handler that leaves the group) and remove the profile, and the
+ * `rtcspec run` parent does the same when this process died without a chance to. No Chromium and no profile
+ * directory survives a run, even when a test failed, a lease was never released or the run was interrupted.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'puppeteer-core'
 import { RtcspecError } from '../../errors.ts'
+import { registerRunResource, type RunRegistration } from '../../run-registry.ts'
 import { PageServer } from './page-server.ts'
 import { isAlive, processesWithArg } from './process-tree.ts'
 
@@ -67,6 +71,7 @@ interface Shared {
   pid: number | undefined
   userDataDir: string
   startMs: number
+  registration: RunRegistration
 }
 
 interface Entry {
@@ -88,13 +93,10 @@ export interface BrowserLease {
 }
 
 const entries = new Map<string, Entry>()
-/** Browsers alive in this process, for the exit hook. */
-const live = new Map<number, string>()
 /** Every browser PID this process launched (for leak checks). */
 const launched: number[] = []
 /** The user-data-dir of every browser this process launched (for leak checks). */
 const launchedDirs: string[] = []
-let exitHookInstalled = false
 
 function killGroup(pid: number): void {
   try {
@@ -108,56 +110,6 @@ function killGroup(pid: number): void {
   }
 }
 
-/** Profiles of browsers being launched right now (their PID is not known until the launch returns). */
-const launching = new Set<string>()
-
-/** SIGKILLs every process whose command line names the profile directory `dir`, then removes the directory. */
-function killProfileNow(dir: string): void {
-  for (const p of processesWithArg(dir)) {
-    try {
-      process.kill(p.pid, 'SIGKILL')
-    } catch {
-      // gone already
-    }
-  }
-  try {
-    rmSync(dir, { recursive: true, force: true })
-  } catch {
-    // best effort while exiting
-  }
-}
-
-/** Kills every live browser of this process (and its helpers) synchronously and removes their profiles. */
-function killAllNow(): void {
-  // A launch in progress: its processes are found by the profile directory on their command lines.
-  for (const dir of launching) killProfileNow(dir)
-  launching.clear()
-  for (const [pid, dir] of live) {
-    killGroup(pid)
-    killProfileNow(dir)
-  }
-  live.clear()
-}
-
-/**
- * Installs, once, a process `exit` hook and SIGTERM/SIGINT/SIGHUP handlers that kill every browser still
- * running. A signal handler then re-raises the signal when nobody else listens, so the process still
- * terminates as it would have (puppeteer's own signal handlers are turned off: they keep the process alive).
- */
-function installExitHook(): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', killAllNow)
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      killAllNow()
-      process.off(signal, onSignal)
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-    }
-    process.on(signal, onSignal)
-  }
-}
-
 async function launch(executablePath: string, timeoutMs: number, strictCertificates: boolean): Promise<Shared> {
   if (!existsSync(executablePath)) {
     throw new RtcspecError('TOOL_MISSING', `Chromium not found at ${executablePath}`, {
@@ -165,10 +117,10 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
     })
   }
   const { default: puppeteer } = await import('puppeteer-core')
-  // Hooks first: a worker that exits or is terminated while the browser starts must not leave it behind.
-  installExitHook()
   const userDataDir = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-'))
-  launching.add(userDataDir)
+  // Registered before the launch: a worker that exits or is signalled while the browser starts must not leave it
+  // behind. Until its pid is known, its processes are found by the profile directory on their command lines.
+  const registration = registerRunResource({ kind: 'chromium', marker: userDataDir, dirs: [userDataDir] })
   const server = await PageServer.start()
   const started = performance.now()
   let browser: Browser
@@ -190,7 +142,6 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
       defaultViewport: null,
     })
   } catch (e) {
-    launching.delete(userDataDir)
     await server.close()
     for (const p of processesWithArg(userDataDir)) {
       try {
@@ -200,19 +151,19 @@ async function launch(executablePath: string, timeoutMs: number, strictCertifica
       }
     }
     rmSync(userDataDir, { recursive: true, force: true })
+    registration.release()
     throw new RtcspecError('CHROMIUM_LAUNCH', `could not launch Chromium (${executablePath}): ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
       hint: 'run `npx rtcspec doctor` to check the installation; RTCSPEC_CHROMIUM selects another binary',
     })
   }
   const pid = browser.process()?.pid
-  launching.delete(userDataDir)
   if (pid !== undefined) {
-    live.set(pid, userDataDir)
+    registration.update({ pgid: pid })
     launched.push(pid)
   }
   launchedDirs.push(userDataDir)
-  return { browser, server, pid, userDataDir, startMs: performance.now() - started }
+  return { browser, server, pid, userDataDir, startMs: performance.now() - started, registration }
 }
 
 async function shutdown(s: Shared): Promise<void> {
@@ -241,9 +192,9 @@ async function shutdown(s: Shared): Promise<void> {
     }
   }
   await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())])
-  if (s.pid !== undefined) live.delete(s.pid)
   await s.server.close()
   rmSync(s.userDataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 })
+  s.registration.release()
 }
 
 /** Leases this process's browser for `executablePath` (and certificate mode), launching it on first use. */
