@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
 import { parseCommandArgs } from './args.ts'
+import { writeFileAtomic } from '../atomic-write.ts'
 import { collectReport, type CollectOptions } from '../report/collect.ts'
 import { renderReport, type RenderOptions } from '../report/html/index.ts'
 
@@ -44,7 +45,7 @@ export function generateHtmlReport(reportDir: string, options: { out?: string } 
   const data = collectReport(reportDir, { ...options, outFile: file })
   const html = renderReport(data, options)
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, html)
+  writeFileAtomic(file, html)
   return { file, bytes: Buffer.byteLength(html), warnings: data.warnings, calls: data.calls.length, tests: data.tests.length }
 }
 

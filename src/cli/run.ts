@@ -3,19 +3,32 @@
  * the reports: call records, JUnit (`junit.xml`, with skip reasons), and the run summary (`summary.json`,
  * with the gates and the exit class). Gates come from `rtcspec.config.*` (or `--config`); on GitHub Actions the
  * failures are annotated and a summary goes to `$GITHUB_STEP_SUMMARY`. Exit codes: `EXIT_CODES`
- * (0 ok, 1 test failure, 2 usage, 3 gate failure, 4 infrastructure), classified as `src/report/exit-class.ts` says.
+ * (0 ok, 1 test failure, 2 usage, 3 gate failure, 4 infrastructure, 130 interrupted), classified as
+ * `src/report/exit-class.ts` says.
+ *
+ * Interrupts (SIGINT, SIGTERM, SIGHUP; see `interrupt.ts`): the run is cancelled (running tests are aborted and
+ * their fixtures torn down), then the workers are stopped, and every service process group, browser, container
+ * and temp directory the workers registered in the run's state directory (src/run-registry.ts) is swept; the
+ * summary, JUnit and HTML report of what ran are written, and the exit is 130. Each step is bounded in time.
  */
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
-import { join, relative, resolve, sep } from 'node:path'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import type { Vitest } from 'vitest/node'
 import { parseCommandArgs } from './args.ts'
+import { listenForInterrupts } from './interrupt.ts'
 import { gatesOf, loadConfig } from '../config/config.ts'
 import { RtcspecError } from '../errors.ts'
 import { evaluateGate, formatGateTable, type GateSpec } from '../report/gates.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github-annotations.ts'
-import { CALL_RECORDS_FILE, finishRun } from '../report/run-finish.ts'
+import { JUNIT_PARTIAL_FILE } from '../report/junit.ts'
+import { CALL_RECORDS_FILE, finishRun, type FinishedRun } from '../report/run-finish.ts'
+import { descendants } from '../peers/chromium/process-tree.ts'
+import { createRunStateDir, RUN_PARENT_ENV, RUN_STATE_DIR_ENV, sweepRunState, sweepRunStateSync } from '../run-registry.ts'
+import { removeRunContainers } from '../services/docker.ts'
+import { withTimeout } from '../wait.ts'
 import { EXIT_CODES, type RunSummary } from '../report/run-summary.ts'
 import SummaryJsonReporter from '../report/summary-json-reporter.ts'
-import SummaryReporter from '../report/summary-reporter.ts'
+import SummaryReporter, { countResults } from '../report/summary-reporter.ts'
 import { checkReportInBrowser, writeRunHtmlReport } from './report.ts'
 
 export const RUN_USAGE = `usage: rtcspec run [paths…] [options]
@@ -39,7 +52,9 @@ options:
 
 exit codes: 0 ok, 1 a test failed, 2 usage (bad arguments or config, no spec files),
             3 a gate failed (all tests passed), 4 infrastructure (a spec file failed to load, a tool
-            missing, a port in use, Vitest could not run, invalid call records). docs/ci.md has the details.
+            missing, a port in use, Vitest could not run, invalid call records), 130 interrupted
+            (SIGINT/SIGTERM/SIGHUP: the tests are cancelled, their services and browsers stopped, and the
+            summary, JUnit and HTML report of what ran written; a second signal forces). docs/ci.md has the details.
 `
 
 /** What a finished run produced. */
@@ -146,55 +161,194 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
   const started = new Date()
   const reportDir = resolve(options.reportDir ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
   mkdirSync(reportDir, { recursive: true })
-  const junitFile = join(reportDir, 'junit.xml')
+  // Vitest's JUnit reporter opens its file when the run starts and fills it at the end: it writes to a temporary
+  // file, moved into place (or replaced by one written from the summary) when the run is over.
+  const junitPartial = join(reportDir, JUNIT_PARTIAL_FILE)
   if (!options.keepRecords) rmSync(join(reportDir, CALL_RECORDS_FILE), { force: true })
-  rmSync(join(reportDir, 'summary.json'), { force: true })
+  for (const f of ['summary.json', 'junit.xml', JUNIT_PARTIAL_FILE]) rmSync(join(reportDir, f), { force: true })
   process.env.RTCSPEC_REPORT_DIR = reportDir
   if (options.seed !== undefined) process.env.RTCSPEC_SEED = options.seed
+  // What the workers start outside their own process (services, browsers, containers) is recorded here, so an
+  // interrupted run, or a worker that died, leaves nothing behind.
+  const stateDir = createRunStateDir()
+  const previousEnv = { state: process.env[RUN_STATE_DIR_ENV], parent: process.env[RUN_PARENT_ENV] }
+  process.env[RUN_STATE_DIR_ENV] = stateDir
+  process.env[RUN_PARENT_ENV] = String(process.pid)
 
   const counter = new SummaryReporter()
   const collector = new SummaryJsonReporter(reportDir)
   let runnerError: string | undefined
   let selection: ResolvedSelection | undefined
+  let vitest: Vitest | undefined
+  let finished: FinishedRun | undefined
   const include = includeForPaths(paths)
-  try {
-    const { startVitest } = await import('vitest/node')
-    const vitest = await startVitest('test', paths, {
-      run: true,
-      watch: false,
-      includeTaskLocation: true,
-      // The paths given select the files, whatever the project's Vitest config says its tests are.
-      ...(include ? { include } : {}),
-      // Files tests attach (ctx.annotate with a path) are copied here, so the summary points inside the reports.
-      attachmentsDir: join(reportDir, 'attachments'),
-      ...(options.grep ? { testNamePattern: options.grep } : {}),
-      reporters: ['default', counter, collector, ['junit', { outputFile: junitFile }]],
+  const seed = options.seed ?? process.env.RTCSPEC_SEED
+  const escalation = new InterruptEscalation()
+
+  /** Builds and writes the summary, JUnit and index.html from what was gathered (synchronous). */
+  const finish = (interrupted: { signal: string; at: Date } | undefined): FinishedRun => {
+    if (!collector.finished && vitest) {
+      // The run did not reach its end (interrupted): take what Vitest's state holds.
+      const modules = vitest.state.getTestModules()
+      collector.onTestRunEnd(modules, vitest.state.getUnhandledErrors(), 'interrupted')
+      counter.counts ??= countResults(modules, 0)
+    }
+    const noSpecs = !interrupted && runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
+    const done = finishRun({
+      reportDir,
+      started,
+      paths,
+      ...(seed !== undefined ? { seed } : {}),
+      counts: counter.counts ?? { passed: 0, failed: 0, skipped: 0 },
+      tests: collector.tests,
+      problems: collector.problems,
+      ...(runnerError !== undefined ? { runnerError } : {}),
+      gates,
+      ...(options.gatesSource !== undefined ? { gatesSource: options.gatesSource } : {}),
+      ...(noSpecs ? { noSpecs: noSpecsError(paths, selection) } : {}),
+      ...(interrupted ? { interrupted } : {}),
+      junitPartial,
     })
-    if (vitest) selection = { configFile: vitestConfigFile(), exclude: vitest.config.exclude ?? [], projects: vitest.projects.some((p) => p.name !== '') }
-    await vitest?.close()
-    if (!vitest) runnerError = 'Vitest did not start (see its output above)'
-    else if (!collector.finished && vitest.state.getFiles().length > 0) runnerError = 'Vitest stopped before the run ended'
+    writeRunHtmlReport(reportDir) // index.html, after summary.json; a failure only warns
+    return done
+  }
+  /** A forced stop (second signal, or a signal before Vitest took over): clean up and write the reports now. */
+  const finishNow = () => {
+    escalation.clear()
+    sweepRunStateSync(stateDir)
+    removeRunContainers(basename(stateDir))
+    killDescendants('SIGKILL')
+    finished ??= finish({ signal: interrupts.signal ?? 'SIGINT', at: interrupts.at ?? new Date() })
+    rmSync(stateDir, { recursive: true, force: true })
+    process.stdout.write(`rtcspec: exit ${finished.summary.exit.code} (interrupted); reports in ${reportDir}\n`)
+  }
+  const interrupts = listenForInterrupts({
+    command: 'run',
+    stopping: 'cancelling the tests, stopping their services and browsers, writing the reports of what ran',
+    onInterrupt: () => {
+      if (!vitest) {
+        // Vitest is still starting (its own handler would end the process): nothing ran yet.
+        finishNow()
+        process.exit(EXIT_CODES.interrupted)
+      }
+      void vitest.cancelCurrentRun('keyboard-input').catch(() => undefined)
+      escalation.start()
+    },
+    onForce: finishNow,
+  })
+  try {
+    const { createVitest } = await import('vitest/node')
+    // Vitest's own SIGINT/SIGTERM handlers end the process at once, before any report is written: rtcspec handles
+    // the signals itself (above), so they are taken off again.
+    const own = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
+    process.env.TEST ??= 'true'
+    process.env.VITEST = 'true'
+    process.env.NODE_ENV ??= 'test'
+    vitest = await createVitest(
+      'test',
+      {
+        run: true,
+        watch: false,
+        includeTaskLocation: true,
+        // The paths given select the files, whatever the project's Vitest config says its tests are.
+        ...(include ? { include } : {}),
+        // Files tests attach (ctx.annotate with a path) are copied here, so the summary points inside the reports.
+        attachmentsDir: join(reportDir, 'attachments'),
+        ...(options.grep ? { testNamePattern: options.grep } : {}),
+        reporters: ['default', counter, collector, ['junit', { outputFile: junitPartial }]],
+      },
+      {},
+      // What startVitest passes too (the config resolution sees the filters); not in Vitest's public type.
+      { cliFilters: paths } as Parameters<typeof createVitest>[3],
+    )
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) if (!own[sig].includes(l)) process.off(sig, l)
+    const v = vitest
+    selection = { configFile: vitestConfigFile(), exclude: v.config.exclude ?? [], projects: v.projects.some((p) => p.name !== '') }
+    if (!interrupts.signal) {
+      const running = v.start(paths).catch((e: unknown) => {
+        // No test file: reported as `usage` below, like Vitest's own CLI does.
+        if ((e as Error)?.name !== 'FilesNotFoundError') runnerError = e instanceof Error ? e.message : String(e)
+      })
+      // An interrupted run that does not end (a test stuck outside Vitest's reach) is given up on, bounded.
+      await Promise.race([running, escalation.gaveUp])
+    }
+    await withTimeout(v.close(), interrupts.signal ? 10_000 : 60_000, 'Vitest to close').catch((e: unknown) => {
+      if (!interrupts.signal) runnerError ??= e instanceof Error ? e.message : String(e)
+    })
+    if (!interrupts.signal && !collector.finished && v.state.getFiles().length > 0) runnerError ??= 'Vitest stopped before the run ended'
   } catch (e) {
     runnerError = e instanceof Error ? e.message : String(e)
+  } finally {
+    escalation.clear()
   }
-  const noSpecs = runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
-  const seed = options.seed ?? process.env.RTCSPEC_SEED
-  const finished = finishRun({
-    reportDir,
-    started,
-    paths,
-    ...(seed !== undefined ? { seed } : {}),
-    counts: counter.counts ?? { passed: 0, failed: 0, skipped: 0 },
-    tests: collector.tests,
-    problems: collector.problems,
-    ...(runnerError !== undefined ? { runnerError } : {}),
-    gates,
-    ...(options.gatesSource !== undefined ? { gatesSource: options.gatesSource } : {}),
-    ...(noSpecs ? { noSpecs: noSpecsError(paths, selection) } : {}),
-  })
+  // Whatever a worker registered and did not release: killed, removed (for a run that ended normally, leftovers of
+  // a worker that died).
+  await sweepRunState(stateDir)
+  if (interrupts.signal) {
+    removeRunContainers(basename(stateDir))
+    killDescendants('SIGKILL')
+  }
+  rmSync(stateDir, { recursive: true, force: true })
+  restoreEnv(RUN_STATE_DIR_ENV, previousEnv.state)
+  restoreEnv(RUN_PARENT_ENV, previousEnv.parent)
+  finished ??= finish(interrupts.signal ? { signal: interrupts.signal, at: interrupts.at ?? new Date() } : undefined)
+  interrupts.dispose()
   const { summary, summaryFile } = finished
-  writeRunHtmlReport(reportDir) // index.html, after summary.json; a failure only warns
   return { ...summary.totals, callRecords: finished.callRecords, invalidRecords: finished.invalidRecords, reportDir, summary, summaryFile }
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name]
+  else process.env[name] = value
+}
+
+/** Signals every process below this one (Vitest workers and whatever they left in this process tree). */
+function killDescendants(signal: NodeJS.Signals, onlyChildren = false): number[] {
+  const hit: number[] = []
+  for (const p of descendants(process.pid)) {
+    if (onlyChildren && p.ppid !== process.pid) continue
+    try {
+      process.kill(p.pid, signal)
+      hit.push(p.pid)
+    } catch {
+      // gone already
+    }
+  }
+  return hit
+}
+
+/** How long an interrupted run may take to end by itself after the cancel, before its workers are stopped. */
+const CANCEL_GRACE_MS = 8_000
+/** How long the workers get after SIGTERM before the run is given up on (and everything below is SIGKILLed). */
+const TERM_GRACE_MS = 5_000
+
+/**
+ * The stages after an interrupt: the cancel has {@link CANCEL_GRACE_MS} to end the run (tests aborted, fixtures
+ * torn down); then the workers get SIGTERM (their run-registry hooks kill what they started); after
+ * {@link TERM_GRACE_MS} more the run is given up on (`gaveUp` resolves).
+ */
+class InterruptEscalation {
+  #timers: NodeJS.Timeout[] = []
+  #resolve: () => void = () => {}
+  /** Resolves when the interrupted run is given up on. Never resolves without an interrupt. */
+  readonly gaveUp = new Promise<void>((resolve) => {
+    this.#resolve = resolve
+  })
+
+  start(): void {
+    if (this.#timers.length) return
+    this.#timers.push(
+      setTimeout(() => {
+        killDescendants('SIGTERM', true)
+        this.#timers.push(setTimeout(() => this.#resolve(), TERM_GRACE_MS))
+      }, CANCEL_GRACE_MS),
+    )
+  }
+
+  clear(): void {
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers = []
+  }
 }
 
 /** Where `--annotations` / `GITHUB_ACTIONS` say CI output should go. */
@@ -284,7 +438,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (annotationMode(v.annotations) === 'github') emitGithubOutput(summary)
   if (v.screenshot) await screenshotReport(outcome.reportDir)
-  const describe = { ok: 'ok', 'test-failure': 'a test failed', usage: 'usage error', 'gate-failure': 'a gate failed; all tests passed', infrastructure: 'infrastructure error' }[summary.exit.class]
+  const describe = {
+    ok: 'ok',
+    'test-failure': 'a test failed',
+    usage: 'usage error',
+    'gate-failure': 'a gate failed; all tests passed',
+    infrastructure: 'infrastructure error',
+    interrupted: `interrupted by ${summary.interrupted?.signal ?? 'a signal'}; reports of what ran written`,
+  }[summary.exit.class]
   out.write(`rtcspec: exit ${summary.exit.code} (${describe})\n`)
   return summary.exit.code
 }

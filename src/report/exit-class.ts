@@ -2,6 +2,8 @@
  * How a run ends (pure): which exit class, and which problems were the infrastructure's rather than the specs'.
  *
  * Precedence, highest first:
+ * 0. `interrupted` (130): the run was stopped by a signal (SIGINT, SIGTERM, SIGHUP) before it ended; whatever it
+ *    found is in the summary, but it is not a verdict.
  * 1. `infrastructure` (4): Vitest could not start or run; a spec file failed to load (import or syntax error,
  *    a tool required in CI missing at collection); an unhandled error naming such a problem; a test that failed with
  *    an error saying the machine is not fit to run it (`RtcspecError` codes in {@link INFRASTRUCTURE_CODES}, or a
@@ -57,6 +59,8 @@ export interface ExitInput {
   runnerError?: string
   invalidRecords: readonly string[]
   gatesPassed?: boolean
+  /** The run was stopped by a signal before it ended. */
+  interrupted?: boolean
 }
 
 /** The exit class and the infrastructure errors of a run. */
@@ -85,6 +89,6 @@ export function classifyRun(input: ExitInput): { exit: { class: ExitClass; code:
     infra.push({ message: `${input.invalidRecords.length} call record(s) do not match the schema: ${input.invalidRecords.slice(0, 5).join('; ')}`, hint: 'a bug in what wrote them, or a corrupted/foreign call_records.jsonl (run without --keep-records)', code: 'INVALID_CALL_RECORDS' })
   }
   const testFailed = input.tests.some((t) => t.state === 'failed') || input.problems.some((p) => p.kind === 'hook' || p.kind === 'unhandled')
-  const cls: ExitClass = infra.length ? 'infrastructure' : testFailed ? 'test-failure' : input.gatesPassed === false ? 'gate-failure' : 'ok'
+  const cls: ExitClass = input.interrupted ? 'interrupted' : infra.length ? 'infrastructure' : testFailed ? 'test-failure' : input.gatesPassed === false ? 'gate-failure' : 'ok'
   return { exit: { class: cls, code: EXIT_CODES[cls] }, infrastructureErrors: infra }
 }

@@ -13,10 +13,11 @@
  * `rtcspec run` does the same from the command line (and replaces the config's reporters with its own).
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { mkdirSync, rmSync } from 'node:fs'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { Reporter, TestModule, TestRunEndReason, TestSpecification } from 'vitest/node'
 import { z } from 'zod'
+import { writeFileAtomic } from '../atomic-write.ts'
 import { gatesOf, loadConfig } from '../config/config.ts'
 import { collectReport } from './collect.ts'
 import type { GateSpec } from './gates.ts'
@@ -96,6 +97,8 @@ export default class RtcspecReporter implements Reporter {
         problems: collector.problems,
         gates,
         ...(gatesSource !== undefined ? { gatesSource } : {}),
+        // Vitest cancelled the run (Ctrl-C in watch mode, a cancel from the UI): the summary says so, exit 130.
+        ...(reason === 'interrupted' ? { interrupted: { signal: 'cancelled', at: new Date() } } : {}),
       })
     } catch (e) {
       process.stderr.write(`rtcspec reporter: summary.json not written: ${e instanceof Error ? e.message : String(e)}\n`)
@@ -111,9 +114,7 @@ export default class RtcspecReporter implements Reporter {
   #writeHtml(): void {
     const file = join(this.reportDir, 'index.html')
     try {
-      const html = renderReport(collectReport(this.reportDir, { outFile: file }))
-      mkdirSync(dirname(file), { recursive: true })
-      writeFileSync(file, html)
+      writeFileAtomic(file, renderReport(collectReport(this.reportDir, { outFile: file })))
     } catch (e) {
       process.stderr.write(`rtcspec reporter: index.html not written: ${e instanceof Error ? e.message : String(e)}\n`)
     }

@@ -1,17 +1,21 @@
 /**
  * The end of a run, shared by `rtcspec run` and the watch-mode reporter (`rtcspec/reporter`): validates the
  * call records, evaluates the gates, classifies the exit and writes `<reportDir>/summary.json`
- * (plus the skip reasons in `junit.xml`). One place, so both write the same summary.
+ * (plus the skip reasons in `junit.xml`). One place, so both write the same summary. Every file is written
+ * atomically (temporary file, then rename): an interrupted run leaves the previous file or the new one, never a
+ * truncated one.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, relative } from 'node:path'
 import { CallRecordSchema, type CallRecord } from '../peers/call-record.ts'
+import { writeFileAtomic } from '../atomic-write.ts'
 import { classifyRun } from './exit-class.ts'
 import { evaluateGates, type GateSpec } from './gates.ts'
+import { finalizeJunit } from './junit.ts'
 import { addSkipReasons } from './junit-skip-reasons.ts'
 import { EXIT_CODES, RunSummarySchema, type RunSummary, type TestSummary } from './run-summary.ts'
-import type { CollectedProblem } from './summary-json-reporter.ts'
+import { isUnfinished, type CollectedProblem } from './summary-json-reporter.ts'
 import type { RunCounts } from './summary-reporter.ts'
 
 /** The records file of a report directory. */
@@ -55,7 +59,7 @@ export function patchJunit(file: string, tests: RunSummary['tests']): void {
   try {
     if (!existsSync(file)) return
     const { xml, added } = addSkipReasons(readFileSync(file, 'utf8'), tests)
-    if (added) writeFileSync(file, xml)
+    if (added) writeFileAtomic(file, xml)
   } catch (e) {
     process.stderr.write(`rtcspec: could not add skip reasons to ${file}: ${(e as Error).message}\n`)
   }
@@ -77,6 +81,13 @@ export interface FinishRunInput {
   gatesSource?: string
   /** Set when the run found no spec file: the error to report (the exit becomes `usage`). */
   noSpecs?: { message: string; hint: string }
+  /** Set when a signal stopped the run before it ended (the exit becomes `interrupted`, 130). */
+  interrupted?: { signal: string; at: Date }
+  /**
+   * Where Vitest's JUnit reporter wrote during the run (`rtcspec run`): it becomes `<reportDir>/junit.xml` when
+   * complete, else a JUnit written from the summary does. Without it, an existing `junit.xml` gets the skip reasons.
+   */
+  junitPartial?: string
 }
 
 /** What {@link finishRun} wrote. */
@@ -101,6 +112,7 @@ export function finishRun(input: FinishRunInput): FinishedRun {
     ...(input.runnerError !== undefined ? { runnerError: input.runnerError } : {}),
     invalidRecords: invalid,
     ...(gateResults ? { gatesPassed: gateResults.passed } : {}),
+    ...(input.interrupted ? { interrupted: true } : {}),
   })
   const finalExit = input.noSpecs && exit.class === 'ok' ? { class: 'usage' as const, code: EXIT_CODES.usage } : exit
   const ended = new Date()
@@ -116,9 +128,11 @@ export function finishRun(input: FinishRunInput): FinishedRun {
     callRecords: { file: relative(reportDir, recordsFile), count, invalid },
     ...(gateResults ? { gates: { ...(input.gatesSource ? { source: input.gatesSource } : {}), ...gateResults } } : {}),
     infrastructureErrors: input.noSpecs ? [...infrastructureErrors, input.noSpecs] : infrastructureErrors,
+    ...(input.interrupted ? { interrupted: { signal: input.interrupted.signal, at: input.interrupted.at.toISOString(), unfinished: input.tests.filter(isUnfinished).map((t) => t.id) } } : {}),
     exit: finalExit,
   } satisfies RunSummary)
-  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
-  patchJunit(join(reportDir, 'junit.xml'), summary.tests)
+  writeFileAtomic(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
+  if (input.junitPartial !== undefined) finalizeJunit(join(reportDir, 'junit.xml'), input.junitPartial, summary)
+  else patchJunit(join(reportDir, 'junit.xml'), summary.tests)
   return { summary, summaryFile, callRecords: count, invalidRecords: invalid }
 }

@@ -60,8 +60,13 @@ export const GateResultSchema = z.object({
   note: z.string().optional(),
 })
 
-/** Exit classes and their process exit codes. */
-export const EXIT_CODES = { ok: 0, 'test-failure': 1, usage: 2, 'gate-failure': 3, infrastructure: 4 } as const
+/**
+ * Exit classes and their process exit codes, the same for every rtcspec command (docs/ci.md): 0 ok, 1 a test
+ * (or a check, a fuzz invariant, a load call) failed, 2 usage, 3 a gate failed, 4 infrastructure (nothing could be
+ * tested: a tool missing, a target unreachable, a connection refused), 130 interrupted (SIGINT, SIGTERM or SIGHUP;
+ * the reports of what ran are still written).
+ */
+export const EXIT_CODES = { ok: 0, 'test-failure': 1, usage: 2, 'gate-failure': 3, infrastructure: 4, interrupted: 130 } as const
 
 /** What a run ended as. */
 export type ExitClass = keyof typeof EXIT_CODES
@@ -93,7 +98,18 @@ export const RunSummarySchema = z.object({
       code: z.string().optional(),
     }),
   ),
-  exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'gate-failure', 'infrastructure']), code: z.number().int() }),
+  /** Set when the run was stopped by a signal before it ended: what stopped it and the tests that did not finish. */
+  interrupted: z
+    .object({
+      /** `SIGINT`, `SIGTERM` or `SIGHUP` (`cancelled` when Vitest's run was cancelled some other way). */
+      signal: z.string(),
+      /** When the signal came. */
+      at: z.iso.datetime(),
+      /** Ids of the tests that were running or not started yet (they are `skipped` in `tests`). */
+      unfinished: z.array(z.string()),
+    })
+    .optional(),
+  exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'gate-failure', 'infrastructure', 'interrupted']), code: z.number().int() }),
 })
 
 export type RunSummary = z.infer<typeof RunSummarySchema>

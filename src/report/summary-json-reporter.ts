@@ -38,6 +38,20 @@ export function summaryError(e: unknown): TestSummary['errors'][number] {
   }
 }
 
+/** The note Vitest gives a test it cancelled (`vitest.cancelCurrentRun`, e.g. on Ctrl-C). */
+const VITEST_ABORT_NOTE = 'The test run was aborted by the user.'
+
+/** Skip reasons of the tests an interrupted run did not finish (they count as skipped, and are listed in `interrupted.unfinished`). */
+export const INTERRUPTED_SKIP_REASONS = {
+  running: 'interrupted: the run was stopped while this test ran',
+  notStarted: 'interrupted: the run was stopped before this test ran',
+} as const
+
+/** Whether a test summary is one an interrupted run did not finish. */
+export function isUnfinished(t: TestSummary): boolean {
+  return t.state === 'skipped' && (t.skipReason === INTERRUPTED_SKIP_REASONS.running || t.skipReason === INTERRUPTED_SKIP_REASONS.notStarted)
+}
+
 function rel(path: string, base: string): string {
   if (!isAbsolute(path)) return path
   const r = relative(base, path)
@@ -50,7 +64,14 @@ export function summarizeTest(t: TestCase, reportDir: string, cwd = process.cwd(
   const r = t.result()
   const name = t.fullName
   const state: TestSummary['state'] = r.state === 'passed' ? 'passed' : r.state === 'failed' ? 'failed' : 'skipped'
-  const skipReason = r.state === 'skipped' ? (r.note ?? (t.options.mode === 'todo' ? 'todo' : t.options.mode === 'skip' ? 'skipped in the spec (.skip or skipIf)' : undefined)) : undefined
+  const skipReason =
+    r.state === 'pending'
+      ? INTERRUPTED_SKIP_REASONS.notStarted
+      : r.state === 'skipped'
+        ? r.note === VITEST_ABORT_NOTE
+          ? INTERRUPTED_SKIP_REASONS.running
+          : (r.note ?? (t.options.mode === 'todo' ? 'todo' : t.options.mode === 'skip' ? 'skipped in the spec (.skip or skipIf)' : undefined))
+        : undefined
   const requirement = parseRequirement(name)
   const annotations = t.annotations().map((a) => {
     const path = a.attachment?.path
