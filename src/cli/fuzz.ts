@@ -17,6 +17,8 @@ import { sipTarget } from '../fuzz/targets/sip.ts'
 import { trickleTarget } from '../fuzz/targets/trickle.ts'
 import { isLoopbackHost } from '../fuzz/loopback.ts'
 import { RtcspecError } from '../errors.ts'
+import { sipPreflight } from './fuzz-preflight.ts'
+import { listenForInterrupts } from './interrupt.ts'
 
 export const FUZZ_USAGE = `usage: rtcspec fuzz <target> [options]
 
@@ -52,7 +54,9 @@ one that does not fail again is "not reproduced" and not counted.
 
 Exit code: 0 no finding reproduced, 1 a finding reproduced (or the health check failed), 2 bad usage,
 3 findings seen but not replayable (the endpoint could not be reset: give --reset-url or --reset-cmd),
-4 nothing tested (the endpoint did not take a valid offer before the first case).
+4 nothing tested (the endpoint did not take a valid offer before the first case, the connection was refused, or
+a SIP endpoint did not answer an OPTIONS), 130 interrupted (SIGINT/SIGTERM: the findings so far are replayed once,
+saved and printed; a second signal forces).
 `
 
 function targetFor(name: string, v: Record<string, string | boolean | undefined>): FuzzTarget<unknown> {
@@ -160,6 +164,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     process.stderr.write(`rtcspec fuzz: ${(e as Error).message}\n`)
     return 2
   }
+  const interrupts = listenForInterrupts({ command: 'fuzz', stopping: 'stopping the campaign, saving the findings so far', onForce: () => void target.close?.() })
   try {
     if (v.url) {
       const host = (() => {
@@ -171,6 +176,13 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       })()
       process.stderr.write(`rtcspec fuzz ${name}: target ${v.url}${isLoopbackHost(host) ? '' : '  (NOT loopback: fuzz only servers you own)'}\n`)
     }
+    if (v.url && name === 'sip') {
+      const pre = await sipPreflight(v.url, v.timeout ? Number(v.timeout) : 2000)
+      if (!pre.ok) {
+        process.stderr.write(`rtcspec fuzz: nothing tested (exit 4): ${pre.cause}\n`)
+        return 4
+      }
+    }
     if (v.replay) return await replay(v.replay, name, target, reset)
     const seed = v.seed !== undefined ? Number(v.seed) : Math.floor(Math.random() * 2 ** 31)
     const result = await runCampaign(target, {
@@ -180,6 +192,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       ratePerSecond: v.rate !== undefined ? Number(v.rate) : name === 'sdp' && !v.url ? 0 : name === 'sip' ? 500 : 50,
       ...(reset ? { reset } : {}),
       onProgress: progressPrinter(),
+      signal: interrupts.aborted,
     })
     if (process.stderr.isTTY) process.stderr.write('\n')
     // Every finding but those that did not reproduce is saved, its verdict in the file.
@@ -194,8 +207,10 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${formatCampaignSummary(result, { files })}\n`)
       for (const file of files.values()) process.stdout.write(`  replay: rtcspec fuzz ${name}${v.url ? ` --url ${v.url}` : ''}${replayArgs ? ` ${replayArgs}` : ''} --replay ${file}\n`)
     }
+    if (result.blocked && !result.interrupted) process.stderr.write(`rtcspec fuzz: nothing tested (exit 4): ${result.blocked}\n`)
     return campaignExitCode(result)
   } finally {
+    interrupts.dispose()
     await target.close?.()
   }
 }

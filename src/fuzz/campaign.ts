@@ -39,6 +39,8 @@ export interface CampaignOptions {
   stopOnFinding?: boolean
   /** Called after every generated case, and every 10 shrink attempts. */
   onProgress?: (p: CampaignProgress) => void
+  /** Stops the campaign early (SIGINT): no new case, no more shrinking; the findings so far are replayed once and returned. */
+  signal?: AbortSignal
 }
 
 /** Progress of a running campaign. */
@@ -128,6 +130,8 @@ export interface CampaignResult {
   notes: string[]
   /** True when the time limit ended generation before `runs` cases. */
   timedOut: boolean
+  /** True when `signal` stopped the campaign early. */
+  interrupted?: boolean
 }
 
 /** Whether the endpoint is known-good, and why not. */
@@ -225,6 +229,7 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
     healthInconclusive,
     notes,
     timedOut,
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
     ...extra,
   })
 
@@ -236,6 +241,7 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
 
   const property = fc.asyncProperty(target.arbitrary, async (spec) => {
     index++
+    if (options.signal?.aborted) stopGenerating = true
     if (stopGenerating || performance.now() - started > limitMs) {
       if (!stopGenerating) timedOut = true
       stopGenerating = true
@@ -270,12 +276,13 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
   const generationMs = performance.now() - started
 
   if (endpointBad) notes.push('the health check after the campaign was skipped: the endpoint was left unusable (see the endpoint-unusable finding)')
-  else await health('after the campaign')
+  else if (!options.signal?.aborted) await health('after the campaign')
 
   // Findings in order of their first case; on one case, endpoint-unusable first (it is what later cases suffer).
   const order = [...seen.values()].sort((a, b) => a.index - b.index || rank(a.violation.kind) - rank(b.violation.kind))
   const findings: Finding[] = []
-  const shrinkUntil = performance.now() + limitMs
+  let shrinkUntil = options.signal?.aborted ? 0 : performance.now() + limitMs
+  options.signal?.addEventListener('abort', () => (shrinkUntil = 0), { once: true })
   for (const s of order) {
     // A case that had several violations was shrunk once: reuse that result when its replay had this one too.
     const sibling = findings.find((f) => f.seen === s.outcome && f.verdict === 'reproduced' && violationsOf(f.counterexample.outcome).some((v) => v.signature === s.violation.signature))

@@ -4,9 +4,10 @@
  * fast-check path, and the command that replays it. The same JSON, copied into `fixtures/fuzz/<target>/`,
  * is a regression case (`test/fuzz/corpus.test.ts` replays every file there).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { writeFileAtomic } from '../atomic-write.ts'
 import { RtcspecError } from '../errors.ts'
 import type { CampaignResult, Counterexample, Finding } from './campaign.ts'
 
@@ -98,14 +99,15 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
     replay,
     ...(f ? { finding: { kind: f.kind, signature: f.signature, count: f.count, firstCase: f.firstCase, verdict: f.verdict, ...(f.note !== undefined ? { note: f.note } : {}) } } : {}),
   }
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
+  writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`)
   const main = cx.case.fields.sdp ?? cx.case.fields.body ?? cx.case.fields.text
-  if (main !== undefined) writeFileSync(join(dir, `${base}.txt`), main)
+  if (main !== undefined) writeFileAtomic(join(dir, `${base}.txt`), main)
   return file
 }
 
-/** Exit code of a campaign: 4 nothing tested (endpoint blocked), 1 a reproduced finding or a health violation, 3 findings that could not be replayed, else 0. */
+/** Exit code of a campaign: 130 interrupted (SIGINT), 4 nothing tested (endpoint blocked), 1 a reproduced finding or a health violation, 3 findings that could not be replayed, else 0. */
 export function campaignExitCode(r: CampaignResult): number {
+  if (r.interrupted) return 130
   if (r.blocked) return 4
   if (r.findings.some((f) => f.verdict === 'reproduced') || r.healthViolations.length) return 1
   if (r.findings.some((f) => f.verdict === 'not replayable')) return 3
@@ -153,7 +155,9 @@ export function formatCampaignSummary(r: CampaignResult, extra: { counterexample
   for (const v of r.healthInconclusive) lines.push(`  HEALTH CHECK INCONCLUSIVE: ${v}`)
   const code = campaignExitCode(r)
   lines.push(
-    code === 4
+    code === 130
+      ? '  result: INTERRUPTED (the findings so far are above; nothing is a verdict)'
+      : code === 4
       ? '  result: nothing tested (the endpoint did not take a valid offer)'
       : code === 1
         ? '  result: invariants VIOLATED'
