@@ -5,9 +5,12 @@
  * warned), 2 for bad arguments, 4 when nothing could be tested. `--embedded` tests rtcspec's own reference
  * server instead of a URL.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseCommandArgs } from './args.ts'
+import { writeFileAtomic } from '../atomic-write.ts'
+import { listenForInterrupts } from './interrupt.ts'
+import { requirementsOf } from '../conformance/catalog.ts'
 import { exitCodeOf, formatJunit, formatTable } from '../conformance/report.ts'
 import { runConformance, type RunConformanceOptions } from '../conformance/runner.ts'
 import { startMediaServer, type MediaServer } from '../whip/media-server.ts'
@@ -61,6 +64,9 @@ options:
   --fault ID           with --embedded: inject this fault into the reference server
   --json               print the JSON report instead of the table
   -h, --help           this text
+
+SIGINT/SIGTERM stops the run: the check running is abandoned (its sessions deleted), the reports hold the
+checks that finished (conformance.json says "interrupted" and which checks did not run), exit 130.
 `
 
 /** Runs `rtcspec conformance`; resolves with the exit code. */
@@ -133,6 +139,7 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     return 2
   }
   let server: MediaServer | undefined
+  const interrupts = listenForInterrupts({ command: 'conformance', stopping: 'abandoning the check running, deleting its sessions, writing the reports of the checks that finished', err })
   try {
     if (v.embedded) {
       server = await startMediaServer({ ...(v.token !== undefined ? { token: v.token } : {}), ...(v.fault !== undefined ? { fault: v.fault } : {}) })
@@ -156,17 +163,26 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     const publishUrl = v['publish-url'] ?? (server && suite === 'whep' ? server.whipUrl() : undefined)
     if (whepUrl) options.whepUrl = whepUrl
     if (publishUrl) options.publishUrl = publishUrl
-    const report = await runConformance(options)
+    const report = await runConformance(options, { signal: interrupts.aborted })
     const dir = resolve(v['report-dir'] ?? join('reports', `conformance-${suite}`))
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'conformance.json'), `${JSON.stringify(report, null, 2)}\n`)
-    writeFileSync(join(dir, 'conformance-junit.xml'), formatJunit(report))
+    const stopped = interrupts.signal
+    // An interrupted run: the checks that finished, and which did not run (not a verdict on those).
+    const notRun = stopped ? requirementsOf(suite).map((r) => r.id).filter((id) => (!options.only || options.only.includes(id)) && !report.results.some((r) => r.id === id)) : []
+    const json = stopped ? { ...report, interrupted: { signal: stopped, notRun } } : report
+    writeFileAtomic(join(dir, 'conformance.json'), `${JSON.stringify(json, null, 2)}\n`)
+    writeFileAtomic(join(dir, 'conformance-junit.xml'), formatJunit(report))
+    if (stopped) {
+      out(`${v.json ? `${JSON.stringify(json, null, 2)}\n` : formatTable(report)}interrupted by ${stopped}: ${report.results.length} check(s) finished, ${notRun.length} not run; reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`)
+      return 130
+    }
     out(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`)
     return exitCodeOf(report, v.strict ?? false)
   } catch (e) {
     err(`rtcspec conformance: ${(e as Error).message}\n`)
     return 2
   } finally {
+    interrupts.dispose()
     await server?.close()
   }
 }

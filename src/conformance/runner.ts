@@ -72,11 +72,12 @@ function evidence(x: HttpExchange): RequirementResult['detail']['exchanges'][num
 }
 
 /**
- * Runs the suite and returns the report.
+ * Runs the suite and returns the report. `control.signal` stops it early (the CLI's SIGINT): the check running
+ * is abandoned (not reported; its sessions are still deleted) and the report holds the checks that finished.
  *
  * @throws {RtcspecError} `INVALID_OPTIONS` for bad options (bad URL, unknown requirement ids).
  */
-export async function runConformance(input: RunConformanceOptions): Promise<ConformanceReport> {
+export async function runConformance(input: RunConformanceOptions, control: { signal?: AbortSignal } = {}): Promise<ConformanceReport> {
   const parsed = RunConformanceOptionsSchema.safeParse(input)
   if (!parsed.success) throw new RtcspecError('INVALID_OPTIONS', `invalid conformance options:\n${z.prettifyError(parsed.error)}`, { hint: 'e.g. rtcspec conformance whip --url http://127.0.0.1:8080/whip/live' })
   const o = parsed.data
@@ -104,9 +105,15 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
   const results: RequirementResult[] = []
   try {
     for (const r of reqs) {
+      if (control.signal?.aborted) break
       const c0 = performance.now()
       ctx.beginCheck(r.id)
-      let out = await runOne(r, o, ctx)
+      const finished = await untilAborted(runOne(r, o, ctx), control.signal)
+      if (finished === undefined) {
+        await ctx.endCheck()
+        break
+      }
+      let out = finished
       const cleanup = await ctx.endCheck()
       out = blockedByUnusableEndpoint(ctx, out)
       out = await attributeUnusable(ctx, r.id, out)
@@ -161,6 +168,20 @@ export async function runConformance(input: RunConformanceOptions): Promise<Conf
     results,
   }
   return ConformanceReportSchema.parse(report)
+}
+
+/** `p`, or undefined as soon as `signal` aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined)
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    )
+  })
 }
 
 /** Runs one requirement's check, bounded in time; a check that throws or overruns is a `fail` with the reason. */
