@@ -1,7 +1,8 @@
 /**
  * `rtcspec load SPEC --calls N --rate R --duration D [...]`: many concurrent calls of one scenario, spread over
  * worker threads; live progress on stderr, a summary table on stdout (or the JSON with `--json`) and
- * `<reportDir>/load-summary.json`. SIGINT stops gracefully (a second one forces), and the summary still prints.
+ * `<reportDir>/load-summary.json`. SIGINT, SIGTERM or SIGHUP stops gracefully (a second one forces), and the
+ * summary is still written and printed, with the exit class `interrupted` (130).
  */
 import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
@@ -10,6 +11,7 @@ import { EXIT_CODES } from '../report/run-summary.ts'
 import { BUILTIN_SCENARIOS } from '../load/spec.ts'
 import { runLoad, type LoadProgress } from '../load/run.ts'
 import { formatSummary } from '../load/summary.ts'
+import { INTERRUPT_SIGNALS } from './interrupt.ts'
 
 export const LOAD_USAGE = `usage: rtcspec load SPEC --calls N --rate R --duration D [options]
 
@@ -38,7 +40,8 @@ options:
   -h, --help           this text
 
 Exit code: 0 ok; 1 more failed calls than --max-failures; 2 bad usage (bad SPEC or numbers);
-4 infrastructure (the worker threads could not start); 130 interrupted (SIGINT; the summary is still written).
+4 infrastructure (the worker threads could not start); 130 interrupted (SIGINT, SIGTERM or SIGHUP; the
+summary is still written; a second signal forces).
 `
 
 /**
@@ -131,13 +134,13 @@ export async function loadCommand(argv: string[]): Promise<number> {
   }
   const graceful = new AbortController()
   const force = new AbortController()
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (!graceful.signal.aborted) {
-      process.stderr.write('\nrtcspec load: stopping (measuring and closing every call; Ctrl-C again to force)\n')
+      process.stderr.write(`\nrtcspec load: ${signal}: stopping (measuring and closing every call; again to force)\n`)
       graceful.abort()
     } else force.abort()
   }
-  process.on('SIGINT', onSigint)
+  for (const s of INTERRUPT_SIGNALS) process.on(s, onSignal)
   const progress = progressPrinter()
   try {
     const summary = await runLoad({
@@ -159,6 +162,6 @@ export async function loadCommand(argv: string[]): Promise<number> {
     if (code === 'LOAD_SPEC' || code === 'LOAD_USAGE') return EXIT_CODES.usage
     return EXIT_CODES.infrastructure
   } finally {
-    process.off('SIGINT', onSigint)
+    for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal)
   }
 }

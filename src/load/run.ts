@@ -9,10 +9,11 @@
  * @module
  */
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
+import { writeFileAtomic } from '../atomic-write.ts'
 import { RtcspecError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
 import { RatioSchema, toRatio, type Ratio } from '../dsl/ratio.ts'
@@ -444,7 +445,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const attempted = started
   const failedCount = figures.calls.failed
   const exitClass: LoadSummary['exit']['class'] = interrupted || forced ? 'interrupted' : failedCount > o.maxFailures ? 'test-failure' : 'ok'
-  const exitCode = exitClass === 'interrupted' ? 130 : EXIT_CODES[exitClass]
+  const exitCode = EXIT_CODES[exitClass]
   const summary: LoadSummary = {
     schema: 'rtcspec.load-summary/v1',
     spec: { name: scenario.name, source: scenario.source, ...(scenario.path ? { path: scenario.path } : {}) },
@@ -499,7 +500,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const checked = validated.success ? validated.data : summary
   if (options.writeSummary ?? true) {
     mkdirSync(reportDir, { recursive: true })
-    writeFileSync(join(reportDir, 'load-summary.json'), `${JSON.stringify(checked, null, 2)}\n`)
+    writeFileAtomic(join(reportDir, 'load-summary.json'), `${JSON.stringify(checked, null, 2)}\n`)
   }
   return checked
 }
