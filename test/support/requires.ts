@@ -13,6 +13,7 @@ const HINTS: Record<string, string> = {
   turnserver: 'sudo apt-get install coturn',
   sipp: 'sudo apt-get install sip-tester',
   kamailio: 'sudo apt-get install kamailio kamailio-websocket-modules',
+  xmllint: 'sudo apt-get install libxml2-utils',
 }
 
 /** True when `name` is an executable on PATH. */
