@@ -6,6 +6,7 @@
  */
 import { RtcspecError } from '../errors.ts'
 import type { ServerAudioCodecName } from './server-session.ts'
+import { didYouMean } from '../options.ts'
 
 /** The options a personality can set. */
 export interface PersonalityOptions {
@@ -68,34 +69,8 @@ export function expandPersonalities(names: readonly Personality[]): PersonalityO
   return out
 }
 
-/** Levenshtein distance, for did-you-mean suggestions on short names. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] as number
-      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length] as number
-}
-
-/** The closest name in `names` to `input`, when it is close enough to be a likely typo. */
-export function didYouMean(input: string, names: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Infinity
-  for (const n of names) {
-    const d = distance(input.toLowerCase(), n.toLowerCase())
-    if (d < bestD) {
-      best = n
-      bestD = d
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined
-}
+/** The closest name to a typo (shared with every option check). */
+export { didYouMean }
 
 /**
  * Parses a comma-separated personality list (`one-session,opus-only`), as given on the command line.
