@@ -7,6 +7,7 @@
  *   (RFC 3261 §18.2.1, RFC 3581 §4), so its responses find the way back.
  */
 import { parseNameAddr, parseSipUri, parseVia, serializeVia, type SipVia } from './headers.ts'
+import { splitList } from './message.ts'
 
 /** A transport address: host (IP or name), port, and the transport when the message names one. */
 export interface SipHop {
@@ -31,7 +32,7 @@ export function responseHop(via: SipVia): SipHop {
 
 /** Where a request goes: the first Route URI when there is one (loose routing), else the Request-URI. */
 export function requestHop(requestUri: string, routes: readonly string[]): SipHop {
-  const first = routes.flatMap((r) => splitRoute(r))[0]
+  const first = routes.flatMap((r) => splitList(r))[0]
   const uri = parseSipUri(first === undefined ? requestUri : parseNameAddr(first, 'Route').uri)
   const transport = uri.params.transport?.toLowerCase()
   return { host: unbracket(uri.host), port: uri.port ?? defaultSipPort(transport, uri.scheme === 'sips'), transport }
@@ -67,23 +68,4 @@ export function isIpLiteral(host: string): boolean {
 
 function unbracket(host: string): string {
   return host.replace(/^\[|\]$/g, '')
-}
-
-/** Splits a Route value that may hold several comma-separated name-addrs. */
-function splitRoute(value: string): string[] {
-  const out: string[] = []
-  let depth = 0
-  let start = 0
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]
-    if (c === '<') depth++
-    else if (c === '>') depth--
-    else if (c === ',' && depth === 0) {
-      out.push(value.slice(start, i).trim())
-      start = i + 1
-    }
-  }
-  const last = value.slice(start).trim()
-  if (last) out.push(last)
-  return out
 }

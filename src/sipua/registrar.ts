@@ -8,9 +8,15 @@
  *   from. With `users`, REGISTER needs Digest credentials (MD5, qop=auth): no credentials → 401 with a
  *   challenge, a wrong password → 403 naming the user.
  * - Other requests are forwarded statelessly: to the flow the Request-URI user registered from, or to the
- *   flow a Contact URI was seen on (in-dialog requests). The proxy adds its Via (branch derived from the
- *   incoming branch, so CANCEL and non-2xx ACK follow the INVITE) and removes it from responses.
- * - Malformed messages are logged with their raw text and answered 400 when they can be answered.
+ *   flow a Contact URI was seen on (in-dialog requests). The proxy adds its Via (branch derived from the incoming branch, so CANCEL
+ *   and non-2xx ACK follow the INVITE) and removes it from responses. It stamps `received`/`rport` into the
+ *   top Via of what it receives (RFC 3261 §18.2.1, RFC 3581).
+ * - It Record-Routes dialog-creating INVITEs (RFC 3261 §16.6 step 4; two entries, RFC 5658, when the two
+ *   sides use different transports), so the dialog's in-dialog requests come through it too; it removes its
+ *   own Route entries from requests it receives (loose routing, §16.4).
+ * - A CANCEL matching no INVITE it forwarded, and a BYE of a call it never forwarded, are answered 481.
+ * - Malformed messages are logged with their raw text and answered 400 (505 for another SIP version) when
+ *   they can be answered; nothing a peer sends stops a listener.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net'
@@ -18,9 +24,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import {
+  checkIncomingRequest,
   getHeader,
   getHeaders,
   missingMandatoryHeaders,
+  readAnswerableRequest,
+  stampVia,
+  statelessResponse,
   nextFramedMessage,
   parseDigestCredentials,
   parseNameAddr,
@@ -31,6 +41,7 @@ import {
   serializeDigestChallenge,
   serializeSipMessage,
   setHeader,
+  splitList,
   verifyDigest,
   type SipMessage,
   type SipRequest,
@@ -81,6 +92,24 @@ export interface SipBinding {
 }
 
 const LOCAL = '127.0.0.1'
+/** Most branches, INVITEs and calls remembered (oldest forgotten first). */
+const MAX_REMEMBERED = 50_000
+
+function bounded<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value)
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K)
+}
+
+function boundedSet<K>(set: Set<K>, key: K): void {
+  set.add(key)
+  if (set.size > MAX_REMEMBERED) set.delete(set.values().next().value as K)
+}
+
+/** `host:port` → [host, port] (undefined host when it is no such pair, e.g. a WebSocket connection id). */
+function splitHostPort(remote: string): [string | undefined, number] {
+  const m = /^\[?([0-9A-Fa-f:.]+?)\]?:(\d+)$/.exec(remote)
+  return m ? [m[1]!, Number(m[2])] : [undefined, 0]
+}
 
 let defaultTls: { cert: string; key: string; ca: string } | undefined
 /** The `wss:` certificate of registrars started without `tls`: one test CA per process (made once, ~20 ms). */
@@ -110,6 +139,9 @@ export class SipRegistrar implements AsyncDisposable {
   readonly #bindings = new Map<string, SipBinding>()
   readonly #contacts = new Map<string, string>()
   readonly #branches = new Map<string, string>()
+  /** `flow|branch` of INVITEs forwarded (CANCEL must match one), and Call-IDs of calls forwarded (BYE must match one). */
+  readonly #invites = new Set<string>()
+  readonly #calls = new Set<string>()
   readonly #nonces = new Set<string>()
   #udpPort = 0
   #tcpPort = 0
@@ -187,15 +219,7 @@ export class SipRegistrar implements AsyncDisposable {
       })
       this.#udpPort = sock.address().port
       sock.on('error', () => {})
-      sock.on('message', (buf, rinfo) => {
-        const id = `udp:${rinfo.address}:${rinfo.port}`
-        let flow = this.#flows.get(id)
-        if (!flow) {
-          flow = { id, transport: 'UDP', remote: `${rinfo.address}:${rinfo.port}`, open: true, send: (text) => { if (!this.#closed) sock.send(text, rinfo.port, rinfo.address) } }
-          this.#flows.set(id, flow)
-        }
-        this.#receive(flow, buf.toString('utf8'))
-      })
+      sock.on('message', (buf, rinfo) => this.#receive(this.#udpFlow(rinfo.address, rinfo.port), buf.toString('utf8')))
     }
     if (t.includes('tcp')) {
       const server = createServer((socket) => this.#acceptTcp(socket))
@@ -222,6 +246,7 @@ export class SipRegistrar implements AsyncDisposable {
         try {
           framed = nextFramedMessage(buffer)
         } catch (e) {
+          // A stream that cannot be framed cannot be re-synchronised: record it, close this connection only.
           this.log.add('in', 'TCP', flow.remote, Buffer.from(buffer).toString('utf8')).error ??= (e as Error).message
           socket.destroy()
           return
@@ -247,15 +272,46 @@ export class SipRegistrar implements AsyncDisposable {
   #receive(flow: Flow, text: string): void {
     if (this.#closed) return
     const entry = this.log.add('in', flow.transport, flow.remote, text)
-    if (text.trim() === '') return // keep-alive
-    const r = safeParseSipMessage(text)
-    if (!r.ok) return // logged with the raw text; nothing sane to answer
-    const message = r.value
-    const problems = missingMandatoryHeaders(message)
-    if (problems.length) {
-      entry.error = problems.join('; ')
-      if (message.kind === 'request' && message.method !== 'ACK' && getHeader(message, 'via') !== undefined) this.#reply(flow, message, 400, `Bad Request (${problems[0]})`)
+    if (entry.summary === 'keep-alive') return
+    try {
+      this.#handle(flow, text, entry)
+    } catch (e) {
+      // Nothing a peer sends may stop a listener: record what could not be handled.
+      entry.error ??= `not handled: ${e instanceof Error ? e.message : String(e)}`
+    }
+  }
+
+  #handle(flow: Flow, text: string, entry: LoggedSipMessage): void {
+    let message = entry.parsed
+    if (!message) {
+      // Logged with the raw text; answered 400 when the request line and Via are legible (e.g. a short body).
+      const request = readAnswerableRequest(text)
+      if (request && request.method !== 'ACK') this.#reply(flow, request, 400, `Bad Request (${entry.summary.replace(/^malformed: /, '')})`)
       return
+    }
+    if (message.kind === 'request') {
+      const problem = checkIncomingRequest(message, [])
+      // A proxy does not judge Require (that is for the UAS, RFC 3261 §16.3); a registrar does.
+      if (problem && (problem.status !== 420 || message.method === 'REGISTER')) {
+        if (problem.status !== 420) entry.error = problem.reason
+        if (message.method !== 'ACK' && getHeader(message, 'via') !== undefined) this.#reply(flow, message, problem.status, problem.reason, problem.headers)
+        return
+      }
+      // Proxy-Require names what this proxy must support; it supports no extension (RFC 3261 §16.3 step 5).
+      const proxyRequire = getHeaders(message, 'proxy-require').flatMap((v) => splitList(v)).map((t) => t.trim()).filter(Boolean)
+      if (proxyRequire.length && message.method !== 'ACK' && message.method !== 'CANCEL') {
+        return this.#reply(flow, message, 420, 'Bad Extension', [{ name: 'Unsupported', value: proxyRequire.join(', ') }])
+      }
+      const via = getHeaders(message, 'via')[0]!
+      const [host, port] = splitHostPort(flow.remote)
+      const stamped = host !== undefined && flow.transport !== 'WS' && flow.transport !== 'WSS' ? stampVia(via, { host, port }) : via
+      if (stamped !== via) message = { ...message, headers: message.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)) }
+    } else {
+      const problems = missingMandatoryHeaders(message)
+      if (problems.length) {
+        entry.error = problems.join('; ')
+        return
+      }
     }
     this.#learnContacts(message, flow)
     if (message.kind === 'response') this.#forwardResponse(message)
@@ -274,15 +330,13 @@ export class SipRegistrar implements AsyncDisposable {
   }
 
   #reply(flow: Flow, request: SipRequest, status: number, reason: string, extra: Array<{ name: string; value: string }> = []): void {
-    const copy = ['via', 'from', 'to', 'call-id', 'cseq']
-    const headers = request.headers.filter((h) => copy.includes(h.name.toLowerCase()) || ['v', 'f', 't', 'i'].includes(h.name.toLowerCase()))
-    let response: SipResponse = { kind: 'response', version: 'SIP/2.0', status, reason, headers: [...headers, ...extra, { name: 'Server', value: 'rtcspec-registrar' }], body: '' }
-    const to = getHeader(response, 'to')
-    if (to !== undefined && status > 100 && !/;\s*tag=/i.test(to)) response = setHeader(response, 'To', `${to};tag=${createHash('sha1').update(getHeader(request, 'call-id') ?? '').digest('hex').slice(0, 10)}`)
+    const toTag = createHash('sha1').update(getHeader(request, 'call-id') ?? '').digest('hex').slice(0, 10)
+    const response: SipResponse = statelessResponse(request, status, reason, { toTag, extra, server: 'rtcspec-registrar' })
     this.#send(flow, response)
   }
 
-  #onRequest(flow: Flow, request: SipRequest): void {
+  #onRequest(flow: Flow, incoming: SipRequest): void {
+    let request = incoming
     let ruri
     try {
       ruri = parseSipUri(request.uri)
@@ -291,7 +345,14 @@ export class SipRegistrar implements AsyncDisposable {
       return
     }
     if (request.method === 'REGISTER') return this.#register(flow, request)
-    if (request.method === 'OPTIONS' && ruri.user === undefined) return this.#reply(flow, request, 200, 'OK', [{ name: 'Allow', value: 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO' }])
+    // Loose routing (RFC 3261 §16.4): our own Route entries (from our Record-Route) are removed first.
+    request = this.#popOwnRoutes(request)
+    const routed = getHeaders(request, 'route').length > 0
+    if (request.method === 'OPTIONS' && ruri.user === undefined && !routed) return this.#reply(flow, request, 200, 'OK', [{ name: 'Allow', value: 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO' }])
+    const callId = getHeader(request, 'call-id') ?? ''
+    const incomingBranch = parseVia(getHeaders(request, 'via')[0]!).params.branch ?? ''
+    if (request.method === 'CANCEL' && !this.#invites.has(`${flow.id}|${incomingBranch}`)) return this.#reply(flow, request, 481, 'Call/Transaction Does Not Exist')
+    if (request.method === 'BYE' && !this.#calls.has(callId)) return this.#reply(flow, request, 481, 'Call/Transaction Does Not Exist')
     const target = this.#route(ruri.user, ruri.host)
     if (!target) {
       if (request.method !== 'ACK') this.#reply(flow, request, 404, `Not Found (no registration or dialog for ${ruri.user ?? request.uri})`)
@@ -299,15 +360,55 @@ export class SipRegistrar implements AsyncDisposable {
     }
     const maxForwards = Number(getHeader(request, 'max-forwards') ?? '70')
     if (maxForwards <= 0) return this.#reply(flow, request, 483, 'Too Many Hops')
-    const incomingBranch = parseVia(getHeaders(request, 'via')[0]!).params.branch ?? ''
     const branch = `z9hG4bK${createHash('sha1').update(`${flow.id}|${incomingBranch}`).digest('hex').slice(0, 20)}`
-    this.#branches.set(branch, flow.id)
-    if (this.#branches.size > 50_000) this.#branches.delete(this.#branches.keys().next().value!)
+    bounded(this.#branches, branch, flow.id)
     let forwarded: SipRequest = setHeader(request, 'Max-Forwards', String(maxForwards - 1))
     if (target.uri) forwarded = { ...forwarded, uri: target.uri }
     const via = { name: 'Via', value: `SIP/2.0/${target.flow.transport} ${LOCAL}:${this.#portOf(target.flow.transport)};branch=${branch}` }
-    forwarded = { ...forwarded, headers: [via, ...forwarded.headers] }
+    const recordRoute: Array<{ name: string; value: string }> = []
+    if (request.method === 'INVITE' && !/;\s*tag=/i.test(getHeader(request, 'to') ?? '')) {
+      boundedSet(this.#invites, `${flow.id}|${incomingBranch}`)
+      boundedSet(this.#calls, callId)
+      // Toward the callee first: the callee's route set is the list in order, the caller's reversed.
+      recordRoute.push({ name: 'Record-Route', value: `<${this.#ownUri(target.flow.transport)}>` })
+      if (target.flow.transport !== flow.transport) recordRoute.push({ name: 'Record-Route', value: `<${this.#ownUri(flow.transport)}>` })
+    }
+    forwarded = { ...forwarded, headers: [via, ...recordRoute, ...forwarded.headers] }
     this.#send(target.flow, forwarded)
+  }
+
+  /** This proxy's URI on a transport, for Record-Route (`lr`: loose routing; `r2`: RFC 5658 double routing). */
+  #ownUri(transport: Flow['transport']): string {
+    return `sip:${LOCAL}:${this.#portOf(transport)};transport=${transport.toLowerCase()};lr;r2=on`
+  }
+
+  /** Removes the Route entries naming this proxy from the top of the route set. */
+  #popOwnRoutes(request: SipRequest): SipRequest {
+    const own = new Set([this.#udpPort, this.#tcpPort, this.#ws?.port, this.#wss?.port].filter((p): p is number => !!p))
+    const routes = getHeaders(request, 'route').flatMap((v) => splitList(v))
+    let i = 0
+    for (; i < routes.length; i++) {
+      try {
+        const uri = parseSipUri(parseNameAddr(routes[i]!, 'Route').uri)
+        if (!(uri.host === LOCAL && uri.port !== undefined && own.has(uri.port))) break
+      } catch {
+        break
+      }
+    }
+    if (i === 0) return request
+    const rest = removeHeader(request, 'route')
+    return { ...rest, headers: [...rest.headers, ...routes.slice(i).map((value) => ({ name: 'Route', value }))] }
+  }
+
+  #udpFlow(address: string, port: number): Flow {
+    const id = `udp:${address}:${port}`
+    let flow = this.#flows.get(id)
+    if (!flow) {
+      const sock = this.#udp!
+      flow = { id, transport: 'UDP', remote: `${address}:${port}`, open: true, send: (text) => { if (!this.#closed) sock.send(text, port, address) } }
+      this.#flows.set(id, flow)
+    }
+    return flow
   }
 
   #portOf(transport: Flow['transport']): number {

@@ -201,3 +201,51 @@ describe('robust listeners with correct answers', () => {
     expect(bob.ladder()).toMatch(/malformed: .*Version Not Supported/)
   })
 })
+
+describe('the embedded registrar/proxy', () => {
+  test('Record-Routes INVITEs so in-dialog requests (ACK, BYE) come through it; across transports with two entries', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['udp', 'tcp'] })
+    await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'tcp', remote: registrar.tcp }, media: 'rtp' })
+    await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'udp', remote: registrar.udp }, media: 'rtp' })
+    await bob.register()
+    const answered: SipCall[] = []
+    bob.autoAnswer({ onCall: (c) => answered.push(c) })
+    const call = await alice.call('sip:bob@rtcspec.test')
+    await waitFor(() => answered.length === 1, { timeoutMs: 5000, label: 'bob to answer' })
+    const invite = bob.log.entries.find((e) => e.direction === 'in' && e.summary.startsWith('INVITE'))!
+    expect(invite.parsed!.headers.filter((h) => h.name === 'Record-Route').map((h) => h.value)).toEqual([
+      `<sip:127.0.0.1:${registrar.udp.port};transport=udp;lr;r2=on>`,
+      `<sip:127.0.0.1:${registrar.tcp.port};transport=tcp;lr;r2=on>`,
+    ])
+    await answered[0]!.hangup() // bob → proxy (UDP) → alice (TCP)
+    await call.waitForEnd(5000)
+    const through = registrar.log.entries.filter((e) => e.direction === 'in' && /^(ACK|BYE) /.test(e.summary)).map((e) => `${e.transport} ${e.summary.split(' ')[0]}`)
+    expect(through).toEqual(['TCP ACK', 'UDP BYE'])
+    expect(answered[0]!.dialogEvidence().bye).toEqual({ by: 'local', status: 200 })
+  })
+
+  test('answers CANCEL and BYE without a transaction or call 481, malformed requests 400/505, and survives what it cannot handle', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['udp'] })
+    await using peer = await rawPeer()
+    const port = registrar.udp.port
+    const req = (method: string, o: { version?: string; extra?: string; contact?: string; body?: string; length?: number } = {}) =>
+      `${method} sip:bob@rtcspec.test ${o.version ?? 'SIP/2.0'}\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-${method}-${Math.random().toString(36).slice(2)};rport\r\nMax-Forwards: 70\r\nFrom: <sip:bob@rtcspec.test>;tag=f\r\nTo: <sip:bob@rtcspec.test>${o.extra ?? ''}\r\nCall-ID: ${Math.random()}\r\nCSeq: 1 ${method}\r\n${o.contact ? `Contact: ${o.contact}\r\n` : ''}Content-Length: ${o.length ?? (o.body ?? '').length}\r\n\r\n${o.body ?? ''}`
+    const ask = async (text: string) => {
+      const before = peer.received.length
+      await peer.send(text, port)
+      return (await peer.next(/^SIP\/2\.0 \d{3}/, 3000, before)).text.split('\r\n')[0]
+    }
+    expect(await ask(req('CANCEL'))).toBe('SIP/2.0 481 Call/Transaction Does Not Exist')
+    expect(await ask(req('BYE', { extra: ';tag=t' }))).toBe('SIP/2.0 481 Call/Transaction Does Not Exist')
+    expect(await ask(req('OPTIONS', { version: 'SIP/3.0' }))).toBe('SIP/2.0 505 Version Not Supported')
+    expect(await ask(req('OPTIONS', { body: 'abc', length: 40 }))).toMatch(/^SIP\/2\.0 400 Bad Request \(Content-Length says 40/)
+    // A Contact that does not parse must not take the listener down.
+    await peer.send(req('REGISTER', { contact: '<sip:broken' }), port)
+    await waitFor(() => registrar.log.entries.some((e) => e.error?.startsWith('not handled')), { timeoutMs: 2000, label: 'the registrar to record the REGISTER it could not handle' })
+    expect(await ask(`OPTIONS sip:rtcspec.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-alive\r\nMax-Forwards: 70\r\nFrom: <sip:a@rtcspec.test>;tag=a\r\nTo: <sip:rtcspec.test>\r\nCall-ID: alive\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`)).toBe('SIP/2.0 200 OK')
+    // Its answers went to the source port (rport), stamped into the Via it returned.
+    const last = peer.received.at(-1)!
+    expect(parseVia(getHeader(last.message!, 'via')!).params.rport).toBeUndefined() // no rport asked, none added
+    expect(registrar.malformed().length).toBeGreaterThanOrEqual(3)
+  })
+})
