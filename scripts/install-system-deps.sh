@@ -2,11 +2,12 @@
 # Installs the Debian packages rtcspec's real-component tests use: Chromium (puppeteer-core drives
 # /usr/bin/chromium; no browser download), FFmpeg, coturn (turnserver), SIPp (sip-tester), tshark,
 # espeak-ng, SoX, iproute2 (ip netns, for the non-loopback media tests), Kamailio with its WebSocket
-# modules (the SIP proxy under test) and libxml2-utils (xmllint: the tests check that JUnit files parse as XML).
+# modules (the SIP proxy under test), baresip (a third-party SIP user agent the SIP interop tests call and are
+# called by) and libxml2-utils (xmllint: the tests check that JUnit files parse as XML).
 # Needs root (CI runs as root).
 # Idempotent.
 set -euo pipefail
-PACKAGES=(chromium ffmpeg coturn sip-tester tshark espeak-ng sox iproute2 kamailio kamailio-websocket-modules libxml2-utils)
+PACKAGES=(chromium ffmpeg coturn sip-tester tshark espeak-ng sox iproute2 kamailio kamailio-websocket-modules baresip libxml2-utils)
 if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: run as root, or: sudo apt-get install -y ${PACKAGES[*]}" >&2
   exit 2

@@ -17,3 +17,5 @@ export { startKamailio, parseSipProxyUris, KAMAILIO_PROVIDER_SPEC, KamailioOptio
 export type { KamailioOptions, KamailioService, KamailioTransport } from './kamailio.ts'
 export { kamailioConfig } from './kamailio-config.ts'
 export type { KamailioConfigInput } from './kamailio-config.ts'
+export { startBaresip, baresipConfig, BARESIP_PROVIDER_SPEC, BaresipOptionsSchema } from './baresip.ts'
+export type { BaresipOptions, BaresipService, BaresipEvent } from './baresip.ts'
