@@ -267,7 +267,7 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
     if (!interrupts.signal) {
       const running = v.start(paths).catch((e: unknown) => {
         // No test file: reported as `usage` below, like Vitest's own CLI does.
-        if ((e as Error)?.name !== 'FilesNotFoundError') runnerError = e instanceof Error ? e.message : String(e)
+        if ((e as { code?: unknown })?.code !== 'VITEST_FILES_NOT_FOUND') runnerError = e instanceof Error ? e.message : String(e)
       })
       // An interrupted run that does not end (a test stuck outside Vitest's reach) is given up on, bounded.
       await Promise.race([running, escalation.gaveUp])
