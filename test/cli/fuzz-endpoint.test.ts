@@ -32,7 +32,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Seed 7's third WHIP offer lacks a=ice-ufrag; --timeout 10000 because the reference server sometimes takes ~5 s to answer. */
+/** Seed 7's third WHIP offer lacks a=ice-ufrag; --timeout 10000: generous, on a shared machine. */
 const common = () => ['fuzz', 'whip', '--url', server.whipUrl(), '--seed', '7', '--runs', '20', '--seconds', '25', '--rate', '0', '--timeout', '10000']
 
 describe('rtcspec fuzz whip against a stuck-500 endpoint', () => {
