@@ -2,8 +2,10 @@
 import { expect } from 'vitest'
 import { rtpMatchers } from './matchers.ts'
 import { audioMatchers } from './audio-matchers.ts'
+import { sipMatchers } from './sip-matchers.ts'
 
 expect.extend(rtpMatchers)
 expect.extend(audioMatchers)
+expect.extend(sipMatchers)
 
 export { expect }

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../errors.ts'
+import { parseOptions } from '../options.ts'
 import { ServiceLog, writeServiceLog } from './logs.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
 import { findBinary, type ServiceProviderSpec } from './provider.ts'
@@ -268,9 +269,7 @@ async function connectControl(port: number, proc: ServiceProcess, timeoutMs: num
 
 /** Starts baresip on loopback (see the module comment). Invalid options throw naming every problem. */
 export async function startBaresip(options: BaresipOptions = {}): Promise<BaresipService> {
-  const parsed = BaresipOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new RtcspecError('BARESIP_OPTIONS', `invalid baresip options:\n${z.prettifyError(parsed.error)}`)
-  const o = parsed.data
+  const o = parseOptions(BaresipOptionsSchema, options, { code: 'BARESIP_OPTIONS', what: 'baresip options' })
   const bin = await findBinary('baresip')
   if (!bin) throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider local, but baresip is not on PATH', { hint: 'sudo apt-get install -y baresip (or sudo bash scripts/install-system-deps.sh)' })
   const dir = await mkdtemp(join(tmpdir(), 'rtcspec-baresip-'))

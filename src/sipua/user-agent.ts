@@ -19,6 +19,7 @@
 import { Core, Info, Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type Session } from 'sip.js'
 import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../errors.ts'
+import { parseOptions } from '../options.ts'
 import { getHeaders, parseSipMessage, type SipRequest } from '../sip/index.ts'
 import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { createRtpPeer, type RtpPeerOptions } from '../peers/rtp/peer.ts'
@@ -933,8 +934,7 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
 
 /** Creates and starts a SIP user agent (transport connected). Invalid options throw with every problem listed. */
 export async function createSipUserAgent(options: SipUserAgentOptions): Promise<SipUserAgent> {
-  const parsed = SipUserAgentOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new RtcspecError('SIP_UA_OPTIONS', `invalid SIP user agent options:\n${z.prettifyError(parsed.error)}`)
+  const parsed = { data: parseOptions(SipUserAgentOptionsSchema, options, { code: 'SIP_UA_OPTIONS', what: 'SIP user agent options', hint: 'see docs/sip.md (user agents)' }) }
   // sip.js re-decodes its whole grammar on every header parse; use the hoisted copy (falls back safely).
   await speedUpSipJsGrammar()
   const ua = new SipUserAgent(parsed.data)
