@@ -240,21 +240,27 @@ export async function startSipB2bua(options: SipB2buaOptions): Promise<SipB2bua>
       aCall = await incoming.accept()
     } catch (e) {
       failures.push({ from: incoming.from, message: e instanceof Error ? e.message : String(e) })
-      await bCall.hangup()
+      await bCall.hangup().catch(() => {}) // a failed BYE is kept in bCall.errors
       return
     }
     const media = bridgeMedia(aCall.peer, bCall.peer)
     const call = { a: aCall, b: bCall, media }
     calls.push(call)
-    // When one leg ends, end the other.
-    void aCall.waitForEnd(24 * 3600_000).then(() => {
-      media.stop()
-      return bCall.hangup()
-    }, () => {})
-    void bCall.waitForEnd(24 * 3600_000).then(() => {
-      media.stop()
-      return aCall.hangup()
-    }, () => {})
+    // When one leg ends, end the other (a BYE that fails is kept in that leg's errors).
+    void aCall
+      .waitForEnd(24 * 3600_000)
+      .then(() => {
+        media.stop()
+        return bCall.hangup()
+      })
+      .catch(() => {})
+    void bCall
+      .waitForEnd(24 * 3600_000)
+      .then(() => {
+        media.stop()
+        return aCall.hangup()
+      })
+      .catch(() => {})
     for (const w of [...waiters]) {
       if (calls.length >= w.n) {
         waiters.splice(waiters.indexOf(w), 1)
