@@ -249,3 +249,28 @@ describe('the embedded registrar/proxy', () => {
     expect(registrar.malformed().length).toBeGreaterThanOrEqual(3)
   })
 })
+
+describe('TCP user agents listen, and a broken stream stops nothing', () => {
+  test('garbage on one connection is recorded; the UA answers OPTIONS on another, on the connection it came on', async () => {
+    const { connect } = await import('node:net')
+    await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', transport: { kind: 'tcp' }, media: 'rtp' })
+    const port = bob.local!.port
+    const open = async () => {
+      const s = connect({ host: '127.0.0.1', port })
+      await new Promise<void>((resolve, reject) => s.once('connect', () => resolve()).once('error', reject))
+      let text = ''
+      s.on('data', (d: Buffer) => (text += d.toString('utf8')))
+      return { s, text: () => text }
+    }
+    const bad = await open()
+    bad.s.write('OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nContent-Length: lots\r\n\r\n')
+    await waitFor(() => bob.malformed.length === 1, { timeoutMs: 2000, label: 'bob to record the unframable stream' })
+    const good = await open()
+    good.s.write(`OPTIONS sip:bob@127.0.0.1:${port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-tcp-ok\r\nMax-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tcp-ok\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`)
+    // The Via names port 9 (nothing listens there): the answer still comes back on this connection (§18.2.2).
+    await waitFor(() => /^SIP\/2\.0 \d{3}/.test(good.text()), { timeoutMs: 3000, label: "bob's answer on the connection the OPTIONS came on" })
+    expect(good.text()).toMatch(/CSeq: 1 OPTIONS/)
+    bad.s.destroy()
+    good.s.destroy()
+  })
+})
