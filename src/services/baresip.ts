@@ -21,6 +21,7 @@ import { RtcspecError, TimeoutError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
 import { ServiceLog, writeServiceLog } from './logs.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
+import { registerRunResource } from '../run-registry.ts'
 import { findBinary, type ServiceProviderSpec } from './provider.ts'
 import type { ProviderKind, Service } from './types.ts'
 
@@ -273,6 +274,12 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
   const bin = await findBinary('baresip')
   if (!bin) throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider local, but baresip is not on PATH', { hint: 'sudo apt-get install -y baresip (or sudo bash scripts/install-system-deps.sh)' })
   const dir = await mkdtemp(join(tmpdir(), 'rtcspec-baresip-'))
+  // Removed by close(); if this process is interrupted first, by the run registry.
+  const dirRegistration = registerRunResource({ kind: 'baresip', dirs: [dir] })
+  const removeDir = async () => {
+    await rm(dir, { recursive: true, force: true })
+    dirRegistration.release()
+  }
   let lastError: unknown
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -290,7 +297,7 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
       ]
       await writeFile(join(dir, 'accounts'), `<${aor}>;${params.join(';')}\n`)
       await writeFile(join(dir, 'contacts'), '')
-      const proc = await runLocal(bin, ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], { cwd: dir })
+      const proc = await runLocal(bin, ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], { cwd: dir, kind: 'baresip' })
       let control: ControlChannel
       try {
         control = await connectControl(ctrlPort, proc, 10_000)
@@ -301,11 +308,11 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
         if (/in use/i.test(proc.log.text())) continue // a port was taken between probe and start: new ports
         throw new RtcspecError('BARESIP_START', `baresip did not start: ${e instanceof Error ? e.message : String(e)}\n--- baresip output ---\n${proc.log.text().slice(-3000)}`, { cause: e })
       }
-      return new RunningBaresip({ proc, control, dir, sipPort, aor: `sip:${o.user}@${host}`, uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}` })
+      return new RunningBaresip({ proc, control, dir, removeDir, sipPort, aor: `sip:${o.user}@${host}`, uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}` })
     }
     throw lastError instanceof Error ? lastError : new RtcspecError('BARESIP_START', 'baresip did not start')
   } catch (e) {
-    await rm(dir, { recursive: true, force: true })
+    await removeDir()
     throw e
   }
 }
@@ -322,8 +329,11 @@ class RunningBaresip implements BaresipService {
   #logFile: string | undefined
   #closing: Promise<void> | undefined
 
-  constructor(init: { proc: ServiceProcess; control: ControlChannel; dir: string; sipPort: number; aor: string; uri: string }) {
+  readonly #removeDir: () => Promise<void>
+
+  constructor(init: { proc: ServiceProcess; control: ControlChannel; dir: string; removeDir: () => Promise<void>; sipPort: number; aor: string; uri: string }) {
     this.#proc = init.proc
+    this.#removeDir = init.removeDir
     this.#control = init.control
     this.dir = init.dir
     this.sipPort = init.sipPort
@@ -391,7 +401,7 @@ class RunningBaresip implements BaresipService {
       this.#control.close()
       await this.#proc.stop()
       this.#logFile = writeServiceLog('baresip-local', this.#proc.log)
-      await rm(this.dir, { recursive: true, force: true })
+      await this.#removeDir()
     })()
     return this.#closing
   }
