@@ -52,9 +52,9 @@ After every case a plain valid offer is POSTed (and its session deleted): an end
 one is an endpoint-unusable finding of that case. Findings are shrunk and replayed from a known-good endpoint;
 one that does not fail again is "not reproduced" and not counted.
 
-Exit code: 0 no finding reproduced, 1 a finding reproduced (or the health check failed), 2 bad usage,
-3 findings seen but not replayable (the endpoint could not be reset: give --reset-url or --reset-cmd),
-4 nothing tested (the endpoint did not take a valid offer before the first case, the connection was refused, or
+Exit code: 0 no finding reproduced, 1 a finding reproduced, or seen but not replayable (the endpoint could not
+be reset: give --reset-url or --reset-cmd; the summary labels it), or the health check failed, 2 bad usage,
+4 nothing tested (with --replay: the endpoint could not be brought to a known-good state) (the endpoint did not take a valid offer before the first case, the connection was refused, or
 a SIP endpoint did not answer an OPTIONS), 130 interrupted (SIGINT/SIGTERM: the findings so far are replayed once,
 saved and printed; a second signal forces).
 `
@@ -235,7 +235,7 @@ async function replay(file: string, name: string, target: FuzzTarget<unknown>, r
   const { ready, outcome } = await replayOnKnownGood(target, saved.case, reset ? { reset } : {})
   if (!ready.ok || !outcome) {
     process.stdout.write(`replayed ${file}\n  not replayed: could not bring the endpoint to a known-good state: ${ready.ok ? 'no outcome' : ready.reason}\n`)
-    return 3
+    return 4
   }
   const now = violationsOf(outcome)
   process.stdout.write(`replayed ${file}\n  response: ${outcome.response}\n  violations: ${now.length ? now.map((x) => x.message).join('; ') : 'none'}\n`)

@@ -105,12 +105,15 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
   return file
 }
 
-/** Exit code of a campaign: 130 interrupted (SIGINT), 4 nothing tested (endpoint blocked), 1 a reproduced finding or a health violation, 3 findings that could not be replayed, else 0. */
+/**
+ * Exit code of a campaign, in the classes every rtcspec command uses: 130 interrupted (SIGINT), 4 nothing tested
+ * (endpoint blocked), 1 a reproduced finding, a health violation, or a finding seen but not replayable (labelled
+ * so: the endpoint could not be reset to known-good), else 0.
+ */
 export function campaignExitCode(r: CampaignResult): number {
   if (r.interrupted) return 130
   if (r.blocked) return 4
-  if (r.findings.some((f) => f.verdict === 'reproduced') || r.healthViolations.length) return 1
-  if (r.findings.some((f) => f.verdict === 'not replayable')) return 3
+  if (r.findings.some((f) => f.verdict === 'reproduced' || f.verdict === 'not replayable') || r.healthViolations.length) return 1
   return 0
 }
 
@@ -154,16 +157,17 @@ export function formatCampaignSummary(r: CampaignResult, extra: { counterexample
   for (const v of r.healthViolations) lines.push(`  HEALTH VIOLATION: ${v}`)
   for (const v of r.healthInconclusive) lines.push(`  HEALTH CHECK INCONCLUSIVE: ${v}`)
   const code = campaignExitCode(r)
+  const confirmed = r.findings.some((f) => f.verdict === 'reproduced') || r.healthViolations.length > 0
   lines.push(
     code === 130
       ? '  result: INTERRUPTED (the findings so far are above; nothing is a verdict)'
       : code === 4
-      ? '  result: nothing tested (the endpoint did not take a valid offer)'
-      : code === 1
-        ? '  result: invariants VIOLATED'
-        : code === 3
-          ? '  result: findings NOT CONFIRMED (could not replay them on a known-good endpoint; give --reset-url or --reset-cmd)'
-          : '  result: no invariant violated',
+        ? '  result: nothing tested (the endpoint did not take a valid offer)'
+        : code === 1 && confirmed
+          ? '  result: invariants VIOLATED'
+          : code === 1
+            ? '  result: findings NOT CONFIRMED (could not replay them on a known-good endpoint; give --reset-url or --reset-cmd)'
+            : '  result: no invariant violated',
   )
   return lines.join('\n')
 }

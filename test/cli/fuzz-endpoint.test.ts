@@ -1,7 +1,7 @@
 /**
  * `rtcspec fuzz whip` against a server that a malformed offer leaves stuck (the reference server's stuck-500
  * personality, one session per endpoint, Opus only): with --reset-url the endpoint-unusable finding is
- * reproduced, saved and replayed (exit 1); without a reset hook it is reported as not replayable (exit 3).
+ * reproduced, saved and replayed (exit 1); without a reset hook it is reported as not replayable (still exit 1, labelled).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
@@ -57,18 +57,18 @@ describe('rtcspec fuzz whip against a stuck-500 endpoint', () => {
     expect(again.stdout).toMatch(/reproduced (exactly|\(same response, same violations up to ids and numbers\))/)
     expect(again.stdout).toContain('endpoint left unusable')
 
-    // without the reset hook the stuck endpoint cannot be brought back: nothing is replayed, exit 3
+    // without the reset hook the stuck endpoint cannot be brought back: nothing is replayed, nothing tested (exit 4)
     const stuck = await rtcspec(['fuzz', 'whip', '--url', server.whipUrl(), '--timeout', '10000', '--replay', f!.file!])
-    expect(stuck.code, stuck.stdout + stuck.stderr).toBe(3)
+    expect(stuck.code, stuck.stdout + stuck.stderr).toBe(4)
     expect(stuck.stdout).toContain('not replayed: could not bring the endpoint to a known-good state')
     await server.reset()
     expect(server.sessions.size).toBe(0)
   }, 150_000)
 
-  it('without a reset hook: the finding is found but not replayable, no 403 counterexample is saved; exit 3', async () => {
+  it('without a reset hook: the finding is found but not replayable, no 403 counterexample is saved; exit 1', async () => {
     await server.reset()
     const r = await rtcspec([...common(), '--report-dir', join(dir, 'plain')])
-    expect(r.code, r.stdout + r.stderr).toBe(3)
+    expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(r.stdout).toMatch(/ENDPOINT UNUSABLE \[endpoint-unusable, 403\] ×1, first at case 3/)
     expect(r.stdout).toContain('found, NOT REPLAYABLE')
     expect(r.stdout).toContain('result: findings NOT CONFIRMED')

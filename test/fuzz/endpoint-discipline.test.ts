@@ -282,7 +282,7 @@ describe('a server that a malformed offer leaves stuck (stuck-500, one session)'
     }
     expect(summary(r)).toContain('NOT REPLAYABLE')
     expect(summary(r)).not.toContain('did not reproduce')
-    expect(campaignExitCode(r)).toBe(3)
+    expect(campaignExitCode(r)).toBe(1)
     const saved = loadFuzzCaseFile(saveCounterexample(f.counterexample, { dir, finding: f }))
     expect(saved.finding?.verdict).toBe('not replayable')
     expect(saved.outcome?.endpoint?.status).toBe('403')
