@@ -4,7 +4,7 @@
 #   2. starts dockerd in the background unless an engine already answers (bounded wait),
 #   3. creates the base image debian:bookworm-slim with debootstrap from the Debian mirror apt uses,
 #      unless it exists (cached as a tarball under RTCSPEC_DOCKER_CACHE, default /var/cache/rtcspec),
-#   4. builds rtcspec/coturn, rtcspec/ffmpeg and rtcspec/kamailio from containers/ (layer cache makes re-runs fast).
+#   4. builds rtcspec/coturn, rtcspec/ffmpeg, rtcspec/kamailio and rtcspec/baresip from containers/ (layer cache makes re-runs fast).
 # Idempotent. Every wait is bounded. Exits non-zero with a message if a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,7 @@ if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
   docker import - debian:bookworm-slim <"$CACHE/bookworm-minbase.tar" >/dev/null
 fi
 
-for svc in coturn ffmpeg kamailio; do
+for svc in coturn ffmpeg kamailio baresip; do
   log "building rtcspec/$svc"
   timeout 900 docker build -q --network host -t "rtcspec/$svc" "containers/$svc" >/dev/null
 done

@@ -1,7 +1,8 @@
 /**
- * baresip (Debian `baresip`, 1.0.x) as a local service: a third-party SIP user agent for rtcspec's
- * interop tests. It runs on loopback only, in its own process group, with a config directory written into
- * a private temporary folder (removed on close):
+ * baresip (Debian `baresip`, 1.0.x) as a service: a third-party SIP user agent for rtcspec's interop tests,
+ * the local binary (its own process group) or the `rtcspec/baresip` container (host network, the folder
+ * mounted at the same path). It runs on loopback only, with a config directory written into a private
+ * temporary folder (removed on close):
  * - SIP on `sip_listen 127.0.0.1:<free port>` (UDP and TCP), media bound to 127.0.0.1 (`net_interface`);
  * - no sound card: audio comes from a WAV file (`aufile`, 8 kHz mono 16-bit, e.g. a tone rtcspec made),
  *   playback goes to an unconnected `aubridge` device, and the `sndfile` filter records what baresip sent
@@ -23,6 +24,7 @@ import { ServiceLog, writeServiceLog } from './logs.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
 import { registerRunResource } from '../run-registry.ts'
 import { findBinary, type ServiceProviderSpec } from './provider.ts'
+import { dockerEngineAnswers, dockerImageExists, ensureServiceImage, runContainer, serviceImage } from './docker.ts'
 import type { ProviderKind, Service } from './types.ts'
 
 /** How baresip is provided (`rtcspec doctor` and provider selection). */
@@ -48,8 +50,11 @@ export const BaresipOptionsSchema = z
     wav: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'WAV bytes (a Uint8Array)').optional(),
     /** Audio codecs, baresip names, in order. Default PCMU, PCMA. */
     codecs: z.array(z.enum(['PCMU', 'PCMA'])).min(1).default(['PCMU', 'PCMA']),
-    /** Only `local` (the Debian binary). */
-    provider: z.enum(['auto', 'local']).default('auto'),
+    /**
+     * `local` (the Debian binary), `docker` (image `rtcspec/baresip` from containers/baresip, host network, built
+     * when missing), or `auto` (default): docker when an engine answers and the image exists, else local.
+     */
+    provider: z.enum(['auto', 'local', 'docker']).default('auto'),
     /** Print SIP traces into the log (`-s`). Default true. */
     sipTrace: z.boolean().default(true),
   })
@@ -259,7 +264,15 @@ async function connectControl(port: number, proc: ServiceProcess, timeoutMs: num
       socket.once('connect', () => resolve(true))
       socket.once('error', () => resolve(false))
     })
-    if (ok) return new ControlChannel(socket)
+    if (ok) {
+      // The kernel accepts before baresip does: only once baresip answered a command does it send this
+      // connection its events (a call's first events would otherwise be lost). Any answer will do.
+      const control = new ControlChannel(socket)
+      await control.command('reginfo', undefined, Math.max(1000, deadline - Date.now())).catch((e: unknown) => {
+        if (e instanceof TimeoutError) throw e
+      })
+      return control
+    }
     socket.destroy()
     if (Date.now() > deadline) break
     // The process is still starting: wait for it to print something or exit, bounded.
@@ -268,11 +281,23 @@ async function connectControl(port: number, proc: ServiceProcess, timeoutMs: num
   throw new TimeoutError(`baresip's ctrl_tcp port 127.0.0.1:${port} to accept a connection`, timeoutMs)
 }
 
+/** `local` or `docker` for a choice (see {@link BaresipOptions.provider}); throws naming the fixes when neither can run. */
+async function chooseProvider(choice: 'auto' | 'local' | 'docker'): Promise<'local' | 'docker'> {
+  const hint = 'sudo apt-get install -y baresip (or sudo bash scripts/install-system-deps.sh), or provider docker (sudo bash scripts/docker-setup.sh)'
+  if (choice === 'docker') {
+    if (!(await dockerEngineAnswers())) throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider docker, but no Docker engine answers', { hint: 'start dockerd (sudo bash scripts/docker-setup.sh; see docs/docker.md), or use provider local' })
+    await ensureServiceImage('baresip')
+    return 'docker'
+  }
+  if (choice === 'auto' && (await dockerEngineAnswers()) && (await dockerImageExists(serviceImage('baresip')))) return 'docker'
+  if (await findBinary('baresip')) return 'local'
+  throw new RtcspecError('PROVIDER_UNAVAILABLE', `baresip: provider ${choice}, but baresip is not on PATH${choice === 'auto' ? ' and no rtcspec/baresip image is there' : ''}`, { hint })
+}
+
 /** Starts baresip on loopback (see the module comment). Invalid options throw naming every problem. */
 export async function startBaresip(options: BaresipOptions = {}): Promise<BaresipService> {
   const o = parseOptions(BaresipOptionsSchema, options, { code: 'BARESIP_OPTIONS', what: 'baresip options' })
-  const bin = await findBinary('baresip')
-  if (!bin) throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider local, but baresip is not on PATH', { hint: 'sudo apt-get install -y baresip (or sudo bash scripts/install-system-deps.sh)' })
+  const provider = await chooseProvider(o.provider)
   const dir = await mkdtemp(join(tmpdir(), 'rtcspec-baresip-'))
   // Removed by close(); if this process is interrupted first, by the run registry.
   const dirRegistration = registerRunResource({ kind: 'baresip', dirs: [dir] })
@@ -297,18 +322,19 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
       ]
       await writeFile(join(dir, 'accounts'), `<${aor}>;${params.join(';')}\n`)
       await writeFile(join(dir, 'contacts'), '')
-      const proc = await runLocal(bin, ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], { cwd: dir, kind: 'baresip' })
+      const args = ['-f', dir, ...(o.sipTrace ? ['-s'] : [])]
+      const proc = provider === 'docker' ? await runContainer(serviceImage('baresip'), args, { service: 'baresip', binds: [dir] }) : await runLocal('baresip', args, { cwd: dir, kind: 'baresip' })
       let control: ControlChannel
       try {
         control = await connectControl(ctrlPort, proc, 10_000)
       } catch (e) {
         lastError = e
         await proc.stop()
-        writeServiceLog('baresip-local-failed', proc.log)
+        writeServiceLog(`baresip-${provider}-failed`, proc.log)
         if (/in use/i.test(proc.log.text())) continue // a port was taken between probe and start: new ports
         throw new RtcspecError('BARESIP_START', `baresip did not start: ${e instanceof Error ? e.message : String(e)}\n--- baresip output ---\n${proc.log.text().slice(-3000)}`, { cause: e })
       }
-      return new RunningBaresip({ proc, control, dir, removeDir, sipPort, aor: `sip:${o.user}@${host}`, uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}` })
+      return new RunningBaresip({ provider, proc, control, dir, removeDir, sipPort, aor: `sip:${o.user}@${host}`, uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}` })
     }
     throw lastError instanceof Error ? lastError : new RtcspecError('BARESIP_START', 'baresip did not start')
   } catch (e) {
@@ -319,7 +345,7 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
 
 class RunningBaresip implements BaresipService {
   readonly name = 'baresip'
-  readonly provider: ProviderKind = 'local'
+  readonly provider: ProviderKind
   readonly sipPort: number
   readonly aor: string
   readonly uri: string
@@ -331,7 +357,8 @@ class RunningBaresip implements BaresipService {
 
   readonly #removeDir: () => Promise<void>
 
-  constructor(init: { proc: ServiceProcess; control: ControlChannel; dir: string; removeDir: () => Promise<void>; sipPort: number; aor: string; uri: string }) {
+  constructor(init: { provider: ProviderKind; proc: ServiceProcess; control: ControlChannel; dir: string; removeDir: () => Promise<void>; sipPort: number; aor: string; uri: string }) {
+    this.provider = init.provider
     this.#proc = init.proc
     this.#removeDir = init.removeDir
     this.#control = init.control
@@ -400,7 +427,7 @@ class RunningBaresip implements BaresipService {
     this.#closing ??= (async () => {
       this.#control.close()
       await this.#proc.stop()
-      this.#logFile = writeServiceLog('baresip-local', this.#proc.log)
+      this.#logFile = writeServiceLog(`baresip-${this.provider}`, this.#proc.log)
       await this.#removeDir()
     })()
     return this.#closing
