@@ -36,6 +36,8 @@ import { fragIce, joinSdp, sdpFragFromDescription, sectionMid, splitSdp } from '
 import {
   DEFAULT_SERVER_AUDIO_CODECS,
   encodingOf,
+  longestSectionLines,
+  MAX_SECTION_LINES,
   MAX_MEDIA_SECTIONS,
   SERVER_AUDIO_CODECS,
   serverCodecs,
@@ -489,6 +491,14 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       const offer = ensureMsid(await session.offer(), stream)
       res.writeHead(406, { 'Content-Type': SDP, Location: location, ETag: session.etag }).end(offer)
       return
+    }
+    // Absurdly long media sections (thousands of repeated lines, found by `rtcspec fuzz whip`) cost seconds of
+    // parsing in werift: refuse them before anything parses the offer.
+    const longest = longestSectionLines(body)
+    if (longest > MAX_SECTION_LINES) {
+      sessions.delete(session.id)
+      await session.close()
+      throw new HttpError(400, `offer refused: a media section has ${longest} lines; this server accepts at most ${MAX_SECTION_LINES} per section`)
     }
     const parsedSdp = safeParseSdp(body)
     const hasMedia = parsedSdp.ok && parsedSdp.value.media.length > 0

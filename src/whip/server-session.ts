@@ -77,6 +77,21 @@ export function encodingOf(mimeType: string): string {
 /** The most media sections an offer may have (real WHIP/WHEP offers have 1 to a few). */
 export const MAX_MEDIA_SECTIONS = 64
 
+/** The most lines one media section (or the session part) may have; a browser's video section has about 100. */
+export const MAX_SECTION_LINES = 512
+
+/** The line count of the longest part of an SDP text (the session part, or one media section). */
+export function longestSectionLines(sdp: string): number {
+  let longest = 0
+  let current = 0
+  for (const line of sdp.split('\n')) {
+    if (line.startsWith('m=')) current = 0
+    current++
+    if (current > longest) longest = current
+  }
+  return longest
+}
+
 /** The most candidates one offer or trickle PATCH (or restart) may carry. */
 export const MAX_TRICKLE_CANDIDATES = 100
 
