@@ -29,7 +29,9 @@ import { sources } from './calls.ts'
 import { ScenarioError } from './scenario.ts'
 import { runSipFlow, SipFlowError, type FlowStep, type SipFlowResult } from '../sipua/call-flow.ts'
 import { startSipRegistrar, type SipRegistrar } from '../sipua/registrar.ts'
-import { createSipUserAgent, type SipUserAgent } from '../sipua/user-agent.ts'
+import { createSipUserAgent, firstRtpSince, type SipUserAgent } from '../sipua/user-agent.ts'
+import type { LoggedSipMessage } from '../sipua/sip-log.ts'
+import { getHeader } from '../sip/index.ts'
 import { appendCallRecord, buildCallRecord } from '../peers/call-record.ts'
 import type { SipChannelTarget } from '../sipua/sip-channel.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
@@ -122,6 +124,14 @@ function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
   })
 }
 
+/** `connectMs`: from the first INVITE on the wire to the first 2xx answering an INVITE, when both are in the log. */
+function connectMsOf(entries: ReadonlyArray<LoggedSipMessage>): { connectMs?: number } {
+  const invite = entries.find((e) => e.parsed?.kind === 'request' && e.parsed.method === 'INVITE')
+  if (!invite) return {}
+  const ok = entries.find((e) => e.at >= invite.at && e.parsed?.kind === 'response' && e.parsed.status >= 200 && e.parsed.status < 300 && /^\s*\d+\s+INVITE\s*$/i.test(getHeader(e.parsed, 'CSeq') ?? ''))
+  return ok ? { connectMs: ok.at - invite.at } : {}
+}
+
 /** Runs a SIP scenario (without Vitest). Throws a ScenarioError naming the step. Writes a `sip` call record. */
 export async function runSipScenario(name: string, spec: unknown, test?: { file?: string; name: string }): Promise<SipFlowResult> {
   const parsed = SipScenarioSpecSchema.safeParse(spec)
@@ -169,6 +179,7 @@ export async function runSipScenario(name: string, spec: unknown, test?: { file?
         peers,
         startedAt,
         signaling: (result?.log.entries ?? flowError?.log?.entries ?? []).map((m) => ({ atMs: m.at - startedAt.getTime(), from: m.direction === 'out' ? 'flow' : m.remote, to: m.direction === 'out' ? m.remote : 'flow', type: m.summary, transport: m.transport, ...(m.parsed?.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}) })),
+        setup: { ...connectMsOf(result?.log.entries ?? flowError?.log?.entries ?? []), ...firstRtpSince(peers, startedAt.getTime()) },
         extra: { sipScenario: { timings: result?.timings ?? [], skipped: result?.skipped ?? [] } },
         ...(test ? { test: { ...test, result: failed ? 'failed' : 'passed' } } : {}),
       })

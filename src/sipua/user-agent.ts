@@ -913,7 +913,7 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
     peers,
     startedAt,
     ...(ended.length ? { endedAt: new Date(Math.max(...ended)) } : {}),
-    setup: established.length ? { connectMs: Math.min(...established) - t0 } : {},
+    setup: { ...(established.length ? { connectMs: Math.min(...established) - t0 } : {}), ...firstRtpSince(peers, t0) },
     signaling,
     errors: legs.flatMap((l) => l.errors.map((message) => ({ message }))),
     extra: {
@@ -930,6 +930,17 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
     },
     ...(options.test ? { test: options.test } : {}),
   })
+}
+
+/**
+ * `firstRtpMs`: from `t0` (wall clock, ms) to the first RTP packet any of `peers` received. Inbound arrival
+ * times are on the monotonic clock (`performance.now()`), so they are moved onto the wall clock first.
+ */
+export function firstRtpSince(peers: ReadonlyArray<Peer>, t0: number): { firstRtpMs?: number } {
+  const firsts = peers.flatMap((p) => p.inbound.map((t) => t.rtp.snapshot().firstArrivalMs)).filter((x): x is number => x !== undefined)
+  if (!firsts.length) return {}
+  const wallMinusMono = Date.now() - performance.now()
+  return { firstRtpMs: Math.max(0, Math.min(...firsts) + wallMinusMono - t0) }
 }
 
 /** Creates and starts a SIP user agent (transport connected). Invalid options throw with every problem listed. */
