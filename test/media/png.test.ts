@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { inflateSync, crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { encodePng } from '../../src/media/png.ts'
-import { plotAudio } from '../../src/media/audio-plot.ts'
+import { audioPlotLayout, plotAudio } from '../../src/media/audio-plot.ts'
 import { readAll, tone } from '../../src/media/sources.ts'
 import { requireTool } from '../support/requires.ts'
 
@@ -63,12 +63,13 @@ describe('plotAudio', () => {
     const pcm = readAll(tone(1000, { sampleRate: 8000 }), 8000)
     const d = decodePng(plotAudio({ sampleRate: 8000, samples: pcm }, { width: 400, height: 200, markHz: [3000] }))
     expect([d.width, d.height]).toEqual([400, 200])
+    const { wave, spectrum } = audioPlotLayout(400, 200)
     const at = (x: number, y: number) => [...d.rgba.subarray((y * 400 + x) * 4, (y * 400 + x) * 4 + 3)]
-    // spectrum panel: the highest green pixel is in the column of 1000 Hz (x = 1000/4000 × 399 ≈ 100)
+    // spectrum panel: the highest green pixel is in the column of 1000 Hz (a quarter of the way to Nyquist)
     let bestX = -1
     let bestY = 1e9
-    for (let x = 0; x < 400; x++) {
-      for (let y = 101; y < 200; y++) {
+    for (let x = spectrum.x; x < spectrum.x + spectrum.w; x++) {
+      for (let y = spectrum.y; y < spectrum.y + spectrum.h; y++) {
         const [r, g, b] = at(x, y)
         if (r === 44 && g === 160 && b === 44 && y < bestY) {
           bestY = y
@@ -76,14 +77,29 @@ describe('plotAudio', () => {
         }
       }
     }
-    expect(Math.abs(bestX - 100)).toBeLessThanOrEqual(1)
+    expect(Math.abs(bestX - (spectrum.x + 0.25 * (spectrum.w - 1)))).toBeLessThanOrEqual(1.5)
     // the red marker at 3000 Hz
-    expect(at(Math.round(0.75 * 399), 190)).toEqual([214, 39, 40])
-    // waveform panel: a -12 dBFS tone reaches about a quarter of the panel from the centre
+    expect(at(Math.round(spectrum.x + 0.75 * (spectrum.w - 1)), spectrum.y + spectrum.h - 2)).toEqual([214, 39, 40])
+    // waveform panel: a -12 dBFS tone (amplitude 0.25) reaches about a quarter of the half-panel above the centre
+    const centre = wave.y + wave.h / 2
     let topWave = 1e9
-    for (let y = 0; y < 99; y++) if (at(200, y)[2] === 180) topWave = Math.min(topWave, y)
-    expect(topWave).toBeGreaterThan(30)
-    expect(topWave).toBeLessThan(45)
+    for (let y = wave.y; y < wave.y + wave.h; y++) if (at(wave.x + wave.w / 2, y)[2] === 180) topWave = Math.min(topWave, y)
+    expect((centre - topWave) / (wave.h / 2)).toBeGreaterThan(0.2)
+    expect((centre - topWave) / (wave.h / 2)).toBeLessThan(0.3)
+  })
+
+  it('labels its axes: titles, tick values and axis titles are drawn in the margins (text pixels)', () => {
+    const d = decodePng(plotAudio({ sampleRate: 8000, samples: readAll(tone(1000, { sampleRate: 8000 }), 8000) }, { width: 400, height: 200 }))
+    const { wave, spectrum } = audioPlotLayout(400, 200)
+    const textPixels = (x0: number, y0: number, x1: number, y1: number) => {
+      let n = 0
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (d.rgba[(y * 400 + x) * 4] === 60) n++
+      return n
+    }
+    expect(textPixels(wave.x, 0, 400, wave.y), 'waveform title').toBeGreaterThan(20)
+    expect(textPixels(0, wave.y, wave.x - 2, wave.y + wave.h), 'amplitude ticks').toBeGreaterThan(10)
+    expect(textPixels(wave.x, wave.y + wave.h + 2, 400, spectrum.y - 12), 'time ticks and title').toBeGreaterThan(30)
+    expect(textPixels(wave.x, spectrum.y + spectrum.h + 2, 400, 200), 'frequency ticks and title').toBeGreaterThan(30)
   })
 
   it('copes with empty audio', () => {

@@ -80,8 +80,8 @@ function record(s: string, overrides: Partial<CallRecord> = {}): CallRecord {
     setup: { connectMs: 120 },
     peers: [peer('alice'), peer(s)],
     signaling: [
-      { atMs: 1, from: 'alice', to: s, type: `INVITE ${s}`, sdp: `v=0\r\n${s}`, transport: s },
-      { atMs: 2, from: s, to: 'alice', type: '200 OK', candidate: s },
+      { atMs: 1, from: 'alice', to: s, type: `INVITE ${s}`, sdp: `v=0\r\n${s}`, transport: s, raw: `INVITE ${s}\r\nVia: ${s}`, fromAddress: s, toAddress: s },
+      { atMs: 2, from: s, to: 'alice', type: '200 OK', candidate: s, retransmission: 1, sincePreviousMs: 500, timer: s },
     ],
     extra: { note: s },
     errors: [{ peer: s, message: s }],
@@ -406,5 +406,11 @@ describe('collecting a report directory', () => {
     expect(html).toContain('src="recordings/b.wav"')
     expect(html.match(/<img class="spectrogram"/g)).toHaveLength(2)
     expect(html.match(/<svg class="waveform"/g)).toHaveLength(2)
+    // labelled axes: time and amplitude on the waveform, time and frequency ticks on the spectrogram
+    expect(html.match(/>time \(s\)<\/text>/g)).toHaveLength(2)
+    expect(html.match(/>amplitude<\/text>/g)).toHaveLength(2)
+    expect(html.match(/<div class="spectro-y"[^>]*><span>\d/g)).toHaveLength(2)
+    expect(html.match(/<div class="spectro-x"><span>0<\/span>/g)).toHaveLength(2)
+    expect(html).toContain('frequency (kHz)')
   })
 })

@@ -9,13 +9,24 @@ import { encodePng } from '../../media/png.ts'
 import type { PcmAudio } from '../../media/types.ts'
 import { esc, num } from './escape.ts'
 
-/** The waveform of `audio` as an SVG (`columns` min/max pairs, time axis in seconds). */
+/** Left and bottom margins of the waveform: amplitude ticks, and time ticks with the axis title. */
+const WAVE_LEFT = 30
+const WAVE_BOTTOM = 26
+
+/**
+ * The waveform of `audio` as an SVG (min/max envelope per column) with its axes: amplitude in full scale (+1, 0,
+ * −1) on the left, time in seconds (0, half, end) below, and the axis titles.
+ */
 export function waveformSvg(audio: PcmAudio, options: { width?: number; height?: number; label?: string } = {}): string {
   const width = options.width ?? 640
-  const height = options.height ?? 90
+  const height = Math.max(WAVE_BOTTOM + 20, options.height ?? 110)
+  const plotW = width - WAVE_LEFT - 6
+  const plotH = height - WAVE_BOTTOM - 4
+  const top0 = 4
   const n = audio.samples.length
-  const mid = height / 2
-  const cols = Math.max(1, Math.min(width, n))
+  const mid = top0 + plotH / 2
+  const half = plotH / 2
+  const cols = Math.max(1, Math.min(plotW, n))
   const top: string[] = []
   const bottom: string[] = []
   for (let c = 0; c < cols; c++) {
@@ -28,13 +39,40 @@ export function waveformSvg(audio: PcmAudio, options: { width?: number; height?:
       if (v < lo) lo = v
       if (v > hi) hi = v
     }
-    const x = ((c + 0.5) * width) / cols
-    top.push(`${x.toFixed(1)},${(mid - (hi / 32768) * mid).toFixed(1)}`)
-    bottom.push(`${x.toFixed(1)},${(mid - (lo / 32768) * mid).toFixed(1)}`)
+    const x = WAVE_LEFT + ((c + 0.5) * plotW) / cols
+    top.push(`${x.toFixed(1)},${(mid - (hi / 32768) * half).toFixed(1)}`)
+    bottom.push(`${x.toFixed(1)},${(mid - (lo / 32768) * half).toFixed(1)}`)
   }
   const seconds = audio.sampleRate > 0 ? n / audio.sampleRate : 0
-  const body = n === 0 ? `<text class="chart-empty" x="${width / 2}" y="${mid}" text-anchor="middle">empty recording</text>` : `<polygon class="wave" points="${[...top, ...bottom.reverse()].join(' ')}"/>`
-  return `<svg class="waveform" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(`waveform${options.label ? ` of ${options.label}` : ''}`)}" data-samples="${n}"><line class="grid" x1="0" x2="${width}" y1="${mid}" y2="${mid}"/>${body}<text class="tick" x="${width - 2}" y="${height - 3}" text-anchor="end">${esc(num(seconds, 2))} s</text></svg>`
+  const body = n === 0 ? `<text class="chart-empty" x="${WAVE_LEFT + plotW / 2}" y="${mid}" text-anchor="middle">empty recording</text>` : `<polygon class="wave" points="${[...top, ...bottom.reverse()].join(' ')}"/>`
+  const base = top0 + plotH
+  const xTicks = [0, 0.5, 1]
+    .map((f) => {
+      const x = WAVE_LEFT + f * plotW
+      const anchor = f === 0 ? 'start' : f === 1 ? 'end' : 'middle'
+      return `<line class="frame" x1="${x}" x2="${x}" y1="${base}" y2="${base + 3}"/><text class="tick" x="${x}" y="${base + 13}" text-anchor="${anchor}">${esc(num(f * seconds, 2))}</text>`
+    })
+    .join('')
+  const yTicks = [
+    ['+1', top0 + 8],
+    ['0', mid + 4],
+    ['−1', base],
+  ]
+    .map(([t, y]) => `<text class="tick" x="${WAVE_LEFT - 4}" y="${y}" text-anchor="end">${t}</text>`)
+    .join('')
+  const axes = `<line class="frame" x1="${WAVE_LEFT}" x2="${WAVE_LEFT + plotW}" y1="${base}" y2="${base}"/><line class="frame" x1="${WAVE_LEFT}" x2="${WAVE_LEFT}" y1="${top0}" y2="${base}"/>${xTicks}${yTicks}<text class="tick" x="${WAVE_LEFT + plotW / 2}" y="${height - 2}" text-anchor="middle">time (s)</text><text class="tick" transform="translate(9 ${mid}) rotate(-90)" text-anchor="middle">amplitude</text>`
+  return `<svg class="waveform" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(`waveform${options.label ? ` of ${options.label}` : ''}`)}" data-samples="${n}"><line class="grid" x1="${WAVE_LEFT}" x2="${WAVE_LEFT + plotW}" y1="${mid}" y2="${mid}"/>${body}${axes}</svg>`
+}
+
+/**
+ * A spectrogram picture with its axes: frequency in kHz on the left (0, half, top), time in seconds below
+ * (0, half, end), and the axis titles; brightness is power in dB.
+ */
+export function spectrogramFigure(spec: Spectrogram, alt: string, pngBase64: string): string {
+  const khz = spec.maxHz / 1000
+  const y = [khz, khz / 2, 0].map((v) => `<span>${esc(num(v, 1))}</span>`).join('')
+  const x = [0, spec.seconds / 2, spec.seconds].map((v) => `<span>${esc(num(v, 2))}</span>`).join('')
+  return `<div class="spectro"><div class="spectro-y" style="height:${spec.height}px">${y}</div><div><img class="spectrogram" alt="${esc(alt)}" width="${spec.width}" height="${spec.height}" src="data:image/png;base64,${pngBase64}"><div class="spectro-x">${x}</div><div class="axis-note">time (s) → · frequency (kHz) ↑ · brighter = more power (dB)</div></div></div>`
 }
 
 /** Viridis-like colour map, dark (quiet) to bright (loud). */

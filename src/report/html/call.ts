@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { decodeWav } from '../../media/wav.ts'
 import type { CallRecord, PeerRecord } from '../../peers/call-record.ts'
-import { waveformSvg, spectrogramPng } from './audio-visuals.ts'
+import { spectrogramFigure, spectrogramPng, waveformSvg } from './audio-visuals.ts'
 import { lineChart, type ChartSeries } from './chart.ts'
 import { anchorId, esc, ms, num } from './escape.ts'
 import { iceTimeline } from './ice.ts'
@@ -33,8 +33,14 @@ export function signalingMessages(call: CallRecord): LadderMessage[] {
     to: s.to,
     label: s.type,
     ...(s.transport ? { transport: s.transport } : {}),
-    ...(/^no response\b/.test(s.type) ? { error: true } : {}),
+    ...(/^no response\b/.test(s.type) || /^malformed\b/.test(s.type) ? { error: true } : {}),
+    ...(s.fromAddress !== undefined ? { fromAddress: s.fromAddress } : {}),
+    ...(s.toAddress !== undefined ? { toAddress: s.toAddress } : {}),
+    ...(s.retransmission !== undefined ? { retransmission: s.retransmission } : {}),
+    ...(s.sincePreviousMs !== undefined ? { sincePreviousMs: s.sincePreviousMs } : {}),
+    ...(s.timer !== undefined ? { timer: s.timer } : {}),
     details: [
+      ...(s.raw ? [{ title: 'message', text: s.raw.replace(/\r\n/g, '\n') }] : []),
       ...(s.sdp ? [{ title: s.sdp.startsWith('v=') ? 'SDP' : 'sdpfrag', text: s.sdp }] : []),
       ...(s.candidate ? [{ title: 'candidate', text: s.candidate }] : []),
       ...(s.headers && Object.keys(s.headers).length ? [{ title: 'headers', text: Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`).join('\n') }] : []),
@@ -124,7 +130,7 @@ export function recordingsSection(call: CallRecord, recordings: Readonly<Record<
         try {
           const audio = decodeWav(got.wav)
           const spec = spectrogramPng(audio, { width: 640, height: 128 })
-          pictures = `${waveformSvg(audio, { width: 640, height: 80, label: name })}<div class="spectro"><img class="spectrogram" alt="${esc(`spectrogram of ${name}`)}" width="${spec.width}" height="${spec.height}" src="data:image/png;base64,${base64(spec.png)}"><span class="axis-note">0 – ${esc(num(spec.maxHz / 1000, 1))} kHz, ${esc(num(spec.seconds, 2))} s</span></div>`
+          pictures = `${waveformSvg(audio, { width: 640, height: 110, label: name })}${spectrogramFigure(spec, `spectrogram of ${name}`, base64(spec.png))}`
         } catch (e) {
           pictures = `<p class="warn">cannot decode ${esc(name)}: ${esc((e as Error).message)}</p>`
         }

@@ -59,7 +59,11 @@ tr.bad-row td,tr.req.failed td{background:#fdecea}tr.req.warned td{background:#f
 .msg.err .arrow{border-bottom-color:var(--fail)}.msg.err .arrow.right::after{border-left-color:var(--fail)}.msg.err .arrow.left::after{border-right-color:var(--fail)}.msg.err .label{color:var(--fail)}
 .msg.restart .arrow{border-bottom-color:#6a1b9a}.msg.restart .arrow.right::after{border-left-color:#6a1b9a}.msg.restart .arrow.left::after{border-right-color:#6a1b9a}.msg.restart .label{color:#6a1b9a;font-weight:600}
 .msg.cand .arrow{border-bottom-color:#90a4ae;border-bottom-width:1px}.msg.cand .label{color:var(--muted)}
-.ladder-details{grid-row:2;position:relative;z-index:1}
+.ladder-meta{grid-row:2;position:relative;z-index:1;text-align:center;font-size:11px;color:var(--muted)}
+.arrow-meta .addr{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;margin-right:8px}
+.arrow-meta .retx-note{color:var(--warn);font-weight:600}
+.msg.retx .arrow{border-bottom-style:dotted;border-bottom-color:var(--warn)}.msg.retx .label{color:var(--warn)}
+.ladder-details{grid-row:3;position:relative;z-index:1}
 .payload summary{font-size:11.5px;color:var(--accent)}
 .tag{font-size:10px;color:var(--muted);border:1px solid var(--line);border-radius:3px;padding:0 3px}
 svg text{font:11px system-ui,sans-serif;fill:#444}
@@ -69,7 +73,7 @@ svg .wave{fill:#1f77b4;stroke:#1f77b4;stroke-width:.5}
 .plots{display:flex;flex-wrap:wrap;gap:8px}.plot{margin:0;background:#fafbfc;border:1px solid var(--line);border-radius:4px;padding:4px}
 .ice-timeline{max-width:900px;display:block}
 .recording{margin:8px 0 14px}.recording .player{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
-.spectro{display:flex;align-items:flex-end;gap:8px}.spectrogram{image-rendering:pixelated;border:1px solid var(--line);max-width:100%}
+.spectro{display:flex;align-items:flex-start;gap:4px}.spectro-y{display:flex;flex-direction:column;justify-content:space-between;font-size:11px;color:var(--muted);text-align:right;min-width:26px}.spectro-x{display:flex;justify-content:space-between;font-size:11px;color:var(--muted)}.spectrogram{image-rendering:pixelated;border:1px solid var(--line);max-width:100%}
 .axis-note{font-size:11px;color:var(--muted)}
 blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid var(--line);color:#37474f}
 .toc{columns:2 360px;margin:6px 0;padding-left:18px}.toc li{break-inside:avoid}
