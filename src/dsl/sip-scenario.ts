@@ -60,6 +60,8 @@ const ExpectStepSchema = z
     capture: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'a variable name'), z.object({ header: z.string().optional(), startLine: z.boolean().optional(), regex: regexString }).strict()).optional(),
   })
   .strict()
+/** The ACK of the 2xx the flow sent to an INVITE arrives within `within` (default 64·T1); the 2xx is retransmitted over UDP meanwhile. */
+const ExpectAckStepSchema = z.object({ expectAck: z.literal(true), within: DurationSchema.optional() }).strict()
 const PauseStepSchema = z.object({ pause: DurationSchema }).strict()
 const MediaStepSchema = z
   .object({
@@ -87,7 +89,7 @@ export const SipScenarioSchema = z
     answerer: z.object({ user: z.string().regex(/^[\w.-]+$/), send: ToneSchema.optional() }).strict().optional(),
     vars: z.record(z.string(), z.string()).optional(),
     timers: z.object({ t1: DurationSchema.optional(), t2: DurationSchema.optional() }).strict().optional(),
-    flow: z.array(z.union([SendStepSchema, ReplyStepSchema, ExpectStepSchema, PauseStepSchema, MediaStepSchema])).min(1).max(10_000),
+    flow: z.array(z.union([SendStepSchema, ReplyStepSchema, ExpectStepSchema, ExpectAckStepSchema, PauseStepSchema, MediaStepSchema])).min(1).max(10_000),
   })
   .strict()
 
@@ -104,6 +106,13 @@ function toneSource(t: z.output<typeof ToneSchema>): AudioSourceSpec {
   return Array.isArray(t.tone) ? sources.tones(t.tone) : sources.tone(t.tone)
 }
 
+/** The call-flow engine's steps for a scenario's `flow` (validated; throws a ScenarioError naming every problem). */
+export function sipFlowSteps(name: string, flow: unknown): FlowStep[] {
+  const parsed = SipScenarioSchema.shape.flow.safeParse(flow)
+  if (!parsed.success) throw new ScenarioError(name, 'validate the spec', new Error(`invalid SIP flow:\n${z.prettifyError(parsed.error)}`), '')
+  return toSteps(parsed.data)
+}
+
 function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
   return flow.map((s): FlowStep => {
     if ('expect' in s) {
@@ -111,6 +120,7 @@ function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
       return { ...rest, ...(timeout !== undefined ? { timeoutMs: timeout } : {}), ...(maxResponse !== undefined ? { maxResponseMs: maxResponse } : {}) } as FlowStep
     }
     if ('pause' in s) return { pause: s.pause }
+    if ('expectAck' in s) return { expectAck: true, ...(s.within !== undefined ? { withinMs: s.within } : {}) }
     if ('media' in s) {
       const e = s.media.expect
       return {

@@ -13,6 +13,9 @@
  *   `optional` steps are skipped when the message matches a later step; `headers` and `body` are regexes
  *   the message must match; `capture` stores regex groups into variables; `maxResponseMs` times the answer
  *   from the last message sent.
+ * - `expectAck`: the flow answered an INVITE with a 2xx (a `reply` step): the ACK for it must arrive within
+ *   `withinMs` (default 64·T1, RFC 3261 §13.3.1.4). Over UDP the 2xx is retransmitted meanwhile (T1, doubling
+ *   up to T2), so a failure's ladder shows every retransmission the caller left unanswered.
  * - `pause`: waits a fixed time (the scenario's own timing, e.g. call duration).
  * - `media`: sends audio and/or checks received RTP on the negotiated plain-RTP stream.
  *
@@ -27,7 +30,7 @@ import { canonicalHeaderName, digestResponse, getHeader, getHeaders, parseDigest
 import { createRtpPeer, type RtpPeer } from '../peers/rtp/peer.ts'
 import { detectTone } from '../media/analysis.ts'
 import type { AudioSourceSpec } from '../peers/types.ts'
-import { Retransmitter, type SipTimers } from './retransmit.ts'
+import { DEFAULT_SIP_TIMERS, Retransmitter, type SipTimers } from './retransmit.ts'
 import { openSipChannel, type SipChannel, type SipChannelTarget } from './sip-channel.ts'
 import { formatSipLadder, SipLog } from './sip-log.ts'
 
@@ -75,6 +78,13 @@ export interface ExpectStep {
   capture?: Record<string, FlowCapture>
 }
 
+/** The ACK for the 2xx the flow sent to an INVITE (RFC 3261 §13.3.1.4): retransmits the 2xx over UDP until it arrives. */
+export interface ExpectAckStep {
+  expectAck: true
+  /** How long to wait for the ACK, ms. Default 64·T1 (32 s with the default T1). */
+  withinMs?: number
+}
+
 /** Wait. */
 export interface PauseStep {
   pause: number
@@ -89,7 +99,7 @@ export interface MediaStep {
 }
 
 /** One step of a flow. */
-export type FlowStep = SendStep | ReplyStep | ExpectStep | PauseStep | MediaStep
+export type FlowStep = SendStep | ReplyStep | ExpectStep | ExpectAckStep | PauseStep | MediaStep
 
 /** Options of {@link runSipFlow}. */
 export interface SipFlowOptions {
@@ -143,6 +153,7 @@ export function describeStep(step: FlowStep): string {
   if ('reply' in step) return `reply ${step.reply}`
   if ('expect' in step) return `expect ${Array.isArray(step.expect) ? step.expect.join('|') : step.expect}${step.optional ? ' (optional)' : ''}`
   if ('pause' in step) return `pause ${step.pause} ms`
+  if ('expectAck' in step) return `expect ACK of the 2xx${step.withinMs !== undefined ? ` within ${step.withinMs} ms` : ''}`
   return `media${step.media.send ? ' send' : ''}${step.media.expect ? ' expect' : ''}`
 }
 
@@ -202,6 +213,8 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     sdpOffered: false,
     remoteOffer: undefined as string | undefined,
     lastChallenge: undefined as { value: string; proxy: boolean } | undefined,
+    /** The last 2xx the flow sent to an INVITE: its text and CSeq number, for `expectAck`. */
+    last2xx: undefined as { text: string; cseq: number; status: number } | undefined,
   }
   const consumed = new Set<string>()
   const timings: SipFlowResult['timings'] = []
@@ -326,12 +339,21 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       ],
       step.headers,
     )
-    channel.send(serialize(`SIP/2.0 ${step.reply} ${reason}`, headers, body, type))
+    const text = serialize(`SIP/2.0 ${step.reply} ${reason}`, headers, body, type)
+    channel.send(text)
     lastSentAt = performance.now()
+    if (req.method === 'INVITE' && step.reply >= 200 && step.reply < 300) dialog.last2xx = { text, cseq: Number.parseInt(getHeader(req, 'cseq') ?? '', 10), status: step.reply }
   }
 
   /** Takes the next non-retransmitted message, waiting up to `timeoutMs`. */
   const nextMessage = async (timeoutMs: number, what: string): Promise<{ message: SipMessage; at: number }> => {
+    const got = await nextMessageOrNone(timeoutMs)
+    if (!got) throw new FlowFailure(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    return got
+  }
+
+  /** Like `nextMessage`, but undefined when nothing came within `timeoutMs`. */
+  const nextMessageOrNone = async (timeoutMs: number): Promise<{ message: SipMessage; at: number } | undefined> => {
     const deadline = performance.now() + timeoutMs
     for (let guard = 0; guard < 100_000; guard++) {
       const item = inbox.shift()
@@ -348,7 +370,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
         return { message: m, at: item.at }
       }
       const left = deadline - performance.now()
-      if (left <= 0) throw new FlowFailure(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      if (left <= 0) return undefined
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         wake = () => {
@@ -358,7 +380,53 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
         }
       })
     }
-    throw new FlowFailure(`gave up waiting for ${what}`)
+    throw new FlowFailure(`gave up waiting for a message after ${timeoutMs} ms`)
+  }
+
+  const expectAck = async (step: ExpectAckStep, index: number) => {
+    const sent = dialog.last2xx
+    if (!sent) throw new FlowFailure('no 2xx answer to an INVITE was sent, so there is no ACK to expect', 'reply 200 (or another 2xx) to the INVITE before expectAck')
+    const t1 = options.timers?.t1 ?? DEFAULT_SIP_TIMERS.t1
+    const t2 = options.timers?.t2 ?? DEFAULT_SIP_TIMERS.t2
+    const within = step.withinMs ?? 64 * t1
+    const deadline = lastSentAt + within
+    const udp = channel.transport === 'UDP'
+    let interval = t1
+    let nextRetransmit = lastSentAt + interval
+    let sentTimes = 1
+    for (let guard = 0; guard < 10_000; guard++) {
+      const now = performance.now()
+      if (now >= deadline) {
+        throw new FlowFailure(
+          `the ${sent.status} answering the INVITE (CSeq ${sent.cseq}) was not ACKed within ${within} ms (sent ${sentTimes} time${sentTimes === 1 ? '' : 's'}${udp ? ', retransmitted on T1 doubling up to T2' : ''})`,
+          'the caller must ACK a 2xx to its INVITE (RFC 3261 §13.2.2.4); check it receives the 200 (its Via/rport, routing) and that its ACK reaches this address',
+        )
+      }
+      const got = await nextMessageOrNone(Math.max(0, Math.min(deadline, udp ? nextRetransmit : deadline) - now))
+      if (!got) {
+        if (udp && performance.now() >= nextRetransmit && performance.now() < deadline) {
+          channel.send(sent.text)
+          sentTimes++
+          interval = Math.min(interval * 2, t2)
+          nextRetransmit = performance.now() + interval
+        }
+        continue
+      }
+      const m = got.message
+      if (m.kind === 'request' && m.method === 'INVITE' && Number.parseInt(getHeader(m, 'cseq') ?? '', 10) === sent.cseq) {
+        channel.send(sent.text) // a retransmitted INVITE gets the 2xx again (RFC 3261 §13.3.1.4)
+        sentTimes++
+        continue
+      }
+      if (m.kind === 'request' && m.method === 'ACK' && Number.parseInt(getHeader(m, 'cseq') ?? '', 10) === sent.cseq) {
+        await learn(m)
+        timings.push({ step: index, label: describeStep(step), ms: got.at - lastSentAt })
+        return
+      }
+      const what = m.kind === 'request' ? `${m.method} request` : `${m.status} ${m.reason}`
+      throw new FlowFailure(`unexpected ${what} while waiting for the ACK of the ${sent.status} (CSeq ${sent.cseq})`, 'the caller must ACK the 2xx before anything else in the dialog')
+    }
+    throw new FlowFailure('gave up waiting for the ACK')
   }
 
   const check = (step: ExpectStep, m: SipMessage, at: number, index: number) => {
@@ -443,6 +511,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       else if ('reply' in step) await sendReply(step)
       else if ('pause' in step) await new Promise((r) => setTimeout(r, step.pause))
       else if ('media' in step) await media(step)
+      else if ('expectAck' in step) await expectAck(step, index)
       else {
         // Expect: the next message must match this step, or (skipping optional steps) a later expect.
         const { message, at } = await nextMessage(step.timeoutMs ?? options.expectTimeoutMs ?? 10_000, describeStep(step))
