@@ -163,6 +163,18 @@ export const CallRecordSchema = z.object({
       transport: z.string().optional(),
       /** HTTP messages (WHIP/WHEP): the headers worth seeing (Location, ETag, Link, Content-Type, If-Match, …), lower-case names. */
       headers: z.record(z.string(), z.string()).optional(),
+      /** Sender's transport address, `host:port`, when known. */
+      fromAddress: z.string().optional(),
+      /** Receiver's transport address, `host:port`, when known. */
+      toAddress: z.string().optional(),
+      /** The whole message as on the wire (SIP: start line, headers and body). */
+      raw: z.string().optional(),
+      /** `n` when the message is the n-th resend of an earlier one of the same transaction. */
+      retransmission: z.number().int().positive().optional(),
+      /** For a retransmission: ms since the previous copy. */
+      sincePreviousMs: z.number().optional(),
+      /** For a retransmission: the timer that fired (`Timer A`, `Timer E`, `Timer G`, `2xx timer`). */
+      timer: z.string().optional(),
     }),
   ),
   /** Extra data a layer attaches (impairment ground truth, seeds, ...). */

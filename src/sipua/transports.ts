@@ -287,7 +287,11 @@ class UdpTransport extends SocketTransport {
 
   constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'udp' }>) {
     super(hooks, spec)
-    this.retransmitter = new Retransmitter((text, to) => this.#sendTo(text, to), spec.timers)
+    // every resend is logged too, so a ladder shows each retransmission (the log marks it as one)
+    this.retransmitter = new Retransmitter((text, to) => {
+      if (to) this.hooks.log.add('out', 'UDP', `${to.host}:${to.port}`, text)
+      this.#sendTo(text, to)
+    }, spec.timers)
   }
 
   get local(): LocalTransportInfo | undefined {
