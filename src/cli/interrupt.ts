@@ -74,3 +74,22 @@ export function listenForInterrupts(options: InterruptOptions): InterruptListene
     },
   }
 }
+
+/**
+ * Resolves when a server command is asked to stop: SIGINT, SIGTERM, or `signal` aborting. The listeners are
+ * removed once it resolves. (`rtcspec serve` stops this way and exits 0: stopping is what it is for.)
+ */
+export function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      signal?.removeEventListener('abort', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    if (signal?.aborted) stop()
+    else signal?.addEventListener('abort', stop, { once: true })
+  })
+}

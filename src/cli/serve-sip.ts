@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
 import { startSipRegistrar, type SipRegistrar, type SipRegistrarOptions } from '../sipua/registrar.ts'
+import { untilStopped } from './interrupt.ts'
 
 export const SERVE_SIP_USAGE = `usage: rtcspec serve sip [options]
 
@@ -119,18 +120,7 @@ export async function serveSipCommand(argv: string[], io: { signal?: AbortSignal
   }
   out(`${describeRegistrar(registrar, transports).join('\n')}\n`)
   if (v['ca-file'] !== undefined) out(`test CA written to ${v['ca-file']}\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      io.signal?.removeEventListener('abort', stop)
-      resolve()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    if (io.signal?.aborted) stop()
-    else io.signal?.addEventListener('abort', stop, { once: true })
-  })
+  await untilStopped(io.signal)
   await registrar.close()
   out('stopped\n')
   return 0

@@ -11,6 +11,7 @@ import { didYouMean, parsePersonalityList, PERSONALITIES, PERSONALITY_NAMES, typ
 import { SERVER_AUDIO_CODECS, type ServerAudioCodecName } from '../whip/server-session.ts'
 import { parseIceServerLinkArg } from './ice-server-arg.ts'
 import { serveSipCommand } from './serve-sip.ts'
+import { untilStopped } from './interrupt.ts'
 
 /** The flags a personality stands for (`--sessions-per-endpoint 1 --busy-status 403`). */
 function presetFlags(p: PersonalityOptions): string {
@@ -191,18 +192,7 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
   lines.push(traits.join('; '))
   if (eff.adminReset) lines.push(`reset URL: ${server.resetUrl} (POST)`)
   out(`${lines.join('\n')}\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      io.signal?.removeEventListener('abort', stop)
-      resolve()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    if (io.signal?.aborted) stop()
-    else io.signal?.addEventListener('abort', stop, { once: true })
-  })
+  await untilStopped(io.signal)
   await server.close()
   out('stopped\n')
   return 0
