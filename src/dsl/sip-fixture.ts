@@ -15,6 +15,7 @@
  * })
  * ```
  */
+import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import { appendCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { Peer } from '../peers/types.ts'
@@ -42,14 +43,34 @@ export type SipFixtureLegOptions = Omit<SipUserAgentOptions, 'transport'> & { tr
 /** Options of {@link SipFixture.b2bua}: `startSipB2bua` options whose legs may use the registrar's transports by name. */
 export type SipFixtureB2buaOptions = Omit<SipB2buaOptions, 'a' | 'b'> & { a: SipFixtureLegOptions; b: SipFixtureLegOptions }
 
+/** Options of {@link SipFixture.uri}. */
+export interface SipUriOptions {
+  /** The domain (host part): a registrar's domain, a host name or IP address (with `:port` if needed). */
+  domain?: string
+  /** Default `'sip'`. */
+  scheme?: 'sip' | 'sips'
+}
+
+const SipUriOptionsSchema = z
+  .object({
+    domain: z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d+\.\d+\.\d+\.\d+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/, 'a domain, host name or IP address, optionally with :port').optional(),
+    scheme: z.enum(['sip', 'sips']).optional(),
+  })
+  .strict()
+const SipUserSchema = z.string().regex(/^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/, 'a SIP user part (letters, digits, -_.!~*\'()&=+$,;?/ or %-escapes)')
+
 /** The `sip` fixture. */
 export interface SipFixture {
   /** The embedded registrar of this test, started on the first call (options apply then only). */
   registrar(options?: SipRegistrarOptions): Promise<SipRegistrar>
   /** A user agent named `name`; hung up, unregistered and closed after the test. */
   ua(name: string, options?: SipFixtureUaOptions): Promise<SipUserAgent>
-  /** `sip:<user>@<domain of the embedded registrar>` (default domain `rtcspec.test`). */
-  uri(user: string): string
+  /**
+   * `sip:<user>@<domain of the embedded registrar>` (default domain `rtcspec.test`); with `domain`, that
+   * domain instead (an external registrar's, e.g. `sip.uri('bob', { domain: 'pbx.example.net' })`), and
+   * `scheme: 'sips'` for a SIPS URI.
+   */
+  uri(user: string, options?: SipUriOptions): string
   /** Joins the audio of two peers (see `bridgeMedia`); stopped after the test. */
   bridge(a: Peer, b: Peer, options?: { trackTimeoutMs?: number }): MediaBridge
   /** A back-to-back user agent (see `startSipB2bua`; leg transports may be `'ws'`, `'udp'`, …); closed after the test. */
@@ -102,7 +123,15 @@ export function createSipFixture(): SipFixtureState {
 
   const fixture: SipFixture = {
     registrar: getRegistrar,
-    uri: (user) => `sip:${user}@${domain}`,
+    uri(user, options = {}) {
+      const u = SipUserSchema.safeParse(user)
+      const o = SipUriOptionsSchema.safeParse(options)
+      if (!u.success || !o.success) {
+        const problems = [...(u.success ? [] : [`user ${JSON.stringify(user)}: ${u.error.issues[0]?.message}`]), ...(o.success ? [] : [z.prettifyError(o.error)])]
+        throw new RtcspecError('SIP_FIXTURE', `sip.uri(): ${problems.join('; ')}`, { hint: "write sip.uri('bob') or sip.uri('bob', { domain: 'pbx.example.net' })" })
+      }
+      return `${o.data.scheme ?? 'sip'}:${user}@${o.data.domain ?? domain}`
+    },
     async ua(name, options = {}) {
       assertOpen('ua')
       const { uri, transport = 'ws', register, ...rest } = options

@@ -2,7 +2,7 @@
  * SIP call flows in the declarative `scenario()` form: `scenario(name, { sip: { flow: [...] } })`.
  * The spec is data validated by zod; the flow runs on rtcspec's call-flow engine (src/sipua/call-flow.ts)
  * against the embedded registrar (default), an rtcspec user agent that answers (`answerer`), or any SIP
- * server on loopback. A failure names the flow step and shows the SIP ladder up to it with the SDPs.
+ * SIP server (host names resolved when the flow starts). A failure names the flow step and shows the SIP ladder up to it with the SDPs.
  *
  * ```ts
  * scenario('INVITE is answered within 2 s with PCMU and a 1500 Hz tone', {
@@ -77,7 +77,7 @@ const MediaStepSchema = z
 /** The `sip` part of a SIP scenario. */
 export const SipScenarioSchema = z
   .object({
-    /** Where the flow goes: the embedded registrar (default, over UDP) or a loopback address/URL. */
+    /** Where the flow goes: the embedded registrar (default, over UDP) or a host (name or IP address) and port, or a WebSocket URL. */
     target: z
       .union([
         z.literal('embedded'),

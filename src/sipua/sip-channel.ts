@@ -4,9 +4,10 @@
  * the call-flow engine, which builds and checks messages itself instead of going through sip.js.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net'
+import { connect as tcpConnect, isIP, type Socket as TcpSocket } from 'node:net'
 import { RtcspecError } from '../errors.ts'
-import { assertLoopback } from '../net/loopback.ts'
+import { isLoopbackAddress } from '../net/loopback.ts'
+import { bindAddressFor, localAddressToward, resolveSipHost, unbracket } from './resolve.ts'
 import { nextFramedMessage } from '../sip/index.ts'
 import type { SipLog } from './sip-log.ts'
 
@@ -28,15 +29,16 @@ export interface SipChannel {
 /** Opens a channel; `onText` gets every received message (or stream frame) as text. */
 export async function openSipChannel(target: SipChannelTarget, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
   if (target.transport === 'udp') {
-    assertLoopback(target.host, 'SIP flow target')
-    const sock: UdpSocket = createSocket(target.host.includes(':') ? 'udp6' : 'udp4')
+    const ip = await resolveSipHost(target.host, 'SIP flow target')
+    const sock: UdpSocket = createSocket(isIP(ip) === 6 ? 'udp6' : 'udp4')
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
-      sock.bind(0, target.host.includes(':') ? '::1' : '127.0.0.1', () => resolve())
+      sock.bind(0, bindAddressFor(ip), () => resolve())
     })
+    const advertised = isLoopbackAddress(ip) ? undefined : await localAddressToward(ip)
     sock.on('error', () => {})
     // Port 0: no far end yet; answer whoever sends first (a flow in the UAS role).
-    let dest = target.port === 0 ? undefined : { host: target.host, port: target.port }
+    let dest = target.port === 0 ? undefined : { host: ip, port: target.port }
     sock.on('message', (buf, rinfo) => {
       const text = buf.toString('utf8')
       dest ??= { host: rinfo.address, port: rinfo.port }
@@ -48,9 +50,9 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
     const flushed: Array<() => void> = []
     return {
       transport: 'UDP',
-      localHost: a.address,
+      localHost: advertised ?? a.address,
       localPort: a.port,
-      remoteHost: target.host,
+      remoteHost: ip,
       get remotePort() {
         return dest?.port ?? 0
       },
@@ -70,13 +72,13 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
     }
   }
   if (target.transport === 'tcp') {
-    assertLoopback(target.host, 'SIP flow target')
-    const socket: TcpSocket = tcpConnect({ host: target.host, port: target.port })
+    const ip = await resolveSipHost(target.host, 'SIP flow target')
+    const socket: TcpSocket = tcpConnect({ host: ip, port: target.port })
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (e) => reject(new RtcspecError('SIP_TRANSPORT', `TCP connect to ${target.host}:${target.port} failed: ${e.message}`)))
       socket.once('connect', () => resolve())
     })
-    const remote = `${target.host}:${target.port}`
+    const remote = `${ip}:${target.port}`
     let buffer: Uint8Array = new Uint8Array(0)
     socket.on('data', (d: Buffer) => {
       buffer = buffer.length ? Buffer.concat([buffer, d]) : d
@@ -104,7 +106,7 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       transport: 'TCP',
       localHost: socket.localAddress ?? '127.0.0.1',
       localPort: socket.localPort ?? 0,
-      remoteHost: target.host,
+      remoteHost: ip,
       remotePort: target.port,
       send(text) {
         log.add('out', 'TCP', remote, text)
@@ -120,8 +122,8 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
 
 async function openWs(target: Extract<SipChannelTarget, { transport: 'ws' }>, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
   const url = new URL(target.url)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  assertLoopback(host, 'SIP flow WebSocket target')
+  const host = unbracket(url.hostname)
+  await resolveSipHost(host, `SIP flow WebSocket target ${target.url}`)
   const ws = new WebSocket(target.url, 'sip')
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true })

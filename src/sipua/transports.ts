@@ -17,7 +17,7 @@
  * (400, 505, 420 — see src/sip/validate.ts) and recorded as malformed.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { connect as tcpConnect, createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net'
+import { connect as tcpConnect, createServer, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net'
 import { EmitterImpl, TransportState, Web, type Transport } from 'sip.js'
 import { WebSocket as TlsCapableWebSocket, type ClientOptions as WsClientOptions } from 'ws'
 import { RtcspecError } from '../errors.ts'
@@ -39,7 +39,8 @@ import {
   type SipMessage,
   type SipRequest,
 } from '../sip/index.ts'
-import { assertLoopback } from '../net/loopback.ts'
+import { isLoopbackAddress } from '../net/loopback.ts'
+import { bindAddressFor, localAddressToward, resolveSipHost, unbracket } from './resolve.ts'
 import { AddressStamper, type AdvertisedAddress } from './addressing.ts'
 import { Retransmitter, type RetransmitCounters, type SipTimers } from './retransmit.ts'
 import type { LoggedSipMessage, SipLog } from './sip-log.ts'
@@ -54,7 +55,7 @@ export interface AddressOverride {
 export type SipTransportSpec =
   | {
       kind: 'ws'
-      /** `ws://` or `wss://` (RFC 7118), loopback only. */
+      /** `ws://` or `wss://` (RFC 7118); the host may be a name (resolved when the transport connects). */
       url: string
       /** `wss:` only: the CA certificate(s) (PEM) to trust for this connection, e.g. `registrar.ca`. */
       ca?: string | Buffer
@@ -117,7 +118,14 @@ abstract class SocketTransport implements Transport {
   onMessage: ((message: string) => void) | undefined
   protected readonly hooks: TransportHooks
   protected retransmitter: Retransmitter | undefined
-  protected readonly remote: { host: string; port: number } | undefined
+  /** The remote as an IP address (its host name resolved when the transport connects). */
+  protected remote: { host: string; port: number } | undefined
+  /** The remote as given (host name or IP literal). */
+  readonly #remoteGiven: { host: string; port: number } | undefined
+  /** Where sockets bind: loopback, unless the remote is elsewhere (then the wildcard). */
+  protected bindHost = LOOPBACK
+  /** The address advertised in Via/Contact when bound to the wildcard: the interface toward the remote. */
+  #advertiseHost: string | undefined
   readonly #overrides: { contact?: AddressOverride; via?: AddressOverride }
   readonly #sipJsHost: string
   #stamper: AddressStamper | undefined
@@ -126,7 +134,7 @@ abstract class SocketTransport implements Transport {
   constructor(hooks: TransportHooks, spec: Extract<SipTransportSpec, { kind: 'udp' | 'tcp' }>) {
     this.hooks = hooks
     this.remote = spec.remote
-    if (spec.remote) assertLoopback(spec.remote.host, `SIP ${spec.kind.toUpperCase()} remote`)
+    this.#remoteGiven = spec.remote
     this.#overrides = { ...(spec.contact ? { contact: spec.contact } : {}), ...(spec.via ? { via: spec.via } : {}) }
     this.#sipJsHost = sipJsViaHost(spec)
   }
@@ -157,6 +165,12 @@ abstract class SocketTransport implements Transport {
     if (this.state === TransportState.Connected) return
     this.#transition(TransportState.Connecting)
     try {
+      if (this.#remoteGiven) {
+        const ip = await resolveSipHost(this.#remoteGiven.host, `SIP ${this.protocol} remote`)
+        this.remote = { host: ip, port: this.#remoteGiven.port }
+        this.bindHost = bindAddressFor(ip)
+        this.#advertiseHost = isLoopbackAddress(ip) ? undefined : await localAddressToward(ip)
+      }
       await this.open()
     } catch (e) {
       this.#transition(TransportState.Disconnected)
@@ -164,10 +178,11 @@ abstract class SocketTransport implements Transport {
     }
     const local = this.local!
     const o = this.#overrides
+    const host = this.#advertiseHost ?? local.host
     this.#stamper = new AddressStamper({
       sipJsHost: this.#sipJsHost,
-      via: { host: o.via?.host ?? local.host, port: o.via?.port ?? local.port },
-      contact: { host: o.contact?.host ?? o.via?.host ?? local.host, port: o.contact?.port ?? o.via?.port ?? local.port },
+      via: { host: o.via?.host ?? host, port: o.via?.port ?? local.port },
+      contact: { host: o.contact?.host ?? o.via?.host ?? host, port: o.contact?.port ?? o.via?.port ?? local.port },
     })
     this.#transition(TransportState.Connected)
     this.onConnect?.()
@@ -192,15 +207,18 @@ abstract class SocketTransport implements Transport {
     const text = this.#stamper!.outgoing(message, isRequest)
     const r = safeParseSipMessage(text)
     if (!r.ok) throw new RtcspecError('SIP_TRANSPORT', `refusing to send a malformed message: ${r.error.message}`)
-    const hop = this.#destination(r.value)
+    const hop = await this.#destination(r.value)
     this.hooks.log.add('out', this.protocol, `${hop.host}:${hop.port}`, text, r.value)
     await this.write(text, hop, r.value)
     this.retransmitter?.sent(text, r.value, hop)
   }
 
-  /** Where a message goes (see the module comment). Throws naming the message when there is nowhere. */
-  #destination(m: SipMessage): SipHop {
-    if (m.kind === 'response') return responseHop(parseVia(getHeaders(m, 'via')[0]!))
+  /** Where a message goes (see the module comment), host names resolved. Throws naming the message when there is nowhere. */
+  async #destination(m: SipMessage): Promise<SipHop> {
+    if (m.kind === 'response') {
+      const hop = responseHop(parseVia(getHeaders(m, 'via')[0]!))
+      return isIpLiteral(hop.host) ? hop : { ...hop, host: await resolveSipHost(hop.host, `SIP ${m.status} response destination`) }
+    }
     const branch = branchOf(m)
     if ((m.method === 'ACK' || m.method === 'CANCEL') && branch !== undefined) {
       const hop = this.#inviteHops.get(branch)
@@ -213,14 +231,9 @@ abstract class SocketTransport implements Transport {
       const target = requestHop(m.uri, [])
       const inDialog = /;\s*tag=/i.test(getHeader(m, 'to') ?? '')
       if (this.remote && (!inDialog || !isIpLiteral(target.host))) hop = { ...this.remote, transport: undefined }
-      else if (isIpLiteral(target.host)) hop = target
-      else {
-        throw new RtcspecError('SIP_NO_ROUTE', `nowhere to send ${m.method} ${m.uri}: no Route, its host is no IP address and the transport has no remote`, {
-          hint: 'give transport.remote (the registrar or far end), or call a sip:user@<ip>:<port> URI',
-        })
-      }
+      else hop = target
     }
-    assertLoopback(hop.host, `SIP ${m.method} destination`)
+    if (!isIpLiteral(hop.host)) hop = { ...hop, host: await resolveSipHost(hop.host, `SIP ${m.method} ${m.uri} destination (no transport.remote, so its Route or Request-URI host)`) }
     if (m.method === 'INVITE' && branch !== undefined) remember(this.#inviteHops, branch, hop)
     return hop
   }
@@ -269,7 +282,7 @@ abstract class SocketTransport implements Transport {
     try {
       stamped = stampVia(via, source)
       hop = responseHop(parseVia(stamped))
-      assertLoopback(hop.host, 'SIP response destination')
+      if (!isIpLiteral(hop.host)) return false
     } catch {
       return false
     }
@@ -301,10 +314,10 @@ class UdpTransport extends SocketTransport {
 
   protected async open(): Promise<void> {
     if (this.#socket) return
-    const sock = createSocket('udp4')
+    const sock = createSocket(isIP(this.bindHost) === 6 ? 'udp6' : 'udp4')
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
-      sock.bind(0, LOOPBACK, () => resolve())
+      sock.bind(0, this.bindHost, () => resolve())
     })
     sock.on('error', () => {})
     sock.on('message', (buf, rinfo) => {
@@ -352,7 +365,7 @@ class TcpTransport extends SocketTransport {
     const server = createServer((socket) => this.#attach(socket, `${socket.remoteAddress}:${socket.remotePort}`))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, LOOPBACK, () => resolve())
+      server.listen(0, this.bindHost, () => resolve())
     })
     server.on('error', () => {})
     this.#server = server
@@ -368,7 +381,7 @@ class TcpTransport extends SocketTransport {
     const key = `${to.host}:${to.port}`
     const existing = this.#connections.get(key)
     if (existing && !existing.destroyed) return existing
-    const socket = tcpConnect({ host: to.host, port: to.port, localAddress: LOOPBACK })
+    const socket = tcpConnect({ host: to.host, port: to.port, ...(isLoopbackAddress(to.host) && isIP(to.host) === 4 ? { localAddress: LOOPBACK } : {}) })
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (e) => reject(new RtcspecError('SIP_TRANSPORT', `TCP connect to ${key} failed: ${e.message}`)))
       socket.once('connect', () => resolve())
@@ -463,6 +476,8 @@ class WsTransport implements Transport {
   readonly #inner: Web.Transport
   readonly #hooks: TransportHooks
   readonly #url: string
+  /** The server's host (a name is resolved first, so an unresolvable one is named in the error). */
+  readonly #host: string
   readonly #socketClass: typeof TlsCapableWebSocket | undefined
   #socketsCreated = 0
   #lastError: (Error & { code?: string }) | undefined
@@ -472,8 +487,7 @@ class WsTransport implements Transport {
     this.#hooks = hooks
     this.#url = spec.url
     const url = new URL(spec.url)
-    const host = url.hostname.replace(/^\[|\]$/g, '')
-    assertLoopback(host, 'SIP WebSocket server')
+    this.#host = unbracket(url.hostname)
     if (url.protocol === 'wss:') {
       const tls: WsClientOptions = { rejectUnauthorized: spec.rejectUnauthorized ?? true, ...(spec.ca !== undefined ? { ca: spec.ca } : {}) }
       this.#socketClass = boundWebSocketClass(tls, () => this.#socketsCreated++, (e) => (this.#lastError = e))
@@ -520,7 +534,12 @@ class WsTransport implements Transport {
   set onMessage(f) {
     this.#onMessage = f
   }
-  connect(): Promise<void> {
+  async connect(): Promise<void> {
+    await resolveSipHost(this.#host, `SIP WebSocket server ${this.#url}`)
+    return this.#connectResolved()
+  }
+
+  #connectResolved(): Promise<void> {
     if (!this.#socketClass) return this.#inner.connect()
     // sip.js constructs the global `WebSocket` synchronously inside connect(); lend it ours for that call only.
     const g = globalThis as { WebSocket?: unknown }

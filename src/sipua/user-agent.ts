@@ -59,7 +59,7 @@ const TransportSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('udp'),
-      /** The registrar/outbound proxy or far end requests outside a dialog go to. Without it, call sip:user@<ip>:<port>. */
+      /** The registrar/outbound proxy or far end requests outside a dialog go to. Its host may be a name (resolved when the UA starts). Without it, call sip:user@<host>:<port>. */
       remote: HostPortSchema.optional(),
       timers: z.object({ t1: z.number().positive().optional(), t2: z.number().positive().optional() }).strict().optional(),
       contact: AddressOverrideSchema.optional(),
