@@ -58,6 +58,9 @@ export const ICE_CHECKS: Record<string, Check> = {
   },
   async 'patch.trickle-discard'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     if (!trickleSupported(p)) return na('trickle not supported', [p.trickle])
     const c = await ctx.createSession()
     const fail = needSession(c)
@@ -70,6 +73,9 @@ export const ICE_CHECKS: Record<string, Check> = {
   },
   async 'etag.strong'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     if (!restartSupported(p)) return na(`ICE restarts not supported (restart PATCH answered ${p.restart.response?.status ?? p.restart.error})`, [p.restart])
     const first = await ctx.baseline()
     const fail = needCreated(first)

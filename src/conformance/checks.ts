@@ -202,6 +202,9 @@ const SHARED_CHECKS: Record<string, Check> = {
   },
   async 'etag.issued'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     const c = await ctx.baseline()
     if (!restartSupported(p)) return na(`ICE restarts not supported (restart PATCH answered ${p.restart.response?.status ?? p.restart.error})`, [p.restart])
     const fail = needCreated(c)
@@ -211,6 +214,9 @@ const SHARED_CHECKS: Record<string, Check> = {
   },
   async 'etag.if-match-required'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
     const c = await ctx.createSession()
     const fail = needSession(c)
@@ -220,6 +226,9 @@ const SHARED_CHECKS: Record<string, Check> = {
   },
   async 'etag.stale'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     if (!trickleSupported(p)) return na('trickle not supported', [p.trickle])
     const c = await ctx.createSession()
     const fail = needSession(c)
@@ -258,6 +267,9 @@ const SHARED_CHECKS: Record<string, Check> = {
   },
   async 'restart.failure-keeps-session'(ctx) {
     const p = await ctx.restartProbe()
+    // What the server supports is only known from a session the probe could create.
+    const probed = needSession(p.session)
+    if (probed) return probed
     if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
     const c = await ctx.createSession()
     const fail = needSession(c)

@@ -228,13 +228,14 @@ async function attributeUnusable(ctx: CheckContext, id: string, out: CheckOutcom
 }
 
 /**
- * A check that went through its own client (the media checks publish and play with the WHIP/WHEP clients)
- * and failed on a busy refusal while the endpoint is known to refuse every session is blocked, like the
- * checks that go through the context: the endpoint's state is already reported on the check that caused it.
+ * A check that failed or warned on a busy refusal of its POST while the endpoint is known to refuse every session
+ * (the media checks, which publish and play through the WHIP/WHEP clients, and the negative tests, whose
+ * "refused" says nothing then) is blocked, like the checks that go through the context: the endpoint's state is
+ * already reported on the check that caused it.
  */
 function blockedByUnusableEndpoint(ctx: CheckContext, out: CheckOutcome): CheckOutcome {
   const state = ctx.unusable
-  if (!state || out.status !== 'fail') return out
+  if (!state || (out.status !== 'fail' && out.status !== 'warn')) return out
   const refusal = out.exchanges.find((x) => x.request.method === 'POST' && x.response !== undefined && BUSY_STATUSES.has(x.response.status))
   if (!refusal) return out
   const since = state.since === undefined ? 'from the first POST' : `since ${state.since}`

@@ -141,6 +141,9 @@ describe('a server that a malformed offer leaves stuck (500, then "in use" for e
     expect(blocked.map((r) => r.id)).toContain('whip.media')
     for (const r of blocked) expect(r.detail.reason, r.id).toMatch(/since whip\.post\.malformed-sdp|unusable/)
     expect(report.summary.blocked).toBe(blocked.length)
+    // Nothing after it is judged on a refusal the stuck endpoint gave: no warning, nothing "not applicable".
+    expect(report.summary.warn, table).toBe(0)
+    expect(report.summary.notApplicable, table).toBe(0)
     expect(exitCodeOf(report, false)).toBe(1)
     // The same server, reset, passes the check that the stuck state blocked.
     await srv.reset()
