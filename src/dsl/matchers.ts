@@ -2,7 +2,10 @@
  * rtcspec's `expect` matchers on RTP: arrival, loss and jitter.
  *
  * Each matcher takes an inbound track, a peer (its first inbound audio track), a stats snapshot, or a
- * `PeerStats` inbound entry, and its failure message shows the measured values.
+ * `PeerStats` inbound entry, and its failure message shows the measured values. The loss and missing-media
+ * matchers also take a B2BUA media bridge (a `B2buaCall`, its `MediaBridge`, or one direction's counters):
+ * the frames the bridge sent as silence because its playout buffer had no audio are missing media, which the
+ * far end's packet statistics cannot see (the silence arrives in regular packets).
  */
 import type { MatcherState } from 'vitest'
 import { z } from 'zod'
@@ -104,8 +107,61 @@ async function toReceiveRtp(this: MatcherState, received: unknown, options: Rece
   }
 }
 
+/** One direction of a media bridge, as the matchers read it (structurally: the DSL does not depend on the bridge module). */
+interface BridgeDirection {
+  framesOut: number
+  underflowFrames: number
+  gaps?: ReadonlyArray<{ atMs: number; frames: number }>
+}
+
+function isBridgeDirection(x: unknown): x is BridgeDirection {
+  return typeof x === 'object' && x !== null && typeof (x as BridgeDirection).framesOut === 'number' && typeof (x as BridgeDirection).underflowFrames === 'number'
+}
+
+/** The directions of a bridge subject (`B2buaCall`, `MediaBridge`, or one direction's counters), or undefined for anything else. */
+function bridgeDirections(subject: unknown): Array<{ label: string; c: BridgeDirection }> | undefined {
+  if (isBridgeDirection(subject)) return [{ label: 'bridge direction', c: subject }]
+  if (typeof subject !== 'object' || subject === null) return undefined
+  const media = 'media' in subject && typeof subject.media === 'object' && subject.media !== null ? subject.media : subject
+  const { aToB, bToA } = media as { aToB?: unknown; bToA?: unknown }
+  if (isBridgeDirection(aToB) && isBridgeDirection(bToA)) return [{ label: 'bridge A → B', c: aToB }, { label: 'bridge B → A', c: bToA }]
+  return undefined
+}
+
+/** Judges a bridge's missing media against `ratio` (every direction must be below it). */
+function bridgeMissingResult(state: MatcherState, name: string, dirs: Array<{ label: string; c: BridgeDirection }>, ratio: number): MatcherResult {
+  const figures = dirs.map(({ label, c }) => {
+    const frames = c.framesOut + c.underflowFrames
+    return { label, frames, missing: c.underflowFrames, fraction: frames > 0 ? c.underflowFrames / frames : 0, gaps: c.gaps ?? [] }
+  })
+  // a direction that sent no frame (no audio source on that side) is shown, not judged
+  const judged = figures.filter((f) => f.frames > 0)
+  const pass = judged.length > 0 && judged.every((f) => f.fraction < ratio)
+  const worst = Math.max(0, ...judged.map((f) => f.fraction))
+  const lines = figures.map(
+    (f) => `${f.label}: ${f.missing} of ${f.frames} frames sent as silence (${pct(f.fraction)})${f.frames === 0 ? ' — no frame sent, not judged' : ''}${f.gaps.length ? `; gaps: ${f.gaps.slice(0, 8).map((g) => `${g.frames} frame(s) at ${new Date(g.atMs).toISOString().slice(11, 23)}`).join(', ')}${f.gaps.length > 8 ? ` and ${f.gaps.length - 8} more` : ''}` : ''}`,
+  )
+  return {
+    pass,
+    actual: worst,
+    expected: ratio,
+    message: () =>
+      `expected the missing media of the bridge ${state.isNot ? 'NOT ' : ''}to be below ${pct(ratio)} (${name}: frames the bridge had no audio for count as lost), measured ${pct(worst)}\n  ${lines.join('\n  ')}`,
+  }
+}
+
+/** Missing media below `ratio`: for a bridge, frames sent as silence for lack of audio; for RTP, the loss fraction. */
+function toHaveMissingMediaBelow(this: MatcherState, received: unknown, given: Ratio): MatcherResult {
+  const ratio = toRatio(given, `toHaveMissingMediaBelow(${typeof given === 'string' ? JSON.stringify(given) : String(given)})`)
+  const dirs = bridgeDirections(received)
+  if (dirs) return bridgeMissingResult(this, 'toHaveMissingMediaBelow', dirs, ratio)
+  return toHaveLossBelow.call(this, received, given)
+}
+
 function toHaveLossBelow(this: MatcherState, received: unknown, given: Ratio): MatcherResult {
   const ratio = toRatio(given, `toHaveLossBelow(${typeof given === 'string' ? JSON.stringify(given) : String(given)})`)
+  const dirs = bridgeDirections(received)
+  if (dirs) return bridgeMissingResult(this, 'toHaveLossBelow', dirs, ratio)
   const r = snapshotOf(received)
   if ('error' in r) return { pass: false, message: () => `toHaveLossBelow: ${r.error}` }
   const { label, snap } = r
@@ -137,7 +193,7 @@ function toHaveJitterBelow(this: MatcherState, received: unknown, limit: Duratio
 }
 
 /** The matcher implementations, for `expect.extend`. */
-export const rtpMatchers = { toReceiveRtp, toHaveLossBelow, toHaveJitterBelow }
+export const rtpMatchers = { toReceiveRtp, toHaveLossBelow, toHaveMissingMediaBelow, toHaveJitterBelow }
 
 declare module 'vitest' {
   interface Matchers<R, T> {
@@ -145,6 +201,11 @@ declare module 'vitest' {
     toReceiveRtp(options?: ReceiveRtpOptions): Promise<void>
     /** Loss fraction (lost / expected, RFC 3550) is below `ratio`: a fraction (`0.05`) or a percentage (`'5%'`). */
     toHaveLossBelow(ratio: Ratio): R
+    /**
+     * Missing media is below `ratio`. For a B2BUA bridge (`B2buaCall`, `MediaBridge` or one direction): the share
+     * of frames it sent as silence because it had no audio, every direction. For an RTP subject: its loss fraction.
+     */
+    toHaveMissingMediaBelow(ratio: Ratio): R
     /** RFC 3550 interarrival jitter is below `limit`: milliseconds, or a string such as `'30ms'`. */
     toHaveJitterBelow(limit: Duration): R
   }

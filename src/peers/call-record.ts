@@ -80,6 +80,13 @@ export const OutboundRecordSchema = z.object({
   packetsSent: z.number().int().nonnegative(),
   bytesSent: z.number().int().nonnegative(),
   lateTicks: z.number().int().nonnegative(),
+  /**
+   * Frames this stream sent as filler (silence) because its source had no audio for them, after the media had
+   * started: missing media its receiver hears as gaps (a B2BUA bridge's playout underflow).
+   */
+  missingFrames: z.number().int().nonnegative().optional(),
+  /** Frames of this stream in all (audio and filler), when `missingFrames` is given. */
+  frames: z.number().int().nonnegative().optional(),
   /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */
   stalls: z
     .array(z.object({ atMs: z.number(), lateMs: z.number(), lateFrames: z.number().int().nonnegative(), skippedFrames: z.number().int().nonnegative(), sourceFrameIndex: z.number().int().nonnegative(), ptimeMs: z.number().positive() }))

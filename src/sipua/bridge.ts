@@ -3,7 +3,11 @@
  *
  * - {@link bridgeMedia} joins the audio of two peers of any kind (werift ↔ plain RTP is the SIP↔WebRTC
  *   gateway case). Received payloads are decoded and re-encoded with the other leg's codec, re-paced at
- *   20 ms behind a 40 ms cushion. For the same G.711 law on both legs this is a passthrough: µ-law and A-law
+ *   20 ms behind a playout buffer (40 ms at first; it grows by one frame, up to 100 ms, each time it runs dry,
+ *   because the two legs' senders tick on independent clocks and the far leg's packets arrive with jitter).
+ *   A frame the other leg must send while the buffer has no audio is sent as silence and counted as missing
+ *   media (`underflowFrames`, with the gaps it came in); the silence before the first audio arrived is counted
+ *   apart (`startupFrames`), as it is no gap in the media. For the same G.711 law on both legs this is a passthrough: µ-law and A-law
  *   decode→encode is bit-exact (except µ-law's negative zero, which becomes positive zero). RFC 4733
  *   events are not forwarded. Counters on both directions.
  * - {@link startSipB2bua} is a back-to-back user agent: it answers calls on one user agent (leg A) by placing
@@ -16,7 +20,8 @@ import { findAudioCodec, isTelephoneEvent } from '../peers/codecs.ts'
 import { resample } from '../media/resample.ts'
 import type { AudioSource, AudioDecoder } from '../media/types.ts'
 import type { AudioSendHandle, InboundTrack, Peer } from '../peers/types.ts'
-import { createSipUserAgent, type IncomingSipCall, type SipCall, type SipUserAgent, type SipUserAgentOptions } from './user-agent.ts'
+import type { CallRecord } from '../peers/call-record.ts'
+import { createSipUserAgent, sipCallRecord, type IncomingSipCall, type SipCall, type SipUserAgent, type SipUserAgentOptions } from './user-agent.ts'
 
 /** Counters of one direction of a media bridge. */
 export interface BridgeDirectionCounters {
@@ -24,8 +29,17 @@ export interface BridgeDirectionCounters {
   packetsIn: number
   /** Audio frames the other leg's sender took from the queue with real audio in them. */
   framesOut: number
-  /** Frames sent as silence because nothing had arrived (before the cushion filled, or a gap). */
+  /**
+   * Frames sent as silence after the media had started because the playout buffer had no audio: missing
+   * media on the other leg (what its listener hears as a gap).
+   */
   underflowFrames: number
+  /** Frames sent as silence before the first audio arrived and the playout buffer first filled (call set-up, not a gap). */
+  startupFrames: number
+  /** The gaps the underflow frames came in (at most {@link MAX_BRIDGE_GAPS}; later ones are only counted): when (ms since the epoch) and how many frames. */
+  gaps: Array<{ atMs: number; frames: number }>
+  /** The playout buffer's current depth target, ms (grows after each underflow). */
+  playoutMs: number
   /** Samples dropped because the queue was over its bound (the sending leg ran faster). */
   overflowSamples: number
   /** RFC 4733 packets not forwarded. */
@@ -33,6 +47,14 @@ export interface BridgeDirectionCounters {
   /** Packets with a payload type the bridge could not decode. */
   undecodable: number
 }
+
+/** Most gaps a bridge direction lists. */
+export const MAX_BRIDGE_GAPS = 200
+
+/** Playout buffer: initial depth, growth step after an underflow and largest depth, ms. */
+const PLAYOUT_INITIAL_MS = 40
+const PLAYOUT_STEP_MS = 20
+const PLAYOUT_MAX_MS = 100
 
 /** A running media bridge. */
 export interface MediaBridge {
@@ -47,8 +69,12 @@ class PipeSource implements AudioSource {
   readonly sampleRate: number
   readonly description: string
   readonly #counters: BridgeDirectionCounters
-  readonly #cushion: number
+  #cushion: number
   readonly #max: number
+  /** Whether audio ever filled the buffer (silence before that is start-up, not a gap). */
+  #started = false
+  /** The gap being counted, when the buffer is dry. */
+  #gap: { atMs: number; frames: number } | undefined
   #chunks: Int16Array[] = []
   #offset = 0
   #buffered = 0
@@ -59,7 +85,8 @@ class PipeSource implements AudioSource {
     this.sampleRate = sampleRate
     this.description = `bridge(${label})`
     this.#counters = counters
-    this.#cushion = Math.round(sampleRate * 0.04)
+    this.#cushion = Math.round((sampleRate * PLAYOUT_INITIAL_MS) / 1000)
+    counters.playoutMs = PLAYOUT_INITIAL_MS
     this.#max = sampleRate // at most 1 s queued
   }
 
@@ -80,11 +107,30 @@ class PipeSource implements AudioSource {
 
   read(out: Int16Array): boolean {
     const available = this.#buffered - this.#offset
-    if (!this.#primed && available >= this.#cushion) this.#primed = true
+    if (!this.#primed && available >= this.#cushion) {
+      this.#primed = true
+      this.#started = true
+      this.#gap = undefined
+    }
     if (!this.#primed || available === 0) {
       out.fill(0)
+      if (!this.#started) {
+        this.#counters.startupFrames++
+        return !this.#ended
+      }
       this.#counters.underflowFrames++
-      if (available === 0) this.#primed = false
+      if (this.#gap) this.#gap.frames++
+      else {
+        this.#gap = { atMs: Date.now(), frames: 1 }
+        if (this.#counters.gaps.length < MAX_BRIDGE_GAPS) this.#counters.gaps.push(this.#gap)
+      }
+      if (available === 0 && this.#primed) {
+        // ran dry: refill to a deeper buffer before playing on (the far leg's jitter exceeded the depth)
+        this.#primed = false
+        const ms = Math.min(PLAYOUT_MAX_MS, this.#counters.playoutMs + PLAYOUT_STEP_MS)
+        this.#counters.playoutMs = ms
+        this.#cushion = Math.round((this.sampleRate * ms) / 1000)
+      }
       return !this.#ended
     }
     let written = 0
@@ -107,7 +153,7 @@ class PipeSource implements AudioSource {
 }
 
 function counters(): BridgeDirectionCounters {
-  return { packetsIn: 0, framesOut: 0, underflowFrames: 0, overflowSamples: 0, telephoneEvents: 0, undecodable: 0 }
+  return { packetsIn: 0, framesOut: 0, underflowFrames: 0, startupFrames: 0, gaps: [], playoutMs: PLAYOUT_INITIAL_MS, overflowSamples: 0, telephoneEvents: 0, undecodable: 0 }
 }
 
 /** Forwards the audio `from` receives to `to`. Returns a stop function. */
@@ -308,4 +354,32 @@ export async function startSipB2bua(options: SipB2buaOptions): Promise<SipB2bua>
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/** The missing media of one bridge direction: frames its sender sent as silence since the media started, of all it sent. */
+export function bridgeMissingMedia(c: BridgeDirectionCounters): { missingFrames: number; frames: number; fraction: number } {
+  const frames = c.framesOut + c.underflowFrames
+  return { missingFrames: c.underflowFrames, frames, fraction: frames > 0 ? c.underflowFrames / frames : 0 }
+}
+
+/**
+ * The call record of a bridged call (`kind: 'sip'`, both legs): each leg's outbound audio carries the bridge's
+ * missing media towards it (`missingFrames`, `frames`: leg A's from the B→A direction, leg B's from A→B), and
+ * `extra.bridge` the counters of both directions.
+ */
+export async function b2buaCallRecord(call: B2buaCall, options: { test?: CallRecord['test']; extra?: Record<string, unknown> } = {}): Promise<CallRecord> {
+  const { aToB, bToA } = call.media
+  const record = await sipCallRecord([call.a, call.b], { ...(options.test ? { test: options.test } : {}), extra: { bridge: { aToB: { ...aToB, gaps: [...aToB.gaps] }, bToA: { ...bToA, gaps: [...bToA.gaps] } }, ...options.extra } })
+  const legs = ([[call.a.sdh?.peer, bToA], [call.b.sdh?.peer, aToB]] as Array<[Peer | undefined, BridgeDirectionCounters]>).filter(([p]) => p !== undefined)
+  // the record lists the legs' peers in leg order (by name when a peer's stats were unavailable)
+  const inOrder = record.peers.length === legs.length
+  for (const [i, [peer, c]] of legs.entries()) {
+    const rec = inOrder ? record.peers[i] : record.peers.find((p) => p.name === peer!.name)
+    const out = rec?.rtp.outbound.find((o) => o.kind === 'audio')
+    if (!out) continue
+    const m = bridgeMissingMedia(c)
+    out.missingFrames = m.missingFrames
+    out.frames = m.frames
+  }
+  return record
 }

@@ -1,0 +1,93 @@
+import { describe, expect, test } from 'vitest'
+import '../../src/dsl/expect.ts'
+import { createRtpPeer } from '../../src/peers/rtp/peer.ts'
+import { tone } from '../../src/media/sources.ts'
+import { bridgeMedia, bridgeMissingMedia, b2buaCallRecord, startSipB2bua } from '../../src/sipua/bridge.ts'
+import { startSipRegistrar } from '../../src/sipua/registrar.ts'
+import { createSipUserAgent, type SipCall } from '../../src/sipua/user-agent.ts'
+import { CallRecordSchema } from '../../src/peers/call-record.ts'
+import { waitFor } from '../../src/wait.ts'
+
+/** x → p1 ⇄ bridge ⇄ p2 → y, all plain RTP on loopback. */
+async function bridged() {
+  const x = createRtpPeer({ name: 'x' })
+  const p1 = createRtpPeer({ name: 'p1' })
+  const p2 = createRtpPeer({ name: 'p2' })
+  const y = createRtpPeer({ name: 'y' })
+  await x.acceptAnswer(await p1.acceptOffer(await x.createOffer()))
+  await p2.acceptAnswer(await y.acceptOffer(await p2.createOffer()))
+  const bridge = bridgeMedia(p1, p2)
+  return {
+    x,
+    y,
+    bridge,
+    async [Symbol.asyncDispose]() {
+      bridge.stop()
+      for (const p of [x, p1, p2, y]) await p.close()
+    },
+  }
+}
+
+describe('bridge missing media', () => {
+  test('a steady bridged stream has no underflow once the media started; start-up silence is counted apart', async () => {
+    await using b = await bridged()
+    const send = b.x.sendAudio(tone(440))
+    await waitFor(() => b.bridge.aToB.framesOut >= 150, { timeoutMs: 10_000, label: 'the bridge to send 150 audio frames (3 s) towards y' })
+    const late = send.stats.lateTicks
+    expect(b.bridge.aToB.underflowFrames, `gaps ${JSON.stringify(b.bridge.aToB.gaps)}; the feeding sender was late on ${late} tick(s)`).toBe(0)
+    expect(b.bridge.aToB.startupFrames).toBeGreaterThan(0)
+    expect(b.bridge).toHaveMissingMediaBelow(0.001)
+    expect(b.bridge.aToB).toHaveLossBelow(0.001)
+    expect(bridgeMissingMedia(b.bridge.aToB)).toMatchObject({ missingFrames: 0 })
+  })
+
+  test('a gap in the feeding leg is missing media: counted as underflow frames and failing the loss and missing-media assertions', async () => {
+    await using b = await bridged()
+    const first = b.x.sendAudio(tone(440))
+    await waitFor(() => b.bridge.aToB.framesOut >= 50, { timeoutMs: 10_000, label: 'the bridge to send 50 audio frames' })
+    // pause the feeding leg's sender: nothing reaches the bridge until it sends again
+    first.stop()
+    await waitFor(() => b.bridge.aToB.underflowFrames >= 10, { timeoutMs: 5000, label: 'the bridge to send 10 frames of silence for lack of audio' })
+    const before = b.bridge.aToB.packetsIn
+    b.x.sendAudio(tone(440))
+    await waitFor(() => b.bridge.aToB.packetsIn > before + 25, { timeoutMs: 5000, label: 'audio to reach the bridge again' })
+    const c = b.bridge.aToB
+    expect(c.gaps.length).toBeGreaterThanOrEqual(1)
+    expect(c.gaps.reduce((s, g) => s + g.frames, 0)).toBe(c.underflowFrames)
+    expect(c.playoutMs).toBeGreaterThan(40) // the playout buffer deepened after running dry
+    expect(() => expect(b.bridge).toHaveMissingMediaBelow(0.01)).toThrow(/bridge A → B: \d+ of \d+ frames sent as silence/)
+    expect(() => expect(b.bridge.aToB).toHaveLossBelow(0.01)).toThrow(/missing media of the bridge/)
+    // y's packet statistics alone cannot see it: the silence arrived in regular packets
+    const atY = await b.y.waitForTrack('audio', 5000)
+    expect(atY).toHaveLossBelow(0.01)
+  })
+
+  test('a bridged SIP call records each leg’s missing media on its outbound audio', async () => {
+    await using registrar = await startSipRegistrar()
+    await using pstn = await createSipUserAgent({ uri: 'sip:carol@127.0.0.1', transport: { kind: 'udp' }, media: 'rtp' })
+    const pstnCalls: SipCall[] = []
+    pstn.autoAnswer({ send: tone(1500), onCall: (c) => pstnCalls.push(c) })
+    await using gateway = await startSipB2bua({
+      a: { uri: 'sip:carol@rtcspec.test', transport: { kind: 'ws', url: registrar.wsUrl }, media: 'rtp' },
+      b: { uri: 'sip:gateway@127.0.0.1', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: pstn.local!.port } }, media: 'rtp' },
+      target: `sip:carol@127.0.0.1:${pstn.local!.port}`,
+    })
+    await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: registrar.wsUrl }, media: 'rtp' })
+    const call = await alice.call('sip:carol@rtcspec.test', { send: tone(1000), timeoutMs: 15_000 })
+    const leg = await gateway.waitForCall(1)
+    await waitFor(() => leg.media.aToB.framesOut >= 50 && leg.media.bToA.framesOut >= 50, { timeoutMs: 10_000, label: 'the bridge to send 50 audio frames each way' })
+    // a gap: the bridge had no audio for 7 frames towards leg B (as when leg A's sender stalls)
+    leg.media.aToB.underflowFrames += 7
+    leg.media.aToB.gaps.push({ atMs: Date.now(), frames: 7 })
+    const record = CallRecordSchema.parse(await b2buaCallRecord(leg))
+    const [a, b] = record.peers
+    expect(b!.rtp.outbound[0]!.missingFrames).toBe(leg.media.aToB.underflowFrames)
+    expect(a!.rtp.outbound[0]!.missingFrames).toBe(leg.media.bToA.underflowFrames)
+    expect(b!.rtp.outbound[0]!.frames).toBe(leg.media.aToB.framesOut + leg.media.aToB.underflowFrames)
+    expect((record.extra?.bridge as { aToB: { gaps: unknown[] } }).aToB.gaps.length).toBeGreaterThanOrEqual(1)
+    expect(() => expect(leg).toHaveLossBelow(0.0001)).toThrow(/bridge A → B: \d+ of \d+ frames sent as silence/)
+    await call.hangup()
+    await waitFor(() => pstnCalls.length === 1, { timeoutMs: 5000, label: 'the endpoint to have had the call' })
+    await pstnCalls[0]!.waitForEnd(5000)
+  })
+})
