@@ -21,6 +21,7 @@ import { resample } from '../media/resample.ts'
 import type { AudioSource, AudioDecoder } from '../media/types.ts'
 import type { AudioSendHandle, InboundTrack, Peer } from '../peers/types.ts'
 import type { CallRecord } from '../peers/call-record.ts'
+import { sipSignaling } from './sip-log.ts'
 import { createSipUserAgent, sipCallRecord, type IncomingSipCall, type SipCall, type SipUserAgent, type SipUserAgentOptions } from './user-agent.ts'
 
 /** Counters of one direction of a media bridge. */
@@ -365,11 +366,13 @@ export function bridgeMissingMedia(c: BridgeDirectionCounters): { missingFrames:
 /**
  * The call record of a bridged call (`kind: 'sip'`, both legs): each leg's outbound audio carries the bridge's
  * missing media towards it (`missingFrames`, `frames`: leg A's from the B→A direction, leg B's from A→B), and
- * `extra.bridge` the counters of both directions.
+ * `extra.bridge` the counters of both directions; `signaling` is leg A's SIP messages as {@link sipSignaling} gives them.
  */
 export async function b2buaCallRecord(call: B2buaCall, options: { test?: CallRecord['test']; extra?: Record<string, unknown> } = {}): Promise<CallRecord> {
   const { aToB, bToA } = call.media
   const record = await sipCallRecord([call.a, call.b], { ...(options.test ? { test: options.test } : {}), extra: { bridge: { aToB: { ...aToB, gaps: [...aToB.gaps] }, bToA: { ...bToA, gaps: [...bToA.gaps] } }, ...options.extra } })
+  // leg A's SIP messages with both transport addresses, the whole message text and retransmissions marked
+  record.signaling = sipSignaling(call.a.messages(), Date.parse(record.startedAt))
   const legs = ([[call.a.sdh?.peer, bToA], [call.b.sdh?.peer, aToB]] as Array<[Peer | undefined, BridgeDirectionCounters]>).filter(([p]) => p !== undefined)
   // the record lists the legs' peers in leg order (by name when a peer's stats were unavailable)
   const inOrder = record.peers.length === legs.length

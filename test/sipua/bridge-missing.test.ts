@@ -62,7 +62,7 @@ describe('bridge missing media', () => {
     expect(atY).toHaveLossBelow(0.01)
   })
 
-  test('a bridged SIP call records each leg’s missing media on its outbound audio', async () => {
+  test('a bridged SIP call: no underflow in steady state; a gap in the feeding leg is recorded as each leg’s missing media on its outbound audio', async () => {
     await using registrar = await startSipRegistrar()
     await using pstn = await createSipUserAgent({ uri: 'sip:carol@127.0.0.1', transport: { kind: 'udp' }, media: 'rtp' })
     const pstnCalls: SipCall[] = []
@@ -73,18 +73,28 @@ describe('bridge missing media', () => {
       target: `sip:carol@127.0.0.1:${pstn.local!.port}`,
     })
     await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: registrar.wsUrl }, media: 'rtp' })
-    const call = await alice.call('sip:carol@rtcspec.test', { send: tone(1000), timeoutMs: 15_000 })
+    const call = await alice.call('sip:carol@rtcspec.test', { timeoutMs: 15_000 })
+    const sending = call.peer.sendAudio(tone(1000))
     const leg = await gateway.waitForCall(1)
-    await waitFor(() => leg.media.aToB.framesOut >= 50 && leg.media.bToA.framesOut >= 50, { timeoutMs: 10_000, label: 'the bridge to send 50 audio frames each way' })
-    // a gap: the bridge had no audio for 7 frames towards leg B (as when leg A's sender stalls)
-    leg.media.aToB.underflowFrames += 7
-    leg.media.aToB.gaps.push({ atMs: Date.now(), frames: 7 })
+    await waitFor(() => leg.media.aToB.framesOut >= 100 && leg.media.bToA.framesOut >= 100, { timeoutMs: 10_000, label: 'the bridge to send 100 audio frames each way' })
+    // steady state on an idle machine: once the media started, the playout buffer never ran dry
+    expect([leg.media.aToB.underflowFrames, leg.media.bToA.underflowFrames], `gaps A→B ${JSON.stringify(leg.media.aToB.gaps)}, B→A ${JSON.stringify(leg.media.bToA.gaps)}`).toEqual([0, 0])
+    expect(leg).toHaveMissingMediaBelow(0.001)
+    // a gap: alice (leg A's far end) stops sending for a while, then sends again
+    sending.stop()
+    await waitFor(() => leg.media.aToB.underflowFrames >= 5, { timeoutMs: 5000, label: 'the bridge to send 5 frames of silence towards leg B' })
+    const before = leg.media.aToB.packetsIn
+    call.peer.sendAudio(tone(1000))
+    await waitFor(() => leg.media.aToB.packetsIn > before + 10, { timeoutMs: 5000, label: "alice's audio to reach the bridge again" })
     const record = CallRecordSchema.parse(await b2buaCallRecord(leg))
     const [a, b] = record.peers
+    expect(b!.rtp.outbound[0]!.missingFrames).toBeGreaterThanOrEqual(5)
     expect(b!.rtp.outbound[0]!.missingFrames).toBe(leg.media.aToB.underflowFrames)
     expect(a!.rtp.outbound[0]!.missingFrames).toBe(leg.media.bToA.underflowFrames)
     expect(b!.rtp.outbound[0]!.frames).toBe(leg.media.aToB.framesOut + leg.media.aToB.underflowFrames)
     expect((record.extra?.bridge as { aToB: { gaps: unknown[] } }).aToB.gaps.length).toBeGreaterThanOrEqual(1)
+    // the ladder of leg A carries the transport addresses and the whole messages
+    expect(record.signaling.find((m) => m.type.startsWith('INVITE'))).toMatchObject({ raw: expect.stringMatching(/^INVITE sip:/), fromAddress: expect.any(String), transport: 'WS' })
     expect(() => expect(leg).toHaveLossBelow(0.0001)).toThrow(/bridge A → B: \d+ of \d+ frames sent as silence/)
     await call.hangup()
     await waitFor(() => pstnCalls.length === 1, { timeoutMs: 5000, label: 'the endpoint to have had the call' })
