@@ -60,6 +60,7 @@ tr.bad-row td,tr.req.failed td{background:#fdecea}tr.req.warned td{background:#f
 .msg.restart .arrow{border-bottom-color:#6a1b9a}.msg.restart .arrow.right::after{border-left-color:#6a1b9a}.msg.restart .arrow.left::after{border-right-color:#6a1b9a}.msg.restart .label{color:#6a1b9a;font-weight:600}
 .msg.cand .arrow{border-bottom-color:#90a4ae;border-bottom-width:1px}.msg.cand .label{color:var(--muted)}
 .ladder-meta{grid-row:2;position:relative;z-index:1;text-align:center;font-size:11px;color:var(--muted)}
+.arrow-meta span{background:var(--card);padding:0 3px}
 .arrow-meta .addr{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;margin-right:8px}
 .arrow-meta .retx-note{color:var(--warn);font-weight:600}
 .msg.retx .arrow{border-bottom-style:dotted;border-bottom-color:var(--warn)}.msg.retx .label{color:var(--warn)}
