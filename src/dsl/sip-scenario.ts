@@ -30,7 +30,7 @@ import { ScenarioError } from './scenario.ts'
 import { runSipFlow, SipFlowError, type FlowStep, type SipFlowResult } from '../sipua/call-flow.ts'
 import { startSipRegistrar, type SipRegistrar } from '../sipua/registrar.ts'
 import { createSipUserAgent, firstRtpSince, type SipUserAgent } from '../sipua/user-agent.ts'
-import type { LoggedSipMessage } from '../sipua/sip-log.ts'
+import { sipSignaling, type LoggedSipMessage } from '../sipua/sip-log.ts'
 import { getHeader } from '../sip/index.ts'
 import { appendCallRecord, buildCallRecord } from '../peers/call-record.ts'
 import type { SipChannelTarget } from '../sipua/sip-channel.ts'
@@ -188,7 +188,7 @@ export async function runSipScenario(name: string, spec: unknown, test?: { file?
         kind: 'sip',
         peers,
         startedAt,
-        signaling: (result?.log.entries ?? flowError?.log?.entries ?? []).map((m) => ({ atMs: m.at - startedAt.getTime(), from: m.direction === 'out' ? 'flow' : m.remote, to: m.direction === 'out' ? m.remote : 'flow', type: m.summary, transport: m.transport, ...(m.parsed?.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}) })),
+        signaling: sipSignaling(result?.log.entries ?? flowError?.log?.entries ?? [], startedAt.getTime(), 'flow'),
         setup: { ...connectMsOf(result?.log.entries ?? flowError?.log?.entries ?? []), ...firstRtpSince(peers, startedAt.getTime()) },
         extra: { sipScenario: { timings: result?.timings ?? [], skipped: result?.skipped ?? [] } },
         ...(test ? { test: { ...test, result: failed ? 'failed' : 'passed' } } : {}),

@@ -26,7 +26,7 @@ import { createRtpPeer, type RtpPeerOptions } from '../peers/rtp/peer.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
-import { formatSipLadder, SipLog, type LoggedSipMessage } from './sip-log.ts'
+import { formatSipLadder, SipLog, sipSignaling, type LoggedSipMessage } from './sip-log.ts'
 import { speedUpSipJsGrammar } from './sipjs-grammar.ts'
 import { sipJsViaHost, transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
 
@@ -898,14 +898,8 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
   const peers = legs.flatMap((l) => (l.sdh ? [l.sdh.peer] : []))
   const t0 = startedAt.getTime()
   const messages = first.messages()
-  const signaling = messages.map((m) => ({
-    atMs: m.at - t0,
-    from: m.direction === 'out' ? 'local' : m.remote,
-    to: m.direction === 'out' ? m.remote : 'local',
-    type: m.summary,
-    ...(m.parsed && m.parsed.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}),
-    transport: m.transport,
-  }))
+  // Addresses on each arrow, the full message text, and retransmissions with their timers (the report's ladder).
+  const signaling = sipSignaling(messages, t0)
   const established = legs.map((l) => l.establishedAt?.getTime()).filter((x): x is number => x !== undefined)
   const ended = legs.map((l) => l.endedAt?.getTime()).filter((x): x is number => x !== undefined)
   return buildCallRecord({

@@ -33,6 +33,10 @@ describe('SIP call records: setup times', () => {
     expect(record.setup.connectMs!).toBeGreaterThanOrEqual(0)
     expect(record.setup.firstRtpMs!).toBeGreaterThanOrEqual(0)
     expect(record.setup.firstRtpMs!).toBeLessThanOrEqual(record.durationMs)
+    // The ladder's material: transport addresses on each arrow and the full message text.
+    const invite = record.signaling.find((m) => m.type.startsWith('INVITE'))
+    expect(invite?.toAddress).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(invite?.raw).toMatch(/^INVITE sip:[\s\S]*\r\nVia: SIP\/2\.0\//)
   })
 
   test('a declarative flow with media: its record has connectMs (INVITE to 200) and firstRtpMs', async () => {
