@@ -261,7 +261,15 @@ export function parseSdpFrag(text: string): SdpFrag {
     }
   }
   finishMedia()
+  // Other lines in the order serializeSdpFrag writes them (non-`a=` lines before `a=` lines, each group in
+  // arrival order), so that parse(serialize(frag)) equals frag for any body, not only canonically ordered ones.
+  frag.otherLines = canonicalOrder(frag.otherLines)
+  for (const m of frag.media) m.otherLines = canonicalOrder(m.otherLines)
   return frag
+}
+
+function canonicalOrder(lines: string[]): string[] {
+  return [...lines.filter((l) => !isAttr(l)), ...lines.filter(isAttr)]
 }
 
 /** {@link parseSdpFrag} that returns a {@link ParseResult} instead of throwing. */

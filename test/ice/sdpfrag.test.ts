@@ -244,6 +244,13 @@ describe('properties', () => {
     )
   })
 
+  it('a body with other lines out of canonical order round-trips (a b= line after an a= line)', () => {
+    const body = 'i=trickle\nb=AS:30\na=   e-lite\na=ice-options:AAAA\nb=ice-ufrag:AAAAAAAAAAA\na=x-custom:one two\na=end-of-candidates\n'
+    const frag = parseSdpFrag(body)
+    expect(frag.otherLines).toEqual(['i=trickle', 'b=AS:30', 'b=ice-ufrag:AAAAAAAAAAA', 'a=   e-lite', 'a=x-custom:one two'])
+    expect(parseSdpFrag(serializeSdpFrag(frag))).toEqual(frag)
+  })
+
   it('arbitrary and near-valid bodies never throw anything but ParseError', () => {
     const inputs = fc.oneof(
       fc.string({ maxLength: 400 }),
