@@ -5,7 +5,8 @@
  * - a SIPp UAC against the same kind of SIPp UAS, the baseline;
  * - rtcspec's call-flow engine (raw SIP, no media);
  * each with 10 calls in flight. Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks),
- * and calls between two rtcspec user agents through Kamailio (needs `kamailio`; else that row is n/a).
+ * calls between two rtcspec user agents through Kamailio (needs `kamailio`; else that row is n/a), and the set-up
+ * latency of baresip calling an rtcspec UAS (dial → ACK; needs `baresip`).
  * Needs `sipp` (Debian sip-tester); without it the rows say `n/a (install sip-tester (sipp))`.
  */
 import { spawnSync } from 'node:child_process'
@@ -13,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpuUsage } from 'node:process'
 import { startSipp, sippUasScenario } from '../../src/services/sipp.ts'
+import { startBaresip } from '../../src/services/baresip.ts'
 import { startKamailio } from '../../src/services/kamailio.ts'
 import { findBinary } from '../../src/services/provider.ts'
 import { runSipFlow, type FlowStep } from '../../src/sipua/call-flow.ts'
@@ -27,6 +29,8 @@ const SIP_TARGET: BenchTarget = { op: '>=', value: 100 }
 const RATE_METRIC = 'SIP calls/s against a sipp UAS (INVITE → 200 → ACK → BYE → 200)'
 const SETUP_METRIC_P50 = 'SIP set-up latency (INVITE → 200) p50'
 const SETUP_METRIC_P95 = 'SIP set-up latency (INVITE → 200) p95'
+const BARESIP_METRIC_P50 = 'SIP set-up latency baresip → rtcspec (dial → ACK received) p50'
+const BARESIP_METRIC_P95 = 'SIP set-up latency baresip → rtcspec (dial → ACK received) p95'
 const KAMAILIO_METRIC = 'SIP calls/s UA → Kamailio → UA (INVITE → 200 → ACK → BYE → 200, both legs through the proxy)'
 
 function hasSipp(): boolean {
@@ -183,6 +187,37 @@ export const sipSuite: BenchSuite = {
       const n = options.quick ? 50 : 200
       const r = await pool(n, IN_FLIGHT, one)
       row(KAMAILIO_METRIC, 'rtcspec sip.js UA', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP both legs, plain RTP, Kamailio ${proxy.provider}, ${r.failures} failed`)
+    }
+
+    // 6. baresip (a third-party UA) calls an rtcspec UAS: set-up latency from baresip's dial command to rtcspec
+    // receiving its ACK (the dialog confirmed), one call at a time; baresip hangs up each call.
+    if ((await findBinary('baresip')) === undefined) {
+      log('baresip not on PATH (sudo apt-get install baresip): the baresip rows are n/a')
+      for (const m of [BARESIP_METRIC_P50, BARESIP_METRIC_P95]) rows.push(naRow('sip', m, 'ms', 'baresip', { subject: 'baresip UAC → rtcspec UAS' }))
+    } else {
+      await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', media: 'rtp', transport: { kind: 'udp' }, callRecords: false })
+      await using bs = await startBaresip({ provider: 'local', transport: 'udp' })
+      const n = options.quick ? 5 : 20
+      const setups: number[] = []
+      let failures = 0
+      for (let i = 0; i < n; i++) {
+        try {
+          const incoming = bob.waitForIncoming(10_000)
+          const t0 = performance.now()
+          await bs.dial(`sip:bob@127.0.0.1:${bob.local!.port};transport=udp`)
+          const call = await (await incoming).accept({ timeoutMs: 5_000 })
+          setups.push(performance.now() - t0)
+          await bs.hangup()
+          await call.waitForEnd(5_000)
+          await call.sdh?.peer.close()
+        } catch (e) {
+          failures++
+          log(`baresip call ${i + 1}: ${(e as Error).message.split('\n')[0]}`)
+        }
+      }
+      const note = `${setups.length} of ${n} calls, one at a time, UDP, plain RTP; baresip /dial → rtcspec has the ACK; ${failures} failed`
+      row(BARESIP_METRIC_P50, 'baresip UAC → rtcspec UAS', setups.length ? percentile(setups, 50) : Number.NaN, 'ms', note)
+      row(BARESIP_METRIC_P95, 'baresip UAC → rtcspec UAS', setups.length ? percentile(setups, 95) : Number.NaN, 'ms', note)
     }
     return rows
   },
