@@ -17,7 +17,7 @@ import { FFMPEG_PROVIDER_SPEC } from '../services/ffmpeg.ts'
 import { autoProvider, providerStates } from '../services/provider.ts'
 
 /** The lowest Node.js version rtcspec runs on (native TypeScript type stripping). */
-export const MIN_NODE_VERSION = '22.12.0'
+export const MIN_NODE_VERSION = '22.19.0'
 
 /** Default timeout of one probe, in milliseconds. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5_000
@@ -404,7 +404,7 @@ async function probeBinary(spec: ToolSpec, env: NodeJS.ProcessEnv, timeoutMs: nu
 const NODE_SPEC = {
   id: 'node',
   name: 'Node.js',
-  usedFor: `runs rtcspec (native TypeScript type stripping needs >= ${MIN_NODE_VERSION.replace(/\.0$/, '')})`,
+  usedFor: `runs rtcspec (needs >= ${MIN_NODE_VERSION.replace(/\.0$/, '')}: type stripping, and what undici and Vitest require)`,
   requiredForCi: true,
 } as const
 

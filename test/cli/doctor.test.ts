@@ -193,9 +193,9 @@ describe('runDoctor with nothing on PATH', () => {
     expect(await doctorCommand(['--timeout', 'soon'], { options, stdout: () => {}, stderr: () => {} })).toBe(2)
   })
 
-  it('reports a Node older than 22.12 as unusable with the setup hint', async () => {
+  it('reports a Node older than 22.19 as unusable with the setup hint', async () => {
     const report = await runDoctor({ env: { PATH: fakeTools('empty3', {}) }, chromiumPaths: [], node: { version: '20.20.2', execPath: '/usr/bin/node' } })
-    expect(byId(report, 'node')).toMatchObject({ status: 'unusable', version: '20.20.2', hint: HINTS.node, reason: 'Node.js 20.20.2 is older than 22.12' })
+    expect(byId(report, 'node')).toMatchObject({ status: 'unusable', version: '20.20.2', hint: HINTS.node, reason: 'Node.js 20.20.2 is older than 22.19' })
   })
 })
 
