@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { encodeStunMessage, decodeStunMessage, looksLikeStun, StunAttr, StunMethod, textAttribute, u32Attribute, type StunAttribute } from '../ice/stun.ts'
+import { encodeStunMessage, decodeStunMessage, looksLikeStun, verifyMessageIntegrity, StunAttr, StunMethod, textAttribute, u32Attribute, type StunAttribute } from '../ice/stun.ts'
 
 /** Where and with which credentials to probe. */
 export interface ConsentProbeTarget {
@@ -65,6 +65,12 @@ export async function probeConsent(t: ConsentProbeTarget, options: { attempts?: 
           const m = decodeStunMessage(msg)
           if (!ids.has(Buffer.from(m.transactionId).toString('hex'))) return
           if (m.cls === 'success') {
+            // Only the session's own ICE agent signs with its password; another agent that took the port over
+            // since (the OS reuses freed ports) answers with its own key, which says nothing about this session.
+            if (!verifyMessageIntegrity(msg, Buffer.from(t.remotePwd, 'utf8'))) {
+              outcome = 'a Binding success response signed with another key (another ICE agent on that port)'
+              return
+            }
             clearTimeout(timer)
             resolve({ answered: true, attempts: sent, outcome: 'Binding success response' })
           } else if (m.cls === 'error') outcome = 'Binding error response'

@@ -5,7 +5,7 @@
  *
  * Only what a TURN client probe needs is here (Binding, Allocate, Refresh); it is not a full STUN stack.
  */
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { ParseError } from '../errors.ts'
 
 /** The STUN magic cookie (RFC 8489 §5). */
@@ -109,6 +109,31 @@ export function encodeStunMessage(o: EncodeStunOptions): Uint8Array {
     buf.writeUInt16BE(bodyLen, 2)
   }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+/**
+ * Whether `bytes` carries a MESSAGE-INTEGRITY that `key` produced (RFC 8489 §14.5: HMAC-SHA1 over the message up
+ * to that attribute, with the length field covering it). False without the attribute, or when it does not match:
+ * a response signed with another key comes from another agent (e.g. one that took over the port since).
+ */
+export function verifyMessageIntegrity(bytes: Uint8Array, key: Uint8Array): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (buf.length < 20) return false
+  const end = Math.min(buf.length, 20 + buf.readUInt16BE(2))
+  let off = 20
+  while (off + 4 <= end) {
+    const type = buf.readUInt16BE(off)
+    const len = buf.readUInt16BE(off + 2)
+    if (type === StunAttr.messageIntegrity) {
+      if (len !== 20 || off + 24 > buf.length) return false
+      const head = Buffer.from(buf.subarray(0, off))
+      head.writeUInt16BE(off + 24 - 20, 2)
+      const mac = createHmac('sha1', key).update(head).digest()
+      return timingSafeEqual(mac, buf.subarray(off + 4, off + 24))
+    }
+    off += 4 + pad4(len)
+  }
+  return false
 }
 
 /** True when `bytes` starts like a STUN message (first two bits zero, magic cookie in place). */

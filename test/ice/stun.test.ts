@@ -13,6 +13,7 @@ import {
   stunXorAddress,
   textAttribute,
   u32Attribute,
+  verifyMessageIntegrity,
 } from '../../src/ice/stun.ts'
 import { ParseError } from '../../src/errors.ts'
 
@@ -49,6 +50,19 @@ describe('RFC 5769 test vectors', () => {
     expect(m.cls).toBe('success')
     expect(stunText(m, StunAttr.software)).toBe('test vector')
     expect(stunXorAddress(m, StunAttr.xorMappedAddress)).toEqual({ address: '192.0.2.1', port: 32853 })
+  })
+
+  test('§2.2 IPv4 response: MESSAGE-INTEGRITY verifies with the short-term password, and not with another', () => {
+    const bytes = hex(`01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
+        80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20
+        00 20 00 08 00 01 a1 47 e1 12 a6 43
+        00 08 00 14 2b 91 f5 99 fd 9e 90 c3 8c 74 89 f9 2a f9 ba 53 f0 6b e7 d7
+        80 28 00 04 c0 7d 4c 96`)
+    expect(verifyMessageIntegrity(bytes, Buffer.from('VOkJxbRl1RmTxUk/WvJxBt', 'utf8'))).toBe(true)
+    expect(verifyMessageIntegrity(bytes, Buffer.from('another-agents-password', 'utf8'))).toBe(false)
+    // Without MESSAGE-INTEGRITY there is nothing to verify.
+    const plain = encodeStunMessage({ method: StunMethod.binding, cls: 'success', transactionId: hex('b7e7a701bc34d686fa87dfae') })
+    expect(verifyMessageIntegrity(plain, Buffer.from('VOkJxbRl1RmTxUk/WvJxBt', 'utf8'))).toBe(false)
   })
 
   test('§2.3 IPv6 response: XOR-MAPPED-ADDRESS uses the transaction id', () => {
