@@ -5,7 +5,7 @@
 import { safeParseSdp } from '../sdp/parse.ts'
 import { mediaLine } from '../sdp/media.ts'
 import type { HttpExchange } from '../whip/http.ts'
-import { safeResolve, type CheckContext, type CheckOutcome, type Created } from './context.ts'
+import { safeResolve, type CheckContext, type CheckOutcome, type Created, type RestartProbe } from './context.ts'
 
 export const ok = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'pass', reason, exchanges })
 export const bad = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'fail', reason, exchanges })
@@ -99,6 +99,21 @@ export async function deleteIfCreated(ctx: CheckContext, chain: HttpExchange[]):
   const d = await ctx.http('DELETE', url)
   // A failed DELETE leaves the session to the end of the check, which retries it and remembers a leak.
   if (d.response && ((d.response.status >= 200 && d.response.status < 300) || d.response.status === 404)) ctx.forget(url)
+}
+
+/**
+ * What the server does with one kind of PATCH, learned once per run from the restart probe. `outcome` when the
+ * check cannot go on: `blocked` when the probe could not create a session (nothing is known), `not-applicable`
+ * when the server refuses that kind (405, 422, 501).
+ */
+export async function needSupport(ctx: CheckContext, kind: 'trickle' | 'restart'): Promise<{ probe: RestartProbe } | { outcome: CheckOutcome }> {
+  const probe = await ctx.restartProbe()
+  const blockedBy = needSession(probe.session)
+  if (blockedBy) return { outcome: blockedBy }
+  const x = kind === 'trickle' ? probe.trickle : probe.restart
+  const supported = kind === 'trickle' ? trickleSupported(probe) : restartSupported(probe)
+  if (!supported) return { outcome: na(`${kind === 'trickle' ? 'trickle ICE' : 'ICE restarts'} not supported (the ${kind} PATCH was answered ${said(x)})`, [x]) }
+  return { probe }
 }
 
 export const restartSupported = (probe: { restart: HttpExchange }) => {

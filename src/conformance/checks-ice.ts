@@ -7,7 +7,7 @@
 import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { candidates } from '../sdp/media.ts'
 import type { HttpExchange } from '../whip/http.ts'
-import { acceptedSections, bad, na, needCreated, needSession, ok, parsedAnswer, restartSupported, said, trickleSupported, warn, type Check } from './check-kit.ts'
+import { acceptedSections, needSupport, bad, na, needCreated, needSession, ok, parsedAnswer, restartSupported, said, trickleSupported, warn, type Check } from './check-kit.ts'
 import { FRAG, trickleFrag } from './context.ts'
 
 /** The ICE attributes a restart answer must repeat from the SDP answer (RFC 9725 §4.3.3): values, deduplicated and sorted. */
@@ -57,11 +57,8 @@ export const ICE_CHECKS: Record<string, Check> = {
     return etag === undefined ? ok(`${x.response.status} without an ETag`, [x]) : bad(`the trickle PATCH's ${x.response.status} carries ETag ${etag}; only an ICE restart changes the entity-tag`, [x])
   },
   async 'patch.trickle-discard'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
-    if (!trickleSupported(p)) return na('trickle not supported', [p.trickle])
+    const support = await needSupport(ctx, 'trickle')
+    if ('outcome' in support) return support.outcome
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
@@ -72,11 +69,8 @@ export const ICE_CHECKS: Record<string, Check> = {
     return bad(`a trickle PATCH holding one candidate with an unsupported transport was answered ${said(x)}; the candidate must be discarded silently and the rest processed`, [x])
   },
   async 'etag.strong'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
-    if (!restartSupported(p)) return na(`ICE restarts not supported (restart PATCH answered ${p.restart.response?.status ?? p.restart.error})`, [p.restart])
+    const support = await needSupport(ctx, 'restart')
+    if ('outcome' in support) return support.outcome
     const first = await ctx.baseline()
     const fail = needCreated(first)
     if (fail) return fail

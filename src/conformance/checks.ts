@@ -12,7 +12,7 @@ import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { describeExchange, type HttpExchange } from '../whip/http.ts'
 import { checkIceServerLink, isExtensionRel, parseLinks } from '../whip/link.ts'
 import { fragIce, iceCredentials, sdpCandidates } from '../whip/sdp-text.ts'
-import { acceptedSections, bad, said, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
+import { acceptedSections, needSupport, bad, said, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
 import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag, type CheckOutcome } from './context.ts'
 import { ICE_CHECKS } from './checks-ice.ts'
 import { SDP_CHECKS, WHIP_SDP_CHECKS } from './checks-sdp.ts'
@@ -201,23 +201,18 @@ const SHARED_CHECKS: Record<string, Check> = {
     return expectStatus(x, 415, 'PATCH labelled text/plain')
   },
   async 'etag.issued'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
+    const support = await needSupport(ctx, 'restart')
+    if ('outcome' in support) return support.outcome
+    const p = support.probe
     const c = await ctx.baseline()
-    if (!restartSupported(p)) return na(`ICE restarts not supported (restart PATCH answered ${p.restart.response?.status ?? p.restart.error})`, [p.restart])
     const fail = needCreated(c)
     if (fail) return fail
     const etag = c.post.response?.headers.etag
     return etag ? ok(`ETag: ${etag}`, [c.post]) : bad('the 201 has no ETag although restarts are supported', [c.post, p.restart])
   },
   async 'etag.if-match-required'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
-    if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
+    const support = await needSupport(ctx, 'restart')
+    if ('outcome' in support) return support.outcome
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
@@ -225,11 +220,8 @@ const SHARED_CHECKS: Record<string, Check> = {
     return x.response?.status === 428 ? ok('428 without If-Match', [x]) : bad(`restart PATCH without If-Match answered ${x.response?.status ?? x.error}, expected 428`, [x])
   },
   async 'etag.stale'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
-    if (!trickleSupported(p)) return na('trickle not supported', [p.trickle])
+    const support = await needSupport(ctx, 'trickle')
+    if ('outcome' in support) return support.outcome
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
@@ -266,11 +258,8 @@ const SHARED_CHECKS: Record<string, Check> = {
     return ok(`ETag ${before ?? '(none)'} → ${after}`, [p.session.post, p.restart])
   },
   async 'restart.failure-keeps-session'(ctx) {
-    const p = await ctx.restartProbe()
-    // What the server supports is only known from a session the probe could create.
-    const probed = needSession(p.session)
-    if (probed) return probed
-    if (!restartSupported(p)) return na('ICE restarts not supported', [p.restart])
+    const support = await needSupport(ctx, 'restart')
+    if ('outcome' in support) return support.outcome
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
