@@ -42,15 +42,25 @@ function message(e: unknown): string {
 }
 
 /** Resolves after `ms` or when `signal` aborts, whichever comes first (the call's hold time, not a wait for a condition). */
+/** Waits `ms` on the performance clock (a timer may fire a fraction of a millisecond early; it is re-armed for the rest), or until `signal` aborts. */
 function hold(ms: number | undefined, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve()
   return new Promise((resolveHold) => {
+    let timer: NodeJS.Timeout | undefined
     const done = () => {
       if (timer) clearTimeout(timer)
       signal.removeEventListener('abort', done)
       resolveHold()
     }
-    const timer = ms === undefined ? undefined : setTimeout(done, ms)
+    if (ms !== undefined) {
+      const deadline = performance.now() + ms
+      const tick = () => {
+        const left = deadline - performance.now()
+        if (left <= 0) done()
+        else timer = setTimeout(tick, Math.ceil(left))
+      }
+      timer = setTimeout(tick, ms)
+    }
     signal.addEventListener('abort', done, { once: true })
   })
 }
