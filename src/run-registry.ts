@@ -165,14 +165,29 @@ function killNow(r: RunResource): void {
       // the engine is gone too; the next run's orphan sweep removes them
     }
   }
+  // SIGKILL is delivered asynchronously: a dying browser can still write into its profile while it is removed,
+  // which leaves the directory behind. Wait (bounded) until the killed processes are gone, then remove.
+  if (r.dirs.length) waitGoneSync(() => [...(pgid !== undefined ? processGroupMembers(pgid) : []), ...(r.marker !== undefined ? processesNaming(r.marker) : [])], 2000)
   for (const d of r.dirs) {
     if (!isRtcspecTempPath(d)) continue
-    try {
-      rmSync(d, { recursive: true, force: true, maxRetries: 2, retryDelay: 20 })
-    } catch {
-      // best effort
+    for (let attempt = 0; attempt < 3 && existsSync(d); attempt++) {
+      try {
+        rmSync(d, { recursive: true, force: true, maxRetries: 2, retryDelay: 20 })
+      } catch {
+        sleepSync(50)
+      }
     }
   }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** Polls `alive()` every 20 ms until it lists nothing or `timeoutMs` passed. */
+function waitGoneSync(alive: () => number[], timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs
+  while (alive().length > 0 && performance.now() < deadline) sleepSync(20)
 }
 
 /** Kills every live resource of this process and removes their directories and state files (synchronous). */
