@@ -4,8 +4,8 @@
  * candidates delivered twice and in reverse order to Chromium.
  */
 import { describe, it, expect } from 'vitest'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
-import { requireTool } from '../support/requires.ts'
+import { openBackToBack, sources } from '../../../src/dsl/calls.ts'
+import { requireTool } from '../../support/requires.ts'
 
 const skip = requireTool('chromium')
 

@@ -4,11 +4,11 @@
  */
 import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { normalizeBrowserStats, snapshotFromBrowser, codecFromStats, type BrowserInbound } from '../../src/peers/chromium/stats.ts'
-import { BrowserRtpStats, ChromiumInboundTrack } from '../../src/peers/chromium/inbound-track.ts'
-import { CounterTimeline } from '../../src/peers/chromium/counter-timeline.ts'
+import { normalizeBrowserStats, snapshotFromBrowser, codecFromStats, type BrowserInbound } from '../../../src/peers/chromium/stats.ts'
+import { BrowserRtpStats, ChromiumInboundTrack } from '../../../src/peers/chromium/inbound-track.ts'
+import { CounterTimeline } from '../../../src/peers/chromium/counter-timeline.ts'
 
-const report = JSON.parse(readFileSync(new URL('../../fixtures/chromium/getstats-opus-call.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>
+const report = JSON.parse(readFileSync(new URL('../../../fixtures/chromium/getstats-opus-call.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>
 
 const inbound = (over: Partial<BrowserInbound> = {}): BrowserInbound => ({
   kind: 'audio',

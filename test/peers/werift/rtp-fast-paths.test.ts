@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { RTCRtpReceiver, RTCRtpSender, RtpHeader } from 'werift'
-import { weriftOriginals, weriftRtpFastPaths } from '../../src/peers/werift/rtp-fast-paths.ts'
-import '../../src/peers/werift/peer.ts'
+import { weriftOriginals, weriftRtpFastPaths } from '../../../src/peers/werift/rtp-fast-paths.ts'
+import '../../../src/peers/werift/peer.ts'
 
 type Outcome = { threw: string } | { header: Record<string, unknown> }
 

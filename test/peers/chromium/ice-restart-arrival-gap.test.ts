@@ -1,6 +1,6 @@
 /** The bounds a browser track's getStats samples put on the longest interval without RTP (used by restartIce). */
 import { describe, it, expect } from 'vitest'
-import { arrivalGapBounds } from '../../src/peers/chromium/arrival-gap.ts'
+import { arrivalGapBounds } from '../../../src/peers/chromium/arrival-gap.ts'
 
 describe('arrivalGapBounds', () => {
   it('is exact when every sample adds one packet', () => {

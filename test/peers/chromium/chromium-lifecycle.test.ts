@@ -7,13 +7,13 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
-import { chromiumDescendants, isAlive, liveBrowserProcesses, processesWithArg } from '../../src/peers/chromium/index.ts'
-import { waitFor } from '../../src/wait.ts'
-import { requireTool } from '../support/requires.ts'
+import { createChromiumPeer } from '../../../src/peers/chromium/peer.ts'
+import { chromiumDescendants, isAlive, liveBrowserProcesses, processesWithArg } from '../../../src/peers/chromium/index.ts'
+import { waitFor } from '../../../src/wait.ts'
+import { requireTool } from '../../support/requires.ts'
 
 const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
-const repo = new URL('../../', import.meta.url).pathname
+const repo = new URL('../../../', import.meta.url).pathname
 const node = process.execPath
 
 /** Runs a child Node process (bounded), returns its stdout lines and exit information. */

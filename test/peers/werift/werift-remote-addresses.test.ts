@@ -6,11 +6,11 @@
  */
 import { describe, expect, test } from 'vitest'
 import { networkInterfaces } from 'node:os'
-import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
-import { allHostAddresses } from '../../src/peers/host-addresses.ts'
-import { codecs } from '../../src/sdp/codecs.ts'
-import { direction, mediaLine } from '../../src/sdp/media.ts'
-import { parseSdp } from '../../src/sdp/parse.ts'
+import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { allHostAddresses } from '../../../src/peers/host-addresses.ts'
+import { codecs } from '../../../src/sdp/codecs.ts'
+import { direction, mediaLine } from '../../../src/sdp/media.ts'
+import { parseSdp } from '../../../src/sdp/parse.ts'
 
 function section(sdp: string, kind: string) {
   return parseSdp(sdp).media.find((s) => mediaLine(s).media === kind)

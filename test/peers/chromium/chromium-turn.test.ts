@@ -3,15 +3,15 @@
  * selected pair is `relay` with coturn's relayed address, and wrong credentials fail naming the 401.
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
-import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
-import { liveBrowserProcesses } from '../../src/peers/chromium/browser.ts'
-import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
-import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { startCoturn, type CoturnService } from '../../src/services/coturn.ts'
-import { tone } from '../../src/media/sources.ts'
-import { detectTone } from '../../src/media/analysis.ts'
-import { requireTool } from '../support/requires.ts'
-import { waitFor } from '../../src/wait.ts'
+import { createChromiumPeer } from '../../../src/peers/chromium/peer.ts'
+import { liveBrowserProcesses } from '../../../src/peers/chromium/browser.ts'
+import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
+import { startCoturn, type CoturnService } from '../../../src/services/coturn.ts'
+import { tone } from '../../../src/media/sources.ts'
+import { detectTone } from '../../../src/media/analysis.ts'
+import { requireTool } from '../../support/requires.ts'
+import { waitFor } from '../../../src/wait.ts'
 
 const skip = (process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')) || requireTool('turnserver')
 

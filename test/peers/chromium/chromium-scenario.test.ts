@@ -1,7 +1,7 @@
 /** The declarative scenario() engine runs with a Chromium peer on either side. */
 import { describe } from 'vitest'
-import { scenario } from '../../src/dsl/scenario.ts'
-import { requireTool } from '../support/requires.ts'
+import { scenario } from '../../../src/dsl/scenario.ts'
+import { requireTool } from '../../support/requires.ts'
 
 const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
 

@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTurnClient } from 'werift'
-import { mintTurnRestCredential } from '../../src/ice/turn-rest.ts'
-import { startCoturn, type CoturnService } from '../../src/services/coturn.ts'
-import { turnAuthErrors, turnAuthErrorsDelivered, unsignedAuthErrorCode } from '../../src/peers/werift/turn-auth-errors.ts'
-import '../../src/peers/werift/peer.ts' // installs the werift patches, as every werift peer does
-import { requireTool } from '../support/requires.ts'
+import { mintTurnRestCredential } from '../../../src/ice/turn-rest.ts'
+import { startCoturn, type CoturnService } from '../../../src/services/coturn.ts'
+import { turnAuthErrors, turnAuthErrorsDelivered, unsignedAuthErrorCode } from '../../../src/peers/werift/turn-auth-errors.ts'
+import '../../../src/peers/werift/peer.ts' // installs the werift patches, as every werift peer does
+import { requireTool } from '../../support/requires.ts'
 
 const message = (messageClass: number, code?: number) => ({
   messageClass,

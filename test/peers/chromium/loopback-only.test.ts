@@ -3,12 +3,12 @@
  * interface it has (here also the host's non-loopback address); rtcspec must never answer those checks.
  */
 import { describe, it, expect } from 'vitest'
-import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
-import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
-import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { requireTool } from '../support/requires.ts'
-import { waitFor } from '../../src/wait.ts'
-import type { Peer } from '../../src/peers/types.ts'
+import { createChromiumPeer } from '../../../src/peers/chromium/peer.ts'
+import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
+import { requireTool } from '../../support/requires.ts'
+import { waitFor } from '../../../src/wait.ts'
+import type { Peer } from '../../../src/peers/types.ts'
 
 const loopback = /^(127\.|::1$|::ffff:127\.)/
 

@@ -8,13 +8,13 @@
  */
 import { describe, it, expect } from 'vitest'
 import { RTCRtpCodecParameters } from 'werift'
-import { createWeriftPeer, type WeriftPeer } from '../../src/peers/werift/peer.ts'
-import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { relayPath } from '../../src/peers/relay-path.ts'
-import { UdpRelay } from '../../src/net/relay.ts'
-import { startRtpProbe } from '../../src/peers/werift/rtp-probe.ts'
-import { referenceLoss, streamRecords } from '../../src/net/reference.ts'
-import { waitFor } from '../../src/wait.ts'
+import { createWeriftPeer, type WeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
+import { relayPath } from '../../../src/peers/relay-path.ts'
+import { UdpRelay } from '../../../src/net/relay.ts'
+import { startRtpProbe } from '../../../src/peers/werift/rtp-probe.ts'
+import { referenceLoss, streamRecords } from '../../../src/net/reference.ts'
+import { waitFor } from '../../../src/wait.ts'
 
 function videoPeer(name: string, nack: boolean): WeriftPeer {
   const video = [

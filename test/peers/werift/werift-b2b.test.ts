@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
-import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
-import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { tone } from '../../src/media/sources.ts'
+import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
+import { tone } from '../../../src/media/sources.ts'
 
 const tone440 = (rate: number) => tone(440, { sampleRate: rate })
 

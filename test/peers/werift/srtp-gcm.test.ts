@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { RtpHeader, SrtpAuthenticationError, SrtpSession } from 'werift'
-import { srtpGcmFastPath, usesSrtpGcmFastPath, weriftGcmOriginals } from '../../src/peers/werift/srtp-gcm.ts'
-import '../../src/peers/werift/peer.ts'
+import { srtpGcmFastPath, usesSrtpGcmFastPath, weriftGcmOriginals } from '../../../src/peers/werift/srtp-gcm.ts'
+import '../../../src/peers/werift/peer.ts'
 
 interface Cipher {
   encryptRtp(header: RtpHeader, payload: Buffer, roc: number): Buffer

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
-import { waitFor } from '../../src/wait.ts'
+import { openBackToBack, sources } from '../../../src/dsl/calls.ts'
+import { waitFor } from '../../../src/wait.ts'
 
 describe('rtcspec RTP statistics agree with werift getStats() and the relay ground truth', () => {
   for (const [loss, seed] of [[0, 1], [0.05, 1234], [0.15, 99]] as const) {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
-import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
-import { connectBackToBack } from '../../src/peers/back-to-back.ts'
-import { tone } from '../../src/media/sources.ts'
+import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
+import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
+import { tone } from '../../../src/media/sources.ts'
 
 const send = (rate: number) => tone(700, { sampleRate: rate })
 

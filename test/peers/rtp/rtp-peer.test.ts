@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { createRtpPeer } from '../../src/peers/rtp/peer.ts'
-import { tone } from '../../src/media/sources.ts'
-import { detectTone } from '../../src/media/analysis.ts'
-import { decodeMulaw, decodeAlaw } from '../../src/media/g711.ts'
-import { waitFor } from '../../src/wait.ts'
-import type { InboundTrack } from '../../src/peers/types.ts'
+import { createRtpPeer } from '../../../src/peers/rtp/peer.ts'
+import { tone } from '../../../src/media/sources.ts'
+import { detectTone } from '../../../src/media/analysis.ts'
+import { decodeMulaw, decodeAlaw } from '../../../src/media/g711.ts'
+import { waitFor } from '../../../src/wait.ts'
+import type { InboundTrack } from '../../../src/peers/types.ts'
 
 function decoded(track: InboundTrack): Int16Array {
   const chunks = track.packets().filter((p) => p.payloadType === 0 || p.payloadType === 8).map((p) => (p.payloadType === 0 ? decodeMulaw(p.payload) : decodeAlaw(p.payload)))
@@ -86,7 +86,7 @@ describe('plain-RTP peer', () => {
 
 describe('plain-RTP peer with Opus', () => {
   test('negotiates opus/48000/2 on RTP/AVP and carries a tone', async () => {
-    const { detectTone } = await import('../../src/media/analysis.ts')
+    const { detectTone } = await import('../../../src/media/analysis.ts')
     await using a = createRtpPeer({ name: 'a', codecs: ['opus'] })
     await using b = createRtpPeer({ name: 'b', codecs: ['opus', 'PCMU'] })
     const offer = await a.createOffer()
