@@ -16,7 +16,7 @@ export interface BenchRow {
   subject?: string
   /** How it was measured (sample size, conditions). */
   note?: string
-  /** The target (issue 9), when there is one. */
+  /** The value the row is expected to meet, when there is one. */
   target?: BenchTarget
   /** Whether the value meets the target (set by {@link withVerdict}); absent without a target or a value. */
   met?: boolean

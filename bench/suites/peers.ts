@@ -1,5 +1,5 @@
 /**
- * werift and Chromium peers side by side, same metrics in adjacent rows (issue 9): back-to-back connect
+ * werift and Chromium peers side by side, same metrics in adjacent rows: back-to-back connect
  * p50/p95, time to first RTP, CPU per call, memory per call and the most concurrent calls held within loss.
  * Every call is a back-to-back call between two peers of the same kind on loopback, G.711 (PCMU) both ways.
  *

@@ -1,3 +1,3 @@
-/** Generic HTTP offer/answer signaling (seed 002 style servers). */
+/** Generic HTTP offer/answer signaling (servers that take a POSTed offer and return the answer, without WHIP's resource URL or PATCH). */
 export { offerAnswer, HttpOfferOptionsSchema, OfferRequestSchema, AnswerResponseSchema } from './client.ts'
 export type { HttpOfferOptions, HttpOfferSession } from './client.ts'

@@ -1,5 +1,5 @@
 /**
- * The generic HTTP offer/answer client against a seed-002 style server (JSON `{ sdp, type }` in,
+ * The generic HTTP offer/answer client against a server that takes the offer as JSON (`{ sdp, type }` in,
  * `{ sdp, type, call_id }` out, hangup by call id) and a raw-SDP server with a Location hangup; media flows.
  */
 import { createServer, type Server } from 'node:http'

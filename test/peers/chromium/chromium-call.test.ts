@@ -1,5 +1,5 @@
 /**
- * Acceptance: real headless Chromium peers calling werift peers (both directions) and each other, on loopback,
+ * Real headless Chromium peers calling werift peers (both directions) and each other, on loopback,
  * with Opus (and PCMU); tones detected on both sides; stats from both; no Chromium left behind.
  */
 import { describe, it, afterAll } from 'vitest'
@@ -9,7 +9,7 @@ import { createChromiumPeer, type ChromiumPeer } from '../../../src/peers/chromi
 import { chromiumDescendants, launchedBrowserPids, liveBrowserProcesses } from '../../../src/peers/chromium/index.ts'
 import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
-import { openBackToBack } from '../../../src/dsl/calls.ts'
+import { openBackToBack } from '../../../src/calls/open.ts'
 import { buildCallRecord } from '../../../src/peers/call-record.ts'
 import { saveCallRecordings } from '../../../src/peers/recording-files.ts'
 import { decodeWav } from '../../../src/media/wav.ts'
