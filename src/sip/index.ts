@@ -40,7 +40,7 @@ export {
   type SipUri,
   type SipVia,
 } from './headers.ts'
-export { nextFramedMessage, type FramedMessage } from './framing.ts'
+export { MAX_SIP_BODY_BYTES, MAX_SIP_HEAD_BYTES, nextFramedMessage, SipStreamDecoder, type FramedMessage, type SipFramingLimits, type SipStreamEvent } from './framing.ts'
 export {
   digestResponse,
   parseDigestChallenge,

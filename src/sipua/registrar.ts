@@ -31,7 +31,7 @@ import {
   readAnswerableRequest,
   stampVia,
   statelessResponse,
-  nextFramedMessage,
+  SipStreamDecoder,
   parseDigestCredentials,
   parseNameAddr,
   parseSipUri,
@@ -238,22 +238,17 @@ export class SipRegistrar implements AsyncDisposable {
     const id = `tcp:${socket.remoteAddress}:${socket.remotePort}`
     const flow: Flow = { id, transport: 'TCP', remote: `${socket.remoteAddress}:${socket.remotePort}`, send: (text) => socket.write(text), get open() { return !socket.destroyed } }
     this.#flows.set(id, flow)
-    let buffer: Uint8Array = new Uint8Array(0)
+    const decoder = new SipStreamDecoder()
     socket.on('data', (d: Buffer) => {
-      buffer = buffer.length ? Buffer.concat([buffer, d]) : d
-      for (let guard = 0; guard < 1000; guard++) {
-        let framed
-        try {
-          framed = nextFramedMessage(buffer)
-        } catch (e) {
+      for (const ev of decoder.push(d)) {
+        if (ev.kind === 'keep-alive') {
+          socket.write('\r\n') // RFC 5626 §4.4.1: answer a CRLF CRLF ping with a CRLF pong
+        } else if (ev.kind === 'error') {
           // A stream that cannot be framed cannot be re-synchronised: record it, close this connection only.
-          this.log.add('in', 'TCP', flow.remote, Buffer.from(buffer).toString('utf8')).error ??= (e as Error).message
+          this.log.add('in', 'TCP', flow.remote, ev.text).error ??= ev.error
           socket.destroy()
           return
-        }
-        if (!framed) return
-        buffer = framed.rest
-        this.#receive(flow, Buffer.from(framed.message).toString('utf8'))
+        } else this.#receive(flow, ev.text)
       }
     })
     socket.on('error', () => {})

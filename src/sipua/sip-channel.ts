@@ -8,7 +8,7 @@ import { connect as tcpConnect, isIP, type Socket as TcpSocket } from 'node:net'
 import { RtcspecError } from '../errors.ts'
 import { isLoopbackAddress } from '../net/loopback.ts'
 import { bindAddressFor, localAddressToward, resolveSipHost, unbracket } from './resolve.ts'
-import { nextFramedMessage } from '../sip/index.ts'
+import { SipStreamDecoder } from '../sip/index.ts'
 import type { SipLog } from './sip-log.ts'
 
 /** Where a channel goes. A UDP `port` of 0 means: answer whoever sends first (UAS role). */
@@ -79,26 +79,16 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
       socket.once('connect', () => resolve())
     })
     const remote = `${ip}:${target.port}`
-    let buffer: Uint8Array = new Uint8Array(0)
+    const decoder = new SipStreamDecoder()
     socket.on('data', (d: Buffer) => {
-      buffer = buffer.length ? Buffer.concat([buffer, d]) : d
-      for (let guard = 0; guard < 1000; guard++) {
-        let framed
-        try {
-          framed = nextFramedMessage(buffer)
-        } catch (e) {
-          const text = Buffer.from(buffer).toString('utf8')
-          const entry = log.add('in', 'TCP', remote, text)
-          entry.error ??= (e as Error).message
-          buffer = new Uint8Array(0)
-          onText(text, entry.error)
-          return
-        }
-        if (!framed) return
-        buffer = framed.rest
-        const text = Buffer.from(framed.message).toString('utf8')
-        log.add('in', 'TCP', remote, text)
-        onText(text)
+      for (const ev of decoder.push(d)) {
+        if (ev.kind === 'keep-alive') continue
+        const entry = log.add('in', 'TCP', remote, ev.text)
+        if (ev.kind === 'error') {
+          // What was buffered is dropped; the flow sees it as a malformed message and decides.
+          entry.error ??= ev.error
+          onText(ev.text, entry.error)
+        } else onText(ev.text)
       }
     })
     socket.on('error', () => {})

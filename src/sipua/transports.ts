@@ -26,7 +26,7 @@ import {
   getHeader,
   getHeaders,
   isIpLiteral,
-  nextFramedMessage,
+  SipStreamDecoder,
   parseVia,
   readAnswerableRequest,
   requestHop,
@@ -395,24 +395,18 @@ class TcpTransport extends SocketTransport {
     socket.setNoDelay(true)
     const source = { host: socket.remoteAddress ?? LOOPBACK, port: socket.remotePort ?? 0 }
     const reply = (text: string) => void socket.write(text)
-    let buffer: Uint8Array = new Uint8Array(0)
+    const decoder = new SipStreamDecoder()
     socket.on('data', (d: Buffer) => {
-      buffer = buffer.length ? Buffer.concat([buffer, d]) : d
-      for (let guard = 0; guard < 1000; guard++) {
-        let framed
-        try {
-          framed = nextFramedMessage(buffer)
-        } catch (e) {
+      for (const ev of decoder.push(d)) {
+        if (ev.kind === 'keep-alive') continue
+        if (ev.kind === 'error') {
           // The stream cannot be re-synchronised: record and drop what is buffered, keep the connection.
-          const entry = this.hooks.log.add('in', 'TCP', `${source.host}:${source.port}`, Buffer.from(buffer).toString('utf8'))
-          entry.error ??= (e as Error).message
+          const entry = this.hooks.log.add('in', 'TCP', `${source.host}:${source.port}`, ev.text)
+          entry.error ??= ev.error
           this.hooks.onMalformed(entry, false)
-          buffer = new Uint8Array(0)
-          return
+          continue
         }
-        if (!framed) return
-        buffer = framed.rest
-        const text = Buffer.from(framed.message).toString('utf8')
+        const text = ev.text
         try {
           this.receive(text, source, reply, (request) => {
             const branch = branchOf(request)

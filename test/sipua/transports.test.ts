@@ -1,4 +1,7 @@
+import { once } from 'node:events'
+import { connect as tcpConnect } from 'node:net'
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { waitFor, withTimeout } from '../../src/wait.ts'
 import { Retransmitter } from '../../src/sipua/retransmit.ts'
 import { startSipRegistrar } from '../../src/sipua/registrar.ts'
 import { createSipUserAgent } from '../../src/sipua/user-agent.ts'
@@ -71,5 +74,23 @@ describe('SIP over TCP', () => {
     await call.hangup()
     expect(registrar.log.entries.every((e) => e.transport === 'TCP')).toBe(true)
     expect(call.messages().map((m) => m.summary)).toContain('200 OK (BYE)')
+  })
+
+  test('the registrar answers a CRLF CRLF ping with a pong, and closes a stream it cannot frame after recording it', async () => {
+    await using registrar = await startSipRegistrar({ transports: ['tcp'] })
+    const socket = tcpConnect(registrar.tcp)
+    try {
+      await withTimeout(once(socket, 'connect'), 5000, 'TCP connect to the registrar')
+      let received = ''
+      socket.on('data', (d: Buffer) => (received += d.toString('latin1')))
+      const closed = once(socket, 'close')
+      socket.write('\r\n\r\n')
+      await waitFor(() => received === '\r\n', { timeoutMs: 5000, label: 'a CRLF pong from the registrar' })
+      socket.write('OPTIONS sip:registrar SIP/2.0\r\nCall-ID: no-length\r\n\r\n')
+      await withTimeout(closed, 5000, 'the registrar to close the unframeable stream')
+      expect(registrar.log.entries.at(-1)?.error).toMatch(/no Content-Length/)
+    } finally {
+      socket.destroy()
+    }
   })
 })
