@@ -54,6 +54,8 @@ export const SDP = 'application/sdp'
  * other verdict.
  */
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
+/** How many redirects of one POST are followed. */
+const MAX_REDIRECTS = 3
 /** The trickle ICE sdpfrag media type. */
 export const FRAG = 'application/trickle-ice-sdpfrag'
 const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
@@ -221,21 +223,27 @@ export class CheckContext {
    */
   async post(url: string, init: { headers?: Record<string, string>; body?: string; auth?: boolean | string }): Promise<HttpExchange[]> {
     const chain: HttpExchange[] = []
+    const x = await this.#postFollowingRedirects(url, init, chain)
+    const loc = x.response?.headers.location
+    const created = is2xx(x) && loc ? safeResolve(loc, x.request.url) : undefined
+    if (created) this.#own(created)
+    return chain
+  }
+
+  /**
+   * The one redirect loop: POSTs to `url`, re-sending the same request to each redirect's Location (at
+   * most {@link MAX_REDIRECTS}); appends every exchange to `chain` and returns the last one.
+   */
+  async #postFollowingRedirects(url: string, init: { headers?: Record<string, string>; body?: string; auth?: boolean | string }, chain: HttpExchange[]): Promise<HttpExchange> {
     let target = url
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; ; i++) {
       const x = await this.http('POST', target, init)
       chain.push(x)
       const st = x.response?.status
       const loc = x.response?.headers.location
-      if (st !== undefined && REDIRECTS.has(st) && loc && i < 3) {
-        target = safeResolve(loc, target) ?? target
-        continue
-      }
-      const created = is2xx(x) && loc ? safeResolve(loc, target) : undefined
-      if (created) this.#own(created)
-      break
+      if (st === undefined || !REDIRECTS.has(st) || !loc || i >= MAX_REDIRECTS) return x
+      target = safeResolve(loc, target) ?? target
     }
-    return chain
   }
 
   /**
@@ -273,20 +281,8 @@ export class CheckContext {
     }
   }
 
-  async #postChain(offer: SyntheticOffer, headers: Record<string, string>, chain: HttpExchange[]): Promise<HttpExchange> {
-    let url = this.target.url
-    for (let i = 0; i < 4; i++) {
-      const x = await this.http('POST', url, { headers: { 'Content-Type': SDP, ...headers }, body: offer.sdp })
-      chain.push(x)
-      const st = x.response?.status
-      const loc = x.response?.headers.location
-      if (st !== undefined && REDIRECTS.has(st) && loc && i < 3) {
-        url = safeResolve(loc, url) ?? url
-        continue
-      }
-      return x
-    }
-    return chain[chain.length - 1] as HttpExchange
+  #postChain(offer: SyntheticOffer, headers: Record<string, string>, chain: HttpExchange[]): Promise<HttpExchange> {
+    return this.#postFollowingRedirects(this.target.url, { headers: { 'Content-Type': SDP, ...headers }, body: offer.sdp }, chain)
   }
 
   #own(url: string): void {
