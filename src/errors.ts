@@ -60,3 +60,19 @@ export class TimeoutError extends RtcspecError {
     this.name = 'TimeoutError'
   }
 }
+
+/**
+ * A scenario (declarative WebRTC or SIP call) failed: says which step, with the signalling ladder and the stats
+ * at that moment in `message`. Here, next to `RtcspecError`, so that every layer that runs scenarios (the DSL,
+ * the load generator) throws and recognises the same class.
+ */
+export class ScenarioError extends Error {
+  /** The step that failed, e.g. `connect`, `validate the spec`, `flow step 3: expect 200`. */
+  readonly step: string
+  constructor(name: string, step: string, cause: unknown, context: string) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(`scenario "${name}" failed at step "${step}": ${reason}${context ? `\n\n${context}` : ''}`, { cause })
+    this.name = 'ScenarioError'
+    this.step = step
+  }
+}

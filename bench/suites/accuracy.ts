@@ -1,10 +1,10 @@
 /**
  * Measurement accuracy (issue 5): rtcspec's loss, jitter and one-way delay on a real werift b2b call through the
  * seeded relay vs the relay's ground truth, over 2,000-packet runs (10 ms apart; 500 with `--quick`), run one at a time. Also the media
- * gap of an ICE restart. Definitions: src/dsl/accuracy.ts and docs/network.md ("Accuracy").
+ * gap of an ICE restart. Definitions: src/calls/accuracy.ts and docs/network.md ("Accuracy").
  */
-import { measureAccuracy } from '../../src/dsl/accuracy.ts'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+import { measureAccuracy } from '../../src/calls/accuracy.ts'
+import { openBackToBack, sources } from '../../src/calls/open.ts'
 import { restartIce } from '../../src/peers/ice-restart.ts'
 import { percentile, type BenchRow, type BenchSuite } from '../row.ts'
 

@@ -13,7 +13,7 @@
  *   stream (and the same with minimums: the base delay), vs the configured `delayMs` and vs the relay's true hold
  *   times. Both ends share one clock (same process), so no clock sync is involved.
  */
-import { openBackToBack, pickSeed } from './calls.ts'
+import { openBackToBack, pickSeed } from './open.ts'
 import { startRtpProbe, collectOneWayDelays } from '../peers/werift/rtp-probe.ts'
 import type { WeriftPeer } from '../peers/werift/peer.ts'
 import type { ImpairmentProfile } from '../net/impairment.ts'

@@ -9,7 +9,42 @@ import { ChromiumPeerOptionsSchema } from '../peers/peer-options.ts'
 import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
 import { NetworkSpecSchema } from './network.ts'
 import { DurationSchema } from './duration.ts'
-import type { B2BOptions } from './calls.ts'
+import type { TricklePolicy } from '../peers/ice-behaviours.ts'
+import type { AudioSourceSpec } from '../peers/types.ts'
+import type { B2BSideOptions } from './b2b-peers.ts'
+import type { NetworkOptions } from './network.ts'
+import type { Duration } from './duration.ts'
+
+/** Options of the `b2b` fixture. */
+export interface B2BOptions {
+  /** Options of peer a (offerer). Default name `alice`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
+  a?: B2BSideOptions
+  /** Options of peer b (answerer). Default name `bob`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
+  b?: B2BSideOptions
+  /** Offer and accept only this audio codec on both sides (e.g. `'PCMA'`). */
+  codec?: string
+  /** Trickle ICE on both sides (default true) or full gathering. */
+  trickle?: boolean
+  /** Route media through the impairment relay with these profiles. */
+  network?: NetworkOptions
+  /** Start sending audio right after connecting. */
+  send?: { a?: AudioSourceSpec; b?: AudioSourceSpec }
+  /** ICE + DTLS timeout: `'10s'`, `'500ms'` or milliseconds. Default 10 s (in the `b2b` fixture: at most what the test's timeout leaves). */
+  connectTimeout?: Duration
+  /** The same, in milliseconds (kept for existing specs; `connectTimeout` wins when both are given). */
+  connectTimeoutMs?: number
+  /**
+   * Trickle-ICE behaviour of each side's candidates: `{ a: { timing: 'after-connected' }, b: { duplicate: true,
+   * order: 'reverse', endOfCandidates: 'withhold' } }` (src/peers/ice-behaviours.ts).
+   */
+  ice?: { a?: TricklePolicy; b?: TricklePolicy }
+  /**
+   * Save every inbound audio track's recording (decoded WAV + pcap of its RTP) under
+   * `reports/recordings/<test>/` when the call ends, and reference them from the call record. Default false
+   * (recordings are always available in memory via `track.recording()`; `track.record()` saves one track).
+   */
+  record?: boolean
+}
 
 const WeriftSideSchema = WeriftPeerOptionsSchema.extend({ kind: z.literal('werift').optional() })
 const ChromiumSideSchema = ChromiumPeerOptionsSchema.extend({ kind: z.literal('chromium'), config: z.undefined().optional(), debug: z.undefined().optional() })

@@ -2,7 +2,7 @@
  * Which implementation each side of a back-to-back call is: werift (default) or a headless Chromium page
  * (`{ kind: 'chromium' }`). The Chromium module (and puppeteer-core) loads only when a call asks for it.
  */
-import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { ChromiumPeerOptions } from '../peers/chromium/peer.ts'
 import type { Peer } from '../peers/types.ts'
 
@@ -19,11 +19,6 @@ export type ChromiumSideOptions = ChromiumPeerOptions & {
 
 /** One side of a back-to-back call. */
 export type B2BSideOptions = WeriftSideOptions | ChromiumSideOptions
-
-/** Narrows a created peer to werift (for werift-only diagnostics). */
-export function isWeriftPeer(p: Peer): p is WeriftPeer {
-  return p.kind === 'werift'
-}
 
 /** Creates one peer of the kind the options name. */
 export async function createSidePeer(options: B2BSideOptions): Promise<Peer> {

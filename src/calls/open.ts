@@ -2,55 +2,23 @@
  * The call engine behind the fixtures and `scenario()`: opens back-to-back calls (optionally through the
  * impairment relay), records them and closes them. Has no Vitest dependency, so benchmarks and the CLI use it too.
  */
-import { createSidePeers, isWeriftPeer, type B2BSideOptions } from './b2b-peers.ts'
-import { watchTurnFailures } from '../peers/werift/turn-diagnosis.ts'
+import { createSidePeers } from './b2b-peers.ts'
 import { RtcspecError } from '../errors.ts'
 import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts'
 import { relayPath } from '../peers/relay-path.ts'
-import type { TricklePolicy } from '../peers/ice-behaviours.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
-import { resolveNetwork, type NetworkOptions } from './network.ts'
+import { resolveNetwork } from './network.ts'
 import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
 import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
 import { speechFixturePath, wavFileFactory, type SpeechFixtureName } from '../media/wav-source.ts'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
-import { checkB2BOptions } from './b2b-options.ts'
-import { toMs, type Duration } from './duration.ts'
+import { checkB2BOptions, type B2BOptions } from './b2b-options.ts'
+import { toMs } from './duration.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
-
-/** Options of the `b2b` fixture. */
-export interface B2BOptions {
-  /** Options of peer a (offerer). Default name `alice`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
-  a?: B2BSideOptions
-  /** Options of peer b (answerer). Default name `bob`; `{ kind: 'chromium' }` makes it a headless Chromium peer. */
-  b?: B2BSideOptions
-  /** Offer and accept only this audio codec on both sides (e.g. `'PCMA'`). */
-  codec?: string
-  /** Trickle ICE on both sides (default true) or full gathering. */
-  trickle?: boolean
-  /** Route media through the impairment relay with these profiles. */
-  network?: NetworkOptions
-  /** Start sending audio right after connecting. */
-  send?: { a?: AudioSourceSpec; b?: AudioSourceSpec }
-  /** ICE + DTLS timeout: `'10s'`, `'500ms'` or milliseconds. Default 10 s (in the `b2b` fixture: at most what the test's timeout leaves). */
-  connectTimeout?: Duration
-  /** The same, in milliseconds (kept for existing specs; `connectTimeout` wins when both are given). */
-  connectTimeoutMs?: number
-  /**
-   * Trickle-ICE behaviour of each side's candidates: `{ a: { timing: 'after-connected' }, b: { duplicate: true,
-   * order: 'reverse', endOfCandidates: 'withhold' } }` (src/peers/ice-behaviours.ts).
-   */
-  ice?: { a?: TricklePolicy; b?: TricklePolicy }
-  /**
-   * Save every inbound audio track's recording (decoded WAV + pcap of its RTP) under
-   * `reports/recordings/<test>/` when the call ends, and reference them from the call record. Default false
-   * (recordings are always available in memory via `track.recording()`; `track.record()` saves one track).
-   */
-  record?: boolean
-}
+export type { B2BOptions } from './b2b-options.ts'
 
 /** A connected back-to-back call made by the `b2b` fixture. */
 export interface B2BCall extends BackToBackCall {
@@ -103,10 +71,8 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
     { name: 'alice', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.a },
     { name: 'bob', ...(codecs ? { codecs } : {}), ...(trickle !== undefined ? { trickle } : {}), ...record, ...options.b },
   )
-  // werift swallows TURN allocation errors: name them (e.g. 401) instead of timing out.
-  const turnWatches = ([[a, options.a], [b, options.b]] as const).map(([peer, o]) =>
-    !isWeriftPeer(peer) ? { diagnosis: Promise.resolve(undefined), stop: () => {} } : watchTurnFailures(peer, { iceServers: o?.iceServers, relayOnly: o?.relayOnly ?? false, ...(o?.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) }),
-  )
+  // Some implementations (werift) swallow TURN allocation errors: their watch names them (e.g. 401) instead of a timeout.
+  const turnWatches = [a, b].map((peer) => peer.watchTurnSetup?.() ?? { diagnosis: Promise.resolve(undefined), stop: () => {} })
   let relay: UdpRelay | undefined
   let seed: number | undefined
   let schedule: ScheduleEntry[] = []
@@ -145,7 +111,7 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
     await recordFailedCall({ kind: context.kind ?? 'webrtc-b2b', peers: [a, b], startedAt, signaling, error: e, seed, ...(context.test ? { test: context.test } : {}) })
     await Promise.allSettled([a.close(), b.close(), relay?.close()])
     // A refused TURN allocation explains the failure better than the ICE/signaling error it caused.
-    const turn = (await Promise.all(turnWatches.map((w) => w.diagnosis))).flatMap((d, i) => (d && !d.ok ? [`${[a, b][i]?.name}: ${d.message}`] : []))
+    const turn = (await Promise.all(turnWatches.map((w) => w.diagnosis))).flatMap((d, i) => (d ? [`${[a, b][i]?.name}: ${d.message}`] : []))
     if (turn.length) {
       throw new RtcspecError('TURN_FAILED', `back-to-back call failed: ${turn.join('; ')}`, {
         cause: e,

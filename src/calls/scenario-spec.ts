@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { DurationSchema } from './duration.ts'
 import { RatioSchema } from './ratio.ts'
 import { unknownKeyLines } from '../options.ts'
-import { sources } from './calls.ts'
+import { sources } from './open.ts'
 import { SPEECH_FIXTURES } from '../media/wav-source.ts'
 import { NetworkSpecSchema } from './network.ts'
 import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
@@ -56,7 +56,7 @@ export const ScenarioSpecSchema = z
     peers: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'peer names are identifiers like alice, bob-2'), PeerSpecSchema),
     /** Force one codec on both sides. */
     codec: z.string().optional(),
-    /** Impairment between the peers: profiles, presets, schedule (see src/dsl/network.ts). */
+    /** Impairment between the peers: profiles, presets, schedule (see src/calls/network.ts). */
     network: NetworkSpecSchema.optional(),
     /** Restart ICE this long after media started; fail when the media gap exceeds `maxGap`. */
     iceRestart: z.object({ at: DurationSchema, maxGap: DurationSchema.optional() }).strict().optional(),

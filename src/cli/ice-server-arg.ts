@@ -3,7 +3,7 @@
  * 7064/7065 URL and against the WHIP Link rules (TURN needs credentials).
  */
 import { RtcspecError } from '../errors.ts'
-import { checkIceServerLink, type IceServerLink } from '../whip/link.ts'
+import { checkIceServerLink, type IceServerLink } from '../http/link.ts'
 
 /** Parses `stun:host:port` or `turn:host:port?transport=udp,user,pass`. */
 export function parseIceServerLinkArg(text: string): IceServerLink {

@@ -6,7 +6,7 @@
  */
 import { parseCommandArgs } from './args.ts'
 import { RtcspecError } from '../errors.ts'
-import { toMs } from '../dsl/duration.ts'
+import { toMs } from '../calls/duration.ts'
 import { EXIT_CODES } from '../report/run-summary.ts'
 import { BUILTIN_SCENARIOS } from '../load/spec.ts'
 import { runLoad, type LoadProgress } from '../load/run.ts'

@@ -4,7 +4,7 @@
  */
 import { safeParseSdp } from '../sdp/parse.ts'
 import { mediaLine } from '../sdp/media.ts'
-import type { HttpExchange } from '../whip/http.ts'
+import type { HttpExchange } from '../http/http.ts'
 import { safeResolve, type CheckContext, type CheckOutcome, type Created, type RestartProbe } from './context.ts'
 
 export const ok = (reason: string, exchanges: HttpExchange[]): CheckOutcome => ({ status: 'pass', reason, exchanges })

@@ -6,7 +6,7 @@
  */
 import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { candidates } from '../sdp/media.ts'
-import type { HttpExchange } from '../whip/http.ts'
+import type { HttpExchange } from '../http/http.ts'
 import { acceptedSections, needSupport, bad, na, needCreated, needSession, ok, parsedAnswer, restartSupported, said, trickleSupported, warn, type Check } from './check-kit.ts'
 import { FRAG, trickleFrag } from './context.ts'
 

@@ -5,7 +5,7 @@
  * simulcast offer (§4.8).
  */
 import { mediaLine, rids, rtcpMuxOnly, setupRole, simulcast } from '../sdp/media.ts'
-import { parseLinks } from '../whip/link.ts'
+import { parseLinks } from '../http/link.ts'
 import { acceptedSections, bad, deleteIfCreated, last, na, needCreated, ok, parsedAnswer, said, warn, type Check } from './check-kit.ts'
 import { SDP, syntheticOffer, type SyntheticOffer } from './context.ts'
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { buildSdpFrag } from '../ice/sdpfrag.ts'
-import { httpExchange, type HttpExchange } from '../whip/http.ts'
+import { httpExchange, type HttpExchange } from '../http/http.ts'
 import type { Suite } from './catalog.ts'
 
 /** Outcome of one check. */

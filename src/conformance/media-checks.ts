@@ -11,7 +11,7 @@
  */
 import { detectTone } from '../media/analysis.ts'
 import { tone } from '../media/sources.ts'
-import type { HttpExchange } from '../whip/http.ts'
+import type { HttpExchange } from '../http/http.ts'
 import { createChromiumPeer } from '../peers/chromium/peer.ts'
 import { allHostAddresses, isLoopbackAddress } from '../peers/host-addresses.ts'
 import type { Peer } from '../peers/types.ts'

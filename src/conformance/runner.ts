@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
-import type { HttpExchange } from '../whip/http.ts'
+import type { HttpExchange } from '../http/http.ts'
 import { DOCUMENTS, requirementsOf, type Requirement, type Suite } from './catalog.ts'
 import { said } from './check-kit.ts'
 import { CheckContext, checkFor, type CheckOutcome } from './checks.ts'

@@ -24,8 +24,8 @@ import { recordAudioEvidence } from './audio-evidence.ts'
 import { audioTrackOf, isPcmAudio, recordingAnchorMs, resolveAudio, rfc4733DigitsOf, type ResolvedAudio } from './audio-subjects.ts'
 import { z } from 'zod'
 import { parseOptions } from '../options.ts'
-import { durationArg, type Duration } from './duration.ts'
-import { RatioSchema, type Ratio } from './ratio.ts'
+import { durationArg, type Duration } from '../calls/duration.ts'
+import { RatioSchema, type Ratio } from '../calls/ratio.ts'
 import type { SenderStall } from '../peers/audio-sender.ts'
 
 interface MatcherResult {

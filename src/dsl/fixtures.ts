@@ -9,20 +9,20 @@ import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../p
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
-import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from './calls.ts'
+import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from '../calls/open.ts'
 import { closeWhipResources, whipFixtures, type WhepFixture, type WhipFixture, type WhipResources } from './whip-fixtures.ts'
 import { startCoturn, type CoturnOptions, type CoturnService } from '../services/coturn.ts'
 import { startFfmpegSink, startFfmpegSource, type FfmpegSink, type FfmpegSinkOptions, type FfmpegSource, type FfmpegSourceOptions } from '../services/ffmpeg.ts'
 import type { Service } from '../services/types.ts'
 import { createSipFixture, type SipFixture } from './sip-fixture.ts'
-import { checkB2BOptions } from './b2b-options.ts'
-import { toMs } from './duration.ts'
+import { checkB2BOptions } from '../calls/b2b-options.ts'
+import { toMs } from '../calls/duration.ts'
 import { fitInTest } from './test-deadline.ts'
 import { describeOnAbort } from './call-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
 
-export { openBackToBack, recordAndClose, sources, pickSeed } from './calls.ts'
-export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from './calls.ts'
+export { openBackToBack, recordAndClose, sources, pickSeed } from '../calls/open.ts'
+export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from '../calls/open.ts'
 
 /** Creates peers that are closed after the test. */
 export interface PeerFactory {

@@ -9,8 +9,8 @@
  */
 import type { MatcherState } from 'vitest'
 import { z } from 'zod'
-import { durationArg, DurationSchema, type Duration } from './duration.ts'
-import { toRatio, type Ratio } from './ratio.ts'
+import { durationArg, DurationSchema, type Duration } from '../calls/duration.ts'
+import { toRatio, type Ratio } from '../calls/ratio.ts'
 import { fitInTest } from './test-deadline.ts'
 import { describePeer } from './call-diagnosis.ts'
 import { parseOptions } from '../options.ts'

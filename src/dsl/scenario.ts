@@ -14,26 +14,18 @@
  * A failure names the step that failed, shows the signaling ladder up to it and the stats at that moment.
  */
 import { test as vitestTest } from 'vitest'
-import { openBackToBack, recordAndClose, type B2BCall } from './calls.ts'
-import type { NetworkOptions } from './network.ts'
+import { ScenarioError } from '../errors.ts'
+import { openBackToBack, recordAndClose, type B2BCall } from '../calls/open.ts'
+import type { NetworkOptions } from '../calls/network.ts'
 import { restartIce } from '../peers/ice-restart.ts'
 import type { Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
-import { checkExpectation, parseScenario, ScenarioSpecSchema, sourceOf, type ScenarioSpec } from './scenario-spec.ts'
+import { checkExpectation, parseScenario, ScenarioSpecSchema, sourceOf, type ScenarioSpec } from '../calls/scenario-spec.ts'
 import { isSipScenarioSpec, runSipScenario, type SipScenarioSpec } from './sip-scenario.ts'
 
-export { parseScenario, ScenarioSpecSchema, type ScenarioSpec } from './scenario-spec.ts'
+export { parseScenario, ScenarioSpecSchema, type ScenarioSpec } from '../calls/scenario-spec.ts'
 
-/** Thrown when a scenario fails: says which step, with the ladder and stats at that moment. */
-export class ScenarioError extends Error {
-  readonly step: string
-  constructor(name: string, step: string, cause: unknown, context: string) {
-    const reason = cause instanceof Error ? cause.message : String(cause)
-    super(`scenario "${name}" failed at step "${step}": ${reason}${context ? `\n\n${context}` : ''}`, { cause })
-    this.name = 'ScenarioError'
-    this.step = step
-  }
-}
+export { ScenarioError } from '../errors.ts'
 
 function ladder(call: B2BCall | undefined): string {
   if (!call) return 'Signaling ladder: (no signaling happened)'

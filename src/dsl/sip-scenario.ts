@@ -23,10 +23,10 @@
  * ```
  */
 import { z } from 'zod'
-import { DurationSchema } from './duration.ts'
-import { RatioSchema } from './ratio.ts'
-import { sources } from './calls.ts'
-import { ScenarioError } from './scenario.ts'
+import { DurationSchema } from '../calls/duration.ts'
+import { RatioSchema } from '../calls/ratio.ts'
+import { sources } from '../calls/open.ts'
+import { ScenarioError } from '../errors.ts'
 import { runSipFlow, SipFlowError, type FlowStep, type SipFlowResult } from '../sipua/call-flow.ts'
 import { startSipRegistrar, type SipRegistrar } from '../sipua/registrar.ts'
 import { createSipUserAgent, firstRtpSince, type SipUserAgent } from '../sipua/user-agent.ts'

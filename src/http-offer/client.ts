@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import type { Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
-import { describeExchange, httpExchange, type HttpExchange } from '../whip/http.ts'
+import { describeExchange, httpExchange, type HttpExchange } from '../http/http.ts'
 
 const FieldPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dot path like "sdp" or "data.answer.sdp"')
 

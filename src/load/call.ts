@@ -4,9 +4,9 @@
  * scenario's expectations and closes it. Every step is bounded; the result says where a failure happened.
  * @module
  */
-import { openBackToBack, recordAndClose, type B2BCall } from '../dsl/calls.ts'
-import { checkExpectation, sourceOf, type ParsedScenarioSpec } from '../dsl/scenario-spec.ts'
-import type { NetworkOptions } from '../dsl/network.ts'
+import { openBackToBack, recordAndClose, type B2BCall } from '../calls/open.ts'
+import { checkExpectation, sourceOf, type ParsedScenarioSpec } from '../calls/scenario-spec.ts'
+import type { NetworkOptions } from '../calls/network.ts'
 import { eModel } from '../media/emodel.ts'
 import { withTimeout } from '../wait.ts'
 import type { Peer } from '../peers/types.ts'

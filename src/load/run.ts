@@ -1,7 +1,7 @@
 /**
  * `runLoad`: drives many concurrent calls of one scenario across worker threads, so DTLS/SRTP work uses every
  * core. The main thread only schedules (the global start rate) and aggregates; each worker runs whole calls with
- * the normal call engine (src/dsl/calls.ts) and reports each call by message.
+ * the normal call engine (src/calls/open.ts) and reports each call by message.
  *
  * Timeline of a run: **ramp** (one new call every 1/rate s until `calls` have been started), then **hold** for
  * `holdMs`, during which a call that ends (it failed, or its own duration elapsed) is replaced at the same rate so
@@ -16,8 +16,8 @@ import { z } from 'zod'
 import { writeFileAtomic } from '../atomic-write.ts'
 import { RtcspecError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
-import { RatioSchema, toRatio, type Ratio } from '../dsl/ratio.ts'
-import { EXIT_CODES } from '../report/run-summary.ts'
+import { RatioSchema, toRatio, type Ratio } from '../calls/ratio.ts'
+import { EXIT_CODES } from '../exit-codes.ts'
 import { resolveLoadSpec, type LoadScenario } from './spec.ts'
 import { callFigures } from './summary.ts'
 import { workerThreadSched } from './sched.ts'

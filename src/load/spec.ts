@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RtcspecError } from '../errors.ts'
-import { parseScenario, type ParsedScenarioSpec, type ScenarioSpec } from '../dsl/scenario-spec.ts'
+import { parseScenario, type ParsedScenarioSpec, type ScenarioSpec } from '../calls/scenario-spec.ts'
 
 /** The built-in scenarios: a plain werift back-to-back audio call, both sides sending a tone. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioSpec>> = Object.freeze({

@@ -5,7 +5,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { parseScenario } from '../dsl/scenario-spec.ts'
+import { parseScenario } from '../calls/scenario-spec.ts'
 import { runLoadCall } from './call.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './types.ts'
 

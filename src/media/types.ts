@@ -60,23 +60,5 @@ export interface AudioRecording extends PcmAudio {
   readonly pcapPath?: string
 }
 
-/** A DTMF digit detected in a stream: from RFC 4733 telephone-events or in-band tones. */
-export interface DetectedDigit {
-  /** `0`–`9`, `*`, `#`, `A`–`D`. */
-  readonly digit: string
-  /** How it was detected. */
-  readonly method: 'rfc4733' | 'inband'
-  /**
-   * Start of the digit in ms on the recording's timeline (RFC 4733: from the event's RTP timestamp relative
-   * to the first packet of the stream; in-band: from the sample position).
-   */
-  readonly startMs: number
-  /** Duration in ms (RFC 4733: the event's final duration field; in-band: the detected tone length). */
-  readonly durationMs: number
-  /** RFC 4733 only: the volume field, in −dBm0 (0–63). */
-  readonly volume?: number
-  /** RFC 4733 only: whether an end-of-event packet arrived. */
-  readonly ended?: boolean
-  /** RFC 4733 only: `performance.now()` when the first packet of the event arrived. */
-  readonly arrivalMs?: number
-}
+/** A DTMF digit detected in a stream (defined with the RFC 4733 wire format, which produces it). */
+export type { DetectedDigit } from '../rtp/telephone-event.ts'

@@ -5,18 +5,11 @@
  */
 import { RtcspecError } from '../errors.ts'
 import { UdpRelay } from '../net/relay.ts'
-import { relayPath } from './relay-path.ts'
+import { relayPath, type CandidatePath } from './relay-path.ts'
 import { parseTricklePolicy, TrickleForwarder, type TricklePolicy, type TrickleForwarderStats } from './ice-behaviours.ts'
 import type { CandidateInit, Peer } from './types.ts'
 
-/** Rewrites candidates so that traffic crosses something in the middle (an impairment relay). */
-export interface CandidatePath {
-  /**
-   * Called for each candidate `from` side produces before it reaches the other side.
-   * Returns the candidate line to hand over instead (same `candidate:` syntax).
-   */
-  mapCandidate(from: 'a' | 'b', candidate: string): Promise<string | null>
-}
+export type { CandidatePath } from './relay-path.ts'
 
 export interface BackToBackOptions {
   /** Route every candidate through this path. */

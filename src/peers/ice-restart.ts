@@ -11,8 +11,7 @@
  */
 import { RtcspecError, TimeoutError } from '../errors.ts'
 import { rewriteSdpCandidates, type BackToBackCall, type CandidatePath, type IceRestartRecord } from './back-to-back.ts'
-import { ChromiumInboundTrack, type ArrivalGapWatch } from './chromium/inbound-track.ts'
-import type { InboundTrack, ReceivedRtp } from './types.ts'
+import type { ArrivalGapMeasurement, InboundTrack, ReceivedRtp } from './types.ts'
 
 /** Options of {@link restartIce}. */
 export interface RestartIceOptions {
@@ -83,7 +82,7 @@ interface Watched {
   gap: number
   after: number
   /** Browser tracks: the running sampler and the count at the restart. */
-  browser?: { watch: ArrivalGapWatch; baseline: number }
+  browser?: { watch: ArrivalGapMeasurement; baseline: number }
 }
 
 /**
@@ -119,8 +118,8 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
   try {
     for (const t of watch) {
       const label = `${t.peerName}.${t.kind}.in`
-      if (t instanceof ChromiumInboundTrack) {
-        // A page cannot hand out its packets: sample the browser's counters through the restart.
+      if (t.watchArrivalGap) {
+        // A track that cannot hand out its packets (a browser's): sample its own counters through the restart.
         watched.push({ track: t, label, last: undefined, gap: 0, after: 0, browser: { watch: await t.watchArrivalGap({ maxMs: timeoutMs + 5000 }), baseline: t.rtp.snapshot().received } })
         continue
       }

@@ -3,7 +3,15 @@ import { parseCandidate } from '../ice/candidate.ts'
 import { rewriteCandidate } from '../net/candidate.ts'
 import type { UdpRelay } from '../net/relay.ts'
 import type { TransportAddress } from '../net/loopback.ts'
-import type { CandidatePath } from './back-to-back.ts'
+
+/** Rewrites candidates so that traffic crosses something in the middle (an impairment relay). */
+export interface CandidatePath {
+  /**
+   * Called for each candidate `from` side produces before it reaches the other side.
+   * Returns the candidate line to hand over instead (same `candidate:` syntax).
+   */
+  mapCandidate(from: 'a' | 'b', candidate: string): Promise<string | null>
+}
 
 /**
  * A `CandidatePath` that registers each candidate's real address with `relay` (side a = offerer,

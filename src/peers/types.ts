@@ -76,6 +76,12 @@ export interface InboundTrack {
   dtmf(): DetectedDigit[]
   /** The RTP packets received so far, in arrival order (for pcaps and custom analysis). */
   packets(): ReadonlyArray<ReceivedRtp>
+  /**
+   * Capability of tracks that cannot hand out their packets (a browser's): samples the implementation's own
+   * counters from now on and bounds the longest interval without RTP when stopped. Tracks that expose their
+   * packets (`onRtp`) do not have it: measure from the packets.
+   */
+  watchArrivalGap?(options?: { intervalMs?: number; maxMs?: number }): Promise<ArrivalGapMeasurement>
 }
 
 /** Counters of one outbound stream this peer sends. */
@@ -278,6 +284,27 @@ export interface Peer extends AsyncDisposable {
   waitForConnected(timeoutMs: number): Promise<void>
   stats(): Promise<PeerStats>
   readonly timeline: PeerTimeline
+  /**
+   * Capability of implementations that hide why they got no TURN relay candidate (werift swallows allocation
+   * errors): starts watching this peer's TURN set-up and, when it fails, says why (e.g. `401 Unauthorized`), so
+   * a failed call names the cause instead of a bare ICE timeout. Absent on peers that report TURN failures
+   * themselves or use no TURN. Call `stop()` once the call connected or failed.
+   */
+  watchTurnSetup?(): TurnSetupWatch
   /** Closes the connection and stops every sender. Idempotent. */
   close(): Promise<void>
+}
+
+/** A running watch on a peer's TURN set-up (see {@link Peer.watchTurnSetup}). */
+export interface TurnSetupWatch {
+  /** Resolves with the reason TURN failed, or undefined when it did not (or the watch was stopped). Never rejects. */
+  readonly diagnosis: Promise<{ readonly message: string } | undefined>
+  /** Stops watching (idempotent). */
+  stop(): void
+}
+
+/** A running measurement of the longest interval without RTP on a track (see {@link InboundTrack.watchArrivalGap}). */
+export interface ArrivalGapMeasurement {
+  /** Stops measuring and bounds the longest interval between two packets since the watch started, ms. */
+  stop(): Promise<{ readonly upperMs: number; readonly lowerMs: number }>
 }

@@ -17,7 +17,8 @@
  * `usage` (2) is decided before the run starts (bad arguments, a bad config, no spec files).
  */
 import type { CollectedProblem } from './summary-json-reporter.ts'
-import { EXIT_CODES, type ExitClass, type RunSummary, type TestSummary } from './run-summary.ts'
+import { EXIT_CODES, type ExitClass } from '../exit-codes.ts'
+import type { RunSummary, TestSummary } from './run-summary.ts'
 
 /** `RtcspecError` codes that mean the machine (tools, services, ports) is not fit to run the test. */
 export const INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set([

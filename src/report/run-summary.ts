@@ -60,16 +60,8 @@ export const GateResultSchema = z.object({
   note: z.string().optional(),
 })
 
-/**
- * Exit classes and their process exit codes, the same for every rtcspec command (docs/ci.md): 0 ok, 1 a test
- * (or a check, a fuzz invariant, a load call) failed, 2 usage, 3 a gate failed, 4 infrastructure (nothing could be
- * tested: a tool missing, a target unreachable, a connection refused), 130 interrupted (SIGINT, SIGTERM or SIGHUP;
- * the reports of what ran are still written).
- */
-export const EXIT_CODES = { ok: 0, 'test-failure': 1, usage: 2, 'gate-failure': 3, infrastructure: 4, interrupted: 130 } as const
-
-/** What a run ended as. */
-export type ExitClass = keyof typeof EXIT_CODES
+/** Exit classes and codes live in src/exit-codes.ts (every layer uses them); re-exported here for the reporters. */
+export { EXIT_CODES, type ExitClass } from '../exit-codes.ts'
 
 /** The whole `summary.json`. */
 export const RunSummarySchema = z.object({

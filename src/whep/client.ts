@@ -6,7 +6,8 @@
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
-import { checkClientOptions } from '../whip/client-options.ts'
+import type { z } from 'zod'
+import { checkClientOptions, type AssertTrue, type PlayOptionsSchema, type Same } from '../whip/client-options.ts'
 import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
@@ -25,6 +26,9 @@ export interface PlayOptions extends SessionClientOptions {
    */
   callRecord?: SessionRecordOption
 }
+
+/** Compile-time: the schema knows exactly the keys of `PlayOptions`. */
+export type PlayOptionKeysCovered = AssertTrue<Same<keyof PlayOptions, keyof z.input<typeof PlayOptionsSchema>>>
 
 /** A WHEP viewing session. */
 export interface WhepSession extends ClientSession {

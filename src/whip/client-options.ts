@@ -6,7 +6,6 @@ import { z } from 'zod'
 import { parseOptions } from '../options.ts'
 import { WeriftPeerOptionsSchema } from '../peers/peer-options.ts'
 import type { PublishOptions } from './client.ts'
-import type { PlayOptions } from '../whep/client.ts'
 
 const object = (what: string) => z.custom<object>((v) => typeof v === 'object' && v !== null, `${what} is an object`)
 
@@ -37,10 +36,12 @@ export const PublishOptionsSchema = z.strictObject({
 /** Schema of `PlayOptions`. */
 export const PlayOptionsSchema = z.strictObject(Common)
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
-type AssertTrue<T extends true> = T
-/** Compile-time: the schemas know exactly the keys of the option types. */
-export type ClientOptionKeysCovered = [AssertTrue<Same<keyof PublishOptions, keyof z.input<typeof PublishOptionsSchema>>>, AssertTrue<Same<keyof PlayOptions, keyof z.input<typeof PlayOptionsSchema>>>]
+/** Whether two types are the same (for compile-time checks that a schema covers an option type). */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** Compiles only when `T` is `true`. */
+export type AssertTrue<T extends true> = T
+/** Compile-time: the schema knows exactly the keys of `PublishOptions` (`PlayOptions`: in src/whep/client.ts). */
+export type ClientOptionKeysCovered = [AssertTrue<Same<keyof PublishOptions, keyof z.input<typeof PublishOptionsSchema>>>]
 
 /** Checks `publish`/`play` options; throws `RtcspecError` `WHIP_OPTIONS`/`WHEP_OPTIONS` listing every problem. */
 export function checkClientOptions(protocol: 'whip' | 'whep', options: unknown): void {

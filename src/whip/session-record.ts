@@ -13,7 +13,7 @@
  */
 import { appendCallRecord, buildCallRecord, reportDir, type CallRecord } from '../peers/call-record.ts'
 import type { Peer } from '../peers/types.ts'
-import type { HttpExchange } from './http.ts'
+import type { HttpExchange } from '../http/http.ts'
 
 /** The test a session record belongs to. */
 export interface SessionRecordTest {

@@ -2,10 +2,10 @@
  * Accuracy: what rtcspec measures on a real werift b2b call vs what the impairment relay really did, over seeded
  * runs of 2,000 packets (10 ms apart). Runs are sequential: concurrent calls on a 2-core machine would measure
  * the machine, not rtcspec. Seeds are fixed (override with RTCSPEC_SEED) and printed on failure.
- * Definitions: src/dsl/accuracy.ts and docs/network.md ("Accuracy").
+ * Definitions: src/calls/accuracy.ts and docs/network.md ("Accuracy").
  */
 import { describe, it, expect, onTestFailed } from 'vitest'
-import { measureAccuracy, type AccuracyResult } from '../../src/dsl/accuracy.ts'
+import { measureAccuracy, type AccuracyResult } from '../../src/calls/accuracy.ts'
 import type { ImpairmentProfile } from '../../src/net/impairment.ts'
 
 const PACKETS = 2000

@@ -3,7 +3,7 @@
  * the same packet fates.
  */
 import { describe, it, expect, afterEach, onTestFailed } from 'vitest'
-import { openBackToBack, sources, type B2BCall } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources, type B2BCall } from '../../src/calls/open.ts'
 import { waitFor } from '../../src/wait.ts'
 import { PRESETS } from '../../src/net/presets.ts'
 

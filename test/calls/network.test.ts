@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { resolveNetwork } from '../../src/dsl/network.ts'
+import { resolveNetwork } from '../../src/calls/network.ts'
 import { PRESETS, PRESET_NAMES, preset, resolveProfile, outage } from '../../src/net/presets.ts'
 import { parseProfile } from '../../src/net/impairment.ts'
 import { RtcspecError } from '../../src/errors.ts'

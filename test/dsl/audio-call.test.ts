@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, it } from 'vitest'
 import { expect } from '../../src/dsl/expect.ts'
-import { openBackToBack, type B2BCall } from '../../src/dsl/calls.ts'
+import { openBackToBack, type B2BCall } from '../../src/calls/open.ts'
 import { measureAudioDelay } from '../../src/dsl/audio-matchers.ts'
 import { noise, pcmSource, readAll, tone } from '../../src/media/sources.ts'
 import { dtmfTones } from '../../src/media/dtmf.ts'

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import '../../src/dsl/expect.ts'
 import { RtpReceiveStats } from '../../src/rtp/stats.ts'
 import { InboundTrackImpl } from '../../src/peers/inbound-track.ts'
-import { toMs } from '../../src/dsl/duration.ts'
+import { toMs } from '../../src/calls/duration.ts'
 
 /** A stats object fed with seqs 0..n-1 except `drop`, 20 ms apart with `jitterMs` of alternating transit. */
 function statsWith(n: number, drop: Set<number>, transitSwingMs = 0) {

@@ -1,7 +1,7 @@
 /** Link header parsing (RFC 8288) and the WHIP ice-server rules (RFC 9725 §4.6). */
 import { describe, expect, test } from 'vitest'
-import { splitLinkHeader } from '../../src/whip/http.ts'
-import { checkIceServerLink, formatIceServerLink, iceServersFromLinks, isExtensionRel, parseLinkValue } from '../../src/whip/link.ts'
+import { splitLinkHeader } from '../../src/http/http.ts'
+import { checkIceServerLink, formatIceServerLink, iceServersFromLinks, isExtensionRel, parseLinkValue } from '../../src/http/link.ts'
 
 describe('Link headers', () => {
   test('the RFC 9725 §4.6 example forms parse, with quoted parameters', () => {

@@ -4,7 +4,7 @@
  * secret, and an unreachable TURN server. Each asserts the candidate types that were gathered and used.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openBackToBack, sources, type B2BCall } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources, type B2BCall } from '../../src/calls/open.ts'
 import { startCoturn, type CoturnService } from '../../src/services/coturn.ts'
 import { mintTurnRestCredential } from '../../src/ice/turn-rest.ts'
 import { freePort } from '../../src/net/ports.ts'

@@ -3,7 +3,7 @@
  * how the peers connected (candidate types of the nominated pair), and that the ICE timeline lands in the call record.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { openBackToBack, sources, type B2BCall, type B2BOptions } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources, type B2BCall, type B2BOptions } from '../../src/calls/open.ts'
 import { buildCallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
 import { parseTricklePolicy, TrickleForwarder } from '../../src/peers/ice-behaviours.ts'
 import type { CandidateInit } from '../../src/peers/types.ts'

@@ -5,7 +5,7 @@
  * timeout), so this outage stays below it: the ICE state stays connected, and the record shows the unanswered checks.
  */
 import { describe, it, expect } from 'vitest'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../src/calls/open.ts'
 
 describe('a candidate pair that fails mid-call (relay drops everything, STUN included)', () => {
   it('media stops, consent checks go unanswered, media resumes when the path returns', async () => {

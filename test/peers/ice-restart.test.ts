@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { openBackToBack, sources, type B2BCall } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources, type B2BCall } from '../../src/calls/open.ts'
 import { restartIce } from '../../src/peers/ice-restart.ts'
 
 const open: B2BCall[] = []

@@ -4,7 +4,7 @@
  * side hears the other's tone.
  */
 import { afterAll, describe, expect, test } from 'vitest'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../src/calls/open.ts'
 import { detectTone } from '../../src/media/analysis.ts'
 import { chromiumDescendants, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
 import { startCoturn } from '../../src/services/coturn.ts'

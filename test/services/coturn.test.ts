@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../src/calls/open.ts'
 import { buildCallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
 import { parseCoturnUsage, startCoturn, type CoturnService } from '../../src/services/coturn.ts'
 import { waitFor } from '../../src/wait.ts'

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, test } from 'vitest'
 import { RTCRtpCodecParameters } from 'werift'
-import { openBackToBack, sources } from '../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../src/calls/open.ts'
 import { detectTone } from '../../src/media/analysis.ts'
 import { tone } from '../../src/media/sources.ts'
 import { freeUdpPortRange } from '../../src/net/ports.ts'

@@ -28,6 +28,7 @@ import { dtlsEarlyStart } from './dtls-start.ts'
 import { guardStaleChecks } from './stale-check-guard.ts'
 import { turnAuthErrors } from './turn-auth-errors.ts'
 import { noDefaultStunServer } from './no-default-stun.ts'
+import { watchTurnFailures } from './turn-diagnosis.ts'
 import { parseOptions } from '../../options.ts'
 import { WeriftPeerOptionsSchema } from '../peer-options.ts'
 import { assertCommonAudioCodec } from '../codec-match.ts'
@@ -54,6 +55,7 @@ import type {
   SelectedPair,
   SessionDescriptionInit,
   SendAudioOptions,
+  TurnSetupWatch,
 } from '../types.ts'
 
 /** werift-specific options on top of the common ones. */
@@ -755,6 +757,13 @@ export class WeriftPeer implements Peer {
 
   #assertOpen(): void {
     if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)
+  }
+
+  /** werift swallows TURN allocation errors: probe the same server and say why there is no relay candidate (see turn-diagnosis.ts). */
+  watchTurnSetup(): TurnSetupWatch {
+    const o = this.#options
+    const watch = watchTurnFailures(this, { iceServers: o.iceServers, relayOnly: o.relayOnly ?? false, ...(o.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) })
+    return { diagnosis: watch.diagnosis.then((d) => (d && !d.ok ? { message: d.message } : undefined)), stop: watch.stop }
   }
 
   async close(): Promise<void> {

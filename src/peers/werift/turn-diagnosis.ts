@@ -11,8 +11,11 @@
  */
 import type { ConnectionOptions } from 'node:tls'
 import { turnAllocateProbe, type TurnProbeResult } from '../../net/turn-client.ts'
-import type { PeerOptions } from '../types.ts'
-import type { WeriftPeer } from './peer.ts'
+import type { RTCPeerConnection } from 'werift'
+import type { Peer, PeerOptions } from '../types.ts'
+
+/** What the watch uses of a werift peer: its name and timeline, and werift's connection. */
+export type TurnWatchedPeer = Pick<Peer, 'name' | 'timeline'> & { readonly pc: RTCPeerConnection }
 
 /** What {@link watchTurnFailures} needs to know about the peer's configuration. */
 export interface TurnWatchOptions {
@@ -52,7 +55,7 @@ export function turnProbeTarget(url: string): { host: string; port: number; tran
  * peer is probed when its gathering completes without a relay candidate. `diagnosis` resolves with the
  * probe result when a probe ran and failed, else with undefined. Never throws.
  */
-export function watchTurnFailures(peer: WeriftPeer, options: TurnWatchOptions): { diagnosis: Promise<TurnProbeResult | undefined>; stop: () => void } {
+export function watchTurnFailures(peer: TurnWatchedPeer, options: TurnWatchOptions): { diagnosis: Promise<TurnProbeResult | undefined>; stop: () => void } {
   const server = options.iceServers?.length ? firstTurnServer(options.iceServers) : undefined
   const target = server ? turnProbeTarget(server.url) : undefined
   if (!server || !target) return { diagnosis: Promise.resolve(undefined), stop: () => {} }

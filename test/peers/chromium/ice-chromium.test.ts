@@ -4,7 +4,7 @@
  * candidates delivered twice and in reverse order to Chromium.
  */
 import { describe, it, expect } from 'vitest'
-import { openBackToBack, sources } from '../../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../../src/calls/open.ts'
 import { requireTool } from '../../support/requires.ts'
 
 const skip = requireTool('chromium')

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { openBackToBack, sources } from '../../../src/dsl/calls.ts'
+import { openBackToBack, sources } from '../../../src/calls/open.ts'
 import { waitFor } from '../../../src/wait.ts'
 
 describe('rtcspec RTP statistics agree with werift getStats() and the relay ground truth', () => {
