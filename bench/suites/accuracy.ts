@@ -1,5 +1,5 @@
 /**
- * Measurement accuracy (issue 5): rtcspec's loss, jitter and one-way delay on a real werift b2b call through the
+ * Measurement accuracy: rtcspec's loss, jitter and one-way delay on a real werift b2b call through the
  * seeded relay vs the relay's ground truth, over 2,000-packet runs (10 ms apart; 500 with `--quick`), run one at a time. Also the media
  * gap of an ICE restart. Definitions: src/calls/accuracy.ts and docs/network.md ("Accuracy").
  */

@@ -1,5 +1,5 @@
 /**
- * A generic HTTP offer/answer client for servers that only do "POST the offer, get the answer" (seed 002:
+ * A generic HTTP offer/answer client for servers that only do "POST the offer, get the answer" (e.g.
  * `POST /offer` with `{ "sdp", "type" }`, hangup by call id). The request and response mapping is data:
  * raw `application/sdp` or JSON with configurable field paths and extra fields, extra headers, a Bearer
  * token, and a hangup by URL template (`{id}` from the response, or the Location header) and method.

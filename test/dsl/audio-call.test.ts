@@ -1,7 +1,7 @@
 /**
  * The audio matchers on real back-to-back werift calls: tones through PCMU/PCMA/Opus, speech through
  * Opus, RFC 4733 digits, the E-model on live stats, and delay added by the impairment relay measured
- * from the audio (acceptance of issue 3: within ±2 ms of the added delay).
+ * from the audio (within ±2 ms of the added delay).
  */
 import { beforeAll, describe, it } from 'vitest'
 import { expect } from '../../src/dsl/expect.ts'
