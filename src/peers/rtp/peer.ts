@@ -18,9 +18,8 @@ import { withTimeout } from '../../wait.ts'
 import { isLoopbackAddress } from '../../net/loopback.ts'
 import { parseRtp, serializeRtp } from '../../rtp/packet.ts'
 import { compoundRtcp, parseRtcp, serializeRr, serializeSdesCname, serializeSr, serializeBye, type RtcpPacket } from '../../rtp/rtcp.ts'
-import { silence } from '../../media/sources.ts'
-import { validateDtmfDigits } from '../../rtp/telephone-event.ts'
 import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
+import { AudioSenderBook } from '../audio-senders.ts'
 import { audioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { createTimeline, recordState } from '../timeline.ts'
@@ -35,7 +34,6 @@ import type {
   DtmfSendOptions,
   InboundTrack,
   MediaKind,
-  OutboundStats,
   Peer,
   PeerOptions,
   PeerStats,
@@ -54,14 +52,6 @@ export interface RtpPeerOptions extends PeerOptions {
   rtcpIntervalMs?: number
   /** Send media back to where it comes from (RFC 4961). Default true. */
   symmetric?: boolean
-}
-
-interface SenderEntry {
-  spec: AudioSourceSpec
-  sender: AudioSender | undefined
-  stats: OutboundStats
-  stopped: boolean
-  pendingDtmf: Array<{ digits: string; options: DtmfSendOptions; resolve: () => void; reject: (e: unknown) => void }>
 }
 
 interface Negotiated {
@@ -143,7 +133,7 @@ export class RtpPeer implements Peer {
   readonly #inbound: InboundTrackImpl[] = []
   readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
   readonly #connectWaiters: Array<() => void> = []
-  readonly #senders: SenderEntry[] = []
+  readonly #senders: AudioSenderBook
   #rtcpTimer: ReturnType<typeof setInterval> | undefined
   #octetsSent = 0
   #packetsSent = 0
@@ -154,6 +144,7 @@ export class RtpPeer implements Peer {
   constructor(options: RtpPeerOptions = {}) {
     this.#options = options
     this.name = options.name ?? `rtp-${++rtpPeerCounter}`
+    this.#senders = new AudioSenderBook(this.name)
     this.timeline = createTimeline()
     this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
     this.#address = options.address ?? '127.0.0.1'
@@ -312,36 +303,19 @@ export class RtpPeer implements Peer {
 
   sendAudio(source: AudioSourceSpec): AudioSendHandle {
     this.#assertOpen()
-    const entry: SenderEntry = {
-      spec: source,
-      sender: undefined,
-      stopped: false,
-      pendingDtmf: [],
-      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: this.#ssrc, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
-    }
-    this.#senders.push(entry)
+    const { handle } = this.#senders.add(source, {}, { ssrc: this.#ssrc })
     this.#startSenders()
-    return {
-      stop: () => {
-        entry.stopped = true
-        entry.sender?.stop()
-      },
-      get stats() {
-        const s = entry.sender
-        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls })
-        return entry.stats
-      },
-    }
+    return handle
   }
 
   #startSenders(): void {
     const n = this.#negotiated
     if (!n || this.#closed) return
-    for (const entry of this.#senders) {
-      if (entry.sender || entry.stopped) continue
+    for (const entry of this.#senders.waiting()) {
       entry.stats.codec = n.formats.get(n.payloadType)
+      let sender: AudioSender
       try {
-        entry.sender = new AudioSender({
+        sender = new AudioSender({
           source: resolveAudioSource(entry.spec, n.codec.sampleRate),
           encoder: n.codec.createEncoder(),
           payloadType: n.payloadType,
@@ -368,23 +342,13 @@ export class RtpPeer implements Peer {
         this.#error(`sendAudio: ${(e as Error).message}`)
         continue
       }
-      entry.sender.start()
-      for (const d of entry.pendingDtmf.splice(0)) entry.sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)
+      this.#senders.started(entry, sender)
     }
   }
 
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
     this.#assertOpen()
-    validateDtmfDigits(digits)
-    let entry = this.#senders.find((e) => !e.stopped && !e.sender?.stopped)
-    if (!entry) {
-      this.sendAudio((rate) => silence({ sampleRate: rate }))
-      entry = this.#senders.at(-1)!
-    }
-    const target = entry
-    const sent = target.sender ? target.sender.sendDtmf(digits, options) : new Promise<void>((resolve, reject) => target.pendingDtmf.push({ digits, options, resolve, reject }))
-    const timeoutMs = 10_000 + digits.length * ((options.durationMs ?? 100) + (options.gapMs ?? 50) + 100) * 3
-    return withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
+    return this.#senders.sendDtmf(digits, options, (source) => this.sendAudio(source))
   }
 
   #onRtp(buf: Buffer, rinfo: { address: string; port: number }): void {
@@ -495,10 +459,7 @@ export class RtpPeer implements Peer {
       peer: this.name,
       kind: this.kind,
       inbound: this.#inbound.map((t) => ({ kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot() })),
-      outbound: this.#senders.map((s) => {
-        const sender = s.sender
-        return sender ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs, stalls: sender.stalls } : { ...s.stats }
-      }),
+      outbound: this.#senders.outbound(),
       selectedPair:
         local && dest ? { local: { address: local.address, port: local.port, type: 'host', protocol: 'udp' }, remote: { address: dest.address, port: dest.port, type: this.#latched ? 'latched' : 'sdp', protocol: 'udp' } } : undefined,
       iceState: n ? 'connected' : 'new',
@@ -534,7 +495,7 @@ export class RtpPeer implements Peer {
     }
     this.#closed = true
     if (this.#rtcpTimer) clearInterval(this.#rtcpTimer)
-    for (const s of this.#senders) s.sender?.stop()
+    this.#senders.stopAll()
     for (const t of this.#inbound) t.end()
     recordState(this.timeline, 'connection', 'closed')
     const s = this.#bound

@@ -16,10 +16,9 @@ import {
 } from 'werift'
 import { RtcspecError, TimeoutError } from '../../errors.ts'
 import { withTimeout } from '../../wait.ts'
-import { validateDtmfDigits } from '../../rtp/telephone-event.ts'
 import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
+import { AudioSenderBook } from '../audio-senders.ts'
 import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
-import { silence } from '../../media/sources.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
 import { srtpKeyCaching } from './srtp-keys.ts'
 import { weriftRtpFastPaths } from './rtp-fast-paths.ts'
@@ -47,7 +46,6 @@ import type {
   InboundTrack,
   MediaKind,
   NativeInboundStats,
-  OutboundStats,
   Peer,
   PeerOptions,
   PeerStats,
@@ -112,17 +110,6 @@ export interface FilteredRemote {
 const MAX_FILTERED = 50
 
 let peerCounter = 0
-
-/** One `sendAudio` request: its sender exists once the connection is up. */
-interface SenderEntry {
-  spec: AudioSourceSpec
-  options: SendAudioOptions
-  sender?: AudioSender
-  stats: OutboundStats
-  stopped: boolean
-  /** `sendDtmf` calls made before the sender started. */
-  pendingDtmf: Array<{ digits: string; options: DtmfSendOptions; resolve: () => void; reject: (e: unknown) => void }>
-}
 
 /**
  * werift codec parameters for rtcspec's audio codecs, plus RFC 4733 telephone-event at 8 and 48 kHz (always both,
@@ -211,7 +198,7 @@ export class WeriftPeer implements Peer {
   readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
   readonly #candidateListeners = new Set<(c: CandidateInit | null) => void>()
   readonly #localCandidates: Array<CandidateInit | null> = []
-  readonly #senders: SenderEntry[] = []
+  readonly #senders: AudioSenderBook
   #gatheringDone: Promise<void>
   #resolveGathering!: () => void
   #dtlsWatched = new WeakSet<object>()
@@ -220,6 +207,7 @@ export class WeriftPeer implements Peer {
   constructor(options: WeriftPeerOptions = {}) {
     this.#options = options
     this.name = options.name ?? `werift-${++peerCounter}`
+    this.#senders = new AudioSenderBook(this.name)
     this.trickle = options.trickle ?? true
     this.timeline = createTimeline()
     this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
@@ -537,33 +525,13 @@ export class WeriftPeer implements Peer {
   sendAudio(source: AudioSourceSpec, options: SendAudioOptions = {}): AudioSendHandle {
     this.#assertOpen()
     this.#ensureAudioTransceiver()
-    const entry: SenderEntry = {
-      spec: source,
-      options,
-      sender: undefined,
-      stopped: false,
-      stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
-      pendingDtmf: [],
-    }
-    this.#senders.push(entry)
+    const { handle } = this.#senders.add(source, options, { ssrc: undefined })
     if (this.pc.connectionState === 'connected') this.#startSenders()
-    return {
-      stop: () => {
-        entry.stopped = true
-        entry.sender?.stop()
-        for (const d of entry.pendingDtmf.splice(0)) d.reject(new RtcspecError('DTMF_ABORTED', `${this.name}: audio stopped before DTMF was sent`))
-      },
-      get stats() {
-        const s = entry.sender
-        if (s) Object.assign(entry.stats, { packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls })
-        return entry.stats
-      },
-    }
+    return handle
   }
 
   #startSenders(): void {
-    for (const entry of this.#senders) {
-      if (entry.sender || entry.stopped) continue
+    for (const entry of this.#senders.waiting()) {
       const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
       if (!transceiver) {
         this.#error('sendAudio: no audio transceiver negotiated for sending (check both sides\' audio direction)')
@@ -586,10 +554,11 @@ export class WeriftPeer implements Peer {
       entry.stats.mid = transceiver.mid ?? undefined
       entry.stats.ssrc = sender.ssrc
       entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
+      let audioSender: AudioSender
       try {
         // A sender that ended on this transceiver: continue its sequence numbers and timestamps (same SSRC).
-        const previous = this.#senders.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
-        entry.sender = new AudioSender({
+        const previous = this.#senders.entries.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
+        audioSender = new AudioSender({
           source: resolveAudioSource(entry.spec, spec.sampleRate),
           ...(previous ? { continueFrom: previous } : {}),
           ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
@@ -614,29 +583,13 @@ export class WeriftPeer implements Peer {
         this.#error(`sendAudio: ${(e as Error).message}`)
         continue
       }
-      entry.sender.start()
-      for (const d of entry.pendingDtmf.splice(0)) entry.sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)
+      this.#senders.started(entry, audioSender)
     }
   }
 
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
     this.#assertOpen()
-    validateDtmfDigits(digits)
-    let entry = this.#senders.find((e) => !e.stopped && !e.sender?.stopped)
-    if (!entry) {
-      // RFC 4733 events travel in the audio stream: start a silent one to carry them.
-      this.sendAudio((rate) => silence({ sampleRate: rate }))
-      entry = this.#senders.at(-1) as SenderEntry
-    }
-    const sender = entry.sender
-    const durationMs = options.durationMs ?? 100
-    const gapMs = options.gapMs ?? 50
-    // Generous bound: every digit, its end packets and gap, plus time to connect.
-    const timeoutMs = 10_000 + digits.length * (durationMs + gapMs + 100) * 3
-    const sent = sender
-      ? sender.sendDtmf(digits, options)
-      : new Promise<void>((resolve, reject) => entry.pendingDtmf.push({ digits, options, resolve, reject }))
-    return withTimeout(sent, timeoutMs, `${this.name}: DTMF "${digits}" to be sent`)
+    return this.#senders.sendDtmf(digits, options, (source) => this.sendAudio(source))
   }
 
   get inbound(): ReadonlyArray<InboundTrack> {
@@ -727,12 +680,7 @@ export class WeriftPeer implements Peer {
         const n = rtp.ssrc === undefined ? undefined : native.get(rtp.ssrc)
         return { kind: t.kind, mid: t.mid, codec: t.codec, rtp, ...(n ? { native: n } : {}) }
       }),
-      outbound: this.#senders.map((s) => {
-        const sender = s.sender
-        return sender
-          ? { ...s.stats, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent, lateTicks: sender.lateTicks, firstPacketAtMs: sender.firstPacketAtMs, stalls: sender.stalls }
-          : { ...s.stats }
-      }),
+      outbound: this.#senders.outbound(),
       selectedPair,
       ...(this.#closed ? {} : { iceDetail: this.#iceDetail() }),
       iceState: this.pc.iceConnectionState,
@@ -769,7 +717,7 @@ export class WeriftPeer implements Peer {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const s of this.#senders) s.sender?.stop()
+    this.#senders.stopAll()
     this.#candidateListeners.clear()
     for (const t of this.#inbound) t.end()
     await this.pc.close()
