@@ -102,11 +102,11 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
   const at = () => performance.now() - startedAt
   const signaling: BackToBackCall['signaling'] = options.signaling ?? []
   const timeout = options.connectTimeoutMs ?? 10_000
-  // Network rule: two browsers check each other from every interface they have and answer whatever
+  // Network rule: two browsers (traits.answersChecksFromAnyAddress) check each other from every interface they have and answer whatever
   // address a check came from, including the host's non-loopback one. Between two Chromium peers with no
   // path of the caller's, a clean (unimpaired) relay forwards only between loopback addresses, so all their
   // traffic stays on 127.0.0.1. (A werift peer refuses checks from non-loopback sources itself.)
-  const guard = !options.path && a.kind === 'chromium' && b.kind === 'chromium' ? await UdpRelay.create({ seed: 0 }) : undefined
+  const guard = !options.path && a.traits?.answersChecksFromAnyAddress && b.traits?.answersChecksFromAnyAddress ? await UdpRelay.create({ seed: 0 }) : undefined
   const path = options.path ?? (guard ? relayPath(guard) : undefined)
 
   // Trickle: forward each side's candidates to the other once it can take them.

@@ -238,7 +238,7 @@ async function waitForNewNominations(call: BackToBackCall, sinceMs: { a: number;
   for (let i = 0; i < 100_000; i++) {
     const waiting = sides.filter((s) => !fresh(s))
     if (waiting.length === 0 || performance.now() >= deadline) break
-    await Promise.all(waiting.filter((s) => call[s].kind === 'chromium').map((s) => call[s].stats().catch(() => undefined)))
+    await Promise.all(waiting.filter((s) => call[s].traits?.nominationsSeenOnStats).map((s) => call[s].stats().catch(() => undefined)))
     await new Promise((r) => setTimeout(r, 20))
   }
   return Object.fromEntries(sides.map((s) => [s, fresh(s)]))

@@ -291,8 +291,22 @@ export interface Peer extends AsyncDisposable {
    * themselves or use no TURN. Call `stop()` once the call connected or failed.
    */
   watchTurnSetup?(): TurnSetupWatch
+  /** What generic code must know about this implementation (instead of testing `kind`). Absent: all false. */
+  readonly traits?: PeerTraits
   /** Closes the connection and stops every sender. Idempotent. */
   close(): Promise<void>
+}
+
+/** Facts about a peer implementation that generic code (back-to-back wiring, ICE restarts) acts on. */
+export interface PeerTraits {
+  /**
+   * Answers ICE connectivity checks from any source address, including the host's non-loopback ones (a
+   * browser). A call between two such peers, with no path of the caller's, goes through a clean loopback relay
+   * so that no traffic leaves 127.0.0.1.
+   */
+  readonly answersChecksFromAnyAddress?: boolean
+  /** Appends to `timeline.nominations` only when `stats()` runs (a browser's selected pair is polled), so waiting for a nomination polls it. */
+  readonly nominationsSeenOnStats?: boolean
 }
 
 /** A running watch on a peer's TURN set-up (see {@link Peer.watchTurnSetup}). */

@@ -31,6 +31,7 @@ import type {
   PeerOptions,
   PeerStats,
   PeerTimeline,
+  PeerTraits,
   SessionDescriptionInit,
 } from '../types.ts'
 import type { AudioSource } from '../../media/types.ts'
@@ -131,6 +132,8 @@ interface SenderEntry {
  */
 export class ChromiumPeer implements Peer {
   readonly kind = 'chromium' as const
+  /** A browser answers checks from any address, and its nominations are seen by polling its stats. */
+  readonly traits: PeerTraits = { answersChecksFromAnyAddress: true, nominationsSeenOnStats: true }
   readonly name: string
   readonly trickle: boolean
   readonly timeline: PeerTimeline
