@@ -24,7 +24,7 @@ import { runContainer, serviceImage } from './docker.ts'
 import { ServiceLog, writeServiceLog } from './logs.ts'
 import { runLocal, type ServiceProcess } from './process.ts'
 import { resolveProvider, type ServiceProviderSpec } from './provider.ts'
-import { makeSelfSignedCert } from './tls-cert.ts'
+import { writeServerCertificate } from '../net/tls-certificates.ts'
 import type { ProviderChoice, ProviderKind, Service } from './types.ts'
 
 /** How coturn is provided (for provider selection and `rtcspec doctor`). */
@@ -81,7 +81,7 @@ export interface CoturnService extends Service {
   readonly users: ReadonlyArray<{ username: string; password: string }>
   /** The REST shared secret, when enabled. */
   readonly secret: string | undefined
-  /** The self-signed certificate's PEM (pass as `ca` to trust the TLS listener), when TLS is on. */
+  /** The PEM of the CA that issued the TLS listener's certificate (pass as `ca` to trust it), when TLS is on. */
   readonly certPem: string | undefined
   /** Transports with a listener. */
   readonly transports: ReadonlyArray<TurnTransport>
@@ -305,7 +305,8 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
   // Removed by close(); if this process is interrupted first, by the run registry.
   const dirRegistration = registerRunResource({ kind: 'coturn', dirs: [dir] })
   try {
-    const cert = wantTls ? await makeSelfSignedCert(dir) : undefined
+    // Clients trust the issuing CA (certPem below); the server certificate covers 127.0.0.1, ::1 and localhost.
+    const cert = wantTls ? await writeServerCertificate(dir) : undefined
     const transports: TurnTransport[] = wantTls ? ['udp', 'tcp', 'tls'] : ['udp', 'tcp']
     let lastError: Error | undefined
     // A port from the OS can be taken again before coturn binds it: retry with fresh ports.
@@ -319,7 +320,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
         provider === 'docker'
           ? await runContainer(serviceImage('coturn'), ['-c', conf], { service: 'coturn', binds: [dir] })
           : await runLocal('turnserver', ['-c', conf], { kind: 'coturn' })
-      const service = new CoturnServiceImpl({ provider, host: '127.0.0.1', realm, ports: { listening, tls, relay }, users, secret, certPem: cert?.certPem, transports, proc, dir, dirRegistration })
+      const service = new CoturnServiceImpl({ provider, host: '127.0.0.1', realm, ports: { listening, tls, relay }, users, secret, certPem: cert?.caPem, transports, proc, dir, dirRegistration })
       try {
         await waitUntilReady(service, proc, readyTimeoutMs)
         return service

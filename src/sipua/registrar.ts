@@ -49,7 +49,7 @@ import {
 } from '../sip/index.ts'
 import { SipLog, type LoggedSipMessage } from './sip-log.ts'
 import { startWsServer, type WsConnection, type WsServer } from './ws-server.ts'
-import { createTestCertificateAuthority } from './test-certificates.ts'
+import { createTestCertificateAuthority } from '../net/tls-certificates.ts'
 
 /** Options of {@link startSipRegistrar}. */
 export const SipRegistrarOptionsSchema = z
@@ -111,14 +111,16 @@ function splitHostPort(remote: string): [string | undefined, number] {
   return m ? [m[1]!, Number(m[2])] : [undefined, 0]
 }
 
-let defaultTls: { cert: string; key: string; ca: string } | undefined
-/** The `wss:` certificate of registrars started without `tls`: one test CA per process (made once, ~20 ms). */
-function defaultRegistrarTls(): { cert: string; key: string; ca: string } {
-  if (!defaultTls) {
-    const ca = createTestCertificateAuthority({ commonName: 'rtcspec registrar test CA' })
-    const issued = ca.issueServerCertificate()
-    defaultTls = { cert: issued.certPem, key: issued.keyPem, ca: ca.certPem }
-  }
+let defaultTls: Promise<{ cert: string; key: string; ca: string }> | undefined
+/** The `wss:` certificate of registrars started without `tls`: one test CA per process, made on first use. */
+function defaultRegistrarTls(): Promise<{ cert: string; key: string; ca: string }> {
+  defaultTls ??= (async () => {
+    const ca = await createTestCertificateAuthority({ commonName: 'rtcspec registrar test CA' })
+    const issued = await ca.issueServerCertificate()
+    return { cert: issued.certPem, key: issued.keyPem, ca: ca.certPem }
+  })()
+  // A failure is not cached: the next registrar tries again.
+  defaultTls.catch(() => (defaultTls = undefined))
   return defaultTls
 }
 
@@ -206,7 +208,7 @@ export class SipRegistrar implements AsyncDisposable {
     }
     if (t.includes('ws')) this.#ws = await startWsServer({ protocol: 'sip', port: this.#options.ports?.ws, onConnection: onConnection('WS') })
     if (t.includes('wss')) {
-      const tls = this.#options.tls ?? defaultRegistrarTls()
+      const tls = this.#options.tls ?? (await defaultRegistrarTls())
       this.#ca = tls.ca
       this.#wss = await startWsServer({ protocol: 'sip', port: this.#options.ports?.wss, tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
     }

@@ -1,32 +1,11 @@
-import { X509Certificate } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { startSipRegistrar } from '../../src/sipua/registrar.ts'
 import { createSipUserAgent, sipCallRecord } from '../../src/sipua/user-agent.ts'
-import { createTestCertificateAuthority } from '../../src/sipua/test-certificates.ts'
+import { createTestCertificateAuthority } from '../../src/net/tls-certificates.ts'
 import { RtcspecError } from '../../src/errors.ts'
 import { CallRecordSchema } from '../../src/peers/call-record.ts'
 import { tone } from '../../src/media/sources.ts'
 import { hasTone } from './support.ts'
-
-describe('test certificates (node:crypto, no openssl)', () => {
-  test('a fresh CA issues a loopback server certificate that verifies against it and only it', () => {
-    const ca = createTestCertificateAuthority()
-    const server = ca.issueServerCertificate()
-    const cert = new X509Certificate(server.certPem)
-    const caCert = new X509Certificate(ca.certPem)
-    expect(caCert.ca).toBe(true)
-    expect(cert.ca).toBe(false)
-    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1')
-    expect(cert.checkIP('::1')).toBe('::1')
-    expect(cert.checkHost('localhost')).toBe('localhost')
-    expect(cert.checkIP('10.0.0.1')).toBeUndefined()
-    expect(cert.checkIssued(caCert)).toBe(true)
-    expect(cert.verify(caCert.publicKey)).toBe(true)
-    const other = new X509Certificate(createTestCertificateAuthority().certPem)
-    expect(cert.verify(other.publicKey)).toBe(false)
-    expect(cert.keyUsage).toContain('1.3.6.1.5.5.7.3.1') // serverAuth
-  })
-})
 
 describe('SIP over secure WebSocket (RFC 7118 wss:) through the embedded registrar', () => {
   test('two WebRTC UAs call each other over WSS: tones both ways, WSS in the call record', async () => {
@@ -63,7 +42,7 @@ describe('SIP over secure WebSocket (RFC 7118 wss:) through the embedded registr
 
   test('a CA that did not issue the server certificate fails the connection at once, naming the fix', async () => {
     await using registrar = await startSipRegistrar({ transports: ['wss'] })
-    const wrongCa = createTestCertificateAuthority().certPem
+    const wrongCa = (await createTestCertificateAuthority()).certPem
     const t0 = Date.now()
     const err = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: registrar.wssUrl, ca: wrongCa } }).then(
       async (ua) => {
@@ -107,7 +86,7 @@ describe('SIP over secure WebSocket (RFC 7118 wss:) through the embedded registr
   })
 
   test('ca on a ws:// URL is an option error', async () => {
-    await expect(createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: 'ws://127.0.0.1:1', ca: createTestCertificateAuthority().certPem } })).rejects.toThrow(
+    await expect(createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: 'ws://127.0.0.1:1', ca: (await createTestCertificateAuthority()).certPem } })).rejects.toThrow(
       /ca and rejectUnauthorized apply to wss:\/\/ URLs only/,
     )
   })
