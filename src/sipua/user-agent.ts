@@ -27,7 +27,7 @@ import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/cal
 import type { AudioSourceSpec, Peer } from '../peers/types.ts'
 import { PeerSessionDescriptionHandler, SDPFRAG_CONTENT_TYPE, TRICKLE_INFO_PACKAGE } from './media-handler.ts'
 import { formatSipLadder, SipLog, sipSignaling, type LoggedSipMessage } from './sip-log.ts'
-import { speedUpSipJsGrammar } from './sipjs-grammar.ts'
+import { installSipjsPatches } from '../patches/sipjs/index.ts'
 import { sipJsViaHost, transportConstructor, type LocalTransportInfo, type SipTransportSpec } from './transports.ts'
 
 const HostPortSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()
@@ -940,8 +940,8 @@ export function firstRtpSince(peers: ReadonlyArray<Peer>, t0: number): { firstRt
 /** Creates and starts a SIP user agent (transport connected). Invalid options throw with every problem listed. */
 export async function createSipUserAgent(options: SipUserAgentOptions): Promise<SipUserAgent> {
   const parsed = { data: parseOptions(SipUserAgentOptionsSchema, options, { code: 'SIP_UA_OPTIONS', what: 'SIP user agent options', hint: 'see docs/sip.md (user agents)' }) }
-  // sip.js re-decodes its whole grammar on every header parse; use the hoisted copy (falls back safely).
-  await speedUpSipJsGrammar()
+  // sip.js's known defects (src/patches), e.g. its grammar re-decoded on every header parse; unsupported ones stay off.
+  await installSipjsPatches()
   const ua = new SipUserAgent(parsed.data)
   try {
     await ua.start()

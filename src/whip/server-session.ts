@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
 import { RtcspecError } from '../errors.ts'
-import { noDefaultStunServer } from '../peers/werift/no-default-stun.ts'
+import { installWeriftPatches } from '../patches/werift/index.ts'
 import { codecs as sdpCodecs } from '../sdp/codecs.ts'
 import { mediaKind, mediaLine, mid } from '../sdp/media.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
@@ -54,9 +54,6 @@ export interface SessionCodecs {
   audio: RTCRtpCodecParameters[]
   video: RTCRtpCodecParameters[]
 }
-
-// Server sessions gather on their host address only: no STUN server unless one is configured.
-noDefaultStunServer()
 
 /** The codecs the reference server negotiates, in preference order: `audio` (default PCMU, PCMA, Opus), then VP8 and H.264. */
 export function serverCodecs(audio: readonly ServerAudioCodecName[] = DEFAULT_SERVER_AUDIO_CODECS): SessionCodecs {
@@ -156,6 +153,8 @@ export class ServerSession {
     this.stream = options.stream
     this.etag = ServerSession.newEtag()
     this.codecs = options.codecs ?? serverCodecs()
+    // werift's known defects (src/patches), e.g. its STUN fallback: a session gathers on its host address only.
+    installWeriftPatches()
     this.pc = new RTCPeerConnection({
       codecs: this.codecs,
       iceLite: options.iceLite ?? false,

@@ -20,20 +20,16 @@ import { AudioSender, resolveAudioSource } from '../audio-sender.ts'
 import { AudioSenderBook } from '../audio-senders.ts'
 import { audioCodec, isTelephoneEvent, TELEPHONE_EVENT_PAYLOAD_TYPES, type AudioCodecSpec } from '../codecs.ts'
 import { InboundTrackImpl } from '../inbound-track.ts'
-import { srtpKeyCaching } from './srtp-keys.ts'
-import { weriftRtpFastPaths } from './rtp-fast-paths.ts'
-import { srtpGcmFastPath } from './srtp-gcm.ts'
-import { dtlsEarlyStart } from './dtls-start.ts'
-import { guardStaleChecks } from './stale-check-guard.ts'
-import { turnAuthErrors } from './turn-auth-errors.ts'
-import { noDefaultStunServer } from './no-default-stun.ts'
+import { guardStaleChecks } from '../../patches/werift/stale-check-guard.ts'
+import { installWeriftPatches } from '../../patches/werift/index.ts'
 import { watchTurnFailures } from './turn-diagnosis.ts'
 import { parseOptions } from '../../options.ts'
 import { WeriftPeerOptionsSchema } from '../peer-options.ts'
 import { assertCommonAudioCodec } from '../codec-match.ts'
-import { dtlsFailureReasons, onDtlsFailure } from './dtls-failure.ts'
+import { onDtlsFailure } from '../../patches/werift/dtls-failure.ts'
 import { createTimeline, recordState } from '../timeline.ts'
-import { allHostAddresses, isLoopbackAddress } from '../host-addresses.ts'
+import { allHostAddresses } from '../host-addresses.ts'
+import { isLoopbackAddress } from '../../net/loopback.ts'
 import type {
   AudioSendHandle,
   AudioSourceSpec,
@@ -162,14 +158,6 @@ function weriftVideoCodecs(names: VideoCodecName[]): RTCRtpCodecParameters[] {
   )
 }
 
-srtpKeyCaching()
-srtpGcmFastPath()
-weriftRtpFastPaths()
-dtlsEarlyStart()
-dtlsFailureReasons()
-turnAuthErrors()
-noDefaultStunServer()
-
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
   // An unknown or misspelt option is an error (with a did-you-mean), never silently ignored.
@@ -205,6 +193,8 @@ export class WeriftPeer implements Peer {
   #closed = false
 
   constructor(options: WeriftPeerOptions = {}) {
+    // werift's known defects (src/patches): patched before the first connection, never at import.
+    installWeriftPatches()
     this.#options = options
     this.name = options.name ?? `werift-${++peerCounter}`
     this.#senders = new AudioSenderBook(this.name)
@@ -350,7 +340,7 @@ export class WeriftPeer implements Peer {
   }
 
   #watchDtls(): void {
-    // Before any ICE restart can happen: keep old-generation checks out of the restarted agent (stale-check-guard.ts).
+    // Before any ICE restart can happen: keep old-generation checks out of the restarted agent (src/patches/werift/stale-check-guard.ts).
     for (const t of this.pc.iceTransports) guardStaleChecks(t.connection)
     for (const t of this.pc.dtlsTransports) {
       if (this.#dtlsWatched.has(t)) continue

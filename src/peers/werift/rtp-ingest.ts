@@ -12,6 +12,7 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift'
 import { RtcspecError } from '../../errors.ts'
+import { installWeriftPatches } from '../../patches/werift/index.ts'
 import type { MediaKind } from '../types.ts'
 import type { WeriftPeer } from './peer.ts'
 
@@ -42,6 +43,8 @@ export interface RtpIngestOptions {
  * @throws {RtcspecError} `INGEST_TOO_LATE` when the peer already has a local description.
  */
 export async function createRtpIngest(peer: WeriftPeer, kind: MediaKind, options: RtpIngestOptions = {}): Promise<RtpIngest> {
+  // The sender's per-packet paths (header parse, SRTP) are patched (src/patches); the peer installed them, this is cheap.
+  installWeriftPatches()
   if (peer.pc.localDescription) {
     throw new RtcspecError('INGEST_TOO_LATE', `${peer.name}: createRtpIngest must be called before createOffer/acceptOffer`, {
       hint: 'create the ingest right after the peer, then negotiate',

@@ -11,14 +11,14 @@
  *
  * The patch keeps what werift derives from its options and drops only the fallback: with no STUN server
  * configured there is none, and no server-reflexive candidate is gathered (none could be, offline). A STUN or
- * TURN server given in `iceServers` is used exactly as before. With a werift whose function differs it changes
- * nothing and `noDefaultStunServer()` says `unsupported`.
+ * TURN server given in `iceServers` is used exactly as before. Declared in the patch registry (src/patches) as
+ * `werift/no-default-stun`: with a werift whose function differs it changes nothing and `noDefaultStunServer()`
+ * says `unsupported`.
  */
 import { Connection } from 'werift'
-import { sourceHash } from './patch-guard.ts'
-
-/** Source hash of werift 0.25.x's `Connection.prototype.applyStunTurnServersFromOptions` this patch was written for. */
-const APPLY_SERVERS_HASH = ['42edad3a1ae5f330']
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
 interface ConnectionLike {
   options: { stunServer?: unknown }
@@ -26,21 +26,28 @@ interface ConnectionLike {
   applyStunTurnServersFromOptions(): void
 }
 
-let state: 'installed' | 'unsupported' | undefined
+const proto = (): ConnectionLike | undefined => (Connection as unknown as { prototype?: ConnectionLike } | undefined)?.prototype
+
+/** The dropped STUN fallback, as the patch registry lists it. */
+export const noDefaultStunPatch: PatchDefinition = {
+  id: 'werift/no-default-stun',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: 'with no STUN server configured, ICE still sends Binding requests to stun.l.google.com:19302',
+  targets: [{ name: 'Connection.prototype.applyStunTurnServersFromOptions', hash: '42edad3a1ae5f330', source: () => proto()?.applyStunTurnServersFromOptions }],
+  apply: install,
+}
 
 /** Installs the patch once; `installed`, or `unsupported` when werift's function did not match. */
 export function noDefaultStunServer(): 'installed' | 'unsupported' {
-  return (state ??= install())
+  return installPatch(noDefaultStunPatch).state === 'installed' ? 'installed' : 'unsupported'
 }
 
-function install(): 'installed' | 'unsupported' {
-  const proto = (Connection as unknown as { prototype?: ConnectionLike } | undefined)?.prototype
-  const original = proto?.applyStunTurnServersFromOptions
-  if (!proto || typeof original !== 'function') return 'unsupported'
-  if (!APPLY_SERVERS_HASH.includes(sourceHash(original))) return 'unsupported'
-  proto.applyStunTurnServersFromOptions = function applyConfiguredServersOnly(this: ConnectionLike): void {
+function install(): void {
+  const p = proto() as ConnectionLike
+  const original = p.applyStunTurnServersFromOptions
+  p.applyStunTurnServersFromOptions = function applyConfiguredServersOnly(this: ConnectionLike): void {
     original.call(this)
     if (this.options.stunServer === undefined) this.stunServer = undefined
   }
-  return 'installed'
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { RTCDtlsTransport } from 'werift'
-import { dtlsEarlyStart, dtlsEarlyStartStats } from '../../../src/peers/werift/dtls-start.ts'
+import { dtlsEarlyStart, dtlsEarlyStartStats } from '../../../src/patches/werift/dtls-start.ts'
 import { createWeriftPeer } from '../../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
 import { tone } from '../../../src/media/sources.ts'

@@ -1,15 +1,8 @@
 /**
- * What the werift patches in this folder check before they install: that werift's function is the exact
- * source they were written for (a hash of its text), and a probe SRTP GCM cipher to find werift's cipher
- * classes. With a different werift a patch finds a mismatch and installs nothing.
+ * werift does not export its SRTP cipher classes; the patches that replace their methods (srtp-keys, srtp-gcm)
+ * find them through a cipher werift builds for a throw-away session.
  */
-import { createHash } from 'node:crypto'
 import { SrtpSession } from 'werift'
-
-/** A short hash of a function's source text, compared with the one a patch was written for. */
-export function sourceHash(fn: unknown): string {
-  return createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
-}
 
 /** A cipher werift builds for an AEAD_AES_128_GCM (profile 7) SRTP session with dummy keys; undefined if werift's shape differs. */
 export function probeGcmCipher(): object | undefined {

@@ -20,8 +20,13 @@
  * credentials, keeps that pair after it got them and nominates it with our old ufrag; ignoring that would leave
  * werift (controlled) without a nomination. Such a request is handled as a current check, and the local candidate's
  * ufrag is set back to the current one right after. Requests of the current generation are handled exactly as
- * before. With a werift whose internals differ it does nothing.
+ * before. Declared in the patch registry (src/patches) as `werift/stale-check-guard`: with a werift whose
+ * `checkIncoming` differs from the source it was written for it does nothing.
  */
+import { Connection } from 'werift'
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
 interface StunMessageLike {
   getAttributeValue(name: string): unknown
@@ -35,6 +40,25 @@ interface ConnectionLike {
 
 interface ProtocolLike {
   localCandidate?: { ufrag?: string }
+}
+
+/**
+ * The guard, as the patch registry lists it. Applying it only enables {@link guardStaleChecks}: the guard wraps
+ * each connection's `checkIncoming` (the peer's own connections), not werift's prototype.
+ */
+export const staleCheckGuardPatch: PatchDefinition = {
+  id: 'werift/stale-check-guard',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: "after an ICE restart, a previous generation's check rewrites the shared local candidate's ufrag and stalls the new checks",
+  targets: [
+    {
+      name: 'Connection.prototype.checkIncoming',
+      hash: '06cd74ddccec51e9',
+      source: () => (Connection as unknown as { prototype?: ConnectionLike } | undefined)?.prototype?.checkIncoming,
+    },
+  ],
+  apply: () => {},
 }
 
 const guarded = new WeakSet<object>()
@@ -67,10 +91,12 @@ export function senderUfrag(username: unknown): string | undefined {
 
 /**
  * Installs the guard on one werift ICE `Connection` (`RTCIceTransport.connection`). Idempotent.
- * Returns false when the connection does not look like werift 0.25's (nothing installed).
+ * Returns false when the connection does not look like werift 0.25's, or werift's `checkIncoming` is not the
+ * source the guard was written for (nothing installed).
  */
 export function guardStaleChecks(connection: unknown): boolean {
   if (!connection || typeof connection !== 'object') return false
+  if (installPatch(staleCheckGuardPatch).state !== 'installed') return false
   if (guarded.has(connection)) return true
   const c = connection as ConnectionLike
   const original = c.checkIncoming

@@ -1,6 +1,6 @@
 /** The werift guard that keeps previous-generation connectivity checks out of a restarted ICE agent. */
 import { describe, it, expect } from 'vitest'
-import { guardStaleChecks, recipientUfrag, senderUfrag, staleChecksAdopted, staleChecksIgnored } from '../../../src/peers/werift/stale-check-guard.ts'
+import { guardStaleChecks, recipientUfrag, senderUfrag, staleChecksAdopted, staleChecksIgnored } from '../../../src/patches/werift/stale-check-guard.ts'
 
 const request = (username: string) => ({ getAttributeValue: (name: string) => (name === 'USERNAME' ? username : undefined) })
 

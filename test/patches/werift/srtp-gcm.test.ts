@@ -1,8 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { RtpHeader, SrtpAuthenticationError, SrtpSession } from 'werift'
-import { srtpGcmFastPath, usesSrtpGcmFastPath, weriftGcmOriginals } from '../../../src/peers/werift/srtp-gcm.ts'
-import '../../../src/peers/werift/peer.ts'
+import { srtpGcmFastPath, usesSrtpGcmFastPath, weriftGcmOriginals } from '../../../src/patches/werift/srtp-gcm.ts'
+import { installWeriftPatches } from '../../../src/patches/werift/index.ts'
+
+installWeriftPatches()
 
 interface Cipher {
   encryptRtp(header: RtpHeader, payload: Buffer, roc: number): Buffer
@@ -35,7 +37,7 @@ function header(p: { seq: number; ts: number; ssrc: number; pt: number; marker: 
 }
 
 describe('werift SRTP AES-GCM without a cipher context per packet', () => {
-  it('is installed for our werift peers (peer.ts installs it on import)', () => {
+  it('is installed for our werift peers (installWeriftPatches, which every werift peer calls)', () => {
     expect(srtpGcmFastPath()).toBe('installed')
     expect(weriftGcmOriginals.encryptRtp).toBeTypeOf('function')
   })

@@ -10,12 +10,16 @@
  * - `RTCRtpReceiver#codecArray` sorts the negotiated codecs on every received packet; the replacement skips
  *   the sort when there is at most one codec (sorting one element is a no-op) and sorts the same way otherwise.
  *
- * Each replacement is installed only when the original's source text is exactly the one it was written
- * against (a hash of `String(fn)`); with any other werift it is left alone and `weriftRtpFastPaths()`
- * reports `unsupported` for it, so media keeps working either way.
+ * Each replacement is its own patch in the registry (src/patches: `werift/rtp-header-parse`,
+ * `werift/rtp-packet-sent`, `werift/codec-array`), installed only when the original's source text is exactly
+ * the one it was written against; with any other werift it is left alone and `weriftRtpFastPaths()` reports
+ * `unsupported` for it, so media keeps working either way.
  */
 import { ExtensionProfiles, RTCRtpReceiver, RTCRtpSender, RtpHeader } from 'werift'
-import { sourceHash } from './patch-guard.ts'
+import { RtcspecError } from '../../errors.ts'
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
 /** Per replacement: `installed`, or `unsupported` when werift's function is not the one it was written for. */
 export interface WeriftRtpFastPaths {
@@ -24,41 +28,60 @@ export interface WeriftRtpFastPaths {
   codecArray: 'installed' | 'unsupported'
 }
 
-type Fn = (...args: never[]) => unknown
-
 /** werift's own implementations, captured before any replacement (for equality tests against ours). */
 export const weriftOriginals: { rtpHeaderDeSerialize: (buf: Buffer) => RtpHeader } = {
   rtpHeaderDeSerialize: RtpHeader.deSerialize.bind(RtpHeader),
 }
 
-let state: WeriftRtpFastPaths | undefined
+/** The bandwidth estimator's prototype (werift does not export its class), found through a sender. */
+function senderBweProto(): Record<string, unknown> | undefined {
+  const sender = new RTCRtpSender('audio') as unknown as { senderBWE?: object }
+  return sender.senderBWE && (Object.getPrototypeOf(sender.senderBWE) as Record<string, unknown>)
+}
+
+/** The RTP header parser with shifts and masks, as the patch registry lists it. */
+export const rtpHeaderParsePatch: PatchDefinition = {
+  id: 'werift/rtp-header-parse',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: "RtpHeader.deSerialize reads bit fields through string formatting (getBit), ~4.5 % of a load worker's CPU",
+  targets: [{ name: 'RtpHeader.deSerialize', hash: 'c6fe9c0446fa3aaf', source: () => RtpHeader.deSerialize }],
+  apply: installHeaderParse,
+}
+
+/** The sent-packet bookkeeping without a sort, as the patch registry lists it. */
+export const rtpPacketSentPatch: PatchDefinition = {
+  id: 'werift/rtp-packet-sent',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: "the sender bandwidth estimator's rtpPacketSent maps and sorts its keys on every packet",
+  targets: [{ name: 'SenderBandwidthEstimator.prototype.rtpPacketSent', hash: '1ed44e4579bfaf8b', source: () => senderBweProto()?.rtpPacketSent }],
+  apply: installPacketSent,
+}
+
+/** The codec list without a needless sort, as the patch registry lists it. */
+export const codecArrayPatch: PatchDefinition = {
+  id: 'werift/codec-array',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: 'RTCRtpReceiver#codecArray sorts the negotiated codecs on every received packet',
+  targets: [{ name: 'RTCRtpReceiver.prototype.codecArray (getter)', hash: '4fbcbaced8163079', source: () => Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'codecArray')?.get }],
+  apply: installCodecArray,
+}
+
+const installed = (def: PatchDefinition): 'installed' | 'unsupported' => (installPatch(def).state === 'installed' ? 'installed' : 'unsupported')
 
 /** Installs the replacements once (idempotent) and says which ones are active. */
 export function weriftRtpFastPaths(): WeriftRtpFastPaths {
-  return (state ??= {
-    rtpHeaderParse: guarded(installHeaderParse),
-    rtpPacketSent: guarded(installPacketSent),
-    codecArray: guarded(installCodecArray),
-  })
+  return { rtpHeaderParse: installed(rtpHeaderParsePatch), rtpPacketSent: installed(rtpPacketSentPatch), codecArray: installed(codecArrayPatch) }
 }
 
-function guarded(install: () => boolean): 'installed' | 'unsupported' {
-  try {
-    return install() ? 'installed' : 'unsupported'
-  } catch {
-    return 'unsupported'
-  }
-}
-
-
-function installHeaderParse(): boolean {
-  if (sourceHash(RtpHeader.deSerialize as Fn) !== 'c6fe9c0446fa3aaf') return false
+function installHeaderParse(): void {
   const oneByte = (ExtensionProfiles as { OneByte: number }).OneByte
   const twoByte = (ExtensionProfiles as { TwoByte: number }).TwoByte
   RtpHeader.deSerialize = function deSerialize(rawPacket: Buffer): RtpHeader {
     return parseRtpHeader(rawPacket, oneByte, twoByte)
   }
-  return true
 }
 
 /** werift's `RtpHeader.deSerialize`, statement for statement, with `getBit` replaced by shifts and masks. */
@@ -139,10 +162,8 @@ interface SentInfo {
   wideSeq: number
 }
 
-function installPacketSent(): boolean {
-  const sender = new RTCRtpSender('audio') as unknown as { senderBWE?: object }
-  const proto = sender.senderBWE && (Object.getPrototypeOf(sender.senderBWE) as Record<string, unknown>)
-  if (!proto || sourceHash(proto.rtpPacketSent as Fn) !== '1ed44e4579bfaf8b') return false
+function installPacketSent(): void {
+  const proto = senderBweProto() as Record<string, unknown>
   proto.rtpPacketSent = function rtpPacketSent(this: { sentInfos: Record<number, unknown> }, sentInfo: SentInfo): void {
     // werift: Object.keys(sentInfo).map(Number).sort().filter((seq) => seq < sentInfo.wideSeq).forEach(delete)
     for (const key of Object.keys(sentInfo)) {
@@ -151,13 +172,12 @@ function installPacketSent(): boolean {
     }
     this.sentInfos[sentInfo.wideSeq] = sentInfo
   }
-  return true
 }
 
-function installCodecArray(): boolean {
+function installCodecArray(): void {
   const proto = RTCRtpReceiver.prototype as object
   const desc = Object.getOwnPropertyDescriptor(proto, 'codecArray')
-  if (!desc?.get || !desc.configurable || sourceHash(desc.get as Fn) !== '4fbcbaced8163079') return false
+  if (!desc?.configurable) throw new RtcspecError('PATCH_UNSUPPORTED', 'RTCRtpReceiver.prototype.codecArray is not configurable')
   Object.defineProperty(proto, 'codecArray', {
     ...desc,
     get(this: { codecs: Record<string, { payloadType: number }> }) {
@@ -165,5 +185,4 @@ function installCodecArray(): boolean {
       return codecs.length < 2 ? codecs : codecs.sort((a, b) => a.payloadType - b.payloadType)
     },
   })
-  return true
 }

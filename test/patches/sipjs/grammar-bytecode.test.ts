@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { Grammar, NameAddrHeader, URI } from 'sip.js'
-import { speedUpSipJsGrammar } from '../../src/sipua/sipjs-grammar.ts'
+import { speedUpSipJsGrammar } from '../../../src/patches/sipjs/grammar-bytecode.ts'
 
-describe('sip.js grammar speed-up', () => {
+describe('sip.js grammar bytecode hoisted (patch sip.js/grammar-bytecode)', () => {
   test('installs and parses exactly like the original (same values, same classes)', async () => {
     const sample = (i: number) => `"User ${i}" <sip:u${i}@example.test;transport=udp>;tag=t${i}`
     const originalParse = Grammar.parse

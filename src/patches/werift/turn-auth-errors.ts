@@ -17,14 +17,15 @@
  * a 401 or 438 to its transaction with the key set aside for that one call, and the transaction fails at once: werift's `requestWithRetry` then
  * retries once with the new nonce (a 438 on a long session) or gives up (the credentials are refused), an Allocate
  * fails in milliseconds, and a refused ChannelBind falls back to a Send indication as werift already does for other
- * ChannelBind errors. Every other response is handled exactly as before. With a werift whose internals differ it
- * changes nothing and `turnAuthErrors()` says `unsupported`.
+ * ChannelBind errors. Every other response is handled exactly as before. Declared in the patch registry
+ * (src/patches) as `werift/turn-auth-errors`: with a werift whose function differs it changes nothing and
+ * `turnAuthErrors()` says `unsupported`.
  */
 import { parseMessage, TurnProtocol } from 'werift'
-import { sourceHash } from './patch-guard.ts'
-
-/** Source hash of werift 0.25.x's `TurnProtocol.prototype.handleSTUNMessage` this patch was written for. */
-const HANDLE_STUN_MESSAGE_HASH = ['2129656a76fb60e7']
+import { RtcspecError } from '../../errors.ts'
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
 /** STUN message class of an error response. */
 const ERROR_RESPONSE = 0x110
@@ -45,12 +46,23 @@ interface TurnProtocolLike {
   handleSTUNMessage(data: Buffer, addr: unknown): void
 }
 
-let state: 'installed' | 'unsupported' | undefined
 let delivered = 0
+
+const proto = (): TurnProtocolLike | undefined => (TurnProtocol as unknown as { prototype?: TurnProtocolLike } | undefined)?.prototype
+
+/** The TURN 401/438 handling, as the patch registry lists it. */
+export const turnAuthErrorsPatch: PatchDefinition = {
+  id: 'werift/turn-auth-errors',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: 'an unsigned 401/438 answer to a signed TURN request is dropped, so the request hangs ~12 s instead of failing',
+  targets: [{ name: 'TurnProtocol.prototype.handleSTUNMessage', hash: '2129656a76fb60e7', source: () => proto()?.handleSTUNMessage }],
+  apply: install,
+}
 
 /** Installs the patch once; `installed`, or `unsupported` when werift's internals did not match. */
 export function turnAuthErrors(): 'installed' | 'unsupported' {
-  return (state ??= install())
+  return installPatch(turnAuthErrorsPatch).state === 'installed' ? 'installed' : 'unsupported'
 }
 
 /** Unsigned 401/438 answers to signed TURN requests handed to their transaction in this process so far. */
@@ -66,12 +78,11 @@ export function unsignedAuthErrorCode(message: StunMessageLike): 401 | 438 | und
   return code === 401 || code === 438 ? code : undefined
 }
 
-function install(): 'installed' | 'unsupported' {
-  const proto = (TurnProtocol as unknown as { prototype?: TurnProtocolLike } | undefined)?.prototype
-  const original = proto?.handleSTUNMessage
-  if (!proto || typeof original !== 'function' || typeof parseMessage !== 'function') return 'unsupported'
-  if (!HANDLE_STUN_MESSAGE_HASH.includes(sourceHash(original))) return 'unsupported'
-  proto.handleSTUNMessage = function handleSTUNMessageWithAuthErrors(this: TurnProtocolLike, data: Buffer, addr: unknown): void {
+function install(): void {
+  const p = proto() as TurnProtocolLike
+  const original = p.handleSTUNMessage
+  if (typeof parseMessage !== 'function') throw new RtcspecError('PATCH_UNSUPPORTED', 'werift exports no parseMessage')
+  p.handleSTUNMessage = function handleSTUNMessageWithAuthErrors(this: TurnProtocolLike, data: Buffer, addr: unknown): void {
     try {
       const message = parseMessage(data) as unknown as StunMessageLike | undefined
       const transaction = message ? this.transactions?.[message.transactionIdHex] : undefined
@@ -93,5 +104,4 @@ function install(): 'installed' | 'unsupported' {
     }
     original.call(this, data, addr)
   }
-  return 'installed'
 }

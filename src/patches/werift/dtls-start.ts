@@ -12,11 +12,15 @@
  *   the ICE connection before werift starts the server (werift drops them; the client's first retransmission
  *   comes 500 ms later) are kept (at most {@link MAX_EARLY_RECORDS}) and handed to the server once it exists.
  *
- * With a werift whose internals differ it changes nothing and `dtlsEarlyStart()` says `unsupported`.
+ * Declared in the patch registry (src/patches) as `werift/dtls-start`: applied only when werift's `start` and
+ * `setRemoteParams` are the source it was written for; otherwise it changes nothing and says `unsupported`.
  */
 import { DtlsClient, RTCDtlsTransport } from 'werift'
+import { RtcspecError } from '../../errors.ts'
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
-let state: 'installed' | 'unsupported' | undefined
 const counters = { earlyClientHellos: 0, replayedRecords: 0 }
 
 /** How often the early start acted in this process: handshakes started without the sleep, records replayed to a server. */
@@ -24,9 +28,24 @@ export function dtlsEarlyStartStats(): { earlyClientHellos: number; replayedReco
   return { ...counters }
 }
 
+const proto = (): TransportInternals | undefined => RTCDtlsTransport?.prototype as unknown as TransportInternals | undefined
+
+/** The early DTLS start, as the patch registry lists it. */
+export const dtlsStartPatch: PatchDefinition = {
+  id: 'werift/dtls-start',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: 'a DTLS client waits a fixed 100 ms before its ClientHello, and records reaching a server before it starts are dropped',
+  targets: [
+    { name: 'RTCDtlsTransport.prototype.start', hash: '8d4797fba97cc56d', source: () => proto()?.start },
+    { name: 'RTCDtlsTransport.prototype.setRemoteParams', hash: '6b6b05d44dacdbc2', source: () => proto()?.setRemoteParams },
+  ],
+  apply: install,
+}
+
 /** Installs the early ClientHello once; `installed`, or `unsupported` when werift's internals did not match. */
 export function dtlsEarlyStart(): 'installed' | 'unsupported' {
-  return (state ??= install())
+  return installPatch(dtlsStartPatch).state === 'installed' ? 'installed' : 'unsupported'
 }
 
 /** DTLS records kept per transport while its server is not started yet. */
@@ -64,16 +83,16 @@ function keepEarlyRecords(transport: TransportInternals): void {
   early.set(transport, { records, stop: () => sub.unSubscribe() })
 }
 
-function install(): 'installed' | 'unsupported' {
-  const proto = RTCDtlsTransport?.prototype as unknown as TransportInternals | undefined
-  if (!proto || typeof proto.start !== 'function' || typeof proto.setRemoteParams !== 'function' || typeof DtlsClient?.prototype?.connect !== 'function') return 'unsupported'
-  const originalStart = proto.start
-  const originalSetRemoteParams = proto.setRemoteParams
-  proto.setRemoteParams = function setRemoteParamsAndListen(this: TransportInternals, params: unknown): void {
+function install(): void {
+  const p = proto()
+  if (!p || typeof DtlsClient?.prototype?.connect !== 'function') throw new RtcspecError('PATCH_UNSUPPORTED', 'werift exports no DtlsClient with connect()')
+  const originalStart = p.start
+  const originalSetRemoteParams = p.setRemoteParams
+  p.setRemoteParams = function setRemoteParamsAndListen(this: TransportInternals, params: unknown): void {
     originalSetRemoteParams.call(this, params)
     keepEarlyRecords(this)
   }
-  proto.start = function startWithEarlyClientHello(this: TransportInternals): Promise<void> {
+  p.start = function startWithEarlyClientHello(this: TransportInternals): Promise<void> {
     const kept = early.get(this)
     early.delete(this)
     kept?.stop()
@@ -96,5 +115,4 @@ function install(): 'installed' | 'unsupported' {
     }
     return started
   }
-  return 'installed'
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { createCipheriv, createSecretKey } from 'node:crypto'
-import { AesGcm128 } from '../../../src/peers/werift/aes-gcm.ts'
+import { AesGcm128 } from '../../../src/patches/werift/aes-gcm.ts'
 
 const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((a) => Buffer.from(a))
 

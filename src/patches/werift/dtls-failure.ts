@@ -5,9 +5,13 @@
  * `RTCDtlsTransport.prototype.start` to keep the error it rejects with, and watches the DTLS session for a close
  * the remote caused (an alert), so the peer can name the reason.
  *
- * With a werift whose internals differ it changes nothing and `dtlsFailureReasons()` says `unsupported`.
+ * Declared in the patch registry (src/patches) as `werift/dtls-failure`: applied only when werift's `start` is the
+ * source it was written for; otherwise it changes nothing and `dtlsFailureReasons()` says `unsupported`.
  */
 import { RTCDtlsTransport } from 'werift'
+import { installPatch } from '../install.ts'
+import type { PatchDefinition } from '../types.ts'
+import { WRITTEN_FOR } from '../versions.ts'
 
 interface TransportInternals {
   state?: string
@@ -20,7 +24,6 @@ type Listener = (reason: string) => void
 
 const reasons = new WeakMap<object, string>()
 const listeners = new WeakMap<object, Set<Listener>>()
-let state: 'installed' | 'unsupported' | undefined
 
 /** Turns werift's error text into a reason a reader can act on. */
 export function explainDtlsError(message: string, role: string | undefined): string {
@@ -38,16 +41,27 @@ function fail(transport: object, reason: string): void {
   for (const l of listeners.get(transport) ?? []) l(reason)
 }
 
-/** Installs the wrapper once; `installed`, or `unsupported` when werift's internals did not match. */
-export function dtlsFailureReasons(): 'installed' | 'unsupported' {
-  return (state ??= install())
+const proto = (): TransportInternals | undefined => RTCDtlsTransport?.prototype as unknown as TransportInternals | undefined
+
+/** The DTLS failure reasons, as the patch registry lists them. */
+export const dtlsFailurePatch: PatchDefinition = {
+  id: 'werift/dtls-failure',
+  package: 'werift',
+  version: WRITTEN_FOR.werift,
+  fixes: 'a failed DTLS transport only logs why (fingerprint mismatch, handshake timeout, alert); the reason is kept for the peer',
+  targets: [{ name: 'RTCDtlsTransport.prototype.start', hash: '8d4797fba97cc56d', source: () => proto()?.start }],
+  apply: install,
 }
 
-function install(): 'installed' | 'unsupported' {
-  const proto = RTCDtlsTransport?.prototype as unknown as TransportInternals | undefined
-  if (!proto || typeof proto.start !== 'function') return 'unsupported'
-  const originalStart = proto.start
-  proto.start = function startKeepingTheReason(this: TransportInternals): Promise<void> {
+/** Installs the wrapper once; `installed`, or `unsupported` when werift's internals did not match. */
+export function dtlsFailureReasons(): 'installed' | 'unsupported' {
+  return installPatch(dtlsFailurePatch).state === 'installed' ? 'installed' : 'unsupported'
+}
+
+function install(): void {
+  const p = proto() as TransportInternals
+  const originalStart = p.start
+  p.start = function startKeepingTheReason(this: TransportInternals): Promise<void> {
     const started = originalStart.call(this)
     // The DTLS session exists once start() ran its synchronous part: a close before `connected` came from the remote.
     try {
@@ -60,7 +74,6 @@ function install(): 'installed' | 'unsupported' {
     started.catch((e: unknown) => fail(this, explainDtlsError(e instanceof Error ? e.message : String(e), this.role)))
     return started
   }
-  return 'installed'
 }
 
 /** Why `transport` failed, once it did. */

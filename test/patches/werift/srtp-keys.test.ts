@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { createCipheriv, createDecipheriv, KeyObject } from 'node:crypto'
 import { SrtpSession } from 'werift'
-import { srtpKeyCaching } from '../../../src/peers/werift/srtp-keys.ts'
+import { srtpKeyCaching } from '../../../src/patches/werift/srtp-keys.ts'
 
 describe('werift SRTP session keys cached as KeyObjects', () => {
   it('installs on this werift version', () => {

@@ -1,14 +1,17 @@
 /**
  * werift's TURN client and refused credentials: a signed request answered with an unsigned 401 fails at once
- * with that 401 (src/peers/werift/turn-auth-errors.ts), instead of retransmitting until a transaction timeout.
+ * with that 401 (src/patches/werift/turn-auth-errors.ts), instead of retransmitting until a transaction timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTurnClient } from 'werift'
 import { mintTurnRestCredential } from '../../../src/ice/turn-rest.ts'
 import { startCoturn, type CoturnService } from '../../../src/services/coturn.ts'
-import { turnAuthErrors, turnAuthErrorsDelivered, unsignedAuthErrorCode } from '../../../src/peers/werift/turn-auth-errors.ts'
-import '../../../src/peers/werift/peer.ts' // installs the werift patches, as every werift peer does
+import { turnAuthErrors, turnAuthErrorsDelivered, unsignedAuthErrorCode } from '../../../src/patches/werift/turn-auth-errors.ts'
+import { installWeriftPatches } from '../../../src/patches/werift/index.ts'
 import { requireTool } from '../../support/requires.ts'
+
+// Every werift peer installs the werift patches first; the TURN client here is werift's own.
+installWeriftPatches()
 
 const message = (messageClass: number, code?: number) => ({
   messageClass,

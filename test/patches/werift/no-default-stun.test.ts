@@ -4,7 +4,7 @@
  */
 import { RTCPeerConnection } from 'werift'
 import { describe, expect, test } from 'vitest'
-import { noDefaultStunServer } from '../../../src/peers/werift/no-default-stun.ts'
+import { noDefaultStunServer } from '../../../src/patches/werift/no-default-stun.ts'
 
 interface IceConnectionLike {
   stunServer: unknown

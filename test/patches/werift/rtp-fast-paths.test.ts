@@ -1,8 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { RTCRtpReceiver, RTCRtpSender, RtpHeader } from 'werift'
-import { weriftOriginals, weriftRtpFastPaths } from '../../../src/peers/werift/rtp-fast-paths.ts'
-import '../../../src/peers/werift/peer.ts'
+import { weriftOriginals, weriftRtpFastPaths } from '../../../src/patches/werift/rtp-fast-paths.ts'
+import { installWeriftPatches } from '../../../src/patches/werift/index.ts'
+
+installWeriftPatches()
 
 type Outcome = { threw: string } | { header: Record<string, unknown> }
 
@@ -55,7 +57,7 @@ const rtpPacket = fc
   })
 
 describe('werift RTP fast paths', () => {
-  it('are installed for our werift peers (peer.ts installs them on import)', () => {
+  it('are installed for our werift peers (installWeriftPatches, which every werift peer calls)', () => {
     expect(weriftRtpFastPaths()).toEqual({ rtpHeaderParse: 'installed', rtpPacketSent: 'installed', codecArray: 'installed' })
     expect(RtpHeader.deSerialize).not.toBe(weriftOriginals.rtpHeaderDeSerialize)
   })
