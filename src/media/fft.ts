@@ -1,11 +1,26 @@
 /**
- * A small in-place radix-2 complex FFT with cached twiddle factors and Hann windows.
- * Used by the spectral analysis; no allocation per call once a size has been seen.
+ * The complex FFT of rtcspec's spectral analysis (tone detection, spectrograms, similarity, delay by
+ * cross-correlation), by `fft.js` (radix-4), behind a split real/imaginary in-place interface; plus
+ * cached Hann windows. A plan (twiddle table and interleaved work buffers) is kept per size.
+ *
+ * Measured against the radix-2 FFT this replaced (Node 24, best of 5, including the copies between
+ * split and interleaved arrays): fft.js takes 0.46–0.64 of its time at every size rtcspec uses, from
+ * 256 (similarity frames) through 2048–65536 (tone analysis) to 2^20 (delay estimation); results agree
+ * to 1e-12.
  *
  * @module
  */
+import FFT from 'fft.js'
 
-const twiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array }>()
+interface Plan {
+  fft: FFT
+  input: Float64Array
+  output: Float64Array
+}
+
+/** Sizes with a plan kept; beyond it the cache starts afresh (analysis uses a handful of sizes). */
+const MAX_PLANS = 16
+const plans = new Map<number, Plan>()
 const hannCache = new Map<number, Float64Array>()
 
 /** True when `n` is a power of two (1, 2, 4, …). */
@@ -20,20 +35,14 @@ export function nextPowerOfTwo(n: number): number {
   return p
 }
 
-function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
-  let t = twiddleCache.get(n)
-  if (t === undefined) {
-    const half = n >> 1
-    const cos = new Float64Array(half)
-    const sin = new Float64Array(half)
-    for (let k = 0; k < half; k++) {
-      cos[k] = Math.cos((2 * Math.PI * k) / n)
-      sin[k] = Math.sin((2 * Math.PI * k) / n)
-    }
-    t = { cos, sin }
-    twiddleCache.set(n, t)
+function plan(n: number): Plan {
+  let p = plans.get(n)
+  if (p === undefined) {
+    if (plans.size >= MAX_PLANS) plans.clear()
+    p = { fft: new FFT(n), input: new Float64Array(2 * n), output: new Float64Array(2 * n) }
+    plans.set(n, p)
   }
-  return t
+  return p
 }
 
 /**
@@ -45,42 +54,24 @@ export function fft(re: Float64Array, im: Float64Array): void {
   if (im.length !== n) throw new RangeError(`fft: re has ${n} elements but im has ${im.length}`)
   if (!isPowerOfTwo(n)) throw new RangeError(`fft: length must be a power of two, got ${n}`)
   if (n === 1) return
-  // bit-reversal permutation
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1
-    for (; j & bit; bit >>= 1) j ^= bit
-    j ^= bit
-    if (i < j) {
-      const tr = re[i] as number
-      re[i] = re[j] as number
-      re[j] = tr
-      const ti = im[i] as number
-      im[i] = im[j] as number
-      im[j] = ti
-    }
+  if (n === 2) {
+    // fft.js starts at 4 points.
+    const [r0, r1, i0, i1] = [re[0] as number, re[1] as number, im[0] as number, im[1] as number]
+    re[0] = r0 + r1
+    re[1] = r0 - r1
+    im[0] = i0 + i1
+    im[1] = i0 - i1
+    return
   }
-  const { cos, sin } = twiddles(n)
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size >> 1
-    const step = n / size
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = cos[k * step] as number
-        const wi = -(sin[k * step] as number)
-        const a = start + k
-        const b = a + half
-        const br = re[b] as number
-        const bi = im[b] as number
-        const xr = br * wr - bi * wi
-        const xi = br * wi + bi * wr
-        const ar = re[a] as number
-        const ai = im[a] as number
-        re[b] = ar - xr
-        im[b] = ai - xi
-        re[a] = ar + xr
-        im[a] = ai + xi
-      }
-    }
+  const { fft: f, input, output } = plan(n)
+  for (let i = 0; i < n; i++) {
+    input[2 * i] = re[i] as number
+    input[2 * i + 1] = im[i] as number
+  }
+  f.transform(output, input)
+  for (let i = 0; i < n; i++) {
+    re[i] = output[2 * i] as number
+    im[i] = output[2 * i + 1] as number
   }
 }
 
