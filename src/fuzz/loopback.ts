@@ -4,14 +4,12 @@
  */
 import { isIP } from 'node:net'
 import { RtcspecError } from '../errors.ts'
+import { isLoopbackAddress } from '../net/loopback.ts'
 
-/** Whether a host name or address literal is loopback: `127.0.0.0/8`, `::1` (bracketed or not) or `localhost`. */
+/** Whether a URL host is loopback: an address {@link isLoopbackAddress} accepts (bracketed or not), or `localhost`. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true
-  if (isIP(h) === 4) return h.startsWith('127.')
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
-  return mapped !== null && (mapped[1] ?? '').startsWith('127.')
+  return h === 'localhost' || isLoopbackAddress(h)
 }
 
 /**

@@ -8,11 +8,6 @@
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os'
 
-/** Whether an address is loopback (127.0.0.0/8, ::1, or IPv4-mapped 127/8). */
-export function isLoopbackAddress(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
-}
-
 /**
  * `127.0.0.1`, then every non-internal IPv4 address, then every non-internal IPv6 address that is not
  * link-local (fe80::/10), each once, in interface-name order.

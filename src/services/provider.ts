@@ -9,11 +9,9 @@
  * otherwise it throws an error that names all three fixes.
  * `RTCSPEC_PROVIDER` (all services) or `RTCSPEC_<SERVICE>_PROVIDER` overrides `auto`.
  */
-import { constants } from 'node:fs'
-import { access } from 'node:fs/promises'
-import { delimiter, join } from 'node:path'
 import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
+import { which } from '../which.ts'
 import { dockerEngineAnswers, dockerImageExists, ensureServiceImage, serviceImage } from './docker.ts'
 import type { ProviderChoice, ProviderKind } from './types.ts'
 
@@ -41,19 +39,9 @@ export interface ProviderState {
 
 const ProviderChoiceSchema = z.enum(['auto', 'docker', 'local', 'external'])
 
-/** Finds `binary` on PATH; returns the absolute path or undefined. */
+/** Finds `binary` on PATH ({@link which}); returns the absolute path or undefined. */
 export async function findBinary(binary: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir) continue
-    const p = join(dir, binary)
-    try {
-      await access(p, constants.X_OK)
-      return p
-    } catch {
-      // next
-    }
-  }
-  return undefined
+  return which(binary, pathVar)
 }
 
 /** The state of the docker, local and external providers of a service (`env` supplies PATH and the external variable). Never throws. */
