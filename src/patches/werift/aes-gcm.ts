@@ -4,6 +4,11 @@
  * `createCipheriv('aes-128-gcm')` costs a native context per call, which for SRTP means one per RTP packet;
  * this produces byte-identical ciphertext and tags (tested against node:crypto) for 96-bit IVs.
  *
+ * Measured (`npm run bench -- --only codecs`, Node 24, 2 loaded cores, 160-byte payloads): SRTP protect over
+ * consecutive packets takes 2.1–2.5 µs per packet with this cipher against 4.6–6.0 µs for werift's own
+ * (1.8–2.8× faster: no context per packet and keystreams prefetched for runs of packets). One standalone
+ * `seal` is on par with `createCipheriv` (0.9–1.5×): the gain is in the SRTP path, which is why it stays.
+ *
  * Pure computation, no I/O. Not constant-time in its table lookups (GHASH uses a 4-bit table indexed by
  * data): fine for a test tool's loopback media, not a general-purpose crypto library.
  */
