@@ -51,7 +51,7 @@ options:
   --no-media           skip the media checks (no peer connection)
   --whep-url URL       (whip) play the published tone back from this WHEP endpoint and detect it
   --publish-url URL    (whep) publish a tone to this WHIP endpoint first, then detect it in playback
-  --peer werift|chromium  peer of the media checks (default werift; chromium needs /usr/bin/chromium)
+  --peer werift|chromium  peer of the media checks (default werift; chromium: see rtcspec doctor)
   --ice-server SPEC    ICE server of the media checks' peers; repeatable. SPEC: stun:host:port or
                        turn:host:port?transport=udp,username,credential (or turn:user:pass@host:port)
   --relay-only         media checks relay through the --ice-server TURN server only (iceTransportPolicy relay)

@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DoctorReportSchema, doctorCommand, formatDoctorReport, missingPackages, runDoctor } from '../../src/cli/doctor.ts'
+import { doctorCommand } from '../../src/cli/doctor.ts'
+import { formatDoctorReport } from '../../src/cli/doctor/format.ts'
+import { missingPackages } from '../../src/cli/doctor/install.ts'
+import { runDoctor } from '../../src/cli/doctor/run.ts'
+import { DoctorReportSchema } from '../../src/cli/doctor/schemas.ts'
 
 const empty = mkdtempSync(join(tmpdir(), 'rtcspec-doctor-empty-'))
 afterAll(() => rmSync(empty, { recursive: true, force: true }))

@@ -4,16 +4,11 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  DoctorReportSchema,
-  compareVersions,
-  doctorCommand,
-  formatDoctorReport,
-  makeDoctorReport,
-  runDoctor,
-  type DoctorReport,
-  type ToolReport,
-} from '../../src/cli/doctor.ts'
+import { doctorCommand } from '../../src/cli/doctor.ts'
+import { formatDoctorReport } from '../../src/cli/doctor/format.ts'
+import { makeDoctorReport, runDoctor } from '../../src/cli/doctor/run.ts'
+import { DoctorReportSchema, type DoctorReport, type ToolReport } from '../../src/cli/doctor/schemas.ts'
+import { compareVersions } from '../../src/cli/doctor/versions.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const bin = join(root, 'bin', 'rtcspec.mjs')

@@ -15,11 +15,9 @@ import { RtcspecError } from '../../errors.ts'
 import { registerRunResource, type RunRegistration } from '../../run-registry.ts'
 import { PageServer } from './page-server.ts'
 import { isAlive, processesWithArg } from './process-tree.ts'
+import { chromiumExecutable } from './executable.ts'
 
-/** Where Chromium is: `$RTCSPEC_CHROMIUM`, else `/usr/bin/chromium`. */
-export function chromiumExecutable(explicit?: string): string {
-  return explicit ?? process.env.RTCSPEC_CHROMIUM ?? '/usr/bin/chromium'
-}
+export { chromiumExecutable } from './executable.ts'
 
 /**
  * The command-line switches rtcspec launches Chromium with: headless, no sandbox/GPU/QUIC/background traffic,

@@ -1,5 +1,5 @@
 /**
- * A `Peer` that is a real headless Chromium page (puppeteer-core, `/usr/bin/chromium` or `$RTCSPEC_CHROMIUM`).
+ * A `Peer` that is a real headless Chromium page (puppeteer-core; the Chromium `chromiumExecutable()` resolves).
  * One browser per process, one page per peer, pages served from rtcspec's own `http://127.0.0.1:<port>`.
  *
  * - Audio out: any rtcspec source, rendered in Node and streamed to the page in chunks, played through WebAudio
@@ -42,7 +42,7 @@ import type { AudioStreamHandle } from './page-server.ts'
 
 /** Chromium-specific options on top of the common ones. */
 export interface ChromiumPeerOptions extends PeerOptions {
-  /** Chromium binary; default `$RTCSPEC_CHROMIUM`, else `/usr/bin/chromium`. */
+  /** Chromium binary; default `$RTCSPEC_CHROMIUM`, else `/usr/bin/chromium`, else chromium on PATH (`chromiumExecutable`). */
   executablePath?: string
   /** Browser launch timeout, default 60 s. */
   launchTimeoutMs?: number
