@@ -4,7 +4,7 @@
  * one breaks (docs/ci.md). Calls through the impairment relay (the lossy and network-preset examples) are left
  * out: they are bad on purpose and assert their own expectations.
  */
-import { defineConfig } from 'rtcspec'
+import { defineConfig } from 'rtcspec/config'
 
 export default defineConfig({
   gates: {

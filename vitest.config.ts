@@ -1,12 +1,17 @@
 import { defineConfig } from 'vitest/config'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
+// In this repository, `import ... from 'rtcspec'` and every `rtcspec/<entry>` resolve to the sources that
+// package.json's `rtcspec-source` condition names.
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
+const sourceEntries = Object.entries(pkg.exports).flatMap(([key, target]) =>
+  typeof target === 'object' && target['rtcspec-source'] ? [{ find: new RegExp(`^${`rtcspec${key.slice(1)}`.replace(/[/.]/g, '\\$&')}$`), replacement: fileURLToPath(new URL(target['rtcspec-source'], import.meta.url)) }] : [],
+)
 
 export default defineConfig({
   resolve: {
-    // In this repository, `import ... from 'rtcspec'` resolves to the sources.
-    alias: [{ find: /^rtcspec$/, replacement: src('index.ts') }],
+    alias: sourceEntries,
   },
   test: {
     include: ['test/**/*.test.ts', 'specs/**/*.spec.ts'],

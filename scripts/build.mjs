@@ -4,7 +4,7 @@
 // itself runs from src/. Run: node scripts/build.mjs [--out DIR] (on Node >= 22.12; `npm run build` takes care
 // of that). --out writes elsewhere than dist/ (the package test builds into a temporary directory).
 import { spawnSync } from 'node:child_process'
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -51,4 +51,15 @@ function fixDeclarations(dir) {
   }
 }
 fixDeclarations(dist)
-process.stdout.write(`build: dist/ written (${copied} asset file(s) copied, ${rewritten} declaration file(s) re-pointed from .ts to .js)\n`)
+
+// Every entry point package.json exports (`rtcspec`, `rtcspec/peers`, …, `rtcspec/reporter`) must have been built.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const missing = Object.entries(pkg.exports)
+  .filter(([, target]) => typeof target === 'object')
+  .flatMap(([key, target]) => [target.types, target.default].map((file) => ({ key, file })))
+  .filter(({ file }) => !existsSync(join(dist, file.replace(/^\.\/dist\//, ''))))
+if (missing.length) {
+  process.stderr.write(`build: package.json exports files the build did not write:\n${missing.map((m) => `  "${m.key}": ${m.file}`).join('\n')}\nthe entry's rtcspec-source must be a file under src/ (compiled to the same path under dist/)\n`)
+  process.exit(1)
+}
+process.stdout.write(`build: dist/ written (${copied} asset file(s) copied, ${rewritten} declaration file(s) re-pointed from .ts to .js, ${Object.keys(pkg.exports).length - 1} entry point(s))\n`)

@@ -7,7 +7,8 @@
  *   (kind `whip` and `whep`: HTTP ladder, ICE, RTP with its per-second timeline), so the gates in rtcspec.config.ts
  *   (loss, jitter, MOS of the viewer's inbound audio; set-up times) apply to it.
  */
-import { test, expect, conformanceSuite } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { conformanceSuite } from 'rtcspec/conformance'
 
 const whipUrl = process.env.WHIP_URL
 const whepUrl = process.env.WHEP_URL

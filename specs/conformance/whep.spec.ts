@@ -3,7 +3,8 @@
  *   WHEP_URL=http://127.0.0.1:8080/whep/live [WHEP_TOKEN=…] [WHIP_URL=… to publish the tone] npx rtcspec run specs/conformance/whep.spec.ts
  * Without WHEP_URL the tests are skipped (specs/examples/whip-whep.spec.ts runs the suite on the embedded server).
  */
-import { conformanceSuite, test } from 'rtcspec'
+import { test } from 'rtcspec'
+import { conformanceSuite } from 'rtcspec/conformance'
 
 const url = process.env.WHEP_URL
 if (url) {

@@ -3,7 +3,8 @@
  *   WHIP_URL=http://127.0.0.1:8080/whip/live [WHIP_TOKEN=…] [WHEP_URL=…] npx rtcspec run specs/conformance/whip.spec.ts
  * Without WHIP_URL the tests are skipped (specs/examples/whip-whep.spec.ts runs the suite on the embedded server).
  */
-import { conformanceSuite, test } from 'rtcspec'
+import { test } from 'rtcspec'
+import { conformanceSuite } from 'rtcspec/conformance'
 
 const url = process.env.WHIP_URL
 if (url) {

@@ -4,7 +4,8 @@
  * the recording (WAV) and a waveform/spectrum picture to the test result.
  * Run: npx rtcspec run specs/examples/audio-assertions.spec.ts
  */
-import { test, expect, media } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { noise, readAll, readWavFile, speechFixturePath } from 'rtcspec/media'
 
 test('bob hears alice’s 440 Hz tone over PCMU, loud, and estimated toll quality', async ({ b2b, tone }) => {
   const call = await b2b({ codec: 'PCMU', send: { a: tone(440) } })
@@ -21,8 +22,8 @@ test('the speech fixture sent over Opus resembles the original, not the other se
   const call = await b2b({ codec: 'opus', send: { a: speech('speech-en-1') } })
   await expect(call.b).toReceiveRtp({ packets: 220, within: '10s' }) // the 4.46 s sentence: 223 packets of 20 ms
 
-  const original = media.readWavFile(media.speechFixturePath('speech-en-1'))
-  const other = media.readWavFile(media.speechFixturePath('speech-en-2'))
+  const original = readWavFile(speechFixturePath('speech-en-1'))
+  const other = readWavFile(speechFixturePath('speech-en-2'))
   expect(call.b).toResemble(original) // score ≥ 0.7 (log mel spectrogram correlation, after alignment)
   expect(call.b).not.toResemble(other)
 })
@@ -30,8 +31,8 @@ test('the speech fixture sent over Opus resembles the original, not the other se
 test('80 ms of added path delay is measured from the audio', async ({ b2b }) => {
   const call = await b2b({ codec: 'PCMU', network: { toB: { delayMs: 80 } } })
   // the reference: the same seeded noise the sender plays (noise has a unique alignment; a tone does not)
-  const reference = { sampleRate: 8000, samples: media.readAll(media.noise({ seed: 7, sampleRate: 8000 }), 16000) }
-  const sender = call.a.sendAudio((rate) => media.noise({ seed: 7, sampleRate: rate }))
+  const reference = { sampleRate: 8000, samples: readAll(noise({ seed: 7, sampleRate: 8000 }), 16000) }
+  const sender = call.a.sendAudio((rate) => noise({ seed: 7, sampleRate: rate }))
   await expect(call.b).toReceiveRtp({ packets: 60, within: '5s' })
 
   // wall-clock delay: from the sender's first packet to where that audio sits in bob's recording

@@ -4,9 +4,11 @@
  * Run: npx rtcspec run specs/examples/chromium-call.spec.ts
  */
 import { existsSync } from 'node:fs'
-import { test, expect, chromium, media } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { detectTone } from 'rtcspec/media'
+import { chromiumExecutable } from 'rtcspec/peers'
 
-const noChromium = !existsSync(chromium.chromiumExecutable()) && process.env.CI !== 'true'
+const noChromium = !existsSync(chromiumExecutable()) && process.env.CI !== 'true'
 
 test.skipIf(noChromium)('Chromium calls werift with Opus and each side hears the other', { timeout: 60_000 }, async ({ b2b, tone }) => {
   const call = await b2b({ a: { kind: 'chromium' }, codec: 'opus', send: { a: tone(440), b: tone(1000) } })
@@ -22,8 +24,8 @@ test.skipIf(noChromium)('Chromium calls werift with Opus and each side hears the
   // The browser recorded what it played out (48 kHz): the last second holds werift's 1000 Hz tone.
   const heard = call.a.inbound[0]!.recording()
   const lastSecond = heard.samples.subarray(heard.samples.length - heard.sampleRate)
-  expect(media.detectTone(lastSecond, heard.sampleRate, 1000).present).toBe(true)
+  expect(detectTone(lastSecond, heard.sampleRate, 1000).present).toBe(true)
 
   const sent = call.b.inbound[0]!.recording()
-  expect(media.detectTone(sent.samples.subarray(sent.samples.length - sent.sampleRate), sent.sampleRate, 440).present).toBe(true)
+  expect(detectTone(sent.samples.subarray(sent.samples.length - sent.sampleRate), sent.sampleRate, 440).present).toBe(true)
 })

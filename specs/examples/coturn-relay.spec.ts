@@ -5,9 +5,10 @@
  * Needs coturn (`sudo apt-get install -y coturn`); the `docker` provider works the same way.
  * Run: npx rtcspec run specs/examples/coturn-relay.spec.ts
  */
-import { test, expect, services } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { findBinary } from 'rtcspec/services'
 
-const hasCoturn = (await services.findBinary('turnserver')) !== undefined
+const hasCoturn = (await findBinary('turnserver')) !== undefined
 if (!hasCoturn && process.env.CI !== 'true') process.stderr.write('[rtcspec] coturn-relay example skipped: sudo apt-get install -y coturn\n')
 
 test.skipIf(!hasCoturn && process.env.CI !== 'true')('a relay-only call through coturn carries the tone (TURN over TCP, REST credentials)', async ({ b2b, coturn, tone }) => {

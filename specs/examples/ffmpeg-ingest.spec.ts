@@ -5,9 +5,11 @@
  * Run: npx rtcspec run specs/examples/ffmpeg-ingest.spec.ts
  */
 import { RTCRtpCodecParameters } from 'werift'
-import { test, expect, services, connectBackToBack, createRtpIngest, weriftVideoCodecs } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { connectBackToBack, createRtpIngest, weriftVideoCodecs } from 'rtcspec/peers'
+import { findBinary } from 'rtcspec/services'
 
-const hasFfmpeg = (await services.findBinary('ffmpeg')) !== undefined
+const hasFfmpeg = (await findBinary('ffmpeg')) !== undefined
 if (!hasFfmpeg && process.env.CI !== 'true') process.stderr.write('[rtcspec] ffmpeg-ingest example skipped: sudo apt-get install -y ffmpeg\n')
 
 test.skipIf(!hasFfmpeg && process.env.CI !== 'true')('FFmpeg’s Opus tone and VP8 video reach bob through alice', async ({ peers, ffmpeg }) => {

@@ -2,8 +2,10 @@
  * Property-based tests with rtcspec's arbitraries (docs/fuzzing.md): compose them with fast-check in your
  * own specs, or run a whole campaign against an endpoint with stated invariants.
  */
-import fc from 'fast-check'
-import { test, expect, fuzz, sdp, ParseError, whip } from 'rtcspec'
+import { test, expect, ParseError } from 'rtcspec'
+import { buildWebrtcOffer, fc, formatCampaignSummary, httpOfferTarget, mutatedOfferSdp, runCampaign, webrtcOffer } from 'rtcspec/fuzz'
+import { startMediaServer } from 'rtcspec/whip'
+import { sdp } from 'rtcspec/wire'
 
 const seed = Number(process.env.FC_SEED ?? 42)
 
@@ -20,8 +22,8 @@ function preferCodec(offer: string, encoding: string): string {
 
 test('preferCodec puts PCMU first and changes nothing else (valid WebRTC offers)', () => {
   fc.assert(
-    fc.property(fuzz.webrtcOffer({ kinds: ['audio', 'video'] }), (spec) => {
-      const offer = fuzz.buildWebrtcOffer(spec)
+    fc.property(webrtcOffer({ kinds: ['audio', 'video'] }), (spec) => {
+      const offer = buildWebrtcOffer(spec)
       const out = preferCodec(offer, 'PCMU')
       const before = offer.split('\r\n')
       const after = out.split('\r\n')
@@ -39,7 +41,7 @@ test('preferCodec puts PCMU first and changes nothing else (valid WebRTC offers)
 
 test('preferCodec on hostile SDP only ever throws ParseError', () => {
   fc.assert(
-    fc.property(fuzz.mutatedOfferSdp({ maxMutations: 3 }), (offer) => {
+    fc.property(mutatedOfferSdp({ maxMutations: 3 }), (offer) => {
       try {
         preferCodec(offer, 'PCMU')
       } catch (e) {
@@ -51,10 +53,10 @@ test('preferCodec on hostile SDP only ever throws ParseError', () => {
 })
 
 test('a short campaign against the embedded WHIP server finds no invariant violation', async () => {
-  await using server = await whip.startMediaServer()
-  const target = fuzz.httpOfferTarget({ mode: 'whip', url: server.whipUrl() })
-  const result = await fuzz.runCampaign(target, { runs: 40, seconds: 30, seed })
-  expect(result.counterexample, fuzz.formatCampaignSummary(result)).toBeUndefined()
+  await using server = await startMediaServer()
+  const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl() })
+  const result = await runCampaign(target, { runs: 40, seconds: 30, seed })
+  expect(result.counterexample, formatCampaignSummary(result)).toBeUndefined()
   expect(result.healthViolations).toEqual([])
   expect(result.cases).toBe(40)
 }, 60_000)

@@ -5,9 +5,10 @@
  * Run: npx rtcspec run specs/examples/ice-behaviours.spec.ts
  */
 import { existsSync } from 'node:fs'
-import { test, expect, restartIce, chromium } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { chromiumExecutable, restartIce } from 'rtcspec/peers'
 
-const noChromium = !existsSync(chromium.chromiumExecutable()) && process.env.CI !== 'true'
+const noChromium = !existsSync(chromiumExecutable()) && process.env.CI !== 'true'
 
 test('an ICE restart keeps media flowing and reports the gap', async ({ b2b, tone }) => {
   const call = await b2b({ codec: 'PCMU', network: { seed: 3 }, send: { a: tone(440), b: tone(880) } })

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, expect, runLoad } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { runLoad } from 'rtcspec/load'
 
 test('three concurrent calls of a scenario file, 2 s each, summarised', async ({ onTestFinished }) => {
   const reportDir = mkdtempSync(join(tmpdir(), 'rtcspec-load-example-'))

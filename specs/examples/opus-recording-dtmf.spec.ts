@@ -3,7 +3,8 @@
  * and referenced from the call record), with RFC 4733 digits and in-band DTMF.
  * Run: npx rtcspec run specs/examples/opus-recording-dtmf.spec.ts
  */
-import { test, expect, media } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { detectDtmf, detectTone } from 'rtcspec/media'
 
 test('Opus call: the recorded audio holds the tone, and RFC 4733 digits arrive', async ({ b2b, tone }) => {
   const call = await b2b({ codec: 'opus', record: true, send: { a: tone(440) } })
@@ -15,7 +16,7 @@ test('Opus call: the recorded audio holds the tone, and RFC 4733 digits arrive',
 
   const recording = track.recording() // decoded Opus, 48 kHz, placed by RTP timestamp
   expect(recording.sampleRate).toBe(48000)
-  const tone440 = media.detectTone(recording.samples.subarray(4800), recording.sampleRate, 440)
+  const tone440 = detectTone(recording.samples.subarray(4800), recording.sampleRate, 440)
   expect(tone440.present).toBe(true)
   expect(Math.abs(tone440.measuredHz - 440)).toBeLessThanOrEqual(2)
 })
@@ -24,5 +25,5 @@ test('PCMU call carrying in-band DTMF: the digits are found in the recording', a
   const call = await b2b({ codec: 'PCMU', send: { a: dtmf('159#', { durationMs: 80, gapMs: 80 }) } })
   await expect(call.b).toReceiveRtp({ packets: 32, within: '5s' })
   const rec = call.b.inbound[0]!.recording()
-  expect(media.detectDtmf(rec.samples, rec.sampleRate).map((d) => d.digit).join('')).toBe('159#')
+  expect(detectDtmf(rec.samples, rec.sampleRate).map((d) => d.digit).join('')).toBe('159#')
 })

@@ -19,7 +19,9 @@
  * WebRTC (werift) when a WebSocket leg is involved, plain RTP between UDP/TCP legs.
  * Run: npx rtcspec run specs/examples/sip-proxy.spec.ts
  */
-import { afterAll, describe, expect, services, sip, test } from 'rtcspec'
+import { afterAll, describe, expect, test } from 'rtcspec'
+import { createSipUserAgent, startSipRegistrar, type SipError, type SipUserAgentOptions } from 'rtcspec/sip'
+import { findBinary, startKamailio } from 'rtcspec/services'
 
 type Transport = 'udp' | 'tcp' | 'ws'
 
@@ -28,18 +30,18 @@ interface ProxyUnderTest {
   name: string
   domain: string
   transports: Transport[]
-  transport(t: Transport): sip.SipUserAgentOptions['transport']
+  transport(t: Transport): SipUserAgentOptions['transport']
   close(): Promise<void>
 }
 
 async function proxyUnderTest(): Promise<ProxyUnderTest> {
-  const kamailioInstalled = (await services.findBinary('kamailio')) !== undefined
+  const kamailioInstalled = (await findBinary('kamailio')) !== undefined
   if (process.env.SIP_PROXY_URI || kamailioInstalled || process.env.CI === 'true') {
-    const k = await services.startKamailio(process.env.SIP_PROXY_URI ? { provider: 'external' } : { provider: 'local' })
+    const k = await startKamailio(process.env.SIP_PROXY_URI ? { provider: 'external' } : { provider: 'local' })
     return { name: k.provider === 'external' ? `your proxy (${process.env.SIP_PROXY_URI})` : 'Kamailio', domain: k.domain, transports: [...k.transports], transport: (t) => k.userAgentTransport(t), close: () => k.close() }
   }
   process.stderr.write('[rtcspec] sip-proxy example: kamailio is not installed (sudo apt-get install -y kamailio kamailio-websocket-modules); using the embedded registrar\n')
-  const r = await sip.startSipRegistrar({ transports: ['udp', 'tcp', 'ws'] })
+  const r = await startSipRegistrar({ transports: ['udp', 'tcp', 'ws'] })
   return {
     name: 'the embedded registrar',
     domain: r.domain,
@@ -60,8 +62,8 @@ describe(`calls through ${proxy.name}`, () => {
     const media = from === 'ws' || to === 'ws' ? 'webrtc' : 'rtp'
     test(`${from} → ${to}: both sides hear each other, ACK and BYE cross the proxy`, async ({ tone }) => {
       const id = Math.floor(Math.random() * 1e6)
-      await using alice = await sip.createSipUserAgent({ uri: `sip:alice${id}@${proxy.domain}`, transport: proxy.transport(from), media })
-      await using bob = await sip.createSipUserAgent({ uri: `sip:bob${id}@${proxy.domain}`, transport: proxy.transport(to), media })
+      await using alice = await createSipUserAgent({ uri: `sip:alice${id}@${proxy.domain}`, transport: proxy.transport(from), media })
+      await using bob = await createSipUserAgent({ uri: `sip:bob${id}@${proxy.domain}`, transport: proxy.transport(to), media })
       await alice.register()
       await bob.register()
       const incoming = bob.waitForIncoming(15_000)
@@ -80,10 +82,10 @@ describe(`calls through ${proxy.name}`, () => {
 
   test('a call to a user nobody registered fails with a 4xx', async () => {
     const t = proxy.transports[0] as Transport
-    await using alice = await sip.createSipUserAgent({ uri: `sip:alice-x@${proxy.domain}`, transport: proxy.transport(t), media: t === 'ws' ? 'webrtc' : 'rtp' })
+    await using alice = await createSipUserAgent({ uri: `sip:alice-x@${proxy.domain}`, transport: proxy.transport(t), media: t === 'ws' ? 'webrtc' : 'rtp' })
     const failure = await alice.call(`sip:nobody-${Date.now()}@${proxy.domain}`, { timeoutMs: 15_000 }).then(
       () => undefined,
-      (e: unknown) => e as sip.SipError,
+      (e: unknown) => e as SipError,
     )
     expect(failure?.status).toBeGreaterThanOrEqual(400)
     expect(failure?.status).toBeLessThan(500)

@@ -2,13 +2,14 @@
  * SIP with rtcspec: sip.js user agents on WebRTC or plain-RTP media through the embedded registrar, and a
  * typed SIPp-like call flow. Everything runs on loopback with nothing installed.
  */
-import { expect, scenario, sip, test } from 'rtcspec'
+import { expect, scenario, test } from 'rtcspec'
+import { createSipUserAgent, startSipRegistrar } from 'rtcspec/sip'
 
 test('two SIP user agents call each other over WebSocket; audio flows both ways', async ({ tone }) => {
-  await using registrar = await sip.startSipRegistrar()
+  await using registrar = await startSipRegistrar()
   const transport = { kind: 'ws' as const, url: registrar.wsUrl }
-  await using alice = await sip.createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport })
-  await using bob = await sip.createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport })
+  await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport })
+  await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport })
   await bob.register()
   const incoming = bob.waitForIncoming(10_000)
   const calling = alice.call('sip:bob@rtcspec.test', { send: tone(440) })

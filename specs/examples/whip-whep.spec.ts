@@ -4,7 +4,8 @@
  * Run: npx rtcspec run specs/examples/whip-whep.spec.ts
  * Against your own server: npx rtcspec conformance whip --url http://host/whip/live (see docs/conformance-whip.md)
  */
-import { test, expect, conformanceSuite } from 'rtcspec'
+import { test, expect } from 'rtcspec'
+import { conformanceSuite } from 'rtcspec/conformance'
 
 test('a tone published with WHIP reaches a WHEP viewer', async ({ whip, whep, tone }) => {
   const server = await whip.server() // the embedded reference server, stopped after the test

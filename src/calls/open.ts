@@ -7,18 +7,16 @@ import { RtcspecError } from '../errors.ts'
 import { connectBackToBack, type BackToBackCall } from '../peers/back-to-back.ts'
 import { relayPath } from '../peers/relay-path.ts'
 import { appendCallRecord, buildCallRecord, type CallRecord } from '../peers/call-record.ts'
-import type { AudioSourceSpec, Peer } from '../peers/types.ts'
+import type { Peer } from '../peers/types.ts'
 import { UdpRelay, type ScheduleEntry } from '../net/relay.ts'
 import { resolveNetwork } from './network.ts'
-import { noise as noiseSource, silence as silenceSource, tone as toneSource, tones as tonesSource } from '../media/sources.ts'
-import { dtmfTones, type DtmfTonesOptions } from '../media/dtmf.ts'
-import { speechFixturePath, wavFileFactory, type SpeechFixtureName } from '../media/wav-source.ts'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
 import { checkB2BOptions, type B2BOptions } from './b2b-options.ts'
 import { toMs } from './duration.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 export type { B2BOptions } from './b2b-options.ts'
+export { sources, type SourceFactories } from './sources.ts'
 
 /** A connected back-to-back call made by the `b2b` fixture. */
 export interface B2BCall extends BackToBackCall {
@@ -26,20 +24,6 @@ export interface B2BCall extends BackToBackCall {
   readonly relay: UdpRelay | undefined
   /** The impairment seed in use (also printed when the test fails). */
   readonly seed: number | undefined
-}
-
-/** Audio source factories: each builds its source at the sample rate the negotiated codec needs. */
-export interface SourceFactories {
-  tone: (hz: number, options?: { dbfs?: number; durationMs?: number }) => AudioSourceSpec
-  tones: (hz: number[], options?: { dbfs?: number; durationMs?: number }) => AudioSourceSpec
-  silence: (options?: { durationMs?: number }) => AudioSourceSpec
-  noise: (options?: { seed?: number; dbfs?: number; durationMs?: number }) => AudioSourceSpec
-  /** A WAV file (any rate, any channel count), resampled to the codec rate. */
-  wavFile: (path: string, options?: { loop?: boolean }) => AudioSourceSpec
-  /** One of the shipped speech fixtures (`speech-en-1`, `speech-en-2`: espeak-ng sentences, ~4.5 s). */
-  speech: (name?: SpeechFixtureName, options?: { loop?: boolean }) => AudioSourceSpec
-  /** In-band DTMF: the Q.23 tone pair of each digit (default 100 ms on, 100 ms off). */
-  dtmf: (digits: string, options?: Omit<DtmfTonesOptions, 'sampleRate'>) => AudioSourceSpec
 }
 
 /** Picks the impairment seed: explicit, else `$RTCSPEC_SEED`, else random. */
@@ -194,18 +178,4 @@ function firstRtp(call: BackToBackCall): { firstRtpMs?: number } {
   const firsts = [call.a, call.b].flatMap((p) => p.inbound.map((t) => t.rtp.snapshot().firstArrivalMs)).filter((x): x is number => x !== undefined)
   return firsts.length ? { firstRtpMs: Math.min(...firsts) - call.timings.startedAt } : {}
 }
-
-const sourceFactories: SourceFactories = {
-  tone: (hz, o = {}) => (sampleRate) => toneSource(hz, { ...o, sampleRate }),
-  tones: (hz, o = {}) => (sampleRate) => tonesSource(hz, { ...o, sampleRate }),
-  silence: (o = {}) => (sampleRate) => silenceSource({ ...o, sampleRate }),
-  noise: (o = {}) => (sampleRate) => noiseSource({ ...o, sampleRate }),
-  // read and checked now, so a bad path fails where it is written; resampled when the codec rate is known
-  wavFile: (path, o = {}) => wavFileFactory(path, o),
-  speech: (name, o = {}) => wavFileFactory(speechFixturePath(name), o),
-  dtmf: (digits, o = {}) => (sampleRate) => dtmfTones(digits, { ...o, sampleRate }),
-}
-
-/** Audio source factories, usable outside fixtures too. */
-export const sources: SourceFactories = sourceFactories
 

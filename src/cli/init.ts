@@ -47,7 +47,7 @@ const CONFIG = `/**
  * rtcspec gates: quality thresholds over every call the specs place. \`rtcspec run\` exits 3 with a table when one
  * breaks (after every test passed). Metrics and syntax: node_modules/rtcspec/docs/ci.md
  */
-import { defineConfig } from 'rtcspec'
+import { defineConfig } from 'rtcspec/config'
 
 export default defineConfig({
   gates: {

@@ -3,7 +3,7 @@
  * working directory (or the file given with `rtcspec run --config FILE`). Today it declares the CI gates:
  *
  * ```ts
- * import { defineConfig } from 'rtcspec'
+ * import { defineConfig } from 'rtcspec/config'
  * export default defineConfig({
  *   gates: { 'audio.loss': '< 0.01', 'audio.jitterMs': '< 20', mos: '> 3.8', 'setup.connectMs': '< 500' },
  * })
@@ -68,23 +68,25 @@ export function defineConfig(config: RtcspecConfig): RtcspecConfig {
 /** The file names looked for in the working directory, in order. */
 export const CONFIG_FILES = ['rtcspec.config.ts', 'rtcspec.config.mjs', 'rtcspec.config.js', 'rtcspec.config.json'] as const
 
-/** Config files whose `import … from 'rtcspec'` goes to the light entry (`./index.ts`), by file URL. */
+/** Config files whose `import … from 'rtcspec'` or `'rtcspec/config'` goes to the light entry (`rtcspec/config`), by file URL. */
 const configUrls = new Set<string>()
 let hooked = false
 
 /**
- * Makes `import { defineConfig } from 'rtcspec'` in the config file at `url` load only the configuration
- * helpers: the package's main entry extends Vitest's `test` when imported, which fails outside a Vitest run.
- * Other modules' imports are untouched. Without `module.registerHooks` (Node < 22.15) nothing is redirected.
+ * Makes `import { defineConfig } from 'rtcspec/config'` in the config file at `url` load the configuration entry
+ * from this copy of rtcspec, also in rtcspec's own checkout, where the package's exports point at dist/ that
+ * may not be built; an older config's `from 'rtcspec'` goes there too (the main entry extends Vitest's `test`
+ * when imported, which fails outside a Vitest run). Other modules' imports are untouched. Without
+ * `module.registerHooks` (Node < 22.15) nothing is redirected.
  */
 function redirectRtcspecImport(url: string): void {
   configUrls.add(url)
   if (hooked || typeof registerHooks !== 'function') return
   hooked = true
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './index.ts' : './index.js', import.meta.url).href
+  const entry = new URL(import.meta.url.endsWith('.ts') ? '../entry/config.ts' : '../entry/config.js', import.meta.url).href
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
-      specifier === 'rtcspec' && context.parentURL !== undefined && configUrls.has(context.parentURL) ? { url: entry, shortCircuit: true } : nextResolve(specifier, context),
+      (specifier === 'rtcspec' || specifier === 'rtcspec/config') && context.parentURL !== undefined && configUrls.has(context.parentURL) ? { url: entry, shortCircuit: true } : nextResolve(specifier, context),
   })
 }
 

@@ -1,28 +1,31 @@
 /**
  * rtcspec's Vitest fixtures: `test` is Vitest's `test` extended with peers, back-to-back calls and
  * audio sources. Everything a fixture creates is closed after the test, pass or fail, and every call
- * is written to `reports/call_records.jsonl`.
+ * is written to `reports/call_records.jsonl`. A fixture loads its stack (werift, sip.js, the WHIP clients) when a
+ * test first uses it, so a spec that makes no call loads none of them.
  */
 import { recordArtifact, test as vitestTest } from 'vitest'
 import type { TestArtifactBase, TestContext } from 'vitest'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
-import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
+import type { WeriftPeer, WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
-import { openBackToBack, recordAndClose, sources, type B2BCall, type B2BOptions, type SourceFactories } from '../calls/open.ts'
-import { closeWhipResources, whipFixtures, type WhepFixture, type WhipFixture, type WhipResources } from './whip-fixtures.ts'
+import type { B2BCall, B2BOptions } from '../calls/open.ts'
+import { sources, type SourceFactories } from '../calls/sources.ts'
+import type { WhepFixture, WhipFixture, WhipResources } from './whip-fixtures.ts'
 import { startCoturn, type CoturnOptions, type CoturnService } from '../services/coturn.ts'
 import { startFfmpegSink, startFfmpegSource, type FfmpegSink, type FfmpegSinkOptions, type FfmpegSource, type FfmpegSourceOptions } from '../services/ffmpeg.ts'
 import type { Service } from '../services/types.ts'
-import { createSipFixture, type SipFixture } from './sip-fixture.ts'
+import type { SipFixture } from './sip-fixture.ts'
 import { checkB2BOptions } from '../calls/b2b-options.ts'
 import { toMs } from '../calls/duration.ts'
 import { fitInTest } from './test-deadline.ts'
 import { describeOnAbort } from './call-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
 
-export { openBackToBack, recordAndClose, sources, pickSeed } from '../calls/open.ts'
-export type { B2BCall, B2BOptions, NetworkOptions, SourceFactories } from '../calls/open.ts'
+export { sources } from '../calls/sources.ts'
+export type { SourceFactories } from '../calls/sources.ts'
+export type { B2BCall, B2BOptions, NetworkOptions } from '../calls/open.ts'
 
 /** Creates peers that are closed after the test. */
 export interface PeerFactory {
@@ -108,6 +111,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const made: Peer[] = []
     const starting: Array<Promise<Peer>> = []
     printOnTimeout(task, signal, () => [{ label: 'peers', peers: made }])
+    const { createWeriftPeer } = await import('../peers/werift/peer.ts')
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
@@ -140,6 +144,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
       for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
     })
     printOnTimeout(task, signal, () => calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
+    const { openBackToBack, recordAndClose } = await import('../calls/open.ts')
     await use(async (options = {}) => {
       checkB2BOptions(options)
       // Connecting may take no longer than the test has left, so a failure is rtcspec's diagnosis, not a bare timeout.
@@ -162,11 +167,13 @@ export const test = vitestTest.extend<RtcspecFixtures>({
   },
   whip: async ({ task }, use) => {
     const res: WhipResources = { sessions: [], peers: [], servers: [] }
+    const { closeWhipResources, whipFixtures } = await import('./whip-fixtures.ts')
     await use(whipFixtures(res).whip)
     await closeWhipResources(res, testInfo({ task } as TestContext))
   },
   whep: async ({ task }, use) => {
     const res: WhipResources = { sessions: [], peers: [], servers: [] }
+    const { closeWhipResources, whipFixtures } = await import('./whip-fixtures.ts')
     await use(whipFixtures(res).whep)
     await closeWhipResources(res, testInfo({ task } as TestContext))
   },
@@ -186,6 +193,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     await closeServices(started, task.result?.state === 'fail')
   },
   sip: async ({ task }, use) => {
+    const { createSipFixture } = await import('./sip-fixture.ts')
     const state = createSipFixture()
     try {
       await use(state.fixture)

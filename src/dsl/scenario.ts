@@ -15,13 +15,14 @@
  */
 import { test as vitestTest } from 'vitest'
 import { ScenarioError } from '../errors.ts'
-import { openBackToBack, recordAndClose, type B2BCall } from '../calls/open.ts'
+import type { B2BCall } from '../calls/open.ts'
 import type { NetworkOptions } from '../calls/network.ts'
 import { restartIce } from '../peers/ice-restart.ts'
 import type { Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
 import { checkExpectation, parseScenario, ScenarioSpecSchema, sourceOf, type ScenarioSpec } from '../calls/scenario-spec.ts'
-import { isSipScenarioSpec, runSipScenario, type SipScenarioSpec } from './sip-scenario.ts'
+import type { SipScenarioSpec } from './sip-scenario.ts'
+import { isSipScenarioSpec } from './scenario-kind.ts'
 
 export { parseScenario, ScenarioSpecSchema, type ScenarioSpec } from '../calls/scenario-spec.ts'
 
@@ -53,10 +54,13 @@ function statsAt(call: B2BCall | undefined, restartGapMs?: number): string {
 
 /** Runs a scenario spec once (what the registered test does). Exported for the CLI and for tests. */
 export async function runScenario(name: string, spec: unknown, test?: { file?: string; name: string }): Promise<void> {
+  // The call engine (werift) and the SIP stack (sip.js) load when a scenario runs, not when rtcspec is imported.
   if (isSipScenarioSpec(spec)) {
+    const { runSipScenario } = await import('./sip-scenario.ts')
     await runSipScenario(name, spec, test)
     return
   }
+  const { openBackToBack, recordAndClose } = await import('../calls/open.ts')
   let step = 'validate the spec'
   let call: B2BCall | undefined
   let failed = false

@@ -10,10 +10,10 @@
  * expect(call).toHaveEnded({ by: 'local', status: 200 })
  * ```
  */
-import { SessionState } from 'sip.js'
+import type { SessionState } from 'sip.js'
 import { z } from 'zod'
 import { parseOptions } from '../options.ts'
-import { SipCall } from '../sipua/user-agent.ts'
+import type { SipCall } from '../sipua/user-agent.ts'
 
 /** Options of `toHaveEnded`. */
 export interface HaveEndedOptions {
@@ -33,12 +33,25 @@ interface MatcherResult {
   message: () => string
 }
 
+/**
+ * Whether `received` is a SipCall, told by its shape: the matchers are part of `expect`, which must not load
+ * sip.js (and with it the user agents) in a spec that makes no SIP call.
+ */
+function isSipCall(received: unknown): received is SipCall {
+  if (typeof received !== 'object' || received === null) return false
+  const c = received as Partial<Record<keyof SipCall, unknown>>
+  return typeof c.dialogEvidence === 'function' && typeof c.ladder === 'function' && typeof c.session === 'object' && c.session !== null && (c.direction === 'outgoing' || c.direction === 'incoming')
+}
+
+/** sip.js's `SessionState.Terminated` (a string enum). */
+const TERMINATED: `${SessionState.Terminated}` = 'Terminated'
+
 function notACall(name: string, received: unknown): MatcherResult {
   return { pass: false, message: () => `${name} expects a SipCall (from ua.call() or incoming.accept()), received ${received === null ? 'null' : typeof received}` }
 }
 
 function toBeEstablished(this: { isNot: boolean }, received: unknown): MatcherResult {
-  if (!(received instanceof SipCall)) return notACall('toBeEstablished', received)
+  if (!isSipCall(received)) return notACall('toBeEstablished', received)
   const e = received.dialogEvidence()
   const theirs = received.direction === 'outgoing' ? 'received' : 'sent'
   const mine = received.direction === 'outgoing' ? 'sent' : 'received'
@@ -54,9 +67,9 @@ function toBeEstablished(this: { isNot: boolean }, received: unknown): MatcherRe
 }
 
 function toHaveEnded(this: { isNot: boolean }, received: unknown, options?: HaveEndedOptions): MatcherResult {
-  if (!(received instanceof SipCall)) return notACall('toHaveEnded', received)
+  if (!isSipCall(received)) return notACall('toHaveEnded', received)
   const o = parseOptions(HaveEndedOptionsSchema, options, { code: 'MATCHER_OPTIONS', what: 'toHaveEnded options' })
-  const ended = received.session.state === SessionState.Terminated
+  const ended = received.session.state === TERMINATED
   const bye = received.dialogEvidence().bye
   const problems: string[] = []
   if (!ended) problems.push(`the call is still ${received.session.state}`)

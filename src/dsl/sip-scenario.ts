@@ -25,7 +25,7 @@
 import { z } from 'zod'
 import { DurationSchema } from '../calls/duration.ts'
 import { RatioSchema } from '../calls/ratio.ts'
-import { sources } from '../calls/open.ts'
+import { sources } from '../calls/sources.ts'
 import { ScenarioError } from '../errors.ts'
 import { runSipFlow, SipFlowError, type FlowStep, type SipFlowResult } from '../sipua/call-flow.ts'
 import { startSipRegistrar, type SipRegistrar } from '../sipua/registrar.ts'
@@ -97,10 +97,7 @@ export const SipScenarioSchema = z
 export const SipScenarioSpecSchema = z.object({ sip: SipScenarioSchema }).strict()
 export type SipScenarioSpec = z.input<typeof SipScenarioSpecSchema>
 
-/** Whether a scenario spec is a SIP flow (has a `sip` key). */
-export function isSipScenarioSpec(spec: unknown): spec is SipScenarioSpec {
-  return typeof spec === 'object' && spec !== null && 'sip' in spec
-}
+export { isSipScenarioSpec } from './scenario-kind.ts'
 
 function toneSource(t: z.output<typeof ToneSchema>): AudioSourceSpec {
   return Array.isArray(t.tone) ? sources.tones(t.tone) : sources.tone(t.tone)

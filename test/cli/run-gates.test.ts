@@ -32,7 +32,7 @@ function project(name: string, files: Record<string, string>): string {
   const dir = join(tmp, name)
   mkdirSync(join(dir, 'node_modules'), { recursive: true })
   symlinkSync(join(root, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'))
-  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`)
+  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }, { find: /^rtcspec\\/conformance$/, replacement: ${JSON.stringify(join(root, 'src', 'entry', 'conformance.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`)
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true })
     writeFileSync(join(dir, f), text)
@@ -75,8 +75,8 @@ describe('rtcspec run: exit classes, gates, summary.json', () => {
     const dir = project('gate-fails', {
       'call.spec.ts': SHORT_CALL,
       'note.spec.ts': `import { test } from 'vitest'\nimport { writeFileSync } from 'node:fs'\ntest('annotated', async ({ annotate }) => {\n  writeFileSync('note.txt', 'evidence')\n  await annotate('a note', 'rtcspec:evidence', { path: 'note.txt', contentType: 'text/plain' })\n})\n`,
-      'conf.spec.ts': `import { conformanceSuite } from 'rtcspec'\nconformanceSuite('whip', { only: ['whip.post.content-type', 'whip.patch.unsupported'] })\n`,
-      'rtcspec.config.ts': `import { defineConfig } from 'rtcspec'\nexport default defineConfig({ gates: { 'audio.loss': '< 0', mos: '> 3.8', 'setup.connectMs': '< 20000', 'video.loss': { threshold: '< 0.5', optional: true } } })\n`,
+      'conf.spec.ts': `import { conformanceSuite } from 'rtcspec/conformance'\nconformanceSuite('whip', { only: ['whip.post.content-type', 'whip.patch.unsupported'] })\n`,
+      'rtcspec.config.ts': `import { defineConfig } from 'rtcspec/config'\nexport default defineConfig({ gates: { 'audio.loss': '< 0', mos: '> 3.8', 'setup.connectMs': '< 20000', 'video.loss': { threshold: '< 0.5', optional: true } } })\n`,
     })
     const r = await run(dir)
     expect(r.code, r.stderr).toBe(3)
