@@ -1,7 +1,7 @@
 /**
  * Every ```ts block of the README and of the user guides compiles against the package: each block is written to
- * its own module, `rtcspec` (and `rtcspec/reporter`) mapped to the sources through tsconfig paths, and type
- * checked with tsc under the repository's compiler options. The README also stays a front page: short, and with
+ * its own module, `rtcspec` and every `rtcspec/<entry>` of package.json's exports mapped to the sources through
+ * tsconfig paths, and type checked with tsc under the repository's compiler options. The README also stays a front page: short, and with
  * the two commands of rtcspec's own checkout that CI runs.
  */
 import { spawnSync } from 'node:child_process'
@@ -10,7 +10,15 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const repo = resolve(import.meta.dirname, '..')
-const DOCS = ['README.md', 'docs/getting-started.md', 'docs/writing-specs.md', 'docs/vitest-config.md']
+const DOCS = ['README.md', 'docs/getting-started.md', 'docs/writing-specs.md', 'docs/vitest-config.md', 'docs/migration.md', 'docs/sip.md', 'docs/services.md', 'docs/audio-analysis.md', 'docs/call-records.md', 'docs/ci.md', 'docs/load.md', 'docs/reference-server.md', 'docs/fuzzing.md']
+
+/** The package's entry points as tsconfig paths: `rtcspec`, `rtcspec/peers`, … → their sources. */
+function entryPaths(): Record<string, string[]> {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
+  return Object.fromEntries(
+    Object.entries(pkg.exports).flatMap(([key, target]) => (typeof target === 'object' && target['rtcspec-source'] ? [[`rtcspec${key.slice(1)}`, [join(repo, target['rtcspec-source'])]]] : [])),
+  )
+}
 
 /** The ```ts blocks of a markdown text, with the line each starts on. */
 export function tsBlocks(markdown: string): Array<{ line: number; code: string }> {
@@ -55,7 +63,7 @@ describe('documentation snippets', () => {
           ...compilerOptions,
           noEmit: true,
           noUnusedLocals: false,
-          paths: { rtcspec: [join(repo, 'src', 'index.ts')], 'rtcspec/reporter': [join(repo, 'src', 'report', 'rtcspec-reporter.ts')] },
+          paths: entryPaths(),
         },
         files,
       }),

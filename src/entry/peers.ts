@@ -50,6 +50,6 @@ export type { RtpIngest, RtpIngestOptions } from '../peers/werift/rtp-ingest.ts'
 export { forwardRtp } from '../peers/rtp-forward.ts'
 export type { RtpForward, RtpForwardOptions } from '../peers/rtp-forward.ts'
 // Recordings and call records
-export { saveTrackRecording, savePeerRecordings, saveCallRecordings } from '../peers/recording-files.ts'
+export { saveTrackRecording, savePeerRecordings, saveCallRecordings, trackPcap } from '../peers/recording-files.ts'
 export type { SavedRecording } from '../peers/recording-files.ts'
 export { buildCallRecord, appendCallRecord, reportDir } from '../peers/call-record.ts'

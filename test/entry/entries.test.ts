@@ -94,7 +94,7 @@ describe('entry points', () => {
         "rtcspec/fuzz": 144,
         "rtcspec/load": 18,
         "rtcspec/media": 103,
-        "rtcspec/peers": 99,
+        "rtcspec/peers": 100,
         "rtcspec/reporter": 4,
         "rtcspec/services": 31,
         "rtcspec/sip": 46,
