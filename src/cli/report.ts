@@ -128,8 +128,9 @@ export async function checkReportInBrowser(htmlFile: string, options: { screensh
         calls: n('article.call'),
         ladderRows: n('.ladder .msg'),
         iceEvents: n('svg.ice-timeline .ice-event'),
-        chartSeries: n('svg.chart polyline.series'),
-        chartPoints: Array.from(document.querySelectorAll('svg.chart polyline.series')).reduce((k, p) => k + Number(p.getAttribute('data-points') ?? 0), 0),
+        // charts uPlot drew (the report's script marks each data-rendered), with their series and data points
+        chartSeries: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]')).filter((c) => c.querySelector('canvas')).reduce((k, c) => k + Number(c.getAttribute('data-series') ?? 0), 0),
+        chartPoints: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]')).filter((c) => c.querySelector('canvas')).reduce((k, c) => k + Number(c.getAttribute('data-points') ?? 0), 0),
         audio: audios.length,
         audioPlayable: audios.filter((a) => a.readyState >= 1 && Number.isFinite(a.duration) && a.duration > 0).length,
         spectrograms: Array.from(document.querySelectorAll('img.spectrogram')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length,

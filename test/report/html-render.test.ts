@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWav } from '../../src/media/wav.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
 import { collectReport } from '../../src/report/collect.ts'
-import { anchorId, esc, lineChart, niceTicks, renderReport, type ReportData } from '../../src/report/html/index.ts'
+import { anchorId, chartData, esc, lineChart, niceTicks, renderReport, type ChartData, type ReportData } from '../../src/report/html/index.ts'
+
+/** The data of every chart in `html` (the JSON in each data-chart attribute). */
+function chartsOf(html: string): ChartData[] {
+  const unesc = (s: string) => s.replace(/&(quot|#39|#96|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", '#96': '`', lt: '<', gt: '>', amp: '&' })[e] ?? '')
+  return [...html.matchAll(/data-chart="([^"]*)"/g)].map((m) => JSON.parse(unesc(m[1]!)) as ChartData)
+}
 import { generateHtmlReport, reportCommand, writeRunHtmlReport } from '../../src/cli/report.ts'
 import { ConformanceReportSchema, type ConformanceReport } from '../../src/conformance/report.ts'
 import type { FuzzCaseFile } from '../../src/fuzz/report.ts'
@@ -238,14 +245,21 @@ describe('rendering', () => {
     const html = renderReport(data('plain'))
     expect(html.match(/class="ladder-row msg/g)).toHaveLength(2 + 4) // 2 signaling + 2 exchanges × 2 arrows
     expect(html).toContain('class="ice-timeline"')
-    expect(html.match(/<polyline class="series"[^>]*data-points="2"/g)).toHaveLength(4 * 2) // 4 charts × 2 inbound streams
+    const charts = chartsOf(html)
+    expect(charts.map((c) => c.title)).toEqual(['packets received', 'loss', 'jitter', 'bitrate (payload)'])
+    for (const c of charts) {
+      expect(c.labels).toHaveLength(2) // both inbound streams
+      expect(c.x).toEqual([0, 1, 2]) // a value per second, held to the end of its second
+    }
+    expect(html.match(/class="chart uplot-chart"[^>]*data-series="2" data-points="4"/g)).toHaveLength(4)
     expect(html).toContain('tr class="req failed"')
     expect(html).toContain('<article class="fuzz failed"')
     expect(html).toContain('id="call-id-5"')
     expect(html).toMatch(/id="failed-tests"><b class="bad">1 failed test\(s\)<\/b><ul><li><a href="#test-plain">plain<\/a>/)
     // the loss chart: 2 lost of 52 in second 1 → 3.85 %
-    expect(html).toMatch(/loss \(% per s\)/)
-    expect(html).toContain('3.846 % per s at 1 s')
+    const loss = charts[1]!
+    expect(loss.unit).toBe('% per s')
+    expect(loss.y[0]!.map((v) => (v === null ? v : Number(v.toFixed(3))))).toEqual([0, 3.846, 3.846])
   })
 
   it('the failed-only filter hides passed parts: every test, call and file carries its state class', () => {
@@ -279,6 +293,39 @@ describe('rendering', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.25, 0.5, 0.75, 1])
     expect(lineChart([], { title: 't', unit: 'u' })).toContain('no data')
     expect(lineChart([{ label: 'a', points: [[0, NaN]] }], { title: 't', unit: 'u' })).toContain('no data')
+  })
+
+  it('chart data: series aligned on shared x values (null where a series has none), a one-second call a line across its second', () => {
+    const one = chartData([{ label: 'a → b audio', points: [[0, 50]], end: 1 }], { title: 'packets received', unit: 'packets/s' })
+    expect(one.x).toEqual([0, 1])
+    expect(one.y).toEqual([[50, 50]]) // two ends of a line, not a lone dot
+    const two = chartData(
+      [
+        { label: 'a', points: [[0, 1], [1, 2], [2, NaN]], end: 1.6 },
+        { label: 'b', points: [[0.5, 3]] },
+      ],
+      { title: 't', unit: 'u' },
+    )
+    expect(two.x).toEqual([0, 0.5, 1, 1.6])
+    expect(two.y).toEqual([[1, null, 2, 2], [null, 3, null, null]])
+    expect(two.colors).toEqual(['#1f77b4', '#d62728'])
+    // markup in a label stays data: escaped inside the attribute, restored by JSON.parse
+    const html = lineChart([{ label: '<b onclick="x">', points: [[0, 1]] }], { title: 't', unit: 'u' })
+    expect(html).not.toContain('<b onclick')
+    expect(chartsOf(html)[0]!.labels).toEqual(['<b onclick="x">'])
+  })
+
+  it('uPlot is inlined once per report, not per chart, and only into a report with charts; the CSP hash covers the one script', () => {
+    const html = renderReport(data('plain'))
+    expect(chartsOf(html).length).toBeGreaterThan(1)
+    expect(html.split('https://github.com/leeoniya/uPlot').length - 1).toBe(1)
+    expect(html.match(/<script>/g)).toHaveLength(1)
+    expect(html).toContain('.uplot, .uplot *')
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!
+    expect(html).toContain(`sha256-${createHash('sha256').update(script).digest('base64')}`)
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/)
+    const noCharts = renderReport({ ...data('plain'), calls: [] })
+    expect(noCharts).not.toContain('leeoniya/uPlot')
   })
 })
 

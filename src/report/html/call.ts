@@ -69,14 +69,18 @@ export function rtpPlots(call: CallRecord): string {
       const off = i.firstArrivalMs === undefined ? 0 : (i.firstArrivalMs - base) / 1000
       const spanS = i.firstArrivalMs !== undefined && i.lastArrivalMs !== undefined ? (i.lastArrivalMs - i.firstArrivalMs) / 1000 : undefined
       let prevLost = 0
+      let end: number | undefined
       const points: Array<readonly [number, number]> = []
       for (const b of i.timeline ?? []) {
         // the last bucket ends with the stream: rates are per covered time; a sliver (< 250 ms) is left out
         const covered = spanS === undefined ? 1 : Math.max(0, Math.min(1, spanS + 0.02 - b.second))
-        if (covered >= 0.25) points.push([off + b.second, f(b, prevLost, covered)] as const)
+        if (covered >= 0.25) {
+          points.push([off + b.second, f(b, prevLost, covered)] as const)
+          end = off + b.second + covered // each value holds over the time its bucket covers
+        }
         prevLost = b.lostSoFar
       }
-      return { label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`, points }
+      return { label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`, points, ...(end !== undefined ? { end } : {}) }
     })
   const charts = [
     lineChart(series((b, _, covered) => b.packets / covered), { title: 'packets received', unit: 'packets/s' }),

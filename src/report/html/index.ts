@@ -7,6 +7,6 @@
 export { renderReport, testAnchor, type RenderOptions } from './render.ts'
 export { recordBelongsTo, type ReportData, type ReportRecording, type ReportTest } from './model.ts'
 export { esc, anchorId } from './escape.ts'
-export { lineChart, niceTicks, type ChartSeries, type LineChartOptions } from './chart.ts'
+export { chartData, lineChart, niceTicks, type ChartData, type ChartSeries, type LineChartOptions } from './chart.ts'
 export { ladder, type LadderMessage } from './ladder.ts'
 export { waveformSvg, spectrogramPng, type Spectrogram } from './audio-visuals.ts'

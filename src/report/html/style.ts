@@ -72,6 +72,7 @@ svg .chart-title{font-weight:600;fill:#222}svg .grid{stroke:#e6e9ed}svg .frame{f
 svg .row-line{stroke:#e0e4e8}svg .state-label{fill:#fff;font-size:10px;pointer-events:none}svg .legend{font-size:10.5px}
 svg .wave{fill:#1f77b4;stroke:#1f77b4;stroke-width:.5}
 .plots{display:flex;flex-wrap:wrap;gap:8px}.plot{margin:0;background:#fafbfc;border:1px solid var(--line);border-radius:4px;padding:4px}
+.chart-empty{width:440px;padding:6px}.uplot .u-title{font-size:13px;font-weight:600}.uplot .u-legend{font-size:11.5px}.uplot-chart{cursor:crosshair}
 .ice-timeline{max-width:900px;display:block}
 .recording{margin:8px 0 14px}.recording .player{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
 .spectro{display:flex;align-items:flex-start;gap:4px}.spectro-y{display:flex;flex-direction:column;justify-content:space-between;font-size:11px;color:var(--muted);text-align:right;min-width:26px}.spectro-x{display:flex;justify-content:space-between;font-size:11px;color:var(--muted)}.spectrogram{image-rendering:pixelated;border:1px solid var(--line);max-width:100%}
