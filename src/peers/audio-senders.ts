@@ -3,7 +3,7 @@
  * `sendAudio` call is an entry whose {@link AudioSender} exists only once media can flow, DTMF asked for
  * before that waits on the entry, stopping an entry rejects its waiting DTMF, and the outbound stats read
  * the sender's counters. What differs between peers — how a sender is built and where its packets go —
- * stays in the peer: it builds the sender and hands it to {@link AudioSenderBook.started}.
+ * stays in the peer: it builds the sender in {@link AudioSenderBook.start}.
  */
 import { RtcspecError } from '../errors.ts'
 import { silence } from '../media/sources.ts'
@@ -24,7 +24,7 @@ interface PendingDtmf {
 export interface AudioSenderEntry {
   readonly spec: AudioSourceSpec
   readonly options: SendAudioOptions
-  /** Set by {@link AudioSenderBook.started}. */
+  /** Set by {@link AudioSenderBook.start}. */
   sender: AudioSender | undefined
   /** What is known before the sender exists (codec, mid, ssrc), completed by the sender's counters. */
   readonly stats: OutboundStats
@@ -82,8 +82,18 @@ export class AudioSenderBook {
     return { entry, handle }
   }
 
-  /** The peer built `sender` for `entry`: start it and send the DTMF that waited for it. */
-  started(entry: AudioSenderEntry, sender: AudioSender): void {
+  /**
+   * Builds `entry`'s sender with `build` (the peer's part: codec, packetisation, where packets go), starts it
+   * and sends the DTMF that waited for it. A build that throws goes to `onError` and the entry keeps waiting.
+   */
+  start(entry: AudioSenderEntry, build: () => AudioSender, onError: (message: string) => void): void {
+    let sender: AudioSender
+    try {
+      sender = build()
+    } catch (e) {
+      onError(e instanceof Error ? e.message : String(e))
+      return
+    }
     entry.sender = sender
     sender.start()
     for (const d of entry.pendingDtmf.splice(0)) sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)

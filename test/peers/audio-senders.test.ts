@@ -17,7 +17,7 @@ describe('AudioSenderBook (the sender bookkeeping of the werift and plain-RTP pe
     const done = book.sendDtmf('1', { durationMs: 40, gapMs: 10 }, () => expect.unreachable('audio is already there'))
     expect(entry.pendingDtmf).toHaveLength(1)
     const sent: OutgoingRtp[] = []
-    book.started(entry, sender(sent))
+    book.start(entry, () => sender(sent), (m) => expect.unreachable(m))
     try {
       await done
       expect(book.waiting()).toEqual([])
@@ -55,12 +55,23 @@ describe('AudioSenderBook (the sender bookkeeping of the werift and plain-RTP pe
     expect(book.entries).toHaveLength(1)
   })
 
+  it('a sender that cannot be built is reported and its entry keeps waiting', () => {
+    const book = new AudioSenderBook('p')
+    const { entry } = book.add(tone(440), {}, { ssrc: undefined })
+    const errors: string[] = []
+    book.start(entry, () => {
+      throw new Error('no codec')
+    }, (m) => errors.push(m))
+    expect(errors).toEqual(['no codec'])
+    expect(book.waiting()).toEqual([entry])
+  })
+
   it('the handle reads its sender\'s counters; outbound() lists every entry, started or not', () => {
     const book = new AudioSenderBook('p')
     const a = book.add(tone(440), {}, { ssrc: 1 })
     book.add(tone(440), {}, { ssrc: 2 })
     const s = sender([])
-    book.started(a.entry, s)
+    book.start(a.entry, () => s, (m) => expect.unreachable(m))
     s.stop()
     expect(a.handle.stats.packetsSent).toBe(s.packetsSent)
     expect(book.outbound().map((o) => o.ssrc)).toEqual([1, 2])

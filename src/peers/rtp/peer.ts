@@ -313,36 +313,34 @@ export class RtpPeer implements Peer {
     if (!n || this.#closed) return
     for (const entry of this.#senders.waiting()) {
       entry.stats.codec = n.formats.get(n.payloadType)
-      let sender: AudioSender
-      try {
-        sender = new AudioSender({
-          source: resolveAudioSource(entry.spec, n.codec.sampleRate),
-          encoder: n.codec.createEncoder(),
-          payloadType: n.payloadType,
-          ptimeMs: this.#ptime,
-          ...(n.telephoneEventPt !== undefined ? { telephoneEventPayloadType: n.telephoneEventPt } : {}),
-          // On hold the sender skips frames without spending sequence numbers, so the far end sees a pause, not loss.
-          held: () => {
-            const held = !this.#closed && !this.#canSend()
-            if (held) this.heldPackets++
-            return held
-          },
-          send: (p) => {
-            if (this.#closed) return
-            const dest = this.#destination()
-            if (!dest) return
-            const bytes = serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: this.#ssrc, marker: p.marker, payload: p.payload })
-            this.#bound?.rtp.send(bytes, dest.port, dest.address)
-            this.#packetsSent++
-            this.#octetsSent += p.payload.length
-            this.#lastRtpTimestamp = p.timestamp
-          },
-        })
-      } catch (e) {
-        this.#error(`sendAudio: ${(e as Error).message}`)
-        continue
-      }
-      this.#senders.started(entry, sender)
+      this.#senders.start(
+        entry,
+        () =>
+          new AudioSender({
+            source: resolveAudioSource(entry.spec, n.codec.sampleRate),
+            encoder: n.codec.createEncoder(),
+            payloadType: n.payloadType,
+            ptimeMs: this.#ptime,
+            ...(n.telephoneEventPt !== undefined ? { telephoneEventPayloadType: n.telephoneEventPt } : {}),
+            // On hold the sender skips frames without spending sequence numbers, so the far end sees a pause, not loss.
+            held: () => {
+              const held = !this.#closed && !this.#canSend()
+              if (held) this.heldPackets++
+              return held
+            },
+            send: (p) => {
+              if (this.#closed) return
+              const dest = this.#destination()
+              if (!dest) return
+              const bytes = serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: this.#ssrc, marker: p.marker, payload: p.payload })
+              this.#bound?.rtp.send(bytes, dest.port, dest.address)
+              this.#packetsSent++
+              this.#octetsSent += p.payload.length
+              this.#lastRtpTimestamp = p.timestamp
+            },
+          }),
+        (message) => this.#error(`sendAudio: ${message}`),
+      )
     }
   }
 

@@ -544,11 +544,10 @@ export class WeriftPeer implements Peer {
       entry.stats.mid = transceiver.mid ?? undefined
       entry.stats.ssrc = sender.ssrc
       entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
-      let audioSender: AudioSender
-      try {
+      this.#senders.start(entry, () => {
         // A sender that ended on this transceiver: continue its sequence numbers and timestamps (same SSRC).
         const previous = this.#senders.entries.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
-        audioSender = new AudioSender({
+        return new AudioSender({
           source: resolveAudioSource(entry.spec, spec.sampleRate),
           ...(previous ? { continueFrom: previous } : {}),
           ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
@@ -569,11 +568,7 @@ export class WeriftPeer implements Peer {
             sender.sendRtp(packet).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
           },
         })
-      } catch (e) {
-        this.#error(`sendAudio: ${(e as Error).message}`)
-        continue
-      }
-      this.#senders.started(entry, audioSender)
+      }, (message) => this.#error(`sendAudio: ${message}`))
     }
   }
 
