@@ -18,9 +18,12 @@ const installed = join(app, 'node_modules', 'rtcspec')
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const USER_SPEC = `import { test, expect } from 'rtcspec'
+import { detectTone } from 'rtcspec/media'
 
 test('an installed rtcspec runs a b2b call from a user spec', async ({ b2b, tone }) => {
   expect(import.meta.resolve('rtcspec')).toContain('/node_modules/rtcspec/dist/index.js')
+  expect(import.meta.resolve('rtcspec/media')).toContain('/node_modules/rtcspec/dist/entry/media.js')
+  expect(typeof detectTone).toBe('function')
   const call = await b2b({ send: { a: tone(440), b: tone(880) } })
   await expect(call.b).toReceiveRtp({ packets: 50, within: '10s' })
   await expect(call.a).toReceiveRtp({ packets: 50, within: '10s' })
@@ -62,11 +65,16 @@ describe('the published package', () => {
     expect(map.sourcesContent?.[0]).toContain('export async function runSpecs(')
   })
 
-  it('re-exports fast-check as fc and ships rtcspec/reporter', async () => {
-    const index = readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8')
-    expect(index).toContain("export * as fc from 'fast-check'")
-    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> }
-    expect(existsSync(join(installed, pkg.exports['./reporter']?.default ?? 'missing'))).toBe(true)
+  it('ships every entry point package.json exports (typings and JavaScript), fast-check as fc in rtcspec/fuzz', async () => {
+    const fuzz = readFileSync(join(installed, 'dist', 'entry', 'fuzz.d.ts'), 'utf8')
+    expect(fuzz).toContain("export * as fc from 'fast-check'")
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }> }
+    const entries = Object.entries(pkg.exports).filter((e): e is [string, { types: string; default: string }] => typeof e[1] === 'object')
+    expect(entries.map(([key]) => key)).toContain('./reporter')
+    for (const [key, target] of entries) {
+      expect(existsSync(join(installed, target.types)), `${key} types`).toBe(true)
+      expect(existsSync(join(installed, target.default)), `${key} default`).toBe(true)
+    }
   })
 
   it('runs a user spec through the installed `rtcspec run`, writing a valid call record', () => {
