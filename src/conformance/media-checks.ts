@@ -16,7 +16,7 @@ import { createChromiumPeer } from '../peers/chromium/peer.ts'
 import { allHostAddresses } from '../peers/host-addresses.ts'
 import { isLoopbackAddress } from '../net/loopback.ts'
 import type { Peer } from '../peers/types.ts'
-import { createWeriftPeer, WeriftPeer, type RemoteAddresses, type VideoCodecName } from '../peers/werift/peer.ts'
+import { createWeriftPeer, type RemoteAddresses, type VideoCodecName } from '../peers/werift/peer.ts'
 import { waitFor } from '../wait.ts'
 import { publish } from '../whip/client.ts'
 import { SessionHttpError, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
@@ -88,7 +88,7 @@ function refusedOffer(e: unknown): number | undefined {
   return status
 }
 
-async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url: string, video: boolean): Promise<{ peer: Peer; remoteAddresses: RemoteAddresses }> {
+async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url: string, video: boolean): Promise<{ peer: Peer; remoteAddresses: RemoteAddresses; sessionOptions?: (o: SessionClientOptions) => SessionClientOptions }> {
   const mode = remoteAddressesOf(t)
   const hosts = hostAddressesFor(url, mode)
   const audio = role === 'publisher' ? 'sendonly' : 'recvonly'
@@ -112,7 +112,8 @@ async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url
     // not bundle it must not leave a second transport unconnected and hold the audio back.
     ...(video ? { video: audio, videoCodecs: MEDIA_VIDEO_CODECS, config: { bundlePolicy: 'max-bundle' as const } } : {}),
   })
-  return { peer, remoteAddresses: peer.remoteAddresses }
+  // werift takes Link-header ICE servers into its configuration at once (before it gathers).
+  return { peer, remoteAddresses: peer.remoteAddresses, sessionOptions: (o) => withIceServersApplied(o, peer) }
 }
 
 /**
@@ -120,10 +121,10 @@ async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url
  * server does (the error is kept in the attempt), only when the peer itself cannot be created.
  */
 async function openAttempt(protocol: 'whip' | 'whep', url: string, t: CheckTarget, video: boolean): Promise<Attempt> {
-  const { peer, remoteAddresses } = await createMediaPeer(t, protocol === 'whip' ? 'publisher' : 'viewer', url, video)
+  const { peer, remoteAddresses, sessionOptions } = await createMediaPeer(t, protocol === 'whip' ? 'publisher' : 'viewer', url, video)
   const recorder = new SessionRecorder(protocol)
   const base: SessionClientOptions = { ...(t.token !== undefined ? { token: t.token } : {}), requestTimeoutMs: t.timeoutMs, recorder }
-  const options = peer instanceof WeriftPeer ? withIceServersApplied(base, peer) : base
+  const options = sessionOptions ? sessionOptions(base) : base
   const attempt: Attempt = {
     peer,
     remoteAddresses,

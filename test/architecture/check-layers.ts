@@ -87,3 +87,32 @@ export function checkLayers(files: readonly SourceFile[], rules: LayerRules = RE
   }
   return problems
 }
+
+/** The folders of peer implementations: what only one kind does stays inside its folder. */
+export const PEER_KIND_FOLDERS: readonly string[] = ['peers/werift/', 'peers/chromium/', 'peers/rtp/']
+
+/**
+ * `instanceof` tests of a class a peer implementation exports, outside that implementation's folder: generic code
+ * talks to peers through the `Peer` interface (a method or a trait each kind implements), never by class.
+ */
+export function checkPeerKinds(files: readonly SourceFile[], kindFolders: readonly string[] = PEER_KIND_FOLDERS): string[] {
+  const owner = new Map<string, string>()
+  for (const f of files) {
+    const folder = kindFolders.find((k) => f.path.startsWith(k))
+    if (!folder) continue
+    for (const m of f.text.matchAll(/^export class (\w+)/gm)) owner.set(m[1] as string, folder)
+  }
+  const problems: string[] = []
+  for (const f of files) {
+    const lines = f.text.split('\n')
+    lines.forEach((line, i) => {
+      for (const m of line.matchAll(/\binstanceof\s+(\w+)/g)) {
+        const folder = owner.get(m[1] as string)
+        if (folder && !f.path.startsWith(folder) && !/^\s*(\/\/|\*)/.test(line)) {
+          problems.push(`src/${f.path}:${i + 1}: instanceof ${m[1]} outside src/${folder} — put what only that kind does behind the Peer interface (src/peers/types.ts: a method or a trait)`)
+        }
+      }
+    })
+  }
+  return problems
+}

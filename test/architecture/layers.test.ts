@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
-import { checkLayers, checkRules, type LayerRules } from './check-layers.ts'
+import { checkLayers, checkPeerKinds, checkRules, type LayerRules } from './check-layers.ts'
 import { importEdges, listSourceFiles, type SourceFile } from './import-graph.ts'
 import { isEntryPoint, LAYERS, renderLayerTable, unitTable } from './layers.ts'
 
@@ -23,6 +23,11 @@ describe('layers of src/', () => {
   test('every import in src/ is allowed and there is no cycle', () => {
     const problems = checkLayers(listSourceFiles(src))
     expect(problems, `${problems.length} layer problem(s):\n${problems.join('\n')}`).toEqual([])
+  })
+
+  test('generic code does not test for a peer implementation by class', () => {
+    const problems = checkPeerKinds(listSourceFiles(src))
+    expect(problems, problems.join('\n')).toEqual([])
   })
 
   test('every folder and top-level file of src/ has a place in the layer data', () => {
@@ -103,6 +108,14 @@ describe('the checker fails on planted problems', () => {
     expect(checkLayers([file('cli/a.ts', "import { test } from '../index.ts'")])).toEqual([expect.stringContaining('src/cli/a.ts:1: imports the entry point src/index.ts')])
     const upside: LayerRules = { layers: [{ name: 'low', units: { a: { owns: '', mayImport: ['b'] } } }, { name: 'high', units: { b: { owns: '', mayImport: [] } } }], entryPoints: [] }
     expect(checkRules(upside)).toEqual(['layers data: a (low) may import b, which is in a higher layer (high)'])
+  })
+
+  test('an instanceof of a peer implementation outside its folder', () => {
+    const files = [
+      file('peers/werift/peer.ts', 'export class WeriftPeer {}', 'const x = {} instanceof WeriftPeer'),
+      file('peers/ice-restart.ts', "import { WeriftPeer } from './werift/peer.ts'", '', 'if (t instanceof WeriftPeer) {}', '// a comment: instanceof WeriftPeer'),
+    ]
+    expect(checkPeerKinds(files)).toEqual([expect.stringContaining('src/peers/ice-restart.ts:3: instanceof WeriftPeer outside src/peers/werift/')])
   })
 
   test('the scanner finds the edges of a real file with their lines', () => {
