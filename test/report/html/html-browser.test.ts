@@ -9,16 +9,16 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { checkReportInBrowser, generateHtmlReport, reportCommand } from '../../src/cli/report.ts'
-import { conformanceSuite } from '../../src/dsl/conformance.ts'
-import { openBackToBack, recordAndClose, sources } from '../../src/calls/open.ts'
-import { runCampaign } from '../../src/fuzz/campaign.ts'
-import { formatCampaignSummary, saveCounterexample } from '../../src/fuzz/report.ts'
-import { startFragileServer } from '../../src/fuzz/targets/fragile-server.ts'
-import { httpOfferTarget } from '../../src/fuzz/targets/http-offer.ts'
-import { CallRecordSchema } from '../../src/peers/call-record.ts'
-import { createSipUserAgent, startSipRegistrar } from '../../src/sipua/index.ts'
-import { requireTool } from '../support/requires.ts'
+import { checkReportInBrowser, generateHtmlReport, reportCommand } from '../../../src/cli/report.ts'
+import { conformanceSuite } from '../../../src/dsl/conformance.ts'
+import { openBackToBack, recordAndClose, sources } from '../../../src/calls/open.ts'
+import { runCampaign } from '../../../src/fuzz/campaign.ts'
+import { formatCampaignSummary, saveCounterexample } from '../../../src/fuzz/report.ts'
+import { startFragileServer } from '../../../src/fuzz/targets/fragile-server.ts'
+import { httpOfferTarget } from '../../../src/fuzz/targets/http-offer.ts'
+import { CallRecordSchema } from '../../../src/peers/call-record.ts'
+import { createSipUserAgent, startSipRegistrar } from '../../../src/sipua/index.ts'
+import { requireTool } from '../../support/requires.ts'
 
 // Set before any test runs: the conformance suite below saves its report into the report directory lazily.
 const dir = mkdtempSync(join(tmpdir(), 'rtcspec-html-browser-'))
@@ -31,7 +31,7 @@ afterAll(() => {
   else rmSync(dir, { recursive: true, force: true })
 })
 
-const FILE = 'test/report/html-browser.test.ts'
+const FILE = 'test/report/html/html-browser.test.ts'
 const seed = Number(process.env.FC_SEED ?? 7)
 
 // 1. The WHIP conformance suite on the embedded server (one test per requirement), saved under conformance/.
@@ -120,7 +120,7 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
     const html = readFileSync(join(dir, 'index.html'), 'utf8')
     expect(html).not.toContain('<img src=x')
     expect(html).toContain('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;')
-    const { acquireBrowser } = await import('../../src/peers/chromium/browser.ts')
+    const { acquireBrowser } = await import('../../../src/peers/chromium/browser.ts')
     const lease = await acquireBrowser()
     const page = await lease.browser.newPage()
     try {
@@ -151,6 +151,6 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
 
 /** The SIP user agents append their records when their calls end; wait until both legs are on disk. */
 async function waitForSipRecords(): Promise<void> {
-  const { waitFor } = await import('../../src/wait.ts')
+  const { waitFor } = await import('../../../src/wait.ts')
   await waitFor(() => readFileSync(join(dir, 'call_records.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"sip"')).length >= 2, { timeoutMs: 10_000, intervalMs: 50, label: 'two SIP call records in call_records.jsonl' })
 }

@@ -1,6 +1,6 @@
 /** The normative-sentence extractor, on snippets shaped like RFC and Internet-Draft plain text. */
 import { describe, expect, test } from 'vitest'
-import { bcp14Keywords, dropPageBreaks, extractNormativeSentences, sentenceHash, splitSentences } from '../../src/conformance/trace/extract.ts'
+import { bcp14Keywords, dropPageBreaks, extractNormativeSentences, sentenceHash, splitSentences } from '../../../src/conformance/trace/extract.ts'
 
 const DRAFT_PAGE_BREAK = [
   '4.3.  Playback session termination',

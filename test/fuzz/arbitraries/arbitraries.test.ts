@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { RTCPeerConnection } from 'werift'
-import { parseSdp, serializeSdp, mediaKind, bundleGroups, simulcast, sdpIssues } from '../../src/sdp/index.ts'
-import { parseSdpFrag, parseCandidate } from '../../src/ice/index.ts'
-import { parseSipMessage, serializeSipMessage, missingMandatoryHeaders } from '../../src/sip/index.ts'
+import { parseSdp, serializeSdp, mediaKind, bundleGroups, simulcast, sdpIssues } from '../../../src/sdp/index.ts'
+import { parseSdpFrag, parseCandidate } from '../../../src/ice/index.ts'
+import { parseSipMessage, serializeSipMessage, missingMandatoryHeaders } from '../../../src/sip/index.ts'
 import {
   applySdpMutations,
   buildMutatedOffer,
@@ -18,8 +18,8 @@ import {
   trickleFragment,
   webrtcOffer,
   webrtcOfferSdp,
-} from '../../src/fuzz/arbitraries/index.ts'
-import { encodePayload, rawByte } from '../../src/fuzz/payload.ts'
+} from '../../../src/fuzz/arbitraries/index.ts'
+import { encodePayload, rawByte } from '../../../src/fuzz/payload.ts'
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
 console.log(`fuzz arbitraries tests: fast-check seed ${seed} (set FC_SEED to replay)`)

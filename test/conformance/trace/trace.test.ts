@@ -4,8 +4,8 @@
  * reworded text), an entry that matches no sentence (stale), or a requirement id that does not exist.
  */
 import { describe, expect, test } from 'vitest'
-import { requirementsOf } from '../../src/conformance/catalog.ts'
-import { documentText, TRACE_MAPS, traceCoverage, traceProblems, tracedSentences } from '../../src/conformance/trace/index.ts'
+import { requirementsOf } from '../../../src/conformance/catalog.ts'
+import { documentText, TRACE_MAPS, traceCoverage, traceProblems, tracedSentences } from '../../../src/conformance/trace/index.ts'
 
 for (const suite of ['whip', 'whep'] as const) {
   describe(`${suite} traceability`, () => {

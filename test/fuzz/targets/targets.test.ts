@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { createSocket } from 'node:dgram'
-import { runCampaign } from '../../src/fuzz/campaign.ts'
-import { formatCampaignSummary } from '../../src/fuzz/report.ts'
-import { httpOfferTarget, reduceOfferPost, type OfferPostSpec } from '../../src/fuzz/targets/http-offer.ts'
-import { buildWebrtcOffer, type WebrtcOfferSpec } from '../../src/fuzz/arbitraries/webrtc-offer.ts'
-import { buildMutatedOffer } from '../../src/fuzz/arbitraries/sdp-mutation.ts'
-import { sipTarget } from '../../src/fuzz/targets/sip.ts'
-import { trickleTarget } from '../../src/fuzz/targets/trickle.ts'
-import { startMediaServer } from '../../src/whip/media-server.ts'
-import { startSipRegistrar } from '../../src/sipua/registrar.ts'
+import { runCampaign } from '../../../src/fuzz/campaign.ts'
+import { formatCampaignSummary } from '../../../src/fuzz/report.ts'
+import { httpOfferTarget, reduceOfferPost, type OfferPostSpec } from '../../../src/fuzz/targets/http-offer.ts'
+import { buildWebrtcOffer, type WebrtcOfferSpec } from '../../../src/fuzz/arbitraries/webrtc-offer.ts'
+import { buildMutatedOffer } from '../../../src/fuzz/arbitraries/sdp-mutation.ts'
+import { sipTarget } from '../../../src/fuzz/targets/sip.ts'
+import { trickleTarget } from '../../../src/fuzz/targets/trickle.ts'
+import { startMediaServer } from '../../../src/whip/media-server.ts'
+import { startSipRegistrar } from '../../../src/sipua/registrar.ts'
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
 console.log(`fuzz target tests: seed ${seed} (set FC_SEED to replay)`)

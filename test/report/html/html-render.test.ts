@@ -4,19 +4,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeWav } from '../../src/media/wav.ts'
-import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
-import { collectReport } from '../../src/report/collect.ts'
-import { anchorId, chartData, esc, lineChart, niceTicks, renderReport, type ChartData, type ReportData } from '../../src/report/html/index.ts'
+import { encodeWav } from '../../../src/media/wav.ts'
+import { CallRecordSchema, type CallRecord } from '../../../src/peers/call-record.ts'
+import { collectReport } from '../../../src/report/collect.ts'
+import { anchorId, chartData, esc, lineChart, niceTicks, renderReport, type ChartData, type ReportData } from '../../../src/report/html/index.ts'
 
 /** The data of every chart in `html` (the JSON in each data-chart attribute). */
 function chartsOf(html: string): ChartData[] {
   const unesc = (s: string) => s.replace(/&(quot|#39|#96|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", '#96': '`', lt: '<', gt: '>', amp: '&' })[e] ?? '')
   return [...html.matchAll(/data-chart="([^"]*)"/g)].map((m) => JSON.parse(unesc(m[1]!)) as ChartData)
 }
-import { generateHtmlReport, reportCommand, writeRunHtmlReport } from '../../src/cli/report.ts'
-import { ConformanceReportSchema, type ConformanceReport } from '../../src/conformance/report.ts'
-import type { FuzzCaseFile } from '../../src/fuzz/report.ts'
+import { generateHtmlReport, reportCommand, writeRunHtmlReport } from '../../../src/cli/report.ts'
+import { ConformanceReportSchema, type ConformanceReport } from '../../../src/conformance/report.ts'
+import type { FuzzCaseFile } from '../../../src/fuzz/report.ts'
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31)
 console.log(`html report tests: seed ${seed} (set FC_SEED to replay)`)
