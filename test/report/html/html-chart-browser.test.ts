@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'puppeteer-core'
-import { acquireBrowser, type BrowserLease } from '../../src/peers/chromium/browser.ts'
-import { CHART_INIT_JS, lineChart, uplotScript, uplotStyles } from '../../src/report/html/chart.ts'
+import { acquireBrowser, type BrowserLease } from '../../../src/peers/chromium/browser.ts'
+import { CHART_INIT_JS, lineChart, uplotScript, uplotStyles } from '../../../src/report/html/chart.ts'
 
 let lease: BrowserLease | undefined
 let page: Page | undefined
