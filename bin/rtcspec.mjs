@@ -97,7 +97,7 @@ if (!versionOk(process.versions.node)) {
     const { main } = await import(fromSource ? '../src/cli/main.ts' : '../dist/cli/main.js')
     code = await main(args)
   } catch (e) {
-    process.stderr.write(`rtcspec: ${e && typeof e.code === 'string' && 'hint' in e ? e.message : (e && e.stack) || String(e)}\n`)
+    process.stderr.write(`rtcspec: ${e && typeof e.code === 'string' && 'hint' in e ? e.message : (e?.stack) || String(e)}\n`)
     code = 1
   }
   // Let stdout drain before exiting (output may be a pipe).

@@ -9,7 +9,7 @@
  *   - a.trickle: expected boolean, received string
  * ```
  */
-import { z } from 'zod'
+import type { z } from 'zod'
 import { RtcspecError } from './errors.ts'
 
 /** Levenshtein distance between two strings (insertions, deletions, substitutions; a swap of neighbours counts 1). */

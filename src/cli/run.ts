@@ -136,7 +136,7 @@ export function noSpecsError(paths: string[], selection: ResolvedSelection | und
     }
   }
   return {
-    message: `no spec files found in ${list}: no *.spec.ts / *.test.ts file there${selection && selection.exclude.length ? `, or test.exclude (${where}: ${JSON.stringify(selection.exclude)}) leaves it out` : ''}`,
+    message: `no spec files found in ${list}: no *.spec.ts / *.test.ts file there${selection?.exclude.length ? `, or test.exclude (${where}: ${JSON.stringify(selection.exclude)}) leaves it out` : ''}`,
     hint: 'a spec file name ends in .spec.ts or .test.ts (any file passed by name runs); see docs/vitest-config.md',
   }
 }

@@ -91,7 +91,7 @@ export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMux
   const dir = suite === 'whip' ? 'sendonly' : 'recvonly'
   const plan: SyntheticSection[] = options.sections ?? [{ kind: 'audio' }, ...(options.video ? [{ kind: 'video' as const }] : [])]
   const mids = plan.map((_, i) => String(i))
-  const lines = ['v=0', `o=- ${BigInt('0x' + randomBytes(6).toString('hex'))} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=msid-semantic:WMS *']
+  const lines = ['v=0', `o=- ${BigInt(`0x${randomBytes(6).toString('hex')}`)} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=msid-semantic:WMS *']
   const section = (kind: 'audio' | 'video', m: string, stream: string) => {
     // Opus first, then G.711, as browsers offer.
     const fmts = kind === 'audio' ? '111 0 8' : '96'

@@ -63,7 +63,7 @@ export function mintTurnRestCredential(options: MintTurnRestOptions): TurnRestCr
   }
   const o = r.data
   const separator = o.separator ?? ':'
-  if (o.id !== undefined && o.id.includes(separator)) {
+  if (o.id?.includes(separator)) {
     throw new RtcspecError('TURN_REST_OPTIONS', `invalid TURN REST options: id must not contain the separator ${JSON.stringify(separator)}`, {
       hint: 'coturn splits the username at the separator to find the expiry',
     })

@@ -93,5 +93,5 @@ export function formatSummary(s: LoadSummary): string {
     ? ['top failure reasons:', ...s.failureReasons.map((r) => `  ${String(r.count).padStart(5)} × [${r.phase}] ${r.example}`)]
     : []
   const exit = `exit: ${s.exit.class} (${s.exit.code})`
-  return [...head, '', metrics, agg, cpu, ...(starved ? [starved] : []), ...reasons, exit].join('\n') + '\n'
+  return `${[...head, '', metrics, agg, cpu, ...(starved ? [starved] : []), ...reasons, exit].join('\n')}\n`
 }

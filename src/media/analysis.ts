@@ -60,7 +60,7 @@ export function powerSpectrum(pcm: Int16Array, sampleRate: number): PowerSpectru
   checkRate(sampleRate, 'powerSpectrum')
   const len = pcm.length
   if (len === 0) return undefined
-  const segLen = len <= MAX_SEGMENT ? len : MAX_SEGMENT
+  const segLen = Math.min(len , MAX_SEGMENT)
   const size = PAD * nextPowerOfTwo(segLen)
   const w = hannWindow(segLen)
   let windowEnergy = 0
@@ -97,7 +97,7 @@ function interpolate(power: Float64Array, k: number): number {
   const den = a - 2 * b + c
   if (den >= 0) return 0
   const d = (0.5 * (a - c)) / den
-  return d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d
+  return d > 0.5 ? 0.5 : Math.max(d , -0.5)
 }
 
 function checkRate(sampleRate: number, where: string): void {
@@ -325,7 +325,7 @@ export function silentGaps(pcm: Int16Array, sampleRate: number, options: SilentG
     if (durationMs >= minMs) gaps.push({ startMs: (runStart * 1000) / sampleRate, durationMs })
     runStart = -1
   }
-  forEachWindow(pcm, w, options.thresholdDbfs ?? -50, (start, end, silent) => {
+  forEachWindow(pcm, w, options.thresholdDbfs ?? -50, (start, _end, silent) => {
     if (silent && runStart < 0) runStart = start
     else if (!silent && runStart >= 0) close(start)
   })

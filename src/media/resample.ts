@@ -121,7 +121,7 @@ export function resample(pcm: Int16Array, fromRate: number, toRate: number, opti
     let acc = 0
     for (let i = iStart; i < iEnd; i++) acc += (pcm[k0 + i] as number) * (coeffs[off + i] as number)
     const v = Math.round(acc)
-    out[j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+    out[j] = v > 32767 ? 32767 : Math.max(v , -32768)
   }
   return out
 }

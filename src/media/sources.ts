@@ -90,7 +90,7 @@ function makeSource(
         out.fill(0)
         return false
       }
-      const n = remaining < out.length ? remaining : out.length
+      const n = Math.min(remaining , out.length)
       gen(out, 0, n)
       if (n < out.length) out.fill(0, n)
       pos += n
@@ -165,7 +165,7 @@ function multiTone(hzs: readonly number[], amp: number, sampleRate: number, dura
       }
       for (let i = 0; i < n; i++) {
         const v = Math.round((acc[i] as number) * amp)
-        out[b + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+        out[b + i] = v > 32767 ? 32767 : Math.max(v , -32768)
       }
     }
   }
@@ -211,7 +211,7 @@ export function noise(options: NoiseOptions = {}): AudioSource {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
       const r = (t ^ (t >>> 14)) >>> 0
       const v = Math.round(r * scale - a)
-      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+      out[i] = v > 32767 ? 32767 : Math.max(v , -32768)
     }
     state = st
   }

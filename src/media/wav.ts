@@ -174,7 +174,7 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
     })
   }
   const frameBytes = r.bytesPerSample * channels
-  const stride = fmt.blockAlign >= frameBytes ? fmt.blockAlign : frameBytes
+  const stride = Math.max(fmt.blockAlign , frameBytes)
   const frames = data.length >= frameBytes ? Math.floor((data.length - frameBytes) / stride) + 1 : 0
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const out = new Int16Array(frames)
@@ -183,7 +183,7 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
     let acc = 0
     for (let c = 0; c < channels; c++) acc += r.read(v, base + c * r.bytesPerSample)
     const s = Math.round(acc / channels)
-    out[f] = s > 32767 ? 32767 : s < -32768 ? -32768 : s
+    out[f] = s > 32767 ? 32767 : Math.max(s , -32768)
   }
   return { sampleRate, channels, samples: out, format: r.format }
 }

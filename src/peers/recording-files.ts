@@ -58,7 +58,7 @@ export function testRecordingPath(test: { file?: string; name: string }): string
 
 /** The UDP flow of packets a peer received on its selected pair (remote → local), if it is an IP flow. */
 export function receiveFlow(pair: SelectedPair | undefined): UdpFlow | undefined {
-  if (!pair || pair.local.protocol.toLowerCase() !== 'udp') return undefined
+  if (pair?.local.protocol.toLowerCase() !== 'udp') return undefined
   const v4 = (a: string) => /^\d+\.\d+\.\d+\.\d+$/.test(a)
   if (v4(pair.local.address) !== v4(pair.remote.address)) return undefined
   if (!(pair.remote.port > 0 && pair.local.port > 0)) return undefined

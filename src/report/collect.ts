@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ConformanceReportSchema } from '../conformance/report.ts'
 import { FuzzCaseFileSchema } from '../fuzz/report.ts'
 import { CallRecordSchema, type CallRecord } from '../peers/call-record.ts'

@@ -94,7 +94,7 @@ export function githubStepSummary(summary: RunSummary, options: { maxFailures?: 
   const lines: string[] = []
   lines.push(`## rtcspec run: ${exit.class === 'ok' ? '✅ passed' : `❌ ${exit.class}`} (exit ${exit.code})`, '')
   lines.push(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped · ${summary.callRecords.count} call record(s) · ${(summary.durationMs / 1000).toFixed(1)} s`, '')
-  if (summary.gates && summary.gates.results.length) {
+  if (summary.gates?.results.length) {
     lines.push(`### Gates${summary.gates.source ? ` (${markdownCell(summary.gates.source)})` : ''}`, '', '| metric | threshold | worst | samples | call/test | |', '|---|---|---|---:|---|---|')
     for (const g of summary.gates.results) {
       lines.push(`| \`${markdownCell(g.metric)}\` | \`${markdownCell(g.threshold)}\` | ${markdownCell(formatMetricValue(g.metric, g.actual))} | ${g.samples} | ${markdownCell(g.worst ? gateWhere(g) : (g.note ?? 'no samples'))} | ${g.pass ? '✅' : '❌'} |`)

@@ -33,7 +33,7 @@ export function countResults(modules: ReadonlyArray<TestModule>, unhandledErrors
 }
 
 export function formatCounts(c: RunCounts): string {
-  return `${c.passed} passed, ${c.failed} failed` + (c.skipped ? `, ${c.skipped} skipped` : '')
+  return `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}`
 }
 
 export default class SummaryReporter implements Reporter {

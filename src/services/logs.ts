@@ -42,7 +42,7 @@ export class ServiceLog {
 
   /** Flushes partial lines (at exit). */
   flush(): void {
-    for (const [k, v] of Object.entries(this.#partial)) if (v !== '') this.line(v)
+    for (const [_k, v] of Object.entries(this.#partial)) if (v !== '') this.line(v)
     this.#partial = {}
   }
 

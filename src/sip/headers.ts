@@ -74,7 +74,7 @@ function splitHostPort(text: string, header: string, value: string): { host: str
 
 /** Parses one Via value. */
 export function parseVia(value: string): SipVia {
-  const m = /^\s*([A-Za-z0-9.\-]+\s*\/\s*[0-9.]+)\s*\/\s*([A-Za-z0-9\-]+)\s+([^;\s]+)\s*(;.*)?$/.exec(value)
+  const m = /^\s*([A-Za-z0-9.-]+\s*\/\s*[0-9.]+)\s*\/\s*([A-Za-z0-9-]+)\s+([^;\s]+)\s*(;.*)?$/.exec(value)
   if (!m) headerError('Via', value, 'expected "SIP/2.0/<transport> <host>[:port];branch=..."')
   const { host, port } = splitHostPort(m[3]!, 'Via', value)
   return { protocol: m[1]!.replace(/\s+/g, ''), transport: m[2]!.toUpperCase(), host, port, params: parseParams(m[4] ?? '') }

@@ -223,7 +223,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
   let lastSentAt = performance.now()
 
   const fill = (text: string): string =>
-    text.replace(/\[([A-Za-z_][\w-]*)\]/g, (whole, v: string) => {
+    text.replace(/\[([A-Za-z_][\w-]*)\]/g, (_whole, v: string) => {
       const value = vars[v]
       if (value === undefined) throw new FlowFailure(`unknown variable [${v}] in "${text.slice(0, 80)}"`, `define it in vars or capture it first; known: ${Object.keys(vars).join(', ')}`)
       return value
@@ -359,7 +359,7 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       const item = inbox.shift()
       if (item) {
         const r = item.error ? undefined : safeParseSipMessage(item.text)
-        if (!r || !r.ok) {
+        if (!r?.ok) {
           throw new FlowFailure(`received a malformed SIP message: ${item.error ?? (r && !r.ok ? r.error.message : '')}\n--- raw message ---\n${item.text}`, 'the far end sent something that is not valid SIP (RFC 3261 §7)')
         }
         if (item.text.trim() === '') continue

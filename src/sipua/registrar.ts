@@ -37,7 +37,6 @@ import {
   parseSipUri,
   parseVia,
   removeHeader,
-  safeParseSipMessage,
   serializeDigestChallenge,
   serializeSipMessage,
   setHeader,

@@ -207,7 +207,7 @@ export function sipSignaling(entries: readonly LoggedSipMessage[], t0: number, l
       to: m.direction === 'out' ? m.remote : localName,
       type: m.summary,
       transport: m.transport,
-      ...(m.parsed && m.parsed.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}),
+      ...(m.parsed?.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}),
       ...(here !== undefined ? (m.direction === 'out' ? { fromAddress: here, toAddress: m.remote } : { fromAddress: m.remote, toAddress: here }) : m.direction === 'out' ? { toAddress: m.remote } : { fromAddress: m.remote }),
       raw: m.raw.length > SIGNALING_RAW_MAX ? `${m.raw.slice(0, SIGNALING_RAW_MAX)}\n… (${m.raw.length - SIGNALING_RAW_MAX} more characters)` : m.raw,
       ...(m.retransmission ? { retransmission: m.retransmission } : {}),

@@ -585,11 +585,12 @@ class WsTransport implements Transport {
 
 /** Builds the sip.js `transportConstructor` for a spec; every instance logs to `hooks.log`. */
 export function transportConstructor(spec: SipTransportSpec, hooks: TransportHooks): SipJsTransportClass {
-  return class {
-    constructor(logger: unknown) {
-      if (spec.kind === 'udp') return new UdpTransport(hooks, spec)
-      if (spec.kind === 'tcp') return new TcpTransport(hooks, spec)
-      return new WsTransport(hooks, spec, logger)
-    }
-  } as unknown as SipJsTransportClass
+  // sip.js calls `new transportConstructor(logger, options)`: a plain function that returns an object stands for
+  // the three transport classes, as `new` hands back the object it returns.
+  function SipTransport(logger: unknown): object {
+    if (spec.kind === 'udp') return new UdpTransport(hooks, spec)
+    if (spec.kind === 'tcp') return new TcpTransport(hooks, spec)
+    return new WsTransport(hooks, spec, logger)
+  }
+  return SipTransport as unknown as SipJsTransportClass
 }

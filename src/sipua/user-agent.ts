@@ -16,7 +16,7 @@
  * await call
  * ```
  */
-import { Core, Info, Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type Session } from 'sip.js'
+import { type Core, Info, Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type Session } from 'sip.js'
 import { z } from 'zod'
 import { RtcspecError, TimeoutError } from '../errors.ts'
 import { parseOptions } from '../options.ts'
@@ -38,7 +38,7 @@ const HostPortSchema = z.object({ host: z.string().min(1), port: z.number().int(
  */
 const AddressOverrideSchema = z
   .object({
-    host: z.string().regex(/^[A-Za-z0-9.\-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or IP address').optional(),
+    host: z.string().regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or IP address').optional(),
     port: z.number().int().min(1).max(65535).optional(),
   })
   .strict()
@@ -574,7 +574,7 @@ export class IncomingSipCall {
     const call = this.#call
     const sent200 = () => call.messages().filter((m) => m.direction === 'out' && m.summary === '200 OK (INVITE)').length
     return new Promise<void>((resolve, reject) => {
-      if (!dialog || !dialog.ackWait) return resolve()
+      if (!dialog?.ackWait) return resolve()
       const delegate = dialog.delegate
       const onAck = delegate?.onAck
       let timer: ReturnType<typeof setTimeout> | undefined

@@ -406,7 +406,7 @@ export async function startClientSession(
     if (seq !== restartSeq) return { applied: false, exchange: x } // a newer restart superseded this one
     restarting = false
     const res = x.response
-    if (!res || res.status !== 200) throw new SessionHttpError('ICE restart PATCH was not answered with 200', x)
+    if (res?.status !== 200) throw new SessionHttpError('ICE restart PATCH was not answered with 200', x)
     const frag = safeParseSdpFrag(res.body)
     if (!frag.ok) throw new SessionHttpError(`ICE restart answer is not a valid sdpfrag (${frag.error.reason})`, x)
     const ice = fragIce(frag.value)

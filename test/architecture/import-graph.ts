@@ -74,7 +74,7 @@ export function importEdges(files: readonly SourceFile[]): ImportEdge[] {
       const clause = m[4] ?? ''
       const typeOnly =
         m[3] !== undefined ||
-        (/^\{[^}]*\}\s*from\s*$/.test(clause.trim() + ' ') &&
+        (/^\{[^}]*\}\s*from\s*$/.test(`${clause.trim()} `) &&
           clause
             .replace(/[{}]|\bfrom\b/g, '')
             .split(',')

@@ -116,14 +116,14 @@ describe('RFC examples', () => {
 
 describe('parsing rules', () => {
   it('accepts LF line endings and remembers them', () => {
-    const text = WHIP_TRICKLE.join('\n') + '\n'
+    const text = `${WHIP_TRICKLE.join('\n')}\n`
     const f = parseSdpFrag(text)
     expect(f.lineEnding).toBe('\n')
     expect(serializeSdpFrag(f)).toBe(text)
   })
   it('accepts a missing final line ending and trailing blank lines', () => {
     expect(parseSdpFrag(WHIP_TRICKLE.join('\r\n')).media[0]!.candidates).toHaveLength(4)
-    expect(parseSdpFrag(crlf(WHIP_TRICKLE) + '\r\n\r\n').media).toHaveLength(1)
+    expect(parseSdpFrag(`${crlf(WHIP_TRICKLE)}\r\n\r\n`).media).toHaveLength(1)
   })
   it('an empty body is an empty fragment', () => {
     expect(parseSdpFrag('')).toMatchObject({ media: [], groups: [], endOfCandidates: false })
@@ -270,7 +270,7 @@ describe('properties', () => {
 
   it('huge and pathological bodies fail or pass fast', () => {
     const inputs = [
-      '\n'.repeat(200_000) + 'x',
+      `${'\n'.repeat(200_000)}x`,
       '\r\n'.repeat(100_000),
       'a=x'.repeat(100_000),
       crlf(['m=audio 9 RTP/AVP 0', 'a=mid:0', ...Array.from({ length: 5000 }, (_, i) => `a=candidate:${i} 1 udp 1 192.0.2.1 ${i} typ host`)]),

@@ -12,7 +12,7 @@ import { openBackToBack, type B2BCall } from '../../src/calls/open.ts'
 import { measureAudioDelay } from '../../src/dsl/audio-matchers.ts'
 import { WeriftPeer } from '../../src/peers/werift/peer.ts'
 import { noise, pcmSource } from '../../src/media/sources.ts'
-import { RtcspecError } from '../../src/errors.ts'
+import type { RtcspecError } from '../../src/errors.ts'
 import type { AudioSource, PcmAudio } from '../../src/media/types.ts'
 import type { CallRecord } from '../../src/peers/call-record.ts'
 
@@ -47,7 +47,7 @@ describe('a call that cannot work says why', () => {
   it('no audio codec in common: an error at offer/answer time naming both sides’ codecs, and a call record', async () => {
     const e = await failure(openBackToBack({ a: { name: 'alice', codecs: ['PCMU', 'PCMA'] }, b: { name: 'bob', codecs: ['opus'] }, connectTimeout: '20s' }))
     expect(e.code).toBe('NO_COMMON_CODEC')
-    expect(e.message).toMatch(/back-to-back call alice → bob: no audio codec in common: alice offers PCMU, PCMA; bob accepts opus\n  hint: give both sides a codec they share/)
+    expect(e.message).toMatch(/back-to-back call alice → bob: no audio codec in common: alice offers PCMU, PCMA; bob accepts opus\n {2}hint: give both sides a codec they share/)
     const rec = records().find((r) => r.peers.some((p) => p.name === 'bob') && (r.extra?.failure as { code?: string } | undefined)?.code === 'NO_COMMON_CODEC')
     expect(rec, 'a call record for the failed call').toBeDefined()
     expect(rec!.signaling.map((s) => s.type)).toContain('offer')

@@ -3,7 +3,7 @@ import { parseSdp, sdpIssues, serializeSdp } from '../../src/sdp/index.ts'
 import { corpusFiles, load } from './corpus.ts'
 
 const HEAD = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0']
-const sdp = (...lines: string[]) => lines.join('\r\n') + '\r\n'
+const sdp = (...lines: string[]) => `${lines.join('\r\n')}\r\n`
 const codes = (text: string) => sdpIssues(parseSdp(text)).map((i) => `${i.code}@${i.lineNumber ?? '-'}`)
 
 describe('sdpIssues', () => {

@@ -22,7 +22,7 @@ import {
 import { load } from './corpus.ts'
 
 const HEAD = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0']
-const sdp = (...lines: string[]) => lines.join('\r\n') + '\r\n'
+const sdp = (...lines: string[]) => `${lines.join('\r\n')}\r\n`
 
 function section(desc: SessionDescription, index: number): MediaSection {
   const s = desc.media[index]
@@ -273,7 +273,7 @@ describe('sloppy input', () => {
     expect(serializeSdp(d)).toBe(mixed)
   })
   it('keeps extra blank lines at the end', () => {
-    const t = sdp(...HEAD) + '\r\n\n'
+    const t = `${sdp(...HEAD)}\r\n\n`
     const d = parseSdp(t)
     expect(d.trailer).toBe('\r\n\r\n\n')
     expect(serializeSdp(d)).toBe(t)

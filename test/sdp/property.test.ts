@@ -117,17 +117,17 @@ describe('arbitrary input never throws anything but ParseError and never hangs',
   it('huge inputs parse in linear time', () => {
     const head = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n'
     const cases = [
-      head + 'a=x-long:' + 'a'.repeat(2_000_000) + '\r\n',
-      head + 'a=rtpmap:' + '1'.repeat(1_000_000) + ' ' + 'x/'.repeat(500_000) + '\r\n',
-      head + 'm=audio 9 RTP/AVP' + ' 0'.repeat(500_000) + '\r\n',
-      head + 'a=fmtp:' + ' '.repeat(1_000_000) + 'x\r\n',
-      head + 'a=simulcast:send ' + '~a,'.repeat(300_000) + 'b\r\n',
+      `${head}a=x-long:${'a'.repeat(2_000_000)}\r\n`,
+      `${head}a=rtpmap:${'1'.repeat(1_000_000)} ${'x/'.repeat(500_000)}\r\n`,
+      `${head}m=audio 9 RTP/AVP${' 0'.repeat(500_000)}\r\n`,
+      `${head}a=fmtp:${' '.repeat(1_000_000)}x\r\n`,
+      `${head}a=simulcast:send ${'~a,'.repeat(300_000)}b\r\n`,
       head + 'a=x\r\n'.repeat(200_000),
-      'v=0' + '\r'.repeat(1_000_000),
+      `v=0${'\r'.repeat(1_000_000)}`,
       '\n'.repeat(1_000_000),
       'x'.repeat(2_000_000),
-      head + 'a=' + '-'.repeat(1_000_000) + ':' + ':'.repeat(1_000_000) + '\r\n',
-      head + 'c=IN IP4 ' + ' \t'.repeat(1_000_000) + '\r\n',
+      `${head}a=${'-'.repeat(1_000_000)}:${':'.repeat(1_000_000)}\r\n`,
+      `${head}c=IN IP4 ${' \t'.repeat(1_000_000)}\r\n`,
     ]
     for (const text of cases) {
       const start = performance.now()

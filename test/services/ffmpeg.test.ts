@@ -35,7 +35,7 @@ describe.each(providerCases('ffmpeg', 'ffmpeg', 'ffmpeg'))('FFmpeg, $provider pr
       const bob = createWeriftPeer({ name: 'bob', codecs: [acodec], audio: 'recvonly', config: { codecs } })
       await using audioIn = await createRtpIngest(alice, 'audio')
       await using videoIn = await createRtpIngest(alice, 'video')
-      await using call = await connectBackToBack(alice, bob)
+      await using _call = await connectBackToBack(alice, bob)
       await using src = await startFfmpegSource({
         provider,
         durationMs: 3000,

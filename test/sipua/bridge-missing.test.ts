@@ -92,7 +92,7 @@ describe('bridge missing media', () => {
     expect(b!.rtp.outbound[0]!.missingFrames).toBe(leg.media.aToB.underflowFrames)
     expect(a!.rtp.outbound[0]!.missingFrames).toBe(leg.media.bToA.underflowFrames)
     expect(b!.rtp.outbound[0]!.frames).toBe(leg.media.aToB.framesOut + leg.media.aToB.underflowFrames)
-    expect((record.extra?.bridge as { aToB: { gaps: unknown[] } }).aToB.gaps.length).toBeGreaterThanOrEqual(1)
+    expect((record.extra!.bridge as { aToB: { gaps: unknown[] } }).aToB.gaps.length).toBeGreaterThanOrEqual(1)
     // the ladder of leg A carries the transport addresses and the whole messages
     expect(record.signaling.find((m) => m.type.startsWith('INVITE'))).toMatchObject({ raw: expect.stringMatching(/^INVITE sip:/), fromAddress: expect.any(String), transport: 'WS' })
     expect(() => expect(leg).toHaveLossBelow(0.0001)).toThrow(/bridge A → B: \d+ of \d+ frames sent as silence/)

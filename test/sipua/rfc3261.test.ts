@@ -33,7 +33,7 @@ describe('Contact and Via carry the real transport address', () => {
     const via = parseVia(getHeader(register.parsed!, 'via')!)
     expect([via.host, via.port]).toEqual(['127.0.0.1', 6001])
     // rport: the registrar answered the source port, not the advertised 6001 (RFC 3581).
-    expect(registrar.bindings()[0]!.contact).toBe('sip:' + /sip:([^>]+)/.exec(getHeader(register.parsed!, 'contact')!)![1])
+    expect(registrar.bindings()[0]!.contact).toBe(`sip:${/sip:([^>]+)/.exec(getHeader(register.parsed!, 'contact')!)![1]}`)
     const bad = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contakt: { port: 1 } } as never }).then(() => undefined, (e: unknown) => e as Error)
     expect(bad?.message).toMatch(/invalid SIP user agent options[\s\S]*contakt/)
     const empty = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contact: {} } }).then(() => undefined, (e: unknown) => e as Error)
@@ -79,7 +79,7 @@ describe('a peer that follows the Contact (RFC 3261 §12.2, §18.2.2)', () => {
     await peer.send(`SIP/2.0 200 OK\r\n${bye.text.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l)).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, bye.from.port)
     await hangup
     expect(stray.count(/^BYE /)).toBe(0)
-    expect(bye.text.split('\r\n')[0]).toBe('BYE sip:raw@127.0.0.1:' + peer.port + ' SIP/2.0')
+    expect(bye.text.split('\r\n')[0]).toBe(`BYE sip:raw@127.0.0.1:${peer.port} SIP/2.0`)
     expect(call.dialogEvidence().bye).toEqual({ by: 'local', status: 200 })
   })
 

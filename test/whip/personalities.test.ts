@@ -176,7 +176,7 @@ describe('ice-lite', () => {
     await expectTone(view)
     // The server's agent is lite (RFC 8445 §6.1.1: controlled), the client's full one controls and nominates.
     const server = [...srv.sessions.values()].find((x) => x.role === 'whip')
-    const conn = (server?.pc as unknown as { iceTransports: Array<{ connection: { iceLite: boolean; iceControlling: boolean } }> }).iceTransports[0]?.connection
+    const conn = (server!.pc as unknown as { iceTransports: Array<{ connection: { iceLite: boolean; iceControlling: boolean } }> }).iceTransports[0]?.connection
     expect(conn?.iceLite).toBe(true)
     expect(conn?.iceControlling).toBe(false)
     const client = ((pub.peer as WeriftPeer).pc as unknown as { iceTransports: Array<{ connection: { iceControlling: boolean } }> }).iceTransports[0]?.connection

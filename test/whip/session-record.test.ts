@@ -91,7 +91,7 @@ describe('call records of fixture sessions', () => {
     expect(types.at(-1)).toBe('200 OK')
     for (let i = 1; i < whip.signaling.length; i++) expect(whip.signaling[i]!.atMs).toBeGreaterThanOrEqual(whip.signaling[i - 1]!.atMs)
     expect(whip.signaling.every((s) => s.transport === 'HTTP')).toBe(true)
-    expect(new Set(whip.signaling.flatMap((s) => [s.from, s.to]))).toEqual(new Set(['whip-publisher', new URL(String((whip.extra?.whip as { endpointUrl: string }).endpointUrl)).host]))
+    expect(new Set(whip.signaling.flatMap((s) => [s.from, s.to]))).toEqual(new Set(['whip-publisher', new URL(String((whip.extra!.whip as { endpointUrl: string }).endpointUrl)).host]))
     const x = whip.extra?.whip as { endpointUrl: string; sessionUrl: string; statuses: Array<{ method: string; status: number | null; purpose?: string }>; ok: boolean }
     expect(x.ok).toBe(true)
     expect(x.endpointUrl).toMatch(/\/whip\/rec$/)
@@ -128,12 +128,12 @@ describe('call records of fixture sessions', () => {
     expect(inbound?.timeline?.reduce((n, b) => n + b.packets, 0)).toBe(inbound?.received)
     expect(whep.setup.connectMs).toBeGreaterThan(0)
     expect(whep.setup.firstRtpMs).toBeGreaterThanOrEqual(whep.setup.connectMs!)
-    expect((whep.extra?.whep as { endpointUrl: string }).endpointUrl).toMatch(/\/whep\/rec$/)
+    expect((whep.extra!.whep as { endpointUrl: string }).endpointUrl).toMatch(/\/whep\/rec$/)
 
     // The refused session: its POST and the 401 on the ladder, the error in the record, no media.
     expect(refused.signaling.map((s) => s.type)).toEqual(['POST /whip/rec', '401 Unauthorized'])
     expect(refused.errors[0]?.message).toMatch(/not answered with 201.*401/)
-    expect((refused.extra?.whip as { ok: boolean }).ok).toBe(false)
+    expect((refused.extra!.whip as { ok: boolean }).ok).toBe(false)
     expect(refused.setup.connectMs).toBeUndefined()
 
     // The CI gates see the WHEP viewer's stream (and not the publisher's, which receives nothing).

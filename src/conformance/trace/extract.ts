@@ -111,7 +111,7 @@ function joinLines(lines: readonly string[]): string {
 /** Splits a paragraph into sentences: at `.`, `!` or `?` (optionally closed by a quote or bracket) followed by space and a capital. */
 export function splitSentences(paragraph: string): string[] {
   const out: string[] = []
-  const re = /[.!?]["')\]]?(?=\s+["'(\[]?[A-Z])/g
+  const re = /[.!?]["')\]]?(?=\s+["'([]?[A-Z])/g
   let start = 0
   for (const m of paragraph.matchAll(re)) {
     const end = (m.index ?? 0) + m[0].length

@@ -66,7 +66,7 @@ async function load(): Promise<void> {
   const patched = [
     'function peg$decodeOnce(s) { return s.split("").map((ch) => ch.charCodeAt(0) - 32); }',
     table.replace('    const peg$bytecode = [', 'const peg$bytecodeOnce = [').replace(/peg\$decode\(/g, 'peg$decodeOnce('),
-    text.slice(0, start).replace(/from "(\.\.?\/[^"]+)"/g, (_m, rel: string) => `from "${new URL(rel, `${dir}/`).href}"`) + '    const peg$bytecode = peg$bytecodeOnce;' + text.slice(end + '\n    ];'.length),
+    `${text.slice(0, start).replace(/from "(\.\.?\/[^"]+)"/g, (_m, rel: string) => `from "${new URL(rel, `${dir}/`).href}"`)}    const peg$bytecode = peg$bytecodeOnce;${text.slice(end + '\n    ];'.length)}`,
   ].join('\n')
   // The imports must be the same module instances sip.js uses (URI, NameAddrHeader: instanceof checks).
   const mod = (await import(`data:text/javascript;base64,${Buffer.from(patched).toString('base64')}`)) as { parse?: ParseFn }

@@ -13,7 +13,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { randomInt } from 'node:crypto'
-import { RtcspecError, TimeoutError } from '../../errors.ts'
+import { RtcspecError, } from '../../errors.ts'
 import { withTimeout } from '../../wait.ts'
 import { isLoopbackAddress } from '../../net/loopback.ts'
 import { parseRtp, serializeRtp } from '../../rtp/packet.ts'

@@ -36,7 +36,7 @@ describe('HTTP offer harness against the reference server', () => {
     await using server = await startMediaServer({ fault: 'whip.post.malformed-sdp' })
     const r = await runCampaign(httpOfferTarget({ mode: 'whip', url: server.whipUrl() }), { runs: 300, seconds: 60, seed })
     expect(r.counterexample?.outcome.violations.join()).toMatch(/answered 500/)
-    expect((r.counterexample?.input as { offer: { mutations: unknown[] } }).offer.mutations.length).toBeLessThanOrEqual(1)
+    expect((r.counterexample!.input as { offer: { mutations: unknown[] } }).offer.mutations.length).toBeLessThanOrEqual(1)
   }, 150_000)
 })
 

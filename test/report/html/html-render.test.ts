@@ -273,7 +273,7 @@ describe('rendering', () => {
   })
 
   it('anchors are URL-safe and stay distinct for long names that differ only at the end', () => {
-    const long = 'specs/examples/a.spec.ts::' + 'x'.repeat(100)
+    const long = `specs/examples/a.spec.ts::${'x'.repeat(100)}`
     expect(anchorId('test', `${long}1`)).not.toBe(anchorId('test', `${long}2`))
     expect(anchorId('test', `${long}1`)).toMatch(/^test-[A-Za-z0-9_-]{1,80}$/)
     expect(anchorId('test', 'a b')).not.toBe(anchorId('test', 'a-b'))
@@ -421,7 +421,7 @@ describe('collecting a report directory', () => {
     expect(err.join('')).toMatch(/EISDIR/)
     const out: string[] = []
     expect(await reportCommand(['--report-dir', join(dir, 'nope')], { out: (s) => out.push(s), err: (s) => out.push(s) })).toBe(2)
-    expect(out.join('')).toMatch(/no report directory at .*nope\n  hint: run `rtcspec run` first/)
+    expect(out.join('')).toMatch(/no report directory at .*nope\n {2}hint: run `rtcspec run` first/)
     expect(await reportCommand(['--bogus'], { out: (s) => out.push(s), err: (s) => out.push(s) })).toBe(2)
   })
 

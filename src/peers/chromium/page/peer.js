@@ -206,7 +206,7 @@
   }
 
   // ---- audio in: every remote audio track recorded as PCM16 by an AudioWorklet ----
-  function recordTrack(track, stream, index) {
+  function recordTrack(_track, stream, index) {
     // Chromium only feeds remote WebRTC audio into WebAudio when the stream also plays in a media element.
     const el = new Audio()
     el.muted = true
@@ -257,7 +257,7 @@
       await ctx.resume()
       pc = new RTCPeerConnection({ iceServers: cfg.iceServers ?? [], iceTransportPolicy: cfg.relayOnly ? 'relay' : 'all' })
       pc.addEventListener('icecandidate', (e) => {
-        if (!e.candidate || !e.candidate.candidate) {
+        if (!e.candidate?.candidate) {
           if (!e.candidate) emit('candidate', { end: true })
           return
         }

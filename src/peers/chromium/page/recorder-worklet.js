@@ -1,6 +1,7 @@
 // rtcspec's recorder: an AudioWorklet that turns its mono input into PCM16 chunks of 50 ms
 // (at 48 kHz) and posts them to the page. Served by rtcspec's page server; runs on the audio thread.
 'use strict'
+
 const CHUNK = 2400
 
 class RtcspecRecorder extends AudioWorkletProcessor {
@@ -15,7 +16,7 @@ class RtcspecRecorder extends AudioWorkletProcessor {
   }
 
   push(s) {
-    const v = s < -1 ? -1 : s > 1 ? 1 : s
+    const v = s < -1 ? -1 : Math.min(s , 1)
     this.buf[this.n++] = v < 0 ? Math.round(v * 32768) : Math.round(v * 32767)
     if (this.n === CHUNK) {
       this.port.postMessage(this.buf, [this.buf.buffer])
