@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url'
 // package.json's `rtcspec-source` condition names.
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
 const sourceEntries = Object.entries(pkg.exports).flatMap(([key, target]) =>
-  typeof target === 'object' && target['rtcspec-source'] ? [{ find: new RegExp(`^${`rtcspec${key.slice(1)}`.replace(/[/.]/g, '\\$&')}$`), replacement: fileURLToPath(new URL(target['rtcspec-source'], import.meta.url)) }] : [],
+  typeof target === 'object' && target['rtcspec-source']
+    ? [
+        {
+          find: new RegExp(`^${`rtcspec${key.slice(1)}`.replace(/[/.]/g, '\\$&')}$`),
+          replacement: fileURLToPath(new URL(target['rtcspec-source'], import.meta.url)),
+        },
+      ]
+    : [],
 )
 
 export default defineConfig({

@@ -119,7 +119,9 @@ function main(): void {
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 25
   const paths = args.filter((a, i) => a !== '--top' && i !== topAt + 1)
   if (!paths.length || !Number.isInteger(top) || top <= 0) {
-    process.stderr.write('usage: node bench/profile.ts <dir-or-.cpuprofile>… [--top N]\n  (make profiles with: node --cpu-prof --cpu-prof-dir "$(mktemp -d)" <script>)\n')
+    process.stderr.write(
+      'usage: node bench/profile.ts <dir-or-.cpuprofile>… [--top N]\n  (make profiles with: node --cpu-prof --cpu-prof-dir "$(mktemp -d)" <script>)\n',
+    )
     process.exit(2)
   }
   const files = profileFiles(paths)

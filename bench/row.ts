@@ -58,7 +58,6 @@ export function percentile(values: number[], p: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (idx - lo)
 }
 
-
 /** The row with `met` filled in from its target (left out when there is no target or no finite value). */
 export function withVerdict(row: BenchRow): BenchRow {
   const { met: _old, ...rest } = row

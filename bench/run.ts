@@ -103,7 +103,16 @@ function formatTarget(r: BenchRow): string {
 
 /** The rows as one Markdown-compatible table. */
 export function formatTable(rows: BenchRow[]): string {
-  const cells = rows.map((r) => [r.suite, r.metric, r.subject ?? '', formatValue(r), r.unit, formatTarget(r), r.met === undefined ? '' : r.met ? 'yes' : 'NO', r.note ?? ''])
+  const cells = rows.map((r) => [
+    r.suite,
+    r.metric,
+    r.subject ?? '',
+    formatValue(r),
+    r.unit,
+    formatTarget(r),
+    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    r.note ?? '',
+  ])
   const head = ['suite', 'metric', 'subject', 'value', 'unit', 'target', 'met', 'how']
   const right = new Set([3])
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))

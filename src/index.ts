@@ -42,7 +42,16 @@ export { expect } from './dsl/expect.ts'
 export { rtpMatchers } from './dsl/matchers.ts'
 export type { ReceiveRtpOptions, RtpSubject } from './dsl/matchers.ts'
 export { audioMatchers, measureAudioDelay, eModelInputOf } from './dsl/audio-matchers.ts'
-export type { ContainToneOptions, SilentOptions, DelayBelowOptions, ResembleOptions, DtmfOptions, MosOptions, MosSubject, AudioDelayMeasurement } from './dsl/audio-matchers.ts'
+export type {
+  ContainToneOptions,
+  SilentOptions,
+  DelayBelowOptions,
+  ResembleOptions,
+  DtmfOptions,
+  MosOptions,
+  MosSubject,
+  AudioDelayMeasurement,
+} from './dsl/audio-matchers.ts'
 export type { AudioSubject } from './dsl/audio-subjects.ts'
 export type { AudioAnalysisRecord } from './dsl/audio-evidence.ts'
 export { sipMatchers } from './dsl/sip-matchers.ts'

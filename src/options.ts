@@ -178,5 +178,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, con
   const r = schema.safeParse(value === undefined ? {} : value)
   if (r.success) return r.data
   const lines = describeIssues(r.error, schema)
-  throw new RtcspecError(context.code ?? 'INVALID_OPTIONS', `invalid ${context.what}:\n${lines.map((l) => `  - ${l}`).join('\n')}`, context.hint ? { hint: context.hint } : {})
+  throw new RtcspecError(
+    context.code ?? 'INVALID_OPTIONS',
+    `invalid ${context.what}:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    context.hint ? { hint: context.hint } : {},
+  )
 }

@@ -167,7 +167,8 @@ function killNow(r: RunResource): void {
   }
   // SIGKILL is delivered asynchronously: a dying browser can still write into its profile while it is removed,
   // which leaves the directory behind. Wait (bounded) until the killed processes are gone, then remove.
-  if (r.dirs.length) waitGoneSync(() => [...(pgid !== undefined ? processGroupMembers(pgid) : []), ...(r.marker !== undefined ? processesNaming(r.marker) : [])], 2000)
+  if (r.dirs.length)
+    waitGoneSync(() => [...(pgid !== undefined ? processGroupMembers(pgid) : []), ...(r.marker !== undefined ? processesNaming(r.marker) : [])], 2000)
   for (const d of r.dirs) {
     if (!isRtcspecTempPath(d)) continue
     for (let attempt = 0; attempt < 3 && existsSync(d); attempt++) {

@@ -10,13 +10,29 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const repo = resolve(import.meta.dirname, '..')
-const DOCS = ['README.md', 'docs/getting-started.md', 'docs/writing-specs.md', 'docs/vitest-config.md', 'docs/migration.md', 'docs/sip.md', 'docs/services.md', 'docs/audio-analysis.md', 'docs/call-records.md', 'docs/ci.md', 'docs/load.md', 'docs/reference-server.md', 'docs/fuzzing.md']
+const DOCS = [
+  'README.md',
+  'docs/getting-started.md',
+  'docs/writing-specs.md',
+  'docs/vitest-config.md',
+  'docs/migration.md',
+  'docs/sip.md',
+  'docs/services.md',
+  'docs/audio-analysis.md',
+  'docs/call-records.md',
+  'docs/ci.md',
+  'docs/load.md',
+  'docs/reference-server.md',
+  'docs/fuzzing.md',
+]
 
 /** The package's entry points as tsconfig paths: `rtcspec`, `rtcspec/peers`, … → their sources. */
 function entryPaths(): Record<string, string[]> {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
   return Object.fromEntries(
-    Object.entries(pkg.exports).flatMap(([key, target]) => (typeof target === 'object' && target['rtcspec-source'] ? [[`rtcspec${key.slice(1)}`, [join(repo, target['rtcspec-source'])]]] : [])),
+    Object.entries(pkg.exports).flatMap(([key, target]) =>
+      typeof target === 'object' && target['rtcspec-source'] ? [[`rtcspec${key.slice(1)}`, [join(repo, target['rtcspec-source'])]]] : [],
+    ),
   )
 }
 
@@ -68,7 +84,10 @@ describe('documentation snippets', () => {
         files,
       }),
     )
-    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work, '--pretty', 'false'], { encoding: 'utf8', timeout: 120_000 })
+    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work, '--pretty', 'false'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
     expect(tsc.error).toBeUndefined()
     const out = `${tsc.stdout}${tsc.stderr}`
     // Errors in a snippet, named by the document and line the block starts on. (Errors inside src/ are the

@@ -67,22 +67,68 @@ export const analysisSuite: BenchSuite = {
       await new Promise((r) => setImmediate(r))
       const k = `${rate / 1000} kHz`
       const a = toneInNoise(rate)
-      row(`rmsDbfs @ ${k}`, time(() => rmsDbfs(a.samples)), 'whole minute')
-      row(`silenceRatio @ ${k}`, time(() => silenceRatio(a.samples, rate)), '20 ms windows')
-      row(`silentGaps @ ${k}`, time(() => silentGaps(a.samples, rate)), '20 ms windows')
-      row(`clippingRatio @ ${k}`, time(() => clippingRatio(a.samples)), 'whole minute')
-      row(`goertzelPower @ ${k}`, time(() => goertzelPower(a.samples, rate, 1000)), 'one frequency')
-      row(`dominantFrequency @ ${k}`, time(() => dominantFrequency(a.samples, rate)), 'Welch, 32768-sample Hann segments')
-      row(`detectTone @ ${k}`, time(() => detectTone(a.samples, rate, 1000)), 'Welch + peak/SNR')
-      row(`plotAudio @ ${k}`, time(() => plotAudio(a)), '640×240 PNG')
-      row(`summarizeAudio @ ${k}`, time(() => summarizeAudio(a, { toneHz: [1000] })), 'level, silence, gaps, clipping, dominant frequency, one tone')
+      row(
+        `rmsDbfs @ ${k}`,
+        time(() => rmsDbfs(a.samples)),
+        'whole minute',
+      )
+      row(
+        `silenceRatio @ ${k}`,
+        time(() => silenceRatio(a.samples, rate)),
+        '20 ms windows',
+      )
+      row(
+        `silentGaps @ ${k}`,
+        time(() => silentGaps(a.samples, rate)),
+        '20 ms windows',
+      )
+      row(
+        `clippingRatio @ ${k}`,
+        time(() => clippingRatio(a.samples)),
+        'whole minute',
+      )
+      row(
+        `goertzelPower @ ${k}`,
+        time(() => goertzelPower(a.samples, rate, 1000)),
+        'one frequency',
+      )
+      row(
+        `dominantFrequency @ ${k}`,
+        time(() => dominantFrequency(a.samples, rate)),
+        'Welch, 32768-sample Hann segments',
+      )
+      row(
+        `detectTone @ ${k}`,
+        time(() => detectTone(a.samples, rate, 1000)),
+        'Welch + peak/SNR',
+      )
+      row(
+        `plotAudio @ ${k}`,
+        time(() => plotAudio(a)),
+        '640×240 PNG',
+      )
+      row(
+        `summarizeAudio @ ${k}`,
+        time(() => summarizeAudio(a, { toneHz: [1000] })),
+        'level, silence, gaps, clipping, dominant frequency, one tone',
+      )
       const { ref, rec } = speechLike(rate, 120)
       let found = Number.NaN
-      row(`estimateDelay @ ${k}`, time(() => {
-        found = estimateDelay(ref, rec).delayMs
-      }), `FFT cross-correlation at ${Math.min(rate, 16000) / 1000} kHz (found ${found.toFixed(2)} ms of 120)`)
+      row(
+        `estimateDelay @ ${k}`,
+        time(() => {
+          found = estimateDelay(ref, rec).delayMs
+        }),
+        `FFT cross-correlation at ${Math.min(rate, 16000) / 1000} kHz (found ${found.toFixed(2)} ms of 120)`,
+      )
       let score = Number.NaN
-      row(`similarity @ ${k}`, time(() => { score = similarity(ref, rec).score }), `resample to 8 kHz + delay + mel spectrogram (score ${score.toFixed(3)})`)
+      row(
+        `similarity @ ${k}`,
+        time(() => {
+          score = similarity(ref, rec).score
+        }),
+        `resample to 8 kHz + delay + mel spectrogram (score ${score.toFixed(3)})`,
+      )
     }
     const t = performance.now()
     const N = 10_000

@@ -68,9 +68,27 @@ async function measureStart(rows: BenchRow[], log: (l: string) => void): Promise
     await p.close()
   }
   log(`cold ${cold.map((x) => x.toFixed(0)).join(', ')} ms; warm ${warm.map((x) => x.toFixed(0)).join(', ')} ms`)
-  rows.push({ suite: SUITE, metric: 'Chromium peer start, cold (launch browser + page) p50', value: percentile(cold, 50), unit: 'ms', note: `${COLD_STARTS} starts, browser closed between` })
-  rows.push({ suite: SUITE, metric: 'Chromium peer start, warm (new page in running browser) p50', value: percentile(warm, 50), unit: 'ms', note: `${WARM_STARTS} starts` })
-  rows.push({ suite: SUITE, metric: 'werift peer start (create + first offer) p50', value: percentile(werift, 50), unit: 'ms', note: `${WARM_STARTS} starts, side by side` })
+  rows.push({
+    suite: SUITE,
+    metric: 'Chromium peer start, cold (launch browser + page) p50',
+    value: percentile(cold, 50),
+    unit: 'ms',
+    note: `${COLD_STARTS} starts, browser closed between`,
+  })
+  rows.push({
+    suite: SUITE,
+    metric: 'Chromium peer start, warm (new page in running browser) p50',
+    value: percentile(warm, 50),
+    unit: 'ms',
+    note: `${WARM_STARTS} starts`,
+  })
+  rows.push({
+    suite: SUITE,
+    metric: 'werift peer start (create + first offer) p50',
+    value: percentile(werift, 50),
+    unit: 'ms',
+    note: `${WARM_STARTS} starts, side by side`,
+  })
 }
 
 async function measureMemory(rows: BenchRow[], log: (l: string) => void): Promise<void> {
@@ -90,8 +108,20 @@ async function measureMemory(rows: BenchRow[], log: (l: string) => void): Promis
     const note = `browser process tree from /proc, Chromium↔werift Opus calls in progress`
     rows.push({ suite: SUITE, metric: 'Chromium browser + 1 peer, summed RSS', value: rss1 / MiB, unit: 'MiB', note })
     rows.push({ suite: SUITE, metric: 'Chromium browser + 1 peer, summed PSS', value: pss1 / MiB, unit: 'MiB', note })
-    rows.push({ suite: SUITE, metric: 'each further Chromium peer, summed RSS', value: (rssN - rss1) / (MEMORY_PEERS - 1) / MiB, unit: 'MiB', note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}` })
-    rows.push({ suite: SUITE, metric: 'each further Chromium peer, summed PSS', value: (pssN - pss1) / (MEMORY_PEERS - 1) / MiB, unit: 'MiB', note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}` })
+    rows.push({
+      suite: SUITE,
+      metric: 'each further Chromium peer, summed RSS',
+      value: (rssN - rss1) / (MEMORY_PEERS - 1) / MiB,
+      unit: 'MiB',
+      note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}`,
+    })
+    rows.push({
+      suite: SUITE,
+      metric: 'each further Chromium peer, summed PSS',
+      value: (pssN - pss1) / (MEMORY_PEERS - 1) / MiB,
+      unit: 'MiB',
+      note: `(${MEMORY_PEERS} peers − 1 peer) / ${MEMORY_PEERS - 1}`,
+    })
   } finally {
     await Promise.allSettled(calls.map((c) => c.close()))
   }
@@ -111,7 +141,13 @@ async function measureMemory(rows: BenchRow[], log: (l: string) => void): Promis
     await Promise.all(pairs.map(([, b]) => b.waitForTrack('audio', 10_000).then((t) => t.waitForPackets(50, 10_000))))
     globalThis.gc?.()
     const perPeer = (process.memoryUsage().rss - before) / (2 * WERIFT_MEMORY_CALLS)
-    rows.push({ suite: SUITE, metric: 'each werift peer, Node RSS growth', value: perPeer / MiB, unit: 'MiB', note: `${WERIFT_MEMORY_CALLS} werift↔werift Opus calls, side by side` })
+    rows.push({
+      suite: SUITE,
+      metric: 'each werift peer, Node RSS growth',
+      value: perPeer / MiB,
+      unit: 'MiB',
+      note: `${WERIFT_MEMORY_CALLS} werift↔werift Opus calls, side by side`,
+    })
   } finally {
     await Promise.allSettled(pairs.map(([, , c]) => c.close()))
   }

@@ -78,22 +78,65 @@ function srtpGcmRows(): BenchRow[] {
   srtpGcmFastPath()
   const key = randomBytes(16)
   const salt = randomBytes(12)
-  const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0])
+  const session = new SrtpSession({
+    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+    profile: 7,
+  } as ConstructorParameters<typeof SrtpSession>[0])
   const cipher = (session as unknown as { localContext: { cipher: { encryptRtp(h: RtpHeader, p: Buffer, roc: number): Buffer } } }).localContext.cipher
   const original = weriftGcmOriginals.encryptRtp
   const payload = randomBytes(160)
   const iv = randomBytes(12)
   const aad = randomBytes(12)
   const N = 20_000
-  const perPacket = (fn: (i: number) => void) => (median(() => { for (let i = 0; i < N; i++) fn(i) }) * 1000) / N
+  const perPacket = (fn: (i: number) => void) =>
+    (median(() => {
+      for (let i = 0; i < N; i++) fn(i)
+    }) *
+      1000) /
+    N
   const header = (i: number) => new RtpHeader({ sequenceNumber: i & 0xffff, timestamp: i * 160, ssrc: 1, payloadType: 0 })
   const rows: BenchRow[] = []
   const note = `160-byte payload, ${N} packets, median of ${RUNS}`
-  if (original) rows.push({ suite: 'codecs', metric: 'SRTP AES-128-GCM protect', subject: 'werift (node:crypto)', value: perPacket((i) => original.call(cipher as never, header(i), payload, 0)), unit: 'µs per packet', note })
-  rows.push({ suite: 'codecs', metric: 'SRTP AES-128-GCM protect', subject: 'rtcspec AesGcm128', value: perPacket((i) => cipher.encryptRtp(header(i), payload, 0)), unit: 'µs per packet', note })
-  rows.push({ suite: 'codecs', metric: 'AES-128-GCM seal', subject: 'node:crypto createCipheriv', value: perPacket(() => { const c = createCipheriv('aes-128-gcm', key, iv); c.setAAD(aad); c.update(payload); c.final(); c.getAuthTag() }), unit: 'µs per packet', note })
+  if (original)
+    rows.push({
+      suite: 'codecs',
+      metric: 'SRTP AES-128-GCM protect',
+      subject: 'werift (node:crypto)',
+      value: perPacket((i) => original.call(cipher as never, header(i), payload, 0)),
+      unit: 'µs per packet',
+      note,
+    })
+  rows.push({
+    suite: 'codecs',
+    metric: 'SRTP AES-128-GCM protect',
+    subject: 'rtcspec AesGcm128',
+    value: perPacket((i) => cipher.encryptRtp(header(i), payload, 0)),
+    unit: 'µs per packet',
+    note,
+  })
+  rows.push({
+    suite: 'codecs',
+    metric: 'AES-128-GCM seal',
+    subject: 'node:crypto createCipheriv',
+    value: perPacket(() => {
+      const c = createCipheriv('aes-128-gcm', key, iv)
+      c.setAAD(aad)
+      c.update(payload)
+      c.final()
+      c.getAuthTag()
+    }),
+    unit: 'µs per packet',
+    note,
+  })
   const gcm = new AesGcm128(key)
-  rows.push({ suite: 'codecs', metric: 'AES-128-GCM seal', subject: 'rtcspec AesGcm128', value: perPacket(() => gcm.seal(iv, aad, payload)), unit: 'µs per packet', note })
+  rows.push({
+    suite: 'codecs',
+    metric: 'AES-128-GCM seal',
+    subject: 'rtcspec AesGcm128',
+    value: perPacket(() => gcm.seal(iv, aad, payload)),
+    unit: 'µs per packet',
+    note,
+  })
   return rows
 }
 
@@ -129,13 +172,25 @@ export const codecsSuite: BenchSuite = {
       }
       e.close?.()
       const ms = median(() => renderRtpAudio(oneMinute, { decoderFor: () => dec() }))
-      rows.push({ suite: 'codecs', metric: `recording() render, ${name}`, value: ms, unit: 'ms per minute of audio', note: `${oneMinute.length} packets, decode + place by timestamp, median of ${RUNS}` })
+      rows.push({
+        suite: 'codecs',
+        metric: `recording() render, ${name}`,
+        value: ms,
+        unit: 'ms per minute of audio',
+        note: `${oneMinute.length} packets, decode + place by timestamp, median of ${RUNS}`,
+      })
     }
     // In-band DTMF detection cost.
     for (const rate of [8000, 48000]) {
       const digits = readAll(dtmfTones('0123456789*#ABCD'.repeat(19), { sampleRate: rate, durationMs: 100, gapMs: 100 }), rate * 60, 960)
       const ms = median(() => detectDtmf(digits, rate))
-      rows.push({ suite: 'codecs', metric: `detectDtmf at ${rate} Hz`, value: ms, unit: 'ms per minute of audio', note: `${digits.length / rate} s of digits, median of ${RUNS}` })
+      rows.push({
+        suite: 'codecs',
+        metric: `detectDtmf at ${rate} Hz`,
+        value: ms,
+        unit: 'ms per minute of audio',
+        note: `${digits.length / rate} s of digits, median of ${RUNS}`,
+      })
     }
     rows.push(...srtpGcmRows())
     return rows

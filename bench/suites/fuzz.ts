@@ -22,14 +22,29 @@ export const fuzzSuite: BenchSuite = {
     if (parsers.counterexample) throw new Error(`parser campaign found a violation: ${parsers.counterexample.outcome.violations.join('; ')}`)
     const pps = parsers.cases / (parsers.durationMs / 1000)
     log(`parsers: ${parsers.cases} cases in ${parsers.durationMs} ms`)
-    rows.push({ suite: 'fuzz', metric: 'parser cases/s (SDP, candidate, sdpfrag, SIP)', value: pps, unit: 'cases/s', note: `${parsers.cases} cases, seed 1, mixed valid + mutated` })
+    rows.push({
+      suite: 'fuzz',
+      metric: 'parser cases/s (SDP, candidate, sdpfrag, SIP)',
+      value: pps,
+      unit: 'cases/s',
+      note: `${parsers.cases} cases, seed 1, mixed valid + mutated`,
+    })
     await using server = await startMediaServer()
     const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl() })
-    const whip = await runCampaign({ ...target, healthCheck: undefined }, { runs: options.quick ? 60 : 300, seconds: options.quick ? 10 : 30, seed: 1, ratePerSecond: 0, checkEvery: 0 })
+    const whip = await runCampaign(
+      { ...target, healthCheck: undefined },
+      { runs: options.quick ? 60 : 300, seconds: options.quick ? 10 : 30, seed: 1, ratePerSecond: 0, checkEvery: 0 },
+    )
     if (whip.counterexample) throw new Error(`WHIP campaign found a violation: ${whip.counterexample.outcome.violations.join('; ')}`)
     const created = whip.distribution['201'] ?? 0
     log(`whip: ${whip.cases} cases in ${whip.durationMs} ms (${JSON.stringify(whip.distribution)})`)
-    rows.push({ suite: 'fuzz', metric: 'WHIP POST cases/s (reference server, HTTP)', value: whip.cases / (whip.durationMs / 1000), unit: 'cases/s', note: `${whip.cases} cases, ${created} answered 201 (+DELETE), rest 4xx` })
+    rows.push({
+      suite: 'fuzz',
+      metric: 'WHIP POST cases/s (reference server, HTTP)',
+      value: whip.cases / (whip.durationMs / 1000),
+      unit: 'cases/s',
+      note: `${whip.cases} cases, ${created} answered 201 (+DELETE), rest 4xx`,
+    })
     const SIP_METRIC = 'SIP cases/s against Kamailio over UDP (--profile proxy)'
     if ((await findBinary('kamailio')) === undefined) rows.push(naRow('fuzz', SIP_METRIC, 'cases/s', 'kamailio kamailio-websocket-modules'))
     else {
@@ -39,7 +54,14 @@ export const fuzzSuite: BenchSuite = {
         const r = await runCampaign(sip, { runs: options.quick ? 300 : 1500, seconds: options.quick ? 10 : 30, seed: 1, ratePerSecond: 0 })
         log(`sip: ${r.cases} cases in ${r.generationMs} ms (${JSON.stringify(r.distribution)})`)
         const found = r.findings.filter((f) => f.verdict === 'reproduced')
-        rows.push({ suite: 'fuzz', metric: SIP_METRIC, value: r.casesPerSecond, unit: 'cases/s', target: { op: '>=', value: 50 }, note: `${r.cases} cases, seed 1, strict Kamailio, ${found.length} findings${found.length ? `: ${found.map((f) => f.message).join('; ')}` : ''}` })
+        rows.push({
+          suite: 'fuzz',
+          metric: SIP_METRIC,
+          value: r.casesPerSecond,
+          unit: 'cases/s',
+          target: { op: '>=', value: 50 },
+          note: `${r.cases} cases, seed 1, strict Kamailio, ${found.length} findings${found.length ? `: ${found.map((f) => f.message).join('; ')}` : ''}`,
+        })
       } finally {
         await sip.close?.()
       }

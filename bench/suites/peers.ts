@@ -40,7 +40,10 @@ interface Plan {
 }
 
 function plan(kind: Kind, o: BenchRunOptions): Plan {
-  if (kind === 'werift') return o.quick ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100] } : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [10, 25, 50, 75, 100, 150, 200, 300] }
+  if (kind === 'werift')
+    return o.quick
+      ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100] }
+      : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [10, 25, 50, 75, 100, 150, 200, 300] }
   return o.quick ? { sequential: 3, holdCalls: 2, holdMs: 3000, levels: [2, 4] } : { sequential: 6, holdCalls: 3, holdMs: 5000, levels: [2, 4, 6, 8, 10] }
 }
 
@@ -54,7 +57,9 @@ const RESERVE_MS = { full: { afterWerift: 200_000, afterScale: 110_000 }, quick:
 const FIRST_PACKET_POLL_MS = 20
 
 async function newPeer(kind: Kind, name: string, fastPoll: boolean): Promise<Peer> {
-  return kind === 'werift' ? createWeriftPeer({ name, codecs: ['PCMU'] }) : await createChromiumPeer({ name, codecs: ['PCMU'], ...(fastPoll ? { pollIntervalMs: FIRST_PACKET_POLL_MS } : {}) })
+  return kind === 'werift'
+    ? createWeriftPeer({ name, codecs: ['PCMU'] })
+    : await createChromiumPeer({ name, codecs: ['PCMU'], ...(fastPoll ? { pollIntervalMs: FIRST_PACKET_POLL_MS } : {}) })
 }
 
 /** One call, media both ways; resolves once connected (not yet waiting for media). */
@@ -224,7 +229,9 @@ async function scale(o: BenchRunOptions, until: number, log: (l: string) => void
       const s = await runLoad({ spec: 'b2b-pcmu', calls, rate: 25, holdMs, workers, reportDir: dir, writeSummary: false, maxFailures: calls })
       const loss = s.lossAggregate.fraction
       const jitterP95 = s.jitterMs.p95
-      log(`werift ×${workers} workers: ${calls} calls: peak ${s.concurrency.peak}, failed ${s.calls.failed}, loss ${(loss * 100).toFixed(3)} %, jitter p95 ${jitterP95?.toFixed(1) ?? '?'} ms, CPU ${s.cpu.processPercent.toFixed(0)} %`)
+      log(
+        `werift ×${workers} workers: ${calls} calls: peak ${s.concurrency.peak}, failed ${s.calls.failed}, loss ${(loss * 100).toFixed(3)} %, jitter p95 ${jitterP95?.toFixed(1) ?? '?'} ms, CPU ${s.cpu.processPercent.toFixed(0)} %`,
+      )
       // The verdict: every call connected and held, pooled loss < 0.5 %, and pooled missing media (lost + never
       // sent by a sender that fell behind, from RTP timestamps) < 0.5 % too — frames a starved sender skips are lost
       // audio even though no sequence number is missing. runLoad's per-call verdicts are reported in the note.
@@ -305,7 +312,13 @@ export const peersSuite: BenchSuite = {
     else log(`${chromiumExecutable()} not found (sudo apt-get install chromium, or set RTCSPEC_CHROMIUM): Chromium rows are n/a`)
 
     const rows: BenchRow[] = []
-    const pair = (metric: string, unit: string, value: (r: KindResult) => number | undefined, note: (k: Kind, r: KindResult) => string, target?: BenchTarget) => {
+    const pair = (
+      metric: string,
+      unit: string,
+      value: (r: KindResult) => number | undefined,
+      note: (k: Kind, r: KindResult) => string,
+      target?: BenchTarget,
+    ) => {
       for (const kind of ['werift', 'chromium'] as const) {
         const r = results[kind]
         const v = r ? value(r) : undefined
@@ -319,14 +332,52 @@ export const peersSuite: BenchSuite = {
     const firstNote = (k: Kind, r: KindResult) => `${seqNote(k, r)}; offer → first packet seen${k === 'chromium' ? ' (getStats polled every 20 ms)' : ''}`
     pair('time to first RTP p50', 'ms', (r) => (r.firstRtp.length ? percentile(r.firstRtp, 50) : undefined), firstNote)
     pair('time to first RTP p95', 'ms', (r) => (r.firstRtp.length ? percentile(r.firstRtp, 95) : undefined), firstNote)
-    pair('CPU per call (both ends)', '% of a core', (r) => r.cpuPerCallPct, (k) => `${plan(k, options).holdCalls} calls held ${plan(k, options).holdMs / 1000} s; ${k === 'werift' ? 'Node process' : 'browser process tree + Node'} CPU / calls`)
-    pair('memory per call (both ends)', 'MiB', (r) => r.memPerCallMiB, (_k, r) => r.memHow ?? '')
-    pair('max concurrent calls within loss', 'calls', (r) => r.maxCalls, (k, r) => `${k === 'werift' ? 'one Node process, one thread' : 'one browser'}; ${r.rampNote ?? ''}`, CONCURRENT_TARGET)
+    pair(
+      'CPU per call (both ends)',
+      '% of a core',
+      (r) => r.cpuPerCallPct,
+      (k) =>
+        `${plan(k, options).holdCalls} calls held ${plan(k, options).holdMs / 1000} s; ${k === 'werift' ? 'Node process' : 'browser process tree + Node'} CPU / calls`,
+    )
+    pair(
+      'memory per call (both ends)',
+      'MiB',
+      (r) => r.memPerCallMiB,
+      (_k, r) => r.memHow ?? '',
+    )
+    pair(
+      'max concurrent calls within loss',
+      'calls',
+      (r) => r.maxCalls,
+      (k, r) => `${k === 'werift' ? 'one Node process, one thread' : 'one browser'}; ${r.rampNote ?? ''}`,
+      CONCURRENT_TARGET,
+    )
     const metric = 'max concurrent calls within loss'
     const at = rows.findIndex((x) => x.metric === metric && x.subject === 'werift') + 1
-    rows.splice(at, 0, { suite: SUITE, metric, subject: 'werift, worker threads', value: scaled?.maxCalls ?? Number.NaN, unit: 'calls', note: scaled?.note ?? 'not measured (see the log)', target: CONCURRENT_TARGET })
-    pair('jitter p95 at max concurrent', 'ms', (r) => r.jitterP95AtMax, (_k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, per stream`)
-    if (scaled?.jitterP95 !== undefined) rows.splice(rows.length - 1, 0, { suite: SUITE, metric: 'jitter p95 at max concurrent', subject: 'werift, worker threads', value: scaled.jitterP95, unit: 'ms', note: `at ${scaled.maxCalls} calls, per call (worse direction)` })
+    rows.splice(at, 0, {
+      suite: SUITE,
+      metric,
+      subject: 'werift, worker threads',
+      value: scaled?.maxCalls ?? Number.NaN,
+      unit: 'calls',
+      note: scaled?.note ?? 'not measured (see the log)',
+      target: CONCURRENT_TARGET,
+    })
+    pair(
+      'jitter p95 at max concurrent',
+      'ms',
+      (r) => r.jitterP95AtMax,
+      (_k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, per stream`,
+    )
+    if (scaled?.jitterP95 !== undefined)
+      rows.splice(rows.length - 1, 0, {
+        suite: SUITE,
+        metric: 'jitter p95 at max concurrent',
+        subject: 'werift, worker threads',
+        value: scaled.jitterP95,
+        unit: 'ms',
+        note: `at ${scaled.maxCalls} calls, per call (worse direction)`,
+      })
     return rows
   },
 }

@@ -31,18 +31,24 @@ export const servicesSuite: BenchSuite = {
   description: 'coturn start → ready, locally and in Docker',
   async run(log) {
     const rows: BenchRow[] = []
-    const usable = async (spec: typeof COTURN_PROVIDER_SPEC, p: 'docker' | 'local') => (await providerStates(spec)).find((s) => s.provider === p)?.usable ?? false
+    const usable = async (spec: typeof COTURN_PROVIDER_SPEC, p: 'docker' | 'local') =>
+      (await providerStates(spec)).find((s) => s.provider === p)?.usable ?? false
     const cases: Array<{ what: string; spec: typeof COTURN_PROVIDER_SPEC; start: (p: 'docker' | 'local') => Promise<{ close(): Promise<void> }> }> = [
       { what: 'coturn start → ready (UDP+TCP+TLS Allocate)', spec: COTURN_PROVIDER_SPEC, start: (provider) => startCoturn({ provider }) },
       {
         what: 'FFmpeg source start → SDP written',
         spec: FFMPEG_PROVIDER_SPEC,
-        start: async (provider) => startFfmpegSource({ provider, durationMs: 10_000, audio: { to: { host: '127.0.0.1', port: (await freeUdpPortRange(1)).min }, codec: 'PCMU' } }),
+        start: async (provider) =>
+          startFfmpegSource({ provider, durationMs: 10_000, audio: { to: { host: '127.0.0.1', port: (await freeUdpPortRange(1)).min }, codec: 'PCMU' } }),
       },
       {
         what: 'FFmpeg sink start → UDP port bound',
         spec: FFMPEG_PROVIDER_SPEC,
-        start: async (provider) => startFfmpegSink({ provider, sdp: plainRtpSdp({ kind: 'audio', port: (await freeUdpPortRange(2)).min, payloadType: 0, encoding: 'PCMU', clockRate: 8000 }) }),
+        start: async (provider) =>
+          startFfmpegSink({
+            provider,
+            sdp: plainRtpSdp({ kind: 'audio', port: (await freeUdpPortRange(2)).min, payloadType: 0, encoding: 'PCMU', clockRate: 8000 }),
+          }),
       },
     ]
     for (const c of cases) {
@@ -53,8 +59,20 @@ export const servicesSuite: BenchSuite = {
         }
         log(`services: ${c.what}, ${provider} provider, ${RUNS} runs`)
         const m = await measure(() => c.start(provider))
-        rows.push({ suite: 'services', metric: `${c.what} [${provider}] p50`, value: Math.round(percentile(m.start, 50)), unit: 'ms', note: `${RUNS} runs, max ${Math.round(Math.max(...m.start))} ms` })
-        rows.push({ suite: 'services', metric: `${c.spec.service} stop + cleanup [${provider}] p50`, value: Math.round(percentile(m.stop, 50)), unit: 'ms', note: `${RUNS} runs` })
+        rows.push({
+          suite: 'services',
+          metric: `${c.what} [${provider}] p50`,
+          value: Math.round(percentile(m.start, 50)),
+          unit: 'ms',
+          note: `${RUNS} runs, max ${Math.round(Math.max(...m.start))} ms`,
+        })
+        rows.push({
+          suite: 'services',
+          metric: `${c.spec.service} stop + cleanup [${provider}] p50`,
+          value: Math.round(percentile(m.stop, 50)),
+          unit: 'ms',
+          note: `${RUNS} runs`,
+        })
       }
     }
     return rows

@@ -89,7 +89,12 @@ export const sipSuite: BenchSuite = {
     // 1. sip.js user agent with plain-RTP media (sockets bound and closed per call) → SIPp UAS.
     {
       await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 300 })
-      await using ua = await createSipUserAgent({ uri: 'sip:bench@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } }, callRecords: false })
+      await using ua = await createSipUserAgent({
+        uri: 'sip:bench@127.0.0.1',
+        media: 'rtp',
+        transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } },
+        callRecords: false,
+      })
       // Warm-up (not counted): the first calls load and compile sip.js's grammar and rtcspec's SIP modules.
       await pool(WARMUP_CALLS, IN_FLIGHT, async () => {
         const call = await ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 10_000 })
@@ -104,7 +109,14 @@ export const sipSuite: BenchSuite = {
         await call.hangup()
         await call.sdh?.peer.close()
       })
-      row(RATE_METRIC, 'rtcspec sip.js UA', (CALLS - r.failures) / (r.ms / 1000), 'calls/s', `${CALLS} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP, plain-RTP sockets and SDP per call, ${r.failures} failed`, SIP_TARGET)
+      row(
+        RATE_METRIC,
+        'rtcspec sip.js UA',
+        (CALLS - r.failures) / (r.ms / 1000),
+        'calls/s',
+        `${CALLS} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP, plain-RTP sockets and SDP per call, ${r.failures} failed`,
+        SIP_TARGET,
+      )
       latency.push(['rtcspec sip.js UA', setup, `${setup.length} calls, ${IN_FLIGHT} in flight; call() → established (200 received, ACK sent)`])
     }
 
@@ -112,11 +124,26 @@ export const sipSuite: BenchSuite = {
     {
       await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, timeoutS: 120 })
       const t0 = performance.now()
-      await using uac = await startSipp({ scenario: 'uac', remote: { host: '127.0.0.1', port: uas.port }, calls: CALLS, rate: 100_000, limit: IN_FLIGHT, durationMs: 0, timeoutS: 120, args: ['-trace_rtt', '-rtt_freq', '1'] })
+      await using uac = await startSipp({
+        scenario: 'uac',
+        remote: { host: '127.0.0.1', port: uas.port },
+        calls: CALLS,
+        rate: 100_000,
+        limit: IN_FLIGHT,
+        durationMs: 0,
+        timeoutS: 120,
+        args: ['-trace_rtt', '-rtt_freq', '1'],
+      })
       const code = await uac.exited
       const ms = performance.now() - t0
       const ok = uac.stats()?.successfulCalls ?? 0
-      row(RATE_METRIC, 'sipp UAC', ok / (ms / 1000), 'calls/s', `${CALLS} calls, ${IN_FLIGHT} in flight (-l), UDP, no media, exit ${code}, ${ok} ok (includes SIPp's start)`)
+      row(
+        RATE_METRIC,
+        'sipp UAC',
+        ok / (ms / 1000),
+        'calls/s',
+        `${CALLS} calls, ${IN_FLIGHT} in flight (-l), UDP, no media, exit ${code}, ${ok} ok (includes SIPp's start)`,
+      )
       latency.push(['sipp UAC', sippRtts(uac.dir), `SIPp -trace_rtt (1 ms resolution), ${IN_FLIGHT} in flight`])
     }
 
@@ -133,23 +160,39 @@ export const sipSuite: BenchSuite = {
         { expect: 200 },
       ]
       const n = Math.min(CALLS, 200)
-      const r = await pool(n, IN_FLIGHT, () => runSipFlow({ target: { transport: 'udp', host: '127.0.0.1', port: uas.port }, steps, expectTimeoutMs: 10_000 }).then(() => undefined))
-      row(RATE_METRIC, 'rtcspec call-flow engine', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls, ${IN_FLIGHT} in flight, UDP, no media, ${r.failures} failed`)
+      const r = await pool(n, IN_FLIGHT, () =>
+        runSipFlow({ target: { transport: 'udp', host: '127.0.0.1', port: uas.port }, steps, expectTimeoutMs: 10_000 }).then(() => undefined),
+      )
+      row(
+        RATE_METRIC,
+        'rtcspec call-flow engine',
+        (n - r.failures) / (r.ms / 1000),
+        'calls/s',
+        `${n} calls, ${IN_FLIGHT} in flight, UDP, no media, ${r.failures} failed`,
+      )
     }
     for (const [metric, p] of [
       [SETUP_METRIC_P50, 50],
       [SETUP_METRIC_P95, 95],
     ] as const) {
-      for (const [subject, values, note] of latency) row(metric, subject, values.length ? percentile(values, p) : Number.NaN, 'ms', values.length ? note : 'no samples (see the log)')
+      for (const [subject, values, note] of latency)
+        row(metric, subject, values.length ? percentile(values, p) : Number.NaN, 'ms', values.length ? note : 'no samples (see the log)')
     }
 
     // 4. Concurrent calls with plain-RTP media to SIPp's RTP echo, 3 s of tone each.
     for (const concurrent of options.quick ? [10] : [10, 30]) {
       await using uas = await startSipp({ scenario: { xml: sippUasScenario() }, rtpEcho: true, timeoutS: 120 })
-      await using ua = await createSipUserAgent({ uri: 'sip:bench@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } }, callRecords: false })
+      await using ua = await createSipUserAgent({
+        uri: 'sip:bench@127.0.0.1',
+        media: 'rtp',
+        transport: { kind: 'udp', remote: { host: '127.0.0.1', port: uas.port } },
+        callRecords: false,
+      })
       const cpu0 = cpuUsage()
       const t0 = performance.now()
-      const calls = await Promise.all(Array.from({ length: concurrent }, () => ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 20_000, send: tone(1000) }).catch(() => undefined)))
+      const calls = await Promise.all(
+        Array.from({ length: concurrent }, () => ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 20_000, send: tone(1000) }).catch(() => undefined)),
+      )
       const up = calls.filter((c) => c !== undefined)
       await new Promise((r) => setTimeout(r, 3000))
       const stats = await Promise.all(up.map((c) => c.peer.stats()))
@@ -160,10 +203,22 @@ export const sipSuite: BenchSuite = {
       const late = stats.reduce((n, s) => n + (s.outbound[0]?.lateTicks ?? 0), 0)
       await Promise.all(up.map((c) => c.hangup()))
       row(`${concurrent} concurrent plain-RTP calls: established`, 'rtcspec sip.js UA', up.length, 'calls', 'rtcspec UA → sipp UAS with -rtp_echo, PCMU 20 ms')
-      row(`${concurrent} concurrent plain-RTP calls: echoed packets per call (min)`, 'rtcspec sip.js UA', Math.min(...echoed), 'packets', 'about 150 expected per 3 s of media')
+      row(
+        `${concurrent} concurrent plain-RTP calls: echoed packets per call (min)`,
+        'rtcspec sip.js UA',
+        Math.min(...echoed),
+        'packets',
+        'about 150 expected per 3 s of media',
+      )
       row(`${concurrent} concurrent plain-RTP calls: max loss`, 'rtcspec sip.js UA', Math.max(...loss) * 100, '%', 'RFC 3550 loss of the echoed stream')
       row(`${concurrent} concurrent plain-RTP calls: late pacer ticks`, 'rtcspec sip.js UA', late, 'ticks', 'sum over calls; a tick > 20 ms late')
-      row(`${concurrent} concurrent plain-RTP calls: CPU`, 'rtcspec sip.js UA', ((cpu.user + cpu.system) / 1000 / wallMs) * 100, '% of a core', 'rtcspec process, set-up + 3 s media')
+      row(
+        `${concurrent} concurrent plain-RTP calls: CPU`,
+        'rtcspec sip.js UA',
+        ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+        '% of a core',
+        'rtcspec process, set-up + 3 s media',
+      )
     }
 
     // 5. rtcspec UA → Kamailio (record-routing stateful proxy) → rtcspec UA, plain RTP, both registered over UDP.
@@ -177,7 +232,13 @@ export const sipSuite: BenchSuite = {
       await using bob = await createSipUserAgent({ uri: `sip:bob@${proxy.domain}`, media: 'rtp', transport, callRecords: false })
       await alice.register()
       await bob.register()
-      bob.autoAnswer({ onCall: (c) => void c.waitForEnd(30_000).then(() => c.sdh?.peer.close(), () => undefined) })
+      bob.autoAnswer({
+        onCall: (c) =>
+          void c.waitForEnd(30_000).then(
+            () => c.sdh?.peer.close(),
+            () => undefined,
+          ),
+      })
       const one = async () => {
         const call = await alice.call(`sip:bob@${proxy.domain}`, { timeoutMs: 10_000 })
         await call.hangup()
@@ -186,7 +247,13 @@ export const sipSuite: BenchSuite = {
       await pool(WARMUP_CALLS, IN_FLIGHT, one)
       const n = options.quick ? 50 : 200
       const r = await pool(n, IN_FLIGHT, one)
-      row(KAMAILIO_METRIC, 'rtcspec sip.js UA', (n - r.failures) / (r.ms / 1000), 'calls/s', `${n} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP both legs, plain RTP, Kamailio ${proxy.provider}, ${r.failures} failed`)
+      row(
+        KAMAILIO_METRIC,
+        'rtcspec sip.js UA',
+        (n - r.failures) / (r.ms / 1000),
+        'calls/s',
+        `${n} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP both legs, plain RTP, Kamailio ${proxy.provider}, ${r.failures} failed`,
+      )
     }
 
     // 6. baresip (a third-party UA) calls an rtcspec UAS: set-up latency from baresip's dial command to rtcspec

@@ -25,7 +25,13 @@ export const whipWhepSuite: BenchSuite = {
       posts.push(s.exchanges[0]?.response?.elapsedMs ?? Number.NaN)
       await s.close()
     }
-    rows.push({ suite: SUITE, metric: 'WHIP POST → 201 p50', value: percentile(posts, 50), unit: 'ms', note: `n=${posts.length}, reference server on loopback (werift answer, full server gathering)` })
+    rows.push({
+      suite: SUITE,
+      metric: 'WHIP POST → 201 p50',
+      value: percentile(posts, 50),
+      unit: 'ms',
+      note: `n=${posts.length}, reference server on loopback (werift answer, full server gathering)`,
+    })
     log(`POST→201 p50 ${percentile(posts, 50)} ms`)
     // publish → first RTP at a viewer, and the gap across a publisher ICE restart
     const firsts: number[] = []
@@ -49,13 +55,31 @@ export const whipWhepSuite: BenchSuite = {
       un()
       gaps.push(gap)
     }
-    rows.push({ suite: SUITE, metric: 'publish → first RTP at WHEP viewer p50', value: percentile(firsts, 50), unit: 'ms', note: `n=${firsts.length}, werift publisher (PCMU) and viewer, both sessions set up in sequence` })
-    rows.push({ suite: SUITE, metric: 'viewer gap across publisher ICE restart (max)', value: Math.max(...gaps), unit: 'ms', note: `n=${gaps.length} restarts, largest inter-packet gap at the viewer (20 ms packets)` })
+    rows.push({
+      suite: SUITE,
+      metric: 'publish → first RTP at WHEP viewer p50',
+      value: percentile(firsts, 50),
+      unit: 'ms',
+      note: `n=${firsts.length}, werift publisher (PCMU) and viewer, both sessions set up in sequence`,
+    })
+    rows.push({
+      suite: SUITE,
+      metric: 'viewer gap across publisher ICE restart (max)',
+      value: Math.max(...gaps),
+      unit: 'ms',
+      note: `n=${gaps.length} restarts, largest inter-packet gap at the viewer (20 ms packets)`,
+    })
     // suite durations
     for (const media of [false, true]) {
       const t0 = performance.now()
       const r = await runConformance({ suite: 'whip', url: srv.whipUrl(), media, ...(media ? { whepUrl: srv.whepUrl() } : {}) })
-      rows.push({ suite: SUITE, metric: `WHIP conformance suite${media ? ' with media' : ' (signaling only)'}`, value: performance.now() - t0, unit: 'ms', note: `${r.results.length} requirements against the reference server` })
+      rows.push({
+        suite: SUITE,
+        metric: `WHIP conformance suite${media ? ' with media' : ' (signaling only)'}`,
+        value: performance.now() - t0,
+        unit: 'ms',
+        note: `${r.results.length} requirements against the reference server`,
+      })
     }
     return rows
   },

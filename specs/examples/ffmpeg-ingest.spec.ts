@@ -13,14 +13,18 @@ const hasFfmpeg = (await findBinary('ffmpeg')) !== undefined
 if (!hasFfmpeg && process.env.CI !== 'true') process.stderr.write('[rtcspec] ffmpeg-ingest example skipped: sudo apt-get install -y ffmpeg\n')
 
 test.skipIf(!hasFfmpeg && process.env.CI !== 'true')('FFmpeg’s Opus tone and VP8 video reach bob through alice', async ({ peers, ffmpeg }) => {
-  const codecs = { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })], video: weriftVideoCodecs(['VP8']) }
+  const codecs = {
+    audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
+    video: weriftVideoCodecs(['VP8']),
+  }
   const alice = peers.werift({ name: 'alice', codecs: ['opus'], config: { codecs } })
   const bob = peers.werift({ name: 'bob', codecs: ['opus'], audio: 'recvonly', config: { codecs } })
   await using audioIn = await createRtpIngest(alice, 'audio') // before negotiating: adds send-only transceivers
   await using videoIn = await createRtpIngest(alice, 'video')
   await connectBackToBack(alice, bob)
 
-  const source = await ffmpeg.source({ // stopped after the test
+  const source = await ffmpeg.source({
+    // stopped after the test
     provider: 'local',
     durationMs: 3000,
     audio: { to: audioIn.address, codec: 'opus', source: { sine: 1000 } },

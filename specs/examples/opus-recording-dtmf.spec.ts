@@ -12,7 +12,17 @@ test('Opus call: the recorded audio holds the tone, and RFC 4733 digits arrive',
 
   await call.a.sendDtmf('123#', { durationMs: 100, gapMs: 50 })
   const track = call.b.inbound[0]!
-  await expect.poll(() => track.dtmf().filter((d) => d.ended).map((d) => d.digit).join(''), { timeout: 3000 }).toBe('123#')
+  await expect
+    .poll(
+      () =>
+        track
+          .dtmf()
+          .filter((d) => d.ended)
+          .map((d) => d.digit)
+          .join(''),
+      { timeout: 3000 },
+    )
+    .toBe('123#')
 
   const recording = track.recording() // decoded Opus, 48 kHz, placed by RTP timestamp
   expect(recording.sampleRate).toBe(48000)
@@ -25,5 +35,9 @@ test('PCMU call carrying in-band DTMF: the digits are found in the recording', a
   const call = await b2b({ codec: 'PCMU', send: { a: dtmf('159#', { durationMs: 80, gapMs: 80 }) } })
   await expect(call.b).toReceiveRtp({ packets: 32, within: '5s' })
   const rec = call.b.inbound[0]!.recording()
-  expect(detectDtmf(rec.samples, rec.sampleRate).map((d) => d.digit).join('')).toBe('159#')
+  expect(
+    detectDtmf(rec.samples, rec.sampleRate)
+      .map((d) => d.digit)
+      .join(''),
+  ).toBe('159#')
 })

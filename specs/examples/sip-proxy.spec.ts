@@ -38,9 +38,17 @@ async function proxyUnderTest(): Promise<ProxyUnderTest> {
   const kamailioInstalled = (await findBinary('kamailio')) !== undefined
   if (process.env.SIP_PROXY_URI || kamailioInstalled || process.env.CI === 'true') {
     const k = await startKamailio(process.env.SIP_PROXY_URI ? { provider: 'external' } : { provider: 'local' })
-    return { name: k.provider === 'external' ? `your proxy (${process.env.SIP_PROXY_URI})` : 'Kamailio', domain: k.domain, transports: [...k.transports], transport: (t) => k.userAgentTransport(t), close: () => k.close() }
+    return {
+      name: k.provider === 'external' ? `your proxy (${process.env.SIP_PROXY_URI})` : 'Kamailio',
+      domain: k.domain,
+      transports: [...k.transports],
+      transport: (t) => k.userAgentTransport(t),
+      close: () => k.close(),
+    }
   }
-  process.stderr.write('[rtcspec] sip-proxy example: kamailio is not installed (sudo apt-get install -y kamailio kamailio-websocket-modules); using the embedded registrar\n')
+  process.stderr.write(
+    '[rtcspec] sip-proxy example: kamailio is not installed (sudo apt-get install -y kamailio kamailio-websocket-modules); using the embedded registrar\n',
+  )
   const r = await startSipRegistrar({ transports: ['udp', 'tcp', 'ws'] })
   return {
     name: 'the embedded registrar',

@@ -99,7 +99,10 @@ export async function measureAccuracy(options: AccuracyRunOptions): Promise<Accu
       const s = relay.summary('toB')
       return s.delivered + s.duplicated
     }
-    await waitFor(() => relay.summary('toB').sent >= toB.sent && relay.summary('toA').sent >= toA.sent, { timeoutMs: 5000, label: `the relay to see all ${packets} probe packets of each direction` })
+    await waitFor(() => relay.summary('toB').sent >= toB.sent && relay.summary('toA').sent >= toA.sent, {
+      timeoutMs: 5000,
+      label: `the relay to see all ${packets} probe packets of each direction`,
+    })
     await waitFor(() => relay.summary('toB').pending === 0 && relay.summary('toA').pending === 0 && arrivedB() >= deliveredB(), {
       timeoutMs: 10_000 + (options.profile.delayMs ?? 0) + 4 * (options.profile.jitterMs ?? 0),
       label: `bob to receive all ${deliveredB()} datagrams the relay delivered (got ${arrivedB()})`,
@@ -126,8 +129,24 @@ export async function measureAccuracy(options: AccuracyRunOptions): Promise<Accu
       seed,
       profile: options.profile,
       packets,
-      truth: { sent: loss.sent, dropped: loss.dropped, droppedInsideSpan: loss.droppedInsideSpan, span: loss.span, lossFraction: loss.lossFraction, jitterMs: refJitter, meanDelayMs },
-      measured: { received: s.received, expected: s.expected, lost: s.lost, lossFraction: s.lossFraction, jitterMs: s.jitterMs, reordered: s.reordered, duplicates: s.duplicates },
+      truth: {
+        sent: loss.sent,
+        dropped: loss.dropped,
+        droppedInsideSpan: loss.droppedInsideSpan,
+        span: loss.span,
+        lossFraction: loss.lossFraction,
+        jitterMs: refJitter,
+        meanDelayMs,
+      },
+      measured: {
+        received: s.received,
+        expected: s.expected,
+        lost: s.lost,
+        lossFraction: s.lossFraction,
+        jitterMs: s.jitterMs,
+        reordered: s.reordered,
+        duplicates: s.duplicates,
+      },
       delay: { configuredMs, medianMs: measuredDelay, baseMs, trueMedianMs, trueMinMs, impairedMedianMs, baselineMedianMs },
       error: {
         lostCount: s.lost - loss.droppedInsideSpan,

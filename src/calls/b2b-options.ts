@@ -79,5 +79,9 @@ export type B2BOptionKeysCovered = AssertTrue<Same<keyof B2BOptions, keyof z.inp
 
 /** Validates `b2b()` options; throws `RtcspecError` `B2B_OPTIONS` listing every problem (unknown keys with a did-you-mean). */
 export function checkB2BOptions(options: unknown): void {
-  parseOptions(B2BOptionsSchema, options, { code: 'B2B_OPTIONS', what: 'b2b options', hint: "b2b({ codec: 'opus', a: { name: 'alice' }, network: { preset: '3g' }, connectTimeout: '10s' }); see B2BOptions" })
+  parseOptions(B2BOptionsSchema, options, {
+    code: 'B2B_OPTIONS',
+    what: 'b2b options',
+    hint: "b2b({ codec: 'opus', a: { name: 'alice' }, network: { preset: '3g' }, connectTimeout: '10s' }); see B2BOptions",
+  })
 }

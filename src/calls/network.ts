@@ -24,17 +24,17 @@ import { DurationSchema, type Duration } from './duration.ts'
 const PresetNameSchema = z.enum(PRESET_NAMES)
 
 /** A profile, a preset name, or `{ preset, ...overrides }`. */
-export const ProfileSpecSchema = z.union([
-  PresetNameSchema,
-  impairmentProfileSchema.extend({ preset: PresetNameSchema }).strict(),
-  impairmentProfileSchema,
-])
+export const ProfileSpecSchema = z.union([PresetNameSchema, impairmentProfileSchema.extend({ preset: PresetNameSchema }).strict(), impairmentProfileSchema])
 
 const ScheduleStepSchema = z.union([
   z
     .object({
       outage: z
-        .object({ at: DurationSchema, for: DurationSchema.refine((ms) => ms > 0, 'an outage lasts more than 0 ms'), direction: z.enum(['toA', 'toB', 'both']).optional() })
+        .object({
+          at: DurationSchema,
+          for: DurationSchema.refine((ms) => ms > 0, 'an outage lasts more than 0 ms'),
+          direction: z.enum(['toA', 'toB', 'both']).optional(),
+        })
         .strict(),
     })
     .strict(),

@@ -92,7 +92,15 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
     })
   } catch (e) {
     // Every call is recorded, failed ones too: the reason, the states, candidates and signalling so far.
-    await recordFailedCall({ kind: context.kind ?? 'webrtc-b2b', peers: [a, b], startedAt, signaling, error: e, seed, ...(context.test ? { test: context.test } : {}) })
+    await recordFailedCall({
+      kind: context.kind ?? 'webrtc-b2b',
+      peers: [a, b],
+      startedAt,
+      signaling,
+      error: e,
+      seed,
+      ...(context.test ? { test: context.test } : {}),
+    })
     await Promise.allSettled([a.close(), b.close(), relay?.close()])
     // A refused TURN allocation explains the failure better than the ICE/signaling error it caused.
     const turn = (await Promise.all(turnWatches.map((w) => w.diagnosis))).flatMap((d, i) => (d ? [`${[a, b][i]?.name}: ${d.message}`] : []))
@@ -110,7 +118,15 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
 }
 
 /** Writes the call record of a call that failed to open; never throws (a failure to record goes to stderr). */
-async function recordFailedCall(input: { kind: string; peers: Peer[]; startedAt: Date; signaling: BackToBackCall['signaling']; error: unknown; seed: number | undefined; test?: CallRecord['test'] }): Promise<void> {
+async function recordFailedCall(input: {
+  kind: string
+  peers: Peer[]
+  startedAt: Date
+  signaling: BackToBackCall['signaling']
+  error: unknown
+  seed: number | undefined
+  test?: CallRecord['test']
+}): Promise<void> {
   try {
     const e = input.error
     const reason = e instanceof Error ? e.message : String(e)
@@ -178,4 +194,3 @@ function firstRtp(call: BackToBackCall): { firstRtpMs?: number } {
   const firsts = [call.a, call.b].flatMap((p) => p.inbound.map((t) => t.rtp.snapshot().firstArrivalMs)).filter((x): x is number => x !== undefined)
   return firsts.length ? { firstRtpMs: Math.min(...firsts) - call.timings.startedAt } : {}
 }
-

@@ -19,10 +19,12 @@ function ratioProblem(value: unknown): string | undefined {
     return pct > 100 ? `${JSON.stringify(value)} is more than 100 %` : undefined
   }
   if (typeof value !== 'number') return `expected a ratio (a number between 0 and 1, or '5%'), got ${value === null ? 'null' : typeof value}`
-  if (Number.isNaN(value)) return 'NaN is not a ratio: write a fraction such as 0.05 or a percentage such as \'5%\''
+  if (Number.isNaN(value)) return "NaN is not a ratio: write a fraction such as 0.05 or a percentage such as '5%'"
   if (value < 0) return `a ratio is between 0 and 1, got ${value} (negative)`
   if (value > 1) {
-    return value <= 100 ? `a ratio is between 0 and 1 — did you mean ${+(value / 100).toPrecision(6)} (${value} %)? write ${+(value / 100).toPrecision(6)} or '${value}%'` : `a ratio is between 0 and 1, got ${value}`
+    return value <= 100
+      ? `a ratio is between 0 and 1 — did you mean ${+(value / 100).toPrecision(6)} (${value} %)? write ${+(value / 100).toPrecision(6)} or '${value}%'`
+      : `a ratio is between 0 and 1, got ${value}`
   }
   return undefined
 }

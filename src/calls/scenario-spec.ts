@@ -14,7 +14,12 @@ import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack } from '../peers/types.ts'
 
 const SendSchema = z.union([
-  z.object({ tone: z.union([z.number().positive().max(20_000), z.array(z.number().positive().max(20_000)).min(1).max(8)]), dbfs: z.number().max(0).optional() }).strict(),
+  z
+    .object({
+      tone: z.union([z.number().positive().max(20_000), z.array(z.number().positive().max(20_000)).min(1).max(8)]),
+      dbfs: z.number().max(0).optional(),
+    })
+    .strict(),
   z.object({ silence: z.literal(true) }).strict(),
   z.object({ noise: z.object({ seed: z.number().int().optional(), dbfs: z.number().max(0).optional() }).strict() }).strict(),
   /** A shipped speech fixture (fixtures/audio/), resampled to the codec rate. */
@@ -22,7 +27,13 @@ const SendSchema = z.union([
   /** A WAV file (path relative to the working directory), resampled to the codec rate. */
   z.object({ wav: z.string().min(1), loop: z.boolean().optional() }).strict(),
   /** In-band DTMF tone pairs (Q.23), e.g. `'123#'`. */
-  z.object({ dtmf: z.string().regex(/^[0-9*#A-Da-d]+$/, 'DTMF digits are 0-9, *, #, A-D'), durationMs: z.number().positive().optional(), gapMs: z.number().nonnegative().optional() }).strict(),
+  z
+    .object({
+      dtmf: z.string().regex(/^[0-9*#A-Da-d]+$/, 'DTMF digits are 0-9, *, #, A-D'),
+      durationMs: z.number().positive().optional(),
+      gapMs: z.number().nonnegative().optional(),
+    })
+    .strict(),
 ])
 
 const PeerSpecSchema = z
@@ -48,7 +59,6 @@ const ExpectationSchema = z
   })
   .strict()
 
-
 /** The schema of a scenario spec. */
 export const ScenarioSpecSchema = z
   .object({
@@ -71,7 +81,11 @@ export const ScenarioSpecSchema = z
   .superRefine((spec, ctx) => {
     const names = Object.keys(spec.peers)
     if (names.length !== 2) {
-      ctx.addIssue({ code: 'custom', path: ['peers'], message: `a scenario needs exactly 2 peers (caller first), got ${names.length}: ${names.join(', ') || 'none'}` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['peers'],
+        message: `a scenario needs exactly 2 peers (caller first), got ${names.length}: ${names.join(', ') || 'none'}`,
+      })
     }
     const known = audioCodecNames()
     const codecs = [spec.codec, ...Object.values(spec.peers).flatMap((p) => p.codecs ?? [])].filter((c): c is string => !!c)
@@ -81,7 +95,8 @@ export const ScenarioSpecSchema = z
     for (const key of Object.keys(spec.expect)) {
       const m = /^([A-Za-z][\w-]*)\.audio\.in$/.exec(key)
       if (!m) ctx.addIssue({ code: 'custom', path: ['expect', key], message: `expectation keys look like "<peer>.audio.in", got "${key}"` })
-      else if (!names.includes(m[1] ?? '')) ctx.addIssue({ code: 'custom', path: ['expect', key], message: `no peer named "${m[1]}" (peers: ${names.join(', ')})` })
+      else if (!names.includes(m[1] ?? ''))
+        ctx.addIssue({ code: 'custom', path: ['expect', key], message: `no peer named "${m[1]}" (peers: ${names.join(', ')})` })
     }
   })
 
@@ -106,12 +121,22 @@ export function parseScenario(spec: unknown): ParsedScenarioSpec {
 
 /** The audio source a peer's `send` describes. */
 export function sourceOf(send: ScenarioSend): AudioSourceSpec {
-  if ('tone' in send) return Array.isArray(send.tone) ? sources.tones(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) }) : sources.tone(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) })
+  if ('tone' in send)
+    return Array.isArray(send.tone)
+      ? sources.tones(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) })
+      : sources.tone(send.tone, { ...(send.dbfs !== undefined ? { dbfs: send.dbfs } : {}) })
   if ('silence' in send) return sources.silence()
   if ('speech' in send) return sources.speech(send.speech, send.loop ? { loop: true } : {})
   if ('wav' in send) return sources.wavFile(send.wav, send.loop ? { loop: true } : {})
-  if ('dtmf' in send) return sources.dtmf(send.dtmf, { ...(send.durationMs !== undefined ? { durationMs: send.durationMs } : {}), ...(send.gapMs !== undefined ? { gapMs: send.gapMs } : {}) })
-  return sources.noise({ ...(send.noise.seed !== undefined ? { seed: send.noise.seed } : {}), ...(send.noise.dbfs !== undefined ? { dbfs: send.noise.dbfs } : {}) })
+  if ('dtmf' in send)
+    return sources.dtmf(send.dtmf, {
+      ...(send.durationMs !== undefined ? { durationMs: send.durationMs } : {}),
+      ...(send.gapMs !== undefined ? { gapMs: send.gapMs } : {}),
+    })
+  return sources.noise({
+    ...(send.noise.seed !== undefined ? { seed: send.noise.seed } : {}),
+    ...(send.noise.dbfs !== undefined ? { dbfs: send.noise.dbfs } : {}),
+  })
 }
 
 /** Checks one expectation; returns the failures as sentences. */
@@ -120,8 +145,13 @@ export function checkExpectation(key: string, track: InboundTrack | undefined, e
   const s = track.rtp.snapshot()
   const out: string[] = []
   if (e.packetsAtLeast !== undefined && s.unique < e.packetsAtLeast) out.push(`${key}: expected at least ${e.packetsAtLeast} packets, got ${s.unique}`)
-  if (e.lossBelow !== undefined && !(s.expected > 0 && s.lossFraction < e.lossBelow)) out.push(`${key}: expected loss below ${(e.lossBelow * 100).toFixed(2)} %, measured ${(s.lossFraction * 100).toFixed(2)} % (lost ${s.lost} of ${s.expected})`)
-  if (e.jitterMsBelow !== undefined && !(s.received > 1 && s.jitterMs < e.jitterMsBelow)) out.push(`${key}: expected jitter below ${e.jitterMsBelow} ms, measured ${s.jitterMs.toFixed(2)} ms`)
-  if (e.codec !== undefined && track.codec?.encoding.toUpperCase() !== e.codec.toUpperCase()) out.push(`${key}: expected codec ${e.codec}, got ${track.codec?.encoding ?? 'none'}`)
+  if (e.lossBelow !== undefined && !(s.expected > 0 && s.lossFraction < e.lossBelow))
+    out.push(
+      `${key}: expected loss below ${(e.lossBelow * 100).toFixed(2)} %, measured ${(s.lossFraction * 100).toFixed(2)} % (lost ${s.lost} of ${s.expected})`,
+    )
+  if (e.jitterMsBelow !== undefined && !(s.received > 1 && s.jitterMs < e.jitterMsBelow))
+    out.push(`${key}: expected jitter below ${e.jitterMsBelow} ms, measured ${s.jitterMs.toFixed(2)} ms`)
+  if (e.codec !== undefined && track.codec?.encoding.toUpperCase() !== e.codec.toUpperCase())
+    out.push(`${key}: expected codec ${e.codec}, got ${track.codec?.encoding ?? 'none'}`)
   return out
 }

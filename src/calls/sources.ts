@@ -23,14 +23,29 @@ export interface SourceFactories {
 }
 
 const sourceFactories: SourceFactories = {
-  tone: (hz, o = {}) => (sampleRate) => toneSource(hz, { ...o, sampleRate }),
-  tones: (hz, o = {}) => (sampleRate) => tonesSource(hz, { ...o, sampleRate }),
-  silence: (o = {}) => (sampleRate) => silenceSource({ ...o, sampleRate }),
-  noise: (o = {}) => (sampleRate) => noiseSource({ ...o, sampleRate }),
+  tone:
+    (hz, o = {}) =>
+    (sampleRate) =>
+      toneSource(hz, { ...o, sampleRate }),
+  tones:
+    (hz, o = {}) =>
+    (sampleRate) =>
+      tonesSource(hz, { ...o, sampleRate }),
+  silence:
+    (o = {}) =>
+    (sampleRate) =>
+      silenceSource({ ...o, sampleRate }),
+  noise:
+    (o = {}) =>
+    (sampleRate) =>
+      noiseSource({ ...o, sampleRate }),
   // read and checked now, so a bad path fails where it is written; resampled when the codec rate is known
   wavFile: (path, o = {}) => wavFileFactory(path, o),
   speech: (name, o = {}) => wavFileFactory(speechFixturePath(name), o),
-  dtmf: (digits, o = {}) => (sampleRate) => dtmfTones(digits, { ...o, sampleRate }),
+  dtmf:
+    (digits, o = {}) =>
+    (sampleRate) =>
+      dtmfTones(digits, { ...o, sampleRate }),
 }
 
 /** Audio source factories, usable outside fixtures too. */

@@ -8,7 +8,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>
 
 /** What parseArgs returns for these options. */
-export type ParsedCommand<O extends CommandOptions, P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: P; strict: true }>>
+export type ParsedCommand<O extends CommandOptions, P extends boolean> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: P; strict: true }>
+>
 
 /** Where a subcommand writes (injectable for tests). */
 export interface CommandIo {

@@ -139,7 +139,11 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     return 2
   }
   let server: MediaServer | undefined
-  const interrupts = listenForInterrupts({ command: 'conformance', stopping: 'abandoning the check running, deleting its sessions, writing the reports of the checks that finished', err })
+  const interrupts = listenForInterrupts({
+    command: 'conformance',
+    stopping: 'abandoning the check running, deleting its sessions, writing the reports of the checks that finished',
+    err,
+  })
   try {
     if (v.embedded) {
       server = await startMediaServer({ ...(v.token !== undefined ? { token: v.token } : {}), ...(v.fault !== undefined ? { fault: v.fault } : {}) })
@@ -157,7 +161,14 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
       strict: v.strict ?? false,
       ...(v.token !== undefined ? { token: v.token } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(v.only ? { only: v.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(v.only
+        ? {
+            only: v.only
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          }
+        : {}),
     }
     const whepUrl = v['whep-url'] ?? (server && suite === 'whip' ? server.whepUrl() : undefined)
     const publishUrl = v['publish-url'] ?? (server && suite === 'whep' ? server.whipUrl() : undefined)
@@ -168,15 +179,25 @@ export async function conformanceCommand(argv: string[], io: { out?: (s: string)
     mkdirSync(dir, { recursive: true })
     const stopped = interrupts.signal
     // An interrupted run: the checks that finished, and which did not run (not a verdict on those).
-    const notRun = stopped ? requirementsOf(suite).map((r) => r.id).filter((id) => (!options.only || options.only.includes(id)) && !report.results.some((r) => r.id === id)) : []
+    const notRun = stopped
+      ? requirementsOf(suite)
+          .map((r) => r.id)
+          .filter((id) => (!options.only || options.only.includes(id)) && !report.results.some((r) => r.id === id))
+      : []
     const json = stopped ? { ...report, interrupted: { signal: stopped, notRun } } : report
     writeFileAtomic(join(dir, 'conformance.json'), `${JSON.stringify(json, null, 2)}\n`)
     writeFileAtomic(join(dir, 'conformance-junit.xml'), formatJunit(report))
     if (stopped) {
-      out(`${v.json ? `${JSON.stringify(json, null, 2)}\n` : formatTable(report)}interrupted by ${stopped}: ${report.results.length} check(s) finished, ${notRun.length} not run; reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`)
+      out(
+        `${v.json ? `${JSON.stringify(json, null, 2)}\n` : formatTable(report)}interrupted by ${stopped}: ${report.results.length} check(s) finished, ${notRun.length} not run; reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`,
+      )
       return 130
     }
-    out(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`)
+    out(
+      v.json
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : `${formatTable(report)}reports: ${join(dir, 'conformance.json')}, ${join(dir, 'conformance-junit.xml')}\n`,
+    )
     return exitCodeOf(report, v.strict ?? false)
   } catch (e) {
     err(`rtcspec conformance: ${(e as Error).message}\n`)

@@ -77,9 +77,10 @@ export async function doctorCommand(argv: string[], deps: DoctorCommandDeps = {}
   let report = DoctorReportSchema.parse(await runDoctor(options))
   if (values.install) {
     const packages = missingPackages(report)
-    const dockerNote = packages.includes('docker.io') || report.tools.some((t) => t.id === 'docker' && t.status !== 'ok')
-      ? '\nFor the docker service provider (engine, offline base image, rtcspec images): sudo bash scripts/docker-setup.sh (docs/docker.md)\n'
-      : ''
+    const dockerNote =
+      packages.includes('docker.io') || report.tools.some((t) => t.id === 'docker' && t.status !== 'ok')
+        ? '\nFor the docker service provider (engine, offline base image, rtcspec images): sudo bash scripts/docker-setup.sh (docs/docker.md)\n'
+        : ''
     const apt = packages.filter((p) => p !== 'docker.io')
     if (apt.length === 0) {
       stderr(`rtcspec doctor --install: no Debian package to install.${dockerNote}`)

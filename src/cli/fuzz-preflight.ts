@@ -45,7 +45,9 @@ async function udp(target: URL, timeoutMs: number): Promise<SipPreflight> {
         for (const t of timers) clearTimeout(t)
         resolve(r)
       }
-      socket.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, cause: `${target.href}: ${e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that UDP port)' : e.message}` }))
+      socket.on('error', (e: NodeJS.ErrnoException) =>
+        done({ ok: false, cause: `${target.href}: ${e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that UDP port)' : e.message}` }),
+      )
       socket.on('message', () => done({ ok: true }))
       socket.connect(port, host, () => {
         const text = options(target, { host: socket.address().address, port: socket.address().port }, 'UDP')
@@ -53,7 +55,12 @@ async function udp(target: URL, timeoutMs: number): Promise<SipPreflight> {
         const send = () => socket.send(text)
         send()
         for (let at = 500, gap = 500; at < timeoutMs; gap *= 2, at += gap) timers.push(setTimeout(send, at))
-        timers.push(setTimeout(() => done({ ok: false, cause: `${target.href}: no answer to a SIP OPTIONS within ${timeoutMs} ms (nothing answers SIP there)` }), timeoutMs))
+        timers.push(
+          setTimeout(
+            () => done({ ok: false, cause: `${target.href}: no answer to a SIP OPTIONS within ${timeoutMs} ms (nothing answers SIP there)` }),
+            timeoutMs,
+          ),
+        )
       })
     })
   } finally {
@@ -66,8 +73,12 @@ async function ws(target: URL, timeoutMs: number): Promise<SipPreflight> {
   try {
     return await new Promise<SipPreflight>((resolve) => {
       socket.on('open', () => resolve({ ok: true }))
-      socket.on('unexpected-response', (_req, res) => resolve({ ok: false, cause: `${target.href}: the WebSocket upgrade was answered ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd() }))
-      socket.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, cause: `${target.href}: ${e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : e.message}` }))
+      socket.on('unexpected-response', (_req, res) =>
+        resolve({ ok: false, cause: `${target.href}: the WebSocket upgrade was answered ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd() }),
+      )
+      socket.on('error', (e: NodeJS.ErrnoException) =>
+        resolve({ ok: false, cause: `${target.href}: ${e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : e.message}` }),
+      )
     })
   } finally {
     socket.terminate()

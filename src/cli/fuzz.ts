@@ -64,7 +64,10 @@ function targetFor(name: string, v: Record<string, string | boolean | undefined>
   const timeoutMs = v.timeout ? Number(v.timeout) : undefined
   const publishUrl = typeof v['publish-url'] === 'string' ? v['publish-url'] : undefined
   const need = (): string => {
-    if (!url) throw new RtcspecError('USAGE', `rtcspec fuzz ${name} needs --url`, { hint: name === 'sip' ? 'e.g. --url udp://127.0.0.1:5060' : 'e.g. --url http://127.0.0.1:8080/whip/live' })
+    if (!url)
+      throw new RtcspecError('USAGE', `rtcspec fuzz ${name} needs --url`, {
+        hint: name === 'sip' ? 'e.g. --url udp://127.0.0.1:5060' : 'e.g. --url http://127.0.0.1:8080/whip/live',
+      })
     return url
   }
   const common = { allowRemote: true, ...(timeoutMs ? { timeoutMs } : {}) }
@@ -80,7 +83,8 @@ function targetFor(name: string, v: Record<string, string | boolean | undefined>
     }
     case 'sip': {
       const profile = v.profile ?? 'proxy'
-      if (profile !== 'uas' && profile !== 'proxy' && profile !== 'registrar') throw new RtcspecError('USAGE', `--profile must be uas, proxy or registrar, got ${JSON.stringify(profile)}`)
+      if (profile !== 'uas' && profile !== 'proxy' && profile !== 'registrar')
+        throw new RtcspecError('USAGE', `--profile must be uas, proxy or registrar, got ${JSON.stringify(profile)}`)
       return sipTarget({ url: need(), profile, ...common }) as FuzzTarget<unknown>
     }
     default:
@@ -94,11 +98,17 @@ function progressPrinter(): (p: CampaignProgress) => void {
   let lastDecile = -1
   return (p) => {
     const frac = Math.min(1, Math.max(p.done / p.total, p.elapsedMs / p.limitMs))
-    const top = Object.entries(p.distribution).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k}:${n}`).join(' ')
+    const top = Object.entries(p.distribution)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, n]) => `${k}:${n}`)
+      .join(' ')
     if (tty) {
       const width = 30
       const filled = Math.round(frac * width)
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} ${(p.elapsedMs / 1000).toFixed(1)}s ${p.phase === 'shrinking' ? 'shrinking… ' : ''}${top}\x1b[K`)
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} ${(p.elapsedMs / 1000).toFixed(1)}s ${p.phase === 'shrinking' ? 'shrinking… ' : ''}${top}\x1b[K`,
+      )
     } else {
       const decile = Math.floor(frac * 10)
       if (decile !== lastDecile || p.phase === 'shrinking') {
@@ -111,29 +121,24 @@ function progressPrinter(): (p: CampaignProgress) => void {
 
 /** Runs `rtcspec fuzz`; resolves to the exit code. */
 export async function fuzzCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    'fuzz',
-    FUZZ_USAGE,
-    argv,
-    {
-      url: { type: 'string' },
-      runs: { type: 'string' },
-      seconds: { type: 'string' },
-      seed: { type: 'string' },
-      rate: { type: 'string' },
-      timeout: { type: 'string' },
-      'publish-url': { type: 'string' },
-      mode: { type: 'string' },
-      profile: { type: 'string' },
-      replay: { type: 'string' },
-      'report-dir': { type: 'string' },
-      'reset-url': { type: 'string' },
-      'reset-cmd': { type: 'string' },
-      'reset-timeout': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  )
+  const parsed = parseCommandArgs('fuzz', FUZZ_USAGE, argv, {
+    url: { type: 'string' },
+    runs: { type: 'string' },
+    seconds: { type: 'string' },
+    seed: { type: 'string' },
+    rate: { type: 'string' },
+    timeout: { type: 'string' },
+    'publish-url': { type: 'string' },
+    mode: { type: 'string' },
+    profile: { type: 'string' },
+    replay: { type: 'string' },
+    'report-dir': { type: 'string' },
+    'reset-url': { type: 'string' },
+    'reset-cmd': { type: 'string' },
+    'reset-timeout': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  })
   if (typeof parsed === 'number') return parsed
   const { values: v, positionals } = parsed
   const name = positionals[0]
@@ -164,7 +169,11 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     process.stderr.write(`rtcspec fuzz: ${(e as Error).message}\n`)
     return 2
   }
-  const interrupts = listenForInterrupts({ command: 'fuzz', stopping: 'stopping the campaign, saving the findings so far', onForce: () => void target.close?.() })
+  const interrupts = listenForInterrupts({
+    command: 'fuzz',
+    stopping: 'stopping the campaign, saving the findings so far',
+    onForce: () => void target.close?.(),
+  })
   try {
     if (v.url) {
       const host = (() => {
@@ -197,15 +206,27 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\n')
     // Every finding but those that did not reproduce is saved, its verdict in the file.
     const files = new Map<Finding, string>()
-    const replayArgs = [resetUrl !== undefined ? `--reset-url ${shellWord(resetUrl)}` : '', resetCmd !== undefined ? `--reset-cmd ${shellWord(resetCmd)}` : ''].filter(Boolean).join(' ')
+    const replayArgs = [resetUrl !== undefined ? `--reset-url ${shellWord(resetUrl)}` : '', resetCmd !== undefined ? `--reset-cmd ${shellWord(resetCmd)}` : '']
+      .filter(Boolean)
+      .join(' ')
     for (const f of result.findings) {
       if (f.verdict === 'not reproduced') continue
-      files.set(f, saveCounterexample(f.counterexample, { dir: typeof v['report-dir'] === 'string' ? v['report-dir'] : fuzzReportDir(), ...(v.url ? { url: v.url } : {}), invariants: result.invariants, finding: f, ...(replayArgs ? { replayArgs } : {}) }))
+      files.set(
+        f,
+        saveCounterexample(f.counterexample, {
+          dir: typeof v['report-dir'] === 'string' ? v['report-dir'] : fuzzReportDir(),
+          ...(v.url ? { url: v.url } : {}),
+          invariants: result.invariants,
+          finding: f,
+          ...(replayArgs ? { replayArgs } : {}),
+        }),
+      )
     }
     if (v.json) process.stdout.write(`${JSON.stringify(campaignJson(result, files), null, 2)}\n`)
     else {
       process.stdout.write(`${formatCampaignSummary(result, { files })}\n`)
-      for (const file of files.values()) process.stdout.write(`  replay: rtcspec fuzz ${name}${v.url ? ` --url ${v.url}` : ''}${replayArgs ? ` ${replayArgs}` : ''} --replay ${file}\n`)
+      for (const file of files.values())
+        process.stdout.write(`  replay: rtcspec fuzz ${name}${v.url ? ` --url ${v.url}` : ''}${replayArgs ? ` ${replayArgs}` : ''} --replay ${file}\n`)
     }
     if (result.blocked && !result.interrupted) process.stderr.write(`rtcspec fuzz: nothing tested (exit 4): ${result.blocked}\n`)
     return campaignExitCode(result)
@@ -229,7 +250,9 @@ async function replay(file: string, name: string, target: FuzzTarget<unknown>, r
     return 2
   }
   if (saved.target !== name && !(saved.target === 'parsers' && name === 'sdp')) {
-    process.stderr.write(`rtcspec fuzz: ${file} is a "${saved.target}" case; replay it with \`rtcspec fuzz ${saved.target === 'parsers' ? 'sdp' : saved.target}\`\n`)
+    process.stderr.write(
+      `rtcspec fuzz: ${file} is a "${saved.target}" case; replay it with \`rtcspec fuzz ${saved.target === 'parsers' ? 'sdp' : saved.target}\`\n`,
+    )
     return 2
   }
   const { ready, outcome } = await replayOnKnownGood(target, saved.case, reset ? { reset } : {})
@@ -242,7 +265,9 @@ async function replay(file: string, name: string, target: FuzzTarget<unknown>, r
   if (saved.outcome) {
     const before = violationsOf(saved.outcome)
     const exact = saved.outcome.response === outcome.response && JSON.stringify(before.map((x) => x.message)) === JSON.stringify(now.map((x) => x.message))
-    const same = saved.outcome.response === outcome.response && JSON.stringify(before.map((x) => x.signature).sort()) === JSON.stringify(now.map((x) => x.signature).sort())
+    const same =
+      saved.outcome.response === outcome.response &&
+      JSON.stringify(before.map((x) => x.signature).sort()) === JSON.stringify(now.map((x) => x.signature).sort())
     process.stdout.write(
       exact
         ? '  reproduced exactly (same response, same violations)\n'

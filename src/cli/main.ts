@@ -20,14 +20,33 @@ export interface Command {
 
 /** The subcommands, by name. Add new ones here. */
 export const commands: Record<string, Command> = {
-  init: { summary: 'set rtcspec up in this project: npm scripts, rtcspec.config.ts, an example spec, tsconfig, a CI workflow, .nvmrc (init [--pin-node] [--force])', run: (argv) => initCommand(argv) },
-  run: { summary: 'run spec files with Vitest and write reports (call records, JUnit, summary.json, index.html), evaluate the gates; exit 0 ok, 1 test failed, 2 usage, 3 gate failed, 4 infrastructure, 130 interrupted (docs/ci.md)', run: runCommand },
+  init: {
+    summary: 'set rtcspec up in this project: npm scripts, rtcspec.config.ts, an example spec, tsconfig, a CI workflow, .nvmrc (init [--pin-node] [--force])',
+    run: (argv) => initCommand(argv),
+  },
+  run: {
+    summary:
+      'run spec files with Vitest and write reports (call records, JUnit, summary.json, index.html), evaluate the gates; exit 0 ok, 1 test failed, 2 usage, 3 gate failed, 4 infrastructure, 130 interrupted (docs/ci.md)',
+    run: runCommand,
+  },
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
-  serve: { summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T]) or the SIP registrar/proxy (serve sip)', run: (argv) => serveCommand(argv) },
+  serve: {
+    summary: 'start the reference WHIP/WHEP server (serve whip|whep|media [--port P] [--token T]) or the SIP registrar/proxy (serve sip)',
+    run: (argv) => serveCommand(argv),
+  },
   conformance: { summary: 'run the WHIP or WHEP conformance suite against a URL (conformance whip|whep --url URL)', run: (argv) => conformanceCommand(argv) },
-  report: { summary: 'write the HTML report from a report directory (report [--report-dir DIR] [--out FILE] [--open-check] [--screenshot])', run: (argv) => reportCommand(argv) },
-  load: { summary: 'many concurrent calls of one scenario over worker threads (load SPEC --calls N --rate R --duration D [--workers W] [--json])', run: (argv) => loadCommand(argv) },
-  fuzz: { summary: 'property-based fuzzing with shrinking (fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--replay FILE])', run: (argv) => fuzzCommand(argv) },
+  report: {
+    summary: 'write the HTML report from a report directory (report [--report-dir DIR] [--out FILE] [--open-check] [--screenshot])',
+    run: (argv) => reportCommand(argv),
+  },
+  load: {
+    summary: 'many concurrent calls of one scenario over worker threads (load SPEC --calls N --rate R --duration D [--workers W] [--json])',
+    run: (argv) => loadCommand(argv),
+  },
+  fuzz: {
+    summary: 'property-based fuzzing with shrinking (fuzz sdp|whip|whep|trickle|sip [--url URL] [--runs N] [--seconds S] [--seed S] [--replay FILE])',
+    run: (argv) => fuzzCommand(argv),
+  },
 }
 
 /** The top-level usage text, listing every command in {@link commands}. */

@@ -72,7 +72,13 @@ export interface BrowserCheck {
   screenshot?: string
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.wav': 'audio/wav', '.png': 'image/png', '.json': 'application/json', '.pcap': 'application/vnd.tcpdump.pcap' }
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.wav': 'audio/wav',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.pcap': 'application/vnd.tcpdump.pcap',
+}
 
 /** A loopback HTTP server for the files under `root` (read-only, nothing outside it). */
 async function serveDir(root: string): Promise<{ server: Server; base: string }> {
@@ -119,7 +125,10 @@ export async function checkReportInBrowser(htmlFile: string, options: { screensh
     const url = `${base}/${relative(root, file).split(sep).map(encodeURIComponent).join('/')}`
     await page.goto(url, { waitUntil: 'load', timeout: timeoutMs })
     // every <audio> has loaded its metadata, or failed (bounded by the timeout)
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('audio')).every((a) => a.readyState >= 1 || a.error !== null), { timeout: timeoutMs, polling: 100 })
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('audio')).every((a) => a.readyState >= 1 || a.error !== null), {
+      timeout: timeoutMs,
+      polling: 100,
+    })
     const counts = await page.evaluate(() => {
       const n = (s: string): number => document.querySelectorAll(s).length
       const audios = Array.from(document.querySelectorAll('audio'))
@@ -129,11 +138,17 @@ export async function checkReportInBrowser(htmlFile: string, options: { screensh
         ladderRows: n('.ladder .msg'),
         iceEvents: n('svg.ice-timeline .ice-event'),
         // charts uPlot drew (the report's script marks each data-rendered), with their series and data points
-        chartSeries: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]')).filter((c) => c.querySelector('canvas')).reduce((k, c) => k + Number(c.getAttribute('data-series') ?? 0), 0),
-        chartPoints: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]')).filter((c) => c.querySelector('canvas')).reduce((k, c) => k + Number(c.getAttribute('data-points') ?? 0), 0),
+        chartSeries: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]'))
+          .filter((c) => c.querySelector('canvas'))
+          .reduce((k, c) => k + Number(c.getAttribute('data-series') ?? 0), 0),
+        chartPoints: Array.from(document.querySelectorAll('.uplot-chart[data-rendered]'))
+          .filter((c) => c.querySelector('canvas'))
+          .reduce((k, c) => k + Number(c.getAttribute('data-points') ?? 0), 0),
         audio: audios.length,
         audioPlayable: audios.filter((a) => a.readyState >= 1 && Number.isFinite(a.duration) && a.duration > 0).length,
-        spectrograms: Array.from(document.querySelectorAll('img.spectrogram')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length,
+        spectrograms: Array.from(document.querySelectorAll('img.spectrogram')).filter(
+          (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
+        ).length,
         waveforms: n('svg.waveform polygon.wave'),
         requirementRows: n('tr.req'),
         fuzzCases: n('article.fuzz'),
@@ -203,7 +218,9 @@ export async function reportCommand(argv: string[], io: { out?: (s: string) => v
     }
     return 0
   } catch (e) {
-    err(`rtcspec report: the browser check failed: ${(e as Error).message}\n  hint: it needs Chromium (sudo bash scripts/install-system-deps.sh; \`rtcspec doctor\` checks)\n`)
+    err(
+      `rtcspec report: the browser check failed: ${(e as Error).message}\n  hint: it needs Chromium (sudo bash scripts/install-system-deps.sh; \`rtcspec doctor\` checks)\n`,
+    )
     return 4
   }
 }
@@ -229,7 +246,9 @@ export function writeRunHtmlReport(reportDir: string, io: { out?: (s: string) =>
     out(`rtcspec: HTML report ${r.file}${r.warnings.length ? ` (${r.warnings.length} warning(s) shown at its top)` : ''}\n`)
     return r
   } catch (e) {
-    err(`rtcspec: warning: the HTML report could not be written: ${e instanceof Error ? e.message : String(e)} (the run's result and its other reports are unaffected)\n`)
+    err(
+      `rtcspec: warning: the HTML report could not be written: ${e instanceof Error ? e.message : String(e)} (the run's result and its other reports are unaffected)\n`,
+    )
     return undefined
   }
 }

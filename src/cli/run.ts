@@ -373,22 +373,17 @@ export function emitGithubOutput(summary: RunSummary, env: NodeJS.ProcessEnv = p
 
 /** The `run` subcommand. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    'run',
-    RUN_USAGE,
-    argv,
-    {
-      'report-dir': { type: 'string' },
-      seed: { type: 'string' },
-      'keep-records': { type: 'boolean' },
-      grep: { type: 'string', short: 't' },
-      config: { type: 'string' },
-      'no-gates': { type: 'boolean' },
-      annotations: { type: 'string' },
-      screenshot: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  )
+  const parsed = parseCommandArgs('run', RUN_USAGE, argv, {
+    'report-dir': { type: 'string' },
+    seed: { type: 'string' },
+    'keep-records': { type: 'boolean' },
+    grep: { type: 'string', short: 't' },
+    config: { type: 'string' },
+    'no-gates': { type: 'boolean' },
+    annotations: { type: 'string' },
+    screenshot: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  })
   if (typeof parsed === 'number') return parsed
   const v = parsed.values
   if (v.seed !== undefined && !/^\d+$/.test(v.seed)) {
@@ -427,14 +422,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   })
   const { summary } = outcome
   const out = process.stdout
-  out.write(`rtcspec: ${outcome.callRecords} call record(s) in ${join(outcome.reportDir, 'call_records.jsonl')}, JUnit in ${join(outcome.reportDir, 'junit.xml')}, summary in ${outcome.summaryFile}\n`)
+  out.write(
+    `rtcspec: ${outcome.callRecords} call record(s) in ${join(outcome.reportDir, 'call_records.jsonl')}, JUnit in ${join(outcome.reportDir, 'junit.xml')}, summary in ${outcome.summaryFile}\n`,
+  )
   if (summary.gates) {
     const failed = summary.gates.results.filter((g) => !g.pass).length
     const title = failed ? `rtcspec gates: ${failed} of ${summary.gates.results.length} FAILED` : `rtcspec gates: all ${summary.gates.results.length} passed`
     ;(failed ? process.stderr : out).write(`\n${title}${gatesSource ? ` (${gatesSource})` : ''}\n${formatGateTable(summary.gates.results)}`)
   }
   if (summary.infrastructureErrors.length) {
-    process.stderr.write(`\nrtcspec: infrastructure error(s):\n${summary.infrastructureErrors.map((e) => `  ${e.message}${e.hint && !e.message.includes(e.hint) ? `\n    hint: ${e.hint}` : ''}`).join('\n')}\n`)
+    process.stderr.write(
+      `\nrtcspec: infrastructure error(s):\n${summary.infrastructureErrors.map((e) => `  ${e.message}${e.hint && !e.message.includes(e.hint) ? `\n    hint: ${e.hint}` : ''}`).join('\n')}\n`,
+    )
   }
   if (annotationMode(v.annotations) === 'github') emitGithubOutput(summary)
   if (v.screenshot) await screenshotReport(outcome.reportDir)
@@ -461,6 +460,8 @@ async function screenshotReport(reportDir: string): Promise<void> {
       `rtcspec: report checked in headless Chromium: ${errors ? `${errors} console error(s): ${check.consoleErrors.join('; ')}` : 'no console errors'}; screenshot ${check.screenshot ?? '(none)'}\n`,
     )
   } catch (e) {
-    process.stderr.write(`rtcspec: warning: could not check the report in Chromium: ${e instanceof Error ? e.message : String(e)} (the run's result is unaffected; \`rtcspec doctor\` says how to install Chromium)\n`)
+    process.stderr.write(
+      `rtcspec: warning: could not check the report in Chromium: ${e instanceof Error ? e.message : String(e)} (the run's result is unaffected; \`rtcspec doctor\` says how to install Chromium)\n`,
+    )
   }
 }

@@ -38,9 +38,13 @@ function portArg(flag: string, value: string | undefined): number | undefined {
 
 function transportsArg(value: string | undefined): Transport[] {
   if (value === undefined) return [...TRANSPORTS]
-  const list = value.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)
+  const list = value
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean)
   const bad = list.filter((x) => !(TRANSPORTS as readonly string[]).includes(x))
-  if (bad.length || list.length === 0) throw new RtcspecError('INVALID_OPTIONS', `--transports ${JSON.stringify(value)}: use a comma-separated list of ${TRANSPORTS.join(', ')}`)
+  if (bad.length || list.length === 0)
+    throw new RtcspecError('INVALID_OPTIONS', `--transports ${JSON.stringify(value)}: use a comma-separated list of ${TRANSPORTS.join(', ')}`)
   return [...new Set(list as Transport[])]
 }
 

@@ -87,7 +87,10 @@ function parseAudioCodecs(list: string): ServerAudioCodecName[] {
     const hit = SERVER_AUDIO_CODECS.find((c) => c.toLowerCase() === n.toLowerCase())
     if (!hit) {
       const guess = didYouMean(n, SERVER_AUDIO_CODECS)
-      throw new RtcspecError('INVALID_OPTIONS', `--audio-codecs: unknown codec ${JSON.stringify(n)}${guess ? ` (did you mean ${guess}?)` : ''}; use ${SERVER_AUDIO_CODECS.join(', ')}`)
+      throw new RtcspecError(
+        'INVALID_OPTIONS',
+        `--audio-codecs: unknown codec ${JSON.stringify(n)}${guess ? ` (did you mean ${guess}?)` : ''}; use ${SERVER_AUDIO_CODECS.join(', ')}`,
+      )
     }
     if (!out.includes(hit)) out.push(hit)
   }
@@ -141,7 +144,8 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
   try {
     if (v.port !== undefined) {
       const port = Number(v.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RtcspecError('INVALID_OPTIONS', `--port ${JSON.stringify(v.port)} is not a port 0..65535`)
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new RtcspecError('INVALID_OPTIONS', `--port ${JSON.stringify(v.port)} is not a port 0..65535`)
       options.port = port
     }
     if (v.host !== undefined) options.host = v.host
@@ -156,7 +160,8 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
     if (v.personality) options.personalities = v.personality.flatMap(parsePersonalityList)
     if (v['sessions-per-endpoint'] !== undefined) {
       const n = Number(v['sessions-per-endpoint'])
-      if (!Number.isInteger(n) || n < 1) throw new RtcspecError('INVALID_OPTIONS', `--sessions-per-endpoint ${JSON.stringify(v['sessions-per-endpoint'])} is not a whole number ≥ 1`)
+      if (!Number.isInteger(n) || n < 1)
+        throw new RtcspecError('INVALID_OPTIONS', `--sessions-per-endpoint ${JSON.stringify(v['sessions-per-endpoint'])} is not a whole number ≥ 1`)
       options.sessionsPerEndpoint = n
     }
     if (v['busy-status'] !== undefined) options.busyStatus = statusArg('--busy-status', v['busy-status'], [403, 409] as const)

@@ -50,7 +50,8 @@ export const RtcspecConfigSchema = z
       .record(z.string(), GateConfigSchema)
       .superRefine((gates, ctx) => {
         for (const key of Object.keys(gates)) {
-          if (!Object.hasOwn(METRICS, key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown metric "${key}"; valid metrics: ${METRIC_NAMES.join(', ')}` })
+          if (!Object.hasOwn(METRICS, key))
+            ctx.addIssue({ code: 'custom', path: [key], message: `unknown metric "${key}"; valid metrics: ${METRIC_NAMES.join(', ')}` })
         }
       })
       .optional(),
@@ -86,7 +87,9 @@ function redirectRtcspecImport(url: string): void {
   const entry = new URL(import.meta.url.endsWith('.ts') ? '../entry/config.ts' : '../entry/config.js', import.meta.url).href
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
-      (specifier === 'rtcspec' || specifier === 'rtcspec/config') && context.parentURL !== undefined && configUrls.has(context.parentURL) ? { url: entry, shortCircuit: true } : nextResolve(specifier, context),
+      (specifier === 'rtcspec' || specifier === 'rtcspec/config') && context.parentURL !== undefined && configUrls.has(context.parentURL)
+        ? { url: entry, shortCircuit: true }
+        : nextResolve(specifier, context),
   })
 }
 
@@ -117,7 +120,10 @@ export async function loadConfig(options: { file?: string; cwd?: string } = {}):
   let file: string | undefined
   if (options.file !== undefined) {
     file = resolve(cwd, options.file)
-    if (!existsSync(file)) throw new RtcspecError('CONFIG_NOT_FOUND', `config file not found: ${options.file}`, { hint: `create it, or drop --config to use ${CONFIG_FILES.join(' / ')} from the working directory` })
+    if (!existsSync(file))
+      throw new RtcspecError('CONFIG_NOT_FOUND', `config file not found: ${options.file}`, {
+        hint: `create it, or drop --config to use ${CONFIG_FILES.join(' / ')} from the working directory`,
+      })
   } else {
     file = CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f))
   }
@@ -134,7 +140,9 @@ export async function loadConfig(options: { file?: string; cwd?: string } = {}):
     }
   } catch (e) {
     if (e instanceof RtcspecError) throw e
-    throw new RtcspecError('CONFIG_LOAD', `could not load ${file}: ${e instanceof Error ? e.message : String(e)}`, { hint: 'fix the file so that it imports (or parses as JSON) and default-exports the configuration' })
+    throw new RtcspecError('CONFIG_LOAD', `could not load ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+      hint: 'fix the file so that it imports (or parses as JSON) and default-exports the configuration',
+    })
   }
   return { config: parseConfig(value, file), source: file }
 }

@@ -13,7 +13,12 @@ export const warn = (reason: string, exchanges: HttpExchange[]): CheckOutcome =>
 export const na = (reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({ status: 'not-applicable', reason, exchanges })
 
 /** A check that could not run because a precondition failed; `precondition` says which, the evidence is its own. */
-export const blocked = (precondition: string, reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({ status: 'blocked', precondition, reason, exchanges })
+export const blocked = (precondition: string, reason: string, exchanges: HttpExchange[] = []): CheckOutcome => ({
+  status: 'blocked',
+  precondition,
+  reason,
+  exchanges,
+})
 
 /** Status line, and the first bytes of the body when there is one: `403 "Endpoint ID already in use"`. */
 export function said(x: HttpExchange): string {
@@ -27,12 +32,23 @@ function refused(c: Created): CheckOutcome | undefined {
   const r = c.refusal
   if (!r) return undefined
   const xs = c.chain.length ? c.chain : [c.post]
-  if (r.kind === 'second-session') return na(`this check needs two live sessions and the endpoint allows one at a time: a second POST while rtcspec held ${r.holding} was refused ${said(c.post)}`, xs)
+  if (r.kind === 'second-session')
+    return na(
+      `this check needs two live sessions and the endpoint allows one at a time: a second POST while rtcspec held ${r.holding} was refused ${said(c.post)}`,
+      xs,
+    )
   if (r.kind === 'leaked') {
     const l = r.leaked[0]
-    return blocked('a session is created', `the endpoint refused a new session (${said(c.post)}) while a session rtcspec could not delete may still hold it (${l?.url}, created by ${l?.check}; DELETE → ${l ? said(l.delete) : '?'}): the refusal may be rtcspec's own doing, so it is not held against this requirement`, xs)
+    return blocked(
+      'a session is created',
+      `the endpoint refused a new session (${said(c.post)}) while a session rtcspec could not delete may still hold it (${l?.url}, created by ${l?.check}; DELETE → ${l ? said(l.delete) : '?'}): the refusal may be rtcspec's own doing, so it is not held against this requirement`,
+      xs,
+    )
   }
-  const since = r.since === undefined ? 'from the first POST, before rtcspec had created any session (another client may hold the endpoint, or it needs credentials: --token)' : `since ${r.since} (see its result)`
+  const since =
+    r.since === undefined
+      ? 'from the first POST, before rtcspec had created any session (another client may hold the endpoint, or it needs credentials: --token)'
+      : `since ${r.since} (see its result)`
   return blocked('a session is created', `the endpoint refuses every new session although rtcspec holds none (${said(c.post)}), ${since}`, xs)
 }
 
@@ -40,7 +56,12 @@ function refused(c: Created): CheckOutcome | undefined {
 export function needSession(c: Created): CheckOutcome | undefined {
   const f = needCreated(c)
   if (f) return f
-  if (!c.sessionUrl) return blocked('the 201 carries a Location', 'the 201 has no usable Location, so there is no session URL to test (post.location holds that against the server)', [c.post])
+  if (!c.sessionUrl)
+    return blocked(
+      'the 201 carries a Location',
+      'the 201 has no usable Location, so there is no session URL to test (post.location holds that against the server)',
+      [c.post],
+    )
   return undefined
 }
 
@@ -112,7 +133,8 @@ export async function needSupport(ctx: CheckContext, kind: 'trickle' | 'restart'
   if (blockedBy) return { outcome: blockedBy }
   const x = kind === 'trickle' ? probe.trickle : probe.restart
   const supported = kind === 'trickle' ? trickleSupported(probe) : restartSupported(probe)
-  if (!supported) return { outcome: na(`${kind === 'trickle' ? 'trickle ICE' : 'ICE restarts'} not supported (the ${kind} PATCH was answered ${said(x)})`, [x]) }
+  if (!supported)
+    return { outcome: na(`${kind === 'trickle' ? 'trickle ICE' : 'ICE restarts'} not supported (the ${kind} PATCH was answered ${said(x)})`, [x]) }
   return { probe }
 }
 
@@ -124,4 +146,3 @@ export const trickleSupported = (probe: { trickle: HttpExchange }) => {
   const st = probe.trickle.response?.status
   return st !== undefined && st !== 405 && st !== 422 && st !== 501
 }
-

@@ -7,7 +7,21 @@
 import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { candidates } from '../sdp/media.ts'
 import type { HttpExchange } from '../http/http.ts'
-import { acceptedSections, needSupport, bad, na, needCreated, needSession, ok, parsedAnswer, restartSupported, said, trickleSupported, warn, type Check } from './check-kit.ts'
+import {
+  acceptedSections,
+  needSupport,
+  bad,
+  na,
+  needCreated,
+  needSession,
+  ok,
+  parsedAnswer,
+  restartSupported,
+  said,
+  trickleSupported,
+  warn,
+  type Check,
+} from './check-kit.ts'
 import { FRAG, trickleFrag } from './context.ts'
 
 /** The ICE attributes a restart answer must repeat from the SDP answer (RFC 9725 §4.3.3): values, deduplicated and sorted. */
@@ -43,7 +57,9 @@ export const ICE_CHECKS: Record<string, Check> = {
     const first = acceptedSections(c)[0]
     if (!first) return bad('the answer accepts no m= section', [c.post])
     const n = candidates(first).length
-    return n ? ok(`${n} candidate(s) in the answer's first accepted m= section`, [c.post]) : bad('the answer carries no a=candidate: the server cannot signal candidates after the answer, so the client has none to check against', [c.post])
+    return n
+      ? ok(`${n} candidate(s) in the answer's first accepted m= section`, [c.post])
+      : bad('the answer carries no a=candidate: the server cannot signal candidates after the answer, so the client has none to check against', [c.post])
   },
   async 'patch.trickle-no-etag'(ctx) {
     const p = await ctx.restartProbe()
@@ -54,7 +70,9 @@ export const ICE_CHECKS: Record<string, Check> = {
     if (!trickleSupported(p)) return na(`trickle not supported (PATCH answered ${x.response.status})`, [x])
     if (x.response.status < 200 || x.response.status >= 300) return na(`the trickle PATCH was not accepted (${said(x)}); patch.trickle judges that`, [x])
     const etag = x.response.headers.etag
-    return etag === undefined ? ok(`${x.response.status} without an ETag`, [x]) : bad(`the trickle PATCH's ${x.response.status} carries ETag ${etag}; only an ICE restart changes the entity-tag`, [x])
+    return etag === undefined
+      ? ok(`${x.response.status} without an ETag`, [x])
+      : bad(`the trickle PATCH's ${x.response.status} carries ETag ${etag}; only an ICE restart changes the entity-tag`, [x])
   },
   async 'patch.trickle-discard'(ctx) {
     const support = await needSupport(ctx, 'trickle')
@@ -62,11 +80,17 @@ export const ICE_CHECKS: Record<string, Check> = {
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
-    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: fragWithUnknownTransport(trickleFrag(c.offer)) })
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, {
+      headers: { 'Content-Type': FRAG },
+      body: fragWithUnknownTransport(trickleFrag(c.offer)),
+    })
     const st = x.response?.status
     if (st === 204) return ok('204: the candidate with an unknown transport was discarded, the UDP one processed', [x])
     if (st !== undefined && st >= 200 && st < 300) return ok(`${st}: the PATCH was processed (patch.trickle judges the status)`, [x])
-    return bad(`a trickle PATCH holding one candidate with an unsupported transport was answered ${said(x)}; the candidate must be discarded silently and the rest processed`, [x])
+    return bad(
+      `a trickle PATCH holding one candidate with an unsupported transport was answered ${said(x)}; the candidate must be discarded silently and the rest processed`,
+      [x],
+    )
   },
   async 'etag.strong'(ctx) {
     const support = await needSupport(ctx, 'restart')
@@ -92,12 +116,15 @@ export const ICE_CHECKS: Record<string, Check> = {
     const x = p.restart
     if (!x.response) return bad(`no response (${x.error})`, [x])
     if (!restartSupported(p)) return na(`ICE restarts not supported (answered ${x.response.status})`, [x])
-    if (x.response.status !== 200 || !safeParseSdpFrag(x.response.body).ok) return na(`the restart was not answered with a 200 sdpfrag (${said(x)}); restart.answer judges that`, [x])
+    if (x.response.status !== 200 || !safeParseSdpFrag(x.response.body).ok)
+      return na(`the restart was not answered with a 200 sdpfrag (${said(x)}); restart.answer judges that`, [x])
     const want = iceAttributes(p.session.post.response?.body ?? '')
     const got = iceAttributes(x.response.body)
     const same = want.lite === got.lite && want.options.join(' ') === got.options.join(' ') && want.pacing.join(' ') === got.pacing.join(' ')
     const xs = [p.session.post, x]
-    return same ? ok(`same as the answer: ${describeIce(got)}`, xs) : bad(`the restart sdpfrag has ${describeIce(got)}; the SDP answer has ${describeIce(want)}`, xs)
+    return same
+      ? ok(`same as the answer: ${describeIce(got)}`, xs)
+      : bad(`the restart sdpfrag has ${describeIce(got)}; the SDP answer has ${describeIce(want)}`, xs)
   },
   async 'ice.recommended'(ctx) {
     const p = await ctx.restartProbe()

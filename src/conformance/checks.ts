@@ -12,15 +12,43 @@ import { safeParseSdpFrag } from '../ice/sdpfrag.ts'
 import { describeExchange, type HttpExchange } from '../http/http.ts'
 import { checkIceServerLink, isExtensionRel, parseLinks } from '../http/link.ts'
 import { fragIce, iceCredentials, sdpCandidates } from '../whip/sdp-text.ts'
-import { acceptedSections, needSupport, bad, said, deleteIfCreated, expectStatus, last, na, needCreated, needSession, ok, parsedAnswer, restartSupported, trickleSupported, warn, withChain, type Check } from './check-kit.ts'
+import {
+  acceptedSections,
+  needSupport,
+  bad,
+  said,
+  deleteIfCreated,
+  expectStatus,
+  last,
+  na,
+  needCreated,
+  needSession,
+  ok,
+  parsedAnswer,
+  restartSupported,
+  trickleSupported,
+  warn,
+  withChain,
+  type Check,
+} from './check-kit.ts'
 import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag, type CheckOutcome } from './context.ts'
 import { ICE_CHECKS } from './checks-ice.ts'
 import { SDP_CHECKS, WHIP_SDP_CHECKS } from './checks-sdp.ts'
 import { mediaCheck } from './media-checks.ts'
 import { probeConsent } from './stun-probe.ts'
 
-
-export { CheckContext, restartFrag, syntheticOffer, trickleFrag, type CheckOutcome, type CheckStatus, type CheckTarget, type MediaPeerKind, type SyntheticOffer, type SyntheticSection } from './context.ts'
+export {
+  CheckContext,
+  restartFrag,
+  syntheticOffer,
+  trickleFrag,
+  type CheckOutcome,
+  type CheckStatus,
+  type CheckTarget,
+  type MediaPeerKind,
+  type SyntheticOffer,
+  type SyntheticSection,
+} from './context.ts'
 export type { Check } from './check-kit.ts'
 
 /** Checks keyed by the requirement key shared by both suites (`answer.bundle`, ...). */
@@ -42,7 +70,10 @@ const SHARED_CHECKS: Record<string, Check> = {
     return ok(`2xx with no content: ${says}`, xs)
   },
   async 'options.preflight'(ctx) {
-    const x = await ctx.http('OPTIONS', ctx.target.url, { headers: { Origin: 'https://rtcspec.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' }, auth: false })
+    const x = await ctx.http('OPTIONS', ctx.target.url, {
+      headers: { Origin: 'https://rtcspec.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' },
+      auth: false,
+    })
     const r = x.response
     if (!r) return bad(`no response (${x.error})`, [x])
     if (r.status < 200 || r.status >= 300) return bad(`OPTIONS answered ${r.status}`, [x])
@@ -110,7 +141,8 @@ const SHARED_CHECKS: Record<string, Check> = {
     if (ct !== SDP) return bad(`Content-Type is ${JSON.stringify(ct ?? '')}, not application/sdp`, [c.post])
     const p = safeParseSdp(c.post.response?.body ?? '')
     if (!p.ok) return bad(`the body is not SDP: ${p.error.message}`, [c.post])
-    if (p.value.media.length !== c.offer.mids.length) return bad(`the answer has ${p.value.media.length} media descriptions for ${c.offer.mids.length} offered`, [c.post])
+    if (p.value.media.length !== c.offer.mids.length)
+      return bad(`the answer has ${p.value.media.length} media descriptions for ${c.offer.mids.length} offered`, [c.post])
     return ok('application/sdp answer with one media description per offered one', [c.post])
   },
   async 'answer.direction'(ctx) {
@@ -120,7 +152,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     const d = parsedAnswer(c)
     if (!d) return bad('the answer is not SDP', [c.post])
     const want = ctx.target.suite === 'whip' ? 'recvonly' : 'sendonly'
-    const wrong = acceptedSections(c).map((m) => direction(m, d)).filter((x) => x !== want)
+    const wrong = acceptedSections(c)
+      .map((m) => direction(m, d))
+      .filter((x) => x !== want)
     return wrong.length ? bad(`answer direction ${wrong.join(', ')}; expected ${want}`, [c.post]) : ok(`every section is ${want}`, [c.post])
   },
   async 'answer.bundle'(ctx) {
@@ -135,7 +169,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     const groups = bundleGroups(d)
     const accepted = acceptedSections(c).map((m) => mid(m) ?? '')
     const covered = groups.some((g) => accepted.every((m) => g.includes(m)))
-    return covered ? ok(`a=group:BUNDLE ${groups[0]?.join(' ')}`, [c.post]) : bad(`no BUNDLE group covers every accepted mid (${accepted.join(', ')})`, [c.post])
+    return covered
+      ? ok(`a=group:BUNDLE ${groups[0]?.join(' ')}`, [c.post])
+      : bad(`no BUNDLE group covers every accepted mid (${accepted.join(', ')})`, [c.post])
   },
   async 'answer.rtcp-mux'(ctx) {
     const c = await ctx.baseline()
@@ -184,13 +220,21 @@ const SHARED_CHECKS: Record<string, Check> = {
     if (t && r) return na('both trickle ICE and ICE restarts are supported', xs)
     if (!t && !r) return na(`neither is supported (answered ${p.trickle.response.status}/${p.restart.response.status})`, xs)
     const refused = t ? p.restart : p.trickle
-    return refused.response?.status === 422 ? ok(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with 422`, xs) : bad(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with ${refused.response?.status}, not 422 (405/501 are superseded draft behaviour)`, xs)
+    return refused.response?.status === 422
+      ? ok(`the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with 422`, xs)
+      : bad(
+          `the unsupported ${t ? 'restart' : 'trickle'} PATCH was refused with ${refused.response?.status}, not 422 (405/501 are superseded draft behaviour)`,
+          xs,
+        )
   },
   async 'patch.sdpfrag-invalid'(ctx) {
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
-    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: 'a=candidate:this is not a candidate\r\nnonsense\r\n' })
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, {
+      headers: { 'Content-Type': FRAG },
+      body: 'a=candidate:this is not a candidate\r\nnonsense\r\n',
+    })
     return expectStatus(x, 400, 'PATCH with a malformed sdpfrag')
   },
   async 'patch.content-type'(ctx) {
@@ -217,7 +261,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     const fail = needSession(c)
     if (fail) return fail
     const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG }, body: restartFrag(c.offer) })
-    return x.response?.status === 428 ? ok('428 without If-Match', [x]) : bad(`restart PATCH without If-Match answered ${x.response?.status ?? x.error}, expected 428`, [x])
+    return x.response?.status === 428
+      ? ok('428 without If-Match', [x])
+      : bad(`restart PATCH without If-Match answered ${x.response?.status ?? x.error}, expected 428`, [x])
   },
   async 'etag.stale'(ctx) {
     const support = await needSupport(ctx, 'trickle')
@@ -225,8 +271,13 @@ const SHARED_CHECKS: Record<string, Check> = {
     const c = await ctx.createSession()
     const fail = needSession(c)
     if (fail) return fail
-    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, { headers: { 'Content-Type': FRAG, 'If-Match': '"rtcspec-stale"' }, body: trickleFrag(c.offer) })
-    return x.response?.status === 412 ? ok('412 for a stale entity tag', [x]) : bad(`PATCH with a stale If-Match answered ${x.response?.status ?? x.error}, expected 412`, [x])
+    const x = await ctx.http('PATCH', c.sessionUrl ?? ctx.target.url, {
+      headers: { 'Content-Type': FRAG, 'If-Match': '"rtcspec-stale"' },
+      body: trickleFrag(c.offer),
+    })
+    return x.response?.status === 412
+      ? ok('412 for a stale entity tag', [x])
+      : bad(`PATCH with a stale If-Match answered ${x.response?.status ?? x.error}, expected 412`, [x])
   },
   async 'restart.answer'(ctx) {
     const p = await ctx.restartProbe()
@@ -345,12 +396,16 @@ const SHARED_CHECKS: Record<string, Check> = {
     const fail = needCreated(c)
     if (fail) return fail
     const registered = new Set(['ice-server', 'alternate', 'service', 'describedby', 'help', 'related', 'self', 'terms-of-service'])
-    const others = parseLinks(c.post.response?.links ?? []).flatMap((l) => (l.ok ? l.link.rels.filter((r) => r !== 'ice-server').map((r) => ({ r, raw: l.link.raw })) : []))
+    const others = parseLinks(c.post.response?.links ?? []).flatMap((l) =>
+      l.ok ? l.link.rels.filter((r) => r !== 'ice-server').map((r) => ({ r, raw: l.link.raw })) : [],
+    )
     if (!others.length) return na('no extension Link headers', [c.post])
     const bads = others.filter(({ r }) => !registered.has(r) && !isExtensionRel(r) && !/^[a-z][a-z0-9+.-]*:/i.test(r))
     const badUrn = others.filter(({ r }) => /^urn:ietf:params:(whip|whep):/i.test(r) && !isExtensionRel(r))
     const all = [...bads, ...badUrn]
-    return all.length ? bad(`unregistered relation type(s): ${all.map((b) => b.r).join(', ')} (use urn:ietf:params:${ctx.target.suite}:ext:…)`, [c.post]) : ok(`${others.length} extension link(s) with URN/registered rels`, [c.post])
+    return all.length
+      ? bad(`unregistered relation type(s): ${all.map((b) => b.r).join(', ')} (use urn:ietf:params:${ctx.target.suite}:ext:…)`, [c.post])
+      : ok(`${others.length} extension link(s) with URN/registered rels`, [c.post])
   },
   async 'auth.bearer'(ctx) {
     if (ctx.target.token === undefined) return na('no token configured (--token)')
@@ -379,7 +434,9 @@ const SHARED_CHECKS: Record<string, Check> = {
     if (st !== 307 && st !== 308) return bad(`redirected with ${st}; a POST must be redirected with 307`, chain)
     const last = chain[chain.length - 1] as HttpExchange
     const fin = last.response?.status
-    return fin !== undefined && fin >= 200 && fin < 300 ? ok(`${st} → ${describeExchange(last)}`, chain) : bad(`the redirect did not lead to a session (${describeExchange(last)})`, chain)
+    return fin !== undefined && fin >= 200 && fin < 300
+      ? ok(`${st} → ${describeExchange(last)}`, chain)
+      : bad(`the redirect did not lead to a session (${describeExchange(last)})`, chain)
   },
   media: mediaCheck,
   ...ICE_CHECKS,
@@ -392,18 +449,29 @@ const WHIP_CHECKS: Record<string, Check> = {
     const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
     const st = c.post.response?.status
     if (st === 422 || st === 400) return ok(`audio+video offer rejected as a whole (${st})`, [c.post])
-    if (st !== undefined && st >= 400 && st < 500 && !c.refusal) return warn(`audio+video offer rejected as a whole with ${st}; 422 or 400 is what RFC 9725 §4.4.3 names`, [c.post])
+    if (st !== undefined && st >= 400 && st < 500 && !c.refusal)
+      return warn(`audio+video offer rejected as a whole with ${st}; 422 or 400 is what RFC 9725 §4.4.3 names`, [c.post])
     const fail = needCreated(c)
     if (fail) return fail
     const d = parsedAnswer(c)
     if (!d) return bad('the answer is not SDP', [c.post])
     const rejected = d.media.filter((m) => mediaLine(m).port === 0).map((m) => mediaLine(m).media)
-    return rejected.length ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post]) : ok('audio and video both accepted', [c.post])
+    return rejected.length
+      ? bad(`partially successful answer: ${rejected.join(', ')} rejected with port 0`, [c.post])
+      : ok('audio and video both accepted', [c.post])
   },
   ...WHIP_SDP_CHECKS,
   async 'offer.single-msid'(ctx) {
     const probes = [
-      { what: 'two MediaStreams (audio in one, video in another)', offer: syntheticOffer('whip', { sections: [{ kind: 'audio', stream: 'rtcspec-a' }, { kind: 'video', stream: 'rtcspec-b' }] }) },
+      {
+        what: 'two MediaStreams (audio in one, video in another)',
+        offer: syntheticOffer('whip', {
+          sections: [
+            { kind: 'audio', stream: 'rtcspec-a' },
+            { kind: 'video', stream: 'rtcspec-b' },
+          ],
+        }),
+      },
       { what: 'two audio tracks in one MediaStream', offer: syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }) },
     ]
     const xs: HttpExchange[] = []
@@ -449,7 +517,9 @@ const WHEP_CHECKS: Record<string, Check> = {
     const chain = await ctx.post(u.toString(), { headers: { 'Content-Type': SDP }, body: offer.sdp })
     await deleteIfCreated(ctx, chain)
     const x = last(chain)
-    return x.response?.status === 404 ? ok('404 for an unknown stream', chain) : bad(`unknown stream answered ${x.response?.status ?? x.error}, expected 404`, chain)
+    return x.response?.status === 404
+      ? ok('404 for an unknown stream', chain)
+      : bad(`unknown stream answered ${x.response?.status ?? x.error}, expected 404`, chain)
   },
 }
 

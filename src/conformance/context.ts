@@ -91,7 +91,14 @@ export function syntheticOffer(suite: Suite, options: { video?: boolean; rtcpMux
   const dir = suite === 'whip' ? 'sendonly' : 'recvonly'
   const plan: SyntheticSection[] = options.sections ?? [{ kind: 'audio' }, ...(options.video ? [{ kind: 'video' as const }] : [])]
   const mids = plan.map((_, i) => String(i))
-  const lines = ['v=0', `o=- ${BigInt(`0x${randomBytes(6).toString('hex')}`)} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=msid-semantic:WMS *']
+  const lines = [
+    'v=0',
+    `o=- ${BigInt(`0x${randomBytes(6).toString('hex')}`)} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    `a=group:BUNDLE ${mids.join(' ')}`,
+    'a=msid-semantic:WMS *',
+  ]
   const section = (kind: 'audio' | 'video', m: string, stream: string) => {
     // Opus first, then G.711, as browsers offer.
     const fmts = kind === 'audio' ? '111 0 8' : '96'
@@ -234,7 +241,11 @@ export class CheckContext {
    * The one redirect loop: POSTs to `url`, re-sending the same request to each redirect's Location (at
    * most {@link MAX_REDIRECTS}); appends every exchange to `chain` and returns the last one.
    */
-  async #postFollowingRedirects(url: string, init: { headers?: Record<string, string>; body?: string; auth?: boolean | string }, chain: HttpExchange[]): Promise<HttpExchange> {
+  async #postFollowingRedirects(
+    url: string,
+    init: { headers?: Record<string, string>; body?: string; auth?: boolean | string },
+    chain: HttpExchange[],
+  ): Promise<HttpExchange> {
     let target = url
     for (let i = 0; ; i++) {
       const x = await this.http('POST', target, init)
@@ -401,11 +412,20 @@ export function safeResolve(loc: string, base: string): string | undefined {
 
 /** A trickle sdpfrag with one host candidate for the first offered mid. */
 export function trickleFrag(offer: SyntheticOffer, mid = offer.mids[0] ?? '0'): string {
-  return buildSdpFrag({ ufrag: offer.ufrag, pwd: offer.pwd, credentialsAt: 'media', media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:1 1 udp 2130706431 127.0.0.1 9 typ host'] }] })
+  return buildSdpFrag({
+    ufrag: offer.ufrag,
+    pwd: offer.pwd,
+    credentialsAt: 'media',
+    media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:1 1 udp 2130706431 127.0.0.1 9 typ host'] }],
+  })
 }
 
 /** A restart sdpfrag: new ICE credentials and one candidate. */
 export function restartFrag(offer: SyntheticOffer, mid = offer.mids[0] ?? '0'): string {
-  return buildSdpFrag({ ufrag: iceString(8), pwd: iceString(24), credentialsAt: 'media', media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:2 1 udp 2130706431 127.0.0.1 9 typ host'], endOfCandidates: true }] })
+  return buildSdpFrag({
+    ufrag: iceString(8),
+    pwd: iceString(24),
+    credentialsAt: 'media',
+    media: [{ mid, mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 0', candidates: ['candidate:2 1 udp 2130706431 127.0.0.1 9 typ host'], endOfCandidates: true }],
+  })
 }
-

@@ -49,7 +49,9 @@ export function traceTable(suite: Suite, text?: string): string {
   const c = traceCoverage(suite, text)
   const rows = tracedSentences(suite, text).map((s) => {
     const t = s.trace
-    const how = t?.requirements?.length ? `${t.requirements.map((r) => `\`${r}\``).join(', ')}${t.reason ? ` — ${cell(t.reason)}` : ''}` : `**${t?.class ?? 'unmapped'}**: ${cell(t?.reason ?? '')}`
+    const how = t?.requirements?.length
+      ? `${t.requirements.map((r) => `\`${r}\``).join(', ')}${t.reason ? ` — ${cell(t.reason)}` : ''}`
+      : `**${t?.class ?? 'unmapped'}**: ${cell(t?.reason ?? '')}`
     return `| \`${s.id}\` | §${s.section} | ${s.levels.join(', ')} | ${cell(shorten(s.text))} | ${t?.side ?? '?'} | ${how} |`
   })
   const pct = (c.ratio * 100).toFixed(1)

@@ -88,7 +88,12 @@ function refusedOffer(e: unknown): number | undefined {
   return status
 }
 
-async function createMediaPeer(t: CheckTarget, role: 'publisher' | 'viewer', url: string, video: boolean): Promise<{ peer: Peer; remoteAddresses: RemoteAddresses; sessionOptions?: (o: SessionClientOptions) => SessionClientOptions }> {
+async function createMediaPeer(
+  t: CheckTarget,
+  role: 'publisher' | 'viewer',
+  url: string,
+  video: boolean,
+): Promise<{ peer: Peer; remoteAddresses: RemoteAddresses; sessionOptions?: (o: SessionClientOptions) => SessionClientOptions }> {
   const mode = remoteAddressesOf(t)
   const hosts = hostAddressesFor(url, mode)
   const audio = role === 'publisher' ? 'sendonly' : 'recvonly'
@@ -165,7 +170,9 @@ async function open(protocol: 'whip' | 'whep', url: string, t: CheckTarget): Pro
 /** The offer and answer SDP of an attempt: the session's, or the POST exchange's when the session did not start. */
 function sdpOf(a: Attempt): { offer?: string; answer?: string } {
   if (a.session) return { offer: a.session.offer, answer: a.session.answer }
-  const post = a.recorder.exchanges.map((x) => x.exchange).find((x) => x.request.method === 'POST' && /^application\/sdp/i.test(x.response?.headers['content-type'] ?? ''))
+  const post = a.recorder.exchanges
+    .map((x) => x.exchange)
+    .find((x) => x.request.method === 'POST' && /^application\/sdp/i.test(x.response?.headers['content-type'] ?? ''))
   return { ...(post?.request.body !== undefined ? { offer: post.request.body } : {}), ...(post?.response ? { answer: post.response.body } : {}) }
 }
 
@@ -190,7 +197,9 @@ async function negotiated(a: Attempt): Promise<Measured> {
     audioCodec: audio.status === 'accepted' ? (audio.codec ?? '') : describeNegotiation(audio),
     videoCodec: a.videoNote ?? (video.status === 'accepted' ? (video.codec ?? '') : describeNegotiation(video)),
     remoteAddresses: a.remoteAddresses,
-    ...(pair ? { selectedPair: `${pair.local.address}:${pair.local.port} ${pair.local.type} → ${pair.remote.address}:${pair.remote.port} ${pair.remote.type}` } : {}),
+    ...(pair
+      ? { selectedPair: `${pair.local.address}:${pair.local.port} ${pair.local.type} → ${pair.remote.address}:${pair.remote.port} ${pair.remote.type}` }
+      : {}),
   }
 }
 
@@ -296,7 +305,11 @@ async function viewTone(url: string, t: CheckTarget): Promise<Viewed> {
     const track = await (view.track as NonNullable<Attempt['track']>)(5_000)
     await track.waitForPackets(75, 8_000)
     // A browser hands its decoded audio over in polls: wait until 0.7 s of it is here.
-    await waitFor(() => track.recording().samples.length >= track.recording().sampleRate * 0.7, { timeoutMs: 5_000, intervalMs: 50, label: '0.7 s of decoded audio' }).catch(() => undefined)
+    await waitFor(() => track.recording().samples.length >= track.recording().sampleRate * 0.7, {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+      label: '0.7 s of decoded audio',
+    }).catch(() => undefined)
     const rec = track.recording()
     const skip = Math.min(rec.samples.length, Math.round(rec.sampleRate * 0.2))
     const d = detectTone(rec.samples.subarray(skip), rec.sampleRate, TONE_HZ, { toleranceHz: 5 })
@@ -312,7 +325,12 @@ async function viewTone(url: string, t: CheckTarget): Promise<Viewed> {
       ...(n.selectedPair !== undefined ? { viewerSelectedPair: n.selectedPair } : {}),
       remoteAddresses: n.remoteAddresses ?? '',
     }
-    return { detected: d.present, reason: d.present ? 'detected' : `no ${TONE_HZ} Hz tone (strongest nearby ${d.measuredHz.toFixed(1)} Hz, SNR ${d.snrDb.toFixed(1)} dB)`, exchanges: exchangesOf(view), measured }
+    return {
+      detected: d.present,
+      reason: d.present ? 'detected' : `no ${TONE_HZ} Hz tone (strongest nearby ${d.measuredHz.toFixed(1)} Hz, SNR ${d.snrDb.toFixed(1)} dB)`,
+      exchanges: exchangesOf(view),
+      measured,
+    }
   } catch (e) {
     const diag = view ? await diagnose(view) : undefined
     return { detected: false, reason: `${firstLine(e)}${diag?.cause ? ` — ${diag.cause}` : ''}`, exchanges: exchangesOf(view), measured: { viewer: kind } }
@@ -340,9 +358,13 @@ async function whepMedia(ctx: CheckContext): Promise<CheckOutcome> {
     if (v.diagnosis) return { ...bad(v.reason, xs), measured: { ...v.measured, ...v.diagnosis } }
     if (!t.publishUrl) {
       const got = Number(v.measured.packetsReceived ?? 0)
-      return got > 0 ? { ...ok(`received ${got} RTP packets (tone not checked: no --publish-url)`, xs), measured: v.measured } : { ...bad(`no media: ${v.reason}`, xs), measured: v.measured }
+      return got > 0
+        ? { ...ok(`received ${got} RTP packets (tone not checked: no --publish-url)`, xs), measured: v.measured }
+        : { ...bad(`no media: ${v.reason}`, xs), measured: v.measured }
     }
-    return v.detected ? { ...ok(`${TONE_HZ} Hz tone detected in the played stream (${kind} peers)`, xs), measured: v.measured } : { ...bad(v.reason, xs), measured: v.measured }
+    return v.detected
+      ? { ...ok(`${TONE_HZ} Hz tone detected in the played stream (${kind} peers)`, xs), measured: v.measured }
+      : { ...bad(v.reason, xs), measured: v.measured }
   } catch (e) {
     return bad(`media check failed: ${firstLine(e)}`, exchangesOf(pub))
   } finally {

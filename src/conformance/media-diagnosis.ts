@@ -62,7 +62,13 @@ export interface MediaEvidence {
 const HELPERS = new Set(['telephone-event', 'rtx', 'red', 'ulpfec', 'flexfec-03', 'cn'])
 
 function mediaCodecNames(section: MediaSection): string[] {
-  return [...new Set(codecs(section).map((c) => c.encodingName).filter((n) => !HELPERS.has(n.toLowerCase())))]
+  return [
+    ...new Set(
+      codecs(section)
+        .map((c) => c.encodingName)
+        .filter((n) => !HELPERS.has(n.toLowerCase())),
+    ),
+  ]
 }
 
 function sectionsOf(desc: SessionDescription | undefined, kind: string): MediaSection[] {

@@ -36,7 +36,9 @@ export const RequirementResultSchema = z.object({
   section: z.string().describe('Section of that document, e.g. 4.4.1'),
   sectionVerified: z.boolean().optional().describe('Whether the section and level were checked against the real text of the document (see the catalog header)'),
   text: z.string().describe('The requirement in words'),
-  status: z.enum(['pass', 'fail', 'warn', 'not-applicable', 'blocked']).describe('blocked: a precondition failed (see detail.precondition); not a verdict on this requirement'),
+  status: z
+    .enum(['pass', 'fail', 'warn', 'not-applicable', 'blocked'])
+    .describe('blocked: a precondition failed (see detail.precondition); not a verdict on this requirement'),
   durationMs: z.number(),
   detail: z.object({
     reason: z.string().describe('Why this status, in words'),
@@ -74,7 +76,10 @@ export const ConformanceReportSchema = z.object({
   endpoint: z
     .object({
       reachable: z.boolean().describe('Whether any request got an HTTP response at all'),
-      unusableAfter: z.string().optional().describe('The check after which the endpoint refused every new session although rtcspec held none ("start" when it did so from the first POST)'),
+      unusableAfter: z
+        .string()
+        .optional()
+        .describe('The check after which the endpoint refused every new session although rtcspec held none ("start" when it did so from the first POST)'),
       leakedSessions: z.array(z.string()).describe('Session URLs rtcspec created and could not DELETE'),
     })
     .optional(),
@@ -85,7 +90,7 @@ export const ConformanceReportSchema = z.object({
       ratio: z.number(),
     })
     .optional()
-    .describe('Traceability of the document\'s normative sentences to the checks'),
+    .describe("Traceability of the document's normative sentences to the checks"),
   results: z.array(RequirementResultSchema),
 })
 
@@ -142,17 +147,30 @@ export function formatTable(report: ConformanceReport): string {
     }
   }
   const s = report.summary
-  lines.push('', `${s.pass} passed, ${s.fail} failed (${s.mustFailures} MUST, ${s.shouldFailures} SHOULD), ${s.warn} warnings, ${s.notApplicable} not applicable, ${s.blocked} blocked in ${(report.durationMs / 1000).toFixed(1)} s`)
+  lines.push(
+    '',
+    `${s.pass} passed, ${s.fail} failed (${s.mustFailures} MUST, ${s.shouldFailures} SHOULD), ${s.warn} warnings, ${s.notApplicable} not applicable, ${s.blocked} blocked in ${(report.durationMs / 1000).toFixed(1)} s`,
+  )
   const e = report.endpoint
   if (e && !e.reachable) lines.push('the endpoint never answered: nothing was tested (check the URL, and that the server runs)')
-  if (e?.unusableAfter) lines.push(e.unusableAfter === 'start' ? 'the endpoint refused every new session from the first POST, before rtcspec had created any: another client may hold it, or it needs --token' : `the endpoint refused every new session after ${e.unusableAfter}, although rtcspec held none: that check left it unusable`)
+  if (e?.unusableAfter)
+    lines.push(
+      e.unusableAfter === 'start'
+        ? 'the endpoint refused every new session from the first POST, before rtcspec had created any: another client may hold it, or it needs --token'
+        : `the endpoint refused every new session after ${e.unusableAfter}, although rtcspec held none: that check left it unusable`,
+    )
   if (e?.leakedSessions.length) lines.push(`rtcspec could not DELETE ${e.leakedSessions.length} session(s) it created: ${e.leakedSessions.join(', ')}`)
-  if (report.coverage) lines.push(`traceability: ${report.coverage.checked} of ${report.coverage.serverSentences} normative server-side sentences checked (${(report.coverage.ratio * 100).toFixed(1)} %)`)
+  if (report.coverage)
+    lines.push(
+      `traceability: ${report.coverage.checked} of ${report.coverage.serverSentences} normative server-side sentences checked (${(report.coverage.ratio * 100).toFixed(1)} %)`,
+    )
   return `${lines.join('\n')}\n`
 }
 
 function xml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  return s
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
 }
 
 /** JUnit XML: one testcase per requirement; fail → failure, n/a → skipped, warn → system-out. */

@@ -35,15 +35,23 @@ export const RunConformanceOptionsSchema = z
     /** The peer the media checks use: werift (in-process, default) or a headless Chromium (needs chromium installed). */
     peer: z.enum(['werift', 'chromium']).default('werift'),
     iceServers: z
-      .array(z.strictObject({ urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), username: z.string().optional(), credential: z.string().optional() }))
+      .array(
+        z.strictObject({
+          urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+          username: z.string().optional(),
+          credential: z.string().optional(),
+        }),
+      )
       .max(16)
       .optional()
-      .describe('ICE servers of the media checks\' peers (RTCIceServer shape), e.g. a TURN server to relay through'),
+      .describe("ICE servers of the media checks' peers (RTCIceServer shape), e.g. a TURN server to relay through"),
     relayOnly: z.boolean().default(false).describe('Media checks: use relay candidates only (iceTransportPolicy relay); needs a TURN server in iceServers'),
     remoteAddresses: z
       .enum(['loopback', 'any'])
       .optional()
-      .describe("Which server candidates the werift peer accepts: 'loopback' (127.0.0.0/8, ::1) or 'any'; default 'loopback' when every URL is on loopback, else 'any'"),
+      .describe(
+        "Which server candidates the werift peer accepts: 'loopback' (127.0.0.0/8, ::1) or 'any'; default 'loopback' when every URL is on loopback, else 'any'",
+      ),
   })
   .strict()
   .refine((o) => !o.relayOnly || (o.iceServers ?? []).some((s) => [s.urls].flat().some((u) => /^turns?:/i.test(u))), {
@@ -79,13 +87,17 @@ function evidence(x: HttpExchange): RequirementResult['detail']['exchanges'][num
  */
 export async function runConformance(input: RunConformanceOptions, control: { signal?: AbortSignal } = {}): Promise<ConformanceReport> {
   const parsed = RunConformanceOptionsSchema.safeParse(input)
-  if (!parsed.success) throw new RtcspecError('INVALID_OPTIONS', `invalid conformance options:\n${z.prettifyError(parsed.error)}`, { hint: 'e.g. rtcspec conformance whip --url http://127.0.0.1:8080/whip/live' })
+  if (!parsed.success)
+    throw new RtcspecError('INVALID_OPTIONS', `invalid conformance options:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'e.g. rtcspec conformance whip --url http://127.0.0.1:8080/whip/live',
+    })
   const o = parsed.data
   const suite: Suite = o.suite
   let reqs = requirementsOf(suite)
   if (o.only) {
     const unknown = o.only.filter((id) => !reqs.some((r) => r.id === id))
-    if (unknown.length) throw new RtcspecError('INVALID_OPTIONS', `unknown ${suite} requirement ids: ${unknown.join(', ')}`, { hint: `ids look like ${reqs[0]?.id}` })
+    if (unknown.length)
+      throw new RtcspecError('INVALID_OPTIONS', `unknown ${suite} requirement ids: ${unknown.join(', ')}`, { hint: `ids look like ${reqs[0]?.id}` })
     reqs = reqs.filter((r) => o.only?.includes(r.id))
   }
   const ctx = new CheckContext({
@@ -192,7 +204,13 @@ async function runOne(r: Requirement, o: z.output<typeof RunConformanceOptionsSc
   let timer: NodeJS.Timeout | undefined
   // A Chromium media check launches up to two browsers: give it at least a minute.
   const limitMs = r.media && o.peer === 'chromium' ? Math.max(o.checkTimeoutMs, 60_000) : o.checkTimeoutMs
-  const running = check(ctx).catch((e: unknown): CheckOutcome => ({ status: 'fail', reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, exchanges: [] }))
+  const running = check(ctx).catch(
+    (e: unknown): CheckOutcome => ({
+      status: 'fail',
+      reason: `the check could not complete: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      exchanges: [],
+    }),
+  )
   const overrun = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), limitMs)
   })
@@ -239,7 +257,12 @@ function blockedByUnusableEndpoint(ctx: CheckContext, out: CheckOutcome): CheckO
   const refusal = out.exchanges.find((x) => x.request.method === 'POST' && x.response !== undefined && BUSY_STATUSES.has(x.response.status))
   if (!refusal) return out
   const since = state.since === undefined ? 'from the first POST' : `since ${state.since}`
-  return { ...out, status: 'blocked', precondition: 'a session is created', reason: `the endpoint refuses every new session although rtcspec holds none (${said(refusal)}), ${since}: ${out.reason}` }
+  return {
+    ...out,
+    status: 'blocked',
+    precondition: 'a session is created',
+    reason: `the endpoint refuses every new session although rtcspec holds none (${said(refusal)}), ${since}: ${out.reason}`,
+  }
 }
 
 /** How many of the document's normative server-side sentences the suite checks; omitted when the texts are not at hand. */

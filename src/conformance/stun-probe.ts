@@ -6,7 +6,17 @@
 import { createSocket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { encodeStunMessage, decodeStunMessage, looksLikeStun, verifyMessageIntegrity, StunAttr, StunMethod, textAttribute, u32Attribute, type StunAttribute } from '../ice/stun.ts'
+import {
+  encodeStunMessage,
+  decodeStunMessage,
+  looksLikeStun,
+  verifyMessageIntegrity,
+  StunAttr,
+  StunMethod,
+  textAttribute,
+  u32Attribute,
+  type StunAttribute,
+} from '../ice/stun.ts'
 
 /** Where and with which credentials to probe. */
 export interface ConsentProbeTarget {
@@ -91,7 +101,11 @@ export async function probeConsent(t: ConsentProbeTarget, options: { attempts?: 
           method: StunMethod.binding,
           cls: 'request',
           transactionId: id,
-          attributes: [textAttribute(StunAttr.username, `${t.remoteUfrag}:${t.localUfrag}`), u32Attribute(PRIORITY, 1853824767), { type: ICE_CONTROLLING, value: tieBreaker }],
+          attributes: [
+            textAttribute(StunAttr.username, `${t.remoteUfrag}:${t.localUfrag}`),
+            u32Attribute(PRIORITY, 1853824767),
+            { type: ICE_CONTROLLING, value: tieBreaker },
+          ],
           integrityKey: Buffer.from(t.remotePwd, 'utf8'),
         })
         const fp = fingerprint(base)

@@ -38,7 +38,12 @@ interface Annotatable {
 let counter = 0
 
 function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'test'
+  return (
+    s
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'test'
+  )
 }
 
 function jsonSafe(v: unknown): unknown {
@@ -49,7 +54,11 @@ function jsonSafe(v: unknown): unknown {
 }
 
 /** Writes `audio` as WAV and its plot as PNG; returns the two paths. */
-export function writeAudioEvidence(audio: PcmAudio, baseName: string, options: { markHz?: readonly number[]; dir?: string } = {}): { wav: string; png: string } {
+export function writeAudioEvidence(
+  audio: PcmAudio,
+  baseName: string,
+  options: { markHz?: readonly number[]; dir?: string } = {},
+): { wav: string; png: string } {
   const dir = options.dir ?? join(reportDir(), 'attachments')
   mkdirSync(dir, { recursive: true })
   const wav = join(dir, `${baseName}.wav`)
@@ -66,7 +75,15 @@ export function writeAudioEvidence(audio: PcmAudio, baseName: string, options: {
  */
 export function recordAudioEvidence(
   state: MatcherState,
-  entry: { matcher: string; subject: string; passed: boolean; measured: Record<string, unknown>; audio?: PcmAudio; wavPath?: string; markHz?: readonly number[] },
+  entry: {
+    matcher: string
+    subject: string
+    passed: boolean
+    measured: Record<string, unknown>
+    audio?: PcmAudio
+    wavPath?: string
+    markHz?: readonly number[]
+  },
 ): string[] {
   const written: string[] = []
   try {

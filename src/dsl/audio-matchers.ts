@@ -80,26 +80,48 @@ export interface DelayBelowOptions {
 
 const finite = (what: string) => z.number({ error: `${what} is a number` }).refine(Number.isFinite, `${what} is a finite number`)
 const ContainToneOptionsSchema = z.strictObject({
-  toleranceHz: finite('toleranceHz').refine((x) => x > 0, 'toleranceHz is above 0 Hz').optional(),
-  minLevelDbfs: finite('minLevelDbfs').refine((x) => x <= 0, 'minLevelDbfs is a level at or below 0 dBFS, e.g. -60').optional(),
+  toleranceHz: finite('toleranceHz')
+    .refine((x) => x > 0, 'toleranceHz is above 0 Hz')
+    .optional(),
+  minLevelDbfs: finite('minLevelDbfs')
+    .refine((x) => x <= 0, 'minLevelDbfs is a level at or below 0 dBFS, e.g. -60')
+    .optional(),
   minProminenceDb: finite('minProminenceDb').optional(),
-  skipMs: finite('skipMs').refine((x) => x >= 0, 'skipMs is not negative').optional(),
+  skipMs: finite('skipMs')
+    .refine((x) => x >= 0, 'skipMs is not negative')
+    .optional(),
 })
 const SilentOptionsSchema = z.strictObject({
-  thresholdDbfs: finite('thresholdDbfs').refine((x) => x <= 0, 'thresholdDbfs is a level at or below 0 dBFS, e.g. -50').optional(),
+  thresholdDbfs: finite('thresholdDbfs')
+    .refine((x) => x <= 0, 'thresholdDbfs is a level at or below 0 dBFS, e.g. -50')
+    .optional(),
   minSilentRatio: RatioSchema.optional(),
 })
 const DelayBelowOptionsSchema = z.strictObject({
-  reference: z.custom<DelayBelowOptions['reference']>((v) => isPcmAudio(v) || (typeof v === 'object' && v !== null && typeof (v as { recording?: unknown }).recording === 'function'), 'reference is the audio that was sent: PcmAudio or something with recording()'),
+  reference: z.custom<DelayBelowOptions['reference']>(
+    (v) => isPcmAudio(v) || (typeof v === 'object' && v !== null && typeof (v as { recording?: unknown }).recording === 'function'),
+    'reference is the audio that was sent: PcmAudio or something with recording()',
+  ),
   sentAtMs: finite('sentAtMs').optional(),
-  sender: z.custom<NonNullable<DelayBelowOptions['sender']>>((v) => typeof v === 'object' && v !== null && typeof (v as { stats?: unknown }).stats === 'object', 'sender is the handle sendAudio() returned').optional(),
-  maxDelayMs: finite('maxDelayMs').refine((x) => x > 0, 'maxDelayMs is above 0').optional(),
-  windowMs: finite('windowMs').refine((x) => x > 0, 'windowMs is above 0').optional(),
+  sender: z
+    .custom<NonNullable<DelayBelowOptions['sender']>>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { stats?: unknown }).stats === 'object',
+      'sender is the handle sendAudio() returned',
+    )
+    .optional(),
+  maxDelayMs: finite('maxDelayMs')
+    .refine((x) => x > 0, 'maxDelayMs is above 0')
+    .optional(),
+  windowMs: finite('windowMs')
+    .refine((x) => x > 0, 'windowMs is above 0')
+    .optional(),
 })
 const ResembleOptionsSchema = z.strictObject({
   threshold: z.number().min(0, 'threshold is a score between 0 and 1').max(1, 'threshold is a score between 0 and 1').optional(),
   delayMs: finite('delayMs').optional(),
-  maxDelayMs: finite('maxDelayMs').refine((x) => x > 0, 'maxDelayMs is above 0').optional(),
+  maxDelayMs: finite('maxDelayMs')
+    .refine((x) => x > 0, 'maxDelayMs is above 0')
+    .optional(),
 })
 const DtmfOptionsSchema = z.strictObject({ method: z.enum(['rfc4733', 'inband', 'any']).optional() })
 
@@ -146,7 +168,8 @@ function attachedNote(files: string[]): string {
 }
 
 function toContainTone(this: MatcherState, received: unknown, hz: number, options: ContainToneOptions = {}): MatcherResult {
-  if (typeof hz !== 'number' || !(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`toContainTone: hz must be a positive frequency in Hz, e.g. toContainTone(440), got ${JSON.stringify(hz)}`)
+  if (typeof hz !== 'number' || !(hz > 0) || !Number.isFinite(hz))
+    throw new RangeError(`toContainTone: hz must be a positive frequency in Hz, e.g. toContainTone(440), got ${JSON.stringify(hz)}`)
   matcherOptions(ContainToneOptionsSchema, options, 'toContainTone', 'toContainTone(440, { toleranceHz: 5, skipMs: 200 })')
   const r = resolveAudio(received, 'toContainTone')
   const tol = options.toleranceHz ?? 2
@@ -159,10 +182,31 @@ function toContainTone(this: MatcherState, received: unknown, hz: number, option
   })
   const dominant = dominantFrequency(body, r.audio.sampleRate)
   const level = rmsDbfs(body)
-  const measured = { hz, toleranceHz: tol, present: det.present, measuredHz: det.measuredHz, levelDbfs: det.levelDbfs, snrDb: det.snrDb, prominenceDb: det.prominenceDb, dominantHz: dominant, overallDbfs: level, durationMs: durationMs(r.audio) }
+  const measured = {
+    hz,
+    toleranceHz: tol,
+    present: det.present,
+    measuredHz: det.measuredHz,
+    levelDbfs: det.levelDbfs,
+    snrDb: det.snrDb,
+    prominenceDb: det.prominenceDb,
+    dominantHz: dominant,
+    overallDbfs: level,
+    durationMs: durationMs(r.audio),
+  }
   const pass = det.present
-  const files = recordAudioEvidence(this, { matcher: 'toContainTone', subject: r.label, passed: !failing(this, pass), measured, audio: r.audio, ...(r.wavPath ? { wavPath: r.wavPath } : {}), markHz: [hz] })
-  const near = Number.isNaN(det.measuredHz) ? `no spectral peak within reach of ${hz} Hz` : `strongest peak near it at ${f2(det.measuredHz)} Hz (off by ${f2(Math.abs(det.measuredHz - hz))} Hz), level ${f1(det.levelDbfs)} dBFS, SNR ${f1(det.snrDb)} dB, ${f1(det.prominenceDb)} dB above the spectral floor`
+  const files = recordAudioEvidence(this, {
+    matcher: 'toContainTone',
+    subject: r.label,
+    passed: !failing(this, pass),
+    measured,
+    audio: r.audio,
+    ...(r.wavPath ? { wavPath: r.wavPath } : {}),
+    markHz: [hz],
+  })
+  const near = Number.isNaN(det.measuredHz)
+    ? `no spectral peak within reach of ${hz} Hz`
+    : `strongest peak near it at ${f2(det.measuredHz)} Hz (off by ${f2(Math.abs(det.measuredHz - hz))} Hz), level ${f1(det.levelDbfs)} dBFS, SNR ${f1(det.snrDb)} dB, ${f1(det.prominenceDb)} dB above the spectral floor`
   return {
     pass,
     actual: det.measuredHz,
@@ -192,7 +236,14 @@ function toBeSilent(this: MatcherState, received: unknown, options: SilentOption
   }
   const pass = ratio >= minRatio
   const measured = { thresholdDbfs: threshold, silentRatio: ratio, levelDbfs: level, loudestWindowDbfs: loudest, durationMs: durationMs(r.audio) }
-  const files = recordAudioEvidence(this, { matcher: 'toBeSilent', subject: r.label, passed: !failing(this, pass), measured, audio: r.audio, ...(r.wavPath ? { wavPath: r.wavPath } : {}) })
+  const files = recordAudioEvidence(this, {
+    matcher: 'toBeSilent',
+    subject: r.label,
+    passed: !failing(this, pass),
+    measured,
+    audio: r.audio,
+    ...(r.wavPath ? { wavPath: r.wavPath } : {}),
+  })
   return {
     pass,
     actual: ratio,
@@ -203,13 +254,21 @@ function toBeSilent(this: MatcherState, received: unknown, options: SilentOption
 }
 
 function toHaveLevelAbove(this: MatcherState, received: unknown, dbfs: number): MatcherResult {
-  if (typeof dbfs !== 'number' || !Number.isFinite(dbfs)) throw new RangeError(`toHaveLevelAbove: dbfs must be a number, e.g. toHaveLevelAbove(-30), got ${JSON.stringify(dbfs)}`)
+  if (typeof dbfs !== 'number' || !Number.isFinite(dbfs))
+    throw new RangeError(`toHaveLevelAbove: dbfs must be a number, e.g. toHaveLevelAbove(-30), got ${JSON.stringify(dbfs)}`)
   if (dbfs > 0) throw new RangeError(`toHaveLevelAbove(${dbfs}): a level in dBFS is at most 0 (full scale); did you mean ${-dbfs}?`)
   const r = resolveAudio(received, 'toHaveLevelAbove')
   const level = rmsDbfs(r.audio.samples)
   const pass = level > dbfs
   const measured = { dbfs, levelDbfs: level, durationMs: durationMs(r.audio) }
-  const files = recordAudioEvidence(this, { matcher: 'toHaveLevelAbove', subject: r.label, passed: !failing(this, pass), measured, audio: r.audio, ...(r.wavPath ? { wavPath: r.wavPath } : {}) })
+  const files = recordAudioEvidence(this, {
+    matcher: 'toHaveLevelAbove',
+    subject: r.label,
+    passed: !failing(this, pass),
+    measured,
+    audio: r.audio,
+    ...(r.wavPath ? { wavPath: r.wavPath } : {}),
+  })
   return {
     pass,
     actual: level,
@@ -259,7 +318,11 @@ function stallEffect(stalls: ReadonlyArray<SenderStall>, fromFrame: number, toFr
   const lateOnly = stalls.filter((x) => x.skippedFrames === 0)
   const parts = [
     ...relevant.map(describeStall),
-    ...(lateOnly.length ? [`${lateOnly.length} span(s) of late frames without skips (up to ${Math.round(Math.max(...lateOnly.map((x) => x.lateMs)))} ms; RTP timestamps stay true, so they do not bias the delay)`] : []),
+    ...(lateOnly.length
+      ? [
+          `${lateOnly.length} span(s) of late frames without skips (up to ${Math.round(Math.max(...lateOnly.map((x) => x.lateMs)))} ms; RTP timestamps stay true, so they do not bias the delay)`,
+        ]
+      : []),
   ]
   return { effect, excludedMs, stalls: [...stalls], summary: parts.join('; ') }
 }
@@ -293,7 +356,8 @@ export function measureAudioDelay(
     if (sentAtMs === undefined) throw new Error('toHaveDelayBelow: the sender has not sent a packet yet, so there is no send time to measure from')
   }
   if (sentAtMs !== undefined) {
-    if (r.track === undefined) throw new Error('toHaveDelayBelow: sentAtMs/sender needs an inbound track or a peer as the subject (its packets give the arrival times)')
+    if (r.track === undefined)
+      throw new Error('toHaveDelayBelow: sentAtMs/sender needs an inbound track or a peer as the subject (its packets give the arrival times)')
     const anchor = recordingAnchorMs(r.track)
     if (anchor === undefined) throw new Error(`toHaveDelayBelow: ${r.label} has no audio packets yet`)
     anchorOffsetMs = anchor - sentAtMs
@@ -351,8 +415,18 @@ function toHaveDelayBelow(this: MatcherState, received: unknown, limit: Duration
   if (stalled && this.isNot) {
     throw new Error(`toHaveDelayBelow: the sender stalled while sending the reference, so the path delay cannot be judged: ${m.senderStall?.summary}`)
   }
-  const files = recordAudioEvidence(this, { matcher: 'toHaveDelayBelow', subject: subject.label, passed: !failing(this, pass), measured: { ms, ...measured }, audio: subject.audio, ...(subject.wavPath ? { wavPath: subject.wavPath } : {}) })
-  const how = options.sentAtMs !== undefined || options.sender !== undefined ? `wall clock: recording starts ${f2(m.anchorOffsetMs)} ms after sending began, reference at ${f2(m.inRecordingMs)} ms into it` : "on the recording's own timeline (no sentAtMs: network delay before the first packet is not included)"
+  const files = recordAudioEvidence(this, {
+    matcher: 'toHaveDelayBelow',
+    subject: subject.label,
+    passed: !failing(this, pass),
+    measured: { ms, ...measured },
+    audio: subject.audio,
+    ...(subject.wavPath ? { wavPath: subject.wavPath } : {}),
+  })
+  const how =
+    options.sentAtMs !== undefined || options.sender !== undefined
+      ? `wall clock: recording starts ${f2(m.anchorOffsetMs)} ms after sending began, reference at ${f2(m.inRecordingMs)} ms into it`
+      : "on the recording's own timeline (no sentAtMs: network delay before the first packet is not included)"
   return {
     pass,
     actual: m.delayMs,
@@ -361,8 +435,8 @@ function toHaveDelayBelow(this: MatcherState, received: unknown, limit: Duration
       stalled
         ? `expected the delay of ${subject.label} to be below ${ms} ms, but the sender stalled while sending the reference (its process was busy: frames left late and some were skipped), so the ${f2(m.delayMs)} ms found is not the path's delay\n  sender stalls: ${m.senderStall?.summary}\n  hint: keep the sending process free (fewer parallel tests or less CPU load), or start the reference after the sender is warm${attachedNote(files)}`
         : m.confident
-        ? `expected the delay of ${subject.label} ${this.isNot ? 'NOT ' : ''}to be below ${ms} ms\n  measured: ${f2(m.delayMs)} ms (${how}), correlation ${f2(m.correlation)}${m.senderStall && m.senderStall.effect !== 'none' ? `\n  sender stalls (excluded ${m.senderStall.excludedMs} ms of skipped frames before the reference): ${m.senderStall.summary}` : m.senderStall?.summary ? `\n  sender: ${m.senderStall.summary}` : ''}${attachedNote(files)}`
-        : `expected the delay of ${subject.label} to be below ${ms} ms, but the reference was not found in it: ${m.reason}\n  best correlation ${f2(m.correlation)}${attachedNote(files)}`,
+          ? `expected the delay of ${subject.label} ${this.isNot ? 'NOT ' : ''}to be below ${ms} ms\n  measured: ${f2(m.delayMs)} ms (${how}), correlation ${f2(m.correlation)}${m.senderStall && m.senderStall.effect !== 'none' ? `\n  sender stalls (excluded ${m.senderStall.excludedMs} ms of skipped frames before the reference): ${m.senderStall.summary}` : m.senderStall?.summary ? `\n  sender: ${m.senderStall.summary}` : ''}${attachedNote(files)}`
+          : `expected the delay of ${subject.label} to be below ${ms} ms, but the reference was not found in it: ${m.reason}\n  best correlation ${f2(m.correlation)}${attachedNote(files)}`,
   }
 }
 
@@ -376,9 +450,25 @@ function toResemble(this: MatcherState, received: unknown, reference: PcmAudio |
     ...(options.maxDelayMs !== undefined ? { maxDelayMs: options.maxDelayMs } : {}),
   })
   const pass = s.score >= threshold
-  const measured = { threshold, score: s.score, delayMs: s.delayMs, alignmentConfident: s.delay?.confident, frames: s.frames, ...(s.reason ? { reason: s.reason } : {}) }
-  const files = recordAudioEvidence(this, { matcher: 'toResemble', subject: r.label, passed: !failing(this, pass), measured, audio: r.audio, ...(r.wavPath ? { wavPath: r.wavPath } : {}) })
-  const align = s.delay ? `aligned at ${f2(s.delayMs)} ms (${s.delay.confident ? 'confident' : `not confident: ${s.delay.reason}`})` : `aligned at the given ${f2(s.delayMs)} ms`
+  const measured = {
+    threshold,
+    score: s.score,
+    delayMs: s.delayMs,
+    alignmentConfident: s.delay?.confident,
+    frames: s.frames,
+    ...(s.reason ? { reason: s.reason } : {}),
+  }
+  const files = recordAudioEvidence(this, {
+    matcher: 'toResemble',
+    subject: r.label,
+    passed: !failing(this, pass),
+    measured,
+    audio: r.audio,
+    ...(r.wavPath ? { wavPath: r.wavPath } : {}),
+  })
+  const align = s.delay
+    ? `aligned at ${f2(s.delayMs)} ms (${s.delay.confident ? 'confident' : `not confident: ${s.delay.reason}`})`
+    : `aligned at the given ${f2(s.delayMs)} ms`
   return {
     pass,
     actual: s.score,
@@ -407,19 +497,44 @@ function toHaveDtmf(this: MatcherState, received: unknown, digits: string, optio
     audio = resolveAudio(received, 'toHaveDtmf')
     inband = detectDtmf(audio.audio.samples, audio.audio.sampleRate)
   }
-  if (method === 'rfc4733' && rfc === undefined) throw new Error('toHaveDtmf: { method: "rfc4733" } needs an inbound track or a peer (decoded audio has no RFC 4733 events)')
+  if (method === 'rfc4733' && rfc === undefined)
+    throw new Error('toHaveDtmf: { method: "rfc4733" } needs an inbound track or a peer (decoded audio has no RFC 4733 events)')
   const rfcDigits = rfc?.map((d) => d.digit).join('')
   const inbandDigits = inband?.map((d) => d.digit).join('')
   const pass = method === 'rfc4733' ? rfcDigits === digits : method === 'inband' ? inbandDigits === digits : rfcDigits === digits || inbandDigits === digits
-  const label = audio?.label ?? (typeof received === 'object' && received !== null && 'peerName' in received ? `${(received as InboundTrack).peerName}'s inbound audio` : typeof received === 'object' && received !== null && 'name' in received ? String((received as Peer).name) : 'audio')
-  const measured = { expected: digits, method, ...(rfcDigits !== undefined ? { rfc4733: rfcDigits } : {}), ...(inbandDigits !== undefined ? { inband: inbandDigits } : {}), events: [...(rfc ?? []), ...(inband ?? [])].map((d) => ({ digit: d.digit, method: d.method, startMs: d.startMs, durationMs: d.durationMs })) }
-  const files = recordAudioEvidence(this, { matcher: 'toHaveDtmf', subject: label, passed: !failing(this, pass), measured, ...(audio ? { audio: audio.audio } : {}) })
-  const fmt = (list: DetectedDigit[] | undefined) => (list === undefined ? 'not checked' : list.length === 0 ? 'none' : `'${list.map((d) => d.digit).join('')}' (${list.map((d) => `${d.digit}@${Math.round(d.startMs)}ms/${Math.round(d.durationMs)}ms`).join(', ')})`)
+  const label =
+    audio?.label ??
+    (typeof received === 'object' && received !== null && 'peerName' in received
+      ? `${(received as InboundTrack).peerName}'s inbound audio`
+      : typeof received === 'object' && received !== null && 'name' in received
+        ? String((received as Peer).name)
+        : 'audio')
+  const measured = {
+    expected: digits,
+    method,
+    ...(rfcDigits !== undefined ? { rfc4733: rfcDigits } : {}),
+    ...(inbandDigits !== undefined ? { inband: inbandDigits } : {}),
+    events: [...(rfc ?? []), ...(inband ?? [])].map((d) => ({ digit: d.digit, method: d.method, startMs: d.startMs, durationMs: d.durationMs })),
+  }
+  const files = recordAudioEvidence(this, {
+    matcher: 'toHaveDtmf',
+    subject: label,
+    passed: !failing(this, pass),
+    measured,
+    ...(audio ? { audio: audio.audio } : {}),
+  })
+  const fmt = (list: DetectedDigit[] | undefined) =>
+    list === undefined
+      ? 'not checked'
+      : list.length === 0
+        ? 'none'
+        : `'${list.map((d) => d.digit).join('')}' (${list.map((d) => `${d.digit}@${Math.round(d.startMs)}ms/${Math.round(d.durationMs)}ms`).join(', ')})`
   return {
     pass,
-    actual: method === 'inband' ? inbandDigits : rfcDigits ?? inbandDigits,
+    actual: method === 'inband' ? inbandDigits : (rfcDigits ?? inbandDigits),
     expected: digits,
-    message: () => `expected ${label} ${this.isNot ? 'NOT ' : ''}to carry DTMF '${digits}' (${method})\n  RFC 4733 events: ${fmt(rfc)}\n  in-band tones: ${fmt(inband)}${attachedNote(files)}`,
+    message: () =>
+      `expected ${label} ${this.isNot ? 'NOT ' : ''}to carry DTMF '${digits}' (${method})\n  RFC 4733 events: ${fmt(rfc)}\n  in-band tones: ${fmt(inband)}${attachedNote(files)}`,
   }
 }
 
@@ -459,22 +574,33 @@ function burstRatioOfTrack(track: InboundTrack): number {
 /** The E-model input a subject gives (before options). */
 export function eModelInputOf(subject: unknown): { label: string; input: EModelInput } {
   let track: InboundTrack | undefined
-  if (typeof subject === 'object' && subject !== null && 'waitForTrack' in subject && 'inbound' in subject) track = audioTrackOf(subject as Peer, 'toHaveMosAbove')
+  if (typeof subject === 'object' && subject !== null && 'waitForTrack' in subject && 'inbound' in subject)
+    track = audioTrackOf(subject as Peer, 'toHaveMosAbove')
   else if (typeof subject === 'object' && subject !== null && 'waitForPackets' in subject && 'rtp' in subject) track = subject as InboundTrack
   if (track !== undefined) {
     const snap = track.rtp.snapshot()
     return {
       label: `${track.peerName}'s inbound ${track.kind}${track.codec ? ` (${track.codec.encoding})` : ''}`,
-      input: { lossFraction: snap.lossFraction, jitterMs: snap.jitterMs, burstR: Math.max(1, burstRatioOfTrack(track)), ...(track.codec ? { codec: track.codec.encoding } : {}) },
+      input: {
+        lossFraction: snap.lossFraction,
+        jitterMs: snap.jitterMs,
+        burstR: Math.max(1, burstRatioOfTrack(track)),
+        ...(track.codec ? { codec: track.codec.encoding } : {}),
+      },
     }
   }
   if (isStatsSnapshot(subject)) return { label: 'RTP stream', input: { lossFraction: subject.lossFraction, jitterMs: subject.jitterMs } }
   if (typeof subject === 'object' && subject !== null) return { label: 'the given path', input: { ...(subject as EModelInput) } }
-  throw new Error(`toHaveMosAbove: expected an inbound track, a peer, RTP stats or E-model input ({ codec, lossFraction, jitterMs, networkDelayMs }), got ${typeof subject}`)
+  throw new Error(
+    `toHaveMosAbove: expected an inbound track, a peer, RTP stats or E-model input ({ codec, lossFraction, jitterMs, networkDelayMs }), got ${typeof subject}`,
+  )
 }
 
 function toHaveMosAbove(this: MatcherState, received: unknown, mos: number, options: MosOptions = {}): MatcherResult {
-  if (typeof mos !== 'number' || !(mos >= 1 && mos <= 4.5)) throw new RangeError(`toHaveMosAbove: MOS must be in 1 … 4.5, got ${JSON.stringify(mos)}${typeof mos === 'number' && mos > 4.5 && mos <= 100 ? ' (a MOS is on the 1–5 scale, not a percentage or an R factor)' : ''}`)
+  if (typeof mos !== 'number' || !(mos >= 1 && mos <= 4.5))
+    throw new RangeError(
+      `toHaveMosAbove: MOS must be in 1 … 4.5, got ${JSON.stringify(mos)}${typeof mos === 'number' && mos > 4.5 && mos <= 100 ? ' (a MOS is on the 1–5 scale, not a percentage or an R factor)' : ''}`,
+    )
   const { label, input } = eModelInputOf(received)
   const merged: EModelInput = { ...input, ...options }
   if (merged.burstR !== undefined && merged.burstR < 1) merged.burstR = 1

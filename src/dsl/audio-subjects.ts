@@ -25,7 +25,13 @@ export interface ResolvedAudio {
 
 /** True for `{ sampleRate: positive number, samples: Int16Array }`. */
 export function isPcmAudio(x: unknown): x is PcmAudio {
-  return typeof x === 'object' && x !== null && (x as PcmAudio).samples instanceof Int16Array && typeof (x as PcmAudio).sampleRate === 'number' && (x as PcmAudio).sampleRate > 0
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    (x as PcmAudio).samples instanceof Int16Array &&
+    typeof (x as PcmAudio).sampleRate === 'number' &&
+    (x as PcmAudio).sampleRate > 0
+  )
 }
 
 function isPeer(x: unknown): x is Peer {
@@ -84,9 +90,13 @@ export function resolveAudio(subject: unknown, matcher: string, role = 'subject'
     if (isPcmAudio(rec)) return resolveAudio(rec, matcher, role)
     throw new RtcspecError('AUDIO_SUBJECT', `${matcher}: ${role}.recording() returned ${describe(rec)}, not PcmAudio`)
   }
-  throw new RtcspecError('AUDIO_SUBJECT', `${matcher}: the ${role} must be PcmAudio ({ sampleRate, samples: Int16Array }), an inbound track or a peer; got ${describe(subject)}`, {
-    hint: 'pass track.recording(), the track, or the peer (its first inbound audio track is used)',
-  })
+  throw new RtcspecError(
+    'AUDIO_SUBJECT',
+    `${matcher}: the ${role} must be PcmAudio ({ sampleRate, samples: Int16Array }), an inbound track or a peer; got ${describe(subject)}`,
+    {
+      hint: 'pass track.recording(), the track, or the peer (its first inbound audio track is used)',
+    },
+  )
 }
 
 /** The RFC 4733 digits of a subject that has `dtmf()` (a track, or a peer's first audio track). */

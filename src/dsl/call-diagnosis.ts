@@ -18,7 +18,12 @@ export function peerStateLine(peer: Peer): string {
         })
         .join(', ')
     : 'no inbound track'
-  const errors = t.errors.length ? `; errors: ${t.errors.slice(-5).map((e) => e.message).join(' | ')}` : ''
+  const errors = t.errors.length
+    ? `; errors: ${t.errors
+        .slice(-5)
+        .map((e) => e.message)
+        .join(' | ')}`
+    : ''
   return `${peer.name} (${peer.kind}): ice=${last(t.ice)} dtls=${last(t.dtls)} connection=${last(t.connection)}; ${inbound}${errors}`
 }
 
@@ -59,14 +64,21 @@ export interface PeerGroup {
  * moment: ICE/DTLS/connection states, codecs, packets received and sent, errors. The states are read at once,
  * before any teardown closes the peers, so a timeout is never bare. Resolves once written (for tests).
  */
-export function describeOnAbort(name: string, signal: AbortSignal, groups: () => ReadonlyArray<PeerGroup>, write: (text: string) => void = (t) => process.stderr.write(t)): Promise<void> {
+export function describeOnAbort(
+  name: string,
+  signal: AbortSignal,
+  groups: () => ReadonlyArray<PeerGroup>,
+  write: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<void> {
   return new Promise((resolve) => {
     const onAbort = () => {
       const open = groups().filter((g) => g.peers.length)
       if (!open.length) return resolve()
       const reason = signal.reason instanceof Error ? signal.reason.message.split('\n')[0] : 'the test was aborted'
       const now = open.map((g) => g.peers.map((p) => peerStateLine(p)))
-      void Promise.all(open.map(async (g, i) => `${g.label}:\n${(await Promise.all(g.peers.map((p, j) => describePeer(p, now[i]?.[j])))).map((l) => `  ${l}`).join('\n')}`)).then((parts) => {
+      void Promise.all(
+        open.map(async (g, i) => `${g.label}:\n${(await Promise.all(g.peers.map((p, j) => describePeer(p, now[i]?.[j])))).map((l) => `  ${l}`).join('\n')}`),
+      ).then((parts) => {
         write(`rtcspec: "${name}": ${reason}; open at that moment:\n${parts.join('\n')}\n`)
         resolve()
       })

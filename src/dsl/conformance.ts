@@ -28,7 +28,10 @@ export interface ConformanceSuiteOptions extends Omit<RunConformanceOptions, 'su
 
 function evidence(r: RequirementResult): string {
   return r.detail.exchanges
-    .map((x) => `  ${x.request.method} ${x.request.url} → ${x.response ? `${x.response.status}${x.response.body ? ` ${JSON.stringify(x.response.body.slice(0, 160))}` : ''}` : `no response (${x.error})`}`)
+    .map(
+      (x) =>
+        `  ${x.request.method} ${x.request.url} → ${x.response ? `${x.response.status}${x.response.body ? ` ${JSON.stringify(x.response.body.slice(0, 160))}` : ''}` : `no response (${x.error})`}`,
+    )
     .join('\n')
 }
 

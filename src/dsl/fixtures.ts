@@ -141,7 +141,9 @@ export const test = vitestTest.extend<RtcspecFixtures>({
   b2b: async ({ task, onTestFailed, signal }, use) => {
     const calls: B2BCall[] = []
     onTestFailed(() => {
-      for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
+      for (const c of calls)
+        if (c.seed !== undefined)
+          process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
     })
     printOnTimeout(task, signal, () => calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
     const { openBackToBack, recordAndClose } = await import('../calls/open.ts')
@@ -157,7 +159,8 @@ export const test = vitestTest.extend<RtcspecFixtures>({
         calls.push(call)
         return call
       } catch (e) {
-        if (fit.note && e instanceof Error) throw new RtcspecError(e instanceof RtcspecError ? e.code : 'B2B_FAILED', `${e.message}\n  note: ${fit.note}`, { cause: e })
+        if (fit.note && e instanceof Error)
+          throw new RtcspecError(e instanceof RtcspecError ? e.code : 'B2B_FAILED', `${e.message}\n  note: ${fit.note}`, { cause: e })
         throw e
       }
     })

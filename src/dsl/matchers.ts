@@ -69,7 +69,9 @@ function snapshotOf(subject: unknown): { label: string; snap: RtpStatsSnapshot }
       if (typeof rtp === 'object' && rtp !== null && 'lossFraction' in rtp) return { label: 'RTP stream', snap: rtp as RtpStatsSnapshot }
     }
   }
-  return { error: `expected an InboundTrack, a Peer, or RTP stats, got ${typeof subject === 'object' ? JSON.stringify(subject)?.slice(0, 120) : String(subject)}` }
+  return {
+    error: `expected an InboundTrack, a Peer, or RTP stats, got ${typeof subject === 'object' ? JSON.stringify(subject)?.slice(0, 120) : String(subject)}`,
+  }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`
@@ -79,7 +81,11 @@ function describeSnap(s: RtpStatsSnapshot): string {
 }
 
 async function toReceiveRtp(this: MatcherState, received: unknown, options: ReceiveRtpOptions = {}): Promise<MatcherResult> {
-  const o = parseOptions(ReceiveRtpOptionsSchema, options, { code: 'MATCHER_OPTIONS', what: 'toReceiveRtp options', hint: "toReceiveRtp({ packets: 50, within: '3s' })" })
+  const o = parseOptions(ReceiveRtpOptionsSchema, options, {
+    code: 'MATCHER_OPTIONS',
+    what: 'toReceiveRtp options',
+    hint: "toReceiveRtp({ packets: 50, within: '3s' })",
+  })
   const packets = o.packets ?? 1
   const withinMs = o.within ?? 5000
   // Wait no longer than the test has left, so this message (with the call's state) comes before Vitest's timeout.
@@ -94,7 +100,8 @@ async function toReceiveRtp(this: MatcherState, received: unknown, options: Rece
     const snap = track.rtp.snapshot()
     return {
       pass: true,
-      message: () => `expected ${track!.peerName}'s inbound ${track!.kind} NOT to receive ${packets} RTP packets within ${withinMs} ms, but it did: ${describeSnap(snap)}`,
+      message: () =>
+        `expected ${track!.peerName}'s inbound ${track!.kind} NOT to receive ${packets} RTP packets within ${withinMs} ms, but it did: ${describeSnap(snap)}`,
     }
   } catch (e) {
     const detail = track ? `${track.codec ? `${track.codec.encoding}, ` : ''}${describeSnap(track.rtp.snapshot())}` : 'no inbound track appeared'
@@ -115,7 +122,9 @@ interface BridgeDirection {
 }
 
 function isBridgeDirection(x: unknown): x is BridgeDirection {
-  return typeof x === 'object' && x !== null && typeof (x as BridgeDirection).framesOut === 'number' && typeof (x as BridgeDirection).underflowFrames === 'number'
+  return (
+    typeof x === 'object' && x !== null && typeof (x as BridgeDirection).framesOut === 'number' && typeof (x as BridgeDirection).underflowFrames === 'number'
+  )
 }
 
 /** The directions of a bridge subject (`B2buaCall`, `MediaBridge`, or one direction's counters), or undefined for anything else. */
@@ -124,7 +133,11 @@ function bridgeDirections(subject: unknown): Array<{ label: string; c: BridgeDir
   if (typeof subject !== 'object' || subject === null) return undefined
   const media = 'media' in subject && typeof subject.media === 'object' && subject.media !== null ? subject.media : subject
   const { aToB, bToA } = media as { aToB?: unknown; bToA?: unknown }
-  if (isBridgeDirection(aToB) && isBridgeDirection(bToA)) return [{ label: 'bridge A → B', c: aToB }, { label: 'bridge B → A', c: bToA }]
+  if (isBridgeDirection(aToB) && isBridgeDirection(bToA))
+    return [
+      { label: 'bridge A → B', c: aToB },
+      { label: 'bridge B → A', c: bToA },
+    ]
   return undefined
 }
 
@@ -139,7 +152,15 @@ function bridgeMissingResult(state: MatcherState, name: string, dirs: Array<{ la
   const pass = judged.length > 0 && judged.every((f) => f.fraction < ratio)
   const worst = Math.max(0, ...judged.map((f) => f.fraction))
   const lines = figures.map(
-    (f) => `${f.label}: ${f.missing} of ${f.frames} frames sent as silence (${pct(f.fraction)})${f.frames === 0 ? ' — no frame sent, not judged' : ''}${f.gaps.length ? `; gaps: ${f.gaps.slice(0, 8).map((g) => `${g.frames} frame(s) at ${new Date(g.atMs).toISOString().slice(11, 23)}`).join(', ')}${f.gaps.length > 8 ? ` and ${f.gaps.length - 8} more` : ''}` : ''}`,
+    (f) =>
+      `${f.label}: ${f.missing} of ${f.frames} frames sent as silence (${pct(f.fraction)})${f.frames === 0 ? ' — no frame sent, not judged' : ''}${
+        f.gaps.length
+          ? `; gaps: ${f.gaps
+              .slice(0, 8)
+              .map((g) => `${g.frames} frame(s) at ${new Date(g.atMs).toISOString().slice(11, 23)}`)
+              .join(', ')}${f.gaps.length > 8 ? ` and ${f.gaps.length - 8} more` : ''}`
+          : ''
+      }`,
   )
   return {
     pass,

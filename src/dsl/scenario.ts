@@ -34,7 +34,7 @@ function ladder(call: B2BCall | undefined): string {
     const what = m.type === 'candidate' ? `candidate ${m.candidate}` : m.sdp ? `${m.type} (SDP, ${m.sdp.split(/\r?\n/).filter(Boolean).length} lines)` : m.type
     return `  ${m.atMs.toFixed(0).padStart(6)} ms  ${m.from} → ${m.to}  ${what}`
   })
-  const sdps = call.signaling.filter((m) => m.sdp).map((m) => `--- ${m.type} ${m.from} → ${m.to} ---\n${m.sdp!.replace(/\r\n/g, "\n").trimEnd()}`)
+  const sdps = call.signaling.filter((m) => m.sdp).map((m) => `--- ${m.type} ${m.from} → ${m.to} ---\n${m.sdp!.replace(/\r\n/g, '\n').trimEnd()}`)
   return `Signaling ladder:\n${lines.join('\n')}\n\n${sdps.join('\n\n')}`
 }
 
@@ -46,7 +46,11 @@ function statsAt(call: B2BCall | undefined, restartGapMs?: number): string {
   if (!call) return ''
   const lines = [call.a, call.b].flatMap((p) => {
     const states = `  ${p.name}: ice=${p.timeline.ice.at(-1)?.state ?? 'new'} dtls=${p.timeline.dtls.at(-1)?.state ?? 'new'} connection=${p.timeline.connection.at(-1)?.state ?? 'new'}`
-    return [states, ...p.inbound.map((t) => statsLine(`${p.name}.${t.kind}.in`, t.rtp.snapshot())), ...p.timeline.errors.map((e) => `  ${p.name} error at ${e.atMs} ms: ${e.message}`)]
+    return [
+      states,
+      ...p.inbound.map((t) => statsLine(`${p.name}.${t.kind}.in`, t.rtp.snapshot())),
+      ...p.timeline.errors.map((e) => `  ${p.name} error at ${e.atMs} ms: ${e.message}`),
+    ]
   })
   const restart = restartGapMs !== undefined ? `\n  ICE restart media gap: ${restartGapMs.toFixed(0)} ms` : ''
   return `Stats at failure:\n${lines.join('\n')}${restart}${call.seed !== undefined ? `\n  impairment seed: ${call.seed} (re-run with RTCSPEC_SEED=${call.seed})` : ''}`
@@ -77,14 +81,17 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
       ...(p.codecs ? { codecs: p.codecs } : {}),
       ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
     })
-    call = await openBackToBack({
-      a: peerOpts(callerName, caller),
-      b: peerOpts(calleeName, callee),
-      ...(s.codec ? { codec: s.codec } : {}),
-      ...(s.network ? { network: s.network as NetworkOptions } : {}),
-      ...(caller.ice || callee.ice ? { ice: { ...(caller.ice ? { a: caller.ice } : {}), ...(callee.ice ? { b: callee.ice } : {}) } } : {}),
-      connectTimeoutMs: s.connectTimeout,
-    }, { kind: 'scenario', ...(test ? { test: { ...test, result: 'failed' as const } } : {}) })
+    call = await openBackToBack(
+      {
+        a: peerOpts(callerName, caller),
+        b: peerOpts(calleeName, callee),
+        ...(s.codec ? { codec: s.codec } : {}),
+        ...(s.network ? { network: s.network as NetworkOptions } : {}),
+        ...(caller.ice || callee.ice ? { ice: { ...(caller.ice ? { a: caller.ice } : {}), ...(callee.ice ? { b: callee.ice } : {}) } } : {}),
+        connectTimeoutMs: s.connectTimeout,
+      },
+      { kind: 'scenario', ...(test ? { test: { ...test, result: 'failed' as const } } : {}) },
+    )
     step = `send media for ${s.duration} ms`
     if (caller.send) call.a.sendAudio(sourceOf(caller.send))
     if (callee.send) call.b.sendAudio(sourceOf(callee.send))
@@ -114,7 +121,11 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     step = 'check expectations'
     const failures = Object.entries(s.expect).flatMap(([key, e]) => {
       const peer = byName[key.split('.')[0] ?? '']
-      return checkExpectation(key, peer?.inbound.find((t) => t.kind === 'audio'), e)
+      return checkExpectation(
+        key,
+        peer?.inbound.find((t) => t.kind === 'audio'),
+        e,
+      )
     })
     if (failures.length) throw new Error(`${failures.length} expectation(s) failed:\n  ${failures.join('\n  ')}`)
   } catch (e) {
@@ -136,7 +147,11 @@ export function scenario(name: string, spec: ScenarioSpec | SipScenarioSpec, opt
     const r = ScenarioSpecSchema.safeParse(spec)
     timeout = r.success ? r.data.duration + r.data.connectTimeout + 10_000 : 30_000
   }
-  vitestTest(name, async ({ task }) => {
-    await runScenario(name, spec, { ...(task.file?.name ? { file: task.file.name } : {}), name: task.fullName ?? task.name })
-  }, timeout)
+  vitestTest(
+    name,
+    async ({ task }) => {
+      await runScenario(name, spec, { ...(task.file?.name ? { file: task.file.name } : {}), name: task.fullName ?? task.name })
+    },
+    timeout,
+  )
 }

@@ -53,11 +53,17 @@ export interface SipUriOptions {
 
 const SipUriOptionsSchema = z
   .object({
-    domain: z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d+\.\d+\.\d+\.\d+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/, 'a domain, host name or IP address, optionally with :port').optional(),
+    domain: z
+      .string()
+      .regex(
+        /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d+\.\d+\.\d+\.\d+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+        'a domain, host name or IP address, optionally with :port',
+      )
+      .optional(),
     scheme: z.enum(['sip', 'sips']).optional(),
   })
   .strict()
-const SipUserSchema = z.string().regex(/^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/, 'a SIP user part (letters, digits, -_.!~*\'()&=+$,;?/ or %-escapes)')
+const SipUserSchema = z.string().regex(/^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/, "a SIP user part (letters, digits, -_.!~*'()&=+$,;?/ or %-escapes)")
 
 /** The `sip` fixture. */
 export interface SipFixture {
@@ -98,7 +104,8 @@ export function createSipFixture(): SipFixtureState {
   let closed = false
 
   const assertOpen = (what: string) => {
-    if (closed) throw new RtcspecError('SIP_FIXTURE_CLOSED', `sip.${what}() called after the test ended`, { hint: 'await every sip fixture call inside the test body' })
+    if (closed)
+      throw new RtcspecError('SIP_FIXTURE_CLOSED', `sip.${what}() called after the test ended`, { hint: 'await every sip fixture call inside the test body' })
   }
 
   const getRegistrar = (options?: SipRegistrarOptions): Promise<SipRegistrar> => {
@@ -107,7 +114,11 @@ export function createSipFixture(): SipFixtureState {
       if (options?.domain) domain = options.domain
       registrar = startSipRegistrar(options)
     } else if (options !== undefined) {
-      return Promise.reject(new RtcspecError('SIP_FIXTURE', 'sip.registrar(options): the registrar of this test is already running, so the options cannot apply', { hint: 'pass the options on the first sip.registrar() call, before any sip.ua()' }))
+      return Promise.reject(
+        new RtcspecError('SIP_FIXTURE', 'sip.registrar(options): the registrar of this test is already running, so the options cannot apply', {
+          hint: 'pass the options on the first sip.registrar() call, before any sip.ua()',
+        }),
+      )
     }
     return registrar
   }
@@ -127,8 +138,13 @@ export function createSipFixture(): SipFixtureState {
       const u = SipUserSchema.safeParse(user)
       const o = SipUriOptionsSchema.safeParse(options)
       if (!u.success || !o.success) {
-        const problems = [...(u.success ? [] : [`user ${JSON.stringify(user)}: ${u.error.issues[0]?.message}`]), ...(o.success ? [] : [z.prettifyError(o.error)])]
-        throw new RtcspecError('SIP_FIXTURE', `sip.uri(): ${problems.join('; ')}`, { hint: "write sip.uri('bob') or sip.uri('bob', { domain: 'pbx.example.net' })" })
+        const problems = [
+          ...(u.success ? [] : [`user ${JSON.stringify(user)}: ${u.error.issues[0]?.message}`]),
+          ...(o.success ? [] : [z.prettifyError(o.error)]),
+        ]
+        throw new RtcspecError('SIP_FIXTURE', `sip.uri(): ${problems.join('; ')}`, {
+          hint: "write sip.uri('bob') or sip.uri('bob', { domain: 'pbx.example.net' })",
+        })
       }
       return `${o.data.scheme ?? 'sip'}:${user}@${o.data.domain ?? domain}`
     },
@@ -187,9 +203,11 @@ export function createSipFixture(): SipFixtureState {
       }
       for (const legs of byCallId.values()) legs.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'outgoing' ? -1 : 1))
       // Hang up each call from one side (BYE, bounded); the other leg ends on the BYE, so its hangup is a no-op.
-      await Promise.allSettled([...byCallId.values()].map(async (legs) => {
-        for (const leg of legs) await leg.hangup()
-      }))
+      await Promise.allSettled(
+        [...byCallId.values()].map(async (legs) => {
+          for (const leg of legs) await leg.hangup()
+        }),
+      )
       for (const all of byCallId.values()) {
         const legs = all.filter((l) => l.sdh)
         if (legs.length === 0) continue
@@ -200,7 +218,11 @@ export function createSipFixture(): SipFixtureState {
         }
       }
       await Promise.allSettled(uas.map((ua) => ua.close()))
-      if (registrar) await registrar.then((r) => r.close(), () => {})
+      if (registrar)
+        await registrar.then(
+          (r) => r.close(),
+          () => {},
+        )
     },
   }
 }

@@ -40,14 +40,23 @@ interface MatcherResult {
 function isSipCall(received: unknown): received is SipCall {
   if (typeof received !== 'object' || received === null) return false
   const c = received as Partial<Record<keyof SipCall, unknown>>
-  return typeof c.dialogEvidence === 'function' && typeof c.ladder === 'function' && typeof c.session === 'object' && c.session !== null && (c.direction === 'outgoing' || c.direction === 'incoming')
+  return (
+    typeof c.dialogEvidence === 'function' &&
+    typeof c.ladder === 'function' &&
+    typeof c.session === 'object' &&
+    c.session !== null &&
+    (c.direction === 'outgoing' || c.direction === 'incoming')
+  )
 }
 
 /** sip.js's `SessionState.Terminated` (a string enum). */
 const TERMINATED: `${SessionState.Terminated}` = 'Terminated'
 
 function notACall(name: string, received: unknown): MatcherResult {
-  return { pass: false, message: () => `${name} expects a SipCall (from ua.call() or incoming.accept()), received ${received === null ? 'null' : typeof received}` }
+  return {
+    pass: false,
+    message: () => `${name} expects a SipCall (from ua.call() or incoming.accept()), received ${received === null ? 'null' : typeof received}`,
+  }
 }
 
 function toBeEstablished(this: { isNot: boolean }, received: unknown): MatcherResult {
@@ -56,7 +65,11 @@ function toBeEstablished(this: { isNot: boolean }, received: unknown): MatcherRe
   const theirs = received.direction === 'outgoing' ? 'received' : 'sent'
   const mine = received.direction === 'outgoing' ? 'sent' : 'received'
   const pass = e.answered && e.ack && received.establishedAt !== undefined
-  const missing = [!e.answered && `no 2xx to the INVITE was ${theirs}`, e.answered && !e.ack && `the 2xx was ${theirs} but no ACK was ${mine}`, e.answered && e.ack && !received.establishedAt && 'the call never reported itself established'].filter(Boolean)
+  const missing = [
+    !e.answered && `no 2xx to the INVITE was ${theirs}`,
+    e.answered && !e.ack && `the 2xx was ${theirs} but no ACK was ${mine}`,
+    e.answered && e.ack && !received.establishedAt && 'the call never reported itself established',
+  ].filter(Boolean)
   return {
     pass,
     message: () =>
@@ -75,7 +88,8 @@ function toHaveEnded(this: { isNot: boolean }, received: unknown, options?: Have
   if (!ended) problems.push(`the call is still ${received.session.state}`)
   if ((o.by !== undefined || o.status !== undefined) && !bye) problems.push('no BYE was sent or received')
   if (bye && o.by !== undefined && bye.by !== o.by) problems.push(`the BYE came from the ${bye.by} side, not the ${o.by} side`)
-  if (bye && o.status !== undefined && bye.status !== o.status) problems.push(bye.status === undefined ? `the BYE got no final response (expected ${o.status})` : `the BYE was answered ${bye.status}, not ${o.status}`)
+  if (bye && o.status !== undefined && bye.status !== o.status)
+    problems.push(bye.status === undefined ? `the BYE got no final response (expected ${o.status})` : `the BYE was answered ${bye.status}, not ${o.status}`)
   const want = [o.by && `by the ${o.by} side`, o.status !== undefined && `with a BYE answered ${o.status}`].filter(Boolean).join(' ')
   return {
     pass: problems.length === 0,

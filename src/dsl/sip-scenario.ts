@@ -47,8 +47,31 @@ const regexString = z.string().refine((s) => {
   }
 }, 'a valid regular expression')
 
-const SendStepSchema = z.object({ send: z.string().regex(/^[A-Za-z]+$/, 'a SIP method such as INVITE'), uri: z.string().optional(), headers: Headers.optional(), body: z.string().optional(), contentType: z.string().optional(), sdp: z.boolean().optional(), retransmit: z.boolean().optional(), auth: z.object({ username: z.string().min(1), password: z.string() }).strict().optional() }).strict()
-const ReplyStepSchema = z.object({ reply: z.number().int().min(100).max(699), reason: z.string().optional(), headers: Headers.optional(), body: z.string().optional(), contentType: z.string().optional(), sdp: z.boolean().optional() }).strict()
+const SendStepSchema = z
+  .object({
+    send: z.string().regex(/^[A-Za-z]+$/, 'a SIP method such as INVITE'),
+    uri: z.string().optional(),
+    headers: Headers.optional(),
+    body: z.string().optional(),
+    contentType: z.string().optional(),
+    sdp: z.boolean().optional(),
+    retransmit: z.boolean().optional(),
+    auth: z
+      .object({ username: z.string().min(1), password: z.string() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+const ReplyStepSchema = z
+  .object({
+    reply: z.number().int().min(100).max(699),
+    reason: z.string().optional(),
+    headers: Headers.optional(),
+    body: z.string().optional(),
+    contentType: z.string().optional(),
+    sdp: z.boolean().optional(),
+  })
+  .strict()
 const ExpectStepSchema = z
   .object({
     expect: z.union([z.string().regex(/^[A-Za-z]+$/, 'a SIP method'), z.number().int().min(100).max(699), z.array(z.number().int().min(100).max(699)).min(1)]),
@@ -57,7 +80,12 @@ const ExpectStepSchema = z
     maxResponse: DurationSchema.optional(),
     headers: z.record(z.string(), regexString).optional(),
     body: regexString.optional(),
-    capture: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'a variable name'), z.object({ header: z.string().optional(), startLine: z.boolean().optional(), regex: regexString }).strict()).optional(),
+    capture: z
+      .record(
+        z.string().regex(/^[A-Za-z_]\w*$/, 'a variable name'),
+        z.object({ header: z.string().optional(), startLine: z.boolean().optional(), regex: regexString }).strict(),
+      )
+      .optional(),
   })
   .strict()
 /** The ACK of the 2xx the flow sent to an INVITE arrives within `within` (default 64·T1); the 2xx is retransmitted over UDP meanwhile. */
@@ -68,7 +96,15 @@ const MediaStepSchema = z
     media: z
       .object({
         send: ToneSchema.optional(),
-        expect: z.object({ packetsAtLeast: z.number().int().positive(), within: DurationSchema.optional(), tone: z.number().positive().optional(), lossBelow: RatioSchema.optional() }).strict().optional(),
+        expect: z
+          .object({
+            packetsAtLeast: z.number().int().positive(),
+            within: DurationSchema.optional(),
+            tone: z.number().positive().optional(),
+            lossBelow: RatioSchema.optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })
@@ -86,10 +122,16 @@ export const SipScenarioSchema = z
       ])
       .default('embedded'),
     /** An rtcspec user agent (UDP, plain RTP) that answers every call; the flow then calls it. */
-    answerer: z.object({ user: z.string().regex(/^[\w.-]+$/), send: ToneSchema.optional() }).strict().optional(),
+    answerer: z
+      .object({ user: z.string().regex(/^[\w.-]+$/), send: ToneSchema.optional() })
+      .strict()
+      .optional(),
     vars: z.record(z.string(), z.string()).optional(),
     timers: z.object({ t1: DurationSchema.optional(), t2: DurationSchema.optional() }).strict().optional(),
-    flow: z.array(z.union([SendStepSchema, ReplyStepSchema, ExpectStepSchema, ExpectAckStepSchema, PauseStepSchema, MediaStepSchema])).min(1).max(10_000),
+    flow: z
+      .array(z.union([SendStepSchema, ReplyStepSchema, ExpectStepSchema, ExpectAckStepSchema, PauseStepSchema, MediaStepSchema]))
+      .min(1)
+      .max(10_000),
   })
   .strict()
 
@@ -114,7 +156,11 @@ function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
   return flow.map((s): FlowStep => {
     if ('expect' in s) {
       const { timeout, maxResponse, ...rest } = s
-      return { ...rest, ...(timeout !== undefined ? { timeoutMs: timeout } : {}), ...(maxResponse !== undefined ? { maxResponseMs: maxResponse } : {}) } as FlowStep
+      return {
+        ...rest,
+        ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+        ...(maxResponse !== undefined ? { maxResponseMs: maxResponse } : {}),
+      } as FlowStep
     }
     if ('pause' in s) return { pause: s.pause }
     if ('expectAck' in s) return { expectAck: true, ...(s.within !== undefined ? { withinMs: s.within } : {}) }
@@ -123,7 +169,16 @@ function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
       return {
         media: {
           ...(s.media.send ? { send: toneSource(s.media.send) } : {}),
-          ...(e ? { expect: { packetsAtLeast: e.packetsAtLeast, ...(e.within !== undefined ? { withinMs: e.within } : {}), ...(e.tone !== undefined ? { tone: e.tone } : {}), ...(e.lossBelow !== undefined ? { lossBelow: e.lossBelow } : {}) } } : {}),
+          ...(e
+            ? {
+                expect: {
+                  packetsAtLeast: e.packetsAtLeast,
+                  ...(e.within !== undefined ? { withinMs: e.within } : {}),
+                  ...(e.tone !== undefined ? { tone: e.tone } : {}),
+                  ...(e.lossBelow !== undefined ? { lossBelow: e.lossBelow } : {}),
+                },
+              }
+            : {}),
         },
       }
     }
@@ -135,7 +190,14 @@ function toSteps(flow: z.output<typeof SipScenarioSchema>['flow']): FlowStep[] {
 function connectMsOf(entries: ReadonlyArray<LoggedSipMessage>): { connectMs?: number } {
   const invite = entries.find((e) => e.parsed?.kind === 'request' && e.parsed.method === 'INVITE')
   if (!invite) return {}
-  const ok = entries.find((e) => e.at >= invite.at && e.parsed?.kind === 'response' && e.parsed.status >= 200 && e.parsed.status < 300 && /^\s*\d+\s+INVITE\s*$/i.test(getHeader(e.parsed, 'CSeq') ?? ''))
+  const ok = entries.find(
+    (e) =>
+      e.at >= invite.at &&
+      e.parsed?.kind === 'response' &&
+      e.parsed.status >= 200 &&
+      e.parsed.status < 300 &&
+      /^\s*\d+\s+INVITE\s*$/i.test(getHeader(e.parsed, 'CSeq') ?? ''),
+  )
   return ok ? { connectMs: ok.at - invite.at } : {}
 }
 
@@ -155,7 +217,13 @@ export async function runSipScenario(name: string, spec: unknown, test?: { file?
     let target: SipChannelTarget
     const vars: Record<string, string> = { ...s.vars }
     if (s.answerer) {
-      answerer = await createSipUserAgent({ uri: `sip:${s.answerer.user}@127.0.0.1`, transport: { kind: 'udp' }, media: 'rtp', name: s.answerer.user, callRecords: false })
+      answerer = await createSipUserAgent({
+        uri: `sip:${s.answerer.user}@127.0.0.1`,
+        transport: { kind: 'udp' },
+        media: 'rtp',
+        name: s.answerer.user,
+        callRecords: false,
+      })
       answerer.autoAnswer(s.answerer.send ? { send: toneSource(s.answerer.send) } : {})
       target = { transport: 'udp', host: '127.0.0.1', port: answerer.local!.port }
       vars.service ??= s.answerer.user

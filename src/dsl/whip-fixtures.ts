@@ -98,7 +98,12 @@ export function whipFixtures(res: WhipResources): { whip: WhipFixture; whep: Whe
  * peers, then servers; never throws.
  */
 export async function closeWhipResources(res: WhipResources, test?: SessionRecordTest): Promise<void> {
-  await Promise.allSettled(res.sessions.splice(0).reverse().map((s) => s.close()))
+  await Promise.allSettled(
+    res.sessions
+      .splice(0)
+      .reverse()
+      .map((s) => s.close()),
+  )
   await Promise.allSettled((res.recorders ?? []).splice(0).map((r) => r.write(test ? { test } : {})))
   await Promise.allSettled(res.peers.splice(0).map((p) => p.close()))
   await Promise.allSettled(res.servers.splice(0).map((s) => s.close()))

@@ -11,7 +11,16 @@
 export { startCoturn, CoturnOptionsSchema } from '../services/coturn.ts'
 export type { CoturnOptions, CoturnService, CoturnCredentials, CoturnSessionUsage } from '../services/coturn.ts'
 export { startFfmpegSource, startFfmpegSink, plainRtpSdp } from '../services/ffmpeg.ts'
-export type { FfmpegSourceOptions, FfmpegSinkOptions, FfmpegSource, FfmpegSink, FfmpegService, FfmpegAudioCodec, FfmpegVideoCodec, RtpAddress } from '../services/ffmpeg.ts'
+export type {
+  FfmpegSourceOptions,
+  FfmpegSinkOptions,
+  FfmpegSource,
+  FfmpegSink,
+  FfmpegService,
+  FfmpegAudioCodec,
+  FfmpegVideoCodec,
+  RtpAddress,
+} from '../services/ffmpeg.ts'
 export { startKamailio, KamailioOptionsSchema } from '../services/kamailio.ts'
 export type { KamailioOptions, KamailioService, KamailioTransport } from '../services/kamailio.ts'
 export { startBaresip, BaresipOptionsSchema } from '../services/baresip.ts'

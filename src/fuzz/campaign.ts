@@ -151,15 +151,30 @@ export async function prepareEndpoint(target: Pick<FuzzTarget, 'probe' | 'releas
     }
   }
   if (!target.probe) return { ok: true }
-  const p = await withWatchdog(target.probe(), timeoutMs, () => ({ usable: false, status: 'harness-timeout', body: '', message: `the probe did not finish within ${timeoutMs} ms` }))
-  return p.usable ? { ok: true } : { ok: false, reason: `the endpoint does not take a valid offer (${p.message})${reset ? '' : '; no reset hook is configured (--reset-url, --reset-cmd)'}` }
+  const p = await withWatchdog(target.probe(), timeoutMs, () => ({
+    usable: false,
+    status: 'harness-timeout',
+    body: '',
+    message: `the probe did not finish within ${timeoutMs} ms`,
+  }))
+  return p.usable
+    ? { ok: true }
+    : { ok: false, reason: `the endpoint does not take a valid offer (${p.message})${reset ? '' : '; no reset hook is configured (--reset-url, --reset-cmd)'}` }
 }
 
 /** Runs one case, then the target's probe; the probe's result is the outcome's `endpoint`. */
 export async function evaluateCase(target: Pick<FuzzTarget, 'run' | 'probe'>, c: FuzzCase, timeoutMs = 60_000): Promise<FuzzOutcome> {
-  const outcome = await withWatchdog(target.run(c), timeoutMs, () => ({ response: 'harness-timeout', violations: [`the case did not finish within ${timeoutMs} ms (the target or the client hung)`] }))
+  const outcome = await withWatchdog(target.run(c), timeoutMs, () => ({
+    response: 'harness-timeout',
+    violations: [`the case did not finish within ${timeoutMs} ms (the target or the client hung)`],
+  }))
   if (!target.probe) return outcome
-  const endpoint = await withWatchdog(target.probe(), timeoutMs, () => ({ usable: false, status: 'harness-timeout', body: '', message: `the probe did not finish within ${timeoutMs} ms` }))
+  const endpoint = await withWatchdog(target.probe(), timeoutMs, () => ({
+    usable: false,
+    status: 'harness-timeout',
+    body: '',
+    message: `the probe did not finish within ${timeoutMs} ms`,
+  }))
   return { ...outcome, endpoint }
 }
 
@@ -285,9 +300,16 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
   options.signal?.addEventListener('abort', () => (shrinkUntil = 0), { once: true })
   for (const s of order) {
     // A case that had several violations was shrunk once: reuse that result when its replay had this one too.
-    const sibling = findings.find((f) => f.seen === s.outcome && f.verdict === 'reproduced' && violationsOf(f.counterexample.outcome).some((v) => v.signature === s.violation.signature))
+    const sibling = findings.find(
+      (f) => f.seen === s.outcome && f.verdict === 'reproduced' && violationsOf(f.counterexample.outcome).some((v) => v.signature === s.violation.signature),
+    )
     if (sibling) {
-      findings.push({ ...findingBase(s), verdict: 'reproduced', note: `shrunk together with the ${sibling.kind} finding of the same case`, counterexample: sibling.counterexample })
+      findings.push({
+        ...findingBase(s),
+        verdict: 'reproduced',
+        note: `shrunk together with the ${sibling.kind} finding of the same case`,
+        counterexample: sibling.counterexample,
+      })
       continue
     }
     findings.push(await settle(s))
@@ -325,7 +347,13 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
       // structural steps (a mutation less, a section less, a smaller repeat count) the rest: against a server
       // where every attempt costs a reset and two probes, that gets further than either alone.
       const share = target.reduce ? 0.4 : 1
-      const d = await fc.check(shrinkProperty, { seed, path: String(s.index), numRuns: 1, interruptAfterTimeLimit: Math.max(1, (shrinkUntil - performance.now()) * share), markInterruptAsFailure: false })
+      const d = await fc.check(shrinkProperty, {
+        seed,
+        path: String(s.index),
+        numRuns: 1,
+        interruptAfterTimeLimit: Math.max(1, (shrinkUntil - performance.now()) * share),
+        markInterruptAsFailure: false,
+      })
       if (d.failed && d.counterexample) {
         failedAgain = true
         input = d.counterexample[0] as S
@@ -379,7 +407,16 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
       ...findingBase(s),
       verdict,
       ...(note !== undefined ? { note } : {}),
-      counterexample: { target: target.name, description: target.description, seed, path: verdict === 'not replayable' ? String(s.index) : path, input, case: sent, outcome, shrinks: verdict === 'not replayable' ? 0 : shrinks },
+      counterexample: {
+        target: target.name,
+        description: target.description,
+        seed,
+        path: verdict === 'not replayable' ? String(s.index) : path,
+        input,
+        case: sent,
+        outcome,
+        shrinks: verdict === 'not replayable' ? 0 : shrinks,
+      },
     }
   }
 
@@ -399,7 +436,16 @@ function rank(kind: FindingKind): number {
 }
 
 function findingBase<S>(s: Seen<S>): Omit<Finding, 'verdict' | 'note' | 'counterexample'> {
-  return { kind: s.violation.kind, signature: s.violation.signature, status: s.violation.status, message: s.violation.message, count: s.count, firstCase: s.caseNumber, seen: s.outcome, seenCase: s.sent }
+  return {
+    kind: s.violation.kind,
+    signature: s.violation.signature,
+    status: s.violation.status,
+    message: s.violation.message,
+    count: s.count,
+    firstCase: s.caseNumber,
+    seen: s.outcome,
+    seenCase: s.sent,
+  }
 }
 
 function normaliseHealth(r: string[] | HealthCheckResult): HealthCheckResult {
@@ -426,7 +472,11 @@ export async function replayCase(target: Pick<FuzzTarget, 'run'>, c: FuzzCase): 
  * Replays one saved case from a known-good endpoint: sessions released, reset hook run, probe passed, then
  * the case and the probe after it. `ready.ok` false when the endpoint could not be brought to known-good.
  */
-export async function replayOnKnownGood(target: Pick<FuzzTarget, 'run' | 'probe' | 'release'>, c: FuzzCase, options: { reset?: ResetHook; caseTimeoutMs?: number } = {}): Promise<{ ready: Readiness; outcome?: FuzzOutcome }> {
+export async function replayOnKnownGood(
+  target: Pick<FuzzTarget, 'run' | 'probe' | 'release'>,
+  c: FuzzCase,
+  options: { reset?: ResetHook; caseTimeoutMs?: number } = {},
+): Promise<{ ready: Readiness; outcome?: FuzzOutcome }> {
   const ready = await prepareEndpoint(target, options.reset, options.caseTimeoutMs)
   if (!ready.ok) return { ready }
   const outcome = await evaluateCase(target, c, options.caseTimeoutMs)

@@ -26,7 +26,17 @@ export { SessionLedger } from './ledger.ts'
 export { probeEndpoint, probeOffer, type ProbeOptions } from './probe.ts'
 export { endpointReset, EndpointResetOptionsSchema, type EndpointResetOptions, type ResetHook } from './reset.ts'
 export { audioNegotiation, type AudioNegotiation } from './negotiation.ts'
-export { FuzzCaseFileSchema, campaignExitCode, campaignJson, formatCampaignSummary, fuzzReportDir, loadFuzzCaseFile, saveCounterexample, type FuzzCaseFile, type SaveOptions } from './report.ts'
+export {
+  FuzzCaseFileSchema,
+  campaignExitCode,
+  campaignJson,
+  formatCampaignSummary,
+  fuzzReportDir,
+  loadFuzzCaseFile,
+  saveCounterexample,
+  type FuzzCaseFile,
+  type SaveOptions,
+} from './report.ts'
 export type { FuzzCase, FuzzOutcome, FuzzTarget, HealthCheckResult } from './target.ts'
 export { checkFuzzTarget, isLoopbackHost, nonLoopbackCandidateAddresses } from './loopback.ts'
 export { fuzzHttp, type FuzzHttpRequest, type FuzzHttpResult } from './http.ts'

@@ -26,7 +26,13 @@ function audioSection(sdp: string): { desc: SessionDescription; section: MediaSe
 }
 
 function mediaCodecNames(section: MediaSection): string[] {
-  return [...new Set(codecs(section).map((c) => c.encodingName).filter((n) => !HELPERS.has(n.toLowerCase())))]
+  return [
+    ...new Set(
+      codecs(section)
+        .map((c) => c.encodingName)
+        .filter((n) => !HELPERS.has(n.toLowerCase())),
+    ),
+  ]
 }
 
 /** The audio codec the answer took, or why there is none. */
@@ -48,7 +54,10 @@ export function audioNegotiation(offer: string, answer: string): AudioNegotiatio
   const codec = answered.find((n) => lower.has(n.toLowerCase()))
   if (!codec) return { ok: false, reason: `no codec in common: offered ${list}; answer has ${answered.join(',') || 'no codec'}` }
   if (direction(a.section, a.desc) === 'inactive') {
-    return { ok: false, reason: `no media accepted: offered ${list}; the answer set the audio section inactive (answer lists ${answered.join(',')}) — typically no codec in common` }
+    return {
+      ok: false,
+      reason: `no media accepted: offered ${list}; the answer set the audio section inactive (answer lists ${answered.join(',')}) — typically no codec in common`,
+    }
   }
   return { ok: true, codec }
 }

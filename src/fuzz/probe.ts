@@ -32,7 +32,16 @@ function iceString(n: number): string {
 export function probeOffer(direction: Direction): string {
   const spec: WebrtcOfferSpec = {
     sessionId: String(1 + (randomBytes(4).readUInt32BE(0) % 2 ** 31)),
-    sections: [{ kind: 'audio', codecs: [0, 1, 2], direction, simulcast: [], ssrc: direction === 'recvonly' ? undefined : 1 + (randomBytes(4).readUInt32BE(0) % 0xfffffffe), extraExtmaps: false }],
+    sections: [
+      {
+        kind: 'audio',
+        codecs: [0, 1, 2],
+        direction,
+        simulcast: [],
+        ssrc: direction === 'recvonly' ? undefined : 1 + (randomBytes(4).readUInt32BE(0) % 0xfffffffe),
+        extraExtmaps: false,
+      },
+    ],
     bundle: true,
     trickle: true,
     ufrag: iceString(8),
@@ -50,7 +59,13 @@ export function probeOffer(direction: Direction): string {
  */
 export async function probeEndpoint(url: string, options: ProbeOptions): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 5000
-  const r = await fuzzHttp({ method: 'POST', url, headers: { 'content-type': 'application/sdp' }, body: encodePayload(probeOffer(options.direction)), timeoutMs })
+  const r = await fuzzHttp({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/sdp' },
+    body: encodePayload(probeOffer(options.direction)),
+    timeoutMs,
+  })
   const status = r.error ?? String(r.status)
   const body = (r.body ?? '').slice(0, PROBE_BODY_BYTES)
   const seen = `a valid offer POSTed to ${url} was answered ${status}${body ? `: ${JSON.stringify(body)}` : ''}`
@@ -65,6 +80,7 @@ export async function probeEndpoint(url: string, options: ProbeOptions): Promise
   options.ledger.add(resource)
   const d = await options.ledger.delete(resource, timeoutMs)
   const ds = d.status ?? 0
-  if (d.error || ds < 200 || ds >= 300) return { usable: false, status, body, message: `a valid offer was answered ${status}, but DELETE ${resource} answered ${d.error ?? ds}` }
+  if (d.error || ds < 200 || ds >= 300)
+    return { usable: false, status, body, message: `a valid offer was answered ${status}, but DELETE ${resource} answered ${d.error ?? ds}` }
   return { usable: true, status, body, message: `a valid offer was answered ${status} and its session deleted` }
 }

@@ -52,7 +52,9 @@ export function loadFuzzCaseFile(file: string): FuzzCaseFile {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (e) {
-    throw new RtcspecError('FUZZ_CASE_FILE', `cannot read fuzz case ${file}: ${(e as Error).message}`, { hint: 'pass a JSON file written by `rtcspec fuzz` under reports/fuzz/' })
+    throw new RtcspecError('FUZZ_CASE_FILE', `cannot read fuzz case ${file}: ${(e as Error).message}`, {
+      hint: 'pass a JSON file written by `rtcspec fuzz` under reports/fuzz/',
+    })
   }
   const r = FuzzCaseFileSchema.safeParse(raw)
   if (!r.success) throw new RtcspecError('FUZZ_CASE_FILE', `${file} is not a fuzz case file:\n${z.prettifyError(r.error)}`)
@@ -97,7 +99,18 @@ export function saveCounterexample(cx: Counterexample, options: SaveOptions = {}
     case: cx.case,
     outcome: cx.outcome,
     replay,
-    ...(f ? { finding: { kind: f.kind, signature: f.signature, count: f.count, firstCase: f.firstCase, verdict: f.verdict, ...(f.note !== undefined ? { note: f.note } : {}) } } : {}),
+    ...(f
+      ? {
+          finding: {
+            kind: f.kind,
+            signature: f.signature,
+            count: f.count,
+            firstCase: f.firstCase,
+            verdict: f.verdict,
+            ...(f.note !== undefined ? { note: f.note } : {}),
+          },
+        }
+      : {}),
   }
   writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`)
   const main = cx.case.fields.sdp ?? cx.case.fields.body ?? cx.case.fields.text
@@ -132,7 +145,9 @@ function verdictWords(f: Finding): string {
 export function formatCampaignSummary(r: CampaignResult, extra: { counterexampleFile?: string; files?: ReadonlyMap<Finding, string> } = {}): string {
   const lines: string[] = []
   lines.push(`fuzz ${r.target}: ${r.description}`)
-  lines.push(`  seed ${r.seed} · ${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s · ${r.casesPerSecond} cases/s${r.timedOut ? ' (time limit reached)' : ''}`)
+  lines.push(
+    `  seed ${r.seed} · ${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s · ${r.casesPerSecond} cases/s${r.timedOut ? ' (time limit reached)' : ''}`,
+  )
   lines.push('  invariants:')
   for (const i of r.invariants) lines.push(`    - ${i}`)
   if (r.blocked) lines.push(`  BLOCKED: nothing was tested — ${r.blocked}`)
@@ -147,7 +162,8 @@ export function formatCampaignSummary(r: CampaignResult, extra: { counterexample
     lines.push(`    ${verdictWords(f)}${f.verdict === 'not replayable' ? '' : ` (shrunk in ${cx.shrinks} steps)`}`)
     if (f.note) lines.push(`    note: ${f.note}`)
     lines.push(`    response seen: ${cx.outcome.response}${cx.outcome.violations.length ? ` — ${cx.outcome.violations.join('; ')}` : ''}`)
-    if (cx.outcome.endpoint && !cx.outcome.endpoint.usable) lines.push(`    probe after it: ${cx.outcome.endpoint.status}${cx.outcome.endpoint.body ? ` ${JSON.stringify(cx.outcome.endpoint.body)}` : ''}`)
+    if (cx.outcome.endpoint && !cx.outcome.endpoint.usable)
+      lines.push(`    probe after it: ${cx.outcome.endpoint.status}${cx.outcome.endpoint.body ? ` ${JSON.stringify(cx.outcome.endpoint.body)}` : ''}`)
     lines.push(`    ${f.verdict === 'not replayable' ? 'input (not shrunk)' : 'minimal input'}: ${JSON.stringify(cx.input).slice(0, 600)}`)
     const file = extra.files?.get(f) ?? (cx === r.counterexample ? extra.counterexampleFile : undefined)
     if (file) lines.push(`    saved: ${file}`)

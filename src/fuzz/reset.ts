@@ -34,7 +34,10 @@ export type ResetHook = () => Promise<void>
  */
 export function endpointReset(input: EndpointResetOptions): ResetHook | undefined {
   const parsed = EndpointResetOptionsSchema.safeParse(input)
-  if (!parsed.success) throw new RtcspecError('INVALID_OPTIONS', `invalid reset options:\n${z.prettifyError(parsed.error)}`, { hint: 'give --reset-cmd "<command>" and/or --reset-url URL' })
+  if (!parsed.success)
+    throw new RtcspecError('INVALID_OPTIONS', `invalid reset options:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'give --reset-cmd "<command>" and/or --reset-url URL',
+    })
   const o = parsed.data
   if (o.url) checkFuzzTarget(o.url, { protocols: ['http:', 'https:'], allowRemote: o.allowRemote })
   if (!o.cmd && !o.url) return undefined
@@ -43,7 +46,8 @@ export function endpointReset(input: EndpointResetOptions): ResetHook | undefine
     if (o.url) {
       const r = await fuzzHttp({ method: 'POST', url: o.url, timeoutMs: o.timeoutMs })
       const s = r.status ?? 0
-      if (r.error || s < 200 || s >= 300) throw new Error(`reset POST ${o.url} answered ${r.error ?? s}${r.body ? `: ${r.body.slice(0, 200)}` : ''} (2xx expected)`)
+      if (r.error || s < 200 || s >= 300)
+        throw new Error(`reset POST ${o.url} answered ${r.error ?? s}${r.body ? `: ${r.body.slice(0, 200)}` : ''} (2xx expected)`)
     }
   }
 }
@@ -71,7 +75,10 @@ export function runResetCommand(cmd: string, timeoutMs: number): Promise<void> {
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       if (code === 0) resolve()
-      else reject(new Error(`reset command ${signal ? `was killed (${signal})` : `exited ${code}`}: ${cmd}${stderr.trim() ? ` — ${stderr.trim().slice(0, 300)}` : ''}`))
+      else
+        reject(
+          new Error(`reset command ${signal ? `was killed (${signal})` : `exited ${code}`}: ${cmd}${stderr.trim() ? ` — ${stderr.trim().slice(0, 300)}` : ''}`),
+        )
     })
   })
 }

@@ -83,7 +83,13 @@ export interface OpenSessionOptions {
 export async function openSession(url: string, options: OpenSessionOptions): Promise<FuzzSession> {
   const ledger = options.ledger ?? new SessionLedger()
   const timeoutMs = options.timeoutMs ?? 10_000
-  const peer = new WeriftPeer({ name: `fuzz-${options.mode}`, codecs: SESSION_CODECS, trickle: options.trickle ?? false, audio: options.mode === 'whip' ? 'sendonly' : 'recvonly', dtmf: false })
+  const peer = new WeriftPeer({
+    name: `fuzz-${options.mode}`,
+    codecs: SESSION_CODECS,
+    trickle: options.trickle ?? false,
+    audio: options.mode === 'whip' ? 'sendonly' : 'recvonly',
+    dtmf: false,
+  })
   let created: string | undefined
   try {
     const handle = options.mode === 'whip' ? peer.sendAudio((rate) => tone(440, { sampleRate: rate })) : undefined
@@ -99,7 +105,11 @@ export async function openSession(url: string, options: OpenSessionOptions): Pro
     if (response.status !== 201 || !response.body || !resource) {
       const status = response.error ?? String(response.status)
       const body = (response.body ?? '').slice(0, PROBE_BODY_BYTES)
-      throw new SessionRefusedError(`POST ${url} answered ${status}${resource ? '' : ' without a Location'}${response.status === 201 && !response.body ? ' and no SDP answer' : ''}: ${body}`, status, body)
+      throw new SessionRefusedError(
+        `POST ${url} answered ${status}${resource ? '' : ' without a Location'}${response.status === 201 && !response.body ? ' and no SDP answer' : ''}: ${body}`,
+        status,
+        body,
+      )
     }
     const negotiated = audioNegotiation(offer.sdp, response.body)
     if (!negotiated.ok) throw new NoCommonCodecError(negotiated.reason)

@@ -40,7 +40,9 @@ type Cmd = fc.AsyncCommand<TrickleModel, TrickleReal>
 function expectStatus(real: TrickleReal, what: string, r: FuzzHttpResult, want: number[]): void {
   real.log.push(`${what} → ${r.error ?? r.status}`)
   if (r.error || !want.includes(r.status ?? 0)) {
-    throw new Error(`${what}: expected ${want.join(' or ')} (RFC 9725), got ${r.error ?? r.status} ${(r.body ?? '').slice(0, 120)}\nsteps:\n  ${real.log.join('\n  ')}`)
+    throw new Error(
+      `${what}: expected ${want.join(' or ')} (RFC 9725), got ${r.error ?? r.status} ${(r.body ?? '').slice(0, 120)}\nsteps:\n  ${real.log.join('\n  ')}`,
+    )
   }
 }
 
@@ -128,7 +130,8 @@ export function trickleCommands(): fc.Arbitrary<Cmd>[] {
         const before = s.etag
         const r = await patch(real, body, { 'content-type': SDPFRAG, 'if-match': '*' })
         expectStatus(real, 'PATCH ICE restart (If-Match: *)', r, [200])
-        if (!/^application\/trickle-ice-sdpfrag/i.test(r.headers?.['content-type'] ?? '')) throw new Error(`ICE restart answered 200 with Content-Type ${r.headers?.['content-type']}; RFC 9725 §4.4.2 requires an sdpfrag body`)
+        if (!/^application\/trickle-ice-sdpfrag/i.test(r.headers?.['content-type'] ?? ''))
+          throw new Error(`ICE restart answered 200 with Content-Type ${r.headers?.['content-type']}; RFC 9725 §4.4.2 requires an sdpfrag body`)
         if (!r.headers?.etag || r.headers.etag === before) throw new Error(`ICE restart must return a new ETag (was ${before}, got ${r.headers?.etag})`)
         s.etag = r.headers.etag
         real.ice = { ufrag: fresh, pwd } // later trickle PATCHes belong to the new ICE generation

@@ -107,16 +107,22 @@ function fill(v: unknown, id: string): unknown {
 export async function offerAnswer(input: HttpOfferOptions & { peer?: Peer; peerOptions?: WeriftPeerOptions }): Promise<HttpOfferSession> {
   const { peer: given, peerOptions, ...rest } = input
   const parsed = HttpOfferOptionsSchema.safeParse(rest)
-  if (!parsed.success) throw new RtcspecError('INVALID_OPTIONS', `invalid HTTP offer options:\n${z.prettifyError(parsed.error)}`, { hint: 'see HttpOfferOptionsSchema in src/http-offer/client.ts' })
+  if (!parsed.success)
+    throw new RtcspecError('INVALID_OPTIONS', `invalid HTTP offer options:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'see HttpOfferOptionsSchema in src/http-offer/client.ts',
+    })
   const o = parsed.data
   if (given?.trickle) {
-    throw new RtcspecError('INVALID_OPTIONS', `${given.name} trickles candidates, but a plain HTTP offer/answer exchange has no way to send them`, { hint: 'create the peer with trickle: false so the offer carries every candidate' })
+    throw new RtcspecError('INVALID_OPTIONS', `${given.name} trickles candidates, but a plain HTTP offer/answer exchange has no way to send them`, {
+      hint: 'create the peer with trickle: false so the offer carries every candidate',
+    })
   }
   const owned = given === undefined
   const peer = given ?? createWeriftPeer({ name: 'http-offer', trickle: false, ...peerOptions })
   const exchanges: HttpExchange[] = []
   const auth: Record<string, string> = o.token !== undefined ? { Authorization: `Bearer ${o.token}` } : {}
-  const fail = (msg: string, x: HttpExchange) => new RtcspecError('HTTP_OFFER', `${msg}: ${describeExchange(x)}${x.response?.body ? `\n  body: ${x.response.body.slice(0, 300)}` : ''}`)
+  const fail = (msg: string, x: HttpExchange) =>
+    new RtcspecError('HTTP_OFFER', `${msg}: ${describeExchange(x)}${x.response?.body ? `\n  body: ${x.response.body.slice(0, 300)}` : ''}`)
   try {
     const offer = await peer.createOffer()
     let body: string
@@ -166,7 +172,12 @@ export async function offerAnswer(input: HttpOfferOptions & { peer?: Peer; peerO
           const target = h.url ? new URL(h.url.replaceAll('{id}', encodeURIComponent(callId ?? '')), o.url).toString() : location
           if (target) {
             const hb = h.body ? JSON.stringify(fill(h.body, callId ?? '')) : undefined
-            result = await httpExchange(target, { method: h.method, headers: { ...auth, ...o.headers, ...(hb ? { 'Content-Type': 'application/json' } : {}) }, ...(hb ? { body: hb } : {}), timeoutMs: o.timeoutMs })
+            result = await httpExchange(target, {
+              method: h.method,
+              headers: { ...auth, ...o.headers, ...(hb ? { 'Content-Type': 'application/json' } : {}) },
+              ...(hb ? { body: hb } : {}),
+              timeoutMs: o.timeoutMs,
+            })
             exchanges.push(result)
           }
         }

@@ -41,10 +41,15 @@ export function parseLinkValue(raw: string): LinkParseResult {
     if (!TOKEN.test(name)) return { ok: false, raw, error: `parameter name ${JSON.stringify(p[1])} is not a token` }
     let value = p[2] ?? ''
     if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-    else if (value !== '' && !TOKEN.test(value)) return { ok: false, raw, error: `parameter ${name} value ${JSON.stringify(value)} must be a token or a quoted string` }
+    else if (value !== '' && !TOKEN.test(value))
+      return { ok: false, raw, error: `parameter ${name} value ${JSON.stringify(value)} must be a token or a quoted string` }
     if (name === 'rel') {
       // RFC 8288 §3.3: occurrences after the first are ignored.
-      if (!sawRel) rels = value.split(/\s+/).filter(Boolean).map((r) => r.toLowerCase())
+      if (!sawRel)
+        rels = value
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((r) => r.toLowerCase())
       sawRel = true
     } else if (!(name in params)) {
       params[name] = value
@@ -92,7 +97,8 @@ export function checkIceServerLink(link: LinkValue): CheckedIceServerLink {
   if (link.params['credential-type'] !== undefined) server.credentialType = link.params['credential-type']
   if (parsed.ok) {
     const turn = parsed.value.scheme === 'turn' || parsed.value.scheme === 'turns'
-    if (turn && (server.username === undefined || server.credential === undefined)) problems.push('a turn:/turns: server needs username and credential parameters')
+    if (turn && (server.username === undefined || server.credential === undefined))
+      problems.push('a turn:/turns: server needs username and credential parameters')
     if (!turn && (server.username !== undefined || server.credential !== undefined)) problems.push('a stun:/stuns: server takes no username/credential')
   }
   if (server.credentialType !== undefined && server.credentialType !== 'password') {
@@ -113,7 +119,11 @@ export function iceServersFromLinks(values: readonly string[]): { iceServers: Ic
       problems.push(...c.problems.map((p) => `${r.link.raw}: ${p}`))
       continue
     }
-    iceServers.push({ urls: c.server.url, ...(c.server.username !== undefined ? { username: c.server.username } : {}), ...(c.server.credential !== undefined ? { credential: c.server.credential } : {}) })
+    iceServers.push({
+      urls: c.server.url,
+      ...(c.server.username !== undefined ? { username: c.server.username } : {}),
+      ...(c.server.credential !== undefined ? { credential: c.server.credential } : {}),
+    })
   }
   return { iceServers, problems }
 }

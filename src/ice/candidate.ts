@@ -71,7 +71,8 @@ const KNOWN_EXTENSIONS = new Set(['tcptype', 'generation', 'ufrag', 'network-id'
 const RESERVED_NAMES = new Set(['raddr', 'rport', 'typ'])
 const MAX_INPUT = 64 * 1024
 
-const HINT = 'expected "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> [raddr <a> rport <p>] [<name> <value>]..." (RFC 8839 §5.1)'
+const HINT =
+  'expected "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> [raddr <a> rport <p>] [<name> <value>]..." (RFC 8839 §5.1)'
 
 function fail(reason: string, line: string, hint = HINT): never {
   throw new ParseError('candidate', reason, { line, hint })
@@ -203,9 +204,16 @@ export function safeParseCandidate(text: string): ParseResult<IceCandidate> {
  */
 export function serializeCandidate(c: IceCandidate, options: SerializeCandidateOptions = {}): string {
   const strings: [string, unknown][] = [
-    ['foundation', c.foundation], ['transport', c.transport], ['address', c.address], ['type', c.type],
-    ['raddr', c.relatedAddress], ['ufrag', c.ufrag],
-    ...c.extensions.flatMap((e): [string, unknown][] => [[`extension name`, e.name], [`extension ${e.name} value`, e.value]]),
+    ['foundation', c.foundation],
+    ['transport', c.transport],
+    ['address', c.address],
+    ['type', c.type],
+    ['raddr', c.relatedAddress],
+    ['ufrag', c.ufrag],
+    ...c.extensions.flatMap((e): [string, unknown][] => [
+      [`extension name`, e.name],
+      [`extension ${e.name} value`, e.value],
+    ]),
   ]
   for (const [field, v] of strings) {
     if (v !== undefined && (typeof v !== 'string' || !VCHARS.test(v))) {

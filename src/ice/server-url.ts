@@ -101,13 +101,21 @@ export function parseIceServerUrl(text: string): IceServerUrl {
   const line = text
   const { scheme, rest } = splitScheme(text.trim())
   if (rest.startsWith('//')) {
-    fail(`"${scheme}://" is not the ${scheme}: URL syntax (RFC ${scheme.startsWith('stun') ? '7064' : '7065'} has no "//")`, line, `write "${scheme}:${rest.slice(2)}"`)
+    fail(
+      `"${scheme}://" is not the ${scheme}: URL syntax (RFC ${scheme.startsWith('stun') ? '7064' : '7065'} has no "//")`,
+      line,
+      `write "${scheme}:${rest.slice(2)}"`,
+    )
   }
   const q = rest.indexOf('?')
   const hostport = q < 0 ? rest : rest.slice(0, q)
   const query = q < 0 ? undefined : rest.slice(q + 1)
   if (hostport.includes('@')) {
-    fail('credentials ("user:pass@") are not part of the URL', line, 'pass username and credential separately, or use parseIceServer() for "turn:user:pass@host"')
+    fail(
+      'credentials ("user:pass@") are not part of the URL',
+      line,
+      'pass username and credential separately, or use parseIceServer() for "turn:user:pass@host"',
+    )
   }
   const { host, port, explicitPort } = parseHostPort(hostport, scheme, line)
   const url: IceServerUrl = { scheme, host, port, explicitPort }
@@ -264,7 +272,11 @@ export function parseIceServers(envValue: string | undefined): IceServerConfig[]
     const r = jsonServersSchema.safeParse(data)
     if (!r.success) {
       const issue = r.error.issues[0]
-      fail(`${(issue?.path ?? []).join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, undefined, 'expected [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]')
+      fail(
+        `${(issue?.path ?? []).join('.') || 'value'}: ${issue?.message ?? 'invalid'}`,
+        undefined,
+        'expected [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]',
+      )
     }
     return r.data.map((s, i) => {
       const urls = Array.isArray(s.urls) ? s.urls : [s.urls]

@@ -74,7 +74,10 @@ function validate(data: unknown): TrickleIceJson[] {
     const issue = r.error.issues[0]
     const path =
       issue && issue.path.length > 0
-        ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+        ? issue.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')
+            .replace(/^\./, '')
         : 'body'
     fail(
       `${path}: ${issue?.message ?? 'invalid'}`,

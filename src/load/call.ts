@@ -106,7 +106,11 @@ export async function runLoadCall(spec: ParsedScenarioSpec, job: LoadCallJob): P
   let mediaMs: number | undefined
   let directions: CallDirection[] = []
   try {
-    const side = (name: string, p: typeof caller) => ({ name, ...(p.codecs ? { codecs: p.codecs } : {}), ...(p.trickle !== undefined ? { trickle: p.trickle } : {}) })
+    const side = (name: string, p: typeof caller) => ({
+      name,
+      ...(p.codecs ? { codecs: p.codecs } : {}),
+      ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
+    })
     const network = spec.network ? ({ ...spec.network, ...(job.seed !== undefined ? { seed: job.seed } : {}) } as NetworkOptions) : undefined
     call = await openBackToBack({
       a: side(callerName, caller),
@@ -130,16 +134,29 @@ export async function runLoadCall(spec: ParsedScenarioSpec, job: LoadCallJob): P
     if (firsts.length) firstRtpMs = Math.max(0, Math.min(...firsts) - call.timings.startedAt)
     // A receiving side whose peer sent audio must have heard it (once media had a second to flow).
     if (mediaMs >= MIN_MEASURED_MEDIA_MS) {
-      const deaf = ([[call.b, caller.send], [call.a, callee.send]] as const).filter(([rx, sent]) => sent && !directions.some((d) => d.receiver === rx.name && d.received > 0))
+      const deaf = (
+        [
+          [call.b, caller.send],
+          [call.a, callee.send],
+        ] as const
+      ).filter(([rx, sent]) => sent && !directions.some((d) => d.receiver === rx.name && d.received > 0))
       if (deaf.length) throw new Error(`no audio arrived at ${deaf.map(([rx]) => rx.name).join(' and ')} after ${mediaMs.toFixed(0)} ms of media`)
       if (job.maxMissing !== undefined) {
         const gappy = directions.filter((d) => d.missingFraction > job.maxMissing!)
         if (gappy.length) {
-          throw new Error(`${gappy.map((d) => `${d.receiver} got no packet for ${(d.missingFraction * 100).toFixed(1)} % of the media timeline`).join(', ')} (allowed ${(job.maxMissing * 100).toFixed(1)} %; frames lost, or never sent because a sender fell behind)`)
+          throw new Error(
+            `${gappy.map((d) => `${d.receiver} got no packet for ${(d.missingFraction * 100).toFixed(1)} % of the media timeline`).join(', ')} (allowed ${(job.maxMissing * 100).toFixed(1)} %; frames lost, or never sent because a sender fell behind)`,
+          )
         }
       }
       phase = 'expect'
-      const failed = Object.entries(spec.expect).flatMap(([key, e]) => checkExpectation(key, byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'audio'), e))
+      const failed = Object.entries(spec.expect).flatMap(([key, e]) =>
+        checkExpectation(
+          key,
+          byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'audio'),
+          e,
+        ),
+      )
       if (failed.length) throw new Error(failed.join('; '))
     }
   } catch (e) {

@@ -98,7 +98,10 @@ export interface LoadOptions {
 const OptionsSchema = z.object({
   calls: z.number().int('--calls must be a whole number').positive('--calls must be at least 1').max(100_000),
   rate: z.number().positive('--rate must be above 0').max(10_000),
-  holdMs: z.number().nonnegative('--duration must not be negative').max(7 * 24 * 3600_000),
+  holdMs: z
+    .number()
+    .nonnegative('--duration must not be negative')
+    .max(7 * 24 * 3600_000),
   workers: z.number().int('--workers must be a whole number').positive('--workers must be at least 1').max(256),
   maxFailures: z.number().int().nonnegative('--max-failures must not be negative'),
   maxConnecting: z.number().int('--max-connecting must be a whole number').positive('--max-connecting must be at least 1'),
@@ -190,7 +193,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const reportDir = resolve(options.reportDir ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
   const records = options.records ?? false
   const hasNetwork = scenario.parsed.network !== undefined
-  const envSeed = process.env.RTCSPEC_SEED !== undefined && process.env.RTCSPEC_SEED !== '' && Number.isFinite(Number(process.env.RTCSPEC_SEED)) ? Number(process.env.RTCSPEC_SEED) >>> 0 : undefined
+  const envSeed =
+    process.env.RTCSPEC_SEED !== undefined && process.env.RTCSPEC_SEED !== '' && Number.isFinite(Number(process.env.RTCSPEC_SEED))
+      ? Number(process.env.RTCSPEC_SEED) >>> 0
+      : undefined
   const baseSeed = hasNetwork ? (o.seed ?? scenario.parsed.network?.seed ?? envSeed ?? Math.floor(Math.random() * 0x100000000)) >>> 0 : undefined
   const seedFor = (id: number) => (baseSeed === undefined ? undefined : (baseSeed + Math.imul(id, 0x9e3779b1)) >>> 0)
 
@@ -250,13 +256,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const failPendingOf = (slot: WorkerSlot, reason: string) => {
     for (const [id, p] of pending) {
       if (p.slot !== slot) continue
-      onResult({ id, worker: slot.index, startedAtMs: p.startedAtMs, endedAtMs: now(), outcome: 'failed', failure: { phase: 'worker', reason }, directions: [], measured: false })
+      onResult({
+        id,
+        worker: slot.index,
+        startedAtMs: p.startedAtMs,
+        endedAtMs: now(),
+        outcome: 'failed',
+        failure: { phase: 'worker', reason },
+        directions: [],
+        measured: false,
+      })
     }
   }
 
   const spawn = (index: number): Promise<WorkerSlot> =>
     new Promise((resolveSpawn, rejectSpawn) => {
-      const init: WorkerInit = { index, spec: scenario.spec, connectTimeoutMs: o.connectTimeoutMs, records, reportDir, ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}) }
+      const init: WorkerInit = {
+        index,
+        spec: scenario.spec,
+        connectTimeoutMs: o.connectTimeoutMs,
+        records,
+        reportDir,
+        ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}),
+      }
       let worker: Worker
       try {
         worker = new Worker(options.workerUrl ?? workerUrl(), { workerData: init, env: { ...process.env, RTCSPEC_REPORT_DIR: reportDir }, stderr: false })
@@ -309,10 +331,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     })
 
   const terminateAll = async () => {
-    await Promise.allSettled(slots.map(async (s) => {
-      s.endedAt ??= now()
-      await s.worker.terminate()
-    }))
+    await Promise.allSettled(
+      slots.map(async (s) => {
+        s.endedAt ??= now()
+        await s.worker.terminate()
+      }),
+    )
   }
 
   let started = 0
@@ -371,7 +395,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const t = now()
     firstStart ??= t
     const seed = seedFor(id)
-    const msg: StartCallMessage = { type: 'start', id, startedAtMs: t, runOriginEpochMs: originEpoch, ...(seed !== undefined ? { seed } : {}), ...(o.callDurationMs !== undefined ? { holdMs: o.callDurationMs } : {}) }
+    const msg: StartCallMessage = {
+      type: 'start',
+      id,
+      startedAtMs: t,
+      runOriginEpochMs: originEpoch,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(o.callDurationMs !== undefined ? { holdMs: o.callDurationMs } : {}),
+    }
     pending.set(id, { slot, startedAtMs: t, connected: false })
     slot.active++
     slot.calls++
@@ -384,23 +415,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       interrupted = true
       finish()
     }
-    const tick = setInterval(() => {
-      const t = now()
-      if (phase === 'ramp' || phase === 'hold') {
-        if (nextStartAt < t - interval) nextStartAt = t - interval // no burst after a stall
-        while (pending.size < o.calls && pending.size - connectedNow < o.maxConnecting && t >= nextStartAt) {
-          if (!startOne()) return finish()
-          nextStartAt += interval
+    const tick = setInterval(
+      () => {
+        const t = now()
+        if (phase === 'ramp' || phase === 'hold') {
+          if (nextStartAt < t - interval) nextStartAt = t - interval // no burst after a stall
+          while (pending.size < o.calls && pending.size - connectedNow < o.maxConnecting && t >= nextStartAt) {
+            if (!startOne()) return finish()
+            nextStartAt += interval
+          }
         }
-      }
-      if (phase === 'ramp' && started >= o.calls) {
-        phase = 'hold'
-        rampEnd = t
-        integrate(t)
-        holdStart = t
-      }
-      if (phase === 'hold' && holdStart !== undefined && t - holdStart >= o.holdMs) finish()
-    }, Math.max(5, Math.min(50, interval / 2)))
+        if (phase === 'ramp' && started >= o.calls) {
+          phase = 'hold'
+          rampEnd = t
+          integrate(t)
+          holdStart = t
+        }
+        if (phase === 'hold' && holdStart !== undefined && t - holdStart >= o.holdMs) finish()
+      },
+      Math.max(5, Math.min(50, interval / 2)),
+    )
     function finish() {
       if (phase === 'stopping') return
       clearInterval(tick)
@@ -478,7 +512,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     missingAggregate: figures.missingAggregate,
     jitterMs: figures.jitterMs,
     mos: figures.mos,
-    concurrency: { target: o.calls, peak, meanDuringHold: holdStart !== undefined && holdEnd !== undefined && holdEnd > holdStart ? area / (holdEnd - holdStart) : 0 },
+    concurrency: {
+      target: o.calls,
+      peak,
+      meanDuringHold: holdStart !== undefined && holdEnd !== undefined && holdEnd > holdStart ? area / (holdEnd - holdStart) : 0,
+    },
     setupRate: rampSetupRate(connectTimes, firstStart, o.calls),
     cpu: {
       cores: availableParallelism(),
@@ -488,7 +526,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       workers: slots.map((s) => {
         const cpuMs = (s.cpu.user + s.cpu.system) / 1000
         const life = Math.max(1, (s.endedAt ?? wallMs) - s.startedAt)
-        return { index: s.index, calls: s.calls, cpuMs, percent: (cpuMs / life) * 100, ...(s.udpSocketsAtStop !== undefined ? { udpSocketsAtStop: s.udpSocketsAtStop } : {}) }
+        return {
+          index: s.index,
+          calls: s.calls,
+          cpuMs,
+          percent: (cpuMs / life) * 100,
+          ...(s.udpSocketsAtStop !== undefined ? { udpSocketsAtStop: s.udpSocketsAtStop } : {}),
+        }
       }),
     },
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadavg: loadavg() },
@@ -496,7 +540,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   }
   // The schema is the contract; a violation is a bug in rtcspec, but it must not lose what the run gathered.
   const validated = LoadSummarySchema.safeParse(summary)
-  if (!validated.success) process.stderr.write(`rtcspec load: internal error, the summary does not match its schema (written anyway):\n${z.prettifyError(validated.error)}\n`)
+  if (!validated.success)
+    process.stderr.write(`rtcspec load: internal error, the summary does not match its schema (written anyway):\n${z.prettifyError(validated.error)}\n`)
   const checked = validated.success ? validated.data : summary
   if (options.writeSummary ?? true) {
     mkdirSync(reportDir, { recursive: true })

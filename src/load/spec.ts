@@ -37,7 +37,8 @@ function usageError(message: string, hint: string): RtcspecError {
   return new RtcspecError('LOAD_SPEC', message, { hint })
 }
 
-const BUILTINS_HINT = () => `SPEC is a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) or a file (${FILE_EXTENSIONS.join(', ')}) whose default export is a scenario spec, e.g. specs/examples/load-scenario.ts`
+const BUILTINS_HINT = () =>
+  `SPEC is a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) or a file (${FILE_EXTENSIONS.join(', ')}) whose default export is a scenario spec, e.g. specs/examples/load-scenario.ts`
 
 /**
  * Resolves `SPEC`: a built-in name, else a file path (relative to `cwd`). Throws an `RtcspecError` (code
@@ -66,12 +67,18 @@ export async function resolveLoadSpec(specArg: string, cwd = process.cwd()): Pro
     throw usageError(`could not load the scenario file ${specArg}: ${e instanceof Error ? e.message : String(e)}`, BUILTINS_HINT())
   }
   if (raw === undefined || raw === null || typeof raw !== 'object') {
-    throw usageError(`${specArg} has no default export holding a scenario spec (got ${raw === null ? 'null' : typeof raw})`, 'write `export default { peers: { alice: {…}, bob: {…} }, codec: \'PCMU\', … }` (or a JSON object)')
+    throw usageError(
+      `${specArg} has no default export holding a scenario spec (got ${raw === null ? 'null' : typeof raw})`,
+      "write `export default { peers: { alice: {…}, bob: {…} }, codec: 'PCMU', … }` (or a JSON object)",
+    )
   }
   try {
     structuredClone(raw)
   } catch (e) {
-    throw usageError(`the scenario in ${specArg} is not plain data (${e instanceof Error ? e.message : String(e)})`, 'a load scenario is data only: no functions, class instances or audio source factories; use { tone }, { speech }, { wav } sends')
+    throw usageError(
+      `the scenario in ${specArg} is not plain data (${e instanceof Error ? e.message : String(e)})`,
+      'a load scenario is data only: no functions, class instances or audio source factories; use { tone }, { speech }, { wav } sends',
+    )
   }
   const parsed = validate(raw, specArg)
   const own = Object.hasOwn(raw, 'duration') ? parsed.duration : undefined
@@ -80,17 +87,28 @@ export async function resolveLoadSpec(specArg: string, cwd = process.cwd()): Pro
 
 function validate(raw: unknown, where: string): ParsedScenarioSpec {
   if (raw && typeof raw === 'object' && 'sip' in raw) {
-    throw usageError(`${where} is a SIP scenario; rtcspec load runs werift back-to-back scenarios only`, 'drive SIP load with sipp (see docs/sip.md); give rtcspec load a WebRTC scenario')
+    throw usageError(
+      `${where} is a SIP scenario; rtcspec load runs werift back-to-back scenarios only`,
+      'drive SIP load with sipp (see docs/sip.md); give rtcspec load a WebRTC scenario',
+    )
   }
   let parsed: ParsedScenarioSpec
   try {
     parsed = parseScenario(raw)
   } catch (e) {
-    throw usageError(`${where}: ${e instanceof Error ? e.message : String(e)}`, 'the spec is the object scenario() takes (docs: README "Declarative scenarios")')
+    throw usageError(
+      `${where}: ${e instanceof Error ? e.message : String(e)}`,
+      'the spec is the object scenario() takes (docs: README "Declarative scenarios")',
+    )
   }
-  const chromium = Object.entries(parsed.peers).filter(([, p]) => p.kind !== 'werift').map(([n]) => n)
+  const chromium = Object.entries(parsed.peers)
+    .filter(([, p]) => p.kind !== 'werift')
+    .map(([n]) => n)
   if (chromium.length) {
-    throw usageError(`${where}: peer(s) ${chromium.join(', ')} are Chromium peers; rtcspec load runs werift peers only`, 'remove `kind: \'chromium\'` (a browser per call does not scale to load runs)')
+    throw usageError(
+      `${where}: peer(s) ${chromium.join(', ')} are Chromium peers; rtcspec load runs werift peers only`,
+      "remove `kind: 'chromium'` (a browser per call does not scale to load runs)",
+    )
   }
   if (parsed.iceRestart) {
     throw usageError(`${where}: iceRestart is not supported by rtcspec load`, 'remove iceRestart from the spec')

@@ -7,7 +7,10 @@ import { distributionOf } from './percentile.ts'
 import type { CallResult, FailurePhase, LoadSummary } from './types.ts'
 
 /** The figures computed from the call results alone. */
-export type CallFigures = Pick<LoadSummary, 'failureReasons' | 'setupMs' | 'firstRtpMs' | 'loss' | 'lossAggregate' | 'missingMedia' | 'missingAggregate' | 'jitterMs' | 'mos'> & {
+export type CallFigures = Pick<
+  LoadSummary,
+  'failureReasons' | 'setupMs' | 'firstRtpMs' | 'loss' | 'lossAggregate' | 'missingMedia' | 'missingAggregate' | 'jitterMs' | 'mos'
+> & {
   calls: Omit<LoadSummary['calls'], 'attempted' | 'unfinished'>
 }
 
@@ -60,7 +63,14 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 /** The summary as the text `rtcspec load` prints at the end. */
@@ -76,7 +86,16 @@ export function formatSummary(s: LoadSummary): string {
     ['set-up (connect) ms', `${s.setupMs.count}`, '', f0(s.setupMs.p50), f0(s.setupMs.p95), f0(s.setupMs.p99), f0(s.setupMs.max), f0(s.setupMs.min)],
     ['first RTP ms', `${s.firstRtpMs.count}`, '', f0(s.firstRtpMs.p50), f0(s.firstRtpMs.p95), f0(s.firstRtpMs.p99), f0(s.firstRtpMs.max), f0(s.firstRtpMs.min)],
     ['loss (worse dir.)', `${s.loss.count}`, '', pct(s.loss.p50), pct(s.loss.p95), pct(s.loss.p99), pct(s.loss.max), pct(s.loss.min)],
-    ['missing media', `${s.missingMedia.count}`, '', pct(s.missingMedia.p50), pct(s.missingMedia.p95), pct(s.missingMedia.p99), pct(s.missingMedia.max), pct(s.missingMedia.min)],
+    [
+      'missing media',
+      `${s.missingMedia.count}`,
+      '',
+      pct(s.missingMedia.p50),
+      pct(s.missingMedia.p95),
+      pct(s.missingMedia.p99),
+      pct(s.missingMedia.max),
+      pct(s.missingMedia.min),
+    ],
     ['jitter ms', `${s.jitterMs.count}`, '', f2(s.jitterMs.p50), f2(s.jitterMs.p95), f2(s.jitterMs.p99), f2(s.jitterMs.max), f2(s.jitterMs.min)],
     ['MOS (E-model est.)', `${s.mos.count}`, f2(s.mos.p5), f2(s.mos.p50), '', '', '', f2(s.mos.min)],
   ])

@@ -60,7 +60,7 @@ export function powerSpectrum(pcm: Int16Array, sampleRate: number): PowerSpectru
   checkRate(sampleRate, 'powerSpectrum')
   const len = pcm.length
   if (len === 0) return undefined
-  const segLen = Math.min(len , MAX_SEGMENT)
+  const segLen = Math.min(len, MAX_SEGMENT)
   const size = PAD * nextPowerOfTwo(segLen)
   const w = hannWindow(segLen)
   let windowEnergy = 0
@@ -97,7 +97,7 @@ function interpolate(power: Float64Array, k: number): number {
   const den = a - 2 * b + c
   if (den >= 0) return 0
   const d = (0.5 * (a - c)) / den
-  return d > 0.5 ? 0.5 : Math.max(d , -0.5)
+  return d > 0.5 ? 0.5 : Math.max(d, -0.5)
 }
 
 function checkRate(sampleRate: number, where: string): void {
@@ -197,7 +197,13 @@ export function detectTone(pcm: Int16Array, sampleRate: number, hz: number, opti
   const tol = options.toleranceHz ?? 2
   const minProm = options.minProminenceDb ?? 15
   const minLevel = options.minLevelDbfs ?? -60
-  const none: ToneDetection = { present: false, measuredHz: Number.NaN, snrDb: Number.NEGATIVE_INFINITY, levelDbfs: Number.NEGATIVE_INFINITY, prominenceDb: Number.NEGATIVE_INFINITY }
+  const none: ToneDetection = {
+    present: false,
+    measuredHz: Number.NaN,
+    snrDb: Number.NEGATIVE_INFINITY,
+    levelDbfs: Number.NEGATIVE_INFINITY,
+    prominenceDb: Number.NEGATIVE_INFINITY,
+  }
   const spec = powerSpectrum(pcm, sampleRate)
   if (spec === undefined) return none
   const { power, binHz, size, windowEnergy } = spec

@@ -177,7 +177,9 @@ export function estimateDelay(reference: PcmAudio, recording: PcmAudio, options:
   const sidePeakRatio = bestV > 0 ? side / bestV : 1
   const delayMs = ((lag + frac) * 1000) / rate
   let reason: string | undefined
-  if (!(correlation >= minCorrelation)) reason = `correlation ${correlation.toFixed(3)} is below ${minCorrelation}: the recording does not contain the reference within ${minDelayMs} … ${maxDelayMs} ms`
-  else if (sidePeakRatio > maxSide) reason = `ambiguous: another lag correlates ${(sidePeakRatio * 100).toFixed(1)} % as well (a periodic signal such as a steady tone has no unique delay)`
+  if (!(correlation >= minCorrelation))
+    reason = `correlation ${correlation.toFixed(3)} is below ${minCorrelation}: the recording does not contain the reference within ${minDelayMs} … ${maxDelayMs} ms`
+  else if (sidePeakRatio > maxSide)
+    reason = `ambiguous: another lag correlates ${(sidePeakRatio * 100).toFixed(1)} % as well (a periodic signal such as a steady tone has no unique delay)`
   return { delayMs, correlation, sidePeakRatio, confident: reason === undefined, ...(reason === undefined ? {} : { reason }), analysisRate: rate }
 }

@@ -57,11 +57,16 @@ export interface DtmfTonesOptions {
  */
 export function dtmfTones(digits: string, options: DtmfTonesOptions = {}): AudioSource {
   const sampleRate = options.sampleRate ?? 8000
-  if (!Number.isFinite(sampleRate) || sampleRate < 4000) throw new RangeError(`dtmfTones: sampleRate must be ≥ 4000 Hz (1633 Hz must stay below Nyquist), got ${sampleRate}`)
+  if (!Number.isFinite(sampleRate) || sampleRate < 4000)
+    throw new RangeError(`dtmfTones: sampleRate must be ≥ 4000 Hz (1633 Hz must stay below Nyquist), got ${sampleRate}`)
   const durationMs = options.durationMs ?? 100
   const gapMs = options.gapMs ?? 100
   const leadMs = options.leadMs ?? 0
-  for (const [k, v] of [['durationMs', durationMs], ['gapMs', gapMs], ['leadMs', leadMs]] as const) {
+  for (const [k, v] of [
+    ['durationMs', durationMs],
+    ['gapMs', gapMs],
+    ['leadMs', leadMs],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`dtmfTones: ${k} must be a finite number ≥ 0, got ${v}`)
   }
   const pairs = [...digits].map(dtmfFrequencies)

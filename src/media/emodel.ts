@@ -59,7 +59,12 @@ export const EMODEL_CODECS: Readonly<Record<string, EModelCodec>> = Object.freez
   pcma: { ie: 0, bpl: 25.1, lookaheadMs: 0, source: 'ITU-T G.113 (11/2007) App. I Table I.3: G.711 with PLC' },
   'g711-noplc': { ie: 0, bpl: 4.3, lookaheadMs: 0, source: 'ITU-T G.113 (11/2007) App. I Table I.3: G.711 without PLC' },
   g729: { ie: 11, bpl: 19, lookaheadMs: 5, source: 'ITU-T G.113 (11/2007) App. I Table I.3: G.729A + VAD' },
-  opus: { ie: 0, bpl: 25.1, lookaheadMs: 6.5, source: 'rtcspec stand-in (Opus is not in G.113): Ie and Bpl of G.711 with PLC; look-ahead 6.5 ms (RFC 6716 default)' },
+  opus: {
+    ie: 0,
+    bpl: 25.1,
+    lookaheadMs: 6.5,
+    source: 'rtcspec stand-in (Opus is not in G.113): Ie and Bpl of G.711 with PLC; look-ahead 6.5 ms (RFC 6716 default)',
+  },
 })
 
 /** The G.107 §3.7 (Table 3) parameters other than delay and loss. Defaults give R = 93.2. */
@@ -273,10 +278,7 @@ export function eModel(input: EModelInput = {}): EModelEstimate {
   const iolr = 20 * ((1 + (xolr / 8) ** 8) ** (1 / 8) - xolr / 8)
   const stmro = -10 * log10(p10(-t.stmr) + Math.exp(-T / 4) * p10(-t.telr))
   const ist =
-    12 * (1 + ((stmro - 13) / 6) ** 8) ** (1 / 8) -
-    28 * (1 + ((stmro + 1) / 19.4) ** 35) ** (1 / 35) -
-    13 * (1 + ((stmro - 3) / 33) ** 13) ** (1 / 13) +
-    29
+    12 * (1 + ((stmro - 13) / 6) ** 8) ** (1 / 8) - 28 * (1 + ((stmro + 1) / 19.4) ** 35) ** (1 / 35) - 13 * (1 + ((stmro - 3) / 33) ** 13) ** (1 / 13) + 29
   const q = 37 - 15 * log10(t.qdu)
   const g = 1.07 + 0.258 * q + 0.0602 * q * q
   const y = (ro - 100) / 15 + 46 / 8.4 - g / 9

@@ -15,7 +15,8 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Uint
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 16384 || height > 16384) {
     throw new RangeError(`encodePng: width and height must be integers in 1..16384, got ${width}×${height}`)
   }
-  if (rgba.length !== width * height * 4) throw new RangeError(`encodePng: expected ${width * height * 4} bytes of RGBA for ${width}×${height}, got ${rgba.length}`)
+  if (rgba.length !== width * height * 4)
+    throw new RangeError(`encodePng: expected ${width * height * 4} bytes of RGBA for ${width}×${height}, got ${rgba.length}`)
   const png = new PNG({ width, height, colorType: 6, inputColorType: 6, bitDepth: 8, inputHasAlpha: true })
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength)
   return new Uint8Array(PNG.sync.write(png, { colorType: 6, inputColorType: 6, bitDepth: 8, inputHasAlpha: true }))

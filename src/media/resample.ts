@@ -62,7 +62,10 @@ function besselI0(x: number): number {
  * Equal rates return a copy.
  */
 export function resample(pcm: Int16Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Int16Array {
-  for (const [name, r] of [['fromRate', fromRate], ['toRate', toRate]] as const) {
+  for (const [name, r] of [
+    ['fromRate', fromRate],
+    ['toRate', toRate],
+  ] as const) {
     if (!Number.isInteger(r) || r <= 0) throw new RangeError(`resample: ${name} must be a positive integer number of Hz, got ${r}`)
   }
   if (fromRate === toRate) return pcm.slice()
@@ -121,7 +124,7 @@ export function resample(pcm: Int16Array, fromRate: number, toRate: number, opti
     let acc = 0
     for (let i = iStart; i < iEnd; i++) acc += (pcm[k0 + i] as number) * (coeffs[off + i] as number)
     const v = Math.round(acc)
-    out[j] = v > 32767 ? 32767 : Math.max(v , -32768)
+    out[j] = v > 32767 ? 32767 : Math.max(v, -32768)
   }
   return out
 }

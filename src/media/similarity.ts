@@ -206,7 +206,13 @@ interface SegmentAlignment {
  * segment aligns confidently, each segment with content is searched over `firstRange` (lags in
  * samples); after that, from 100 ms before to 1 s after the previous segment's offset.
  */
-function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstRange: [number, number], place: (from: number, to: number, offset: number) => void): SegmentAlignment {
+function placeSegments(
+  ref: Int16Array,
+  rec: Int16Array,
+  initial: number,
+  firstRange: [number, number],
+  place: (from: number, to: number, offset: number) => void,
+): SegmentAlignment {
   const bounds: Array<[number, number]> = []
   for (let s = 0; s < ref.length; s += SEGMENT) bounds.push([s, Math.min(ref.length, s + SEGMENT)])
   const last = bounds[bounds.length - 1]
@@ -229,7 +235,11 @@ function placeSegments(ref: Int16Array, rec: Int16Array, initial: number, firstR
       const winStart = Math.max(0, a + (found ? prev - BACK : firstRange[0]))
       const winEnd = Math.min(rec.length, b + (found ? prev + AHEAD : firstRange[1]))
       if (winEnd - winStart > b - a) {
-        const d = estimateDelay({ sampleRate: RATE, samples: ref.subarray(a, b) }, { sampleRate: RATE, samples: rec.subarray(winStart, winEnd) }, { minDelayMs: 0, maxDelayMs: ((winEnd - winStart - 1) * 1000) / RATE })
+        const d = estimateDelay(
+          { sampleRate: RATE, samples: ref.subarray(a, b) },
+          { sampleRate: RATE, samples: rec.subarray(winStart, winEnd) },
+          { minDelayMs: 0, maxDelayMs: ((winEnd - winStart - 1) * 1000) / RATE },
+        )
         const whole = { ...d, delayMs: ((winStart - a) * 1000) / RATE + d.delayMs }
         if (first === undefined || (!found && d.confident)) first = whole
         if (d.confident) {
@@ -256,7 +266,10 @@ function to8k(pcm: PcmAudio): Int16Array {
  * and measured values). Never throws on weak input; a silent signal scores 0 with a `reason`.
  */
 export function similarity(reference: PcmAudio, recording: PcmAudio, options: SimilarityOptions = {}): SimilarityResult {
-  for (const [name, p] of [['reference', reference], ['recording', recording]] as const) {
+  for (const [name, p] of [
+    ['reference', reference],
+    ['recording', recording],
+  ] as const) {
     if (p === null || typeof p !== 'object' || !(p.samples instanceof Int16Array) || !Number.isInteger(p.sampleRate) || p.sampleRate <= 0) {
       throw new TypeError(`similarity: ${name} must be PcmAudio ({ sampleRate: positive integer, samples: Int16Array })`)
     }
@@ -311,7 +324,8 @@ export function similarity(reference: PcmAudio, recording: PcmAudio, options: Si
     saa += x * x
     sbb += y * y
   }
-  if (saa === 0 || sbb === 0) return { score: 0, ...base, reason: saa === 0 ? 'the reference does not change over time' : 'the recording does not change over time' }
+  if (saa === 0 || sbb === 0)
+    return { score: 0, ...base, reason: saa === 0 ? 'the reference does not change over time' : 'the recording does not change over time' }
   const r = sab / Math.sqrt(saa * sbb)
   return { score: Math.max(0, r), ...base }
 }

@@ -74,12 +74,7 @@ function fmtDuration(durationMs: number | undefined): string {
  * Base of the finite/endless synthetic sources: tracks the position and pads the tail.
  * `gen(out, from, to)` writes samples into `out[from..to)`.
  */
-function makeSource(
-  sampleRate: number,
-  description: string,
-  total: number,
-  gen: (out: Int16Array, from: number, to: number) => void,
-): AudioSource {
+function makeSource(sampleRate: number, description: string, total: number, gen: (out: Int16Array, from: number, to: number) => void): AudioSource {
   let pos = 0
   return {
     sampleRate,
@@ -90,7 +85,7 @@ function makeSource(
         out.fill(0)
         return false
       }
-      const n = Math.min(remaining , out.length)
+      const n = Math.min(remaining, out.length)
       gen(out, 0, n)
       if (n < out.length) out.fill(0, n)
       pos += n
@@ -108,7 +103,14 @@ export function tone(hz: number, options: ToneOptions = {}): AudioSource {
   const dbfs = options.dbfs ?? -12
   const sampleRate = options.sampleRate ?? 8000
   checkRate(sampleRate, 'tone')
-  return multiTone([hz], sineAmplitudeForDbfs(dbfs), sampleRate, options.durationMs, `tone(${hz} Hz, ${fmtDb(dbfs)}, ${sampleRate} Hz${fmtDuration(options.durationMs)})`, 'tone')
+  return multiTone(
+    [hz],
+    sineAmplitudeForDbfs(dbfs),
+    sampleRate,
+    options.durationMs,
+    `tone(${hz} Hz, ${fmtDb(dbfs)}, ${sampleRate} Hz${fmtDuration(options.durationMs)})`,
+    'tone',
+  )
 }
 
 /**
@@ -131,7 +133,8 @@ export function tones(hzs: readonly number[], options: ToneOptions = {}): AudioS
 function multiTone(hzs: readonly number[], amp: number, sampleRate: number, durationMs: number | undefined, description: string, where: string): AudioSource {
   for (const hz of hzs) {
     if (!Number.isFinite(hz) || hz < 0) throw new RangeError(`${where}: frequency must be a finite number of Hz ≥ 0, got ${hz}`)
-    if (hz > sampleRate / 2) throw new RangeError(`${where}: ${hz} Hz is above the Nyquist frequency ${sampleRate / 2} Hz of a ${sampleRate} Hz source; raise sampleRate`)
+    if (hz > sampleRate / 2)
+      throw new RangeError(`${where}: ${hz} Hz is above the Nyquist frequency ${sampleRate / 2} Hz of a ${sampleRate} Hz source; raise sampleRate`)
   }
   const k = hzs.length
   // Phase in cycles, kept in [0, 1) so precision does not degrade over long runs. Within a block the
@@ -165,7 +168,7 @@ function multiTone(hzs: readonly number[], amp: number, sampleRate: number, dura
       }
       for (let i = 0; i < n; i++) {
         const v = Math.round((acc[i] as number) * amp)
-        out[b + i] = v > 32767 ? 32767 : Math.max(v , -32768)
+        out[b + i] = v > 32767 ? 32767 : Math.max(v, -32768)
       }
     }
   }
@@ -176,9 +179,14 @@ function multiTone(hzs: readonly number[], amp: number, sampleRate: number, dura
 export function silence(options: SynthOptions = {}): AudioSource {
   const sampleRate = options.sampleRate ?? 8000
   checkRate(sampleRate, 'silence')
-  return makeSource(sampleRate, `silence(${sampleRate} Hz${fmtDuration(options.durationMs)})`, totalSamples(options.durationMs, sampleRate, 'silence'), (out, from, to) => {
-    out.fill(0, from, to)
-  })
+  return makeSource(
+    sampleRate,
+    `silence(${sampleRate} Hz${fmtDuration(options.durationMs)})`,
+    totalSamples(options.durationMs, sampleRate, 'silence'),
+    (out, from, to) => {
+      out.fill(0, from, to)
+    },
+  )
 }
 
 /**
@@ -211,11 +219,16 @@ export function noise(options: NoiseOptions = {}): AudioSource {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
       const r = (t ^ (t >>> 14)) >>> 0
       const v = Math.round(r * scale - a)
-      out[i] = v > 32767 ? 32767 : Math.max(v , -32768)
+      out[i] = v > 32767 ? 32767 : Math.max(v, -32768)
     }
     state = st
   }
-  return makeSource(sampleRate, `noise(seed ${seed}, ${fmtDb(dbfs)}, ${sampleRate} Hz${fmtDuration(options.durationMs)})`, totalSamples(options.durationMs, sampleRate, 'noise'), gen)
+  return makeSource(
+    sampleRate,
+    `noise(seed ${seed}, ${fmtDb(dbfs)}, ${sampleRate} Hz${fmtDuration(options.durationMs)})`,
+    totalSamples(options.durationMs, sampleRate, 'noise'),
+    gen,
+  )
 }
 
 /**

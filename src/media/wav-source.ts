@@ -44,7 +44,8 @@ export function readWavFile(path: string, sampleRate?: number): PcmAudio {
   try {
     wav = decodeWav(bytes)
   } catch (e) {
-    if (e instanceof ParseError) throw new RtcspecError('WAV_FILE', `${path}: ${e.message}`, { cause: e, hint: 'convert it with `sox in.wav -b 16 -c 1 out.wav`' })
+    if (e instanceof ParseError)
+      throw new RtcspecError('WAV_FILE', `${path}: ${e.message}`, { cause: e, hint: 'convert it with `sox in.wav -b 16 -c 1 out.wav`' })
     throw e
   }
   const rate = sampleRate ?? wav.sampleRate
@@ -95,7 +96,8 @@ export function speechFixturePath(name: SpeechFixtureName = 'speech-en-1'): stri
     throw new RtcspecError('FIXTURE_UNKNOWN', `no speech fixture named "${name}"`, { hint: `use one of: ${SPEECH_FIXTURES.join(', ')}` })
   }
   const path = fileURLToPath(new URL(`../../fixtures/audio/${name}.wav`, import.meta.url))
-  if (!existsSync(path)) throw new RtcspecError('FIXTURE_MISSING', `the speech fixture ${path} is missing`, { hint: 'reinstall rtcspec (the fixtures ship in fixtures/audio/)' })
+  if (!existsSync(path))
+    throw new RtcspecError('FIXTURE_MISSING', `the speech fixture ${path} is missing`, { hint: 'reinstall rtcspec (the fixtures ship in fixtures/audio/)' })
   return path
 }
 

@@ -90,7 +90,10 @@ function parseFmt(bytes: Uint8Array, off: number, size: number): Fmt {
     if (size < 40) throw new ParseError('wav', `WAVE_FORMAT_EXTENSIBLE fmt chunk is ${size} bytes long; it needs 40`)
     const sub = off + 24
     for (let i = 0; i < GUID_TAIL.length; i++) {
-      if (bytes[sub + 2 + i] !== GUID_TAIL[i]) throw new ParseError('wav', 'WAVE_FORMAT_EXTENSIBLE with a sub-format GUID that is not a standard KSDATAFORMAT_SUBTYPE', { hint: 'convert it to PCM, e.g. `ffmpeg -i in.wav -c:a pcm_s16le out.wav`' })
+      if (bytes[sub + 2 + i] !== GUID_TAIL[i])
+        throw new ParseError('wav', 'WAVE_FORMAT_EXTENSIBLE with a sub-format GUID that is not a standard KSDATAFORMAT_SUBTYPE', {
+          hint: 'convert it to PCM, e.g. `ffmpeg -i in.wav -c:a pcm_s16le out.wav`',
+        })
     }
     code = v.getUint16(24, true)
   }
@@ -107,7 +110,8 @@ function readerFor(fmt: Fmt): { read: Reader; bytesPerSample: number; format: st
   if (code === WAVE_FORMAT_PCM) {
     if (bits === 8) return { read: (v, o) => (v.getUint8(o) - 128) * 256, bytesPerSample: 1, format: 'pcm8' }
     if (bits === 16) return { read: (v, o) => v.getInt16(o, true), bytesPerSample: 2, format: 'pcm16' }
-    if (bits === 24) return { read: (v, o) => ((v.getUint8(o + 2) << 24) | (v.getUint8(o + 1) << 16) | (v.getUint8(o) << 8)) / 65536, bytesPerSample: 3, format: 'pcm24' }
+    if (bits === 24)
+      return { read: (v, o) => ((v.getUint8(o + 2) << 24) | (v.getUint8(o + 1) << 16) | (v.getUint8(o) << 8)) / 65536, bytesPerSample: 3, format: 'pcm24' }
     if (bits === 32) return { read: (v, o) => v.getInt32(o, true) / 65536, bytesPerSample: 4, format: 'pcm32' }
     return undefined
   }
@@ -128,7 +132,12 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
   if (bytes.length < 12) throw new ParseError('wav', `the input is ${bytes.length} bytes long; a WAV file has a 12-byte RIFF header`)
   const riff = fourcc(bytes, 0)
   if (riff !== 'RIFF') {
-    const hint = riff === 'RIFX' ? 'big-endian RIFX is not supported; convert with `sox in.wav -e signed -b 16 -L out.wav`' : riff === 'RF64' ? 'RF64 (> 4 GiB) files are not supported' : 'is this really a .wav file?'
+    const hint =
+      riff === 'RIFX'
+        ? 'big-endian RIFX is not supported; convert with `sox in.wav -e signed -b 16 -L out.wav`'
+        : riff === 'RF64'
+          ? 'RF64 (> 4 GiB) files are not supported'
+          : 'is this really a .wav file?'
     throw new ParseError('wav', `the file starts with ${printable(riff)}, not "RIFF"`, { hint })
   }
   const wave = fourcc(bytes, 8)
@@ -151,7 +160,9 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
       continue
     }
     if (size > bytes.length - body) {
-      throw new ParseError('wav', `chunk ${printable(id)} at byte ${off} says it is ${size} bytes long but only ${bytes.length - body} bytes follow`, { hint: 'the file is truncated or not a WAV file' })
+      throw new ParseError('wav', `chunk ${printable(id)} at byte ${off} says it is ${size} bytes long but only ${bytes.length - body} bytes follow`, {
+        hint: 'the file is truncated or not a WAV file',
+      })
     }
     if (id === 'fmt ') fmt = parseFmt(bytes, body, size)
     off = body + size + (size & 1)
@@ -174,7 +185,7 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
     })
   }
   const frameBytes = r.bytesPerSample * channels
-  const stride = Math.max(fmt.blockAlign , frameBytes)
+  const stride = Math.max(fmt.blockAlign, frameBytes)
   const frames = data.length >= frameBytes ? Math.floor((data.length - frameBytes) / stride) + 1 : 0
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const out = new Int16Array(frames)
@@ -183,7 +194,7 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
     let acc = 0
     for (let c = 0; c < channels; c++) acc += r.read(v, base + c * r.bytesPerSample)
     const s = Math.round(acc / channels)
-    out[f] = s > 32767 ? 32767 : Math.max(s , -32768)
+    out[f] = s > 32767 ? 32767 : Math.max(s, -32768)
   }
   return { sampleRate, channels, samples: out, format: r.format }
 }

@@ -62,10 +62,7 @@ const nonNegMs = z.number().min(0).max(600_000)
 export const impairmentProfileSchema = z
   .object({
     loss: prob.optional(),
-    burst: z
-      .object({ pGoodToBad: prob, pBadToGood: prob, lossInBad: prob.optional(), lossInGood: prob.optional() })
-      .strict()
-      .optional(),
+    burst: z.object({ pGoodToBad: prob, pBadToGood: prob, lossInBad: prob.optional(), lossInGood: prob.optional() }).strict().optional(),
     delayMs: nonNegMs.optional(),
     jitterMs: nonNegMs.optional(),
     jitterDistribution: z.enum(['uniform', 'normal']).optional(),
@@ -101,9 +98,7 @@ export const DRAWS_PER_PACKET = 6
 export type DropReason = 'loss' | 'burst' | 'queue'
 
 /** The fate the engine gives a packet when it arrives. */
-export type Decision =
-  | { fate: 'dropped'; dropReason: DropReason }
-  | { fate: 'delivered' | 'duplicated'; releaseAt: number; copies: 1 | 2 }
+export type Decision = { fate: 'dropped'; dropReason: DropReason } | { fate: 'delivered' | 'duplicated'; releaseAt: number; copies: 1 | 2 }
 
 /**
  * One direction's impairment state: its PRNG, Gilbert–Elliott state, rate-limiter queue and last release time.

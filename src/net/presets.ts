@@ -81,7 +81,9 @@ export function resolveProfile(spec: ProfileSpec | undefined, where: string): Im
   if ('preset' in spec) {
     const { preset: name, ...overrides } = spec
     if (!isPresetName(name)) {
-      throw new RtcspecError('UNKNOWN_PRESET', `${where}.preset: unknown network preset ${JSON.stringify(name)}`, { hint: `use one of: ${PRESET_NAMES.join(', ')}` })
+      throw new RtcspecError('UNKNOWN_PRESET', `${where}.preset: unknown network preset ${JSON.stringify(name)}`, {
+        hint: `use one of: ${PRESET_NAMES.join(', ')}`,
+      })
     }
     return parseProfile({ ...structuredClone(PRESETS[name]), ...overrides }, where)
   }
@@ -106,7 +108,9 @@ export interface OutageOptions {
  */
 export function outage(options: OutageOptions): ScheduleEntry[] {
   if (!(Number.isFinite(options.atMs) && options.atMs >= 0 && Number.isFinite(options.forMs) && options.forMs > 0)) {
-    throw new RtcspecError('BAD_OUTAGE', `invalid outage: atMs ${options.atMs}, forMs ${options.forMs}`, { hint: 'outage({ atMs: 5000, forMs: 2000 }): atMs ≥ 0, forMs > 0' })
+    throw new RtcspecError('BAD_OUTAGE', `invalid outage: atMs ${options.atMs}, forMs ${options.forMs}`, {
+      hint: 'outage({ atMs: 5000, forMs: 2000 }): atMs ≥ 0, forMs > 0',
+    })
   }
   const dirs: ImpairedDirection[] = options.direction === undefined || options.direction === 'both' ? ['toA', 'toB'] : [options.direction]
   return dirs.flatMap((direction) => [

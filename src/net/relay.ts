@@ -246,7 +246,15 @@ export class UdpRelay implements AsyncDisposable {
   #adding = new Map<string, Promise<TransportAddress>>()
   #dirs: Record<ImpairedDirection, DirState>
   #logs: Record<Direction, TruthLog>
-  #counters: RelayCounters = { toA: emptyCounters(), toB: emptyCounters(), unknown: emptyCounters(), strays: 0, sourceLimitDrops: 0, sendErrors: 0, nonLoopbackDrops: 0 }
+  #counters: RelayCounters = {
+    toA: emptyCounters(),
+    toB: emptyCounters(),
+    unknown: emptyCounters(),
+    strays: 0,
+    sourceLimitDrops: 0,
+    sendErrors: 0,
+    nonLoopbackDrops: 0,
+  }
   #scheduleTimers = new Set<ReturnType<typeof setTimeout>>()
   #waiters = new Set<Waiter>()
   #order = 0
@@ -300,12 +308,15 @@ export class UdpRelay implements AsyncDisposable {
   /** Arms one schedule entry. libuv timers count from the loop's cached time, so they can fire early: re-arm if so. */
   #armSchedule(e: ScheduleEntry): void {
     const remaining = e.atMs - (performance.now() - this.startedAt)
-    const t = setTimeout(() => {
-      this.#scheduleTimers.delete(t)
-      if (this.#closed) return
-      if (performance.now() - this.startedAt < e.atMs - RELEASE_SLACK_MS) this.#armSchedule(e)
-      else this.#apply(e.direction, e.profile, 'schedule')
-    }, Math.max(0, Math.ceil(remaining)))
+    const t = setTimeout(
+      () => {
+        this.#scheduleTimers.delete(t)
+        if (this.#closed) return
+        if (performance.now() - this.startedAt < e.atMs - RELEASE_SLACK_MS) this.#armSchedule(e)
+        else this.#apply(e.direction, e.profile, 'schedule')
+      },
+      Math.max(0, Math.ceil(remaining)),
+    )
     this.#scheduleTimers.add(t)
   }
 
@@ -382,7 +393,9 @@ export class UdpRelay implements AsyncDisposable {
   setProfile(direction: ImpairedDirection, profile: ImpairmentProfile): void {
     this.#assertOpen('setProfile')
     if (direction !== 'toA' && direction !== 'toB') {
-      throw new RtcspecError('BAD_DIRECTION', `direction must be 'toA' or 'toB', got ${JSON.stringify(direction)}`, { hint: "relay.setProfile('toB', { loss: 0.05 })" })
+      throw new RtcspecError('BAD_DIRECTION', `direction must be 'toA' or 'toB', got ${JSON.stringify(direction)}`, {
+        hint: "relay.setProfile('toB', { loss: 0.05 })",
+      })
     }
     this.#apply(direction, parseProfile(profile, direction), 'setProfile')
   }
@@ -398,7 +411,9 @@ export class UdpRelay implements AsyncDisposable {
     const r = z.array(scheduleEntrySchema).max(SCHEDULE_MAX).safeParse(entries)
     if (!r.success) {
       const issues = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(entries)'}: ${i.message}`).join('; ')
-      throw new RtcspecError('BAD_RELAY_OPTIONS', `invalid schedule: ${issues}`, { hint: "relay.scheduleFromNow([{ atMs: 5000, direction: 'toB', profile: { loss: 1 } }])" })
+      throw new RtcspecError('BAD_RELAY_OPTIONS', `invalid schedule: ${issues}`, {
+        hint: "relay.scheduleFromNow([{ atMs: 5000, direction: 'toB', profile: { loss: 1 } }])",
+      })
     }
     const offset = performance.now() - this.startedAt
     const armed = entries.map((e, i) => ({ atMs: e.atMs + offset, direction: e.direction, profile: parseProfile(e.profile, `schedule[${i}].profile`) }))
@@ -536,7 +551,12 @@ export class UdpRelay implements AsyncDisposable {
         } catch {
           /* not bound */
         }
-        reject(new RtcspecError('RELAY_BIND', `could not bind a UDP socket on ${this.host}: ${e.message}`, { cause: e, hint: 'is the loopback interface up and the address family enabled?' }))
+        reject(
+          new RtcspecError('RELAY_BIND', `could not bind a UDP socket on ${this.host}: ${e.message}`, {
+            cause: e,
+            hint: 'is the loopback interface up and the address family enabled?',
+          }),
+        )
       }
       s.once('error', onError)
       s.bind({ port: 0, address: this.host }, () => {

@@ -59,7 +59,9 @@ const DNS_NAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
 const CertName = z.string().refine((n) => isIP(n) !== 0 || DNS_NAME.test(n), { message: 'not an IP literal or a DNS name' })
 const ValidDays = z.number().int().positive().max(3650)
 const AuthorityOptionsSchema = z.object({ commonName: z.string().min(1).max(64).optional(), validDays: ValidDays.optional() }).strict()
-const ServerOptionsSchema = z.object({ names: z.array(CertName).min(1).optional(), commonName: z.string().min(1).max(64).optional(), validDays: ValidDays.optional() }).strict()
+const ServerOptionsSchema = z
+  .object({ names: z.array(CertName).min(1).optional(), commonName: z.string().min(1).max(64).optional(), validDays: ValidDays.optional() })
+  .strict()
 
 type X509Module = typeof import('@peculiar/x509')
 let x509Module: Promise<X509Module> | undefined
@@ -91,7 +93,11 @@ function validity(validDays: number): { notBefore: Date; notAfter: Date } {
 
 /** Creates a fresh certificate authority (valid 1 day by default) for loopback TLS. */
 export async function createTestCertificateAuthority(options: { commonName?: string; validDays?: number } = {}): Promise<TestCertificateAuthority> {
-  const o = parseOptions(AuthorityOptionsSchema, options, { code: 'TEST_CERT', what: 'certificate authority options', hint: 'commonName: a short string, validDays: whole days' })
+  const o = parseOptions(AuthorityOptionsSchema, options, {
+    code: 'TEST_CERT',
+    what: 'certificate authority options',
+    hint: 'commonName: a short string, validDays: whole days',
+  })
   const x509 = await loadX509()
   const caName = o.commonName ?? `rtcspec test CA ${randomBytes(4).toString('hex')}`
   const caDays = o.validDays ?? 1
@@ -112,7 +118,11 @@ export async function createTestCertificateAuthority(options: { commonName?: str
   return {
     certPem,
     async issueServerCertificate(serverOptions = {}) {
-      const s = parseOptions(ServerOptionsSchema, serverOptions, { code: 'TEST_CERT', what: 'server certificate options', hint: 'names: IP literals and DNS names, like ["127.0.0.1", "localhost"]' })
+      const s = parseOptions(ServerOptionsSchema, serverOptions, {
+        code: 'TEST_CERT',
+        what: 'server certificate options',
+        hint: 'names: IP literals and DNS names, like ["127.0.0.1", "localhost"]',
+      })
       const names = s.names ?? [...LOOPBACK_CERT_NAMES]
       const keys = await newKeys()
       const leaf = await x509.X509CertificateGenerator.create({
@@ -135,7 +145,9 @@ export async function createTestCertificateAuthority(options: { commonName?: str
       // A certificate that does not verify would only fail later, inside a TLS handshake: say so here.
       const cert = new NodeX509Certificate(pem)
       if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) {
-        throw new RtcspecError('TEST_CERT', 'the generated server certificate does not verify against its CA', { hint: 'a defect in src/net/tls-certificates.ts or @peculiar/x509' })
+        throw new RtcspecError('TEST_CERT', 'the generated server certificate does not verify against its CA', {
+          hint: 'a defect in src/net/tls-certificates.ts or @peculiar/x509',
+        })
       }
       return { certPem: pem, keyPem: await keyPem(keys.privateKey) }
     },
@@ -154,7 +166,10 @@ export interface ServerCertificateFiles extends TestCertificate {
 
 /** Issues a loopback server certificate from a fresh CA and writes `cert.pem` and `key.pem` into `dir`. */
 export async function writeServerCertificate(dir: string, options: ServerCertificateOptions = {}): Promise<ServerCertificateFiles> {
-  const ca = await createTestCertificateAuthority({ commonName: 'rtcspec loopback CA', ...(options.validDays !== undefined ? { validDays: options.validDays } : {}) })
+  const ca = await createTestCertificateAuthority({
+    commonName: 'rtcspec loopback CA',
+    ...(options.validDays !== undefined ? { validDays: options.validDays } : {}),
+  })
   const issued = await ca.issueServerCertificate(options)
   const certFile = join(dir, 'cert.pem')
   const keyFile = join(dir, 'key.pem')

@@ -112,15 +112,15 @@ export class TruthLog {
   /** Summary only. */
   summary(): TruthSummary {
     return {
-        sent: this.sent,
-        delivered: this.released,
-        dropped: this.dropped,
-        duplicated: this.duplicated,
-        pending: this.sent - this.dropped - this.released,
-        lossFraction: this.sent === 0 ? 0 : this.dropped / this.sent,
-        meanDelayMs: this.released === 0 ? Number.NaN : this.delaySum / this.released,
-        dropReasons: { ...this.reasons },
-        truncated: this.truncated,
+      sent: this.sent,
+      delivered: this.released,
+      dropped: this.dropped,
+      duplicated: this.duplicated,
+      pending: this.sent - this.dropped - this.released,
+      lossFraction: this.sent === 0 ? 0 : this.dropped / this.sent,
+      meanDelayMs: this.released === 0 ? Number.NaN : this.delaySum / this.released,
+      dropReasons: { ...this.reasons },
+      truncated: this.truncated,
     }
   }
 }

@@ -123,10 +123,13 @@ async function openStream(transport: 'tcp' | 'tls', host: string, port: number, 
       transport === 'tls'
         ? tlsConnect({ host, port, servername: host.match(/^[\d.:]+$/) ? undefined : host, rejectUnauthorized: false, ...tls }, () => resolve(s))
         : tcpConnect({ host, port }, () => resolve(s))
-    const timer = setTimeout(() => {
-      s.destroy()
-      reject(new Error(`${transport.toUpperCase()} connect to ${host}:${port} timed out`))
-    }, Math.max(1, deadline - performance.now()))
+    const timer = setTimeout(
+      () => {
+        s.destroy()
+        reject(new Error(`${transport.toUpperCase()} connect to ${host}:${port} timed out`))
+      },
+      Math.max(1, deadline - performance.now()),
+    )
     s.once('error', (e) => {
       clearTimeout(timer)
       reject(e)
@@ -187,13 +190,22 @@ export async function turnAllocateProbe(o: TurnProbeOptions): Promise<TurnProbeR
   }
   try {
     const tx1 = randomBytes(12)
-    const first = await ch.request(encodeStunMessage({ method: StunMethod.allocate, cls: 'request', transactionId: tx1, attributes: [UDP_TRANSPORT] }), tx1, deadline)
+    const first = await ch.request(
+      encodeStunMessage({ method: StunMethod.allocate, cls: 'request', transactionId: tx1, attributes: [UDP_TRANSPORT] }),
+      tx1,
+      deadline,
+    )
     if (!first) return { ok: false, kind: 'timeout', code: undefined, message: `no answer to a TURN Allocate from ${where} within ${timeoutMs} ms` }
     const realm = stunText(first, StunAttr.realm)
     const nonce = stunText(first, StunAttr.nonce)
     const e1 = stunErrorCode(first)
     if (first.cls !== 'error' || e1?.code !== 401 || realm === undefined || nonce === undefined) {
-      return { ok: false, kind: 'error', code: e1?.code, message: `unexpected answer to an unauthenticated Allocate from ${where}: ${first.cls}${e1 ? ` ${e1.code} ${e1.reason}` : ''}` }
+      return {
+        ok: false,
+        kind: 'error',
+        code: e1?.code,
+        message: `unexpected answer to an unauthenticated Allocate from ${where}: ${first.cls}${e1 ? ` ${e1.code} ${e1.reason}` : ''}`,
+      }
     }
     const key = longTermKey(o.username, realm, o.password)
     const auth = [textAttribute(StunAttr.username, o.username), textAttribute(StunAttr.realm, realm), textAttribute(StunAttr.nonce, nonce)]
@@ -203,7 +215,8 @@ export async function turnAllocateProbe(o: TurnProbeOptions): Promise<TurnProbeR
       tx2,
       deadline,
     )
-    if (!second) return { ok: false, kind: 'timeout', code: undefined, message: `no answer to an authenticated TURN Allocate from ${where} within ${timeoutMs} ms` }
+    if (!second)
+      return { ok: false, kind: 'timeout', code: undefined, message: `no answer to an authenticated TURN Allocate from ${where} within ${timeoutMs} ms` }
     if (second.cls === 'error') {
       const e2 = stunErrorCode(second)
       const code = e2?.code
@@ -223,7 +236,13 @@ export async function turnAllocateProbe(o: TurnProbeOptions): Promise<TurnProbeR
     // Release the allocation (best effort, bounded by the same deadline).
     const tx3 = randomBytes(12)
     await ch.request(
-      encodeStunMessage({ method: StunMethod.refresh, cls: 'request', transactionId: tx3, attributes: [u32Attribute(StunAttr.lifetime, 0), ...auth], integrityKey: key }),
+      encodeStunMessage({
+        method: StunMethod.refresh,
+        cls: 'request',
+        transactionId: tx3,
+        attributes: [u32Attribute(StunAttr.lifetime, 0), ...auth],
+        integrityKey: key,
+      }),
       tx3,
       Math.min(deadline, performance.now() + 500),
     )

@@ -117,9 +117,13 @@ export const MAX_STALLS = 100
 export function resolveAudioSource(spec: AudioSourceSpec, sampleRate: number): AudioSource {
   const source = typeof spec === 'function' ? spec(sampleRate) : spec
   if (source.sampleRate !== sampleRate) {
-    throw new RtcspecError('SOURCE_RATE', `audio source ${source.description} runs at ${source.sampleRate} Hz but the negotiated codec needs ${sampleRate} Hz`, {
-      hint: 'pass a source factory such as tone(440) (without a sampleRate) so rtcspec builds it at the codec rate',
-    })
+    throw new RtcspecError(
+      'SOURCE_RATE',
+      `audio source ${source.description} runs at ${source.sampleRate} Hz but the negotiated codec needs ${sampleRate} Hz`,
+      {
+        hint: 'pass a source factory such as tone(440) (without a sampleRate) so rtcspec builds it at the codec rate',
+      },
+    )
   }
   return source
 }
@@ -225,7 +229,14 @@ export class AudioSender {
       }
       return
     }
-    const s = (this.#stall ??= { atMs: dueAt - skipped * this.#ptimeMs, lateMs: 0, lateFrames: 0, skippedFrames: 0, sourceFrameIndex: this.#framesRead, ptimeMs: this.#ptimeMs })
+    const s = (this.#stall ??= {
+      atMs: dueAt - skipped * this.#ptimeMs,
+      lateMs: 0,
+      lateFrames: 0,
+      skippedFrames: 0,
+      sourceFrameIndex: this.#framesRead,
+      ptimeMs: this.#ptimeMs,
+    })
     s.lateMs = Math.max(s.lateMs, lateMs + skipped * this.#ptimeMs)
     if (lateMs > this.#ptimeMs) s.lateFrames++
     s.skippedFrames += skipped
@@ -281,7 +292,8 @@ export class AudioSender {
     const volume = options.volume ?? 10
     if (!(durationMs > 0) || !Number.isFinite(durationMs)) return Promise.reject(new RangeError(`sendDtmf: durationMs must be > 0, got ${durationMs}`))
     if (!(gapMs >= 0) || !Number.isFinite(gapMs)) return Promise.reject(new RangeError(`sendDtmf: gapMs must be ≥ 0, got ${gapMs}`))
-    if (!Number.isInteger(volume) || volume < 0 || volume > 63) return Promise.reject(new RangeError(`sendDtmf: volume must be an integer 0..63 (−dBm0), got ${volume}`))
+    if (!Number.isInteger(volume) || volume < 0 || volume > 63)
+      return Promise.reject(new RangeError(`sendDtmf: volume must be an integer 0..63 (−dBm0), got ${volume}`))
     const frames = Math.max(1, Math.round(durationMs / ptime))
     if (frames * this.#timestampStep > 0xffff) {
       return Promise.reject(new RangeError(`sendDtmf: ${durationMs} ms does not fit RFC 4733's 16-bit duration at ${this.#options.encoder.clockRate} Hz`))

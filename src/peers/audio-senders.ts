@@ -34,7 +34,9 @@ export interface AudioSenderEntry {
 }
 
 function withCounters(stats: OutboundStats, s: AudioSender | undefined): OutboundStats {
-  return s ? { ...stats, packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls } : { ...stats }
+  return s
+    ? { ...stats, packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls }
+    : { ...stats }
 }
 
 /** The outgoing audio entries of one peer. */
@@ -113,7 +115,9 @@ export class AudioSenderBook {
       if (!entry) throw new RtcspecError('DTMF_ABORTED', `${this.#peerName}: no audio to carry DTMF`, { hint: 'call sendAudio first' })
     }
     const target = entry
-    const sent = target.sender ? target.sender.sendDtmf(digits, options) : new Promise<void>((resolve, reject) => target.pendingDtmf.push({ digits, options, resolve, reject }))
+    const sent = target.sender
+      ? target.sender.sendDtmf(digits, options)
+      : new Promise<void>((resolve, reject) => target.pendingDtmf.push({ digits, options, resolve, reject }))
     const timeoutMs = 10_000 + digits.length * ((options.durationMs ?? 100) + (options.gapMs ?? 50) + 100) * 3
     return withTimeout(sent, timeoutMs, `${this.#peerName}: DTMF "${digits}" to be sent`)
   }

@@ -122,7 +122,13 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
           if (mapped === null) return // cannot cross the path (e.g. TCP through the UDP relay)
           candidate = { ...c, candidate: mapped }
         }
-        signaling.push({ atMs: at(), from: peers[from].name, to: peers[to].name, type: candidate ? 'candidate' : 'end-of-candidates', ...(candidate ? { candidate: candidate.candidate } : {}) })
+        signaling.push({
+          atMs: at(),
+          from: peers[from].name,
+          to: peers[to].name,
+          type: candidate ? 'candidate' : 'end-of-candidates',
+          ...(candidate ? { candidate: candidate.candidate } : {}),
+        })
         await peers[to].addRemoteCandidate(candidate)
       })
       .catch((e: unknown) => {
@@ -188,7 +194,10 @@ export async function connectBackToBack(a: Peer, b: Peer, options: BackToBackOpt
     await guard?.close()
     // The answerer knows only "the remote offer": name the offerer.
     if (e instanceof RtcspecError && e.code === 'NO_COMMON_CODEC') {
-      const first = (e.message.split('\n')[0] ?? e.message).replace(/^no audio codec in common: the remote offer offers/, `no audio codec in common: ${a.name} offers`)
+      const first = (e.message.split('\n')[0] ?? e.message).replace(
+        /^no audio codec in common: the remote offer offers/,
+        `no audio codec in common: ${a.name} offers`,
+      )
       throw new RtcspecError(e.code, `back-to-back call ${a.name} → ${b.name}: ${first}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) })
     }
     if (e instanceof RtcspecError) throw e

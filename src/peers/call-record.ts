@@ -33,7 +33,13 @@ function inboundTimeline(peer: Peer, index: number, kind: string, mid: string | 
     return track.rtp
       .timeline(ssrc)
       .slice(0, MAX_TIMELINE_SECONDS)
-      .map((b) => ({ second: b.second, packets: b.packets, bytes: b.bytes, lostSoFar: b.lostSoFar, jitterMs: Math.round(Math.max(0, b.jitterMs) * 1000) / 1000 }))
+      .map((b) => ({
+        second: b.second,
+        packets: b.packets,
+        bytes: b.bytes,
+        lostSoFar: b.lostSoFar,
+        jitterMs: Math.round(Math.max(0, b.jitterMs) * 1000) / 1000,
+      }))
   } catch {
     return []
   }
@@ -89,7 +95,16 @@ export const OutboundRecordSchema = z.object({
   frames: z.number().int().nonnegative().optional(),
   /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */
   stalls: z
-    .array(z.object({ atMs: z.number(), lateMs: z.number(), lateFrames: z.number().int().nonnegative(), skippedFrames: z.number().int().nonnegative(), sourceFrameIndex: z.number().int().nonnegative(), ptimeMs: z.number().positive() }))
+    .array(
+      z.object({
+        atMs: z.number(),
+        lateMs: z.number(),
+        lateFrames: z.number().int().nonnegative(),
+        skippedFrames: z.number().int().nonnegative(),
+        sourceFrameIndex: z.number().int().nonnegative(),
+        ptimeMs: z.number().positive(),
+      }),
+    )
     .optional(),
 })
 

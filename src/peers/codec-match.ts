@@ -17,7 +17,13 @@ export function audioCodecsOf(sdp: string): string[][] | undefined {
   for (const section of parsed.value.media) {
     const m = mediaLine(section)
     if (m.media !== 'audio' || m.port === 0) continue
-    out.push([...new Set(codecs(section).map((c) => c.encodingName).filter((n) => !isTelephoneEvent(n)))])
+    out.push([
+      ...new Set(
+        codecs(section)
+          .map((c) => c.encodingName)
+          .filter((n) => !isTelephoneEvent(n)),
+      ),
+    ])
   }
   return out
 }
@@ -27,7 +33,13 @@ export function audioCodecsOf(sdp: string): string[][] | undefined {
  * Does nothing when the SDP cannot be parsed (the peer reports that itself), has no active audio section, or
  * this side takes no audio.
  */
-export function assertCommonAudioCodec(options: { localName: string; localCodecs: readonly string[]; remoteName?: string; sdp: string; type: 'offer' | 'answer' }): void {
+export function assertCommonAudioCodec(options: {
+  localName: string
+  localCodecs: readonly string[]
+  remoteName?: string
+  sdp: string
+  type: 'offer' | 'answer'
+}): void {
   const sections = audioCodecsOf(options.sdp)
   if (!sections) return
   const mine = options.localCodecs.map((c) => c.toUpperCase())
@@ -38,7 +50,9 @@ export function assertCommonAudioCodec(options: { localName: string; localCodecs
     throw new RtcspecError(
       'NO_COMMON_CODEC',
       `no audio codec in common: ${remote} ${what} ${theirs.length ? theirs.join(', ') : 'no codec'}; ${options.localName} accepts ${options.localCodecs.join(', ')}`,
-      { hint: `give both sides a codec they share, e.g. codecs: ['${options.localCodecs[0] ?? 'PCMU'}'] on both peers, or b2b({ codec: '${options.localCodecs[0] ?? 'PCMU'}' })` },
+      {
+        hint: `give both sides a codec they share, e.g. codecs: ['${options.localCodecs[0] ?? 'PCMU'}'] on both peers, or b2b({ codec: '${options.localCodecs[0] ?? 'PCMU'}' })`,
+      },
     )
   }
 }

@@ -41,7 +41,10 @@ export const TricklePolicySchema = z
     order: z.enum(['as-gathered', 'reverse']).optional(),
     endOfCandidates: z.enum(['send', 'withhold']).optional(),
     delayMs: z.number().min(0).max(60_000).optional(),
-    protocols: z.array(z.enum(['udp', 'tcp'])).min(1).optional(),
+    protocols: z
+      .array(z.enum(['udp', 'tcp']))
+      .min(1)
+      .optional(),
   })
   .strict()
 

@@ -120,11 +120,24 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
       const label = `${t.peerName}.${t.kind}.in`
       if (t.watchArrivalGap) {
         // A track that cannot hand out its packets (a browser's): sample its own counters through the restart.
-        watched.push({ track: t, label, last: undefined, gap: 0, after: 0, browser: { watch: await t.watchArrivalGap({ maxMs: timeoutMs + 5000 }), baseline: t.rtp.snapshot().received } })
+        watched.push({
+          track: t,
+          label,
+          last: undefined,
+          gap: 0,
+          after: 0,
+          browser: { watch: await t.watchArrivalGap({ maxMs: timeoutMs + 5000 }), baseline: t.rtp.snapshot().received },
+        })
         continue
       }
       const s = t.rtp.snapshot()
-      const w: Watched = { track: t, label, last: s.lastArrivalMs !== undefined && s.lastArrivalMs >= startedAt - lookbackMs ? s.lastArrivalMs : undefined, gap: 0, after: 0 }
+      const w: Watched = {
+        track: t,
+        label,
+        last: s.lastArrivalMs !== undefined && s.lastArrivalMs >= startedAt - lookbackMs ? s.lastArrivalMs : undefined,
+        gap: 0,
+        after: 0,
+      }
       watched.push(w)
       unsubs.push(
         t.onRtp((p: ReceivedRtp) => {
@@ -178,11 +191,25 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
     }
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const silent = watched.filter((w) => w.after < packetsAfter).map((w) => `${w.label} (${w.browser ? w.track.rtp.snapshot().received - w.browser.baseline : w.after} packets)`)
-        const sides = (['a', 'b'] as const).map((k) => `${call[k].name}: ${renominated[k] === undefined ? 'nominations not recorded' : renominated[k] ? 'nominated a new pair' : 'no new nomination'}, ICE ${call[k].timeline.ice.at(-1)?.state ?? 'new'}`)
-        reject(new TimeoutError(`media to flow again after the ICE restart on ${silent.join(', ')} (${sides.join('; ')})`, timeoutMs, 'check the ICE states in the call record; werift needs the new candidates of both sides, and sends nothing until it nominated a pair of the new generation'))
-      }, Math.max(1, deadline - performance.now()))
+      timer = setTimeout(
+        () => {
+          const silent = watched
+            .filter((w) => w.after < packetsAfter)
+            .map((w) => `${w.label} (${w.browser ? w.track.rtp.snapshot().received - w.browser.baseline : w.after} packets)`)
+          const sides = (['a', 'b'] as const).map(
+            (k) =>
+              `${call[k].name}: ${renominated[k] === undefined ? 'nominations not recorded' : renominated[k] ? 'nominated a new pair' : 'no new nomination'}, ICE ${call[k].timeline.ice.at(-1)?.state ?? 'new'}`,
+          )
+          reject(
+            new TimeoutError(
+              `media to flow again after the ICE restart on ${silent.join(', ')} (${sides.join('; ')})`,
+              timeoutMs,
+              'check the ICE states in the call record; werift needs the new candidates of both sides, and sends nothing until it nominated a pair of the new generation',
+            ),
+          )
+        },
+        Math.max(1, deadline - performance.now()),
+      )
     })
     check()
     try {
@@ -216,7 +243,9 @@ export async function restartIce(call: BackToBackCall, options: RestartIceOption
     return result
   } catch (e) {
     if (e instanceof RtcspecError) throw e
-    throw new RtcspecError('ICE_RESTART_FAILED', `ICE restart ${offerer.name} → ${answerer.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new RtcspecError('ICE_RESTART_FAILED', `ICE restart ${offerer.name} → ${answerer.name} failed: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    })
   } finally {
     for (const u of unsubs) u()
     for (const w of watched) await w.browser?.watch.stop().catch(() => undefined)

@@ -22,7 +22,11 @@ export const AudioCodecNameSchema = z.string().superRefine((name, ctx) => {
 })
 
 /** W3C `RTCIceServer`. */
-export const IceServerSchema = z.strictObject({ urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), username: z.string().optional(), credential: z.string().optional() })
+export const IceServerSchema = z.strictObject({
+  urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+})
 
 /** The options every peer kind takes ({@link PeerOptions}). */
 export const PeerOptionsShape = {
@@ -46,7 +50,10 @@ export const WeriftPeerOptionsSchema = z.strictObject({
   config: plainObject('config (werift PeerConfig fields)').optional(),
   remoteAddresses: z.enum(['loopback', 'any']).optional(),
   video: z.union([DirectionSchema, z.literal(false)]).optional(),
-  videoCodecs: z.array(z.enum(['VP8', 'H264'])).min(1).optional(),
+  videoCodecs: z
+    .array(z.enum(['VP8', 'H264']))
+    .min(1)
+    .optional(),
 })
 
 /** Schema of {@link RtpPeerOptions}. */

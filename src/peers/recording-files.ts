@@ -71,7 +71,14 @@ export function trackPcap(track: InboundTrack, flow: UdpFlow = DEFAULT_PCAP_FLOW
   return writePcap(
     track.packets().map((p) => ({
       epochMs: origin + p.arrivalMs,
-      data: serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: p.ssrc, marker: p.marker, payload: p.payload }),
+      data: serializeRtp({
+        payloadType: p.payloadType,
+        sequenceNumber: p.sequenceNumber,
+        timestamp: p.timestamp,
+        ssrc: p.ssrc,
+        marker: p.marker,
+        payload: p.payload,
+      }),
     })),
     flow,
   )

@@ -154,7 +154,8 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
     const raw = readJson(f)
     const r = raw.ok ? ConformanceReportSchema.safeParse(raw.value) : undefined
     if (r?.success) conformance.push({ source: posixRelative(reportDir, f), report: r.data })
-    else warnings.push(`${posixRelative(reportDir, f)} skipped: ${raw.ok ? `not a conformance report: ${r ? issues(r.error) : ''}` : `not JSON (${raw.error})`}`)
+    else
+      warnings.push(`${posixRelative(reportDir, f)} skipped: ${raw.ok ? `not a conformance report: ${r ? issues(r.error) : ''}` : `not JSON (${raw.error})`}`)
   }
 
   if (stale) warnings.push(`${stale} conformance report(s) in conformance/ are older than this run (${summary?.startedAt}) and are not shown`)
@@ -164,7 +165,8 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
   for (const f of jsonFiles(join(reportDir, 'fuzz'))) {
     const raw = readJson(f)
     const r = raw.ok ? FuzzCaseFileSchema.safeParse(raw.value) : undefined
-    if (r?.success) fuzz.push({ source: posixRelative(reportDir, f), file: r.data, ...(runStart !== undefined && statSync(f).mtimeMs < runStart ? { earlier: true } : {}) })
+    if (r?.success)
+      fuzz.push({ source: posixRelative(reportDir, f), file: r.data, ...(runStart !== undefined && statSync(f).mtimeMs < runStart ? { earlier: true } : {}) })
     else warnings.push(`${posixRelative(reportDir, f)} skipped: ${raw.ok ? `not a fuzz case file: ${r ? issues(r.error) : ''}` : `not JSON (${raw.error})`}`)
   }
 
@@ -186,8 +188,10 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
           if (size > maxPlot) entry.note = `${(size / 1048576).toFixed(1)} MiB: too large to plot or embed; linked`
           else {
             entry.wav = new Uint8Array(readFileSync(file))
-            if (size > maxFile) entry.note = `${(size / 1048576).toFixed(1)} MiB is over the ${(maxFile / 1048576).toFixed(0)} MiB embedding limit: the player links to the file`
-            else if (embedded + size > maxTotal) entry.note = `the report already embeds ${(embedded / 1048576).toFixed(1)} MiB of audio (limit ${(maxTotal / 1048576).toFixed(0)} MiB): the player links to the file`
+            if (size > maxFile)
+              entry.note = `${(size / 1048576).toFixed(1)} MiB is over the ${(maxFile / 1048576).toFixed(0)} MiB embedding limit: the player links to the file`
+            else if (embedded + size > maxTotal)
+              entry.note = `the report already embeds ${(embedded / 1048576).toFixed(1)} MiB of audio (limit ${(maxTotal / 1048576).toFixed(0)} MiB): the player links to the file`
             else {
               entry.embed = true
               embedded += size

@@ -67,7 +67,8 @@ export interface ExitInput {
 /** The exit class and the infrastructure errors of a run. */
 export function classifyRun(input: ExitInput): { exit: { class: ExitClass; code: number }; infrastructureErrors: InfrastructureError[] } {
   const infra: InfrastructureError[] = []
-  if (input.runnerError !== undefined) infra.push({ message: `Vitest could not run: ${input.runnerError}`, hint: 'see the output above; `rtcspec doctor` checks the installation' })
+  if (input.runnerError !== undefined)
+    infra.push({ message: `Vitest could not run: ${input.runnerError}`, hint: 'see the output above; `rtcspec doctor` checks the installation' })
   for (const p of input.problems) {
     const m = INFRA_MESSAGE.exec(p.message)
     // A failed file-level hook, or an unhandled error that names no machine problem, is the specs' (or rtcspec's) failure.
@@ -87,9 +88,21 @@ export function classifyRun(input: ExitInput): { exit: { class: ExitClass; code:
     }
   }
   if (input.invalidRecords.length) {
-    infra.push({ message: `${input.invalidRecords.length} call record(s) do not match the schema: ${input.invalidRecords.slice(0, 5).join('; ')}`, hint: 'a bug in what wrote them, or a corrupted/foreign call_records.jsonl (run without --keep-records)', code: 'INVALID_CALL_RECORDS' })
+    infra.push({
+      message: `${input.invalidRecords.length} call record(s) do not match the schema: ${input.invalidRecords.slice(0, 5).join('; ')}`,
+      hint: 'a bug in what wrote them, or a corrupted/foreign call_records.jsonl (run without --keep-records)',
+      code: 'INVALID_CALL_RECORDS',
+    })
   }
   const testFailed = input.tests.some((t) => t.state === 'failed') || input.problems.some((p) => p.kind === 'hook' || p.kind === 'unhandled')
-  const cls: ExitClass = input.interrupted ? 'interrupted' : infra.length ? 'infrastructure' : testFailed ? 'test-failure' : input.gatesPassed === false ? 'gate-failure' : 'ok'
+  const cls: ExitClass = input.interrupted
+    ? 'interrupted'
+    : infra.length
+      ? 'infrastructure'
+      : testFailed
+        ? 'test-failure'
+        : input.gatesPassed === false
+          ? 'gate-failure'
+          : 'ok'
   return { exit: { class: cls, code: EXIT_CODES[cls] }, infrastructureErrors: infra }
 }

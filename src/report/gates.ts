@@ -141,9 +141,20 @@ export function gateWhere(r: GateResult): string {
 /** A plain-text table of gate results: metric | threshold | worst | samples | call/test | ✓/✗ (and the notes of failed or empty gates below). */
 export function formatGateTable(results: readonly GateResult[]): string {
   const header = ['metric', 'threshold', 'worst', 'samples', 'call/test', 'ok']
-  const rows = results.map((r) => [r.metric, r.threshold, formatMetricValue(r.metric, r.actual), String(r.samples), r.worst ? gateWhere(r) : 'no samples', r.pass ? '✓' : '✗'])
+  const rows = results.map((r) => [
+    r.metric,
+    r.threshold,
+    formatMetricValue(r.metric, r.actual),
+    String(r.samples),
+    r.worst ? gateWhere(r) : 'no samples',
+    r.pass ? '✓' : '✗',
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => Math.min(row[i]!.length, 90))))
-  const line = (cells: string[]): string => cells.map((c, i) => (c.length > 90 ? `${c.slice(0, 89)}…` : c).padEnd(widths[i]!)).join(' | ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (c.length > 90 ? `${c.slice(0, 89)}…` : c).padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd()
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)]
   const notes = results.filter((r) => r.note && (!r.pass || r.samples === 0)).map((r) => `  ${r.pass ? '✓' : '✗'} ${r.metric}: ${r.note}`)
   return `${out.join('\n')}${notes.length ? `\n${notes.join('\n')}` : ''}\n`

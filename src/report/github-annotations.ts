@@ -44,7 +44,9 @@ function clip(s: string, n = MAX_MESSAGE): string {
 }
 
 function testTitle(t: TestSummary): string {
-  return t.requirement ? `${t.requirement.id} (${[t.requirement.level, t.requirement.document, t.requirement.section && `§${t.requirement.section}`].filter(Boolean).join(' ')})` : t.name
+  return t.requirement
+    ? `${t.requirement.id} (${[t.requirement.level, t.requirement.document, t.requirement.section && `§${t.requirement.section}`].filter(Boolean).join(' ')})`
+    : t.name
 }
 
 function gateMessage(g: GateResult): string {
@@ -60,22 +62,40 @@ function gateMessage(g: GateResult): string {
 export function githubAnnotations(summary: RunSummary): string[] {
   const out: string[] = []
   for (const e of summary.infrastructureErrors) {
-    out.push(workflowCommand('error', { ...(e.file ? { file: e.file } : {}), title: `rtcspec infrastructure error${e.code ? ` (${e.code})` : ''}` }, clip(`${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`)))
+    out.push(
+      workflowCommand(
+        'error',
+        { ...(e.file ? { file: e.file } : {}), title: `rtcspec infrastructure error${e.code ? ` (${e.code})` : ''}` },
+        clip(`${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`),
+      ),
+    )
   }
   for (const t of summary.tests) {
     if (t.state === 'failed') {
       const message = t.errors.length ? t.errors.map((e) => e.message).join('\n\n') : 'failed'
       out.push(workflowCommand('error', { file: t.file, ...(t.line !== undefined ? { line: t.line } : {}), title: clip(testTitle(t), 300) }, clip(message)))
     } else if (t.state === 'skipped' && t.requirement && t.skipReason && /failed/.test(t.skipReason)) {
-      out.push(workflowCommand('warning', { file: t.file, ...(t.line !== undefined ? { line: t.line } : {}), title: clip(testTitle(t), 300) }, clip(t.skipReason)))
+      out.push(
+        workflowCommand('warning', { file: t.file, ...(t.line !== undefined ? { line: t.line } : {}), title: clip(testTitle(t), 300) }, clip(t.skipReason)),
+      )
     }
   }
   for (const g of summary.gates?.results ?? []) {
-    if (!g.pass) out.push(workflowCommand('error', { ...(summary.gates?.source ? { file: summary.gates.source } : {}), title: `rtcspec gate ${g.metric} ${g.threshold}` }, clip(gateMessage(g))))
+    if (!g.pass)
+      out.push(
+        workflowCommand(
+          'error',
+          { ...(summary.gates?.source ? { file: summary.gates.source } : {}), title: `rtcspec gate ${g.metric} ${g.threshold}` },
+          clip(gateMessage(g)),
+        ),
+      )
   }
   if (out.length > MAX_ANNOTATIONS) {
     const left = out.length - (MAX_ANNOTATIONS - 1)
-    return [...out.slice(0, MAX_ANNOTATIONS - 1), workflowCommand('notice', { title: 'rtcspec' }, `${left} more annotation(s) left out; see reports/summary.json`)]
+    return [
+      ...out.slice(0, MAX_ANNOTATIONS - 1),
+      workflowCommand('notice', { title: 'rtcspec' }, `${left} more annotation(s) left out; see reports/summary.json`),
+    ]
   }
   return out
 }
@@ -93,11 +113,21 @@ export function githubStepSummary(summary: RunSummary, options: { maxFailures?: 
   const { totals, exit } = summary
   const lines: string[] = []
   lines.push(`## rtcspec run: ${exit.class === 'ok' ? '✅ passed' : `❌ ${exit.class}`} (exit ${exit.code})`, '')
-  lines.push(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped · ${summary.callRecords.count} call record(s) · ${(summary.durationMs / 1000).toFixed(1)} s`, '')
+  lines.push(
+    `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped · ${summary.callRecords.count} call record(s) · ${(summary.durationMs / 1000).toFixed(1)} s`,
+    '',
+  )
   if (summary.gates?.results.length) {
-    lines.push(`### Gates${summary.gates.source ? ` (${markdownCell(summary.gates.source)})` : ''}`, '', '| metric | threshold | worst | samples | call/test | |', '|---|---|---|---:|---|---|')
+    lines.push(
+      `### Gates${summary.gates.source ? ` (${markdownCell(summary.gates.source)})` : ''}`,
+      '',
+      '| metric | threshold | worst | samples | call/test | |',
+      '|---|---|---|---:|---|---|',
+    )
     for (const g of summary.gates.results) {
-      lines.push(`| \`${markdownCell(g.metric)}\` | \`${markdownCell(g.threshold)}\` | ${markdownCell(formatMetricValue(g.metric, g.actual))} | ${g.samples} | ${markdownCell(g.worst ? gateWhere(g) : (g.note ?? 'no samples'))} | ${g.pass ? '✅' : '❌'} |`)
+      lines.push(
+        `| \`${markdownCell(g.metric)}\` | \`${markdownCell(g.threshold)}\` | ${markdownCell(formatMetricValue(g.metric, g.actual))} | ${g.samples} | ${markdownCell(g.worst ? gateWhere(g) : (g.note ?? 'no samples'))} | ${g.pass ? '✅' : '❌'} |`,
+      )
     }
     lines.push('')
   }
@@ -106,14 +136,17 @@ export function githubStepSummary(summary: RunSummary, options: { maxFailures?: 
     lines.push('### Failed tests', '', '| | test | file | error |', '|---|---|---|---|')
     for (const t of failed.slice(0, maxFailures)) {
       const err = (t.errors[0]?.message ?? '').split('\n')[0] ?? ''
-      lines.push(`| ${ICON.failed} | ${markdownCell(t.name)} | ${markdownCell(`${t.file}${t.line !== undefined ? `:${t.line}` : ''}`)} | ${markdownCell(clip(err, 300))} |`)
+      lines.push(
+        `| ${ICON.failed} | ${markdownCell(t.name)} | ${markdownCell(`${t.file}${t.line !== undefined ? `:${t.line}` : ''}`)} | ${markdownCell(clip(err, 300))} |`,
+      )
     }
     if (failed.length > maxFailures) lines.push('', `…and ${failed.length - maxFailures} more (reports/summary.json).`)
     lines.push('')
   }
   if (summary.infrastructureErrors.length) {
     lines.push('### Infrastructure errors', '')
-    for (const e of summary.infrastructureErrors) lines.push(`- ${markdownCell(clip(e.message.split('\n')[0] ?? '', 500))}${e.hint ? ` — hint: ${markdownCell(e.hint)}` : ''}`)
+    for (const e of summary.infrastructureErrors)
+      lines.push(`- ${markdownCell(clip(e.message.split('\n')[0] ?? '', 500))}${e.hint ? ` — hint: ${markdownCell(e.hint)}` : ''}`)
     lines.push('')
   }
   return `${lines.join('\n')}\n`

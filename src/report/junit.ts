@@ -17,12 +17,14 @@ export const JUNIT_PARTIAL_FILE = '.junit.xml.partial'
 
 /** Escapes XML text content (and drops characters XML 1.0 cannot carry). */
 function escapeXmlText(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+  )
 }
 
 function seconds(ms: number): string {
@@ -35,7 +37,10 @@ function testcase(t: TestSummary): string {
   if (t.state === 'failed') {
     const failures = t.errors.length ? t.errors : [{ message: 'failed', stack: undefined }]
     const body = failures
-      .map((e) => `      <failure message="${escapeXmlAttribute(e.message.split('\n')[0] ?? '')}" type="${escapeXmlAttribute(e.code ?? 'Error')}">${escapeXmlText(e.stack ?? e.message)}</failure>`)
+      .map(
+        (e) =>
+          `      <failure message="${escapeXmlAttribute(e.message.split('\n')[0] ?? '')}" type="${escapeXmlAttribute(e.code ?? 'Error')}">${escapeXmlText(e.stack ?? e.message)}</failure>`,
+      )
       .join('\n')
     return `${open}\n${body}\n    </testcase>`
   }

@@ -47,7 +47,12 @@ function label(peer: string, s: Inbound): string {
   return `${peer} ${s.kind} in${s.mid !== undefined ? ` mid ${s.mid}` : ''}${s.codec ? ` (${s.codec.encoding})` : ''}`
 }
 
-function pick<T>(items: T[], value: (t: T) => number | undefined, worst: 'max' | 'min', where: (t: T) => string): { value: number; where?: string } | undefined {
+function pick<T>(
+  items: T[],
+  value: (t: T) => number | undefined,
+  worst: 'max' | 'min',
+  where: (t: T) => string,
+): { value: number; where?: string } | undefined {
   let best: { value: number; where?: string } | undefined
   for (const it of items) {
     const v = value(it)
@@ -68,7 +73,13 @@ const streamMetric = (kind: 'audio' | 'video', field: 'lossFraction' | 'jitterMs
   name,
   description,
   unit,
-  of: (r, worst) => pick(inboundOf(r, kind), (x) => x.stream[field], worst, (x) => label(x.peer, x.stream)),
+  of: (r, worst) =>
+    pick(
+      inboundOf(r, kind),
+      (x) => x.stream[field],
+      worst,
+      (x) => label(x.peer, x.stream),
+    ),
 })
 
 /** Every metric a gate can name, by name. */
@@ -79,10 +90,26 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = Object.freeze
     name: 'mos',
     description: 'ITU-T G.107 E-model MOS estimate of inbound audio streams (codec, loss, jitter; no network delay)',
     unit: 'MOS 1..4.5',
-    of: (r, worst) => pick(inboundOf(r, 'audio'), (x) => streamMos(x.stream), worst, (x) => label(x.peer, x.stream)),
+    of: (r, worst) =>
+      pick(
+        inboundOf(r, 'audio'),
+        (x) => streamMos(x.stream),
+        worst,
+        (x) => label(x.peer, x.stream),
+      ),
   },
-  'setup.connectMs': { name: 'setup.connectMs', description: 'call start to ICE and DTLS connected', unit: 'ms', of: (r) => (r.setup.connectMs !== undefined ? { value: r.setup.connectMs } : undefined) },
-  'setup.firstRtpMs': { name: 'setup.firstRtpMs', description: 'call start to the first RTP packet received', unit: 'ms', of: (r) => (r.setup.firstRtpMs !== undefined ? { value: r.setup.firstRtpMs } : undefined) },
+  'setup.connectMs': {
+    name: 'setup.connectMs',
+    description: 'call start to ICE and DTLS connected',
+    unit: 'ms',
+    of: (r) => (r.setup.connectMs !== undefined ? { value: r.setup.connectMs } : undefined),
+  },
+  'setup.firstRtpMs': {
+    name: 'setup.firstRtpMs',
+    description: 'call start to the first RTP packet received',
+    unit: 'ms',
+    of: (r) => (r.setup.firstRtpMs !== undefined ? { value: r.setup.firstRtpMs } : undefined),
+  },
   'video.loss': streamMetric('video', 'lossFraction', 'video.loss', 'RFC 3550 loss fraction of inbound video streams', 'fraction 0..1'),
   'video.jitterMs': streamMetric('video', 'jitterMs', 'video.jitterMs', 'RFC 3550 interarrival jitter of inbound video streams', 'ms'),
 })

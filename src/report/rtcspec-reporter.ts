@@ -107,7 +107,9 @@ export default class RtcspecReporter implements Reporter {
     if (this.options.html !== false) this.#writeHtml()
     if (this.options.log !== false) {
       const s = this.last.summary
-      process.stdout.write(`rtcspec: ${this.last.callRecords} call record(s), summary (exit ${s.exit.code}, ${s.exit.class}) and report in ${relative(process.cwd(), this.reportDir) || '.'}/\n`)
+      process.stdout.write(
+        `rtcspec: ${this.last.callRecords} call record(s), summary (exit ${s.exit.code}, ${s.exit.class}) and report in ${relative(process.cwd(), this.reportDir) || '.'}/\n`,
+      )
     }
   }
 

@@ -121,14 +121,29 @@ export function finishRun(input: FinishRunInput): FinishedRun {
     startedAt: input.started.toISOString(),
     endedAt: ended.toISOString(),
     durationMs: ended.getTime() - input.started.getTime(),
-    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, rtcspec: rtcspecVersion(), ci: process.env.CI === 'true', paths: input.paths },
+    environment: {
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      rtcspec: rtcspecVersion(),
+      ci: process.env.CI === 'true',
+      paths: input.paths,
+    },
     ...(input.seed !== undefined ? { seed: input.seed } : {}),
     totals: { passed: input.counts.passed, failed: input.counts.failed, skipped: input.counts.skipped },
     tests: input.tests,
     callRecords: { file: relative(reportDir, recordsFile), count, invalid },
     ...(gateResults ? { gates: { ...(input.gatesSource ? { source: input.gatesSource } : {}), ...gateResults } } : {}),
     infrastructureErrors: input.noSpecs ? [...infrastructureErrors, input.noSpecs] : infrastructureErrors,
-    ...(input.interrupted ? { interrupted: { signal: input.interrupted.signal, at: input.interrupted.at.toISOString(), unfinished: input.tests.filter(isUnfinished).map((t) => t.id) } } : {}),
+    ...(input.interrupted
+      ? {
+          interrupted: {
+            signal: input.interrupted.signal,
+            at: input.interrupted.at.toISOString(),
+            unfinished: input.tests.filter(isUnfinished).map((t) => t.id),
+          },
+        }
+      : {}),
     exit: finalExit,
   } satisfies RunSummary)
   writeFileAtomic(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)

@@ -205,7 +205,10 @@ export function serializeHeaderExtensionElements(elements: RtpExtensionElement[]
     if (oneByte) bytes.push((e.id << 4) | (e.data.length - 1))
     else {
       if (!Number.isInteger(e.id) || e.id < 1 || e.id > 255 || e.data.length > 255) {
-        throw new RtcspecError('INVALID_ARGUMENT', `serializeHeaderExtensionElements: element id ${e.id} / ${e.data.length} bytes does not fit RFC 8285 §4.3 (id 1..255, at most 255 bytes)`)
+        throw new RtcspecError(
+          'INVALID_ARGUMENT',
+          `serializeHeaderExtensionElements: element id ${e.id} / ${e.data.length} bytes does not fit RFC 8285 §4.3 (id 1..255, at most 255 bytes)`,
+        )
       }
       bytes.push(e.id, e.data.length)
     }

@@ -33,7 +33,8 @@ export interface PcapDatagram {
 }
 
 function checkPort(port: number, what: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RtcspecError('INVALID_ARGUMENT', `writePcap: ${what} must be a UDP port 1..65535, got ${port}`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RtcspecError('INVALID_ARGUMENT', `writePcap: ${what} must be a UDP port 1..65535, got ${port}`)
 }
 
 function ipv4Bytes(text: string): Uint8Array {
@@ -64,7 +65,9 @@ function ipv6Bytes(text: string): Uint8Array {
 function addressBytes(text: string, what: string): Uint8Array {
   if (isIPv4(text)) return ipv4Bytes(text)
   if (isIPv6(text.replace(/^\[|\]$/g, '').replace(/%.*$/, ''))) return ipv6Bytes(text)
-  throw new RtcspecError('INVALID_ARGUMENT', `writePcap: ${what} "${text}" is not an IPv4 or IPv6 address`, { hint: 'use a numeric address such as 127.0.0.1 or ::1' })
+  throw new RtcspecError('INVALID_ARGUMENT', `writePcap: ${what} "${text}" is not an IPv4 or IPv6 address`, {
+    hint: 'use a numeric address such as 127.0.0.1 or ::1',
+  })
 }
 
 /** One's-complement sum of 16-bit words (RFC 1071), folded. */
@@ -125,13 +128,15 @@ export function writePcap(datagrams: Iterable<PcapDatagram>, flow: UdpFlow): Uin
   checkPort(flow.dstPort, 'dstPort')
   const src = addressBytes(flow.srcAddress, 'srcAddress')
   const dst = addressBytes(flow.dstAddress, 'dstAddress')
-  if (src.length !== dst.length) throw new RtcspecError('INVALID_ARGUMENT', `writePcap: source ${flow.srcAddress} and destination ${flow.dstAddress} are not the same IP version`)
+  if (src.length !== dst.length)
+    throw new RtcspecError('INVALID_ARGUMENT', `writePcap: source ${flow.srcAddress} and destination ${flow.dstAddress} are not the same IP version`)
   const records: Uint8Array[] = []
   let total = 24
   let id = 0
   for (const d of datagrams) {
     if (d.data.length > 65507) throw new RtcspecError('INVALID_ARGUMENT', `writePcap: a ${d.data.length}-byte datagram does not fit in UDP`)
-    if (!Number.isFinite(d.epochMs) || d.epochMs < 0) throw new RtcspecError('INVALID_ARGUMENT', `writePcap: capture time must be ms since the epoch, got ${d.epochMs}`)
+    if (!Number.isFinite(d.epochMs) || d.epochMs < 0)
+      throw new RtcspecError('INVALID_ARGUMENT', `writePcap: capture time must be ms since the epoch, got ${d.epochMs}`)
     const pkt = ipUdpPacket(flow, src, dst, d.data, id++)
     const rec = new Uint8Array(16 + pkt.length)
     const view = new DataView(rec.buffer)
@@ -172,7 +177,8 @@ export interface PcapRecord {
 export function readPcap(bytes: Uint8Array): { linkType: number; records: PcapRecord[] } {
   if (bytes.length < 24) throw new ParseError('pcap', `file is ${bytes.length} bytes, shorter than the 24-byte global header`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (view.getUint32(0, true) !== MAGIC_US) throw new ParseError('pcap', `unsupported magic 0x${view.getUint32(0, true).toString(16)} (expected little-endian microsecond libpcap)`)
+  if (view.getUint32(0, true) !== MAGIC_US)
+    throw new ParseError('pcap', `unsupported magic 0x${view.getUint32(0, true).toString(16)} (expected little-endian microsecond libpcap)`)
   const linkType = view.getUint32(20, true)
   const records: PcapRecord[] = []
   let off = 24

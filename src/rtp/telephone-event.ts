@@ -75,7 +75,8 @@ export function validateDtmfDigits(digits: string): void {
 export function serializeTelephoneEvent(e: TelephoneEvent): Uint8Array {
   if (!Number.isInteger(e.event) || e.event < 0 || e.event > 255) throw new RangeError(`telephone-event: event must be 0..255, got ${e.event}`)
   if (!Number.isInteger(e.volume) || e.volume < 0 || e.volume > 63) throw new RangeError(`telephone-event: volume must be 0..63 (−dBm0), got ${e.volume}`)
-  if (!Number.isInteger(e.duration) || e.duration < 0 || e.duration > 0xffff) throw new RangeError(`telephone-event: duration must be 0..65535 timestamp units, got ${e.duration}`)
+  if (!Number.isInteger(e.duration) || e.duration < 0 || e.duration > 0xffff)
+    throw new RangeError(`telephone-event: duration must be 0..65535 timestamp units, got ${e.duration}`)
   return Uint8Array.of(e.event, (e.end ? 0x80 : 0) | e.volume, e.duration >> 8, e.duration & 0xff)
 }
 

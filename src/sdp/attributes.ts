@@ -3,15 +3,7 @@
  * on runs of spaces/tabs after trimming); the SDP parser keeps a typed attribute only when formatting
  * it reproduces the input exactly, and otherwise keeps it generic.
  */
-import type {
-  Attribute,
-  Direction,
-  FlagAttributeKind,
-  GenericAttribute,
-  SetupRole,
-  SimulcastStream,
-  TypedAttribute,
-} from './types.ts'
+import type { Attribute, Direction, FlagAttributeKind, GenericAttribute, SetupRole, SimulcastStream, TypedAttribute } from './types.ts'
 
 /** Split on runs of spaces/tabs after trimming; `''` gives `[]`. */
 export function tokens(value: string): string[] {
@@ -89,9 +81,7 @@ const PARSERS: Record<string, (value: string) => Parsed> = {
   msid(v) {
     const parts = tokens(v)
     if (parts.length < 1 || parts.length > 2 || parts[0] === undefined) return undefined
-    return parts[1] === undefined
-      ? { kind: 'msid', streamId: parts[0] }
-      : { kind: 'msid', streamId: parts[0], trackId: parts[1] }
+    return parts[1] === undefined ? { kind: 'msid', streamId: parts[0] } : { kind: 'msid', streamId: parts[0], trackId: parts[1] }
   },
   'msid-semantic'(v) {
     const [semantic, ...identifiers] = tokens(v)

@@ -112,7 +112,10 @@ export function unmappedPayloadTypes(section: MediaSection): number[] {
   const m = mediaLine(section)
   if (!m.proto.includes('RTP')) return []
   const mapped = new Set(findAttributes(section, 'rtpmap').map((r) => r.payloadType))
-  return m.formats.filter((f) => /^[0-9]{1,3}$/.test(f)).map(Number).filter((pt) => !mapped.has(pt) && !STATIC_PAYLOAD_TYPES.has(pt))
+  return m.formats
+    .filter((f) => /^[0-9]{1,3}$/.test(f))
+    .map(Number)
+    .filter((pt) => !mapped.has(pt) && !STATIC_PAYLOAD_TYPES.has(pt))
 }
 
 /** The first codec whose encoding name matches (case-insensitive), e.g. `findCodec(section, 'opus')`. */

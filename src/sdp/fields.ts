@@ -18,7 +18,10 @@ export function parseOrigin(value: string): FieldResult<Origin> {
   const p = tokens(value)
   const [username, sessionId, sessionVersion, netType, addrType, address] = p
   if (p.length !== 6 || !username || !sessionId || !sessionVersion || !netType || !addrType || !address) {
-    return fail(`o= needs 6 fields <username> <sess-id> <sess-version> <nettype> <addrtype> <address>, found ${p.length}`, 'e.g. o=- 4611731400430051336 2 IN IP4 127.0.0.1')
+    return fail(
+      `o= needs 6 fields <username> <sess-id> <sess-version> <nettype> <addrtype> <address>, found ${p.length}`,
+      'e.g. o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    )
   }
   return { ok: true, value: { username, sessionId, sessionVersion, netType, addrType, address } }
 }

@@ -39,7 +39,18 @@ export {
   type FieldResult,
 } from './fields.ts'
 export { attributesNamed, attributesOf, findAttribute, findAttributes, hasAttribute, isSession, type SdpScope } from './scope.ts'
-export { bundleGroups, extmapAllowMixed, groups, isIceLite, msidSemantic, origin, sessionConnection, sessionIceOptions, sessionName, timings } from './session.ts'
+export {
+  bundleGroups,
+  extmapAllowMixed,
+  groups,
+  isIceLite,
+  msidSemantic,
+  origin,
+  sessionConnection,
+  sessionIceOptions,
+  sessionName,
+  timings,
+} from './session.ts'
 export {
   bandwidths,
   bundleOnly,

@@ -68,7 +68,12 @@ function orderIssues(lines: Located[], rank: Record<string, number>, where: stri
     const r = rank[letterOf(line)]
     if (r === undefined) continue
     if (r < highest) {
-      out.push({ severity: 'warning', code: 'line-order', lineNumber, message: `${letterOf(line)}= is out of RFC 8866 order in the ${where} (order: ${Object.keys(rank).join(' ')})` })
+      out.push({
+        severity: 'warning',
+        code: 'line-order',
+        lineNumber,
+        message: `${letterOf(line)}= is out of RFC 8866 order in the ${where} (order: ${Object.keys(rank).join(' ')})`,
+      })
     }
     highest = Math.max(highest, r)
   }
@@ -81,21 +86,67 @@ function attributeIssues(lines: Located[], out: SdpIssue[]): void {
     if (line.kind === 'direction') directions++
     if (line.kind !== 'attribute') continue
     const name = line.name.trim()
-    if (name !== line.name) out.push({ severity: 'warning', code: 'attribute-name-whitespace', lineNumber, message: `attribute name ${JSON.stringify(line.name)} has surrounding whitespace` })
+    if (name !== line.name)
+      out.push({
+        severity: 'warning',
+        code: 'attribute-name-whitespace',
+        lineNumber,
+        message: `attribute name ${JSON.stringify(line.name)} has surrounding whitespace`,
+      })
     const typed = parseAttributeValue(name, line.value)
     if (typed?.kind === 'direction') directions++
     if (!typed && isKnownName(name)) {
-      out.push({ severity: 'warning', code: 'malformed-attribute', lineNumber, message: `a=${name} does not match its grammar: ${JSON.stringify(formatLine(line))}` })
+      out.push({
+        severity: 'warning',
+        code: 'malformed-attribute',
+        lineNumber,
+        message: `a=${name} does not match its grammar: ${JSON.stringify(formatLine(line))}`,
+      })
     }
   }
-  if (directions > 1) out.push({ severity: 'warning', code: 'multiple-directions', message: 'more than one direction attribute (sendrecv/sendonly/recvonly/inactive) in one scope' })
+  if (directions > 1)
+    out.push({
+      severity: 'warning',
+      code: 'multiple-directions',
+      message: 'more than one direction attribute (sendrecv/sendonly/recvonly/inactive) in one scope',
+    })
 }
 
 const KNOWN = new Set([
-  'group', 'mid', 'msid', 'msid-semantic', 'ice-ufrag', 'ice-pwd', 'ice-options', 'fingerprint', 'setup', 'rtcp', 'rtpmap', 'fmtp', 'rtcp-fb',
-  'extmap', 'ssrc', 'ssrc-group', 'simulcast', 'rid', 'sctp-port', 'max-message-size', 'ptime', 'maxptime', 'candidate',
-  'rtcp-mux', 'rtcp-mux-only', 'rtcp-rsize', 'ice-lite', 'end-of-candidates', 'extmap-allow-mixed', 'bundle-only',
-  'sendrecv', 'sendonly', 'recvonly', 'inactive',
+  'group',
+  'mid',
+  'msid',
+  'msid-semantic',
+  'ice-ufrag',
+  'ice-pwd',
+  'ice-options',
+  'fingerprint',
+  'setup',
+  'rtcp',
+  'rtpmap',
+  'fmtp',
+  'rtcp-fb',
+  'extmap',
+  'ssrc',
+  'ssrc-group',
+  'simulcast',
+  'rid',
+  'sctp-port',
+  'max-message-size',
+  'ptime',
+  'maxptime',
+  'candidate',
+  'rtcp-mux',
+  'rtcp-mux-only',
+  'rtcp-rsize',
+  'ice-lite',
+  'end-of-candidates',
+  'extmap-allow-mixed',
+  'bundle-only',
+  'sendrecv',
+  'sendonly',
+  'recvonly',
+  'inactive',
 ])
 
 function isKnownName(name: string): boolean {
@@ -123,7 +174,12 @@ export function sdpIssues(desc: SessionDescription): SdpIssue[] {
   }
   const s = session.find(({ line }) => line.kind === 'field' && line.letter === 's')
   if (s && s.line.kind === 'field' && s.line.value === '') {
-    out.push({ severity: 'warning', code: 'empty-session-name', lineNumber: s.lineNumber, message: 's= is empty; RFC 8866 §5.3 asks for "s=-" (or a single space) when there is no name' })
+    out.push({
+      severity: 'warning',
+      code: 'empty-session-name',
+      lineNumber: s.lineNumber,
+      message: 's= is empty; RFC 8866 §5.3 asks for "s=-" (or a single space) when there is no name',
+    })
   }
   orderIssues(session, SESSION_RANK, 'session description', out)
   attributeIssues(session, out)
@@ -136,29 +192,58 @@ export function sdpIssues(desc: SessionDescription): SdpIssue[] {
     const ml = mediaLineOfNode(m.section.mline)
     if (!ml) continue
     if (!sessionHasConnection && !m.lines.some(({ line }) => letterOf(line) === 'c')) {
-      out.push({ severity: 'error', code: 'missing-connection', lineNumber: m.lineNumber, message: 'no c= in this media description and none at session level (RFC 8866 §5.7)' })
+      out.push({
+        severity: 'error',
+        code: 'missing-connection',
+        lineNumber: m.lineNumber,
+        message: 'no c= in this media description and none at session level (RFC 8866 §5.7)',
+      })
     }
     for (const pt of unmappedPayloadTypes(m.section)) {
-      out.push({ severity: 'error', code: 'unmapped-payload-type', lineNumber: m.lineNumber, message: `payload type ${pt} is on the m= line but has no a=rtpmap (dynamic types need one)` })
+      out.push({
+        severity: 'error',
+        code: 'unmapped-payload-type',
+        lineNumber: m.lineNumber,
+        message: `payload type ${pt} is on the m= line but has no a=rtpmap (dynamic types need one)`,
+      })
     }
     const listed = new Set(mediaLine(m.section).formats)
     for (const { line, lineNumber } of m.lines) {
       if (!isAttribute(line)) continue
       const a = line.kind === 'attribute' ? (parseAttributeValue(line.name.trim(), line.value) ?? line) : line
-      const format = a.kind === 'rtpmap' ? String(a.payloadType) : a.kind === 'fmtp' ? a.format : a.kind === 'rtcp-fb' && a.payloadType !== '*' ? String(a.payloadType) : undefined
+      const format =
+        a.kind === 'rtpmap'
+          ? String(a.payloadType)
+          : a.kind === 'fmtp'
+            ? a.format
+            : a.kind === 'rtcp-fb' && a.payloadType !== '*'
+              ? String(a.payloadType)
+              : undefined
       if (format !== undefined && !listed.has(format)) {
-        out.push({ severity: 'warning', code: 'format-not-on-mline', lineNumber, message: `a=${attributeName(a)} refers to format ${format}, which is not on the m= line` })
+        out.push({
+          severity: 'warning',
+          code: 'format-not-on-mline',
+          lineNumber,
+          message: `a=${attributeName(a)} refers to format ${format}, which is not on the m= line`,
+        })
       }
     }
     const id = mid(m.section)
     if (id !== undefined) {
-      if (mids.has(id)) out.push({ severity: 'error', code: 'duplicate-mid', lineNumber: m.lineNumber, message: `mid ${JSON.stringify(id)} is also used by the section at line ${mids.get(id)}` })
+      if (mids.has(id))
+        out.push({
+          severity: 'error',
+          code: 'duplicate-mid',
+          lineNumber: m.lineNumber,
+          message: `mid ${JSON.stringify(id)} is also used by the section at line ${mids.get(id)}`,
+        })
       else mids.set(id, m.lineNumber)
     }
   }
   for (const group of bundleGroups(desc)) {
     for (const id of group) {
-      if (!mids.has(id)) out.push({ severity: 'error', code: 'bundle-unknown-mid', message: `a=group:BUNDLE names mid ${JSON.stringify(id)}, but no media section has it` })
+      if (!mids.has(id))
+        out.push({ severity: 'error', code: 'bundle-unknown-mid', message: `a=group:BUNDLE names mid ${JSON.stringify(id)}, but no media section has it` })
     }
   }
   return out

@@ -137,14 +137,7 @@ export interface GenericAttribute extends LineBase {
 }
 
 /** Attributes that carry no value. */
-export type FlagAttributeKind =
-  | 'rtcp-mux'
-  | 'rtcp-mux-only'
-  | 'rtcp-rsize'
-  | 'ice-lite'
-  | 'end-of-candidates'
-  | 'extmap-allow-mixed'
-  | 'bundle-only'
+export type FlagAttributeKind = 'rtcp-mux' | 'rtcp-mux-only' | 'rtcp-rsize' | 'ice-lite' | 'end-of-candidates' | 'extmap-allow-mixed' | 'bundle-only'
 
 /** A value-less attribute such as `a=rtcp-mux`. */
 export interface FlagAttribute extends LineBase {

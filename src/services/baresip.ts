@@ -28,18 +28,29 @@ import { dockerEngineAnswers, dockerImageExists, ensureServiceImage, runContaine
 import type { ProviderKind, Service } from './types.ts'
 
 /** How baresip is provided (`rtcspec doctor` and provider selection). */
-export const BARESIP_PROVIDER_SPEC: ServiceProviderSpec = { service: 'baresip', binary: 'baresip', aptPackage: 'baresip', externalEnv: 'RTCSPEC_BARESIP_EXTERNAL' }
+export const BARESIP_PROVIDER_SPEC: ServiceProviderSpec = {
+  service: 'baresip',
+  binary: 'baresip',
+  aptPackage: 'baresip',
+  externalEnv: 'RTCSPEC_BARESIP_EXTERNAL',
+}
 
 /** Options of {@link startBaresip}, validated by zod (unknown keys are errors). */
 export const BaresipOptionsSchema = z
   .object({
     /** SIP user of the account. Default `baresip`. */
-    user: z.string().regex(/^[\w.-]+$/, 'a plain SIP user name').default('baresip'),
+    user: z
+      .string()
+      .regex(/^[\w.-]+$/, 'a plain SIP user name')
+      .default('baresip'),
     /**
      * Register at this registrar (e.g. rtcspec's `registrar.udp`), over `transport`. Without it the account
      * is `sip:<user>@127.0.0.1:<port>` and does not register.
      */
-    registrar: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict().optional(),
+    registrar: z
+      .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })
+      .strict()
+      .optional(),
     /** Digest password for REGISTER (the username is `user`). */
     password: z.string().optional(),
     /** Transport of the account's requests (`;transport=` of the AoR and dial URIs). Default `udp`. */
@@ -49,7 +60,10 @@ export const BaresipOptionsSchema = z
     /** WAV (8 kHz mono 16-bit PCM) baresip sends in calls, as bytes. Default: silence. */
     wav: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'WAV bytes (a Uint8Array)').optional(),
     /** Audio codecs, baresip names, in order. Default PCMU, PCMA. */
-    codecs: z.array(z.enum(['PCMU', 'PCMA'])).min(1).default(['PCMU', 'PCMA']),
+    codecs: z
+      .array(z.enum(['PCMU', 'PCMA']))
+      .min(1)
+      .default(['PCMU', 'PCMA']),
     /**
      * `local` (the Debian binary), `docker` (image `rtcspec/baresip` from containers/baresip, host network, built
      * when missing), or `auto` (default): docker when an engine answers and the image exists, else local.
@@ -285,13 +299,20 @@ async function connectControl(port: number, proc: ServiceProcess, timeoutMs: num
 async function chooseProvider(choice: 'auto' | 'local' | 'docker'): Promise<'local' | 'docker'> {
   const hint = 'sudo apt-get install -y baresip (or sudo bash scripts/install-system-deps.sh), or provider docker (sudo bash scripts/docker-setup.sh)'
   if (choice === 'docker') {
-    if (!(await dockerEngineAnswers())) throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider docker, but no Docker engine answers', { hint: 'start dockerd (sudo bash scripts/docker-setup.sh; see docs/docker.md), or use provider local' })
+    if (!(await dockerEngineAnswers()))
+      throw new RtcspecError('PROVIDER_UNAVAILABLE', 'baresip: provider docker, but no Docker engine answers', {
+        hint: 'start dockerd (sudo bash scripts/docker-setup.sh; see docs/docker.md), or use provider local',
+      })
     await ensureServiceImage('baresip')
     return 'docker'
   }
   if (choice === 'auto' && (await dockerEngineAnswers()) && (await dockerImageExists(serviceImage('baresip')))) return 'docker'
   if (await findBinary('baresip')) return 'local'
-  throw new RtcspecError('PROVIDER_UNAVAILABLE', `baresip: provider ${choice}, but baresip is not on PATH${choice === 'auto' ? ' and no rtcspec/baresip image is there' : ''}`, { hint })
+  throw new RtcspecError(
+    'PROVIDER_UNAVAILABLE',
+    `baresip: provider ${choice}, but baresip is not on PATH${choice === 'auto' ? ' and no rtcspec/baresip image is there' : ''}`,
+    { hint },
+  )
 }
 
 /** Starts baresip on loopback (see the module comment). Invalid options throw naming every problem. */
@@ -323,7 +344,10 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
       await writeFile(join(dir, 'accounts'), `<${aor}>;${params.join(';')}\n`)
       await writeFile(join(dir, 'contacts'), '')
       const args = ['-f', dir, ...(o.sipTrace ? ['-s'] : [])]
-      const proc = provider === 'docker' ? await runContainer(serviceImage('baresip'), args, { service: 'baresip', binds: [dir] }) : await runLocal('baresip', args, { cwd: dir, kind: 'baresip' })
+      const proc =
+        provider === 'docker'
+          ? await runContainer(serviceImage('baresip'), args, { service: 'baresip', binds: [dir] })
+          : await runLocal('baresip', args, { cwd: dir, kind: 'baresip' })
       let control: ControlChannel
       try {
         control = await connectControl(ctrlPort, proc, 10_000)
@@ -332,9 +356,22 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
         await proc.stop()
         writeServiceLog(`baresip-${provider}-failed`, proc.log)
         if (/in use/i.test(proc.log.text())) continue // a port was taken between probe and start: new ports
-        throw new RtcspecError('BARESIP_START', `baresip did not start: ${e instanceof Error ? e.message : String(e)}\n--- baresip output ---\n${proc.log.text().slice(-3000)}`, { cause: e })
+        throw new RtcspecError(
+          'BARESIP_START',
+          `baresip did not start: ${e instanceof Error ? e.message : String(e)}\n--- baresip output ---\n${proc.log.text().slice(-3000)}`,
+          { cause: e },
+        )
       }
-      return new RunningBaresip({ provider, proc, control, dir, removeDir, sipPort, aor: `sip:${o.user}@${host}`, uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}` })
+      return new RunningBaresip({
+        provider,
+        proc,
+        control,
+        dir,
+        removeDir,
+        sipPort,
+        aor: `sip:${o.user}@${host}`,
+        uri: `sip:${o.user}@127.0.0.1:${sipPort};transport=${o.transport}`,
+      })
     }
     throw lastError instanceof Error ? lastError : new RtcspecError('BARESIP_START', 'baresip did not start')
   } catch (e) {
@@ -357,7 +394,16 @@ class RunningBaresip implements BaresipService {
 
   readonly #removeDir: () => Promise<void>
 
-  constructor(init: { provider: ProviderKind; proc: ServiceProcess; control: ControlChannel; dir: string; removeDir: () => Promise<void>; sipPort: number; aor: string; uri: string }) {
+  constructor(init: {
+    provider: ProviderKind
+    proc: ServiceProcess
+    control: ControlChannel
+    dir: string
+    removeDir: () => Promise<void>
+    sipPort: number
+    aor: string
+    uri: string
+  }) {
     this.provider = init.provider
     this.#proc = init.proc
     this.#removeDir = init.removeDir
@@ -381,7 +427,8 @@ class RunningBaresip implements BaresipService {
   }
 
   command(command: string, params?: string, timeoutMs = 5000): Promise<string> {
-    if (this.#proc.exitInfo) return Promise.reject(new RtcspecError('BARESIP_EXITED', `baresip has exited (${JSON.stringify(this.#proc.exitInfo)}); cannot send ${command}`))
+    if (this.#proc.exitInfo)
+      return Promise.reject(new RtcspecError('BARESIP_EXITED', `baresip has exited (${JSON.stringify(this.#proc.exitInfo)}); cannot send ${command}`))
     return this.#control.command(command, params, timeoutMs)
   }
 

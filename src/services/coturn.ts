@@ -36,8 +36,14 @@ export const COTURN_PROVIDER_SPEC: ServiceProviderSpec = {
 }
 
 const UserSchema = z.strictObject({
-  username: z.string().min(1).regex(/^[^:\s#]+$/, 'username must not contain ":", "#" or white space'),
-  password: z.string().min(1).regex(/^[^\s#]+$/, 'password must not contain "#" or white space'),
+  username: z
+    .string()
+    .min(1)
+    .regex(/^[^:\s#]+$/, 'username must not contain ":", "#" or white space'),
+  password: z
+    .string()
+    .min(1)
+    .regex(/^[^\s#]+$/, 'password must not contain "#" or white space'),
 })
 
 /** Options of {@link startCoturn}; every field is optional. */
@@ -45,14 +51,26 @@ export const CoturnOptionsSchema = z.strictObject({
   /** `auto` (default), `docker`, `local` or `external`. */
   provider: z.enum(['auto', 'docker', 'local', 'external']).optional(),
   /** TURN realm. Default `rtcspec.test`. */
-  realm: z.string().min(1).regex(/^[\w.-]+$/, 'realm must be letters, digits, ".", "-" or "_"').optional(),
+  realm: z
+    .string()
+    .min(1)
+    .regex(/^[\w.-]+$/, 'realm must be letters, digits, ".", "-" or "_"')
+    .optional(),
   /**
    * Static long-term-credential users (`user=name:pass`). Default: one random user, unless `secret` is set
    * (coturn checks the REST secret instead of static users when `use-auth-secret` is on).
    */
   users: z.array(UserSchema).optional(),
   /** REST shared secret (`use-auth-secret` + `static-auth-secret`): a string, or `true` for a random one. */
-  secret: z.union([z.string().min(8, 'secret must be at least 8 characters').regex(/^[^\s#]+$/), z.literal(true)]).optional(),
+  secret: z
+    .union([
+      z
+        .string()
+        .min(8, 'secret must be at least 8 characters')
+        .regex(/^[^\s#]+$/),
+      z.literal(true),
+    ])
+    .optional(),
   /** TLS listener with a self-signed certificate. Default true. */
   tls: z.boolean().optional(),
   /** How many relay ports (UDP, consecutive, from the OS). Default 32. */
@@ -161,7 +179,9 @@ class CoturnServiceImpl implements CoturnService {
 
   restCredential(options: { ttlSeconds?: number; id?: string } = {}): TurnRestCredential {
     if (!this.secret) {
-      throw new RtcspecError('TURN_NO_SECRET', 'this coturn has no REST shared secret', { hint: 'start it with { secret: true } (or set RTCSPEC_TURN_SECRET for an external server)' })
+      throw new RtcspecError('TURN_NO_SECRET', 'this coturn has no REST shared secret', {
+        hint: 'start it with { secret: true } (or set RTCSPEC_TURN_SECRET for an external server)',
+      })
     }
     return mintTurnRestCredential({ secret: this.secret, ttlSeconds: options.ttlSeconds ?? 3600, ...(options.id ? { id: options.id } : {}) })
   }
@@ -171,7 +191,10 @@ class CoturnServiceImpl implements CoturnService {
     const mode = c ?? (this.users.length ? 'static' : this.secret ? 'rest' : undefined)
     if (mode === 'static') {
       const u = this.users[0]
-      if (!u) throw new RtcspecError('TURN_NO_USER', 'this coturn has no static user', { hint: 'start it with { users: [{ username, password }] } or use credentials: "rest"' })
+      if (!u)
+        throw new RtcspecError('TURN_NO_USER', 'this coturn has no static user', {
+          hint: 'start it with { users: [{ username, password }] } or use credentials: "rest"',
+        })
       return { username: u.username, credential: u.password }
     }
     if (mode === 'rest') {
@@ -183,7 +206,9 @@ class CoturnServiceImpl implements CoturnService {
 
   #urls(transports: readonly TurnTransport[]): string[] {
     if (this.provider === 'external') {
-      return this.#external.flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])).filter((u) => u.startsWith('turn') && transports.includes(transportOfUrl(u)))
+      return this.#external
+        .flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]))
+        .filter((u) => u.startsWith('turn') && transports.includes(transportOfUrl(u)))
     }
     const p = this.ports
     if (!p) return []
@@ -202,7 +227,9 @@ class CoturnServiceImpl implements CoturnService {
     const transports = options.transports ?? [...this.transports]
     for (const t of transports) {
       if (!this.transports.includes(t)) {
-        throw new RtcspecError('TURN_TRANSPORT', `this coturn has no ${t} listener (it has ${this.transports.join(', ')})`, { hint: t === 'tls' ? 'start it with { tls: true }' : undefined })
+        throw new RtcspecError('TURN_TRANSPORT', `this coturn has no ${t} listener (it has ${this.transports.join(', ')})`, {
+          hint: t === 'tls' ? 'start it with { tls: true }' : undefined,
+        })
       }
     }
     if (this.provider === 'external' && options.credentials === undefined && !this.secret) {
@@ -320,7 +347,19 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
         provider === 'docker'
           ? await runContainer(serviceImage('coturn'), ['-c', conf], { service: 'coturn', binds: [dir] })
           : await runLocal('turnserver', ['-c', conf], { kind: 'coturn' })
-      const service = new CoturnServiceImpl({ provider, host: '127.0.0.1', realm, ports: { listening, tls, relay }, users, secret, certPem: cert?.caPem, transports, proc, dir, dirRegistration })
+      const service = new CoturnServiceImpl({
+        provider,
+        host: '127.0.0.1',
+        realm,
+        ports: { listening, tls, relay },
+        users,
+        secret,
+        certPem: cert?.caPem,
+        transports,
+        proc,
+        dir,
+        dirRegistration,
+      })
       try {
         await waitUntilReady(service, proc, readyTimeoutMs)
         return service
@@ -361,12 +400,19 @@ async function waitUntilReady(service: CoturnServiceImpl, proc: ServiceProcess, 
       if (bindFailed !== undefined) {
         const p = service.ports
         const given = p ? `listening ${p.listening}${p.tls ? `, TLS ${p.tls}` : ''}, relay ${p.relay.min}-${p.relay.max}` : 'none'
-        throw new RtcspecError('COTURN_NOT_READY', `coturn (${service.provider}) could not bind a port it was given (${given}); another process took it after the OS offered it: ${bindFailed}`)
+        throw new RtcspecError(
+          'COTURN_NOT_READY',
+          `coturn (${service.provider}) could not bind a port it was given (${given}); another process took it after the OS offered it: ${bindFailed}`,
+        )
       }
       if (proc.exitInfo) {
-        throw new RtcspecError('COTURN_NOT_READY', `coturn (${service.provider}, ${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before it was ready; last log lines:\n${proc.log.tail(15)}`, {
-          hint: 'see the log above (a port taken by another process is retried with new ports)',
-        })
+        throw new RtcspecError(
+          'COTURN_NOT_READY',
+          `coturn (${service.provider}, ${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before it was ready; last log lines:\n${proc.log.tail(15)}`,
+          {
+            hint: 'see the log above (a port taken by another process is retried with new ports)',
+          },
+        )
       }
       const left = deadline - performance.now()
       if (left <= 0) {
@@ -379,7 +425,9 @@ async function waitUntilReady(service: CoturnServiceImpl, proc: ServiceProcess, 
         last = await service.probe(t, undefined, Math.min(1000, Math.max(100, left)))
         if (last.ok) pending.delete(t)
         else if (last.kind === 'auth') {
-          throw new RtcspecError('COTURN_NOT_READY', `coturn refused rtcspec's own credentials: ${last.message}`, { hint: 'a bug in the generated config; see the service log' })
+          throw new RtcspecError('COTURN_NOT_READY', `coturn refused rtcspec's own credentials: ${last.message}`, {
+            hint: 'a bug in the generated config; see the service log',
+          })
         }
       }
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 100))
@@ -391,7 +439,9 @@ function externalCoturn(): CoturnService {
   const servers = parseIceServers(process.env.RTCSPEC_TURN_SERVERS)
   const urls = servers.flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])).filter((u) => u.startsWith('turn'))
   if (!urls.length) {
-    throw new RtcspecError('PROVIDER_UNAVAILABLE', 'RTCSPEC_TURN_SERVERS has no turn: or turns: URL', { hint: 'e.g. RTCSPEC_TURN_SERVERS="turn:user:pass@turn.example.com:3478?transport=udp"' })
+    throw new RtcspecError('PROVIDER_UNAVAILABLE', 'RTCSPEC_TURN_SERVERS has no turn: or turns: URL', {
+      hint: 'e.g. RTCSPEC_TURN_SERVERS="turn:user:pass@turn.example.com:3478?transport=udp"',
+    })
   }
   const transports = [...new Set(urls.map(transportOfUrl))]
   const first = urls[0] as string

@@ -101,15 +101,15 @@ export function ensureServiceImage(service: string, timeoutMs = 300_000): Promis
       const { GenericContainer } = await import('testcontainers')
       const [repo, tag] = image.split(':')
       try {
-        await withTimeout(
-          GenericContainer.fromDockerfile(context).build(`${repo}:${tag ?? 'latest'}`, { deleteOnExit: false }),
-          timeoutMs,
-          `building ${image}`,
-        )
+        await withTimeout(GenericContainer.fromDockerfile(context).build(`${repo}:${tag ?? 'latest'}`, { deleteOnExit: false }), timeoutMs, `building ${image}`)
       } catch (e) {
-        throw new RtcspecError('DOCKER_IMAGE', `image ${image} is missing and could not be built from ${context}: ${e instanceof Error ? e.message : String(e)}`, {
-          hint: 'run `sudo bash scripts/docker-setup.sh` (offline: builds debian:bookworm-slim with debootstrap first; see docs/docker.md)',
-        })
+        throw new RtcspecError(
+          'DOCKER_IMAGE',
+          `image ${image} is missing and could not be built from ${context}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            hint: 'run `sudo bash scripts/docker-setup.sh` (offline: builds debian:bookworm-slim with debootstrap first; see docs/docker.md)',
+          },
+        )
       }
     })()
     builds.set(image, p)
@@ -117,7 +117,6 @@ export function ensureServiceImage(service: string, timeoutMs = 300_000): Promis
   }
   return p
 }
-
 
 function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((res) => {
@@ -150,7 +149,16 @@ export function sweepOrphanContainers(): number {
   let out: string
   try {
     // Only containers started from this machine (host name label): a pid means nothing elsewhere.
-    out = dockerCli(['ps', '-a', '--filter', `label=${RTCSPEC_LABEL}=1`, '--filter', `label=rtcspec.host=${hostname()}`, '--format', '{{.ID}} {{.Label "rtcspec.pid"}}'])
+    out = dockerCli([
+      'ps',
+      '-a',
+      '--filter',
+      `label=${RTCSPEC_LABEL}=1`,
+      '--filter',
+      `label=rtcspec.host=${hostname()}`,
+      '--format',
+      '{{.ID}} {{.Label "rtcspec.pid"}}',
+    ])
   } catch {
     return 0
   }
@@ -181,7 +189,9 @@ function runLabel(): Record<string, string> {
  */
 export function removeRunContainers(runId: string): string[] {
   try {
-    const ids = dockerCli(['ps', '-a', '-q', '--filter', `label=rtcspec.run=${runId}`]).split('\n').filter(Boolean)
+    const ids = dockerCli(['ps', '-a', '-q', '--filter', `label=rtcspec.run=${runId}`])
+      .split('\n')
+      .filter(Boolean)
     if (ids.length) dockerCli(['rm', '-f', ...ids], 20_000)
     return ids
   } catch {
@@ -197,7 +207,9 @@ export function liveServiceContainers(): string[] {
 /** IDs of every container labelled `rtcspec=1` on the engine, running or not. */
 export function listRtcspecContainers(): string[] {
   try {
-    return dockerCli(['ps', '-a', '-q', '--filter', `label=${RTCSPEC_LABEL}=1`]).split('\n').filter(Boolean)
+    return dockerCli(['ps', '-a', '-q', '--filter', `label=${RTCSPEC_LABEL}=1`])
+      .split('\n')
+      .filter(Boolean)
   } catch {
     return []
   }

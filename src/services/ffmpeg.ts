@@ -58,7 +58,12 @@ const SourceOptionsSchema = z.strictObject({
       to: AddressSchema,
       codec: z.enum(['opus', 'PCMU', 'PCMA']).optional(),
       /** An rtcspec AudioSource (rendered to a WAV first), or FFmpeg's `sine` test pattern. Default sine 440 Hz. */
-      source: z.union([z.custom<AudioSource>((v) => typeof v === 'object' && v !== null && 'read' in v && 'sampleRate' in v, 'an AudioSource'), z.strictObject({ sine: z.number().positive().max(20_000) })]).optional(),
+      source: z
+        .union([
+          z.custom<AudioSource>((v) => typeof v === 'object' && v !== null && 'read' in v && 'sampleRate' in v, 'an AudioSource'),
+          z.strictObject({ sine: z.number().positive().max(20_000) }),
+        ])
+        .optional(),
       payloadType: z.number().int().min(0).max(127).optional(),
       ssrc: z.number().int().min(0).max(0xffffffff).optional(),
     })
@@ -231,11 +236,32 @@ function audioCodecArgs(codec: FfmpegAudioCodec): string[] {
 
 function videoCodecArgs(codec: FfmpegVideoCodec, kbps: number, fps: number): string[] {
   if (codec === 'VP8') return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${kbps}k`, '-g', String(fps), '-auto-alt-ref', '0']
-  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-b:v', `${kbps}k`, '-g', String(fps), '-bsf:v', 'h264_mp4toannexb']
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'baseline',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    `${kbps}k`,
+    '-g',
+    String(fps),
+    '-bsf:v',
+    'h264_mp4toannexb',
+  ]
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  return parseOptions(schema, value, { code: 'FFMPEG_OPTIONS', what, hint: `see ${what === 'FFmpeg source options' ? 'FfmpegSourceOptions' : 'FfmpegSinkOptions'} in src/services/ffmpeg.ts` })
+  return parseOptions(schema, value, {
+    code: 'FFMPEG_OPTIONS',
+    what,
+    hint: `see ${what === 'FFmpeg source options' ? 'FfmpegSourceOptions' : 'FfmpegSinkOptions'} in src/services/ffmpeg.ts`,
+  })
 }
 
 function waitForFile(path: string, proc: ServiceProcess, timeoutMs: number, what: string): Promise<string> {
@@ -248,8 +274,20 @@ function waitForFile(path: string, proc: ServiceProcess, timeoutMs: number, what
       } catch {
         // not yet
       }
-      if (proc.exitInfo) return reject(new RtcspecError('FFMPEG_FAILED', `FFmpeg (${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before ${what}; last log lines:\n${proc.log.tail(15)}`))
-      if (performance.now() > deadline) return reject(new RtcspecError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for FFmpeg (${proc.description}) to ${what}; last log lines:\n${proc.log.tail(15)}`))
+      if (proc.exitInfo)
+        return reject(
+          new RtcspecError(
+            'FFMPEG_FAILED',
+            `FFmpeg (${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before ${what}; last log lines:\n${proc.log.tail(15)}`,
+          ),
+        )
+      if (performance.now() > deadline)
+        return reject(
+          new RtcspecError(
+            'TIMEOUT',
+            `timed out after ${timeoutMs} ms waiting for FFmpeg (${proc.description}) to ${what}; last log lines:\n${proc.log.tail(15)}`,
+          ),
+        )
       setTimeout(tick, 25)
     }
     tick()
@@ -262,7 +300,8 @@ function waitForFile(path: string, proc: ServiceProcess, timeoutMs: number, what
  */
 export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<FfmpegSource> {
   const o = parseOrThrow(SourceOptionsSchema, options, 'FFmpeg source options')
-  if (!o.audio && !o.video) throw new RtcspecError('FFMPEG_OPTIONS', 'FFmpeg source needs audio, video or both', { hint: 'e.g. { audio: { to: { host: "127.0.0.1", port } } }' })
+  if (!o.audio && !o.video)
+    throw new RtcspecError('FFMPEG_OPTIONS', 'FFmpeg source needs audio, video or both', { hint: 'e.g. { audio: { to: { host: "127.0.0.1", port } } }' })
   const provider = await resolveProvider(FFMPEG_PROVIDER_SPEC, o.provider as ProviderChoice | undefined)
   const seconds = ((o.durationMs ?? 5000) / 1000).toFixed(3)
   const dir = await makeWorkDir()
@@ -281,7 +320,13 @@ export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<F
         inputs.push('-re', '-i', wav)
       }
       const codec = o.audio.codec ?? 'opus'
-      outputs.push('-map', `${index}:a`, ...audioCodecArgs(codec), '-payload_type', String(o.audio.payloadType ?? (codec === 'PCMU' ? 0 : codec === 'PCMA' ? 8 : 111)))
+      outputs.push(
+        '-map',
+        `${index}:a`,
+        ...audioCodecArgs(codec),
+        '-payload_type',
+        String(o.audio.payloadType ?? (codec === 'PCMU' ? 0 : codec === 'PCMA' ? 8 : 111)),
+      )
       if (o.audio.ssrc !== undefined) outputs.push('-ssrc', String(o.audio.ssrc))
       outputs.push('-f', 'rtp', rtpUrl(o.audio.to))
       index++
@@ -315,7 +360,10 @@ export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<F
 const SinkOptionsSchema = z.strictObject({
   provider: z.enum(['auto', 'docker', 'local', 'external']).optional(),
   /** The SDP describing the stream (its c= address and m= port are where FFmpeg listens). One m= section. */
-  sdp: z.string().min(1).refine((s) => /^m=(audio|video) \d+ /m.test(s), 'must have an m=audio or m=video line with a port'),
+  sdp: z
+    .string()
+    .min(1)
+    .refine((s) => /^m=(audio|video) \d+ /m.test(s), 'must have an m=audio or m=video line with a port'),
   /** Stop by itself after this long (ms). Default 60000, at most 600000. */
   maxDurationMs: z.number().int().min(100).max(600_000).optional(),
   /** Readiness timeout (ms), default 20000. */
@@ -350,7 +398,16 @@ export function udpPortBound(port: number): boolean | undefined {
  * A minimal SDP for one plain RTP stream towards `port` on 127.0.0.1, for {@link startFfmpegSink}:
  * `m=<kind> <port> RTP/AVP <pt>` with its rtpmap (and fmtp when given).
  */
-export function plainRtpSdp(o: { kind: 'audio' | 'video'; port: number; payloadType: number; encoding: string; clockRate: number; channels?: number; fmtp?: string; host?: string }): string {
+export function plainRtpSdp(o: {
+  kind: 'audio' | 'video'
+  port: number
+  payloadType: number
+  encoding: string
+  clockRate: number
+  channels?: number
+  fmtp?: string
+  host?: string
+}): string {
   const host = o.host ?? '127.0.0.1'
   const ip = host.includes(':') ? 'IP6' : 'IP4'
   return [
@@ -391,13 +448,37 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
     const codecArgs =
       kind === 'audio'
         ? ['-vn', '-c:a', 'pcm_s16le', '-ac', '1', '-ar', String(rate), '-f', 's16le', '-flush_packets', '1']
-        : ['-an', ...(encoding === 'H264' ? ['-c:v', 'copy'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']), '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-flush_packets', '1', '-f', 'mp4']
+        : [
+            '-an',
+            ...(encoding === 'H264' ? ['-c:v', 'copy'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
+            '-movflags',
+            'frag_keyframe+empty_moov+default_base_moof',
+            '-flush_packets',
+            '1',
+            '-f',
+            'mp4',
+          ]
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'info',
-      '-protocol_whitelist', 'file,udp,rtp',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'info',
+      '-protocol_whitelist',
+      'file,udp,rtp',
       // Wait for packets rather than giving up after FFmpeg's default probe.
-      '-probesize', '32768', '-analyzeduration', '0', '-reorder_queue_size', '64',
-      '-i', sdpFile, ...codecArgs, '-t', ((o.maxDurationMs ?? 60_000) / 1000).toFixed(3), '-y', file,
+      '-probesize',
+      '32768',
+      '-analyzeduration',
+      '0',
+      '-reorder_queue_size',
+      '64',
+      '-i',
+      sdpFile,
+      ...codecArgs,
+      '-t',
+      ((o.maxDurationMs ?? 60_000) / 1000).toFixed(3),
+      '-y',
+      file,
     ]
     const proc = await spawnFfmpeg(provider, args, dir)
     const sink = new FfmpegSinkImpl(provider, proc, args, dir, file, kind === 'audio' ? rate : undefined)
@@ -408,11 +489,17 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
       if (bound === true || bound === undefined) break
       if (proc.exitInfo) {
         await sink.close()
-        throw new RtcspecError('FFMPEG_FAILED', `FFmpeg sink (${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before listening on UDP ${port}; last log lines:\n${proc.log.tail(15)}`)
+        throw new RtcspecError(
+          'FFMPEG_FAILED',
+          `FFmpeg sink (${proc.description}) exited with ${proc.exitInfo.code ?? proc.exitInfo.signal} before listening on UDP ${port}; last log lines:\n${proc.log.tail(15)}`,
+        )
       }
       if (performance.now() > deadline) {
         await sink.close()
-        throw new RtcspecError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for the FFmpeg sink to listen on UDP ${port}; last log lines:\n${proc.log.tail(15)}`)
+        throw new RtcspecError(
+          'TIMEOUT',
+          `timed out after ${timeoutMs} ms waiting for the FFmpeg sink to listen on UDP ${port}; last log lines:\n${proc.log.tail(15)}`,
+        )
       }
       await new Promise((r) => setTimeout(r, 25))
     }

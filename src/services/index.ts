@@ -6,13 +6,32 @@ export { startCoturn, parseCoturnUsage, COTURN_PROVIDER_SPEC, CoturnOptionsSchem
 export type { CoturnOptions, CoturnService, CoturnCredentials, CoturnSessionUsage } from './coturn.ts'
 export { resolveProvider, providerStates, autoProvider, findBinary } from './provider.ts'
 export type { ServiceProviderSpec, ProviderState } from './provider.ts'
-export { dockerEngineAnswers, dockerEngineVersion, dockerImageExists, ensureServiceImage, serviceImage, sweepOrphanContainers, listRtcspecContainers, liveServiceContainers, RTCSPEC_LABEL } from './docker.ts'
+export {
+  dockerEngineAnswers,
+  dockerEngineVersion,
+  dockerImageExists,
+  ensureServiceImage,
+  serviceImage,
+  sweepOrphanContainers,
+  listRtcspecContainers,
+  liveServiceContainers,
+  RTCSPEC_LABEL,
+} from './docker.ts'
 export { liveLocalServiceGroups } from './process.ts'
 export type { ServiceProcess, ExitInfo } from './process.ts'
 export { ServiceLog, serviceLogDir } from './logs.ts'
 export type { Service, ProviderKind, ProviderChoice } from './types.ts'
 export { startFfmpegSource, startFfmpegSink, plainRtpSdp, udpPortBound, FFMPEG_PROVIDER_SPEC } from './ffmpeg.ts'
-export type { FfmpegSourceOptions, FfmpegSinkOptions, FfmpegSource, FfmpegSink, FfmpegService, FfmpegAudioCodec, FfmpegVideoCodec, RtpAddress } from './ffmpeg.ts'
+export type {
+  FfmpegSourceOptions,
+  FfmpegSinkOptions,
+  FfmpegSource,
+  FfmpegSink,
+  FfmpegService,
+  FfmpegAudioCodec,
+  FfmpegVideoCodec,
+  RtpAddress,
+} from './ffmpeg.ts'
 export { startKamailio, parseSipProxyUris, KAMAILIO_PROVIDER_SPEC, KamailioOptionsSchema } from './kamailio.ts'
 export type { KamailioOptions, KamailioService, KamailioTransport } from './kamailio.ts'
 export { kamailioConfig } from './kamailio-config.ts'

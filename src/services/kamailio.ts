@@ -32,14 +32,19 @@ export const KAMAILIO_PROVIDER_SPEC: ServiceProviderSpec = {
   externalEnv: 'SIP_PROXY_URI',
 }
 
-const INSTALL_HINT = 'sudo apt-get install -y kamailio kamailio-websocket-modules (or sudo bash scripts/install-system-deps.sh); or set SIP_PROXY_URI to use your own proxy'
+const INSTALL_HINT =
+  'sudo apt-get install -y kamailio kamailio-websocket-modules (or sudo bash scripts/install-system-deps.sh); or set SIP_PROXY_URI to use your own proxy'
 
 /** Options of {@link startKamailio}; every field is optional. */
 export const KamailioOptionsSchema = z.strictObject({
   /** `auto` (default), `docker`, `local` or `external`. */
   provider: z.enum(['auto', 'docker', 'local', 'external']).optional(),
   /** The SIP domain the proxy serves (user agents register `sip:user@<domain>`). Default `rtcspec.test`. */
-  domain: z.string().min(1).regex(/^[\w.-]+$/, 'domain must be letters, digits, ".", "-" or "_"').optional(),
+  domain: z
+    .string()
+    .min(1)
+    .regex(/^[\w.-]+$/, 'domain must be letters, digits, ".", "-" or "_"')
+    .optional(),
   /** Largest registration lifetime granted, seconds. Default 3600. */
   maxExpires: z.number().int().min(60).max(86_400).optional(),
   /** Worker processes (per UDP listener, and for TCP). Default 2. */
@@ -98,7 +103,15 @@ class KamailioServiceImpl implements KamailioService {
   readonly #dir: string | undefined
   #closing: Promise<void> | undefined
 
-  constructor(init: { provider: ProviderKind; domain: string; udp?: { host: string; port: number }; tcp?: { host: string; port: number }; wsUrl?: string; proc?: ServiceProcess; dir?: string }) {
+  constructor(init: {
+    provider: ProviderKind
+    domain: string
+    udp?: { host: string; port: number }
+    tcp?: { host: string; port: number }
+    wsUrl?: string
+    proc?: ServiceProcess
+    dir?: string
+  }) {
     this.provider = init.provider
     this.domain = init.domain
     this.udp = init.udp
@@ -117,7 +130,10 @@ class KamailioServiceImpl implements KamailioService {
   #need<T>(value: T | undefined, transport: KamailioTransport): T {
     if (value === undefined) {
       throw new RtcspecError('SIP_NO_TRANSPORT', `the SIP proxy has no ${transport} listener (it has ${this.transports.join(', ') || 'none'})`, {
-        hint: this.provider === 'external' ? `add a ${transport} entry to SIP_PROXY_URI, e.g. ${transport === 'ws' ? 'ws://127.0.0.1:8080' : `${transport}://127.0.0.1:5060`}` : undefined,
+        hint:
+          this.provider === 'external'
+            ? `add a ${transport} entry to SIP_PROXY_URI, e.g. ${transport === 'ws' ? 'ws://127.0.0.1:8080' : `${transport}://127.0.0.1:5060`}`
+            : undefined,
       })
     }
     return value
@@ -223,13 +239,20 @@ async function waitUntilReady(service: KamailioServiceImpl, proc: ServiceProcess
   const pending = new Set(['UDP OPTIONS answered 200', `TCP ${tcp.port} accepts`, `WebSocket ${ws.port} accepts`])
   while (pending.size > 0) {
     if (proc.exitInfo || BIND_FAILED.test(proc.log.text())) {
-      throw new RtcspecError('KAMAILIO_NOT_READY', `kamailio (${service.provider}, ${proc.description}) ${proc.exitInfo ? `exited with ${proc.exitInfo.code ?? proc.exitInfo.signal}` : 'could not bind a port'} before it was ready; last log lines:\n${proc.log.tail(20)}`, {
-        hint: 'see the log above (a port taken by another process is retried with new ports)',
-      })
+      throw new RtcspecError(
+        'KAMAILIO_NOT_READY',
+        `kamailio (${service.provider}, ${proc.description}) ${proc.exitInfo ? `exited with ${proc.exitInfo.code ?? proc.exitInfo.signal}` : 'could not bind a port'} before it was ready; last log lines:\n${proc.log.tail(20)}`,
+        {
+          hint: 'see the log above (a port taken by another process is retried with new ports)',
+        },
+      )
     }
     const left = deadline - performance.now()
     if (left <= 0) {
-      throw new RtcspecError('KAMAILIO_NOT_READY', `timed out after ${timeoutMs} ms waiting for kamailio (${service.provider}): still waiting for ${[...pending].join(', ')}; last log lines:\n${proc.log.tail(20)}`)
+      throw new RtcspecError(
+        'KAMAILIO_NOT_READY',
+        `timed out after ${timeoutMs} ms waiting for kamailio (${service.provider}): still waiting for ${[...pending].join(', ')}; last log lines:\n${proc.log.tail(20)}`,
+      )
     }
     const step = Math.min(500, Math.max(50, left))
     if (pending.has('UDP OPTIONS answered 200') && (await optionsPing(udp.host, udp.port, step)) === 200) pending.delete('UDP OPTIONS answered 200')
@@ -260,7 +283,10 @@ async function chooseProvider(choice: ProviderChoice | undefined): Promise<Provi
  */
 export async function startKamailio(options: KamailioOptions = {}): Promise<KamailioService> {
   const parsed = KamailioOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new RtcspecError('KAMAILIO_OPTIONS', `invalid kamailio options:\n${z.prettifyError(parsed.error)}`, { hint: 'see KamailioOptions in src/services/kamailio.ts' })
+  if (!parsed.success)
+    throw new RtcspecError('KAMAILIO_OPTIONS', `invalid kamailio options:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'see KamailioOptions in src/services/kamailio.ts',
+    })
   const o = parsed.data
   const provider = await chooseProvider(o.provider as ProviderChoice | undefined)
   const domain = o.domain ?? 'rtcspec.test'
@@ -274,16 +300,37 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
       const sipPort = await freePort({ udp: true, tcp: true })
       const wsPort = await freePort({ udp: false, tcp: true })
       const cfg = join(dir, 'kamailio.cfg')
-      await writeFile(cfg, kamailioConfig({ sipPort, wsPort, domain, maxExpires: o.maxExpires ?? 3600, children: o.children ?? 2, debugLevel: o.debugLevel ?? 2, strict: o.strict ?? false, extraGlobals: o.extraGlobals ?? [] }))
+      await writeFile(
+        cfg,
+        kamailioConfig({
+          sipPort,
+          wsPort,
+          domain,
+          maxExpires: o.maxExpires ?? 3600,
+          children: o.children ?? 2,
+          debugLevel: o.debugLevel ?? 2,
+          strict: o.strict ?? false,
+          extraGlobals: o.extraGlobals ?? [],
+        }),
+      )
       const args = ['-f', cfg, '-DD', '-E', '-P', join(dir, 'kamailio.pid'), '-Y', join(dir, 'run'), '-m', '64', '-M', '8']
       let proc: ServiceProcess
       try {
-        proc = provider === 'docker' ? await runContainer(serviceImage('kamailio'), args, { service: 'kamailio', binds: [dir] }) : await runLocal('kamailio', args)
+        proc =
+          provider === 'docker' ? await runContainer(serviceImage('kamailio'), args, { service: 'kamailio', binds: [dir] }) : await runLocal('kamailio', args)
       } catch (e) {
         throw new RtcspecError('TOOL_MISSING', `could not start kamailio (${provider}): ${(e as Error).message}`, { hint: INSTALL_HINT, cause: e })
       }
       const host = '127.0.0.1'
-      const service = new KamailioServiceImpl({ provider, domain, udp: { host, port: sipPort }, tcp: { host, port: sipPort }, wsUrl: `ws://${host}:${wsPort}`, proc, dir })
+      const service = new KamailioServiceImpl({
+        provider,
+        domain,
+        udp: { host, port: sipPort },
+        tcp: { host, port: sipPort },
+        wsUrl: `ws://${host}:${wsPort}`,
+        proc,
+        dir,
+      })
       try {
         await waitUntilReady(service, proc, o.readyTimeoutMs ?? 15_000)
         return service
@@ -301,16 +348,28 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
   }
 }
 
-const ProxyEntrySchema = z.string().regex(/^(udp|tcp|ws|wss):\/\/(\[[^\]]+\]|[^:/\s]+):\d{1,5}(\/\S*)?$|^sips?:(\[[^\]]+\]|[^:;\s]+)(:\d{1,5})?(;transport=(udp|tcp|ws|wss))?$/i, 'udp://host:port, tcp://host:port, ws://host:port[/path] or sip:host[:port][;transport=udp|tcp|ws]')
+const ProxyEntrySchema = z
+  .string()
+  .regex(
+    /^(udp|tcp|ws|wss):\/\/(\[[^\]]+\]|[^:/\s]+):\d{1,5}(\/\S*)?$|^sips?:(\[[^\]]+\]|[^:;\s]+)(:\d{1,5})?(;transport=(udp|tcp|ws|wss))?$/i,
+    'udp://host:port, tcp://host:port, ws://host:port[/path] or sip:host[:port][;transport=udp|tcp|ws]',
+  )
 
 /** The listeners named by `SIP_PROXY_URI` (comma-separated `udp://h:p`, `tcp://h:p`, `ws://h:p/path`, `sip:h:p;transport=x`). */
 export function parseSipProxyUris(text: string): { udp?: { host: string; port: number }; tcp?: { host: string; port: number }; wsUrl?: string } {
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean)
-  if (!entries.length) throw new RtcspecError('SIP_PROXY_URI', 'SIP_PROXY_URI is empty', { hint: 'e.g. SIP_PROXY_URI=udp://127.0.0.1:5060,ws://127.0.0.1:8080' })
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (!entries.length)
+    throw new RtcspecError('SIP_PROXY_URI', 'SIP_PROXY_URI is empty', { hint: 'e.g. SIP_PROXY_URI=udp://127.0.0.1:5060,ws://127.0.0.1:8080' })
   const out: { udp?: { host: string; port: number }; tcp?: { host: string; port: number }; wsUrl?: string } = {}
   for (const e of entries) {
     const r = ProxyEntrySchema.safeParse(e)
-    if (!r.success) throw new RtcspecError('SIP_PROXY_URI', `SIP_PROXY_URI entry ${JSON.stringify(e)} is not ${r.error.issues[0]?.message}`, { hint: 'e.g. SIP_PROXY_URI=udp://127.0.0.1:5060,ws://127.0.0.1:8080' })
+    if (!r.success)
+      throw new RtcspecError('SIP_PROXY_URI', `SIP_PROXY_URI entry ${JSON.stringify(e)} is not ${r.error.issues[0]?.message}`, {
+        hint: 'e.g. SIP_PROXY_URI=udp://127.0.0.1:5060,ws://127.0.0.1:8080',
+      })
     const sip = /^sips?:(\[[^\]]+\]|[^:;]+)(?::(\d+))?(?:;transport=(\w+))?$/i.exec(e)
     const [scheme, host, port, path] = sip
       ? [(sip[3] ?? 'udp').toLowerCase(), sip[1] as string, Number(sip[2] ?? (sip[3]?.toLowerCase().startsWith('ws') ? 80 : 5060)), '']
@@ -330,5 +389,11 @@ export function parseSipProxyUris(text: string): { udp?: { host: string; port: n
 function externalProxy(text: string, domain: string | undefined): KamailioService {
   const l = parseSipProxyUris(text)
   const firstHost = l.udp?.host ?? l.tcp?.host ?? (l.wsUrl ? new URL(l.wsUrl).hostname.replace(/^\[|\]$/g, '') : '127.0.0.1')
-  return new KamailioServiceImpl({ provider: 'external', domain: domain ?? firstHost, ...(l.udp ? { udp: l.udp } : {}), ...(l.tcp ? { tcp: l.tcp } : {}), ...(l.wsUrl ? { wsUrl: l.wsUrl } : {}) })
+  return new KamailioServiceImpl({
+    provider: 'external',
+    domain: domain ?? firstHost,
+    ...(l.udp ? { udp: l.udp } : {}),
+    ...(l.tcp ? { tcp: l.tcp } : {}),
+    ...(l.wsUrl ? { wsUrl: l.wsUrl } : {}),
+  })
 }

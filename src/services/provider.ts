@@ -56,7 +56,11 @@ export async function providerStates(spec: ServiceProviderSpec, env: NodeJS.Proc
       provider: 'docker',
       usable: hasImage,
       detail: !engine ? 'no Docker engine answers' : hasImage ? `engine up, image ${image} present` : `engine up, image ${image} missing`,
-      hint: !engine ? 'start dockerd (sudo bash scripts/docker-setup.sh; see docs/docker.md)' : hasImage ? undefined : `build it: sudo bash scripts/docker-setup.sh (or docker build --network host -t ${image} containers/${spec.service})`,
+      hint: !engine
+        ? 'start dockerd (sudo bash scripts/docker-setup.sh; see docs/docker.md)'
+        : hasImage
+          ? undefined
+          : `build it: sudo bash scripts/docker-setup.sh (or docker build --network host -t ${image} containers/${spec.service})`,
     },
     {
       provider: 'local',
@@ -88,7 +92,9 @@ export async function resolveProvider(spec: ServiceProviderSpec, choice: Provide
   const wanted = parsed.data
   if (wanted === 'external') {
     if (!process.env[spec.externalEnv]) {
-      throw new RtcspecError('PROVIDER_UNAVAILABLE', `${spec.service}: provider external needs ${spec.externalEnv}`, { hint: `set ${spec.externalEnv} (see docs/services.md)` })
+      throw new RtcspecError('PROVIDER_UNAVAILABLE', `${spec.service}: provider external needs ${spec.externalEnv}`, {
+        hint: `set ${spec.externalEnv} (see docs/services.md)`,
+      })
     }
     return 'external'
   }

@@ -141,10 +141,26 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     const mediaPort = await freeUdpPort(2, 3)
     const args = [
       ...(typeof options.scenario === 'string' ? ['-sn', options.scenario] : ['-sf', 'scenario.xml']),
-      '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort),
-      '-t', options.transport ?? 'u1',
-      '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_err',
-      '-timeout', `${options.timeoutS ?? 60}s`, '-timeout_error',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(mediaPort),
+      '-t',
+      options.transport ?? 'u1',
+      '-nostdin',
+      '-trace_stat',
+      '-stf',
+      'stats.csv',
+      '-fd',
+      '1',
+      '-trace_err',
+      '-timeout',
+      `${options.timeoutS ?? 60}s`,
+      '-timeout_error',
       ...(options.rtpEcho ? ['-rtp_echo'] : []),
       ...(options.service !== undefined ? ['-s', options.service] : []),
       ...(options.calls !== undefined ? ['-m', String(options.calls)] : []),
@@ -332,4 +348,3 @@ ${reply('200 OK', false, false)}
 </scenario>
 `
 }
-

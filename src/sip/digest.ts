@@ -116,7 +116,14 @@ export function digestResponse(input: DigestResponseInput): string {
 
 /** Serializes credentials for an Authorization header. */
 export function serializeDigestCredentials(c: DigestCredentials): string {
-  const parts = [`username="${c.username}"`, `realm="${c.realm}"`, `nonce="${c.nonce}"`, `uri="${c.uri}"`, `response="${c.response}"`, `algorithm=${c.algorithm ?? 'MD5'}`]
+  const parts = [
+    `username="${c.username}"`,
+    `realm="${c.realm}"`,
+    `nonce="${c.nonce}"`,
+    `uri="${c.uri}"`,
+    `response="${c.response}"`,
+    `algorithm=${c.algorithm ?? 'MD5'}`,
+  ]
   if (c.qop !== undefined) parts.push(`qop=${c.qop}`, `nc=${c.nc ?? '00000001'}`, `cnonce="${c.cnonce ?? ''}"`)
   if (c.opaque !== undefined) parts.push(`opaque="${c.opaque}"`)
   return `Digest ${parts.join(', ')}`

@@ -47,7 +47,8 @@ function findHeadEnd(buf: Uint8Array, from: number): number {
 
 function checkLimit(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) throw new ParseError('sip', `${what} must be a positive whole number of bytes (got ${value})`, { hint: `leave ${what} out for the default ${fallback}` })
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new ParseError('sip', `${what} must be a positive whole number of bytes (got ${value})`, { hint: `leave ${what} out for the default ${fallback}` })
   return value
 }
 
@@ -65,15 +66,27 @@ export function nextFramedMessage(buffer: Uint8Array, limits: SipFramingLimits =
   if (start >= buffer.length) return undefined
   const headEnd = findHeadEnd(buffer, start)
   if (headEnd < 0) {
-    if (buffer.length - start > maxHead) throw new ParseError('sip', `no end of headers within ${maxHead} bytes of stream`, { hint: 'the peer is not speaking SIP, or it never sends CRLF CRLF' })
+    if (buffer.length - start > maxHead)
+      throw new ParseError('sip', `no end of headers within ${maxHead} bytes of stream`, { hint: 'the peer is not speaking SIP, or it never sends CRLF CRLF' })
     return undefined
   }
-  if (headEnd - start > maxHead) throw new ParseError('sip', `a header section of ${headEnd - start} bytes is over the ${maxHead}-byte limit`, { hint: 'the peer is not speaking SIP, or its headers are far larger than any SIP message needs' })
+  if (headEnd - start > maxHead)
+    throw new ParseError('sip', `a header section of ${headEnd - start} bytes is over the ${maxHead}-byte limit`, {
+      hint: 'the peer is not speaking SIP, or its headers are far larger than any SIP message needs',
+    })
   const head = new TextDecoder().decode(buffer.subarray(start, headEnd))
   const m = /^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*$/im.exec(head)
-  if (!m) throw new ParseError('sip', 'a message on a stream transport has no Content-Length', { line: head.split('\r\n')[0], hint: 'RFC 3261 §18.3: Content-Length MUST be used with stream-oriented transports' })
+  if (!m)
+    throw new ParseError('sip', 'a message on a stream transport has no Content-Length', {
+      line: head.split('\r\n')[0],
+      hint: 'RFC 3261 §18.3: Content-Length MUST be used with stream-oriented transports',
+    })
   const length = Number(m[1])
-  if (!(length <= maxBody)) throw new ParseError('sip', `Content-Length ${m[1]} is over the ${maxBody}-byte limit for one message`, { line: head.split('\r\n')[0], hint: 'a SIP body (SDP) is a few KiB: the peer is broken or hostile' })
+  if (!(length <= maxBody))
+    throw new ParseError('sip', `Content-Length ${m[1]} is over the ${maxBody}-byte limit for one message`, {
+      line: head.split('\r\n')[0],
+      hint: 'a SIP body (SDP) is a few KiB: the peer is broken or hostile',
+    })
   const end = headEnd + length
   if (buffer.length < end) return undefined
   return { message: buffer.subarray(start, end), rest: buffer.subarray(end) }
@@ -104,7 +117,10 @@ export class SipStreamDecoder {
   readonly #text = new TextDecoder()
 
   constructor(limits: SipFramingLimits = {}) {
-    this.#limits = { maxHeadBytes: checkLimit(limits.maxHeadBytes, MAX_SIP_HEAD_BYTES, 'maxHeadBytes'), maxBodyBytes: checkLimit(limits.maxBodyBytes, MAX_SIP_BODY_BYTES, 'maxBodyBytes') }
+    this.#limits = {
+      maxHeadBytes: checkLimit(limits.maxHeadBytes, MAX_SIP_HEAD_BYTES, 'maxHeadBytes'),
+      maxBodyBytes: checkLimit(limits.maxBodyBytes, MAX_SIP_BODY_BYTES, 'maxBodyBytes'),
+    }
   }
 
   /** Bytes waiting for the rest of their message. */

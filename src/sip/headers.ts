@@ -52,7 +52,11 @@ export function parseParams(text: string): SipParams {
     if (!p) continue
     const eq = p.indexOf('=')
     if (eq < 0) params[p.toLowerCase()] = undefined
-    else params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    else
+      params[p.slice(0, eq).trim().toLowerCase()] = p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
   }
   return params
 }
@@ -136,7 +140,8 @@ export function parseCSeq(value: string): SipCSeq {
 /** The top Via of a message, parsed; throws when there is none. */
 export function topVia(message: Pick<SipMessage, 'headers'>): SipVia {
   const first = getHeaders(message, 'via')[0]
-  if (first === undefined) throw new ParseError('sip', 'missing Via header', { hint: 'every request and response carries at least one Via (RFC 3261 §8.1.1.7)' })
+  if (first === undefined)
+    throw new ParseError('sip', 'missing Via header', { hint: 'every request and response carries at least one Via (RFC 3261 §8.1.1.7)' })
   return parseVia(first)
 }
 

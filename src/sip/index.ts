@@ -40,7 +40,15 @@ export {
   type SipUri,
   type SipVia,
 } from './headers.ts'
-export { MAX_SIP_BODY_BYTES, MAX_SIP_HEAD_BYTES, nextFramedMessage, SipStreamDecoder, type FramedMessage, type SipFramingLimits, type SipStreamEvent } from './framing.ts'
+export {
+  MAX_SIP_BODY_BYTES,
+  MAX_SIP_HEAD_BYTES,
+  nextFramedMessage,
+  SipStreamDecoder,
+  type FramedMessage,
+  type SipFramingLimits,
+  type SipStreamEvent,
+} from './framing.ts'
 export {
   digestResponse,
   parseDigestChallenge,

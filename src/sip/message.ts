@@ -80,7 +80,11 @@ export function utf8Length(text: string): number {
 }
 
 function fail(reason: string, lineNumber?: number, line?: string, hint?: string): never {
-  throw new ParseError('sip', reason, { ...(lineNumber !== undefined ? { lineNumber } : {}), ...(line !== undefined ? { line } : {}), ...(hint ? { hint } : {}) })
+  throw new ParseError('sip', reason, {
+    ...(lineNumber !== undefined ? { lineNumber } : {}),
+    ...(line !== undefined ? { line } : {}),
+    ...(hint ? { hint } : {}),
+  })
 }
 
 /** Splits the input at the first empty line; returns head text and body bytes. */
@@ -142,10 +146,16 @@ export function parseSipMessage(input: string | Uint8Array): SipMessage {
   if (lengths.length > 1) fail('more than one Content-Length header')
   const lengthHeader = lengths[0]
   if (lengthHeader) {
-    if (!/^\d{1,9}$/.test(lengthHeader.value)) fail(`Content-Length "${lengthHeader.value}" is not a number`, lineOf(lines, lengthHeader), `${lengthHeader.name}: ${lengthHeader.value}`)
+    if (!/^\d{1,9}$/.test(lengthHeader.value))
+      fail(`Content-Length "${lengthHeader.value}" is not a number`, lineOf(lines, lengthHeader), `${lengthHeader.name}: ${lengthHeader.value}`)
     const n = Number(lengthHeader.value)
     if (n > bodyBytes.length) {
-      fail(`Content-Length says ${n} bytes but only ${bodyBytes.length} follow the headers`, lineOf(lines, lengthHeader), `${lengthHeader.name}: ${lengthHeader.value}`, 'the message was truncated, or Content-Length is wrong')
+      fail(
+        `Content-Length says ${n} bytes but only ${bodyBytes.length} follow the headers`,
+        lineOf(lines, lengthHeader),
+        `${lengthHeader.name}: ${lengthHeader.value}`,
+        'the message was truncated, or Content-Length is wrong',
+      )
     }
     body = bodyBytes.subarray(0, n)
   }
@@ -170,7 +180,8 @@ export interface SerializeSipOptions {
 
 /** Serializes a message with CRLF line endings. */
 export function serializeSipMessage(message: SipMessage, options: SerializeSipOptions = {}): string {
-  const startLine = message.kind === 'request' ? `${message.method} ${message.uri} ${message.version}` : `${message.version} ${message.status} ${message.reason}`
+  const startLine =
+    message.kind === 'request' ? `${message.method} ${message.uri} ${message.version}` : `${message.version} ${message.status} ${message.reason}`
   const headers = message.headers.map((h) => ({ ...h }))
   if (options.contentLength ?? true) {
     const length = String(utf8Length(message.body))

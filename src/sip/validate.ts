@@ -28,7 +28,10 @@ export function checkIncomingRequest(request: SipRequest, supported: readonly st
   if (getHeaders(request, 'cseq').length > 1) problems.push('more than one CSeq header')
   if (problems.length) return { status: 400, reason: `Bad Request (${problems[0]})`, headers: [] }
   if (request.method !== 'ACK' && request.method !== 'CANCEL') {
-    const required = getHeaders(request, 'require').flatMap((v) => splitList(v)).map((t) => t.trim().toLowerCase()).filter(Boolean)
+    const required = getHeaders(request, 'require')
+      .flatMap((v) => splitList(v))
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean)
     const unknown = required.filter((t) => !supported.includes(t))
     if (unknown.length) return { status: 420, reason: 'Bad Extension', headers: [{ name: 'Unsupported', value: unknown.join(', ') }] }
   }
@@ -62,11 +65,20 @@ export function readAnswerableRequest(raw: string): SipRequest | undefined {
  * A stateless response to `request` (RFC 3261 §8.2.6): its Via, From, To (with `toTag` added when it has
  * none and the status is above 100), Call-ID and CSeq, plus `extra` headers.
  */
-export function statelessResponse(request: SipRequest, status: number, reason: string, options: { toTag?: string; extra?: SipHeader[]; server?: string } = {}): SipResponse {
+export function statelessResponse(
+  request: SipRequest,
+  status: number,
+  reason: string,
+  options: { toTag?: string; extra?: SipHeader[]; server?: string } = {},
+): SipResponse {
   const copy = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq'])
   const headers = request.headers
     .filter((h) => copy.has(h.name.toLowerCase()))
-    .map((h) => (/^(to|t)$/i.test(h.name) && status > 100 && options.toTag && !/;\s*tag=/i.test(h.value) ? { name: h.name, value: `${h.value};tag=${options.toTag}` } : { ...h }))
+    .map((h) =>
+      /^(to|t)$/i.test(h.name) && status > 100 && options.toTag && !/;\s*tag=/i.test(h.value)
+        ? { name: h.name, value: `${h.value};tag=${options.toTag}` }
+        : { ...h },
+    )
   return {
     kind: 'response',
     version: 'SIP/2.0',

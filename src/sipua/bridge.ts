@@ -154,7 +154,17 @@ class PipeSource implements AudioSource {
 }
 
 function counters(): BridgeDirectionCounters {
-  return { packetsIn: 0, framesOut: 0, underflowFrames: 0, startupFrames: 0, gaps: [], playoutMs: PLAYOUT_INITIAL_MS, overflowSamples: 0, telephoneEvents: 0, undecodable: 0 }
+  return {
+    packetsIn: 0,
+    framesOut: 0,
+    underflowFrames: 0,
+    startupFrames: 0,
+    gaps: [],
+    playoutMs: PLAYOUT_INITIAL_MS,
+    overflowSamples: 0,
+    telephoneEvents: 0,
+    undecodable: 0,
+  }
 }
 
 /** Forwards the audio `from` receives to `to`. Returns a stop function. */
@@ -347,7 +357,12 @@ export async function startSipB2bua(options: SipB2buaOptions): Promise<SipB2bua>
         const w = { n, resolve: (c: B2buaCall) => (clearTimeout(timer), resolve(c)) }
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1)
-          reject(new RtcspecError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for bridged call #${n}${failures.length ? `; failures: ${failures.map((f) => f.message).join(' | ')}` : ''}`))
+          reject(
+            new RtcspecError(
+              'TIMEOUT',
+              `timed out after ${timeoutMs} ms waiting for bridged call #${n}${failures.length ? `; failures: ${failures.map((f) => f.message).join(' | ')}` : ''}`,
+            ),
+          )
         }, timeoutMs)
         waiters.push(w)
       })
@@ -370,10 +385,18 @@ export function bridgeMissingMedia(c: BridgeDirectionCounters): { missingFrames:
  */
 export async function b2buaCallRecord(call: B2buaCall, options: { test?: CallRecord['test']; extra?: Record<string, unknown> } = {}): Promise<CallRecord> {
   const { aToB, bToA } = call.media
-  const record = await sipCallRecord([call.a, call.b], { ...(options.test ? { test: options.test } : {}), extra: { bridge: { aToB: { ...aToB, gaps: [...aToB.gaps] }, bToA: { ...bToA, gaps: [...bToA.gaps] } }, ...options.extra } })
+  const record = await sipCallRecord([call.a, call.b], {
+    ...(options.test ? { test: options.test } : {}),
+    extra: { bridge: { aToB: { ...aToB, gaps: [...aToB.gaps] }, bToA: { ...bToA, gaps: [...bToA.gaps] } }, ...options.extra },
+  })
   // leg A's SIP messages with both transport addresses, the whole message text and retransmissions marked
   record.signaling = sipSignaling(call.a.messages(), Date.parse(record.startedAt))
-  const legs = ([[call.a.sdh?.peer, bToA], [call.b.sdh?.peer, aToB]] as Array<[Peer | undefined, BridgeDirectionCounters]>).filter(([p]) => p !== undefined)
+  const legs = (
+    [
+      [call.a.sdh?.peer, bToA],
+      [call.b.sdh?.peer, aToB],
+    ] as Array<[Peer | undefined, BridgeDirectionCounters]>
+  ).filter(([p]) => p !== undefined)
   // the record lists the legs' peers in leg order (by name when a peer's stats were unavailable)
   const inOrder = record.peers.length === legs.length
   for (const [i, [peer, c]] of legs.entries()) {

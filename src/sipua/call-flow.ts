@@ -26,7 +26,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import { RtcspecError } from '../errors.ts'
-import { canonicalHeaderName, digestResponse, getHeader, getHeaders, parseDigestChallenge, parseNameAddr, safeParseSipMessage, serializeDigestCredentials, type SipMessage, type SipRequest } from '../sip/index.ts'
+import {
+  canonicalHeaderName,
+  digestResponse,
+  getHeader,
+  getHeaders,
+  parseDigestChallenge,
+  parseNameAddr,
+  safeParseSipMessage,
+  serializeDigestCredentials,
+  type SipMessage,
+  type SipRequest,
+} from '../sip/index.ts'
 import { createRtpPeer, type RtpPeer } from '../peers/rtp/peer.ts'
 import { detectTone } from '../media/analysis.ts'
 import type { AudioSourceSpec } from '../peers/types.ts'
@@ -161,7 +172,9 @@ const token = (n = 8) => randomBytes(n).toString('hex')
 
 function matches(step: ExpectStep, m: SipMessage): boolean {
   const wanted = Array.isArray(step.expect) ? step.expect : [step.expect]
-  return wanted.some((w) => (typeof w === 'number' ? m.kind === 'response' && m.status === w : m.kind === 'request' && m.method.toUpperCase() === w.toUpperCase()))
+  return wanted.some((w) =>
+    typeof w === 'number' ? m.kind === 'response' && m.status === w : m.kind === 'request' && m.method.toUpperCase() === w.toUpperCase(),
+  )
 }
 
 class FlowFailure extends Error {
@@ -225,7 +238,11 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
   const fill = (text: string): string =>
     text.replace(/\[([A-Za-z_][\w-]*)\]/g, (_whole, v: string) => {
       const value = vars[v]
-      if (value === undefined) throw new FlowFailure(`unknown variable [${v}] in "${text.slice(0, 80)}"`, `define it in vars or capture it first; known: ${Object.keys(vars).join(', ')}`)
+      if (value === undefined)
+        throw new FlowFailure(
+          `unknown variable [${v}] in "${text.slice(0, 80)}"`,
+          `define it in vars or capture it first; known: ${Object.keys(vars).join(', ')}`,
+        )
       return value
     })
 
@@ -280,7 +297,12 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       dialog.lastInviteFinal = 0
     }
     const inDialog = vars.to_tag !== undefined && method !== 'CANCEL' && !(method === 'ACK' && dialog.lastInviteFinal >= 300)
-    const uri = step.uri !== undefined ? fill(step.uri) : inDialog && dialog.remoteTarget ? dialog.remoteTarget : fill(vars.uri ?? 'sip:[service]@[remote_ip]:[remote_port]')
+    const uri =
+      step.uri !== undefined
+        ? fill(step.uri)
+        : inDialog && dialog.remoteTarget
+          ? dialog.remoteTarget
+          : fill(vars.uri ?? 'sip:[service]@[remote_ip]:[remote_port]')
     const toUri = fill(vars.to ?? 'sip:[service]@[remote_ip]:[remote_port]')
     const { body, type } = await bodyFor(step)
     const hostPort = channel.transport === 'WS' ? channel.localHost : `${channel.localHost}:${channel.localPort}`
@@ -313,17 +335,51 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     } catch (e) {
       throw new FlowFailure(`send with auth: cannot read the challenge: ${(e as Error).message}`)
     }
-    const qop = c.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined
+    const qop = c.qop
+      ?.split(',')
+      .map((q) => q.trim())
+      .includes('auth')
+      ? 'auth'
+      : undefined
     const cnonce = token(8)
-    const response = digestResponse({ username: auth.username, realm: c.realm, password: fill(auth.password), method, uri, nonce: c.nonce, ...(qop ? { qop, nc: '00000001', cnonce } : {}) })
-    const value = serializeDigestCredentials({ username: auth.username, realm: c.realm, nonce: c.nonce, uri, response, algorithm: 'MD5', ...(qop ? { qop, nc: '00000001', cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}) })
+    const response = digestResponse({
+      username: auth.username,
+      realm: c.realm,
+      password: fill(auth.password),
+      method,
+      uri,
+      nonce: c.nonce,
+      ...(qop ? { qop, nc: '00000001', cnonce } : {}),
+    })
+    const value = serializeDigestCredentials({
+      username: auth.username,
+      realm: c.realm,
+      nonce: c.nonce,
+      uri,
+      response,
+      algorithm: 'MD5',
+      ...(qop ? { qop, nc: '00000001', cnonce } : {}),
+      ...(c.opaque !== undefined ? { opaque: c.opaque } : {}),
+    })
     return [challenge.proxy ? 'Proxy-Authorization' : 'Authorization', value]
   }
 
   const sendReply = async (step: ReplyStep) => {
     const req = dialog.lastRequest
     if (!req) throw new FlowFailure('there is no received request to reply to', 'put an expect step for the request before the reply')
-    const reason = step.reason ?? (step.reply === 200 ? 'OK' : step.reply === 180 ? 'Ringing' : step.reply === 100 ? 'Trying' : step.reply === 183 ? 'Session Progress' : step.reply === 486 ? 'Busy Here' : 'Response')
+    const reason =
+      step.reason ??
+      (step.reply === 200
+        ? 'OK'
+        : step.reply === 180
+          ? 'Ringing'
+          : step.reply === 100
+            ? 'Trying'
+            : step.reply === 183
+              ? 'Session Progress'
+              : step.reply === 486
+                ? 'Busy Here'
+                : 'Response')
     const to = getHeader(req, 'to') ?? ''
     const toValue = step.reply > 100 && !/;\s*tag=/i.test(to) ? `${to};tag=${dialog.localTag}` : to
     const { body, type } = await bodyFor(step)
@@ -342,7 +398,8 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     const text = serialize(`SIP/2.0 ${step.reply} ${reason}`, headers, body, type)
     channel.send(text)
     lastSentAt = performance.now()
-    if (req.method === 'INVITE' && step.reply >= 200 && step.reply < 300) dialog.last2xx = { text, cseq: Number.parseInt(getHeader(req, 'cseq') ?? '', 10), status: step.reply }
+    if (req.method === 'INVITE' && step.reply >= 200 && step.reply < 300)
+      dialog.last2xx = { text, cseq: Number.parseInt(getHeader(req, 'cseq') ?? '', 10), status: step.reply }
   }
 
   /** Takes the next non-retransmitted message, waiting up to `timeoutMs`. */
@@ -360,7 +417,10 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
       if (item) {
         const r = item.error ? undefined : safeParseSipMessage(item.text)
         if (!r?.ok) {
-          throw new FlowFailure(`received a malformed SIP message: ${item.error ?? (r && !r.ok ? r.error.message : '')}\n--- raw message ---\n${item.text}`, 'the far end sent something that is not valid SIP (RFC 3261 §7)')
+          throw new FlowFailure(
+            `received a malformed SIP message: ${item.error ?? (r && !r.ok ? r.error.message : '')}\n--- raw message ---\n${item.text}`,
+            'the far end sent something that is not valid SIP (RFC 3261 §7)',
+          )
         }
         if (item.text.trim() === '') continue
         const m = r.value
@@ -385,7 +445,8 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
 
   const expectAck = async (step: ExpectAckStep, index: number) => {
     const sent = dialog.last2xx
-    if (!sent) throw new FlowFailure('no 2xx answer to an INVITE was sent, so there is no ACK to expect', 'reply 200 (or another 2xx) to the INVITE before expectAck')
+    if (!sent)
+      throw new FlowFailure('no 2xx answer to an INVITE was sent, so there is no ACK to expect', 'reply 200 (or another 2xx) to the INVITE before expectAck')
     const t1 = options.timers?.t1 ?? DEFAULT_SIP_TIMERS.t1
     const t2 = options.timers?.t2 ?? DEFAULT_SIP_TIMERS.t2
     const within = step.withinMs ?? 64 * t1
@@ -424,7 +485,10 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
         return
       }
       const what = m.kind === 'request' ? `${m.method} request` : `${m.status} ${m.reason}`
-      throw new FlowFailure(`unexpected ${what} while waiting for the ACK of the ${sent.status} (CSeq ${sent.cseq})`, 'the caller must ACK the 2xx before anything else in the dialog')
+      throw new FlowFailure(
+        `unexpected ${what} while waiting for the ACK of the ${sent.status} (CSeq ${sent.cseq})`,
+        'the caller must ACK the 2xx before anything else in the dialog',
+      )
     }
     throw new FlowFailure('gave up waiting for the ACK')
   }
@@ -438,14 +502,22 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     }
     if (step.body !== undefined && !new RegExp(step.body).test(m.body)) problems.push(`body does not match /${step.body}/`)
     for (const [v, cap] of Object.entries(step.capture ?? {})) {
-      const source = cap.header !== undefined ? getHeader(m, cap.header) : cap.startLine ? (m.kind === 'request' ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.status} ${m.reason}`) : m.body
+      const source =
+        cap.header !== undefined
+          ? getHeader(m, cap.header)
+          : cap.startLine
+            ? m.kind === 'request'
+              ? `${m.method} ${m.uri} ${m.version}`
+              : `${m.version} ${m.status} ${m.reason}`
+            : m.body
       const match = source === undefined ? null : new RegExp(cap.regex).exec(source)
       if (!match) problems.push(`capture [${v}]: /${cap.regex}/ found nothing in ${cap.header ?? (cap.startLine ? 'the start line' : 'the body')}`)
       else vars[v] = match[1] ?? match[0]
     }
     const ms = at - lastSentAt
     timings.push({ step: index, label: describeStep(step), ms })
-    if (step.maxResponseMs !== undefined && ms > step.maxResponseMs) problems.push(`answered after ${ms.toFixed(1)} ms, more than maxResponseMs ${step.maxResponseMs}`)
+    if (step.maxResponseMs !== undefined && ms > step.maxResponseMs)
+      problems.push(`answered after ${ms.toFixed(1)} ms, more than maxResponseMs ${step.maxResponseMs}`)
     if (problems.length) throw new FlowFailure(problems.join('; '))
   }
 
@@ -494,7 +566,8 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     await track.waitForPackets(e.packetsAtLeast, within)
     const s = track.rtp.snapshot()
     const problems: string[] = []
-    if (e.lossBelow !== undefined && !(s.lossFraction < e.lossBelow)) problems.push(`loss ${(s.lossFraction * 100).toFixed(2)} % is not below ${(e.lossBelow * 100).toFixed(2)} %`)
+    if (e.lossBelow !== undefined && !(s.lossFraction < e.lossBelow))
+      problems.push(`loss ${(s.lossFraction * 100).toFixed(2)} % is not below ${(e.lossBelow * 100).toFixed(2)} %`)
     if (e.tone !== undefined) {
       const rec = track.recording()
       const d = detectTone(rec.samples, rec.sampleRate, e.tone)
@@ -551,4 +624,3 @@ export async function runSipFlow(options: SipFlowOptions): Promise<SipFlowResult
     await peer?.close()
   }
 }
-

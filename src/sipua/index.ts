@@ -21,4 +21,10 @@ export type { SipChannel, SipChannelTarget } from './sip-channel.ts'
 export { PeerSessionDescriptionHandler, TrickleOverInfo, TRICKLE_INFO_PACKAGE, SDPFRAG_CONTENT_TYPE } from './media-handler.ts'
 export { startWsServer } from './ws-server.ts'
 export type { WsServer, WsConnection } from './ws-server.ts'
-export { createTestCertificateAuthority, LOOPBACK_CERT_NAMES, type ServerCertificateOptions, type TestCertificate, type TestCertificateAuthority } from '../net/tls-certificates.ts'
+export {
+  createTestCertificateAuthority,
+  LOOPBACK_CERT_NAMES,
+  type ServerCertificateOptions,
+  type TestCertificate,
+  type TestCertificateAuthority,
+} from '../net/tls-certificates.ts'

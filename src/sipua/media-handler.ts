@@ -65,7 +65,13 @@ export class PeerSessionDescriptionHandler implements SessionDescriptionHandler 
   /** Starts sending candidates over INFO on `session` once its dialog is established. */
   attachTrickle(session: Session): TrickleOverInfo | undefined {
     if (!this.trickle) return undefined
-    this.#trickler ??= new TrickleOverInfo(this.peer, session, this.#hooks, () => this.#lastLocal, () => this.#state === 'stable')
+    this.#trickler ??= new TrickleOverInfo(
+      this.peer,
+      session,
+      this.#hooks,
+      () => this.#lastLocal,
+      () => this.#state === 'stable',
+    )
     return this.#trickler
   }
 
@@ -125,7 +131,9 @@ export class PeerSessionDescriptionHandler implements SessionDescriptionHandler 
   }
 
   sendDtmf(tones: string, options?: unknown): boolean {
-    this.peer.sendDtmf(tones, (options ?? {}) as Parameters<Peer['sendDtmf']>[1]).catch((e: unknown) => this.#hooks.onError(`RFC 4733 DTMF "${tones}": ${e instanceof Error ? e.message : String(e)}`))
+    this.peer
+      .sendDtmf(tones, (options ?? {}) as Parameters<Peer['sendDtmf']>[1])
+      .catch((e: unknown) => this.#hooks.onError(`RFC 4733 DTMF "${tones}": ${e instanceof Error ? e.message : String(e)}`))
     return true
   }
 
@@ -195,11 +203,15 @@ export class TrickleOverInfo {
 
   /** Sends one INFO: in the confirmed dialog through sip.js's session, in an early one through its core INFO client. */
   #sendInfo(body: string): Promise<void> {
-    const requestOptions = { body: { contentDisposition: 'render', contentType: SDPFRAG_CONTENT_TYPE, content: body }, extraHeaders: [`Info-Package: ${TRICKLE_INFO_PACKAGE}`] }
+    const requestOptions = {
+      body: { contentDisposition: 'render', contentType: SDPFRAG_CONTENT_TYPE, content: body },
+      extraHeaders: [`Info-Package: ${TRICKLE_INFO_PACKAGE}`],
+    }
     return new Promise<void>((resolve, reject) => {
       const requestDelegate = {
         onAccept: () => resolve(),
-        onReject: (r: Core.IncomingResponse) => reject(new RtcspecError('SIP_TRICKLE', `trickle INFO rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+        onReject: (r: Core.IncomingResponse) =>
+          reject(new RtcspecError('SIP_TRICKLE', `trickle INFO rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
       }
       const early = this.#earlyDialog
       if (!this.#established && early) {

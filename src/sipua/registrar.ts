@@ -60,13 +60,28 @@ export const SipRegistrarOptionsSchema = z
     /** user → password. When given, REGISTER requires Digest authentication. */
     users: z.record(z.string().min(1), z.string()).optional(),
     /** Transports to listen on. Default all four. */
-    transports: z.array(z.enum(['ws', 'wss', 'udp', 'tcp'])).min(1).default(['ws', 'wss', 'udp', 'tcp']),
+    transports: z
+      .array(z.enum(['ws', 'wss', 'udp', 'tcp']))
+      .min(1)
+      .default(['ws', 'wss', 'udp', 'tcp']),
     /** Certificate chain and key (PEM) for `wss`, and the CA clients should trust. Default: a test CA made once per process. */
-    tls: z.object({ cert: z.string().includes('BEGIN CERTIFICATE'), key: z.string().includes('PRIVATE KEY'), ca: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
+    tls: z
+      .object({ cert: z.string().includes('BEGIN CERTIFICATE'), key: z.string().includes('PRIVATE KEY'), ca: z.string().includes('BEGIN CERTIFICATE') })
+      .strict()
+      .optional(),
     /** Largest Expires granted, seconds. Default 3600. */
     maxExpires: z.number().int().positive().default(3600),
     /** Fixed listening ports (default: ports the OS chooses). UDP and TCP may share one number. */
-    ports: z.object({ udp: z.number().int().min(1).max(65535), tcp: z.number().int().min(1).max(65535), ws: z.number().int().min(1).max(65535), wss: z.number().int().min(1).max(65535) }).partial().strict().optional(),
+    ports: z
+      .object({
+        udp: z.number().int().min(1).max(65535),
+        tcp: z.number().int().min(1).max(65535),
+        ws: z.number().int().min(1).max(65535),
+        wss: z.number().int().min(1).max(65535),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict()
 
@@ -168,7 +183,8 @@ export class SipRegistrar implements AsyncDisposable {
 
   /** The CA certificate (PEM) that issued the `wss:` server certificate: clients pass it as `ca`. */
   get ca(): string {
-    if (!this.#ca) throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on secure WebSocket, so it has no CA', { hint: "add 'wss' to transports" })
+    if (!this.#ca)
+      throw new RtcspecError('SIP_NO_TRANSPORT', 'the registrar does not listen on secure WebSocket, so it has no CA', { hint: "add 'wss' to transports" })
     return this.#ca
   }
 
@@ -200,7 +216,15 @@ export class SipRegistrar implements AsyncDisposable {
   async listen(): Promise<void> {
     const t = this.#options.transports
     const onConnection = (transport: 'WS' | 'WSS') => (c: WsConnection) => {
-      const flow: Flow = { id: `${transport.toLowerCase()}:${c.id}`, transport, remote: c.remote, send: (text) => c.send(text), get open() { return c.open } }
+      const flow: Flow = {
+        id: `${transport.toLowerCase()}:${c.id}`,
+        transport,
+        remote: c.remote,
+        send: (text) => c.send(text),
+        get open() {
+          return c.open
+        },
+      }
       this.#flows.set(flow.id, flow)
       c.onText((text) => this.#receive(flow, text))
       c.onClose(() => this.#flows.delete(flow.id))
@@ -209,7 +233,12 @@ export class SipRegistrar implements AsyncDisposable {
     if (t.includes('wss')) {
       const tls = this.#options.tls ?? (await defaultRegistrarTls())
       this.#ca = tls.ca
-      this.#wss = await startWsServer({ protocol: 'sip', port: this.#options.ports?.wss, tls: { cert: tls.cert, key: tls.key }, onConnection: onConnection('WSS') })
+      this.#wss = await startWsServer({
+        protocol: 'sip',
+        port: this.#options.ports?.wss,
+        tls: { cert: tls.cert, key: tls.key },
+        onConnection: onConnection('WSS'),
+      })
     }
     if (t.includes('udp')) {
       const sock = createSocket('udp4')
@@ -237,7 +266,15 @@ export class SipRegistrar implements AsyncDisposable {
   #acceptTcp(socket: TcpSocket): void {
     this.#tcpSockets.add(socket)
     const id = `tcp:${socket.remoteAddress}:${socket.remotePort}`
-    const flow: Flow = { id, transport: 'TCP', remote: `${socket.remoteAddress}:${socket.remotePort}`, send: (text) => socket.write(text), get open() { return !socket.destroyed } }
+    const flow: Flow = {
+      id,
+      transport: 'TCP',
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      send: (text) => socket.write(text),
+      get open() {
+        return !socket.destroyed
+      },
+    }
     this.#flows.set(id, flow)
     const decoder = new SipStreamDecoder()
     socket.on('data', (d: Buffer) => {
@@ -294,14 +331,18 @@ export class SipRegistrar implements AsyncDisposable {
         return
       }
       // Proxy-Require names what this proxy must support; it supports no extension (RFC 3261 §16.3 step 5).
-      const proxyRequire = getHeaders(message, 'proxy-require').flatMap((v) => splitList(v)).map((t) => t.trim()).filter(Boolean)
+      const proxyRequire = getHeaders(message, 'proxy-require')
+        .flatMap((v) => splitList(v))
+        .map((t) => t.trim())
+        .filter(Boolean)
       if (proxyRequire.length && message.method !== 'ACK' && message.method !== 'CANCEL') {
         return this.#reply(flow, message, 420, 'Bad Extension', [{ name: 'Unsupported', value: proxyRequire.join(', ') }])
       }
       const via = getHeaders(message, 'via')[0]!
       const [host, port] = splitHostPort(flow.remote)
       const stamped = host !== undefined && flow.transport !== 'WS' && flow.transport !== 'WSS' ? stampVia(via, { host, port }) : via
-      if (stamped !== via) message = { ...message, headers: message.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)) }
+      if (stamped !== via)
+        message = { ...message, headers: message.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)) }
     } else {
       const problems = missingMandatoryHeaders(message)
       if (problems.length) {
@@ -326,7 +367,10 @@ export class SipRegistrar implements AsyncDisposable {
   }
 
   #reply(flow: Flow, request: SipRequest, status: number, reason: string, extra: Array<{ name: string; value: string }> = []): void {
-    const toTag = createHash('sha1').update(getHeader(request, 'call-id') ?? '').digest('hex').slice(0, 10)
+    const toTag = createHash('sha1')
+      .update(getHeader(request, 'call-id') ?? '')
+      .digest('hex')
+      .slice(0, 10)
     const response: SipResponse = statelessResponse(request, status, reason, { toTag, extra, server: 'rtcspec-registrar' })
     this.#send(flow, response)
   }
@@ -344,10 +388,12 @@ export class SipRegistrar implements AsyncDisposable {
     // Loose routing (RFC 3261 §16.4): our own Route entries (from our Record-Route) are removed first.
     request = this.#popOwnRoutes(request)
     const routed = getHeaders(request, 'route').length > 0
-    if (request.method === 'OPTIONS' && ruri.user === undefined && !routed) return this.#reply(flow, request, 200, 'OK', [{ name: 'Allow', value: 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO' }])
+    if (request.method === 'OPTIONS' && ruri.user === undefined && !routed)
+      return this.#reply(flow, request, 200, 'OK', [{ name: 'Allow', value: 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, INFO' }])
     const callId = getHeader(request, 'call-id') ?? ''
     const incomingBranch = parseVia(getHeaders(request, 'via')[0]!).params.branch ?? ''
-    if (request.method === 'CANCEL' && !this.#invites.has(`${flow.id}|${incomingBranch}`)) return this.#reply(flow, request, 481, 'Call/Transaction Does Not Exist')
+    if (request.method === 'CANCEL' && !this.#invites.has(`${flow.id}|${incomingBranch}`))
+      return this.#reply(flow, request, 481, 'Call/Transaction Does Not Exist')
     if (request.method === 'BYE' && !this.#calls.has(callId)) return this.#reply(flow, request, 481, 'Call/Transaction Does Not Exist')
     const target = this.#route(ruri.user, ruri.host)
     if (!target) {
@@ -401,7 +447,15 @@ export class SipRegistrar implements AsyncDisposable {
     let flow = this.#flows.get(id)
     if (!flow) {
       const sock = this.#udp!
-      flow = { id, transport: 'UDP', remote: `${address}:${port}`, open: true, send: (text) => { if (!this.#closed) sock.send(text, port, address) } }
+      flow = {
+        id,
+        transport: 'UDP',
+        remote: `${address}:${port}`,
+        open: true,
+        send: (text) => {
+          if (!this.#closed) sock.send(text, port, address)
+        },
+      }
       this.#flows.set(id, flow)
     }
     return flow
@@ -479,7 +533,12 @@ export class SipRegistrar implements AsyncDisposable {
     const nonce = randomBytes(12).toString('hex')
     this.#nonces.add(nonce)
     if (this.#nonces.size > 10_000) this.#nonces.delete(this.#nonces.values().next().value!)
-    this.#reply(flow, request, 401, 'Unauthorized', [{ name: 'WWW-Authenticate', value: serializeDigestChallenge({ realm: this.realm, nonce, algorithm: 'MD5', qop: 'auth', ...(stale ? { stale: true } : {}) }) }])
+    this.#reply(flow, request, 401, 'Unauthorized', [
+      {
+        name: 'WWW-Authenticate',
+        value: serializeDigestChallenge({ realm: this.realm, nonce, algorithm: 'MD5', qop: 'auth', ...(stale ? { stale: true } : {}) }),
+      },
+    ])
   }
 
   /** Closes every listener and connection. Idempotent. */

@@ -62,10 +62,12 @@ export class Retransmitter {
 
   /** Call for every message sent (first transmission), with it parsed when at hand and where it went. */
   sent(text: string, parsed?: SipMessage, to?: RetransmitTarget): void {
-    const m = parsed ?? (() => {
-      const r = safeParseSipMessage(text)
-      return r.ok ? r.value : undefined
-    })()
+    const m =
+      parsed ??
+      (() => {
+        const r = safeParseSipMessage(text)
+        return r.ok ? r.value : undefined
+      })()
     if (!m) return
     const via = getHeaders(m, 'via')[0]
     const cseq = getHeader(m, 'cseq')
@@ -82,7 +84,15 @@ export class Retransmitter {
     const { t1 } = this.#timers
     if (m.kind === 'request') {
       if (m.method === 'ACK') return
-      this.#start(`${branch}|${method}`, { kind: method === 'INVITE' ? 'invite' : 'non-invite', text, to, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
+      this.#start(`${branch}|${method}`, {
+        kind: method === 'INVITE' ? 'invite' : 'non-invite',
+        text,
+        to,
+        interval: t1,
+        deadline: performance.now() + 64 * t1,
+        timer: undefined,
+        sends: 1,
+      })
     } else if (method === 'INVITE' && m.status >= 300) {
       this.#start(`${branch}|INVITE|response`, { kind: 'response', text, to, interval: t1, deadline: performance.now() + 64 * t1, timer: undefined, sends: 1 })
     }
@@ -90,10 +100,12 @@ export class Retransmitter {
 
   /** Call for every message received (parsed when at hand): responses and ACKs stop retransmissions. */
   received(text: string, parsed?: SipMessage): void {
-    const m = parsed ?? (() => {
-      const r = safeParseSipMessage(text)
-      return r.ok ? r.value : undefined
-    })()
+    const m =
+      parsed ??
+      (() => {
+        const r = safeParseSipMessage(text)
+        return r.ok ? r.value : undefined
+      })()
     if (!m) return
     const via = getHeaders(m, 'via')[0]
     const cseq = getHeader(m, 'cseq')

@@ -57,7 +57,10 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
         return dest?.port ?? 0
       },
       send(text) {
-        if (!dest) throw new RtcspecError('SIP_TRANSPORT', 'nothing to send to yet: the flow has no target port and nobody has sent to it', { hint: 'give target.port, or start the flow with an expect step' })
+        if (!dest)
+          throw new RtcspecError('SIP_TRANSPORT', 'nothing to send to yet: the flow has no target port and nobody has sent to it', {
+            hint: 'give target.port, or start the flow with an expect step',
+          })
         log.add('out', 'UDP', `${dest.host}:${dest.port}`, text)
         sending++
         sock.send(text, dest.port, dest.host, () => {
@@ -110,7 +113,11 @@ export async function openSipChannel(target: SipChannelTarget, log: SipLog, onTe
   return openWs(target as Extract<SipChannelTarget, { transport: 'ws' }>, log, onText)
 }
 
-async function openWs(target: Extract<SipChannelTarget, { transport: 'ws' }>, log: SipLog, onText: (text: string, error?: string) => void): Promise<SipChannel> {
+async function openWs(
+  target: Extract<SipChannelTarget, { transport: 'ws' }>,
+  log: SipLog,
+  onText: (text: string, error?: string) => void,
+): Promise<SipChannel> {
   const url = new URL(target.url)
   const host = unbracket(url.hostname)
   await resolveSipHost(host, `SIP flow WebSocket target ${target.url}`)

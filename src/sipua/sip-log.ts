@@ -170,7 +170,10 @@ export class SipLog {
  * Renders a ladder: one line per message (time since the first, direction, summary), then the SDP bodies
  * and the raw text of malformed messages.
  */
-export function formatSipLadder(entries: readonly LoggedSipMessage[], options: { local?: string; showSdp?: boolean; showRaw?: 'malformed' | 'all' } = {}): string {
+export function formatSipLadder(
+  entries: readonly LoggedSipMessage[],
+  options: { local?: string; showSdp?: boolean; showRaw?: 'malformed' | 'all' } = {},
+): string {
   if (entries.length === 0) return 'SIP ladder: (no SIP messages)'
   const t0 = entries[0]!.at
   const local = options.local ?? 'rtcspec'
@@ -208,7 +211,13 @@ export function sipSignaling(entries: readonly LoggedSipMessage[], t0: number, l
       type: m.summary,
       transport: m.transport,
       ...(m.parsed?.body && /application\/sdp/i.test(m.raw) ? { sdp: m.parsed.body } : {}),
-      ...(here !== undefined ? (m.direction === 'out' ? { fromAddress: here, toAddress: m.remote } : { fromAddress: m.remote, toAddress: here }) : m.direction === 'out' ? { toAddress: m.remote } : { fromAddress: m.remote }),
+      ...(here !== undefined
+        ? m.direction === 'out'
+          ? { fromAddress: here, toAddress: m.remote }
+          : { fromAddress: m.remote, toAddress: here }
+        : m.direction === 'out'
+          ? { toAddress: m.remote }
+          : { fromAddress: m.remote }),
       raw: m.raw.length > SIGNALING_RAW_MAX ? `${m.raw.slice(0, SIGNALING_RAW_MAX)}\n… (${m.raw.length - SIGNALING_RAW_MAX} more characters)` : m.raw,
       ...(m.retransmission ? { retransmission: m.retransmission } : {}),
       ...(m.sincePreviousMs !== undefined ? { sincePreviousMs: m.sincePreviousMs } : {}),

@@ -202,7 +202,8 @@ abstract class SocketTransport implements Transport {
   }
 
   async send(message: string): Promise<void> {
-    if (this.state !== TransportState.Connected) throw new RtcspecError('SIP_TRANSPORT', `${this.protocol} transport is not connected; cannot send ${message.split('\r\n')[0]}`)
+    if (this.state !== TransportState.Connected)
+      throw new RtcspecError('SIP_TRANSPORT', `${this.protocol} transport is not connected; cannot send ${message.split('\r\n')[0]}`)
     const isRequest = !message.startsWith('SIP/')
     const text = this.#stamper!.outgoing(message, isRequest)
     const r = safeParseSipMessage(text)
@@ -233,7 +234,8 @@ abstract class SocketTransport implements Transport {
       if (this.remote && (!inDialog || !isIpLiteral(target.host))) hop = { ...this.remote, transport: undefined }
       else hop = target
     }
-    if (!isIpLiteral(hop.host)) hop = { ...hop, host: await resolveSipHost(hop.host, `SIP ${m.method} ${m.uri} destination (no transport.remote, so its Route or Request-URI host)`) }
+    if (!isIpLiteral(hop.host))
+      hop = { ...hop, host: await resolveSipHost(hop.host, `SIP ${m.method} ${m.uri} destination (no transport.remote, so its Route or Request-URI host)`) }
     if (m.method === 'INVITE' && branch !== undefined) remember(this.#inviteHops, branch, hop)
     return hop
   }
@@ -242,13 +244,19 @@ abstract class SocketTransport implements Transport {
    * Handles received text from `source`: logs it; hands SIP to sip.js, with `received`/`rport` stamped into a
    * request's top Via; answers or records what cannot go on. `reply` sends a stateless answer back.
    */
-  protected receive(text: string, source: { host: string; port: number }, reply: (text: string, hop: SipHop) => void, onRequest?: (request: SipRequest) => void): void {
+  protected receive(
+    text: string,
+    source: { host: string; port: number },
+    reply: (text: string, hop: SipHop) => void,
+    onRequest?: (request: SipRequest) => void,
+  ): void {
     const entry = this.hooks.log.add('in', this.protocol, `${source.host}:${source.port}`, text)
     if (entry.summary === 'keep-alive') return
     const m = entry.parsed
     if (!m) {
       const request = readAnswerableRequest(text)
-      const answered = !!request && request.method !== 'ACK' && this.#answer(request, source, 400, `Bad Request (${entry.summary.replace(/^malformed: /, '')})`, [], reply)
+      const answered =
+        !!request && request.method !== 'ACK' && this.#answer(request, source, 400, `Bad Request (${entry.summary.replace(/^malformed: /, '')})`, [], reply)
       return this.hooks.onMalformed(entry, answered)
     }
     if (m.kind === 'request') {
@@ -274,7 +282,14 @@ abstract class SocketTransport implements Transport {
   }
 
   /** Sends a stateless answer; false when the request has no usable Via. */
-  #answer(request: SipRequest, source: { host: string; port: number }, status: number, reason: string, extra: Array<{ name: string; value: string }>, reply: (text: string, hop: SipHop) => void): boolean {
+  #answer(
+    request: SipRequest,
+    source: { host: string; port: number },
+    status: number,
+    reason: string,
+    extra: Array<{ name: string; value: string }>,
+    reply: (text: string, hop: SipHop) => void,
+  ): boolean {
     const via = getHeaders(request, 'via')[0]
     if (via === undefined) return false
     let hop: SipHop
@@ -286,7 +301,10 @@ abstract class SocketTransport implements Transport {
     } catch {
       return false
     }
-    const withVia: SipRequest = { ...request, headers: request.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)) }
+    const withVia: SipRequest = {
+      ...request,
+      headers: request.headers.map((h) => (h.value === via && /^(via|v)$/i.test(h.name) ? { ...h, value: stamped } : h)),
+    }
     const text = serializeSipMessage(statelessResponse(withVia, status, reason, { toTag: Math.random().toString(36).slice(2, 12), extra, server: 'rtcspec' }))
     this.hooks.log.add('out', this.protocol, `${hop.host}:${hop.port}`, text)
     reply(text, hop)
@@ -325,7 +343,8 @@ class UdpTransport extends SocketTransport {
         this.receive(buf.toString('utf8'), { host: rinfo.address, port: rinfo.port }, (text, hop) => this.#sendTo(text, hop))
       } catch (e) {
         // Nothing a datagram carries may stop the listener; what went wrong is in the log.
-        this.hooks.log.add('in', 'UDP', `${rinfo.address}:${rinfo.port}`, buf.toString('utf8')).error ??= `not handled: ${e instanceof Error ? e.message : String(e)}`
+        this.hooks.log.add('in', 'UDP', `${rinfo.address}:${rinfo.port}`, buf.toString('utf8')).error ??=
+          `not handled: ${e instanceof Error ? e.message : String(e)}`
       }
     })
     this.#socket = sock
@@ -484,9 +503,15 @@ class WsTransport implements Transport {
     this.#host = unbracket(url.hostname)
     if (url.protocol === 'wss:') {
       const tls: WsClientOptions = { rejectUnauthorized: spec.rejectUnauthorized ?? true, ...(spec.ca !== undefined ? { ca: spec.ca } : {}) }
-      this.#socketClass = boundWebSocketClass(tls, () => this.#socketsCreated++, (e) => (this.#lastError = e))
+      this.#socketClass = boundWebSocketClass(
+        tls,
+        () => this.#socketsCreated++,
+        (e) => (this.#lastError = e),
+      )
     } else if (spec.ca !== undefined || spec.rejectUnauthorized !== undefined) {
-      throw new RtcspecError('SIP_TRANSPORT', `transport.ca / rejectUnauthorized apply to wss:// URLs, but the URL is ${spec.url}`, { hint: 'use the wss:// URL (registrar.wssUrl) or drop ca' })
+      throw new RtcspecError('SIP_TRANSPORT', `transport.ca / rejectUnauthorized apply to wss:// URLs, but the URL is ${spec.url}`, {
+        hint: 'use the wss:// URL (registrar.wssUrl) or drop ca',
+      })
     }
     this.#inner = new Web.Transport(logger as ConstructorParameters<typeof Web.Transport>[0], { server: spec.url, connectionTimeout: 5, keepAliveInterval: 0 })
     this.#inner.onMessage = (text) => {
@@ -548,7 +573,11 @@ class WsTransport implements Transport {
       g.WebSocket = saved
     }
     if (wasDisconnected && this.#socketsCreated === before) {
-      return Promise.reject(new RtcspecError('SIP_TRANSPORT', 'sip.js did not construct its WebSocket during connect(); the wss: transport cannot apply its TLS options', { hint: 'sip.js changed how it opens WebSockets; see src/sipua/transports.ts' }))
+      return Promise.reject(
+        new RtcspecError('SIP_TRANSPORT', 'sip.js did not construct its WebSocket during connect(); the wss: transport cannot apply its TLS options', {
+          hint: 'sip.js changed how it opens WebSockets; see src/sipua/transports.ts',
+        }),
+      )
     }
     this.#lastError = undefined
     return connecting.catch((e: unknown) => {

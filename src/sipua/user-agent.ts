@@ -38,7 +38,10 @@ const HostPortSchema = z.object({ host: z.string().min(1), port: z.number().int(
  */
 const AddressOverrideSchema = z
   .object({
-    host: z.string().regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or IP address').optional(),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or IP address')
+      .optional(),
     port: z.number().int().min(1).max(65535).optional(),
   })
   .strict()
@@ -55,7 +58,10 @@ const TransportSchema = z.discriminatedUnion('kind', [
       rejectUnauthorized: z.boolean().optional(),
     })
     .strict()
-    .refine((t) => t.url.startsWith('wss:') || (t.ca === undefined && t.rejectUnauthorized === undefined), { message: 'ca and rejectUnauthorized apply to wss:// URLs only', path: ['ca'] }),
+    .refine((t) => t.url.startsWith('wss:') || (t.ca === undefined && t.rejectUnauthorized === undefined), {
+      message: 'ca and rejectUnauthorized apply to wss:// URLs only',
+      path: ['ca'],
+    }),
   z
     .object({
       kind: z.literal('udp'),
@@ -196,10 +202,14 @@ export class SipUserAgent implements AsyncDisposable {
       await this.#ua.start()
     } catch (e) {
       if (e instanceof RtcspecError && e.code === 'SIP_TLS') throw e // already says what and how to fix it
-      throw new SipError('SIP_TRANSPORT', `${this.name}: could not connect the ${this.#options.transport.kind} transport: ${e instanceof Error ? e.message : String(e)}`, {
-        hint: 'check the registrar/far end is listening (rtcspec startSipRegistrar() gives loopback URLs)',
-        cause: e,
-      })
+      throw new SipError(
+        'SIP_TRANSPORT',
+        `${this.name}: could not connect the ${this.#options.transport.kind} transport: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          hint: 'check the registrar/far end is listening (rtcspec startSipRegistrar() gives loopback URLs)',
+          cause: e,
+        },
+      )
     }
   }
 
@@ -213,9 +223,13 @@ export class SipUserAgent implements AsyncDisposable {
     if (this.malformed.length < 1000) this.malformed.push(entry)
     // A request the transport answered (400/505) is the sender's failure, not an answer to what we wait for.
     if (answered) return
-    const err = new SipError('SIP_MALFORMED', `${this.name} received a malformed SIP message from ${entry.remote}: ${entry.error}\n--- raw message ---\n${entry.raw}`, {
-      hint: 'the far end sent something that is not valid SIP (RFC 3261 §7); the raw text is above',
-    })
+    const err = new SipError(
+      'SIP_MALFORMED',
+      `${this.name} received a malformed SIP message from ${entry.remote}: ${entry.error}\n--- raw message ---\n${entry.raw}`,
+      {
+        hint: 'the far end sent something that is not valid SIP (RFC 3261 §7); the raw text is above',
+      },
+    )
     for (const fail of [...this.#pendingFailures]) fail(err)
   }
 
@@ -349,7 +363,9 @@ export class SipUserAgent implements AsyncDisposable {
                 new SipError('SIP_REGISTER_FAILED', `${this.name}: REGISTER ${this.uri} was rejected with ${rejected.status} ${rejected.reason}`, {
                   status: rejected.status,
                   ladder: this.ladder(),
-                  hint: auth ? `check the username and password given in auth (${this.#options.auth ? `username ${this.#options.auth.username ?? this.name}` : 'none given'})` : 'see the ladder for what the registrar answered',
+                  hint: auth
+                    ? `check the username and password given in auth (${this.#options.auth ? `username ${this.#options.auth.username ?? this.name}` : 'none given'})`
+                    : 'see the ladder for what the registrar answered',
                 }),
               )
             },
@@ -390,10 +406,14 @@ export class SipUserAgent implements AsyncDisposable {
         if (s === SessionState.Terminated && !wasEstablished) {
           final ??= call.finalResponse()
           reject(
-            new SipError('SIP_CALL_FAILED', `${this.name}: call to ${target} ended before it was established${final ? `: ${final.status} ${final.reason}` : ''}`, {
-              ...(final ? { status: final.status } : {}),
-              ladder: this.ladder(call.callId),
-            }),
+            new SipError(
+              'SIP_CALL_FAILED',
+              `${this.name}: call to ${target} ended before it was established${final ? `: ${final.status} ${final.reason}` : ''}`,
+              {
+                ...(final ? { status: final.status } : {}),
+                ladder: this.ladder(call.callId),
+              },
+            ),
           )
         }
       })
@@ -520,9 +540,13 @@ export class IncomingSipCall {
     }
     const tags = ['supported', 'require'].flatMap((h) => getHeaders(this.request, h).flatMap((v) => v.split(',').map((t) => t.trim().toLowerCase())))
     if (!tags.includes('100rel')) {
-      throw new SipError('SIP_100REL', `${this.#ua.name}: cannot send a reliable ${status}: the INVITE from ${this.from} does not support 100rel (no 100rel in Supported or Require)`, {
-        hint: 'send an unreliable provisional (progress() without reliable), or make the caller support RFC 3262',
-      })
+      throw new SipError(
+        'SIP_100REL',
+        `${this.#ua.name}: cannot send a reliable ${status}: the INVITE from ${this.from} does not support 100rel (no 100rel in Supported or Require)`,
+        {
+          hint: 'send an unreliable provisional (progress() without reliable), or make the caller support RFC 3262',
+        },
+      )
     }
     const trickle = this.#ua.trickles(this.invitation)
     await this.invitation.progress({ statusCode: status, rel100: true, ...(trickle ? { extraHeaders: [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] } : {}) })
@@ -541,18 +565,23 @@ export class IncomingSipCall {
     if (options.send) this.#call.sendOnConnect(options.send)
     const trickle = this.#ua.trickles(this.invitation)
     // sip.js answers an offer its media handler cannot take with 480; RFC 3261 §21.4.26 says 488.
-    const core = (this.invitation as unknown as { incomingInviteRequest: { reject(o?: { statusCode?: number; reasonPhrase?: string }): unknown } }).incomingInviteRequest
+    const core = (this.invitation as unknown as { incomingInviteRequest: { reject(o?: { statusCode?: number; reasonPhrase?: string }): unknown } })
+      .incomingInviteRequest
     const reject = core.reject.bind(core)
     core.reject = (o) => reject(o?.statusCode === 480 || o?.statusCode === undefined ? { ...o, statusCode: 488, reasonPhrase: 'Not Acceptable Here' } : o)
     try {
       await this.invitation.accept({ extraHeaders: trickle ? [`Recv-Info: ${TRICKLE_INFO_PACKAGE}`] : [] })
     } catch (e) {
       const final = this.#call.finalResponse()
-      const error = new SipError('SIP_ANSWER_FAILED', `${this.#ua.name}: could not answer ${this.from}'s call${final ? ` (answered ${final.status} ${final.reason})` : ''}: ${e instanceof Error ? e.message : String(e)}`, {
-        ...(final ? { status: final.status } : {}),
-        ladder: this.#ua.ladder(this.#call.callId),
-        cause: e,
-      })
+      const error = new SipError(
+        'SIP_ANSWER_FAILED',
+        `${this.#ua.name}: could not answer ${this.from}'s call${final ? ` (answered ${final.status} ${final.reason})` : ''}: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          ...(final ? { status: final.status } : {}),
+          ladder: this.#ua.ladder(this.#call.callId),
+          cause: e,
+        },
+      )
       this.#call.errors.push(error.message.split('\n')[0]!)
       throw error
     } finally {
@@ -580,10 +609,14 @@ export class IncomingSipCall {
       let timer: ReturnType<typeof setTimeout> | undefined
       const fail = (why: string) => {
         clearTimeout(timer)
-        const error = new SipError('SIP_NO_ACK', `${this.#ua.name}: ${this.from}'s call was answered but ${why}; the 200 OK was sent ${sent200()} time(s), so the dialog is not confirmed`, {
-          ladder: this.#ua.ladder(call.callId),
-          hint: "the caller's ACK did not reach this UA: check the Contact this UA advertised and the route the caller follows (RFC 3261 §13.3.1.4, §12.2)",
-        })
+        const error = new SipError(
+          'SIP_NO_ACK',
+          `${this.#ua.name}: ${this.from}'s call was answered but ${why}; the 200 OK was sent ${sent200()} time(s), so the dialog is not confirmed`,
+          {
+            ladder: this.#ua.ladder(call.callId),
+            hint: "the caller's ACK did not reach this UA: check the Contact this UA advertised and the route the caller follows (RFC 3261 §13.3.1.4, §12.2)",
+          },
+        )
         call.errors.push(error.message.split('\n')[0]!)
         reject(error)
       }
@@ -745,8 +778,17 @@ export class SipCall {
       await new Promise<void>((resolve, reject) => {
         this.session
           .info({
-            requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${d}\r\nDuration=${options.durationMs ?? 160}\r\n` } },
-            requestDelegate: { onAccept: () => resolve(), onReject: (r) => reject(new SipError('SIP_INFO_REJECTED', `INFO DTMF ${d} rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)) },
+            requestOptions: {
+              body: {
+                contentDisposition: 'render',
+                contentType: 'application/dtmf-relay',
+                content: `Signal=${d}\r\nDuration=${options.durationMs ?? 160}\r\n`,
+              },
+            },
+            requestDelegate: {
+              onAccept: () => resolve(),
+              onReject: (r) => reject(new SipError('SIP_INFO_REJECTED', `INFO DTMF ${d} rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+            },
           })
           .catch(reject)
       })
@@ -759,7 +801,15 @@ export class SipCall {
       this.session
         .invite({
           sessionDescriptionHandlerOptions: { hold } as never,
-          requestDelegate: { onAccept: () => resolve(), onReject: (r) => reject(new SipError('SIP_REINVITE_REJECTED', `re-INVITE (${hold ? 'hold' : 'resume'}) rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`, { ladder: this.#ua.ladder(this.callId) })) },
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (r) =>
+              reject(
+                new SipError('SIP_REINVITE_REJECTED', `re-INVITE (${hold ? 'hold' : 'resume'}) rejected: ${r.message.statusCode} ${r.message.reasonPhrase}`, {
+                  ladder: this.#ua.ladder(this.callId),
+                }),
+              ),
+          },
         })
         .catch(reject)
     })
@@ -777,7 +827,8 @@ export class SipCall {
 
   /** Cancels an unanswered outgoing call (CANCEL). */
   async cancel(): Promise<void> {
-    if (this.session instanceof Inviter && (this.session.state === SessionState.Initial || this.session.state === SessionState.Establishing)) await this.session.cancel()
+    if (this.session instanceof Inviter && (this.session.state === SessionState.Initial || this.session.state === SessionState.Establishing))
+      await this.session.cancel()
   }
 
   /**
@@ -796,7 +847,13 @@ export class SipCall {
       if (s.state === SessionState.Established) {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => {
-            reject(new SipError('SIP_BYE_TIMEOUT', `${this.#ua.name}: the BYE of call ${this.callId} got no final response within ${timeoutMs} ms (is the far end reachable at the dialog's remote target?)`, { ladder: this.ladder() }))
+            reject(
+              new SipError(
+                'SIP_BYE_TIMEOUT',
+                `${this.#ua.name}: the BYE of call ${this.callId} got no final response within ${timeoutMs} ms (is the far end reachable at the dialog's remote target?)`,
+                { ladder: this.ladder() },
+              ),
+            )
           }, timeoutMs)
           timer.unref()
           s.bye({
@@ -808,12 +865,22 @@ export class SipCall {
               onReject: (r) => {
                 clearTimeout(timer)
                 const status = r.message.statusCode ?? 0
-                reject(new SipError('SIP_BYE_REJECTED', `${this.#ua.name}: the BYE of call ${this.callId} was answered ${status} ${r.message.reasonPhrase ?? ''}`, { status, ladder: this.ladder() }))
+                reject(
+                  new SipError('SIP_BYE_REJECTED', `${this.#ua.name}: the BYE of call ${this.callId} was answered ${status} ${r.message.reasonPhrase ?? ''}`, {
+                    status,
+                    ladder: this.ladder(),
+                  }),
+                )
               },
             },
           }).catch((e: unknown) => {
             clearTimeout(timer)
-            reject(new SipError('SIP_BYE_FAILED', `${this.#ua.name}: could not send the BYE of call ${this.callId}: ${e instanceof Error ? e.message : String(e)}`, { ladder: this.ladder(), cause: e }))
+            reject(
+              new SipError('SIP_BYE_FAILED', `${this.#ua.name}: could not send the BYE of call ${this.callId}: ${e instanceof Error ? e.message : String(e)}`, {
+                ladder: this.ladder(),
+                cause: e,
+              }),
+            )
           })
         })
       } else if (s.state === SessionState.Initial || s.state === SessionState.Establishing) {
@@ -839,13 +906,28 @@ export class SipCall {
     const seqOf = (m: LoggedSipMessage) => Number.parseInt(getHeaders(m.parsed!, 'cseq')[0] ?? '', 10)
     const invite = msgs.find((m) => m.direction === mine && m.parsed?.kind === 'request' && m.parsed.method === 'INVITE')
     const seq = invite ? seqOf(invite) : Number.NaN
-    const answered = msgs.some((m) => m.direction === theirs && m.parsed?.kind === 'response' && m.parsed.status >= 200 && m.parsed.status < 300 && /INVITE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') && seqOf(m) === seq)
+    const answered = msgs.some(
+      (m) =>
+        m.direction === theirs &&
+        m.parsed?.kind === 'response' &&
+        m.parsed.status >= 200 &&
+        m.parsed.status < 300 &&
+        /INVITE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') &&
+        seqOf(m) === seq,
+    )
     const ack = msgs.some((m) => m.direction === mine && m.parsed?.kind === 'request' && m.parsed.method === 'ACK' && seqOf(m) === seq)
     const byeMsg = msgs.find((m) => m.parsed?.kind === 'request' && m.parsed.method === 'BYE')
     let bye: { by: 'local' | 'remote'; status: number | undefined } | undefined
     if (byeMsg) {
       const byeSeq = seqOf(byeMsg)
-      const final = msgs.find((m) => m.direction !== byeMsg.direction && m.parsed?.kind === 'response' && m.parsed.status >= 200 && /BYE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') && seqOf(m) === byeSeq)
+      const final = msgs.find(
+        (m) =>
+          m.direction !== byeMsg.direction &&
+          m.parsed?.kind === 'response' &&
+          m.parsed.status >= 200 &&
+          /BYE/i.test(getHeaders(m.parsed, 'cseq')[0] ?? '') &&
+          seqOf(m) === byeSeq,
+      )
       bye = { by: byeMsg.direction === 'out' ? 'local' : 'remote', status: final?.parsed?.kind === 'response' ? final.parsed.status : undefined }
     }
     return { answered, ack, bye }
@@ -917,7 +999,12 @@ export async function sipCallRecord(legs: SipCall[], options: { test?: CallRecor
         provisional: l.provisional,
         infoDtmf: l.infoDtmf,
         trickle: l.sdh?.trickler
-          ? { infosSent: l.sdh.trickler.infosSent, infosReceived: l.sdh.trickler.infosReceived, candidatesSent: l.sdh.trickler.candidatesSent, candidatesReceived: l.sdh.trickler.candidatesReceived }
+          ? {
+              infosSent: l.sdh.trickler.infosSent,
+              infosReceived: l.sdh.trickler.infosReceived,
+              candidatesSent: l.sdh.trickler.candidatesSent,
+              candidatesReceived: l.sdh.trickler.candidatesReceived,
+            }
           : false,
       })),
       ...options.extra,
@@ -939,7 +1026,9 @@ export function firstRtpSince(peers: ReadonlyArray<Peer>, t0: number): { firstRt
 
 /** Creates and starts a SIP user agent (transport connected). Invalid options throw with every problem listed. */
 export async function createSipUserAgent(options: SipUserAgentOptions): Promise<SipUserAgent> {
-  const parsed = { data: parseOptions(SipUserAgentOptionsSchema, options, { code: 'SIP_UA_OPTIONS', what: 'SIP user agent options', hint: 'see docs/sip.md (user agents)' }) }
+  const parsed = {
+    data: parseOptions(SipUserAgentOptionsSchema, options, { code: 'SIP_UA_OPTIONS', what: 'SIP user agent options', hint: 'see docs/sip.md (user agents)' }),
+  }
   // sip.js's known defects (src/patches), e.g. its grammar re-decoded on every header parse; unsupported ones stay off.
   await installSipjsPatches()
   const ua = new SipUserAgent(parsed.data)

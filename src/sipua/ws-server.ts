@@ -189,7 +189,9 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
       .split(',')
       .map((s) => s.trim())
     const protocol = options.protocol && offered.includes(options.protocol) ? options.protocol : undefined
-    const accept = createHash('sha1').update(key + GUID).digest('base64')
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64')
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : ''}\r\n`,
     )

@@ -8,7 +8,13 @@ import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../pe
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
 import type { z } from 'zod'
 import { checkClientOptions, type AssertTrue, type PlayOptionsSchema, type Same } from '../whip/client-options.ts'
-import { DEFAULT_CLIENT_AUDIO_CODECS, startClientSession, withIceServersApplied, type ClientSession, type SessionClientOptions } from '../whip/session-client.ts'
+import {
+  DEFAULT_CLIENT_AUDIO_CODECS,
+  startClientSession,
+  withIceServersApplied,
+  type ClientSession,
+  type SessionClientOptions,
+} from '../whip/session-client.ts'
 
 /** Options of {@link play}. */
 export interface PlayOptions extends SessionClientOptions {
@@ -44,9 +50,19 @@ export interface WhepSession extends ClientSession {
 export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
   checkClientOptions('whep', options)
   const owned = options.peer === undefined
-  const peer = options.peer ?? createWeriftPeer({ name: 'whep-viewer', audio: 'recvonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
+  const peer =
+    options.peer ??
+    createWeriftPeer({
+      name: 'whep-viewer',
+      audio: 'recvonly',
+      ...options.peerOptions,
+      codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS],
+    })
   const recording = sessionRecording('whep', options)
-  const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }
+  const sessionOptions = {
+    ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options),
+    ...(recording.recorder ? { recorder: recording.recorder } : {}),
+  }
   const onClose = async (): Promise<void> => {
     await recording.finish()
     if (owned) await peer.close()

@@ -31,7 +31,12 @@ const Common = {
 /** Schema of `PublishOptions`. */
 export const PublishOptionsSchema = z.strictObject({
   ...Common,
-  audio: z.custom<unknown>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { read?: unknown }).read === 'function'), 'an audio source such as tone(440)').optional(),
+  audio: z
+    .custom<unknown>(
+      (v) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { read?: unknown }).read === 'function'),
+      'an audio source such as tone(440)',
+    )
+    .optional(),
 })
 /** Schema of `PlayOptions`. */
 export const PlayOptionsSchema = z.strictObject(Common)
@@ -46,5 +51,9 @@ export type ClientOptionKeysCovered = [AssertTrue<Same<keyof PublishOptions, key
 /** Checks `publish`/`play` options; throws `RtcspecError` `WHIP_OPTIONS`/`WHEP_OPTIONS` listing every problem. */
 export function checkClientOptions(protocol: 'whip' | 'whep', options: unknown): void {
   const whip = protocol === 'whip'
-  parseOptions(whip ? PublishOptionsSchema : PlayOptionsSchema, options, { code: whip ? 'WHIP_OPTIONS' : 'WHEP_OPTIONS', what: whip ? 'publish options' : 'play options', hint: `see ${whip ? 'PublishOptions (src/whip/client.ts)' : 'PlayOptions (src/whep/client.ts)'}` })
+  parseOptions(whip ? PublishOptionsSchema : PlayOptionsSchema, options, {
+    code: whip ? 'WHIP_OPTIONS' : 'WHEP_OPTIONS',
+    what: whip ? 'publish options' : 'play options',
+    hint: `see ${whip ? 'PublishOptions (src/whip/client.ts)' : 'PlayOptions (src/whep/client.ts)'}`,
+  })
 }

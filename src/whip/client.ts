@@ -42,10 +42,20 @@ export interface WhipSession extends ClientSession {
 export async function publish(url: string, options: PublishOptions = {}): Promise<WhipSession> {
   checkClientOptions('whip', options)
   const owned = options.peer === undefined
-  const peer = options.peer ?? createWeriftPeer({ name: 'whip-publisher', audio: 'sendonly', ...options.peerOptions, codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS] })
+  const peer =
+    options.peer ??
+    createWeriftPeer({
+      name: 'whip-publisher',
+      audio: 'sendonly',
+      ...options.peerOptions,
+      codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS],
+    })
   const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
   const recording = sessionRecording('whip', options)
-  const sessionOptions = { ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options), ...(recording.recorder ? { recorder: recording.recorder } : {}) }
+  const sessionOptions = {
+    ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options),
+    ...(recording.recorder ? { recorder: recording.recorder } : {}),
+  }
   const onClose = async (): Promise<void> => {
     await recording.finish()
     if (owned) await peer.close()

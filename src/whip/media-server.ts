@@ -59,7 +59,10 @@ export const MediaServerOptionsSchema = z
       .array(z.object({ url: z.string(), username: z.string().optional(), credential: z.string().optional(), credentialType: z.string().optional() }))
       .default([])
       .describe('ICE servers advertised as Link rel="ice-server" headers in the 201 (RFC 9725 §4.6)'),
-    extensions: z.array(z.object({ rel: z.string(), url: z.string() })).default([]).describe('Extension Link headers sent in the 201 (RFC 9725 §4.9)'),
+    extensions: z
+      .array(z.object({ rel: z.string(), url: z.string() }))
+      .default([])
+      .describe('Extension Link headers sent in the 201 (RFC 9725 §4.9)'),
     cors: z.union([z.boolean(), z.string()]).default(true).describe('CORS: true allows any origin, a string allows that origin, false sends no CORS headers'),
     streams: z.array(z.string().min(1)).default(['live']).describe('Streams a WHEP viewer may play before any publisher exists'),
     redirect: z.boolean().default(false).describe('Answer POSTs to an endpoint with a 307 redirect to the same endpoint (RFC 9725 §4.5)'),
@@ -68,31 +71,50 @@ export const MediaServerOptionsSchema = z
     counterOffer: z.boolean().default(false).describe('WHEP: answer POSTs with 406 + a server offer, to be answered by PATCH'),
     fault: z
       .string()
-      .refine(isServerFault, { message: `unknown fault; use one of the conformance requirement ids (${SERVER_FAULTS.length} of them, e.g. whip.answer.bundle)` })
+      .refine(isServerFault, {
+        message: `unknown fault; use one of the conformance requirement ids (${SERVER_FAULTS.length} of them, e.g. whip.answer.bundle)`,
+      })
       .optional()
       .describe('Break exactly this conformance requirement'),
     maxSessions: z.number().int().min(1).default(200),
-    connectTimeoutMs: z.number().int().min(1_000).default(60_000).describe('A session whose peer connection is not up by then (or not back up after failing) is closed and forgotten'),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(60_000)
+      .describe('A session whose peer connection is not up by then (or not back up after failing) is closed and forgotten'),
     sessionsPerEndpoint: z
       .number()
       .int()
       .min(1)
       .optional()
-      .describe('At most this many live sessions per endpoint (role and stream, e.g. /whip/live); a POST to a full endpoint is refused with busyStatus and "Endpoint ID already in use". Default: no limit'),
-    busyStatus: z.union([z.literal(403), z.literal(409)]).optional().describe('Status refusing a POST to a full endpoint (default 409; some servers answer 403)'),
+      .describe(
+        'At most this many live sessions per endpoint (role and stream, e.g. /whip/live); a POST to a full endpoint is refused with busyStatus and "Endpoint ID already in use". Default: no limit',
+      ),
+    busyStatus: z
+      .union([z.literal(403), z.literal(409)])
+      .optional()
+      .describe('Status refusing a POST to a full endpoint (default 409; some servers answer 403)'),
     audioCodecs: z
       .array(z.enum(SERVER_AUDIO_CODECS))
       .min(1)
       .refine((a) => new Set(a).size === a.length, { message: 'an audio codec is listed twice' })
       .optional()
-      .describe(`Audio codecs the server negotiates, in preference order (default ${DEFAULT_SERVER_AUDIO_CODECS.join(', ')}); an offer without any of them has no audio codec in common`),
+      .describe(
+        `Audio codecs the server negotiates, in preference order (default ${DEFAULT_SERVER_AUDIO_CODECS.join(', ')}); an offer without any of them has no audio codec in common`,
+      ),
     iceLite: z.boolean().optional().describe('Be an ICE-lite agent: a=ice-lite in answers, one host candidate (on host), no connectivity checks of its own'),
     stuckOnMalformedOffer: z
       .boolean()
       .optional()
-      .describe('Server bug: an offer that parses but has no a=ice-ufrag gets 500 and leaves a phantom session holding the endpoint (never timed out) until reset()'),
-    authFailureStatus: z.union([z.literal(401), z.literal(403)]).optional().describe('Status for a missing or wrong Bearer token (default 401; some servers answer 403)'),
-    adminReset: z.boolean().optional().describe('Answer POST /admin/reset with 204 after reset() (a hook for a fuzzer\'s --reset-url)'),
+      .describe(
+        'Server bug: an offer that parses but has no a=ice-ufrag gets 500 and leaves a phantom session holding the endpoint (never timed out) until reset()',
+      ),
+    authFailureStatus: z
+      .union([z.literal(401), z.literal(403)])
+      .optional()
+      .describe('Status for a missing or wrong Bearer token (default 401; some servers answer 403)'),
+    adminReset: z.boolean().optional().describe("Answer POST /admin/reset with 204 after reset() (a hook for a fuzzer's --reset-url)"),
     personalities: z
       .array(z.string())
       .default([])
@@ -100,7 +122,10 @@ export const MediaServerOptionsSchema = z
         for (const n of names) {
           if (isPersonality(n)) continue
           const guess = didYouMean(n, PERSONALITY_NAMES)
-          ctx.addIssue({ code: 'custom', message: `unknown personality ${JSON.stringify(n)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}; use ${PERSONALITY_NAMES.join(', ')}` })
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown personality ${JSON.stringify(n)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}; use ${PERSONALITY_NAMES.join(', ')}`,
+          })
         }
       })
       .describe(`Named presets of real-server behaviour (${PERSONALITY_NAMES.join(', ')}; see personalities.ts); explicit options win over them`),
@@ -274,7 +299,9 @@ function mungeAnswer(sdp: string, role: SessionRole, fault: string | undefined):
     s.session = s.session.map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${mids.join(' ')}` : l))
   }
   if (fault === 'whep.answer.single-msid') {
-    s.media = s.media.map((sec) => ((sec[0] ?? '').startsWith('m=video') ? sec.map((l) => (l.startsWith('a=msid:') ? l.replace(/^a=msid:\S+/, 'a=msid:other-stream') : l)) : sec))
+    s.media = s.media.map((sec) =>
+      (sec[0] ?? '').startsWith('m=video') ? sec.map((l) => (l.startsWith('a=msid:') ? l.replace(/^a=msid:\S+/, 'a=msid:other-stream') : l)) : sec,
+    )
   }
   if (f('media')) {
     // A fingerprint that is not the server's certificate: DTLS can never be verified, no media flows.
@@ -319,7 +346,9 @@ function describeOffered(offered: Record<'audio' | 'video', string[]>): string {
 export async function startMediaServer(input: MediaServerOptions = {}): Promise<MediaServer> {
   const parsed = MediaServerOptionsSchema.safeParse(input)
   if (!parsed.success) {
-    throw new RtcspecError('INVALID_OPTIONS', `invalid media server options:\n${z.prettifyError(parsed.error)}`, { hint: 'see MediaServerOptionsSchema in src/whip/media-server.ts' })
+    throw new RtcspecError('INVALID_OPTIONS', `invalid media server options:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'see MediaServerOptionsSchema in src/whip/media-server.ts',
+    })
   }
   const o = resolveOptions(parsed.data)
   const fault = o.fault
@@ -404,7 +433,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
     res.setHeader('Access-Control-Allow-Origin', o.cors === true ? (origin ?? '*') : o.cors)
     if (o.cors === true && origin) res.setHeader('Vary', 'Origin')
-    if (!(role && faulty(role, 'cors.expose-headers'))) res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch, Accept-Post, Retry-After')
+    if (!(role && faulty(role, 'cors.expose-headers')))
+      res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch, Accept-Post, Retry-After')
   }
 
   const expected = o.token === undefined ? undefined : Buffer.from(`Bearer ${o.token}`)
@@ -502,7 +532,9 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     }
     // Every accepted section needs ICE credentials (RFC 8839 §5.4) and a DTLS fingerprint (RFC 8122): without
     // them no connection can ever be set up, so the offer is malformed for WebRTC however well it parses.
-    const unusable = parsedSdp.value.media.filter((m) => mediaLine(m).port !== 0 && !(iceUfrag(m, parsedSdp.value) && icePwd(m, parsedSdp.value) && fingerprints(m, parsedSdp.value).length))
+    const unusable = parsedSdp.value.media.filter(
+      (m) => mediaLine(m).port !== 0 && !(iceUfrag(m, parsedSdp.value) && icePwd(m, parsedSdp.value) && fingerprints(m, parsedSdp.value).length),
+    )
     if (unusable.length) {
       sessions.delete(session.id)
       await session.close()
@@ -512,7 +544,10 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
         throw new HttpError(500, 'Internal Server Error')
       }
       if (faulty(role, 'post.malformed-sdp')) throw new HttpError(500, 'internal error')
-      throw new HttpError(400, `malformed WebRTC offer: ${unusable.length} media section(s) without a=ice-ufrag, a=ice-pwd or a=fingerprint (RFC 8839 §5.4, RFC 8122)`)
+      throw new HttpError(
+        400,
+        `malformed WebRTC offer: ${unusable.length} media section(s) without a=ice-ufrag, a=ice-pwd or a=fingerprint (RFC 8839 §5.4, RFC 8122)`,
+      )
     }
     // Absurdly long media sections (thousands of repeated lines, found by `rtcspec fuzz whip`) cost seconds of
     // parsing in werift: refuse them before werift (or the checks below) reads the offer; rtcspec's own parse above is linear.
@@ -529,7 +564,10 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       if (lint.countViolation) {
         sessions.delete(session.id)
         await session.close()
-        throw new HttpError(422, `offer not acceptable: ${lint.problems.filter((p) => !p.includes('no a=msid')).join('; ')} (RFC 9725 §4.4.2: a WHIP offer carries one MediaStream with at most one audio and one video track)`)
+        throw new HttpError(
+          422,
+          `offer not acceptable: ${lint.problems.filter((p) => !p.includes('no a=msid')).join('; ')} (RFC 9725 §4.4.2: a WHIP offer carries one MediaStream with at most one audio and one video track)`,
+        )
       }
     }
     // RFC 9725 §4.4.4: an a=setup:active offer is not supported (the answer would be active too, and DTLS could
@@ -657,7 +695,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       return
     }
     if (type !== FRAG && !faulty(role, 'patch.content-type')) throw new HttpError(415, `Content-Type must be ${FRAG}`, { 'Accept-Patch': FRAG })
-    if ((!o.trickle && !o.restart) || faulty(role, 'ice.recommended')) throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
+    if ((!o.trickle && !o.restart) || faulty(role, 'ice.recommended'))
+      throw new HttpError(405, 'trickle ICE and ICE restarts are not supported', { Allow: 'DELETE, OPTIONS' })
     const frag = safeParseSdpFrag(body)
     if (!frag.ok) {
       if (faulty(role, 'patch.sdpfrag-invalid')) {
@@ -693,13 +732,17 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
         return
       }
       // RFC 9725 §4.3.3, draft-ietf-wish-whep-03 §4.4.3: the restart answer repeats the answer's ice-options, ice-pacing and ice-lite.
-      const iceLines = faulty(role, 'restart.ice-attributes') ? [] : [...new Set((answer.match(/^a=(ice-options:.*|ice-pacing:.*|ice-lite)\r?$/gm) ?? []).map((l) => l.trim()))]
+      const iceLines = faulty(role, 'restart.ice-attributes')
+        ? []
+        : [...new Set((answer.match(/^a=(ice-options:.*|ice-pacing:.*|ice-lite)\r?$/gm) ?? []).map((l) => l.trim()))]
       res.writeHead(200, { 'Content-Type': FRAG, ETag: session.etag }).end(`${iceLines.map((l) => `${l}\r\n`).join('')}${sdpFragFromDescription(answer)}`)
       return
     }
     if (!o.trickle) unsupported('trickle ICE')
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag && !faulty(role, 'etag.stale')) throw new HttpError(412, 'entity tag does not match')
-    if (faulty(role, 'patch.trickle-discard') && ice.candidates.some((c) => !/^(udp|tcp)$/i.test(c.line.split(' ')[2] ?? ''))) throw new HttpError(400, 'unsupported candidate transport')
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag && !faulty(role, 'etag.stale'))
+      throw new HttpError(412, 'entity tag does not match')
+    if (faulty(role, 'patch.trickle-discard') && ice.candidates.some((c) => !/^(udp|tcp)$/i.test(c.line.split(' ')[2] ?? '')))
+      throw new HttpError(400, 'unsupported candidate transport')
     try {
       await session.addCandidates(ice.candidates)
     } catch (e) {
@@ -714,8 +757,12 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p))
-    const role: SessionRole | undefined = parts[0] === 'whip' || parts[0] === 'whep' ? parts[0] : parts[0] === 'session' ? sessions.get(parts[1] ?? '')?.role : undefined
+    const parts = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p))
+    const role: SessionRole | undefined =
+      parts[0] === 'whip' || parts[0] === 'whep' ? parts[0] : parts[0] === 'session' ? sessions.get(parts[1] ?? '')?.role : undefined
     cors(req, res, role)
     const work = async () => {
       if (o.adminReset && parts[0] === 'admin' && parts[1] === 'reset' && parts.length === 2) {
@@ -738,7 +785,13 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
         else res.end()
       })
       .finally(() => {
-        requests.push({ method: req.method ?? '', path: url.pathname, status: res.statusCode, authorization: req.headers.authorization, ...(reason !== undefined ? { reason } : {}) })
+        requests.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          status: res.statusCode,
+          authorization: req.headers.authorization,
+          ...(reason !== undefined ? { reason } : {}),
+        })
         if (requests.length > 10_000) requests.splice(0, requests.length - 10_000)
       })
   })

@@ -41,7 +41,15 @@ function sectionStreams(section: MediaSection): string[] {
  */
 export function lintWhipOffer(sdp: string | SessionDescription): WhipOfferLint {
   const parsed = typeof sdp === 'string' ? safeParseSdp(sdp) : { ok: true as const, value: sdp }
-  if (!parsed.ok) return { ok: false, problems: [`the offer is not valid SDP: ${parsed.error.message.split('\n')[0]}`], streams: [], tracks: {}, withoutMsid: [], countViolation: false }
+  if (!parsed.ok)
+    return {
+      ok: false,
+      problems: [`the offer is not valid SDP: ${parsed.error.message.split('\n')[0]}`],
+      streams: [],
+      tracks: {},
+      withoutMsid: [],
+      countViolation: false,
+    }
   const streams = new Set<string>()
   const tracks: Record<string, string[]> = {}
   const withoutMsid: string[] = []
@@ -67,7 +75,8 @@ export function lintWhipOffer(sdp: string | SessionDescription): WhipOfferLint {
   for (const [kind, mids] of Object.entries(tracks)) {
     if (mids.length > 1) problems.push(`${mids.length} ${kind} tracks (mids ${mids.join(', ')}); at most one track per kind is allowed`)
   }
-  if (streams.size > 1) problems.push(`${streams.size} MediaStreams (${[...streams].join(', ')}); every m= section must carry an a=msid with the same stream id`)
+  if (streams.size > 1)
+    problems.push(`${streams.size} MediaStreams (${[...streams].join(', ')}); every m= section must carry an a=msid with the same stream id`)
   if (withoutMsid.length) problems.push(`m= section(s) ${withoutMsid.join(', ')} carry no a=msid`)
   const countViolation = streams.size > 1 || Object.values(tracks).some((t) => t.length > 1)
   return { ok: problems.length === 0, problems, streams: [...streams], tracks, withoutMsid, countViolation }

@@ -82,7 +82,8 @@ export function parsePersonalityList(list: string): Personality[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  if (names.length === 0) throw new RtcspecError('INVALID_OPTIONS', 'no personality given', { hint: `use one or more of ${PERSONALITY_NAMES.join(', ')}, comma-separated` })
+  if (names.length === 0)
+    throw new RtcspecError('INVALID_OPTIONS', 'no personality given', { hint: `use one or more of ${PERSONALITY_NAMES.join(', ')}, comma-separated` })
   return names.map((n) => {
     if (isPersonality(n)) return n
     const guess = didYouMean(n, PERSONALITY_NAMES)

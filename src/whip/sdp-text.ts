@@ -55,7 +55,10 @@ export function iceCredentials(sdp: string): { ufrag: string | undefined; pwd: s
  * new values, every `a=candidate`/`a=end-of-candidates` is removed, then the given candidates are added to
  * the sections whose mid they name (or to the first section when no mid is given).
  */
-export function withIce(sdp: string, ice: { ufrag: string; pwd: string; candidates: Array<{ mid?: string; line: string }>; endOfCandidates?: boolean }): string {
+export function withIce(
+  sdp: string,
+  ice: { ufrag: string; pwd: string; candidates: Array<{ mid?: string; line: string }>; endOfCandidates?: boolean },
+): string {
   const s = splitSdp(sdp)
   const fix = (l: string) => (l.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ice.ufrag}` : l.startsWith('a=ice-pwd:') ? `a=ice-pwd:${ice.pwd}` : l)
   const drop = (l: string) => l.startsWith('a=candidate:') || l === 'a=end-of-candidates'
@@ -102,7 +105,12 @@ export function sdpFragFromDescription(sdp: string, options: { endOfCandidates?:
 }
 
 /** The ICE credentials and candidate lines of a parsed sdpfrag, flattened (media level wins). */
-export function fragIce(frag: SdpFrag): { ufrag: string | undefined; pwd: string | undefined; candidates: Array<{ mid: string; line: string }>; endOfCandidates: boolean } {
+export function fragIce(frag: SdpFrag): {
+  ufrag: string | undefined
+  pwd: string | undefined
+  candidates: Array<{ mid: string; line: string }>
+  endOfCandidates: boolean
+} {
   const m0 = frag.media[0]
   const candidates = frag.media.flatMap((m) => m.candidates.map((c) => ({ mid: m.mid, line: serializeCandidate(c, { prefix: 'candidate:' }) })))
   return {

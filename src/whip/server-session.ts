@@ -61,7 +61,12 @@ export function serverCodecs(audio: readonly ServerAudioCodecName[] = DEFAULT_SE
     audio: audio.map(serverAudioCodec),
     video: [
       new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 }),
-      new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        payloadType: 102,
+        parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      }),
     ],
   }
 }
@@ -117,7 +122,6 @@ export interface RejectedSection {
   /** Encoding names the offer listed, in its order. */
   offered: string[]
 }
-
 
 /** A server-side session. */
 export class ServerSession {
@@ -231,7 +235,10 @@ export class ServerSession {
     if (!/^m=\S+ [1-9]/m.test(answer.sdp)) {
       this.localAnswer = answer.sdp
       const offered = this.rejectedSections().map((r) => `${r.kind} ${r.offered.join(', ') || 'no codec'}`)
-      throw new RtcspecError('NO_COMMON_MEDIA', `no codec in common: the offer has ${offered.join('; ') || 'no media section'}; this server takes ${this.describeCodecs()}`)
+      throw new RtcspecError(
+        'NO_COMMON_MEDIA',
+        `no codec in common: the offer has ${offered.join('; ') || 'no media section'}; this server takes ${this.describeCodecs()}`,
+      )
     }
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp
@@ -256,7 +263,15 @@ export class ServerSession {
     return offer.value.media.flatMap((m, i) => {
       const a = answer.value.media[i]
       if (mediaLine(m).port === 0 || (a && mediaLine(a).port !== 0)) return []
-      return [{ kind: mediaKind(m), mid: mid(m), offered: sdpCodecs(m).map((c) => c.encodingName).filter((n) => !AUXILIARY.has(n.toLowerCase())) }]
+      return [
+        {
+          kind: mediaKind(m),
+          mid: mid(m),
+          offered: sdpCodecs(m)
+            .map((c) => c.encodingName)
+            .filter((n) => !AUXILIARY.has(n.toLowerCase())),
+        },
+      ]
     })
   }
 
@@ -296,7 +311,10 @@ export class ServerSession {
 
   /** The mids the session negotiated. */
   mids(): string[] {
-    return this.pc.getTransceivers().map((t) => t.mid ?? '').filter(Boolean)
+    return this.pc
+      .getTransceivers()
+      .map((t) => t.mid ?? '')
+      .filter(Boolean)
   }
 
   /** Adds trickled remote candidates (`candidate:...` lines with their mid). Unknown mids are an error. */
@@ -347,7 +365,9 @@ export class ServerSession {
 
   /** The sending transceiver of `kind` (WHEP viewers). */
   sender(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
-    return this.pc.getTransceivers().find((t) => t.kind === kind && (t.currentDirection === 'sendonly' || t.currentDirection === 'sendrecv' || t.direction === 'sendonly'))
+    return this.pc
+      .getTransceivers()
+      .find((t) => t.kind === kind && (t.currentDirection === 'sendonly' || t.currentDirection === 'sendrecv' || t.direction === 'sendonly'))
   }
 
   /**
@@ -356,7 +376,8 @@ export class ServerSession {
    */
   forward(kind: 'audio' | 'video', mimeType: string, rtp: RtpPacket): void {
     if (this.closed) return
-    if (this.pc.connectionState !== 'connected') return this.#drop('not-connected', `${kind} ${encodingOf(mimeType)} packet before the viewer's connection is up`)
+    if (this.pc.connectionState !== 'connected')
+      return this.#drop('not-connected', `${kind} ${encodingOf(mimeType)} packet before the viewer's connection is up`)
     const t = this.sender(kind)
     const codec = t?.sender.codec
     if (!t || !codec) return this.#drop('no-sender', `the viewer negotiated no ${kind} section for the publisher's ${encodingOf(mimeType)}`)

@@ -55,7 +55,10 @@ export function noCommonCodec(offer: string, answer: string): string | undefined
     const kind = mediaLine(m).media
     if ((kind !== 'audio' && kind !== 'video') || mediaLine(m).port === 0) return
     sections++
-    const names = (sec: typeof m) => sdpCodecs(sec).map((c) => c.encodingName).filter((n) => !AUXILIARY.has(n.toLowerCase()))
+    const names = (sec: typeof m) =>
+      sdpCodecs(sec)
+        .map((c) => c.encodingName)
+        .filter((n) => !AUXILIARY.has(n.toLowerCase()))
     const mine = names(m)
     offered.push(`${kind} ${mine.join(', ') || 'no codec'}`)
     const their = a.value.media[i]
@@ -148,7 +151,11 @@ export interface ClientSession extends AsyncDisposable {
 export class SessionHttpError extends RtcspecError {
   readonly exchange: HttpExchange
   constructor(message: string, exchange: HttpExchange, hint?: string) {
-    super('WHIP_HTTP', `${message}: ${describeExchange(exchange)}${exchange.response?.body ? `\n  body: ${exchange.response.body.slice(0, 300)}` : ''}`, hint ? { hint } : {})
+    super(
+      'WHIP_HTTP',
+      `${message}: ${describeExchange(exchange)}${exchange.response?.body ? `\n  body: ${exchange.response.body.slice(0, 300)}` : ''}`,
+      hint ? { hint } : {},
+    )
     this.name = 'SessionHttpError'
     this.exchange = exchange
   }
@@ -168,7 +175,10 @@ export async function startClientSession(
 ): Promise<ClientSession> {
   const timeoutMs = options.requestTimeoutMs ?? 5_000
   const exchanges: HttpExchange[] = []
-  const baseHeaders = (): Record<string, string> => ({ ...(options.headers ?? {}), ...(options.token !== undefined ? { Authorization: `Bearer ${options.token}` } : {}) })
+  const baseHeaders = (): Record<string, string> => ({
+    ...(options.headers ?? {}),
+    ...(options.token !== undefined ? { Authorization: `Bearer ${options.token}` } : {}),
+  })
   const recorder = options.recorder
   if (recorder) recorder.peer = peer
   const send = async (target: string, method: string, headers: Record<string, string>, body?: string, purpose?: string) => {
@@ -265,7 +275,11 @@ export async function startClientSession(
         continue
       }
       if (res.status === 301 || res.status === 302 || res.status === 303) {
-        throw new SessionHttpError(`${protocol.toUpperCase()} endpoint redirected with ${res.status}`, x, 'RFC 9725 §4.5: redirects must be 307 so the POST and its body are kept')
+        throw new SessionHttpError(
+          `${protocol.toUpperCase()} endpoint redirected with ${res.status}`,
+          x,
+          'RFC 9725 §4.5: redirects must be 307 so the POST and its body are kept',
+        )
       }
       if (res.status === 409 && protocol === 'whep') {
         const after = Number(res.headers['retry-after'] ?? '1')
@@ -280,7 +294,13 @@ export async function startClientSession(
         const ans = await peer.acceptOffer({ type: 'offer', sdp: res.body })
         offer = ans.sdp
         answer = res.body
-        const p = await send(sessionUrl, 'PATCH', { 'Content-Type': 'application/sdp', ...(etag ? { 'If-Match': etag } : {}) }, ans.sdp, 'answer to counter-offer')
+        const p = await send(
+          sessionUrl,
+          'PATCH',
+          { 'Content-Type': 'application/sdp', ...(etag ? { 'If-Match': etag } : {}) },
+          ans.sdp,
+          'answer to counter-offer',
+        )
         if (!p.response || p.response.status >= 300) throw new SessionHttpError('the server did not accept the answer to its counter-offer', p)
         if (p.response.headers.etag) etag = p.response.headers.etag
         applyLinks(res.links)
@@ -294,7 +314,7 @@ export async function startClientSession(
             : res.status === 404
               ? 'check the stream name in the URL'
               : res.status === 406 || /no codec in common/.test(res.body)
-                ? 'offer a codec the server takes (peerOptions.codecs, or the peer\'s codecs)'
+                ? "offer a codec the server takes (peerOptions.codecs, or the peer's codecs)"
                 : undefined
         throw new SessionHttpError(`${protocol.toUpperCase()} POST was not answered with 201 Created`, x, hint)
       }
@@ -308,7 +328,7 @@ export async function startClientSession(
         // No media could ever flow: end the session the server created and say why, instead of a silent 0-packet session.
         await send(sessionUrl, 'DELETE', {}, undefined, 'no codec in common')
         throw new RtcspecError('NO_COMMON_CODEC', `${protocol.toUpperCase()} answer from ${endpoint}: ${mismatch}`, {
-          hint: 'offer a codec the server takes (peerOptions.codecs, or the peer\'s codecs), or configure the server for the offered ones',
+          hint: "offer a codec the server takes (peerOptions.codecs, or the peer's codecs), or configure the server for the offered ones",
         })
       }
       await peer.acceptAnswer({ type: 'answer', sdp: res.body })
@@ -366,7 +386,13 @@ export async function startClientSession(
       closed = true
       unsubscribe()
       if (sessionUrl) deleted = await send(sessionUrl, 'DELETE', {})
-      await recorder?.capture({ endpointUrl, ...(sessionUrl ? { sessionUrl } : {}), ...(etag ? { etag } : {}), trickle: { ...trickle }, iceServers: iceServers.length })
+      await recorder?.capture({
+        endpointUrl,
+        ...(sessionUrl ? { sessionUrl } : {}),
+        ...(etag ? { etag } : {}),
+        trickle: { ...trickle },
+        iceServers: iceServers.length,
+      })
       await onClose?.()
       return deleted
     },
@@ -425,7 +451,10 @@ export async function startClientSession(
  * Options whose `onIceServers` also applies the advertised ICE servers to a werift peer rtcspec created
  * (W3C `setConfiguration`: they take effect for later gathering, e.g. an ICE restart).
  */
-export function withIceServersApplied(options: SessionClientOptions, peer: { pc: { setConfiguration(c: { iceServers: IceServerConfig[] }): void } }): SessionClientOptions {
+export function withIceServersApplied(
+  options: SessionClientOptions,
+  peer: { pc: { setConfiguration(c: { iceServers: IceServerConfig[] }): void } },
+): SessionClientOptions {
   return {
     ...options,
     onIceServers: async (servers) => {

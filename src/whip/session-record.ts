@@ -72,9 +72,26 @@ function hostOf(url: string): string {
 
 /** Reason phrases for the status codes WHIP/WHEP servers use (fetch does not keep the server's own). */
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
-  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 412: 'Precondition Failed', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 428: 'Precondition Required', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
 }
 
 /**
@@ -96,7 +113,11 @@ export function sessionSignaling(entries: readonly TimedExchange[], client: stri
       type: reqType,
       ...(x.request.body && SDP_TYPES.test(reqCt) ? { sdp: x.request.body } : {}),
       transport: 'HTTP',
-      ...(reqCt ? { headers: { 'content-type': reqCt, ...ifMatch(x.request.headers) } } : Object.keys(ifMatch(x.request.headers)).length ? { headers: ifMatch(x.request.headers) } : {}),
+      ...(reqCt
+        ? { headers: { 'content-type': reqCt, ...ifMatch(x.request.headers) } }
+        : Object.keys(ifMatch(x.request.headers)).length
+          ? { headers: ifMatch(x.request.headers) }
+          : {}),
     })
     if (x.response) {
       const r = x.response
@@ -191,7 +212,12 @@ export class SessionRecorder {
     const client = peer?.name ?? 'client'
     const errors = [...this.errors]
     if (input.error !== undefined) errors.unshift(input.error instanceof Error ? input.error.message : String(input.error))
-    const statuses = this.exchanges.map(({ exchange: x, purpose }) => ({ method: x.request.method, ...(purpose ? { purpose } : {}), status: x.response?.status ?? null, ...(x.error ? { error: x.error } : {}) }))
+    const statuses = this.exchanges.map(({ exchange: x, purpose }) => ({
+      method: x.request.method,
+      ...(purpose ? { purpose } : {}),
+      status: x.response?.status ?? null,
+      ...(x.error ? { error: x.error } : {}),
+    }))
     const record = await buildCallRecord({
       kind: this.protocol,
       peers: peer ? [peer] : [],
@@ -235,7 +261,9 @@ export class SessionRecorder {
     const record = await this.capturing
     if (!record || this.written) return undefined
     this.written = true
-    const full: CallRecord = options.test ? { ...record, test: { ...(options.test.file ? { file: options.test.file } : {}), name: options.test.name, result: options.test.result ?? 'unknown' } } : record
+    const full: CallRecord = options.test
+      ? { ...record, test: { ...(options.test.file ? { file: options.test.file } : {}), name: options.test.name, result: options.test.result ?? 'unknown' } }
+      : record
     try {
       appendCallRecord(full, options.dir ?? reportDir())
     } catch (e) {

@@ -109,7 +109,9 @@ export function checkPeerKinds(files: readonly SourceFile[], kindFolders: readon
       for (const m of line.matchAll(/\binstanceof\s+(\w+)/g)) {
         const folder = owner.get(m[1] as string)
         if (folder && !f.path.startsWith(folder) && !/^\s*(\/\/|\*)/.test(line)) {
-          problems.push(`src/${f.path}:${i + 1}: instanceof ${m[1]} outside src/${folder} — put what only that kind does behind the Peer interface (src/peers/types.ts: a method or a trait)`)
+          problems.push(
+            `src/${f.path}:${i + 1}: instanceof ${m[1]} outside src/${folder} — put what only that kind does behind the Peer interface (src/peers/types.ts: a method or a trait)`,
+          )
         }
       }
     })

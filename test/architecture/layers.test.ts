@@ -46,7 +46,9 @@ describe('layers of src/', () => {
     const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8')
     const m = /<!-- layers:begin -->\n([\s\S]*?)\n<!-- layers:end -->/.exec(doc)
     expect(m, 'docs/architecture.md has <!-- layers:begin --> … <!-- layers:end --> markers').not.toBeNull()
-    expect(m?.[1], `docs/architecture.md's table differs from test/architecture/layers.ts; between the markers it should read:\n${renderLayerTable()}`).toBe(renderLayerTable())
+    expect(m?.[1], `docs/architecture.md's table differs from test/architecture/layers.ts; between the markers it should read:\n${renderLayerTable()}`).toBe(
+      renderLayerTable(),
+    )
   })
 })
 
@@ -104,16 +106,32 @@ describe('the checker fails on planted problems', () => {
   })
 
   test('an unknown folder, an imported entry point, and an allowed edge that points up in the data', () => {
-    expect(checkLayers([file('rtp/a.ts', "import '../nowhere/x.ts'")])).toEqual([expect.stringContaining('src/rtp/a.ts:1: rtp → nowhere (imports ../nowhere/x.ts): nowhere is in no layer')])
-    expect(checkLayers([file('cli/a.ts', "import { test } from '../index.ts'")])).toEqual([expect.stringContaining('src/cli/a.ts:1: imports the entry point src/index.ts')])
-    const upside: LayerRules = { layers: [{ name: 'low', units: { a: { owns: '', mayImport: ['b'] } } }, { name: 'high', units: { b: { owns: '', mayImport: [] } } }], entryPoints: [] }
+    expect(checkLayers([file('rtp/a.ts', "import '../nowhere/x.ts'")])).toEqual([
+      expect.stringContaining('src/rtp/a.ts:1: rtp → nowhere (imports ../nowhere/x.ts): nowhere is in no layer'),
+    ])
+    expect(checkLayers([file('cli/a.ts', "import { test } from '../index.ts'")])).toEqual([
+      expect.stringContaining('src/cli/a.ts:1: imports the entry point src/index.ts'),
+    ])
+    const upside: LayerRules = {
+      layers: [
+        { name: 'low', units: { a: { owns: '', mayImport: ['b'] } } },
+        { name: 'high', units: { b: { owns: '', mayImport: [] } } },
+      ],
+      entryPoints: [],
+    }
     expect(checkRules(upside)).toEqual(['layers data: a (low) may import b, which is in a higher layer (high)'])
   })
 
   test('an instanceof of a peer implementation outside its folder', () => {
     const files = [
       file('peers/werift/peer.ts', 'export class WeriftPeer {}', 'const x = {} instanceof WeriftPeer'),
-      file('peers/ice-restart.ts', "import { WeriftPeer } from './werift/peer.ts'", '', 'if (t instanceof WeriftPeer) {}', '// a comment: instanceof WeriftPeer'),
+      file(
+        'peers/ice-restart.ts',
+        "import { WeriftPeer } from './werift/peer.ts'",
+        '',
+        'if (t instanceof WeriftPeer) {}',
+        '// a comment: instanceof WeriftPeer',
+      ),
     ]
     expect(checkPeerKinds(files)).toEqual([expect.stringContaining('src/peers/ice-restart.ts:3: instanceof WeriftPeer outside src/peers/werift/')])
   })

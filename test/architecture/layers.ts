@@ -69,13 +69,19 @@ export const LAYERS: readonly Layer[] = [
   {
     name: 'peers',
     units: {
-      peers: { owns: 'the `Peer` interface; werift, headless Chromium and plain-RTP peers; back-to-back wiring, ICE restarts, call records', mayImport: ['sdp', 'ice', 'rtp', 'media', 'net'] },
+      peers: {
+        owns: 'the `Peer` interface; werift, headless Chromium and plain-RTP peers; back-to-back wiring, ICE restarts, call records',
+        mayImport: ['sdp', 'ice', 'rtp', 'media', 'net'],
+      },
     },
   },
   {
     name: 'protocols',
     units: {
-      whip: { owns: 'WHIP client and the embedded WHIP/WHEP reference server (with fault injection)', mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'http', 'peers'] },
+      whip: {
+        owns: 'WHIP client and the embedded WHIP/WHEP reference server (with fault injection)',
+        mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'http', 'peers'],
+      },
       whep: { owns: 'WHEP client (on the WHIP session client)', mayImport: ['sdp', 'ice', 'http', 'peers', 'whip'] },
       sipua: { owns: 'SIP user agents (sip.js), registrar/proxy, call flows, bridges', mayImport: ['sip', 'sdp', 'ice', 'rtp', 'media', 'net', 'peers'] },
       'http-offer': { owns: 'generic HTTP offer/answer client', mayImport: ['sdp', 'ice', 'http', 'peers'] },
@@ -84,40 +90,82 @@ export const LAYERS: readonly Layer[] = [
   {
     name: 'services',
     units: {
-      services: { owns: 'coturn, FFmpeg, Kamailio, baresip, SIPp with docker/local/external providers', mayImport: ['sdp', 'ice', 'sip', 'media', 'net', 'peers', 'sipua'] },
+      services: {
+        owns: 'coturn, FFmpeg, Kamailio, baresip, SIPp with docker/local/external providers',
+        mayImport: ['sdp', 'ice', 'sip', 'media', 'net', 'peers', 'sipua'],
+      },
     },
   },
   {
     name: 'calls',
     units: {
-      calls: { owns: 'the call engine: opening back-to-back calls (through the impairment relay), scenario specs, recording and closing, accuracy runs; durations and ratios', mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'peers'] },
+      calls: {
+        owns: 'the call engine: opening back-to-back calls (through the impairment relay), scenario specs, recording and closing, accuracy runs; durations and ratios',
+        mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'peers'],
+      },
     },
   },
   {
     name: 'suites',
     units: {
-      conformance: { owns: 'the WHIP/WHEP requirement catalog, one check per requirement, the runner, the report schema', mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'http-offer'] },
-      fuzz: { owns: 'fast-check arbitraries, target harnesses with invariants, campaigns, findings', mayImport: ['sdp', 'ice', 'sip', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'sipua', 'http-offer'] },
+      conformance: {
+        owns: 'the WHIP/WHEP requirement catalog, one check per requirement, the runner, the report schema',
+        mayImport: ['sdp', 'ice', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'http-offer'],
+      },
+      fuzz: {
+        owns: 'fast-check arbitraries, target harnesses with invariants, campaigns, findings',
+        mayImport: ['sdp', 'ice', 'sip', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'sipua', 'http-offer'],
+      },
       load: { owns: 'load runs: scenario calls in worker threads, the summary and its figures', mayImport: ['media', 'net', 'peers', 'calls'] },
     },
   },
   {
     name: 'dsl',
     units: {
-      dsl: { owns: 'Vitest fixtures, `expect` matchers, `scenario()`, `conformance()`', mayImport: ['sdp', 'ice', 'sip', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'sipua', 'http-offer', 'services', 'calls', 'conformance'] },
+      dsl: {
+        owns: 'Vitest fixtures, `expect` matchers, `scenario()`, `conformance()`',
+        mayImport: ['sdp', 'ice', 'sip', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'sipua', 'http-offer', 'services', 'calls', 'conformance'],
+      },
     },
   },
   {
     name: 'report',
     units: {
-      report: { owns: 'reporters, the run summary, gates and their metrics, JUnit, CI annotations, the HTML report', mayImport: ['media', 'peers', 'conformance', 'fuzz', 'load'] },
+      report: {
+        owns: 'reporters, the run summary, gates and their metrics, JUnit, CI annotations, the HTML report',
+        mayImport: ['media', 'peers', 'conformance', 'fuzz', 'load'],
+      },
     },
   },
   {
     name: 'tooling',
     units: {
       config: { owns: '`rtcspec.config.*`: loading and validating it (gates, metrics)', mayImport: ['report'] },
-      cli: { owns: 'the `rtcspec` commands', mayImport: ['sdp', 'ice', 'sip', 'rtp', 'media', 'net', 'http', 'peers', 'whip', 'whep', 'sipua', 'http-offer', 'services', 'calls', 'conformance', 'fuzz', 'load', 'dsl', 'report', 'config'] },
+      cli: {
+        owns: 'the `rtcspec` commands',
+        mayImport: [
+          'sdp',
+          'ice',
+          'sip',
+          'rtp',
+          'media',
+          'net',
+          'http',
+          'peers',
+          'whip',
+          'whep',
+          'sipua',
+          'http-offer',
+          'services',
+          'calls',
+          'conformance',
+          'fuzz',
+          'load',
+          'dsl',
+          'report',
+          'config',
+        ],
+      },
     },
   },
 ]
@@ -154,6 +202,11 @@ export function renderLayerTable(): string {
       rows.push(`| ${layer.name} | ${folder} | ${unit.owns} | ${layer.name === 'foundation' ? may || '—' : may ? `${may}, foundation` : 'foundation'} |`)
     }
   }
-  rows.push('', `Foundation: ${Object.keys(LAYERS[0]?.units ?? {}).map((f) => `\`${f}\``).join(', ')}. Entry points (may import anything, imported by nothing): ${ENTRY_POINTS.map((e) => `\`src/${e}\``).join(', ')}.`)
+  rows.push(
+    '',
+    `Foundation: ${Object.keys(LAYERS[0]?.units ?? {})
+      .map((f) => `\`${f}\``)
+      .join(', ')}. Entry points (may import anything, imported by nothing): ${ENTRY_POINTS.map((e) => `\`src/${e}\``).join(', ')}.`,
+  )
   return rows.join('\n')
 }

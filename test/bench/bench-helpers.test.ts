@@ -32,9 +32,19 @@ describe('bench rows', () => {
 
 describe('CPU profile summary', () => {
   it('attributes self time to functions and packages, leaving idle out of the busy share', () => {
-    const frame = (id: number, functionName: string, url: string, children?: number[]) => ({ id, callFrame: { functionName, url, lineNumber: 9 }, ...(children ? { children } : {}) })
+    const frame = (id: number, functionName: string, url: string, children?: number[]) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 9 },
+      ...(children ? { children } : {}),
+    })
     const profile: CpuProfile = {
-      nodes: [frame(1, '(root)', '', [2, 3, 4, 5]), frame(2, 'getBit', 'file:///x/node_modules/werift/lib/index.mjs'), frame(3, 'push', 'file:///x/src/peers/inbound-track.ts'), frame(4, '(idle)', ''), frame(5, 'doSend', 'node:dgram')],
+      nodes: [
+        frame(1, '(root)', '', [2, 3, 4, 5]),
+        frame(2, 'getBit', 'file:///x/node_modules/werift/lib/index.mjs'),
+        frame(3, 'push', 'file:///x/src/peers/inbound-track.ts'),
+        frame(4, '(idle)', ''),
+        frame(5, 'doSend', 'node:dgram'),
+      ],
       // V8: the delta before each sample; a sample's time is the next delta.
       samples: [2, 2, 3, 4, 5, 2],
       timeDeltas: [0, 1000, 1000, 1000, 5000, 1000],

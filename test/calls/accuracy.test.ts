@@ -15,7 +15,9 @@ async function run(seed: number, profile: ImpairmentProfile): Promise<AccuracyRe
   const s = envSeed ?? seed
   let result: AccuracyResult | undefined
   onTestFailed(() => {
-    process.stderr.write(`accuracy run failed: seed ${s} (re-run with RTCSPEC_SEED=${s}); ${result ? JSON.stringify({ truth: result.truth, measured: result.measured, delay: result.delay, error: result.error, lateSends: result.lateSends }) : 'no result'}\n`)
+    process.stderr.write(
+      `accuracy run failed: seed ${s} (re-run with RTCSPEC_SEED=${s}); ${result ? JSON.stringify({ truth: result.truth, measured: result.measured, delay: result.delay, error: result.error, lateSends: result.lateSends }) : 'no result'}\n`,
+    )
   })
   result = await measureAccuracy({ seed: s, profile, packets: PACKETS, intervalMs: 10 })
   const e = result.error
@@ -40,12 +42,19 @@ async function runUntilJitterHolds(seed: number, profile: ImpairmentProfile): Pr
     const r = await run(seed, profile)
     last = r
     expect(r.sameOrder, 'bob saw the packets in the order the relay sent them').toBe(true)
-    expect(Math.abs(r.error.jitterMs), `jitter error ${r.error.jitterMs} ms vs receive-path noise ${r.receiveNoiseMs} ms`).toBeLessThanOrEqual(r.receiveNoiseMs + 1e-6)
+    expect(Math.abs(r.error.jitterMs), `jitter error ${r.error.jitterMs} ms vs receive-path noise ${r.receiveNoiseMs} ms`).toBeLessThanOrEqual(
+      r.receiveNoiseMs + 1e-6,
+    )
     if (Math.abs(r.error.jitterMs) <= jitterTolerance(r)) return r
-    process.stdout.write(`[accuracy] attempt ${attempt}: jitter error ${r.error.jitterMs.toFixed(3)} ms > ${jitterTolerance(r).toFixed(3)} ms, caused by receive-path noise ${r.receiveNoiseMs.toFixed(3)} ms (machine load); repeating\n`)
+    process.stdout.write(
+      `[accuracy] attempt ${attempt}: jitter error ${r.error.jitterMs.toFixed(3)} ms > ${jitterTolerance(r).toFixed(3)} ms, caused by receive-path noise ${r.receiveNoiseMs.toFixed(3)} ms (machine load); repeating\n`,
+    )
   }
   const r = last!
-  expect(Math.abs(r.error.jitterMs), `jitter ${r.measured.jitterMs} ms vs reference ${r.truth.jitterMs} ms in 3 attempts (receive-path noise ${r.receiveNoiseMs.toFixed(3)} ms: the machine is too loaded to measure jitter to ±${jitterTolerance(r).toFixed(2)} ms)`).toBeLessThanOrEqual(jitterTolerance(r))
+  expect(
+    Math.abs(r.error.jitterMs),
+    `jitter ${r.measured.jitterMs} ms vs reference ${r.truth.jitterMs} ms in 3 attempts (receive-path noise ${r.receiveNoiseMs.toFixed(3)} ms: the machine is too loaded to measure jitter to ±${jitterTolerance(r).toFixed(2)} ms)`,
+  ).toBeLessThanOrEqual(jitterTolerance(r))
   return r
 }
 

@@ -27,11 +27,17 @@ async function sendPackets(c: B2BCall, n: number): Promise<void> {
   await waitFor(() => send.stats.packetsSent >= n, { timeoutMs: n * 20 + 10_000, label: `alice to send ${n} packets` })
   send.stop()
   // werift sends asynchronously (SRTP): wait until the relay has seen every packet alice sent.
-  await waitFor(() => c.relay!.summary('toB').sent >= send.stats.packetsSent, { timeoutMs: 5000, label: `the relay to see all ${send.stats.packetsSent} packets alice sent` })
-  await waitFor(() => c.relay!.summary('toB').pending === 0 && inB.rtp.snapshot().received >= c.relay!.summary('toB').delivered + c.relay!.summary('toB').duplicated, {
+  await waitFor(() => c.relay!.summary('toB').sent >= send.stats.packetsSent, {
     timeoutMs: 5000,
-    label: 'bob to receive every packet the relay delivered',
+    label: `the relay to see all ${send.stats.packetsSent} packets alice sent`,
   })
+  await waitFor(
+    () => c.relay!.summary('toB').pending === 0 && inB.rtp.snapshot().received >= c.relay!.summary('toB').delivered + c.relay!.summary('toB').duplicated,
+    {
+      timeoutMs: 5000,
+      label: 'bob to receive every packet the relay delivered',
+    },
+  )
 }
 
 describe('network option on b2b calls', () => {
@@ -89,7 +95,11 @@ describe('network option on b2b calls', () => {
     await Promise.all([sendPackets(first, 120), sendPackets(second, 120), sendPackets(other, 120)])
     // Fates by arrival index: dropped/delivered/duplicated and the jitter the relay drew (delay minus timer lateness
     // is not reproducible, so compare the decisions, not the measured delays).
-    const fates = (c: B2BCall) => c.relay!.truth('toB').records.slice(0, 120).map((r) => `${r.fate}${r.dropReason ? `:${r.dropReason}` : ''}`)
+    const fates = (c: B2BCall) =>
+      c
+        .relay!.truth('toB')
+        .records.slice(0, 120)
+        .map((r) => `${r.fate}${r.dropReason ? `:${r.dropReason}` : ''}`)
     expect(fates(first)).toHaveLength(120)
     expect(fates(second)).toEqual(fates(first))
     expect(fates(other)).not.toEqual(fates(first))

@@ -26,7 +26,11 @@ function userEnv(pathFirst = dirname(process.execPath)): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     const keep = ['npm_config_registry', 'npm_config_cache', 'npm_config_userconfig'].includes(k)
-    if (!keep && (/^npm_/i.test(k) || k.startsWith('VITEST') || k.startsWith('RTCSPEC_') || k === '_PACOTE_NO_PREPARE_' || k === 'NODE_OPTIONS' || k === 'INIT_CWD')) continue
+    if (
+      !keep &&
+      (/^npm_/i.test(k) || k.startsWith('VITEST') || k.startsWith('RTCSPEC_') || k === '_PACOTE_NO_PREPARE_' || k === 'NODE_OPTIONS' || k === 'INIT_CWD')
+    )
+      continue
     env[k] = v
   }
   env.PATH = [pathFirst, ...(process.env.PATH ?? '').split(delimiter).filter((p) => p !== pathFirst)].join(delimiter)
@@ -70,7 +74,10 @@ const NPM_INSTALL = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=
 function newProject(name: string): string {
   const dir = join(work, name)
   mkdirSync(dir)
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, version: '1.0.0', private: true, type: 'module', scripts: { test: 'echo unit tests' } }, null, 2)}\n`)
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name, version: '1.0.0', private: true, type: 'module', scripts: { test: 'echo unit tests' } }, null, 2)}\n`,
+  )
   return dir
 }
 

@@ -42,10 +42,14 @@ describe('doctor: patches', () => {
       writtenFor: '0.25.2',
       installedVersion: '0.26.0',
       state: 'unsupported',
-      reason: 'werift@0.26.0 (the patch was written for 0.25.2): RTCDtlsTransport.prototype.start has source hash 1111111111111111, written for 8d4797fba97cc56d; not applied',
+      reason:
+        'werift@0.26.0 (the patch was written for 0.25.2): RTCDtlsTransport.prototype.start has source hash 1111111111111111, written for 8d4797fba97cc56d; not applied',
       fixes: 'a DTLS client waits a fixed 100 ms before its ClientHello',
     }
-    const report = { ...makeDoctorReport([]), patches: [unsupported, { ...unsupported, id: 'werift/no-default-stun', state: 'installed' as const, reason: null, installedVersion: '0.25.2' }] }
+    const report = {
+      ...makeDoctorReport([]),
+      patches: [unsupported, { ...unsupported, id: 'werift/no-default-stun', state: 'installed' as const, reason: null, installedVersion: '0.25.2' }],
+    }
     const text = formatDoctorReport(DoctorReportSchema.parse(report))
     expect(text).toMatch(/^werift\/dtls-start\s+werift@0\.26\.0 \(written for 0\.25\.2\)\s+unsupported\s+a DTLS client/m)
     expect(text).toMatch(/^\s+↳ werift@0\.26\.0 \(the patch was written for 0\.25\.2\): RTCDtlsTransport\.prototype\.start has source hash 1111111111111111/m)

@@ -22,7 +22,11 @@ describe('doctor: service providers', () => {
     expect(report.services?.map((s) => s.service)).toEqual(['coturn', 'ffmpeg'])
     const coturn = report.services?.find((s) => s.service === 'coturn')
     expect(coturn?.providers.map((p) => p.provider)).toEqual(['docker', 'local', 'external'])
-    expect(coturn?.providers.find((p) => p.provider === 'local')).toMatchObject({ usable: false, detail: 'turnserver not on PATH', hint: 'sudo apt-get install -y coturn' })
+    expect(coturn?.providers.find((p) => p.provider === 'local')).toMatchObject({
+      usable: false,
+      detail: 'turnserver not on PATH',
+      hint: 'sudo apt-get install -y coturn',
+    })
     expect(coturn?.providers.find((p) => p.provider === 'external')).toMatchObject({ usable: false, hint: expect.stringContaining('RTCSPEC_TURN_SERVERS') })
     const docker = coturn?.providers.find((p) => p.provider === 'docker')
     expect(coturn?.auto).toBe(docker?.usable ? 'docker' : null)
@@ -89,7 +93,13 @@ describe('doctor --install', () => {
 
   it('fails when the installer fails', async () => {
     let err = ''
-    const code = await doctorCommand(['--install'], { options: { ...options, services: false }, stdout: () => {}, stderr: (s) => (err += s), isRoot: () => true, install: async () => 100 })
+    const code = await doctorCommand(['--install'], {
+      options: { ...options, services: false },
+      stdout: () => {},
+      stderr: (s) => (err += s),
+      isRoot: () => true,
+      install: async () => 100,
+    })
     expect(code).toBe(1)
     expect(err).toContain('the installer exited 100')
   })

@@ -203,7 +203,8 @@ describe('runDoctor with fake tools', () => {
 
   it('tells a Docker client without an engine from a running engine', async () => {
     const down = fakeTools('docker-down', {
-      docker: 'case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";; *) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1;; esac',
+      docker:
+        'case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";; *) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1;; esac',
     })
     const d1 = byId(await runDoctor({ env: { PATH: down }, chromiumPaths: [] }), 'docker')
     expect(d1).toMatchObject({ status: 'unusable', version: '28.2.2', hint: HINTS.dockerEngine })

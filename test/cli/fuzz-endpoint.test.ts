@@ -40,7 +40,12 @@ describe('rtcspec fuzz whip against a stuck-500 endpoint', () => {
     await server.reset()
     const r = await rtcspec([...common(), '--reset-url', server.resetUrl, '--report-dir', join(dir, 'reset'), '--json'])
     expect(r.code, r.stdout + r.stderr).toBe(1)
-    const json = JSON.parse(r.stdout) as { casesPerSecond: number; cases: number; exitCode: number; findings: Array<{ kind: string; verdict: string; count: number; firstCase: number; file?: string; status: string }> }
+    const json = JSON.parse(r.stdout) as {
+      casesPerSecond: number
+      cases: number
+      exitCode: number
+      findings: Array<{ kind: string; verdict: string; count: number; firstCase: number; file?: string; status: string }>
+    }
     expect(json.exitCode).toBe(1)
     expect(json.casesPerSecond).toBeGreaterThan(0)
     const f = json.findings.find((x) => x.kind === 'endpoint-unusable')

@@ -42,7 +42,9 @@ describe('rtcspec fuzz', () => {
     expect(r.stderr).toContain(`target ${server.url}`)
     expect(r.stdout).toContain('VIOLATION')
     expect(r.stdout).toContain('connection dropped')
-    const file = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f))[0]
+    const file = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, f))[0]
     expect(file).toBeDefined()
     const saved = loadFuzzCaseFile(file!)
     expect(saved.seed).toBe(5)

@@ -42,7 +42,18 @@ afterAll(() => {
 /** The environment of a child rtcspec: no CI annotations, no inherited Vitest or run-registry state. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
-  for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV', 'RTCSPEC_RUN_STATE_DIR', 'RTCSPEC_RUN_PARENT']) {
+  for (const k of [
+    'GITHUB_ACTIONS',
+    'GITHUB_STEP_SUMMARY',
+    'RTCSPEC_REPORT_DIR',
+    'VITEST',
+    'VITEST_WORKER_ID',
+    'VITEST_POOL_ID',
+    'TEST',
+    'NODE_ENV',
+    'RTCSPEC_RUN_STATE_DIR',
+    'RTCSPEC_RUN_PARENT',
+  ]) {
     if (!(k in extra)) delete env[k]
   }
   return env
@@ -139,7 +150,11 @@ async function interruptedRun(name: string, provider: 'local' | 'docker', signal
   let inventory: RunResource[] = []
   try {
     const inventoryFile = join(dir, 'inventory.json')
-    await waitFor(() => existsSync(inventoryFile) || child.proc.exitCode !== null, { timeoutMs: 180_000, intervalMs: 100, label: 'the spec to start coturn, FFmpeg, SIPp and Chromium' })
+    await waitFor(() => existsSync(inventoryFile) || child.proc.exitCode !== null, {
+      timeoutMs: 180_000,
+      intervalMs: 100,
+      label: 'the spec to start coturn, FFmpeg, SIPp and Chromium',
+    })
     expect(existsSync(inventoryFile), `the spec did not start its services:\n${child.out().slice(-3000)}\n${child.err().slice(-3000)}`).toBe(true)
     inventory = RunResourceSchema.array().parse(JSON.parse(readFileSync(inventoryFile, 'utf8')))
     // All four are up: their processes run and their temp directories exist.
@@ -166,7 +181,10 @@ async function interruptedRun(name: string, provider: 'local' | 'docker', signal
     expect(leftovers(), 'processes of the interrupted run still alive').toEqual([])
     for (const d of dirs) expect(existsSync(d), `temp directory left: ${d}`).toBe(false)
     if (containers.length) {
-      const left = spawnSync('docker', ['ps', '-a', '-q', '--no-trunc', ...containers.flatMap((id) => ['--filter', `id=${id}`])], { encoding: 'utf8', timeout: 10_000 })
+      const left = spawnSync('docker', ['ps', '-a', '-q', '--no-trunc', ...containers.flatMap((id) => ['--filter', `id=${id}`])], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      })
       expect(left.stdout.trim(), 'containers of the interrupted run').toBe('')
     }
 
@@ -209,16 +227,24 @@ describe.skipIf(skipRun)('rtcspec run, interrupted while coturn, FFmpeg, SIPp an
     await interruptedRun('ctrl-c', 'local', 'SIGINT', 'group')
   }, 300_000)
 
-  test.skipIf(dockerCase?.skip ?? true)('SIGINT with coturn and FFmpeg in containers: the containers are removed too', async () => {
-    await interruptedRun('docker', 'docker', 'SIGINT', 'process')
-  }, 300_000)
+  test.skipIf(dockerCase?.skip ?? true)(
+    'SIGINT with coturn and FFmpeg in containers: the containers are removed too',
+    async () => {
+      await interruptedRun('docker', 'docker', 'SIGINT', 'process')
+    },
+    300_000,
+  )
 })
 
 describe('other commands on SIGINT', () => {
   test('serve: SIGINT is its normal stop, exit 0 after "stopped"', async () => {
     const child = start(['serve', 'whip'], tmp, childEnv())
     try {
-      await waitFor(() => /WHIP endpoint: \S+/.test(child.out()) || child.proc.exitCode !== null, { timeoutMs: 30_000, intervalMs: 50, label: 'rtcspec serve to print its URL' })
+      await waitFor(() => /WHIP endpoint: \S+/.test(child.out()) || child.proc.exitCode !== null, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        label: 'rtcspec serve to print its URL',
+      })
       child.proc.kill('SIGINT')
       expect(await exitOf(child, 20_000, 'rtcspec serve after SIGINT'), child.err()).toBe(0)
       expect(child.out()).toMatch(/stopped\n$/)
@@ -227,46 +253,62 @@ describe('other commands on SIGINT', () => {
     }
   }, 60_000)
 
-  test.skipIf(noChromium)('conformance --embedded, mid-run (a Chromium media check running): exit 130, the reports of the checks that finished, the browser gone', async () => {
-    const reports = join(tmp, 'conformance')
-    const child = start(['conformance', 'whip', '--embedded', '--peer', 'chromium', '--report-dir', reports], tmp, childEnv())
-    const browsers = () => descendants(child.proc.pid!).filter((p) => /chrom/i.test(p.comm))
-    let profiles: string[] = []
-    try {
-      await waitFor(() => browsers().length > 0 || child.proc.exitCode !== null, { timeoutMs: 120_000, intervalMs: 50, label: 'a Chromium media check to start' })
-      expect(child.proc.exitCode, 'the suite ended before its media checks').toBe(null)
-      profiles = browsers().flatMap((p) => {
-        try {
-          return [/--user-data-dir=(\S+)/.exec(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? ''].filter(Boolean)
-        } catch {
-          return []
+  test.skipIf(noChromium)(
+    'conformance --embedded, mid-run (a Chromium media check running): exit 130, the reports of the checks that finished, the browser gone',
+    async () => {
+      const reports = join(tmp, 'conformance')
+      const child = start(['conformance', 'whip', '--embedded', '--peer', 'chromium', '--report-dir', reports], tmp, childEnv())
+      const browsers = () => descendants(child.proc.pid!).filter((p) => /chrom/i.test(p.comm))
+      let profiles: string[] = []
+      try {
+        await waitFor(() => browsers().length > 0 || child.proc.exitCode !== null, {
+          timeoutMs: 120_000,
+          intervalMs: 50,
+          label: 'a Chromium media check to start',
+        })
+        expect(child.proc.exitCode, 'the suite ended before its media checks').toBe(null)
+        profiles = browsers().flatMap((p) => {
+          try {
+            return [/--user-data-dir=(\S+)/.exec(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? ''].filter(Boolean)
+          } catch {
+            return []
+          }
+        })
+        child.proc.kill('SIGINT')
+        expect(await exitOf(child, 60_000, 'rtcspec conformance after SIGINT'), child.err()).toBe(130)
+        const json = JSON.parse(readFileSync(join(reports, 'conformance.json'), 'utf8')) as { interrupted?: { signal: string; notRun: string[] } }
+        const report = ConformanceReportSchema.parse(json)
+        expect(report.results.length).toBeGreaterThan(0)
+        expect(json.interrupted?.signal).toBe('SIGINT')
+        expect(json.interrupted?.notRun.length).toBeGreaterThan(0)
+        expect(nonEmpty(join(reports, 'conformance-junit.xml'))).toBe(true)
+        const xml = xmlWellFormed(join(reports, 'conformance-junit.xml'))
+        expect(xml.ok, xml.message).toBe(true)
+        expect(child.out()).toMatch(/interrupted by SIGINT: \d+ check\(s\) finished/)
+        for (const p of new Set(profiles)) {
+          expect(processesNaming(p), `Chromium processes of ${p}`).toEqual([])
+          expect(existsSync(p), `profile directory ${p} left`).toBe(false)
         }
-      })
-      child.proc.kill('SIGINT')
-      expect(await exitOf(child, 60_000, 'rtcspec conformance after SIGINT'), child.err()).toBe(130)
-      const json = JSON.parse(readFileSync(join(reports, 'conformance.json'), 'utf8')) as { interrupted?: { signal: string; notRun: string[] } }
-      const report = ConformanceReportSchema.parse(json)
-      expect(report.results.length).toBeGreaterThan(0)
-      expect(json.interrupted?.signal).toBe('SIGINT')
-      expect(json.interrupted?.notRun.length).toBeGreaterThan(0)
-      expect(nonEmpty(join(reports, 'conformance-junit.xml'))).toBe(true)
-      const xml = xmlWellFormed(join(reports, 'conformance-junit.xml'))
-      expect(xml.ok, xml.message).toBe(true)
-      expect(child.out()).toMatch(/interrupted by SIGINT: \d+ check\(s\) finished/)
-      for (const p of new Set(profiles)) {
-        expect(processesNaming(p), `Chromium processes of ${p}`).toEqual([])
-        expect(existsSync(p), `profile directory ${p} left`).toBe(false)
+      } finally {
+        killHard(child)
       }
-    } finally {
-      killHard(child)
-    }
-  }, 180_000)
+    },
+    180_000,
+  )
 
   test('fuzz whip, mid-campaign: exit 130 with the campaign printed as JSON', async () => {
     await using server = await startMediaServer()
-    const child = start(['fuzz', 'whip', '--url', server.whipUrl(), '--runs', '100000', '--seconds', '120', '--seed', '3', '--json', '--report-dir', join(tmp, 'fuzz')], tmp, childEnv({ CI: '' }))
+    const child = start(
+      ['fuzz', 'whip', '--url', server.whipUrl(), '--runs', '100000', '--seconds', '120', '--seed', '3', '--json', '--report-dir', join(tmp, 'fuzz')],
+      tmp,
+      childEnv({ CI: '' }),
+    )
     try {
-      await waitFor(() => /fuzz: \d+\/100000 cases/.test(child.err()) || child.proc.exitCode !== null, { timeoutMs: 60_000, intervalMs: 50, label: 'the fuzz campaign to run its first case' })
+      await waitFor(() => /fuzz: \d+\/100000 cases/.test(child.err()) || child.proc.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        label: 'the fuzz campaign to run its first case',
+      })
       child.proc.kill('SIGINT')
       expect(await exitOf(child, 60_000, 'rtcspec fuzz after SIGINT'), child.err()).toBe(130)
       const result = JSON.parse(child.out()) as { interrupted?: boolean; cases: number; exitCode: number }
@@ -283,7 +325,11 @@ describe('other commands on SIGINT', () => {
     const reports = join(tmp, 'load')
     const child = start(['load', 'b2b-pcmu', '--calls', '2', '--rate', '2', '--duration', '60s', '--workers', '1', '--report-dir', reports], tmp, childEnv())
     try {
-      await waitFor(() => /connected [1-9]/.test(child.err()) || child.proc.exitCode !== null, { timeoutMs: 60_000, intervalMs: 50, label: 'a load call to connect' })
+      await waitFor(() => /connected [1-9]/.test(child.err()) || child.proc.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        label: 'a load call to connect',
+      })
       child.proc.kill('SIGINT')
       expect(await exitOf(child, 60_000, 'rtcspec load after SIGINT'), child.err()).toBe(130)
       const file = join(reports, 'load-summary.json')
@@ -302,14 +348,21 @@ describe('one set of exit classes: an unreachable target is infrastructure (4) w
     ['whip', 'http://127.0.0.1:9/whip/live', /nothing tested \(exit 4\): .*refused/],
     ['sip', 'udp://127.0.0.1:9', /nothing tested \(exit 4\): udp:\/\/127\.0\.0\.1:9: connection refused/],
     ['sip', 'ws://127.0.0.1:9', /nothing tested \(exit 4\): ws:\/\/127\.0\.0\.1:9\/: connection refused/],
-  ])('fuzz %s --url %s', async (target, url, cause) => {
-    const child = start(['fuzz', target, '--url', url, '--runs', '5', '--report-dir', join(tmp, 'fuzz-refused')], tmp, childEnv({ CI: '' }))
-    try {
-      expect(await exitOf(child, 60_000, `rtcspec fuzz ${target}`), child.err()).toBe(4)
-      const lines = child.err().split('\n').filter((l) => cause.test(l))
-      expect(lines, child.err()).toHaveLength(1)
-    } finally {
-      killHard(child)
-    }
-  }, 90_000)
+  ])(
+    'fuzz %s --url %s',
+    async (target, url, cause) => {
+      const child = start(['fuzz', target, '--url', url, '--runs', '5', '--report-dir', join(tmp, 'fuzz-refused')], tmp, childEnv({ CI: '' }))
+      try {
+        expect(await exitOf(child, 60_000, `rtcspec fuzz ${target}`), child.err()).toBe(4)
+        const lines = child
+          .err()
+          .split('\n')
+          .filter((l) => cause.test(l))
+        expect(lines, child.err()).toHaveLength(1)
+      } finally {
+        killHard(child)
+      }
+    },
+    90_000,
+  )
 })

@@ -87,7 +87,9 @@ describe('the published package', () => {
     const out = `${r.stdout}\n${r.stderr}`
     expect(r.status, out).toBe(0)
     expect(out).toMatch(/1 passed, 0 failed/)
-    const records = readFileSync(join(app, 'reports', 'call_records.jsonl'), 'utf8').trim().split('\n')
+    const records = readFileSync(join(app, 'reports', 'call_records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
     expect(records).toHaveLength(1)
     expect(JSON.parse(records[0] ?? '{}')).toMatchObject({ schema: 'rtcspec.call-record/v1', kind: 'webrtc-b2b', test: { result: 'passed' } })
   })

@@ -32,7 +32,10 @@ function project(name: string, files: Record<string, string>): string {
   const dir = join(tmp, name)
   mkdirSync(join(dir, 'node_modules'), { recursive: true })
   symlinkSync(join(root, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'))
-  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }, { find: /^rtcspec\\/conformance$/, replacement: ${JSON.stringify(join(root, 'src', 'entry', 'conformance.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`)
+  writeFileSync(
+    join(dir, 'vitest.config.mjs'),
+    `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }, { find: /^rtcspec\\/conformance$/, replacement: ${JSON.stringify(join(root, 'src', 'entry', 'conformance.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`,
+  )
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true })
     writeFileSync(join(dir, f), text)
@@ -52,14 +55,20 @@ interface Ran {
 function run(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Ran> {
   const reports = join(dir, 'reports-out')
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
-  for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) if (!(k in env)) delete childEnv[k]
+  for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV'])
+    if (!(k in env)) delete childEnv[k]
   return new Promise((done) => {
-    execFile(node, [bin, 'run', '--report-dir', reports, ...args], { cwd: dir, env: childEnv, timeout: 200_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-      const file = join(reports, 'summary.json')
-      const summary = existsSync(file) ? RunSummarySchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : undefined
-      done({ code, stdout, stderr, summary, reports })
-    })
+    execFile(
+      node,
+      [bin, 'run', '--report-dir', reports, ...args],
+      { cwd: dir, env: childEnv, timeout: 200_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
+        const file = join(reports, 'summary.json')
+        const summary = existsSync(file) ? RunSummarySchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : undefined
+        done({ code, stdout, stderr, summary, reports })
+      },
+    )
   })
 }
 
@@ -219,7 +228,7 @@ test('20 % loss towards bob', async ({ b2b, tone }) => {
     expect(typo.stderr).toMatch(/Unrecognized key.*"gate"/)
   }, 240_000)
 
-  it("docs/examples: the WHIP gate spec and config pass against the embedded reference server, with samples", async () => {
+  it('docs/examples: the WHIP gate spec and config pass against the embedded reference server, with samples', async () => {
     const dir = project('whip-gate-example', {
       'specs/whip-gate.spec.ts': readFileSync(join(root, 'docs', 'examples', 'whip-gate.spec.ts'), 'utf8'),
       'rtcspec.config.ts': readFileSync(join(root, 'docs', 'examples', 'rtcspec.config.ts'), 'utf8'),

@@ -25,13 +25,21 @@ function project(name: string, vitestConfig: string): string {
 }
 
 function run(cwd: string, args: string[]) {
-  const r = spawnSync(process.execPath, [join(repo, 'bin', 'rtcspec.mjs'), 'run', ...args, '--no-gates'], { cwd, encoding: 'utf8', timeout: 90_000, env: { ...process.env, GITHUB_ACTIONS: '' } })
+  const r = spawnSync(process.execPath, [join(repo, 'bin', 'rtcspec.mjs'), 'run', ...args, '--no-gates'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, GITHUB_ACTIONS: '' },
+  })
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` }
 }
 
 describe('rtcspec run with the project own Vitest config', () => {
   it('runs a file (and a folder) the config include does not match', () => {
-    const dir = project('include', `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['test/unit/**/*.test.ts'] } })\n`)
+    const dir = project(
+      'include',
+      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['test/unit/**/*.test.ts'] } })\n`,
+    )
     const file = run(dir, ['rtc/call.spec.ts'])
     expect(file.code, file.out).toBe(0)
     expect(file.out).toMatch(/1 passed, 0 failed/)
@@ -41,7 +49,10 @@ describe('rtcspec run with the project own Vitest config', () => {
   }, 120_000)
 
   it('names test.projects when the projects hide the file', () => {
-    const dir = project('projects', `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { projects: [{ test: { name: 'unit', include: ['test/**/*.test.ts'] } }] } })\n`)
+    const dir = project(
+      'projects',
+      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { projects: [{ test: { name: 'unit', include: ['test/**/*.test.ts'] } }] } })\n`,
+    )
     const r = run(dir, ['rtc/call.spec.ts'])
     expect(r.code, r.out).toBe(2)
     expect(r.out).toContain('no spec files found in rtc/call.spec.ts: vitest.config.ts defines test.projects')

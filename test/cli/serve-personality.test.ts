@@ -52,7 +52,16 @@ describe('rtcspec serve personalities', () => {
   test('--help documents every flag and what each personality stands for', async () => {
     let out = ''
     expect(await serveCommand(['--help'], { out: (s) => (out += s) })).toBe(0)
-    for (const flag of ['--personality', '--sessions-per-endpoint', '--busy-status', '--audio-codecs', '--ice-lite', '--stuck-on-malformed-offer', '--auth-failure-status', '--admin-reset']) {
+    for (const flag of [
+      '--personality',
+      '--sessions-per-endpoint',
+      '--busy-status',
+      '--audio-codecs',
+      '--ice-lite',
+      '--stuck-on-malformed-offer',
+      '--auth-failure-status',
+      '--admin-reset',
+    ]) {
       expect(out, flag).toContain(flag)
     }
     for (const name of PERSONALITY_NAMES) expect(out, name).toMatch(new RegExp(`^ +${name} += --`, 'm'))
@@ -101,7 +110,12 @@ describe('rtcspec serve personalities', () => {
       const whip = /WHIP endpoint: (\S+)/.exec(out)?.[1] ?? ''
       const sdp = await offer(['opus'])
       const post = async (body: string, token?: string) => {
-        const res = await fetch(whip, { method: 'POST', headers: { 'Content-Type': 'application/sdp', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body, signal: AbortSignal.timeout(10_000) })
+        const res = await fetch(whip, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/sdp', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        })
         return { status: res.status, body: await res.text() }
       }
       expect((await post(sdp)).status).toBe(403)

@@ -53,8 +53,16 @@ describe('rtcspec serve sip', () => {
       const wsUrl = /WS: +(\S+)/.exec(s.out())?.[1] ?? ''
       expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
       {
-        await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'udp', remote: { host: '127.0.0.1', port } }, media: 'rtp' })
-        await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'udp', remote: { host: '127.0.0.1', port } }, media: 'rtp' })
+        await using alice = await createSipUserAgent({
+          uri: 'sip:alice@rtcspec.test',
+          transport: { kind: 'udp', remote: { host: '127.0.0.1', port } },
+          media: 'rtp',
+        })
+        await using bob = await createSipUserAgent({
+          uri: 'sip:bob@rtcspec.test',
+          transport: { kind: 'udp', remote: { host: '127.0.0.1', port } },
+          media: 'rtp',
+        })
         await using carol = await createSipUserAgent({ uri: 'sip:carol@rtcspec.test', transport: { kind: 'ws', url: wsUrl } })
         await bob.register()
         await carol.register()

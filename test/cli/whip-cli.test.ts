@@ -47,7 +47,10 @@ describe('rtcspec serve', () => {
       expect(res.status).toBe(401) // the token is required
       // The conformance suite passes with 0 failures against `rtcspec serve` (signaling checks; media is covered elsewhere).
       let table = ''
-      const code = await conformanceCommand(['whip', '--url', whip, '--token', 'tk', '--no-media', '--report-dir', tmp()], { out: (x) => (table += x), err: () => undefined })
+      const code = await conformanceCommand(['whip', '--url', whip, '--token', 'tk', '--no-media', '--report-dir', tmp()], {
+        out: (x) => (table += x),
+        err: () => undefined,
+      })
       expect(code, table).toBe(0)
       expect(table).toMatch(/ 0 failed /)
       const port = Number(new URL(whip).port)
@@ -84,7 +87,9 @@ describe('rtcspec conformance', () => {
     const dir = tmp()
     expect(await conformanceCommand(['whip', '--embedded', '--no-media', '--fault', 'whip.answer.bundle', '--report-dir', dir], quiet)).toBe(1)
     expect(await conformanceCommand(['whip', '--embedded', '--no-media', '--fault', 'whip.options.accept-post', '--report-dir', dir], quiet)).toBe(0)
-    expect(await conformanceCommand(['whip', '--embedded', '--no-media', '--strict', '--fault', 'whip.options.accept-post', '--report-dir', dir], quiet)).toBe(1)
+    expect(await conformanceCommand(['whip', '--embedded', '--no-media', '--strict', '--fault', 'whip.options.accept-post', '--report-dir', dir], quiet)).toBe(
+      1,
+    )
   }, 60_000)
 
   test('exit 2 for bad arguments; an unreachable URL fails cleanly and quickly', async () => {
@@ -102,7 +107,12 @@ describe('rtcspec conformance', () => {
     const t0 = performance.now()
     let printed = ''
     // Nothing could be tested: infrastructure (4), not a non-conformant server (1).
-    expect(await conformanceCommand(['whip', '--url', `http://127.0.0.1:${free}/whip/live`, '--report-dir', dir, '--timeout', '500'], { out: (s) => (printed += s), err: () => undefined })).toBe(4)
+    expect(
+      await conformanceCommand(['whip', '--url', `http://127.0.0.1:${free}/whip/live`, '--report-dir', dir, '--timeout', '500'], {
+        out: (s) => (printed += s),
+        err: () => undefined,
+      }),
+    ).toBe(4)
     expect(performance.now() - t0).toBeLessThan(30_000)
     expect(printed).toMatch(/ECONNREFUSED/)
     expect(printed).toMatch(/the endpoint never answered: nothing was tested/)

@@ -38,9 +38,15 @@ describe.skipIf(noChromium)('media checks with --peer chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-conf-chromium-'))
     try {
       let out = ''
-      const code = await conformanceCommand(['whep', '--url', srv.whepUrl(), '--publish-url', srv.whipUrl(), '--peer', 'chromium', '--only', 'whep.media', '--report-dir', dir], { out: (s) => (out += s), err: (s) => (out += s) })
+      const code = await conformanceCommand(
+        ['whep', '--url', srv.whepUrl(), '--publish-url', srv.whipUrl(), '--peer', 'chromium', '--only', 'whep.media', '--report-dir', dir],
+        { out: (s) => (out += s), err: (s) => (out += s) },
+      )
       expect(code, out).toBe(0)
-      const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as { options: { peer: string }; results: Array<{ status: string; detail: { measured?: Record<string, unknown> } }> }
+      const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as {
+        options: { peer: string }
+        results: Array<{ status: string; detail: { measured?: Record<string, unknown> } }>
+      }
       expect(report.options.peer).toBe('chromium')
       expect(report.results[0]?.status).toBe('pass')
       expect(report.results[0]?.detail.measured).toMatchObject({ viewer: 'chromium' })
@@ -57,7 +63,9 @@ describe.skipIf(noChromium)('media checks with --peer chromium', () => {
 
   test('--peer with another value is a usage error (exit 2)', async () => {
     let err = ''
-    expect(await conformanceCommand(['whip', '--url', 'http://127.0.0.1:9/whip/x', '--peer', 'firefox'], { out: () => undefined, err: (s) => (err += s) })).toBe(2)
+    expect(
+      await conformanceCommand(['whip', '--url', 'http://127.0.0.1:9/whip/x', '--peer', 'firefox'], { out: () => undefined, err: (s) => (err += s) }),
+    ).toBe(2)
     expect(err).toMatch(/--peer "firefox" must be werift or chromium/)
   })
 })

@@ -36,7 +36,8 @@ for (const suite of ['whip', 'whep'] as const) {
   MEDIA_CONSEQUENCES[`${suite}.post.location`] = 'the 201 has no Location: there is no session to use (or DELETE)'
   MEDIA_CONSEQUENCES[`${suite}.redirect.307`] = 'the POST is redirected with 302, which a client must not follow for a POST'
   MEDIA_CONSEQUENCES[`${suite}.answer.setup`] = 'the answer says a=setup:actpass, so the client has no DTLS role and DTLS never completes'
-  MEDIA_CONSEQUENCES[`${suite}.answer.candidates`] = 'the answer carries no server candidate, so the client has no address to connect to (only peer-reflexive discovery, over which DTLS does not complete)'
+  MEDIA_CONSEQUENCES[`${suite}.answer.candidates`] =
+    'the answer carries no server candidate, so the client has no address to connect to (only peer-reflexive discovery, over which DTLS does not complete)'
 }
 
 async function runAgainst(options: MediaServerOptions, suite: 'whip' | 'whep', media: boolean): Promise<ConformanceReport> {
@@ -71,16 +72,26 @@ describe('the reference server conforms', () => {
 })
 
 describe.concurrent('every fault is detected by its check and by no other', () => {
-  test.each(SERVER_FAULTS.map((id) => [id]))('%s', async (id) => {
-    const req = requirement(id)
-    expect(req).toBeDefined()
-    const suite = req?.suite ?? 'whip'
-    const report = await runAgainst({ ...FULL, ...OVERRIDES[id], fault: id }, suite, true)
-    const mine = report.results.find((r) => r.id === id)
-    const media = `${suite}.media`
-    const others = report.results.filter((r) => r.id !== id && r.status === 'fail' && !(r.id === media && MEDIA_CONSEQUENCES[id])).map((r) => `${r.id}: ${r.detail.reason}`)
-    expect(mine?.status, formatTable(report)).toBe('fail')
-    expect(others, formatTable(report)).toEqual([])
-    if (id !== media) expect(report.results.find((r) => r.id === media)?.status, `media check under fault ${id}: ${MEDIA_CONSEQUENCES[id] ?? 'must still pass'}\n${formatTable(report)}`).toBe(MEDIA_CONSEQUENCES[id] ? 'fail' : 'pass')
-  }, 90_000)
+  test.each(SERVER_FAULTS.map((id) => [id]))(
+    '%s',
+    async (id) => {
+      const req = requirement(id)
+      expect(req).toBeDefined()
+      const suite = req?.suite ?? 'whip'
+      const report = await runAgainst({ ...FULL, ...OVERRIDES[id], fault: id }, suite, true)
+      const mine = report.results.find((r) => r.id === id)
+      const media = `${suite}.media`
+      const others = report.results
+        .filter((r) => r.id !== id && r.status === 'fail' && !(r.id === media && MEDIA_CONSEQUENCES[id]))
+        .map((r) => `${r.id}: ${r.detail.reason}`)
+      expect(mine?.status, formatTable(report)).toBe('fail')
+      expect(others, formatTable(report)).toEqual([])
+      if (id !== media)
+        expect(
+          report.results.find((r) => r.id === media)?.status,
+          `media check under fault ${id}: ${MEDIA_CONSEQUENCES[id] ?? 'must still pass'}\n${formatTable(report)}`,
+        ).toBe(MEDIA_CONSEQUENCES[id] ? 'fail' : 'pass')
+    },
+    90_000,
+  )
 })

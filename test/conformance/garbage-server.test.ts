@@ -62,7 +62,9 @@ describe('a garbage server yields clean failures, never a crash or a hang', () =
       const report = await runConformance({ suite: 'whip', url, timeoutMs: 400, checkTimeoutMs: 8_000, media: true })
       const elapsed = performance.now() - t0
       expect(ConformanceReportSchema.safeParse(report).success).toBe(true)
-      const passedMust = report.results.filter((r) => r.level === 'MUST' && r.status === 'pass' && !['whip.delete.ignores-etag', 'whip.delete.unknown-idempotent'].includes(r.id))
+      const passedMust = report.results.filter(
+        (r) => r.level === 'MUST' && r.status === 'pass' && !['whip.delete.ignores-etag', 'whip.delete.unknown-idempotent'].includes(r.id),
+      )
       // A server that answers everything with 2xx can "pass" a few lenient checks; none of the core ones.
       for (const id of ['whip.post.201', 'whip.post.location', 'whip.post.answer-sdp', 'whip.media']) {
         const r = report.results.find((x) => x.id === id)

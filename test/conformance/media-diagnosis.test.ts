@@ -50,9 +50,18 @@ function fakeAnswer(a: AnswerShape): string {
   const common = ['c=IN IP4 0.0.0.0', 'a=ice-ufrag:fake', 'a=ice-pwd:fakefakefakefakefakefake', `a=fingerprint:sha-256 ${fp}`, 'a=setup:passive', 'a=rtcp-mux']
   const cands = (a.candidates ?? []).map((c) => `a=candidate:${c}`)
   const lines = ['v=0', 'o=- 2 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0']
-  lines.push(`m=audio ${a.audioPort ?? 9} UDP/TLS/RTP/SAVPF ${pts(a.audio) || '0'}`, ...common, 'a=mid:0', 'a=recvonly', ...a.audio.map((l) => `a=rtpmap:${l}`), ...cands, ...(cands.length ? ['a=end-of-candidates'] : []))
+  lines.push(
+    `m=audio ${a.audioPort ?? 9} UDP/TLS/RTP/SAVPF ${pts(a.audio) || '0'}`,
+    ...common,
+    'a=mid:0',
+    'a=recvonly',
+    ...a.audio.map((l) => `a=rtpmap:${l}`),
+    ...cands,
+    ...(cands.length ? ['a=end-of-candidates'] : []),
+  )
   if (a.video === 'rejected') lines.push('m=video 0 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:1', 'a=inactive', 'a=rtpmap:96 VP8/90000')
-  else if (Array.isArray(a.video)) lines.push(`m=video 9 UDP/TLS/RTP/SAVPF ${pts(a.video)}`, ...common, 'a=mid:1', 'a=recvonly', ...a.video.map((l) => `a=rtpmap:${l}`))
+  else if (Array.isArray(a.video))
+    lines.push(`m=video 9 UDP/TLS/RTP/SAVPF ${pts(a.video)}`, ...common, 'a=mid:1', 'a=recvonly', ...a.video.map((l) => `a=rtpmap:${l}`))
   return `${lines.join('\r\n')}\r\n`
 }
 
@@ -87,7 +96,7 @@ async function fakeWhip(answer: (offer: string) => string): Promise<string> {
 }
 
 describe('negotiation (SDP)', () => {
-  test('accepted: the answer\'s first offered codec; telephone-event is not media of its own', () => {
+  test("accepted: the answer's first offered codec; telephone-event is not media of its own", () => {
     const ans = fakeAnswer({ audio: ['0 PCMU/8000', '101 telephone-event/8000'], video: ['96 VP8/90000'] })
     const a = negotiation(OFFER, ans, 'audio')
     expect(a).toMatchObject({ status: 'accepted', codec: 'PCMU', offered: ['opus', 'PCMU', 'PCMA'], answered: ['PCMU'] })
@@ -142,7 +151,9 @@ describe('media check fail reasons', () => {
     const report = await runConformance({ suite: 'whip', url, only: ['whip.media'], remoteAddresses: 'loopback' })
     const r = report.results[0]
     expect(r?.status, formatTable(report)).toBe('fail')
-    expect(r?.detail.reason).toContain("remote candidate 10.199.0.1:40000 typ host is not loopback (nor one of hostAddresses) and remoteAddresses is 'loopback'")
+    expect(r?.detail.reason).toContain(
+      "remote candidate 10.199.0.1:40000 typ host is not loopback (nor one of hostAddresses) and remoteAddresses is 'loopback'",
+    )
     expect(r?.detail.reason).toContain('answer candidates: 1 (10.199.0.1:40000 host udp)')
     expect(r?.detail.measured).toMatchObject({ answerCandidates: 1, remoteTrickled: 0, audioCodec: 'PCMU', remoteAddresses: 'loopback', pairs: 'none' })
     expect(String(r?.detail.measured?.videoCodec)).toContain('rejected the video section')

@@ -38,7 +38,13 @@ async function noVideoProxy(target: string): Promise<{ url: (path: string) => st
     }
     const headers: Record<string, string> = {}
     for (const h of ['content-type', 'if-match', 'authorization']) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string
-    const r = await fetch(new URL(req.url ?? '/', target), { method: req.method ?? 'GET', headers, ...(text ? { body: text } : {}), redirect: 'manual', signal: AbortSignal.timeout(5_000) })
+    const r = await fetch(new URL(req.url ?? '/', target), {
+      method: req.method ?? 'GET',
+      headers,
+      ...(text ? { body: text } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(5_000),
+    })
     const out: Record<string, string> = {}
     for (const h of ['content-type', 'location', 'etag', 'link', 'accept-patch']) {
       const v = r.headers.get(h)
@@ -107,11 +113,30 @@ describe.skipIf(noTurn)('media check through TURN', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-conf-turn-'))
     let code: number
     try {
-      code = await conformanceCommand(['whip', '--url', srv.whipUrl(), '--whep-url', srv.whepUrl(), '--only', 'whip.media', '--ice-server', spec, '--relay-only', '--json', '--report-dir', dir], { out: (s) => (out += s), err: (s) => (out += s) })
+      code = await conformanceCommand(
+        [
+          'whip',
+          '--url',
+          srv.whipUrl(),
+          '--whep-url',
+          srv.whepUrl(),
+          '--only',
+          'whip.media',
+          '--ice-server',
+          spec,
+          '--relay-only',
+          '--json',
+          '--report-dir',
+          dir,
+        ],
+        { out: (s) => (out += s), err: (s) => (out += s) },
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-    const report = JSON.parse(out.slice(out.indexOf('{'))) as { results: Array<{ status: string; detail: { reason: string; measured?: Record<string, string> } }> }
+    const report = JSON.parse(out.slice(out.indexOf('{'))) as {
+      results: Array<{ status: string; detail: { reason: string; measured?: Record<string, string> } }>
+    }
     const r = report.results[0]
     expect(r?.status, r?.detail.reason).toBe('pass')
     expect(code).toBe(0)
@@ -130,7 +155,10 @@ describe('rtcspec conformance network flags', () => {
 
   test('--relay-only without a TURN server, a bad --ice-server, a bad --remote-addresses: exit 2 naming the problem', async () => {
     expect(await usage(['--relay-only'])).toMatchObject({ code: 2, err: expect.stringContaining('--relay-only needs a TURN server') })
-    expect(await usage(['--relay-only', '--ice-server', 'stun:127.0.0.1:3478'])).toMatchObject({ code: 2, err: expect.stringContaining('--relay-only needs a TURN server') })
+    expect(await usage(['--relay-only', '--ice-server', 'stun:127.0.0.1:3478'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--relay-only needs a TURN server'),
+    })
     expect(await usage(['--ice-server', 'turn:127.0.0.1:3478'])).toMatchObject({ code: 2, err: expect.stringContaining('--ice-server') })
     expect(await usage(['--ice-server', 'http://x'])).toMatchObject({ code: 2 })
     expect(await usage(['--remote-addresses', 'lan'])).toMatchObject({ code: 2, err: expect.stringContaining('must be loopback or any') })
@@ -138,6 +166,8 @@ describe('rtcspec conformance network flags', () => {
 
   test('runConformance: relayOnly without a TURN server is invalid options', async () => {
     await expect(runConformance({ suite: 'whip', url, relayOnly: true })).rejects.toThrow(/relayOnly needs a TURN server/)
-    await expect(runConformance({ suite: 'whip', url, relayOnly: true, iceServers: [{ urls: 'stun:127.0.0.1' }] })).rejects.toThrow(/relayOnly needs a TURN server/)
+    await expect(runConformance({ suite: 'whip', url, relayOnly: true, iceServers: [{ urls: 'stun:127.0.0.1' }] })).rejects.toThrow(
+      /relayOnly needs a TURN server/,
+    )
   })
 })

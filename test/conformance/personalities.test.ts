@@ -108,7 +108,11 @@ describe('a one-session endpoint', () => {
 
   test('held by another client before the run: every session check is blocked and nothing is blamed (exit 4)', async () => {
     await using srv = await startMediaServer({ ...FULL, personalities: ['one-session'] })
-    const other = await fetch(srv.whipUrl(), { method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${TOKEN}` }, body: await validOffer() })
+    const other = await fetch(srv.whipUrl(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${TOKEN}` },
+      body: await validOffer(),
+    })
     expect(other.status).toBe(201)
     const report = await runConformance(optionsFor(srv, 'whip', { media: false }))
     const failed = report.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.detail.reason}`)

@@ -33,7 +33,11 @@ async function bobTrack(call: B2BCall, packets: number): Promise<InboundTrack> {
 }
 
 describe('audio matchers on back-to-back calls', () => {
-  for (const [codec, hz] of [['PCMU', 440], ['PCMA', 1000], ['opus', 1500]] as const) {
+  for (const [codec, hz] of [
+    ['PCMU', 440],
+    ['PCMA', 1000],
+    ['opus', 1500],
+  ] as const) {
     it(`${codec}: bob's recording contains ${hz} Hz (±2 Hz) and not ${hz + 100} Hz, is loud and not silent`, async () => {
       await withCall({ codec }, async (call) => {
         call.a.sendAudio((rate) => tone(hz, { sampleRate: rate }))
@@ -109,12 +113,17 @@ describe.skipIf(requireTool('espeak-ng'))('speech through an Opus call', () => {
       })
       const track = await call.b.waitForTrack('audio', 10_000)
       // the source ends after the sentence: wait for (nearly) all of its 20 ms frames
-      await waitFor(() => frames > 0 && track.rtp.snapshot().unique >= frames - 1, { timeoutMs: 20_000, label: "the whole sentence at bob (all but one of its frames)" })
+      await waitFor(() => frames > 0 && track.rtp.snapshot().unique >= frames - 1, {
+        timeoutMs: 20_000,
+        label: 'the whole sentence at bob (all but one of its frames)',
+      })
       expect(track).toResemble(speech)
       expect(track).not.toResemble(other)
       const same = similarity(speech, track.recording())
       const diff = similarity(other, track.recording())
-      process.stdout.write(`speech through an Opus call: score ${same.score.toFixed(3)} (aligned at ${same.delayMs.toFixed(2)} ms); other sentence ${diff.score.toFixed(3)}\n`)
+      process.stdout.write(
+        `speech through an Opus call: score ${same.score.toFixed(3)} (aligned at ${same.delayMs.toFixed(2)} ms); other sentence ${diff.score.toFixed(3)}\n`,
+      )
     })
   })
 })
@@ -169,7 +178,9 @@ describe('delay added by the relay, measured from the audio', () => {
     for (const n of [40, 150]) {
       const m = await leastLate(n, (x) => Math.abs(x.delayMs - base.delayMs - x.truthMinMs) <= 2)
       const measured = m.delayMs - base.delayMs
-      process.stdout.write(`relay delay ${n} ms (applied ≥ ${m.truthMinMs.toFixed(2)} ms): measured ${m.delayMs.toFixed(2)} ms − baseline ${base.delayMs.toFixed(2)} ms = ${measured.toFixed(2)} ms\n`)
+      process.stdout.write(
+        `relay delay ${n} ms (applied ≥ ${m.truthMinMs.toFixed(2)} ms): measured ${m.delayMs.toFixed(2)} ms − baseline ${base.delayMs.toFixed(2)} ms = ${measured.toFixed(2)} ms\n`,
+      )
       expect(m.truthMinMs).toBeGreaterThanOrEqual(n - 0.5) // the relay's timers are within ~0.2 ms early at worst
       expect(Math.abs(measured - m.truthMinMs), `relay applied ≥ ${m.truthMinMs.toFixed(2)} ms, audio says ${measured.toFixed(2)} ms`).toBeLessThanOrEqual(2)
       expect(Math.abs(measured - n), `nominal ${n} ms, audio says ${measured.toFixed(2)} ms`).toBeLessThanOrEqual(4)

@@ -36,7 +36,9 @@ describe('toContainTone', () => {
     expect(tone440).toContainTone(440)
     expect(tone440).toContainTone(441.5, { toleranceHz: 2 })
     expect(tone440).not.toContainTone(450)
-    expect(() => expect(tone440).toContainTone(445)).toThrow(/to contain a 445 Hz tone \(±2 Hz\)\n {2}measured: strongest peak near it at 440\.0\d Hz \(off by [45]\.\d\d Hz\)/)
+    expect(() => expect(tone440).toContainTone(445)).toThrow(
+      /to contain a 445 Hz tone \(±2 Hz\)\n {2}measured: strongest peak near it at 440\.0\d Hz \(off by [45]\.\d\d Hz\)/,
+    )
     expect(() => expect(hiss).toContainTone(1000)).toThrow(/to contain a 1000 Hz tone/)
     expect(() => expect(quiet).toContainTone(440)).toThrow(/no spectral peak|level -Infinity/)
     const dual = pcm(tones([697, 1209], { sampleRate: 8000 }), 500)

@@ -28,7 +28,8 @@ import type { B2BOptions } from '../../src/calls/open.ts'
 /** RTP stats of `n` packets with every `lossEvery`-th one missing. */
 function statsWithLoss(n: number, lost: number) {
   const s = new RtpReceiveStats({ clockRate: 8000 })
-  for (let i = 0; i < n; i++) if (i % Math.round(n / lost) !== 1) s.onPacket({ sequenceNumber: i, timestamp: i * 160, ssrc: 1, payloadType: 0, payloadBytes: 160 }, i * 20)
+  for (let i = 0; i < n; i++)
+    if (i % Math.round(n / lost) !== 1) s.onPacket({ sequenceNumber: i, timestamp: i * 160, ssrc: 1, payloadType: 0, payloadBytes: 160 }, i * 20)
   return s.snapshot()
 }
 
@@ -78,34 +79,54 @@ describe('options objects are checked at run time', () => {
   })
 
   it('b2b: a misspelt side option, an unknown codec, a bad duration', async () => {
-    expect(await rejection(openBackToBack({ a: { trickel: false } } as unknown as B2BOptions))).toMatch(/a: unknown option "trickel" \(did you mean "trickle"\?\)/)
+    expect(await rejection(openBackToBack({ a: { trickel: false } } as unknown as B2BOptions))).toMatch(
+      /a: unknown option "trickel" \(did you mean "trickle"\?\)/,
+    )
     expect(await rejection(openBackToBack({ codec: 'opsu' }))).toMatch(/codec: unknown audio codec "opsu" \(did you mean "OPUS"\?\)/)
-    expect(await rejection(openBackToBack({ connectTimeout: '10' as never }))).toMatch(/connectTimeout: invalid duration "10": no unit \(10 what\? write '10ms' or '10s'\)/)
+    expect(await rejection(openBackToBack({ connectTimeout: '10' as never }))).toMatch(
+      /connectTimeout: invalid duration "10": no unit \(10 what\? write '10ms' or '10s'\)/,
+    )
     expect(await rejection(openBackToBack({ send: { a: 440 as never } }))).toMatch(/send\.a: an audio source/)
   })
 
   it('peer factories: werift, RTP and Chromium', async () => {
-    expect(messageOf(() => createWeriftPeer({ codec: ['PCMU'] } as never))).toMatch(/invalid werift peer options[\s\S]*unknown option "codec" \(did you mean "codecs"\?\)/)
+    expect(messageOf(() => createWeriftPeer({ codec: ['PCMU'] } as never))).toMatch(
+      /invalid werift peer options[\s\S]*unknown option "codec" \(did you mean "codecs"\?\)/,
+    )
     expect(messageOf(() => createWeriftPeer({ remoteAddresses: 'all' as never }))).toMatch(/remoteAddresses/)
     expect(messageOf(() => createRtpPeer({ ptime: 20 } as never))).toMatch(/invalid RTP peer options[\s\S]*unknown option "ptime" \(did you mean "ptimeMs"\?\)/)
     // checked before any browser is launched
-    expect(await rejection(createChromiumPeer({ pollInterval: 100 } as never))).toMatch(/invalid Chromium peer options[\s\S]*unknown option "pollInterval" \(did you mean "pollIntervalMs"\?\)/)
+    expect(await rejection(createChromiumPeer({ pollInterval: 100 } as never))).toMatch(
+      /invalid Chromium peer options[\s\S]*unknown option "pollInterval" \(did you mean "pollIntervalMs"\?\)/,
+    )
   })
 
   it('services: coturn, FFmpeg, SIPp (checked before anything starts)', async () => {
     expect(await rejection(startCoturn({ relm: 'x' } as never))).toMatch(/invalid coturn options[\s\S]*unknown option "relm" \(did you mean "realm"\?\)/)
-    expect(await rejection(startFfmpegSource({ audio: { to: { host: '127.0.0.1', port: 5004 }, codek: 'PCMU' } } as never))).toMatch(/invalid FFmpeg source options[\s\S]*audio: unknown option "codek" \(did you mean "codec"\?\)/)
-    expect(await rejection(startSipp({ scenario: 'uas', rtpEko: true } as never))).toMatch(/invalid SIPp options[\s\S]*unknown option "rtpEko" \(did you mean "rtpEcho"\?\)/)
+    expect(await rejection(startFfmpegSource({ audio: { to: { host: '127.0.0.1', port: 5004 }, codek: 'PCMU' } } as never))).toMatch(
+      /invalid FFmpeg source options[\s\S]*audio: unknown option "codek" \(did you mean "codec"\?\)/,
+    )
+    expect(await rejection(startSipp({ scenario: 'uas', rtpEko: true } as never))).toMatch(
+      /invalid SIPp options[\s\S]*unknown option "rtpEko" \(did you mean "rtpEcho"\?\)/,
+    )
   })
 
   it('WHIP publish and WHEP play (checked before any request or peer)', async () => {
-    expect(await rejection(publish('http://127.0.0.1:9/whip', { tokn: 'secret' } as never))).toMatch(/invalid publish options[\s\S]*unknown option "tokn" \(did you mean "token"\?\)/)
-    expect(await rejection(play('http://127.0.0.1:9/whep', { peerOptions: { codec: ['PCMU'] } } as never))).toMatch(/invalid play options[\s\S]*peerOptions: unknown option "codec" \(did you mean "codecs"\?\)/)
+    expect(await rejection(publish('http://127.0.0.1:9/whip', { tokn: 'secret' } as never))).toMatch(
+      /invalid publish options[\s\S]*unknown option "tokn" \(did you mean "token"\?\)/,
+    )
+    expect(await rejection(play('http://127.0.0.1:9/whep', { peerOptions: { codec: ['PCMU'] } } as never))).toMatch(
+      /invalid play options[\s\S]*peerOptions: unknown option "codec" \(did you mean "codecs"\?\)/,
+    )
   })
 
   it('load options', async () => {
-    expect(await rejection(runLoad({ spec: 'b2b-pcmu', calls: 1, rate: 1, holdMs: 10, maxFailure: 1 } as never))).toMatch(/unknown option "maxFailure" \(did you mean "maxFailures"\?\)/)
-    expect(await rejection(runLoad({ spec: 'b2b-pcmu', calls: 1, rate: 1, holdMs: 10, maxMissing: 5 }))).toMatch(/maxMissing: a ratio is between 0 and 1 — did you mean 0\.05 \(5 %\)\?/)
+    expect(await rejection(runLoad({ spec: 'b2b-pcmu', calls: 1, rate: 1, holdMs: 10, maxFailure: 1 } as never))).toMatch(
+      /unknown option "maxFailure" \(did you mean "maxFailures"\?\)/,
+    )
+    expect(await rejection(runLoad({ spec: 'b2b-pcmu', calls: 1, rate: 1, holdMs: 10, maxMissing: 5 }))).toMatch(
+      /maxMissing: a ratio is between 0 and 1 — did you mean 0\.05 \(5 %\)\?/,
+    )
   })
 
   it('scenario specs: an unknown key gets a did-you-mean too, and lossBelow takes a percentage', () => {
@@ -116,7 +137,7 @@ describe('options objects are checked at run time', () => {
 })
 
 describe('ratios', () => {
-  it("toHaveLossBelow(5) with 20 % loss fails as a mistake, not a pass", () => {
+  it('toHaveLossBelow(5) with 20 % loss fails as a mistake, not a pass', () => {
     const snap = statsWithLoss(100, 20)
     expect(snap.lossFraction).toBeGreaterThan(0.15)
     expect(messageOf(() => expect(snap).toHaveLossBelow(5))).toMatch(/toHaveLossBelow\(5\): a ratio is between 0 and 1 — did you mean 0\.05 \(5 %\)\?/)
@@ -133,7 +154,9 @@ describe('ratios', () => {
     const snap = statsWithLoss(100, 2)
     expect(messageOf(() => expect(snap).toHaveLossBelow(-0.1))).toMatch(/toHaveLossBelow\(-0\.1\): a ratio is between 0 and 1, got -0\.1 \(negative\)/)
     expect(messageOf(() => expect(snap).toHaveLossBelow(Number.NaN))).toMatch(/toHaveLossBelow\(NaN\): NaN is not a ratio/)
-    expect(messageOf(() => expect(snap).toHaveLossBelow('5' as never))).toMatch(/"5" is not a ratio: write a fraction such as 0\.05 or a percentage such as '5%'/)
+    expect(messageOf(() => expect(snap).toHaveLossBelow('5' as never))).toMatch(
+      /"5" is not a ratio: write a fraction such as 0\.05 or a percentage such as '5%'/,
+    )
     expect(messageOf(() => expect(snap).toHaveLossBelow(null as never))).toMatch(/expected a ratio .* got null/)
     expect(toRatio('0.5 %', 'x')).toBeCloseTo(0.005)
     expect(messageOf(() => toRatio(500, 'x'))).toMatch(/x: a ratio is between 0 and 1, got 500/)
@@ -142,8 +165,12 @@ describe('ratios', () => {
   it('toBeSilent takes minSilentRatio as a ratio too', () => {
     const silence = { sampleRate: 8000, samples: new Int16Array(8000) }
     expect(silence).toBeSilent({ minSilentRatio: '99%' })
-    expect(messageOf(() => expect(silence).toBeSilent({ minSilentRatio: 99 }))).toMatch(/minSilentRatio: a ratio is between 0 and 1 — did you mean 0\.99 \(99 %\)\?/)
-    expect(messageOf(() => expect(silence).toBeSilent({ treshold: -40 } as never))).toMatch(/toBeSilent options[\s\S]*unknown option "treshold" \(did you mean "thresholdDbfs"\?\)/)
+    expect(messageOf(() => expect(silence).toBeSilent({ minSilentRatio: 99 }))).toMatch(
+      /minSilentRatio: a ratio is between 0 and 1 — did you mean 0\.99 \(99 %\)\?/,
+    )
+    expect(messageOf(() => expect(silence).toBeSilent({ treshold: -40 } as never))).toMatch(
+      /toBeSilent options[\s\S]*unknown option "treshold" \(did you mean "thresholdDbfs"\?\)/,
+    )
   })
 })
 
@@ -168,7 +195,9 @@ describe('durations: a bare number is milliseconds everywhere, strings carry the
   it('toReceiveRtp checks its options', async () => {
     const peer = createWeriftPeer({ name: 'nobody' })
     try {
-      await expect(expect(peer).toReceiveRtp({ packet: 5 } as never)).rejects.toThrow(/toReceiveRtp options[\s\S]*unknown option "packet" \(did you mean "packets"\?\)/)
+      await expect(expect(peer).toReceiveRtp({ packet: 5 } as never)).rejects.toThrow(
+        /toReceiveRtp options[\s\S]*unknown option "packet" \(did you mean "packets"\?\)/,
+      )
       await expect(expect(peer).toReceiveRtp({ within: '2' as never })).rejects.toThrow(/within: invalid duration "2": no unit/)
     } finally {
       await peer.close()
@@ -208,7 +237,12 @@ describe('waits fit in the test timeout', () => {
       await track.waitForPackets(10, 10_000)
       const timeout = new AbortController()
       let text = ''
-      const written = describeOnAbort('my test', timeout.signal, () => [{ label: 'call alice → bob', peers: [call.a, call.b] }], (t) => (text += t))
+      const written = describeOnAbort(
+        'my test',
+        timeout.signal,
+        () => [{ label: 'call alice → bob', peers: [call.a, call.b] }],
+        (t) => (text += t),
+      )
       timeout.abort(new Error('Test timed out in 5000ms.\nIf this is a long-running test…'))
       // the states were read at the abort, before anything closes
       await call.close()

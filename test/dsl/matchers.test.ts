@@ -15,7 +15,13 @@ function statsWith(n: number, drop: Set<number>, transitSwingMs = 0) {
 }
 
 function track(): InboundTrackImpl {
-  return new InboundTrackImpl({ kind: 'audio', mid: '0', peerName: 'bob', clockRate: 8000, codecOf: () => ({ encoding: 'PCMU', payloadType: 0, clockRate: 8000 }) })
+  return new InboundTrackImpl({
+    kind: 'audio',
+    mid: '0',
+    peerName: 'bob',
+    clockRate: 8000,
+    codecOf: () => ({ encoding: 'PCMU', payloadType: 0, clockRate: 8000 }),
+  })
 }
 
 describe('toHaveLossBelow', () => {
@@ -51,7 +57,8 @@ describe('toReceiveRtp', () => {
   it('resolves once enough packets arrived', async () => {
     const t = track()
     const p = expect(t).toReceiveRtp({ packets: 3, within: '1s' })
-    for (let i = 0; i < 3; i++) t.push({ sequenceNumber: i, timestamp: i * 160, ssrc: 9, payloadType: 0, marker: false, payload: new Uint8Array(160), arrivalMs: i * 20 })
+    for (let i = 0; i < 3; i++)
+      t.push({ sequenceNumber: i, timestamp: i * 160, ssrc: 9, payloadType: 0, marker: false, payload: new Uint8Array(160), arrivalMs: i * 20 })
     await p
   })
 

@@ -23,7 +23,10 @@ test('b2b({ record: true }) attaches each recording (WAV + pcap) to the test res
   // onTestFinished runs after the fixture's teardown, which saves and attaches the recordings.
   onTestFinished(() => {
     const artifacts = task.artifacts.filter((a): a is RecordingArtifact => a.type === 'rtcspec:recording')
-    expect(artifacts.map((a) => a.message).sort()).toEqual([expect.stringMatching(/^recording alice-audio-in-0-\w+\.wav \(\d+\.\d s, 8000 Hz\)$/), expect.stringMatching(/^recording bob-audio-in-0-\w+\.wav/)])
+    expect(artifacts.map((a) => a.message).sort()).toEqual([
+      expect.stringMatching(/^recording alice-audio-in-0-\w+\.wav \(\d+\.\d s, 8000 Hz\)$/),
+      expect.stringMatching(/^recording bob-audio-in-0-\w+\.wav/),
+    ])
     for (const a of artifacts) {
       expect(a.attachments?.map((x) => x.contentType)).toEqual(['audio/wav', 'application/vnd.tcpdump.pcap'])
       expect(existsSync(a.recording.path)).toBe(true)

@@ -20,6 +20,8 @@ describe('scenario media sources: speech fixtures, WAV files, in-band DTMF; Opus
   })
 
   it('fails the run with the file name when a WAV cannot be read', async () => {
-    await expect(runScenario('missing wav', { peers: { alice: { send: { wav: '/nonexistent/voice.wav' } }, bob: {} }, duration: '300ms' })).rejects.toThrow(/\/nonexistent\/voice\.wav/)
+    await expect(runScenario('missing wav', { peers: { alice: { send: { wav: '/nonexistent/voice.wav' } }, bob: {} }, duration: '300ms' })).rejects.toThrow(
+      /\/nonexistent\/voice\.wav/,
+    )
   })
 })

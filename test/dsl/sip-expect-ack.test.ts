@@ -34,8 +34,23 @@ describe('SIP flow step expectAck', () => {
   })
 
   test('the caller ACKs the 200: the step passes and is timed', async () => {
-    const uas = sipFlowSteps('bob', [{ expect: 'INVITE' }, { reply: 180 }, { reply: 200 }, { expectAck: true, within: '5s' }, { expect: 'BYE' }, { reply: 200 }])
-    const uac: FlowStep[] = [{ send: 'INVITE' }, { expect: 100, optional: true }, { expect: 180, optional: true }, { expect: 200 }, { send: 'ACK' }, { send: 'BYE' }, { expect: 200 }]
+    const uas = sipFlowSteps('bob', [
+      { expect: 'INVITE' },
+      { reply: 180 },
+      { reply: 200 },
+      { expectAck: true, within: '5s' },
+      { expect: 'BYE' },
+      { reply: 200 },
+    ])
+    const uac: FlowStep[] = [
+      { send: 'INVITE' },
+      { expect: 100, optional: true },
+      { expect: 180, optional: true },
+      { expect: 200 },
+      { send: 'ACK' },
+      { send: 'BYE' },
+      { expect: 200 },
+    ]
     const { bob, alice } = await callFlow(uas, uac)
     if (bob.status === 'rejected') throw bob.reason
     expect(alice.status).toBe('fulfilled')

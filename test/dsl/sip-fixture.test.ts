@@ -25,7 +25,10 @@ afterAll(() => {
 function records(): CallRecord[] {
   const file = join(dir, 'call_records.jsonl')
   if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => CallRecordSchema.parse(JSON.parse(l)))
 }
 
 /** Whether a fresh UA can still connect to the registrar's WebSocket (false once it is closed). */
@@ -65,7 +68,12 @@ describe('the sip fixture', () => {
     const alice = await sip.ua('alice')
     const bob = await sip.ua('bob')
     expect(await sip.registrar()).toBe(registrar) // one per test
-    expect(registrar.bindings().map((b) => b.aor).sort()).toEqual(['alice@rtcspec.test', 'bob@rtcspec.test'])
+    expect(
+      registrar
+        .bindings()
+        .map((b) => b.aor)
+        .sort(),
+    ).toEqual(['alice@rtcspec.test', 'bob@rtcspec.test'])
     made = { registrar, wsUrl: registrar.wsUrl, uas: [alice, bob] }
     const incoming = bob.waitForIncoming(10_000)
     const calling = alice.call(sip.uri('bob'), { send: tone(1000) })
@@ -82,7 +90,9 @@ describe('the sip fixture', () => {
     onTestFinished(async () => {
       afterFailure = {
         callsActive: made!.uas.flatMap((ua) => ua.calls.filter((c) => c.active).map((c) => c.callId)),
-        records: records().filter((r) => r.test?.name.includes('a failing test still')).map((r) => ({ result: r.test?.result, peers: r.peers.length })),
+        records: records()
+          .filter((r) => r.test?.name.includes('a failing test still'))
+          .map((r) => ({ result: r.test?.result, peers: r.peers.length })),
         registrarAccepts: await registrarAccepts(made!.wsUrl),
       }
     })

@@ -21,7 +21,10 @@ describe('scenario({ sip })', () => {
   })
 
   test('an invalid spec lists every problem by path', async () => {
-    const err = await runScenario('bad', { sip: { flow: [{ send: 'INV ITE' }, { expect: 99 }, { pause: 'soon' }] } }).then(() => undefined, (e: unknown) => e)
+    const err = await runScenario('bad', { sip: { flow: [{ send: 'INV ITE' }, { expect: 99 }, { pause: 'soon' }] } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(ScenarioError)
     const m = (err as Error).message
     expect(m).toMatch(/failed at step "validate the spec"/)
@@ -32,8 +35,17 @@ describe('scenario({ sip })', () => {
 
   test('a failing step names the flow step and shows the ladder', async () => {
     const err = await runScenario('options to the registrar', {
-      sip: { vars: { uri: 'sip:rtcspec.test' }, flow: [{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, headers: { Server: 'kamailio' } }] },
-    }).then(() => undefined, (e: unknown) => e)
+      sip: {
+        vars: { uri: 'sip:rtcspec.test' },
+        flow: [
+          { send: 'OPTIONS', uri: '[uri]' },
+          { expect: 200, headers: { Server: 'kamailio' } },
+        ],
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(ScenarioError)
     const m = (err as Error).message
     expect(m).toMatch(/failed at step "flow step 2: expect 200": header Server: "rtcspec-registrar" does not match \/kamailio\//)

@@ -28,16 +28,34 @@ function entries(): Entry[] {
 
 /** Every name each entry exports (values and types), read by the TypeScript checker. */
 function exportedNames(list: Entry[]): Map<string, string[]> {
-  const config = ts.getParsedCommandLineOfConfigFile(join(repo, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')) } })
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(repo, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+      },
+    },
+  )
   if (!config) throw new Error('tsconfig.json could not be read')
-  const program = ts.createProgram(list.map((e) => e.source), { ...config.options, noEmit: true })
+  const program = ts.createProgram(
+    list.map((e) => e.source),
+    { ...config.options, noEmit: true },
+  )
   const checker = program.getTypeChecker()
   const names = new Map<string, string[]>()
   for (const e of list) {
     const file = program.getSourceFile(e.source)
     const symbol = file && checker.getSymbolAtLocation(file)
     if (!symbol) throw new Error(`${e.specifier}: ${e.source} is not a module`)
-    names.set(e.specifier, checker.getExportsOfModule(symbol).map((s) => s.name).sort())
+    names.set(
+      e.specifier,
+      checker
+        .getExportsOfModule(symbol)
+        .map((s) => s.name)
+        .sort(),
+    )
   }
   return names
 }
@@ -47,22 +65,83 @@ const NAMES = exportedNames(ENTRIES)
 
 /** Implementation details that were exported once and must not be again. */
 const INTERNALS = [
-  'resolveNetwork', 'pickSeed', 'startRtpProbe', 'collectOneWayDelays', 'recordAndClose', 'createSidePeer', 'createSidePeers', 'checkB2BOptions',
-  'resolveAudio', 'recordingAnchorMs', 'isPcmAudio', 'audioTrackOf', 'recordAudioEvidence', 'writeAudioEvidence', 'fitInTest', 'testDeadline',
-  'describeOnAbort', 'describePeer', 'whipFixtures', 'closeWhipResources', 'createSipFixture', 'parseOptions', 'httpExchange', 'splitLinkHeader',
-  'describeExchange', 'startClientSession', 'withIceServersApplied', 'PageServer', 'acquireBrowser', 'launchedBrowserPids', 'listProcesses',
-  'processesWithArg', 'sweepOrphanContainers', 'resolveProvider', 'providerStates', 'autoProvider', 'ServiceLog', 'PeerSessionDescriptionHandler',
-  'TrickleOverInfo', 'openSipChannel', 'Retransmitter', 'startWsServer', 'requirementTable', 'CheckContext', 'checkFor', 'probeConsent', 'loadConfig',
-  'parseConfig', 'runSpecs',
+  'resolveNetwork',
+  'pickSeed',
+  'startRtpProbe',
+  'collectOneWayDelays',
+  'recordAndClose',
+  'createSidePeer',
+  'createSidePeers',
+  'checkB2BOptions',
+  'resolveAudio',
+  'recordingAnchorMs',
+  'isPcmAudio',
+  'audioTrackOf',
+  'recordAudioEvidence',
+  'writeAudioEvidence',
+  'fitInTest',
+  'testDeadline',
+  'describeOnAbort',
+  'describePeer',
+  'whipFixtures',
+  'closeWhipResources',
+  'createSipFixture',
+  'parseOptions',
+  'httpExchange',
+  'splitLinkHeader',
+  'describeExchange',
+  'startClientSession',
+  'withIceServersApplied',
+  'PageServer',
+  'acquireBrowser',
+  'launchedBrowserPids',
+  'listProcesses',
+  'processesWithArg',
+  'sweepOrphanContainers',
+  'resolveProvider',
+  'providerStates',
+  'autoProvider',
+  'ServiceLog',
+  'PeerSessionDescriptionHandler',
+  'TrickleOverInfo',
+  'openSipChannel',
+  'Retransmitter',
+  'startWsServer',
+  'requirementTable',
+  'CheckContext',
+  'checkFor',
+  'probeConsent',
+  'loadConfig',
+  'parseConfig',
+  'runSpecs',
   // namespaces of the former single entry: their contents are flat in an entry now, or (wire formats) in rtcspec/wire
-  'sipWire', 'net', 'services', 'chromium', 'whep', 'whip', 'conformance', 'load', 'media', 'fuzz',
+  'sipWire',
+  'net',
+  'services',
+  'chromium',
+  'whep',
+  'whip',
+  'conformance',
+  'load',
+  'media',
+  'fuzz',
 ]
 
 describe('entry points', () => {
   it('package.json lists the entries by audience, each with its sources, typings and JavaScript under dist/', () => {
     expect(ENTRIES.map((e) => e.specifier)).toEqual([
-      'rtcspec', 'rtcspec/peers', 'rtcspec/sip', 'rtcspec/whip', 'rtcspec/wire', 'rtcspec/media', 'rtcspec/services', 'rtcspec/fuzz', 'rtcspec/load',
-      'rtcspec/conformance', 'rtcspec/config', 'rtcspec/reporter',
+      'rtcspec',
+      'rtcspec/peers',
+      'rtcspec/sip',
+      'rtcspec/whip',
+      'rtcspec/wire',
+      'rtcspec/media',
+      'rtcspec/services',
+      'rtcspec/fuzz',
+      'rtcspec/load',
+      'rtcspec/conformance',
+      'rtcspec/config',
+      'rtcspec/reporter',
     ])
     for (const e of ENTRIES) {
       const built = e.conditions['rtcspec-source']!.replace(/^\.\/src\//, './dist/')
@@ -116,7 +195,10 @@ describe('entry points', () => {
       const runtime = Object.keys(mod).filter((k) => k !== 'default')
       expect(runtime.length, e.specifier).toBeGreaterThan(0)
       const declared = NAMES.get(e.specifier) ?? []
-      expect(runtime.filter((n) => !declared.includes(n)), e.specifier).toEqual([])
+      expect(
+        runtime.filter((n) => !declared.includes(n)),
+        e.specifier,
+      ).toEqual([])
     }
   }, 60_000)
 })

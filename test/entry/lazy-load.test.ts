@@ -50,10 +50,15 @@ function runSpec(name: string, code: string): Promise<{ code: number; out: strin
   return new Promise((done) => {
     const env: NodeJS.ProcessEnv = { ...process.env, RTCSPEC_LOAD_LOG: log, RTCSPEC_REPORT_DIR: join(work, 'reports') }
     for (const k of ['VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) delete env[k]
-    execFile(process.execPath, [join(repo, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', work, '--config', join(work, 'vitest.config.mjs'), spec], { cwd: work, env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const loaded = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}\n${stderr}`, loaded })
-    })
+    execFile(
+      process.execPath,
+      [join(repo, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', work, '--config', join(work, 'vitest.config.mjs'), spec],
+      { cwd: work, env, timeout: 120_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const loaded = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}\n${stderr}`, loaded })
+      },
+    )
   })
 }
 

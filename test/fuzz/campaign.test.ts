@@ -32,7 +32,11 @@ describe('parser campaign', () => {
 
   it('a parser bug is caught: a target whose parser throws TypeError on one input fails with that input', async () => {
     const t = parserTarget(['candidate'])
-    const broken = { ...t, run: async (c: Parameters<typeof t.run>[0]) => ((c.fields.text ?? '').includes(' tcp ') ? { response: 'candidate:crash', violations: ['threw TypeError'] } : t.run(c)) }
+    const broken = {
+      ...t,
+      run: async (c: Parameters<typeof t.run>[0]) =>
+        (c.fields.text ?? '').includes(' tcp ') ? { response: 'candidate:crash', violations: ['threw TypeError'] } : t.run(c),
+    }
     const r = await runCampaign(broken, { runs: 2000, seconds: 60, seed, ratePerSecond: 0 })
     expect(r.counterexample?.outcome.violations).toEqual(['threw TypeError'])
     expect(r.counterexample?.case.fields.text).toContain(' tcp ')
@@ -57,11 +61,16 @@ describe('fragile target', () => {
     expect(input.offer.offer.sections).toHaveLength(1)
     expect(input.offer.offer.sections[0]?.codecs).toHaveLength(1)
     const sdp = cx.case.fields.sdp ?? ''
-    const bad = sdp.split('\r\n').filter((l) => /^a=rtpmap:(-\d+|\d+) /.test(l) && !(Number(l.slice(9).split(' ')[0]) >= 0 && Number(l.slice(9).split(' ')[0]) <= 127))
+    const bad = sdp
+      .split('\r\n')
+      .filter((l) => /^a=rtpmap:(-\d+|\d+) /.test(l) && !(Number(l.slice(9).split(' ')[0]) >= 0 && Number(l.slice(9).split(' ')[0]) <= 127))
     expect(bad, sdp).toHaveLength(1)
     expect(sdp.split('\r\n').length).toBeLessThan(25)
     // shrunk payload types sit at the edge of the valid range
-    expect(['a=rtpmap:128', 'a=rtpmap:-1'].some((p) => bad[0]!.startsWith(`${p} `)), bad[0]).toBe(true)
+    expect(
+      ['a=rtpmap:128', 'a=rtpmap:-1'].some((p) => bad[0]!.startsWith(`${p} `)),
+      bad[0],
+    ).toBe(true)
 
     const file = saveCounterexample(cx, { dir, url: server.url, invariants: r.invariants })
     const saved = loadFuzzCaseFile(file)

@@ -5,7 +5,9 @@ import { loadFuzzCaseFile } from '../../src/fuzz/report.ts'
 import { corpusTarget } from './corpus-targets.ts'
 
 const root = join(import.meta.dirname, '../../fixtures/fuzz')
-const groups = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
+const groups = readdirSync(root, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
 
 describe('fuzz corpus (fixtures/fuzz) replays with the saved outcome', () => {
   it('has cases for every target', () => {
@@ -20,7 +22,11 @@ describe('fuzz corpus (fixtures/fuzz) replays with the saved outcome', () => {
         for (const f of files) {
           const c = loadFuzzCaseFile(join(root, group, f))
           const o = await t.target.run(c.case)
-          expect({ file: f, response: o.response, violations: o.violations }).toEqual({ file: f, response: c.outcome?.response, violations: c.outcome?.violations })
+          expect({ file: f, response: o.response, violations: o.violations }).toEqual({
+            file: f,
+            response: c.outcome?.response,
+            violations: c.outcome?.violations,
+          })
         }
       } finally {
         await t.close()

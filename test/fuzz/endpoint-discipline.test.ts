@@ -91,7 +91,11 @@ describe('finding signatures and cases per second', () => {
     expect(findingSignature('invariant', '502', 'POST offer: session 3f9a2c41d0e8 failed after 5012 ms on port 40123')).not.toBe(a)
     expect(findingSignature('endpoint-unusable', '500', 'POST offer: session 3f9a2c41d0e8 failed after 5012 ms on port 40123')).not.toBe(a)
     expect(normaliseMessage('Endpoint  ID\nalready in use')).toBe('endpoint id already in use')
-    const outcome = { response: '500', violations: ['POST offer: answered 500'], endpoint: { usable: false, status: '403', body: 'Endpoint ID already in use', message: 'a valid offer was answered 403' } }
+    const outcome = {
+      response: '500',
+      violations: ['POST offer: answered 500'],
+      endpoint: { usable: false, status: '403', body: 'Endpoint ID already in use', message: 'a valid offer was answered 403' },
+    }
     expect(violationsOf(outcome).map((v) => v.kind)).toEqual(['invariant', 'endpoint-unusable'])
     expect(violationsOf({ ...outcome, endpoint: { ...outcome.endpoint, usable: true } }).map((v) => v.kind)).toEqual(['invariant'])
   })
@@ -115,7 +119,9 @@ describe('finding signatures and cases per second', () => {
       run: async (c) => {
         const n = Number(c.fields.n)
         if (sent.length < 60) sent.push(n)
-        return n % 3 === 0 ? { response: '500', violations: [`value ${n} refused by worker ${Math.random().toString(16).slice(2, 12)}`] } : { response: '200', violations: [] }
+        return n % 3 === 0
+          ? { response: '500', violations: [`value ${n} refused by worker ${Math.random().toString(16).slice(2, 12)}`] }
+          : { response: '200', violations: [] }
       },
     }
     // rate-limited so the generation time is long enough for a 1 % comparison (ms are rounded)
@@ -140,14 +146,22 @@ describe('finding signatures and cases per second', () => {
 describe('one session per endpoint, Opus only', () => {
   it('a WHIP campaign (probe after every case, health checks) finds nothing and leaves no session behind', async () => {
     await using server = await startMediaServer({ personalities: ['one-session', 'opus-only'] })
-    const r = await runCampaign(httpOfferTarget({ mode: 'whip', url: server.whipUrl(), timeoutMs: TIMEOUT_MS }), { runs: 30, seconds: 30, seed: SEED, checkEvery: 15 })
+    const r = await runCampaign(httpOfferTarget({ mode: 'whip', url: server.whipUrl(), timeoutMs: TIMEOUT_MS }), {
+      runs: 30,
+      seconds: 30,
+      seed: SEED,
+      checkEvery: 15,
+    })
     expect(r.blocked, summary(r)).toBeUndefined()
     expect(r.findings, summary(r)).toEqual([])
     expect(r.healthViolations, summary(r)).toEqual([])
     expect(r.healthInconclusive, summary(r)).toEqual([])
     expect(r.distribution['201'], 'offers were taken (and their sessions deleted, or the next would be refused)').toBeGreaterThan(0)
     expect(server.sessions.size, 'live sessions after the campaign').toBe(0)
-    expect(server.events.filter((e) => e.type === 'endpoint-busy'), 'no POST was refused as busy').toEqual([])
+    expect(
+      server.events.filter((e) => e.type === 'endpoint-busy'),
+      'no POST was refused as busy',
+    ).toEqual([])
     expect(campaignExitCode(r)).toBe(0)
   }, 90_000)
 
@@ -162,7 +176,10 @@ describe('one session per endpoint, Opus only', () => {
       expect(r.healthViolations, summary(r)).toEqual([])
       expect(r.distribution['204'], summary(r)).toBeGreaterThan(0)
       expect(server.sessions.size, 'live sessions after the campaign').toBe(0)
-      expect(server.events.filter((e) => e.type === 'endpoint-busy'), 'no POST was refused as busy').toEqual([])
+      expect(
+        server.events.filter((e) => e.type === 'endpoint-busy'),
+        'no POST was refused as busy',
+      ).toEqual([])
     } finally {
       await t.close?.()
     }
@@ -201,12 +218,21 @@ describe('reset hooks', () => {
   it('--reset-cmd brings a stuck endpoint back before a replay', async () => {
     await using server = await startMediaServer({ personalities: ['one-session', 'stuck-500'] })
     const target = httpOfferTarget({ mode: 'whip', url: server.whipUrl(), timeoutMs: TIMEOUT_MS })
-    const stuck = { kind: 'http-offer', fields: { contentType: 'application/sdp', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n' } }
+    const stuck = {
+      kind: 'http-offer',
+      fields: {
+        contentType: 'application/sdp',
+        sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n',
+      },
+    }
     const noHook = await replayOnKnownGood(target, stuck)
     expect(noHook.ready.ok).toBe(true)
     expect(noHook.outcome?.response).toBe('500')
     expect(noHook.outcome?.endpoint).toMatchObject({ usable: false, status: '403' })
-    expect((await replayOnKnownGood(target, stuck)).ready).toMatchObject({ ok: false, reason: expect.stringMatching(/answered 403.*no reset hook is configured/) })
+    expect((await replayOnKnownGood(target, stuck)).ready).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/answered 403.*no reset hook is configured/),
+    })
     const cmd = `"${process.execPath}" -e "fetch(process.argv[1], { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1))" ${server.resetUrl}`
     const again = await replayOnKnownGood(target, stuck, { reset: endpointReset({ cmd })! })
     expect(again.ready.ok).toBe(true)

@@ -32,7 +32,10 @@ describe('model-based trickle ICE against the reference WHEP server', () => {
     await using server = await startMediaServer({ fault: 'whep.etag.stale' })
     // only POST and the stale-ETag PATCH, so the first failure can only be the fault under test
     const all = trickleCommands()
-    const error = await runModel(server.whepUrl(), server.whipUrl(), 30, [all[0]!, all[3]!]).then(() => undefined, (e: unknown) => e as Error & { cause?: unknown })
+    const error = await runModel(server.whepUrl(), server.whipUrl(), 30, [all[0]!, all[3]!]).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: unknown },
+    )
     expect(error, 'the faulty server passed').toBeDefined()
     expect(`${error?.message}\n${String(error?.cause)}`).toMatch(/PATCH with a stale If-Match: expected 412 \(RFC 9725\), got 204/)
   }, 240_000)

@@ -11,7 +11,19 @@ import { sipTarget } from '../../src/fuzz/targets/sip.ts'
 import { startKamailio, type KamailioService } from '../../src/services/kamailio.ts'
 import { requireTool } from '../support/requires.ts'
 
-const base: SipRequestSpec = { method: 'OPTIONS', user: 'RUN.a', host: 'TARGET', branch: 'aaaa', fromTag: 'a', callId: 'aaaa', cseq: 1, maxForwards: 70, compact: false, sdpBody: false, extraHeaders: [] }
+const base: SipRequestSpec = {
+  method: 'OPTIONS',
+  user: 'RUN.a',
+  host: 'TARGET',
+  branch: 'aaaa',
+  fromTag: 'a',
+  callId: 'aaaa',
+  cseq: 1,
+  maxForwards: 70,
+  compact: false,
+  sdpBody: false,
+  extraHeaders: [],
+}
 /** An OPTIONS for an unregistered user with an option no proxy supports in Proxy-Require. */
 const proxyRequire = buildSipRequest({ ...base, extraHeaders: [{ name: 'Proxy-Require', value: 'x' }] })
 /** A stray response whose top and second Via both name the harness: a proxy must drop it (its top Via is not the proxy's). */
@@ -33,7 +45,9 @@ describe.skipIf(requireTool('kamailio'))('fuzzing Kamailio (profile proxy)', () 
     const target = sipTarget({ url: `udp://${strict.udp!.host}:${strict.udp!.port}`, profile: 'proxy' })
     try {
       const result = await runCampaign(target, { runs: 600, seconds: 30, seed: 42, ratePerSecond: 0 })
-      process.stderr.write(`[sip fuzz] Kamailio (strict), profile proxy: ${result.cases} cases in ${result.generationMs} ms = ${result.casesPerSecond.toFixed(1)} cases/s; ${JSON.stringify(result.distribution)}\n`)
+      process.stderr.write(
+        `[sip fuzz] Kamailio (strict), profile proxy: ${result.cases} cases in ${result.generationMs} ms = ${result.casesPerSecond.toFixed(1)} cases/s; ${JSON.stringify(result.distribution)}\n`,
+      )
       expect(result.cases).toBeGreaterThan(100)
       expect(result.findings.map((f) => `${f.verdict}: ${f.message}`)).toEqual([])
       expect(result.healthViolations).toEqual([])
@@ -47,7 +61,10 @@ describe.skipIf(requireTool('kamailio'))('fuzzing Kamailio (profile proxy)', () 
   }, 120_000)
 
   test('stock Kamailio: an unknown Proxy-Require is routed (404), not refused 420; strict Kamailio refuses it', async () => {
-    for (const [k, want] of [[stock, 'violation'], [strict, 'none']] as const) {
+    for (const [k, want] of [
+      [stock, 'violation'],
+      [strict, 'none'],
+    ] as const) {
       const target = sipTarget({ url: `udp://${k.udp!.host}:${k.udp!.port}`, profile: 'proxy' })
       try {
         const o = await target.run({ kind: 'sip', fields: { text: proxyRequire } })
@@ -62,7 +79,10 @@ describe.skipIf(requireTool('kamailio'))('fuzzing Kamailio (profile proxy)', () 
   })
 
   test('stock Kamailio relays a stray response whose top Via is not its own (check_via=0); strict Kamailio drops it', async () => {
-    for (const [k, want] of [[stock, 'violation'], [strict, 'none']] as const) {
+    for (const [k, want] of [
+      [stock, 'violation'],
+      [strict, 'none'],
+    ] as const) {
       // listen 1 s after the stray response (the campaign's 20 ms is too short on a loaded machine to be sure either way)
       const target = sipTarget({ url: `udp://${k.udp!.host}:${k.udp!.port}`, profile: 'proxy', graceMs: 1000 })
       try {

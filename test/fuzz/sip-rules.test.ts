@@ -27,7 +27,14 @@ function request(method: string, extra: string[] = [], options: { via?: string; 
 function response(status: number, text = request('OPTIONS'), extra: string[] = []): SipResponse {
   const req = parseSipMessage(text) as SipRequest
   const headers = req.headers.filter((h) => /^(via|from|to|call-id|cseq)$/i.test(h.name))
-  return { kind: 'response', version: 'SIP/2.0', status, reason: 'X', headers: [...headers, ...extra.map((e) => ({ name: e.split(':')[0]!, value: e.slice(e.indexOf(':') + 1).trim() }))], body: '' }
+  return {
+    kind: 'response',
+    version: 'SIP/2.0',
+    status,
+    reason: 'X',
+    headers: [...headers, ...extra.map((e) => ({ name: e.split(':')[0]!, value: e.slice(e.indexOf(':') + 1).trim() }))],
+    body: '',
+  }
 }
 
 const expect_ = (profile: SipProfile, text: string) => sipExpectation(profile, text, HARNESS, PROXY)
@@ -62,7 +69,10 @@ describe('permitted silence', () => {
   })
 
   test('too-large-for-udp: a request over 1300 bytes may go unanswered over UDP', () => {
-    expect(expect_('uas', request('MESSAGE', ['Content-Type: text/plain'], { body: 'x'.repeat(1400) }))).toMatchObject({ answer: 'optional', rule: { id: 'too-large-for-udp' } })
+    expect(expect_('uas', request('MESSAGE', ['Content-Type: text/plain'], { body: 'x'.repeat(1400) }))).toMatchObject({
+      answer: 'optional',
+      rule: { id: 'too-large-for-udp' },
+    })
   })
 
   test('via-elsewhere: the top Via names another address without rport; with rport the answer comes back', () => {
@@ -82,7 +92,10 @@ describe('permitted silence', () => {
   test('forwarded-elsewhere: a proxy forwards a request for another element there; a UAS answers it', () => {
     const text = request('OPTIONS').replace('sip:bob@127.0.0.1:5070', 'sip:bob@example.test')
     expect(expect_('proxy', text)).toMatchObject({ answer: 'optional', rule: { id: 'forwarded-elsewhere' } })
-    expect(expect_('registrar', text.replace('sip:bob@example.test', 'sip:bob@127.0.0.1'))).toMatchObject({ answer: 'optional', rule: { id: 'forwarded-elsewhere' } })
+    expect(expect_('registrar', text.replace('sip:bob@example.test', 'sip:bob@127.0.0.1'))).toMatchObject({
+      answer: 'optional',
+      rule: { id: 'forwarded-elsewhere' },
+    })
     expect(expect_('uas', text)).toMatchObject({ answer: 'final' })
   })
 
@@ -104,7 +117,8 @@ describe('forbidden answers', () => {
   })
 
   test('a stray response is never answered', () => {
-    const text = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKx\r\nFrom: <sip:a@example.test>;tag=1\r\nTo: <sip:b@example.test>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
+    const text =
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKx\r\nFrom: <sip:a@example.test>;tag=1\r\nTo: <sip:b@example.test>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
     expect(expect_('proxy', text)).toMatchObject({ answer: 'never', rule: { id: 'response' } })
   })
 })
@@ -142,7 +156,7 @@ describe('required statuses', () => {
     expect(finalResponseProblems('registrar', req, response(200, text, ['Contact: <sip:alice@127.0.0.1:40000>;expires=3600']))).toEqual([])
   })
 
-  test('every response carries the request\'s Call-ID and CSeq', () => {
+  test("every response carries the request's Call-ID and CSeq", () => {
     const req = parseSipMessage(request('OPTIONS')) as SipRequest
     expect(correlationProblems(req, response(200))).toEqual([])
     const wrong = response(200)
@@ -154,6 +168,8 @@ describe('required statuses', () => {
 test('the harness writes its address, a unique branch and its run tag into what it sends', () => {
   const text = 'OPTIONS sip:RUN.bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKaaaa;rport\r\nContact: <sip:fuzz@127.0.0.1:5060>\r\n\r\n'
   const out = personalizeSipText(text.replace('@127.0.0.1 SIP', '@TARGET SIP'), { host: '127.0.0.1', port: 40000 }, 35, 'r1', { host: '127.0.0.1', port: 5070 })
-  expect(out).toBe('OPTIONS sip:r1.bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKzxaaaa;rport\r\nContact: <sip:fuzz@127.0.0.1:40000>\r\n\r\n')
+  expect(out).toBe(
+    'OPTIONS sip:r1.bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKzxaaaa;rport\r\nContact: <sip:fuzz@127.0.0.1:40000>\r\n\r\n',
+  )
   expect(personalizeSipText(text, undefined, 36, 'r1')).toContain('127.0.0.1:5060;branch=z9hG4bK10xaaaa')
 })

@@ -5,7 +5,19 @@ import { buildSipRequest, type SipRequestSpec } from '../../src/fuzz/arbitraries
 import { sipTarget } from '../../src/fuzz/targets/sip.ts'
 import type { SipProfile } from '../../src/fuzz/targets/sip-rules.ts'
 
-const spec = (method: string): SipRequestSpec => ({ method, user: 'RUN.bob', host: 'TARGET', branch: 'abc', fromTag: 'f', callId: `c-${method}`, cseq: 1, maxForwards: 70, compact: false, sdpBody: false, extraHeaders: [] })
+const spec = (method: string): SipRequestSpec => ({
+  method,
+  user: 'RUN.bob',
+  host: 'TARGET',
+  branch: 'abc',
+  fromTag: 'f',
+  callId: `c-${method}`,
+  cseq: 1,
+  maxForwards: 70,
+  compact: false,
+  sdpBody: false,
+  extraHeaders: [],
+})
 
 let endpoint: Socket | undefined
 afterEach(async () => {

@@ -20,7 +20,12 @@ afterEach(async () => {
   }
 })
 
-interface Seen { method: string; url: string; auth: string | undefined; body: string }
+interface Seen {
+  method: string
+  url: string
+  auth: string | undefined
+  body: string
+}
 
 /** A voice-bot style server: answers with a werift peer that sends a 440 Hz tone. */
 async function voiceServer(mode: 'json' | 'sdp'): Promise<{ url: string; seen: Seen[] }> {
@@ -37,7 +42,8 @@ async function voiceServer(mode: 'json' | 'sdp'): Promise<{ url: string; seen: S
         peers.push(bot)
         bot.sendAudio((sr) => tone(440, { sampleRate: sr }))
         const answer = await bot.acceptOffer({ type: 'offer', sdp: offer })
-        if (mode === 'json') res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ sdp: answer.sdp, type: 'answer', call_id: 'c-42' }))
+        if (mode === 'json')
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ sdp: answer.sdp, type: 'answer', call_id: 'c-42' }))
         else res.writeHead(201, { 'Content-Type': 'application/sdp', Location: '/calls/7' }).end(answer.sdp)
         return
       }
@@ -77,7 +83,13 @@ describe('HTTP offer/answer client', () => {
 
   test('raw SDP with a Location hangup (DELETE), and no Authorization header without a token', async () => {
     const srv = await voiceServer('sdp')
-    const call = await offerAnswer({ url: `${srv.url}/offer`, request: { format: 'sdp' }, response: { format: 'sdp' }, expectStatus: [201], hangup: { method: 'DELETE' } })
+    const call = await offerAnswer({
+      url: `${srv.url}/offer`,
+      request: { format: 'sdp' },
+      response: { format: 'sdp' },
+      expectStatus: [201],
+      hangup: { method: 'DELETE' },
+    })
     expect(call.location).toBe(`${srv.url}/calls/7`)
     await call.peer.waitForConnected(10_000)
     await call.hangup()
@@ -88,7 +100,9 @@ describe('HTTP offer/answer client', () => {
   test('bad options and unusable answers are clear errors', async () => {
     await expect(offerAnswer({ url: 'not a url' })).rejects.toThrow(/invalid HTTP offer options/)
     const srv = await voiceServer('json')
-    await expect(offerAnswer({ url: `${srv.url}/webrtc/v1/offer`, response: { format: 'json', sdpField: 'answer.sdp' } })).rejects.toThrow(/no string at "answer.sdp"/)
+    await expect(offerAnswer({ url: `${srv.url}/webrtc/v1/offer`, response: { format: 'json', sdpField: 'answer.sdp' } })).rejects.toThrow(
+      /no string at "answer.sdp"/,
+    )
     await expect(offerAnswer({ url: `${srv.url}/nothing` })).rejects.toThrow(/not JSON/)
     const trickler = createWeriftPeer({ trickle: true })
     peers.push(trickler)

@@ -6,7 +6,11 @@ import { checkIceServerLink, formatIceServerLink, iceServersFromLinks, isExtensi
 describe('Link headers', () => {
   test('the RFC 9725 §4.6 example forms parse, with quoted parameters', () => {
     const r = parseLinkValue('<turn:turn.example.net?transport=udp>; rel="ice-server"; username="user"; credential="myPassword"; credential-type="password"')
-    expect(r.ok && r.link).toMatchObject({ uri: 'turn:turn.example.net?transport=udp', rels: ['ice-server'], params: { username: 'user', credential: 'myPassword', 'credential-type': 'password' } })
+    expect(r.ok && r.link).toMatchObject({
+      uri: 'turn:turn.example.net?transport=udp',
+      rels: ['ice-server'],
+      params: { username: 'user', credential: 'myPassword', 'credential-type': 'password' },
+    })
   })
 
   test('fetch-joined values split on commas outside <> and quotes', () => {

@@ -11,7 +11,19 @@ describe('address checks', () => {
     for (const ok of ['::', '::1', '2001:db8::1', 'fd00::2', '1:2:3:4:5:6:7:8', '1::8', '::ffff:192.0.2.1', '64:ff9b::192.0.2.33', 'FE80::1']) {
       expect(isIPv6(ok), ok).toBe(true)
     }
-    for (const bad of ['1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1:2:3:4::5:6:7:8', '1::2::3', ':::', '12345::', 'g::1', '[::1]', '::1%eth0', '::ffff:1.2.3', '1.2.3.4']) {
+    for (const bad of [
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4::5:6:7:8',
+      '1::2::3',
+      ':::',
+      '12345::',
+      'g::1',
+      '[::1]',
+      '::1%eth0',
+      '::ffff:1.2.3',
+      '1.2.3.4',
+    ]) {
       expect(isIPv6(bad), bad).toBe(false)
     }
   })
@@ -27,14 +39,20 @@ describe('address checks', () => {
     expect([addressKind('192.0.2.1'), addressKind('::1'), addressKind('x.local'), addressKind('1.2.3')]).toEqual(['ipv4', 'ipv6', 'fqdn', undefined])
   })
   it('agrees with fast-check generators', () => {
-    fc.assert(fc.property(fc.ipV4(), (a) => {
-      expect(isIPv4(a)).toBe(true)
-    }))
-    fc.assert(fc.property(fc.ipV6(), (a) => {
-      expect(isIPv6(a)).toBe(true)
-    }))
-    fc.assert(fc.property(fc.domain(), (a) => {
-      expect(isHostName(a)).toBe(true)
-    }))
+    fc.assert(
+      fc.property(fc.ipV4(), (a) => {
+        expect(isIPv4(a)).toBe(true)
+      }),
+    )
+    fc.assert(
+      fc.property(fc.ipV6(), (a) => {
+        expect(isIPv6(a)).toBe(true)
+      }),
+    )
+    fc.assert(
+      fc.property(fc.domain(), (a) => {
+        expect(isHostName(a)).toBe(true)
+      }),
+    )
   })
 })

@@ -2,14 +2,7 @@ import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { readFileSync, readdirSync } from 'node:fs'
 import { ParseError } from '../../src/errors.ts'
-import {
-  candidateAddressKind,
-  isMdnsCandidate,
-  parseCandidate,
-  safeParseCandidate,
-  serializeCandidate,
-  type IceCandidate,
-} from '../../src/ice/index.ts'
+import { candidateAddressKind, isMdnsCandidate, parseCandidate, safeParseCandidate, serializeCandidate, type IceCandidate } from '../../src/ice/index.ts'
 import { candidateArb, mutated } from './arbitraries.ts'
 
 /** Expects a ParseError of format `candidate` whose reason matches `pattern`. */
@@ -49,9 +42,12 @@ const REAL: Record<string, string> = {
   'chromium host udp': 'candidate:3343036162 1 udp 2122194687 192.0.2.2 34673 typ host generation 0 network-id 1',
   'chromium host udp IPv6': 'candidate:203714274 1 udp 2122265343 fd00::2 33328 typ host generation 0 network-id 2',
   'chromium tcp active IPv6': 'candidate:4069440118 1 tcp 1518285567 fd00::2 9 typ host tcptype active generation 0 network-id 2',
-  'chromium mDNS host': 'candidate:1840965416 1 udp 2122260223 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 54321 typ host generation 0 ufrag Wl8Q network-id 1 network-cost 10',
-  'chromium srflx (raddr hidden)': 'candidate:842163049 1 udp 1677729535 203.0.113.7 61234 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag Wl8Q network-id 1 network-cost 10',
-  'chromium relay': 'candidate:3745108357 1 udp 41885439 198.51.100.20 50123 typ relay raddr 203.0.113.7 rport 61234 generation 0 ufrag Wl8Q network-id 1 network-cost 10',
+  'chromium mDNS host':
+    'candidate:1840965416 1 udp 2122260223 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 54321 typ host generation 0 ufrag Wl8Q network-id 1 network-cost 10',
+  'chromium srflx (raddr hidden)':
+    'candidate:842163049 1 udp 1677729535 203.0.113.7 61234 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag Wl8Q network-id 1 network-cost 10',
+  'chromium relay':
+    'candidate:3745108357 1 udp 41885439 198.51.100.20 50123 typ relay raddr 203.0.113.7 rport 61234 generation 0 ufrag Wl8Q network-id 1 network-cost 10',
   'chromium tcp passive': 'candidate:2154773085 1 tcp 1518214911 198.51.100.2 9 typ host tcptype passive generation 0 ufrag EsAw network-id 2',
   'werift host': 'candidate:32b1715da3b0ef8ba684454eb 1 udp 2116026367 192.0.2.2 35075 typ host generation 0 ufrag 8e1d',
   'firefox host': 'candidate:0 1 UDP 2122252543 192.0.2.1 57063 typ host',

@@ -1,15 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { ParseError } from '../../src/errors.ts'
-import {
-  buildSdpFrag,
-  parseCandidate,
-  parseSdpFrag,
-  PLACEHOLDER_MLINE,
-  safeParseSdpFrag,
-  sdpFragCandidates,
-  serializeSdpFrag,
-} from '../../src/ice/index.ts'
+import { buildSdpFrag, parseCandidate, parseSdpFrag, PLACEHOLDER_MLINE, safeParseSdpFrag, sdpFragCandidates, serializeSdpFrag } from '../../src/ice/index.ts'
 import { candidateArb, mutated, sdpFragArb } from './arbitraries.ts'
 
 const crlf = (lines: string[]) => lines.map((l) => `${l}\r\n`).join('')
@@ -186,16 +178,7 @@ describe('buildSdpFrag', () => {
   const host = 'candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host generation 0 ufrag EsAw network-id 1'
   it('builds an RFC 8840 body with the placeholder m= line and session credentials', () => {
     const body = buildSdpFrag({ ufrag: 'EsAw', pwd: 'P2uYro0UCOQ4zxjKXaWCBui1', media: [{ mid: '0', candidates: [host], endOfCandidates: true }] })
-    expect(body).toBe(
-      crlf([
-        'a=ice-ufrag:EsAw',
-        'a=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1',
-        PLACEHOLDER_MLINE,
-        'a=mid:0',
-        `a=${host}`,
-        'a=end-of-candidates',
-      ]),
-    )
+    expect(body).toBe(crlf(['a=ice-ufrag:EsAw', 'a=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1', PLACEHOLDER_MLINE, 'a=mid:0', `a=${host}`, 'a=end-of-candidates']))
     expect(PLACEHOLDER_MLINE).toBe('m=audio 9 RTP/AVP 0')
   })
   it('builds the RFC 9725 WHIP body exactly (media credentials, bundle, m-line from the offer)', () => {
@@ -204,7 +187,9 @@ describe('buildSdpFrag', () => {
       pwd: 'P2uYro0UCOQ4zxjKXaWCBui1',
       credentialsAt: 'media',
       bundle: ['0', '1'],
-      media: [{ mid: '0', mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 111', candidates: WHIP_TRICKLE.slice(5, 9).map((l) => parseCandidate(l)), endOfCandidates: true }],
+      media: [
+        { mid: '0', mline: 'm=audio 9 UDP/TLS/RTP/SAVPF 111', candidates: WHIP_TRICKLE.slice(5, 9).map((l) => parseCandidate(l)), endOfCandidates: true },
+      ],
     })
     expect(body).toBe(crlf(WHIP_TRICKLE))
   })
@@ -220,7 +205,9 @@ describe('buildSdpFrag', () => {
         { mid: 'v', mline: 'video 9 UDP/TLS/RTP/SAVPF 96', candidates: [] },
       ],
     })
-    expect(body).toBe('a=ice-options:trickle\na=group:BUNDLE a v\na=ice-ufrag:abcd\na=ice-pwd:asd88fgpdd777uzjYhagZg\nm=audio 9 RTP/AVP 0\na=mid:a\nm=video 9 UDP/TLS/RTP/SAVPF 96\na=mid:v\n')
+    expect(body).toBe(
+      'a=ice-options:trickle\na=group:BUNDLE a v\na=ice-ufrag:abcd\na=ice-pwd:asd88fgpdd777uzjYhagZg\nm=audio 9 RTP/AVP 0\na=mid:a\nm=video 9 UDP/TLS/RTP/SAVPF 96\na=mid:v\n',
+    )
   })
   it('rejects bad credentials, mids and candidates', () => {
     const base = { ufrag: 'abcd', pwd: 'asd88fgpdd777uzjYhagZg', media: [{ mid: '0', candidates: [] }] }
@@ -254,7 +241,9 @@ describe('properties', () => {
   it('arbitrary and near-valid bodies never throw anything but ParseError', () => {
     const inputs = fc.oneof(
       fc.string({ maxLength: 400 }),
-      fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('m=audio 9 RTP/AVP 0', 'a=mid:0', 'a=end-of-candidates')), { maxLength: 10 }).map((l) => l.join('\r\n')),
+      fc
+        .array(fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('m=audio 9 RTP/AVP 0', 'a=mid:0', 'a=end-of-candidates')), { maxLength: 10 })
+        .map((l) => l.join('\r\n')),
       mutated(sdpFragArb.map(serializeSdpFrag)),
       mutated(candidateArb.map((c) => `m=audio 9 RTP/AVP 0\r\na=mid:0\r\n${'a=candidate:'}${c.foundation} 1 udp 1 192.0.2.1 1 typ host\r\n`)),
     )

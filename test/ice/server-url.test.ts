@@ -46,7 +46,9 @@ describe('parseIceServerUrl (RFC 7064/7065)', () => {
     expect(parseIceServerUrl('STUN:192.0.2.1:19302')).toEqual({ scheme: 'stun', host: '192.0.2.1', port: 19302, explicitPort: true })
   })
   it('defaults: 3478 for stun/turn, 5349 for stuns/turns', () => {
-    expect([defaultIceServerPort('stun'), defaultIceServerPort('turn'), defaultIceServerPort('stuns'), defaultIceServerPort('turns')]).toEqual([3478, 3478, 5349, 5349])
+    expect([defaultIceServerPort('stun'), defaultIceServerPort('turn'), defaultIceServerPort('stuns'), defaultIceServerPort('turns')]).toEqual([
+      3478, 3478, 5349, 5349,
+    ])
   })
   it('formats back exactly what was parsed', () => {
     for (const u of ['stun:stun.l.google.com:19302', 'turns:turn.example.com', 'turn:[2001:db8::1]:443?transport=tcp', 'turn:192.0.2.1']) {
@@ -94,7 +96,11 @@ describe('parseIceServerUrl (RFC 7064/7065)', () => {
 describe('parseIceServer (the forms users type)', () => {
   it('inline credentials turn:user:pass@host:port', () => {
     expect(parseIceServer('turn:alice:s3cret@turn.example.com:3478')).toEqual({ urls: 'turn:turn.example.com:3478', username: 'alice', credential: 's3cret' })
-    expect(parseIceServer('turn://alice:s3cret@[::1]:3478?transport=tcp')).toEqual({ urls: 'turn:[::1]:3478?transport=tcp', username: 'alice', credential: 's3cret' })
+    expect(parseIceServer('turn://alice:s3cret@[::1]:3478?transport=tcp')).toEqual({
+      urls: 'turn:[::1]:3478?transport=tcp',
+      username: 'alice',
+      credential: 's3cret',
+    })
   })
   it('query credentials keep "+" and "/" (base64 REST credentials) and %-decode', () => {
     expect(parseIceServer('turn://turn.example.com:3478?username=1700000000:alice&credential=Cd/49soE35ICqcJF/bCTn8Z4OyE=')).toEqual({

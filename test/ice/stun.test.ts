@@ -32,7 +32,11 @@ describe('RFC 5769 test vectors', () => {
       method: StunMethod.binding,
       cls: 'request',
       transactionId: hex('78ad3433c6ad72c029da412e'),
-      attributes: [textAttribute(StunAttr.username, username), textAttribute(StunAttr.nonce, 'f//499k954d6OL34oL9FSTvy64sA'), textAttribute(StunAttr.realm, 'example.org')],
+      attributes: [
+        textAttribute(StunAttr.username, username),
+        textAttribute(StunAttr.nonce, 'f//499k954d6OL34oL9FSTvy64sA'),
+        textAttribute(StunAttr.realm, 'example.org'),
+      ],
       integrityKey: longTermKey(username, 'example.org', 'TheMatrIX'),
     })
     expect(Buffer.from(msg).toString('hex')).toBe(Buffer.from(expected).toString('hex'))
@@ -85,7 +89,12 @@ describe('encode/decode', () => {
       method: StunMethod.allocate,
       cls: 'error',
       transactionId: tx,
-      attributes: [{ type: StunAttr.errorCode, value: code }, textAttribute(StunAttr.realm, 'rtcspec.test'), textAttribute(StunAttr.nonce, 'abc'), u32Attribute(StunAttr.lifetime, 600)],
+      attributes: [
+        { type: StunAttr.errorCode, value: code },
+        textAttribute(StunAttr.realm, 'rtcspec.test'),
+        textAttribute(StunAttr.nonce, 'abc'),
+        u32Attribute(StunAttr.lifetime, 600),
+      ],
     })
     expect(looksLikeStun(msg)).toBe(true)
     expect(stunMessageLength(msg)).toBe(msg.length)

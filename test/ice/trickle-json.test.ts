@@ -29,7 +29,12 @@ describe('application/trickle-ice+json', () => {
     expect(serializeTrickleIceJson(parseTrickleIceJson(text)[0]!)).toBe(text)
   })
   it('parses an array, with null fields and the end-of-candidates item', () => {
-    const items = parseTrickleIceJson(JSON.stringify([{ candidate: HOST, sdpMid: null, sdpMLineIndex: 1 }, { candidate: '', sdpMid: '0' }]))
+    const items = parseTrickleIceJson(
+      JSON.stringify([
+        { candidate: HOST, sdpMid: null, sdpMLineIndex: 1 },
+        { candidate: '', sdpMid: '0' },
+      ]),
+    )
     expect(items).toHaveLength(2)
     expect(items[0]).toEqual({ candidate: HOST, sdpMid: null, sdpMLineIndex: 1 })
     expect(isEndOfCandidatesJson(items[0]!)).toBe(false)
@@ -44,7 +49,14 @@ describe('application/trickle-ice+json', () => {
     expect(reasonOf(JSON.stringify({ candidate: HOST, sdpMLineIndex: 1.5 }))).toMatch(/^sdpMLineIndex:/)
     expect(reasonOf(JSON.stringify({ candidate: 5, sdpMid: '0' }))).toMatch(/^candidate:/)
     expect(reasonOf(JSON.stringify({ candidate: HOST, sdpMid: '0', extra: 1 }))).toMatch(/extra/)
-    expect(reasonOf(JSON.stringify([{ candidate: HOST, sdpMid: '0' }, { candidate: HOST, sdpMid: 7 }]))).toMatch(/^\[1\]\.sdpMid:/)
+    expect(
+      reasonOf(
+        JSON.stringify([
+          { candidate: HOST, sdpMid: '0' },
+          { candidate: HOST, sdpMid: 7 },
+        ]),
+      ),
+    ).toMatch(/^\[1\]\.sdpMid:/)
     expect(reasonOf(JSON.stringify({ candidate: 'candidate:1 1 udp 1 192.0.2.1 1 typ', sdpMid: '0' }))).toMatch(/^candidate: has 7 fields/)
     expect(reasonOf(JSON.stringify([{ candidate: '1 1 udp 1 192.0.2.1 1 typ host', sdpMid: '0' }]))).toMatch(/^\[0\]\.candidate must start with "candidate:"/)
     expect(reasonOf('42')).toMatch(/body/)
@@ -56,7 +68,10 @@ describe('application/trickle-ice+json', () => {
   it('round-trips arbitrary valid items', () => {
     const item: fc.Arbitrary<TrickleIceJson> = fc
       .record({
-        candidate: fc.oneof(candidateArb.map((c) => serializeCandidate(c)), fc.constant('')),
+        candidate: fc.oneof(
+          candidateArb.map((c) => serializeCandidate(c)),
+          fc.constant(''),
+        ),
         sdpMid: fc.option(fc.string({ maxLength: 5 }), { nil: undefined }),
         sdpMLineIndex: fc.option(fc.nat(65535), { nil: undefined }),
         usernameFragment: fc.option(fc.option(fc.string({ maxLength: 8 })), { nil: undefined }),

@@ -95,7 +95,11 @@ describe('rtcspec load process', () => {
   it('SIGINT mid-run stops cleanly: exit 130, the summary of what was gathered on stdout and in load-summary.json', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-sigint-'))
     const root = resolve(import.meta.dirname, '../..')
-    const child = spawn(process.execPath, [join(root, 'bin/rtcspec.mjs'), 'load', 'b2b-pcmu', '--calls', '2', '--rate', '10', '--duration', '10m', '--workers', '1', '--report-dir', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin/rtcspec.mjs'), 'load', 'b2b-pcmu', '--calls', '2', '--rate', '10', '--duration', '10m', '--workers', '1', '--report-dir', dir],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -30,7 +30,19 @@ describe('runLoad', () => {
     const socketsBefore = openSockets()
     const calls: CallResult[] = []
     const progress: number[] = []
-    const s = await runLoad({ spec: 'b2b-pcmu', calls: 6, rate: 10, holdMs: 4000, workers: 2, reportDir: dir, connectTimeoutMs: 20_000, maxMissing: 1, onCall: (r) => calls.push(r), onProgress: (p) => progress.push(p.connected), progressIntervalMs: 250 })
+    const s = await runLoad({
+      spec: 'b2b-pcmu',
+      calls: 6,
+      rate: 10,
+      holdMs: 4000,
+      workers: 2,
+      reportDir: dir,
+      connectTimeoutMs: 20_000,
+      maxMissing: 1,
+      onCall: (r) => calls.push(r),
+      onProgress: (p) => progress.push(p.connected),
+      progressIntervalMs: 250,
+    })
     const failures = calls.filter((c) => c.failure).map((c) => `${c.id}: [${c.failure!.phase}] ${c.failure!.reason}`)
     expect(failures, 'no call may fail on a clean loopback path').toEqual([])
     // counts
@@ -49,7 +61,13 @@ describe('runLoad', () => {
     expect(new Set(calls.map((c) => c.worker))).toEqual(new Set([0, 1]))
     // percentiles are the per-call values
     const connect = calls.map((c) => c.connectMs!)
-    expect(s.setupMs).toMatchObject({ count: 6, p50: percentile(connect, 50), p95: percentile(connect, 95), max: Math.max(...connect), min: Math.min(...connect) })
+    expect(s.setupMs).toMatchObject({
+      count: 6,
+      p50: percentile(connect, 50),
+      p95: percentile(connect, 95),
+      max: Math.max(...connect),
+      min: Math.min(...connect),
+    })
     for (const c of calls) {
       expect(c.directions.map((d) => d.receiver).sort()).toEqual(['alice', 'bob'])
       for (const d of c.directions) {
@@ -79,9 +97,26 @@ describe('runLoad', () => {
   it('a scenario file with 5 % seeded loss each way: the summary measures it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
     const file = join(dir, 'lossy.json')
-    writeFileSync(file, JSON.stringify({ peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, codec: 'PCMA', network: { toA: { loss: 0.05 }, toB: { loss: 0.05 } } }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } },
+        codec: 'PCMA',
+        network: { toA: { loss: 0.05 }, toB: { loss: 0.05 } },
+      }),
+    )
     const calls: CallResult[] = []
-    const s = await runLoad({ spec: file, calls: 4, rate: 10, holdMs: 5000, workers: 2, seed: 1234, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    const s = await runLoad({
+      spec: file,
+      calls: 4,
+      rate: 10,
+      holdMs: 5000,
+      workers: 2,
+      seed: 1234,
+      reportDir: dir,
+      connectTimeoutMs: 20_000,
+      onCall: (r) => calls.push(r),
+    })
     expect(calls.filter((c) => c.failure).map((c) => c.failure!.reason)).toEqual([])
     expect(s.spec).toMatchObject({ source: 'file', path: file })
     expect(s.options.seed).toBe(1234)
@@ -105,7 +140,19 @@ describe('runLoad', () => {
     const file = join(dir, 'gappy.json')
     writeFileSync(file, JSON.stringify({ peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, network: { toB: { loss: 0.3 } } }))
     const calls: CallResult[] = []
-    const s = await runLoad({ spec: file, calls: 2, rate: 10, holdMs: 3000, workers: 1, seed: 99, maxMissing: 0.1, records: true, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    const s = await runLoad({
+      spec: file,
+      calls: 2,
+      rate: 10,
+      holdMs: 3000,
+      workers: 1,
+      seed: 99,
+      maxMissing: 0.1,
+      records: true,
+      reportDir: dir,
+      connectTimeoutMs: 20_000,
+      onCall: (r) => calls.push(r),
+    })
     expect(calls.map((c) => c.failure?.phase)).toEqual(['media', 'media'])
     for (const c of calls) expect(c.failure!.reason).toMatch(/^bob got no packet for \d+\.\d % of the media timeline \(allowed 10\.0 %/)
     expect(s.calls).toMatchObject({ attempted: 2, connected: 2, failed: 2, completed: 0 })
@@ -114,7 +161,10 @@ describe('runLoad', () => {
     expect(s.exit).toEqual({ class: 'test-failure', code: 1 })
     expect(s.missingAggregate.fraction).toBeGreaterThan(0.1)
     // --records: one call record per call, written by the workers
-    const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+    const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => CallRecordSchema.parse(JSON.parse(l)))
     expect(records.map((r) => r.kind)).toEqual(['load', 'load'])
     expect(records.every((r) => r.peers.length === 2 && r.extra?.seed !== undefined)).toBe(true)
     expect(LoadSummarySchema.parse(s)).toEqual(s)
@@ -125,7 +175,16 @@ describe('runLoad', () => {
     const file = join(dir, 'short.mjs')
     writeFileSync(file, "export default { peers: { alice: { send: { tone: 440 } }, bob: { send: { tone: 880 } } }, duration: '1500ms' }\n")
     const calls: CallResult[] = []
-    const s = await runLoad({ spec: file, calls: 2, rate: 10, holdMs: 5000, workers: 1, reportDir: dir, connectTimeoutMs: 20_000, onCall: (r) => calls.push(r) })
+    const s = await runLoad({
+      spec: file,
+      calls: 2,
+      rate: 10,
+      holdMs: 5000,
+      workers: 1,
+      reportDir: dir,
+      connectTimeoutMs: 20_000,
+      onCall: (r) => calls.push(r),
+    })
     expect(calls.filter((c) => c.failure).map((c) => c.failure!.reason)).toEqual([])
     expect(s.options.callDurationMs).toBe(1500)
     expect(s.calls.attempted).toBeGreaterThanOrEqual(4) // 2 at the ramp, then replacements during the 5 s hold
@@ -141,7 +200,9 @@ describe('runLoad', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtcspec-load-'))
     const broken = join(dir, 'worker.mjs')
     writeFileSync(broken, "throw new Error('cannot load the call engine')\n")
-    const err = await runLoad({ spec: 'b2b-pcmu', calls: 2, rate: 10, holdMs: 1000, workers: 2, reportDir: dir, workerUrl: pathToFileURL(broken) }).catch((e: unknown) => e)
+    const err = await runLoad({ spec: 'b2b-pcmu', calls: 2, rate: 10, holdMs: 1000, workers: 2, reportDir: dir, workerUrl: pathToFileURL(broken) }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(RtcspecError)
     expect((err as RtcspecError).code).toBe('LOAD_WORKERS')
     expect((err as Error).message).toMatch(/could not start 2 load worker thread\(s\): .*cannot load the call engine/)

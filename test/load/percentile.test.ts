@@ -46,7 +46,18 @@ function result(id: number, over: Partial<CallResult> = {}): CallResult {
     mediaMs: 4000,
     directions: [
       { receiver: 'bob', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 1, framesSpanned: 200, missingFraction: 0, mos: 4.4 },
-      { receiver: 'alice', codec: 'PCMU', received: 200, expected: 200, lost: 0, lossFraction: 0, jitterMs: 2, framesSpanned: 200, missingFraction: 0, mos: 4.4 },
+      {
+        receiver: 'alice',
+        codec: 'PCMU',
+        received: 200,
+        expected: 200,
+        lost: 0,
+        lossFraction: 0,
+        jitterMs: 2,
+        framesSpanned: 200,
+        missingFraction: 0,
+        mos: 4.4,
+      },
     ],
     measured: true,
     ...over,
@@ -61,10 +72,32 @@ describe('callFigures', () => {
         { receiver: 'alice', received: 199, expected: 200, lost: 1, lossFraction: 0.005, jitterMs: 9, framesSpanned: 200, missingFraction: 0.005, mos: 4.3 },
       ],
     })
-    const fail = (id: number, ms: number): CallResult => ({ id, worker: 0, startedAtMs: 0, endedAtMs: ms, outcome: 'failed', failure: { phase: 'connect', reason: `timed out after ${ms} ms` }, directions: [], measured: false })
+    const fail = (id: number, ms: number): CallResult => ({
+      id,
+      worker: 0,
+      startedAtMs: 0,
+      endedAtMs: ms,
+      outcome: 'failed',
+      failure: { phase: 'connect', reason: `timed out after ${ms} ms` },
+      directions: [],
+      measured: false,
+    })
     // a starved sender: no sequence gap (loss 0), but half the frames of its timeline were never sent
-    const starved = result(7, { directions: [{ receiver: 'bob', received: 100, expected: 100, lost: 0, lossFraction: 0, jitterMs: 40, framesSpanned: 200, missingFraction: 0.5, mos: 1.5 }] })
-    const rs = [result(0), result(1), lossy, starved, fail(3, 10000), fail(4, 9000), { ...result(5), outcome: 'failed' as const, failure: { phase: 'expect' as const, reason: 'bob.audio.in: expected loss below 1 %' } }, { ...result(6), measured: false, mediaMs: 200 }]
+    const starved = result(7, {
+      directions: [
+        { receiver: 'bob', received: 100, expected: 100, lost: 0, lossFraction: 0, jitterMs: 40, framesSpanned: 200, missingFraction: 0.5, mos: 1.5 },
+      ],
+    })
+    const rs = [
+      result(0),
+      result(1),
+      lossy,
+      starved,
+      fail(3, 10000),
+      fail(4, 9000),
+      { ...result(5), outcome: 'failed' as const, failure: { phase: 'expect' as const, reason: 'bob.audio.in: expected loss below 1 %' } },
+      { ...result(6), measured: false, mediaMs: 200 },
+    ]
     const f = callFigures(rs)
     expect(f.calls).toEqual({ connected: 6, failed: 3, completed: 5, measured: 5 })
     expect(f.failureReasons).toEqual([

@@ -32,11 +32,16 @@ describe('dominantFrequency', () => {
     it(`finds clean tones of 0.5 s at ${rate} Hz within 0.05 Hz (spec: ±2 Hz)`, () => {
       let worst = 0
       fc.assert(
-        fc.property(fc.double({ min: 60, max: rate * 0.45, noNaN: true }), fc.constantFrom(0.5, 0.77, 1.3), fc.integer({ min: -40, max: -1 }), (hz, seconds, dbfs) => {
-          const f = dominantFrequency(render(tone(hz, { sampleRate: rate, dbfs }), seconds), rate)
-          worst = Math.max(worst, Math.abs(f - hz))
-          expect(Math.abs(f - hz)).toBeLessThan(0.05)
-        }),
+        fc.property(
+          fc.double({ min: 60, max: rate * 0.45, noNaN: true }),
+          fc.constantFrom(0.5, 0.77, 1.3),
+          fc.integer({ min: -40, max: -1 }),
+          (hz, seconds, dbfs) => {
+            const f = dominantFrequency(render(tone(hz, { sampleRate: rate, dbfs }), seconds), rate)
+            worst = Math.max(worst, Math.abs(f - hz))
+            expect(Math.abs(f - hz)).toBeLessThan(0.05)
+          },
+        ),
         { numRuns: 60, seed: 20261121 },
       )
       expect(worst).toBeGreaterThan(0) // sanity: it is a measurement, not a lookup
@@ -70,7 +75,11 @@ describe('dominantFrequency', () => {
 
 describe('detectTone', () => {
   it('finds the right tone, with frequency, level and a high SNR', () => {
-    for (const [hz, rate, dbfs] of [[1000, 8000, -12], [440, 48000, -30], [3400, 8000, -50]] as const) {
+    for (const [hz, rate, dbfs] of [
+      [1000, 8000, -12],
+      [440, 48000, -30],
+      [3400, 8000, -50],
+    ] as const) {
       const d = detectTone(render(tone(hz, { sampleRate: rate, dbfs }), 0.5), rate, hz)
       expect(d.present, `${hz} Hz`).toBe(true)
       expect(Math.abs(d.measuredHz - hz)).toBeLessThan(0.05)

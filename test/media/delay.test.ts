@@ -24,7 +24,10 @@ function plusNoise(audio: PcmAudio, dbfs: number, seed: number): PcmAudio {
   return { sampleRate: audio.sampleRate, samples: audio.samples.map((v, i) => Math.max(-32768, Math.min(32767, v + (n[i] as number)))) }
 }
 
-const noiseRef = (seed: number, rate = 8000, ms = 2000): PcmAudio => ({ sampleRate: rate, samples: readAll(noise({ seed, dbfs: -15, sampleRate: rate }), (rate * ms) / 1000) })
+const noiseRef = (seed: number, rate = 8000, ms = 2000): PcmAudio => ({
+  sampleRate: rate,
+  samples: readAll(noise({ seed, dbfs: -15, sampleRate: rate }), (rate * ms) / 1000),
+})
 
 describe('crossCorrelate', () => {
   it('matches the direct sum at every lag, negative and positive', () => {

@@ -39,16 +39,36 @@ describe('in-band DTMF (Q.23 tones, Q.24-style detector)', () => {
   }
 
   it('repeated keys separated by a 60 ms pause are two presses', () => {
-    expect(detectDtmf(render('5555', { gapMs: 60 }), 8000).map((d) => d.digit).join('')).toBe('5555')
+    expect(
+      detectDtmf(render('5555', { gapMs: 60 }), 8000)
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('5555')
   })
 
   it('survives G.711 μ-law and Opus coding, noise at 20 dB SNR, and twist within limits', () => {
     const pcm = render('159#', { gapMs: 80 })
-    expect(detectDtmf(decodeMulaw(encodeMulaw(pcm)), 8000).map((d) => d.digit).join('')).toBe('159#')
+    expect(
+      detectDtmf(decodeMulaw(encodeMulaw(pcm)), 8000)
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('159#')
     const noisy = mix(pcm, readAll(noise({ seed: 7, dbfs: -30 }), pcm.length))
-    expect(detectDtmf(noisy, 8000).map((d) => d.digit).join('')).toBe('159#')
-    expect(detectDtmf(render('37', { twistDb: -6 }), 8000).map((d) => d.digit).join('')).toBe('37')
-    expect(detectDtmf(render('37', { twistDb: 3 }), 8000).map((d) => d.digit).join('')).toBe('37')
+    expect(
+      detectDtmf(noisy, 8000)
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('159#')
+    expect(
+      detectDtmf(render('37', { twistDb: -6 }), 8000)
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('37')
+    expect(
+      detectDtmf(render('37', { twistDb: 3 }), 8000)
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('37')
     // Opus at 48 kHz, 20 ms frames
     const wide = render('*0#', { sampleRate: 48000, gapMs: 80 })
     const enc = opusEncoder()
@@ -60,8 +80,16 @@ describe('in-band DTMF (Q.23 tones, Q.24-style detector)', () => {
         frame.set(wide.subarray(i, i + 960))
         out.set(dec.decode(enc.encode(frame)), i)
       }
-      expect(detectDtmf(out, 48000).map((d) => d.digit).join('')).toBe('*0#')
-      expect(detectDtmf(resample(out, 48000, 8000), 8000).map((d) => d.digit).join('')).toBe('*0#')
+      expect(
+        detectDtmf(out, 48000)
+          .map((d) => d.digit)
+          .join(''),
+      ).toBe('*0#')
+      expect(
+        detectDtmf(resample(out, 48000, 8000), 8000)
+          .map((d) => d.digit)
+          .join(''),
+      ).toBe('*0#')
     } finally {
       enc.close?.()
       dec.close?.()
@@ -93,7 +121,11 @@ describe('in-band DTMF (Q.23 tones, Q.24-style detector)', () => {
       const both = new Int16Array(speech.length + digits.length)
       both.set(speech)
       both.set(digits, speech.length)
-      expect(detectDtmf(both, 8000).map((d) => d.digit).join('')).toBe('42')
+      expect(
+        detectDtmf(both, 8000)
+          .map((d) => d.digit)
+          .join(''),
+      ).toBe('42')
     }
   })
 })

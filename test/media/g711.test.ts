@@ -144,7 +144,7 @@ describe('G.711 μ-law (PCMU)', () => {
     expect(linearToMulaw(-100_000)).toBe(0x00)
   })
 
-  it('is sign-symmetric around -1/0 (one\'s-complement fold): enc(x) = enc(-1-x) with the sign bit cleared', () => {
+  it("is sign-symmetric around -1/0 (one's-complement fold): enc(x) = enc(-1-x) with the sign bit cleared", () => {
     for (let x = 0; x <= 32767; x++) expect(linearToMulaw(-1 - x)).toBe(linearToMulaw(x) & 0x7f)
   })
 
@@ -153,7 +153,7 @@ describe('G.711 μ-law (PCMU)', () => {
     const maxErr = new Array<number>(8).fill(0)
     for (let x = -32124; x <= 32124; x++) {
       const code = linearToMulaw(x)
-      const seg = ((~code) >> 4) & 7
+      const seg = (~code >> 4) & 7
       const err = Math.abs(mulawToLinear(code) - x)
       if (err > (maxErr[seg] as number)) maxErr[seg] = err
     }

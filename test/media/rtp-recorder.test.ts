@@ -11,7 +11,14 @@ function countingDecoder(): AudioDecoder {
   return { encoding: 'X', clockRate: 8000, sampleRate: 8000, decode: (p) => Int16Array.from(p, (b) => b * 100) }
 }
 const frame = (value: number, n = 160) => new Uint8Array(n).fill(value)
-const pkt = (seq: number, ts: number, payload: Uint8Array, o: Partial<RecordedRtpPacket> = {}): RecordedRtpPacket => ({ ssrc: 1, sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, payloadType: 0, payload, ...o })
+const pkt = (seq: number, ts: number, payload: Uint8Array, o: Partial<RecordedRtpPacket> = {}): RecordedRtpPacket => ({
+  ssrc: 1,
+  sequenceNumber: seq & 0xffff,
+  timestamp: ts >>> 0,
+  payloadType: 0,
+  payload,
+  ...o,
+})
 const opts = { decoderFor: (pt: number) => (pt === 0 ? countingDecoder() : undefined) }
 
 describe('renderRtpAudio: packets back to a PCM timeline', () => {
@@ -54,7 +61,15 @@ describe('renderRtpAudio: packets back to a PCM timeline', () => {
   })
 
   it('caps the timeline at maxDurationMs and survives decoder errors', () => {
-    const bad: AudioDecoder = { ...countingDecoder(), decode: (p) => (p[0] === 9 ? (() => { throw new Error('corrupt') })() : Int16Array.from(p)) }
+    const bad: AudioDecoder = {
+      ...countingDecoder(),
+      decode: (p) =>
+        p[0] === 9
+          ? (() => {
+              throw new Error('corrupt')
+            })()
+          : Int16Array.from(p),
+    }
     const r = renderRtpAudio([pkt(0, 0, frame(1)), pkt(1, 160, frame(9)), pkt(2, 8000 * 3600, frame(1))], { decoderFor: () => bad, maxDurationMs: 1000 })
     expect(r.stats).toMatchObject({ decoded: 1, decodeErrors: 1, truncated: 1 })
     expect(r.samples.length).toBe(160)
@@ -62,7 +77,10 @@ describe('renderRtpAudio: packets back to a PCM timeline', () => {
   })
 
   it('G.711 and Opus streams with loss decode to the tone with the lost frames silent', () => {
-    for (const [enc, dec, rate] of [[pcmuEncoder(), pcmuDecoder, 8000], [opusEncoder(), opusDecoder, 48000]] as const) {
+    for (const [enc, dec, rate] of [
+      [pcmuEncoder(), pcmuDecoder, 8000],
+      [opusEncoder(), opusDecoder, 48000],
+    ] as const) {
       const n = rate / 50
       const pcm = readAll(tone(700, { sampleRate: rate }), rate * 2, n)
       const packets: RecordedRtpPacket[] = []

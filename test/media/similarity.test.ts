@@ -23,7 +23,10 @@ describe.skipIf(requireTool('espeak-ng'))('similarity of speech (log mel spectro
   })
 
   it('the same sentence through PCMU and PCMA, delayed, scores ≥ 0.97', () => {
-    for (const [name, via] of [['PCMU', viaPcmu], ['PCMA', viaPcma]] as const) {
+    for (const [name, via] of [
+      ['PCMU', viaPcmu],
+      ['PCMA', viaPcma],
+    ] as const) {
       const r = similarity(speech, via(delayed(speech, 140)))
       scores[name] = r.score
       expect(r.score, name).toBeGreaterThan(0.97)
@@ -99,7 +102,11 @@ describe.skipIf(requireTool('espeak-ng'))('similarity of speech (log mel spectro
   it('gaps inserted in the recording (sender stalls) shift only what follows: per-segment alignment keeps the score', () => {
     // 120 ms, 300 ms and 80 ms of silence inserted at 0.9 s, 2.1 s and 3.3 s of an 8 kHz PCMU copy
     const clean = viaPcmu(speech).samples
-    const gaps: Array<[number, number]> = [[0.9, 120], [2.1, 300], [3.3, 80]]
+    const gaps: Array<[number, number]> = [
+      [0.9, 120],
+      [2.1, 300],
+      [3.3, 80],
+    ]
     const parts: Int16Array[] = []
     let from = 0
     for (const [atS, ms] of gaps) {

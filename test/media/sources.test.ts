@@ -27,7 +27,12 @@ function readInFrames(src: AudioSource, total: number, sizes: number[]): Int16Ar
 
 describe('tone', () => {
   it('matches the analytic sine to ±1 LSB at the stated level', () => {
-    for (const [hz, rate, dbfs] of [[440, 8000, -12], [1000, 48000, -3], [3999, 8000, -20], [17.5, 16000, 0]] as const) {
+    for (const [hz, rate, dbfs] of [
+      [440, 8000, -12],
+      [1000, 48000, -3],
+      [3999, 8000, -20],
+      [17.5, 16000, 0],
+    ] as const) {
       const x = readAll(tone(hz, { sampleRate: rate, dbfs }), rate)
       const amp = sineAmplitudeForDbfs(dbfs)
       let maxErr = 0

@@ -68,4 +68,3 @@ describe('wavFile and speech fixtures', () => {
     expect(Math.abs(n8 / 8000 - 71346 / 16000)).toBeLessThan(0.001)
   })
 })
-

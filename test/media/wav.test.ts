@@ -82,9 +82,22 @@ describe('encodeWav', () => {
     expect(w.length).toBe(44 + 6)
     const hex = Buffer.from(w).toString('hex')
     expect(hex).toBe(
-      '52494646' + '2a000000' + '57415645' + // RIFF, 42, WAVE
-        '666d7420' + '10000000' + '0100' + '0100' + '401f0000' + '803e0000' + '0200' + '1000' + // fmt: PCM mono 8000 Hz 16000 B/s
-        '64617461' + '06000000' + '0100' + 'feff' + '3412', // data
+      '52494646' +
+        '2a000000' +
+        '57415645' + // RIFF, 42, WAVE
+        '666d7420' +
+        '10000000' +
+        '0100' +
+        '0100' +
+        '401f0000' +
+        '803e0000' +
+        '0200' +
+        '1000' + // fmt: PCM mono 8000 Hz 16000 B/s
+        '64617461' +
+        '06000000' +
+        '0100' +
+        'feff' +
+        '3412', // data
     )
   })
 
@@ -122,10 +135,17 @@ describe('decodeWav variants', () => {
   })
 
   it('WAVE_FORMAT_EXTENSIBLE 24-bit, 3 channels', () => {
-    const frames = [[0x7fffff, 0x7fffff, 0x7fffff], [-0x800000, -0x800000, -0x800000], [0x000100, 0x000200, 0x000300], [0x123456, 0, 0]]
+    const frames = [
+      [0x7fffff, 0x7fffff, 0x7fffff],
+      [-0x800000, -0x800000, -0x800000],
+      [0x000100, 0x000200, 0x000300],
+      [0x123456, 0, 0],
+    ]
     const bytes: number[] = []
     for (const fr of frames) for (const s of fr) bytes.push(s & 0xff, (s >> 8) & 0xff, (s >> 16) & 0xff)
-    const d = decodeWav(riff([chunk('fmt ', fmtBody({ code: 1, channels: 3, rate: 96000, bits: 24, extensible: true })), chunk('data', Uint8Array.from(bytes))]))
+    const d = decodeWav(
+      riff([chunk('fmt ', fmtBody({ code: 1, channels: 3, rate: 96000, bits: 24, extensible: true })), chunk('data', Uint8Array.from(bytes))]),
+    )
     expect(d.format).toBe('pcm24')
     expect(d.channels).toBe(3)
     expect(Array.from(d.samples)).toEqual([32767, -32768, 2, Math.round(0x123456 / 256 / 3)])
@@ -133,10 +153,17 @@ describe('decodeWav variants', () => {
 
   it('extensible float32 and 24-in-32 containers', () => {
     const f = new Float32Array([0.25, -0.25])
-    const d = decodeWav(riff([chunk('fmt ', fmtBody({ code: 3, channels: 1, rate: 8000, bits: 32, extensible: true })), chunk('data', new Uint8Array(f.buffer))]))
+    const d = decodeWav(
+      riff([chunk('fmt ', fmtBody({ code: 3, channels: 1, rate: 8000, bits: 32, extensible: true })), chunk('data', new Uint8Array(f.buffer))]),
+    )
     expect(Array.from(d.samples)).toEqual([8192, -8192])
     const i32 = new Int32Array([0x40000000, -0x40000000, 0x00018000])
-    const d2 = decodeWav(riff([chunk('fmt ', fmtBody({ code: 1, channels: 1, rate: 8000, bits: 24, containerBits: 32, extensible: true })), chunk('data', new Uint8Array(i32.buffer))]))
+    const d2 = decodeWav(
+      riff([
+        chunk('fmt ', fmtBody({ code: 1, channels: 1, rate: 8000, bits: 24, containerBits: 32, extensible: true })),
+        chunk('data', new Uint8Array(i32.buffer)),
+      ]),
+    )
     expect(Array.from(d2.samples)).toEqual([16384, -16384, 2]) // 0x18000 / 65536 = 1.5 → 2
   })
 
@@ -261,7 +288,10 @@ describe('decodeWav on files written by sox and ffmpeg', () => {
   })
 
   withTool('sox', '--version', 'sox: 8-bit unsigned and 32-bit float at 44.1 kHz', (dir) => {
-    for (const enc of [['-e', 'unsigned-integer', '-b', '8'], ['-e', 'floating-point', '-b', '32']]) {
+    for (const enc of [
+      ['-e', 'unsigned-integer', '-b', '8'],
+      ['-e', 'floating-point', '-b', '32'],
+    ]) {
       const f = join(dir, `sox-${enc[3]}.wav`)
       run('sox', ['-n', '-r', '44100', '-c', '1', ...enc, f, 'synth', '0.25', 'sine', '440', 'vol', '0.5'])
       const d = decodeWav(readFileSync(f))
@@ -275,11 +305,33 @@ describe('decodeWav on files written by sox and ffmpeg', () => {
   })
 
   withTool('ffmpeg', '-version', 'ffmpeg: s16 with LIST metadata, s24 (extensible), f32, μ-law', (dir) => {
-    for (const [codec, format] of [['pcm_s16le', 'pcm16'], ['pcm_s24le', 'pcm24'], ['pcm_f32le', 'float32'], ['pcm_mulaw', 'mulaw'], ['pcm_u8', 'pcm8']] as const) {
+    for (const [codec, format] of [
+      ['pcm_s16le', 'pcm16'],
+      ['pcm_s24le', 'pcm24'],
+      ['pcm_f32le', 'float32'],
+      ['pcm_mulaw', 'mulaw'],
+      ['pcm_u8', 'pcm8'],
+    ] as const) {
       const f = join(dir, `${codec}.wav`)
       const rate = codec === 'pcm_mulaw' ? 8000 : 48000
       // ffmpeg's sine source has amplitude 1/8 of full scale; pan copies it to both channels unscaled (-ac 2 would apply -3 dB)
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=0.5`, '-af', 'pan=stereo|c0=c0|c1=c0', '-metadata', 'title=rtcspec', '-c:a', codec, '-y', f])
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=440:sample_rate=${rate}:duration=0.5`,
+        '-af',
+        'pan=stereo|c0=c0|c1=c0',
+        '-metadata',
+        'title=rtcspec',
+        '-c:a',
+        codec,
+        '-y',
+        f,
+      ])
       const bytes = readFileSync(f)
       expect(Buffer.from(bytes).includes(Buffer.from('LIST')), codec).toBe(true) // the metadata chunk is there to skip
       if (codec === 'pcm_s24le') expect(new DataView(bytes.buffer, bytes.byteOffset).getUint16(20, true)).toBe(0xfffe) // WAVE_FORMAT_EXTENSIBLE

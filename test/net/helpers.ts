@@ -50,8 +50,7 @@ export async function testPeer(host = '127.0.0.1'): Promise<TestPeer> {
     socket,
     addr: { address: a.address, port: a.port },
     received,
-    send: (buf, to) =>
-      new Promise<void>((resolve, reject) => socket.send(buf, to.port, to.address, (err) => (err ? reject(err) : resolve()))),
+    send: (buf, to) => new Promise<void>((resolve, reject) => socket.send(buf, to.port, to.address, (err) => (err ? reject(err) : resolve()))),
     waitCount(n, label, timeoutMs = 5000) {
       if (received.length >= n) return Promise.resolve()
       return new Promise<void>((resolve, reject) => {

@@ -18,10 +18,14 @@ function trackNetTimers() {
   const origClear = globalThis.clearTimeout
   const patchedSet = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const fromNet = /src[\\/]net[\\/]/.test(new Error().stack ?? '')
-    const t = origSet((...a: unknown[]) => {
-      live.delete(t)
-      fn(...a)
-    }, ms, ...args)
+    const t = origSet(
+      (...a: unknown[]) => {
+        live.delete(t)
+        fn(...a)
+      },
+      ms,
+      ...args,
+    )
     if (fromNet) live.add(t)
     return t
   }) as typeof setTimeout
@@ -58,7 +62,10 @@ describe('UdpRelay — dispose', () => {
   it('close() releases every socket and timer (held packets, schedule, waiters), and is idempotent', async () => {
     const a = await testPeer()
     const b = await testPeer()
-    cleanups.push(() => a.close(), () => b.close())
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
     const before = resources()
     const timers = trackNetTimers()
     cleanups.push(async () => timers.restore())
@@ -75,10 +82,12 @@ describe('UdpRelay — dispose', () => {
     const during = resources()
     expect(during.UDPWrap ?? 0).toBe((before.UDPWrap ?? 0) + 3) // 2 proxies + 1 leg
     expect(timers.live()).toBe(2) // release timer + schedule timer
-    const pendingWait = relay.waitFor(() => false, { label: 'never', timeoutMs: 60_000 }).then(
-      () => 'resolved',
-      (e: unknown) => e,
-    )
+    const pendingWait = relay
+      .waitFor(() => false, { label: 'never', timeoutMs: 60_000 })
+      .then(
+        () => 'resolved',
+        (e: unknown) => e,
+      )
 
     const closing = relay.close()
     expect(relay.close()).toBe(closing)
@@ -128,7 +137,10 @@ describe('UdpRelay — IPv6 loopback', () => {
     cleanups.push(() => relay.close())
     const a = await testPeer('::1')
     const b = await testPeer('::1')
-    cleanups.push(() => a.close(), () => b.close())
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
     const proxyOfB = await relay.addPeerAddress('b', b.addr)
     expect(proxyOfB.address).toBe('::1')
     await expect(relay.addPeerAddress('a', { address: '127.0.0.1', port: 5000 })).rejects.toMatchObject({ code: 'ADDRESS_FAMILY' })
@@ -147,7 +159,7 @@ describe('UdpRelay — resource bounds', () => {
     cleanups.push(() => relay.close())
     const peers = await Promise.all([testPeer(), testPeer(), testPeer(), testPeer()])
     cleanups.push(...peers.map((p) => () => p.close()))
-    const [b, s1, s2, s3] = peers as [typeof peers[0], typeof peers[0], typeof peers[0], typeof peers[0]]
+    const [b, s1, s2, s3] = peers as [(typeof peers)[0], (typeof peers)[0], (typeof peers)[0], (typeof peers)[0]]
     const proxyOfB = await relay.addPeerAddress('b', b.addr)
     for (let i = 0; i < 8; i++) await s1.send(rtp(i), proxyOfB)
     await relay.waitFor(() => relay.summary('toB').sent === 8, { label: 'relay saw 8 packets' })

@@ -13,7 +13,10 @@ async function setup(opts: Parameters<typeof UdpRelay.create>[0]) {
   cleanups.push(() => relay.close())
   const a = await testPeer()
   const b = await testPeer()
-  cleanups.push(() => a.close(), () => b.close())
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  )
   const proxyOfB = await relay.addPeerAddress('b', b.addr) // what a is told
   const proxyOfA = await relay.addPeerAddress('a', a.addr) // what b is told
   return { relay, a, b, proxyOfA, proxyOfB }
@@ -140,7 +143,10 @@ describe('UdpRelay — seeded loss', () => {
     cleanups.push(() => relay.close())
     const stranger = await testPeer()
     const b = await testPeer()
-    cleanups.push(() => stranger.close(), () => b.close())
+    cleanups.push(
+      () => stranger.close(),
+      () => b.close(),
+    )
     const proxyOfB = await relay.addPeerAddress('b', b.addr)
     b.socket.on('message', (buf, rinfo) => b.socket.send(buf, rinfo.port, rinfo.address))
     for (let i = 0; i < 10; i++) await stranger.send(rtp(i), proxyOfB)

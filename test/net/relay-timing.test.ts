@@ -18,14 +18,25 @@ async function setup(opts: UdpRelayOptions) {
   cleanups.push(() => relay.close())
   const a = await testPeer()
   const b = await testPeer()
-  cleanups.push(() => a.close(), () => b.close())
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  )
   const proxyOfB = await relay.addPeerAddress('b', b.addr)
   await relay.addPeerAddress('a', a.addr)
   return { relay, a, b, proxyOfB }
 }
 
 /** Sends seqs [from, to) a→b back to back, then waits until the relay released them all and b has every copy. */
-async function batch(relay: UdpRelay, a: TestPeer, b: TestPeer, to: { address: string; port: number }, from: number, end: number, sentAt?: Map<number, number>) {
+async function batch(
+  relay: UdpRelay,
+  a: TestPeer,
+  b: TestPeer,
+  to: { address: string; port: number },
+  from: number,
+  end: number,
+  sentAt?: Map<number, number>,
+) {
   for (let s = from; s < end; s++) {
     sentAt?.set(s, performance.now())
     await a.send(rtp(s), to)
@@ -100,7 +111,10 @@ describe('UdpRelay — delay, jitter, duplicate', () => {
     const t = relay.truth('toB')
     const copies = new Map<number, number>()
     for (const r of b.received) copies.set(seqOf(r.buf), (copies.get(seqOf(r.buf)) ?? 0) + 1)
-    const twice = [...copies].filter(([, n]) => n === 2).map(([s]) => s).sort((x, y) => x - y)
+    const twice = [...copies]
+      .filter(([, n]) => n === 2)
+      .map(([s]) => s)
+      .sort((x, y) => x - y)
     const dupTruth = t.records.filter((r) => r.fate === 'duplicated').map((r) => r.seq)
     expect(twice).toEqual(dupTruth)
     expect([...copies.values()].every((n) => n === 1 || n === 2)).toBe(true)
@@ -135,7 +149,9 @@ describe('UdpRelay — delay, jitter, duplicate', () => {
     const t = relay.truth('toB')
     await b.waitCount(t.summary.delivered, 'b received the released packets')
     const delivered = t.records.filter((r) => r.fate !== 'dropped')
-    console.log(`rate 100 kbit/s: arrival span ${((t.records.at(-1)?.receivedAt ?? 0) - (t.records[0]?.receivedAt ?? 0)).toFixed(2)} ms, delivered ${delivered.length}, queue drops ${t.summary.dropReasons.queue}`)
+    console.log(
+      `rate 100 kbit/s: arrival span ${((t.records.at(-1)?.receivedAt ?? 0) - (t.records[0]?.receivedAt ?? 0)).toFixed(2)} ms, delivered ${delivered.length}, queue drops ${t.summary.dropReasons.queue}`,
+    )
     expect(t.summary.dropReasons.queue).toBe(30 - delivered.length)
     expect(t.summary.dropReasons.queue).toBeGreaterThan(0)
     // Oracle, from the truth's arrival times: a FIFO link of 10 ms/packet with 10 places (the one on the wire counts).

@@ -123,7 +123,9 @@ describe.skipIf(skip)('TURN scenarios (local coturn)', () => {
     const call = await openBackToBack({ codec: 'PCMU', a: opts(false), b: opts(false), connectTimeoutMs: 15_000 })
     try {
       // werift's setLocalDescription waits for gathering, TURN included: the dead server delays offer and answer.
-      process.stdout.write(`[turn] unreachable TURN: offer after ${call.timings.offerMs.toFixed(0)} ms, connected after ${call.timings.connectedMs.toFixed(0)} ms\n`)
+      process.stdout.write(
+        `[turn] unreachable TURN: offer after ${call.timings.offerMs.toFixed(0)} ms, connected after ${call.timings.connectedMs.toFixed(0)} ms\n`,
+      )
       await media(call)
       for (const p of [call.a, call.b]) {
         expect(gatheredTypes(p)).toEqual(new Set(['host']))

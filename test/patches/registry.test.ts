@@ -8,7 +8,16 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Connection } from 'werift'
 import { describe, expect, test, vi } from 'vitest'
-import { ALL_PATCHES, WRITTEN_FOR, installAllPatches, installPatch, installedVersion, patchStatus, sourceHash, type PatchDefinition } from '../../src/patches/index.ts'
+import {
+  ALL_PATCHES,
+  WRITTEN_FOR,
+  installAllPatches,
+  installPatch,
+  installedVersion,
+  patchStatus,
+  sourceHash,
+  type PatchDefinition,
+} from '../../src/patches/index.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -47,11 +56,23 @@ describe('the patch registry against the installed dependencies', () => {
 })
 
 /** A throw-away definition around `target` (an object whose method `f` the patch would wrap). */
-function wrapping(id: string, target: { f: () => string }, hash: string, apply = vi.fn(() => {
-  const original = target.f
-  target.f = () => `patched ${original()}`
-})): PatchDefinition & { apply: typeof apply } {
-  return { id, package: 'werift', version: WRITTEN_FOR.werift, fixes: 'a test patch that wraps a method', targets: [{ name: 'target.f', hash, source: () => target.f }], apply }
+function wrapping(
+  id: string,
+  target: { f: () => string },
+  hash: string,
+  apply = vi.fn(() => {
+    const original = target.f
+    target.f = () => `patched ${original()}`
+  }),
+): PatchDefinition & { apply: typeof apply } {
+  return {
+    id,
+    package: 'werift',
+    version: WRITTEN_FOR.werift,
+    fixes: 'a test patch that wraps a method',
+    targets: [{ name: 'target.f', hash, source: () => target.f }],
+    apply,
+  }
 }
 
 describe('installPatch', () => {
@@ -80,7 +101,14 @@ describe('installPatch', () => {
 
   test('a missing target: unsupported, not applied', () => {
     const apply = vi.fn()
-    const s = installPatch({ id: 'werift/test-missing', package: 'werift', version: WRITTEN_FOR.werift, fixes: 'a test patch whose target is gone', targets: [{ name: 'Nothing.prototype.here', hash: '0123456789abcdef', source: () => undefined }], apply })
+    const s = installPatch({
+      id: 'werift/test-missing',
+      package: 'werift',
+      version: WRITTEN_FOR.werift,
+      fixes: 'a test patch whose target is gone',
+      targets: [{ name: 'Nothing.prototype.here', hash: '0123456789abcdef', source: () => undefined }],
+      apply,
+    })
     expect(s).toMatchObject({ state: 'unsupported', targets: [{ name: 'Nothing.prototype.here', expected: '0123456789abcdef', actual: null }] })
     expect(s.reason).toContain('Nothing.prototype.here is missing')
     expect(apply).not.toHaveBeenCalled()
@@ -97,9 +125,14 @@ describe('installPatch', () => {
 
   test('an apply() that throws: unsupported with its message', () => {
     const target = { f: () => 'original' }
-    const def = wrapping('werift/test-throws', target, sourceHash(target.f), vi.fn(() => {
-      throw new Error('shape differs')
-    }))
+    const def = wrapping(
+      'werift/test-throws',
+      target,
+      sourceHash(target.f),
+      vi.fn(() => {
+        throw new Error('shape differs')
+      }),
+    )
     expect(installPatch(def)).toMatchObject({ state: 'unsupported', reason: 'applying failed: shape differs; not applied' })
     expect(target.f()).toBe('original')
   })
@@ -131,7 +164,9 @@ describe('installation is explicit', () => {
       console.log(JSON.stringify({ atImport, afterPeer: states() }))
     `
     const out = await new Promise<string>((done, fail) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 30_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : done(stdout)))
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 30_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
+        err ? fail(new Error(`${err.message}\n${stderr}`)) : done(stdout),
+      )
     })
     const { atImport, afterPeer } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, Record<string, string>>
     const werift = ALL_PATCHES.filter((p) => p.package === 'werift').map((p) => p.id)

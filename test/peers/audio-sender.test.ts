@@ -74,7 +74,15 @@ describe('AudioSender DTX', () => {
     const sent: OutgoingRtp[] = []
     let ended!: () => void
     const done = new Promise<void>((r) => (ended = r))
-    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, maxCatchUp: 1_000_000, dtx: { hangoverFrames: 2 }, send: (p) => sent.push(p), onEnded: () => ended() })
+    const s = new AudioSender({
+      source: pcmSource(talkspurts(), 8000),
+      encoder: pcmuEncoder(),
+      payloadType: 0,
+      maxCatchUp: 1_000_000,
+      dtx: { hangoverFrames: 2 },
+      send: (p) => sent.push(p),
+      onEnded: () => ended(),
+    })
     s.start()
     try {
       await done
@@ -95,11 +103,17 @@ describe('AudioSender DTX', () => {
     const sent: OutgoingRtp[] = []
     let ended!: () => void
     const done = new Promise<void>((r) => (ended = r))
-    const s = new AudioSender({ source: pcmSource(talkspurts(), 8000), encoder: pcmuEncoder(), payloadType: 0, maxCatchUp: 1_000_000, send: (p) => sent.push(p), onEnded: () => ended() })
+    const s = new AudioSender({
+      source: pcmSource(talkspurts(), 8000),
+      encoder: pcmuEncoder(),
+      payloadType: 0,
+      maxCatchUp: 1_000_000,
+      send: (p) => sent.push(p),
+      onEnded: () => ended(),
+    })
     s.start()
     await done
     expect(sent).toHaveLength(41)
     expect(sent.filter((p) => p.marker)).toHaveLength(1)
   })
 })
-

@@ -6,7 +6,14 @@ import { tone } from '../../src/media/sources.ts'
 import type { AudioSourceSpec } from '../../src/peers/types.ts'
 
 function sender(sent: OutgoingRtp[]): AudioSender {
-  return new AudioSender({ source: tone(440, { sampleRate: 8000 }), encoder: pcmuEncoder(), payloadType: 0, telephoneEventPayloadType: 101, maxCatchUp: 1_000_000, send: (p) => sent.push(p) })
+  return new AudioSender({
+    source: tone(440, { sampleRate: 8000 }),
+    encoder: pcmuEncoder(),
+    payloadType: 0,
+    telephoneEventPayloadType: 101,
+    maxCatchUp: 1_000_000,
+    send: (p) => sent.push(p),
+  })
 }
 
 describe('AudioSenderBook (the sender bookkeeping of the werift and plain-RTP peers)', () => {
@@ -17,7 +24,11 @@ describe('AudioSenderBook (the sender bookkeeping of the werift and plain-RTP pe
     const done = book.sendDtmf('1', { durationMs: 40, gapMs: 10 }, () => expect.unreachable('audio is already there'))
     expect(entry.pendingDtmf).toHaveLength(1)
     const sent: OutgoingRtp[] = []
-    book.start(entry, () => sender(sent), (m) => expect.unreachable(m))
+    book.start(
+      entry,
+      () => sender(sent),
+      (m) => expect.unreachable(m),
+    )
     try {
       await done
       expect(book.waiting()).toEqual([])
@@ -59,19 +70,27 @@ describe('AudioSenderBook (the sender bookkeeping of the werift and plain-RTP pe
     const book = new AudioSenderBook('p')
     const { entry } = book.add(tone(440), {}, { ssrc: undefined })
     const errors: string[] = []
-    book.start(entry, () => {
-      throw new Error('no codec')
-    }, (m) => errors.push(m))
+    book.start(
+      entry,
+      () => {
+        throw new Error('no codec')
+      },
+      (m) => errors.push(m),
+    )
     expect(errors).toEqual(['no codec'])
     expect(book.waiting()).toEqual([entry])
   })
 
-  it('the handle reads its sender\'s counters; outbound() lists every entry, started or not', () => {
+  it("the handle reads its sender's counters; outbound() lists every entry, started or not", () => {
     const book = new AudioSenderBook('p')
     const a = book.add(tone(440), {}, { ssrc: 1 })
     book.add(tone(440), {}, { ssrc: 2 })
     const s = sender([])
-    book.start(a.entry, () => s, (m) => expect.unreachable(m))
+    book.start(
+      a.entry,
+      () => s,
+      (m) => expect.unreachable(m),
+    )
     s.stop()
     expect(a.handle.stats.packetsSent).toBe(s.packetsSent)
     expect(book.outbound().map((o) => o.ssrc)).toEqual([1, 2])

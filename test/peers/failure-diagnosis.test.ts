@@ -30,7 +30,12 @@ afterAll(() => {
 
 function records(): CallRecord[] {
   const file = join(dir, 'call_records.jsonl')
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CallRecord) : []
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as CallRecord)
+    : []
 }
 
 async function failure(p: Promise<unknown>): Promise<RtcspecError> {
@@ -47,11 +52,18 @@ describe('a call that cannot work says why', () => {
   it('no audio codec in common: an error at offer/answer time naming both sides’ codecs, and a call record', async () => {
     const e = await failure(openBackToBack({ a: { name: 'alice', codecs: ['PCMU', 'PCMA'] }, b: { name: 'bob', codecs: ['opus'] }, connectTimeout: '20s' }))
     expect(e.code).toBe('NO_COMMON_CODEC')
-    expect(e.message).toMatch(/back-to-back call alice → bob: no audio codec in common: alice offers PCMU, PCMA; bob accepts opus\n {2}hint: give both sides a codec they share/)
+    expect(e.message).toMatch(
+      /back-to-back call alice → bob: no audio codec in common: alice offers PCMU, PCMA; bob accepts opus\n {2}hint: give both sides a codec they share/,
+    )
     const rec = records().find((r) => r.peers.some((p) => p.name === 'bob') && (r.extra?.failure as { code?: string } | undefined)?.code === 'NO_COMMON_CODEC')
     expect(rec, 'a call record for the failed call').toBeDefined()
     expect(rec!.signaling.map((s) => s.type)).toContain('offer')
-    expect(rec!.peers.find((p) => p.name === 'bob')!.errors.map((x) => x.message).join(' ')).toMatch(/no audio codec in common/)
+    expect(
+      rec!.peers
+        .find((p) => p.name === 'bob')!
+        .errors.map((x) => x.message)
+        .join(' '),
+    ).toMatch(/no audio codec in common/)
   })
 
   it('a DTLS fingerprint mismatch fails with its reason (not a bare dtls=failed) and writes the call record', async () => {
@@ -59,11 +71,16 @@ describe('a call that cannot work says why', () => {
     const accept = WeriftPeer.prototype.acceptOffer
     const spy = vi.spyOn(WeriftPeer.prototype, 'acceptOffer').mockImplementation(async function (this: WeriftPeer, offer) {
       const answer = await accept.call(this, offer)
-      return { ...answer, sdp: answer.sdp.replace(/^(a=fingerprint:sha-256 )([0-9A-F]{2})/im, (_m, head: string, byte: string) => `${head}${byte === '00' ? '01' : '00'}`) }
+      return {
+        ...answer,
+        sdp: answer.sdp.replace(/^(a=fingerprint:sha-256 )([0-9A-F]{2})/im, (_m, head: string, byte: string) => `${head}${byte === '00' ? '01' : '00'}`),
+      }
     })
     try {
       const e = await failure(openBackToBack({ a: { name: 'alice-dtls' }, b: { name: 'bob-dtls' }, connectTimeout: '20s' }))
-      expect(e.message).toMatch(/DTLS failed: remote certificate fingerprint mismatch: the certificate the remote presented does not match the a=fingerprint of its SDP/)
+      expect(e.message).toMatch(
+        /DTLS failed: remote certificate fingerprint mismatch: the certificate the remote presented does not match the a=fingerprint of its SDP/,
+      )
       expect(e.message).toMatch(/dtls=failed/)
       const rec = records().find((r) => r.peers.some((p) => p.name === 'alice-dtls'))
       expect(rec, 'a call record for the failed call').toBeDefined()
@@ -119,7 +136,10 @@ describe('audio delay with a stalled sender', () => {
       const track = await call.b.waitForTrack('audio', 10_000)
       await track.waitForPackets(120, 15_000)
       const stalls = sender.stats.stalls ?? []
-      expect(stalls.some((s) => s.skippedFrames > 0 && s.sourceFrameIndex === 11), JSON.stringify(stalls)).toBe(true)
+      expect(
+        stalls.some((s) => s.skippedFrames > 0 && s.sourceFrameIndex === 11),
+        JSON.stringify(stalls),
+      ).toBe(true)
       const m = measureAudioDelay(track, reference, { sender })
       expect(m.senderStall?.effect).toBe('invalid')
       let message = ''
@@ -130,7 +150,9 @@ describe('audio delay with a stalled sender', () => {
       }
       expect(message).toMatch(/the sender stalled while sending the reference/)
       expect(message).toMatch(/sender stalls: at 0\.22 s of the source: \d+ frames skipped/)
-      expect(() => expect(track).not.toHaveDelayBelow(40, { reference, sender })).toThrow(/sender stalled while sending the reference, so the path delay cannot be judged/)
+      expect(() => expect(track).not.toHaveDelayBelow(40, { reference, sender })).toThrow(
+        /sender stalled while sending the reference, so the path delay cannot be judged/,
+      )
     } finally {
       await call.close()
     }

@@ -23,7 +23,8 @@ async function mediaFlows(c: B2BCall): Promise<void> {
   const [inA, inB] = await Promise.all([c.a.waitForTrack('audio', 5000), c.b.waitForTrack('audio', 5000)])
   await Promise.all([inA.waitForPackets(10, 5000), inB.waitForPackets(10, 5000)])
 }
-const types = (c: B2BCall) => c.signaling.map((m) => (m.type === 'candidate' ? `${m.from}:candidate` : m.type === 'end-of-candidates' ? `${m.from}:eoc` : m.type))
+const types = (c: B2BCall) =>
+  c.signaling.map((m) => (m.type === 'candidate' ? `${m.from}:candidate` : m.type === 'end-of-candidates' ? `${m.from}:eoc` : m.type))
 async function record(c: B2BCall) {
   return CallRecordSchema.parse(await buildCallRecord({ kind: 'ice-behaviour', peers: [c.a, c.b], startedAt: new Date(), signaling: c.signaling }))
 }
@@ -32,7 +33,9 @@ describe('TrickleForwarder (unit)', () => {
   const cand = (n: number, proto = 'udp'): CandidateInit => ({ candidate: `candidate:${n} 1 ${proto} 1 127.0.0.1 ${1000 + n} typ host`, sdpMid: '0' })
   it('queues until the receiver is ready, duplicates, reverses, withholds end-of-candidates and filters protocols', () => {
     const out: Array<string | null> = []
-    const f = new TrickleForwarder(parseTricklePolicy({ duplicate: true, order: 'reverse', endOfCandidates: 'withhold', protocols: ['udp'] }, 'x'), (c) => out.push(c ? c.candidate.split(' ')[0]! : null))
+    const f = new TrickleForwarder(parseTricklePolicy({ duplicate: true, order: 'reverse', endOfCandidates: 'withhold', protocols: ['udp'] }, 'x'), (c) =>
+      out.push(c ? c.candidate.split(' ')[0]! : null),
+    )
     f.push(cand(1))
     f.push(cand(2))
     f.push(cand(3, 'tcp'))

@@ -29,7 +29,9 @@ describe('a candidate pair that fails mid-call (relay drops everything, STUN inc
       await relay.waitFor(() => relay.profile('toB').loss !== 1, { label: 'the outage to end', timeoutMs: 14_000 })
       const atEnd = await nominated()
       const stunInOutage = stun() - stunAtStart
-      process.stdout.write(`[failing-pair] STUN datagrams dropped during the outage: ${stunInOutage}; consent requests a/b ${atStart.map((c) => c.consentRequestsSent).join('/')} → ${atEnd.map((c) => c.consentRequestsSent).join('/')}\n`)
+      process.stdout.write(
+        `[failing-pair] STUN datagrams dropped during the outage: ${stunInOutage}; consent requests a/b ${atStart.map((c) => c.consentRequestsSent).join('/')} → ${atEnd.map((c) => c.consentRequestsSent).join('/')}\n`,
+      )
       // During the outage: no media arrived (at most the packets already in flight); consent checks (every 4–6 s per
       // side) reached the relay and were dropped — its counters are the ground truth — and none was answered.
       expect(inB.rtp.snapshot().received - packetsAtStart).toBeLessThanOrEqual(2)

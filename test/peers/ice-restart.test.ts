@@ -8,7 +8,10 @@ afterEach(async () => {
 })
 
 describe('ICE restart mid-call', () => {
-  for (const [label, network] of [['direct', undefined], ['through the relay', { seed: 5 }]] as const) {
+  for (const [label, network] of [
+    ['direct', undefined],
+    ['through the relay', { seed: 5 }],
+  ] as const) {
     it(`keeps media flowing both ways and reports the gap (${label})`, async () => {
       const call = await openBackToBack({ codec: 'PCMU', ...(network ? { network } : {}), send: { a: sources.tone(440), b: sources.tone(880) } })
       open.push(call)
@@ -16,7 +19,9 @@ describe('ICE restart mid-call', () => {
       await Promise.all([inA.waitForPackets(25, 5000), inB.waitForPackets(25, 5000)])
       const before = call.a.timeline.localCandidates.length
       const r = await restartIce(call, { watch: [inA, inB] })
-      process.stdout.write(`[ice-restart ${label}] signaling ${r.signalingMs.toFixed(1)} ms, media again after ${r.reconnectMs.toFixed(1)} ms, gap ${r.gapsMs.map((g) => g.toFixed(1)).join(' / ')} ms\n`)
+      process.stdout.write(
+        `[ice-restart ${label}] signaling ${r.signalingMs.toFixed(1)} ms, media again after ${r.reconnectMs.toFixed(1)} ms, gap ${r.gapsMs.map((g) => g.toFixed(1)).join(' / ')} ms\n`,
+      )
       expect(r.newCredentials).toBe(true)
       // New candidates were gathered for the new ICE generation.
       expect(call.a.timeline.localCandidates.length).toBeGreaterThan(before)

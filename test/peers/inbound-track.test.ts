@@ -30,7 +30,15 @@ describe('InboundTrackImpl recording and DTMF', () => {
     expect(t.recording().samples).toBe(a.samples) // nothing new: same render
     // an RFC 4733 event at the next frame time, in the same sequence space
     for (let k = 0; k < 3; k++) {
-      t.push({ sequenceNumber: 10 + k, timestamp: 5000 + 10 * 160, ssrc: 9, payloadType: 101, marker: k === 0, payload: serializeTelephoneEvent({ event: 11, end: k === 2, volume: 10, duration: 160 * (k + 1) }), arrivalMs: 200 + k * 20 })
+      t.push({
+        sequenceNumber: 10 + k,
+        timestamp: 5000 + 10 * 160,
+        ssrc: 9,
+        payloadType: 101,
+        marker: k === 0,
+        payload: serializeTelephoneEvent({ event: 11, end: k === 2, volume: 10, duration: 160 * (k + 1) }),
+        arrivalMs: 200 + k * 20,
+      })
     }
     t.push(audio(13))
     expect(t.codec?.encoding).toBe('PCMU')

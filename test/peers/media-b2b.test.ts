@@ -10,7 +10,11 @@ import { renderRtpAudio } from '../../src/media/rtp-recorder.ts'
 import { opusDecoder } from '../../src/media/opus.ts'
 
 describe('codecs on the wire: the tone is in the recording', () => {
-  for (const [codec, hz] of [['PCMU', 440], ['PCMA', 1000], ['opus', 1500]] as const) {
+  for (const [codec, hz] of [
+    ['PCMU', 440],
+    ['PCMA', 1000],
+    ['opus', 1500],
+  ] as const) {
     it(`${codec} carries ${hz} Hz, detected within ±2 Hz in bob's recording`, async () => {
       await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', codecs: [codec] }), createWeriftPeer({ name: 'bob', codecs: [codec] }))
       call.a.sendAudio((rate) => tone(hz, { sampleRate: rate }))
@@ -133,4 +137,3 @@ describe('codecs on the wire: the tone is in the recording', () => {
     expect([s.lost, s.duplicates, s.received]).toEqual([0, 0, packets.length])
   })
 })
-

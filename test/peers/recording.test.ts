@@ -87,7 +87,7 @@ describe('recordings on disk and in the call record', () => {
       // spaced as sent: one digit every 200 ms (checked when the sender's timestamps ran without a skipped frame,
       // which a pacer does only after a >200 ms stall of an overloaded machine)
       const pk = inB.packets()
-      const continuous = pk.every((p, i) => i === 0 || ((p.timestamp - pk[i - 1]!.timestamp) >>> 0) === 160)
+      const continuous = pk.every((p, i) => i === 0 || (p.timestamp - pk[i - 1]!.timestamp) >>> 0 === 160)
       if (continuous) for (let i = 1; i < digits.length; i++) expect(Math.abs(digits[i]!.startMs - digits[i - 1]!.startMs - 200)).toBeLessThanOrEqual(13)
     } finally {
       await call.close()
@@ -114,17 +114,28 @@ describe('recordings on disk and in the call record', () => {
       expect(ports.status).toBe(0)
       const port = ports.stdout.trim()
       expect(Number(port)).toBeGreaterThan(0)
-      const r = spawnSync('tshark', ['-r', bob.pcap!, '-d', `udp.port==${port},rtp`, '-Y', 'rtp', '-T', 'fields', '-e', 'rtp.seq', '-e', 'rtp.p_type', '-e', 'rtp.marker'], {
-        encoding: 'utf8',
-        timeout: 20_000,
-      })
+      const r = spawnSync(
+        'tshark',
+        ['-r', bob.pcap!, '-d', `udp.port==${port},rtp`, '-Y', 'rtp', '-T', 'fields', '-e', 'rtp.seq', '-e', 'rtp.p_type', '-e', 'rtp.marker'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      )
       expect(r.status, r.stderr).toBe(0)
-      const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'))
+      const rows = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'))
       expect(rows).toHaveLength(packets.length)
       expect(rows.map((x) => Number(x[0]))).toEqual(packets.map((p) => p.sequenceNumber))
       expect(new Set(rows.map((x) => x[1]))).toEqual(new Set(['111', '110']))
       // no malformed packets or bad checksums
-      const bad = spawnSync('tshark', ['-r', bob.pcap!, '-o', 'udp.check_checksum:TRUE', '-d', `udp.port==${port},rtp`, '-Y', '_ws.malformed || _ws.expert.severity >= error'], { encoding: 'utf8', timeout: 20_000 })
+      const bad = spawnSync(
+        'tshark',
+        ['-r', bob.pcap!, '-o', 'udp.check_checksum:TRUE', '-d', `udp.port==${port},rtp`, '-Y', '_ws.malformed || _ws.expert.severity >= error'],
+        { encoding: 'utf8', timeout: 20_000 },
+      )
       expect(bad.stdout.trim()).toBe('')
     })
   })

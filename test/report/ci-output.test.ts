@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest'
-import { escapeData, escapeProperty, githubAnnotations, githubStepSummary, workflowCommand, markdownCell, MAX_ANNOTATIONS } from '../../src/report/github-annotations.ts'
+import {
+  escapeData,
+  escapeProperty,
+  githubAnnotations,
+  githubStepSummary,
+  workflowCommand,
+  markdownCell,
+  MAX_ANNOTATIONS,
+} from '../../src/report/github-annotations.ts'
 import { addSkipReasons, escapeXmlAttribute } from '../../src/report/junit-skip-reasons.ts'
 import { classifyRun, infrastructureCodeOf } from '../../src/report/exit-class.ts'
 import { parseRequirement } from '../../src/report/test-requirement.ts'
@@ -29,7 +37,9 @@ describe('workflow commands', () => {
   it('escape data and properties as @actions/core does', () => {
     expect(escapeData('50% done\r\nnext: a,b')).toBe('50%25 done%0D%0Anext: a,b')
     expect(escapeProperty('50% done\r\nnext: a,b')).toBe('50%25 done%0D%0Anext%3A a%2Cb')
-    expect(workflowCommand('error', { file: 'x.spec.ts', line: 3, title: 'a: b, c' }, 'line 1\nline 2')).toBe('::error file=x.spec.ts,line=3,title=a%3A b%2C c::line 1%0Aline 2')
+    expect(workflowCommand('error', { file: 'x.spec.ts', line: 3, title: 'a: b, c' }, 'line 1\nline 2')).toBe(
+      '::error file=x.spec.ts,line=3,title=a%3A b%2C c::line 1%0Aline 2',
+    )
     expect(workflowCommand('notice', {}, 'hi')).toBe('::notice::hi')
   })
 
@@ -37,11 +47,29 @@ describe('workflow commands', () => {
     const s = summary({
       tests: [
         t('ok', 'passed'),
-        t('WHIP > whip.post.location [MUST RFC 9725 §4.2]', 'failed', { line: 7, requirement: { id: 'whip.post.location', level: 'MUST', document: 'RFC 9725', section: '4.2' }, errors: [{ message: 'no Location header' }] }),
-        t('WHIP > whip.options.preflight [SHOULD RFC 9725 §4.1]', 'skipped', { line: 9, requirement: { id: 'whip.options.preflight', level: 'SHOULD' }, skipReason: 'SHOULD failed (not strict): 405' }),
-        t('WHIP > whip.patch.unsupported [MUST RFC 9725 §4.3.1]', 'skipped', { requirement: { id: 'whip.patch.unsupported' }, skipReason: 'not applicable: server supports PATCH' }),
+        t('WHIP > whip.post.location [MUST RFC 9725 §4.2]', 'failed', {
+          line: 7,
+          requirement: { id: 'whip.post.location', level: 'MUST', document: 'RFC 9725', section: '4.2' },
+          errors: [{ message: 'no Location header' }],
+        }),
+        t('WHIP > whip.options.preflight [SHOULD RFC 9725 §4.1]', 'skipped', {
+          line: 9,
+          requirement: { id: 'whip.options.preflight', level: 'SHOULD' },
+          skipReason: 'SHOULD failed (not strict): 405',
+        }),
+        t('WHIP > whip.patch.unsupported [MUST RFC 9725 §4.3.1]', 'skipped', {
+          requirement: { id: 'whip.patch.unsupported' },
+          skipReason: 'not applicable: server supports PATCH',
+        }),
       ],
-      gates: { source: 'rtcspec.config.ts', passed: false, results: [{ metric: 'audio.loss', threshold: '< 0.01', actual: 0.05, samples: 3, pass: false, worst: { callId: 'abcdef0123', test: 'a.spec.ts > lossy' } }, { metric: 'mos', threshold: '> 3.8', actual: 4.3, samples: 3, pass: true }] },
+      gates: {
+        source: 'rtcspec.config.ts',
+        passed: false,
+        results: [
+          { metric: 'audio.loss', threshold: '< 0.01', actual: 0.05, samples: 3, pass: false, worst: { callId: 'abcdef0123', test: 'a.spec.ts > lossy' } },
+          { metric: 'mos', threshold: '> 3.8', actual: 4.3, samples: 3, pass: true },
+        ],
+      },
       infrastructureErrors: [{ message: 'b.spec.ts failed to load: boom', file: 'b.spec.ts', hint: 'fix it' }],
     })
     expect(githubAnnotations(s)).toEqual([
@@ -63,7 +91,13 @@ describe('workflow commands', () => {
     const md = githubStepSummary(
       summary({
         tests: [t('a | b\nc', 'failed', { line: 4, errors: [{ message: 'expected 1 to be 2\nmore' }] })],
-        gates: { passed: false, results: [{ metric: 'audio.loss', threshold: '< 0.01', actual: 0.05, samples: 3, pass: false, worst: { callId: 'abcdef0123' } }, { metric: 'video.loss', threshold: '< 0.1', samples: 0, pass: false, note: 'no call record had a value' }] },
+        gates: {
+          passed: false,
+          results: [
+            { metric: 'audio.loss', threshold: '< 0.01', actual: 0.05, samples: 3, pass: false, worst: { callId: 'abcdef0123' } },
+            { metric: 'video.loss', threshold: '< 0.1', samples: 0, pass: false, note: 'no call record had a value' },
+          ],
+        },
       }),
     )
     expect(md).toContain('## rtcspec run: ❌ test-failure (exit 1)')
@@ -111,8 +145,15 @@ describe('exit classes', () => {
     expect(classifyRun({ tests: [pass], problems: [], invalidRecords: [], gatesPassed: false }).exit).toEqual({ class: 'gate-failure', code: 3 })
     const failed = t('bad', 'failed', { errors: [{ message: 'expected 1 to be 2' }] })
     expect(classifyRun({ tests: [pass, failed], problems: [], invalidRecords: [], gatesPassed: false }).exit).toEqual({ class: 'test-failure', code: 1 })
-    expect(classifyRun({ tests: [pass], problems: [{ kind: 'hook', message: 'afterAll failed', file: 'a.spec.ts' }], invalidRecords: [] }).exit.class).toBe('test-failure')
-    const load = classifyRun({ tests: [failed], problems: [{ kind: 'load', message: 'b.spec.ts failed to load: x', file: 'b.spec.ts' }], invalidRecords: [], gatesPassed: false })
+    expect(classifyRun({ tests: [pass], problems: [{ kind: 'hook', message: 'afterAll failed', file: 'a.spec.ts' }], invalidRecords: [] }).exit.class).toBe(
+      'test-failure',
+    )
+    const load = classifyRun({
+      tests: [failed],
+      problems: [{ kind: 'load', message: 'b.spec.ts failed to load: x', file: 'b.spec.ts' }],
+      invalidRecords: [],
+      gatesPassed: false,
+    })
     expect(load.exit).toEqual({ class: 'infrastructure', code: 4 })
     expect(load.infrastructureErrors).toEqual([{ message: 'b.spec.ts failed to load: x', file: 'b.spec.ts' }])
   })
@@ -127,8 +168,21 @@ describe('exit classes', () => {
     expect(infrastructureCodeOf({ message: 'timed out after 5000 ms waiting for 100 RTP packets', code: 'TIMEOUT' })).toBeUndefined()
     expect(classifyRun({ tests: [], problems: [], runnerError: 'config broke', invalidRecords: [] }).exit.code).toBe(4)
     // an unhandled error is a failure of the run's code, unless it names a machine problem
-    expect(classifyRun({ tests: [t('ok', 'passed')], problems: [{ kind: 'unhandled', message: 'unhandled error: x is not a function' }], invalidRecords: [], gatesPassed: false }).exit.code).toBe(1)
-    expect(classifyRun({ tests: [t('ok', 'passed')], problems: [{ kind: 'unhandled', message: 'unhandled error: listen EADDRINUSE: address already in use' }], invalidRecords: [] }).exit.code).toBe(4)
+    expect(
+      classifyRun({
+        tests: [t('ok', 'passed')],
+        problems: [{ kind: 'unhandled', message: 'unhandled error: x is not a function' }],
+        invalidRecords: [],
+        gatesPassed: false,
+      }).exit.code,
+    ).toBe(1)
+    expect(
+      classifyRun({
+        tests: [t('ok', 'passed')],
+        problems: [{ kind: 'unhandled', message: 'unhandled error: listen EADDRINUSE: address already in use' }],
+        invalidRecords: [],
+      }).exit.code,
+    ).toBe(4)
     const bad = classifyRun({ tests: [pass], problems: [], invalidRecords: ['line 3: not JSON'] })
     expect(bad.exit.code).toBe(4)
     expect(bad.infrastructureErrors[0]!.code).toBe('INVALID_CALL_RECORDS')
@@ -137,8 +191,18 @@ describe('exit classes', () => {
 
 describe('requirement names', () => {
   it('parses conformance test names, with or without describe blocks', () => {
-    expect(parseRequirement('WHIP conformance (embedded reference server) > whip.post.content-type [MUST RFC 9725 §4.2]')).toEqual({ id: 'whip.post.content-type', level: 'MUST', document: 'RFC 9725', section: '4.2' })
-    expect(parseRequirement('whep.patch.unsupported [MUST draft-ietf-wish-whep-04 §4.3.1]')).toEqual({ id: 'whep.patch.unsupported', level: 'MUST', document: 'draft-ietf-wish-whep-04', section: '4.3.1' })
+    expect(parseRequirement('WHIP conformance (embedded reference server) > whip.post.content-type [MUST RFC 9725 §4.2]')).toEqual({
+      id: 'whip.post.content-type',
+      level: 'MUST',
+      document: 'RFC 9725',
+      section: '4.2',
+    })
+    expect(parseRequirement('whep.patch.unsupported [MUST draft-ietf-wish-whep-04 §4.3.1]')).toEqual({
+      id: 'whep.patch.unsupported',
+      level: 'MUST',
+      document: 'draft-ietf-wish-whep-04',
+      section: '4.3.1',
+    })
     expect(parseRequirement('bob hears alice [in a loud room]')).toBeUndefined()
     expect(parseRequirement('plain test')).toBeUndefined()
   })

@@ -57,6 +57,12 @@ describe("the repository's own rtcspec.config.ts (used by npm run main)", () => 
     const root = join(import.meta.dirname, '..', '..')
     const loaded = await loadConfig({ cwd: root })
     expect(loaded.source).toBe(join(root, 'rtcspec.config.ts'))
-    expect(gatesOf(loaded.config).map((g) => `${g.metric} ${g.threshold}`)).toEqual(['audio.loss < 0.01', 'audio.jitterMs < 60', 'mos > 3.8', 'setup.connectMs < 5000', 'setup.firstRtpMs < 8000'])
+    expect(gatesOf(loaded.config).map((g) => `${g.metric} ${g.threshold}`)).toEqual([
+      'audio.loss < 0.01',
+      'audio.jitterMs < 60',
+      'mos > 3.8',
+      'setup.connectMs < 5000',
+      'setup.firstRtpMs < 8000',
+    ])
   })
 })

@@ -75,14 +75,22 @@ describe('thresholds', () => {
 
 describe('metrics', () => {
   it('take the worst stream per record and skip streams that expected nothing', () => {
-    const r = record('c1', 't', [{ loss: 0.02, jitter: 3 }, { loss: 0.05, jitter: 9 }, { loss: 0, expected: 0, jitter: 50 }, { kind: 'video', loss: 0.3 }])
+    const r = record('c1', 't', [
+      { loss: 0.02, jitter: 3 },
+      { loss: 0.05, jitter: 9 },
+      { loss: 0, expected: 0, jitter: 50 },
+      { kind: 'video', loss: 0.3 },
+    ])
     expect(metricSamples([r], 'audio.loss', 'max')).toEqual([{ value: 0.05, callId: 'c1', test: 'a.spec.ts > t', file: 'a.spec.ts', where: 'bob audio in' }])
     expect(metricSamples([r], 'audio.jitterMs', 'max')[0]!.value).toBe(9)
     expect(metricSamples([r], 'video.loss', 'max')[0]!.value).toBeCloseTo(0.3)
     expect(metricSamples([r], 'setup.connectMs', 'max')).toEqual([])
   })
   it('mos is the E-model of codec, loss and jitter; the lowest stream counts', () => {
-    const r = record('c1', 't', [{ codec: 'PCMU', loss: 0, jitter: 1 }, { codec: 'PCMU', loss: 0.05, jitter: 10 }])
+    const r = record('c1', 't', [
+      { codec: 'PCMU', loss: 0, jitter: 1 },
+      { codec: 'PCMU', loss: 0.05, jitter: 10 },
+    ])
     const [s] = metricSamples([r], 'mos', 'min')
     expect(s!.value).toBeCloseTo(eModel({ codec: 'pcmu', lossFraction: 0.05, jitterMs: 10 }).mos, 6)
     expect(s!.value).toBeLessThan(4)
@@ -104,7 +112,14 @@ describe('gates', () => {
   ]
   it('name the worst call and fail when it breaks the threshold', () => {
     const loss = evaluateGate(records, { metric: 'audio.loss', threshold: '< 0.01' })
-    expect(loss).toMatchObject({ metric: 'audio.loss', threshold: '< 0.01', actual: 0.02, samples: 2, pass: false, worst: { callId: '22222222-b', test: 'a.spec.ts > worse call' } })
+    expect(loss).toMatchObject({
+      metric: 'audio.loss',
+      threshold: '< 0.01',
+      actual: 0.02,
+      samples: 2,
+      pass: false,
+      worst: { callId: '22222222-b', test: 'a.spec.ts > worse call' },
+    })
     expect(loss.note).toMatch(/1 impaired call\(s\) left out/)
     expect(evaluateGate(records, { metric: 'audio.loss', threshold: '< 0.05' }).pass).toBe(true)
     // for '>' the lowest value is the worst

@@ -26,7 +26,11 @@ test('places one call', async () => {
 `
 
 function lines(file: string): number {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length : 0
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length
+    : 0
 }
 
 async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -44,16 +48,30 @@ async function watchTwice(name: string, keepRecords: boolean) {
   writeFileSync(join(work, `${name}.spec.ts`), SPEC)
   const savedEnv = process.env.RTCSPEC_REPORT_DIR
   const reporter = new RtcspecReporter({ reportDir, keepRecords, gates: false, log: false })
-  const vitest = await startVitest('test', [], { root: work, config: false, watch: true, include: [`${name}.spec.ts`], reporters: [reporter], pool: 'threads', maxWorkers: 1 })
+  const vitest = await startVitest('test', [], {
+    root: work,
+    config: false,
+    watch: true,
+    include: [`${name}.spec.ts`],
+    reporters: [reporter],
+    pool: 'threads',
+    maxWorkers: 1,
+  })
   try {
     if (!vitest) throw new Error('Vitest did not start')
     await waitFor('the first run to finish', () => reporter.last !== undefined)
-    const first = { records: lines(join(reportDir, 'call_records.jsonl')), summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))) }
+    const first = {
+      records: lines(join(reportDir, 'call_records.jsonl')),
+      summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))),
+    }
     rmSync(join(reportDir, 'index.html'), { force: true })
     const firstRun = reporter.last
     await vitest.rerunTestSpecifications(await vitest.globTestSpecifications(), true)
     await waitFor('the rerun to finish', () => reporter.last !== firstRun)
-    const second = { records: lines(join(reportDir, 'call_records.jsonl')), summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))) }
+    const second = {
+      records: lines(join(reportDir, 'call_records.jsonl')),
+      summary: RunSummarySchema.parse(JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8'))),
+    }
     return { first, second, runs: reporter.runs, html: existsSync(join(reportDir, 'index.html')) }
   } finally {
     await vitest?.close()

@@ -20,7 +20,10 @@ function rows(html: string): Array<{ cls: string; label: string; meta: string; d
     .map((row) => ({
       cls: row.slice(0, row.indexOf('"')),
       label: /<span class="label">(.*?)<\/span><\/div>/.exec(row)?.[1]?.replace(/<[^>]+>/g, '') ?? '',
-      meta: (/<div class="arrow-meta">(.*?)<\/div>/.exec(row)?.[1] ?? '').replace(/<[^>]+>/g, '|').replace(/\|+/g, '|').replace(/^\||\|$/g, ''),
+      meta: (/<div class="arrow-meta">(.*?)<\/div>/.exec(row)?.[1] ?? '')
+        .replace(/<[^>]+>/g, '|')
+        .replace(/\|+/g, '|')
+        .replace(/^\||\|$/g, ''),
       details: [...row.matchAll(/<details class="payload"><summary>(.*?)<\/summary><pre>([\s\S]*?)<\/pre><\/details>/g)].map((m) => `${m[1]}: ${m[2]}`),
     }))
 }
@@ -74,14 +77,21 @@ describe('the SIP ladder', () => {
     const html = ladder(signalingMessages(recordOf(sipSignaling(entries, entries[0]!.at, 'alice'))))
     const r = rows(html)
     expect(r).toHaveLength(4)
-    expect(r.map((x) => x.label)).toEqual(['REGISTER sip:rtcspec.test UDP', 'REGISTER sip:rtcspec.test UDP', 'REGISTER sip:rtcspec.test UDP', '200 OK &lt;b&gt;x&lt;/b&gt; (REGISTER) UDP'])
+    expect(r.map((x) => x.label)).toEqual([
+      'REGISTER sip:rtcspec.test UDP',
+      'REGISTER sip:rtcspec.test UDP',
+      'REGISTER sip:rtcspec.test UDP',
+      '200 OK &lt;b&gt;x&lt;/b&gt; (REGISTER) UDP',
+    ])
     expect(r.map((x) => x.cls.includes('retx'))).toEqual([false, true, true, false])
     expect(r[0]!.meta).toBe('127.0.0.1:40000 → 127.0.0.1:5060 UDP')
     expect(r[1]!.meta).toBe('127.0.0.1:40000 → 127.0.0.1:5060 UDP|retransmission #1 · Timer E · +500 ms since the previous copy')
     expect(r[2]!.meta).toContain('retransmission #2 · Timer E · +1000 ms since the previous copy')
     expect(r[3]!.meta).toBe('127.0.0.1:5060 → 127.0.0.1:40000 UDP|+100 ms')
     // every message's whole text is expandable, escaped
-    expect(r[0]!.details[0]).toMatch(/^message: REGISTER sip:rtcspec\.test SIP\/2\.0\nVia: SIP\/2\.0\/UDP 127\.0\.0\.1:40000;branch=z9hG4bKr1;rport\nFrom: &lt;sip:alice@rtcspec\.test&gt;;tag=a1\n/)
+    expect(r[0]!.details[0]).toMatch(
+      /^message: REGISTER sip:rtcspec\.test SIP\/2\.0\nVia: SIP\/2\.0\/UDP 127\.0\.0\.1:40000;branch=z9hG4bKr1;rport\nFrom: &lt;sip:alice@rtcspec\.test&gt;;tag=a1\n/,
+    )
     expect(r[3]!.details[0]).toContain('SIP/2.0 200 OK &lt;b&gt;x&lt;/b&gt;')
     expect(html).not.toContain('<b>x</b>')
   })
@@ -92,7 +102,11 @@ describe('the SIP ladder', () => {
     await new Promise<void>((resolve) => dead.bind(0, '127.0.0.1', () => resolve()))
     const port = dead.address().port
     await new Promise<void>((resolve) => dead.close(() => resolve()))
-    await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'udp', remote: { host: '127.0.0.1', port }, timers: { t1: 40, t2: 160 } }, media: 'rtp' })
+    await using alice = await createSipUserAgent({
+      uri: 'sip:alice@rtcspec.test',
+      transport: { kind: 'udp', remote: { host: '127.0.0.1', port }, timers: { t1: 40, t2: 160 } },
+      media: 'rtp',
+    })
     await expect(alice.register({ timeoutMs: 600 })).rejects.toThrow()
     const sent = alice.log.entries.filter((e) => e.direction === 'out' && e.summary.startsWith('REGISTER'))
     const retx = sent.filter((e) => e.retransmission !== undefined)
@@ -112,12 +126,22 @@ describe('the SIP ladder', () => {
       })
       const answered = new Promise<void>((resolve) => {
         answerer.on('message', (buf, rinfo) => {
-          const copy = buf.toString('utf8').split('\r\n').filter((l) => /^(via|from|to|call-id|cseq):/i.test(l)).map((l) => (/^to:/i.test(l) ? `${l};tag=x1` : l))
+          const copy = buf
+            .toString('utf8')
+            .split('\r\n')
+            .filter((l) => /^(via|from|to|call-id|cseq):/i.test(l))
+            .map((l) => (/^to:/i.test(l) ? `${l};tag=x1` : l))
           answerer.send(`SIP/2.0 503 Service Unavailable\r\n${copy.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, rinfo.port, rinfo.address, () => resolve())
         })
       })
-      await Promise.race([answered, new Promise((_, reject) => setTimeout(() => reject(new Error('no REGISTER retransmission reached the re-bound port within 2 s')), 2000))])
-      await waitFor(() => alice.log.entries.some((e) => e.direction === 'in' && e.summary.startsWith('503')), { timeoutMs: 2000, label: 'alice to receive the 503' })
+      await Promise.race([
+        answered,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no REGISTER retransmission reached the re-bound port within 2 s')), 2000)),
+      ])
+      await waitFor(() => alice.log.entries.some((e) => e.direction === 'in' && e.summary.startsWith('503')), {
+        timeoutMs: 2000,
+        label: 'alice to receive the 503',
+      })
     } finally {
       await new Promise<void>((resolve) => answerer.close(() => resolve()))
     }

@@ -20,7 +20,15 @@ describe.skipIf(parse === undefined)('docs/examples/github-workflow-whip-gate.ym
   it('parses and runs conformance, the specs with gates, and uploads reports/ always', () => {
     const wf = parse!(readFileSync(join(root, 'docs', 'examples', 'github-workflow-whip-gate.yml'), 'utf8')) as {
       on: unknown
-      jobs: Record<string, { 'runs-on': string; container?: string; env: Record<string, string>; steps: Array<{ name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }> }>
+      jobs: Record<
+        string,
+        {
+          'runs-on': string
+          container?: string
+          env: Record<string, string>
+          steps: Array<{ name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }>
+        }
+      >
     }
     expect(wf.on).toBeTruthy()
     const job = wf.jobs.rtcspec!

@@ -3,7 +3,13 @@ import fc from 'fast-check'
 import { parseRtp, serializeRtp, parseHeaderExtensionElements, serializeHeaderExtensionElements, type RtpPacket } from '../../src/rtp/packet.ts'
 import { ParseError, RtcspecError } from '../../src/errors.ts'
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)))
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((b) => parseInt(b, 16)),
+  )
 
 function parseError(f: () => unknown): ParseError {
   try {
@@ -27,7 +33,15 @@ describe('parseRtp', () => {
       000003`)
     // b2 = V2, P, X, CC=2; e0 = M + PT 96
     const p = parseRtp(buf)
-    expect(p).toMatchObject({ marker: true, payloadType: 96, sequenceNumber: 0x1234, timestamp: 0x89abcdef, ssrc: 0x01020304, csrcs: [0x0a0b0c0d, 0x0e0f1011], paddingLength: 3 })
+    expect(p).toMatchObject({
+      marker: true,
+      payloadType: 96,
+      sequenceNumber: 0x1234,
+      timestamp: 0x89abcdef,
+      ssrc: 0x01020304,
+      csrcs: [0x0a0b0c0d, 0x0e0f1011],
+      paddingLength: 3,
+    })
     expect([...p.payload]).toEqual([0xaa, 0xbb, 0xcc])
     expect(p.extension?.profile).toBe(0xbede)
     expect([...p.extension!.data]).toEqual([0x10, 0xff, 0x20, 0x00])
@@ -48,7 +62,13 @@ describe('parseRtp', () => {
       timestamp: fc.integer({ min: 0, max: 0xffffffff }),
       ssrc: fc.integer({ min: 0, max: 0xffffffff }),
       csrcs: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 15 }),
-      extension: fc.option(fc.record({ profile: fc.integer({ min: 0, max: 0xffff }), data: fc.integer({ min: 0, max: 8 }).chain((w) => fc.uint8Array({ minLength: 4 * w, maxLength: 4 * w })) }), { nil: undefined }),
+      extension: fc.option(
+        fc.record({
+          profile: fc.integer({ min: 0, max: 0xffff }),
+          data: fc.integer({ min: 0, max: 8 }).chain((w) => fc.uint8Array({ minLength: 4 * w, maxLength: 4 * w })),
+        }),
+        { nil: undefined },
+      ),
       payload: bytes(300),
       paddingLength: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 })),
     })
@@ -71,7 +91,15 @@ describe('parseRtp', () => {
     expect(parseError(() => parseRtp(hex('a0 00 0001 00000000 00000000 aa 00'))).reason).toMatch(/padding count \(last byte\) is 0/)
     expect(parseError(() => parseRtp(hex('a0 00 0001 00000000 00000000 aa 05'))).reason).toMatch(/padding count 5 exceeds/)
     // every strict prefix of a valid packet with CSRC + extension fails (never a silent partial parse)
-    const full = serializeRtp({ payloadType: 0, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [9], extension: { profile: 0xbede, data: new Uint8Array(8) }, payload: new Uint8Array(0) })
+    const full = serializeRtp({
+      payloadType: 0,
+      sequenceNumber: 1,
+      timestamp: 2,
+      ssrc: 3,
+      csrcs: [9],
+      extension: { profile: 0xbede, data: new Uint8Array(8) },
+      payload: new Uint8Array(0),
+    })
     for (let n = 0; n < full.length; n++) expect(() => parseRtp(full.subarray(0, n))).toThrow(ParseError)
   })
 

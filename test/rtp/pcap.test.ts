@@ -10,12 +10,16 @@ function verify(bytes: Uint8Array): number {
   return ~sum & 0xffff
 }
 
-const rtp = (seq: number) => serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0x1234, marker: seq === 0, payload: new Uint8Array(160).fill(0xff) })
+const rtp = (seq: number) =>
+  serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0x1234, marker: seq === 0, payload: new Uint8Array(160).fill(0xff) })
 
 describe('pcap writer', () => {
   it('writes the libpcap global header and one record per datagram with µs arrival times', () => {
     const t0 = Date.UTC(2026, 0, 1) + 0.123456
-    const file = writePcap([0, 1, 2].map((i) => ({ epochMs: t0 + i * 20.0005, data: rtp(i) })), { srcAddress: '127.0.0.1', srcPort: 5004, dstAddress: '127.0.0.2', dstPort: 6000 })
+    const file = writePcap(
+      [0, 1, 2].map((i) => ({ epochMs: t0 + i * 20.0005, data: rtp(i) })),
+      { srcAddress: '127.0.0.1', srcPort: 5004, dstAddress: '127.0.0.2', dstPort: 6000 },
+    )
     const v = new DataView(file.buffer)
     expect(v.getUint32(0, true)).toBe(0xa1b2c3d4)
     expect([v.getUint16(4, true), v.getUint16(6, true)]).toEqual([2, 4])

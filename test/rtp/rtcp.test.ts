@@ -5,7 +5,13 @@ import { RtpReceiveStats } from '../../src/rtp/stats.ts'
 import { ParseError, RtcspecError } from '../../src/errors.ts'
 import { makeStream } from './stream.ts'
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)))
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((b) => parseInt(b, 16)),
+  )
 const u32 = fc.integer({ min: 0, max: 0xffffffff })
 const block = fc.record({
   ssrc: u32,
@@ -19,7 +25,15 @@ const block = fc.record({
 
 describe('RTCP RR', () => {
   it('encodes a negative cumulative lost as signed 24-bit and decodes it back', () => {
-    const rb: RtcpReportBlock = { ssrc: 0xdeadbeef, fractionLost: 0, cumulativeLost: -3, extendedHighestSeq: 0x0001_0005, jitter: 17, lsr: 0x11223344, dlsr: 0x00010000 }
+    const rb: RtcpReportBlock = {
+      ssrc: 0xdeadbeef,
+      fractionLost: 0,
+      cumulativeLost: -3,
+      extendedHighestSeq: 0x0001_0005,
+      jitter: 17,
+      lsr: 0x11223344,
+      dlsr: 0x00010000,
+    }
     const buf = serializeRr({ ssrc: 42, reports: [rb] })
     expect([...buf.subarray(0, 8)]).toEqual([0x81, 201, 0, 7, 0, 0, 0, 42])
     expect([...buf.subarray(12, 16)]).toEqual([0x00, 0xff, 0xff, 0xfd]) // fraction 0, lost -3 = 0xfffffd
@@ -42,10 +56,14 @@ describe('RTCP RR', () => {
       }),
     )
     fc.assert(
-      fc.property(fc.record({ ssrc: u32, ntpSeconds: u32, ntpFraction: u32, rtpTimestamp: u32, packetCount: u32, octetCount: u32 }), fc.array(block, { maxLength: 5 }), (info, reports) => {
-        const profileExtension = Uint8Array.of(1, 2, 3, 4)
-        expect(parseRtcp(serializeSr({ ...info, reports, profileExtension }))).toEqual([{ type: 'sr', ...info, reports, profileExtension }])
-      }),
+      fc.property(
+        fc.record({ ssrc: u32, ntpSeconds: u32, ntpFraction: u32, rtpTimestamp: u32, packetCount: u32, octetCount: u32 }),
+        fc.array(block, { maxLength: 5 }),
+        (info, reports) => {
+          const profileExtension = Uint8Array.of(1, 2, 3, 4)
+          expect(parseRtcp(serializeSr({ ...info, reports, profileExtension }))).toEqual([{ type: 'sr', ...info, reports, profileExtension }])
+        },
+      ),
     )
   })
 
@@ -55,7 +73,20 @@ describe('RTCP RR', () => {
     for (const p of [...pkts, ...pkts.slice(-5)]) stats.onPacket(p, p.sentMs)
     const r = stats.intervalReport()!
     expect(r.cumulativeLost).toBe(-5)
-    const buf = serializeRr({ ssrc: 1, reports: [{ ssrc: r.ssrc, fractionLost: r.fractionLostByte, cumulativeLost: r.cumulativeLost, extendedHighestSeq: r.extendedHighestSeq, jitter: r.jitter, lsr: 0, dlsr: 0 }] })
+    const buf = serializeRr({
+      ssrc: 1,
+      reports: [
+        {
+          ssrc: r.ssrc,
+          fractionLost: r.fractionLostByte,
+          cumulativeLost: r.cumulativeLost,
+          extendedHighestSeq: r.extendedHighestSeq,
+          jitter: r.jitter,
+          lsr: 0,
+          dlsr: 0,
+        },
+      ],
+    })
     expect(parseRtcp(buf)).toMatchObject([{ type: 'rr', reports: [{ ssrc: 777, cumulativeLost: -5, extendedHighestSeq: 149, fractionLost: 0 }] }])
   })
 
@@ -91,7 +122,14 @@ describe('RTCP SDES, BYE, compound', () => {
     expect(pkts[0]).toEqual({
       type: 'sdes',
       chunks: [
-        { ssrc: 1, items: [{ type: 1, text: 'abc' }, { type: 2, text: 'x' }], cname: 'abc' },
+        {
+          ssrc: 1,
+          items: [
+            { type: 1, text: 'abc' },
+            { type: 2, text: 'x' },
+          ],
+          cname: 'abc',
+        },
         { ssrc: 2, items: [{ type: 1, text: 'zz' }], cname: 'zz' },
       ],
     })
@@ -116,8 +154,7 @@ describe('RTCP SDES, BYE, compound', () => {
       // only prefixes ending on a packet boundary may parse
       const boundary = [32, 32 + 16].includes(n)
       if (boundary) expect(() => parseRtcp(valid.subarray(0, n))).not.toThrow()
-      else
-        expect(() => parseRtcp(valid.subarray(0, n)), `prefix ${n}`).toThrow(ParseError)
+      else expect(() => parseRtcp(valid.subarray(0, n)), `prefix ${n}`).toThrow(ParseError)
     }
     const err = (b: Uint8Array) => {
       try {

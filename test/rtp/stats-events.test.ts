@@ -10,7 +10,10 @@ function feed(exclude: boolean, after = 20): RtpReceiveStats {
   for (let i = 0; i < 50; i++) audio()
   const eventTs = frame * 160
   for (let i = 0; i < 7; i++) {
-    stats.onPacket({ sequenceNumber: seq++, timestamp: eventTs, ssrc: 7, payloadType: 101, payloadBytes: 4, ...(exclude ? { excludeFromJitter: true } : {}) }, frame++ * 20)
+    stats.onPacket(
+      { sequenceNumber: seq++, timestamp: eventTs, ssrc: 7, payloadType: 101, payloadBytes: 4, ...(exclude ? { excludeFromJitter: true } : {}) },
+      frame++ * 20,
+    )
   }
   for (let i = 0; i < after; i++) audio()
   return stats

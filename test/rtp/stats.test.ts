@@ -266,7 +266,10 @@ describe('RtpReceiveStats: A.3 interval report', () => {
     // interval 1: 1..100 after probation (seq 1 is base) — drop 25 of them; interval 2: 101..200 no loss; interval 3: dup-heavy
     const drop = new Set(Array.from({ length: 25 }, (_, i) => 10 + i * 3))
     const s = new RtpReceiveStats({ clockRate: 8000 })
-    feed(s, all.slice(0, 101).filter((p) => !drop.has(p.index)))
+    feed(
+      s,
+      all.slice(0, 101).filter((p) => !drop.has(p.index)),
+    )
     expect(s.snapshot().fractionLostInterval).toBeCloseTo(0.25, 12)
     const r1 = s.intervalReport()!
     expect(r1).toMatchObject({ ssrc: 0x1234, expectedInterval: 100, receivedInterval: 75, lostInterval: 25, fractionLostByte: 64, cumulativeLost: 25 })
@@ -280,7 +283,9 @@ describe('RtpReceiveStats: A.3 interval report', () => {
     const r3 = s.intervalReport()!
     expect(r3).toMatchObject({ fractionLost: 0, fractionLostByte: 0, lostInterval: -29, cumulativeLost: -4 })
     // 1 lost of 100: (1 << 8) / 100 = 2 (integer division, A.3)
-    const more = makeStream(100, { firstSeq: 301 }).map((p) => ({ ...p, sentMs: p.sentMs + 7000 })).filter((p) => p.index !== 50)
+    const more = makeStream(100, { firstSeq: 301 })
+      .map((p) => ({ ...p, sentMs: p.sentMs + 7000 }))
+      .filter((p) => p.index !== 50)
     feed(s, more)
     expect(s.intervalReport()).toMatchObject({ expectedInterval: 100, receivedInterval: 99, fractionLostByte: 2 })
   })

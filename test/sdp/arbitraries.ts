@@ -17,9 +17,7 @@ const direction = fc.constantFrom<Direction>('sendrecv', 'sendonly', 'recvonly',
 const rid = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 4 })
 const simulcastList = fc.array(fc.array(fc.record({ rid, paused: fc.boolean() }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 })
 /** Free text for values we keep verbatim (no CR/LF, no leading/trailing whitespace). */
-const text = fc
-  .string({ unit: fc.constantFrom(...'abc XYZ019=;:/,.-_*é漢😀'), minLength: 1, maxLength: 20 })
-  .filter((s) => s.trim() === s && s !== '')
+const text = fc.string({ unit: fc.constantFrom(...'abc XYZ019=;:/,.-_*é漢😀'), minLength: 1, maxLength: 20 }).filter((s) => s.trim() === s && s !== '')
 const params = fc.array(fc.tuple(alnum, alnum), { minLength: 1, maxLength: 4 }).map((ps) => ps.map(([k, v]) => `${k}=${v}`).join(';'))
 
 /** Typed attributes in canonical form. */
@@ -36,51 +34,94 @@ export const typedAttribute: fc.Arbitrary<Attribute> = fc.oneof(
   direction.map((d): Attribute => ({ kind: 'direction', direction: d })),
   fc.record({ semantics: fc.constantFrom('BUNDLE', 'LS', 'FID'), mids: fc.array(token, { maxLength: 4 }) }).map((r): Attribute => ({ kind: 'group', ...r })),
   token.map((mid): Attribute => ({ kind: 'mid', mid })),
-  fc.tuple(token, fc.option(token, { nil: undefined })).map(([streamId, trackId]): Attribute => (trackId === undefined ? { kind: 'msid', streamId } : { kind: 'msid', streamId, trackId })),
+  fc
+    .tuple(token, fc.option(token, { nil: undefined }))
+    .map(([streamId, trackId]): Attribute => (trackId === undefined ? { kind: 'msid', streamId } : { kind: 'msid', streamId, trackId })),
   fc.record({ semantic: fc.constant('WMS'), identifiers: fc.array(token, { maxLength: 2 }) }).map((r): Attribute => ({ kind: 'msid-semantic', ...r })),
   token.map((ufrag): Attribute => ({ kind: 'ice-ufrag', ufrag })),
   token.map((pwd): Attribute => ({ kind: 'ice-pwd', pwd })),
   fc.array(token, { minLength: 1, maxLength: 3 }).map((options): Attribute => ({ kind: 'ice-options', options })),
   fc
     .array(fc.integer({ min: 0, max: 255 }), { minLength: 32, maxLength: 32 })
-    .map((b): Attribute => ({ kind: 'fingerprint', hashFunction: 'sha-256', fingerprint: b.map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':') })),
+    .map(
+      (b): Attribute => ({ kind: 'fingerprint', hashFunction: 'sha-256', fingerprint: b.map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':') }),
+    ),
   fc.constantFrom<SetupRole>('actpass', 'active', 'passive', 'holdconn').map((role): Attribute => ({ kind: 'setup', role })),
   port.map((p): Attribute => ({ kind: 'rtcp', port: p })),
-  fc.tuple(port, fc.constantFrom('127.0.0.1', '0.0.0.0', '::1')).map(([p, address]): Attribute => ({ kind: 'rtcp', port: p, netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address })),
   fc
-    .record({ payloadType: pt, encodingName: token, clockRate: fc.integer({ min: 1, max: 200000 }), encodingParameters: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }) })
-    .map(({ encodingParameters, ...r }): Attribute => (encodingParameters === undefined ? { kind: 'rtpmap', ...r } : { kind: 'rtpmap', ...r, encodingParameters })),
-  fc.tuple(fc.oneof(pt.map(String), fc.constant('webrtc-datachannel')), params).map(([format, parameters]): Attribute => ({ kind: 'fmtp', format, parameters })),
+    .tuple(port, fc.constantFrom('127.0.0.1', '0.0.0.0', '::1'))
+    .map(([p, address]): Attribute => ({ kind: 'rtcp', port: p, netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address })),
   fc
-    .tuple(fc.oneof(pt, fc.constant<'*'>('*')), fc.constantFrom('nack', 'ccm', 'goog-remb', 'transport-cc'), fc.option(fc.constantFrom('pli', 'fir'), { nil: undefined }))
-    .map(([payloadType, type, parameters]): Attribute => (parameters === undefined ? { kind: 'rtcp-fb', payloadType, type } : { kind: 'rtcp-fb', payloadType, type, parameters })),
+    .record({
+      payloadType: pt,
+      encodingName: token,
+      clockRate: fc.integer({ min: 1, max: 200000 }),
+      encodingParameters: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    })
+    .map(
+      ({ encodingParameters, ...r }): Attribute => (encodingParameters === undefined ? { kind: 'rtpmap', ...r } : { kind: 'rtpmap', ...r, encodingParameters }),
+    ),
   fc
-    .tuple(fc.integer({ min: 1, max: 255 }), fc.option(direction, { nil: undefined }), fc.constantFrom('urn:ietf:params:rtp-hdrext:sdes:mid', 'http://x.example/ext'), fc.option(token, { nil: undefined }))
+    .tuple(fc.oneof(pt.map(String), fc.constant('webrtc-datachannel')), params)
+    .map(([format, parameters]): Attribute => ({ kind: 'fmtp', format, parameters })),
+  fc
+    .tuple(
+      fc.oneof(pt, fc.constant<'*'>('*')),
+      fc.constantFrom('nack', 'ccm', 'goog-remb', 'transport-cc'),
+      fc.option(fc.constantFrom('pli', 'fir'), { nil: undefined }),
+    )
+    .map(
+      ([payloadType, type, parameters]): Attribute =>
+        parameters === undefined ? { kind: 'rtcp-fb', payloadType, type } : { kind: 'rtcp-fb', payloadType, type, parameters },
+    ),
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 255 }),
+      fc.option(direction, { nil: undefined }),
+      fc.constantFrom('urn:ietf:params:rtp-hdrext:sdes:mid', 'http://x.example/ext'),
+      fc.option(token, { nil: undefined }),
+    )
     .map(([id, dir, uri, attributes]): Attribute => {
       const a: Attribute = { kind: 'extmap', id, uri }
       if (dir !== undefined) a.direction = dir
       if (attributes !== undefined) a.attributes = attributes
       return a
     }),
-  fc.tuple(u32, fc.constantFrom('cname', 'msid', 'label'), fc.option(token, { nil: undefined })).map(([ssrc, attribute, value]): Attribute => (value === undefined ? { kind: 'ssrc', ssrc, attribute } : { kind: 'ssrc', ssrc, attribute, value })),
-  fc.tuple(fc.constantFrom('FID', 'SIM', 'FEC-FR'), fc.array(u32, { minLength: 1, maxLength: 3 })).map(([semantics, ssrcs]): Attribute => ({ kind: 'ssrc-group', semantics, ssrcs })),
-  fc.tuple(fc.option(simulcastList, { nil: undefined }), fc.option(simulcastList, { nil: undefined }), fc.boolean()).map(([send, recv, recvFirst]): Attribute => {
-    const a: Attribute = { kind: 'simulcast' }
-    if (send) a.send = send
-    if (recv || !send) a.recv = recv ?? [[{ rid: 'r', paused: false }]]
-    if (recvFirst && a.send && a.recv) a.recvFirst = true
-    return a
-  }),
-  fc.tuple(rid, fc.constantFrom<'send' | 'recv'>('send', 'recv'), fc.option(params, { nil: undefined })).map(([id, dir, restrictions]): Attribute => (restrictions === undefined ? { kind: 'rid', id, direction: dir } : { kind: 'rid', id, direction: dir, restrictions })),
+  fc
+    .tuple(u32, fc.constantFrom('cname', 'msid', 'label'), fc.option(token, { nil: undefined }))
+    .map(([ssrc, attribute, value]): Attribute => (value === undefined ? { kind: 'ssrc', ssrc, attribute } : { kind: 'ssrc', ssrc, attribute, value })),
+  fc
+    .tuple(fc.constantFrom('FID', 'SIM', 'FEC-FR'), fc.array(u32, { minLength: 1, maxLength: 3 }))
+    .map(([semantics, ssrcs]): Attribute => ({ kind: 'ssrc-group', semantics, ssrcs })),
+  fc
+    .tuple(fc.option(simulcastList, { nil: undefined }), fc.option(simulcastList, { nil: undefined }), fc.boolean())
+    .map(([send, recv, recvFirst]): Attribute => {
+      const a: Attribute = { kind: 'simulcast' }
+      if (send) a.send = send
+      if (recv || !send) a.recv = recv ?? [[{ rid: 'r', paused: false }]]
+      if (recvFirst && a.send && a.recv) a.recvFirst = true
+      return a
+    }),
+  fc
+    .tuple(rid, fc.constantFrom<'send' | 'recv'>('send', 'recv'), fc.option(params, { nil: undefined }))
+    .map(
+      ([id, dir, restrictions]): Attribute =>
+        restrictions === undefined ? { kind: 'rid', id, direction: dir } : { kind: 'rid', id, direction: dir, restrictions },
+    ),
   port.map((p): Attribute => ({ kind: 'sctp-port', port: p })),
   fc.integer({ min: 0, max: 2 ** 31 }).map((size): Attribute => ({ kind: 'max-message-size', size })),
   fc.tuple(fc.constantFrom<'ptime' | 'maxptime'>('ptime', 'maxptime'), fc.integer({ min: 1, max: 1000 })).map(([kind, ms]): Attribute => ({ kind, ms })),
-  fc.tuple(u32, fc.integer({ min: 1, max: 2 }), u32, port).map(([f, c, p, prt]): Attribute => ({ kind: 'candidate', value: `${f} ${c} udp ${p} 127.0.0.1 ${prt} typ host` })),
+  fc
+    .tuple(u32, fc.integer({ min: 1, max: 2 }), u32, port)
+    .map(([f, c, p, prt]): Attribute => ({ kind: 'candidate', value: `${f} ${c} udp ${p} 127.0.0.1 ${prt} typ host` })),
 )
 
 /** Generic attributes with names no typed kind uses. */
 export const genericAttribute: fc.Arbitrary<Attribute> = fc
-  .tuple(token.map((t) => `x-${t}`), fc.option(fc.oneof(text, fc.constant('')), { nil: undefined }))
+  .tuple(
+    token.map((t) => `x-${t}`),
+    fc.option(fc.oneof(text, fc.constant('')), { nil: undefined }),
+  )
   .map(([name, value]) => (value === undefined ? { kind: 'attribute', name } : { kind: 'attribute', name, value }))
 
 const attribute = fc.oneof({ weight: 4, arbitrary: typedAttribute }, { weight: 1, arbitrary: genericAttribute })
@@ -90,7 +131,9 @@ const connectionLine = fc.constantFrom<SdpLine>(
   { kind: 'connection', netType: 'IN', addrType: 'IP6', address: '::1' },
   { kind: 'connection', netType: 'IN', addrType: 'IP4', address: '224.2.36.42/127' },
 )
-const bandwidthLine = fc.tuple(fc.constantFrom('AS', 'CT', 'TIAS'), fc.integer({ min: 0, max: 10_000_000 })).map(([type, bandwidth]): SdpLine => ({ kind: 'bandwidth', type, bandwidth }))
+const bandwidthLine = fc
+  .tuple(fc.constantFrom('AS', 'CT', 'TIAS'), fc.integer({ min: 0, max: 10_000_000 }))
+  .map(([type, bandwidth]): SdpLine => ({ kind: 'bandwidth', type, bandwidth }))
 const infoLine = text.map((value): SdpLine => ({ kind: 'field', letter: 'i', value }))
 
 const mediaSection: fc.Arbitrary<MediaSection> = fc

@@ -56,7 +56,10 @@ describe('SDP corpus', () => {
   it('has at least 15 files from every origin', () => {
     expect(corpusFiles.length).toBeGreaterThanOrEqual(15)
     for (const origin of ['chromium-', 'werift-', 'ffmpeg-', 'sipp-', 'rfc8866-', 'rfc8829-']) {
-      expect(corpusFiles.some((f) => f.startsWith(origin)), origin).toBe(true)
+      expect(
+        corpusFiles.some((f) => f.startsWith(origin)),
+        origin,
+      ).toBe(true)
     }
   })
 
@@ -276,9 +279,7 @@ describe('FFmpeg', () => {
   })
   it('pcmu: static payload type 0 without rtpmap', () => {
     const audio = section(parseSdp(load('ffmpeg-pcmu.sdp')), 0)
-    expect(codecs(audio)).toEqual([
-      { payloadType: 0, encodingName: 'PCMU', clockRate: 8000, channels: 1, parameters: new Map(), feedback: [], static: true },
-    ])
+    expect(codecs(audio)).toEqual([{ payloadType: 0, encodingName: 'PCMU', clockRate: 8000, channels: 1, parameters: new Map(), feedback: [], static: true }])
   })
   it('h264: packetization-mode=1', () => {
     const video = section(parseSdp(load('ffmpeg-h264.sdp')), 0)
@@ -330,7 +331,11 @@ describe('JSEP-style offer (RFC 8829 §7.1 shape)', () => {
   it('video section with simulcast and rids; datachannel bundle-only', () => {
     const v = section(desc, 1)
     expect(rids(v).map((r) => r.id)).toEqual(['1', '2', '3'])
-    expect(simulcast(v)?.send?.flat().map((s) => s.rid)).toEqual(['1', '2', '3'])
+    expect(
+      simulcast(v)
+        ?.send?.flat()
+        .map((s) => s.rid),
+    ).toEqual(['1', '2', '3'])
     const d = section(desc, 2)
     expect(mediaLine(d).port).toBe(0)
     expect(sctpPort(d)).toBe(5000)
@@ -341,7 +346,13 @@ describe('RFC 8853-style simulcast offer', () => {
   const v = section(parseSdp(load('rfc8853-style-simulcast-offer.sdp')), 0)
   it('parses paused alternatives and recv streams', () => {
     expect(simulcast(v)).toEqual({
-      send: [[{ rid: '1', paused: false }], [{ rid: '2', paused: true }, { rid: '3', paused: false }]],
+      send: [
+        [{ rid: '1', paused: false }],
+        [
+          { rid: '2', paused: true },
+          { rid: '3', paused: false },
+        ],
+      ],
       recv: [[{ rid: '4', paused: false }]],
     })
     expect(rids(v)[0]).toEqual({ kind: 'rid', id: '1', direction: 'send', restrictions: 'pt=97;max-width=1280;max-height=720' })

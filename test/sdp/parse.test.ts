@@ -48,7 +48,14 @@ function parseError(text: string): ParseError {
 describe('RFC 8866 §5 example', () => {
   const desc = parseSdp(load('rfc8866-example.sdp'))
   it('reads every session field', () => {
-    expect(origin(desc)).toEqual({ username: 'jdoe', sessionId: '3724394400', sessionVersion: '3724394405', netType: 'IN', addrType: 'IP4', address: '198.51.100.1' })
+    expect(origin(desc)).toEqual({
+      username: 'jdoe',
+      sessionId: '3724394400',
+      sessionVersion: '3724394405',
+      netType: 'IN',
+      addrType: 'IP4',
+      address: '198.51.100.1',
+    })
     expect(sessionName(desc)).toBe('Call to John Smith')
     expect(desc.lines.map((l) => (l.kind === 'field' ? `${l.letter}=${l.value}` : l.kind))).toEqual([
       'v=0',
@@ -304,7 +311,10 @@ describe('typed attributes', () => {
     ['a=extmap:3/recvonly urn:x attr', { kind: 'extmap', id: 3, direction: 'recvonly', uri: 'urn:x', attributes: 'attr' }],
     ['a=ssrc:1 msid:a b', { kind: 'ssrc', ssrc: 1, attribute: 'msid', value: 'a b' }],
     ['a=ssrc-group:SIM 1 2 3', { kind: 'ssrc-group', semantics: 'SIM', ssrcs: [1, 2, 3] }],
-    ['a=simulcast:recv a;b send c', { kind: 'simulcast', recv: [[{ rid: 'a', paused: false }], [{ rid: 'b', paused: false }]], send: [[{ rid: 'c', paused: false }]], recvFirst: true }],
+    [
+      'a=simulcast:recv a;b send c',
+      { kind: 'simulcast', recv: [[{ rid: 'a', paused: false }], [{ rid: 'b', paused: false }]], send: [[{ rid: 'c', paused: false }]], recvFirst: true },
+    ],
     ['a=rid:r0 recv', { kind: 'rid', id: 'r0', direction: 'recv' }],
     ['a=ptime:20', { kind: 'ptime', ms: 20 }],
     ['a=maxptime:120', { kind: 'maxptime', ms: 120 }],

@@ -91,7 +91,22 @@ describe('arbitrary input never throws anything but ParseError and never hangs',
 
   it('SDP-looking line soup', () => {
     const line = fc.oneof(
-      fc.constantFrom('v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 RTP/AVP 0', 'c=IN IP4 0.0.0.0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'b=AS:30', 'a=', '=', 'a=:', 'm=', ''),
+      fc.constantFrom(
+        'v=0',
+        'o=- 1 1 IN IP4 127.0.0.1',
+        's=-',
+        't=0 0',
+        'm=audio 9 RTP/AVP 0',
+        'c=IN IP4 0.0.0.0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=sendrecv',
+        'b=AS:30',
+        'a=',
+        '=',
+        'a=:',
+        'm=',
+        '',
+      ),
       fc.tuple(fc.constantFrom(...'vosiuepcbtrzkamxV1 ='), fc.string({ maxLength: 30 })).map(([l, v]) => `${l}=${v}`),
       fc.string({ unit: 'grapheme', maxLength: 40 }),
     )

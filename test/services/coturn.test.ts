@@ -64,69 +64,87 @@ describe.each(providerCases('coturn', 'turnserver', 'coturn'))('coturn, $provide
 
   for (const credentials of ['static', 'rest'] as const) {
     for (const transport of TRANSPORTS) {
-      test.skipIf(skip)(`relay-only call over ${transport.toUpperCase()} with ${credentials} credentials carries media through coturn`, async () => {
-        const turn = credentials === 'static' ? staticTurn : restTurn
-        const peer = () => ({ iceServers: turn.iceServers({ transports: [transport], credentials }), relayOnly: true, config: { turnTlsOptions: { ca: turn.certPem } } })
-        const call = await openBackToBack({ a: peer(), b: peer(), send: { a: sources.tone(440), b: sources.tone(880) }, connectTimeoutMs: 20_000 })
-        try {
-          const [toB, toA] = await Promise.all([call.b.waitForTrack('audio', 5000), call.a.waitForTrack('audio', 5000)])
-          await Promise.all([toB.waitForPackets(50, 10_000), toA.waitForPackets(50, 10_000)])
-          const record = CallRecordSchema.parse(await buildCallRecord({ kind: `coturn-${transport}`, peers: [call.a, call.b], startedAt: new Date() }))
-          for (const p of record.peers) {
-            const pair = p.ice.selectedPair
-            expect(pair?.local.type, `${p.name} selected pair`).toBe('relay')
-            expect(pair?.remote.type, `${p.name} selected pair`).toBe('relay')
-            // Relayed addresses are coturn's: inside the relay port range it was configured with.
-            for (const end of [pair!.local, pair!.remote]) {
-              expect(end.address).toBe('127.0.0.1')
-              expect(end.port).toBeGreaterThanOrEqual(turn.ports!.relay.min)
-              expect(end.port).toBeLessThanOrEqual(turn.ports!.relay.max)
+      test.skipIf(skip)(
+        `relay-only call over ${transport.toUpperCase()} with ${credentials} credentials carries media through coturn`,
+        async () => {
+          const turn = credentials === 'static' ? staticTurn : restTurn
+          const peer = () => ({
+            iceServers: turn.iceServers({ transports: [transport], credentials }),
+            relayOnly: true,
+            config: { turnTlsOptions: { ca: turn.certPem } },
+          })
+          const call = await openBackToBack({ a: peer(), b: peer(), send: { a: sources.tone(440), b: sources.tone(880) }, connectTimeoutMs: 20_000 })
+          try {
+            const [toB, toA] = await Promise.all([call.b.waitForTrack('audio', 5000), call.a.waitForTrack('audio', 5000)])
+            await Promise.all([toB.waitForPackets(50, 10_000), toA.waitForPackets(50, 10_000)])
+            const record = CallRecordSchema.parse(await buildCallRecord({ kind: `coturn-${transport}`, peers: [call.a, call.b], startedAt: new Date() }))
+            for (const p of record.peers) {
+              const pair = p.ice.selectedPair
+              expect(pair?.local.type, `${p.name} selected pair`).toBe('relay')
+              expect(pair?.remote.type, `${p.name} selected pair`).toBe('relay')
+              // Relayed addresses are coturn's: inside the relay port range it was configured with.
+              for (const end of [pair!.local, pair!.remote]) {
+                expect(end.address).toBe('127.0.0.1')
+                expect(end.port).toBeGreaterThanOrEqual(turn.ports!.relay.min)
+                expect(end.port).toBeLessThanOrEqual(turn.ports!.relay.max)
+              }
             }
+            expect(toB.rtp.snapshot().lost).toBe(0)
+          } finally {
+            await call.close()
           }
-          expect(toB.rtp.snapshot().lost).toBe(0)
-        } finally {
-          await call.close()
-        }
-        if (transport !== 'udp') {
-          // Closing the peers closes their TCP/TLS connections; coturn then logs what it relayed for each.
-          const port = transport === 'tls' ? turn.ports!.tls : turn.ports!.listening
-          const sessions = () => parseCoturnUsage(turn.log.lines()).filter((s) => s.listener === `127.0.0.1:${port}` && s.peer.rp >= 40)
-          await waitFor(() => sessions().length >= 2, { timeoutMs: 10_000, label: `coturn to log two closed ${transport} sessions with relayed media` })
-          if (transport === 'tls') expect(turn.log.text()).toMatch(/method=TLSv1\.[23]/)
-        }
-      }, 60_000)
+          if (transport !== 'udp') {
+            // Closing the peers closes their TCP/TLS connections; coturn then logs what it relayed for each.
+            const port = transport === 'tls' ? turn.ports!.tls : turn.ports!.listening
+            const sessions = () => parseCoturnUsage(turn.log.lines()).filter((s) => s.listener === `127.0.0.1:${port}` && s.peer.rp >= 40)
+            await waitFor(() => sessions().length >= 2, { timeoutMs: 10_000, label: `coturn to log two closed ${transport} sessions with relayed media` })
+            if (transport === 'tls') expect(turn.log.text()).toMatch(/method=TLSv1\.[23]/)
+          }
+        },
+        60_000,
+      )
     }
   }
 
-  test.skipIf(skip)('a port taken by another process is reported as such, not as a readiness timeout', async () => {
-    // Hold a port on UDP and TCP and force coturn onto it (extraConfig lines come last and win).
-    const udp = createSocket('udp4')
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()))
-    const port = udp.address().port
-    const tcp = createServer()
-    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()))
-    try {
-      const started = performance.now()
-      await expect(startCoturn({ provider, extraConfig: [`listening-port=${port}`] })).rejects.toThrow(/could not bind a port it was given \(listening \d+, TLS \d+, relay \d+-\d+\); another process took it[\s\S]*(in use|bind)/i)
-      expect(performance.now() - started).toBeLessThan(30_000) // three attempts, each stopped at coturn's first bind error (waiting them out would take 60 s)
-    } finally {
-      udp.close()
-      tcp.close()
-    }
-  }, 60_000)
+  test.skipIf(skip)(
+    'a port taken by another process is reported as such, not as a readiness timeout',
+    async () => {
+      // Hold a port on UDP and TCP and force coturn onto it (extraConfig lines come last and win).
+      const udp = createSocket('udp4')
+      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()))
+      const port = udp.address().port
+      const tcp = createServer()
+      await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()))
+      try {
+        const started = performance.now()
+        await expect(startCoturn({ provider, extraConfig: [`listening-port=${port}`] })).rejects.toThrow(
+          /could not bind a port it was given \(listening \d+, TLS \d+, relay \d+-\d+\); another process took it[\s\S]*(in use|bind)/i,
+        )
+        expect(performance.now() - started).toBeLessThan(30_000) // three attempts, each stopped at coturn's first bind error (waiting them out would take 60 s)
+      } finally {
+        udp.close()
+        tcp.close()
+      }
+    },
+    60_000,
+  )
 
-  test.skipIf(skip)('wrong credentials fail the call with the TURN 401, not a bare timeout', async () => {
-    const peer = () => ({
-      iceServers: staticTurn.iceServers({ transports: ['udp'], credentials: { username: 'alice', credential: 'not-the-password' } }),
-      relayOnly: true,
-      config: { iceTurnConnectTimeout: 3 },
-    })
-    const err = await openBackToBack({ a: peer(), b: peer(), connectTimeoutMs: 20_000 }).then(
-      (c) => c.close().then(() => undefined),
-      (e: unknown) => e as Error,
-    )
-    expect(err).toBeInstanceOf(Error)
-    expect(err?.message).toMatch(/TURN authentication failed at turn:127\.0\.0\.1:\d+\?transport=udp: 401 Unauthorized for username "alice"/)
-    expect(err?.message).not.toMatch(/timed out/)
-  }, 60_000)
+  test.skipIf(skip)(
+    'wrong credentials fail the call with the TURN 401, not a bare timeout',
+    async () => {
+      const peer = () => ({
+        iceServers: staticTurn.iceServers({ transports: ['udp'], credentials: { username: 'alice', credential: 'not-the-password' } }),
+        relayOnly: true,
+        config: { iceTurnConnectTimeout: 3 },
+      })
+      const err = await openBackToBack({ a: peer(), b: peer(), connectTimeoutMs: 20_000 }).then(
+        (c) => c.close().then(() => undefined),
+        (e: unknown) => e as Error,
+      )
+      expect(err).toBeInstanceOf(Error)
+      expect(err?.message).toMatch(/TURN authentication failed at turn:127\.0\.0\.1:\d+\?transport=udp: 401 Unauthorized for username "alice"/)
+      expect(err?.message).not.toMatch(/timed out/)
+    },
+    60_000,
+  )
 })

@@ -16,8 +16,22 @@ describe('parseCoturnUsage', () => {
       '3: : session 000000000000000009: closed (2nd stage), user <bob> realm <rtcspec.test> origin <>, local 127.0.0.1:40139, remote 127.0.0.1:53762, reason: allocation timeout',
     ]
     expect(parseCoturnUsage(lines)).toEqual([
-      { session: '001000000000000004', username: 'alice', listener: '127.0.0.1:50466', client: '127.0.0.1:48528', peer: { rp: 60, rb: 10544, sp: 59, sb: 10382 }, reason: 'TCP socket buffer operation error (callback)' },
-      { session: '000000000000000009', username: 'bob', listener: '127.0.0.1:40139', client: '127.0.0.1:53762', peer: { rp: 0, rb: 0, sp: 0, sb: 0 }, reason: 'allocation timeout' },
+      {
+        session: '001000000000000004',
+        username: 'alice',
+        listener: '127.0.0.1:50466',
+        client: '127.0.0.1:48528',
+        peer: { rp: 60, rb: 10544, sp: 59, sb: 10382 },
+        reason: 'TCP socket buffer operation error (callback)',
+      },
+      {
+        session: '000000000000000009',
+        username: 'bob',
+        listener: '127.0.0.1:40139',
+        client: '127.0.0.1:53762',
+        peer: { rp: 0, rb: 0, sp: 0, sb: 0 },
+        reason: 'allocation timeout',
+      },
     ])
   })
 })
@@ -68,8 +82,20 @@ describe('free ports', () => {
 describe('plainRtpSdp', () => {
   test('describes one RTP stream towards a loopback port', () => {
     const sdp = plainRtpSdp({ kind: 'audio', port: 5004, payloadType: 111, encoding: 'opus', clockRate: 48000, channels: 2 })
-    expect(sdp.split('\r\n')).toEqual(['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=rtcspec', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 5004 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', 'a=recvonly', ''])
-    expect(plainRtpSdp({ kind: 'video', port: 6000, payloadType: 96, encoding: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1', host: '::1' })).toContain('c=IN IP6 ::1\r\nt=0 0\r\nm=video 6000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1')
+    expect(sdp.split('\r\n')).toEqual([
+      'v=0',
+      'o=- 0 0 IN IP4 127.0.0.1',
+      's=rtcspec',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      'm=audio 5004 RTP/AVP 111',
+      'a=rtpmap:111 opus/48000/2',
+      'a=recvonly',
+      '',
+    ])
+    expect(
+      plainRtpSdp({ kind: 'video', port: 6000, payloadType: 96, encoding: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1', host: '::1' }),
+    ).toContain('c=IN IP6 ::1\r\nt=0 0\r\nm=video 6000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1')
   })
 })
 
@@ -80,7 +106,9 @@ describe('provider selection errors name the fix', () => {
   })
   test('local without the binary', async () => {
     process.env.PATH = '/nonexistent'
-    await expect(resolveProvider(COTURN_PROVIDER_SPEC, 'local')).rejects.toThrow(/provider local, but turnserver is not on PATH[\s\S]*apt-get install -y coturn/)
+    await expect(resolveProvider(COTURN_PROVIDER_SPEC, 'local')).rejects.toThrow(
+      /provider local, but turnserver is not on PATH[\s\S]*apt-get install -y coturn/,
+    )
   })
   test('external without its variable, and an unknown provider', async () => {
     delete process.env.RTCSPEC_TURN_SERVERS

@@ -2,9 +2,29 @@ import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { ParseError } from '../../src/errors.ts'
 import {
-  cseqOf, describeSipMessage, parseDigestParams, digestResponse, getHeader, getHeaders, missingMandatoryHeaders, nextFramedMessage, parseDigestChallenge,
-  parseDigestCredentials, parseNameAddr, parseSipMessage, parseSipUri, parseVia, safeParseSipMessage, serializeDigestChallenge,
-  serializeDigestCredentials, serializeNameAddr, serializeSipMessage, serializeVia, setHeader, topVia, verifyDigest,
+  cseqOf,
+  describeSipMessage,
+  parseDigestParams,
+  digestResponse,
+  getHeader,
+  getHeaders,
+  missingMandatoryHeaders,
+  nextFramedMessage,
+  parseDigestChallenge,
+  parseDigestCredentials,
+  parseNameAddr,
+  parseSipMessage,
+  parseSipUri,
+  parseVia,
+  safeParseSipMessage,
+  serializeDigestChallenge,
+  serializeDigestCredentials,
+  serializeNameAddr,
+  serializeSipMessage,
+  serializeVia,
+  setHeader,
+  topVia,
+  verifyDigest,
 } from '../../src/sip/index.ts'
 
 // RFC 3261 §24.2 (INVITE, abbreviated SDP) as written there, CRLF line endings.
@@ -100,10 +120,17 @@ describe('parseSipMessage', () => {
 
   test('garbage never throws anything but ParseError (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 300 }), fc.array(fc.constantFrom('INVITE sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h', 'l: 3', '', 'x', 'SIP/2.0 200 OK', ' fold')).map((l) => l.join('\r\n'))), (input) => {
-        const r = safeParseSipMessage(input)
-        if (r.ok) expect(typeof serializeSipMessage(r.value)).toBe('string')
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 300 }),
+          fc.array(fc.constantFrom('INVITE sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h', 'l: 3', '', 'x', 'SIP/2.0 200 OK', ' fold')).map((l) => l.join('\r\n')),
+        ),
+        (input) => {
+          const r = safeParseSipMessage(input)
+          if (r.ok) expect(typeof serializeSipMessage(r.value)).toBe('string')
+        },
+      ),
     )
   })
 
@@ -112,7 +139,14 @@ describe('parseSipMessage', () => {
     const value = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/)
     const header = fc.record({ name: token.filter((n) => !/^(content-length|l)$/i.test(n)), value })
     const body = fc.string({ maxLength: 50 })
-    const request = fc.record({ kind: fc.constant('request' as const), method: fc.constantFrom('INVITE', 'BYE', 'X-CUSTOM'), uri: fc.constant('sip:bob@example.test'), version: fc.constant('SIP/2.0'), headers: fc.array(header, { maxLength: 8 }), body })
+    const request = fc.record({
+      kind: fc.constant('request' as const),
+      method: fc.constantFrom('INVITE', 'BYE', 'X-CUSTOM'),
+      uri: fc.constant('sip:bob@example.test'),
+      version: fc.constant('SIP/2.0'),
+      headers: fc.array(header, { maxLength: 8 }),
+      body,
+    })
     fc.assert(
       fc.property(request, (m) => {
         const text = serializeSipMessage(m)
@@ -125,7 +159,10 @@ describe('parseSipMessage', () => {
 
   test('setHeader replaces in place and removes duplicates', () => {
     const m = parseSipMessage('SIP/2.0 200 OK\r\nv: a\r\nX: 1\r\nVia: b\r\n\r\n')
-    expect(setHeader(m, 'Via', 'c').headers).toEqual([{ name: 'v', value: 'c' }, { name: 'X', value: '1' }])
+    expect(setHeader(m, 'Via', 'c').headers).toEqual([
+      { name: 'v', value: 'c' },
+      { name: 'X', value: '1' },
+    ])
   })
 })
 
@@ -142,7 +179,13 @@ describe('headers', () => {
 
   test('missingMandatoryHeaders lists what is wrong', () => {
     const m = parseSipMessage('BYE sip:a@b SIP/2.0\r\nCSeq: 2 INVITE\r\n\r\n')
-    expect(missingMandatoryHeaders(m)).toEqual(['missing via header', 'missing from header', 'missing to header', 'missing call-id header', 'CSeq method INVITE does not match request method BYE'])
+    expect(missingMandatoryHeaders(m)).toEqual([
+      'missing via header',
+      'missing from header',
+      'missing to header',
+      'missing call-id header',
+      'CSeq method INVITE does not match request method BYE',
+    ])
   })
 })
 
@@ -164,13 +207,35 @@ describe('framing', () => {
 describe('digest', () => {
   test('RFC 2617 §3.5 example response', () => {
     // The RFC's example uses method GET; the computation is the same for SIP.
-    expect(digestResponse({ username: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', qop: 'auth', nc: '00000001', cnonce: '0a4f113b' })).toBe('6629fae49393a05397450978507c4ef1')
+    expect(
+      digestResponse({
+        username: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'Circle Of Life',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+        qop: 'auth',
+        nc: '00000001',
+        cnonce: '0a4f113b',
+      }),
+    ).toBe('6629fae49393a05397450978507c4ef1')
   })
 
   test('challenge and credentials round-trip and verify', () => {
     const challenge = { realm: 'rtcspec', nonce: 'abc', qop: 'auth', algorithm: 'MD5' }
     expect(parseDigestChallenge(serializeDigestChallenge(challenge))).toEqual(challenge)
-    const response = digestResponse({ username: 'alice', realm: 'rtcspec', password: 'pw', method: 'REGISTER', uri: 'sip:x', nonce: 'abc', qop: 'auth', nc: '00000001', cnonce: 'c' })
+    const response = digestResponse({
+      username: 'alice',
+      realm: 'rtcspec',
+      password: 'pw',
+      method: 'REGISTER',
+      uri: 'sip:x',
+      nonce: 'abc',
+      qop: 'auth',
+      nc: '00000001',
+      cnonce: 'c',
+    })
     const creds = { username: 'alice', realm: 'rtcspec', nonce: 'abc', uri: 'sip:x', response, algorithm: 'MD5', qop: 'auth', nc: '00000001', cnonce: 'c' }
     const parsed = parseDigestCredentials(serializeDigestCredentials(creds))
     expect(parsed).toEqual(creds)

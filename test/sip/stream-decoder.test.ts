@@ -29,12 +29,19 @@ function feed(decoder: SipStreamDecoder, parts: Uint8Array[]): SipStreamEvent[] 
 describe('SipStreamDecoder', () => {
   test('any split of a stream of messages and pings yields the same messages and pings, in order', () => {
     const item = fc.oneof(
-      fc.record({ kind: fc.constant('message' as const), body: fc.string({ unit: 'binary', maxLength: 40 }), compact: fc.boolean(), method: fc.constantFrom('INVITE', 'BYE', 'OPTIONS') }),
+      fc.record({
+        kind: fc.constant('message' as const),
+        body: fc.string({ unit: 'binary', maxLength: 40 }),
+        compact: fc.boolean(),
+        method: fc.constantFrom('INVITE', 'BYE', 'OPTIONS'),
+      }),
       fc.record({ kind: fc.constant('keep-alive' as const) }),
     )
     fc.assert(
       fc.property(fc.array(item, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), (items, cuts) => {
-        const expected: SipStreamEvent[] = items.map((i) => (i.kind === 'message' ? { kind: 'message', text: message(i.body, i.compact, i.method) } : { kind: 'keep-alive' }))
+        const expected: SipStreamEvent[] = items.map((i) =>
+          i.kind === 'message' ? { kind: 'message', text: message(i.body, i.compact, i.method) } : { kind: 'keep-alive' },
+        )
         const wire = expected.map((e) => (e.kind === 'message' ? e.text : '\r\n\r\n')).join('')
         const decoder = new SipStreamDecoder()
         expect(feed(decoder, chunks(enc.encode(wire), cuts))).toEqual(expected)
@@ -69,9 +76,15 @@ describe('SipStreamDecoder', () => {
 
   test('size limits: endless headers and a huge Content-Length fail at once, without waiting for the bytes', () => {
     const d = new SipStreamDecoder({ maxHeadBytes: 1024 })
-    expect(d.push(enc.encode(`INVITE sip:a@b SIP/2.0\r\nX: ${'a'.repeat(2000)}`))).toMatchObject([{ kind: 'error', error: expect.stringMatching(/no end of headers within 1024 bytes/) }])
-    expect(new SipStreamDecoder().push(enc.encode('INVITE sip:a@b SIP/2.0\r\nContent-Length: 99999999999\r\n\r\n'))).toMatchObject([{ kind: 'error', error: expect.stringMatching(/over the 1048576-byte limit/) }])
-    expect(new SipStreamDecoder({ maxBodyBytes: 4 }).push(enc.encode(message('hello', false, 'BYE')))).toMatchObject([{ kind: 'error', error: expect.stringMatching(/Content-Length 5 is over the 4-byte limit/) }])
+    expect(d.push(enc.encode(`INVITE sip:a@b SIP/2.0\r\nX: ${'a'.repeat(2000)}`))).toMatchObject([
+      { kind: 'error', error: expect.stringMatching(/no end of headers within 1024 bytes/) },
+    ])
+    expect(new SipStreamDecoder().push(enc.encode('INVITE sip:a@b SIP/2.0\r\nContent-Length: 99999999999\r\n\r\n'))).toMatchObject([
+      { kind: 'error', error: expect.stringMatching(/over the 1048576-byte limit/) },
+    ])
+    expect(new SipStreamDecoder({ maxBodyBytes: 4 }).push(enc.encode(message('hello', false, 'BYE')))).toMatchObject([
+      { kind: 'error', error: expect.stringMatching(/Content-Length 5 is over the 4-byte limit/) },
+    ])
     expect(() => new SipStreamDecoder({ maxBodyBytes: 0 })).toThrow(/maxBodyBytes must be a positive whole number/)
   })
 
@@ -79,6 +92,11 @@ describe('SipStreamDecoder', () => {
     const m = message('é€😀', false, 'MESSAGE')
     const bytes = enc.encode(m)
     const d = new SipStreamDecoder()
-    expect(feed(d, [...bytes].map((b) => Uint8Array.of(b)))).toEqual([{ kind: 'message', text: m }])
+    expect(
+      feed(
+        d,
+        [...bytes].map((b) => Uint8Array.of(b)),
+      ),
+    ).toEqual([{ kind: 'message', text: m }])
   })
 })

@@ -53,31 +53,42 @@ describe.skipIf(requireTool('baresip'))('baresip (third-party UA) against rtcspe
     expect(call.messages().every((m) => m.transport === kind.toUpperCase())).toBe(true)
   })
 
-  test.each(['udp', 'tcp'] as const)('%s: baresip calls rtcspec; accept() resolves on its ACK; baresip hangs up and rtcspec answers the BYE 200', async (kind) => {
-    await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', transport: { kind }, media: 'rtp' })
-    await using bs = await startBaresip({ provider: 'local', wav: wavTone(1500), transport: kind })
-    const incoming = bob.waitForIncoming(10_000)
-    await bs.dial(`sip:bob@127.0.0.1:${bob.local!.port};transport=${kind}`)
-    const call = await (await incoming).accept({ send: tone(600), timeoutMs: 5000 })
-    expect(call.ackedAt).toBeDefined()
-    expect(call.dialogEvidence()).toMatchObject({ answered: true, ack: true })
-    await bs.waitForEvent('CALL_ESTABLISHED')
-    await expectToneAt(call, 1500)
-    await bs.hangup()
-    await call.waitForEnd(5000)
-    expect(call.dialogEvidence().bye).toEqual({ by: 'remote', status: 200 })
-    await bs.waitForEvent('CALL_CLOSED')
-    expect(await baresipHeard(bs, 600)).toBe(true)
-    // rtcspec's 200 was not retransmitted: the ACK came at once.
-    expect(call.messages().filter((m) => m.direction === 'out' && m.summary === '200 OK (INVITE)')).toHaveLength(1)
-  })
+  test.each(['udp', 'tcp'] as const)(
+    '%s: baresip calls rtcspec; accept() resolves on its ACK; baresip hangs up and rtcspec answers the BYE 200',
+    async (kind) => {
+      await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', transport: { kind }, media: 'rtp' })
+      await using bs = await startBaresip({ provider: 'local', wav: wavTone(1500), transport: kind })
+      const incoming = bob.waitForIncoming(10_000)
+      await bs.dial(`sip:bob@127.0.0.1:${bob.local!.port};transport=${kind}`)
+      const call = await (await incoming).accept({ send: tone(600), timeoutMs: 5000 })
+      expect(call.ackedAt).toBeDefined()
+      expect(call.dialogEvidence()).toMatchObject({ answered: true, ack: true })
+      await bs.waitForEvent('CALL_ESTABLISHED')
+      await expectToneAt(call, 1500)
+      await bs.hangup()
+      await call.waitForEnd(5000)
+      expect(call.dialogEvidence().bye).toEqual({ by: 'remote', status: 200 })
+      await bs.waitForEvent('CALL_CLOSED')
+      expect(await baresipHeard(bs, 600)).toBe(true)
+      // rtcspec's 200 was not retransmitted: the ACK came at once.
+      expect(call.messages().filter((m) => m.direction === 'out' && m.summary === '200 OK (INVITE)')).toHaveLength(1)
+    },
+  )
 
   test('baresip registers at the embedded registrar; rtcspec calls it through the proxy and hangs up; baresip calls rtcspec and hangs up', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp'], users: { baresip: 'pw-b', bob: 'pw-bob' } })
     await using bs = await startBaresip({ provider: 'local', registrar: registrar.udp, password: 'pw-b', autoAnswer: true, wav: wavTone(1100) })
     // baresip registers while it starts, before its control channel is up: watch the registrar instead.
-    await waitFor(() => registrar.bindings().some((b) => b.aor === 'baresip@rtcspec.test'), { timeoutMs: 10_000, label: "baresip's registration at the registrar" })
-    await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'udp', remote: registrar.udp }, media: 'rtp', auth: { password: 'pw-bob' } })
+    await waitFor(() => registrar.bindings().some((b) => b.aor === 'baresip@rtcspec.test'), {
+      timeoutMs: 10_000,
+      label: "baresip's registration at the registrar",
+    })
+    await using bob = await createSipUserAgent({
+      uri: 'sip:bob@rtcspec.test',
+      transport: { kind: 'udp', remote: registrar.udp },
+      media: 'rtp',
+      auth: { password: 'pw-bob' },
+    })
     await bob.register()
     // rtcspec → proxy → baresip (auto-answer); in-dialog requests follow the Record-Route through the proxy.
     const out = await bob.call('sip:baresip@rtcspec.test', { send: tone(800) })

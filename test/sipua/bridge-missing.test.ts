@@ -76,9 +76,15 @@ describe('bridge missing media', () => {
     const call = await alice.call('sip:carol@rtcspec.test', { timeoutMs: 15_000 })
     const sending = call.peer.sendAudio(tone(1000))
     const leg = await gateway.waitForCall(1)
-    await waitFor(() => leg.media.aToB.framesOut >= 100 && leg.media.bToA.framesOut >= 100, { timeoutMs: 10_000, label: 'the bridge to send 100 audio frames each way' })
+    await waitFor(() => leg.media.aToB.framesOut >= 100 && leg.media.bToA.framesOut >= 100, {
+      timeoutMs: 10_000,
+      label: 'the bridge to send 100 audio frames each way',
+    })
     // steady state on an idle machine: once the media started, the playout buffer never ran dry
-    expect([leg.media.aToB.underflowFrames, leg.media.bToA.underflowFrames], `gaps A→B ${JSON.stringify(leg.media.aToB.gaps)}, B→A ${JSON.stringify(leg.media.bToA.gaps)}`).toEqual([0, 0])
+    expect(
+      [leg.media.aToB.underflowFrames, leg.media.bToA.underflowFrames],
+      `gaps A→B ${JSON.stringify(leg.media.aToB.gaps)}, B→A ${JSON.stringify(leg.media.bToA.gaps)}`,
+    ).toEqual([0, 0])
     expect(leg).toHaveMissingMediaBelow(0.001)
     // a gap: alice (leg A's far end) stops sending for a while, then sends again
     sending.stop()
@@ -94,7 +100,11 @@ describe('bridge missing media', () => {
     expect(b!.rtp.outbound[0]!.frames).toBe(leg.media.aToB.framesOut + leg.media.aToB.underflowFrames)
     expect((record.extra!.bridge as { aToB: { gaps: unknown[] } }).aToB.gaps.length).toBeGreaterThanOrEqual(1)
     // the ladder of leg A carries the transport addresses and the whole messages
-    expect(record.signaling.find((m) => m.type.startsWith('INVITE'))).toMatchObject({ raw: expect.stringMatching(/^INVITE sip:/), fromAddress: expect.any(String), transport: 'WS' })
+    expect(record.signaling.find((m) => m.type.startsWith('INVITE'))).toMatchObject({
+      raw: expect.stringMatching(/^INVITE sip:/),
+      fromAddress: expect.any(String),
+      transport: 'WS',
+    })
     expect(() => expect(leg).toHaveLossBelow(0.0001)).toThrow(/bridge A → B: \d+ of \d+ frames sent as silence/)
     await call.hangup()
     await waitFor(() => pstnCalls.length === 1, { timeoutMs: 5000, label: 'the endpoint to have had the call' })

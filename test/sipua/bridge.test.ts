@@ -64,7 +64,11 @@ describe('bridgeMedia', () => {
     // silence frames between them (an underflow), but never alters or splits a frame.
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
     const found = () => {
-      const sent = p1.inbound[0]?.packets().slice(10, 40).map((p) => hex(p.payload)) ?? []
+      const sent =
+        p1.inbound[0]
+          ?.packets()
+          .slice(10, 40)
+          .map((p) => hex(p.payload)) ?? []
       if (sent.length < 30) return 0
       let at = 0
       for (const p of atY.packets()) if (hex(p.payload) === sent[at]) at++

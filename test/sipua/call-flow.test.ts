@@ -8,7 +8,11 @@ import { tone } from '../../src/media/sources.ts'
 describe('SIP call-flow engine', () => {
   test('OPTIONS to the embedded registrar over UDP, TCP and WS: 200 with header assertions, capture and a response timer', async () => {
     await using registrar = await startSipRegistrar()
-    for (const target of [{ transport: 'udp' as const, ...registrar.udp }, { transport: 'tcp' as const, ...registrar.tcp }, { transport: 'ws' as const, url: registrar.wsUrl }]) {
+    for (const target of [
+      { transport: 'udp' as const, ...registrar.udp },
+      { transport: 'tcp' as const, ...registrar.tcp },
+      { transport: 'ws' as const, url: registrar.wsUrl },
+    ]) {
       const result = await runSipFlow({
         name: `options over ${target.transport}`,
         target,
@@ -38,7 +42,12 @@ describe('SIP call-flow engine', () => {
       { send: 'BYE' },
       { expect: 200 },
     ]
-    const result = await runSipFlow({ name: 'call bob', target: { transport: 'udp', host: '127.0.0.1', port: bob.local!.port }, vars: { service: 'bob' }, steps })
+    const result = await runSipFlow({
+      name: 'call bob',
+      target: { transport: 'udp', host: '127.0.0.1', port: bob.local!.port },
+      vars: { service: 'bob' },
+      steps,
+    })
     expect(result.vars.tag).toBe(result.vars.to_tag)
     expect(result.skipped).toEqual([3]) // no 183
     const summaries = result.log.entries.map((e) => e.summary)
@@ -56,7 +65,10 @@ describe('SIP call-flow engine', () => {
       target: { transport: 'udp', ...registrar.udp },
       vars: { service: 'nobody' },
       steps: [{ send: 'INVITE', sdp: true }, { expect: 100, optional: true }, { expect: 200 }, { send: 'ACK' }],
-    }).then(() => undefined, (e: unknown) => e)
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(SipFlowError)
     const e = err as SipFlowError
     expect(e.stepIndex).toBe(2)
@@ -69,10 +81,29 @@ describe('SIP call-flow engine', () => {
   test('header, body and timer assertions fail with what was seen; unknown variables are named', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp'] })
     const target = { transport: 'udp' as const, ...registrar.udp }
-    const run = (steps: FlowStep[]) => runSipFlow({ target, vars: { uri: 'sip:rtcspec.test' }, steps }).then(() => '', (e: unknown) => (e as Error).message)
-    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, headers: { Server: '^asterisk' } }])).toMatch(/header Server: "rtcspec-registrar" does not match \/\^asterisk\//)
-    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, headers: { 'X-Missing': '.' } }])).toMatch(/header X-Missing is missing/)
-    expect(await run([{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200, maxResponseMs: 0 }])).toMatch(/answered after [\d.]+ ms, more than maxResponseMs 0/)
+    const run = (steps: FlowStep[]) =>
+      runSipFlow({ target, vars: { uri: 'sip:rtcspec.test' }, steps }).then(
+        () => '',
+        (e: unknown) => (e as Error).message,
+      )
+    expect(
+      await run([
+        { send: 'OPTIONS', uri: '[uri]' },
+        { expect: 200, headers: { Server: '^asterisk' } },
+      ]),
+    ).toMatch(/header Server: "rtcspec-registrar" does not match \/\^asterisk\//)
+    expect(
+      await run([
+        { send: 'OPTIONS', uri: '[uri]' },
+        { expect: 200, headers: { 'X-Missing': '.' } },
+      ]),
+    ).toMatch(/header X-Missing is missing/)
+    expect(
+      await run([
+        { send: 'OPTIONS', uri: '[uri]' },
+        { expect: 200, maxResponseMs: 0 },
+      ]),
+    ).toMatch(/answered after [\d.]+ ms, more than maxResponseMs 0/)
     expect(await run([{ send: 'OPTIONS', uri: '[nope]' }])).toMatch(/unknown variable \[nope\]/)
   })
 
@@ -87,12 +118,18 @@ describe('SIP call-flow engine', () => {
     })
     try {
       const target = { transport: 'udp' as const, host: '127.0.0.1', port: far.address().port }
-      const e1 = await runSipFlow({ target, steps: [{ send: 'OPTIONS' }, { expect: 200 }] }).then(() => undefined, (e: unknown) => e as Error)
+      const e1 = await runSipFlow({ target, steps: [{ send: 'OPTIONS' }, { expect: 200 }] }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       expect(e1?.message).toMatch(/failed at step 2 \(expect 200\): received a malformed SIP message: invalid sip at line 2/)
       expect(e1?.message).toContain('--- raw message ---\nSIP/2.0 200 OK\r\nVia SIP/2.0/UDP nowhere')
       mode = 'silent'
       received = 0
-      const e2 = await runSipFlow({ target, timers: { t1: 50 }, steps: [{ send: 'OPTIONS' }, { expect: 200, timeoutMs: 400 }] }).then(() => undefined, (e: unknown) => e as Error)
+      const e2 = await runSipFlow({ target, timers: { t1: 50 }, steps: [{ send: 'OPTIONS' }, { expect: 200, timeoutMs: 400 }] }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       expect(e2?.message).toMatch(/failed at step 2 \(expect 200\): timed out after 400 ms waiting for expect 200/)
       // Timer E resent the OPTIONS while waiting (at 50, 150, 350 ms): the far end got the original and 3 copies.
       expect(received).toBeGreaterThanOrEqual(3)
@@ -116,9 +153,15 @@ describe('call-flow Digest', () => {
     ]
     await runSipFlow({ target, vars, steps: steps('secret', 200) })
     expect(registrar.bindings().map((b) => b.aor)).toEqual(['alice@rtcspec.test'])
-    const err = await runSipFlow({ target, vars, steps: steps('wrong', 200) }).then(() => undefined, (e: unknown) => e as Error)
+    const err = await runSipFlow({ target, vars, steps: steps('wrong', 200) }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
     expect(err?.message).toMatch(/failed at step 4 \(expect 200\): unexpected 403 Forbidden \(wrong password for alice\)/)
-    const noChallenge = await runSipFlow({ target, vars, steps: [{ send: 'REGISTER', uri: '[uri]', auth: { username: 'alice', password: 'secret' } }] }).then(() => undefined, (e: unknown) => e as Error)
+    const noChallenge = await runSipFlow({ target, vars, steps: [{ send: 'REGISTER', uri: '[uri]', auth: { username: 'alice', password: 'secret' } }] }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
     expect(noChallenge?.message).toMatch(/no 401\/407 challenge was received before/)
   })
 })
@@ -154,7 +197,12 @@ describe('call-flow in the UAS role', () => {
       })
       expect(result.vars.caller).toBe('alice')
       expect(heard).toBe(true)
-      expect(result.log.entries.filter((e) => e.direction === 'out').map((e) => e.summary)).toEqual(['100 Trying (INVITE)', '180 Ringing (INVITE)', '200 OK (INVITE)', '200 OK (BYE)'])
+      expect(result.log.entries.filter((e) => e.direction === 'out').map((e) => e.summary)).toEqual([
+        '100 Trying (INVITE)',
+        '180 Ringing (INVITE)',
+        '200 OK (INVITE)',
+        '200 OK (BYE)',
+      ])
     } finally {
       await caller?.close()
     }

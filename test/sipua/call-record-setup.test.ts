@@ -47,10 +47,22 @@ describe('SIP call records: setup times', () => {
       await runSipScenario('flow with media', {
         sip: {
           answerer: { user: 'bob', send: { tone: 1500 } },
-          flow: [{ send: 'INVITE', sdp: true }, { expect: 100, optional: true }, { expect: 180, optional: true }, { expect: 200 }, { send: 'ACK' }, { media: { send: { tone: 440 }, expect: { packetsAtLeast: 10 } } }, { send: 'BYE' }, { expect: 200 }],
+          flow: [
+            { send: 'INVITE', sdp: true },
+            { expect: 100, optional: true },
+            { expect: 180, optional: true },
+            { expect: 200 },
+            { send: 'ACK' },
+            { media: { send: { tone: 440 }, expect: { packetsAtLeast: 10 } } },
+            { send: 'BYE' },
+            { expect: 200 },
+          ],
         },
       })
-      const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+      const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => CallRecordSchema.parse(JSON.parse(l)))
       expect(records).toHaveLength(1)
       expect(records[0]!.setup.connectMs).toBeTypeOf('number')
       expect(records[0]!.setup.firstRtpMs).toBeTypeOf('number')
@@ -66,7 +78,10 @@ describe('SIP call records: setup times', () => {
     try {
       mkdirSync(join(dir, 'node_modules'), { recursive: true })
       symlinkSync(join(root, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'))
-      writeFileSync(join(dir, 'vitest.config.mjs'), `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`)
+      writeFileSync(
+        join(dir, 'vitest.config.mjs'),
+        `export default { resolve: { alias: [{ find: /^rtcspec$/, replacement: ${JSON.stringify(join(root, 'src', 'index.ts'))} }] }, test: { testTimeout: 60000, hookTimeout: 60000 } }\n`,
+      )
       writeFileSync(join(dir, 'rtcspec.config.ts'), readFileSync(join(root, 'rtcspec.config.ts'), 'utf8'))
       writeFileSync(
         join(dir, 'sip.spec.ts'),
@@ -85,15 +100,24 @@ test('alice calls bob over UDP, plain RTP', async ({ sip, tone }) => {
       )
       const reports = join(dir, 'reports-out')
       const env: NodeJS.ProcessEnv = { ...process.env }
-      for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) delete env[k]
+      for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'RTCSPEC_REPORT_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV'])
+        delete env[k]
       const ran = await new Promise<{ code: number; out: string }>((done) => {
-        execFile(join(root, '.tools', 'bin', 'node'), [join(root, 'bin', 'rtcspec.mjs'), 'run', '--report-dir', reports], { cwd: dir, env, timeout: 200_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-          done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}\n${stderr}` })
-        })
+        execFile(
+          join(root, '.tools', 'bin', 'node'),
+          [join(root, 'bin', 'rtcspec.mjs'), 'run', '--report-dir', reports],
+          { cwd: dir, env, timeout: 200_000, maxBuffer: 16 << 20 },
+          (err, stdout, stderr) => {
+            done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}\n${stderr}` })
+          },
+        )
       })
       expect(ran.code, ran.out).toBe(0)
       expect(ran.out).toMatch(/setup\.firstRtpMs/)
-      const records = readFileSync(join(reports, 'call_records.jsonl'), 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+      const records = readFileSync(join(reports, 'call_records.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => CallRecordSchema.parse(JSON.parse(l)))
       expect(records.filter((r) => r.kind === 'sip').every((r) => r.setup.firstRtpMs !== undefined && r.setup.connectMs !== undefined)).toBe(true)
       expect(existsSync(join(reports, 'summary.json'))).toBe(true)
     } finally {

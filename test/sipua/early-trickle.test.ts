@@ -7,7 +7,10 @@ import { waitFor } from '../../src/wait.ts'
 import { hasTone } from './support.ts'
 
 describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)', () => {
-  for (const [earlyMedia, over] of [[false, 'ws'], [true, 'udp']] as const) {
+  for (const [earlyMedia, over] of [
+    [false, 'ws'],
+    [true, 'udp'],
+  ] as const) {
     test(`the callee answers in a reliable 183, and after the PRACK trickles in INFO within the early dialog, before the 200 (caller earlyMedia ${earlyMedia}, SIP over ${over})`, async () => {
       await using registrar = await startSipRegistrar({ transports: [over] })
       const transport = over === 'ws' ? { kind: 'ws' as const, url: registrar.wsUrl } : { kind: 'udp' as const, remote: registrar.udp }
@@ -87,7 +90,7 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
     })
   }
 
-  test('a callee that refuses INFO on the early dialog (469) still gets the caller\'s candidates, on the confirmed dialog', async () => {
+  test("a callee that refuses INFO on the early dialog (469) still gets the caller's candidates, on the confirmed dialog", async () => {
     await using registrar = await startSipRegistrar({ transports: ['ws'] })
     const transport = { kind: 'ws' as const, url: registrar.wsUrl }
     await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport, callRecords: false })
@@ -118,7 +121,12 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
 
   test('a reliable 183 to a caller without 100rel fails clearly', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp'] })
-    await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'udp', remote: registrar.udp }, media: 'rtp', callRecords: false })
+    await using bob = await createSipUserAgent({
+      uri: 'sip:bob@rtcspec.test',
+      transport: { kind: 'udp', remote: registrar.udp },
+      media: 'rtp',
+      callRecords: false,
+    })
     await bob.register()
     const incoming = bob.waitForIncoming(5000)
     // A caller that does not list 100rel: a raw INVITE through the registrar.
@@ -142,7 +150,10 @@ describe('trickle ICE on an early dialog (RFC 8840 with 100rel/PRACK, RFC 3262)'
       ].join('\r\n')
       sock.send(invite, registrar.udp.port, registrar.udp.host)
       const call = await incoming
-      const err = await call.progress(183, { reliable: true }).then(() => undefined, (e: unknown) => e)
+      const err = await call.progress(183, { reliable: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(err).toBeInstanceOf(SipError)
       expect((err as SipError).code).toBe('SIP_100REL')
       expect((err as Error).message).toMatch(/does not support 100rel/)

@@ -19,7 +19,10 @@ describe('REGISTER with digest against the embedded registrar', () => {
     expect(statuses).toEqual(['401 Unauthorized (REGISTER)', '200 OK (REGISTER)'])
 
     await using eve = await createSipUserAgent({ uri: 'sip:eve@rtcspec.test', transport, media: 'rtp', auth: { password: 'wrong' } })
-    const err = await eve.register().then(() => undefined, (e: unknown) => e)
+    const err = await eve.register().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(SipError)
     expect((err as SipError).status).toBe(403)
     expect((err as Error).message).toMatch(/REGISTER sip:eve@rtcspec.test was rejected with 403 Forbidden \(wrong password for eve\)/)
@@ -37,7 +40,9 @@ describe('SIP call features over UDP with plain-RTP media', () => {
     const bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport, media: 'rtp' })
     await bob.register()
     return {
-      registrar, alice, bob,
+      registrar,
+      alice,
+      bob,
       async [Symbol.asyncDispose]() {
         await alice.close()
         await bob.close()
@@ -55,7 +60,12 @@ describe('SIP call features over UDP with plain-RTP media', () => {
     await aliceCall.sendDtmf('159', { durationMs: 60 })
     const atBob = await bobCall.peer.waitForTrack('audio', 5000)
     await waitFor(() => atBob.dtmf().length === 3, { timeoutMs: 5000, label: 'bob to receive 3 RFC 4733 digits' })
-    expect(atBob.dtmf().map((d) => d.digit).join('')).toBe('159')
+    expect(
+      atBob
+        .dtmf()
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('159')
     await aliceCall.sendDtmf('*0#', { via: 'info' })
     expect(bobCall.infoDtmf.join('')).toBe('*0#')
 
@@ -79,7 +89,10 @@ describe('SIP call features over UDP with plain-RTP media', () => {
     const inc = await incoming
     await inc.progress(183, { send: tone(900) })
     // Media flows both ways while the call is still unanswered.
-    await waitFor(() => s.alice.calls[0]?.sdh?.peer.inbound[0] !== undefined && (s.alice.calls[0]!.sdh!.peer.inbound[0]!.packets().length ?? 0) >= 20, { timeoutMs: 5000, label: 'alice to receive 20 early-media packets' })
+    await waitFor(() => s.alice.calls[0]?.sdh?.peer.inbound[0] !== undefined && (s.alice.calls[0]!.sdh!.peer.inbound[0]!.packets().length ?? 0) >= 20, {
+      timeoutMs: 5000,
+      label: 'alice to receive 20 early-media packets',
+    })
     expect(s.alice.calls[0]!.active).toBe(false)
     expect(hasTone(s.alice.calls[0]!.sdh!.peer.inbound[0]!, 900)).toBe(true)
     await inc.accept()
@@ -90,7 +103,10 @@ describe('SIP call features over UDP with plain-RTP media', () => {
   test('CANCEL of an unanswered call: the callee sees the cancel, the caller gets 487', async () => {
     await using s = await setup()
     const incoming = s.bob.waitForIncoming(5000)
-    const calling = s.alice.call('sip:bob@rtcspec.test').then(() => undefined, (e: unknown) => e)
+    const calling = s.alice.call('sip:bob@rtcspec.test').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     const inc = await incoming
     await inc.progress(180)
     await waitFor(() => s.alice.calls[0]?.provisional.some((p) => p.status === 180) ?? false, { timeoutMs: 5000, label: 'alice to see 180' })
@@ -109,7 +125,11 @@ describe('robustness', () => {
     await using relay = await UdpRelay.create({ seed, impair: 'all', toA: { loss: 0.3 } })
     await using bob = await createSipUserAgent({ uri: 'sip:bob@127.0.0.1', transport: { kind: 'udp', timers: { t1: 100 } }, media: 'rtp' })
     const proxy = await relay.addPeerAddress('b', { address: '127.0.0.1', port: bob.local!.port })
-    await using alice = await createSipUserAgent({ uri: 'sip:alice@127.0.0.1', transport: { kind: 'udp', remote: { host: proxy.address, port: proxy.port }, timers: { t1: 100 } }, media: 'rtp' })
+    await using alice = await createSipUserAgent({
+      uri: 'sip:alice@127.0.0.1',
+      transport: { kind: 'udp', remote: { host: proxy.address, port: proxy.port }, timers: { t1: 100 } },
+      media: 'rtp',
+    })
     bob.autoAnswer({ send: tone(1000) })
     // Everything towards bob is lost until the relay dropped two datagrams (the INVITE and its first
     // retransmission): the call can only come up through the transport's Timer A retransmissions.
@@ -141,8 +161,15 @@ describe('robustness', () => {
     const port = far.address().port
     far.on('message', (_m, rinfo) => far.send('SIP/2.0 200 OK\r\nthis line is not a header\r\n\r\n', rinfo.port, rinfo.address))
     try {
-      await using ua = await createSipUserAgent({ uri: 'sip:alice@127.0.0.1', transport: { kind: 'udp', remote: { host: '127.0.0.1', port }, timers: { t1: 100 } }, media: 'rtp' })
-      const err = await ua.call(`sip:x@127.0.0.1:${port}`, { timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e)
+      await using ua = await createSipUserAgent({
+        uri: 'sip:alice@127.0.0.1',
+        transport: { kind: 'udp', remote: { host: '127.0.0.1', port }, timers: { t1: 100 } },
+        media: 'rtp',
+      })
+      const err = await ua.call(`sip:x@127.0.0.1:${port}`, { timeoutMs: 5000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(err).toBeInstanceOf(SipError)
       expect((err as Error).message).toMatch(/received a malformed SIP message from 127\.0\.0\.1:\d+: invalid sip at line 2: "this line is not a header"/)
       expect((err as Error).message).toContain('--- raw message ---\nSIP/2.0 200 OK\r\nthis line is not a header')

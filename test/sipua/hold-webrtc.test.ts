@@ -43,7 +43,12 @@ describe('hold on a WebRTC (werift) leg', () => {
     // The held frames used no sequence numbers: alice's receiver sees a pause, not ~50 lost packets, and the
     // first packet after it starts a new talkspurt (marker bit, RFC 3551 §4.1).
     expect(atAlice.rtp.snapshot().lost).toBeLessThanOrEqual(2)
-    expect(atAlice.packets().slice(1).some((p) => p.marker)).toBe(true)
+    expect(
+      atAlice
+        .packets()
+        .slice(1)
+        .some((p) => p.marker),
+    ).toBe(true)
     await aliceCall.hangup()
   })
 })

@@ -18,8 +18,16 @@ import { hasTone } from './support.ts'
 describe('SIP far ends by host name', () => {
   test('UDP and TCP user agents whose remote is localhost register and call each other through the registrar', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp', 'tcp'] })
-    await using alice = await createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'udp', remote: { host: 'localhost', port: registrar.udp.port } }, media: 'rtp' })
-    await using bob = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'tcp', remote: { host: 'localhost', port: registrar.tcp.port } }, media: 'rtp' })
+    await using alice = await createSipUserAgent({
+      uri: 'sip:alice@rtcspec.test',
+      transport: { kind: 'udp', remote: { host: 'localhost', port: registrar.udp.port } },
+      media: 'rtp',
+    })
+    await using bob = await createSipUserAgent({
+      uri: 'sip:bob@rtcspec.test',
+      transport: { kind: 'tcp', remote: { host: 'localhost', port: registrar.tcp.port } },
+      media: 'rtp',
+    })
     await alice.register()
     await bob.register()
     expect(alice.advertised?.via.host).toBe('127.0.0.1')
@@ -57,17 +65,31 @@ describe('SIP far ends by host name', () => {
       { transport: 'tcp' as const, host: 'localhost', port: registrar.tcp.port },
       { transport: 'ws' as const, url: registrar.wsUrl.replace('127.0.0.1', 'localhost') },
     ]) {
-      const result = await runSipFlow({ name: `options to localhost over ${target.transport}`, target, vars: { uri: 'sip:rtcspec.test' }, steps: [{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200 }] })
+      const result = await runSipFlow({
+        name: `options to localhost over ${target.transport}`,
+        target,
+        vars: { uri: 'sip:rtcspec.test' },
+        steps: [{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200 }],
+      })
       expect(result.vars.remote_ip === '127.0.0.1' || target.transport === 'ws').toBe(true)
     }
-    await runSipScenario('options by name', { sip: { target: { transport: 'udp', host: 'localhost', port: registrar.udp.port }, vars: { uri: 'sip:rtcspec.test' }, flow: [{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200 }] } })
+    await runSipScenario('options by name', {
+      sip: {
+        target: { transport: 'udp', host: 'localhost', port: registrar.udp.port },
+        vars: { uri: 'sip:rtcspec.test' },
+        flow: [{ send: 'OPTIONS', uri: '[uri]' }, { expect: 200 }],
+      },
+    })
   })
 
   test('an unresolvable host name is an error naming the host, what it was for and the fix', async () => {
     const notFound = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND pbx.example.invalid'), { code: 'ENOTFOUND' })
     }
-    const err = await resolveSipHost('pbx.example.invalid', 'SIP UDP remote', notFound).then(() => undefined, (e: unknown) => e)
+    const err = await resolveSipHost('pbx.example.invalid', 'SIP UDP remote', notFound).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(RtcspecError)
     expect((err as RtcspecError).code).toBe('SIP_UNRESOLVABLE')
     expect((err as Error).message).toMatch(/^SIP UDP remote: cannot resolve the host name "pbx\.example\.invalid" \(ENOTFOUND\)/)
@@ -75,7 +97,12 @@ describe('SIP far ends by host name', () => {
     // An empty answer is the same error; IP literals are never looked up; IPv4 is preferred.
     await expect(resolveSipHost('x.invalid', 'SIP flow target', async () => [])).rejects.toThrow(/cannot resolve the host name "x\.invalid"/)
     await expect(resolveSipHost('[::1]', 'x', notFound)).resolves.toBe('::1')
-    await expect(resolveSipHost('both', 'x', async () => [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }])).resolves.toBe('127.0.0.1')
+    await expect(
+      resolveSipHost('both', 'x', async () => [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ]),
+    ).resolves.toBe('127.0.0.1')
   })
 
   test("the fixture's sip.uri(user, { domain }) addresses an external registrar; bad parts are named", async () => {

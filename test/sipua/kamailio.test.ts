@@ -24,15 +24,24 @@ describe('the Kamailio service without Kamailio', () => {
     const path = process.env.PATH
     process.env.PATH = '/nonexistent'
     try {
-      await expect(startKamailio({ provider: 'local' })).rejects.toMatchObject({ code: 'TOOL_MISSING', hint: expect.stringContaining('apt-get install -y kamailio kamailio-websocket-modules') })
+      await expect(startKamailio({ provider: 'local' })).rejects.toMatchObject({
+        code: 'TOOL_MISSING',
+        hint: expect.stringContaining('apt-get install -y kamailio kamailio-websocket-modules'),
+      })
     } finally {
       process.env.PATH = path
     }
   })
 
-  test('SIP_PROXY_URI names the listeners of the user\'s own proxy', () => {
-    expect(parseSipProxyUris('udp://127.0.0.1:5060, ws://127.0.0.1:8080/sip')).toEqual({ udp: { host: '127.0.0.1', port: 5060 }, wsUrl: 'ws://127.0.0.1:8080/sip' })
-    expect(parseSipProxyUris('sip:127.0.0.1:5070;transport=tcp,sip:127.0.0.1')).toEqual({ tcp: { host: '127.0.0.1', port: 5070 }, udp: { host: '127.0.0.1', port: 5060 } })
+  test("SIP_PROXY_URI names the listeners of the user's own proxy", () => {
+    expect(parseSipProxyUris('udp://127.0.0.1:5060, ws://127.0.0.1:8080/sip')).toEqual({
+      udp: { host: '127.0.0.1', port: 5060 },
+      wsUrl: 'ws://127.0.0.1:8080/sip',
+    })
+    expect(parseSipProxyUris('sip:127.0.0.1:5070;transport=tcp,sip:127.0.0.1')).toEqual({
+      tcp: { host: '127.0.0.1', port: 5070 },
+      udp: { host: '127.0.0.1', port: 5060 },
+    })
     expect(() => parseSipProxyUris('http://127.0.0.1:80')).toThrow(/SIP_PROXY_URI entry "http:\/\/127.0.0.1:80" is not udp:\/\/host:port/)
     expect(() => parseSipProxyUris('')).toThrow(/empty/)
   })

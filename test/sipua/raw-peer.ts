@@ -37,7 +37,10 @@ export class RawSipPeer implements AsyncDisposable {
   /** Waits for a received message whose summary line (first line) matches `re`; returns it. */
   async next(re: RegExp, timeoutMs = 5000, after = 0): Promise<RawReceived> {
     let found: RawReceived | undefined
-    await waitFor(() => (found = this.received.slice(after).find((r) => re.test(r.text.split('\r\n')[0]!))) !== undefined, { timeoutMs, label: `a datagram matching ${re} at 127.0.0.1:${this.port}` })
+    await waitFor(() => (found = this.received.slice(after).find((r) => re.test(r.text.split('\r\n')[0]!))) !== undefined, {
+      timeoutMs,
+      label: `a datagram matching ${re} at 127.0.0.1:${this.port}`,
+    })
     return found!
   }
 
@@ -63,10 +66,20 @@ export function contactOf(m: SipMessage): { host: string; port: number | undefin
 }
 
 /** A plain-RTP PCMU offer on a port nobody sends from (enough for an rtcspec UAS to answer). */
-export const PCMU_OFFER = 'v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n'
+export const PCMU_OFFER =
+  'v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n'
 
 /** An INVITE from `peer` (Via sent-by `viaPort`, default the peer's port) to `uasPort`. */
-export function rawInvite(o: { peer: RawSipPeer; uasPort: number; callId: string; viaPort?: number; rport?: boolean; body?: string; extra?: string[]; branch?: string }): string {
+export function rawInvite(o: {
+  peer: RawSipPeer
+  uasPort: number
+  callId: string
+  viaPort?: number
+  rport?: boolean
+  body?: string
+  extra?: string[]
+  branch?: string
+}): string {
   const body = o.body ?? PCMU_OFFER
   return [
     `INVITE sip:bob@127.0.0.1:${o.uasPort} SIP/2.0`,

@@ -26,7 +26,11 @@ describe('Contact and Via carry the real transport address', () => {
 
   test('contact and via host/port can be overridden, and the options are checked', async () => {
     await using registrar = await startSipRegistrar({ transports: ['udp'] })
-    await using ua = await createSipUserAgent({ uri: 'sip:nat@rtcspec.test', transport: { kind: 'udp', remote: registrar.udp, contact: { host: '127.0.0.9', port: 5999 }, via: { port: 6001 } }, media: 'rtp' })
+    await using ua = await createSipUserAgent({
+      uri: 'sip:nat@rtcspec.test',
+      transport: { kind: 'udp', remote: registrar.udp, contact: { host: '127.0.0.9', port: 5999 }, via: { port: 6001 } },
+      media: 'rtp',
+    })
     await ua.register()
     const register = registrar.log.entries.find((e) => e.direction === 'in' && e.summary.startsWith('REGISTER'))!
     expect(contactOf(register.parsed!)).toMatchObject({ host: '127.0.0.9', port: 5999 })
@@ -34,9 +38,15 @@ describe('Contact and Via carry the real transport address', () => {
     expect([via.host, via.port]).toEqual(['127.0.0.1', 6001])
     // rport: the registrar answered the source port, not the advertised 6001 (RFC 3581).
     expect(registrar.bindings()[0]!.contact).toBe(`sip:${/sip:([^>]+)/.exec(getHeader(register.parsed!, 'contact')!)![1]}`)
-    const bad = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contakt: { port: 1 } } as never }).then(() => undefined, (e: unknown) => e as Error)
+    const bad = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contakt: { port: 1 } } as never }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
     expect(bad?.message).toMatch(/invalid SIP user agent options[\s\S]*contakt/)
-    const empty = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contact: {} } }).then(() => undefined, (e: unknown) => e as Error)
+    const empty = await createSipUserAgent({ uri: 'sip:x@rtcspec.test', transport: { kind: 'udp', contact: {} } }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
     expect(empty?.message).toMatch(/give host, port or both/)
   })
 })
@@ -76,7 +86,13 @@ describe('a peer that follows the Contact (RFC 3261 §12.2, §18.2.2)', () => {
     await stray.next(/^SIP\/2\.0 \d{3}/)
     const hangup = call.hangup({ timeoutMs: 5000 })
     const bye = await peer.next(/^BYE /)
-    await peer.send(`SIP/2.0 200 OK\r\n${bye.text.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l)).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, bye.from.port)
+    await peer.send(
+      `SIP/2.0 200 OK\r\n${bye.text
+        .split('\r\n')
+        .filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l))
+        .join('\r\n')}\r\nContent-Length: 0\r\n\r\n`,
+      bye.from.port,
+    )
     await hangup
     expect(stray.count(/^BYE /)).toBe(0)
     expect(bye.text.split('\r\n')[0]).toBe(`BYE sip:raw@127.0.0.1:${peer.port} SIP/2.0`)
@@ -104,7 +120,10 @@ describe('dialog truth', () => {
     await using peer = await rawPeer()
     const incoming = bob.waitForIncoming(5000)
     await peer.send(rawInvite({ peer, uasPort: bob.local!.port, callId: 'noack', rport: true }), bob.local!.port)
-    const err = await (await incoming).accept({ timeoutMs: 2000 }).then(() => undefined, (e: unknown) => e as SipError)
+    const err = await (await incoming).accept({ timeoutMs: 2000 }).then(
+      () => undefined,
+      (e: unknown) => e as SipError,
+    )
     expect(err).toBeInstanceOf(SipError)
     expect(err!.code).toBe('SIP_NO_ACK')
     expect(err!.message).toMatch(/the 200 OK was sent [2-9] time\(s\)/)
@@ -121,11 +140,17 @@ describe('dialog truth', () => {
     const head = invite.text.split('\r\n').filter((l) => /^(Via|From|Call-ID|CSeq):/i.test(l))
     const to = `${getHeader(invite.message!, 'to')};tag=deaf`
     const answer = `v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`
-    await peer.send(`SIP/2.0 200 OK\r\n${head.join('\r\n')}\r\nTo: ${to}\r\nContact: <sip:raw@127.0.0.1:${deaf.port}>\r\nContent-Type: application/sdp\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`, invite.from.port)
+    await peer.send(
+      `SIP/2.0 200 OK\r\n${head.join('\r\n')}\r\nTo: ${to}\r\nContact: <sip:raw@127.0.0.1:${deaf.port}>\r\nContent-Type: application/sdp\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`,
+      invite.from.port,
+    )
     const call: SipCall = await calling
     // The ACK went to the Contact (the dialog's remote target), not back to where the 200 came from.
     await deaf.next(/^ACK /)
-    const err = await call.hangup({ timeoutMs: 1500 }).then(() => undefined, (e: unknown) => e as SipError)
+    const err = await call.hangup({ timeoutMs: 1500 }).then(
+      () => undefined,
+      (e: unknown) => e as SipError,
+    )
     expect(err?.code).toBe('SIP_BYE_TIMEOUT')
     expect(err?.message).toMatch(/SIP ladder:[\s\S]*BYE sip:raw@127\.0\.0\.1:\d+/)
     expect(deaf.count(/^BYE /)).toBeGreaterThanOrEqual(2) // resent at T1 on the way
@@ -135,7 +160,18 @@ describe('dialog truth', () => {
 })
 
 describe('robust listeners with correct answers', () => {
-  const sipRequest = (o: { port: number; peerPort: number; first?: string; drop?: string[]; extra?: string[]; body?: string; contentLength?: number; callId?: string; method?: string; cseq?: string }) => {
+  const sipRequest = (o: {
+    port: number
+    peerPort: number
+    first?: string
+    drop?: string[]
+    extra?: string[]
+    body?: string
+    contentLength?: number
+    callId?: string
+    method?: string
+    cseq?: string
+  }) => {
     const method = o.method ?? 'OPTIONS'
     const lines = [
       o.first ?? `${method} sip:bob@127.0.0.1:${o.port} SIP/2.0`,
@@ -161,7 +197,7 @@ describe('robust listeners with correct answers', () => {
       const before = peer.received.length
       await peer.send(text, port)
       const r = await peer.next(/^SIP\/2\.0 [2-6]\d\d/, 3000, before).catch((e: unknown) => {
-        throw new Error(`no answer to ${text.split("\r\n")[0]}: ${String(e)}\n${bob.warnings.join("\n")}\n${bob.ladder()}`)
+        throw new Error(`no answer to ${text.split('\r\n')[0]}: ${String(e)}\n${bob.warnings.join('\n')}\n${bob.ladder()}`)
       })
       return r.text.split('\r\n')[0]!
     }
@@ -173,7 +209,9 @@ describe('robust listeners with correct answers', () => {
     expect(await ask(sipRequest({ port, peerPort: peer.port, first: `OPTIONS sip:bob@127.0.0.1:${port} SIP/3.0` }))).toBe('SIP/2.0 505 Version Not Supported')
     expect(await ask(sipRequest({ port, peerPort: peer.port, drop: ['Call-ID'] }))).toMatch(/^SIP\/2\.0 400 Bad Request \(missing call-id header\)/)
     expect(await ask(sipRequest({ port, peerPort: peer.port, cseq: 'one OPTIONS' }))).toMatch(/^SIP\/2\.0 400 Bad Request \(.*CSeq header/)
-    expect(await ask(sipRequest({ port, peerPort: peer.port, body: 'short', contentLength: 50 }))).toMatch(/^SIP\/2\.0 400 Bad Request \(Content-Length says 50 bytes/)
+    expect(await ask(sipRequest({ port, peerPort: peer.port, body: 'short', contentLength: 50 }))).toMatch(
+      /^SIP\/2\.0 400 Bad Request \(Content-Length says 50 bytes/,
+    )
     const bad = peer.received.length
     await peer.send(sipRequest({ port, peerPort: peer.port, extra: ['Require: frobnicate, 100rel'] }), port)
     const r420 = await peer.next(/^SIP\/2\.0 420/, 3000, bad)
@@ -219,7 +257,9 @@ describe('the embedded registrar/proxy', () => {
     ])
     await answered[0]!.hangup() // bob → proxy (UDP) → alice (TCP)
     await call.waitForEnd(5000)
-    const through = registrar.log.entries.filter((e) => e.direction === 'in' && /^(ACK|BYE) /.test(e.summary)).map((e) => `${e.transport} ${e.summary.split(' ')[0]}`)
+    const through = registrar.log.entries
+      .filter((e) => e.direction === 'in' && /^(ACK|BYE) /.test(e.summary))
+      .map((e) => `${e.transport} ${e.summary.split(' ')[0]}`)
     expect(through).toEqual(['TCP ACK', 'UDP BYE'])
     expect(answered[0]!.dialogEvidence().bye).toEqual({ by: 'local', status: 200 })
   })
@@ -241,8 +281,15 @@ describe('the embedded registrar/proxy', () => {
     expect(await ask(req('OPTIONS', { body: 'abc', length: 40 }))).toMatch(/^SIP\/2\.0 400 Bad Request \(Content-Length says 40/)
     // A Contact that does not parse must not take the listener down.
     await peer.send(req('REGISTER', { contact: '<sip:broken' }), port)
-    await waitFor(() => registrar.log.entries.some((e) => e.error?.startsWith('not handled')), { timeoutMs: 2000, label: 'the registrar to record the REGISTER it could not handle' })
-    expect(await ask(`OPTIONS sip:rtcspec.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-alive\r\nMax-Forwards: 70\r\nFrom: <sip:a@rtcspec.test>;tag=a\r\nTo: <sip:rtcspec.test>\r\nCall-ID: alive\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`)).toBe('SIP/2.0 200 OK')
+    await waitFor(() => registrar.log.entries.some((e) => e.error?.startsWith('not handled')), {
+      timeoutMs: 2000,
+      label: 'the registrar to record the REGISTER it could not handle',
+    })
+    expect(
+      await ask(
+        `OPTIONS sip:rtcspec.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-alive\r\nMax-Forwards: 70\r\nFrom: <sip:a@rtcspec.test>;tag=a\r\nTo: <sip:rtcspec.test>\r\nCall-ID: alive\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+      ),
+    ).toBe('SIP/2.0 200 OK')
     // Its answers went to the source port (rport), stamped into the Via it returned.
     const last = peer.received.at(-1)!
     expect(parseVia(getHeader(last.message!, 'via')!).params.rport).toBeUndefined() // no rport asked, none added
@@ -266,7 +313,9 @@ describe('TCP user agents listen, and a broken stream stops nothing', () => {
     bad.s.write('OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nContent-Length: lots\r\n\r\n')
     await waitFor(() => bob.malformed.length === 1, { timeoutMs: 2000, label: 'bob to record the unframable stream' })
     const good = await open()
-    good.s.write(`OPTIONS sip:bob@127.0.0.1:${port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-tcp-ok\r\nMax-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tcp-ok\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`)
+    good.s.write(
+      `OPTIONS sip:bob@127.0.0.1:${port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-tcp-ok\r\nMax-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tcp-ok\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+    )
     // The Via names port 9 (nothing listens there): the answer still comes back on this connection (§18.2.2).
     await waitFor(() => /^SIP\/2\.0 \d{3}/.test(good.text()), { timeoutMs: 3000, label: "bob's answer on the connection the OPTIONS came on" })
     expect(good.text()).toMatch(/CSeq: 1 OPTIONS/)

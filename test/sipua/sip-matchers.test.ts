@@ -33,6 +33,8 @@ describe('SIP matchers', () => {
     await (await incoming).accept({ timeoutMs: 800 }).catch(() => undefined)
     const call = bob.calls[0]!
     expect(call).not.toBeEstablished()
-    expect(() => expect(call).toBeEstablished()).toThrow(/to be an established \(confirmed\) dialog: the 2xx was sent but no ACK was received[\s\S]*200 OK \(INVITE\)/)
+    expect(() => expect(call).toBeEstablished()).toThrow(
+      /to be an established \(confirmed\) dialog: the 2xx was sent but no ACK was received[\s\S]*200 OK \(INVITE\)/,
+    )
   })
 })

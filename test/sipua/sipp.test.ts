@@ -10,7 +10,11 @@ import { hasTone } from './support.ts'
 describe.skipIf(requireTool('sipp'))('interop with sipp', () => {
   test('sipp UAS with RTP echo answers an rtcspec UAC over UDP; the echoed tone is detected', async () => {
     await using sipp = await startSipp({ scenario: { xml: sippUasScenario() }, rtpEcho: true, calls: 1, timeoutS: 30 })
-    await using ua = await createSipUserAgent({ uri: 'sip:alice@127.0.0.1', media: 'rtp', transport: { kind: 'udp', remote: { host: '127.0.0.1', port: sipp.port } } })
+    await using ua = await createSipUserAgent({
+      uri: 'sip:alice@127.0.0.1',
+      media: 'rtp',
+      transport: { kind: 'udp', remote: { host: '127.0.0.1', port: sipp.port } },
+    })
     const call = await ua.call(`sip:service@127.0.0.1:${sipp.port}`, { send: tone(1000) })
     const track = await call.peer.waitForTrack('audio', 5000)
     await track.waitForPackets(100, 10_000)

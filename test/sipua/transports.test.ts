@@ -10,7 +10,8 @@ import { hasTone } from './support.ts'
 
 const invite = (branch: string) => `INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=${branch}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`
 const options = (branch: string) => `OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=${branch}\r\nCSeq: 2 OPTIONS\r\nContent-Length: 0\r\n\r\n`
-const response = (status: string, branch: string, method: string) => `SIP/2.0 ${status}\r\nVia: SIP/2.0/UDP h;branch=${branch}\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`
+const response = (status: string, branch: string, method: string) =>
+  `SIP/2.0 ${status}\r\nVia: SIP/2.0/UDP h;branch=${branch}\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`
 
 describe('RFC 3261 retransmission timers (UDP)', () => {
   afterEach(() => {

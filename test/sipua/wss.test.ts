@@ -71,7 +71,10 @@ describe('SIP over secure WebSocket (RFC 7118 wss:) through the embedded registr
     )
     expect((err as RtcspecError).code).toBe('SIP_TLS')
     expect((err as RtcspecError).hint).toContain('registrar.ca')
-    await using insecure = await createSipUserAgent({ uri: 'sip:bob@rtcspec.test', transport: { kind: 'ws', url: registrar.wssUrl, rejectUnauthorized: false } })
+    await using insecure = await createSipUserAgent({
+      uri: 'sip:bob@rtcspec.test',
+      transport: { kind: 'ws', url: registrar.wssUrl, rejectUnauthorized: false },
+    })
     await insecure.register()
     expect(registrar.bindings().map((b) => b.transport)).toEqual(['WSS'])
     // Nothing global was changed: a UA without options is still verified.
@@ -86,8 +89,11 @@ describe('SIP over secure WebSocket (RFC 7118 wss:) through the embedded registr
   })
 
   test('ca on a ws:// URL is an option error', async () => {
-    await expect(createSipUserAgent({ uri: 'sip:alice@rtcspec.test', transport: { kind: 'ws', url: 'ws://127.0.0.1:1', ca: (await createTestCertificateAuthority()).certPem } })).rejects.toThrow(
-      /ca and rejectUnauthorized apply to wss:\/\/ URLs only/,
-    )
+    await expect(
+      createSipUserAgent({
+        uri: 'sip:alice@rtcspec.test',
+        transport: { kind: 'ws', url: 'ws://127.0.0.1:1', ca: (await createTestCertificateAuthority()).certPem },
+      }),
+    ).rejects.toThrow(/ca and rejectUnauthorized apply to wss:\/\/ URLs only/)
   })
 })

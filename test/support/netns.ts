@@ -115,7 +115,10 @@ export function createNetnsPair(prefix = `rtcspec-${process.pid}`): NetnsPair {
     ip(['link', 'add', vethSrv, 'netns', server, 'type', 'veth', 'peer', 'name', vethCli, 'netns', client])
     ip(['-n', server, 'addr', 'add', `${serverAddress}/30`, 'dev', vethSrv])
     ip(['-n', client, 'addr', 'add', `${clientAddress}/30`, 'dev', vethCli])
-    for (const [ns, dev] of [[server, vethSrv], [client, vethCli]] as const) {
+    for (const [ns, dev] of [
+      [server, vethSrv],
+      [client, vethCli],
+    ] as const) {
       ip(['-n', ns, 'link', 'set', 'lo', 'up'])
       ip(['-n', ns, 'link', 'set', dev, 'up'])
     }
@@ -130,7 +133,11 @@ export function createNetnsPair(prefix = `rtcspec-${process.pid}`): NetnsPair {
     clientAddress,
     spawn(ns, command, args, options = {}) {
       if (closed) throw new Error('the namespace pair is closed')
-      const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       children.push(child)
       return child
     },

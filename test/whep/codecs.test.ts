@@ -31,7 +31,7 @@ async function expectTone(track: InboundTrack): Promise<void> {
 }
 
 describe('WHEP viewers of a live publisher', () => {
-  test('a viewer offering only G.711 for an Opus stream is refused with 406 naming both sides\' codecs, and it is logged', async () => {
+  test("a viewer offering only G.711 for an Opus stream is refused with 406 naming both sides' codecs, and it is logged", async () => {
     await using srv = await startMediaServer({})
     await using pub = await publish(srv.whipUrl(), { ...sendTone, peerOptions: { codecs: ['opus'] } })
     expect(audioFormats(pub.answer)).toEqual(['111'])
@@ -48,7 +48,7 @@ describe('WHEP viewers of a live publisher', () => {
     expect([...srv.sessions.values()].map((s) => s.role)).toEqual(['whip'])
   }, 30_000)
 
-  test('a viewer offering Opus, PCMU and PCMA is answered with the publisher\'s Opus only, and hears the tone', async () => {
+  test("a viewer offering Opus, PCMU and PCMA is answered with the publisher's Opus only, and hears the tone", async () => {
     await using srv = await startMediaServer({})
     await using pub = await publish(srv.whipUrl(), { ...sendTone, peerOptions: { codecs: ['opus'] } })
     await using view = await play(srv.whepUrl())
@@ -76,11 +76,13 @@ describe('WHEP viewers of a live publisher', () => {
 })
 
 describe('WHEP viewers before any publisher', () => {
-  test('are answered with the server\'s codecs; an offer with none of them gets 406', async () => {
+  test("are answered with the server's codecs; an offer with none of them gets 406", async () => {
     await using srv = await startMediaServer({ audioCodecs: ['opus'] })
     await using view = await play(srv.whepUrl())
     expect(audioFormats(view.answer)).toEqual(['111'])
-    await expect(play(srv.whepUrl(), { peerOptions: { codecs: ['PCMA'] } })).rejects.toThrow(/406[\s\S]*no codec in common: the offer has audio PCMA; this server takes audio opus/)
+    await expect(play(srv.whepUrl(), { peerOptions: { codecs: ['PCMA'] } })).rejects.toThrow(
+      /406[\s\S]*no codec in common: the offer has audio PCMA; this server takes audio opus/,
+    )
     expect(srv.requests.filter((r) => r.path === '/whep/live').map((r) => r.status)).toEqual([201, 406])
   })
 

@@ -172,7 +172,9 @@ describe('WHIP client', () => {
   })
 
   test('stops trickling when the server answers 422', async () => {
-    const srv = await scripted((req, res) => (req.method === 'POST' ? created(res) : req.method === 'PATCH' ? res.writeHead(422).end() : res.writeHead(200).end()))
+    const srv = await scripted((req, res) =>
+      req.method === 'POST' ? created(res) : req.method === 'PATCH' ? res.writeHead(422).end() : res.writeHead(200).end(),
+    )
     const peer = new ScriptedPeer()
     const s = await publish(`${srv.url}/whip/live`, { peer: asPeer(peer) })
     peer.emit(cand(5001))
@@ -251,7 +253,9 @@ describe('WHIP client', () => {
 
 describe('WHIP client with a werift peer it creates', () => {
   test('applies the Link ice servers to the peer (setConfiguration) and sends them nowhere else', async () => {
-    await using srv = await startMediaServer({ iceServers: [{ url: 'stun:127.0.0.1:3478' }, { url: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'p' }] })
+    await using srv = await startMediaServer({
+      iceServers: [{ url: 'stun:127.0.0.1:3478' }, { url: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'p' }],
+    })
     await using s = await publish(srv.whipUrl())
     const cfg = (s.peer as WeriftPeer).pc.getConfiguration()
     expect(cfg.iceServers?.map((x) => x.urls)).toEqual(['stun:127.0.0.1:3478', 'turn:127.0.0.1:3478?transport=udp'])
@@ -260,7 +264,7 @@ describe('WHIP client with a werift peer it creates', () => {
 })
 
 describe('ICE restart with a real werift peer', () => {
-  test('the restart PATCH carries the new ICE credentials and the new generation\'s candidates', async () => {
+  test("the restart PATCH carries the new ICE credentials and the new generation's candidates", async () => {
     await using srv = await startMediaServer({})
     await using s = await publish(srv.whipUrl())
     await s.peer.waitForConnected(10_000)

@@ -45,23 +45,27 @@ describe('WHIP publish → WHEP view through the reference server', () => {
   for (const pubKind of kinds) {
     for (const viewKind of kinds) {
       const needsChromium = pubKind === 'chromium' || viewKind === 'chromium'
-      test.skipIf(needsChromium && noChromium)(`${pubKind} publisher → ${viewKind} viewer: ${HZ} Hz detected`, async () => {
-        await using srv = await startMediaServer({})
-        const pubPeer = await makePeer(pubKind, 'pub')
-        const viewPeer = await makePeer(viewKind, 'view')
-        try {
-          await using pub = await publish(srv.whipUrl('matrix'), { peer: pubPeer, audio: (sr) => tone(HZ, { sampleRate: sr }) })
-          await using view = await play(srv.whepUrl('matrix'), { peer: viewPeer })
-          const track = await view.audio(10_000)
-          const m = await expectTone(track)
-          console.log(`[whip→whep] ${pubKind} → ${viewKind}: ${m.received} packets, ${m.measuredHz.toFixed(1)} Hz, SNR ${m.snrDb.toFixed(1)} dB`)
-          expect(pub.exchanges[0]?.response?.status).toBe(201)
-          expect(view.exchanges[0]?.response?.status).toBe(201)
-        } finally {
-          await pubPeer.close()
-          await viewPeer.close()
-        }
-      }, 60_000)
+      test.skipIf(needsChromium && noChromium)(
+        `${pubKind} publisher → ${viewKind} viewer: ${HZ} Hz detected`,
+        async () => {
+          await using srv = await startMediaServer({})
+          const pubPeer = await makePeer(pubKind, 'pub')
+          const viewPeer = await makePeer(viewKind, 'view')
+          try {
+            await using pub = await publish(srv.whipUrl('matrix'), { peer: pubPeer, audio: (sr) => tone(HZ, { sampleRate: sr }) })
+            await using view = await play(srv.whepUrl('matrix'), { peer: viewPeer })
+            const track = await view.audio(10_000)
+            const m = await expectTone(track)
+            console.log(`[whip→whep] ${pubKind} → ${viewKind}: ${m.received} packets, ${m.measuredHz.toFixed(1)} Hz, SNR ${m.snrDb.toFixed(1)} dB`)
+            expect(pub.exchanges[0]?.response?.status).toBe(201)
+            expect(view.exchanges[0]?.response?.status).toBe(201)
+          } finally {
+            await pubPeer.close()
+            await viewPeer.close()
+          }
+        },
+        60_000,
+      )
     }
   }
 
@@ -100,36 +104,42 @@ describe('WHIP publish → WHEP view through the reference server', () => {
     }
   }, 30_000)
 
-  test.skipIf(noChromium)('an ICE restart of the publisher keeps media flowing at the viewer; the gap is reported', async () => {
-    await using srv = await startMediaServer({})
-    const cp = await createChromiumPeer({ name: 'chrome-restart', audio: 'sendonly', codecs: ['PCMU'] })
-    try {
-      await using pub = await publish(srv.whipUrl(), { peer: cp, audio: (sr) => tone(HZ, { sampleRate: sr }) })
-      await using view = await play(srv.whepUrl())
-      const track = await view.audio(10_000)
-      await track.waitForPackets(50, 10_000)
-      let maxGap = 0
-      let last = 0
-      const unsub = track.onRtp((p) => {
-        if (last) maxGap = Math.max(maxGap, p.arrivalMs - last)
-        last = p.arrivalMs
-      })
-      const etagBefore = pub.etag
-      const restartedAt = performance.now()
-      const r = await pub.restartIce()
-      expect(r.applied).toBe(true)
-      expect(r.exchange.response?.status).toBe(200)
-      expect(pub.etag).not.toBe(etagBefore)
-      const before = track.rtp.snapshot().received
-      await track.waitForPackets(before + 100, 10_000)
-      unsub()
-      const restartMs = Math.round(performance.now() - restartedAt)
-      console.log(`[ice-restart] chromium publisher: largest inter-packet gap at the viewer ${maxGap.toFixed(0)} ms; 100 packets after the restart within ${restartMs} ms`)
-      expect(maxGap, 'media gap across the restart').toBeLessThan(2_000)
-    } finally {
-      await cp.close()
-    }
-  }, 60_000)
+  test.skipIf(noChromium)(
+    'an ICE restart of the publisher keeps media flowing at the viewer; the gap is reported',
+    async () => {
+      await using srv = await startMediaServer({})
+      const cp = await createChromiumPeer({ name: 'chrome-restart', audio: 'sendonly', codecs: ['PCMU'] })
+      try {
+        await using pub = await publish(srv.whipUrl(), { peer: cp, audio: (sr) => tone(HZ, { sampleRate: sr }) })
+        await using view = await play(srv.whepUrl())
+        const track = await view.audio(10_000)
+        await track.waitForPackets(50, 10_000)
+        let maxGap = 0
+        let last = 0
+        const unsub = track.onRtp((p) => {
+          if (last) maxGap = Math.max(maxGap, p.arrivalMs - last)
+          last = p.arrivalMs
+        })
+        const etagBefore = pub.etag
+        const restartedAt = performance.now()
+        const r = await pub.restartIce()
+        expect(r.applied).toBe(true)
+        expect(r.exchange.response?.status).toBe(200)
+        expect(pub.etag).not.toBe(etagBefore)
+        const before = track.rtp.snapshot().received
+        await track.waitForPackets(before + 100, 10_000)
+        unsub()
+        const restartMs = Math.round(performance.now() - restartedAt)
+        console.log(
+          `[ice-restart] chromium publisher: largest inter-packet gap at the viewer ${maxGap.toFixed(0)} ms; 100 packets after the restart within ${restartMs} ms`,
+        )
+        expect(maxGap, 'media gap across the restart').toBeLessThan(2_000)
+      } finally {
+        await cp.close()
+      }
+    },
+    60_000,
+  )
 
   test('ICE restarts of a werift publisher and then of a werift viewer keep media flowing; the gaps are reported', async () => {
     await using srv = await startMediaServer({})

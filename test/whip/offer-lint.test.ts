@@ -30,7 +30,14 @@ describe('lintWhipOffer', () => {
   })
 
   test('two MediaStreams are a count violation naming both ids', () => {
-    const lint = lintWhipOffer(syntheticOffer('whip', { sections: [{ kind: 'audio', stream: 's1' }, { kind: 'video', stream: 's2' }] }).sdp)
+    const lint = lintWhipOffer(
+      syntheticOffer('whip', {
+        sections: [
+          { kind: 'audio', stream: 's1' },
+          { kind: 'video', stream: 's2' },
+        ],
+      }).sdp,
+    )
     expect(lint.countViolation).toBe(true)
     expect(lint.problems.join('\n')).toMatch(/2 MediaStreams \(s1, s2\)/)
   })
@@ -52,7 +59,10 @@ describe('lintWhipOffer', () => {
   })
 
   test('rejected (port 0) and recvonly sections are not tracks; an offer with no track at all is a problem', () => {
-    const sdp = syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }).sdp.replace(/^m=audio 9 (.*)\r\n((?:(?!m=).*\r\n)*?)(?=m=audio)/m, 'm=audio 0 $1\r\n$2')
+    const sdp = syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }).sdp.replace(
+      /^m=audio 9 (.*)\r\n((?:(?!m=).*\r\n)*?)(?=m=audio)/m,
+      'm=audio 0 $1\r\n$2',
+    )
     expect(lintWhipOffer(sdp)).toMatchObject({ ok: true, tracks: { audio: ['1'] } })
     const recvonly = syntheticOffer('whip').sdp.replace('a=sendonly', 'a=recvonly')
     expect(lintWhipOffer(recvonly).problems.join('\n')).toMatch(/no audio or video track/)
@@ -65,12 +75,22 @@ describe('lintWhipOffer', () => {
 
 describe('reference WHIP endpoint', () => {
   for (const [what, sections] of [
-    ['two MediaStreams', [{ kind: 'audio' as const, stream: 's1' }, { kind: 'video' as const, stream: 's2' }]],
+    [
+      'two MediaStreams',
+      [
+        { kind: 'audio' as const, stream: 's1' },
+        { kind: 'video' as const, stream: 's2' },
+      ],
+    ],
     ['two audio tracks', [{ kind: 'audio' as const }, { kind: 'audio' as const }]],
   ] as const) {
     test(`refuses an offer with ${what} with 422 and says why; creates no session`, async () => {
       await using srv = await startMediaServer()
-      const res = await fetch(srv.whipUrl(), { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: syntheticOffer('whip', { sections: [...sections] }).sdp })
+      const res = await fetch(srv.whipUrl(), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp' },
+        body: syntheticOffer('whip', { sections: [...sections] }).sdp,
+      })
       expect(res.status).toBe(422)
       expect(await res.text()).toMatch(/RFC 9725 §4\.4\.2/)
       expect(srv.sessions.size).toBe(0)
@@ -85,7 +105,11 @@ describe('reference WHIP endpoint', () => {
 
   test('with fault whip.offer.single-msid the same offer is accepted (the fault turns the enforcement off)', async () => {
     await using srv = await startMediaServer({ fault: 'whip.offer.single-msid' })
-    const res = await fetch(srv.whipUrl(), { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }).sdp })
+    const res = await fetch(srv.whipUrl(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: syntheticOffer('whip', { sections: [{ kind: 'audio' }, { kind: 'audio' }] }).sdp,
+    })
     expect(res.status).toBe(201)
   })
 })

@@ -20,7 +20,13 @@ const HZ = 440
 function audioEncodings(sdp: string): string[] {
   const sec = splitSdp(sdp).media.find((s) => s[0]?.startsWith('m=audio')) ?? []
   const pts = (sec[0] ?? '').split(' ').slice(3)
-  return pts.map((pt) => sec.find((l) => l.startsWith(`a=rtpmap:${pt} `))?.split(' ')[1]?.split('/')[0] ?? `static ${pt}`)
+  return pts.map(
+    (pt) =>
+      sec
+        .find((l) => l.startsWith(`a=rtpmap:${pt} `))
+        ?.split(' ')[1]
+        ?.split('/')[0] ?? `static ${pt}`,
+  )
 }
 
 /** An answer whose audio section is `m=audio <port> ... <pt>` with `rtpmap`. */
@@ -70,7 +76,7 @@ async function lyingServer(answer: string): Promise<{ url: string; seen: string[
   }
 }
 
-describe('Opus first in rtcspec\'s WHIP/WHEP clients', () => {
+describe("Opus first in rtcspec's WHIP/WHEP clients", () => {
   test('publish and play offer opus, PCMU, PCMA in that order by default; peerOptions.codecs replaces it', async () => {
     expect(DEFAULT_CLIENT_AUDIO_CODECS).toEqual(['opus', 'PCMU', 'PCMA'])
     await using srv = await startMediaServer({})

@@ -38,7 +38,11 @@ function withoutIce(sdp: string): string {
   return joinSdp(s)
 }
 
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; location: string | null; headers: Headers }> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; location: string | null; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', headers: { ...SDP, ...headers }, body, signal: AbortSignal.timeout(10_000) })
   return { status: res.status, body: await res.text(), location: res.headers.get('location'), headers: res.headers }
 }
@@ -62,8 +66,20 @@ async function expectTone(view: { audio(timeoutMs?: number): Promise<import('../
 describe('personality presets', () => {
   test('expand into options; explicit options win; unknown names are refused with a suggestion', async () => {
     expect(expandPersonalities(['one-session', 'opus-only'])).toEqual({ sessionsPerEndpoint: 1, busyStatus: 403, audioCodecs: ['opus'] })
-    await using srv = await startMediaServer({ personalities: ['one-session', 'stuck-500', 'auth-403', 'ice-lite', 'opus-only'], busyStatus: 409, adminReset: false })
-    expect(srv.options).toMatchObject({ sessionsPerEndpoint: 1, busyStatus: 409, audioCodecs: ['opus'], iceLite: true, stuckOnMalformedOffer: true, authFailureStatus: 403, adminReset: false })
+    await using srv = await startMediaServer({
+      personalities: ['one-session', 'stuck-500', 'auth-403', 'ice-lite', 'opus-only'],
+      busyStatus: 409,
+      adminReset: false,
+    })
+    expect(srv.options).toMatchObject({
+      sessionsPerEndpoint: 1,
+      busyStatus: 409,
+      audioCodecs: ['opus'],
+      iceLite: true,
+      stuckOnMalformedOffer: true,
+      authFailureStatus: 403,
+      adminReset: false,
+    })
     await expect(startMediaServer({ personalities: ['one-sesion'] })).rejects.toThrow(/unknown personality "one-sesion" \(did you mean "one-session"\?\)/)
     expect(() => parsePersonalityList('opus-only,ice-lit')).toThrow(/unknown personality "ice-lit" \(did you mean "ice-lite"\?\)/)
     await expect(startMediaServer({ audioCodecs: ['opus', 'opus'] })).rejects.toThrow(/listed twice/)
@@ -71,7 +87,15 @@ describe('personality presets', () => {
 
   test('defaults: no session limit, all three codecs, full ICE, 401', async () => {
     await using srv = await startMediaServer({})
-    expect(srv.options).toMatchObject({ sessionsPerEndpoint: undefined, busyStatus: 409, audioCodecs: ['PCMU', 'PCMA', 'opus'], iceLite: false, stuckOnMalformedOffer: false, authFailureStatus: 401, adminReset: false })
+    expect(srv.options).toMatchObject({
+      sessionsPerEndpoint: undefined,
+      busyStatus: 409,
+      audioCodecs: ['PCMU', 'PCMA', 'opus'],
+      iceLite: false,
+      stuckOnMalformedOffer: false,
+      authFailureStatus: 401,
+      adminReset: false,
+    })
     const offer = await weriftOffer('sendonly')
     const a = await post(srv.whipUrl(), offer)
     const b = await post(srv.whipUrl(), offer)
@@ -131,7 +155,7 @@ describe('one-session', () => {
 })
 
 describe('opus-only', () => {
-  test('a G.711-only offer is refused (400) naming both sides\' codecs; nothing is left behind', async () => {
+  test("a G.711-only offer is refused (400) naming both sides' codecs; nothing is left behind", async () => {
     await using srv = await startMediaServer({ personalities: ['opus-only'] })
     const r = await post(srv.whipUrl(), await weriftOffer('sendonly', ['PCMU', 'PCMA']))
     expect(r.status).toBe(400)
@@ -154,7 +178,7 @@ describe('opus-only', () => {
     }
   })
 
-  test('an Opus offer (rtcspec\'s default) is answered with Opus only and the tone flows end to end', async () => {
+  test("an Opus offer (rtcspec's default) is answered with Opus only and the tone flows end to end", async () => {
     await using srv = await startMediaServer({ personalities: ['opus-only'] })
     await using pub = await publish(srv.whipUrl(), { audio: (sr) => tone(HZ, { sampleRate: sr }) })
     expect(pub.answer).toMatch(/^m=audio \d+ \S+ 111\r?$/m)
@@ -179,7 +203,8 @@ describe('ice-lite', () => {
     const conn = (server!.pc as unknown as { iceTransports: Array<{ connection: { iceLite: boolean; iceControlling: boolean } }> }).iceTransports[0]?.connection
     expect(conn?.iceLite).toBe(true)
     expect(conn?.iceControlling).toBe(false)
-    const client = ((pub.peer as WeriftPeer).pc as unknown as { iceTransports: Array<{ connection: { iceControlling: boolean } }> }).iceTransports[0]?.connection
+    const client = ((pub.peer as WeriftPeer).pc as unknown as { iceTransports: Array<{ connection: { iceControlling: boolean } }> }).iceTransports[0]
+      ?.connection
     expect(client?.iceControlling).toBe(true)
   }, 30_000)
 

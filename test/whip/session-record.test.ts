@@ -66,7 +66,9 @@ describe('call records of fixture sessions', () => {
 
   test('after the tests: three schema-valid records with the HTTP ladder, media figures and test names', () => {
     const records = readRecords()
-    expect(records.map((r) => `${r.kind} ${r.test?.name.endsWith(PUBLISH_TEST) ? 'ok' : r.test?.name.endsWith(REFUSED_TEST) ? 'refused' : r.test?.name}`).sort()).toEqual(['whep ok', 'whip ok', 'whip refused'])
+    expect(
+      records.map((r) => `${r.kind} ${r.test?.name.endsWith(PUBLISH_TEST) ? 'ok' : r.test?.name.endsWith(REFUSED_TEST) ? 'refused' : r.test?.name}`).sort(),
+    ).toEqual(['whep ok', 'whip ok', 'whip refused'])
     const whip = records.find((r) => r.kind === 'whip' && r.test?.name.endsWith(PUBLISH_TEST))!
     const whep = records.find((r) => r.kind === 'whep')!
     const refused = records.find((r) => r.kind === 'whip' && r.test?.name.endsWith(REFUSED_TEST))!
@@ -91,8 +93,15 @@ describe('call records of fixture sessions', () => {
     expect(types.at(-1)).toBe('200 OK')
     for (let i = 1; i < whip.signaling.length; i++) expect(whip.signaling[i]!.atMs).toBeGreaterThanOrEqual(whip.signaling[i - 1]!.atMs)
     expect(whip.signaling.every((s) => s.transport === 'HTTP')).toBe(true)
-    expect(new Set(whip.signaling.flatMap((s) => [s.from, s.to]))).toEqual(new Set(['whip-publisher', new URL(String((whip.extra!.whip as { endpointUrl: string }).endpointUrl)).host]))
-    const x = whip.extra?.whip as { endpointUrl: string; sessionUrl: string; statuses: Array<{ method: string; status: number | null; purpose?: string }>; ok: boolean }
+    expect(new Set(whip.signaling.flatMap((s) => [s.from, s.to]))).toEqual(
+      new Set(['whip-publisher', new URL(String((whip.extra!.whip as { endpointUrl: string }).endpointUrl)).host]),
+    )
+    const x = whip.extra?.whip as {
+      endpointUrl: string
+      sessionUrl: string
+      statuses: Array<{ method: string; status: number | null; purpose?: string }>
+      ok: boolean
+    }
     expect(x.ok).toBe(true)
     expect(x.endpointUrl).toMatch(/\/whip\/rec$/)
     expect(x.sessionUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
@@ -162,7 +171,11 @@ describe('call records of programmatic sessions', () => {
       await using server = await startMediaServer({ token: 't' })
       const before = readRecords().length
       {
-        await using pub = await publish(server.whipUrl('p'), { token: 't', audio: (sr) => tone(440, { sampleRate: sr }), callRecord: { dir: own, test: { name: 'programmatic' } } })
+        await using pub = await publish(server.whipUrl('p'), {
+          token: 't',
+          audio: (sr) => tone(440, { sampleRate: sr }),
+          callRecord: { dir: own, test: { name: 'programmatic' } },
+        })
         await using view = await play(server.whepUrl('p'), { token: 't' }) // no callRecord: no record
         await (await view.audio(10_000)).waitForPackets(10, 10_000)
         expect(readRecords(own)).toHaveLength(0)
@@ -184,7 +197,13 @@ describe('call records of programmatic sessions', () => {
   test('sessionSignaling: a network error becomes a `no response` message drawn as an error', () => {
     const sig = sessionSignaling(
       [
-        { atMs: 1, exchange: { request: { method: 'POST', url: 'http://127.0.0.1:9/whip/x', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' } , error: 'fetch failed (ECONNREFUSED)' } },
+        {
+          atMs: 1,
+          exchange: {
+            request: { method: 'POST', url: 'http://127.0.0.1:9/whip/x', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' },
+            error: 'fetch failed (ECONNREFUSED)',
+          },
+        },
       ],
       'pub',
     )
@@ -192,7 +211,18 @@ describe('call records of programmatic sessions', () => {
       { atMs: 1, from: 'pub', to: '127.0.0.1:9', type: 'POST /whip/x', sdp: 'v=0\r\n', transport: 'HTTP', headers: { 'content-type': 'application/sdp' } },
       { atMs: 1, from: '127.0.0.1:9', to: 'pub', type: 'no response (fetch failed (ECONNREFUSED))', transport: 'HTTP' },
     ])
-    const rec = CallRecordSchema.parse({ schema: 'rtcspec.call-record/v1', id: 'x', kind: 'whip', startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), durationMs: 0, setup: {}, peers: [], signaling: sig, errors: [] })
+    const rec = CallRecordSchema.parse({
+      schema: 'rtcspec.call-record/v1',
+      id: 'x',
+      kind: 'whip',
+      startedAt: new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+      durationMs: 0,
+      setup: {},
+      peers: [],
+      signaling: sig,
+      errors: [],
+    })
     expect(signalingMessages(rec).map((m) => m.error === true)).toEqual([false, true])
   })
 })

@@ -115,7 +115,9 @@ export const NODE_SPEC = {
 
 // In rtcspec's checkout `npm run setup` fetches Node 24; in a user's project (rtcspec under node_modules) there is
 // no such script, so the hint names what a user can do there.
-export const NODE_HINT = fileURLToPath(import.meta.url).split(/[\\/]/).includes('node_modules')
+export const NODE_HINT = fileURLToPath(import.meta.url)
+  .split(/[\\/]/)
+  .includes('node_modules')
   ? 'use Node 24: `nvm install 24 && nvm use 24` (rtcspec init writes .nvmrc), or `npx rtcspec init --pin-node && npm install` (Node 24 from npm as a dev dependency), or NodeSource packages on Debian/Ubuntu'
   : 'run `npm run setup` (installs Node 24 from npm into .tools/) or install Node 22/24'
 

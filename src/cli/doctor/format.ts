@@ -4,7 +4,11 @@ import type { DoctorReport, PatchReport, ToolId } from './schemas.ts'
 /** Left-aligned columns, two spaces apart, the last one unpadded. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): { line: (cells: readonly string[]) => string; widths: number[] } {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
   return { line, widths }
 }
 
@@ -24,7 +28,12 @@ function patchLines(patches: readonly PatchReport[]): string[] {
     if (p.reason !== null) out.push(`${indent}↳ ${p.reason}`)
   })
   const off = patches.filter((p) => p.state !== 'installed')
-  out.push('', off.length === 0 ? `${patches.length}/${patches.length} patches installed.` : `${patches.length - off.length}/${patches.length} patches installed; not applied: ${off.map((p) => p.id).join(', ')} (see docs/upstream.md).`)
+  out.push(
+    '',
+    off.length === 0
+      ? `${patches.length}/${patches.length} patches installed.`
+      : `${patches.length - off.length}/${patches.length} patches installed; not applied: ${off.map((p) => p.id).join(', ')} (see docs/upstream.md).`,
+  )
   return out
 }
 

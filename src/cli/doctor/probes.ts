@@ -29,7 +29,11 @@ export function tool(spec: ToolIdentity, command: string, rest: Partial<ToolRepo
 }
 
 /** Where the tool is: for Chromium what the peers would launch, else the first of its commands on PATH. */
-function locate(spec: ToolSpec, env: NodeJS.ProcessEnv, chromiumPaths: readonly string[] | undefined): { path: string | null; command: string; missing?: Partial<ToolReport>; notes: string[] } {
+function locate(
+  spec: ToolSpec,
+  env: NodeJS.ProcessEnv,
+  chromiumPaths: readonly string[] | undefined,
+): { path: string | null; command: string; missing?: Partial<ToolReport>; notes: string[] } {
   if (spec.id === 'chromium') {
     const r = resolveChromium({ env, ...(chromiumPaths ? { fixedPaths: chromiumPaths } : {}) })
     const notes = r.source === 'RTCSPEC_CHROMIUM' ? ['from RTCSPEC_CHROMIUM'] : []
@@ -85,7 +89,9 @@ export async function probeNode(node: { version: string; execPath: string }, env
     const r = await probe(onPath, ['--version'], { env, timeoutMs })
     const v = /v(\d+(?:\.\d+)+)/.exec(r.stdout)?.[1]
     if (v !== undefined && v !== version) {
-      notes.push(`\`node\` on PATH is ${v} (${onPath})${compareVersions(v, MIN_NODE_VERSION) < 0 ? ': too old, bin/rtcspec.mjs re-execs with .tools/bin/node' : ''}`)
+      notes.push(
+        `\`node\` on PATH is ${v} (${onPath})${compareVersions(v, MIN_NODE_VERSION) < 0 ? ': too old, bin/rtcspec.mjs re-execs with .tools/bin/node' : ''}`,
+      )
     }
   }
   if (compareVersions(version, MIN_NODE_VERSION) < 0) {
@@ -120,7 +126,9 @@ export async function probeDocker(env: NodeJS.ProcessEnv, timeoutMs: number): Pr
   const engine = await probe(path, ['info', '--format', '{{.ServerVersion}}'], { env, timeoutMs: engineTimeout })
   const serverVersion = engine.code === 0 && !engine.timedOut ? firstLine(engine.stdout) : ''
   if (serverVersion !== '') return tool(DOCKER_SPEC, 'docker', { version, path, notes: [`engine ${serverVersion} running`] })
-  const why = engine.timedOut ? `\`docker info\` timed out after ${engineTimeout} ms` : firstLine(engine.stderr) || firstLine(engine.stdout) || `\`docker info\` exited ${engine.code}`
+  const why = engine.timedOut
+    ? `\`docker info\` timed out after ${engineTimeout} ms`
+    : firstLine(engine.stderr) || firstLine(engine.stdout) || `\`docker info\` exited ${engine.code}`
   return tool(DOCKER_SPEC, 'docker', {
     status: 'unusable',
     version,

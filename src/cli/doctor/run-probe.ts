@@ -84,7 +84,11 @@ export function probe(file: string, args: readonly string[], opts: { env: NodeJS
 
 /** The first non-empty line of `s`, at most 160 characters. */
 export function firstLine(s: string): string {
-  const line = s.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? ''
+  const line =
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
   return line.length > 160 ? `${line.slice(0, 160)}…` : line
 }
 

@@ -3,9 +3,7 @@
  */
 import { z } from 'zod'
 
-export const ToolIdSchema = z
-  .enum(['node', 'chromium', 'ffmpeg', 'coturn', 'sipp', 'tshark', 'docker', 'espeak-ng', 'sox'])
-  .describe('Stable id of the tool')
+export const ToolIdSchema = z.enum(['node', 'chromium', 'ffmpeg', 'coturn', 'sipp', 'tshark', 'docker', 'espeak-ng', 'sox']).describe('Stable id of the tool')
 
 /** Stable ids of the tools `rtcspec doctor` checks. */
 export type ToolId = z.infer<typeof ToolIdSchema>
@@ -78,7 +76,7 @@ export const DoctorReportSchema = z
     platform: z.string().describe('process.platform-process.arch, e.g. "linux-x64"'),
     tools: z.array(ToolReportSchema),
     services: z.array(ServiceReportSchema).optional().describe('Providers of each service (src/services): docker, local, external'),
-    patches: z.array(PatchReportSchema).optional().describe('rtcspec\'s patches to werift and sip.js (src/patches) and whether each is applied'),
+    patches: z.array(PatchReportSchema).optional().describe("rtcspec's patches to werift and sip.js (src/patches) and whether each is applied"),
     summary: z
       .object({
         total: z.number().int().nonnegative(),

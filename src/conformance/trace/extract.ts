@@ -12,7 +12,19 @@
 import { createHash } from 'node:crypto'
 
 /** The BCP 14 keywords, longest first where one contains another. */
-export const BCP14_KEYWORDS = ['MUST NOT', 'MUST', 'REQUIRED', 'SHALL NOT', 'SHALL', 'SHOULD NOT', 'SHOULD', 'NOT RECOMMENDED', 'RECOMMENDED', 'MAY', 'OPTIONAL'] as const
+export const BCP14_KEYWORDS = [
+  'MUST NOT',
+  'MUST',
+  'REQUIRED',
+  'SHALL NOT',
+  'SHALL',
+  'SHOULD NOT',
+  'SHOULD',
+  'NOT RECOMMENDED',
+  'RECOMMENDED',
+  'MAY',
+  'OPTIONAL',
+] as const
 
 /** One BCP 14 keyword. */
 export type Bcp14Keyword = (typeof BCP14_KEYWORDS)[number]
@@ -37,7 +49,18 @@ const FOOTER_RE = /\[Page \d+\]\s*$/
 const HEADER_RE = /^(RFC \d+|Internet-Draft)\s{2,}\S.*\s{2,}\S.*\d{4}\s*$/
 const HEADING_RE = /^(\d+(?:\.\d+)*)\.\s+(\S.*?)\s*$/
 const APPENDIX_RE = /^Appendix ([A-Z](?:\.\d+)*)\.\s+(\S.*?)\s*$/
-const UNNUMBERED = new Set(['Abstract', 'Status of This Memo', 'Copyright Notice', 'Table of Contents', 'Acknowledgements', 'Acknowledgments', 'Contributors', "Authors' Addresses", "Author's Address", 'Index'])
+const UNNUMBERED = new Set([
+  'Abstract',
+  'Status of This Memo',
+  'Copyright Notice',
+  'Table of Contents',
+  'Acknowledgements',
+  'Acknowledgments',
+  'Contributors',
+  "Authors' Addresses",
+  "Author's Address",
+  'Index',
+])
 const BULLET_RE = /^\s+(?:[*o-]|\d+\.|[a-z]\))\s+\S/
 /** Abbreviations after which a period does not end a sentence. */
 const ABBREVIATIONS = /(?:\be\.g|\bi\.e|\bet al|\bvs|\bSec|\bFig|\bNo|\bcf|\bEd|\bapprox|\b[A-Z])\.$/
@@ -158,7 +181,10 @@ export function paragraphs(text: string): Paragraph[] {
       flush()
       if (UNNUMBERED.has(line.trim())) {
         title = line.trim()
-        section = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '')
+        section = title
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/-+$/, '')
       }
       // Anything else flush left is a figure line (SDP, HTTP messages): not prose.
       continue

@@ -26,7 +26,9 @@ export function documentText(suite: Suite): string {
   try {
     return readFileSync(url, 'utf8')
   } catch (e) {
-    throw new RtcspecError('TRACE_SOURCE_MISSING', `cannot read ${url.pathname}: ${(e as Error).message}`, { hint: 'the traceability tools need a checkout of the rtcspec repository (fixtures/rfc holds the RFC and draft texts)' })
+    throw new RtcspecError('TRACE_SOURCE_MISSING', `cannot read ${url.pathname}: ${(e as Error).message}`, {
+      hint: 'the traceability tools need a checkout of the rtcspec repository (fixtures/rfc holds the RFC and draft texts)',
+    })
   }
 }
 

@@ -32,7 +32,11 @@ export interface TraceEntry {
 export type TraceMap = Readonly<Record<string, TraceEntry>>
 
 /** A sentence checked by requirements (server part), with an optional note. */
-export const checkedBy = (requirements: string[], side: TraceSide = 'server', reason?: string): TraceEntry => ({ side, requirements, ...(reason ? { reason } : {}) })
+export const checkedBy = (requirements: string[], side: TraceSide = 'server', reason?: string): TraceEntry => ({
+  side,
+  requirements,
+  ...(reason ? { reason } : {}),
+})
 /** A client-only sentence; `where` says how rtcspec's client stands on it. */
 export const client = (where: string): TraceEntry => ({ side: 'client', class: 'client', reason: where })
 /** A server sentence no request can observe. */

@@ -45,7 +45,10 @@ export const candidateArb: fc.Arbitrary<IceCandidate> = fc
     priority: u32,
     address,
     port,
-    type: fc.oneof(fc.constantFrom('host', 'srflx', 'prflx', 'relay'), token.filter((t) => !RESERVED.has(t))),
+    type: fc.oneof(
+      fc.constantFrom('host', 'srflx', 'prflx', 'relay'),
+      token.filter((t) => !RESERVED.has(t)),
+    ),
     relatedAddress: opt(address),
     relatedPort: opt(port),
     tcpType: opt(fc.constantFrom('active' as const, 'passive' as const, 'so' as const)),
@@ -115,15 +118,16 @@ export const iceServerUrlArb: fc.Arbitrary<IceServerUrl> = fc
 
 /** Strings near the valid language: a valid text with random edits (insert, delete, replace). */
 export function mutated(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const junk = fc.oneof(fc.constantFrom(' ', '\t', '\r', '\n', ':', '@', '[', ']', '?', '=', '&', '%', 'typ', 'raddr', 'a=', 'm=', '\u0000', '\u00e9'), fc.string({ maxLength: 4 }))
-  return fc
-    .tuple(valid, fc.array(fc.tuple(fc.nat(), fc.nat(3), junk), { minLength: 1, maxLength: 4 }))
-    .map(([s, edits]) => {
-      let out = s
-      for (const [pos, del, ins] of edits) {
-        const p = out.length === 0 ? 0 : pos % (out.length + 1)
-        out = out.slice(0, p) + ins + out.slice(p + del)
-      }
-      return out
-    })
+  const junk = fc.oneof(
+    fc.constantFrom(' ', '\t', '\r', '\n', ':', '@', '[', ']', '?', '=', '&', '%', 'typ', 'raddr', 'a=', 'm=', '\u0000', '\u00e9'),
+    fc.string({ maxLength: 4 }),
+  )
+  return fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.nat(3), junk), { minLength: 1, maxLength: 4 })).map(([s, edits]) => {
+    let out = s
+    for (const [pos, del, ins] of edits) {
+      const p = out.length === 0 ? 0 : pos % (out.length + 1)
+      out = out.slice(0, p) + ins + out.slice(p + del)
+    }
+    return out
+  })
 }

@@ -28,21 +28,91 @@ export type SdpMutation =
 
 /** Hostile attribute values: empty, numeric edge cases, format strings, control characters, non-ASCII. */
 export const HOSTILE_VALUES: readonly string[] = [
-  '', ' ', '-1', '0', '65536', '4294967296', '18446744073709551616', '99999999999999999999999', '1e309', 'NaN', '0x10',
-  '%s%s%n', '../../../../etc/passwd', '\u0000', '\t', '<script>', '😀', 'é', '\u202e', ':', '::', '/', ' / ', ';;', '=',
+  '',
+  ' ',
+  '-1',
+  '0',
+  '65536',
+  '4294967296',
+  '18446744073709551616',
+  '99999999999999999999999',
+  '1e309',
+  'NaN',
+  '0x10',
+  '%s%s%n',
+  '../../../../etc/passwd',
+  '\u0000',
+  '\t',
+  '<script>',
+  '😀',
+  'é',
+  '\u202e',
+  ':',
+  '::',
+  '/',
+  ' / ',
+  ';;',
+  '=',
 ]
 
 /** Lines that conflict with, duplicate or half-repeat what a WebRTC offer already says. */
 export const HOSTILE_LINES: readonly string[] = [
-  'a=setup:active', 'a=setup:', 'a=setup:bogus', 'a=mid:0', 'a=mid:', 'a=ice-ufrag:', 'a=ice-pwd:x', 'a=fingerprint:sha-256 ZZ',
-  'a=fingerprint:md5 00', 'a=fingerprint:', 'a=rtcp-mux-only', 'a=group:BUNDLE 7', 'a=group:BUNDLE', 'a=rtpmap:0 PCMU/0',
-  'a=rtpmap:111 opus/48000/0', 'a=rtpmap:96', 'a=fmtp:111', 'a=fmtp:97 apt=97', 'a=sendonly', 'a=recvonly', 'a=inactive',
-  'a=ssrc-group:FID 1', 'a=ssrc:0', 'a=simulcast:send', 'a=simulcast:send ;', 'a=rid:x send pt=200', 'a=rid: send',
-  'a=sctp-port:70000', 'a=max-message-size:-1', 'a=extmap:0 urn:x', 'a=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid',
-  'a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid', 'a=candidate:1 1 udp 1 127.0.0.1 70000 typ host', 'a=candidate:garbage',
-  'a=candidate:', 'a=end-of-candidates', 'a=rtcp:0', 'a=msid:', 'a=ptime:0', 'c=IN IP4 300.1.1.1', 'c=IN IP6 ::1',
-  'c=IN', 'b=AS:-1', 'b=TIAS:99999999999999999999', 'm=audio 9 RTP/AVP', 'm=video 0 UDP/TLS/RTP/SAVPF 96', 't=0 0', 'v=0',
-  'a=', 'a=:', 'x=y', '=', 'a=ice-lite', 'a=ice-options:', 'a=rtcp-fb:* nack', 'a=rtcp-fb:999 nack',
+  'a=setup:active',
+  'a=setup:',
+  'a=setup:bogus',
+  'a=mid:0',
+  'a=mid:',
+  'a=ice-ufrag:',
+  'a=ice-pwd:x',
+  'a=fingerprint:sha-256 ZZ',
+  'a=fingerprint:md5 00',
+  'a=fingerprint:',
+  'a=rtcp-mux-only',
+  'a=group:BUNDLE 7',
+  'a=group:BUNDLE',
+  'a=rtpmap:0 PCMU/0',
+  'a=rtpmap:111 opus/48000/0',
+  'a=rtpmap:96',
+  'a=fmtp:111',
+  'a=fmtp:97 apt=97',
+  'a=sendonly',
+  'a=recvonly',
+  'a=inactive',
+  'a=ssrc-group:FID 1',
+  'a=ssrc:0',
+  'a=simulcast:send',
+  'a=simulcast:send ;',
+  'a=rid:x send pt=200',
+  'a=rid: send',
+  'a=sctp-port:70000',
+  'a=max-message-size:-1',
+  'a=extmap:0 urn:x',
+  'a=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid',
+  'a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid',
+  'a=candidate:1 1 udp 1 127.0.0.1 70000 typ host',
+  'a=candidate:garbage',
+  'a=candidate:',
+  'a=end-of-candidates',
+  'a=rtcp:0',
+  'a=msid:',
+  'a=ptime:0',
+  'c=IN IP4 300.1.1.1',
+  'c=IN IP6 ::1',
+  'c=IN',
+  'b=AS:-1',
+  'b=TIAS:99999999999999999999',
+  'm=audio 9 RTP/AVP',
+  'm=video 0 UDP/TLS/RTP/SAVPF 96',
+  't=0 0',
+  'v=0',
+  'a=',
+  'a=:',
+  'x=y',
+  '=',
+  'a=ice-lite',
+  'a=ice-options:',
+  'a=rtcp-fb:* nack',
+  'a=rtcp-fb:999 nack',
 ]
 
 const line = fc.nat(200)
@@ -57,8 +127,16 @@ export const sdpMutation: fc.Arbitrary<SdpMutation> = fc.oneof(
   fc.record({ op: fc.constant('value' as const), attribute: line, value: hostileValue }),
   fc.record({ op: fc.constant('dropToken' as const), line, token: fc.nat(8) }),
   fc.record({ op: fc.constant('addToken' as const), line, token: hostileValue }),
-  fc.record({ op: fc.constant('port' as const), section: fc.nat(4), port: fc.oneof(fc.integer({ min: 65536, max: 2 ** 40 }), fc.integer({ min: -70000, max: -1 })) }),
-  fc.record({ op: fc.constant('payloadType' as const), rtpLine: line, pt: fc.oneof(fc.integer({ min: 128, max: 2 ** 40 }), fc.integer({ min: -1000, max: -1 })) }),
+  fc.record({
+    op: fc.constant('port' as const),
+    section: fc.nat(4),
+    port: fc.oneof(fc.integer({ min: 65536, max: 2 ** 40 }), fc.integer({ min: -70000, max: -1 })),
+  }),
+  fc.record({
+    op: fc.constant('payloadType' as const),
+    rtpLine: line,
+    pt: fc.oneof(fc.integer({ min: 128, max: 2 ** 40 }), fc.integer({ min: -1000, max: -1 })),
+  }),
   fc.record({ op: fc.constant('eol' as const), line, eol: fc.constantFrom('\n' as const, '\r' as const, '' as const, '\r\r\n' as const, ' \r\n' as const) }),
   fc.record({ op: fc.constant('rawBytes' as const), line, bytes: fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 4 }) }),
   fc.record({ op: fc.constant('long' as const), line, length: fc.integer({ min: 256, max: 100_000 }) }),
@@ -110,7 +188,11 @@ export function applySdpMutations(sdp: string, mutations: readonly SdpMutation[]
       case 'swap': {
         const i = pick(indexes(), m.line)
         const j = pick(indexes(), m.with)
-        if (i !== undefined && j !== undefined) [lines[i], lines[j]] = [{ ...lines[j]!, eol: lines[i]!.eol }, { ...lines[i]!, eol: lines[j]!.eol }]
+        if (i !== undefined && j !== undefined)
+          [lines[i], lines[j]] = [
+            { ...lines[j]!, eol: lines[i]!.eol },
+            { ...lines[i]!, eol: lines[j]!.eol },
+          ]
         break
       }
       case 'insert': {
@@ -140,12 +222,18 @@ export function applySdpMutations(sdp: string, mutations: readonly SdpMutation[]
         break
       }
       case 'port': {
-        const i = pick(indexes().filter((k) => lines[k]!.text.startsWith('m=')), m.section)
+        const i = pick(
+          indexes().filter((k) => lines[k]!.text.startsWith('m=')),
+          m.section,
+        )
         if (i !== undefined) lines[i] = { ...lines[i]!, text: lines[i]!.text.replace(/^(m=\S*) \S+/, `$1 ${m.port}`) }
         break
       }
       case 'payloadType': {
-        const i = pick(indexes().filter((k) => RTP_LINE.test(lines[k]!.text)), m.rtpLine)
+        const i = pick(
+          indexes().filter((k) => RTP_LINE.test(lines[k]!.text)),
+          m.rtpLine,
+        )
         if (i === undefined) break
         const t = lines[i]!.text
         lines[i] = { ...lines[i]!, text: t.startsWith('m=') ? t.replace(/^(m=\S+ \S+ \S+ )\S+/, `$1${m.pt}`) : t.replace(/^(a=[a-z-]+:)[^ ]*/, `$1${m.pt}`) }

@@ -9,7 +9,22 @@ import { serializeSipMessage, type SipHeader, type SipRequest, type SipResponse 
 import { applySdpMutations, sdpMutation, type SdpMutation } from './sdp-mutation.ts'
 
 /** Methods generated for requests. */
-export const SIP_METHODS = ['OPTIONS', 'REGISTER', 'INVITE', 'BYE', 'CANCEL', 'ACK', 'INFO', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'PRACK', 'UPDATE', 'REFER', 'PUBLISH'] as const
+export const SIP_METHODS = [
+  'OPTIONS',
+  'REGISTER',
+  'INVITE',
+  'BYE',
+  'CANCEL',
+  'ACK',
+  'INFO',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+  'PUBLISH',
+] as const
 
 /** A SIP request, as data. */
 export interface SipRequestSpec {
@@ -111,7 +126,14 @@ export function buildSipRequest(spec: SipRequestSpec): string {
   const headers = headersOf(spec, spec.method)
   if (withBody) headers.push({ name: name(spec, 'Content-Type', 'c'), value: 'application/sdp' })
   headers.push({ name: name(spec, 'Content-Length', 'l'), value: '0' })
-  const msg: SipRequest = { kind: 'request', method: spec.method, uri: `sip:${spec.user}@${spec.host}`, version: 'SIP/2.0', headers, body: withBody ? SDP_BODY : '' }
+  const msg: SipRequest = {
+    kind: 'request',
+    method: spec.method,
+    uri: `sip:${spec.user}@${spec.host}`,
+    version: 'SIP/2.0',
+    headers,
+    body: withBody ? SDP_BODY : '',
+  }
   return serializeSipMessage(msg)
 }
 
@@ -125,13 +147,45 @@ export function buildSipResponse(spec: SipResponseSpec): string {
 
 /** Header lines that break SIP parsers and transaction layers. */
 export const HOSTILE_SIP_LINES: readonly string[] = [
-  'Content-Length: -1', 'Content-Length: 99999', 'Content-Length: 0', 'Content-Length: 1e3', 'l: 5', 'Via:', 'Via: SIP/2.0/UDP',
-  'Via: SIP/2.0/UDP 127.0.0.1;branch=', 'v: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKdup', 'CSeq: 1 BYE', 'CSeq: x INVITE', 'CSeq: 4294967296 OPTIONS',
-  'CSeq:', 'Max-Forwards: 0', 'Max-Forwards: -1', 'Max-Forwards: 99999999999', 'Call-ID:', 'i: second-call-id', 'From: <sip:>',
-  'From: garbage', 'To: "unterminated <sip:x@example.test>', 'Contact: *', ' folded continuation', '\tfolded with tab', 'Expires: 4294967296',
-  'Require: x-unknown-extension', 'Proxy-Require: x', 'Content-Type: application/sdp', 'Content-Encoding: gzip', 'Authorization: Digest',
-  'Authorization: Digest username="a", realm="', 'Route: <sip:127.0.0.1;lr>', 'Record-Route: <>', ':', 'Header-Without-Colon', 'X-Empty:',
-  'SIP/2.0 200 OK', 'INVITE sip:x@example.test SIP/2.0', '',
+  'Content-Length: -1',
+  'Content-Length: 99999',
+  'Content-Length: 0',
+  'Content-Length: 1e3',
+  'l: 5',
+  'Via:',
+  'Via: SIP/2.0/UDP',
+  'Via: SIP/2.0/UDP 127.0.0.1;branch=',
+  'v: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKdup',
+  'CSeq: 1 BYE',
+  'CSeq: x INVITE',
+  'CSeq: 4294967296 OPTIONS',
+  'CSeq:',
+  'Max-Forwards: 0',
+  'Max-Forwards: -1',
+  'Max-Forwards: 99999999999',
+  'Call-ID:',
+  'i: second-call-id',
+  'From: <sip:>',
+  'From: garbage',
+  'To: "unterminated <sip:x@example.test>',
+  'Contact: *',
+  ' folded continuation',
+  '\tfolded with tab',
+  'Expires: 4294967296',
+  'Require: x-unknown-extension',
+  'Proxy-Require: x',
+  'Content-Type: application/sdp',
+  'Content-Encoding: gzip',
+  'Authorization: Digest',
+  'Authorization: Digest username="a", realm="',
+  'Route: <sip:127.0.0.1;lr>',
+  'Record-Route: <>',
+  ':',
+  'Header-Without-Colon',
+  'X-Empty:',
+  'SIP/2.0 200 OK',
+  'INVITE sip:x@example.test SIP/2.0',
+  '',
 ]
 
 /** A line-level mutation of a SIP message: the SDP line ops, or the insertion of a hostile header line. */

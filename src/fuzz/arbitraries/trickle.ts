@@ -13,13 +13,29 @@ import { candidateArb, iceChars } from './ice.ts'
 import { applySdpMutations, sdpMutation, type SdpMutation } from './sdp-mutation.ts'
 
 /** A mutation of one candidate's space-separated fields. */
-export type CandidateMutation =
-  | { op: 'dropField'; field: number }
-  | { op: 'replaceField'; field: number; value: string }
-  | { op: 'addField'; value: string }
+export type CandidateMutation = { op: 'dropField'; field: number } | { op: 'replaceField'; field: number; value: string } | { op: 'addField'; value: string }
 
 const hostileField = fc.oneof(
-  fc.constantFrom('', '-1', '0', '65536', '4294967296', '99999999999999999999', 'typ', 'raddr', 'rport', 'host', 'tcp', 'udp', '::', '300.1.1.1', '127.0.0.1', 'é', '\u0000', 'x'.repeat(300)),
+  fc.constantFrom(
+    '',
+    '-1',
+    '0',
+    '65536',
+    '4294967296',
+    '99999999999999999999',
+    'typ',
+    'raddr',
+    'rport',
+    'host',
+    'tcp',
+    'udp',
+    '::',
+    '300.1.1.1',
+    '127.0.0.1',
+    'é',
+    '\u0000',
+    'x'.repeat(300),
+  ),
   fc.string({ maxLength: 8 }).map((s) => s.replace(/[\r\n ]/g, '')),
 )
 
@@ -52,7 +68,11 @@ export const loopbackCandidate: fc.Arbitrary<IceCandidate> = fc
     foundation: iceChars(1, 8),
     component: fc.constantFrom(1, 2),
     priority: fc.integer({ min: 1, max: 0xffffffff }),
-    address: fc.oneof(fc.constant('127.0.0.1'), fc.nat(255).map((n) => `127.0.0.${n}`), fc.constant('::1')),
+    address: fc.oneof(
+      fc.constant('127.0.0.1'),
+      fc.nat(255).map((n) => `127.0.0.${n}`),
+      fc.constant('::1'),
+    ),
     port: fc.integer({ min: 1, max: 65535 }),
     type: fc.constantFrom('host', 'srflx', 'relay', 'prflx'),
   })

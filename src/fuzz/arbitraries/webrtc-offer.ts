@@ -33,7 +33,14 @@ export const AUDIO_CODECS: readonly OfferCodec[] = [
 /** Video codecs offered. */
 export const VIDEO_CODECS: readonly OfferCodec[] = [
   { name: 'VP8', payloadType: 96, clockRate: 90000, rtx: 97, feedback: ['goog-remb', 'transport-cc', 'ccm fir', 'nack', 'nack pli'] },
-  { name: 'H264', payloadType: 102, clockRate: 90000, rtx: 103, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', feedback: ['nack', 'nack pli'] },
+  {
+    name: 'H264',
+    payloadType: 102,
+    clockRate: 90000,
+    rtx: 103,
+    fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+    feedback: ['nack', 'nack pli'],
+  },
   { name: 'VP9', payloadType: 98, clockRate: 90000, rtx: 99, fmtp: 'profile-id=0', feedback: ['nack', 'nack pli'] },
 ]
 
@@ -83,7 +90,10 @@ function sectionArb(kind: OfferSectionSpec['kind'], directions: readonly Directi
             kind === 'audio' && c.every((i) => AUDIO_CODECS[i]?.name === 'telephone-event') ? [1] : c,
           ),
     direction: fc.constantFrom(...directions),
-    simulcast: kind === 'video' ? fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['h', 'l'], ['f', 'h', 'q']) }) : fc.constant<string[]>([]),
+    simulcast:
+      kind === 'video'
+        ? fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['h', 'l'], ['f', 'h', 'q']) })
+        : fc.constant<string[]>([]),
     ssrc: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined }),
     extraExtmaps: fc.boolean(),
   })
@@ -141,10 +151,7 @@ function mediaSection(spec: WebrtcOfferSpec, s: OfferSectionSpec, index: number)
     }
     if (spec.candidatePorts.length > 0 && !spec.trickle) lines.push(attr({ kind: 'end-of-candidates' }))
   }
-  lines.push(
-    attr({ kind: 'ice-ufrag', ufrag: spec.ufrag }),
-    attr({ kind: 'ice-pwd', pwd: spec.pwd }),
-  )
+  lines.push(attr({ kind: 'ice-ufrag', ufrag: spec.ufrag }), attr({ kind: 'ice-pwd', pwd: spec.pwd }))
   if (spec.trickle) lines.push(attr({ kind: 'ice-options', options: ['trickle'] }))
   lines.push(
     attr({ kind: 'fingerprint', hashFunction: 'sha-256', fingerprint: spec.fingerprint.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(':') }),
@@ -179,7 +186,9 @@ function mediaSection(spec: WebrtcOfferSpec, s: OfferSectionSpec, index: number)
     lines.push(rtpmap)
     for (const fb of c.feedback ?? []) {
       const [type = fb, parameters] = fb.split(' ')
-      lines.push(parameters === undefined ? { kind: 'rtcp-fb', payloadType: c.payloadType, type } : { kind: 'rtcp-fb', payloadType: c.payloadType, type, parameters })
+      lines.push(
+        parameters === undefined ? { kind: 'rtcp-fb', payloadType: c.payloadType, type } : { kind: 'rtcp-fb', payloadType: c.payloadType, type, parameters },
+      )
     }
     if (c.fmtp !== undefined) lines.push(attr({ kind: 'fmtp', format: String(c.payloadType), parameters: c.fmtp }))
     if (c.rtx !== undefined) {

@@ -34,7 +34,7 @@ function handleOffer(sdp: string): string {
     used.push(pt)
   }
   const audio = used[0] ?? -1
-  return `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF ${Math.max(audio , 0)}\r\nc=IN IP4 127.0.0.1\r\na=recvonly\r\n`
+  return `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF ${Math.max(audio, 0)}\r\nc=IN IP4 127.0.0.1\r\na=recvonly\r\n`
 }
 
 /** Starts the fragile server on 127.0.0.1 with an OS-assigned port. */

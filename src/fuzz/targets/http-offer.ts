@@ -33,7 +33,15 @@ export interface OfferPostSpec {
 }
 
 /** Content types tried: mostly the right one. */
-export const OFFER_CONTENT_TYPES = ['application/sdp', 'application/SDP', 'application/sdp; charset=utf-8', '', 'text/plain', 'application/trickle-ice-sdpfrag', 'application/json'] as const
+export const OFFER_CONTENT_TYPES = [
+  'application/sdp',
+  'application/SDP',
+  'application/sdp; charset=utf-8',
+  '',
+  'text/plain',
+  'application/trickle-ice-sdpfrag',
+  'application/json',
+] as const
 
 /** Options of {@link httpOfferTarget}. */
 export interface HttpOfferTargetOptions {
@@ -86,7 +94,13 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number, 
   const r = await fuzzHttp({ method: 'POST', url, headers, body: encodePayload(sdp), timeoutMs })
   const violations = httpInvariantViolations('POST offer', r, timeoutMs)
   const response = r.error ?? String(r.status)
-  const detail: Record<string, unknown> = { status: r.status, error: r.error, elapsedMs: r.elapsedMs, body: r.body?.slice(0, 500), location: r.headers?.location }
+  const detail: Record<string, unknown> = {
+    status: r.status,
+    error: r.error,
+    elapsedMs: r.elapsedMs,
+    body: r.body?.slice(0, 500),
+    location: r.headers?.location,
+  }
   if (r.status === 201) {
     const resource = resolveLocation(url, r.headers?.location)
     if (!resource) violations.push('201 Created without a Location header (RFC 9725 §4.2 MUST)')
@@ -95,7 +109,8 @@ export async function runOfferPost(url: string, c: FuzzCase, timeoutMs: number, 
       const d = await ledger.delete(resource, timeoutMs)
       detail.delete = d.error ?? d.status
       violations.push(...httpInvariantViolations('DELETE of the created resource', d, timeoutMs))
-      if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300)) violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.2)`)
+      if (!d.error && d.status !== undefined && (d.status < 200 || d.status >= 300))
+        violations.push(`DELETE of the created resource answered ${d.status}, expected 200 (RFC 9725 §4.2)`)
     }
   }
   return { response, violations, detail }
@@ -180,7 +195,11 @@ export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
  * is `inconclusive` (it says nothing about the server's stability), anything else that fails is a violation.
  * Every session it opened is deleted, whatever failed.
  */
-export async function validSessionWorks(url: string, mode: SessionMode, options: { publishUrl?: string; timeoutMs?: number; ledger?: SessionLedger } = {}): Promise<HealthCheckResult> {
+export async function validSessionWorks(
+  url: string,
+  mode: SessionMode,
+  options: { publishUrl?: string; timeoutMs?: number; ledger?: SessionLedger } = {},
+): Promise<HealthCheckResult> {
   const timeoutMs = options.timeoutMs ?? 15_000
   const ledger = options.ledger ?? new SessionLedger()
   const sessions: Array<Awaited<ReturnType<typeof openSession>>> = []
@@ -218,7 +237,10 @@ export function httpOfferTarget(options: HttpOfferTargetOptions): FuzzTarget<Off
   if (options.publishUrl) checkFuzzTarget(options.publishUrl, { protocols: ['http:', 'https:'], allowRemote: options.allowRemote ?? false })
   const rtp = mode === 'whep' && options.publishUrl !== undefined
   invariants.push('after every case the endpoint still takes a plain valid offer (else: endpoint-unusable)')
-  if (mode !== 'sdp') invariants.push(`after the campaign a valid ${mode === 'whip' ? 'publish' : 'play'} still works (201, ICE+DTLS connected${rtp ? ', RTP from a publisher arrives' : ''})`)
+  if (mode !== 'sdp')
+    invariants.push(
+      `after the campaign a valid ${mode === 'whip' ? 'publish' : 'play'} still works (201, ICE+DTLS connected${rtp ? ', RTP from a publisher arrives' : ''})`,
+    )
   const ledger = new SessionLedger()
   const direction: Direction = mode === 'whip' ? 'sendonly' : mode === 'whep' ? 'recvonly' : 'sendrecv'
   return {
@@ -237,6 +259,8 @@ export function httpOfferTarget(options: HttpOfferTargetOptions): FuzzTarget<Off
     close: async () => {
       await ledger.releaseAll(timeoutMs)
     },
-    ...(mode === 'sdp' ? {} : { healthCheck: () => validSessionWorks(options.url, mode, { ledger, ...(options.publishUrl ? { publishUrl: options.publishUrl } : {}) }) }),
+    ...(mode === 'sdp'
+      ? {}
+      : { healthCheck: () => validSessionWorks(options.url, mode, { ledger, ...(options.publishUrl ? { publishUrl: options.publishUrl } : {}) }) }),
   }
 }

@@ -42,7 +42,12 @@ export function parserInput(formats: readonly ParserFormat[] = ['sdp', 'candidat
       mutatedCandidateText.map((text) => ({ format: 'candidate' as const, text, valid: false })),
     ],
     sdpfrag: [
-      fc.oneof(sdpFragArb.map((f) => serializeSdpFrag(f)), trickleFragment.map((f) => buildMutatedTrickleFragment(session, { fragment: f, mutations: [] }))).map((text) => ({ format: 'sdpfrag' as const, text, valid: true })),
+      fc
+        .oneof(
+          sdpFragArb.map((f) => serializeSdpFrag(f)),
+          trickleFragment.map((f) => buildMutatedTrickleFragment(session, { fragment: f, mutations: [] })),
+        )
+        .map((text) => ({ format: 'sdpfrag' as const, text, valid: true })),
       mutatedTrickleFragment.map((m) => ({ format: 'sdpfrag' as const, text: buildMutatedTrickleFragment(session, m), valid: m.mutations.length === 0 })),
     ],
     sip: [

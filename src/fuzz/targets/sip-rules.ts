@@ -17,7 +17,16 @@
  */
 import { ParseError } from '../../errors.ts'
 import { parseNameAddr, parseSipUri, parseVia, type SipVia } from '../../sip/headers.ts'
-import { canonicalHeaderName, getHeader, getHeaders, safeParseSipMessage, splitList, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message.ts'
+import {
+  canonicalHeaderName,
+  getHeader,
+  getHeaders,
+  safeParseSipMessage,
+  splitList,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../../sip/message.ts'
 
 /** Which kind of SIP element the fuzzed endpoint is. */
 export type SipProfile = 'uas' | 'proxy' | 'registrar'
@@ -35,14 +44,20 @@ export interface SipRule {
 /** The rules, by id. */
 export const SIP_RULES = {
   unparsable: { id: 'unparsable', text: 'not parsable as SIP: may be dropped (RFC 3261 §18.3, §21.4.1)' },
-  malformed: { id: 'malformed', text: 'breaks RFC 3261 grammar in a header an answer must copy or the transaction layer reads: may be dropped (§8.2.6.2, §18.3, §21.4.1)' },
+  malformed: {
+    id: 'malformed',
+    text: 'breaks RFC 3261 grammar in a header an answer must copy or the transaction layer reads: may be dropped (§8.2.6.2, §18.3, §21.4.1)',
+  },
   tooLarge: { id: 'too-large-for-udp', text: 'a request over 1300 bytes belongs on TCP (§18.1.1): may be dropped over UDP' },
   viaElsewhere: { id: 'via-elsewhere', text: 'the top Via names another address and has no rport: the answer goes there (§18.2.2)' },
   routeElsewhere: { id: 'route-elsewhere', text: 'a pre-loaded Route names another element: the proxy forwards the request there (§16.4, §16.6)' },
-  forwardedElsewhere: { id: 'forwarded-elsewhere', text: 'the Request-URI names another element: a proxy forwards the request there and answers 408 only after Timer B/F (32 s), a stateless one never (§16.5, §16.8, §17.1)' },
+  forwardedElsewhere: {
+    id: 'forwarded-elsewhere',
+    text: 'the Request-URI names another element: a proxy forwards the request there and answers 408 only after Timer B/F (32 s), a stateless one never (§16.5, §16.8, §17.1)',
+  },
   cancelUnmatched: { id: 'cancel-unmatched', text: 'a CANCEL matching no transaction: a proxy forwards it statelessly or drops it (§16.10)' },
   ack: { id: 'ack', text: 'an ACK is never answered (§17.1.1.3, §17.2.1)' },
-  response: { id: 'response', text: 'a stray response is never answered and is dropped when its top Via is not the element\'s own (§18.1.2, §16.7)' },
+  response: { id: 'response', text: "a stray response is never answered and is dropped when its top Via is not the element's own (§18.1.2, §16.7)" },
 } as const satisfies Record<string, SipRule>
 
 /** What the endpoint owes one message. */
@@ -65,7 +80,24 @@ export interface HarnessAddress {
 
 const SINGLE = ['call-id', 'from', 'to', 'cseq', 'max-forwards', 'content-length', 'content-type', 'expires'] as const
 /** Headers whose grammar needs at least one value (RFC 3261 §25). */
-const NOT_EMPTY = ['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'route', 'record-route', 'max-forwards', 'content-length', 'content-type', 'expires', 'require', 'proxy-require', 'authorization', 'proxy-authorization']
+const NOT_EMPTY = [
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'route',
+  'record-route',
+  'max-forwards',
+  'content-length',
+  'content-type',
+  'expires',
+  'require',
+  'proxy-require',
+  'authorization',
+  'proxy-authorization',
+]
 const PARAM_VALUE = /^(?:[\w.!%*+`'~\-:[\]/@?&=$]*|"(?:[^"\\]|\\.)*")$/
 
 /** Option tags the harness knows no element supports (it inserts them on purpose). */
@@ -96,7 +128,8 @@ function nameAddrProblem(value: string, header: string): string | undefined {
   const v = value.trim()
   const gt = v.indexOf('>')
   if (v.includes('<') && gt >= 0 && !/^\s*(;.*)?$/.test(v.slice(gt + 1))) return `${header}: ${JSON.stringify(v.slice(gt + 1))} after ">" is not ";param"`
-  if (v.includes('<') && !/^\s*("(?:[^"\\]|\\.)*"|[\w.!%*+`'~-]+(?:\s+[\w.!%*+`'~-]+)*)?\s*<$/.test(v.slice(0, v.indexOf('<') + 1))) return `${header}: display name ${JSON.stringify(v.slice(0, v.indexOf('<')))} is not a token list or quoted string`
+  if (v.includes('<') && !/^\s*("(?:[^"\\]|\\.)*"|[\w.!%*+`'~-]+(?:\s+[\w.!%*+`'~-]+)*)?\s*<$/.test(v.slice(0, v.indexOf('<') + 1)))
+    return `${header}: display name ${JSON.stringify(v.slice(0, v.indexOf('<')))} is not a token list or quoted string`
   if (!v.includes('<') && /\s/.test(v.split(';')[0] ?? '')) return `${header}: white space inside the addr-spec ${JSON.stringify(v)}`
   try {
     const a = parseNameAddr(value, header)
@@ -180,7 +213,8 @@ export function requestProblems(req: SipRequest, text: string): string[] {
     for (const h of req.headers.filter((x) => canonicalHeaderName(x.name) === name)) {
       const m = /^(\w+)\s+(.*)$/.exec(h.value)
       const params = m ? splitList(m[2] ?? '') : []
-      if (!m || params.length === 0 || params.some((p) => !/^[\w-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s",]+)$/.test(p))) problems.push(`${h.name} ${JSON.stringify(h.value)} is not "<scheme> name=value, …" credentials`)
+      if (!m || params.length === 0 || params.some((p) => !/^[\w-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s",]+)$/.test(p)))
+        problems.push(`${h.name} ${JSON.stringify(h.value)} is not "<scheme> name=value, …" credentials`)
     }
   }
   if (req.body !== '' && getHeader(req, 'content-type') === undefined) problems.push('a body without Content-Type (§7.4.1)')
@@ -218,11 +252,13 @@ export function sipExpectation(profile: SipProfile, text: string, harness: Harne
   if (problems.length) return { answer: 'optional', rule: SIP_RULES.malformed, why: problems.join('; '), request: req }
   const top = parseVia(getHeaders(req, 'via')[0] as string)
   // over a connection (WebSocket) the answer takes the connection, whatever the Via says (§18.2.2)
-  if (harness && !sameAddress(top, harness) && !('rport' in top.params)) return { answer: 'optional', rule: SIP_RULES.viaElsewhere, why: `top Via ${top.host}:${top.port ?? 5060}`, request: req }
+  if (harness && !sameAddress(top, harness) && !('rport' in top.params))
+    return { answer: 'optional', rule: SIP_RULES.viaElsewhere, why: `top Via ${top.host}:${top.port ?? 5060}`, request: req }
   if (new TextEncoder().encode(text).byteLength > 1300) return { answer: 'optional', rule: SIP_RULES.tooLarge, request: req }
   if (profile !== 'uas') {
     const route = getHeaders(req, 'route')[0]
-    if (route !== undefined && !isMyself(parseNameAddr(route, 'Route').uri, endpoint)) return { answer: 'optional', rule: SIP_RULES.routeElsewhere, why: `Route ${route}`, request: req }
+    if (route !== undefined && !isMyself(parseNameAddr(route, 'Route').uri, endpoint))
+      return { answer: 'optional', rule: SIP_RULES.routeElsewhere, why: `Route ${route}`, request: req }
     if (req.method === 'CANCEL') return { answer: 'optional', rule: SIP_RULES.cancelUnmatched, request: req }
     if (endpoint && !isMyself(req.uri, endpoint)) return { answer: 'optional', rule: SIP_RULES.forwardedElsewhere, why: `Request-URI ${req.uri}`, request: req }
   }
@@ -230,7 +266,10 @@ export function sipExpectation(profile: SipProfile, text: string, harness: Harne
 }
 
 function optionTags(req: SipRequest, header: string): string[] {
-  return getHeaders(req, header).flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean)
+  return getHeaders(req, header)
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean)
 }
 
 /**
@@ -241,19 +280,25 @@ export function finalResponseProblems(profile: SipProfile, req: SipRequest, fina
   const problems: string[] = []
   const unknown = (header: string) => optionTags(req, header).filter((t) => UNKNOWN_OPTION_TAGS.includes(t))
   if (profile !== 'uas' && unknown('proxy-require').length && final.status !== 420) {
-    problems.push(`Proxy-Require: ${unknown('proxy-require').join(', ')} (an option no proxy supports) was answered ${final.status}, not 420 Bad Extension (RFC 3261 §16.3 step 5)`)
+    problems.push(
+      `Proxy-Require: ${unknown('proxy-require').join(', ')} (an option no proxy supports) was answered ${final.status}, not 420 Bad Extension (RFC 3261 §16.3 step 5)`,
+    )
   }
   if (profile === 'uas') {
     if (req.method === 'CANCEL' && final.status !== 481) problems.push(`a CANCEL matching no transaction was answered ${final.status}, not 481 (RFC 3261 §9.2)`)
     else if (req.method !== 'CANCEL' && unknown('require').length && final.status !== 420 && final.status < 300) {
-      problems.push(`Require: ${unknown('require').join(', ')} (an option no UA supports) was answered ${final.status}, not 420 Bad Extension (RFC 3261 §8.2.2.3)`)
+      problems.push(
+        `Require: ${unknown('require').join(', ')} (an option no UA supports) was answered ${final.status}, not 420 Bad Extension (RFC 3261 §8.2.2.3)`,
+      )
     }
   }
   if (profile === 'registrar' && req.method === 'REGISTER') {
     const contacts = getHeaders(req, 'contact')
     const expires = getHeader(req, 'expires')
     if (contacts.includes('*') && (contacts.length > 1 || expires !== '0') && final.status >= 200 && final.status < 300) {
-      problems.push(`a REGISTER with Contact "*" ${contacts.length > 1 ? 'and other Contacts' : `and Expires ${expires ?? '(none)'}`} was answered ${final.status}, not 400 (RFC 3261 §10.3 step 6)`)
+      problems.push(
+        `a REGISTER with Contact "*" ${contacts.length > 1 ? 'and other Contacts' : `and Expires ${expires ?? '(none)'}`} was answered ${final.status}, not 400 (RFC 3261 §10.3 step 6)`,
+      )
     }
     if (final.status === 200 && !contacts.includes('*') && expires !== '0') {
       const listed = getHeaders(final, 'contact').map((c) => {
@@ -266,7 +311,8 @@ export function finalResponseProblems(profile: SipProfile, req: SipRequest, fina
       for (const c of contacts) {
         const a = parseNameAddr(c, 'Contact')
         if (a.params.expires === '0') continue
-        if (!listed.includes(a.uri)) problems.push(`the 200 to REGISTER does not list the binding ${a.uri} (RFC 3261 §10.3 step 8: it lists every current binding)`)
+        if (!listed.includes(a.uri))
+          problems.push(`the 200 to REGISTER does not list the binding ${a.uri} (RFC 3261 §10.3 step 8: it lists every current binding)`)
       }
     }
   }
@@ -278,7 +324,9 @@ export function correlationProblems(req: SipRequest, res: SipResponse): string[]
   const problems: string[] = []
   const callId = getHeader(req, 'call-id')
   const cseq = getHeader(req, 'cseq')
-  if (getHeader(res, 'call-id') !== callId) problems.push(`response Call-ID ${JSON.stringify(getHeader(res, 'call-id'))} differs from the request's ${JSON.stringify(callId)}`)
-  if ((getHeader(res, 'cseq') ?? '').replace(/\s+/g, ' ') !== (cseq ?? '').replace(/\s+/g, ' ')) problems.push(`response CSeq ${JSON.stringify(getHeader(res, 'cseq'))} differs from the request's ${JSON.stringify(cseq)}`)
+  if (getHeader(res, 'call-id') !== callId)
+    problems.push(`response Call-ID ${JSON.stringify(getHeader(res, 'call-id'))} differs from the request's ${JSON.stringify(callId)}`)
+  if ((getHeader(res, 'cseq') ?? '').replace(/\s+/g, ' ') !== (cseq ?? '').replace(/\s+/g, ' '))
+    problems.push(`response CSeq ${JSON.stringify(getHeader(res, 'cseq'))} differs from the request's ${JSON.stringify(cseq)}`)
   return problems
 }

@@ -25,11 +25,29 @@ import { createSocket, type Socket } from 'node:dgram'
 import fc from 'fast-check'
 import { parseVia } from '../../sip/headers.ts'
 import { getHeader, getHeaders, safeParseSipMessage, serializeSipMessage, type SipRequest, type SipResponse } from '../../sip/message.ts'
-import { buildMutatedSipRequest, buildSipResponse, mutatedSipRequest, sipMutation, sipResponse, SIP_RUN_MARKER, SIP_TARGET_MARKER, type MutatedSipRequestSpec, type SipResponseSpec } from '../arbitraries/sip.ts'
+import {
+  buildMutatedSipRequest,
+  buildSipResponse,
+  mutatedSipRequest,
+  sipMutation,
+  sipResponse,
+  SIP_RUN_MARKER,
+  SIP_TARGET_MARKER,
+  type MutatedSipRequestSpec,
+  type SipResponseSpec,
+} from '../arbitraries/sip.ts'
 import { applySdpMutations, type SdpMutation } from '../arbitraries/sdp-mutation.ts'
 import { checkFuzzTarget } from '../loopback.ts'
 import { decodedPayload, encodePayload, hasRawBytes } from '../payload.ts'
-import { correlationProblems, finalResponseProblems, sipExpectation, SIP_RULES, type HarnessAddress, type SipExpectation, type SipProfile } from './sip-rules.ts'
+import {
+  correlationProblems,
+  finalResponseProblems,
+  sipExpectation,
+  SIP_RULES,
+  type HarnessAddress,
+  type SipExpectation,
+  type SipProfile,
+} from './sip-rules.ts'
 import type { FuzzCase, FuzzOutcome, FuzzTarget } from '../target.ts'
 
 /** A generated SIP input: a (mutated) request, or a (mutated) stray response. */
@@ -120,7 +138,14 @@ async function wsChannel(url: string, timeoutMs: number): Promise<Channel> {
 /** A 480 answer to a request a proxy forwarded to the harness. */
 function answerForwarded(req: SipRequest): string {
   const copy = req.headers.filter((h) => ['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq'].includes(h.name.toLowerCase()))
-  const res: SipResponse = { kind: 'response', version: 'SIP/2.0', status: 480, reason: 'Temporarily Unavailable (rtcspec fuzz)', headers: copy.map((h) => (/^(to|t)$/i.test(h.name) && !/;\s*tag=/i.test(h.value) ? { ...h, value: `${h.value};tag=fuzz` } : h)), body: '' }
+  const res: SipResponse = {
+    kind: 'response',
+    version: 'SIP/2.0',
+    status: 480,
+    reason: 'Temporarily Unavailable (rtcspec fuzz)',
+    headers: copy.map((h) => (/^(to|t)$/i.test(h.name) && !/;\s*tag=/i.test(h.value) ? { ...h, value: `${h.value};tag=fuzz` } : h)),
+    body: '',
+  }
   return serializeSipMessage(res)
 }
 
@@ -155,7 +180,10 @@ function followUp(method: 'ACK' | 'CANCEL' | 'BYE', invite: SipRequest, response
   const cseq = (getHeader(invite, 'cseq') ?? '1').split(/\s+/)[0] ?? '1'
   const via = getHeaders(invite, 'via')[0] ?? ''
   const req: SipRequest = {
-    kind: 'request', method, uri: invite.uri, version: 'SIP/2.0',
+    kind: 'request',
+    method,
+    uri: invite.uri,
+    version: 'SIP/2.0',
     headers: [
       { name: 'Via', value: branch ? via.replace(/branch=[^;,\s]*/, `branch=${branch}`) : via },
       { name: 'Max-Forwards', value: '70' },
@@ -250,12 +278,16 @@ export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
     // well-formed messages must parse
     if (exp.answer === 'final') for (const m of inbox) if (!('kind' in m)) violations.push(`the endpoint sent a message that does not parse (${m.unparsable})`)
     if (exp.answer === 'final' && !final) {
-      violations.push(`no final response within ${timeoutMs} ms${cancelled ? ' (after a CANCEL)' : ''} to a well-formed ${req?.method ?? 'request'}, and no rule lets a ${profile} stay silent here`)
+      violations.push(
+        `no final response within ${timeoutMs} ms${cancelled ? ' (after a CANCEL)' : ''} to a well-formed ${req?.method ?? 'request'}, and no rule lets a ${profile} stay silent here`,
+      )
     }
     if (exp.answer === 'never' && responses().length) {
       violations.push(
         exp.rule?.id === 'ack'
-          ? `an ACK was answered with ${responses().map((m) => `${m.status} ${m.reason}`).join(', ')} (${exp.rule.text})`
+          ? `an ACK was answered with ${responses()
+              .map((m) => `${m.status} ${m.reason}`)
+              .join(', ')} (${exp.rule.text})`
           : `a stray response came back to the harness (relayed to the next Via although the top Via is not the endpoint's own) (${exp.rule?.text})`,
       )
     }
@@ -268,11 +300,22 @@ export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
         ch.send(followUp('BYE', req, final, `z9hG4bK${(++sends).toString(36)}bye`))
       } else ch.send(followUp('ACK', req, final, branch))
     }
-    const response = final ? String(final.status) : forwarded > before ? 'forwarded' : exp.answer === 'final' ? 'no-answer' : `silence:${exp.rule?.id ?? 'permitted'}`
+    const response = final
+      ? String(final.status)
+      : forwarded > before
+        ? 'forwarded'
+        : exp.answer === 'final'
+          ? 'no-answer'
+          : `silence:${exp.rule?.id ?? 'permitted'}`
     return {
       response,
       violations: [...new Set(violations)],
-      detail: { received: responses().map((m) => `${m.status} ${m.reason}`), expectation: exp.answer, ...(exp.rule ? { rule: exp.rule.id } : {}), ...(exp.why ? { why: exp.why } : {}) },
+      detail: {
+        received: responses().map((m) => `${m.status} ${m.reason}`),
+        expectation: exp.answer,
+        ...(exp.rule ? { rule: exp.rule.id } : {}),
+        ...(exp.why ? { why: exp.why } : {}),
+      },
     }
   }
 
@@ -294,7 +337,9 @@ export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
     return o.violations.length ? [`the endpoint stopped answering OPTIONS: ${o.violations.join('; ')}`] : []
   }
 
-  const silence = Object.values(SIP_RULES).filter((r) => r.id !== 'ack' && r.id !== 'response' && (profile !== 'uas' || !['cancel-unmatched', 'route-elsewhere', 'forwarded-elsewhere'].includes(r.id)))
+  const silence = Object.values(SIP_RULES).filter(
+    (r) => r.id !== 'ack' && r.id !== 'response' && (profile !== 'uas' || !['cancel-unmatched', 'route-elsewhere', 'forwarded-elsewhere'].includes(r.id)),
+  )
   return {
     name: 'sip',
     description: `SIP ${profile} ${options.url}`,
@@ -312,7 +357,10 @@ export function sipTarget(options: SipTargetOptions): FuzzTarget<SipInputSpec> {
     arbitrary: sipInput,
     toCase: (s) => ({ kind: 'sip', fields: { text: buildSipInput(s) } }),
     run,
-    reduce: (s) => ('request' in s ? s.request.mutations.map((_, i) => ({ request: { ...s.request, mutations: s.request.mutations.filter((__, j) => j !== i) } })) : s.mutations.map((_, i) => ({ ...s, mutations: s.mutations.filter((__, j) => j !== i) }))),
+    reduce: (s) =>
+      'request' in s
+        ? s.request.mutations.map((_, i) => ({ request: { ...s.request, mutations: s.request.mutations.filter((__, j) => j !== i) } }))
+        : s.mutations.map((_, i) => ({ ...s, mutations: s.mutations.filter((__, j) => j !== i) })),
     healthCheck,
     close: async () => {
       const ch = channel

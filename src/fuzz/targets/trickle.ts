@@ -41,8 +41,14 @@ export const SDPFRAG = 'application/trickle-ice-sdpfrag'
 /** Generated PATCH requests: mostly the right Content-Type, the session's ETag or none. */
 export const tricklePatch: fc.Arbitrary<TricklePatchSpec> = fc.record({
   fragment: mutatedTrickleFragment,
-  contentType: fc.oneof({ weight: 9, arbitrary: fc.constant(SDPFRAG) }, { weight: 1, arbitrary: fc.constantFrom('application/sdp', '', 'text/plain', 'application/trickle-ice-sdpfrag; charset=utf-8') }),
-  ifMatch: fc.oneof({ weight: 4, arbitrary: fc.constantFrom<'etag' | 'none'>('etag', 'none') }, { weight: 1, arbitrary: fc.constantFrom<'*' | 'stale'>('*', 'stale') }),
+  contentType: fc.oneof(
+    { weight: 9, arbitrary: fc.constant(SDPFRAG) },
+    { weight: 1, arbitrary: fc.constantFrom('application/sdp', '', 'text/plain', 'application/trickle-ice-sdpfrag; charset=utf-8') },
+  ),
+  ifMatch: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom<'etag' | 'none'>('etag', 'none') },
+    { weight: 1, arbitrary: fc.constantFrom<'*' | 'stale'>('*', 'stale') },
+  ),
 })
 
 const TEMPLATE_SESSION = { ufrag: '{{ufrag}}', pwd: '{{pwd}}', mids: ['{{mid0}}'], mlines: ['{{mline0}}'] }
@@ -129,7 +135,11 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
       return { response: 'no-session', violations: [`could not open a ${mode} session: ${(e as Error).message.split('\n')[0]}`] }
     }
     const fill = (t: string) =>
-      t.replaceAll('{{ufrag}}', s.ufrag).replaceAll('{{pwd}}', s.pwd).replaceAll('{{mid0}}', s.mids[0] ?? '0').replaceAll('{{mline0}}', s.mlines[0] ?? 'audio 9 RTP/AVP 0')
+      t
+        .replaceAll('{{ufrag}}', s.ufrag)
+        .replaceAll('{{pwd}}', s.pwd)
+        .replaceAll('{{mid0}}', s.mids[0] ?? '0')
+        .replaceAll('{{mline0}}', s.mlines[0] ?? 'audio 9 RTP/AVP 0')
     const body = fill(c.fields.body ?? '')
     const foreign = nonLoopbackCandidateAddresses(body)
     if (foreign.length) return { response: 'not-sent', violations: [], detail: { reason: `candidate addresses off loopback: ${foreign.join(', ')}` } }
@@ -144,7 +154,8 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
     const violations = httpInvariantViolations('PATCH', r, timeoutMs)
     const status = r.status ?? 0
     const ok = status >= 200 && status < 300
-    if (ok && !/^application\/trickle-ice-sdpfrag\b/i.test(contentType)) violations.push(`PATCH with Content-Type ${JSON.stringify(contentType)} was accepted (${status}); expected 415`)
+    if (ok && !/^application\/trickle-ice-sdpfrag\b/i.test(contentType))
+      violations.push(`PATCH with Content-Type ${JSON.stringify(contentType)} was accepted (${status}); expected 415`)
     if (ok && ifMatch === 'stale') violations.push(`PATCH with a stale If-Match was accepted (${status}); RFC 9725 §4.3.1 requires 412`)
     if (status === 404) violations.push('the live session answered 404: it vanished')
     const detail: Record<string, unknown> = { status: r.status, error: r.error, body: r.body?.slice(0, 300), sent: body.slice(0, 2000) }
@@ -159,7 +170,7 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
       }
     }
     // A restart accepted (200), an error, or a violation: start the next case on a fresh session.
-    if (status !== 204 && !(status >= 400 && status < 500) || violations.length) await drop()
+    if ((status !== 204 && !(status >= 400 && status < 500)) || violations.length) await drop()
     return { response: r.error ?? String(status), violations, detail }
   }
 
@@ -177,7 +188,10 @@ export function trickleTarget(options: TrickleTargetOptions): FuzzTarget<Trickle
     run,
     reduce: (s) => [
       ...s.fragment.mutations.map((_, i) => ({ ...s, fragment: { ...s.fragment, mutations: s.fragment.mutations.filter((__, j) => j !== i) } })),
-      ...s.fragment.fragment.candidates.map((_, i) => ({ ...s, fragment: { ...s.fragment, fragment: { ...s.fragment.fragment, candidates: s.fragment.fragment.candidates.filter((__, j) => j !== i) } } })),
+      ...s.fragment.fragment.candidates.map((_, i) => ({
+        ...s,
+        fragment: { ...s.fragment, fragment: { ...s.fragment.fragment, candidates: s.fragment.fragment.candidates.filter((__, j) => j !== i) } },
+      })),
     ],
     healthCheck: async () => {
       await release()

@@ -28,7 +28,8 @@ const listeners = new WeakMap<object, Set<Listener>>()
 /** Turns werift's error text into a reason a reader can act on. */
 export function explainDtlsError(message: string, role: string | undefined): string {
   const as = role === 'server' || role === 'client' ? ` (this side was the DTLS ${role})` : ''
-  if (/fingerprint mismatch/i.test(message)) return `remote certificate fingerprint mismatch: the certificate the remote presented does not match the a=fingerprint of its SDP${as}`
+  if (/fingerprint mismatch/i.test(message))
+    return `remote certificate fingerprint mismatch: the certificate the remote presented does not match the a=fingerprint of its SDP${as}`
   if (/remote fingerprint not exist|no supported remote fingerprint/i.test(message)) return `no usable a=fingerprint in the remote SDP (${message})${as}`
   if (/over retransmitCount/i.test(message)) return `handshake timeout: the remote never answered this side's DTLS flights (werift: ${message})${as}`
   if (/alert/i.test(message)) return `the remote sent a fatal DTLS alert (${message})${as}`
@@ -66,7 +67,8 @@ function install(): void {
     // The DTLS session exists once start() ran its synchronous part: a close before `connected` came from the remote.
     try {
       this.dtls?.onClose?.subscribe(() => {
-        if (this.state !== 'connected' && this.state !== 'closed') fail(this, `the remote closed the DTLS session during the handshake (an alert)${this.role ? ` (this side was the DTLS ${this.role})` : ''}`)
+        if (this.state !== 'connected' && this.state !== 'closed')
+          fail(this, `the remote closed the DTLS session during the handshake (an alert)${this.role ? ` (this side was the DTLS ${this.role})` : ''}`)
       })
     } catch {
       // werift without onClose: the start() rejection still gives the reason

@@ -8,7 +8,10 @@ import { SrtpSession } from 'werift'
 export function probeGcmCipher(): object | undefined {
   const key = Buffer.alloc(16, 1)
   const salt = Buffer.alloc(12, 2)
-  const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
+  const session = new SrtpSession({
+    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+    profile: 7,
+  } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
     localContext?: { cipher?: object }
   }
   return session.localContext?.cipher

@@ -65,7 +65,13 @@ export const codecArrayPatch: PatchDefinition = {
   package: 'werift',
   version: WRITTEN_FOR.werift,
   fixes: 'RTCRtpReceiver#codecArray sorts the negotiated codecs on every received packet',
-  targets: [{ name: 'RTCRtpReceiver.prototype.codecArray (getter)', hash: '4fbcbaced8163079', source: () => Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'codecArray')?.get }],
+  targets: [
+    {
+      name: 'RTCRtpReceiver.prototype.codecArray (getter)',
+      hash: '4fbcbaced8163079',
+      source: () => Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'codecArray')?.get,
+    },
+  ],
   apply: installCodecArray,
 }
 

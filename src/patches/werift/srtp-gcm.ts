@@ -43,7 +43,7 @@ export const srtpGcmPatch: PatchDefinition = {
   id: 'werift/srtp-gcm',
   package: 'werift',
   version: WRITTEN_FOR.werift,
-  fixes: 'AEAD_AES_128_GCM SRTP builds a fresh createCipheriv per packet, ~15 % of a load worker\'s CPU',
+  fixes: "AEAD_AES_128_GCM SRTP builds a fresh createCipheriv per packet, ~15 % of a load worker's CPU",
   targets: [
     { name: 'CipherAesGcm.prototype.encryptRtp', hash: '97d7568f4d0a910c', source: () => gcmProto()?.encryptRtp },
     { name: 'CipherAesGcm.prototype.decryptRtp', hash: '994044f196126532', source: () => gcmProto()?.decryptRtp },
@@ -63,7 +63,8 @@ function install(): void {
   const proto = gcmProto() as Record<string, unknown>
   const encryptRtp = proto.encryptRtp as EncryptRtp
   const decryptRtp = proto.decryptRtp as DecryptRtp
-  if (typeof (probeGcmCipher() as Partial<GcmCipher> | undefined)?.rtpInitializationVector !== 'function') throw new RtcspecError('PATCH_UNSUPPORTED', 'werift GCM cipher has no rtpInitializationVector')
+  if (typeof (probeGcmCipher() as Partial<GcmCipher> | undefined)?.rtpInitializationVector !== 'function')
+    throw new RtcspecError('PATCH_UNSUPPORTED', 'werift GCM cipher has no rtpInitializationVector')
   weriftGcmOriginals.encryptRtp = encryptRtp
   weriftGcmOriginals.decryptRtp = decryptRtp
   proto.encryptRtp = function fastEncryptRtp(this: GcmCipher, header: RtpHeader, payload: Buffer, rolloverCounter: number): Buffer {

@@ -40,7 +40,7 @@ export class BrowserRtpStats extends RtpReceiveStats {
 
   /** Browser peers cannot feed packets: always throws. */
   override onPacket(_p: RtpPacketInfo, _arrivalMs: number): void {
-    throw new RtcspecError('NOT_SUPPORTED', 'BrowserRtpStats takes the browser\'s getStats counters, not packets')
+    throw new RtcspecError('NOT_SUPPORTED', "BrowserRtpStats takes the browser's getStats counters, not packets")
   }
 
   override snapshot(): RtpStatsSnapshot {
@@ -187,7 +187,7 @@ export class ChromiumInboundTrack implements InboundTrack {
   /** A page cannot hand out received RTP packets: always throws with what to use instead. */
   onRtp(_listener: (packet: ReceivedRtp) => void): () => void {
     throw new RtcspecError('NOT_SUPPORTED', `${this.peerName} is a Chromium peer: its received RTP packets are not visible to rtcspec`, {
-      hint: 'use track.rtp (the browser\'s getStats counters) or track.recording(); use a werift peer to inspect packets',
+      hint: "use track.rtp (the browser's getStats counters) or track.recording(); use a werift peer to inspect packets",
     })
   }
 

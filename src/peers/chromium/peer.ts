@@ -72,7 +72,13 @@ const PageEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('filtered'), candidate: z.string() }),
   z.object({ type: z.literal('state'), key: z.enum(['ice', 'gathering', 'connection', 'dtls', 'signaling']), state: z.string() }),
-  z.object({ type: z.literal('track'), index: z.number().int().nonnegative(), kind: z.enum(['audio', 'video']), mid: z.string().nullable(), trackId: z.string() }),
+  z.object({
+    type: z.literal('track'),
+    index: z.number().int().nonnegative(),
+    kind: z.enum(['audio', 'video']),
+    mid: z.string().nullable(),
+    trackId: z.string(),
+  }),
   z.object({ type: z.literal('error'), message: z.string() }),
   z.object({ type: z.literal('ice-error'), message: z.string() }),
   z.object({ type: z.literal('audio-ended'), id: z.string() }),
@@ -98,7 +104,11 @@ let peerCounter = 0
 
 /** Creates a Chromium peer: leases the process's browser (launching it on first use) and opens a page. */
 export async function createChromiumPeer(options: ChromiumPeerOptions = {}): Promise<ChromiumPeer> {
-  parseOptions(ChromiumPeerOptionsSchema, options, { code: 'INVALID_OPTIONS', what: 'Chromium peer options', hint: 'see ChromiumPeerOptions for what each option takes' })
+  parseOptions(ChromiumPeerOptionsSchema, options, {
+    code: 'INVALID_OPTIONS',
+    what: 'Chromium peer options',
+    hint: 'see ChromiumPeerOptions for what each option takes',
+  })
   const peer = new ChromiumPeer(options)
   try {
     await peer.start()
@@ -227,17 +237,19 @@ export class ChromiumPeer implements Peer {
     if (!response?.ok()) throw new RtcspecError('CHROMIUM_PAGE', `${this.name}: could not load the peer page (${response?.status() ?? 'no response'})`)
     const o = this.#options
     const info = InitSchema.parse(
-      await this.#wrap('start the in-page peer', () => this.#invoke('init', {
-        hostAddresses: o.hostAddresses ?? ['127.0.0.1'],
-        trickle: this.trickle,
-        audio: o.audio ?? 'sendrecv',
-        codecs: o.codecs,
-        dtmf: o.dtmf ?? true,
-        iceServers: o.iceServers ?? [],
-        relayOnly: o.relayOnly ?? false,
-        maxRecordSamples: Math.round((o.maxRecordingSeconds ?? 300) * 48000),
-        gatheringTimeoutMs: o.gatheringTimeoutMs ?? 10_000,
-      })),
+      await this.#wrap('start the in-page peer', () =>
+        this.#invoke('init', {
+          hostAddresses: o.hostAddresses ?? ['127.0.0.1'],
+          trickle: this.trickle,
+          audio: o.audio ?? 'sendrecv',
+          codecs: o.codecs,
+          dtmf: o.dtmf ?? true,
+          iceServers: o.iceServers ?? [],
+          relayOnly: o.relayOnly ?? false,
+          maxRecordSamples: Math.round((o.maxRecordingSeconds ?? 300) * 48000),
+          gatheringTimeoutMs: o.gatheringTimeoutMs ?? 10_000,
+        }),
+      ),
     )
     this.#sampleRate = info.sampleRate
     this.#userAgent = info.userAgent
@@ -311,7 +323,11 @@ export class ChromiumPeer implements Peer {
             start: async (intervalMs, maxMs) => {
               await this.#invoke('watchArrivals', intervalMs, maxMs)
             },
-            take: async (minPackets, waitMs) => ArrivalSamplesSchema.parse(await this.#invoke('takeArrivals', minPackets, waitMs)).map((x) => ({ ...x, lastPacketMs: x.lastPacketMs ?? undefined })),
+            take: async (minPackets, waitMs) =>
+              ArrivalSamplesSchema.parse(await this.#invoke('takeArrivals', minPackets, waitMs)).map((x) => ({
+                ...x,
+                lastPacketMs: x.lastPacketMs ?? undefined,
+              })),
           },
         })
         if (this.#options.record) track.record()
@@ -467,7 +483,9 @@ export class ChromiumPeer implements Peer {
       stats: { kind: 'audio', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
     }
     this.#senders.push(entry)
-    this.#invoke('sendAudio', entry.id, `${lease.server.origin}${entry.stream!.path}`).catch((e: unknown) => this.#error(`sendAudio: ${e instanceof Error ? e.message : String(e)}`))
+    this.#invoke('sendAudio', entry.id, `${lease.server.origin}${entry.stream!.path}`).catch((e: unknown) =>
+      this.#error(`sendAudio: ${e instanceof Error ? e.message : String(e)}`),
+    )
     return {
       stop: () => {
         if (entry.stopped) return
@@ -484,7 +502,9 @@ export class ChromiumPeer implements Peer {
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
     this.#assertOpen()
     if (!/^[0-9*#A-Da-d,]+$/.test(digits)) {
-      throw new RtcspecError('INVALID_ARGUMENT', `sendDtmf: "${digits}" is not a DTMF digit string`, { hint: 'use the digits 0-9, *, #, A-D (and "," for a 2 s pause)' })
+      throw new RtcspecError('INVALID_ARGUMENT', `sendDtmf: "${digits}" is not a DTMF digit string`, {
+        hint: 'use the digits 0-9, *, #, A-D (and "," for a 2 s pause)',
+      })
     }
     // Chromium's RTCDTMFSender takes 40..6000 ms tones and a gap of at least 30 ms.
     const duration = Math.min(6000, Math.max(40, options.durationMs ?? 100))
@@ -538,7 +558,13 @@ export class ChromiumPeer implements Peer {
       }
       const timer = setTimeout(() => {
         this.#stateListeners.delete(check)
-        reject(new TimeoutError(`${this.name} to connect (ICE+DTLS); ${this.#stateSummary()}`, timeoutMs, 'check that both peers exchanged candidates and that a path exists (relay, TURN credentials)'))
+        reject(
+          new TimeoutError(
+            `${this.name} to connect (ICE+DTLS); ${this.#stateSummary()}`,
+            timeoutMs,
+            'check that both peers exchanged candidates and that a path exists (relay, TURN credentials)',
+          ),
+        )
       }, timeoutMs)
       this.#stateListeners.add(check)
       check()
@@ -615,7 +641,10 @@ export class ChromiumPeer implements Peer {
         page.evaluate(() => (globalThis as unknown as PageGlobal).rtcspec.close!()).catch(() => undefined),
         3000,
       )
-      await withTimeout(page.close().catch(() => undefined), 5000)
+      await withTimeout(
+        page.close().catch(() => undefined),
+        5000,
+      )
     }
     recordState(this.timeline, 'connection', 'closed')
     const lease = this.#lease

@@ -13,7 +13,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { randomInt } from 'node:crypto'
-import { RtcspecError, } from '../../errors.ts'
+import { RtcspecError } from '../../errors.ts'
 import { withTimeout } from '../../wait.ts'
 import { isLoopbackAddress } from '../../net/loopback.ts'
 import { parseRtp, serializeRtp } from '../../rtp/packet.ts'
@@ -148,7 +148,10 @@ export class RtpPeer implements Peer {
     this.timeline = createTimeline()
     this.#codecs = (options.codecs ?? ['PCMU', 'PCMA']).map(audioCodec)
     this.#address = options.address ?? '127.0.0.1'
-    if (!isLoopbackAddress(this.#address)) throw new RtcspecError('NOT_LOOPBACK', `plain-RTP peer address ${this.#address} is not loopback`, { hint: 'rtcspec sends media on 127.0.0.0/8 or ::1 only' })
+    if (!isLoopbackAddress(this.#address))
+      throw new RtcspecError('NOT_LOOPBACK', `plain-RTP peer address ${this.#address} is not loopback`, {
+        hint: 'rtcspec sends media on 127.0.0.0/8 or ::1 only',
+      })
     this.#ptime = options.ptimeMs ?? 20
     this.#direction = options.audio === false ? 'inactive' : (options.audio ?? 'sendrecv')
   }
@@ -185,7 +188,13 @@ export class RtpPeer implements Peer {
   }
 
   #offerFormats(): RtpFormat[] {
-    const formats: RtpFormat[] = this.#codecs.map((c) => ({ payloadType: c.payloadType, encoding: c.encoding, clockRate: c.clockRate, channels: c.channels, ...(c.fmtp ? { fmtp: c.fmtp } : {}) }))
+    const formats: RtpFormat[] = this.#codecs.map((c) => ({
+      payloadType: c.payloadType,
+      encoding: c.encoding,
+      clockRate: c.clockRate,
+      channels: c.channels,
+      ...(c.fmtp ? { fmtp: c.fmtp } : {}),
+    }))
     if (this.#options.dtmf ?? true) {
       for (const rate of new Set(this.#codecs.map((c) => c.clockRate))) {
         const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate]
@@ -219,16 +228,32 @@ export class RtpPeer implements Peer {
     await this.#ensureSockets()
     const remote = this.#wrap('read the remote offer', () => readRemoteRtpMedia(offer.sdp))
     // Answer with the first offered codec we support (the offerer's preference, RFC 3264 §6.1).
-    const chosen = remote.codecs.find((c) => findAudioCodec(c.encodingName) && c.encodingName.toLowerCase() !== 'telephone-event' && this.#codecs.some((x) => x.encoding.toLowerCase() === c.encodingName.toLowerCase()))
+    const chosen = remote.codecs.find(
+      (c) =>
+        findAudioCodec(c.encodingName) &&
+        c.encodingName.toLowerCase() !== 'telephone-event' &&
+        this.#codecs.some((x) => x.encoding.toLowerCase() === c.encodingName.toLowerCase()),
+    )
     if (!chosen) {
       const msg = `${this.name}: no common audio codec; offered ${remote.codecs.map((c) => `${c.encodingName}/${c.payloadType}`).join(', ') || 'none'}, supported ${this.#codecs.map((c) => c.encoding).join(', ')}`
       this.#error(msg)
-      throw new RtcspecError('SDP_NO_COMMON_CODEC', msg, { hint: 'offer PCMU or PCMA, or add the codec to this peer\'s codecs' })
+      throw new RtcspecError('SDP_NO_COMMON_CODEC', msg, { hint: "offer PCMU or PCMA, or add the codec to this peer's codecs" })
     }
-    const te = (this.#options.dtmf ?? true) ? remote.codecs.find((c) => c.encodingName.toLowerCase() === 'telephone-event' && c.clockRate === chosen.clockRate) : undefined
+    const te =
+      (this.#options.dtmf ?? true)
+        ? remote.codecs.find((c) => c.encodingName.toLowerCase() === 'telephone-event' && c.clockRate === chosen.clockRate)
+        : undefined
     const direction = answerDirection(remote.direction, this.#direction)
     this.#negotiate(chosen.payloadType, chosen.encodingName, te?.payloadType, remote, direction)
-    const formats: RtpFormat[] = [{ payloadType: chosen.payloadType, encoding: chosen.encodingName, clockRate: chosen.clockRate, ...(chosen.channels && chosen.channels > 1 ? { channels: chosen.channels } : {}), ...(chosen.fmtp ? { fmtp: chosen.fmtp } : {}) }]
+    const formats: RtpFormat[] = [
+      {
+        payloadType: chosen.payloadType,
+        encoding: chosen.encodingName,
+        clockRate: chosen.clockRate,
+        ...(chosen.channels && chosen.channels > 1 ? { channels: chosen.channels } : {}),
+        ...(chosen.fmtp ? { fmtp: chosen.fmtp } : {}),
+      },
+    ]
     if (te) formats.push({ payloadType: te.payloadType, encoding: 'telephone-event', clockRate: te.clockRate, fmtp: te.fmtp ?? '0-16' })
     recordState(this.timeline, 'signaling', 'stable')
     return { type: 'answer', sdp: this.#sdp(formats, direction) }
@@ -239,7 +264,9 @@ export class RtpPeer implements Peer {
     const offered = this.#pendingOffer
     if (!offered) throw new RtcspecError('SIGNALING', `${this.name}: got an answer without having made an offer`)
     const remote = this.#wrap('read the remote answer', () => readRemoteRtpMedia(answer.sdp))
-    const chosen = remote.codecs.find((c) => c.encodingName.toLowerCase() !== 'telephone-event' && offered.some((o) => o.encoding.toLowerCase() === c.encodingName.toLowerCase()))
+    const chosen = remote.codecs.find(
+      (c) => c.encodingName.toLowerCase() !== 'telephone-event' && offered.some((o) => o.encoding.toLowerCase() === c.encodingName.toLowerCase()),
+    )
     if (!chosen) {
       const msg = `${this.name}: the answer accepts none of the offered codecs (answer has ${remote.codecs.map((c) => c.encodingName).join(', ') || 'none'})`
       this.#error(msg)
@@ -260,7 +287,9 @@ export class RtpPeer implements Peer {
       throw new RtcspecError('NOT_LOOPBACK', msg)
     }
     const codec = audioCodec(encoding)
-    const formats = new Map<number, CodecInfo>([[payloadType, { encoding: codec.encoding, payloadType, clockRate: codec.clockRate, ...(codec.channels > 1 ? { channels: codec.channels } : {}) }]])
+    const formats = new Map<number, CodecInfo>([
+      [payloadType, { encoding: codec.encoding, payloadType, clockRate: codec.clockRate, ...(codec.channels > 1 ? { channels: codec.channels } : {}) }],
+    ])
     if (tePt !== undefined) formats.set(tePt, { encoding: 'telephone-event', payloadType: tePt, clockRate: codec.clockRate })
     const rtcpPort = remote.rtcpMux ? remote.port : remote.rtcpPort
     const previous = this.#negotiated
@@ -332,7 +361,14 @@ export class RtpPeer implements Peer {
               if (this.#closed) return
               const dest = this.#destination()
               if (!dest) return
-              const bytes = serializeRtp({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: this.#ssrc, marker: p.marker, payload: p.payload })
+              const bytes = serializeRtp({
+                payloadType: p.payloadType,
+                sequenceNumber: p.sequenceNumber,
+                timestamp: p.timestamp,
+                ssrc: this.#ssrc,
+                marker: p.marker,
+                payload: p.payload,
+              })
               this.#bound?.rtp.send(bytes, dest.port, dest.address)
               this.#packetsSent++
               this.#octetsSent += p.payload.length
@@ -375,13 +411,23 @@ export class RtpPeer implements Peer {
         mid: undefined,
         peerName: this.name,
         clockRate: n?.codec.clockRate ?? 8000,
-        codecOf: (p) => this.#negotiated?.formats.get(p) ?? (p === 0 ? { encoding: 'PCMU', payloadType: 0, clockRate: 8000 } : p === 8 ? { encoding: 'PCMA', payloadType: 8, clockRate: 8000 } : undefined),
+        codecOf: (p) =>
+          this.#negotiated?.formats.get(p) ??
+          (p === 0 ? { encoding: 'PCMU', payloadType: 0, clockRate: 8000 } : p === 8 ? { encoding: 'PCMA', payloadType: 8, clockRate: 8000 } : undefined),
         ...(this.#options.record ? { record: true } : {}),
       })
       this.#inbound.push(track)
       for (const w of this.#trackWaiters.splice(0)) w(track)
     }
-    track.push({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc, payloadType: packet.payloadType, marker: packet.marker, payload: packet.payload, arrivalMs: performance.now() })
+    track.push({
+      sequenceNumber: packet.sequenceNumber,
+      timestamp: packet.timestamp,
+      ssrc: packet.ssrc,
+      payloadType: packet.payloadType,
+      marker: packet.marker,
+      payload: packet.payload,
+      arrivalMs: performance.now(),
+    })
   }
 
   #onRtcp(buf: Buffer, rinfo: { address: string; port: number }): void {
@@ -415,14 +461,32 @@ export class RtpPeer implements Peer {
     const reports = this.#inbound.flatMap((t) => {
       const r = t.rtp.intervalReport()
       if (!r) return []
-      return [{ ssrc: r.ssrc, fractionLost: r.fractionLostByte, cumulativeLost: r.cumulativeLost, extendedHighestSeq: r.extendedHighestSeq, jitter: r.jitter, lsr: 0, dlsr: 0 }]
+      return [
+        {
+          ssrc: r.ssrc,
+          fractionLost: r.fractionLostByte,
+          cumulativeLost: r.cumulativeLost,
+          extendedHighestSeq: r.extendedHighestSeq,
+          jitter: r.jitter,
+          lsr: 0,
+          dlsr: 0,
+        },
+      ]
     })
     const now = Date.now() + 2_208_988_800_000 // NTP epoch (1900)
     const ntpSeconds = Math.floor(now / 1000) >>> 0
     const ntpFraction = Math.floor(((now % 1000) / 1000) * 0x100000000) >>> 0
     const head =
       this.#packetsSent > 0
-        ? serializeSr({ ssrc: this.#ssrc, ntpSeconds, ntpFraction, rtpTimestamp: this.#lastRtpTimestamp >>> 0, packetCount: this.#packetsSent >>> 0, octetCount: this.#octetsSent >>> 0, reports })
+        ? serializeSr({
+            ssrc: this.#ssrc,
+            ntpSeconds,
+            ntpFraction,
+            rtpTimestamp: this.#lastRtpTimestamp >>> 0,
+            packetCount: this.#packetsSent >>> 0,
+            octetCount: this.#octetsSent >>> 0,
+            reports,
+          })
         : serializeRr({ ssrc: this.#ssrc, reports })
     const parts = [head, serializeSdesCname(this.#ssrc, this.#cname)]
     if (bye) parts.push(serializeBye([this.#ssrc]))
@@ -446,7 +510,11 @@ export class RtpPeer implements Peer {
 
   waitForConnected(timeoutMs: number): Promise<void> {
     if (this.#negotiated) return Promise.resolve()
-    return withTimeout(new Promise<void>((resolve) => this.#connectWaiters.push(resolve)), timeoutMs, `${this.name} to finish offer/answer (plain RTP has no ICE/DTLS)`)
+    return withTimeout(
+      new Promise<void>((resolve) => this.#connectWaiters.push(resolve)),
+      timeoutMs,
+      `${this.name} to finish offer/answer (plain RTP has no ICE/DTLS)`,
+    )
   }
 
   async stats(): Promise<PeerStats> {
@@ -459,7 +527,12 @@ export class RtpPeer implements Peer {
       inbound: this.#inbound.map((t) => ({ kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot() })),
       outbound: this.#senders.outbound(),
       selectedPair:
-        local && dest ? { local: { address: local.address, port: local.port, type: 'host', protocol: 'udp' }, remote: { address: dest.address, port: dest.port, type: this.#latched ? 'latched' : 'sdp', protocol: 'udp' } } : undefined,
+        local && dest
+          ? {
+              local: { address: local.address, port: local.port, type: 'host', protocol: 'udp' },
+              remote: { address: dest.address, port: dest.port, type: this.#latched ? 'latched' : 'sdp', protocol: 'udp' },
+            }
+          : undefined,
       iceState: n ? 'connected' : 'new',
       dtlsState: undefined,
     }
@@ -478,7 +551,6 @@ export class RtpPeer implements Peer {
       throw new RtcspecError('SIGNALING', message, { cause: e })
     }
   }
-
 
   #assertOpen(): void {
     if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)

@@ -68,7 +68,9 @@ export function readRemoteRtpMedia(sdp: string): RemoteRtpMedia {
   const c = connection(section, desc)
   if (!c) throw new RtcspecError('SDP_NO_CONNECTION', 'the remote audio section has no c= line (neither media nor session level)')
   if (!/^RTP\/S?AVPF?$/.test(m.proto)) {
-    throw new RtcspecError('SDP_PROTO', `the remote offers ${m.proto}, a plain-RTP peer speaks RTP/AVP`, { hint: 'for DTLS-SRTP (UDP/TLS/RTP/SAVPF) use a werift peer (media: "webrtc")' })
+    throw new RtcspecError('SDP_PROTO', `the remote offers ${m.proto}, a plain-RTP peer speaks RTP/AVP`, {
+      hint: 'for DTLS-SRTP (UDP/TLS/RTP/SAVPF) use a werift peer (media: "webrtc")',
+    })
   }
   const rtcp = rtcpAttribute(section)
   return {

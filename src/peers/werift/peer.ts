@@ -125,7 +125,9 @@ function weriftAudioCodecs(codecs: AudioCodecSpec[], dtmf: boolean): RTCRtpCodec
       }),
   )
   if (dtmf) {
-    const rates = Object.keys(TELEPHONE_EVENT_PAYLOAD_TYPES).map(Number).sort((x, y) => x - y)
+    const rates = Object.keys(TELEPHONE_EVENT_PAYLOAD_TYPES)
+      .map(Number)
+      .sort((x, y) => x - y)
     for (const rate of rates) {
       const pt = TELEPHONE_EVENT_PAYLOAD_TYPES[rate] as number
       out.push(new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: rate, channels: 1, payloadType: pt, parameters: '0-16' }))
@@ -154,14 +156,20 @@ function withPayloadType(packet: RtpPacket, payloadType: number): RtpPacket {
 /** werift codec parameters of the video codecs (payload types clear of rtcspec's audio and telephone-event ones). */
 function weriftVideoCodecs(names: VideoCodecName[]): RTCRtpCodecParameters[] {
   return [...new Set(names)].map((n) =>
-    n === 'VP8' ? useVP8({ payloadType: 96 }) : useH264({ payloadType: 102, parameters: 'packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1' }),
+    n === 'VP8'
+      ? useVP8({ payloadType: 96 })
+      : useH264({ payloadType: 102, parameters: 'packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1' }),
   )
 }
 
 /** Creates a werift peer. Dispose it (`await using`, or `close()`) to free its sockets. */
 export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
   // An unknown or misspelt option is an error (with a did-you-mean), never silently ignored.
-  parseOptions(WeriftPeerOptionsSchema, options, { code: 'PEER_OPTIONS', what: 'werift peer options', hint: 'see WeriftPeerOptions (src/peers/werift/peer.ts)' })
+  parseOptions(WeriftPeerOptionsSchema, options, {
+    code: 'PEER_OPTIONS',
+    what: 'werift peer options',
+    hint: 'see WeriftPeerOptions (src/peers/werift/peer.ts)',
+  })
   return new WeriftPeer(options)
 }
 
@@ -260,7 +268,11 @@ export class WeriftPeer implements Peer {
     })
     pc.onIceCandidate.subscribe((c) => {
       const init: CandidateInit | null = c
-        ? { candidate: c.candidate.startsWith('candidate:') ? c.candidate : `candidate:${c.candidate}`, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }
+        ? {
+            candidate: c.candidate.startsWith('candidate:') ? c.candidate : `candidate:${c.candidate}`,
+            sdpMid: c.sdpMid ?? null,
+            sdpMLineIndex: c.sdpMLineIndex ?? null,
+          }
         : null
       if (init) timeline.localCandidates.push({ atMs: Date.now() - timeline.createdAt, candidate: init.candidate })
       this.#localCandidates.push(init)
@@ -273,7 +285,8 @@ export class WeriftPeer implements Peer {
   #filtered(f: Omit<FilteredRemote, 'atMs' | 'reason'>): void {
     const list = this.filteredRemotes
     if (list.length >= MAX_FILTERED || list.some((x) => x.address === f.address && x.port === f.port && x.via === f.via)) return
-    const what = f.via === 'pair' ? `remote candidate ${f.address}:${f.port}${f.type ? ` typ ${f.type}` : ''}` : `a connectivity check from ${f.address}:${f.port}`
+    const what =
+      f.via === 'pair' ? `remote candidate ${f.address}:${f.port}${f.type ? ` typ ${f.type}` : ''}` : `a connectivity check from ${f.address}:${f.port}`
     const reason = `${what} is not loopback (nor one of hostAddresses) and remoteAddresses is 'loopback'${f.via === 'pair' ? ': no pair formed' : ': not answered'}`
     list.push({ atMs: Date.now() - this.timeline.createdAt, ...f, reason })
   }
@@ -524,7 +537,7 @@ export class WeriftPeer implements Peer {
     for (const entry of this.#senders.waiting()) {
       const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
       if (!transceiver) {
-        this.#error('sendAudio: no audio transceiver negotiated for sending (check both sides\' audio direction)')
+        this.#error("sendAudio: no audio transceiver negotiated for sending (check both sides' audio direction)")
         continue
       }
       const negotiated = transceiver.sender.codec ?? transceiver.codecs.find((c) => !isTelephoneEvent(c.mimeType.split('/')[1]))
@@ -544,31 +557,35 @@ export class WeriftPeer implements Peer {
       entry.stats.mid = transceiver.mid ?? undefined
       entry.stats.ssrc = sender.ssrc
       entry.stats.codec = { encoding: spec.encoding, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate, channels: negotiated.channels }
-      this.#senders.start(entry, () => {
-        // A sender that ended on this transceiver: continue its sequence numbers and timestamps (same SSRC).
-        const previous = this.#senders.entries.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
-        return new AudioSender({
-          source: resolveAudioSource(entry.spec, spec.sampleRate),
-          ...(previous ? { continueFrom: previous } : {}),
-          ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
-          encoder: spec.createEncoder(),
-          payloadType: negotiated.payloadType,
-          ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
-          // werift sends whatever it is given; honour the negotiated direction (a far end's hold: sendonly/inactive).
-          held: () => {
-            const d = transceiver.currentDirection
-            const held = d !== 'sendrecv' && d !== 'sendonly'
-            if (held) this.heldPackets++
-            return held
-          },
-          send: (p) => {
-            const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
-            let packet = new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))
-            if (p.payloadType !== negotiated.payloadType) packet = withPayloadType(packet, p.payloadType)
-            sender.sendRtp(packet).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
-          },
-        })
-      }, (message) => this.#error(`sendAudio: ${message}`))
+      this.#senders.start(
+        entry,
+        () => {
+          // A sender that ended on this transceiver: continue its sequence numbers and timestamps (same SSRC).
+          const previous = this.#senders.entries.filter((e) => e !== entry && e.sender?.stopped && e.stats.mid === entry.stats.mid).at(-1)?.sender
+          return new AudioSender({
+            source: resolveAudioSource(entry.spec, spec.sampleRate),
+            ...(previous ? { continueFrom: previous } : {}),
+            ...(entry.options.dtx ? { dtx: entry.options.dtx } : {}),
+            encoder: spec.createEncoder(),
+            payloadType: negotiated.payloadType,
+            ...(telephoneEvent ? { telephoneEventPayloadType: telephoneEvent.payloadType } : {}),
+            // werift sends whatever it is given; honour the negotiated direction (a far end's hold: sendonly/inactive).
+            held: () => {
+              const d = transceiver.currentDirection
+              const held = d !== 'sendrecv' && d !== 'sendonly'
+              if (held) this.heldPackets++
+              return held
+            },
+            send: (p) => {
+              const header = new RtpHeader({ payloadType: p.payloadType, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, marker: p.marker })
+              let packet = new RtpPacket(header, Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength))
+              if (p.payloadType !== negotiated.payloadType) packet = withPayloadType(packet, p.payloadType)
+              sender.sendRtp(packet).catch((e: unknown) => this.#error(`sendRtp: ${String(e)}`))
+            },
+          })
+        },
+        (message) => this.#error(`sendAudio: ${message}`),
+      )
     }
   }
 
@@ -596,7 +613,13 @@ export class WeriftPeer implements Peer {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         sub.unSubscribe()
-        reject(new TimeoutError(`${this.name} to connect (ICE+DTLS); ${this.#stateSummary()}`, timeoutMs, 'check that both peers exchanged candidates and that a path exists (relay, TURN credentials)'))
+        reject(
+          new TimeoutError(
+            `${this.name} to connect (ICE+DTLS); ${this.#stateSummary()}`,
+            timeoutMs,
+            'check that both peers exchanged candidates and that a path exists (relay, TURN credentials)',
+          ),
+        )
       }, timeoutMs)
       const sub = this.pc.connectionStateChange.subscribe((s) => {
         if (s === 'connected') {
@@ -687,7 +710,6 @@ export class WeriftPeer implements Peer {
     }
   }
 
-
   #assertOpen(): void {
     if (this.#closed) throw new RtcspecError('PEER_CLOSED', `${this.name} is closed`)
   }
@@ -695,7 +717,11 @@ export class WeriftPeer implements Peer {
   /** werift swallows TURN allocation errors: probe the same server and say why there is no relay candidate (see turn-diagnosis.ts). */
   watchTurnSetup(): TurnSetupWatch {
     const o = this.#options
-    const watch = watchTurnFailures(this, { iceServers: o.iceServers, relayOnly: o.relayOnly ?? false, ...(o.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}) })
+    const watch = watchTurnFailures(this, {
+      iceServers: o.iceServers,
+      relayOnly: o.relayOnly ?? false,
+      ...(o.config?.turnTlsOptions ? { tls: o.config.turnTlsOptions } : {}),
+    })
     return { diagnosis: watch.diagnosis.then((d) => (d && !d.ok ? { message: d.message } : undefined)), stop: watch.stop }
   }
 

@@ -109,7 +109,12 @@ export async function createRtpIngest(peer: WeriftPeer, kind: MediaKind, options
 export function weriftVideoCodecs(names: ReadonlyArray<'VP8' | 'H264'>): RTCRtpCodecParameters[] {
   return names.map((n, i) =>
     n === 'VP8'
-      ? new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 + i, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })
+      ? new RTCRtpCodecParameters({
+          mimeType: 'video/VP8',
+          clockRate: 90000,
+          payloadType: 96 + i,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+        })
       : new RTCRtpCodecParameters({
           mimeType: 'video/H264',
           clockRate: 90000,

@@ -65,13 +65,12 @@ export function startRtpProbe(peer: WeriftPeer, options: RtpProbeOptions): RtpPr
   const payloadBytes = options.payloadBytes ?? 160
   const kind = options.kind ?? 'audio'
   const count = options.count
-  const bad = (what: string) => new RtcspecError('BAD_PROBE_OPTIONS', `startRtpProbe: ${what}`, { hint: 'startRtpProbe(peer, { count: 2000, intervalMs: 10, payloadBytes: 160 })' })
+  const bad = (what: string) =>
+    new RtcspecError('BAD_PROBE_OPTIONS', `startRtpProbe: ${what}`, { hint: 'startRtpProbe(peer, { count: 2000, intervalMs: 10, payloadBytes: 160 })' })
   if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw bad(`count must be an integer 1..1,000,000, got ${count}`)
   if (!(intervalMs >= 1 && intervalMs <= 1000)) throw bad(`intervalMs must be 1..1000, got ${intervalMs}`)
   if (!Number.isInteger(payloadBytes) || payloadBytes < 1 || payloadBytes > 1200) throw bad(`payloadBytes must be an integer 1..1200, got ${payloadBytes}`)
-  const transceiver = peer.pc
-    .getTransceivers()
-    .find((t) => t.kind === kind && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
+  const transceiver = peer.pc.getTransceivers().find((t) => t.kind === kind && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
   const codec = transceiver?.sender.codec ?? transceiver?.codecs.find((c) => !/\/(rtx|red)$/i.test(c.mimeType))
   if (!transceiver || !codec) {
     throw new RtcspecError('PROBE_NO_SENDER', `${peer.name}: no connected ${kind} transceiver that sends`, {

@@ -44,7 +44,10 @@ export function waveformSvg(audio: PcmAudio, options: { width?: number; height?:
     bottom.push(`${x.toFixed(1)},${(mid - (lo / 32768) * half).toFixed(1)}`)
   }
   const seconds = audio.sampleRate > 0 ? n / audio.sampleRate : 0
-  const body = n === 0 ? `<text class="chart-empty" x="${WAVE_LEFT + plotW / 2}" y="${mid}" text-anchor="middle">empty recording</text>` : `<polygon class="wave" points="${[...top, ...bottom.reverse()].join(' ')}"/>`
+  const body =
+    n === 0
+      ? `<text class="chart-empty" x="${WAVE_LEFT + plotW / 2}" y="${mid}" text-anchor="middle">empty recording</text>`
+      : `<polygon class="wave" points="${[...top, ...bottom.reverse()].join(' ')}"/>`
   const base = top0 + plotH
   const xTicks = [0, 0.5, 1]
     .map((f) => {

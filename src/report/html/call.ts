@@ -43,7 +43,16 @@ export function signalingMessages(call: CallRecord): LadderMessage[] {
       ...(s.raw ? [{ title: 'message', text: s.raw.replace(/\r\n/g, '\n') }] : []),
       ...(s.sdp ? [{ title: s.sdp.startsWith('v=') ? 'SDP' : 'sdpfrag', text: s.sdp }] : []),
       ...(s.candidate ? [{ title: 'candidate', text: s.candidate }] : []),
-      ...(s.headers && Object.keys(s.headers).length ? [{ title: 'headers', text: Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`).join('\n') }] : []),
+      ...(s.headers && Object.keys(s.headers).length
+        ? [
+            {
+              title: 'headers',
+              text: Object.entries(s.headers)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('\n'),
+            },
+          ]
+        : []),
     ],
   }))
 }
@@ -58,7 +67,9 @@ export function rtpPlots(call: CallRecord): string {
   const streams = call.peers.flatMap((p) => p.rtp.inbound.map((i) => ({ p, i })))
   const withTimeline = streams.filter((s) => s.i.timeline?.length)
   if (withTimeline.length === 0) {
-    return streams.length ? '<p class="muted">no per-second data for this call (no packet arrived, or the record was written before the timeline existed)</p>' : ''
+    return streams.length
+      ? '<p class="muted">no per-second data for this call (no packet arrived, or the record was written before the timeline existed)</p>'
+      : ''
   }
   const firsts = withTimeline.map((s) => s.i.firstArrivalMs).filter((x): x is number => x !== undefined)
   const base = firsts.length ? Math.min(...firsts) : 0
@@ -80,10 +91,17 @@ export function rtpPlots(call: CallRecord): string {
         }
         prevLost = b.lostSoFar
       }
-      return { label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`, points, ...(end !== undefined ? { end } : {}) }
+      return {
+        label: `${sender(call, p)} → ${p.name} ${i.kind}${i.mid !== undefined && streams.length > 2 ? ` ${i.mid}` : ''}`,
+        points,
+        ...(end !== undefined ? { end } : {}),
+      }
     })
   const charts = [
-    lineChart(series((b, _, covered) => b.packets / covered), { title: 'packets received', unit: 'packets/s' }),
+    lineChart(
+      series((b, _, covered) => b.packets / covered),
+      { title: 'packets received', unit: 'packets/s' },
+    ),
     lineChart(
       series((b, prev) => {
         const lost = Math.max(0, b.lostSoFar - prev)
@@ -91,8 +109,14 @@ export function rtpPlots(call: CallRecord): string {
       }),
       { title: 'loss', unit: '% per s' },
     ),
-    lineChart(series((b) => b.jitterMs), { title: 'jitter', unit: 'ms' }),
-    lineChart(series((b, _, covered) => (b.bytes * 8) / 1000 / covered), { title: 'bitrate (payload)', unit: 'kbit/s' }),
+    lineChart(
+      series((b) => b.jitterMs),
+      { title: 'jitter', unit: 'ms' },
+    ),
+    lineChart(
+      series((b, _, covered) => (b.bytes * 8) / 1000 / covered),
+      { title: 'bitrate (payload)', unit: 'kbit/s' },
+    ),
   ]
   return `<div class="plots">${charts.map((c) => `<figure class="plot">${c}</figure>`).join('')}</div>`
 }
@@ -105,11 +129,20 @@ function statsTables(call: CallRecord): string {
     ),
   )
   const outbound = call.peers.flatMap((p) =>
-    p.rtp.outbound.map((o) => `<tr><td>${esc(p.name)}</td><td>${esc(o.kind)}</td><td>${esc(o.codec ? `${o.codec.encoding}/${o.codec.clockRate}` : '–')}</td><td class="num">${o.packetsSent}</td><td class="num">${o.bytesSent}</td><td class="num">${o.lateTicks}</td></tr>`),
+    p.rtp.outbound.map(
+      (o) =>
+        `<tr><td>${esc(p.name)}</td><td>${esc(o.kind)}</td><td>${esc(o.codec ? `${o.codec.encoding}/${o.codec.clockRate}` : '–')}</td><td class="num">${o.packetsSent}</td><td class="num">${o.bytesSent}</td><td class="num">${o.lateTicks}</td></tr>`,
+    ),
   )
   const parts: string[] = []
-  if (inbound.length) parts.push(`<table class="stats"><thead><tr><th>direction</th><th>media</th><th>codec</th><th>received</th><th>lost</th><th>loss</th><th>jitter</th><th>bitrate</th><th>longest gap</th><th>from</th></tr></thead><tbody>${inbound.join('')}</tbody></table>`)
-  if (outbound.length) parts.push(`<details><summary>sent (${outbound.length} stream(s))</summary><table class="stats"><thead><tr><th>sender</th><th>media</th><th>codec</th><th>packets</th><th>bytes</th><th>late ticks</th></tr></thead><tbody>${outbound.join('')}</tbody></table></details>`)
+  if (inbound.length)
+    parts.push(
+      `<table class="stats"><thead><tr><th>direction</th><th>media</th><th>codec</th><th>received</th><th>lost</th><th>loss</th><th>jitter</th><th>bitrate</th><th>longest gap</th><th>from</th></tr></thead><tbody>${inbound.join('')}</tbody></table>`,
+    )
+  if (outbound.length)
+    parts.push(
+      `<details><summary>sent (${outbound.length} stream(s))</summary><table class="stats"><thead><tr><th>sender</th><th>media</th><th>codec</th><th>packets</th><th>bytes</th><th>late ticks</th></tr></thead><tbody>${outbound.join('')}</tbody></table></details>`,
+    )
   return parts.join('')
 }
 
@@ -170,8 +203,12 @@ export function restartsTable(call: CallRecord): string {
   const rows = parsed.data
     .map((r) => {
       const by = r.by === 'a' || r.by === 'b' ? (call.peers[r.by === 'a' ? 0 : 1]?.name ?? r.by) : r.by
-      const gaps = (r.gaps ?? []).map((g) => `${g.track}: ${g.lowerBoundMs !== undefined ? `${num(g.lowerBoundMs, 0)}–` : ''}${num(g.gapMs, 0)} ms (${g.method})`).join('; ')
-      const ufrags = Object.entries(r.newUfrag ?? {}).map(([k, v]) => `${k === 'a' || k === 'b' ? (call.peers[k === 'a' ? 0 : 1]?.name ?? k) : k}: ${v === true ? 'yes' : v === false ? 'no' : v}`).join(', ')
+      const gaps = (r.gaps ?? [])
+        .map((g) => `${g.track}: ${g.lowerBoundMs !== undefined ? `${num(g.lowerBoundMs, 0)}–` : ''}${num(g.gapMs, 0)} ms (${g.method})`)
+        .join('; ')
+      const ufrags = Object.entries(r.newUfrag ?? {})
+        .map(([k, v]) => `${k === 'a' || k === 'b' ? (call.peers[k === 'a' ? 0 : 1]?.name ?? k) : k}: ${v === true ? 'yes' : v === false ? 'no' : v}`)
+        .join(', ')
       return `<tr><td class="num">${esc(ms(r.atMs))}</td><td>${esc(by)}</td><td class="num">${esc(ms(r.signalingMs))}</td><td class="num">${esc(ms(r.reconnectMs))}</td><td class="num">${esc(ms(r.gapMs))}</td><td>${esc(gaps)}</td><td class="mono">${esc(ufrags)}</td></tr>`
     })
     .join('')
@@ -181,12 +218,25 @@ export function restartsTable(call: CallRecord): string {
 /** One call as an `<article>`. */
 export function callSection(call: CallRecord, recordings: Readonly<Record<string, ReportRecording>>): string {
   const failed = callFailed(call)
-  const errs = [...call.errors.map((e) => `${e.peer ? `${e.peer}: ` : ''}${e.message}`), ...call.peers.flatMap((p) => p.errors.map((e) => `${p.name} at ${e.atMs} ms: ${e.message}`))]
-  const setup = [call.setup.connectMs !== undefined ? `connected in <b>${esc(ms(call.setup.connectMs))}</b>` : '', call.setup.firstRtpMs !== undefined ? `first RTP after <b>${esc(ms(call.setup.firstRtpMs))}</b>` : ''].filter(Boolean).join(', ')
-  const peers = call.peers.map((p) => `${esc(p.name)} <span class="muted">(${esc(p.kind)}${p.codecs.length ? `, ${esc(p.codecs.join(' '))}` : ''})</span>`).join(' ⇄ ')
+  const errs = [
+    ...call.errors.map((e) => `${e.peer ? `${e.peer}: ` : ''}${e.message}`),
+    ...call.peers.flatMap((p) => p.errors.map((e) => `${p.name} at ${e.atMs} ms: ${e.message}`)),
+  ]
+  const setup = [
+    call.setup.connectMs !== undefined ? `connected in <b>${esc(ms(call.setup.connectMs))}</b>` : '',
+    call.setup.firstRtpMs !== undefined ? `first RTP after <b>${esc(ms(call.setup.firstRtpMs))}</b>` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
+  const peers = call.peers
+    .map((p) => `${esc(p.name)} <span class="muted">(${esc(p.kind)}${p.codecs.length ? `, ${esc(p.codecs.join(' '))}` : ''})</span>`)
+    .join(' ⇄ ')
   const ice = call.peers.map((p) => `<div class="ice-peer"><h5>${esc(p.name)}</h5>${iceTimeline(p)}</div>`).join('')
   const recs = recordingsSection(call, recordings)
-  const extra = call.extra && Object.keys(call.extra).length ? `<details><summary>extra data</summary><pre>${esc(JSON.stringify(call.extra, null, 2).slice(0, 20000))}</pre></details>` : ''
+  const extra =
+    call.extra && Object.keys(call.extra).length
+      ? `<details><summary>extra data</summary><pre>${esc(JSON.stringify(call.extra, null, 2).slice(0, 20000))}</pre></details>`
+      : ''
   return `<article class="call ${failed ? 'failed' : 'passed'}" id="${callAnchor(call)}" data-call-id="${esc(call.id)}">
 <header><a class="anchor" href="#${callAnchor(call)}">#</a> <span class="badge ${failed ? 'fail' : 'pass'}">${failed ? 'failed' : 'ok'}</span> <b>${esc(call.kind)}</b> ${peers}<span class="when">${esc(call.startedAt)} · ${esc(ms(call.durationMs))}${setup ? ` · ${setup}` : ''}</span></header>
 ${errs.length ? `<ul class="errors">${errs.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}

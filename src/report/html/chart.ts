@@ -59,7 +59,7 @@ export function niceTicks(lo: number, hi: number, count = 4): number[] {
   if (!(hi > lo)) hi = lo + 1
   const raw = (hi - lo) / count
   const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = ([1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag)
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag
   const ticks: number[] = []
   for (let t = Math.ceil(lo / step) * step, i = 0; t <= hi + step * 1e-9 && i < 50; t += step, i++) ticks.push(Number(t.toPrecision(12)))
   const last = ticks.at(-1)

@@ -32,10 +32,7 @@ export function exchangeMessages(r: RequirementResult): LadderMessage[] {
       to: 'server',
       label: `${x.request.method} ${path(x.request.url)}`,
       transport: 'HTTP',
-      details: [
-        { title: 'request headers', text: headers(x.request.headers) },
-        ...(x.request.body ? [{ title: 'request body', text: x.request.body }] : []),
-      ],
+      details: [{ title: 'request headers', text: headers(x.request.headers) }, ...(x.request.body ? [{ title: 'request body', text: x.request.body }] : [])],
     }
     const res: LadderMessage = x.response
       ? {
@@ -69,7 +66,12 @@ export function conformanceSection(entry: { source: string; report: ConformanceR
   const failed = s.mustFailures > 0
   const rows = r.results
     .map((x) => {
-      const measured = x.detail.measured && Object.keys(x.detail.measured).length ? `<p class="measured">${Object.entries(x.detail.measured).map(([k, v]) => `<span class="fact">${esc(k)} = <b>${esc(String(v))}</b></span>`).join(' ')}</p>` : ''
+      const measured =
+        x.detail.measured && Object.keys(x.detail.measured).length
+          ? `<p class="measured">${Object.entries(x.detail.measured)
+              .map(([k, v]) => `<span class="fact">${esc(k)} = <b>${esc(String(v))}</b></span>`)
+              .join(' ')}</p>`
+          : ''
       const bad = x.status === 'fail' && x.level === 'MUST'
       return `<tr class="req ${bad ? 'failed' : x.status === 'fail' ? 'warned' : 'passed'}" id="${requirementAnchor(index, r.suite, x.id)}"><td><span class="badge ${STATUS[x.status]}">${esc(x.status)}</span></td><td>${esc(x.level)}</td><td class="nowrap">${esc(`${x.document} §${x.section}`)}</td><td class="mono">${esc(x.id)}</td><td><div>${esc(x.detail.reason)}</div><details class="evidence"><summary>requirement and evidence (${x.detail.exchanges.length} exchange(s), ${esc(ms(x.durationMs))})</summary><blockquote>${esc(x.text)}</blockquote>${measured}${x.detail.exchanges.length ? ladder(exchangeMessages(x)) : '<p class="muted">no HTTP exchange</p>'}</details></td></tr>`
     })

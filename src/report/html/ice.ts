@@ -34,7 +34,10 @@ function colourOf(text: string): string {
 
 /** Short form of an SDP candidate line: `host 127.0.0.1:42393 udp`. */
 export function shortCandidate(c: string): string {
-  const f = c.replace(/^a=/, '').replace(/^candidate:/, '').split(/\s+/)
+  const f = c
+    .replace(/^a=/, '')
+    .replace(/^candidate:/, '')
+    .split(/\s+/)
   const typ = f.indexOf('typ')
   return f.length >= 8 && typ > 0 ? `${f[typ + 1] ?? ''} ${f[4] ?? ''}:${f[5] ?? ''} ${f[2] ?? ''}` : c.slice(0, 60)
 }
@@ -68,15 +71,21 @@ export function iceTimeline(peer: PeerRecord): string {
     const ticks = niceTicks(t0, t1, 6)
     t1 = Math.max(t1, ticks.at(-1) ?? t1)
     const sx = (t: number): number => left + ((t - t0) / (t1 - t0)) * (width - left - right)
-    const svg: string[] = [`<svg class="ice-timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(`ICE timeline of ${peer.name}`)}">`]
+    const svg: string[] = [
+      `<svg class="ice-timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(`ICE timeline of ${peer.name}`)}">`,
+    ]
     for (const t of ticks) {
       if (t > t1) continue
       const x = sx(t).toFixed(1)
-      svg.push(`<line class="grid" x1="${x}" x2="${x}" y1="${top}" y2="${top + rows.length * rowH}"/><text class="tick" x="${x}" y="${height - 6}" text-anchor="middle">${esc(num(t, 0))} ms</text>`)
+      svg.push(
+        `<line class="grid" x1="${x}" x2="${x}" y1="${top}" y2="${top + rows.length * rowH}"/><text class="tick" x="${x}" y="${height - 6}" text-anchor="middle">${esc(num(t, 0))} ms</text>`,
+      )
     }
     rows.forEach((r, i) => {
       const y = top + i * rowH + rowH / 2
-      svg.push(`<text class="row-name" x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(r.name)}</text><line class="row-line" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}"/>`)
+      svg.push(
+        `<text class="row-name" x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(r.name)}</text><line class="row-line" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}"/>`,
+      )
       const evs = [...r.events].sort((a, b) => a.atMs - b.atMs)
       evs.forEach((e, k) => {
         const x = sx(e.atMs)
@@ -84,9 +93,13 @@ export function iceTimeline(peer: PeerRecord): string {
         if (r.kind === 'state') {
           const next = evs[k + 1]
           const x2 = next ? sx(next.atMs) : width - right
-          svg.push(`<g class="ice-event" data-kind="${esc(r.name)}"><rect x="${x.toFixed(1)}" y="${y - 7}" width="${Math.max(2, x2 - x).toFixed(1)}" height="14" rx="3" fill="${colourOf(e.text)}" opacity="0.85">${tip}</rect><text class="state-label" x="${(x + 3).toFixed(1)}" y="${y}" dominant-baseline="middle">${esc(e.text)}</text></g>`)
+          svg.push(
+            `<g class="ice-event" data-kind="${esc(r.name)}"><rect x="${x.toFixed(1)}" y="${y - 7}" width="${Math.max(2, x2 - x).toFixed(1)}" height="14" rx="3" fill="${colourOf(e.text)}" opacity="0.85">${tip}</rect><text class="state-label" x="${(x + 3).toFixed(1)}" y="${y}" dominant-baseline="middle">${esc(e.text)}</text></g>`,
+          )
         } else {
-          svg.push(`<g class="ice-event" data-kind="${esc(r.name)}"><circle cx="${x.toFixed(1)}" cy="${y}" r="4.5" fill="${r.name === 'nominated' ? '#2e7d32' : '#1565c0'}">${tip}</circle></g>`)
+          svg.push(
+            `<g class="ice-event" data-kind="${esc(r.name)}"><circle cx="${x.toFixed(1)}" cy="${y}" r="4.5" fill="${r.name === 'nominated' ? '#2e7d32' : '#1565c0'}">${tip}</circle></g>`,
+          )
         }
       })
     })
@@ -98,7 +111,9 @@ export function iceTimeline(peer: PeerRecord): string {
   if (ice.selectedPair) {
     const l = ice.selectedPair.local
     const r = ice.selectedPair.remote
-    facts.push(`<span class="fact">selected pair <b>${esc(`${l.address}:${l.port} ${l.type}`)}</b> ⇄ <b>${esc(`${r.address}:${r.port} ${r.type}`)}</b> (${esc(l.protocol)})</span>`)
+    facts.push(
+      `<span class="fact">selected pair <b>${esc(`${l.address}:${l.port} ${l.type}`)}</b> ⇄ <b>${esc(`${r.address}:${r.port} ${r.type}`)}</b> (${esc(l.protocol)})</span>`,
+    )
   } else facts.push('<span class="fact warn">no selected pair</span>')
   if (ice.iceRestarts !== undefined) facts.push(`<span class="fact">ICE restarts: <b>${ice.iceRestarts}</b></span>`)
   if (ice.consentFresh !== undefined) facts.push(`<span class="fact">consent ${ice.consentFresh ? 'fresh' : '<b class="bad">expired</b>'}</span>`)
@@ -112,7 +127,9 @@ export function iceTimeline(peer: PeerRecord): string {
     ...ice.gathering.map((s) => ({ atMs: s.atMs, what: 'gathering', text: s.state })),
   ].sort((a, b) => a.atMs - b.atMs)
   if (events.length) {
-    parts.push(`<details><summary>ICE events (${events.length})</summary><table class="events"><thead><tr><th>at</th><th>event</th><th>value</th></tr></thead><tbody>${events.map((e) => `<tr><td class="num">${esc(ms(e.atMs))}</td><td>${esc(e.what)}</td><td class="mono">${esc(e.text)}</td></tr>`).join('')}</tbody></table></details>`)
+    parts.push(
+      `<details><summary>ICE events (${events.length})</summary><table class="events"><thead><tr><th>at</th><th>event</th><th>value</th></tr></thead><tbody>${events.map((e) => `<tr><td class="num">${esc(ms(e.atMs))}</td><td>${esc(e.what)}</td><td class="mono">${esc(e.text)}</td></tr>`).join('')}</tbody></table></details>`,
+    )
   }
   if (ice.checks?.length) {
     parts.push(

@@ -57,7 +57,10 @@ export function ladder(messages: ReadonlyArray<LadderMessage>): string {
   const rows = shown.map((m) => ({ m, a: laneOf(m.from), b: laneOf(m.to) }))
   const n = Math.max(2, lanes.length)
   const cols = `grid-template-columns:5.5em repeat(${n}, minmax(7em, 1fr))`
-  const lines = Array.from({ length: n }, (_, i) => `<div class="lane-line" style="left:calc(5.5em + (100% - 5.5em) * ${((i + 0.5) / n).toFixed(4)})"></div>`).join('')
+  const lines = Array.from(
+    { length: n },
+    (_, i) => `<div class="lane-line" style="left:calc(5.5em + (100% - 5.5em) * ${((i + 0.5) / n).toFixed(4)})"></div>`,
+  ).join('')
   const head = `<div class="ladder-row ladder-head" style="${cols}"><div></div>${Array.from({ length: n }, (_, i) => `<div class="lane-name" title="${esc(lanes[i] ?? '')}">${esc(lanes[i] ?? '')}</div>`).join('')}</div>`
   const body = rows
     .map(({ m, a, b }, index) => {
@@ -74,7 +77,10 @@ export function ladder(messages: ReadonlyArray<LadderMessage>): string {
         : prev !== undefined && m.atMs !== undefined
           ? `<span class="gap">+${esc(ms(m.atMs - prev))}</span>`
           : ''
-      const addrs = m.fromAddress !== undefined || m.toAddress !== undefined ? `<span class="addr">${esc(m.fromAddress ?? m.from)} → ${esc(m.toAddress ?? m.to)}${m.transport ? ` ${esc(m.transport)}` : ''}</span>` : ''
+      const addrs =
+        m.fromAddress !== undefined || m.toAddress !== undefined
+          ? `<span class="addr">${esc(m.fromAddress ?? m.from)} → ${esc(m.toAddress ?? m.to)}${m.transport ? ` ${esc(m.transport)}` : ''}</span>`
+          : ''
       const meta = gap || addrs ? `<div class="arrow-meta">${addrs}${gap}</div>` : ''
       const details = (m.details ?? [])
         .filter((d) => d.text !== '')

@@ -38,10 +38,18 @@ function testBlock(test: ReportTest, calls: CallRecord[], drawn: Set<CallRecord>
   const req = test.requirement
     ? ` <span class="tag">${esc([test.requirement.level, test.requirement.document, test.requirement.section ? `§${test.requirement.section}` : ''].filter(Boolean).join(' '))}</span>${link ? ` <a href="#${link}">evidence</a>` : ''}`
     : ''
-  const errors = test.errors.length ? `<div class="errors">${test.errors.map((e) => `<pre>${esc(e.message)}${e.diff ? `\n\n${esc(e.diff)}` : ''}</pre>${e.stack ? `<details><summary>stack</summary><pre>${esc(e.stack)}</pre></details>` : ''}`).join('')}</div>` : ''
+  const errors = test.errors.length
+    ? `<div class="errors">${test.errors.map((e) => `<pre>${esc(e.message)}${e.diff ? `\n\n${esc(e.diff)}` : ''}</pre>${e.stack ? `<details><summary>stack</summary><pre>${esc(e.stack)}</pre></details>` : ''}`).join('')}</div>`
+    : ''
   const skip = test.skipReason ? `<p class="muted">skipped: ${esc(test.skipReason)}</p>` : ''
-  const notes = test.annotations?.length ? `<ul class="muted">${test.annotations.map((a) => `<li>${esc(a.type)}: ${esc(a.message)}${a.path ? ` <a href="${esc(a.path)}">${esc(a.path.split('/').pop() ?? a.path)}</a>` : ''}</li>`).join('')}</ul>` : ''
-  const callHtml = calls.map((c) => (drawn.has(c) ? callSection(c, data.recordings) : `<p class="muted">call <a href="#${callAnchor(c)}">${esc(c.kind)} ${esc(c.id.slice(0, 8))}</a></p>`)).join('')
+  const notes = test.annotations?.length
+    ? `<ul class="muted">${test.annotations.map((a) => `<li>${esc(a.type)}: ${esc(a.message)}${a.path ? ` <a href="${esc(a.path)}">${esc(a.path.split('/').pop() ?? a.path)}</a>` : ''}</li>`).join('')}</ul>`
+    : ''
+  const callHtml = calls
+    .map((c) =>
+      drawn.has(c) ? callSection(c, data.recordings) : `<p class="muted">call <a href="#${callAnchor(c)}">${esc(c.kind)} ${esc(c.id.slice(0, 8))}</a></p>`,
+    )
+    .join('')
   const state = test.state === 'unknown' ? 'unknown' : test.state
   return `<div class="test ${stateClass(test.state)}" id="${testAnchor(test)}" data-search="${esc(`${test.file ?? ''} ${test.name}`)}">
 <div class="title"><a class="anchor" href="#${testAnchor(test)}">#</a><span class="badge ${esc(state)}">${esc(state)}</span><b>${esc(test.name)}</b>${req}${calls.length ? ` <span class="muted">${calls.length} call(s)</span>` : ''}<span class="dur">${test.durationMs === undefined ? '' : esc(ms(test.durationMs))}</span></div>
@@ -54,7 +62,9 @@ function fuzzList(data: ReportData): string {
   const now = data.fuzz.map((f, i) => ({ f, i })).filter((x) => !x.f.earlier)
   const before = data.fuzz.map((f, i) => ({ f, i })).filter((x) => x.f.earlier)
   return `${now.length ? now.map((x) => fuzzSection(x.f, x.i)).join('\n') : '<p class="muted">no counterexample was saved during this run</p>'}${
-    before.length ? `<details class="box"><summary>${before.length} counterexample(s) saved before this run</summary>${before.map((x) => fuzzSection(x.f, x.i)).join('\n')}</details>` : ''
+    before.length
+      ? `<details class="box"><summary>${before.length} counterexample(s) saved before this run</summary>${before.map((x) => fuzzSection(x.f, x.i)).join('\n')}</details>`
+      : ''
   }`
 }
 
@@ -101,17 +111,27 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const undrawn = data.calls.filter((c) => !drawn.has(c))
   const undrawnTable = undrawn.length
     ? `<div class="box"><p>${undrawn.length} more call(s) are listed but not drawn (the report draws ${maxCalls} at most):</p><table><thead><tr><th>call</th><th>kind</th><th>test</th><th>started</th><th>connect</th></tr></thead><tbody>${undrawn
-        .map((c) => `<tr class="${callFailed(c) ? 'failed' : 'passed'}" id="${callAnchor(c)}"><td class="mono">${esc(c.id)}</td><td>${esc(c.kind)}</td><td>${esc(c.test?.name ?? '')}</td><td>${esc(c.startedAt)}</td><td class="num">${esc(ms(c.setup.connectMs))}</td></tr>`)
+        .map(
+          (c) =>
+            `<tr class="${callFailed(c) ? 'failed' : 'passed'}" id="${callAnchor(c)}"><td class="mono">${esc(c.id)}</td><td>${esc(c.kind)}</td><td>${esc(c.test?.name ?? '')}</td><td>${esc(c.startedAt)}</td><td class="num">${esc(ms(c.setup.connectMs))}</td></tr>`,
+        )
         .join('')}</tbody></table></div>`
     : ''
 
   // head matter
-  const warnings = data.warnings.length ? `<div class="box warnings" id="warnings"><b>${data.warnings.length} warning(s) while reading ${esc(data.reportDir)}</b><ul>${data.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : ''
+  const warnings = data.warnings.length
+    ? `<div class="box warnings" id="warnings"><b>${data.warnings.length} warning(s) while reading ${esc(data.reportDir)}</b><ul>${data.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`
+    : ''
   const s = data.summary
-  const infra = s?.infrastructureErrors.length ? `<div class="box infra"><b>Infrastructure errors</b><ul>${s.infrastructureErrors.map((e) => `<li>${esc(e.message)}${e.hint ? ` <span class="muted">(${esc(e.hint)})</span>` : ''}</li>`).join('')}</ul></div>` : ''
+  const infra = s?.infrastructureErrors.length
+    ? `<div class="box infra"><b>Infrastructure errors</b><ul>${s.infrastructureErrors.map((e) => `<li>${esc(e.message)}${e.hint ? ` <span class="muted">(${esc(e.hint)})</span>` : ''}</li>`).join('')}</ul></div>`
+    : ''
   const gates = s?.gates
     ? `<div class="box ${s.gates.passed ? 'passed' : 'failed'}" id="gates"><b>Gates</b> <span class="badge ${s.gates.passed ? 'pass' : 'fail'}">${s.gates.passed ? 'passed' : 'failed'}</span>${s.gates.source ? ` <span class="muted">${esc(s.gates.source)}</span>` : ''}<table><thead><tr><th>metric</th><th>threshold</th><th>worst value</th><th>samples</th><th>result</th><th>worst call</th></tr></thead><tbody>${s.gates.results
-        .map((g) => `<tr class="${g.pass ? '' : 'bad-row'}"><td class="mono">${esc(g.metric)}</td><td class="mono">${esc(g.threshold)}</td><td class="num">${esc(num(g.actual, 4))}</td><td class="num">${g.samples}</td><td><span class="badge ${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'fail'}</span>${g.note ? ` <span class="muted">${esc(g.note)}</span>` : ''}</td><td>${g.worst ? `<a href="#${esc(anchorId('call', g.worst.callId))}">${esc(g.worst.test ?? g.worst.callId.slice(0, 8))}</a>` : ''}</td></tr>`)
+        .map(
+          (g) =>
+            `<tr class="${g.pass ? '' : 'bad-row'}"><td class="mono">${esc(g.metric)}</td><td class="mono">${esc(g.threshold)}</td><td class="num">${esc(num(g.actual, 4))}</td><td class="num">${g.samples}</td><td><span class="badge ${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'fail'}</span>${g.note ? ` <span class="muted">${esc(g.note)}</span>` : ''}</td><td>${g.worst ? `<a href="#${esc(anchorId('call', g.worst.callId))}">${esc(g.worst.test ?? g.worst.callId.slice(0, 8))}</a>` : ''}</td></tr>`,
+        )
         .join('')}</tbody></table></div>`
     : ''
   const runLine = s

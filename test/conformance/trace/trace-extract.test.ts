@@ -24,19 +24,39 @@ describe('extractNormativeSentences', () => {
   test('joins a sentence broken by a page footer, form feed and running header', () => {
     const s = extractNormativeSentences(DRAFT_PAGE_BREAK, 'whep')
     expect(s).toHaveLength(1)
-    expect(s[0]?.text).toBe('To explicitly terminate a WHEP session, the WHEP player MUST perform an HTTP DELETE request to the WHEP session URL returned in the Location header field of the initial HTTP POST.')
+    expect(s[0]?.text).toBe(
+      'To explicitly terminate a WHEP session, the WHEP player MUST perform an HTTP DELETE request to the WHEP session URL returned in the Location header field of the initial HTTP POST.',
+    )
     expect(s[0]?.section).toBe('4.3')
     expect(s[0]?.sectionTitle).toBe('Playback session termination')
     expect(s[0]?.id).toBe(`whep-4.3-s1-${sentenceHash(s[0]?.text ?? '')}`)
   })
 
   test('a page break between paragraphs keeps them apart', () => {
-    const text = ['4.1.  A', '', '   The server MUST answer.', '', 'X, et al.   Expires 1 May 2026   [Page 3]', '\f', 'Internet-Draft   whep   August 2025', '', '   A client MAY retry.', ''].join('\n')
+    const text = [
+      '4.1.  A',
+      '',
+      '   The server MUST answer.',
+      '',
+      'X, et al.   Expires 1 May 2026   [Page 3]',
+      '\f',
+      'Internet-Draft   whep   August 2025',
+      '',
+      '   A client MAY retry.',
+      '',
+    ].join('\n')
     expect(extractNormativeSentences(text, 'd').map((s) => s.text)).toEqual(['The server MUST answer.', 'A client MAY retry.'])
   })
 
   test('RFC page headers (RFC nnnn  TITLE  Month Year) are dropped too', () => {
-    const lines = ['   the endpoint', 'Garcia Murillo & Gouaillard  Standards Track                  [Page 9]', '\f', 'RFC 9725                         WHIP                       March 2025', '', '   MUST reject it.']
+    const lines = [
+      '   the endpoint',
+      'Garcia Murillo & Gouaillard  Standards Track                  [Page 9]',
+      '\f',
+      'RFC 9725                         WHIP                       March 2025',
+      '',
+      '   MUST reject it.',
+    ]
     expect(dropPageBreaks(lines)).toEqual(['   the endpoint', '   MUST reject it.'])
   })
 
@@ -49,7 +69,17 @@ describe('extractNormativeSentences', () => {
   })
 
   test('each bullet item is a sentence of its own; the lead-in without a keyword is left out', () => {
-    const text = ['4.2.5.  Media Direction Attributes', '', '   As the protocol only supports playback:', '', '   *  When a player sends an offer, it SHOULD use "recvonly".', '', '   *  When an endpoint answers, it MUST use "sendonly"', '      attribute in the SDP answer.', ''].join('\n')
+    const text = [
+      '4.2.5.  Media Direction Attributes',
+      '',
+      '   As the protocol only supports playback:',
+      '',
+      '   *  When a player sends an offer, it SHOULD use "recvonly".',
+      '',
+      '   *  When an endpoint answers, it MUST use "sendonly"',
+      '      attribute in the SDP answer.',
+      '',
+    ].join('\n')
     const s = extractNormativeSentences(text, 'whep')
     expect(s.map((x) => [x.id.replace(/-[0-9a-f]{6}$/, ''), x.levels, x.text])).toEqual([
       ['whep-4.2.5-s1', ['SHOULD'], 'When a player sends an offer, it SHOULD use "recvonly".'],
@@ -80,7 +110,11 @@ describe('extractNormativeSentences', () => {
   })
 
   test('sentences split at a period followed by a capital, not after e.g. or a section number', () => {
-    expect(splitSentences('It MUST do it, e.g. Chromium does. Then C MAY follow. See Section 3.6. of [RFC9110] for more.')).toEqual(['It MUST do it, e.g. Chromium does.', 'Then C MAY follow.', 'See Section 3.6. of [RFC9110] for more.'])
+    expect(splitSentences('It MUST do it, e.g. Chromium does. Then C MAY follow. See Section 3.6. of [RFC9110] for more.')).toEqual([
+      'It MUST do it, e.g. Chromium does.',
+      'Then C MAY follow.',
+      'See Section 3.6. of [RFC9110] for more.',
+    ])
   })
 
   test('ids count per section and change with the wording', () => {

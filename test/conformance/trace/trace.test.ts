@@ -23,11 +23,19 @@ for (const suite of ['whip', 'whep'] as const) {
 
     test('every requirement that rests on a WHIP/WHEP sentence is traced from one', () => {
       const traced = new Set(Object.values(TRACE_MAPS[suite]).flatMap((e) => e.requirements ?? []))
-      expect(requirementsOf(suite).filter((r) => !r.source && !traced.has(r.id)).map((r) => r.id)).toEqual([])
+      expect(
+        requirementsOf(suite)
+          .filter((r) => !r.source && !traced.has(r.id))
+          .map((r) => r.id),
+      ).toEqual([])
     })
 
     test('every requirement is verified against the text', () => {
-      expect(requirementsOf(suite).filter((r) => !r.verified).map((r) => r.id)).toEqual([])
+      expect(
+        requirementsOf(suite)
+          .filter((r) => !r.verified)
+          .map((r) => r.id),
+      ).toEqual([])
     })
 
     test('coverage: server-side sentences with a requirement over all server-side sentences; each unchecked one says why', () => {

@@ -123,7 +123,10 @@ describe('trickle fragments', () => {
       }),
       { seed, numRuns: 300 },
     )
-    fc.assert(fc.property(loopbackCandidate, (c) => void expect(c.address === '::1' || c.address.startsWith('127.')).toBe(true)), { seed })
+    fc.assert(
+      fc.property(loopbackCandidate, (c) => void expect(c.address === '::1' || c.address.startsWith('127.')).toBe(true)),
+      { seed },
+    )
     expect(parseCandidate('candidate:1 1 udp 1 127.0.0.1 9 typ host').port).toBe(9)
   })
 })

@@ -114,16 +114,35 @@ describe('SIP harness', () => {
 
 describe('reduceOfferPost', () => {
   const offer: WebrtcOfferSpec = {
-    sessionId: '1', bundle: true, trickle: false, ufrag: 'abcd', pwd: 'a'.repeat(22), fingerprint: Array.from({ length: 32 }, () => 0), candidatePorts: [], streamId: 's',
+    sessionId: '1',
+    bundle: true,
+    trickle: false,
+    ufrag: 'abcd',
+    pwd: 'a'.repeat(22),
+    fingerprint: Array.from({ length: 32 }, () => 0),
+    candidatePorts: [],
+    streamId: 's',
     sections: [{ kind: 'audio', codecs: [0], direction: 'sendrecv', simulcast: [], ssrc: undefined, extraExtmaps: false }],
   }
-  const badRtpmap = (spec: OfferPostSpec) => buildMutatedOffer(spec.offer).split('\r\n').filter((l) => l.startsWith('a=rtpmap:-1 '))
+  const badRtpmap = (spec: OfferPostSpec) =>
+    buildMutatedOffer(spec.offer)
+      .split('\r\n')
+      .filter((l) => l.startsWith('a=rtpmap:-1 '))
 
   it('replaces a two-mutation detour to a line by the one mutation aimed at it directly', () => {
     const lines = buildWebrtcOffer(offer).split('\r\n')
     const mLine = lines.findIndex((l) => l.startsWith('m=audio '))
     // dropping "audio" from the m= line stops the payload-type mutation counting it, so rtpLine 0 lands on a=rtpmap
-    const detour: OfferPostSpec = { contentType: 'application/sdp', offer: { offer, mutations: [{ op: 'dropToken', line: mLine, token: 0 }, { op: 'payloadType', rtpLine: 0, pt: -1 }] } }
+    const detour: OfferPostSpec = {
+      contentType: 'application/sdp',
+      offer: {
+        offer,
+        mutations: [
+          { op: 'dropToken', line: mLine, token: 0 },
+          { op: 'payloadType', rtpLine: 0, pt: -1 },
+        ],
+      },
+    }
     expect(badRtpmap(detour)).toHaveLength(1)
     const single = reduceOfferPost(detour).filter((s) => s.offer.mutations.length === 1 && badRtpmap(s).length === 1)
     expect(single.map((s) => s.offer.mutations[0])).toContainEqual({ op: 'payloadType', rtpLine: 1, pt: -1 })
@@ -132,6 +151,10 @@ describe('reduceOfferPost', () => {
   it('offers no re-aimed variants for a single mutation (lowering its indexes is enough)', () => {
     const one: OfferPostSpec = { contentType: 'application/sdp', offer: { offer, mutations: [{ op: 'payloadType', rtpLine: 3, pt: -1 }] } }
     const variants = reduceOfferPost(one)
-    expect(variants.filter((s) => s.offer.mutations.length === 1 && s.offer.mutations[0]!.op === 'payloadType').map((s) => (s.offer.mutations[0] as { rtpLine: number }).rtpLine)).toEqual([0, 1, 2])
+    expect(
+      variants
+        .filter((s) => s.offer.mutations.length === 1 && s.offer.mutations[0]!.op === 'payloadType')
+        .map((s) => (s.offer.mutations[0] as { rtpLine: number }).rtpLine),
+    ).toEqual([0, 1, 2])
   })
 })

@@ -12,7 +12,13 @@ type Outcome = { threw: string } | { header: Record<string, unknown> }
 function outcome(parse: (b: Buffer) => RtpHeader, buf: Buffer): Outcome {
   try {
     const h = parse(buf)
-    return { header: JSON.parse(JSON.stringify({ ...h, serializeSize: safe(() => h.serializeSize) }, (_k, v: unknown) => (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v))) as Record<string, unknown> }
+    return {
+      header: JSON.parse(
+        JSON.stringify({ ...h, serializeSize: safe(() => h.serializeSize) }, (_k, v: unknown) =>
+          v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v,
+        ),
+      ) as Record<string, unknown>,
+    }
   } catch (e) {
     return { threw: (e as Error).constructor.name }
   }

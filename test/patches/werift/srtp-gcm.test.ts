@@ -12,7 +12,10 @@ interface Cipher {
 }
 
 function session(key: Buffer, salt: Buffer): { cipher: Cipher; session: SrtpSession } {
-  const s = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0])
+  const s = new SrtpSession({
+    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+    profile: 7,
+  } as ConstructorParameters<typeof SrtpSession>[0])
   const cipher = (s as unknown as { localContext: { cipher: Cipher } }).localContext.cipher
   // the comparisons below against werift's own methods mean something only if ours are really in use
   expect(usesSrtpGcmFastPath(cipher)).toBe(true)
@@ -33,7 +36,14 @@ const rtp = fc.record({
 })
 
 function header(p: { seq: number; ts: number; ssrc: number; pt: number; marker: boolean; withExtension: boolean }): RtpHeader {
-  return new RtpHeader({ sequenceNumber: p.seq, timestamp: p.ts, ssrc: p.ssrc, payloadType: p.pt, marker: p.marker, extensions: p.withExtension ? [{ id: 1, payload: Buffer.from([0x30]) }] : [] })
+  return new RtpHeader({
+    sequenceNumber: p.seq,
+    timestamp: p.ts,
+    ssrc: p.ssrc,
+    payloadType: p.pt,
+    marker: p.marker,
+    extensions: p.withExtension ? [{ id: 1, payload: Buffer.from([0x30]) }] : [],
+  })
 }
 
 describe('werift SRTP AES-GCM without a cipher context per packet', () => {
@@ -70,7 +80,10 @@ describe('werift SRTP AES-GCM without a cipher context per packet', () => {
         fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a)),
         fc.uint8Array({ minLength: 12, maxLength: 12 }).map((a) => Buffer.from(a)),
         fc.integer({ min: 65400, max: 65535 }),
-        fc.array(fc.record({ step: fc.integer({ min: -3, max: 40 }), length: fc.integer({ min: 0, max: 600 }), ssrc: fc.constantFrom(1, 2, 0xffffffff) }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.record({ step: fc.integer({ min: -3, max: 40 }), length: fc.integer({ min: 0, max: 600 }), ssrc: fc.constantFrom(1, 2, 0xffffffff) }), {
+          minLength: 1,
+          maxLength: 120,
+        }),
         (key, salt, first, steps) => {
           const { cipher } = session(key, salt)
           let seq = first
@@ -83,7 +96,12 @@ describe('werift SRTP AES-GCM without a cipher context per packet', () => {
             const payload = Buffer.alloc(length, seq & 0xff)
             const ours = cipher.encryptRtp(h(), payload, roc)
             expect(ours.equals(encryptRtp.call(cipher as never, h(), payload, roc))).toBe(true)
-            expect(cipher.decryptRtp(ours, roc, RtpHeader.deSerialize(ours.subarray(0, ours.length - 16)))[0].subarray(12).equals(payload)).toBe(true)
+            expect(
+              cipher
+                .decryptRtp(ours, roc, RtpHeader.deSerialize(ours.subarray(0, ours.length - 16)))[0]
+                .subarray(12)
+                .equals(payload),
+            ).toBe(true)
           }
         },
       ),

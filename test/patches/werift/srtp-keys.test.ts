@@ -12,7 +12,10 @@ describe('werift SRTP session keys cached as KeyObjects', () => {
     srtpKeyCaching()
     const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex')
     const salt = Buffer.alloc(12, 7)
-    const session = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: 7 } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
+    const session = new SrtpSession({
+      keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+      profile: 7,
+    } as ConstructorParameters<typeof SrtpSession>[0]) as unknown as {
       localContext: { srtpSessionKey: Buffer; cipher: { srtpSessionKey: unknown } }
     }
     const cached = session.localContext.cipher.srtpSessionKey

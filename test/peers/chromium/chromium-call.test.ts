@@ -68,7 +68,8 @@ function expectOnHostPair(s: PeerStats): void {
   const pair = s.selectedPair
   expect(pair, `${s.peer} has a selected candidate pair`).toBeDefined()
   expect(ownAddresses.has(pair!.local.address), `${s.peer} local ${pair!.local.address}`).toBe(true)
-  if (pair!.remote.address !== '' || pair!.remote.type !== 'prflx') expect(ownAddresses.has(pair!.remote.address), `${s.peer} remote ${pair!.remote.address}`).toBe(true)
+  if (pair!.remote.address !== '' || pair!.remote.type !== 'prflx')
+    expect(ownAddresses.has(pair!.remote.address), `${s.peer} remote ${pair!.remote.address}`).toBe(true)
   expect(pair!.local.protocol).toBe('udp')
 }
 
@@ -138,7 +139,10 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
     expect(inboundOf(sa).origin).toBe('browser-getstats')
     // The call record says whose figures they are (and stays schema-valid).
     const record = await buildCallRecord({ kind: 'chromium-test', peers: [chromium, werift], startedAt: new Date() })
-    expect(record.peers.map((p) => [p.kind, p.rtp.inbound[0]?.origin])).toEqual([['chromium', 'browser-getstats'], ['werift', undefined]])
+    expect(record.peers.map((p) => [p.kind, p.rtp.inbound[0]?.origin])).toEqual([
+      ['chromium', 'browser-getstats'],
+      ['werift', undefined],
+    ])
   })
 
   it('werift calls Chromium with Opus: tones both ways, stats from both', async () => {
@@ -171,8 +175,13 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
     expect(signaling.some((m) => m.type === 'candidate')).toBe(false)
   })
 
-  it('through the impairment relay, the browser\'s own loss counters agree with the relay\'s ground truth', async () => {
-    const call = await openBackToBack({ a: { kind: 'chromium', name: 'chrome-lossy' }, b: { name: 'werift-lossy' }, codec: 'opus', network: { seed: 11, toA: { loss: 0.05 } } })
+  it("through the impairment relay, the browser's own loss counters agree with the relay's ground truth", async () => {
+    const call = await openBackToBack({
+      a: { kind: 'chromium', name: 'chrome-lossy' },
+      b: { name: 'werift-lossy' },
+      codec: 'opus',
+      network: { seed: 11, toA: { loss: 0.05 } },
+    })
     try {
       const send = call.b.sendAudio(toneAt(1000))
       const track = await call.a.waitForTrack('audio', 10_000)
@@ -181,7 +190,11 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
       // Once the sender stopped, everything the relay delivered is what the browser received.
       const truth = () => call.relay!.summary('toA')
       await waitFor(() => truth().pending === 0, { timeoutMs: 5000, label: 'the relay to drain' })
-      await waitFor(() => track.rtp.snapshot().received === truth().delivered, { timeoutMs: 5000, label: 'the browser to count every delivered packet', intervalMs: 100 })
+      await waitFor(() => track.rtp.snapshot().received === truth().delivered, {
+        timeoutMs: 5000,
+        label: 'the browser to count every delivered packet',
+        intervalMs: 100,
+      })
       await call.a.stats() // one more getStats round trip for the final counters
       const { dropped, delivered, sent } = truth()
       const snap = track.rtp.snapshot()
@@ -214,13 +227,18 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
     await track.waitForPackets(20, 10_000)
     await chromium.sendDtmf('19#', { durationMs: 100, gapMs: 70 })
     await waitFor(() => track.dtmf().filter((d) => d.ended).length === 3, { timeoutMs: 5000, label: '3 ended DTMF events at werift' })
-    expect(track.dtmf().map((d) => d.digit).join('')).toBe('19#')
+    expect(
+      track
+        .dtmf()
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('19#')
     expect(track.dtmf().every((d) => d.method === 'rfc4733')).toBe(true)
     void call
     await expect(chromium.sendDtmf('12x')).rejects.toThrow(/not a DTMF digit string/)
   })
 
-  it('a Chromium peer\'s recording is saved as a WAV that holds the tone (record: true)', async () => {
+  it("a Chromium peer's recording is saved as a WAV that holds the tone (record: true)", async () => {
     const root = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-wav-'))
     try {
       const call = await openBackToBack({ a: { kind: 'chromium', name: 'chrome-wav' }, codec: 'opus', record: true, send: { b: toneAt(1000) } })
@@ -244,13 +262,18 @@ describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
   it('browser console errors go into the peer timeline', async () => {
     await using p: ChromiumPeer = await createChromiumPeer({ name: 'chrome-console' })
     await p.page!.evaluate(() => console.error('rtcspec test: deliberate console error'))
-    await waitFor(() => p.timeline.errors.some((e) => e.message.includes('deliberate console error')), { timeoutMs: 5000, label: 'the console error in the timeline' })
+    await waitFor(() => p.timeline.errors.some((e) => e.message.includes('deliberate console error')), {
+      timeoutMs: 5000,
+      label: 'the console error in the timeline',
+    })
     expect(p.timeline.errors[0]!.message).toBe('console.error: rtcspec test: deliberate console error')
   })
 
   it('bad input fails with a clear error, not a crash', async () => {
     await expect(createChromiumPeer({ pollIntervalMs: 1 } as never)).rejects.toThrow(/pollIntervalMs/)
-    await expect(createChromiumPeer({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(/Chromium not found at \/nonexistent\/chromium[\s\S]*apt-get install chromium/)
+    await expect(createChromiumPeer({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(
+      /Chromium not found at \/nonexistent\/chromium[\s\S]*apt-get install chromium/,
+    )
     await expect(createChromiumPeer({ codecs: ['nope'] })).rejects.toThrow(/none of the codecs \[nope\]/)
     await using p = await createChromiumPeer({ name: 'chrome-bad-sdp' })
     await expect(p.acceptOffer({ type: 'offer', sdp: 'v=0\r\nnot sdp\r\n' })).rejects.toThrow(/chrome-bad-sdp: could not apply the remote offer/)

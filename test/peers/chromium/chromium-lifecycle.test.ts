@@ -17,7 +17,10 @@ const repo = new URL('../../../', import.meta.url).pathname
 const node = process.execPath
 
 /** Runs a child Node process (bounded), returns its stdout lines and exit information. */
-function runChild(args: string[], options: { cwd?: string; timeoutMs: number; env?: Record<string, string>; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void }) {
+function runChild(
+  args: string[],
+  options: { cwd?: string; timeoutMs: number; env?: Record<string, string>; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void },
+) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string }>((resolve) => {
     const child = spawn(node, args, { cwd: options.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...options.env } })
     const lines: string[] = []
@@ -107,7 +110,10 @@ describe.skipIf(skip)('Chromium peer lifecycle', { timeout: 120_000 }, () => {
   it('no Chromium survives a failed test that used the peers fixture', async () => {
     const dir = mkdtempSync(join(scratch, 'run-'))
     symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'))
-    writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 90_000, hookTimeout: 90_000 } }\n`)
+    writeFileSync(
+      join(dir, 'vitest.config.mjs'),
+      `export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 90_000, hookTimeout: 90_000 } }\n`,
+    )
     writeFileSync(
       join(dir, 'failing.test.ts'),
       `import { test } from ${JSON.stringify(join(repo, 'src/dsl/fixtures.ts'))}

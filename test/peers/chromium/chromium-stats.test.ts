@@ -8,7 +8,9 @@ import { normalizeBrowserStats, snapshotFromBrowser, codecFromStats, type Browse
 import { BrowserRtpStats, ChromiumInboundTrack } from '../../../src/peers/chromium/inbound-track.ts'
 import { CounterTimeline } from '../../../src/peers/chromium/counter-timeline.ts'
 
-const report = JSON.parse(readFileSync(new URL('../../../fixtures/chromium/getstats-opus-call.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>
+const report = JSON.parse(readFileSync(new URL('../../../fixtures/chromium/getstats-opus-call.json', import.meta.url), 'utf8')) as Array<
+  Record<string, unknown>
+>
 
 const inbound = (over: Partial<BrowserInbound> = {}): BrowserInbound => ({
   kind: 'audio',
@@ -39,7 +41,16 @@ describe('normalizeBrowserStats', () => {
       bytesReceived: 6082,
       codec: { encoding: 'opus', payloadType: 111, clockRate: 48000, channels: 2 },
     })
-    expect(v.outbound).toEqual([{ kind: 'audio', mid: '0', ssrc: 3647378767, packetsSent: 53, bytesSent: 4375, codec: { encoding: 'opus', payloadType: 111, clockRate: 48000, channels: 2 } }])
+    expect(v.outbound).toEqual([
+      {
+        kind: 'audio',
+        mid: '0',
+        ssrc: 3647378767,
+        packetsSent: 53,
+        bytesSent: 4375,
+        codec: { encoding: 'opus', payloadType: 111, clockRate: 48000, channels: 2 },
+      },
+    ])
     // The transport names its selected pair: local host on the machine's interface, remote peer-reflexive (address hidden by the browser).
     expect(v.selectedPair).toEqual({
       local: { address: '192.0.2.2', port: 43670, type: 'host', protocol: 'udp' },
@@ -61,7 +72,19 @@ describe('normalizeBrowserStats', () => {
   it('ignores entries without id/type and tolerates missing fields', () => {
     const v = normalizeBrowserStats([null, 42, 'x', { type: 'inbound-rtp' }, { id: 'a', type: 'inbound-rtp', kind: 'video', ssrc: 9 }])
     expect(v.inbound).toEqual([
-      { kind: 'video', mid: undefined, trackIdentifier: undefined, ssrc: 9, packetsReceived: 0, packetsLost: 0, jitterSec: 0, bytesReceived: 0, codec: undefined, totalSamplesDuration: undefined, concealedSamples: undefined },
+      {
+        kind: 'video',
+        mid: undefined,
+        trackIdentifier: undefined,
+        ssrc: 9,
+        packetsReceived: 0,
+        packetsLost: 0,
+        jitterSec: 0,
+        bytesReceived: 0,
+        codec: undefined,
+        totalSamplesDuration: undefined,
+        concealedSamples: undefined,
+      },
     ])
     expect(v.selectedPair).toBeUndefined()
     expect(normalizeBrowserStats([]).inbound).toEqual([])
@@ -77,7 +100,17 @@ describe('normalizeBrowserStats', () => {
 describe('snapshotFromBrowser', () => {
   it('maps the browser counters onto an RTP stats snapshot', () => {
     const s = snapshotFromBrowser(inbound(), 48000, { firstSeenMs: 1000, lastGrowthMs: 3000 })
-    expect(s).toMatchObject({ ssrc: 1234, payloadType: 111, clockRate: 48000, received: 95, unique: 95, expected: 100, lost: 5, rfc3550CumulativeLost: 5, bytes: 9500 })
+    expect(s).toMatchObject({
+      ssrc: 1234,
+      payloadType: 111,
+      clockRate: 48000,
+      received: 95,
+      unique: 95,
+      expected: 100,
+      lost: 5,
+      rfc3550CumulativeLost: 5,
+      bytes: 9500,
+    })
     expect(s.lossFraction).toBeCloseTo(0.05, 12)
     expect(s.jitterMs).toBeCloseTo(4, 12)
     expect(s.jitter).toBeCloseTo(192, 9) // 4 ms at 48 kHz

@@ -27,7 +27,12 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
 
   for (const transport of ['udp', 'tcp', 'tls'] as const) {
     it(`relay-only over ${transport.toUpperCase()}: media flows and the selected pair is relay`, async () => {
-      const chromium = await createChromiumPeer({ name: `chrome-relay-${transport}`, codecs: ['opus'], relayOnly: true, iceServers: turn.iceServers({ transports: [transport] }) })
+      const chromium = await createChromiumPeer({
+        name: `chrome-relay-${transport}`,
+        codecs: ['opus'],
+        relayOnly: true,
+        iceServers: turn.iceServers({ transports: [transport] }),
+      })
       const werift = createWeriftPeer({ name: `werift-relay-${transport}`, codecs: ['opus'] })
       await using call = await connectBackToBack(chromium, werift, { connectTimeoutMs: 20_000 })
       chromium.sendAudio((rate) => tone(600, { sampleRate: rate }))
@@ -47,10 +52,18 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
     })
   }
 
-  it('with strictCertificates the browser refuses coturn\'s self-signed TLS certificate (and says so)', async () => {
-    await using chromium = await createChromiumPeer({ name: 'chrome-strict', strictCertificates: true, relayOnly: true, iceServers: turn.iceServers({ transports: ['tls'] }) })
+  it("with strictCertificates the browser refuses coturn's self-signed TLS certificate (and says so)", async () => {
+    await using chromium = await createChromiumPeer({
+      name: 'chrome-strict',
+      strictCertificates: true,
+      relayOnly: true,
+      iceServers: turn.iceServers({ transports: ['tls'] }),
+    })
     await chromium.createOffer()
-    await waitFor(() => chromium.timeline.errors.some((e) => /ICE candidate error 701 .*\(turns:127\.0\.0\.1:\d+\?transport=tcp\)/.test(e.message)), { timeoutMs: 20_000, label: 'the TURN/TLS failure in the timeline' })
+    await waitFor(() => chromium.timeline.errors.some((e) => /ICE candidate error 701 .*\(turns:127\.0\.0\.1:\d+\?transport=tcp\)/.test(e.message)), {
+      timeoutMs: 20_000,
+      label: 'the TURN/TLS failure in the timeline',
+    })
     expect(chromium.timeline.localCandidates).toEqual([])
   })
 
@@ -70,7 +83,12 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
     )
     expect(err).toBeInstanceOf(Error) // the call did not connect (werift saw no candidate from the browser)
     // The browser's side says why: its TURN allocation was refused, in its timeline and in its connect error.
-    await waitFor(() => chromium.timeline.errors.some((e) => /ICE candidate error 401 Unauthorized/.test(e.message)), { timeoutMs: 10_000, label: 'the TURN 401 in the browser peer\'s timeline' })
-    await expect(chromium.waitForConnected(500)).rejects.toThrow(/chrome-bad-turn to connect[\s\S]*ICE candidate error 401 Unauthorized \(turn:127\.0\.0\.1:\d+\?transport=udp\)/)
+    await waitFor(() => chromium.timeline.errors.some((e) => /ICE candidate error 401 Unauthorized/.test(e.message)), {
+      timeoutMs: 10_000,
+      label: "the TURN 401 in the browser peer's timeline",
+    })
+    await expect(chromium.waitForConnected(500)).rejects.toThrow(
+      /chrome-bad-turn to connect[\s\S]*ICE candidate error 401 Unauthorized \(turn:127\.0\.0\.1:\d+\?transport=udp\)/,
+    )
   })
 })

@@ -29,6 +29,11 @@ describe('arrivalGapBounds', () => {
 
   it('gives zero bounds without two distinct samples, and ignores samples before the first packet', () => {
     expect(arrivalGapBounds([])).toEqual({ upperMs: 0, lowerMs: 0, packets: 0, samples: 0 })
-    expect(arrivalGapBounds([{ packetsReceived: 0, lastPacketMs: undefined }, { packetsReceived: 4, lastPacketMs: 500 }])).toEqual({ upperMs: 0, lowerMs: 0, packets: 0, samples: 1 })
+    expect(
+      arrivalGapBounds([
+        { packetsReceived: 0, lastPacketMs: undefined },
+        { packetsReceived: 4, lastPacketMs: 500 },
+      ]),
+    ).toEqual({ upperMs: 0, lowerMs: 0, packets: 0, samples: 1 })
   })
 })

@@ -95,7 +95,9 @@ describe.skipIf(skip)('ICE restart werift ↔ Chromium', () => {
         const samples = { a: inA.recording().samples.length, b: inB.recording().samples.length }
 
         const r = await restartIce(call, { by: c.by, timeoutMs: 15_000 })
-        process.stdout.write(`[ice-restart werift↔chromium: ${c.label}] signaling ${r.signalingMs.toFixed(0)} ms, media again after ${r.reconnectMs.toFixed(0)} ms, gaps ${r.gaps.map((g) => `${g.track} ${g.gapMs.toFixed(0)} ms (${g.method}${g.lowerBoundMs !== undefined ? `, ≥ ${g.lowerBoundMs.toFixed(0)}` : ''})`).join(', ')}\n`)
+        process.stdout.write(
+          `[ice-restart werift↔chromium: ${c.label}] signaling ${r.signalingMs.toFixed(0)} ms, media again after ${r.reconnectMs.toFixed(0)} ms, gaps ${r.gaps.map((g) => `${g.track} ${g.gapMs.toFixed(0)} ms (${g.method}${g.lowerBoundMs !== undefined ? `, ≥ ${g.lowerBoundMs.toFixed(0)}` : ''})`).join(', ')}\n`,
+        )
 
         // A real restart: new ICE credentials on both sides, in the descriptions exchanged.
         expect(r.newUfrag).toEqual({ a: true, b: true })
@@ -119,7 +121,10 @@ describe.skipIf(skip)('ICE restart werift ↔ Chromium', () => {
         expect((await werift.stats()).iceDetail?.iceRestarts).toBe(1)
         expect((await chromium.stats()).iceDetail?.iceRestarts).toBe(1)
         const weriftChecks = (await werift.stats()).iceDetail?.checks ?? []
-        expect(weriftChecks.some((p) => p.nominated && p.state === 'succeeded'), JSON.stringify(weriftChecks)).toBe(true)
+        expect(
+          weriftChecks.some((p) => p.nominated && p.state === 'succeeded'),
+          JSON.stringify(weriftChecks),
+        ).toBe(true)
 
         // The gap is measured on both directions: from the packets (werift) and bounded from getStats (Chromium).
         expect(r.gaps.map((g) => g.method).sort()).toEqual(['browser-getstats', 'packets'])
@@ -140,7 +145,9 @@ describe.skipIf(skip)('ICE restart werift ↔ Chromium', () => {
             .sort((x, y) => x - y)
           const truthGap = Math.max(0, ...released.slice(1).map((t, i) => t - released[i]!))
           const browserGap = r.gaps.find((g) => g.method === 'browser-getstats')!
-          process.stdout.write(`  relay truth: longest interval toward Chromium during the restart ${truthGap.toFixed(0)} ms (getStats bound ${browserGap.lowerBoundMs?.toFixed(0)}…${browserGap.gapMs.toFixed(0)} ms)\n`)
+          process.stdout.write(
+            `  relay truth: longest interval toward Chromium during the restart ${truthGap.toFixed(0)} ms (getStats bound ${browserGap.lowerBoundMs?.toFixed(0)}…${browserGap.gapMs.toFixed(0)} ms)\n`,
+          )
           expect(released.length).toBeGreaterThan(0)
           expect(truthGap).toBeLessThanOrEqual(browserGap.gapMs + 15)
         }
@@ -163,7 +170,10 @@ describe.skipIf(skip)('ICE restart werift ↔ Chromium', () => {
         for (const p of record.peers) {
           const side = p.name === call.a.name ? 'a' : 'b'
           expect(p.ice.iceRestarts, p.name).toBe(1)
-          expect(p.ice.nominations?.some((n) => n.atMs >= restartAt[side]), p.name).toBe(r.renominated[side])
+          expect(
+            p.ice.nominations?.some((n) => n.atMs >= restartAt[side]),
+            p.name,
+          ).toBe(r.renominated[side])
         }
       } finally {
         if (!closed) await call.close()

@@ -16,7 +16,11 @@ async function expectLoopbackPairs(peers: Peer[]): Promise<void> {
   for (const p of peers) {
     // A browser's getStats can still show no selected pair just after 'connected' (its report is cached for a
     // moment); the peer's polling records the pair in the timeline once the browser reports it.
-    await waitFor(() => (p.timeline.nominations?.length ?? 0) > 0, { timeoutMs: 10_000, intervalMs: 50, label: `${p.name} to report its selected candidate pair` })
+    await waitFor(() => (p.timeline.nominations?.length ?? 0) > 0, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      label: `${p.name} to report its selected candidate pair`,
+    })
     const s = await p.stats()
     expect(s.selectedPair, `${p.name} has a selected pair`).toBeDefined()
     expect(s.selectedPair!.local.address, `${p.name} local`).toMatch(loopback)

@@ -7,7 +7,10 @@ import { waitFor } from '../../../src/wait.ts'
 import type { InboundTrack } from '../../../src/peers/types.ts'
 
 function decoded(track: InboundTrack): Int16Array {
-  const chunks = track.packets().filter((p) => p.payloadType === 0 || p.payloadType === 8).map((p) => (p.payloadType === 0 ? decodeMulaw(p.payload) : decodeAlaw(p.payload)))
+  const chunks = track
+    .packets()
+    .filter((p) => p.payloadType === 0 || p.payloadType === 8)
+    .map((p) => (p.payloadType === 0 ? decodeMulaw(p.payload) : decodeAlaw(p.payload)))
   const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0))
   let o = 0
   for (const c of chunks) {
@@ -35,7 +38,10 @@ describe('plain-RTP peer', () => {
     expect(detectTone(decoded(tb), 8000, 1500).present).toBe(false)
     expect(detectTone(decoded(ta), 8000, 1500).present).toBe(true)
     expect(tb.rtp.snapshot().lost).toBe(0)
-    await waitFor(() => a.rtcpReceived.some((r) => r.packets.some((p) => p.type === 'sr' && p.reports.length > 0)), { timeoutMs: 5000, label: 'an SR with a report block at a' })
+    await waitFor(() => a.rtcpReceived.some((r) => r.packets.some((p) => p.type === 'sr' && p.reports.length > 0)), {
+      timeoutMs: 5000,
+      label: 'an SR with a report block at a',
+    })
     const sr = a.rtcpReceived.flatMap((r) => r.packets).find((p) => p.type === 'sr' && p.reports.length > 0)
     // b's report block is about a's stream, and a's SR counts what a sent.
     expect(sr?.type === 'sr' && sr.reports[0]!.ssrc).toBe((await a.stats()).outbound[0]!.ssrc)
@@ -48,7 +54,12 @@ describe('plain-RTP peer', () => {
     await a.sendDtmf('12#', { durationMs: 60, gapMs: 40 })
     const t = await b.waitForTrack('audio', 5000)
     await waitFor(() => t.dtmf().length === 3, { timeoutMs: 5000, label: '3 DTMF digits at b' })
-    expect(t.dtmf().map((d) => d.digit).join('')).toBe('12#')
+    expect(
+      t
+        .dtmf()
+        .map((d) => d.digit)
+        .join(''),
+    ).toBe('12#')
   })
 
   test('hold: a sendonly re-offer stops the far end sending; resume restarts it', async () => {
@@ -72,7 +83,12 @@ describe('plain-RTP peer', () => {
     // Held frames spend no sequence numbers: the far end sees a pause, not the held frames as loss,
     // and the first packet after resume starts a new talkspurt (marker bit).
     expect(t.rtp.snapshot().lost).toBeLessThanOrEqual(1)
-    expect(t.packets().slice(atHold).some((p) => p.marker)).toBe(true)
+    expect(
+      t
+        .packets()
+        .slice(atHold)
+        .some((p) => p.marker),
+    ).toBe(true)
   })
 
   test('refuses non-loopback media addresses and codec mismatches with clear errors', async () => {

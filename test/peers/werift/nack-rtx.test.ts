@@ -39,7 +39,10 @@ async function run(nack: boolean, seed: number) {
     const track = await b.waitForTrack('video', 5000)
     await probe.done
     // Let retransmissions of the last holes arrive: wait until nothing more is pending in the relay and bob saw the end.
-    await waitFor(() => relay.summary('toB').pending === 0 && track.rtp.snapshot().expected >= 590, { timeoutMs: 5000, label: 'bob to see the end of the stream' })
+    await waitFor(() => relay.summary('toB').pending === 0 && track.rtp.snapshot().expected >= 590, {
+      timeoutMs: 5000,
+      label: 'bob to see the end of the stream',
+    })
     await waitFor(() => !nack || track.rtp.snapshot().lost === 0, { timeoutMs: 3000, label: 'retransmissions to fill every hole' }).catch(() => undefined)
     const wire = referenceLoss(streamRecords(relay.truth('toB').records, probe.ssrc))
     const app = track.rtp.snapshot()

@@ -3,7 +3,11 @@ import { openBackToBack, sources } from '../../../src/calls/open.ts'
 import { waitFor } from '../../../src/wait.ts'
 
 describe('rtcspec RTP statistics agree with werift getStats() and the relay ground truth', () => {
-  for (const [loss, seed] of [[0, 1], [0.05, 1234], [0.15, 99]] as const) {
+  for (const [loss, seed] of [
+    [0, 1],
+    [0.05, 1234],
+    [0.15, 99],
+  ] as const) {
     it(`with ${loss * 100} % injected loss (seed ${seed})`, async () => {
       const call = await openBackToBack({ codec: 'PCMU', network: { seed, toB: { loss } } })
       try {
@@ -13,7 +17,10 @@ describe('rtcspec RTP statistics agree with werift getStats() and the relay grou
         send.stop()
         const truth = () => call.relay!.summary('toB')
         // Every packet the relay delivered has arrived.
-        await waitFor(() => inB.rtp.snapshot().received === truth().delivered && truth().pending === 0, { timeoutMs: 5000, label: 'bob to receive every delivered packet' })
+        await waitFor(() => inB.rtp.snapshot().received === truth().delivered && truth().pending === 0, {
+          timeoutMs: 5000,
+          label: 'bob to receive every delivered packet',
+        })
 
         const ours = inB.rtp.snapshot()
         const stats = await call.b.stats()

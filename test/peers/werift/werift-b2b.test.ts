@@ -8,10 +8,7 @@ const tone440 = (rate: number) => tone(440, { sampleRate: rate })
 describe('werift back-to-back', () => {
   for (const trickle of [true, false]) {
     it(`connects on loopback and carries PCMU both ways (trickle=${trickle})`, async () => {
-      await using call = await connectBackToBack(
-        createWeriftPeer({ name: 'alice', trickle }),
-        createWeriftPeer({ name: 'bob', trickle }),
-      )
+      await using call = await connectBackToBack(createWeriftPeer({ name: 'alice', trickle }), createWeriftPeer({ name: 'bob', trickle }))
       call.a.sendAudio(tone440)
       call.b.sendAudio(tone440)
       const [inA, inB] = await Promise.all([call.a.waitForTrack('audio', 5000), call.b.waitForTrack('audio', 5000)])

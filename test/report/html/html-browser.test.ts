@@ -48,7 +48,10 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
     } finally {
       await recordAndClose(call, 'webrtc-b2b', { file: FILE, name: 'werift call with recordings', result: 'passed' })
     }
-    const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n').map((l) => CallRecordSchema.parse(JSON.parse(l)))
+    const records = readFileSync(join(dir, 'call_records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => CallRecordSchema.parse(JSON.parse(l)))
     const rec = records.find((r) => r.test?.name === 'werift call with recordings')!
     for (const p of rec.peers) {
       const tl = p.rtp.inbound[0]?.timeline ?? []
@@ -87,7 +90,12 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
     // a hostile record (markup in the test name, SDP and SIP type) and a garbage line: escaped, and a warning
     const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
     const good = readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n')[0]!
-    const evil = CallRecordSchema.parse({ ...JSON.parse(good), id: 'evil', test: { file: FILE, name: hostile, result: 'failed' }, signaling: [{ atMs: 1, from: hostile, to: 'b', type: hostile, sdp: hostile }] })
+    const evil = CallRecordSchema.parse({
+      ...JSON.parse(good),
+      id: 'evil',
+      test: { file: FILE, name: hostile, result: 'failed' },
+      signaling: [{ atMs: 1, from: hostile, to: 'b', type: hostile, sdp: hostile }],
+    })
     appendFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(evil)}\n{"garbage\n`)
 
     const out: string[] = []
@@ -125,7 +133,11 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
     const page = await lease.browser.newPage()
     try {
       await page.goto(`file://${join(dir, 'index.html')}`, { waitUntil: 'load' })
-      const probe = await page.evaluate(() => ({ pwned: (window as unknown as { __pwned?: number }).__pwned, imgs: document.querySelectorAll('img[src="x"]').length, scripts: document.querySelectorAll('script').length }))
+      const probe = await page.evaluate(() => ({
+        pwned: (window as unknown as { __pwned?: number }).__pwned,
+        imgs: document.querySelectorAll('img[src="x"]').length,
+        scripts: document.querySelectorAll('script').length,
+      }))
       expect(probe).toEqual({ pwned: undefined, imgs: 0, scripts: 1 })
       // the failed-only filter hides passed tests and keeps the failed one
       const visible = await page.evaluate(() => {
@@ -152,5 +164,11 @@ describe.skipIf(skip)('the HTML report of real calls, in headless Chromium', () 
 /** The SIP user agents append their records when their calls end; wait until both legs are on disk. */
 async function waitForSipRecords(): Promise<void> {
   const { waitFor } = await import('../../../src/wait.ts')
-  await waitFor(() => readFileSync(join(dir, 'call_records.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"sip"')).length >= 2, { timeoutMs: 10_000, intervalMs: 50, label: 'two SIP call records in call_records.jsonl' })
+  await waitFor(
+    () =>
+      readFileSync(join(dir, 'call_records.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"kind":"sip"')).length >= 2,
+    { timeoutMs: 10_000, intervalMs: 50, label: 'two SIP call records in call_records.jsonl' },
+  )
 }

@@ -16,12 +16,24 @@ beforeAll(async () => {
   await page.setViewport({ width: 900, height: 700 })
   const chart = lineChart(
     [
-      { label: 'a → b audio', points: [[0, 50], [1, 48], [2, 50], [3, 50]], end: 4 },
+      {
+        label: 'a → b audio',
+        points: [
+          [0, 50],
+          [1, 48],
+          [2, 50],
+          [3, 50],
+        ],
+        end: 4,
+      },
       { label: 'b → a audio', points: [[0, 20]], end: 1 },
     ],
     { title: 'packets received', unit: 'packets/s' },
   )
-  await page.setContent(`<!doctype html><html><head><style>${uplotStyles()}</style></head><body>${chart}<script>${uplotScript()}\n${CHART_INIT_JS}</script></body></html>`, { waitUntil: 'load' })
+  await page.setContent(
+    `<!doctype html><html><head><style>${uplotStyles()}</style></head><body>${chart}<script>${uplotScript()}\n${CHART_INIT_JS}</script></body></html>`,
+    { waitUntil: 'load' },
+  )
 }, 60_000)
 
 afterAll(async () => {
@@ -36,12 +48,15 @@ async function over(): Promise<{ x: number; y: number; width: number; height: nu
 
 describe('report charts in the browser (uPlot)', () => {
   it('are drawn into a canvas, from the inlined script alone', async () => {
-    const drawn = await page!.evaluate(() => ({ rendered: document.querySelectorAll('.uplot-chart[data-rendered] canvas').length, range: document.querySelector('.uplot-chart')!.getAttribute('data-x-range') }))
+    const drawn = await page!.evaluate(() => ({
+      rendered: document.querySelectorAll('.uplot-chart[data-rendered] canvas').length,
+      range: document.querySelector('.uplot-chart')!.getAttribute('data-x-range'),
+    }))
     expect(drawn.rendered).toBe(1)
     expect(drawn.range).toBe('0,4')
   })
 
-  it('hovering shows each series\' value at the cursor in the legend, with its unit', async () => {
+  it("hovering shows each series' value at the cursor in the legend, with its unit", async () => {
     const b = await over()
     await page!.mouse.move(b.x + b.width * 0.1, b.y + b.height / 2) // at x ≈ 0.4 s: inside the one-second series too
     const values = await page!.$$eval('.uplot-chart .u-legend .u-series .u-value', (els) => els.map((e) => e.textContent))

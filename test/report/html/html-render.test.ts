@@ -11,7 +11,8 @@ import { anchorId, chartData, esc, lineChart, niceTicks, renderReport, type Char
 
 /** The data of every chart in `html` (the JSON in each data-chart attribute). */
 function chartsOf(html: string): ChartData[] {
-  const unesc = (s: string) => s.replace(/&(quot|#39|#96|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", '#96': '`', lt: '<', gt: '>', amp: '&' })[e] ?? '')
+  const unesc = (s: string) =>
+    s.replace(/&(quot|#39|#96|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", '#96': '`', lt: '<', gt: '>', amp: '&' })[e] ?? '')
   return [...html.matchAll(/data-chart="([^"]*)"/g)].map((m) => JSON.parse(unesc(m[1]!)) as ChartData)
 }
 import { generateHtmlReport, reportCommand, writeRunHtmlReport } from '../../../src/cli/report.ts'
@@ -43,7 +44,19 @@ function record(s: string, overrides: Partial<CallRecord> = {}): CallRecord {
       localCandidates: [{ atMs: 6, candidate: `candidate:1 1 udp 1 127.0.0.1 4000 typ host ${s}` }],
       remoteCandidates: [{ atMs: 7, candidate: s }],
       nominations: [{ atMs: 12, local: s, remote: '127.0.0.1:4001 host', protocol: 'udp' }],
-      checks: [{ local: s, remote: 'x', state: s, nominated: true, requestsSent: 1, responsesReceived: 1, requestsReceived: 1, responsesSent: 1, consentRequestsSent: 0 }],
+      checks: [
+        {
+          local: s,
+          remote: 'x',
+          state: s,
+          nominated: true,
+          requestsSent: 1,
+          responsesReceived: 1,
+          requestsReceived: 1,
+          responsesSent: 1,
+          consentRequestsSent: 0,
+        },
+      ],
     },
     dtls: { states: [{ atMs: 11, state: 'connected' }] },
     connection: { states: [{ atMs: 11, state: 'connected' }] },
@@ -119,7 +132,10 @@ function conformance(s: string): ConformanceReport {
         detail: {
           reason: s,
           exchanges: [
-            { request: { method: 'POST', url: `http://127.0.0.1:1/${s}`, headers: { [s || 'x']: s }, body: s }, response: { status: 500, headers: { 'content-type': s }, links: [s], body: s, elapsedMs: 2 } },
+            {
+              request: { method: 'POST', url: `http://127.0.0.1:1/${s}`, headers: { [s || 'x']: s }, body: s },
+              response: { status: 500, headers: { 'content-type': s }, links: [s], body: s, elapsedMs: 2 },
+            },
             { request: { method: s, url: s, headers: {} }, error: s },
           ],
           measured: { [s || 'k']: s },
@@ -130,7 +146,18 @@ function conformance(s: string): ConformanceReport {
 }
 
 function fuzzCase(s: string): FuzzCaseFile {
-  return { target: s, description: s, seed: 1, path: s, invariants: [s], input: { s }, case: { kind: s, fields: { sdp: s, [s || 'k']: s } }, outcome: { response: s, violations: [s] }, replay: s, note: s }
+  return {
+    target: s,
+    description: s,
+    seed: 1,
+    path: s,
+    invariants: [s],
+    input: { s },
+    case: { kind: s, fields: { sdp: s, [s || 'k']: s } },
+    outcome: { response: s, violations: [s] },
+    replay: s,
+    note: s,
+  }
 }
 
 function data(s: string): ReportData {
@@ -139,7 +166,18 @@ function data(s: string): ReportData {
     generatedAt: s,
     reportDir: s,
     warnings: [s],
-    tests: [{ id: s, file: s, name: s, state: 'failed', durationMs: 5, errors: [{ message: s, stack: s, diff: s }], requirement: { id: s, level: s, document: s, section: s }, annotations: [{ type: s, message: s, path: s }] }],
+    tests: [
+      {
+        id: s,
+        file: s,
+        name: s,
+        state: 'failed',
+        durationMs: 5,
+        errors: [{ message: s, stack: s, diff: s }],
+        requirement: { id: s, level: s, document: s, section: s },
+        annotations: [{ type: s, message: s, path: s }],
+      },
+    ],
     testsFrom: 'call-records',
     calls: [record(s)],
     recordings: {},
@@ -148,8 +186,16 @@ function data(s: string): ReportData {
   }
 }
 
-const TAGS = new Set('html head meta title style body header h1 h2 h3 h5 span nav a label input main div ul li details summary b p section article pre table thead tbody tr th td svg text line rect polyline circle g polygon audio img blockquote code figure footer script'.split(' '))
-const ATTRS = new Set('lang charset name content http-equiv class id href style title type placeholder role aria-label xmlns viewBox width height x y x1 x2 y1 y2 text-anchor dominant-baseline fill stroke stroke-width points r cx cy rx opacity open controls preload src alt'.split(' '))
+const TAGS = new Set(
+  'html head meta title style body header h1 h2 h3 h5 span nav a label input main div ul li details summary b p section article pre table thead tbody tr th td svg text line rect polyline circle g polygon audio img blockquote code figure footer script'.split(
+    ' ',
+  ),
+)
+const ATTRS = new Set(
+  'lang charset name content http-equiv class id href style title type placeholder role aria-label xmlns viewBox width height x y x1 x2 y1 y2 text-anchor dominant-baseline fill stroke stroke-width points r cx cy rx opacity open controls preload src alt'.split(
+    ' ',
+  ),
+)
 
 /**
  * A small HTML tokenizer (enough for what the renderer writes): every tag name and attribute name outside raw
@@ -200,7 +246,18 @@ function tokens(html: string): { tags: string[]; attrs: string[]; scripts: numbe
 
 const hostile = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
-  fc.constantFrom('"><x-pwn onload=alert(1)>', "'><img src=x onerror=alert(1)>", '</pre><x-pwn>', '</script><script>alert(1)</script>', '<!--', '</style><x-pwn>', '` onmouseover=`x', '&lt;x-pwn&gt;', 'javascript:alert(1)', '\u0000<\u2028>\ud800'),
+  fc.constantFrom(
+    '"><x-pwn onload=alert(1)>',
+    "'><img src=x onerror=alert(1)>",
+    '</pre><x-pwn>',
+    '</script><script>alert(1)</script>',
+    '<!--',
+    '</style><x-pwn>',
+    '` onmouseover=`x',
+    '&lt;x-pwn&gt;',
+    'javascript:alert(1)',
+    '\u0000<\u2028>\ud800',
+  ),
   fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom('<', '>', '"', "'", '&', '<x-pwn>', '</details>')).map(([a, b]) => `${a}${b}${a}`),
 )
 
@@ -212,7 +269,11 @@ describe('escaping', () => {
         expect(e).not.toMatch(/[<>"'`]/)
         expect(e).not.toMatch(/&(?!(amp|lt|gt|quot|#39|#96);)/)
         const back = e.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_, x: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[x] ?? '')
-        expect(back).toBe(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))
+        expect(back).toBe(
+          s
+            .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+            .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+        )
       }),
       { seed, numRuns: 500 },
     )
@@ -263,7 +324,11 @@ describe('rendering', () => {
   })
 
   it('the failed-only filter hides passed parts: every test, call and file carries its state class', () => {
-    const passing = { ...data('ok'), tests: [{ id: 'a', file: 'f.spec.ts', name: 'a', state: 'passed' as const, errors: [] }], calls: [record('ok', { test: { file: 'f.spec.ts', name: 'a', result: 'passed' }, errors: [] })] }
+    const passing = {
+      ...data('ok'),
+      tests: [{ id: 'a', file: 'f.spec.ts', name: 'a', state: 'passed' as const, errors: [] }],
+      calls: [record('ok', { test: { file: 'f.spec.ts', name: 'a', result: 'passed' }, errors: [] })],
+    }
     passing.calls[0]!.peers.forEach((p) => (p.errors = []))
     const html = renderReport(passing)
     expect(html).toMatch(/<section class="file passed"/)
@@ -282,7 +347,22 @@ describe('rendering', () => {
 
   it('ICE restarts from extra.iceRestarts are tabled with the peer that restarted; malformed entries are ignored', () => {
     const base = record('r')
-    const restarted = { ...base, extra: { iceRestarts: [{ atMs: 910, by: 'a', signalingMs: 60, reconnectMs: 210, gapMs: 135, gaps: [{ track: 'bob.audio.in', gapMs: 135, method: 'packets' }], newUfrag: { a: true, b: true } }] } }
+    const restarted = {
+      ...base,
+      extra: {
+        iceRestarts: [
+          {
+            atMs: 910,
+            by: 'a',
+            signalingMs: 60,
+            reconnectMs: 210,
+            gapMs: 135,
+            gaps: [{ track: 'bob.audio.in', gapMs: 135, method: 'packets' }],
+            newUfrag: { a: true, b: true },
+          },
+        ],
+      },
+    }
     const html = renderReport({ ...data('x'), calls: [restarted] })
     expect(html).toMatch(/<table class="restarts">.*<td class="num">910 ms<\/td><td>alice<\/td>.*bob.audio.in: 135 ms \(packets\).*alice: yes, r: yes/)
     expect(renderReport({ ...data('x'), calls: [{ ...base, extra: { iceRestarts: 'nonsense' } }] })).not.toContain('class="restarts"')
@@ -301,13 +381,24 @@ describe('rendering', () => {
     expect(one.y).toEqual([[50, 50]]) // two ends of a line, not a lone dot
     const two = chartData(
       [
-        { label: 'a', points: [[0, 1], [1, 2], [2, NaN]], end: 1.6 },
+        {
+          label: 'a',
+          points: [
+            [0, 1],
+            [1, 2],
+            [2, NaN],
+          ],
+          end: 1.6,
+        },
         { label: 'b', points: [[0.5, 3]] },
       ],
       { title: 't', unit: 'u' },
     )
     expect(two.x).toEqual([0, 0.5, 1, 1.6])
-    expect(two.y).toEqual([[1, null, 2, 2], [null, 3, null, null]])
+    expect(two.y).toEqual([
+      [1, null, 2, 2],
+      [null, 3, null, null],
+    ])
     expect(two.colors).toEqual(['#1f77b4', '#d62728'])
     // markup in a label stays data: escaped inside the attribute, restored by JSON.parse
     const html = lineChart([{ label: '<b onclick="x">', points: [[0, 1]] }], { title: 't', unit: 'u' })
@@ -343,7 +434,10 @@ describe('collecting a report directory', () => {
   it('garbage lines in call_records.jsonl and an invalid summary.json are warnings; the valid records are still shown', () => {
     const dir = tempDir()
     const good = record('fine')
-    writeFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(good)}\nnot json at all\n{"schema":"rtcspec.call-record/v1"}\n\n${JSON.stringify(record('two', { id: 'second' }))}\n`)
+    writeFileSync(
+      join(dir, 'call_records.jsonl'),
+      `${JSON.stringify(good)}\nnot json at all\n{"schema":"rtcspec.call-record/v1"}\n\n${JSON.stringify(record('two', { id: 'second' }))}\n`,
+    )
     writeFileSync(join(dir, 'summary.json'), '{"schema":"something else"}')
     mkdirSync(join(dir, 'fuzz'))
     writeFileSync(join(dir, 'fuzz', 'broken.json'), '[1,2')
@@ -384,7 +478,15 @@ describe('collecting a report directory', () => {
       totals: { passed: 1, failed: 0, skipped: 1 },
       tests: [
         { id: 'specs/x.spec.ts::suite > it works', file: 'specs/x.spec.ts', name: 'suite > it works', state: 'passed', durationMs: 12, errors: [] },
-        { id: 'specs/x.spec.ts::suite > skipped', file: 'specs/x.spec.ts', name: 'suite > skipped', state: 'skipped', durationMs: 0, skipReason: 'needs <chromium>', errors: [] },
+        {
+          id: 'specs/x.spec.ts::suite > skipped',
+          file: 'specs/x.spec.ts',
+          name: 'suite > skipped',
+          state: 'skipped',
+          durationMs: 0,
+          skipReason: 'needs <chromium>',
+          errors: [],
+        },
       ],
       callRecords: { file: 'call_records.jsonl', count: 1, invalid: [] },
       gates: { passed: false, results: [{ metric: 'audio.loss', threshold: '< 0.01', actual: 0.02, samples: 1, pass: false, worst: { callId: rec.id } }] },
@@ -441,7 +543,10 @@ describe('collecting a report directory', () => {
       r.peers[0]!.recordings = [{ kind: 'audio', path: p, sampleRate: 8000, durationMs: 1000 }]
       return r
     }
-    writeFileSync(join(dir, 'call_records.jsonl'), `${JSON.stringify(rec(a, 'one'))}\n${JSON.stringify(rec(b, 'two'))}\n${JSON.stringify(rec(join(dir, 'missing.wav'), 'three'))}\n`)
+    writeFileSync(
+      join(dir, 'call_records.jsonl'),
+      `${JSON.stringify(rec(a, 'one'))}\n${JSON.stringify(rec(b, 'two'))}\n${JSON.stringify(rec(join(dir, 'missing.wav'), 'three'))}\n`,
+    )
     const d = collectReport(dir, { maxEmbedTotalBytes: 20_000 })
     expect(d.recordings[a]?.embed).toBe(true)
     expect(d.recordings[b]?.embed).toBe(false)

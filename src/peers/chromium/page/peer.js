@@ -125,9 +125,7 @@
     if (cfg.audio === false) return
     if (pc.getTransceivers().some((t) => t.receiver.track.kind === 'audio')) return
     const track = dest.stream.getAudioTracks()[0]
-    const t = sending()
-      ? pc.addTransceiver(track, { direction: cfg.audio, streams: [dest.stream] })
-      : pc.addTransceiver('audio', { direction: cfg.audio })
+    const t = sending() ? pc.addTransceiver(track, { direction: cfg.audio, streams: [dest.stream] }) : pc.addTransceiver('audio', { direction: cfg.audio })
     configureTransceiver(t)
   }
 
@@ -314,7 +312,20 @@
       else await pc.addIceCandidate(c)
     },
     sendAudio(id, url) {
-      const p = { id, url, seq: 0, nextTime: 0, aheadSec: 0.6, busy: false, ended: false, stopped: false, started: false, underruns: 0, sources: new Set(), timer: undefined }
+      const p = {
+        id,
+        url,
+        seq: 0,
+        nextTime: 0,
+        aheadSec: 0.6,
+        busy: false,
+        ended: false,
+        stopped: false,
+        started: false,
+        underruns: 0,
+        sources: new Set(),
+        timer: undefined,
+      }
       players.set(id, p)
       if (pc.connectionState === 'connected') startPlayers()
     },

@@ -16,7 +16,7 @@ class RtcspecRecorder extends AudioWorkletProcessor {
   }
 
   push(s) {
-    const v = s < -1 ? -1 : Math.min(s , 1)
+    const v = s < -1 ? -1 : Math.min(s, 1)
     this.buf[this.n++] = v < 0 ? Math.round(v * 32768) : Math.round(v * 32767)
     if (this.n === CHUNK) {
       this.port.postMessage(this.buf, [this.buf.buffer])
