@@ -25,7 +25,7 @@ import { sipSuite } from './suites/sip.ts'
 import { whipWhepSuite } from './suites/whip-whep.ts'
 import { fuzzSuite } from './suites/fuzz.ts'
 
-/** Every suite, in table order: the issue-9 side-by-side suites first. */
+/** Every suite, in table order: the side-by-side comparisons (werift vs Chromium, rtcspec vs SIPp) first. */
 export const suites: BenchSuite[] = [peersSuite, sipSuite, chromiumSuite, codecsSuite, analysisSuite, accuracySuite, servicesSuite, whipWhepSuite, fuzzSuite]
 
 /**
