@@ -13,6 +13,7 @@ import { resolveNetwork } from './network.ts'
 import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../peers/recording-files.ts'
 import { checkB2BOptions, type B2BOptions } from './b2b-options.ts'
 import { toMs } from './duration.ts'
+import { pickCallSeed } from './seed.ts'
 
 export type { NetworkOptions, NetworkScheduleStep } from './network.ts'
 export type { B2BOptions } from './b2b-options.ts'
@@ -24,14 +25,13 @@ export interface B2BCall extends BackToBackCall {
   readonly relay: UdpRelay | undefined
   /** The impairment seed in use (also printed when the test fails). */
   readonly seed: number | undefined
+  /** The run's base seed `seed` was derived from (with the test's id), when a test made the call without an explicit seed. */
+  readonly baseSeed?: number | undefined
 }
 
-/** Picks the impairment seed: explicit, else `$RTCSPEC_SEED`, else random. */
+/** Picks the impairment seed of a call made outside a test: explicit, else `$RTCSPEC_SEED`, else random. */
 export function pickSeed(explicit?: number): number {
-  if (explicit !== undefined) return explicit >>> 0
-  const env = process.env.RTCSPEC_SEED
-  if (env !== undefined && env !== '' && Number.isFinite(Number(env))) return Number(env) >>> 0
-  return Math.floor(Math.random() * 0x100000000)
+  return pickCallSeed(explicit).seed
 }
 
 /** Where a call is made from: the test, for the call record (written for failed connects too). */
@@ -59,13 +59,17 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
   const turnWatches = [a, b].map((peer) => peer.watchTurnSetup?.() ?? { diagnosis: Promise.resolve(undefined), stop: () => {} })
   let relay: UdpRelay | undefined
   let seed: number | undefined
+  let baseSeed: number | undefined
   let schedule: ScheduleEntry[] = []
   const signaling: BackToBackCall['signaling'] = []
   const startedAt = new Date()
   try {
     if (options.network) {
       const net = resolveNetwork(options.network)
-      seed = pickSeed(options.network.seed)
+      // A test's calls get seeds derived from the run's seed and the test's id: the same whatever shard or order ran it.
+      const picked = pickCallSeed(options.network.seed, context.test)
+      seed = picked.seed
+      baseSeed = picked.base
       const ipv6 = [options.a?.hostAddresses, options.b?.hostAddresses].some((h) => h?.some((x) => x.includes(':')))
       relay = await UdpRelay.create({ seed, toA: net.toA, toB: net.toB, impair: net.impair, host: net.host ?? (ipv6 ? '::1' : '127.0.0.1') })
       schedule = net.schedule
@@ -85,6 +89,7 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
     return Object.assign(call, {
       relay,
       seed,
+      baseSeed,
       async close() {
         await close()
         await r?.close()
@@ -110,7 +115,7 @@ export async function openBackToBack(options: B2BOptions = {}, context: OpenCont
         hint: 'check the TURN credentials (static user/password, or the REST secret and clock for use-auth-secret) and the TURN URL',
       })
     }
-    if (seed !== undefined && e instanceof Error) e.message += ` (impairment seed ${seed})`
+    if (seed !== undefined && e instanceof Error) e.message += ` (impairment seed ${seed}${baseSeed !== undefined ? `, from the run's seed ${baseSeed}` : ''})`
     throw e
   } finally {
     for (const w of turnWatches) w.stop()
@@ -170,6 +175,7 @@ export async function recordAndClose(call: B2BCall, kind: string, test?: CallRec
               ...(call.relay
                 ? {
                     seed: call.seed,
+                    ...(call.baseSeed !== undefined ? { baseSeed: call.baseSeed } : {}),
                     impairment: { toA: call.relay.summary('toA'), toB: call.relay.summary('toB') },
                     // Every profile in force per direction, with when it applied (ms after the relay started) and why.
                     profiles: { toA: call.relay.profileHistory('toA'), toB: call.relay.profileHistory('toB') },

@@ -19,6 +19,7 @@ import type { Service } from '../services/types.ts'
 import type { SipFixture } from './sip-fixture.ts'
 import { checkB2BOptions } from '../calls/b2b-options.ts'
 import { toMs } from '../calls/duration.ts'
+import { seedNote } from '../calls/seed.ts'
 import { fitInTest } from './test-deadline.ts'
 import { describeOnAbort } from './call-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
@@ -141,9 +142,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
   b2b: async ({ task, onTestFailed, signal }, use) => {
     const calls: B2BCall[] = []
     onTestFailed(() => {
-      for (const c of calls)
-        if (c.seed !== undefined)
-          process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${c.seed} (re-run with RTCSPEC_SEED=${c.seed})\n`)
+      for (const c of calls) if (c.seed !== undefined) process.stderr.write(`rtcspec: impairment seed of ${c.a.name}↔${c.b.name} was ${seedNote(c)}\n`)
     })
     printOnTimeout(task, signal, () => calls.map((c) => ({ label: `call ${c.a.name} → ${c.b.name}`, peers: [c.a, c.b] })))
     const { openBackToBack, recordAndClose } = await import('../calls/open.ts')

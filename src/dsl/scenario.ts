@@ -17,6 +17,7 @@ import { test as vitestTest } from 'vitest'
 import { ScenarioError } from '../errors.ts'
 import type { B2BCall } from '../calls/open.ts'
 import type { NetworkOptions } from '../calls/network.ts'
+import { seedNote } from '../calls/seed.ts'
 import { restartIce } from '../peers/ice-restart.ts'
 import type { Peer } from '../peers/types.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
@@ -53,7 +54,7 @@ function statsAt(call: B2BCall | undefined, restartGapMs?: number): string {
     ]
   })
   const restart = restartGapMs !== undefined ? `\n  ICE restart media gap: ${restartGapMs.toFixed(0)} ms` : ''
-  return `Stats at failure:\n${lines.join('\n')}${restart}${call.seed !== undefined ? `\n  impairment seed: ${call.seed} (re-run with RTCSPEC_SEED=${call.seed})` : ''}`
+  return `Stats at failure:\n${lines.join('\n')}${restart}${call.seed !== undefined ? `\n  impairment seed: ${seedNote(call)}` : ''}`
 }
 
 /** Runs a scenario spec once (what the registered test does). Exported for the CLI and for tests. */
