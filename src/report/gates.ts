@@ -5,7 +5,7 @@
  * (a gate that can never fail is a defect), unless it is marked `optional`.
  */
 import type { CallRecord } from '../peers/call-record.ts'
-import { isImpaired, metricSamples, METRICS, METRIC_NAMES } from './metrics.ts'
+import { isImpaired, metricSamples, METRICS, METRIC_NAMES, type RunFacts } from './metrics.ts'
 import type { GateResult } from './run-summary.ts'
 
 /** A parsed threshold: `< 0.01` is `{ op: '<', value: 0.01 }`. */
@@ -90,11 +90,30 @@ export function recordsForGate(records: readonly CallRecord[], gate: GateSpec): 
   return { records: out, impairedLeftOut, filteredOut }
 }
 
-/** Evaluates one gate over the run's call records. Throws RangeError for an unknown metric or a malformed threshold. */
-export function evaluateGate(records: readonly CallRecord[], gate: GateSpec): GateResult {
-  if (METRICS[gate.metric] === undefined) throw new RangeError(`unknown metric "${gate.metric}"; known: ${METRIC_NAMES.join(', ')}`)
+/**
+ * Evaluates one gate over the run's call records (and, for a run metric such as `tests.flaky`, over `run`: without
+ * it a run metric has no value). Throws RangeError for an unknown metric or a malformed threshold.
+ */
+export function evaluateGate(records: readonly CallRecord[], gate: GateSpec, run?: RunFacts): GateResult {
+  const def = METRICS[gate.metric]
+  if (def === undefined) throw new RangeError(`unknown metric "${gate.metric}"; known: ${METRIC_NAMES.join(', ')}`)
   const t = parseThreshold(gate.threshold)
   if (t === undefined) throw new RangeError(`malformed threshold "${gate.threshold}" for ${gate.metric}; write e.g. '< 0.01' or '>= 3.8'`)
+  if (def.ofRun !== undefined) {
+    const base = { metric: gate.metric, threshold: gate.threshold.trim() }
+    if (run === undefined) {
+      const why = `${gate.metric} is a run metric and no run was given`
+      return { ...base, samples: 0, pass: gate.optional === true, note: gate.optional ? `${why}; optional gate` : why }
+    }
+    const v = def.ofRun(run)
+    return {
+      ...base,
+      actual: v.value,
+      samples: run.tests.length,
+      pass: meets(v.value, t),
+      note: `over the whole run (${run.tests.length} test(s))${v.where ? `: ${v.where}` : ''}`,
+    }
+  }
   const worstDir = t.op === '<' || t.op === '<=' ? 'max' : 'min'
   const scope = recordsForGate(records, gate)
   const samples = metricSamples(scope.records, gate.metric, worstDir)
@@ -120,8 +139,8 @@ export function evaluateGate(records: readonly CallRecord[], gate: GateSpec): Ga
 }
 
 /** Evaluates every gate; the run passes the gates when every result passes. */
-export function evaluateGates(records: readonly CallRecord[], gates: readonly GateSpec[]): { passed: boolean; results: GateResult[] } {
-  const results = gates.map((g) => evaluateGate(records, g))
+export function evaluateGates(records: readonly CallRecord[], gates: readonly GateSpec[], run?: RunFacts): { passed: boolean; results: GateResult[] } {
+  const results = gates.map((g) => evaluateGate(records, g, run))
   return { passed: results.every((r) => r.pass), results }
 }
 
@@ -146,7 +165,7 @@ export function formatGateTable(results: readonly GateResult[]): string {
     r.threshold,
     formatMetricValue(r.metric, r.actual),
     String(r.samples),
-    r.worst ? gateWhere(r) : 'no samples',
+    r.worst ? gateWhere(r) : r.actual !== undefined ? 'the whole run' : 'no samples',
     r.pass ? '✓' : '✗',
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => Math.min(row[i]!.length, 90))))

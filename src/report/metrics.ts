@@ -11,10 +11,20 @@
  * | `setup.firstRtpMs` | `setup.firstRtpMs` (start to the first RTP packet) | ms |
  * | `video.loss`, `video.jitterMs` | as for audio, over inbound video streams | |
  *
+ * Run metrics give one value for the whole run instead (a gate on them looks at the run, not the worst call):
+ *
+ * | metric | over the run | unit |
+ * |---|---|---|
+ * | `tests.flaky` | tests that passed only after a retry | count |
+ *
+ * A run metric is a sum over the run: a suite split into shards meets it only if the union does, which is why
+ * `rtcspec merge` evaluates the gates over the union of the shards and never combines the shards' verdicts.
+ *
  * Streams that expected no packet at all (`expected === 0`) give no value: their loss would read 0.
  */
 import { eModel, EMODEL_CODECS } from '../media/emodel.ts'
 import type { CallRecord } from '../peers/call-record.ts'
+import type { TestSummary } from './run-summary.ts'
 
 type Inbound = CallRecord['peers'][number]['rtp']['inbound'][number]
 
@@ -37,6 +47,13 @@ export interface MetricDefinition {
   unit: string
   /** The value of this metric for one record: the worst of its streams, or undefined when it has none. */
   of: (record: CallRecord, worst: 'max' | 'min') => { value: number; where?: string } | undefined
+  /** For a run metric: its one value over the whole run (`of` gives none). */
+  ofRun?: (run: RunFacts) => { value: number; where?: string }
+}
+
+/** What a run metric looks at: the run's tests. */
+export interface RunFacts {
+  tests: readonly Pick<TestSummary, 'id' | 'state' | 'flaky'>[]
 }
 
 function inboundOf(record: CallRecord, kind: 'audio' | 'video'): Array<{ peer: string; stream: Inbound }> {
@@ -112,6 +129,17 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = Object.freeze
   },
   'video.loss': streamMetric('video', 'lossFraction', 'video.loss', 'RFC 3550 loss fraction of inbound video streams', 'fraction 0..1'),
   'video.jitterMs': streamMetric('video', 'jitterMs', 'video.jitterMs', 'RFC 3550 interarrival jitter of inbound video streams', 'ms'),
+  'tests.flaky': {
+    name: 'tests.flaky',
+    description: 'tests of the run that passed only after a retry (Vitest `retry`): a budget of flakiness for the whole run',
+    unit: 'count',
+    of: () => undefined,
+    ofRun: (run) => {
+      const flaky = run.tests.filter((t) => t.flaky === true)
+      const names = flaky.slice(0, 3).map((t) => t.id)
+      return { value: flaky.length, ...(flaky.length ? { where: `${names.join(', ')}${flaky.length > 3 ? `, … ${flaky.length - 3} more` : ''}` } : {}) }
+    },
+  },
 })
 
 /** The names of every metric, for error messages and docs. */

@@ -105,7 +105,7 @@ export function finishRun(input: FinishRunInput): FinishedRun {
   const summaryFile = join(reportDir, 'summary.json')
   const gates = input.gates ?? []
   const { count, invalid, records } = validateCallRecords(recordsFile)
-  const gateResults = gates.length ? evaluateGates(records, gates) : undefined
+  const gateResults = gates.length ? evaluateGates(records, gates, { tests: input.tests }) : undefined
   const { exit, infrastructureErrors } = classifyRun({
     tests: input.tests,
     problems: input.problems,

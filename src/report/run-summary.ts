@@ -41,6 +41,10 @@ export const TestSummarySchema = z.object({
   annotations: z.array(TestAnnotationSchema).optional(),
   /** Line of the test in its file, for CI annotations. */
   line: z.number().int().optional(),
+  /** Set when the test passed only after failing first (Vitest `retry`); the `tests.flaky` gate counts these. */
+  flaky: z.literal(true).optional(),
+  /** How many times the test was retried, when it was. */
+  retries: z.number().int().nonnegative().optional(),
 })
 
 /** One gate: a threshold on a metric over the run's call records. */

@@ -73,6 +73,7 @@ export function summarizeTest(t: TestCase, reportDir: string, cwd = process.cwd(
           : (r.note ?? (t.options.mode === 'todo' ? 'todo' : t.options.mode === 'skip' ? 'skipped in the spec (.skip or skipIf)' : undefined))
         : undefined
   const requirement = parseRequirement(name)
+  const diagnostic = t.diagnostic()
   const annotations = t.annotations().map((a) => {
     const path = a.attachment?.path
     return {
@@ -87,12 +88,14 @@ export function summarizeTest(t: TestCase, reportDir: string, cwd = process.cwd(
     file,
     name,
     state,
-    durationMs: Math.max(0, t.diagnostic()?.duration ?? 0),
+    durationMs: Math.max(0, diagnostic?.duration ?? 0),
     ...(skipReason !== undefined ? { skipReason } : {}),
     errors: (r.state === 'failed' || r.state === 'passed' ? (r.errors ?? []) : []).map(summaryError),
     ...(requirement ? { requirement } : {}),
     ...(annotations.length ? { annotations } : {}),
     ...(t.location ? { line: t.location.line } : {}),
+    ...(diagnostic?.flaky ? { flaky: true as const } : {}),
+    ...(diagnostic?.retryCount ? { retries: diagnostic.retryCount } : {}),
   }
 }
 
