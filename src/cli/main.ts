@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.ts'
 import { fuzzCommand } from './fuzz.ts'
 import { initCommand } from './init.ts'
 import { loadCommand } from './load.ts'
+import { mergeCommand } from './merge.ts'
 import { reportCommand } from './report.ts'
 import { runCommand } from './run.ts'
 import { serveCommand } from './serve.ts'
@@ -28,6 +29,10 @@ export const commands: Record<string, Command> = {
     summary:
       'run spec files with Vitest and write reports (call records, JUnit, summary.json, index.html), evaluate the gates; exit 0 ok, 1 test failed, 2 usage, 3 gate failed, 4 infrastructure, 130 interrupted (docs/ci.md)',
     run: runCommand,
+  },
+  merge: {
+    summary: 'combine the result directories of `run --shard i/N` into one report, gates over the union (merge DIR… [--report-dir OUT] [--config FILE])',
+    run: (argv) => mergeCommand(argv),
   },
   doctor: { summary: 'check the external tools rtcspec can use (Chromium, FFmpeg, coturn, SIPp, ...)', run: doctorCommand },
   serve: {

@@ -14,7 +14,7 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import type { Vitest } from 'vitest/node'
-import { parseCommandArgs } from './args.ts'
+import { parseCommandArgs, type CommandOptions } from './args.ts'
 import { listenForInterrupts } from './interrupt.ts'
 import { gatesOf, loadConfig } from '../config/config.ts'
 import { RtcspecError } from '../errors.ts'
@@ -22,6 +22,7 @@ import { evaluateGate, formatGateTable, type GateSpec } from '../report/gates.ts
 import { githubAnnotations, githubStepSummary } from '../report/github-annotations.ts'
 import { JUNIT_PARTIAL_FILE } from '../report/junit.ts'
 import { CALL_RECORDS_FILE, finishRun, type FinishedRun } from '../report/run-finish.ts'
+import { gateToJson, parseShardArg, SHARD_FILE, shardInfo, writeShardInfo, type ShardId } from '../report/merge-shard.ts'
 import { descendants } from '../peers/chromium/process-tree.ts'
 import { createRunStateDir, RUN_PARENT_ENV, RUN_STATE_DIR_ENV, sweepRunState, sweepRunStateSync } from '../run-registry.ts'
 import { removeRunContainers } from '../services/docker.ts'
@@ -38,7 +39,11 @@ call_records.jsonl, junit.xml and summary.json in the report directory.
 
 options:
   --report-dir DIR        where reports go (default: reports/)
-  --seed N                impairment seed for every call (default: random, printed on failure)
+  --seed N                the run's impairment seed: each test's calls get seeds derived from it and the
+                          test's name, whatever shard or order ran it (default: random, printed on failure)
+  --shard I/N             run shard I of N (Vitest's --shard: the spec files split N ways) and write a shard
+                          result directory (shard.json next to the reports) for \`rtcspec merge\`; give every
+                          shard the same --seed and config (docs/scale.md, "Sharded spec runs")
   --keep-records          append to an existing call_records.jsonl instead of starting a new one
   -t, --grep TEXT         only run tests whose name contains TEXT
   --config FILE           the config with the gates (default: rtcspec.config.ts|mjs|js|json here)
@@ -81,6 +86,8 @@ export interface RunSpecsOptions {
   gates?: GateSpec[]
   /** Where the gates were declared (shown in the summary and annotations). */
   gatesSource?: string
+  /** Run only this shard of the spec files and write `shard.json` for `rtcspec merge`. */
+  shard?: ShardId
 }
 
 /** Vitest's default test-file pattern, used under a folder passed to `rtcspec run`. */
@@ -165,7 +172,7 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
   // file, moved into place (or replaced by one written from the summary) when the run is over.
   const junitPartial = join(reportDir, JUNIT_PARTIAL_FILE)
   if (!options.keepRecords) rmSync(join(reportDir, CALL_RECORDS_FILE), { force: true })
-  for (const f of ['summary.json', 'junit.xml', JUNIT_PARTIAL_FILE]) rmSync(join(reportDir, f), { force: true })
+  for (const f of ['summary.json', 'junit.xml', JUNIT_PARTIAL_FILE, SHARD_FILE]) rmSync(join(reportDir, f), { force: true })
   process.env.RTCSPEC_REPORT_DIR = reportDir
   if (options.seed !== undefined) process.env.RTCSPEC_SEED = options.seed
   // What the workers start outside their own process (services, browsers, containers) is recorded here, so an
@@ -183,6 +190,15 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
   let finished: FinishedRun | undefined
   const include = includeForPaths(paths)
   const seed = options.seed ?? process.env.RTCSPEC_SEED
+  // A shard records the whole suite (every spec file before sharding) and the files it ran, for `rtcspec merge`.
+  const cwd = process.cwd()
+  let suiteFiles: string[] | undefined
+  let shardFiles: string[] = []
+  const shardFilesReporter = {
+    onTestRunStart: (specs: ReadonlyArray<{ moduleId: string }>) => {
+      shardFiles = specs.map((x) => relative(cwd, x.moduleId).split(sep).join('/'))
+    },
+  }
   const escalation = new InterruptEscalation()
 
   /** Builds and writes the summary, JUnit and index.html from what was gathered (synchronous). */
@@ -193,7 +209,9 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
       collector.onTestRunEnd(modules, vitest.state.getUnhandledErrors(), 'interrupted')
       counter.counts ??= countResults(modules, 0)
     }
-    const noSpecs = !interrupted && runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
+    // A shard with no file of its own (more shards than files) is not a run without specs.
+    const emptyShard = options.shard !== undefined && (suiteFiles?.length ?? 0) > 0
+    const noSpecs = !interrupted && !emptyShard && runnerError === undefined && collector.tests.length === 0 && collector.problems.length === 0
     const done = finishRun({
       reportDir,
       started,
@@ -209,8 +227,31 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
       ...(interrupted ? { interrupted } : {}),
       junitPartial,
     })
+    if (options.shard) writeShard(options.shard)
     writeRunHtmlReport(reportDir) // index.html, after summary.json; a failure only warns
     return done
+  }
+  /** Writes `<reportDir>/shard.json`; a failure is a warning (the shard's reports are written already). */
+  const writeShard = (shard: ShardId) => {
+    try {
+      const info = shardInfo({
+        shard,
+        run: {
+          paths: paths.map((p) => relative(cwd, resolve(cwd, p)).split(sep).join('/') || '.'),
+          ...(options.grep ? { grep: options.grep } : {}),
+          ...(seed !== undefined ? { seed } : {}),
+          files: suiteFiles ?? [],
+          gates: gates.map(gateToJson),
+          ...(options.gatesSource !== undefined ? { gatesSource: options.gatesSource } : {}),
+        },
+        files: shardFiles,
+        reportDir,
+        cwd,
+      })
+      writeShardInfo(join(reportDir, SHARD_FILE), info)
+    } catch (e) {
+      process.stderr.write(`rtcspec: could not write ${join(reportDir, SHARD_FILE)}: ${e instanceof Error ? e.message : String(e)}\n`)
+    }
   }
   /** A forced stop (second signal, or a signal before Vitest took over): clean up and write the reports now. */
   const finishNow = () => {
@@ -255,7 +296,9 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
         // Files tests attach (ctx.annotate with a path) are copied here, so the summary points inside the reports.
         attachmentsDir: join(reportDir, 'attachments'),
         ...(options.grep ? { testNamePattern: options.grep } : {}),
-        reporters: ['default', counter, collector, ['junit', { outputFile: junitPartial }]],
+        // Vitest splits the files; a shard with none of them (more shards than files) passes with no tests.
+        ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}`, passWithNoTests: true } : {}),
+        reporters: ['default', counter, collector, ['junit', { outputFile: junitPartial }], ...(options.shard ? [shardFilesReporter] : [])],
       },
       {},
       // What startVitest passes too (the config resolution sees the filters); not in Vitest's public type.
@@ -264,6 +307,9 @@ export async function runSpecs(paths: string[], options: RunSpecsOptions = {}): 
     for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) if (!own[sig].includes(l)) process.off(sig, l)
     const v = vitest
     selection = { configFile: vitestConfigFile(), exclude: v.config.exclude ?? [], projects: v.projects.some((p) => p.name !== '') }
+    if (options.shard && !interrupts.signal) {
+      suiteFiles = (await v.getRelevantTestSpecifications(paths)).map((x) => relative(cwd, x.moduleId).split(sep).join('/'))
+    }
     if (!interrupts.signal) {
       const running = v.start(paths).catch((e: unknown) => {
         // No test file: reported as `usage` below, like Vitest's own CLI does.
@@ -371,21 +417,34 @@ export function emitGithubOutput(summary: RunSummary, env: NodeJS.ProcessEnv = p
   }
 }
 
+/** The options of `rtcspec run` (parseArgs' table). */
+export const RUN_OPTIONS = {
+  'report-dir': { type: 'string' },
+  seed: { type: 'string' },
+  'keep-records': { type: 'boolean' },
+  grep: { type: 'string', short: 't' },
+  config: { type: 'string' },
+  'no-gates': { type: 'boolean' },
+  annotations: { type: 'string' },
+  screenshot: { type: 'boolean' },
+  shard: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies CommandOptions
+
 /** The `run` subcommand. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs('run', RUN_USAGE, argv, {
-    'report-dir': { type: 'string' },
-    seed: { type: 'string' },
-    'keep-records': { type: 'boolean' },
-    grep: { type: 'string', short: 't' },
-    config: { type: 'string' },
-    'no-gates': { type: 'boolean' },
-    annotations: { type: 'string' },
-    screenshot: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  })
+  const parsed = parseCommandArgs('run', RUN_USAGE, argv, RUN_OPTIONS)
   if (typeof parsed === 'number') return parsed
   const v = parsed.values
+  let shard: ShardId | undefined
+  if (v.shard !== undefined) {
+    try {
+      shard = parseShardArg(v.shard)
+    } catch (e) {
+      process.stderr.write(`rtcspec run: ${e instanceof Error ? e.message : String(e)}\n`)
+      return EXIT_CODES.usage
+    }
+  }
   if (v.seed !== undefined && !/^\d+$/.test(v.seed)) {
     process.stderr.write(`rtcspec run: --seed must be a non-negative integer, got "${v.seed}"\n`)
     return EXIT_CODES.usage
@@ -419,9 +478,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(v.grep ? { grep: v.grep } : {}),
     ...(gates.length ? { gates } : {}),
     ...(gatesSource !== undefined ? { gatesSource } : {}),
+    ...(shard ? { shard } : {}),
   })
   const { summary } = outcome
   const out = process.stdout
+  if (shard)
+    out.write(`rtcspec: shard ${shard.index}/${shard.count}: ${join(outcome.reportDir, SHARD_FILE)} written; combine the shards with \`rtcspec merge DIR…\`\n`)
   out.write(
     `rtcspec: ${outcome.callRecords} call record(s) in ${join(outcome.reportDir, 'call_records.jsonl')}, JUnit in ${join(outcome.reportDir, 'junit.xml')}, summary in ${outcome.summaryFile}\n`,
   )
