@@ -1,6 +1,8 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { ALL_TESTS, UNIT_TESTS } from './vitest.projects.ts'
 
 // In this repository, `import ... from 'rtcspec'` and every `rtcspec/<entry>` resolve to the sources that
 // package.json's `rtcspec-source` condition names.
@@ -21,14 +23,25 @@ export default defineConfig({
     alias: sourceEntries,
   },
   test: {
-    include: ['test/**/*.test.ts', 'specs/**/*.spec.ts'],
+    // No `include` here: a project that `extends` this config would get it added to its own.
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './src/report/summary-reporter.ts'],
     pool: 'forks',
+    // Most real-component files spend their time waiting on processes, sockets and browsers, not on a CPU, so two
+    // files run at once even on a 2-core machine (where Vitest's default, one fewer than the cores, is a single
+    // worker); larger machines keep Vitest's default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // V8's ThreadIsolation (code pages guarded by CPU memory-protection keys, where the CPU has PKU) can abort a
     // process that churns WebAssembly code in worker threads — opusscript in `rtcspec load`'s workers —
     // with "Check failed: jit_page.has_value()" (nodejs/node#64500). Test processes do not need that guard.
     execArgv: ['--no-memory-protection-keys'],
+    projects: [
+      // Pure unit tests (vitest.projects.ts says which, test/architecture/test-projects.test.ts checks it): they
+      // share worker processes and their module graph instead of starting a process per file.
+      { extends: true, test: { name: 'unit', include: [...UNIT_TESTS], isolate: false } },
+      // Everything that opens sockets, starts processes, browsers or containers: a fresh process per file.
+      { extends: true, test: { name: 'real', include: [...ALL_TESTS], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
+    ],
   },
 })
