@@ -20,6 +20,7 @@ import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
 /** What the RTP matchers accept. */
 export type RtpSubject = InboundTrack | Peer | RtpStatsSnapshot | { rtp: RtpStatsSnapshot }
 
+/** Options of `toReceiveRtp`: how many packets, and how long to wait for them. */
 export interface ReceiveRtpOptions {
   /** How many packets must arrive. Default 1. */
   packets?: number

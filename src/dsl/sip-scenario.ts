@@ -137,6 +137,7 @@ export const SipScenarioSchema = z
 
 /** A scenario whose body is a SIP call flow. */
 export const SipScenarioSpecSchema = z.object({ sip: SipScenarioSchema }).strict()
+/** A declarative SIP scenario, as `scenario()` and {@link runSipScenario} take it. */
 export type SipScenarioSpec = z.input<typeof SipScenarioSpecSchema>
 
 export { isSipScenarioSpec } from './scenario-kind.ts'

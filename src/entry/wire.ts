@@ -10,7 +10,11 @@
  * ```
  * @module
  */
+/** SDP (RFC 8866 and the WebRTC attributes): parse and serialize with byte-exact round trips, codecs, lint. */
 export * as sdp from '../sdp/index.ts'
+/** ICE: candidates, STUN, trickle sdpfrag and JSON, ICE server URLs, TURN REST credentials. */
 export * as ice from '../ice/index.ts'
+/** RTP and RTCP packets, RFC 3550 statistics, RFC 4733 telephone-events, pcap. */
 export * as rtp from '../rtp/index.ts'
+/** SIP messages: parsing, headers, framing, routing, digest authentication. */
 export * as sip from '../sip/index.ts'

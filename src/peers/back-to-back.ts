@@ -11,6 +11,7 @@ import type { CandidateInit, Peer } from './types.ts'
 
 export type { CandidatePath } from './relay-path.ts'
 
+/** Options of {@link connectBackToBack}: the path candidates take, how they trickle, the connect timeout. */
 export interface BackToBackOptions {
   /** Route every candidate through this path. */
   path?: CandidatePath

@@ -204,8 +204,11 @@ export const CallRecordSchema = z.object({
   errors: z.array(z.object({ peer: z.string().optional(), message: z.string() })),
 })
 
+/** One line of `call_records.jsonl`: a call with its peers (see {@link CallRecordSchema}). */
 export type CallRecord = z.infer<typeof CallRecordSchema>
+/** One peer of a {@link CallRecord}. */
 export type PeerRecord = z.infer<typeof PeerRecordSchema>
+/** A recording file a {@link CallRecord} points to. */
 export type RecordingRecord = z.infer<typeof RecordingRecordSchema>
 
 /** Turns a peer's stats and timeline into its record. */

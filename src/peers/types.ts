@@ -6,8 +6,11 @@ import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
 import type { SenderStall } from './audio-sender.ts'
 
+/** Which implementation a peer is. */
 export type PeerKind = 'werift' | 'chromium' | 'rtp'
+/** The kind of a media section or track. */
 export type MediaKind = 'audio' | 'video'
+/** An SDP media direction (RFC 8866 §6.7). */
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'
 
 /** An SDP offer or answer, shaped like the W3C `RTCSessionDescriptionInit`. */

@@ -74,6 +74,7 @@ export const BaresipOptionsSchema = z
   })
   .strict()
 
+/** Options of {@link startBaresip} (validated by {@link BaresipOptionsSchema}). */
 export type BaresipOptions = z.input<typeof BaresipOptionsSchema>
 
 /** One event baresip reported over ctrl_tcp. */

@@ -85,6 +85,7 @@ export const SipRegistrarOptionsSchema = z
   })
   .strict()
 
+/** Options of {@link startSipRegistrar} (validated by {@link SipRegistrarOptionsSchema}). */
 export type SipRegistrarOptions = z.input<typeof SipRegistrarOptionsSchema>
 
 /** A connection the registrar can send on. */

@@ -107,6 +107,7 @@ export const SipUserAgentOptionsSchema = z
   })
   .strict()
 
+/** Options of {@link createSipUserAgent} (validated by {@link SipUserAgentOptionsSchema}). */
 export type SipUserAgentOptions = z.input<typeof SipUserAgentOptionsSchema>
 type ParsedOptions = z.output<typeof SipUserAgentOptionsSchema>
 

@@ -103,6 +103,7 @@ export function createRtpPeer(options: RtpPeerOptions = {}): RtpPeer {
   return new RtpPeer(options)
 }
 
+/** A `Peer` that speaks plain RTP/AVP on its own loopback UDP sockets (no ICE, no DTLS), as SIP endpoints do. Create it with {@link createRtpPeer}. */
 export class RtpPeer implements Peer {
   readonly kind = 'rtp' as const
   readonly name: string

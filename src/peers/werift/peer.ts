@@ -173,6 +173,7 @@ export function createWeriftPeer(options: WeriftPeerOptions = {}): WeriftPeer {
   return new WeriftPeer(options)
 }
 
+/** A `Peer` backed by werift, in this process (ICE + DTLS-SRTP, loopback host candidates by default). Create it with {@link createWeriftPeer}. */
 export class WeriftPeer implements Peer {
   readonly kind = 'werift' as const
   readonly name: string
