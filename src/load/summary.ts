@@ -3,8 +3,8 @@
  * prints the summary as a table. Pure functions, no I/O.
  * @module
  */
-import { distributionOf } from './percentile.ts'
-import type { CallResult, FailurePhase, LoadSummary } from './types.ts'
+import { MetricHistogram } from './histogram.ts'
+import type { CallResult, FailurePhase, LoadSummary, MergeableFigures } from './types.ts'
 
 /** The figures computed from the call results alone. */
 export type CallFigures = Pick<
@@ -19,41 +19,141 @@ export function failureKey(reason: string): string {
   return reason.replace(/\d+(\.\d+)?/g, 'N').slice(0, 200)
 }
 
+/** At most this many distinct failure reasons are kept for merging (the rest count under one "other reasons" group). */
+export const MAX_FAILURE_GROUPS = 1000
+
+/** The metrics kept as histograms, with the scale each is recorded at (ms as µs, fractions as ppm, MOS as 1/1000). */
+export const METRIC_SCALES = { setupMs: 1000, firstRtpMs: 1000, loss: 1_000_000, missingMedia: 1_000_000, jitterMs: 1000, mos: 1000 } as const
+export type MetricName = keyof typeof METRIC_SCALES
+const METRICS = Object.keys(METRIC_SCALES) as MetricName[]
+
+/** Live, mergeable state of the call figures: counts, failure groups, aggregates and one histogram per metric. */
+export interface FigureState {
+  calls: CallFigures['calls']
+  groups: Map<string, { phase: FailurePhase; reason: string; count: number; example: string }>
+  lost: number
+  expected: number
+  missing: number
+  frames: number
+  histograms: Record<MetricName, MetricHistogram>
+}
+
+/** An empty {@link FigureState}. */
+export function emptyFigures(): FigureState {
+  return {
+    calls: { connected: 0, failed: 0, completed: 0, measured: 0 },
+    groups: new Map(),
+    lost: 0,
+    expected: 0,
+    missing: 0,
+    frames: 0,
+    histograms: Object.fromEntries(METRICS.map((m) => [m, new MetricHistogram(METRIC_SCALES[m])])) as Record<MetricName, MetricHistogram>,
+  }
+}
+
+function addGroup(state: FigureState, phase: FailurePhase, reason: string, count: number, example: string): void {
+  let key = `${phase}\u0000${reason}`
+  if (!state.groups.has(key) && state.groups.size >= MAX_FAILURE_GROUPS) {
+    reason = 'other reasons (too many distinct ones to keep)'
+    key = `${phase}\u0000${reason}`
+  }
+  const g = state.groups.get(key)
+  if (g) g.count += count
+  else state.groups.set(key, { phase, reason, count, example })
+}
+
+/** Adds one call's result to `state`. */
+export function recordCall(state: FigureState, r: CallResult): void {
+  if (r.connectMs !== undefined) {
+    state.calls.connected++
+    state.histograms.setupMs.record(r.connectMs)
+  }
+  if (r.firstRtpMs !== undefined) state.histograms.firstRtpMs.record(r.firstRtpMs)
+  if (r.outcome === 'failed') {
+    state.calls.failed++
+    const f = r.failure ?? { phase: 'worker' as const, reason: 'unknown' }
+    addGroup(state, f.phase, failureKey(f.reason), 1, f.reason)
+  } else state.calls.completed++
+  if (!r.measured) return
+  state.calls.measured++
+  const worst = (pick: (d: CallResult['directions'][number]) => number, better: 'low' | 'high') =>
+    r.directions.reduce((w, d) => (better === 'low' ? Math.max(w, pick(d)) : Math.min(w, pick(d))), better === 'low' ? -Infinity : Infinity)
+  for (const d of r.directions) {
+    state.lost += d.lost
+    state.expected += d.expected
+    state.frames += d.framesSpanned
+    state.missing += Math.max(0, d.framesSpanned - d.received)
+  }
+  state.histograms.loss.record(worst((d) => d.lossFraction, 'low'))
+  state.histograms.missingMedia.record(worst((d) => d.missingFraction, 'low'))
+  state.histograms.jitterMs.record(worst((d) => d.jitterMs, 'low'))
+  state.histograms.mos.record(worst((d) => d.mos, 'high'))
+}
+
+/** Adds everything `other` holds to `state` (merging shards). */
+export function addFigures(state: FigureState, other: FigureState): void {
+  for (const k of ['connected', 'failed', 'completed', 'measured'] as const) state.calls[k] += other.calls[k]
+  for (const g of other.groups.values()) addGroup(state, g.phase, g.reason, g.count, g.example)
+  state.lost += other.lost
+  state.expected += other.expected
+  state.missing += other.missing
+  state.frames += other.frames
+  for (const m of METRICS) state.histograms[m].add(other.histograms[m])
+}
+
+/** The summary figures of `state`: counts, the top `topReasons` failure reasons, aggregates and distributions. */
+export function figuresOf(state: FigureState, topReasons = 10): CallFigures {
+  const h = state.histograms
+  return {
+    calls: { ...state.calls },
+    failureReasons: [...state.groups.values()]
+      .map((g) => ({ ...g }))
+      .sort((a, b) => b.count - a.count)
+      .slice(0, topReasons),
+    setupMs: h.setupMs.distribution(),
+    firstRtpMs: h.firstRtpMs.distribution(),
+    loss: h.loss.distribution(),
+    lossAggregate: { lost: state.lost, expected: state.expected, fraction: state.expected > 0 ? state.lost / state.expected : 0 },
+    missingMedia: h.missingMedia.distribution(),
+    missingAggregate: { missing: state.missing, frames: state.frames, fraction: state.frames > 0 ? Math.min(1, state.missing / state.frames) : 0 },
+    jitterMs: h.jitterMs.distribution(),
+    mos: h.mos.distribution(),
+  }
+}
+
+/** `state` as the `mergeable` part of load-summary.json. */
+export function encodeFigures(state: FigureState): MergeableFigures {
+  return {
+    calls: { ...state.calls },
+    failureReasons: [...state.groups.values()].map((g) => ({ ...g })),
+    lossAggregate: { lost: state.lost, expected: state.expected },
+    missingAggregate: { missing: state.missing, frames: state.frames },
+    histograms: Object.fromEntries(METRICS.map((m) => [m, state.histograms[m].encode()])) as MergeableFigures['histograms'],
+  }
+}
+
+/** Reads the `mergeable` part of a load-summary.json back; `what` names the file in errors. */
+export function decodeFigures(m: MergeableFigures, what: string): FigureState {
+  const state = emptyFigures()
+  state.calls = { ...m.calls }
+  for (const g of m.failureReasons) addGroup(state, g.phase, g.reason, g.count, g.example)
+  state.lost = m.lossAggregate.lost
+  state.expected = m.lossAggregate.expected
+  state.missing = m.missingAggregate.missing
+  state.frames = m.missingAggregate.frames
+  for (const k of METRICS) {
+    const e = m.histograms[k]
+    if (e.scale !== METRIC_SCALES[k]) throw new RangeError(`${what}: histogram ${k} has scale ${e.scale}, rtcspec records it at ${METRIC_SCALES[k]}`)
+    state.histograms[k] = MetricHistogram.decode(e, `${what}: histogram ${k}`)
+  }
+  return state
+}
+
 /** Counts, failure reasons (top `topReasons`, most frequent first) and distributions of `results`. */
 export function callFigures(results: ReadonlyArray<CallResult>, topReasons = 10): CallFigures {
-  const failed = results.filter((r) => r.outcome === 'failed')
-  const groups = new Map<string, { phase: FailurePhase; reason: string; count: number; example: string }>()
-  for (const r of failed) {
-    const f = r.failure ?? { phase: 'worker' as const, reason: 'unknown' }
-    const key = `${f.phase}\u0000${failureKey(f.reason)}`
-    const g = groups.get(key)
-    if (g) g.count++
-    else groups.set(key, { phase: f.phase, reason: failureKey(f.reason), count: 1, example: f.reason })
-  }
-  const measured = results.filter((r) => r.measured)
-  const worst = (r: CallResult, pick: (d: CallResult['directions'][number]) => number, better: 'low' | 'high') =>
-    r.directions.reduce((w, d) => (better === 'low' ? Math.max(w, pick(d)) : Math.min(w, pick(d))), better === 'low' ? -Infinity : Infinity)
-  const lost = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.lost, 0), 0)
-  const expected = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.expected, 0), 0)
-  const frames = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + d.framesSpanned, 0), 0)
-  const missing = measured.reduce((s, r) => s + r.directions.reduce((t, d) => t + Math.max(0, d.framesSpanned - d.received), 0), 0)
-  return {
-    calls: {
-      connected: results.filter((r) => r.connectMs !== undefined).length,
-      failed: failed.length,
-      completed: results.length - failed.length,
-      measured: measured.length,
-    },
-    failureReasons: [...groups.values()].sort((a, b) => b.count - a.count).slice(0, topReasons),
-    setupMs: distributionOf(results.flatMap((r) => (r.connectMs !== undefined ? [r.connectMs] : []))),
-    firstRtpMs: distributionOf(results.flatMap((r) => (r.firstRtpMs !== undefined ? [r.firstRtpMs] : []))),
-    loss: distributionOf(measured.map((r) => worst(r, (d) => d.lossFraction, 'low'))),
-    lossAggregate: { lost, expected, fraction: expected > 0 ? lost / expected : 0 },
-    missingMedia: distributionOf(measured.map((r) => worst(r, (d) => d.missingFraction, 'low'))),
-    missingAggregate: { missing, frames, fraction: frames > 0 ? Math.min(1, missing / frames) : 0 },
-    jitterMs: distributionOf(measured.map((r) => worst(r, (d) => d.jitterMs, 'low'))),
-    mos: distributionOf(measured.map((r) => worst(r, (d) => d.mos, 'high'))),
-  }
+  const state = emptyFigures()
+  for (const r of results) recordCall(state, r)
+  return figuresOf(state, topReasons)
 }
 
 const f0 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0))
@@ -111,6 +211,18 @@ export function formatSummary(s: LoadSummary): string {
   const reasons = s.failureReasons.length
     ? ['top failure reasons:', ...s.failureReasons.map((r) => `  ${String(r.count).padStart(5)} × [${r.phase}] ${r.example}`)]
     : []
+  const lag = (ms: number | undefined) => (ms === undefined ? '' : `, started ${ms >= 0 ? '+' : ''}${ms.toFixed(0)} ms vs schedule`)
+  const shard =
+    s.shard && s.shard.count > 1
+      ? [
+          `shard ${s.shard.index}/${s.shard.count} on ${s.shard.host}: ${s.shard.calls} of ${o.calls} calls at ${s.shard.rate.toFixed(2)}/s${lag(s.shard.startLagMs)}`,
+        ]
+      : []
+  const merged = s.merged
+    ? [
+        `merged ${s.merged.shards.length} shards: ${s.merged.shards.map((m) => `${m.index}@${m.host} ${m.attempted} calls${m.failed ? ` (${m.failed} failed)` : ''}${m.startLagMs !== undefined ? ` ${m.startLagMs >= 0 ? '+' : ''}${m.startLagMs.toFixed(0)} ms` : ''}`).join('; ')}`,
+      ]
+    : []
   const exit = `exit: ${s.exit.class} (${s.exit.code})`
-  return `${[...head, '', metrics, agg, cpu, ...(starved ? [starved] : []), ...reasons, exit].join('\n')}\n`
+  return `${[...head, ...shard, ...merged, '', metrics, agg, cpu, ...(starved ? [starved] : []), ...reasons, exit].join('\n')}\n`
 }

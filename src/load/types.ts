@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import { EncodedMetricSchema } from './histogram.ts'
 
 /** What one receiving side of a call measured (RFC 3550 statistics from the packets themselves). */
 export const CallDirectionSchema = z.object({
@@ -117,6 +118,87 @@ const DistributionSchema = z.object({
   p99: z.number().optional(),
 })
 
+const FailureGroupSchema = z.object({ phase: FailurePhaseSchema, reason: z.string(), count: z.number().int().positive(), example: z.string() })
+
+/**
+ * The part of a summary that adds up across shards: counts, every failure reason (not only the top ten), the
+ * aggregate packet counts and one HdrHistogram per reported distribution (src/load/histogram.ts).
+ */
+export const MergeableFiguresSchema = z.strictObject({
+  calls: z.strictObject({
+    connected: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    completed: z.number().int().nonnegative(),
+    measured: z.number().int().nonnegative(),
+  }),
+  failureReasons: z.array(FailureGroupSchema).max(1001),
+  lossAggregate: z.strictObject({ lost: z.number().int().nonnegative(), expected: z.number().int().nonnegative() }),
+  missingAggregate: z.strictObject({ missing: z.number().int().nonnegative(), frames: z.number().int().nonnegative() }),
+  histograms: z.strictObject({
+    setupMs: EncodedMetricSchema,
+    firstRtpMs: EncodedMetricSchema,
+    loss: EncodedMetricSchema,
+    missingMedia: EncodedMetricSchema,
+    jitterMs: EncodedMetricSchema,
+    mos: EncodedMetricSchema,
+  }),
+})
+export type MergeableFigures = z.infer<typeof MergeableFiguresSchema>
+
+/**
+ * What the whole distributed test is: identical in every shard of one test (merge refuses shards whose plans
+ * differ). `calls` and `rate` are the global figures, not the shard's share.
+ */
+export const LoadPlanSchema = z.strictObject({
+  spec: z.string(),
+  /** sha256 of the scenario spec as data, so two generators with different files under one name do not merge. */
+  specSha256: z.string(),
+  calls: z.number().int().positive(),
+  rate: z.number().positive(),
+  holdMs: z.number().nonnegative(),
+  callDurationMs: z.number().positive().optional(),
+  seed: z.number().int().optional(),
+  connectTimeoutMs: z.number().positive(),
+  maxFailures: z.number().int().nonnegative(),
+  maxMissing: z.number().min(0).max(1).optional(),
+  /** The agreed start, epoch ms (`--start-at`). */
+  startAtEpochMs: z.number().int().optional(),
+  /** How many shards the test has. */
+  shards: z.number().int().positive(),
+})
+export type LoadPlan = z.infer<typeof LoadPlanSchema>
+
+/** Which part of the plan a run placed: shard `index` of `count` starts the calls with global ids `index + k·count`. */
+export const ShardInfoSchema = z.strictObject({
+  index: z.number().int().nonnegative(),
+  count: z.number().int().positive(),
+  /** Concurrent calls of this shard (its share of `plan.calls`). */
+  calls: z.number().int().nonnegative(),
+  /** This shard's start rate (`plan.rate / count`). */
+  rate: z.number().positive(),
+  /** When this shard was to place its first call (the agreed start plus `index / rate`), ISO time. */
+  scheduledStart: z.iso.datetime().optional(),
+  /** When it placed its first call, ISO time (wall clock of the generator). */
+  firstCallAt: z.iso.datetime().optional(),
+  /** firstCallAt − scheduledStart, ms (how late this generator started). */
+  startLagMs: z.number().optional(),
+  /** The generator's host name. */
+  host: z.string(),
+})
+export type ShardInfo = z.infer<typeof ShardInfoSchema>
+
+/** One line of `<reportDir>/load-calls.jsonl`: a call this run placed (which global id, seed and when). */
+export const PlacedCallSchema = z.strictObject({
+  id: z.number().int().nonnegative(),
+  shard: z.number().int().nonnegative(),
+  seed: z.number().int().optional(),
+  /** When the call was asked for, epoch ms (wall clock of the generator). */
+  startedAtEpochMs: z.number(),
+  outcome: z.enum(['completed', 'failed']),
+  failurePhase: FailurePhaseSchema.optional(),
+})
+export type PlacedCall = z.infer<typeof PlacedCallSchema>
+
 /** `<reportDir>/load-summary.json`: what a `rtcspec load` run measured. */
 export const LoadSummarySchema = z.object({
   schema: z.literal('rtcspec.load-summary/v1'),
@@ -164,7 +246,7 @@ export const LoadSummarySchema = z.object({
     measured: z.number().int().nonnegative(),
   }),
   /** Failure reasons, most frequent first (numbers in messages are folded to group alike reasons). */
-  failureReasons: z.array(z.object({ phase: FailurePhaseSchema, reason: z.string(), count: z.number().int().positive(), example: z.string() })),
+  failureReasons: z.array(FailureGroupSchema),
   setupMs: DistributionSchema,
   firstRtpMs: DistributionSchema,
   /** Per call: the worse direction's loss fraction (0..1). */
@@ -213,6 +295,26 @@ export const LoadSummarySchema = z.object({
   }),
   environment: z.object({ node: z.string(), platform: z.string(), cpus: z.number().int(), loadavg: z.array(z.number()) }),
   exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'infrastructure', 'interrupted']), code: z.number().int() }),
+  /** The distributed test this run belongs to (a single run is shard 0 of 1). */
+  plan: LoadPlanSchema.optional(),
+  /** Which share of the plan this run placed; absent in a merged summary. */
+  shard: ShardInfoSchema.optional(),
+  /** What `rtcspec load merge` adds up. */
+  mergeable: MergeableFiguresSchema.optional(),
+  /** Set by `rtcspec load merge`: the shards it merged, one entry each. */
+  merged: z
+    .strictObject({
+      shards: z.array(
+        ShardInfoSchema.extend({
+          dir: z.string(),
+          attempted: z.number().int().nonnegative(),
+          failed: z.number().int().nonnegative(),
+          stopReason: z.enum(['completed', 'interrupted']),
+          exit: z.enum(['ok', 'test-failure', 'usage', 'infrastructure', 'interrupted']),
+        }),
+      ),
+    })
+    .optional(),
 })
 
 export type LoadSummary = z.infer<typeof LoadSummarySchema>
