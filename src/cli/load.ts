@@ -10,10 +10,16 @@ import { toMs } from '../calls/duration.ts'
 import { EXIT_CODES } from '../report/run-summary.ts'
 import { BUILTIN_SCENARIOS } from '../load/spec.ts'
 import { runLoad, type LoadProgress } from '../load/run.ts'
+import { parseShard, parseStartAt } from '../load/shard.ts'
+import { mergeShards, readShardDir } from '../load/merge.ts'
+import { writeFileAtomic } from '../atomic-write.ts'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { formatSummary } from '../load/summary.ts'
 import { INTERRUPT_SIGNALS } from './interrupt.ts'
 
 export const LOAD_USAGE = `usage: rtcspec load SPEC --calls N --rate R --duration D [options]
+       rtcspec load merge DIR... [--report-dir OUT] [--json]
 
 SPEC is one scenario:
   ${Object.keys(BUILTIN_SCENARIOS).join(', ').padEnd(44)}built-in: a werift back-to-back audio call (tones both ways)
@@ -37,7 +43,17 @@ options:
   --report-dir DIR     where load-summary.json goes (default $RTCSPEC_REPORT_DIR or reports/)
   --records            also append one call record per call to DIR/call_records.jsonl (heavy at scale)
   --json               print the summary as JSON on stdout instead of the table
+  --shard i/N          place shard i (0..N-1) of a test spread over N generators: the calls with global ids
+                       i, i+N, … and their seeds; --calls and --rate stay the whole test's (each shard keeps
+                       its share active at R/N); DIR/load-calls.jsonl lists the calls placed (docs/scale.md)
+  --start-at T         the agreed start, ISO time with zone or epoch ms: the same for every shard, a little
+                       after every generator is up (at most 5 s past, 24 h ahead)
   -h, --help           this text
+
+rtcspec load merge DIR...: the shards' report directories (each once, all N) into the summary of one run:
+percentiles from the merged HdrHistograms, counts summed, failure reasons merged, the same exit codes;
+written to --report-dir (default $RTCSPEC_REPORT_DIR or reports/) as load-summary.json. Refuses an
+incomplete set, a shard given twice, or shards of different tests (exit 2).
 
 Exit code: 0 ok; 1 more failed calls than --max-failures; 2 bad usage (bad SPEC or numbers);
 4 infrastructure (the worker threads could not start); 130 interrupted (SIGINT, SIGTERM or SIGHUP; the
@@ -86,6 +102,7 @@ function progressPrinter(): ((p: LoadProgress) => void) & { end(): void } {
 
 /** Runs `rtcspec load`; resolves to the exit code. */
 export async function loadCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'merge') return loadMergeCommand(argv.slice(1))
   const parsed = parseCommandArgs('load', LOAD_USAGE, argv, {
     calls: { type: 'string' },
     rate: { type: 'string' },
@@ -100,6 +117,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
     'report-dir': { type: 'string' },
     records: { type: 'boolean' },
     json: { type: 'boolean' },
+    shard: { type: 'string' },
+    'start-at': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (typeof parsed === 'number') return parsed
@@ -124,6 +143,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
       ...(v['max-connecting'] !== undefined ? { maxConnecting: parseNumber(v['max-connecting'], '--max-connecting', { integer: true }) } : {}),
       ...(v.seed !== undefined ? { seed: parseNumber(v.seed, '--seed', { integer: true }) } : {}),
       ...(v['max-failures'] !== undefined ? { maxFailures: parseNumber(v['max-failures'], '--max-failures', { integer: true }) } : {}),
+      ...(v.shard !== undefined ? { shard: parseShard(v.shard) } : {}),
+      ...(v['start-at'] !== undefined ? { startAtEpochMs: parseStartAt(v['start-at']) } : {}),
     }
   } catch (e) {
     process.stderr.write(`rtcspec load: ${(e as Error).message}\n\n${LOAD_USAGE}`)
@@ -160,5 +181,31 @@ export async function loadCommand(argv: string[]): Promise<number> {
     return EXIT_CODES.infrastructure
   } finally {
     for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal)
+  }
+}
+
+/** `rtcspec load merge DIR...`: merges the shards' summaries; resolves to the merged run's exit code (2 when refused). */
+async function loadMergeCommand(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs('load merge', LOAD_USAGE, argv, {
+    'report-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values: v, positionals: dirs } = parsed
+  if (dirs.length === 0) {
+    process.stderr.write(`rtcspec load merge: give the report directory of every shard\n\n${LOAD_USAGE}`)
+    return EXIT_CODES.usage
+  }
+  try {
+    const merged = mergeShards(dirs.map((d) => readShardDir(resolve(d))))
+    const out = resolve(v['report-dir'] ?? process.env.RTCSPEC_REPORT_DIR ?? 'reports')
+    mkdirSync(out, { recursive: true })
+    writeFileAtomic(join(out, 'load-summary.json'), `${JSON.stringify(merged, null, 2)}\n`)
+    process.stdout.write(v.json ? `${JSON.stringify(merged, null, 2)}\n` : formatSummary(merged))
+    return merged.exit.code
+  } catch (e) {
+    process.stderr.write(`rtcspec load merge: ${e instanceof Error ? e.message : String(e)}\n`)
+    return e instanceof RtcspecError && e.code === 'LOAD_MERGE' ? EXIT_CODES.usage : EXIT_CODES.infrastructure
   }
 }

@@ -45,7 +45,8 @@ export const commands: Record<string, Command> = {
     run: (argv) => reportCommand(argv),
   },
   load: {
-    summary: 'many concurrent calls of one scenario over worker threads (load SPEC --calls N --rate R --duration D [--workers W] [--json])',
+    summary:
+      'many concurrent calls of one scenario over worker threads (load SPEC --calls N --rate R --duration D [--workers W] [--shard i/N --start-at T] [--json]); load merge DIR... merges the shards of a distributed test',
     run: (argv) => loadCommand(argv),
   },
   fuzz: {

@@ -8,7 +8,8 @@
  * that `calls` stay active; then **stop**: no new calls, every call measures and closes, workers are terminated.
  * @module
  */
-import { availableParallelism, cpus, loadavg } from 'node:os'
+import { createHash } from 'node:crypto'
+import { availableParallelism, cpus, hostname, loadavg } from 'node:os'
 import { mkdirSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -19,9 +20,10 @@ import { parseOptions } from '../options.ts'
 import { RatioSchema, toRatio, type Ratio } from '../calls/ratio.ts'
 import { EXIT_CODES } from '../exit-codes.ts'
 import { resolveLoadSpec, type LoadScenario } from './spec.ts'
-import { callFigures } from './summary.ts'
+import { emptyFigures, encodeFigures, figuresOf, recordCall } from './summary.ts'
 import { workerThreadSched } from './sched.ts'
-import type { CallResult, FromWorker, LoadSummary, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
+import { callSeed, shardPlan, waitUntil, START_AT_MAX_AHEAD_MS, START_AT_MAX_PAST_MS } from './shard.ts'
+import type { CallResult, FromWorker, LoadPlan, LoadSummary, PlacedCall, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
 import { LoadSummarySchema } from './types.ts'
 
 /** Live figures, reported about once a second while the run goes. */
@@ -91,8 +93,20 @@ export interface LoadOptions {
   onCall?: (result: CallResult) => void
   /** The worker module (default `./worker.ts` next to this one); tests point it elsewhere to check start failures. */
   workerUrl?: URL
-  /** Write `<reportDir>/load-summary.json` (default true). */
+  /** Write `<reportDir>/load-summary.json` and `<reportDir>/load-calls.jsonl` (default true). */
   writeSummary?: boolean
+  /**
+   * Place one share of a distributed test (`--shard i/N`): shard `index` of `count` starts the calls with the
+   * global ids `index, index + count, …` and their seeds, keeps its share of `calls` active at `rate / count`.
+   * `calls` and `rate` stay the whole test's figures. Default: the whole test (shard 0 of 1).
+   */
+  shard?: { index: number; count: number }
+  /**
+   * The agreed start, epoch ms (`--start-at`): the workers start first, then the first call waits for this moment
+   * (plus `index / rate` for a shard, so the shards' starts interleave like one run's). At most
+   * 5 s in the past and 24 h ahead.
+   */
+  startAtEpochMs?: number
 }
 
 const OptionsSchema = z.object({
@@ -134,6 +148,8 @@ const LoadOptionsInputSchema = z.strictObject({
   onCall: fn('onCall').optional(),
   workerUrl: z.instanceof(URL).optional(),
   writeSummary: z.boolean().optional(),
+  shard: z.strictObject({ index: z.number(), count: z.number() }).optional(),
+  startAtEpochMs: z.number().optional(),
 })
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -197,10 +213,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     process.env.RTCSPEC_SEED !== undefined && process.env.RTCSPEC_SEED !== '' && Number.isFinite(Number(process.env.RTCSPEC_SEED))
       ? Number(process.env.RTCSPEC_SEED) >>> 0
       : undefined
-  const baseSeed = hasNetwork ? (o.seed ?? scenario.parsed.network?.seed ?? envSeed ?? Math.floor(Math.random() * 0x100000000)) >>> 0 : undefined
-  const seedFor = (id: number) => (baseSeed === undefined ? undefined : (baseSeed + Math.imul(id, 0x9e3779b1)) >>> 0)
+  const shard = shardPlan({ calls: o.calls, rate: o.rate, ...(options.shard ? { shard: options.shard } : {}) })
+  const startAt = options.startAtEpochMs
+  if (startAt !== undefined) {
+    const ahead = startAt - Date.now()
+    if (!Number.isFinite(startAt)) throw usage('the start time (--start-at) is not a valid time')
+    if (ahead < -START_AT_MAX_PAST_MS)
+      throw usage(
+        `the start time (--start-at ${new Date(startAt).toISOString()}) is ${(-ahead / 1000).toFixed(1)} s in the past`,
+        'generators start together at a time all of them are still waiting for: pick one a little after the slowest generator is up (e.g. now + 30 s), the same for every shard',
+      )
+    if (ahead > START_AT_MAX_AHEAD_MS)
+      throw usage(
+        `the start time (--start-at ${new Date(startAt).toISOString()}) is ${(ahead / 3600_000).toFixed(1)} h ahead; at most ${START_AT_MAX_AHEAD_MS / 3600_000} h`,
+        'pick a start a little after every generator is up, not a schedule: start the generators later instead',
+      )
+  }
+  const chosenSeed = o.seed ?? scenario.parsed.network?.seed ?? envSeed
+  if (hasNetwork && chosenSeed === undefined && shard.count > 1 && startAt === undefined)
+    throw usage(
+      'a sharded run of a scenario with a network needs one impairment seed for every shard',
+      'give every generator the same --seed (or --start-at, which then seeds the run), so call i gets the same seed as in one run',
+    )
+  // Sharded without a seed: the agreed start seeds the run, so every generator derives the same per-call seeds.
+  const baseSeed = hasNetwork ? (chosenSeed ?? (shard.count > 1 ? startAt! : Math.floor(Math.random() * 0x100000000))) >>> 0 : undefined
+  const seedFor = (id: number) => (baseSeed === undefined ? undefined : callSeed(baseSeed, id))
 
   const startedAt = new Date()
+  const originWall = startedAt.getTime()
   const origin = performance.now()
   const originEpoch = performance.timeOrigin + origin
   const now = () => performance.now() - origin
@@ -209,7 +249,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
 
   // ---- workers
   const slots: WorkerSlot[] = []
-  const results: CallResult[] = []
+  const figures = emptyFigures()
+  const placed: PlacedCall[] = []
   const pending = new Map<number, { slot: WorkerSlot; startedAtMs: number; connected: boolean }>()
   let connectedNow = 0
   let peak = 0
@@ -245,7 +286,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       // connected and ended between two messages: count its connect time
       connectTimes.push(r.startedAtMs + r.connectMs)
     }
-    results.push(r)
+    recordCall(figures, r)
+    placed.push({
+      id: r.id,
+      shard: shard.index,
+      ...(r.seed !== undefined ? { seed: r.seed } : {}),
+      startedAtEpochMs: Math.round((originWall + r.startedAtMs) * 1000) / 1000,
+      outcome: r.outcome,
+      ...(r.failure ? { failurePhase: r.failure.phase } : {}),
+    })
     try {
       options.onCall?.(r)
     } catch (e) {
@@ -341,7 +390,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
 
   let started = 0
   let nextStartAt = 0
-  const interval = 1000 / o.rate
+  const interval = 1000 / shard.rate
   let phase: LoadProgress['phase'] = 'starting'
   let progressTimer: ReturnType<typeof setInterval> | undefined
   let lastProgress = { t: 0, cpu: process.cpuUsage(), connects: 0 }
@@ -358,10 +407,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       active: pending.size,
       connected: connectedNow,
       connecting: pending.size - connectedNow,
-      target: o.calls,
+      target: shard.calls,
       started,
-      completed: results.filter((r) => r.outcome === 'completed').length,
-      failed: results.filter((r) => r.outcome === 'failed').length,
+      completed: figures.calls.completed,
+      failed: figures.calls.failed,
       setupRate,
       cpuPercent,
     }
@@ -382,6 +431,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     })
   }
 
+  // ---- the agreed start (bounded: at most 24 h ahead, checked above; an abort ends the wait)
+  const scheduledStart = startAt !== undefined ? startAt + shard.offsetMs : undefined
+  if (scheduledStart !== undefined) await waitUntil(scheduledStart, options.signal)
+  let firstCallWall: number | undefined
+
   // ---- schedule
   nextStartAt = now()
   phase = 'ramp'
@@ -391,9 +445,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const live = slots.filter((s) => s.alive)
     if (!live.length) return false
     const slot = live.reduce((a, b) => (b.active < a.active ? b : a))
-    const id = started++
+    const id = shard.index + started++ * shard.count
     const t = now()
-    firstStart ??= t
+    if (firstStart === undefined) {
+      firstStart = t
+      firstCallWall = originWall + t
+    }
     const seed = seedFor(id)
     const msg: StartCallMessage = {
       type: 'start',
@@ -420,12 +477,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
         const t = now()
         if (phase === 'ramp' || phase === 'hold') {
           if (nextStartAt < t - interval) nextStartAt = t - interval // no burst after a stall
-          while (pending.size < o.calls && pending.size - connectedNow < o.maxConnecting && t >= nextStartAt) {
+          while (pending.size < shard.calls && pending.size - connectedNow < o.maxConnecting && t >= nextStartAt) {
             if (!startOne()) return finish()
             nextStartAt += interval
           }
         }
-        if (phase === 'ramp' && started >= o.calls) {
+        if (phase === 'ramp' && started >= shard.calls) {
           phase = 'hold'
           rampEnd = t
           integrate(t)
@@ -475,11 +532,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const wallMs = now()
   const cpu1 = process.cpuUsage(cpu0)
   const main1 = process.threadCpuUsage(main0)
-  const figures = callFigures(results)
+  const figs = figuresOf(figures)
   const attempted = started
-  const failedCount = figures.calls.failed
+  const failedCount = figs.calls.failed
   const exitClass: LoadSummary['exit']['class'] = interrupted || forced ? 'interrupted' : failedCount > o.maxFailures ? 'test-failure' : 'ok'
   const exitCode = EXIT_CODES[exitClass]
+  const plan: LoadPlan = {
+    spec: scenario.name,
+    specSha256: createHash('sha256').update(JSON.stringify(scenario.spec)).digest('hex'),
+    calls: o.calls,
+    rate: o.rate,
+    holdMs: o.holdMs,
+    ...(o.callDurationMs !== undefined ? { callDurationMs: o.callDurationMs } : {}),
+    ...(baseSeed !== undefined ? { seed: baseSeed } : {}),
+    connectTimeoutMs: o.connectTimeoutMs,
+    maxFailures: o.maxFailures,
+    ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}),
+    ...(startAt !== undefined ? { startAtEpochMs: Math.round(startAt) } : {}),
+    shards: shard.count,
+  }
   const summary: LoadSummary = {
     schema: 'rtcspec.load-summary/v1',
     spec: { name: scenario.name, source: scenario.source, ...(scenario.path ? { path: scenario.path } : {}) },
@@ -502,22 +573,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     ...(rampEnd !== undefined && firstStart !== undefined ? { rampMs: rampEnd - firstStart } : {}),
     heldMs: holdStart !== undefined && holdEnd !== undefined ? holdEnd - holdStart : 0,
     stopReason: interrupted || forced ? 'interrupted' : 'completed',
-    calls: { attempted, ...figures.calls, unfinished },
-    failureReasons: figures.failureReasons,
-    setupMs: figures.setupMs,
-    firstRtpMs: figures.firstRtpMs,
-    loss: figures.loss,
-    lossAggregate: figures.lossAggregate,
-    missingMedia: figures.missingMedia,
-    missingAggregate: figures.missingAggregate,
-    jitterMs: figures.jitterMs,
-    mos: figures.mos,
+    calls: { attempted, ...figs.calls, unfinished },
+    failureReasons: figs.failureReasons,
+    setupMs: figs.setupMs,
+    firstRtpMs: figs.firstRtpMs,
+    loss: figs.loss,
+    lossAggregate: figs.lossAggregate,
+    missingMedia: figs.missingMedia,
+    missingAggregate: figs.missingAggregate,
+    jitterMs: figs.jitterMs,
+    mos: figs.mos,
     concurrency: {
-      target: o.calls,
+      target: shard.calls,
       peak,
       meanDuringHold: holdStart !== undefined && holdEnd !== undefined && holdEnd > holdStart ? area / (holdEnd - holdStart) : 0,
     },
-    setupRate: rampSetupRate(connectTimes, firstStart, o.calls),
+    setupRate: rampSetupRate(connectTimes, firstStart, shard.calls),
     cpu: {
       cores: availableParallelism(),
       processPercent: ((cpu1.user + cpu1.system) / 1000 / Math.max(1, wallMs)) * 100,
@@ -537,6 +608,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     },
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadavg: loadavg() },
     exit: { class: exitClass, code: exitCode },
+    plan,
+    shard: {
+      index: shard.index,
+      count: shard.count,
+      calls: shard.calls,
+      rate: shard.rate,
+      ...(scheduledStart !== undefined ? { scheduledStart: new Date(scheduledStart).toISOString() } : {}),
+      ...(firstCallWall !== undefined ? { firstCallAt: new Date(firstCallWall).toISOString() } : {}),
+      ...(scheduledStart !== undefined && firstCallWall !== undefined ? { startLagMs: firstCallWall - scheduledStart } : {}),
+      host: hostname(),
+    },
+    mergeable: encodeFigures(figures),
   }
   // The schema is the contract; a violation is a bug in rtcspec, but it must not lose what the run gathered.
   const validated = LoadSummarySchema.safeParse(summary)
@@ -546,6 +629,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   if (options.writeSummary ?? true) {
     mkdirSync(reportDir, { recursive: true })
     writeFileAtomic(join(reportDir, 'load-summary.json'), `${JSON.stringify(checked, null, 2)}\n`)
+    placed.sort((a, b) => a.id - b.id)
+    writeFileAtomic(join(reportDir, 'load-calls.jsonl'), placed.map((c) => `${JSON.stringify(c)}\n`).join(''))
   }
   return checked
 }
