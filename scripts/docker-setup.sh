@@ -4,7 +4,9 @@
 #   2. starts dockerd in the background unless an engine already answers (bounded wait),
 #   3. creates the base image debian:bookworm-slim with debootstrap from the Debian mirror apt uses,
 #      unless it exists (cached as a tarball under RTCSPEC_DOCKER_CACHE, default /var/cache/rtcspec),
-#   4. builds rtcspec/coturn, rtcspec/ffmpeg, rtcspec/kamailio and rtcspec/baresip from containers/ (layer cache makes re-runs fast).
+#   4. builds rtcspec/coturn, rtcspec/ffmpeg, rtcspec/kamailio and rtcspec/baresip from containers/ (layer cache makes re-runs fast),
+#   5. builds rtcspec/load-generator: this checkout and its production node_modules on its Node (.tools/bin/node),
+#      from a context staged here (containers/load-generator/Dockerfile says what it holds).
 # Idempotent. Every wait is bounded. Exits non-zero with a message if a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,4 +61,24 @@ for svc in coturn ffmpeg kamailio baresip; do
   log "building rtcspec/$svc"
   timeout 900 docker build -q --network host -t "rtcspec/$svc" "containers/$svc" >/dev/null
 done
+# the Node rtcspec runs on: $RTCSPEC_NODE, the checkout's .tools/bin/node (npm run setup), else node on PATH if >= 22.19
+node_bin=$(readlink -f "${RTCSPEC_NODE:-.tools/bin/node}" 2>/dev/null || true)
+if [ -z "$node_bin" ] || [ ! -x "$node_bin" ]; then
+  node_bin=$(readlink -f "$(command -v node || true)" 2>/dev/null || true)
+  if [ -z "$node_bin" ] || ! "$node_bin" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 19) ? 0 : 1)'; then
+    echo "docker-setup: rtcspec/load-generator needs Node >= 22.19: run npm run setup (installs .tools/bin/node) or set RTCSPEC_NODE" >&2; exit 1
+  fi
+fi
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp containers/load-generator/Dockerfile "$stage/"
+cp "$node_bin" "$stage/node"
+mkdir "$stage/rtcspec"
+dev=$("$node_bin" -p 'Object.keys(JSON.parse(require("fs").readFileSync("package.json", "utf8")).devDependencies ?? {}).join(" ")')
+excludes=(--exclude=node_modules/.cache --exclude=node_modules/.vite --exclude=node_modules/.vitest)
+for d in $dev; do excludes+=("--exclude=node_modules/$d"); done
+tar -c "${excludes[@]}" package.json bin src fixtures/audio node_modules | tar -C "$stage/rtcspec" -x
+log "building rtcspec/load-generator"
+timeout 900 docker build -q --network host -t rtcspec/load-generator "$stage" >/dev/null
+rm -rf "$stage"
 log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^rtcspec/' | tr '\n' ' ')"
