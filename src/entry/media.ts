@@ -7,4 +7,53 @@
  * ```
  * @module
  */
-export * from '../media/index.ts'
+export type { AudioSource, AudioEncoder, AudioDecoder, AudioRecording, DetectedDigit, PcmAudio } from '../media/types.ts'
+// Sources
+export { tone, tones, silence, noise, pcmSource, readAll } from '../media/sources.ts'
+export type { SynthOptions, ToneOptions, NoiseOptions, PcmSourceOptions } from '../media/sources.ts'
+export { wavFile, readWavFile, speechFixture, speechFixturePath, SPEECH_FIXTURES } from '../media/wav-source.ts'
+export type { WavFileOptions, SpeechFixtureName } from '../media/wav-source.ts'
+export { dtmfTones, detectDtmf } from '../media/dtmf.ts'
+export type { DtmfTonesOptions, DetectDtmfOptions } from '../media/dtmf.ts'
+// Codecs, resampling, WAV
+export {
+  linearToMulaw,
+  mulawToLinear,
+  linearToAlaw,
+  alawToLinear,
+  encodeMulaw,
+  decodeMulaw,
+  encodeAlaw,
+  decodeAlaw,
+  MULAW_SILENCE,
+  ALAW_SILENCE,
+  pcmuEncoder,
+  pcmaEncoder,
+  pcmuDecoder,
+  pcmaDecoder,
+} from '../media/g711.ts'
+export { opusEncoder, opusDecoder, OPUS_RATE } from '../media/opus.ts'
+export type { OpusEncoderOptions } from '../media/opus.ts'
+export { resample } from '../media/resample.ts'
+export type { ResampleOptions } from '../media/resample.ts'
+export { encodeWav, decodeWav } from '../media/wav.ts'
+export type { DecodedWav } from '../media/wav.ts'
+// Analysis
+export { goertzelPower, dominantFrequency, detectTone, rmsDbfs, silenceRatio, silentGaps, clippingRatio, powerSpectrum } from '../media/analysis.ts'
+export type {
+  PowerSpectrum,
+  DominantFrequencyOptions,
+  DetectToneOptions,
+  ToneDetection,
+  SilenceOptions,
+  SilentGapOptions,
+  SilentGap,
+} from '../media/analysis.ts'
+export { estimateDelay } from '../media/delay.ts'
+export type { DelayOptions, DelayEstimate } from '../media/delay.ts'
+export { similarity, SIMILARITY_THRESHOLD } from '../media/similarity.ts'
+export type { SimilarityOptions, SimilarityResult } from '../media/similarity.ts'
+export { eModel, burstRatio, EMODEL_CODECS } from '../media/emodel.ts'
+export type { EModelInput, EModelEstimate, EModelCodec, EModelTransmission } from '../media/emodel.ts'
+export { summarizeAudio } from '../media/summary.ts'
+export type { AudioSummary } from '../media/summary.ts'

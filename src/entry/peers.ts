@@ -15,11 +15,39 @@ export { createWeriftPeer, WeriftPeer } from '../peers/werift/peer.ts'
 export type { WeriftPeerOptions } from '../peers/werift/peer.ts'
 export { createChromiumPeer, ChromiumPeer, ChromiumPeerOptionsSchema } from '../peers/chromium/peer.ts'
 export type { ChromiumPeerOptions } from '../peers/chromium/peer.ts'
-export { chromiumExecutable, liveBrowserPids } from '../peers/chromium/browser.ts'
+export { chromiumExecutable } from '../peers/chromium/browser.ts'
 export { ChromiumInboundTrack } from '../peers/chromium/inbound-track.ts'
 export { createRtpPeer, RtpPeer } from '../peers/rtp/peer.ts'
 export type { RtpPeerOptions } from '../peers/rtp/peer.ts'
-export type * from '../peers/types.ts'
+export type {
+  Peer,
+  PeerOptions,
+  PeerTraits,
+  PeerKind,
+  MediaKind,
+  Direction,
+  SessionDescriptionInit,
+  CandidateInit,
+  AudioSourceSpec,
+  CodecInfo,
+  InboundTrack,
+  ReceivedRtp,
+  AudioSendHandle,
+  SendAudioOptions,
+  DtmfSendOptions,
+  PeerStats,
+  OutboundStats,
+  NativeInboundStats,
+  ArrivalGapMeasurement,
+  PeerTimeline,
+  TimedCandidate,
+  TimedState,
+  TimedNomination,
+  SelectedPair,
+  IceCheckSummary,
+  IceDetail,
+  TurnSetupWatch,
+} from '../peers/types.ts'
 export { audioCodec, audioCodecNames, registerAudioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES } from '../peers/codecs.ts'
 export type { AudioCodecSpec } from '../peers/codecs.ts'
 // Calls between two peers
