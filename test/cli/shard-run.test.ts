@@ -176,6 +176,19 @@ describe('rtcspec run --shard i/3, then rtcspec merge', () => {
   })
 })
 
+describe('more shards than spec files', () => {
+  it('a shard with no file runs no test and is not a usage error; it still says which suite it belongs to', async () => {
+    const r = await rtcspec(['run', 'specs', '--seed', SEED, '--shard', '6/6', '--report-dir', 'shard-6-of-6'])
+    const s = summaryOf('shard-6-of-6')
+    expect(s.tests).toEqual([])
+    expect(r.code, r.stderr).not.toBe(2)
+    expect(s.exit.class).not.toBe('usage')
+    const info = ShardInfoSchema.parse(JSON.parse(readFileSync(join(dir, 'shard-6-of-6', 'shard.json'), 'utf8')))
+    expect(info.files).toEqual([])
+    expect(info.run.files).toHaveLength(5)
+  })
+})
+
 describe('rtcspec merge on sets that are not whole', () => {
   it('refuses a shard given twice (exit 2, nothing written)', async () => {
     const r = await rtcspec(['merge', 'shard-1', 'shard-2', 'shard-2', 'shard-3', '--report-dir', 'twice'])

@@ -72,6 +72,8 @@ interface ShardSpec {
   wroteAt?: string
   /** Extra files, relative to the shard directory. */
   extraFiles?: Record<string, string>
+  /** The shard was stopped by this signal; these test ids did not finish. */
+  interrupted?: { signal: string; unfinished: string[] }
 }
 
 /** Writes a shard result directory as `rtcspec run --shard` would, its own gates evaluated on its own. */
@@ -83,7 +85,7 @@ function writeShard(name: string, s: ShardSpec): string {
   const records = s.records ?? []
   const gateResults = gates.length ? evaluateGates(records, gates, { tests: s.tests }) : undefined
   const failed = s.tests.some((t) => t.state === 'failed')
-  const cls = failed ? 'test-failure' : gateResults && !gateResults.passed ? 'gate-failure' : 'ok'
+  const cls = s.interrupted ? 'interrupted' : failed ? 'test-failure' : gateResults && !gateResults.passed ? 'gate-failure' : 'ok'
   const summary: RunSummary = RunSummarySchema.parse({
     schema: 'rtcspec.run-summary/v1',
     startedAt: `2026-01-01T00:00:0${s.index}.000Z`,
@@ -96,7 +98,8 @@ function writeShard(name: string, s: ShardSpec): string {
     callRecords: { file: 'call_records.jsonl', count: records.length, invalid: [] },
     ...(gateResults ? { gates: gateResults } : {}),
     infrastructureErrors: [],
-    exit: { class: cls, code: { ok: 0, 'test-failure': 1, 'gate-failure': 3 }[cls] },
+    ...(s.interrupted ? { interrupted: { signal: s.interrupted.signal, at: '2026-01-01T00:00:05.000Z', unfinished: s.interrupted.unfinished } } : {}),
+    exit: { class: cls, code: { ok: 0, 'test-failure': 1, 'gate-failure': 3, interrupted: 130 }[cls] },
   } satisfies RunSummary)
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary))
   writeFileSync(join(dir, 'junit.xml'), junitFromSummary(summary))
@@ -237,6 +240,19 @@ describe('a missing or bad shard is reported, the others merged', () => {
     // 2/3 was unreadable (said above), 3/3 was not given at all.
     expect(messages).toMatch(/incomplete: 3\/3 missing/)
     expect(r.warnings.join('\n')).toContain(`${join(good, 'junit.xml')} is missing`)
+  })
+})
+
+describe('an interrupted shard', () => {
+  it('makes the merge interrupted (130), with the unfinished tests of every shard', () => {
+    const late = testSummary(SUITE[1]!, 'late', 'skipped', { skipReason: 'interrupted: the run was stopped before this test ran' })
+    const dirs = [
+      writeShard('s1', { index: 1, count: 2, files: SUITE.slice(0, 2), tests: [testSummary(SUITE[0]!, 't', 'failed')] }),
+      writeShard('s2', { index: 2, count: 2, files: SUITE.slice(0, 2), tests: [late], interrupted: { signal: 'SIGTERM', unfinished: [late.id] } }),
+    ]
+    const r = merged(dirs)
+    expect(r.summary.exit).toEqual({ class: 'interrupted', code: 130 })
+    expect(r.summary.interrupted).toMatchObject({ signal: 'SIGTERM', unfinished: [late.id] })
   })
 })
 
