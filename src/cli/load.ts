@@ -48,6 +48,9 @@ options:
                        its share active at R/N); DIR/load-calls.jsonl lists the calls placed (docs/scale.md)
   --start-at T         the agreed start, ISO time with zone or epoch ms: the same for every shard, a little
                        after every generator is up (at most 5 s past, 24 h ahead)
+  --turn URL           relay every call through this TURN server, both peers relay-only (the TURN server is
+                       the system under test): turn:HOST:PORT?transport=udp|tcp or turns:HOST:PORT?transport=tcp
+  --turn-username U, --turn-credential P   its long-term credentials
   -h, --help           this text
 
 rtcspec load merge DIR...: the shards' report directories (each once, all N) into the summary of one run:
@@ -119,6 +122,9 @@ export async function loadCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     shard: { type: 'string' },
     'start-at': { type: 'string' },
+    turn: { type: 'string' },
+    'turn-username': { type: 'string' },
+    'turn-credential': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (typeof parsed === 'number') return parsed
@@ -145,6 +151,15 @@ export async function loadCommand(argv: string[]): Promise<number> {
       ...(v['max-failures'] !== undefined ? { maxFailures: parseNumber(v['max-failures'], '--max-failures', { integer: true }) } : {}),
       ...(v.shard !== undefined ? { shard: parseShard(v.shard) } : {}),
       ...(v['start-at'] !== undefined ? { startAtEpochMs: parseStartAt(v['start-at']) } : {}),
+      ...(v.turn !== undefined
+        ? {
+            turn: {
+              urls: v.turn,
+              ...(v['turn-username'] !== undefined ? { username: v['turn-username'] } : {}),
+              ...(v['turn-credential'] !== undefined ? { credential: v['turn-credential'] } : {}),
+            },
+          }
+        : {}),
     }
   } catch (e) {
     process.stderr.write(`rtcspec load: ${(e as Error).message}\n\n${LOAD_USAGE}`)

@@ -10,7 +10,7 @@ import type { NetworkOptions } from '../calls/network.ts'
 import { eModel } from '../media/emodel.ts'
 import { withTimeout } from '../wait.ts'
 import type { Peer } from '../peers/types.ts'
-import type { CallDirection, CallResult, FailurePhase } from './types.ts'
+import type { CallDirection, CallResult, FailurePhase, LoadTurnServer } from './types.ts'
 
 /** How long closing a call may take before it counts as a failure to close. */
 export const CLOSE_TIMEOUT_MS = 5000
@@ -34,6 +34,8 @@ export interface LoadCallJob {
   stop: AbortSignal
   /** Called once ICE + DTLS connected. */
   onConnected?: (connectMs: number) => void
+  /** Relay both peers through this TURN server only. */
+  turn?: LoadTurnServer
 }
 
 function message(e: unknown): string {
@@ -110,6 +112,7 @@ export async function runLoadCall(spec: ParsedScenarioSpec, job: LoadCallJob): P
       name,
       ...(p.codecs ? { codecs: p.codecs } : {}),
       ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
+      ...(job.turn ? { iceServers: [job.turn], relayOnly: true } : {}),
     })
     const network = spec.network ? ({ ...spec.network, ...(job.seed !== undefined ? { seed: job.seed } : {}) } as NetworkOptions) : undefined
     call = await openBackToBack({

@@ -23,7 +23,7 @@ import { resolveLoadSpec, type LoadScenario } from './spec.ts'
 import { emptyFigures, encodeFigures, figuresOf, recordCall } from './summary.ts'
 import { workerThreadSched } from './sched.ts'
 import { callSeed, shardPlan, waitUntil, START_AT_MAX_AHEAD_MS, START_AT_MAX_PAST_MS } from './shard.ts'
-import type { CallResult, FromWorker, LoadPlan, LoadSummary, PlacedCall, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
+import type { CallResult, FromWorker, LoadPlan, LoadTurnServer, LoadSummary, PlacedCall, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
 import { LoadSummarySchema } from './types.ts'
 
 /** Live figures, reported about once a second while the run goes. */
@@ -107,6 +107,11 @@ export interface LoadOptions {
    * 5 s in the past and 24 h ahead.
    */
   startAtEpochMs?: number
+  /**
+   * Relay every call through this TURN server, both peers relay-only (`--turn`): the TURN server is then the
+   * system under test, and a call connects only when it relays.
+   */
+  turn?: LoadTurnServer
 }
 
 const OptionsSchema = z.object({
@@ -150,6 +155,13 @@ const LoadOptionsInputSchema = z.strictObject({
   writeSummary: z.boolean().optional(),
   shard: z.strictObject({ index: z.number(), count: z.number() }).optional(),
   startAtEpochMs: z.number().optional(),
+  turn: z
+    .strictObject({
+      urls: z.string().regex(/^turns?:[^\s]+$/, 'a TURN URL: turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp'),
+      username: z.string().optional(),
+      credential: z.string().optional(),
+    })
+    .optional(),
 })
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -327,6 +339,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
         records,
         reportDir,
         ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}),
+        ...(options.turn ? { turn: options.turn } : {}),
       }
       let worker: Worker
       try {
@@ -549,6 +562,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     maxFailures: o.maxFailures,
     ...(o.maxMissing !== undefined ? { maxMissing: o.maxMissing } : {}),
     ...(startAt !== undefined ? { startAtEpochMs: Math.round(startAt) } : {}),
+    ...(options.turn ? { turn: options.turn.urls } : {}),
     shards: shard.count,
   }
   const summary: LoadSummary = {

@@ -105,6 +105,16 @@ export interface WorkerInit {
   /** Append a call record per call to `<reportDir>/call_records.jsonl`. */
   records: boolean
   reportDir: string
+  /** Relay every call through this TURN server (both peers relay-only). */
+  turn?: LoadTurnServer
+}
+
+/** A TURN server every call of a load run relays through (`--turn`): the system under test of a TURN load test. */
+export interface LoadTurnServer {
+  /** `turn:host:port?transport=udp|tcp` or `turns:host:port?transport=tcp`. */
+  urls: string
+  username?: string
+  credential?: string
 }
 
 const DistributionSchema = z.object({
@@ -163,6 +173,8 @@ export const LoadPlanSchema = z.strictObject({
   maxMissing: z.number().min(0).max(1).optional(),
   /** The agreed start, epoch ms (`--start-at`). */
   startAtEpochMs: z.number().int().optional(),
+  /** The TURN server every call relays through (`--turn`), without its credentials. */
+  turn: z.string().optional(),
   /** How many shards the test has. */
   shards: z.number().int().positive(),
 })

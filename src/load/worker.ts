@@ -37,6 +37,7 @@ try {
         connectTimeoutMs: init.connectTimeoutMs,
         ...(init.maxMissing !== undefined ? { maxMissing: init.maxMissing } : {}),
         records: init.records,
+        ...(init.turn ? { turn: init.turn } : {}),
         stop: stop.signal,
         onConnected: (connectMs) => send({ type: 'connected', id: m.id, connectMs }),
       }).then((result) => send({ type: 'result', result }))

@@ -1,8 +1,10 @@
 /**
  * A distributed load test with the generator image: N `rtcspec/load-generator` containers (host network, one
- * results volume) each place `--shard i/N` from one `--start-at` a few seconds ahead, then a container runs
- * `rtcspec load merge`. Checked against the plan: the calls attempted are the plan's, every id placed once by its
- * shard, the seeds one run's, nobody started before its scheduled time or long after it.
+ * results volume) each place `--shard i/N` from one `--start-at` a few seconds ahead, every call relayed through
+ * ONE system under test the test starts on loopback — a coturn TURN server (`--turn`, both peers relay-only) —
+ * then a container runs `rtcspec load merge`. Checked against the plan (the calls attempted are the plan's, every
+ * id placed once by its shard, the seeds one run's, nobody started before its scheduled time or long after it)
+ * and against the system under test: coturn's own log counts an allocation with relayed media per connected peer.
  *
  * Needs a Docker engine and the image (`sudo bash scripts/docker-setup.sh` builds it); locally without them the
  * test skips with that hint, in CI (CI=true) it fails.
@@ -13,15 +15,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LoadSummarySchema } from '../../src/load/types.ts'
+import { parseCoturnUsage, startCoturn } from '../../src/services/coturn.ts'
+import { waitFor } from '../../src/wait.ts'
 import { hasTool } from '../support/requires.ts'
 import { checkShardedRun, runToEnd } from './distributed.ts'
 
 const IMAGE = 'rtcspec/load-generator'
 
 function dockerMissing(): boolean {
-  const present = hasTool('docker') && spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore', timeout: 10_000 }).status === 0
+  const present = hasTool('docker') && spawnSync('docker', ['image', 'inspect', IMAGE, 'rtcspec/coturn'], { stdio: 'ignore', timeout: 10_000 }).status === 0
   if (present) return false
-  const msg = `no Docker engine or no ${IMAGE} image: sudo bash scripts/docker-setup.sh`
+  const msg = `no Docker engine or no ${IMAGE} / rtcspec/coturn image: sudo bash scripts/docker-setup.sh`
   if (process.env.CI === 'true') throw new Error(`the load-generator container test is required in CI: ${msg}`)
   process.stderr.write(`[rtcspec] skipping the load-generator container test: ${msg}\n`)
   return true
@@ -50,7 +54,9 @@ describe.skipIf(dockerMissing())('distributed load: generator containers and a m
     )
   }
 
-  it('N containers with --shard i/N --start-at place the plan, and load merge in a container adds them up', async () => {
+  it('N containers with --shard i/N --start-at relay the plan through one TURN server, and load merge in a container adds them up', async () => {
+    await using turn = await startCoturn({ provider: 'docker', users: [{ username: 'loadgen', password: 'loadgen-pw-1' }], tls: false })
+    const [server] = turn.iceServers({ transports: ['tcp'] }) // TCP: coturn logs each allocation's relayed packets when it closes
     const scenario = join(root, 'scenario.json')
     writeFileSync(
       scenario,
@@ -79,6 +85,12 @@ describe.skipIf(dockerMissing())('distributed load: generator containers and a m
             '1',
             '--connect-timeout',
             '20s',
+            '--turn',
+            `${server!.urls}`,
+            '--turn-username',
+            'loadgen',
+            '--turn-credential',
+            'loadgen-pw-1',
             '--shard',
             `${i}/${SHARDS}`,
             '--start-at',
@@ -97,5 +109,13 @@ describe.skipIf(dockerMissing())('distributed load: generator containers and a m
     expect(m.code, m.stderr).toBe(merged.exit.code)
     checkShardedRun(dirs, merged, { calls: CALLS, rate: RATE, shards: SHARDS, startAtEpochMs: startAt, seed: SEED, maxStartLagMs: 3000 })
     expect(merged.calls.attempted).toBeGreaterThanOrEqual(CALLS)
+    expect(merged.plan?.turn).toBe(server!.urls)
+    // the system under test's ground truth: every connected call's two peers relayed media through coturn
+    expect(merged.calls.connected, `failures: ${JSON.stringify(merged.failureReasons)}`).toBeGreaterThan(0)
+    const relayed = () => parseCoturnUsage(turn.log.lines()).filter((u) => u.username === 'loadgen' && u.peer.rp > 0)
+    await waitFor(() => relayed().length >= 2 * merged.calls.connected, {
+      timeoutMs: 15_000,
+      label: `coturn to log ${2 * merged.calls.connected} closed allocations with relayed media (2 per connected call)`,
+    })
   }, 240_000)
 })
