@@ -14,6 +14,7 @@ import { waitFor } from '../../src/wait.ts'
 import { play } from '../../src/whep/client.ts'
 import { publish } from '../../src/whip/client.ts'
 import { startMediaServer } from '../../src/whip/media-server.ts'
+import { holdBrowserForFile } from '../support/browser.ts'
 import { requireTool } from '../support/requires.ts'
 
 const noChromium = requireTool('chromium')
@@ -41,6 +42,11 @@ afterAll(async () => {
 })
 
 describe('WHIP publish → WHEP view through the reference server', () => {
+  if (!noChromium) {
+    // The Chromium tests' peers open pages in one browser instead of each launching their own.
+    const held = holdBrowserForFile()
+    afterAll(() => held.release())
+  }
   const kinds = ['werift', 'chromium'] as const
   for (const pubKind of kinds) {
     for (const viewKind of kinds) {

@@ -20,6 +20,7 @@ import { detectTone } from '../../../src/media/analysis.ts'
 import type { AudioRecording } from '../../../src/media/types.ts'
 import type { InboundTrack, Peer, PeerStats } from '../../../src/peers/types.ts'
 import { waitFor } from '../../../src/wait.ts'
+import { holdBrowserForFile } from '../../support/browser.ts'
 import { requireTool } from '../../support/requires.ts'
 
 const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
@@ -111,7 +112,10 @@ async function call(a: Peer, b: Peer, hzA: number, hzB: number, codec: string, d
 }
 
 describe.skipIf(skip)('Chromium peer calls', { timeout: 60_000 }, () => {
+  // The tests' peers open pages in one browser instead of each launching their own.
+  const held = holdBrowserForFile()
   afterAll(async () => {
+    await held.release()
     // No Chromium outlives this file: every browser it launched is gone, and no chromium child remains.
     await waitFor(() => liveBrowserProcesses().length === 0 && chromiumDescendants().length === 0, {
       timeoutMs: 10_000,

@@ -10,6 +10,7 @@ import { connectBackToBack } from '../../../src/peers/back-to-back.ts'
 import { startCoturn, type CoturnService } from '../../../src/services/coturn.ts'
 import { tone } from '../../../src/media/sources.ts'
 import { detectTone } from '../../../src/media/analysis.ts'
+import { holdBrowserForFile } from '../../support/browser.ts'
 import { requireTool } from '../../support/requires.ts'
 import { waitFor } from '../../../src/wait.ts'
 
@@ -17,10 +18,13 @@ const skip = (process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')) ||
 
 describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () => {
   let turn: CoturnService
+  // The tests' peers open pages in one browser instead of each launching their own.
+  const held = holdBrowserForFile()
   beforeAll(async () => {
     turn = await startCoturn({ provider: 'local', users: [{ username: 'alice', password: 's3cret-pw' }] })
   }, 60_000)
   afterAll(async () => {
+    await held.release()
     await turn?.close()
     await waitFor(() => liveBrowserProcesses().length === 0, { timeoutMs: 10_000, label: 'every Chromium process of this file to exit', intervalMs: 50 })
   })
@@ -74,7 +78,8 @@ describe.skipIf(skip)('Chromium peer through coturn', { timeout: 60_000 }, () =>
       iceServers: turn.iceServers({ transports: ['udp'], credentials: { username: 'alice', credential: 'not-the-password' } }),
     })
     await using werift = createWeriftPeer({ name: 'werift-bad-turn' })
-    const err = await connectBackToBack(chromium, werift, { connectTimeoutMs: 8000 }).then(
+    // It cannot connect (no candidate from the browser), so the timeout is waited out: 3 s is enough for that.
+    const err = await connectBackToBack(chromium, werift, { connectTimeoutMs: 3000 }).then(
       async (c) => {
         await c.close()
         return undefined
