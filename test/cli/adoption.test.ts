@@ -154,17 +154,20 @@ describe.each(['git', 'tarball'] as const)('installed as a %s dependency', (path
     expect(readFileSync(join(reports, 'index.html'), 'utf8')).toContain('<html')
   }, 150_000)
 
-  it('a failing spec exits 1', async () => {
-    writeFileSync(join(app(), 'specs', 'rtc', 'fails.spec.ts'), FAILING_SPEC)
-    try {
-      const r = await run('npx', ['rtcspec', 'run', 'specs/rtc/fails.spec.ts'], app(), 120_000)
-      expect(r.code, r.out).toBe(1)
-      expect(r.out).toMatch(/0 passed, 1 failed/)
-      expect(JSON.parse(readFileSync(join(app(), 'reports', 'summary.json'), 'utf8'))).toMatchObject({ exit: { code: 1, class: 'test-failure' } })
-    } finally {
-      rmSync(join(app(), 'specs', 'rtc', 'fails.spec.ts'), { force: true })
-    }
-  }, 150_000)
+  // Once `npx rtcspec run` works from an install (the test above, for each path), a failing spec's exit is the same
+  // compiled code whichever way the package arrived: one install path shows it.
+  if (path === 'git')
+    it('a failing spec exits 1', async () => {
+      writeFileSync(join(app(), 'specs', 'rtc', 'fails.spec.ts'), FAILING_SPEC)
+      try {
+        const r = await run('npx', ['rtcspec', 'run', 'specs/rtc/fails.spec.ts'], app(), 120_000)
+        expect(r.code, r.out).toBe(1)
+        expect(r.out).toMatch(/0 passed, 1 failed/)
+        expect(JSON.parse(readFileSync(join(app(), 'reports', 'summary.json'), 'utf8'))).toMatchObject({ exit: { code: 1, class: 'test-failure' } })
+      } finally {
+        rmSync(join(app(), 'specs', 'rtc', 'fails.spec.ts'), { force: true })
+      }
+    }, 150_000)
 })
 
 /** A Node on PATH older than rtcspec needs (the system Node, outside .tools), if the machine has one. */
