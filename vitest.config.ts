@@ -40,8 +40,9 @@ export default defineConfig({
       // Pure unit tests (vitest.projects.ts says which, test/architecture/test-projects.test.ts checks it): they
       // share worker processes and their module graph instead of starting a process per file.
       { extends: true, test: { name: 'unit', include: [...UNIT_TESTS], isolate: false } },
-      // Everything that opens sockets, starts processes, browsers or containers: a fresh process per file.
-      { extends: true, test: { name: 'real', include: [...ALL_TESTS], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
+      // Everything that opens sockets, starts processes, browsers or containers: a fresh process per file. The
+      // concurrent conformance runs (faults, personalities) mostly wait on media, so ten run at once, not five.
+      { extends: true, test: { name: 'real', maxConcurrency: 10, include: [...ALL_TESTS], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
     ],
   },
 })
