@@ -3,9 +3,9 @@
  * the conformance suite must finish in bounded time with clean `fail`s carrying the evidence, never crash
  * or hang; the WHIP client must reject with a clean error.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, test } from 'vitest'
 import { runConformance } from '../../src/conformance/runner.ts'
 import { ConformanceReportSchema, exitCodeOf } from '../../src/conformance/report.ts'
 import { publish } from '../../src/whip/client.ts'
@@ -13,15 +13,8 @@ import { SessionHttpError } from '../../src/whip/session-client.ts'
 
 type Mode = 'html' | 'sdp-garbage' | 'no-headers' | 'hang' | 'reset' | 'huge' | 'stall-body'
 
-const servers: Server[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections()
-    await new Promise<void>((r) => s.close(() => r()))
-  }
-})
-
-async function garbage(mode: Mode): Promise<string> {
+/** Starts a server that misbehaves as `mode` says; `onTestFinished` (the calling test's) closes it. */
+async function garbage(mode: Mode, onTestFinished: (fn: () => Promise<void>) => void): Promise<string> {
   const server = createServer((req, res) => {
     req.resume()
     switch (mode) {
@@ -49,15 +42,19 @@ async function garbage(mode: Mode): Promise<string> {
         return // never finishes the body
     }
   })
-  servers.push(server)
+  onTestFinished(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((r) => server.close(() => r()))
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/whip/live`
 }
 
-describe('a garbage server yields clean failures, never a crash or a hang', () => {
+// Each test has servers of its own, and the hang modes wait out request timeouts: they run concurrently.
+describe.concurrent('a garbage server yields clean failures, never a crash or a hang', () => {
   for (const mode of ['html', 'sdp-garbage', 'no-headers', 'hang', 'reset', 'huge', 'stall-body'] as const) {
-    test(`${mode}: every MUST check fails or is not applicable, with evidence, in bounded time`, async () => {
-      const url = await garbage(mode)
+    test(`${mode}: every MUST check fails or is not applicable, with evidence, in bounded time`, async ({ expect, onTestFinished }) => {
+      const url = await garbage(mode, onTestFinished)
       const t0 = performance.now()
       const report = await runConformance({ suite: 'whip', url, timeoutMs: 400, checkTimeoutMs: 8_000, media: true })
       const elapsed = performance.now() - t0
@@ -94,9 +91,9 @@ describe('a garbage server yields clean failures, never a crash or a hang', () =
     }, 90_000)
   }
 
-  test('the WHIP client rejects with a clean SessionHttpError on garbage and on a hang', async () => {
+  test('the WHIP client rejects with a clean SessionHttpError on garbage and on a hang', async ({ expect, onTestFinished }) => {
     for (const mode of ['html', 'hang', 'reset'] as const) {
-      const url = await garbage(mode)
+      const url = await garbage(mode, onTestFinished)
       const t0 = performance.now()
       const err = await publish(url, { requestTimeoutMs: 300 }).then(
         () => undefined,
