@@ -4,8 +4,8 @@
  * SDP-level reading behind it (`negotiation`, `answerCandidates`). Fake servers answer on 127.0.0.1; the
  * foreign candidate is never contacted (it is filtered before any check is sent).
  */
-import { afterEach, describe, expect, test } from 'vitest'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { describe, expect, test } from 'vitest'
+import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { runConformance } from '../../src/conformance/runner.ts'
@@ -73,13 +73,11 @@ function body(req: IncomingMessage): Promise<string> {
   })
 }
 
-const servers: Server[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r))
-})
-
-/** A WHIP endpoint on 127.0.0.1 that answers every offer with `answer(offer)` (201) and takes PATCH/DELETE. */
-async function fakeWhip(answer: (offer: string) => string): Promise<string> {
+/**
+ * A WHIP endpoint on 127.0.0.1 that answers every offer with `answer(offer)` (201) and takes PATCH/DELETE;
+ * `onTestFinished` (the calling test's) closes it.
+ */
+async function fakeWhip(answer: (offer: string) => string, onTestFinished: (fn: () => Promise<void>) => void): Promise<string> {
   const server = createServer(async (req, res) => {
     const text = await body(req)
     if (req.method === 'POST') {
@@ -90,7 +88,7 @@ async function fakeWhip(answer: (offer: string) => string): Promise<string> {
     res.writeHead(204)
     res.end()
   })
-  servers.push(server)
+  onTestFinished(() => new Promise<void>((r) => server.close(() => r())))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/whip/live`
 }
@@ -128,9 +126,13 @@ describe('negotiation (SDP)', () => {
   })
 })
 
-describe('media check fail reasons', () => {
-  test('an answer with no audio codec in common fails as such, without waiting for a connection', async () => {
-    const url = await fakeWhip(() => fakeAnswer({ audio: ['9 G722/8000'], video: ['96 VP8/90000'], candidates: ['1 1 udp 2130706431 127.0.0.1 9 typ host'] }))
+// Each test has a server of its own, and two wait out the media check's connection timeout: they run concurrently.
+describe.concurrent('media check fail reasons', () => {
+  test('an answer with no audio codec in common fails as such, without waiting for a connection', async ({ expect, onTestFinished }) => {
+    const url = await fakeWhip(
+      () => fakeAnswer({ audio: ['9 G722/8000'], video: ['96 VP8/90000'], candidates: ['1 1 udp 2130706431 127.0.0.1 9 typ host'] }),
+      onTestFinished,
+    )
     const report = await runConformance({ suite: 'whip', url, only: ['whip.media'] })
     const r = report.results[0]
     expect(r?.status, formatTable(report)).toBe('fail')
@@ -139,15 +141,24 @@ describe('media check fail reasons', () => {
     expect(r?.detail.measured?.audioCodec).toBe('no codec in common: offered opus,PCMU,PCMA; answer has G722')
   }, 30_000)
 
-  test('an answer that rejects the audio section (port 0) is "no codec in common" too', async () => {
-    const url = await fakeWhip(() => fakeAnswer({ audio: [], audioPort: 0, video: ['96 VP8/90000'], candidates: ['1 1 udp 2130706431 127.0.0.1 9 typ host'] }))
+  test('an answer that rejects the audio section (port 0) is "no codec in common" too', async ({ expect, onTestFinished }) => {
+    const url = await fakeWhip(
+      () => fakeAnswer({ audio: [], audioPort: 0, video: ['96 VP8/90000'], candidates: ['1 1 udp 2130706431 127.0.0.1 9 typ host'] }),
+      onTestFinished,
+    )
     const report = await runConformance({ suite: 'whip', url, only: ['whip.media'] })
     expect(report.results[0]?.status).toBe('fail')
     expect(report.results[0]?.detail.reason).toContain('no codec in common')
   }, 30_000)
 
-  test("a server candidate off loopback under the loopback rule: the reason names it, the answer's candidate is counted", async () => {
-    const url = await fakeWhip(() => fakeAnswer({ audio: ['0 PCMU/8000'], video: 'rejected', candidates: ['1 1 udp 2130706431 10.199.0.1 40000 typ host'] }))
+  test("a server candidate off loopback under the loopback rule: the reason names it, the answer's candidate is counted", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const url = await fakeWhip(
+      () => fakeAnswer({ audio: ['0 PCMU/8000'], video: 'rejected', candidates: ['1 1 udp 2130706431 10.199.0.1 40000 typ host'] }),
+      onTestFinished,
+    )
     const report = await runConformance({ suite: 'whip', url, only: ['whip.media'], remoteAddresses: 'loopback' })
     const r = report.results[0]
     expect(r?.status, formatTable(report)).toBe('fail')
@@ -159,8 +170,8 @@ describe('media check fail reasons', () => {
     expect(String(r?.detail.measured?.videoCodec)).toContain('rejected the video section')
   }, 30_000)
 
-  test('a server that gives no candidate at all: said so', async () => {
-    const url = await fakeWhip(() => fakeAnswer({ audio: ['0 PCMU/8000'] }))
+  test('a server that gives no candidate at all: said so', async ({ expect, onTestFinished }) => {
+    const url = await fakeWhip(() => fakeAnswer({ audio: ['0 PCMU/8000'] }), onTestFinished)
     const report = await runConformance({ suite: 'whip', url, only: ['whip.media'] })
     expect(report.results[0]?.status).toBe('fail')
     expect(report.results[0]?.detail.reason).toContain('the server gave no ICE candidates (none in the answer, none trickled)')
