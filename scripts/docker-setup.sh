@@ -61,6 +61,14 @@ for svc in coturn ffmpeg kamailio baresip; do
   log "building rtcspec/$svc"
   timeout 900 docker build -q --network host -t "rtcspec/$svc" "containers/$svc" >/dev/null
 done
+# The generator image carries this checkout with its npm dependencies and the Node it runs on. On a fresh clone
+# (CI runs this script before npm test) neither exists yet: the project's own set-up installs both.
+if [ -z "${RTCSPEC_NODE:-}" ] && { [ ! -x .tools/bin/node ] || [ ! -d node_modules ]; }; then
+  if command -v node >/dev/null 2>&1; then
+    log "installing the npm dependencies (and Node 24 when the local Node is older) for rtcspec/load-generator"
+    timeout 900 node scripts/setup.mjs >/dev/null
+  fi
+fi
 # the Node rtcspec runs on: $RTCSPEC_NODE, the checkout's .tools/bin/node (npm run setup), else node on PATH if >= 22.19
 node_bin=$(readlink -f "${RTCSPEC_NODE:-.tools/bin/node}" 2>/dev/null || true)
 if [ -z "$node_bin" ] || [ ! -x "$node_bin" ]; then
