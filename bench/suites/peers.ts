@@ -20,7 +20,7 @@ import type { Peer } from '../../src/peers/types.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runLoad } from '../../src/load/index.ts'
+import { runLoad } from '../../src/load/run.ts'
 import { treeCpuMs } from '../proc-cpu.ts'
 import { naRow, percentile, timeLeft, type BenchRow, type BenchRunOptions, type BenchSuite, type BenchTarget } from '../row.ts'
 
