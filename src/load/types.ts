@@ -57,7 +57,9 @@ export const CallResultSchema = z.object({
   measured: z.boolean(),
 })
 
+/** One direction of a load call as its receiver measured it: packets, loss, missing media, jitter and MOS. */
 export type CallDirection = z.infer<typeof CallDirectionSchema>
+/** One call placed by a load run: its id and seed, timings, directions and, when it failed, the phase and reason. */
 export type CallResult = z.infer<typeof CallResultSchema>
 export type FailurePhase = z.infer<typeof FailurePhaseSchema>
 
@@ -329,4 +331,5 @@ export const LoadSummarySchema = z.object({
     .optional(),
 })
 
+/** `load-summary.json`: the whole load run (or merged shards) — counts, distributions, failure reasons and exit class. */
 export type LoadSummary = z.infer<typeof LoadSummarySchema>

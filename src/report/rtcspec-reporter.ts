@@ -42,6 +42,7 @@ export const RtcspecReporterOptionsSchema = z
   })
   .strict()
 
+/** Options of the `rtcspec/reporter` Vitest reporter (validated: an unknown key is an error naming the known ones). */
 export type RtcspecReporterOptions = z.infer<typeof RtcspecReporterOptionsSchema>
 
 /** The Vitest reporter that keeps a report directory in step with the last run. */

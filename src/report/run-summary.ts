@@ -108,6 +108,9 @@ export const RunSummarySchema = z.object({
   exit: z.object({ class: z.enum(['ok', 'test-failure', 'usage', 'gate-failure', 'infrastructure', 'interrupted']), code: z.number().int() }),
 })
 
+/** `summary.json`: every test's outcome, the gates and the exit class of one run (or of merged shards). */
 export type RunSummary = z.infer<typeof RunSummarySchema>
+/** One test of a {@link RunSummary}: its id, file, name, state, duration, errors and, when retried, whether it was flaky. */
 export type TestSummary = z.infer<typeof TestSummarySchema>
+/** One gate of `rtcspec.config.*` evaluated over a run: the metric, its threshold, the worst value and where it was seen. */
 export type GateResult = z.infer<typeof GateResultSchema>
