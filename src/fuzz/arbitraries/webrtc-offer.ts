@@ -207,8 +207,26 @@ function mediaSection(spec: WebrtcOfferSpec, s: OfferSectionSpec, index: number)
   return { mline: { kind: 'media', media, port: 9, proto: 'UDP/TLS/RTP/SAVPF', formats }, lines }
 }
 
+/**
+ * The spec with every section's SSRC distinct (a repeated one moves to the next free value): sections drawn
+ * independently can share an SSRC, and one SSRC in two BUNDLEd sections is an invalid offer that a browser
+ * rightly refuses ("Failed to process the bundled m= section"), which is not what the generator means to test.
+ */
+function withDistinctSsrcs(spec: WebrtcOfferSpec): WebrtcOfferSpec {
+  const used = new Set<number>()
+  const sections = spec.sections.map((s) => {
+    if (s.ssrc === undefined) return s
+    let ssrc = s.ssrc
+    while (used.has(ssrc)) ssrc = (ssrc % 0xffffffff) + 1
+    used.add(ssrc)
+    return ssrc === s.ssrc ? s : { ...s, ssrc }
+  })
+  return { ...spec, sections }
+}
+
 /** The {@link SessionDescription} model of a generated offer (edit it before serializing, if you like). */
-export function webrtcOfferModel(spec: WebrtcOfferSpec): SessionDescription {
+export function webrtcOfferModel(generated: WebrtcOfferSpec): SessionDescription {
+  const spec = withDistinctSsrcs(generated)
   const media = spec.sections.map((s, i) => mediaSection(spec, s, i))
   const lines: SdpLine[] = [
     { kind: 'field', letter: 'v', value: '0' },

@@ -37,9 +37,18 @@ describe('webrtcOffer', () => {
           if (s.simulcast.length && s.direction !== 'recvonly') expect(simulcast(desc.media[i]!)?.send?.[0]?.map((x) => x.rid)).toEqual(s.simulcast)
         })
         expect(sdpIssues(desc).filter((x) => x.severity === 'error')).toEqual([])
+        // one SSRC per stream: the same SSRC in two (BUNDLEd) sections is an offer browsers refuse
+        const ssrcs = [...text.matchAll(/^a=ssrc:(\d+) /gm)].map((m) => m[1])
+        expect(new Set(ssrcs).size, text).toBe(ssrcs.length)
       }),
       { seed, numRuns: 300 },
     )
+  })
+
+  it('two sections drawn with the same SSRC get distinct ones (Chromium refused such an offer)', () => {
+    const spec = fc.sample(webrtcOffer(), { seed: 1291907689, numRuns: 6 })[1]!
+    expect(spec.sections.map((s) => s.ssrc)).toEqual([17, 17])
+    expect([...buildWebrtcOffer(spec).matchAll(/^a=ssrc:(\d+) /gm)].map((m) => m[1])).toEqual(['17', '18'])
   })
 
   it('covers audio-only, video, bundle, simulcast and data channel offers', () => {
