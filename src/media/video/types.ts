@@ -1,0 +1,52 @@
+/**
+ * Core video types shared by sources, encoders, senders, receivers and analysis.
+ *
+ * Video inside rtcspec travels as **encoded frames** with ground truth: every frame of a pattern source carries a
+ * machine-readable code (its index and capture time) drawn into its pixels, and the source also lists the same
+ * values beside each encoded frame, so a receiver's analysis can be checked against what was sent.
+ */
+
+/** Video codecs rtcspec sends and receives over RTP: VP8 (RFC 7741) and H.264 (RFC 6184, packetization-mode 1). */
+export type VideoCodecName = 'VP8' | 'H264'
+
+/** One raw picture in I420 (YUV 4:2:0 planar): `y` is width×height, `u` and `v` are ⌈w/2⌉×⌈h/2⌉. */
+export interface I420Frame {
+  readonly width: number
+  readonly height: number
+  readonly y: Uint8Array
+  readonly u: Uint8Array
+  readonly v: Uint8Array
+}
+
+/** The values a frame code carries (see `frame-code.ts`). */
+export interface FrameCodeValue {
+  /** Frame index from the source's first frame (0, 1, 2 …), modulo 2^24. */
+  readonly index: number
+  /** The sender's capture time of the frame in ms, on the source's clock, modulo 2^32. */
+  readonly captureMs: number
+}
+
+/** One encoded frame, ready to packetize. */
+export interface EncodedVideoFrame {
+  /** Frame index from the source's first frame; equals the index in the frame's code for pattern sources. */
+  readonly index: number
+  /** Presentation time in ms from the source's first frame (index / fps × 1000 for constant-rate sources). */
+  readonly timestampMs: number
+  /** A keyframe (VP8 key frame, H.264 IDR access unit with its SPS/PPS). */
+  readonly keyframe: boolean
+  /** The codec's bitstream of one frame: a VP8 frame, or an H.264 access unit in Annex B (start codes). */
+  readonly data: Uint8Array
+  /** Picture size of this frame (changes mid-stream when the source changes resolution). */
+  readonly width: number
+  readonly height: number
+}
+
+/** A finite, pre-encoded video stream: what a video sender loops over. */
+export interface EncodedVideo {
+  readonly codec: VideoCodecName
+  /** Nominal frame rate. */
+  readonly fps: number
+  /** Human-readable label for reports, e.g. `pattern 640×480@30 VP8 500 kbit/s`. */
+  readonly description: string
+  readonly frames: readonly EncodedVideoFrame[]
+}
