@@ -50,3 +50,36 @@ export interface EncodedVideo {
   readonly description: string
   readonly frames: readonly EncodedVideoFrame[]
 }
+
+/**
+ * One frame as a receiver assembled it from RTP packets (all packets sharing one RTP timestamp): what the
+ * frame-accurate analysis reads. Produced by every peer kind that receives video over RTP.
+ */
+export interface VideoFrameArrival {
+  /** RTP timestamp (90 kHz) shared by the frame's packets. */
+  readonly rtpTimestamp: number
+  /** Extended sequence numbers of the first and last packet received (first ≤ last). */
+  readonly firstSeq: number
+  readonly lastSeq: number
+  /** Packets received for this frame (duplicates not counted). */
+  readonly packets: number
+  /** Duplicate packets received for this frame (same sequence number twice). */
+  readonly duplicatePackets: number
+  /** Payload bytes received for this frame. */
+  readonly bytes: number
+  /**
+   * Every packet of the frame arrived: the codec's start-of-frame packet, the marker-bit packet, and no sequence
+   * number missing between them. Only complete frames are decodable.
+   */
+  readonly complete: boolean
+  /** A keyframe (VP8 key frame; H.264 IDR), as far as the packets received tell. */
+  readonly keyframe: boolean
+  /** Picture size, when the frame states it (VP8 key frames; H.264 SPS). */
+  readonly width?: number
+  readonly height?: number
+  /** When the first and the last received packet of the frame arrived, ms on the receiver's performance clock. */
+  readonly firstArrivalMs: number
+  readonly lastArrivalMs: number
+  /** The frame code read from the decoded picture, when the receiver decoded it. */
+  readonly code?: FrameCodeValue
+}
