@@ -33,6 +33,7 @@ export const UNIT_TESTS: readonly string[] = [
   'test/media/sources.test.ts',
   'test/media/summary.test.ts',
   'test/media/wav-source.test.ts',
+  'test/media/video/analysis*.test.ts',
   'test/media/video/frame-code.test.ts',
   // Data and text checks.
   'test/architecture/layers.test.ts',

@@ -1,0 +1,70 @@
+/**
+ * Video freezes by the WebRTC-stats definition (`freezeCount`, `totalFreezesDuration` of
+ * RTCInboundRtpStreamStats), computed the way libwebrtc's video quality observer does, so a count from rtcspec's
+ * analysis and a browser's `freezeCount` agree on the same frame times:
+ *
+ * - the inter-frame delay of a frame is its time minus the previous rendered frame's time;
+ * - each delay joins a moving window of the last 30 delays (the current one included) before the test;
+ * - once the window holds at least 5 delays, the frame is a freeze when its delay ≥ max(3 × avg, avg + 150 ms),
+ *   with avg the window's mean rounded down to a whole ms;
+ * - a freeze's duration is its inter-frame delay; `totalMs` is their sum.
+ *
+ * Pure: reads frame times in ms (one clock, non-decreasing) and returns the freezes.
+ *
+ * @module
+ */
+
+/** Delays averaged for the freeze threshold (libwebrtc's `kAvgInterframeDelaysWindowSizeFrames`). */
+export const FREEZE_WINDOW_FRAMES = 30
+/** Delays needed before a freeze can be detected (libwebrtc's `kMinFrameSamplesToDetectFreeze`). */
+export const FREEZE_MIN_SAMPLES = 5
+/** A freeze is at least this much above the average inter-frame delay (libwebrtc's `kMinIncreaseForFreezeMs`). */
+export const FREEZE_MIN_INCREASE_MS = 150
+
+/** One freeze: the gap before the frame at `endMs`. */
+export interface VideoFreeze {
+  /** Time of the last frame shown before the freeze, ms. */
+  readonly startMs: number
+  /** Time of the frame that ended it, ms. */
+  readonly endMs: number
+  /** `endMs - startMs`: the freeze's duration as `totalFreezesDuration` counts it. */
+  readonly durationMs: number
+  /** The threshold this delay met: max(3 × avg, avg + 150 ms). */
+  readonly thresholdMs: number
+}
+
+/** Freezes of a rendered-frame sequence. */
+export interface FreezeSummary {
+  /** Number of freezes (`freezeCount`). */
+  readonly count: number
+  /** Sum of their durations, ms (`totalFreezesDuration` × 1000). */
+  readonly totalMs: number
+  /** Each freeze, in order. */
+  readonly freezes: readonly VideoFreeze[]
+}
+
+/**
+ * The freezes in a sequence of rendered-frame times (ms, one clock, in render order). Times that go backwards are
+ * treated as a zero delay (a frame cannot be shown before the previous one).
+ */
+export function detectFreezes(frameTimesMs: readonly number[]): FreezeSummary {
+  const window: number[] = []
+  let windowSum = 0
+  const freezes: VideoFreeze[] = []
+  let total = 0
+  for (let i = 1; i < frameTimesMs.length; i++) {
+    const prev = frameTimesMs[i - 1] as number
+    const delay = Math.max(0, (frameTimesMs[i] as number) - prev)
+    window.push(delay)
+    windowSum += delay
+    if (window.length > FREEZE_WINDOW_FRAMES) windowSum -= window.shift() as number
+    if (window.length < FREEZE_MIN_SAMPLES) continue
+    const avg = Math.floor(windowSum / window.length)
+    const threshold = Math.max(3 * avg, avg + FREEZE_MIN_INCREASE_MS)
+    if (delay >= threshold) {
+      freezes.push({ startMs: prev, endMs: prev + delay, durationMs: delay, thresholdMs: threshold })
+      total += delay
+    }
+  }
+  return { count: freezes.length, totalMs: total, freezes }
+}
