@@ -146,6 +146,13 @@ export interface VideoAnalysis {
   readonly keyframeTimesMs: readonly number[]
   /** End-to-end delay, when codes or truth give it. */
   readonly delay?: VideoDelay
+  /**
+   * Every expected frame in RTP time order, one character each: `D` decodable, `U` complete but undecodable (a
+   * frame it depends on was lost), `I` incomplete, `L` lost without a packet. For filmstrips and reports.
+   */
+  readonly sequence: string
+  /** Positions in `sequence` of the frames that ended a freeze. */
+  readonly freezeEnds: readonly number[]
   /** Start of the analysis window (`joinedAtMs`, or the first packet's arrival), ms. */
   readonly startMs: number
   /** From `startMs` to the last frame's arrival, ms. */
@@ -283,12 +290,15 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
   type Rendered = { at: number; bytes: number }
   const rendered: Rendered[] = []
   const completes: VideoFrameArrival[] = []
+  const states: string[] = []
+  const renderPositions: number[] = []
   for (const e of sequence) {
     const c = e.slot?.complete
     if (c === undefined) {
       lostTimestamps.push(e.ts)
       if (e.sent) lostIndices.push(e.sent.index)
       if (e.slot) incomplete++
+      states.push(e.slot ? 'I' : 'L')
       chain = false
       continue
     }
@@ -297,9 +307,12 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     if (c.keyframe) chain = true
     if (!chain) {
       undecodable++
+      states.push('U')
       continue
     }
     decodable++
+    renderPositions.push(states.length)
+    states.push('D')
     const at = Math.max(lastRender, c.lastArrivalMs)
     lastRender = at
     renders.push(at)
@@ -389,6 +402,7 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     }
   }
 
+  const freezes = detectFreezes(renders)
   return {
     nominalFps: options.fps,
     lossBasis: options.sent !== undefined ? 'truth' : 'rtp-timestamps',
@@ -412,10 +426,12 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     ...(Number.isFinite(firstKeyPacket) ? { firstKeyframeMs: firstKeyPacket - startMs } : {}),
     achievedFps,
     perSecond,
-    freezes: detectFreezes(renders),
+    freezes,
+    freezeEnds: freezes.freezes.map((f) => renderPositions[f.frame] as number),
     resolutions,
     keyframeTimesMs,
     ...(delay ? { delay } : {}),
+    sequence: states.join(''),
     startMs,
     durationMs: Number.isFinite(lastMs) ? Math.max(0, lastMs - startMs) : 0,
   }

@@ -31,6 +31,8 @@ export interface VideoFreeze {
   readonly durationMs: number
   /** The threshold this delay met: max(3 × avg, avg + 150 ms). */
   readonly thresholdMs: number
+  /** Position in the input times of the frame that ended it. */
+  readonly frame: number
 }
 
 /** Freezes of a rendered-frame sequence. */
@@ -62,7 +64,7 @@ export function detectFreezes(frameTimesMs: readonly number[]): FreezeSummary {
     const avg = Math.floor(windowSum / window.length)
     const threshold = Math.max(3 * avg, avg + FREEZE_MIN_INCREASE_MS)
     if (delay >= threshold) {
-      freezes.push({ startMs: prev, endMs: prev + delay, durationMs: delay, thresholdMs: threshold })
+      freezes.push({ startMs: prev, endMs: prev + delay, durationMs: delay, thresholdMs: threshold, frame: i })
       total += delay
     }
   }

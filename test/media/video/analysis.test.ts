@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { analyzeVideo } from '../../../src/media/video/analysis.ts'
 import { detectFreezes } from '../../../src/media/video/freezes.ts'
+import { renderFilmstrip } from '../../../src/media/video/filmstrip.ts'
 import { stream } from './analysis-helpers.ts'
 
 describe('analyzeVideo', () => {
@@ -39,6 +40,7 @@ describe('analyzeVideo', () => {
     const a = analyzeVideo(s.arrivals, { fps: 30, sent: s.sent })
     expect(a.freezes.count).toBe(1)
     expect(a.freezes.totalMs).toBeCloseTo(1100 + 1000 / 30, 6)
+    expect(a.freezeEnds).toEqual([30])
   })
 
   it('sent frames before joining are not expected; time to first frame runs from joining to the first complete keyframe', () => {
@@ -144,5 +146,27 @@ describe('detectFreezes (libwebrtc video quality observer)', () => {
     const gapAt = (t[30] as number) + 700
     expect(detectFreezes([...t, gapAt]).count).toBe(1)
     expect(detectFreezes([...t, (t[30] as number) + 500]).count).toBe(0)
+  })
+})
+
+describe('analyzeVideo sequence', () => {
+  it('lists every expected frame as decodable, undecodable, incomplete or lost', () => {
+    const s = stream({ frames: 8, fps: 30, gop: 4, drop: new Set([1]), partial: new Set([5]) })
+    expect(analyzeVideo(s.arrivals, { fps: 30, sent: s.sent }).sequence).toBe('DLUUDIUU')
+  })
+})
+
+describe('renderFilmstrip', () => {
+  it('draws pictures with their codes and the frame sequence as a PNG', () => {
+    const frame = { width: 64, height: 48, y: new Uint8Array(64 * 48).fill(128), u: new Uint8Array(32 * 24), v: new Uint8Array(32 * 24) }
+    const png = renderFilmstrip({
+      title: 'bob inbound video',
+      pictures: [{ frame, code: { index: 3, captureMs: 100 } }, { frame }],
+      sequence: 'DDLUUD'.repeat(100),
+      freezeAt: [3],
+    })
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
+    const width = new DataView(png.buffer, png.byteOffset).getUint32(16)
+    expect(width).toBe(640)
   })
 })
