@@ -35,6 +35,8 @@ export const UNIT_TESTS: readonly string[] = [
   'test/media/wav-source.test.ts',
   'test/media/video/analysis*.test.ts',
   'test/media/video/frame-code.test.ts',
+  'test/media/video/pattern.test.ts',
+  'test/media/video/containers.test.ts',
   // Data and text checks.
   'test/architecture/layers.test.ts',
   'test/calls/network.test.ts',
