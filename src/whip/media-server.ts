@@ -42,6 +42,8 @@ import {
   SERVER_AUDIO_CODECS,
   serverCodecs,
   ServerSession,
+  VIEWER_KEYFRAME_REQUEST_INTERVAL_MS,
+  type KeyframeRequestReason,
   type ServerAudioCodecName,
   type SessionCodecs,
   type SessionRole,
@@ -115,6 +117,16 @@ export const MediaServerOptionsSchema = z
       .optional()
       .describe('Status for a missing or wrong Bearer token (default 401; some servers answer 403)'),
     adminReset: z.boolean().optional().describe("Answer POST /admin/reset with 204 after reset() (a hook for a fuzzer's --reset-url)"),
+    keyframeOnJoin: z
+      .boolean()
+      .optional()
+      .describe(
+        "When a WHEP viewer's connection comes up, ask the stream's publisher for a keyframe (RTCP PLI on its video SSRC) so the viewer can decode at once (default true, as SFUs do)",
+      ),
+    forwardKeyframeRequests: z
+      .boolean()
+      .optional()
+      .describe(`Forward a WHEP viewer's PLI/FIR to the publisher as a PLI, at most one per ${VIEWER_KEYFRAME_REQUEST_INTERVAL_MS} ms (default true)`),
     personalities: z
       .array(z.string())
       .default([])
@@ -138,7 +150,16 @@ export type MediaServerOptions = z.input<typeof MediaServerOptionsSchema>
 /** Options after defaults and personalities are applied. */
 export type ResolvedMediaServerOptions = Omit<
   z.output<typeof MediaServerOptionsSchema>,
-  'sessionsPerEndpoint' | 'busyStatus' | 'audioCodecs' | 'iceLite' | 'stuckOnMalformedOffer' | 'authFailureStatus' | 'adminReset' | 'personalities'
+  | 'sessionsPerEndpoint'
+  | 'busyStatus'
+  | 'audioCodecs'
+  | 'iceLite'
+  | 'stuckOnMalformedOffer'
+  | 'authFailureStatus'
+  | 'adminReset'
+  | 'keyframeOnJoin'
+  | 'forwardKeyframeRequests'
+  | 'personalities'
 > & {
   /** undefined: no limit. */
   sessionsPerEndpoint: number | undefined
@@ -148,6 +169,8 @@ export type ResolvedMediaServerOptions = Omit<
   stuckOnMalformedOffer: boolean
   authFailureStatus: 401 | 403
   adminReset: boolean
+  keyframeOnJoin: boolean
+  forwardKeyframeRequests: boolean
   personalities: Personality[]
 }
 type Resolved = ResolvedMediaServerOptions
@@ -166,6 +189,8 @@ function resolveOptions(p: z.output<typeof MediaServerOptionsSchema>): Resolved 
     stuckOnMalformedOffer: p.stuckOnMalformedOffer ?? preset.stuckOnMalformedOffer ?? false,
     authFailureStatus: p.authFailureStatus ?? preset.authFailureStatus ?? 401,
     adminReset: p.adminReset ?? preset.adminReset ?? false,
+    keyframeOnJoin: p.keyframeOnJoin ?? preset.keyframeOnJoin ?? true,
+    forwardKeyframeRequests: p.forwardKeyframeRequests ?? preset.forwardKeyframeRequests ?? true,
   }
 }
 
@@ -200,6 +225,12 @@ export type ServerEventType =
   | 'packets-dropped'
   /** reset() ran (or POST /admin/reset). */
   | 'reset'
+  /**
+   * The server asked a publisher for a keyframe (RTCP PLI): a viewer joined (keyframeOnJoin) or sent PLI/FIR
+   * (forwardKeyframeRequests). The path is the viewer's session; rate-limited viewer requests are only counted
+   * (`ServerSession.keyframeRequests`).
+   */
+  | 'keyframe-requested'
 
 /** Something the server did that a test may want to assert on beyond the HTTP status. */
 export interface ServerEvent {
@@ -397,8 +428,23 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
 
   const forward = (stream: string) => (kind: 'audio' | 'video', mime: string, rtp: RtpPacket) => {
     if (fault === 'whep.media') return
+    // faults whip.video.media / whep.video.media: the published video never reaches a viewer (audio does).
+    if (kind === 'video' && (fault === 'whip.video.media' || fault === 'whep.video.media')) return
     for (const s of sessions.values()) if (s.role === 'whep' && s.stream === stream) s.forward(kind, mime, rtp)
   }
+
+  /** Asks the publisher of a viewer's stream for a keyframe on the viewer's behalf, and reports what became of it. */
+  const requestKeyframe = (viewer: ServerSession, reason: KeyframeRequestReason) => {
+    const pub = publishers.get(viewer.stream)
+    if (!pub) return
+    const outcome = pub.requestKeyframe(reason)
+    if (outcome !== 'sent') return
+    const why = reason === 'viewer-joined' ? "the viewer's connection came up" : `the viewer sent ${reason === 'viewer-pli' ? 'PLI' : 'FIR'}`
+    event('keyframe-requested', `/session/${viewer.id}`, `PLI sent to the publisher of ${JSON.stringify(viewer.stream)} (video SSRC ${pub.videoSsrc}): ${why}`)
+  }
+  // fault whep.video.first-frame: neither asks on join nor forwards viewers' requests (viewers wait for a periodic keyframe).
+  const keyframeOnJoin = o.keyframeOnJoin && fault !== 'whep.video.first-frame'
+  const forwardKeyframeRequests = o.forwardKeyframeRequests && fault !== 'whep.video.first-frame'
 
   /** Forgets sessions whose connection failed or closed, or never came up within connectTimeoutMs. */
   const watchSession = (session: ServerSession) => {
@@ -419,6 +465,8 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
     arm()
     session.pc.connectionStateChange.subscribe((st) => {
       if (st === 'connected') clearTimeout(timer)
+      // A viewer (new, or back after an ICE restart) can decode nothing before a keyframe: ask the publisher for one now.
+      if (st === 'connected' && session.role === 'whep' && keyframeOnJoin && sessions.get(session.id) === session) requestKeyframe(session, 'viewer-joined')
       // A failed connection gets the same grace period (an ICE restart may revive it).
       if (st === 'failed' || st === 'disconnected') arm()
       if (st === 'closed') {
@@ -514,6 +562,7 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
       ...(role === 'whip' ? { onRtp: forward(stream) } : {}),
     })
     session.onDrop = (reason, detail) => event('packets-dropped', `/session/${session.id}`, `${reason}: ${detail}`)
+    if (role === 'whep' && forwardKeyframeRequests) session.onKeyframeRequest = (kind) => requestKeyframe(session, kind === 'pli' ? 'viewer-pli' : 'viewer-fir')
     sessions.set(session.id, session)
     watchSession(session)
     const location = `/session/${session.id}`

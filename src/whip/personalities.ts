@@ -17,6 +17,8 @@ export interface PersonalityOptions {
   stuckOnMalformedOffer?: boolean
   authFailureStatus?: 401 | 403
   adminReset?: boolean
+  keyframeOnJoin?: boolean
+  forwardKeyframeRequests?: boolean
 }
 
 /**
@@ -36,6 +38,9 @@ export interface PersonalityOptions {
  *   `POST /admin/reset`, which this personality turns on for a fuzzer's reset hook).
  * - `auth-403`: a missing or wrong Bearer token is answered `403 Forbidden` instead of `401 Unauthorized`
  *   (and without `WWW-Authenticate`), as several ingest services do.
+ * - `no-keyframe-on-join`: a plain RTP relay: it neither asks the publisher for a keyframe when a WHEP viewer
+ *   joins nor forwards a viewer's PLI/FIR, so a viewer decodes nothing until the publisher's next periodic
+ *   keyframe (seconds with OBS-like encoders). The negative case of "the player shows video within 3 s".
  */
 export const PERSONALITIES = {
   'one-session': { sessionsPerEndpoint: 1, busyStatus: 403 },
@@ -43,6 +48,7 @@ export const PERSONALITIES = {
   'ice-lite': { iceLite: true },
   'stuck-500': { stuckOnMalformedOffer: true, adminReset: true },
   'auth-403': { authFailureStatus: 403 },
+  'no-keyframe-on-join': { keyframeOnJoin: false, forwardKeyframeRequests: false },
 } as const satisfies Record<string, PersonalityOptions>
 
 /** A personality name. */

@@ -6,7 +6,19 @@
 import { withTimeout } from '../wait.ts'
 import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
-import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, type RTCRtpTransceiver } from 'werift'
+import {
+  PictureLossIndication,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpPayloadSpecificFeedback,
+  useFIR,
+  useNACK,
+  usePLI,
+  type RtcpPacket,
+  type RtpPacket,
+  type RTCRtpReceiver,
+  type RTCRtpTransceiver,
+} from 'werift'
 import { RtcspecError } from '../errors.ts'
 import { installWeriftPatches } from '../patches/werift/index.ts'
 import { codecs as sdpCodecs } from '../sdp/codecs.ts'
@@ -29,6 +41,24 @@ export function iceLiteAtSessionLevel(sdp: string): string {
     s.session.splice(at < 0 ? s.session.length : at + 1, 0, 'a=ice-lite')
   }
   return joinSdp(s)
+}
+
+/** The feedback message type of FIR in an RTCP PSFB packet (RFC 5104 §4.3.1). */
+const FIR_FORMAT = 4
+
+/** Whether an offer's video section lists `a=rtcp-fb:<pt or *> nack pli` (RFC 4585 §4.2): the sender answers PLI. */
+export function offersPli(offer: string): boolean {
+  const video = offer.split(/^(?=m=)/m).find((sec) => sec.startsWith('m=video'))
+  return video !== undefined && /^a=rtcp-fb:\S+ nack pli\r?$/m.test(video)
+}
+
+/** Whether a PLI (media SSRC) or FIR (the SSRC of one of its entries, RFC 5104 §4.3.1.1) asks about `ssrc`. */
+function aboutSsrc(feedback: RtcpPayloadSpecificFeedback['feedback'], ssrc: number): boolean {
+  if (feedback.count === FIR_FORMAT) {
+    const entries = (feedback as unknown as { fir?: Array<{ ssrc: number }> }).fir ?? []
+    return entries.some((e) => e.ssrc === ssrc) || (feedback as { mediaSsrc?: number }).mediaSsrc === ssrc
+  }
+  return (feedback as { mediaSsrc?: number }).mediaSsrc === ssrc
 }
 
 /** Which protocol a session belongs to. */
@@ -55,16 +85,21 @@ export interface SessionCodecs {
   video: RTCRtpCodecParameters[]
 }
 
-/** The codecs the reference server negotiates, in preference order: `audio` (default PCMU, PCMA, Opus), then VP8 and H.264. */
+/**
+ * The codecs the reference server negotiates, in preference order: `audio` (default PCMU, PCMA, Opus), then VP8 and
+ * H.264, both with the RTCP feedback an SFU uses to get keyframes and retransmissions (`nack`, `nack pli`, `ccm fir`).
+ */
 export function serverCodecs(audio: readonly ServerAudioCodecName[] = DEFAULT_SERVER_AUDIO_CODECS): SessionCodecs {
+  const rtcpFeedback = () => [useNACK(), usePLI(), useFIR()]
   return {
     audio: audio.map(serverAudioCodec),
     video: [
-      new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 }),
+      new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: rtcpFeedback() }),
       new RTCRtpCodecParameters({
         mimeType: 'video/H264',
         clockRate: 90000,
         payloadType: 102,
+        rtcpFeedback: rtcpFeedback(),
         parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
       }),
     ],
@@ -112,6 +147,37 @@ export interface ServerSessionOptions {
   iceLite?: boolean
 }
 
+/** Why the server asked a publisher for a keyframe: a viewer's connection came up, or a viewer sent PLI or FIR. */
+export type KeyframeRequestReason = 'viewer-joined' | 'viewer-pli' | 'viewer-fir'
+
+/** What became of one keyframe request to a publisher. */
+export type KeyframeRequestOutcome =
+  /** An RTCP PLI went to the publisher's video SSRC. */
+  | 'sent'
+  /** A viewer's PLI/FIR within {@link VIEWER_KEYFRAME_REQUEST_INTERVAL_MS} of the last request: not forwarded. */
+  | 'rate-limited'
+  /** The publisher has sent no video yet (its first frame is a keyframe anyway). */
+  | 'no-video'
+  /** The publisher's offer did not negotiate `a=rtcp-fb … nack pli` for its video codec (RFC 4585 §4.2). */
+  | 'not-negotiated'
+
+/** Keyframe requests of one WHIP publisher session, by what became of them. */
+export interface KeyframeRequestCounts {
+  /** PLIs sent to the publisher, by reason. */
+  sent: Record<KeyframeRequestReason, number>
+  /** Viewer PLI/FIR not forwarded because one was forwarded less than the interval before. */
+  rateLimited: number
+  /** Requests with no video to ask for, or no PLI negotiated. */
+  notSent: number
+}
+
+/**
+ * The shortest interval between two keyframe requests a publisher is sent on behalf of viewers' PLI/FIR (a
+ * viewer joining always gets its own): a burst of viewers' requests must not make the encoder send keyframe
+ * after keyframe. Real SFUs throttle the same way.
+ */
+export const VIEWER_KEYFRAME_REQUEST_INTERVAL_MS = 500
+
 /** Why a publisher's packet was not sent to a viewer. */
 export type DropReason = 'codec-mismatch' | 'not-connected' | 'no-sender'
 
@@ -146,9 +212,18 @@ export class ServerSession {
   readonly drops: Record<DropReason, number> = { 'codec-mismatch': 0, 'not-connected': 0, 'no-sender': 0 }
   /** Called once per reason when this viewer first drops a packet it cannot send (WHEP). */
   onDrop: ((reason: DropReason, detail: string) => void) | undefined
+  /** WHIP: the keyframe requests (RTCP PLI) this publisher was sent, and those not sent. */
+  readonly keyframeRequests: KeyframeRequestCounts = { sent: { 'viewer-joined': 0, 'viewer-pli': 0, 'viewer-fir': 0 }, rateLimited: 0, notSent: 0 }
+  /** WHEP: the RTCP keyframe requests this viewer sent on its video stream. */
+  readonly viewerRequests = { pli: 0, fir: 0 }
+  /** WHEP: called for every PLI or FIR the viewer sends on its video stream. */
+  onKeyframeRequest: ((kind: 'pli' | 'fir') => void) | undefined
   /** WHIP: encoding mime types seen in the publisher's RTP, per kind (`audio/opus`). */
   readonly #seen = { audio: new Set<string>(), video: new Set<string>() }
   readonly #options: ServerSessionOptions
+  /** WHIP: the publisher's video receiver and the SSRC of its first video packet. */
+  #video: { receiver: RTCRtpReceiver; ssrc: number } | undefined
+  #lastViewerRequestMs = Number.NEGATIVE_INFINITY
 
   constructor(options: ServerSessionOptions) {
     this.#options = options
@@ -177,6 +252,7 @@ export class ServerSession {
       track.onReceiveRtp.subscribe((rtp) => {
         const codec = transceiver?.codecs.find((c) => c.payloadType === rtp.header.payloadType)
         if (!codec) return
+        if (kind === 'video' && this.#video === undefined && transceiver) this.#video = { receiver: transceiver.receiver, ssrc: rtp.header.ssrc }
         this.#seen[kind].add(codec.mimeType)
         this.#options.onRtp?.(kind, codec.mimeType, rtp)
       })
@@ -231,6 +307,7 @@ export class ServerSession {
     }
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
+    this.#watchViewerRtcp()
     // No section accepted (no common codec): werift never gathers, so waiting would only time out.
     if (!/^m=\S+ [1-9]/m.test(answer.sdp)) {
       this.localAnswer = answer.sdp
@@ -296,6 +373,7 @@ export class ServerSession {
     }
     const offer = await this.pc.createOffer()
     await this.pc.setLocalDescription(offer)
+    this.#watchViewerRtcp()
     await this.#gathered()
     const sdp = this.pc.localDescription?.sdp
     if (!sdp) throw new RtcspecError('NO_LOCAL_DESCRIPTION', `session ${this.id}: werift produced no offer`)
@@ -386,6 +464,60 @@ export class ServerSession {
     }
     this.forwarded++
     t.sender.sendRtp(rtp).catch(() => undefined)
+  }
+
+  /**
+   * WHEP: counts the viewer's PLI (RFC 4585 §6.3.1) and FIR (RFC 5104 §4.3.1) on its video stream and reports them.
+   * Read from the transport, by media SSRC: werift routes a PSFB by its sender SSRC first, which hands a viewer's
+   * PLI to the receiver of its (unused) sending side instead of the sender it is about.
+   */
+  #watchViewerRtcp(): void {
+    if (this.role !== 'whep') return
+    for (const t of this.pc.getTransceivers()) {
+      if (t.kind !== 'video') continue
+      const ssrc = t.sender.ssrc
+      t.sender.dtlsTransport.onRtcp.subscribe((packet: RtcpPacket) => {
+        if (packet.type !== RtcpPayloadSpecificFeedback.type) return
+        const feedback = (packet as RtcpPayloadSpecificFeedback).feedback
+        const kind = feedback.count === PictureLossIndication.count ? 'pli' : feedback.count === FIR_FORMAT ? 'fir' : undefined
+        if (!kind || !aboutSsrc(feedback, ssrc)) return
+        this.viewerRequests[kind]++
+        this.onKeyframeRequest?.(kind)
+      })
+    }
+  }
+
+  /**
+   * WHIP: asks the publisher for a keyframe with an RTCP PLI (RFC 4585 §6.3.1) on its video SSRC. A viewer joining
+   * is always asked for; viewers' own PLI/FIR are forwarded at most once per {@link VIEWER_KEYFRAME_REQUEST_INTERVAL_MS}.
+   */
+  requestKeyframe(reason: KeyframeRequestReason): KeyframeRequestOutcome {
+    const video = this.#video
+    if (this.closed || video === undefined) {
+      this.keyframeRequests.notSent++
+      return 'no-video'
+    }
+    if (!offersPli(this.remoteOffer)) {
+      this.keyframeRequests.notSent++
+      return 'not-negotiated'
+    }
+    const now = performance.now()
+    if (reason !== 'viewer-joined') {
+      if (now - this.#lastViewerRequestMs < VIEWER_KEYFRAME_REQUEST_INTERVAL_MS) {
+        this.keyframeRequests.rateLimited++
+        return 'rate-limited'
+      }
+      this.#lastViewerRequestMs = now
+    }
+    this.keyframeRequests.sent[reason]++
+    const pli = new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: video.receiver.rtcpSsrc, mediaSsrc: video.ssrc }) })
+    video.receiver.dtlsTransport.sendRtcp([pli]).catch(() => undefined)
+    return 'sent'
+  }
+
+  /** WHIP: the SSRC of the publisher's video, once a video packet arrived. */
+  get videoSsrc(): number | undefined {
+    return this.#video?.ssrc
   }
 
   /** Publisher packets not sent to this viewer, all reasons together. */
