@@ -37,6 +37,7 @@ export const UNIT_TESTS: readonly string[] = [
   'test/media/video/frame-code.test.ts',
   'test/media/video/pattern.test.ts',
   'test/media/video/containers.test.ts',
+  'test/media/video/frame-assembler*.test.ts',
   // Data and text checks.
   'test/architecture/layers.test.ts',
   'test/calls/network.test.ts',
