@@ -6,11 +6,15 @@
  * - The encoder runs in the VOIP application mode; a frame must be 2.5, 5, 10, 20, 40 or 60 ms.
  * - The decoder is mono: a stereo stream (the SDP always says `opus/48000/2`) is down-mixed by libopus.
  * - Every encoder/decoder holds WebAssembly memory: call `close()` when done (the peers do).
+ * - Both install the `opusscript/heap-views` patch (src/patches/opusscript) before they create the first codec of
+ *   the process: without it opusscript's encoders break once the WebAssembly memory grows (many codecs in one
+ *   process) and write PCM outside their allocations.
  *
  * @module
  */
 import OpusScript from 'opusscript'
 import { RtcspecError } from '../errors.ts'
+import { installOpusscriptPatches } from '../patches/opusscript/index.ts'
 import type { AudioDecoder, AudioEncoder } from './types.ts'
 
 /** The Opus RTP clock rate and the PCM rate rtcspec uses with Opus. */
@@ -35,6 +39,7 @@ export interface OpusEncoderOptions {
 
 /** Creates an Opus encoder: 48 kHz mono PCM16 frames in, one Opus packet (RFC 7587 payload) per frame out. */
 export function opusEncoder(options: OpusEncoderOptions = {}): AudioEncoder {
+  installOpusscriptPatches()
   let opus: OpusScript | undefined = new OpusScript(OPUS_RATE, 1, OpusScript.Application.VOIP)
   try {
     if (options.bitrate !== undefined) {
@@ -72,6 +77,7 @@ export function opusEncoder(options: OpusEncoderOptions = {}): AudioEncoder {
 
 /** Creates an Opus decoder: one RTP payload in, 48 kHz mono PCM16 out (as many samples as the packet holds). */
 export function opusDecoder(): AudioDecoder {
+  installOpusscriptPatches()
   let opus: OpusScript | undefined = new OpusScript(OPUS_RATE, 1, OpusScript.Application.VOIP)
   return {
     encoding: 'opus',

@@ -8,7 +8,7 @@
 export type PatchState = 'installed' | 'unsupported' | 'not-installed'
 
 /** The packages rtcspec patches. */
-export type PatchedPackage = 'werift' | 'sip.js'
+export type PatchedPackage = 'werift' | 'sip.js' | 'opusscript'
 
 /** One piece of a package's code a patch replaces or wraps. */
 export interface PatchTarget {

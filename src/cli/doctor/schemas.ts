@@ -55,7 +55,7 @@ export type ServiceReport = z.infer<typeof ServiceReportSchema>
 export const PatchReportSchema = z
   .object({
     id: z.string().min(1).describe('Stable id, e.g. "werift/dtls-start"'),
-    package: z.enum(['werift', 'sip.js']),
+    package: z.enum(['werift', 'sip.js', 'opusscript']),
     writtenFor: z.string().describe('The package version the patch was written for'),
     installedVersion: z.string().nullable().describe('The installed version, or null when unknown'),
     state: z
