@@ -1,0 +1,129 @@
+/**
+ * Evidence the video matchers leave behind: every analysis goes into the test's metadata
+ * (`task.meta.rtcspecVideo`, which reporters read), and a failing assertion also writes a filmstrip PNG (decoded
+ * pictures with their frame codes, and the fate of every expected frame) under `<report dir>/attachments/` and
+ * attaches it to the test result (`context.annotate`), as the audio matchers attach their pictures.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import type { MatcherState } from 'vitest'
+import type { VideoAnalysis } from '../media/video/analysis.ts'
+import { type FilmstripPicture, renderFilmstrip } from '../media/video/filmstrip.ts'
+import { reportDir } from '../peers/call-record.ts'
+
+/** One video assertion as stored in `task.meta.rtcspecVideo`. */
+export interface VideoAssertionRecord {
+  /** The matcher, e.g. `toHaveFrameRateAbove`. */
+  matcher: string
+  /** What was analysed, e.g. `bob's inbound video`. */
+  subject: string
+  /** Whether the assertion (including `.not`) held. */
+  passed: boolean
+  /** The figures the assertion compared (JSON-safe). */
+  measured: Record<string, unknown>
+  /** The analysis it read, without per-frame lists. */
+  analysis?: VideoAnalysisDigest
+  /** Files written for a failed assertion. */
+  attachments?: string[]
+}
+
+/** A `VideoAnalysis` without its per-frame lists (`sequence`, `lostTimestamps`, `lostIndices`, the freeze list). */
+export type VideoAnalysisDigest = Omit<VideoAnalysis, 'sequence' | 'lostTimestamps' | 'lostIndices' | 'freezes' | 'freezeEnds' | 'keyframeTimesMs'> & {
+  freezes: { count: number; totalMs: number }
+}
+
+/** The analysis without its per-frame lists, for metadata and call records. */
+export function digestOf(a: VideoAnalysis): VideoAnalysisDigest {
+  const { sequence: _s, lostTimestamps: _t, lostIndices: _i, freezes, freezeEnds: _f, keyframeTimesMs: _k, ...rest } = a
+  return { ...rest, freezes: { count: freezes.count, totalMs: freezes.totalMs } }
+}
+
+interface Annotatable {
+  annotate?: (message: string, attachment?: { path?: string; contentType?: string }) => Promise<unknown>
+}
+
+let counter = 0
+
+function slug(s: string): string {
+  return (
+    s
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'test'
+  )
+}
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
+  if (Array.isArray(v)) return v.map(jsonSafe)
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]))
+  return v
+}
+
+/** Writes the filmstrip of an analysis (and pictures) as a PNG; returns its path. */
+export function writeFilmstrip(
+  analysis: VideoAnalysis | undefined,
+  baseName: string,
+  options: { title?: string; pictures?: readonly FilmstripPicture[]; dir?: string } = {},
+): string {
+  const dir = options.dir ?? join(reportDir(), 'attachments')
+  mkdirSync(dir, { recursive: true })
+  const png = join(dir, `${baseName}.png`)
+  writeFileSync(
+    png,
+    renderFilmstrip({
+      ...(options.title ? { title: options.title } : {}),
+      ...(options.pictures ? { pictures: options.pictures } : {}),
+      ...(analysis ? { sequence: analysis.sequence, freezeAt: analysis.freezeEnds } : {}),
+    }),
+  )
+  return png
+}
+
+/**
+ * Records a video assertion on the running test, and on failure writes and attaches its filmstrip. Never throws:
+ * evidence must not hide the real failure. Returns the paths written (empty when none), for the failure message.
+ */
+export function recordVideoEvidence(
+  state: MatcherState,
+  entry: {
+    matcher: string
+    subject: string
+    passed: boolean
+    measured: Record<string, unknown>
+    analysis?: VideoAnalysis
+    pictures?: readonly FilmstripPicture[]
+  },
+): string[] {
+  const written: string[] = []
+  try {
+    const task = state.task
+    if (!entry.passed && (entry.analysis !== undefined || entry.pictures?.length)) {
+      const base = `${slug(state.currentTestName ?? 'video')}-${entry.matcher}-${process.pid}-${++counter}`
+      const title = `${entry.subject} ${entry.matcher}`
+      written.push(writeFilmstrip(entry.analysis, base, { title, ...(entry.pictures ? { pictures: entry.pictures } : {}) }))
+      const ctx = (task as { context?: Annotatable } | undefined)?.context
+      if (ctx?.annotate) {
+        const rel = relative(process.cwd(), written[0] as string) || (written[0] as string)
+        ctx.annotate(`${entry.matcher}: ${entry.subject} (filmstrip)`, { path: rel, contentType: 'image/png' }).catch(() => {})
+      }
+    }
+    if (task) {
+      const meta = task.meta as Record<string, unknown>
+      const list = (meta.rtcspecVideo ??= []) as VideoAssertionRecord[]
+      list.push({
+        matcher: entry.matcher,
+        subject: entry.subject,
+        passed: entry.passed,
+        measured: jsonSafe(entry.measured) as Record<string, unknown>,
+        ...(entry.analysis ? { analysis: jsonSafe(digestOf(entry.analysis)) as VideoAnalysisDigest } : {}),
+        ...(written.length ? { attachments: written.map((p) => relative(process.cwd(), p) || p) } : {}),
+      })
+    }
+  } catch {
+    // evidence is best effort
+  }
+  return written
+}
