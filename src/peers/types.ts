@@ -3,6 +3,7 @@
  * Specs and the DSL talk to peers only through this interface.
  */
 import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
+import type { RenderedVideoFrame } from '../media/video/types.ts'
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
 import type { SenderStall } from './audio-sender.ts'
 
@@ -85,6 +86,74 @@ export interface InboundTrack {
    * packets (`onRtp`) do not have it: measure from the packets.
    */
   watchArrivalGap?(options?: { intervalMs?: number; maxMs?: number }): Promise<ArrivalGapMeasurement>
+  /**
+   * Capability of video tracks a player renders (a browser's): every rendered frame so far, with the frame code
+   * read from its pixels, in order (bounded by the implementation's cap).
+   */
+  renderedFrames?(): readonly RenderedVideoFrame[]
+  /** Capability of video tracks with frame counters: per-second buckets of frames, freezes and picture size, for plots. */
+  videoTimeline?(): VideoTimelineBucket[]
+}
+
+/** One second of an inbound video stream's frame counters (see {@link InboundTrack.videoTimeline}). */
+export interface VideoTimelineBucket {
+  /** 0, 1, … from the first frame received. */
+  second: number
+  /** Frames received, decoded and dropped in that second. */
+  framesReceived: number
+  framesDecoded: number
+  framesDropped: number
+  /** Freezes counted so far, and their total duration so far (ms), at the end of the second. */
+  freezeCountSoFar: number
+  freezesDurationMsSoFar: number
+  /** Picture size at the end of the second, when known. */
+  width?: number
+  height?: number
+}
+
+/** A browser's own counters of one received video stream (W3C webrtc-stats `inbound-rtp`), for cross-checks. */
+export interface NativeVideoInboundStats {
+  framesReceived: number
+  framesDecoded: number
+  framesDropped: number
+  keyFramesDecoded: number
+  /**
+   * Freezes as the browser counts them (webrtc-stats: a rendered frame whose gap to the previous one exceeds
+   * max(3 × the mean frame duration, mean + 150 ms)) and their total duration, ms.
+   */
+  freezeCount: number
+  totalFreezesDurationMs: number
+  /** Pauses (no rendered frame for more than 5 s) and their total duration, ms. */
+  pauseCount: number
+  totalPausesDurationMs: number
+  frameWidth?: number
+  frameHeight?: number
+  framesPerSecond?: number
+  /** PLI, FIR and NACK requests this receiver sent. */
+  pliCount: number
+  firCount: number
+  nackCount: number
+  /** Mean time a frame spent in the jitter buffer, ms. */
+  jitterBufferDelayMs?: number
+  decoderImplementation?: string
+}
+
+/** A browser's own counters of one sent video stream (W3C webrtc-stats `outbound-rtp`). */
+export interface NativeVideoOutboundStats {
+  framesEncoded: number
+  keyFramesEncoded: number
+  framesSent: number
+  hugeFramesSent: number
+  /** PLI, FIR and NACK requests received from the far end. */
+  pliCount: number
+  firCount: number
+  nackCount: number
+  frameWidth?: number
+  frameHeight?: number
+  framesPerSecond?: number
+  /** Why the encoder lowers quality: `none`, `cpu`, `bandwidth`, `other`. */
+  qualityLimitationReason?: string
+  encoderImplementation?: string
 }
 
 /** Counters of one outbound stream this peer sends. */
@@ -103,6 +172,13 @@ export interface OutboundStats {
    * `SenderStall`); absent for peers whose sender rtcspec does not pace (Chromium).
    */
   stalls?: SenderStall[]
+  /**
+   * Why rtcspec's sender of this stream stopped before its source ended: the message of what threw while it made or
+   * sent a frame (e.g. the encoder). Absent while it sends normally.
+   */
+  senderError?: string
+  /** The implementation's own video send counters (a browser's getStats), for video streams that have them. */
+  nativeVideo?: NativeVideoOutboundStats
 }
 
 /** An ICE candidate seen by a peer, with the time it was seen (ms since the peer was created). */
@@ -191,6 +267,8 @@ export interface PeerStats {
      * (RFC 3550); `browser-getstats` — a browser peer's own getStats counters (it cannot hand out its packets).
      */
     origin?: 'packets' | 'browser-getstats'
+    /** The implementation's own video receive counters (a browser's getStats), for video streams that have them. */
+    nativeVideo?: NativeVideoInboundStats
   }>
   outbound: OutboundStats[]
   selectedPair: SelectedPair | undefined

@@ -83,3 +83,30 @@ export interface VideoFrameArrival {
   /** The frame code read from the decoded picture, when the receiver decoded it. */
   readonly code?: FrameCodeValue
 }
+
+/**
+ * One frame as a player rendered it (a browser's `requestVideoFrameCallback`), with the frame code read from its
+ * pixels: what a receiver that decodes and displays video (the Chromium peer) reports per frame. Times are ms on
+ * the player's wall clock (`performance.timeOrigin + …`), the clock a pattern's capture times use, so
+ * `presentedAtMs mod 2^32 − code.captureMs` is the end-to-end delay when both ends share a clock.
+ */
+export interface RenderedVideoFrame {
+  /**
+   * Frames the player presented so far, this one included. A step of more than 1 from the previous record means
+   * frames were presented without a callback (the page was busy): they were shown, not lost.
+   */
+  readonly presentedFrames: number
+  /** When the frame was presented, wall-clock ms. */
+  readonly presentedAtMs: number
+  /** When the frame was expected to become visible, wall-clock ms. */
+  readonly expectedDisplayAtMs: number
+  /** When the last packet of the frame arrived, wall-clock ms, when the player tells. */
+  readonly receivedAtMs?: number
+  /** RTP timestamp (90 kHz) of the frame, when the player tells. */
+  readonly rtpTimestamp?: number
+  /** Picture size as rendered. */
+  readonly width: number
+  readonly height: number
+  /** The frame code read from the rendered picture; absent when none could be read with confidence. */
+  readonly code?: FrameCodeValue
+}
