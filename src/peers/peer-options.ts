@@ -88,6 +88,12 @@ export const ChromiumPeerOptionsSchema = z.strictObject({
   pollIntervalMs: z.number().int().min(20).max(5000).optional(),
   maxRecordingSeconds: z.number().positive().max(3600).optional(),
   gatheringTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  video: z.union([DirectionSchema, z.literal(false)]).optional(),
+  videoCodecs: z
+    .array(z.enum(['VP8', 'H264']))
+    .min(1)
+    .optional(),
+  maxRenderedFrames: z.number().int().positive().max(1_000_000).optional(),
 })
 /** Compile-time: the Chromium schema knows exactly the keys of `ChromiumPeerOptions`. */
 export type ChromiumOptionKeysCovered = AssertTrue<Same<keyof ChromiumPeerOptions, keyof z.input<typeof ChromiumPeerOptionsSchema>>>

@@ -5,13 +5,19 @@
  *   statistics computed by rtcspec from packets (`statsOrigin` says `'browser'`);
  * - the recording is the decoded audio as the page heard it (WebAudio, 48 kHz), streamed to Node while the
  *   call runs, so `recording()` works synchronously and every audio analysis applies;
- * - `onRtp` and `packets()` cannot see packets: `onRtp` throws, `packets()` is empty.
+ * - `onRtp` and `packets()` cannot see packets: `onRtp` throws, `packets()` is empty;
+ * - a video track is rendered in a `<video>` element: `renderedFrames()` lists every rendered frame with the
+ *   frame code read from its pixels, `videoCounters` and `videoTimeline()` are the browser's frame counters.
  */
 import { RtcspecError, TimeoutError } from '../../errors.ts'
 import { RtpReceiveStats } from '../../rtp/stats.ts'
 import type { RtpIntervalReport, RtpPacketInfo, RtpStatsSnapshot, RtpTimelineBucket } from '../../rtp/stats-types.ts'
 import type { AudioRecording, DetectedDigit } from '../../media/types.ts'
-import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from '../types.ts'
+import type { CodecInfo, InboundTrack, MediaKind, NativeVideoInboundStats, ReceivedRtp, VideoTimelineBucket } from '../types.ts'
+import type { RenderedVideoFrame } from '../../media/video/types.ts'
+import { RenderedFrameLog, type RenderedBatchSchema } from './rendered-frames.ts'
+import { VideoCounterTimeline } from './video-timeline.ts'
+import type { z } from 'zod'
 import { snapshotFromBrowser, type BrowserInbound, type ObservedTiming } from './stats.ts'
 import { arrivalGapBounds, type ArrivalGapBounds, type ArrivalSample } from './arrival-gap.ts'
 import { CounterTimeline } from './counter-timeline.ts'
@@ -23,6 +29,7 @@ export class BrowserRtpStats extends RtpReceiveStats {
   #native: BrowserInbound | undefined
   readonly #timing: ObservedTiming = { firstSeenMs: undefined, lastGrowthMs: undefined }
   readonly #timeline = new CounterTimeline()
+  readonly #videoTimeline = new VideoCounterTimeline()
 
   /** Takes the browser's latest counters for this stream (called by the peer's polling). */
   update(native: BrowserInbound, nowMs: number): void {
@@ -31,6 +38,12 @@ export class BrowserRtpStats extends RtpReceiveStats {
     if (native.packetsReceived > before) this.#timing.lastGrowthMs = nowMs
     this.#native = native
     this.#timeline.add(native, nowMs)
+    if (native.video) this.#videoTimeline.add(native.video, nowMs)
+  }
+
+  /** Per-second buckets of the browser's video frame counters (video streams; empty for audio). */
+  videoTimeline(): VideoTimelineBucket[] {
+    return this.#videoTimeline.buckets()
   }
 
   /** The browser's latest raw counters for this stream. */
@@ -84,6 +97,8 @@ export interface ChromiumInboundTrackInit {
   sampleRate: number
   /** Recording cap, samples. */
   maxSamples: number
+  /** Most rendered frames kept (video tracks). Default 18 000 (10 min at 30 fps). */
+  maxRenderedFrames?: number
   /** Asks the peer for fresh counters (one getStats round trip). */
   refresh: () => Promise<void>
   /** Poll interval of `waitForPackets`, ms. */
@@ -120,6 +135,7 @@ export class ChromiumInboundTrack implements InboundTrack {
   #dropped = 0
   #recordRequested = false
   #ended = false
+  readonly #rendered: RenderedFrameLog
 
   constructor(init: ChromiumInboundTrackInit) {
     this.#init = init
@@ -128,6 +144,54 @@ export class ChromiumInboundTrack implements InboundTrack {
     this.peerName = init.peerName
     this.index = init.index
     this.rtp = new BrowserRtpStats({ clockRate: init.kind === 'audio' ? 48000 : 90000 })
+    this.#rendered = new RenderedFrameLog(init.maxRenderedFrames ?? 18_000)
+  }
+
+  /** Appends rendered frames that came from the page (video tracks). */
+  appendRendered(batch: z.infer<typeof RenderedBatchSchema>): void {
+    if (!this.#ended) this.#rendered.add(batch)
+  }
+
+  /**
+   * Every frame the page rendered from this track so far, in order, with the frame code read from its pixels
+   * (`code` absent when none could be read: not a pattern, or a picture too damaged to read with confidence).
+   * Empty for audio tracks. At most `maxRenderedFrames`; `renderedFramesDropped` counts the ones past it.
+   */
+  renderedFrames(): readonly RenderedVideoFrame[] {
+    return this.#rendered.frames
+  }
+
+  /** Rendered frames not kept because the cap was reached. */
+  get renderedFramesDropped(): number {
+    return this.#rendered.dropped
+  }
+
+  /** The browser's latest video receive counters (video tracks, once a poll saw them). */
+  get videoCounters(): NativeVideoInboundStats | undefined {
+    return this.rtp.native?.video
+  }
+
+  /** Per-second buckets of the browser's frame counters (see {@link BrowserRtpStats.videoTimeline}). */
+  videoTimeline(): VideoTimelineBucket[] {
+    return this.rtp.videoTimeline()
+  }
+
+  /**
+   * Resolves with the rendered frames once `done(frames)` holds (checked after each poll); rejects with a
+   * TimeoutError naming `what` and the frames seen otherwise.
+   */
+  async waitForRendered(what: string, done: (frames: readonly RenderedVideoFrame[]) => boolean, timeoutMs: number): Promise<readonly RenderedVideoFrame[]> {
+    const deadline = performance.now() + timeoutMs
+    for (let i = 0; i < 100_000; i++) {
+      if (!this.#ended) await this.#init.refresh()
+      if (done(this.#rendered.frames)) return this.#rendered.frames
+      const left = deadline - performance.now()
+      if (left <= 0 || this.#ended) break
+      await new Promise((r) => setTimeout(r, Math.min(this.#init.pollIntervalMs, left)))
+    }
+    const frames = this.#rendered.frames
+    const coded = frames.filter((f) => f.code).length
+    throw new TimeoutError(`${what} on ${this.peerName}'s inbound video track (rendered frames: ${frames.length}, with a readable code: ${coded})`, timeoutMs)
   }
 
   /** The negotiated codec, as the browser's stats name it. */

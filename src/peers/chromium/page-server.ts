@@ -1,6 +1,6 @@
 /**
  * The local origin Chromium peers' pages come from: a node:http server on `127.0.0.1:<OS port>` that serves the
- * in-page peer (`page/peer.js`), its recorder worklet, and audio chunks rendered from rtcspec sources.
+ * in-page peer (`page/peer.js`, its video part `page/video.js`), its recorder worklet, and audio chunks rendered from rtcspec sources.
  * `http://127.0.0.1` is a secure context, so WebRTC and WebAudio work without certificates.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import type { AudioSource } from '../../media/types.ts'
 
 const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>rtcspec peer</title></head>
-<body><script src="/peer.js"></script></body></html>`
+<body><script src="/video.js"></script><script src="/peer.js"></script></body></html>`
 
 function pageFile(name: string): string {
   return readFileSync(new URL(`./page/${name}`, import.meta.url), 'utf8')
@@ -50,6 +50,7 @@ export class PageServer implements AsyncDisposable {
     this.#files = {
       '/peer.html': { type: 'text/html; charset=utf-8', body: PAGE_HTML },
       '/peer.js': { type: 'text/javascript; charset=utf-8', body: pageFile('peer.js') },
+      '/video.js': { type: 'text/javascript; charset=utf-8', body: pageFile('video.js') },
       '/recorder-worklet.js': { type: 'text/javascript; charset=utf-8', body: pageFile('recorder-worklet.js') },
     }
   }

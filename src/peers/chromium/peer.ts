@@ -6,6 +6,10 @@
  *   into the track the connection sends (several `sendAudio` sources are mixed into that one track).
  * - Audio in: every remote audio track is recorded in the page (AudioWorklet, 48 kHz PCM16) and streamed back,
  *   so `track.recording()` and the audio analysis work as for werift peers.
+ * - Video out: `sendVideo` draws rtcspec's test pattern with the frame code of every frame (index, real capture
+ *   time) on a canvas and sends it with the browser's encoder (VP8 or H.264, size, frame rate, bitrate cap).
+ * - Video in: every remote video track is rendered in a `<video>` element; each rendered frame's code is read from
+ *   its pixels (`track.renderedFrames()`), and the browser's frame counters are in stats (`nativeVideo`).
  * - Stats: the browser's `getStats()` normalised into rtcspec's shapes. The RTP figures of a Chromium peer are
  *   the browser's own counters (see `BrowserRtpStats`), not computed by rtcspec from the packets.
  * - Trickle out through an exposed binding, trickle in through `addIceCandidate`; full gathering with `trickle: false`.
@@ -35,6 +39,17 @@ import type {
   SessionDescriptionInit,
 } from '../types.ts'
 import type { AudioSource } from '../../media/types.ts'
+import type { EncodedVideo, VideoCodecName } from '../../media/video/types.ts'
+import { drawFrameCodeRgba, readFrameCodeRgba } from '../../media/video/frame-code.ts'
+import type { Direction } from '../types.ts'
+import { RenderedBatchSchema } from './rendered-frames.ts'
+import {
+  parseVideoPatternChange,
+  resolveVideoPattern,
+  type ChromiumVideoOptions,
+  type ChromiumVideoSendHandle,
+  type VideoPatternChangeRecord,
+} from './video-sender.ts'
 import { acquireBrowser, type BrowserLease } from './browser.ts'
 import { ChromiumInboundTrack } from './inbound-track.ts'
 import { normalizeBrowserStats, type BrowserStatsView } from './stats.ts'
@@ -54,6 +69,16 @@ export interface ChromiumPeerOptions extends PeerOptions {
   maxRecordingSeconds?: number
   /** How long full ICE gathering (`trickle: false`) may take, ms. Default 10 000. */
   gatheringTimeoutMs?: number
+  /**
+   * A video transceiver in this direction, created with the offer when no `sendVideo` made one (e.g. `recvonly`
+   * to receive video as the offerer; `sendrecv` to `sendVideo` later without renegotiating). Applied to the
+   * video sections of a remote offer too (`false`: refuse them). Default: none offered, remote offers accepted.
+   */
+  video?: Direction | false
+  /** Video codecs to offer and accept, in preference order: `VP8`, `H264`. Default: the browser's (all it has). */
+  videoCodecs?: VideoCodecName[]
+  /** Rendered frames kept per inbound video track. Default 18 000 (10 min at 30 fps). */
+  maxRenderedFrames?: number
 }
 
 /** zod schema of {@link ChromiumPeerOptions}: what `createChromiumPeer` accepts (strict: unknown keys are errors). */
@@ -88,6 +113,22 @@ const PollSchema = z.object({
   stats: z.array(z.unknown()),
   audio: z.array(z.object({ index: z.number().int(), b64: z.string(), dropped: z.number() })),
   senders: z.array(z.object({ id: z.string(), underruns: z.number(), ended: z.boolean(), started: z.boolean() })),
+  video: z.array(RenderedBatchSchema).optional(),
+  videoSenders: z
+    .array(
+      z.object({
+        id: z.string(),
+        mid: z.string().nullable(),
+        framesDrawn: z.number().int().nonnegative(),
+        lateFrames: z.number().int().nonnegative(),
+        nextIndex: z.number().int().nonnegative(),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+        mode: z.string(),
+        started: z.boolean(),
+      }),
+    )
+    .optional(),
   audioState: z.string().optional(),
   sampleRate: z.number().optional(),
 })
@@ -136,6 +177,15 @@ interface SenderEntry {
   stopped: boolean
 }
 
+interface VideoSenderEntry {
+  id: string
+  stats: OutboundStats
+  stopped: boolean
+  framesDrawn: number
+  lateFrames: number
+  changes: VideoPatternChangeRecord[]
+}
+
 /**
  * A headless Chromium page as a {@link Peer}. Create it with {@link createChromiumPeer}; `close()` (or `await using`)
  * closes its page, and the browser with the last page. See the module documentation for what differs from werift.
@@ -159,6 +209,7 @@ export class ChromiumPeer implements Peer {
   readonly #localCandidates: Array<CandidateInit | null> = []
   readonly #stateListeners = new Set<() => void>()
   readonly #senders: SenderEntry[] = []
+  readonly #videoSenders: VideoSenderEntry[] = []
   readonly #filtered: string[] = []
   #view: BrowserStatsView = { inbound: [], outbound: [], selectedPair: undefined, dtlsState: undefined, iceState: undefined }
   #polling: Promise<void> | undefined
@@ -248,6 +299,11 @@ export class ChromiumPeer implements Peer {
           relayOnly: o.relayOnly ?? false,
           maxRecordSamples: Math.round((o.maxRecordingSeconds ?? 300) * 48000),
           gatheringTimeoutMs: o.gatheringTimeoutMs ?? 10_000,
+          video: o.video ?? undefined,
+          videoCodecs: o.videoCodecs,
+          maxRenderedFrames: o.maxRenderedFrames ?? 18_000,
+          // self-contained functions (see frame-code.ts): the page evaluates their source text
+          frameCode: { draw: drawFrameCodeRgba.toString(), read: readFrameCodeRgba.toString() },
         }),
       ),
     )
@@ -317,6 +373,7 @@ export class ChromiumPeer implements Peer {
           index: ev.index,
           sampleRate: this.#sampleRate,
           maxSamples: Math.round((this.#options.maxRecordingSeconds ?? 300) * this.#sampleRate),
+          maxRenderedFrames: this.#options.maxRenderedFrames ?? 18_000,
           refresh: () => this.#poll(),
           pollIntervalMs: Math.min(this.#pollIntervalMs, 100),
           arrivals: {
@@ -392,6 +449,20 @@ export class ChromiumPeer implements Peer {
       const pcm = new Int16Array(bytes.length >> 1)
       for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(2 * i)
       track.appendAudio(pcm, a.dropped)
+    }
+    for (const batch of poll.video ?? []) this.#inbound.find((t) => t.index === batch.index)?.appendRendered(batch)
+    for (const v of this.#videoSenders) {
+      const page = poll.videoSenders?.find((x) => x.id === v.id)
+      if (!page) continue
+      v.framesDrawn = page.framesDrawn
+      v.lateFrames = page.lateFrames
+      v.stats.lateTicks = page.lateFrames
+      const out = view.outbound.find((o) => o.kind === 'video' && page.mid !== null && o.mid === page.mid)
+      if (out) {
+        Object.assign(v.stats, { mid: out.mid, codec: out.codec, ssrc: out.ssrc, packetsSent: out.packetsSent, bytesSent: out.bytesSent })
+        if (out.video) v.stats.nativeVideo = out.video
+        if (out.packetsSent > 0 && v.stats.firstPacketAtMs === undefined) v.stats.firstPacketAtMs = now
+      }
     }
     const out = view.outbound.find((o) => o.kind === 'audio')
     for (const s of this.#senders) {
@@ -499,6 +570,62 @@ export class ChromiumPeer implements Peer {
     }
   }
 
+  /**
+   * Sends rtcspec's test pattern as video: drawn on a canvas in the page (moving content, or a slide, with the frame
+   * code of every frame: its index from 0 and the page's real capture time) and encoded by the browser. Call it
+   * before the offer/answer (its transceiver is negotiated then), or after connecting when the peer was created
+   * with `video: 'sendrecv'`. Drawing starts once the connection is up. An {@link EncodedVideo} cannot be handed
+   * to a browser's encoder: the pattern is drawn at its codec, frame rate and size instead.
+   */
+  sendVideo(source?: ChromiumVideoOptions | EncodedVideo): ChromiumVideoSendHandle {
+    this.#assertOpen()
+    const pattern = resolveVideoPattern(source, `${this.name}.sendVideo options`)
+    const entry: VideoSenderEntry = {
+      id: `v${++this.#senderCounter}`,
+      stopped: false,
+      framesDrawn: 0,
+      lateFrames: 0,
+      changes: [],
+      stats: { kind: 'video', mid: undefined, codec: undefined, ssrc: undefined, packetsSent: 0, bytesSent: 0, lateTicks: 0, firstPacketAtMs: undefined },
+    }
+    this.#videoSenders.push(entry)
+    const { description, ...opts } = pattern
+    const started = this.#invoke('sendVideo', entry.id, opts).catch((e: unknown) => {
+      this.#error(`sendVideo: ${e instanceof Error ? e.message.replace(/^Error: /, '') : String(e)}`)
+      throw e
+    })
+    started.catch(() => undefined)
+    const ChangeRecordSchema = z.object({ index: z.number().int().nonnegative(), atMs: z.number() })
+    return {
+      description,
+      stop: () => {
+        if (entry.stopped) return
+        entry.stopped = true
+        if (!this.#closed) this.#invoke('stopVideo', entry.id).catch(() => undefined)
+      },
+      update: async (change) => {
+        const c = parseVideoPatternChange(change)
+        await started
+        const at = ChangeRecordSchema.parse(await this.#wrap('change the video pattern', () => this.#invoke('updateVideo', entry.id, c)))
+        const record: VideoPatternChangeRecord = { ...c, ...at }
+        entry.changes.push(record)
+        return record
+      },
+      get stats() {
+        return entry.stats
+      },
+      get changes() {
+        return entry.changes
+      },
+      get framesDrawn() {
+        return entry.framesDrawn
+      },
+      get lateFrames() {
+        return entry.lateFrames
+      },
+    }
+  }
+
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
     this.#assertOpen()
     if (!/^[0-9*#A-Da-d,]+$/.test(digits)) {
@@ -595,6 +722,7 @@ export class ChromiumPeer implements Peer {
           rtp: t.rtp.snapshot(),
           ...(n ? { native: { packetsReceived: n.packetsReceived, packetsLost: n.packetsLost, jitterMs: n.jitterSec * 1000 } } : {}),
           origin: 'browser-getstats' as const,
+          ...(n?.video ? { nativeVideo: n.video } : {}),
         }
       }),
       outbound: view.outbound.map((o) => ({
@@ -604,8 +732,9 @@ export class ChromiumPeer implements Peer {
         ssrc: o.ssrc,
         packetsSent: o.packetsSent,
         bytesSent: o.bytesSent,
-        lateTicks: o.kind === 'audio' ? underruns : 0,
-        firstPacketAtMs: o.kind === 'audio' ? first : undefined,
+        lateTicks: o.kind === 'audio' ? underruns : (this.#videoSenders.find((v) => v.stats.mid === o.mid)?.lateFrames ?? 0),
+        firstPacketAtMs: o.kind === 'audio' ? first : this.#videoSenders.find((v) => v.stats.mid === o.mid)?.stats.firstPacketAtMs,
+        ...(o.video ? { nativeVideo: o.video } : {}),
       })),
       selectedPair: view.selectedPair,
       ...(view.checks ? { iceDetail: { checks: view.checks, iceRestarts: this.#iceRestarts } } : {}),
@@ -630,6 +759,7 @@ export class ChromiumPeer implements Peer {
       s.stopped = true
       s.stream?.dispose()
     }
+    for (const v of this.#videoSenders) v.stopped = true
     this.#candidateListeners.clear()
     this.#stateListeners.clear()
     this.#trackWaiters.clear()

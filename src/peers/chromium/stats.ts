@@ -8,7 +8,8 @@
  */
 import { z } from 'zod'
 import type { RtpStatsSnapshot } from '../../rtp/stats-types.ts'
-import type { CodecInfo, IceCheckSummary, MediaKind, SelectedPair } from '../types.ts'
+import type { CodecInfo, IceCheckSummary, MediaKind, NativeVideoInboundStats, NativeVideoOutboundStats, SelectedPair } from '../types.ts'
+import { videoInboundFromStats, videoOutboundFromStats } from './video-stats.ts'
 
 /** One entry of a getStats report, as it crosses from the page: an object with at least `id` and `type`. */
 export const BrowserStatsEntrySchema = z.looseObject({ id: z.string(), type: z.string() })
@@ -30,6 +31,8 @@ export interface BrowserInbound {
   /** Total duration of the audio the browser decoded and played out, s (audio only). */
   totalSamplesDuration: number | undefined
   concealedSamples: number | undefined
+  /** The browser's frame counters (video only). */
+  video?: NativeVideoInboundStats
 }
 
 /** The browser's counters of one sent stream (`outbound-rtp`). */
@@ -40,6 +43,8 @@ export interface BrowserOutbound {
   packetsSent: number
   bytesSent: number
   codec: CodecInfo | undefined
+  /** The browser's frame counters (video only). */
+  video?: NativeVideoOutboundStats
 }
 
 /** A browser stats report in rtcspec's terms. */
@@ -109,10 +114,19 @@ export function normalizeBrowserStats(report: readonly unknown[]): BrowserStatsV
       codec: codecOf(e),
       totalSamplesDuration: optNum(e.totalSamplesDuration),
       concealedSamples: optNum(e.concealedSamples),
+      ...(kindOf(e) === 'video' ? { video: videoInboundFromStats(e) } : {}),
     }))
   const outbound: BrowserOutbound[] = entries
     .filter((e) => e.type === 'outbound-rtp')
-    .map((e) => ({ kind: kindOf(e), mid: str(e.mid), ssrc: num(e.ssrc), packetsSent: num(e.packetsSent), bytesSent: num(e.bytesSent), codec: codecOf(e) }))
+    .map((e) => ({
+      kind: kindOf(e),
+      mid: str(e.mid),
+      ssrc: num(e.ssrc),
+      packetsSent: num(e.packetsSent),
+      bytesSent: num(e.bytesSent),
+      codec: codecOf(e),
+      ...(kindOf(e) === 'video' ? { video: videoOutboundFromStats(e) } : {}),
+    }))
 
   const transport = entries.find((e) => e.type === 'transport')
   let pair = transport ? byId.get(str(transport.selectedCandidatePairId) ?? '') : undefined

@@ -24,6 +24,10 @@
   let closed = false
   /** The sampler of watchArrivals(), when one runs. */
   let arrivalWatch
+  /** The video part (page/video.js), created by init(). */
+  let video
+  /** Inbound tracks seen so far (audio and video): each track's index. */
+  let tracksSeen = 0
 
   const sending = () => cfg.audio === 'sendrecv' || cfg.audio === 'sendonly'
 
@@ -119,6 +123,57 @@
       return true
     })
     return { type: desc.type, sdp: lines.join('\r\n') }
+  }
+
+  function videoCodecPreferences() {
+    if (!cfg.videoCodecs) return undefined
+    const caps = RTCRtpReceiver.getCapabilities('video')?.codecs ?? []
+    const chosen = caps.filter((c) => cfg.videoCodecs.some((n) => c.mimeType.toLowerCase() === `video/${n}`.toLowerCase()))
+    if (chosen.length === 0) throw new Error(`none of the video codecs [${cfg.videoCodecs.join(', ')}] is supported by this Chromium`)
+    return [...chosen, ...caps.filter((c) => c.mimeType.toLowerCase() === 'video/rtx')]
+  }
+
+  /** Before an offer: a transceiver for every video sender, and one for the `video` direction when none sends. */
+  async function ensureVideoTransceivers() {
+    for (const s of video.senders()) if (!s.transceiver && !s.stopped) await video.attach(pc, s)
+    const ours = pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video' && !t.stopped)
+    if (cfg.video && ours.length === 0) {
+      const t = pc.addTransceiver('video', { direction: cfg.video })
+      const prefs = videoCodecPreferences()
+      if (prefs) t.setCodecPreferences(prefs)
+    } else if (cfg.video === 'sendrecv') for (const t of ours) if (t.direction === 'sendonly') t.direction = 'sendrecv'
+  }
+
+  /** After a remote offer: each video sender takes a video transceiver the offer created. */
+  async function applyVideoToOffer() {
+    const free = pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video' && !t.stopped && !t.sender.track && t.mid !== null)
+    for (const s of video.senders()) {
+      if (s.transceiver || s.stopped) continue
+      const t = free.shift()
+      if (!t) throw new Error('sendVideo: the remote offer has no video section this peer can send in')
+      await video.attach(pc, s, t)
+    }
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track.kind !== 'video' || t.stopped || t.sender.track) continue
+      if (cfg.video === false) t.direction = 'inactive'
+      const prefs = videoCodecPreferences()
+      if (prefs) t.setCodecPreferences(prefs)
+    }
+  }
+
+  async function applyVideoParameters() {
+    for (const s of video.senders()) {
+      if (!s.transceiver || s.stopped) continue
+      try {
+        await video.applyParameters(s)
+      } catch (e) {
+        emit('error', { message: `sendVideo ${s.id}: could not apply the sender's parameters: ${e?.message ?? e}` })
+      }
+    }
+  }
+
+  function startVideo() {
+    for (const s of video.senders()) if (s.transceiver) video.start(s)
   }
 
   function ensureAudioTransceiver() {
@@ -249,6 +304,8 @@
     async init(config) {
       cfg = { ...cfg, ...config }
       codecPreferences() // fails early on codecs this browser does not have
+      video = window.rtcspecVideo(emit, cfg.frameCode)
+      videoCodecPreferences()
       ctx = new AudioContext({ sampleRate: 48000 })
       await ctx.audioWorklet.addModule('/recorder-worklet.js')
       dest = ctx.createMediaStreamDestination()
@@ -278,18 +335,23 @@
       pc.addEventListener('signalingstatechange', () => emit('state', { key: 'signaling', state: pc.signalingState }))
       pc.addEventListener('connectionstatechange', () => {
         emit('state', { key: 'connection', state: pc.connectionState })
-        if (pc.connectionState === 'connected') startPlayers()
+        if (pc.connectionState === 'connected') {
+          startPlayers()
+          startVideo()
+        }
       })
       pc.addEventListener('track', (e) => {
-        const index = recorders.length
+        const index = tracksSeen++
         const stream = e.streams[0] ?? new MediaStream([e.track])
         if (e.track.kind === 'audio') recordTrack(e.track, stream, index)
+        else if (e.track.kind === 'video') video.render(e.track, index, cfg.maxRenderedFrames ?? 18000)
         emit('track', { index, kind: e.track.kind, mid: e.transceiver?.mid ?? null, trackId: e.track.id })
       })
       return { sampleRate: ctx.sampleRate, userAgent: navigator.userAgent, audioState: ctx.state }
     },
     async createOffer(options) {
       ensureAudioTransceiver()
+      await ensureVideoTransceivers()
       const offer = await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {})
       const round = await setLocal(offer)
       watchTransports()
@@ -298,14 +360,17 @@
     async acceptOffer(sdp) {
       await pc.setRemoteDescription({ type: 'offer', sdp })
       await applyAnswerDirection()
+      await applyVideoToOffer()
       const answer = await pc.createAnswer()
       const round = await setLocal(answer)
       watchTransports()
+      await applyVideoParameters()
       return localDescription(round)
     },
     async acceptAnswer(sdp) {
       await pc.setRemoteDescription({ type: 'answer', sdp })
       watchTransports()
+      await applyVideoParameters()
     },
     async addCandidate(c) {
       if (c === null) await pc.addIceCandidate()
@@ -328,6 +393,41 @@
       }
       players.set(id, p)
       if (pc.connectionState === 'connected') startPlayers()
+    },
+    /**
+     * Starts a pattern sender (see page/video.js). Before the offer/answer its transceiver is added then; on a
+     * negotiated connection it takes a video transceiver that may send and has no track (no renegotiation).
+     */
+    async sendVideo(id, opts) {
+      const s = video.create(id, opts)
+      if (pc.remoteDescription && pc.localDescription) {
+        const t = pc
+          .getTransceivers()
+          .find(
+            (x) =>
+              x.receiver.track.kind === 'video' && !x.stopped && !x.sender.track && (x.currentDirection === 'sendrecv' || x.currentDirection === 'sendonly'),
+          )
+        if (!t) {
+          video.stop(s)
+          throw new Error('no negotiated video transceiver can send: call sendVideo before the offer/answer, or create the peer with video: "sendrecv"')
+        }
+        await video.attach(pc, s, t)
+        await video.applyParameters(s)
+      }
+      if (pc.connectionState === 'connected') startVideo()
+    },
+    /** Changes a pattern sender: `mode` (moving, slide, frozen) and/or picture size from its next frame. */
+    updateVideo(id, change) {
+      const s = video.sender(id)
+      if (!s) throw new Error(`no video sender ${id}`)
+      if (change.mode) video.setMode(s, change.mode)
+      if (change.width && change.height) video.setSize(s, change.width, change.height)
+      // the change shows from the next frame drawn: its index, and when (wall clock, ms)
+      return { index: s.index, atMs: performance.timeOrigin + performance.now() }
+    },
+    stopVideo(id) {
+      const s = video.sender(id)
+      if (s) video.stop(s)
     },
     stopAudio(id) {
       const p = players.get(id)
@@ -410,12 +510,24 @@
         return { index: r.index, b64: chunks.length ? toBase64(chunks) : '', dropped: r.dropped }
       })
       const senders = [...players.values()].map((p) => ({ id: p.id, underruns: p.underruns, ended: p.ended, started: p.started }))
-      return { stats, audio, senders, audioState: ctx?.state, sampleRate: ctx?.sampleRate }
+      const videoSenders = (video?.senders() ?? []).map((s) => ({
+        id: s.id,
+        mid: s.transceiver?.mid ?? null,
+        framesDrawn: s.framesDrawn,
+        lateFrames: s.lateFrames,
+        nextIndex: s.index,
+        width: s.width,
+        height: s.height,
+        mode: s.mode,
+        started: s.started,
+      }))
+      return { stats, audio, senders, video: video?.take() ?? [], videoSenders, audioState: ctx?.state, sampleRate: ctx?.sampleRate }
     },
     async close() {
       if (closed) return
       closed = true
       for (const p of players.values()) stopPlayer(p)
+      video?.close()
       for (const r of recorders) {
         try {
           r.node.port.postMessage('stop')

@@ -1,0 +1,87 @@
+/**
+ * The frames a Chromium page rendered from one inbound video track, as its `requestVideoFrameCallback` saw them
+ * (see page/video.js): the rows the page hands over at each poll are checked and kept, bounded, in arrival order.
+ */
+import { z } from 'zod'
+import type { RenderedVideoFrame } from '../../media/video/types.ts'
+
+/**
+ * One rendered frame as the page sends it: `[presentedFrames, presentationTime, expectedDisplayTime, width, height,
+ * codeIndex, codeCaptureMs, receiveTime, rtpTimestamp, wallPresentationMs]`, -1 for what is not known. The
+ * page's times are on its performance clock; `wallPresentationMs` gives the offset to its wall clock.
+ */
+export const RenderedFrameRowSchema = z.tuple([
+  z.number().int().nonnegative(),
+  z.number(),
+  z.number(),
+  z.number().int().nonnegative(),
+  z.number().int().nonnegative(),
+  z.number().int().min(-1),
+  z.number().min(-1),
+  z.number(),
+  z.number().int().min(-1),
+  z.number(),
+])
+
+/** What the page's video part hands over per inbound video track at each poll. */
+export const RenderedBatchSchema = z.object({
+  index: z.number().int().nonnegative(),
+  frames: z.array(RenderedFrameRowSchema),
+  /** Rendered frames the page did not keep (its cap, or a stalled poll). */
+  dropped: z.number().int().nonnegative(),
+  /** Rendered frames the page saw in all. */
+  total: z.number().int().nonnegative(),
+})
+
+/** Turns a page row into a {@link RenderedVideoFrame} (times to the page's wall clock). */
+export function renderedFrameFromRow(row: z.infer<typeof RenderedFrameRowSchema>): RenderedVideoFrame {
+  const [presentedFrames, presentation, expected, width, height, index, captureMs, receive, rtpTimestamp, wallPresentation] = row
+  const offset = wallPresentation - presentation
+  return {
+    presentedFrames,
+    presentedAtMs: wallPresentation,
+    expectedDisplayAtMs: expected + offset,
+    ...(receive >= 0 ? { receivedAtMs: receive + offset } : {}),
+    ...(rtpTimestamp >= 0 ? { rtpTimestamp } : {}),
+    width,
+    height,
+    ...(index >= 0 && captureMs >= 0 ? { code: { index, captureMs } } : {}),
+  }
+}
+
+/** The rendered frames of one track, at most `maxFrames` (later ones are counted in `dropped`). */
+export class RenderedFrameLog {
+  readonly #max: number
+  readonly #frames: RenderedVideoFrame[] = []
+  #dropped = 0
+  #seen = 0
+
+  constructor(maxFrames: number) {
+    this.#max = Math.max(1, Math.floor(maxFrames))
+  }
+
+  /** Adds a batch from the page. */
+  add(batch: z.infer<typeof RenderedBatchSchema>): void {
+    for (const row of batch.frames) {
+      if (this.#frames.length >= this.#max) this.#dropped++
+      else this.#frames.push(renderedFrameFromRow(row))
+    }
+    this.#seen = Math.max(this.#seen, batch.total)
+    this.#dropped = Math.max(this.#dropped, batch.dropped)
+  }
+
+  /** The frames kept so far (do not modify). */
+  get frames(): readonly RenderedVideoFrame[] {
+    return this.#frames
+  }
+
+  /** Rendered frames seen by the page in all, kept or not. */
+  get seen(): number {
+    return this.#seen
+  }
+
+  /** Rendered frames not kept because a cap was reached. */
+  get dropped(): number {
+    return this.#dropped
+  }
+}

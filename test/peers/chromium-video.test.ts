@@ -1,0 +1,96 @@
+/**
+ * Video in the headless Chromium peer: the page draws rtcspec's pattern (frame code in every frame: index and real
+ * capture time), the browser encodes it (VP8, H.264), another page renders it and reads the code of every rendered
+ * frame; the browser's own frame counters are checked against the rendered frames.
+ */
+import { afterAll, describe, it } from 'vitest'
+import { expect } from '../../src/dsl/expect.ts'
+import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
+import type { ChromiumInboundTrack } from '../../src/peers/chromium/inbound-track.ts'
+import { chromiumDescendants, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
+import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import type { RenderedVideoFrame } from '../../src/media/video/types.ts'
+import { holdBrowserForFile } from '../support/browser.ts'
+import { requireTool } from '../support/requires.ts'
+import { waitFor } from '../../src/wait.ts'
+
+const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
+
+const coded = (frames: readonly RenderedVideoFrame[]) => frames.filter((f) => f.code !== undefined)
+
+/** Every code index is larger than the one before (frames may be missing, never repeated or reordered). */
+function expectStrictlyIncreasing(frames: readonly RenderedVideoFrame[]): void {
+  const idx = coded(frames).map((f) => f.code!.index)
+  for (let i = 1; i < idx.length; i++)
+    expect(idx[i]!, `code index ${i} of ${idx.length}: ${idx.slice(Math.max(0, i - 3), i + 2).join(', ')}`).toBeGreaterThan(idx[i - 1]!)
+}
+
+describe.skipIf(skip)('Chromium video', () => {
+  const held = holdBrowserForFile()
+  afterAll(async () => {
+    await held.release()
+    await waitFor(() => liveBrowserProcesses().length === 0 && chromiumDescendants().length === 0, {
+      timeoutMs: 10_000,
+      label: 'every Chromium process of this file to exit',
+      intervalMs: 50,
+    })
+  })
+
+  for (const codec of ['VP8', 'H264'] as const) {
+    it(`Chromium → Chromium ${codec}: the pattern's codes arrive in order, framesDecoded matches the rendered frames`, async () => {
+      await using a = await createChromiumPeer({ name: `send-${codec}`, audio: false })
+      await using b = await createChromiumPeer({ name: `recv-${codec}`, audio: false })
+      const sent = a.sendVideo({ codec, width: 320, height: 240, fps: 30 })
+      await using _call = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+      const track = (await b.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+      await track.waitForRendered('60 rendered frames with a readable code', (f) => coded(f).length >= 60, 30_000)
+      await sent.update({ mode: 'frozen' })
+      // settled: every frame the sender sent was received and decoded, and the counts held for one more poll
+      let last = ''
+      await waitFor(
+        async () => {
+          const [rx, tx] = [
+            (await b.stats()).inbound.find((i) => i.kind === 'video')?.nativeVideo,
+            (await a.stats()).outbound.find((o) => o.kind === 'video')?.nativeVideo,
+          ]
+          const now = `${rx?.framesReceived}/${rx?.framesDecoded}/${tx?.framesSent}/${track.renderedFrames().at(-1)?.presentedFrames}`
+          const settled = rx !== undefined && tx !== undefined && rx.framesDecoded === tx.framesSent && now === last
+          last = now
+          return settled
+        },
+        { timeoutMs: 10_000, intervalMs: 300, label: 'every frame the sender sent to be decoded once it froze' },
+      )
+      const frames = track.renderedFrames()
+      const counters = track.videoCounters!
+      const stats = await b.stats()
+      const inbound = stats.inbound.find((i) => i.kind === 'video')!
+      const out = (await a.stats()).outbound.find((o) => o.kind === 'video')!
+      const what = `${JSON.stringify(counters)}; sent ${JSON.stringify(out.nativeVideo)}, drawn ${sent.framesDrawn}; rendered ${frames.length}`
+      expect(inbound.codec?.encoding, what).toBe(codec)
+      expect(out.codec?.encoding, what).toBe(codec)
+      expect(inbound.nativeVideo, what).toEqual(counters)
+      expectStrictlyIncreasing(frames)
+      // nearly every rendered frame carries a readable code, and every code is a frame the page drew
+      expect(coded(frames).length, what).toBeGreaterThanOrEqual(Math.max(60, Math.floor(frames.length * 0.95)))
+      for (const f of coded(frames)) expect(f.code!.index).toBeLessThan(sent.framesDrawn)
+      expect(frames.every((f) => f.width === 320 && f.height === 240)).toBe(true)
+      // the browser's counters against the frames: drawn ≥ encoded ≥ decoded ≈ presented ≥ rendered with a callback
+      const presented = frames.at(-1)!.presentedFrames
+      expect(out.nativeVideo!.framesEncoded, what).toBeLessThanOrEqual(sent.framesDrawn)
+      expect(counters.framesDecoded, what).toBeLessThanOrEqual(out.nativeVideo!.framesEncoded)
+      // stated bound: the player's presented-frame count is within 2 of the decoder's count (frames decoded
+      // but not yet presented when the sender stopped; the player counts a repaint as a presentation now and then)
+      expect(Math.abs(counters.framesDecoded - presented), what).toBeLessThanOrEqual(2)
+      // stated bound: a busy page may present up to 3 + 5 % of the frames without running the callback
+      expect(frames.length, what).toBeLessThanOrEqual(presented)
+      expect(frames.length, what).toBeGreaterThanOrEqual(presented - 3 - Math.ceil(presented * 0.05))
+      expect(counters.keyFramesDecoded, what).toBeGreaterThanOrEqual(1)
+      expect(counters.freezeCount, what).toBe(0)
+      // the code's capture time is the page's real wall clock: presentation minus capture is a real delay
+      for (const f of coded(frames)) {
+        const delay = (((Math.floor(f.presentedAtMs) - f.code!.captureMs) % 2 ** 32) + 2 ** 32) % 2 ** 32
+        expect(delay, `end-to-end delay of frame ${f.code!.index}`).toBeLessThan(5000)
+      }
+    }, 90_000)
+  }
+})
