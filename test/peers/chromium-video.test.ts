@@ -93,4 +93,70 @@ describe.skipIf(skip)('Chromium video', () => {
       }
     }, 90_000)
   }
+  it('a resolution change mid-call shows from the first frame drawn at the new size', async () => {
+    await using a = await createChromiumPeer({ name: 'send-resize', audio: false })
+    await using b = await createChromiumPeer({ name: 'recv-resize', audio: false })
+    const sent = a.sendVideo({ codec: 'VP8', width: 320, height: 240, fps: 30 })
+    await using _call = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+    const track = (await b.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+    await track.waitForRendered('30 rendered frames with a code', (f) => coded(f).length >= 30, 30_000)
+    const change = await sent.update({ width: 640, height: 360 })
+    expect(sent.changes).toEqual([change])
+    const frames = await track.waitForRendered(
+      '30 rendered 640×360 frames with a code',
+      (f) => coded(f).filter((x) => x.width === 640 && x.height === 360).length >= 30,
+      30_000,
+    )
+    expectStrictlyIncreasing(frames)
+    // ground truth: the size of every frame follows from its index (the change took effect at change.index)
+    for (const f of coded(frames)) {
+      const [w, h] = f.code!.index >= change.index ? [640, 360] : [320, 240]
+      expect(`${f.code!.index}: ${f.width}×${f.height}`).toBe(`${f.code!.index}: ${w}×${h}`)
+    }
+    const counters = (await b.stats()).inbound.find((i) => i.kind === 'video')?.nativeVideo
+    expect([counters?.frameWidth, counters?.frameHeight]).toEqual([640, 360])
+    const buckets = track.videoTimeline()
+    expect(buckets.some((x) => x.width === 320) && buckets.at(-1)?.width === 640, JSON.stringify(buckets)).toBe(true)
+  }, 90_000)
+
+  it('a slide keeps the picture live; a 1 s frozen sender is exactly one freeze for the browser, with no frame missing', async () => {
+    await using a = await createChromiumPeer({ name: 'send-freeze', audio: false })
+    await using b = await createChromiumPeer({ name: 'recv-freeze', audio: false })
+    const sent = a.sendVideo({ codec: 'VP8', width: 320, height: 240, fps: 30 })
+    await using _call = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+    const track = (await b.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+    const counters = async () => (await b.stats()).inbound.find((i) => i.kind === 'video')?.nativeVideo
+    await track.waitForRendered('45 rendered frames with a code', (f) => coded(f).length >= 45, 30_000)
+    // a slide: the same picture, but a frame (with a new code) every 1/30 s: no freeze
+    const slide = await sent.update({ mode: 'slide' })
+    await track.waitForRendered('30 slide frames rendered', (f) => coded(f).filter((x) => x.code!.index >= slide.index).length >= 30, 30_000)
+    const moving = await sent.update({ mode: 'moving' })
+    await track.waitForRendered('15 frames rendered after the slide', (f) => coded(f).some((x) => x.code!.index >= moving.index + 15), 30_000)
+    const before = await counters()
+    expect(before?.freezeCount, JSON.stringify(before)).toBe(0)
+    // frozen: no frame drawn or sent for 1 s (the stimulus), then moving again
+    const frozen = await sent.update({ mode: 'frozen' })
+    await new Promise((r) => setTimeout(r, 1000))
+    const resumed = await sent.update({ mode: 'moving' })
+    const frames = await track.waitForRendered('30 frames rendered after the freeze', (f) => coded(f).some((x) => x.code!.index >= resumed.index + 30), 30_000)
+    const after = await counters()
+    const what = `before ${JSON.stringify(before)}, after ${JSON.stringify(after)}; frozen ${JSON.stringify(frozen)}, resumed ${JSON.stringify(resumed)}`
+    expect(after!.freezeCount - before!.freezeCount, what).toBe(1)
+    // the browser's freeze lasts about as long as the sender stood still (its frame interval is not counted)
+    expect(after!.totalFreezesDurationMs, what).toBeGreaterThan(600)
+    expect(after!.totalFreezesDurationMs, what).toBeLessThan(2000)
+    expect(after!.pauseCount, what).toBe(0)
+    // ground truth: no index was skipped — the first frame after the freeze continues where the sender stopped
+    expect(resumed.index, what).toBe(frozen.index)
+    expectStrictlyIncreasing(frames)
+    const gaps = coded(frames)
+      .slice(1)
+      .map((f, i) => ({ index: f.code!.index, ms: f.presentedAtMs - coded(frames)[i]!.presentedAtMs }))
+    const longest = gaps.reduce((m, g) => (g.ms > m.ms ? g : m))
+    expect(longest.index, `${what}; longest gap ${JSON.stringify(longest)}`).toBe(frozen.index)
+    expect(longest.ms, what).toBeGreaterThan(900)
+    expect(gaps.filter((g) => g.ms > 300).length, `${what}; gaps over 300 ms: ${JSON.stringify(gaps.filter((g) => g.ms > 300))}`).toBe(1)
+    const buckets = track.videoTimeline()
+    expect(buckets.at(-1)?.freezeCountSoFar, JSON.stringify(buckets)).toBe(after!.freezeCount)
+  }, 90_000)
 })
