@@ -5,7 +5,7 @@
  * each event lasts.
  */
 import type { AudioEncoder, AudioSource } from '../media/types.ts'
-import { Pacer } from '../media/pacer.ts'
+import { createPacer, type PacerLike } from '../media/shared-clock.ts'
 import { RtcspecError } from '../errors.ts'
 import { dtmfEventCode, serializeTelephoneEvent, validateDtmfDigits } from '../rtp/telephone-event.ts'
 import type { AudioSourceSpec, DtmfSendOptions } from './types.ts'
@@ -134,7 +134,7 @@ export class AudioSender {
   bytesSent = 0
   /** `performance.now()` time at which the first audio packet was due on the pacer's schedule. */
   firstPacketAtMs: number | undefined
-  readonly #pacer: Pacer
+  readonly #pacer: PacerLike
   readonly #frame: Int16Array
   readonly #timestampStep: number
   readonly #options: AudioSenderOptions
@@ -172,7 +172,7 @@ export class AudioSender {
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
     this.#ptimeMs = ptime
-    this.#pacer = new Pacer({ periodMs: ptime, ...(options.maxCatchUp !== undefined ? { maxCatchUp: options.maxCatchUp } : {}) }, (i) => this.#tick(i))
+    this.#pacer = createPacer({ periodMs: ptime, ...(options.maxCatchUp !== undefined ? { maxCatchUp: options.maxCatchUp } : {}) }, (i) => this.#tick(i))
     if (options.dtx) {
       const o = options.dtx === true ? {} : options.dtx
       const thresholdDbfs = o.thresholdDbfs ?? -60
