@@ -11,7 +11,7 @@ import { z } from 'zod'
 import { RtcspecError } from '../errors.ts'
 import { EXIT_CODES } from '../exit-codes.ts'
 import { callSeed } from './shard.ts'
-import { addFigures, decodeFigures, emptyFigures, encodeFigures, figuresOf } from './summary.ts'
+import { addFigures, decodeFigures, emptyFigures, encodeFigures, summaryFigures } from './summary.ts'
 import { LoadSummarySchema, PlacedCallSchema, type LoadPlan, type LoadSummary, type PlacedCall } from './types.ts'
 
 /** One shard as read from its report directory. */
@@ -144,7 +144,7 @@ export function mergeShards(shards: ReadonlyArray<ShardResult>): LoadSummary {
   const plan = first.plan!
   const state = emptyFigures()
   for (const s of sorted) addFigures(state, decodeFigures(s.summary.mergeable!, join(s.dir, 'load-summary.json')))
-  const figs = figuresOf(state)
+  const figs = summaryFigures(state, { attempted: sum(summaries.map((s) => s.calls.attempted)), unfinished: sum(summaries.map((s) => s.calls.unfinished)) })
   const startMs = Math.min(...summaries.map((s) => Date.parse(s.startedAt)))
   const endMs = Math.max(...summaries.map((s) => Date.parse(s.endedAt)))
   const interrupted = summaries.some((s) => s.stopReason === 'interrupted')
@@ -168,16 +168,7 @@ export function mergeShards(shards: ReadonlyArray<ShardResult>): LoadSummary {
     ...(ramps.length ? { rampMs: Math.max(...ramps) } : {}),
     heldMs: Math.min(...summaries.map((s) => s.heldMs)),
     stopReason: interrupted ? 'interrupted' : 'completed',
-    calls: { attempted: sum(summaries.map((s) => s.calls.attempted)), ...figs.calls, unfinished: sum(summaries.map((s) => s.calls.unfinished)) },
-    failureReasons: figs.failureReasons,
-    setupMs: figs.setupMs,
-    firstRtpMs: figs.firstRtpMs,
-    loss: figs.loss,
-    lossAggregate: figs.lossAggregate,
-    missingMedia: figs.missingMedia,
-    missingAggregate: figs.missingAggregate,
-    jitterMs: figs.jitterMs,
-    mos: figs.mos,
+    ...figs,
     concurrency: {
       target: plan.calls,
       peak: sum(summaries.map((s) => s.concurrency.peak)),

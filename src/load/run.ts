@@ -20,7 +20,7 @@ import { parseOptions } from '../options.ts'
 import { RatioSchema, toRatio, type Ratio } from '../calls/ratio.ts'
 import { EXIT_CODES } from '../exit-codes.ts'
 import { resolveLoadSpec, type LoadScenario } from './spec.ts'
-import { emptyFigures, encodeFigures, figuresOf, recordCall } from './summary.ts'
+import { emptyFigures, encodeFigures, recordCall, summaryFigures } from './summary.ts'
 import { workerThreadSched } from './sched.ts'
 import { callSeed, shardPlan, waitUntil, START_AT_MAX_AHEAD_MS, START_AT_MAX_PAST_MS } from './shard.ts'
 import type { CallResult, FromWorker, LoadPlan, LoadTurnServer, LoadSummary, PlacedCall, StartCallMessage, ThreadCpu, ToWorker, WorkerInit } from './types.ts'
@@ -545,8 +545,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const wallMs = now()
   const cpu1 = process.cpuUsage(cpu0)
   const main1 = process.threadCpuUsage(main0)
-  const figs = figuresOf(figures)
-  const attempted = started
+  const figs = summaryFigures(figures, { attempted: started, unfinished })
   const failedCount = figs.calls.failed
   const exitClass: LoadSummary['exit']['class'] = interrupted || forced ? 'interrupted' : failedCount > o.maxFailures ? 'test-failure' : 'ok'
   const exitCode = EXIT_CODES[exitClass]
@@ -587,16 +586,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     ...(rampEnd !== undefined && firstStart !== undefined ? { rampMs: rampEnd - firstStart } : {}),
     heldMs: holdStart !== undefined && holdEnd !== undefined ? holdEnd - holdStart : 0,
     stopReason: interrupted || forced ? 'interrupted' : 'completed',
-    calls: { attempted, ...figs.calls, unfinished },
-    failureReasons: figs.failureReasons,
-    setupMs: figs.setupMs,
-    firstRtpMs: figs.firstRtpMs,
-    loss: figs.loss,
-    lossAggregate: figs.lossAggregate,
-    missingMedia: figs.missingMedia,
-    missingAggregate: figs.missingAggregate,
-    jitterMs: figs.jitterMs,
-    mos: figs.mos,
+    ...figs,
     concurrency: {
       target: shard.calls,
       peak,

@@ -121,6 +121,21 @@ export function figuresOf(state: FigureState, topReasons = 10): CallFigures {
   }
 }
 
+/** The figure fields of a load summary (calls, failure reasons, distributions, aggregates). */
+export type SummaryFigures = Pick<
+  LoadSummary,
+  'calls' | 'failureReasons' | 'setupMs' | 'firstRtpMs' | 'loss' | 'lossAggregate' | 'missingMedia' | 'missingAggregate' | 'jitterMs' | 'mos'
+>
+
+/**
+ * The figure fields of a {@link LoadSummary} from `state` and the run's own call counts: one builder for a run's
+ * summary and a merge of shards, so both carry the same fields in the same order.
+ */
+export function summaryFigures(state: FigureState, counts: { attempted: number; unfinished: number }): SummaryFigures {
+  const { calls, ...figures } = figuresOf(state)
+  return { calls: { attempted: counts.attempted, ...calls, unfinished: counts.unfinished }, ...figures }
+}
+
 /** `state` as the `mergeable` part of load-summary.json. */
 export function encodeFigures(state: FigureState): MergeableFigures {
   return {
