@@ -94,8 +94,8 @@ export const DEFAULT_QUEUE_PACKETS = 50
 /** How many PRNG numbers each impaired packet consumes, whatever the profile: GE transition, GE loss, loss, jitter ×2, duplicate. */
 export const DRAWS_PER_PACKET = 6
 
-/** Why an impaired packet was not delivered. */
-export type DropReason = 'loss' | 'burst' | 'queue'
+/** Why an impaired packet was not delivered (`frame`: a whole-frame drop chosen by the relay's `dropFrames`). */
+export type DropReason = 'loss' | 'burst' | 'queue' | 'frame'
 
 /** The fate the engine gives a packet when it arrives. */
 export type Decision = { fate: 'dropped'; dropReason: DropReason } | { fate: 'delivered' | 'duplicated'; releaseAt: number; copies: 1 | 2 }

@@ -20,6 +20,7 @@ import { classifyPacket, readRtpHeader, type PacketClass } from './classify.ts'
 import { DirectionImpairer, parseProfile, type ImpairmentProfile } from './impairment.ts'
 import { assertLoopback, assertPort, isLoopbackAddress, type TransportAddress } from './loopback.ts'
 import { mulberry32 } from './prng.ts'
+import { type DroppedFrame, FrameDropper, type FrameDropRule, parseFrameDropRule } from './frame-drop.ts'
 import { DEFAULT_MAX_RECORDS, TruthLog, type Direction, type Truth, type TruthRecord, type TruthSummary } from './truth.ts'
 
 /** One of the two parties of the relay. */
@@ -66,6 +67,12 @@ export interface UdpRelayOptions {
    * `dropReason: 'queue'` (after its PRNG draws, so later fates do not shift).
    */
   maxHeldPackets?: number
+  /**
+   * Drop every packet of chosen video frames, per direction (see `frame-drop.ts`); the frames dropped are ground
+   * truth ({@link UdpRelay.droppedFrames}). Applied before the profile; the profile's random draws still happen for
+   * those packets, so the other fates of a seed do not move.
+   */
+  dropFrames?: { toA?: FrameDropRule; toB?: FrameDropRule }
 }
 
 /** Where a profile in force came from. */
@@ -152,6 +159,7 @@ const optionsSchema = z.object({
   maxSourcesPerProxy: z.number().int().min(1).max(1024).optional(),
   maxProxies: z.number().int().min(1).max(4096).optional(),
   maxHeldPackets: z.number().int().min(1).max(10_000_000).optional(),
+  dropFrames: z.strictObject({ toA: z.unknown().optional(), toB: z.unknown().optional() }).optional(),
 })
 
 function key(address: string, port: number): string {
@@ -222,6 +230,7 @@ interface DirState {
   timer: ReturnType<typeof setTimeout> | undefined
   timerAt: number
   history: ProfileChange[]
+  frames: FrameDropper | undefined
 }
 
 /**
@@ -258,6 +267,7 @@ export class UdpRelay implements AsyncDisposable {
   #scheduleTimers = new Set<ReturnType<typeof setTimeout>>()
   #waiters = new Set<Waiter>()
   #order = 0
+  #droppedBefore: Record<ImpairedDirection, DroppedFrame[]> = { toA: [], toB: [] }
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -277,6 +287,7 @@ export class UdpRelay implements AsyncDisposable {
       timer: undefined,
       timerAt: Infinity,
       history: [{ atMs: 0, profile: p, by: 'create' }],
+      frames: undefined,
     })
     this.#dirs = { toA: mk('toA', toA), toB: mk('toB', toB) }
     const max = opts.maxRecords ?? DEFAULT_MAX_RECORDS
@@ -301,6 +312,10 @@ export class UdpRelay implements AsyncDisposable {
     const toB = parseProfile(options.toB, 'toB')
     const schedule = (options.schedule ?? []).map((e, i) => ({ ...e, profile: parseProfile(e.profile, `schedule[${i}].profile`) }))
     const relay = new UdpRelay(options, toA, toB, host)
+    for (const d of ['toA', 'toB'] as const) {
+      const rule = options.dropFrames?.[d]
+      if (rule !== undefined) relay.#dirs[d].frames = new FrameDropper(parseFrameDropRule(rule, `dropFrames.${d}`))
+    }
     for (const e of schedule) relay.#armSchedule(e)
     return relay
   }
@@ -419,6 +434,27 @@ export class UdpRelay implements AsyncDisposable {
     const armed = entries.map((e, i) => ({ atMs: e.atMs + offset, direction: e.direction, profile: parseProfile(e.profile, `schedule[${i}].profile`) }))
     for (const e of armed) this.#armSchedule(e)
     return armed
+  }
+
+  /**
+   * Drops every packet of chosen video frames delivered in `direction` from now on (replacing an earlier rule of that
+   * direction; its dropped frames stay in {@link UdpRelay.droppedFrames}). Validated (RtcspecError `BAD_FRAME_DROP`).
+   */
+  dropFrames(direction: ImpairedDirection, rule: FrameDropRule): void {
+    this.#assertOpen('dropFrames')
+    if (direction !== 'toA' && direction !== 'toB') {
+      throw new RtcspecError('BAD_DIRECTION', `direction must be 'toA' or 'toB', got ${JSON.stringify(direction)}`, {
+        hint: "relay.dropFrames('toB', { payloadType: 96, after: 60, every: 30, count: 3 })",
+      })
+    }
+    const d = this.#dirs[direction]
+    if (d.frames) this.#droppedBefore[direction].push(...d.frames.dropped())
+    d.frames = new FrameDropper(parseFrameDropRule(rule, direction))
+  }
+
+  /** Ground truth of whole-frame drops in `direction`: every frame dropped, in order, with its packets dropped. */
+  droppedFrames(direction: ImpairedDirection): DroppedFrame[] {
+    return [...this.#droppedBefore[direction], ...(this.#dirs[direction].frames?.dropped() ?? [])]
   }
 
   /** The profile in force for `direction`. */
@@ -637,6 +673,7 @@ export class UdpRelay implements AsyncDisposable {
     }
     const d = this.#dirs[dir]
     let decision = d.impairer.decide(now, msg.length)
+    if (rtp && d.frames?.decide(rtp, now)) decision = { fate: 'dropped', dropReason: 'frame' }
     if (decision.fate !== 'dropped' && d.heap.size >= this.#maxHeld) decision = { fate: 'dropped', dropReason: 'queue' }
     if (decision.fate === 'dropped') {
       rec.fate = 'dropped'

@@ -76,7 +76,7 @@ export class TruthLog {
   duplicated = 0
   delaySum = 0
   truncated = false
-  reasons: Record<DropReason, number> = { loss: 0, burst: 0, queue: 0 }
+  reasons: Record<DropReason, number> = { loss: 0, burst: 0, queue: 0, frame: 0 }
 
   constructor(dir: Direction, maxRecords: number) {
     this.dir = dir
