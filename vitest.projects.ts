@@ -46,6 +46,7 @@ export const UNIT_TESTS: readonly string[] = [
   'test/http/link.test.ts',
   'test/patches/werift/aes-gcm.test.ts',
   'test/peers/audio-sender.test.ts',
+  'test/peers/audio-sender-errors.test.ts',
   'test/peers/audio-senders.test.ts',
   'test/peers/inbound-track.test.ts',
   'test/report/ci-output.test.ts',

@@ -23,6 +23,7 @@ export interface PacerOptions {
 /**
  * Calls `onTick(index)` every `periodMs`. Index n is due at `start + n·periodMs`; a skipped tick still
  * advances the index, so a sender that derives RTP timestamps from it keeps them true to wall time.
+ * An `onTick` that throws stops the pacer; the error propagates (catch it in `onTick` to keep it in hand).
  */
 export class Pacer {
   readonly stats: PacerStats = { ticks: 0, lateTicks: 0, skippedTicks: 0 }
@@ -81,7 +82,14 @@ export class Pacer {
       const lateBy = now - (this.#start + this.#next * this.#periodMs)
       if (lateBy > this.#periodMs) this.stats.lateTicks++
       this.stats.ticks++
-      this.#onTick(this.#next++)
+      try {
+        this.#onTick(this.#next++)
+      } catch (e) {
+        // A tick that throws ends the pacer (no timer left armed, `running` false) before the error leaves it:
+        // from `start()` to its caller, from the timer as an uncaught exception. Senders catch their own failures.
+        this.stop()
+        throw e
+      }
     }
     if (!this.#running) return
     const wait = Math.max(0, this.#start + this.#next * this.#periodMs - this.#now())

@@ -53,6 +53,11 @@ export interface AudioSenderOptions {
   onEnded?: () => void
   /** Payload type of the negotiated telephone-event at the encoder's clock rate; without it `sendDtmf` fails. */
   telephoneEventPayloadType?: number
+  /**
+   * Called once if a frame fails (the source, the encoder or `send` threw): the sender has stopped, and
+   * {@link AudioSender.error} holds the message. Without it the failure is only recorded there.
+   */
+  onError?: (message: string) => void
 }
 
 /** Options of discontinuous transmission (`AudioSenderOptions.dtx`). */
@@ -165,6 +170,8 @@ export class AudioSender {
   readonly #stalls: SenderStall[] = []
   /** Stalls seen, including those beyond {@link MAX_STALLS}. */
   stallCount = 0
+  #error: string | undefined
+  readonly #errorListeners: Array<(message: string) => void> = []
 
   constructor(options: AudioSenderOptions) {
     const ptime = options.ptimeMs ?? 20
@@ -172,7 +179,8 @@ export class AudioSender {
     this.#frame = new Int16Array(Math.round((options.encoder.sampleRate * ptime) / 1000))
     this.#timestampStep = Math.round((options.encoder.clockRate * ptime) / 1000)
     this.#ptimeMs = ptime
-    this.#pacer = createPacer({ periodMs: ptime, ...(options.maxCatchUp !== undefined ? { maxCatchUp: options.maxCatchUp } : {}) }, (i) => this.#tick(i))
+    this.#pacer = createPacer({ periodMs: ptime, ...(options.maxCatchUp !== undefined ? { maxCatchUp: options.maxCatchUp } : {}) }, (i) => this.#guardedTick(i))
+    if (options.onError) this.#errorListeners.push(options.onError)
     if (options.dtx) {
       const o = options.dtx === true ? {} : options.dtx
       const thresholdDbfs = o.thresholdDbfs ?? -60
@@ -184,7 +192,21 @@ export class AudioSender {
     }
   }
 
-  /** Whether the sender stopped (its source ended, or `stop()`); it cannot restart. */
+  /**
+   * Why the sender stopped on its own before its source ended: the message of what threw while it made or sent a
+   * frame (the source, the encoder, `send`). Undefined unless a frame failed.
+   */
+  get error(): string | undefined {
+    return this.#error
+  }
+
+  /** Calls `listener` once with {@link error} when a frame fails (at once when it already has). */
+  onError(listener: (message: string) => void): void {
+    if (this.#error !== undefined) listener(this.#error)
+    else this.#errorListeners.push(listener)
+  }
+
+  /** Whether the sender stopped (its source ended, `stop()`, or a frame failed: see {@link error}); it cannot restart. */
   get stopped(): boolean {
     return this.#stopped
   }
@@ -262,8 +284,36 @@ export class AudioSender {
     this.#stopped = true
     const pending = [...(this.#dtmf ? [this.#dtmf.job] : []), ...this.#dtmfQueue.splice(0)]
     this.#dtmf = undefined
-    for (const j of pending) j.done?.reject(new RtcspecError('DTMF_ABORTED', 'the audio sender stopped before every DTMF digit was sent'))
-    this.#options.encoder.close?.()
+    const why = this.#error === undefined ? '' : ` (${this.#error})`
+    for (const j of pending) j.done?.reject(new RtcspecError('DTMF_ABORTED', `the audio sender stopped before every DTMF digit was sent${why}`))
+    try {
+      this.#options.encoder.close?.()
+    } catch {
+      // a failed encoder may fail to close too; the sender is stopped either way
+    }
+  }
+
+  /**
+   * One pacer tick. A frame that throws (the source, the encoder, `send`) stops this sender and records why
+   * ({@link error}, the `onError` listeners) instead of throwing out of the pacer's timer, where it would be an
+   * uncaught exception of the whole process (and, on a shared pacer, of the other streams' tick).
+   */
+  #guardedTick(index: number): void {
+    try {
+      this.#tick(index)
+    } catch (e) {
+      if (this.#error !== undefined) return
+      const message = e instanceof Error ? e.message : String(e)
+      this.#error = message
+      this.stop()
+      for (const listener of this.#errorListeners.splice(0)) {
+        try {
+          listener(message)
+        } catch {
+          // a listener's own failure must not escape the pacer either
+        }
+      }
+    }
   }
 
   /**

@@ -35,7 +35,15 @@ export interface AudioSenderEntry {
 
 function withCounters(stats: OutboundStats, s: AudioSender | undefined): OutboundStats {
   return s
-    ? { ...stats, packetsSent: s.packetsSent, bytesSent: s.bytesSent, lateTicks: s.lateTicks, firstPacketAtMs: s.firstPacketAtMs, stalls: s.stalls }
+    ? {
+        ...stats,
+        packetsSent: s.packetsSent,
+        bytesSent: s.bytesSent,
+        lateTicks: s.lateTicks,
+        firstPacketAtMs: s.firstPacketAtMs,
+        stalls: s.stalls,
+        ...(s.error !== undefined ? { senderError: s.error } : {}),
+      }
     : { ...stats }
 }
 
@@ -86,7 +94,8 @@ export class AudioSenderBook {
 
   /**
    * Builds `entry`'s sender with `build` (the peer's part: codec, packetisation, where packets go), starts it
-   * and sends the DTMF that waited for it. A build that throws goes to `onError` and the entry keeps waiting.
+   * and sends the DTMF that waited for it. A build that throws goes to `onError` and the entry keeps waiting; a
+   * sender that stops because a frame failed goes there too (and to its stats' `senderError`).
    */
   start(entry: AudioSenderEntry, build: () => AudioSender, onError: (message: string) => void): void {
     let sender: AudioSender
@@ -97,6 +106,7 @@ export class AudioSenderBook {
       return
     }
     entry.sender = sender
+    sender.onError((message) => onError(`the audio sender stopped: ${message}`))
     sender.start()
     for (const d of entry.pendingDtmf.splice(0)) sender.sendDtmf(d.digits, d.options).then(d.resolve, d.reject)
   }
