@@ -45,6 +45,65 @@ function inboundTimeline(peer: Peer, index: number, kind: string, mid: string | 
   }
 }
 
+/** A browser's own video receive counters (`NativeVideoInboundStats`): frames, freezes, size, feedback sent. */
+const NativeVideoInboundSchema = z.object({
+  framesReceived: z.number().nonnegative(),
+  framesDecoded: z.number().nonnegative(),
+  framesDropped: z.number().nonnegative(),
+  keyFramesDecoded: z.number().nonnegative(),
+  freezeCount: z.number().nonnegative(),
+  totalFreezesDurationMs: z.number().nonnegative(),
+  pauseCount: z.number().nonnegative(),
+  totalPausesDurationMs: z.number().nonnegative(),
+  frameWidth: z.number().optional(),
+  frameHeight: z.number().optional(),
+  framesPerSecond: z.number().optional(),
+  pliCount: z.number().nonnegative(),
+  firCount: z.number().nonnegative(),
+  nackCount: z.number().nonnegative(),
+  jitterBufferDelayMs: z.number().optional(),
+  decoderImplementation: z.string().optional(),
+})
+
+/** A browser's own video send counters (`NativeVideoOutboundStats`): frames encoded and sent, feedback received. */
+const NativeVideoOutboundSchema = z.object({
+  framesEncoded: z.number().nonnegative(),
+  keyFramesEncoded: z.number().nonnegative(),
+  framesSent: z.number().nonnegative(),
+  hugeFramesSent: z.number().nonnegative(),
+  pliCount: z.number().nonnegative(),
+  firCount: z.number().nonnegative(),
+  nackCount: z.number().nonnegative(),
+  frameWidth: z.number().optional(),
+  frameHeight: z.number().optional(),
+  framesPerSecond: z.number().optional(),
+  qualityLimitationReason: z.string().optional(),
+  encoderImplementation: z.string().optional(),
+})
+
+/** One second of an inbound video stream's frame counters (`VideoTimelineBucket`). */
+const VideoTimelineBucketSchema = z.object({
+  second: z.number().int().nonnegative(),
+  framesReceived: z.number().nonnegative(),
+  framesDecoded: z.number().nonnegative(),
+  framesDropped: z.number().nonnegative(),
+  freezeCountSoFar: z.number().nonnegative(),
+  freezesDurationMsSoFar: z.number().nonnegative(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+})
+
+/** The per-second video buckets of the inbound track at `index` of `peer`, when it has them and is the stream described. */
+function inboundVideoTimeline(peer: Peer, index: number, kind: string, mid: string | undefined): z.infer<typeof VideoTimelineBucketSchema>[] {
+  try {
+    const track = peer.inbound[index]
+    if (!track || kind !== 'video' || track.kind !== kind || track.mid !== mid || !track.videoTimeline) return []
+    return track.videoTimeline().slice(0, MAX_TIMELINE_SECONDS)
+  } catch {
+    return []
+  }
+}
+
 /** Receive statistics of one inbound stream, computed by rtcspec from the packets (RFC 3550). */
 export const InboundRecordSchema = z.object({
   kind: z.enum(['audio', 'video']),
@@ -75,6 +134,10 @@ export const InboundRecordSchema = z.object({
    * {@link MAX_TIMELINE_SECONDS} entries.
    */
   timeline: z.array(TimelineBucketSchema).optional(),
+  /** Video: the implementation's own frame counters (a browser's getStats), when it has them. */
+  nativeVideo: NativeVideoInboundSchema.optional(),
+  /** Video: per-second frames received/decoded/dropped, freezes so far and picture size (at most one hour). */
+  videoTimeline: z.array(VideoTimelineBucketSchema).optional(),
 })
 
 /** Send counters of one outbound stream. */
@@ -93,6 +156,8 @@ export const OutboundRecordSchema = z.object({
   missingFrames: z.number().int().nonnegative().optional(),
   /** Frames of this stream in all (audio and filler), when `missingFrames` is given. */
   frames: z.number().int().nonnegative().optional(),
+  /** Video: the implementation's own send counters (a browser's getStats), when it has them. */
+  nativeVideo: NativeVideoOutboundSchema.optional(),
   /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */
   stalls: z
     .array(
@@ -106,8 +171,6 @@ export const OutboundRecordSchema = z.object({
       }),
     )
     .optional(),
-  /** Why the sender stopped before its source ended (what threw while it made or sent a frame); absent normally. */
-  senderError: z.string().optional(),
 })
 
 /** A saved recording of one inbound track: the decoded WAV and the pcap of its RTP. */
@@ -239,6 +302,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
     rtp: {
       inbound: stats.inbound.map((i, index) => {
         const timeline = inboundTimeline(peer, index, i.kind, i.mid, i.rtp.ssrc)
+        const videoTimeline = inboundVideoTimeline(peer, index, i.kind, i.mid)
         return {
           kind: i.kind,
           ...(i.mid !== undefined ? { mid: i.mid } : {}),
@@ -261,6 +325,8 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
           ...(i.native ? { native: i.native } : {}),
           ...(i.origin ? { origin: i.origin } : {}),
           ...(timeline.length ? { timeline } : {}),
+          ...(i.nativeVideo ? { nativeVideo: i.nativeVideo } : {}),
+          ...(videoTimeline.length ? { videoTimeline } : {}),
         }
       }),
       outbound: stats.outbound.map((o) => ({
@@ -272,7 +338,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
         bytesSent: o.bytesSent,
         lateTicks: o.lateTicks,
         ...(o.stalls?.length ? { stalls: o.stalls } : {}),
-        ...(o.senderError !== undefined ? { senderError: o.senderError } : {}),
+        ...(o.nativeVideo ? { nativeVideo: o.nativeVideo } : {}),
       })),
     },
     errors: t.errors,

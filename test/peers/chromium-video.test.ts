@@ -9,12 +9,25 @@ import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
 import type { ChromiumInboundTrack } from '../../src/peers/chromium/inbound-track.ts'
 import { chromiumDescendants, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { buildCallRecord } from '../../src/peers/call-record.ts'
 import type { RenderedVideoFrame } from '../../src/media/video/types.ts'
 import { holdBrowserForFile } from '../support/browser.ts'
 import { requireTool } from '../support/requires.ts'
 import { waitFor } from '../../src/wait.ts'
+import { TimeoutError } from '../../src/errors.ts'
 
 const skip = process.env.RTCSPEC_CHROMIUM ? false : requireTool('chromium')
+
+/** Waits until the async `condition` holds, checking every `intervalMs`; the error names `label`. */
+async function waitUntil(condition: () => Promise<boolean>, o: { timeoutMs: number; intervalMs: number; label: string }): Promise<void> {
+  const deadline = performance.now() + o.timeoutMs
+  for (let i = 0; i < 10_000; i++) {
+    if (await condition()) return
+    if (performance.now() >= deadline) break
+    await new Promise((r) => setTimeout(r, o.intervalMs))
+  }
+  throw new TimeoutError(o.label, o.timeoutMs)
+}
 
 const coded = (frames: readonly RenderedVideoFrame[]) => frames.filter((f) => f.code !== undefined)
 
@@ -47,7 +60,7 @@ describe.skipIf(skip)('Chromium video', () => {
       await sent.update({ mode: 'frozen' })
       // settled: every frame the sender sent was received and decoded, and the counts held for one more poll
       let last = ''
-      await waitFor(
+      await waitUntil(
         async () => {
           const [rx, tx] = [
             (await b.stats()).inbound.find((i) => i.kind === 'video')?.nativeVideo,
@@ -85,6 +98,15 @@ describe.skipIf(skip)('Chromium video', () => {
       expect(frames.length, what).toBeLessThanOrEqual(presented)
       expect(frames.length, what).toBeGreaterThanOrEqual(presented - 3 - Math.ceil(presented * 0.05))
       expect(counters.keyFramesDecoded, what).toBeGreaterThanOrEqual(1)
+      // the call record carries the browser's counters and per-second frame buckets of both sides
+      const record = await buildCallRecord({ kind: 'webrtc-b2b', peers: [a, b], startedAt: new Date() })
+      const rin = record.peers[1]!.rtp.inbound.find((i) => i.kind === 'video')!
+      expect(rin.nativeVideo?.framesDecoded, what).toBe(counters.framesDecoded)
+      expect(
+        rin.videoTimeline?.reduce((n, x) => n + x.framesDecoded, 0),
+        what,
+      ).toBe(counters.framesDecoded)
+      expect(record.peers[0]!.rtp.outbound.find((o) => o.kind === 'video')?.nativeVideo?.framesEncoded, what).toBe(out.nativeVideo!.framesEncoded)
       expect(counters.freezeCount, what).toBe(0)
       // the code's capture time is the page's real wall clock: presentation minus capture is a real delay
       for (const f of coded(frames)) {
