@@ -171,6 +171,8 @@ export const OutboundRecordSchema = z.object({
       }),
     )
     .optional(),
+  /** Why the sender stopped before its source ended (what threw while it made or sent a frame); absent normally. */
+  senderError: z.string().optional(),
 })
 
 /** A saved recording of one inbound track: the decoded WAV and the pcap of its RTP. */
@@ -338,6 +340,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
         bytesSent: o.bytesSent,
         lateTicks: o.lateTicks,
         ...(o.stalls?.length ? { stalls: o.stalls } : {}),
+        ...(o.senderError !== undefined ? { senderError: o.senderError } : {}),
         ...(o.nativeVideo ? { nativeVideo: o.nativeVideo } : {}),
       })),
     },
