@@ -17,6 +17,15 @@ export { createChromiumPeer, ChromiumPeer, ChromiumPeerOptionsSchema } from '../
 export type { ChromiumPeerOptions } from '../peers/chromium/peer.ts'
 export { chromiumExecutable } from '../peers/chromium/browser.ts'
 export { ChromiumInboundTrack } from '../peers/chromium/inbound-track.ts'
+export { ChromiumVideoOptionsSchema } from '../peers/chromium/video-sender.ts'
+export type {
+  ChromiumVideoOptions,
+  ChromiumVideoSendHandle,
+  VideoPatternChange,
+  VideoPatternChangeRecord,
+  VideoPatternMode,
+} from '../peers/chromium/video-sender.ts'
+export type { RenderedVideoFrame } from '../media/video/types.ts'
 export { createRtpPeer, RtpPeer } from '../peers/rtp/peer.ts'
 export type { RtpPeerOptions } from '../peers/rtp/peer.ts'
 export type {
@@ -38,6 +47,9 @@ export type {
   PeerStats,
   OutboundStats,
   NativeInboundStats,
+  NativeVideoInboundStats,
+  NativeVideoOutboundStats,
+  VideoTimelineBucket,
   ArrivalGapMeasurement,
   PeerTimeline,
   TimedCandidate,

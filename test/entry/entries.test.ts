@@ -285,7 +285,7 @@ describe('entry points', () => {
         "rtcspec/fuzz": 90,
         "rtcspec/load": 15,
         "rtcspec/media": 81,
-        "rtcspec/peers": 99,
+        "rtcspec/peers": 109,
         "rtcspec/reporter": 4,
         "rtcspec/services": 31,
         "rtcspec/sip": 46,
