@@ -30,6 +30,8 @@ export class AesGcm128 {
   readonly #table = new Int32Array(1024)
   readonly #x = new Int32Array(4)
   readonly #lengths = Buffer.alloc(16)
+  /** The expected tag while opening (compared, never handed out). */
+  readonly #expected = Buffer.alloc(16)
 
   /** `key`: 16 bytes, as a Buffer or a secret KeyObject. */
   constructor(key: Buffer | KeyObject) {
@@ -93,20 +95,42 @@ export class AesGcm128 {
 
   /** `seal` with a keystream from {@link encryptBlocks}: E(K, IV‖1) then at least `plaintext.length` bytes. */
   sealWith(stream: Buffer, aad: Buffer, plaintext: Buffer): GcmSealed {
+    const out = Buffer.allocUnsafe(plaintext.length + 16)
+    this.sealInto(stream, aad, plaintext, out, 0)
+    return { ciphertext: out.subarray(0, plaintext.length), tag: out.subarray(plaintext.length) }
+  }
+
+  /**
+   * `sealWith` writing the ciphertext and then the 16-byte tag into `out` at `offset` (an SRTP packet is built in
+   * one buffer: header, ciphertext, tag). `out` must not overlap `plaintext` or `aad`.
+   */
+  sealInto(stream: Buffer, aad: Buffer, plaintext: Buffer, out: Buffer, offset: number): void {
     checkStream(stream, plaintext.length)
-    const ciphertext = Buffer.allocUnsafe(plaintext.length)
-    for (let i = 0; i < plaintext.length; i++) ciphertext[i] = (plaintext[i] as number) ^ (stream[16 + i] as number)
-    return { ciphertext, tag: this.#tag(stream, aad, ciphertext) }
+    const length = plaintext.length
+    if (out.length < offset + length + 16) throw new RangeError(`AES-GCM: output of ${out.length} bytes is too short`)
+    for (let i = 0; i < length; i++) out[offset + i] = (plaintext[i] as number) ^ (stream[16 + i] as number)
+    this.#tag(stream, aad, out.subarray(offset, offset + length), out, offset + length)
   }
 
   /** `open` with a keystream from {@link encryptBlocks}. */
   openWith(stream: Buffer, aad: Buffer, ciphertext: Buffer, tag: Buffer): Buffer | undefined {
-    checkStream(stream, ciphertext.length)
-    const expected = this.#tag(stream, aad, ciphertext)
-    if (tag.length !== 16 || !timingSafeEqual(tag, expected)) return undefined
     const plaintext = Buffer.allocUnsafe(ciphertext.length)
-    for (let i = 0; i < ciphertext.length; i++) plaintext[i] = (ciphertext[i] as number) ^ (stream[16 + i] as number)
-    return plaintext
+    return this.openInto(stream, aad, ciphertext, tag, plaintext, 0) ? plaintext : undefined
+  }
+
+  /**
+   * `openWith` writing the plaintext into `out` at `offset`; false (and nothing written) when the tag does not
+   * verify. `out` must not overlap `ciphertext`.
+   */
+  openInto(stream: Buffer, aad: Buffer, ciphertext: Buffer, tag: Buffer, out: Buffer, offset: number): boolean {
+    checkStream(stream, ciphertext.length)
+    const expected = this.#expected
+    this.#tag(stream, aad, ciphertext, expected, 0)
+    if (tag.length !== 16 || !timingSafeEqual(tag, expected)) return false
+    const length = ciphertext.length
+    if (out.length < offset + length) throw new RangeError(`AES-GCM: output of ${out.length} bytes is too short`)
+    for (let i = 0; i < length; i++) out[offset + i] = (ciphertext[i] as number) ^ (stream[16 + i] as number)
+    return true
   }
 
   /** E(K, J0) followed by the CTR keystream for `length` bytes (J0 = IV || 1, data counters from 2). */
@@ -117,7 +141,8 @@ export class AesGcm128 {
     return this.#ecb.update(counters)
   }
 
-  #tag(stream: Buffer, aad: Buffer, ciphertext: Buffer): Buffer {
+  /** Writes the 16-byte tag of `aad` and `ciphertext` into `out` at `offset`. */
+  #tag(stream: Buffer, aad: Buffer, ciphertext: Buffer, out: Buffer, offset: number): void {
     const x = this.#x
     x.fill(0)
     this.#absorb(aad)
@@ -129,9 +154,7 @@ export class AesGcm128 {
     lengths.writeUInt32BE(Math.floor((ciphertext.length * 8) / 0x100000000), 8)
     lengths.writeUInt32BE((ciphertext.length * 8) >>> 0, 12)
     this.#absorb(lengths)
-    const tag = Buffer.allocUnsafe(16)
-    for (let w = 0; w < 4; w++) tag.writeInt32BE((x[w] as number) ^ stream.readInt32BE(w * 4), w * 4)
-    return tag
+    for (let w = 0; w < 4; w++) out.writeInt32BE((x[w] as number) ^ stream.readInt32BE(w * 4), offset + w * 4)
   }
 
   /**

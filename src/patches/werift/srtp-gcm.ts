@@ -71,8 +71,11 @@ function install(): void {
     const gcm = gcmFor(this)
     if (!gcm) return encryptRtp.call(this, header, payload, rolloverCounter)
     const hdr = header.serialize(header.serializeSize)
-    const { ciphertext, tag } = gcm.gcm.sealWith(keystream(gcm, header, rolloverCounter, payload.length), hdr, payload)
-    return Buffer.concat([hdr, ciphertext, tag])
+    // header, ciphertext and tag written into the one packet buffer (no intermediate buffers to concatenate)
+    const out = Buffer.allocUnsafe(hdr.length + payload.length + 16)
+    hdr.copy(out)
+    gcm.gcm.sealInto(keystream(gcm, header, rolloverCounter, payload.length), hdr, payload, out, hdr.length)
+    return out
   }
   proto.decryptRtp = function fastDecryptRtp(this: GcmCipher, cipherText: Buffer, rolloverCounter: number, header?: RtpHeader): [Buffer, RtpHeader] {
     const gcm = gcmFor(this)
@@ -81,11 +84,13 @@ function install(): void {
     const headerBuffer = cipherText.subarray(0, header.payloadOffset)
     const authTagOffset = cipherText.length - this.aeadAuthTagLen
     const enc = cipherText.subarray(header.payloadOffset, authTagOffset)
-    const dec = gcm.gcm.openWith(keystream(gcm, header, rolloverCounter, enc.length), headerBuffer, enc, cipherText.subarray(authTagOffset))
-    if (!dec) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet')
-    const dst = Buffer.alloc(authTagOffset)
+    // the plaintext is written straight after the copied header, in the one packet buffer
+    const dst = Buffer.allocUnsafe(authTagOffset)
+    if (
+      !gcm.gcm.openInto(keystream(gcm, header, rolloverCounter, enc.length), headerBuffer, enc, cipherText.subarray(authTagOffset), dst, header.payloadOffset)
+    )
+      throw new SrtpAuthenticationError('Failed to authenticate SRTP packet')
     headerBuffer.copy(dst)
-    dec.copy(dst, header.payloadOffset)
     return [dst, finalizeHeader(header, dst)]
   }
 }
