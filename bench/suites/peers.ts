@@ -20,7 +20,11 @@ import type { Peer } from '../../src/peers/types.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { runLoad } from '../../src/load/run.ts'
+import { mergeShards, readShardDir } from '../../src/load/merge.ts'
+import type { LoadSummary } from '../../src/load/types.ts'
 import { treeCpuMs } from '../proc-cpu.ts'
 import { naRow, percentile, timeLeft, type BenchRow, type BenchRunOptions, type BenchSuite, type BenchTarget } from '../row.ts'
 
@@ -41,17 +45,15 @@ interface Plan {
 
 function plan(kind: Kind, o: BenchRunOptions): Plan {
   if (kind === 'werift')
-    return o.quick
-      ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [25, 50, 100] }
-      : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [10, 25, 50, 75, 100, 150, 200, 300] }
+    return o.quick ? { sequential: 10, holdCalls: 10, holdMs: 3000, levels: [] } : { sequential: 30, holdCalls: 20, holdMs: 5000, levels: [] }
   return o.quick ? { sequential: 3, holdCalls: 2, holdMs: 3000, levels: [2, 4] } : { sequential: 6, holdCalls: 3, holdMs: 5000, levels: [2, 4, 6, 8, 10] }
 }
 
 /**
- * Where each part must be done, as time left before the suite's deadline: werift first, then werift over worker
- * threads, then Chromium (ms reserved for what comes after).
+ * Where each part must be done, as time left before the suite's deadline: werift's sequential calls and cost first,
+ * then its concurrency (one thread, worker threads, processes), then Chromium (ms reserved for what comes after).
  */
-const RESERVE_MS = { full: { afterWerift: 200_000, afterScale: 110_000 }, quick: { afterWerift: 70_000, afterScale: 50_000 } }
+const RESERVE_MS = { full: { afterWerift: 230_000, afterScale: 100_000 }, quick: { afterWerift: 100_000, afterScale: 40_000 } }
 
 /** Chromium's getStats poll interval: short while timing the first packet, the default otherwise (polling costs CPU). */
 const FIRST_PACKET_POLL_MS = 20
@@ -204,49 +206,127 @@ async function ramp(kind: Kind, p: Plan, r: KindResult, until: number, log: (l: 
   r.rampNote = `levels ${p.levels.join('/')}, ${p.holdMs / 1000} s each, loss < ${LOSS_LIMIT * 100} % and ≥ 95 % of the packets each side should get (jitter is reported, not limited); ${failed ? `stopped at ${failed}` : 'every level held'}; load avg ${loadavg()[0]!.toFixed(1)}`
 }
 
-/** werift calls over worker threads (`runLoad`, every core): the most calls held within loss. */
+/**
+ * werift calls placed by `rtcspec load`'s engine, three ways on the same machine: one worker thread (one process's
+ * one thread of calls), one worker thread per core in one process (`runLoad`), and one generator process per core
+ * (`rtcspec load --shard i/N --start-at T`, merged like a distributed test). Same scenario, same verdict.
+ */
+type ScaleMode = 'one thread' | 'worker threads' | 'processes'
+
+/** The most calls a mode held within loss and missing media, and how it went. */
 interface ScaleResult {
   maxCalls: number
   note: string
   jitterP95?: number
 }
 
-async function scale(o: BenchRunOptions, until: number, log: (l: string) => void): Promise<ScaleResult> {
-  const levels = o.quick ? [50] : [50, 100, 200, 300]
+const SCALE_RATE = 25
+
+function scaleLevels(mode: ScaleMode, quick: boolean): number[] {
+  if (mode === 'one thread') return quick ? [100] : [50, 100, 150, 200]
+  return quick ? [200] : [100, 200, 250, 300]
+}
+
+/**
+ * Why a level does not count as held, or undefined when it does: every call connected and held, pooled loss < 0.5 %,
+ * and pooled missing media (lost + never sent by a sender that fell behind, from RTP timestamps) < 0.5 % too — frames
+ * a starved sender skips are lost audio even though no sequence number is missing.
+ */
+function notHeld(s: LoadSummary, calls: number): string | undefined {
+  const loss = s.lossAggregate.fraction
+  const connectFailures = s.failureReasons.filter((f) => f.phase === 'connect' || f.phase === 'worker').reduce((n, f) => n + f.count, 0)
+  if (connectFailures > 0) return `${connectFailures} calls failed to connect (${s.failureReasons[0]?.reason ?? '?'})`
+  if (s.calls.connected < calls || s.concurrency.meanDuringHold < 0.95 * calls)
+    return `${s.calls.connected} connected, mean ${s.concurrency.meanDuringHold.toFixed(0)} during the hold`
+  if (loss >= LOSS_LIMIT) return `loss ${(loss * 100).toFixed(2)} %`
+  if (s.missingAggregate.fraction >= LOSS_LIMIT)
+    return `missing media ${(s.missingAggregate.fraction * 100).toFixed(2)} % (senders fell behind; network loss ${(loss * 100).toFixed(2)} %)`
+  return undefined
+}
+
+const RTCSPEC_BIN = fileURLToPath(new URL('../../bin/rtcspec.mjs', import.meta.url))
+
+/** Runs `count` generator processes of one sharded test and merges their summaries. */
+async function shardedRun(calls: number, holdMs: number, count: number, dir: string): Promise<LoadSummary> {
+  // the agreed start leaves every generator time to start its worker (Node + werift load in about a second, more
+  // on a busy machine; a generator that starts more than 5 s after it refuses to run)
+  const startAt = Date.now() + 5000
+  const dirs = Array.from({ length: count }, (_, i) => join(dir, `shard-${i}`))
+  const limitMs = 5000 + (calls / SCALE_RATE) * 1000 + holdMs + 60_000
+  const ends = await Promise.all(
+    dirs.map(
+      (d, i) =>
+        new Promise<{ code: number; stderr: string }>((resolveRun, rejectRun) => {
+          const args = [RTCSPEC_BIN, 'load', 'b2b-pcmu', '--calls', `${calls}`, '--rate', `${SCALE_RATE}`, '--duration', `${holdMs}ms`]
+          args.push('--workers', '1', '--shard', `${i}/${count}`, '--start-at', `${startAt}`, '--max-failures', `${calls}`, '--report-dir', d, '--json')
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+          let stderr = ''
+          // the live progress lines are many; keep the tail, where a refusal or failure is
+          child.stderr.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)))
+          const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+          child.on('error', (e) => {
+            clearTimeout(timer)
+            rejectRun(e)
+          })
+          child.on('close', (code) => {
+            clearTimeout(timer)
+            resolveRun({ code: code ?? -1, stderr })
+          })
+        }),
+    ),
+  )
+  const bad = ends.findIndex((e) => e.code !== 0)
+  if (bad >= 0) {
+    const last =
+      ends[bad]!.stderr.trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('load '))
+        .at(-1) ?? ''
+    throw new Error(`generator ${bad}/${count} exited with ${ends[bad]!.code}: ${last}`)
+  }
+  return mergeShards(dirs.map(readShardDir))
+}
+
+async function scale(mode: ScaleMode, o: BenchRunOptions, until: number, log: (l: string) => void): Promise<ScaleResult> {
+  const levels = scaleLevels(mode, o.quick)
   const holdMs = o.quick ? 5000 : 8000
-  const workers = availableParallelism()
+  const cores = availableParallelism()
+  const how =
+    mode === 'one thread'
+      ? 'runLoad, 1 worker thread'
+      : mode === 'worker threads'
+        ? `runLoad, ${cores} worker threads in one process`
+        : `${cores} generator processes (rtcspec load --shard i/${cores} --start-at T, 1 worker thread each), merged`
   const dir = mkdtempSync(join(tmpdir(), 'rtcspec-bench-load-'))
   let best: { calls: number; jitterP95?: number } | undefined
   let failed: string | undefined
   let flagged = ''
   try {
     for (const calls of levels) {
-      // Ramp at 25 calls/s, the hold, and about 10 s to start the workers and close the calls.
-      if (performance.now() + (calls / 25) * 1000 + holdMs + 10_000 > until) {
+      // the ramp, the hold, and about 10 s to start the workers (or processes) and close the calls
+      if (performance.now() + (calls / SCALE_RATE) * 1000 + holdMs + 10_000 > until) {
         failed = `the suite's time budget ran out before ${calls} calls`
         break
       }
-      const s = await runLoad({ spec: 'b2b-pcmu', calls, rate: 25, holdMs, workers, reportDir: dir, writeSummary: false, maxFailures: calls })
-      const loss = s.lossAggregate.fraction
+      const s =
+        mode === 'processes'
+          ? await shardedRun(calls, holdMs, cores, join(dir, `${calls}`))
+          : await runLoad({
+              spec: 'b2b-pcmu',
+              calls,
+              rate: SCALE_RATE,
+              holdMs,
+              workers: mode === 'one thread' ? 1 : cores,
+              reportDir: dir,
+              writeSummary: false,
+              maxFailures: calls,
+            })
       const jitterP95 = s.jitterMs.p95
       log(
-        `werift ×${workers} workers: ${calls} calls: peak ${s.concurrency.peak}, failed ${s.calls.failed}, loss ${(loss * 100).toFixed(3)} %, jitter p95 ${jitterP95?.toFixed(1) ?? '?'} ms, CPU ${s.cpu.processPercent.toFixed(0)} %`,
+        `werift, ${mode}: ${calls} calls: peak ${s.concurrency.peak}, failed ${s.calls.failed}, loss ${(s.lossAggregate.fraction * 100).toFixed(3)} %, missing ${(s.missingAggregate.fraction * 100).toFixed(2)} %, jitter p95 ${jitterP95?.toFixed(1) ?? '?'} ms, CPU ${s.cpu.processPercent.toFixed(0)} %`,
       )
-      // The verdict: every call connected and held, pooled loss < 0.5 %, and pooled missing media (lost + never
-      // sent by a sender that fell behind, from RTP timestamps) < 0.5 % too — frames a starved sender skips are lost
-      // audio even though no sequence number is missing. runLoad's per-call verdicts are reported in the note.
-      const connectFailures = s.failureReasons.filter((f) => f.phase === 'connect' || f.phase === 'worker').reduce((n, f) => n + f.count, 0)
       flagged = s.calls.failed > 0 ? `; runLoad flagged ${s.calls.failed} of ${calls} calls at ${calls} (${s.failureReasons[0]?.example ?? '?'})` : flagged
-      const why =
-        connectFailures > 0
-          ? `${connectFailures} calls failed to connect (${s.failureReasons[0]?.reason ?? '?'})`
-          : s.calls.connected < calls || s.concurrency.meanDuringHold < 0.95 * calls
-            ? `${s.calls.connected} connected, mean ${s.concurrency.meanDuringHold.toFixed(0)} during the hold`
-            : loss >= LOSS_LIMIT
-              ? `loss ${(loss * 100).toFixed(2)} %`
-              : s.missingAggregate.fraction >= LOSS_LIMIT
-                ? `missing media ${(s.missingAggregate.fraction * 100).toFixed(2)} % (senders fell behind; network loss ${(loss * 100).toFixed(2)} %)`
-                : undefined
+      const why = notHeld(s, calls)
       if (why) {
         failed = `${calls} calls: ${why}`
         break
@@ -259,7 +339,7 @@ async function scale(o: BenchRunOptions, until: number, log: (l: string) => void
   return {
     maxCalls: best?.calls ?? 0,
     ...(best?.jitterP95 !== undefined ? { jitterP95: best.jitterP95 } : {}),
-    note: `rtcspec load (runLoad), b2b-pcmu, ${workers} worker threads, 25 calls/s ramp, ${holdMs / 1000} s hold; levels ${levels.join('/')}; every call connected and held, loss and missing media < ${LOSS_LIMIT * 100} % pooled (jitter is reported, not limited); ${failed ? `stopped at ${failed}` : 'every level held'}${flagged}; load avg ${loadavg()[0]!.toFixed(1)}`,
+    note: `${how}; b2b-pcmu, ${SCALE_RATE} calls/s ramp, ${holdMs / 1000} s hold; levels ${levels.join('/')}; every call connected and held, loss and missing media < ${LOSS_LIMIT * 100} % pooled (jitter is reported, not limited); ${failed ? `stopped at ${failed}` : 'every level held'}${flagged}; load avg ${loadavg()[0]!.toFixed(1)}`,
   }
 }
 
@@ -276,7 +356,8 @@ async function measure(kind: Kind, o: BenchRunOptions, until: number, log: (l: s
     for (const [what, step] of [
       ['sequential calls', () => sequential(kind, p, r, until, log)],
       ['cost per call', () => holdCost(kind, p, r, holder, log)],
-      ['concurrency ramp', () => ramp(kind, p, r, until, log)],
+      // werift's concurrency is measured by rtcspec load's engine (see scale)
+      ...(kind === 'chromium' ? [['concurrency ramp', () => ramp(kind, p, r, until, log)] as const] : []),
     ] as const) {
       if (performance.now() + p.holdMs > until) {
         log(`${kind}: ${what} skipped, the suite's time budget ran out`)
@@ -301,11 +382,20 @@ export const peersSuite: BenchSuite = {
     const results: Partial<Record<Kind, KindResult>> = {}
     const reserve = options.quick ? RESERVE_MS.quick : RESERVE_MS.full
     results.werift = await measure('werift', options, options.deadline - reserve.afterWerift, log)
-    let scaled: ScaleResult | undefined
-    try {
-      scaled = await scale(options, options.deadline - reserve.afterScale, log)
-    } catch (e) {
-      log(`werift over worker threads failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+    // the 200-call target's modes first, so a short budget still shows them
+    const scaled: Partial<Record<ScaleMode, ScaleResult>> = {}
+    for (const mode of ['worker threads', 'processes', 'one thread'] as const) {
+      try {
+        scaled[mode] = await scale(mode, options, options.deadline - reserve.afterScale, log)
+      } catch (e) {
+        log(`werift, ${mode}, failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+      }
+    }
+    const oneThread = scaled['one thread']
+    if (results.werift && oneThread) {
+      results.werift.maxCalls = oneThread.maxCalls
+      results.werift.rampNote = oneThread.note
+      if (oneThread.jitterP95 !== undefined) results.werift.jitterP95AtMax = oneThread.jitterP95
     }
     log(`${(timeLeft(options) / 1000).toFixed(0)} s left for Chromium`)
     if (existsSync(chromiumExecutable())) results.chromium = await measure('chromium', options, options.deadline, log)
@@ -349,35 +439,43 @@ export const peersSuite: BenchSuite = {
       'max concurrent calls within loss',
       'calls',
       (r) => r.maxCalls,
-      (k, r) => `${k === 'werift' ? 'one Node process, one thread' : 'one browser'}; ${r.rampNote ?? ''}`,
+      (k, r) => `${k === 'werift' ? 'one Node process, one thread of calls' : 'one browser'}; ${r.rampNote ?? ''}`,
       CONCURRENT_TARGET,
     )
     const metric = 'max concurrent calls within loss'
     const at = rows.findIndex((x) => x.metric === metric && x.subject === 'werift') + 1
-    rows.splice(at, 0, {
-      suite: SUITE,
-      metric,
-      subject: 'werift, worker threads',
-      value: scaled?.maxCalls ?? Number.NaN,
-      unit: 'calls',
-      note: scaled?.note ?? 'not measured (see the log)',
-      target: CONCURRENT_TARGET,
-    })
+    const subjects = { 'worker threads': 'werift, worker threads', processes: `werift, ${availableParallelism()} processes` } as const
+    rows.splice(
+      at,
+      0,
+      ...(['worker threads', 'processes'] as const).map((mode) => ({
+        suite: SUITE,
+        metric,
+        subject: subjects[mode],
+        value: scaled[mode]?.maxCalls ?? Number.NaN,
+        unit: 'calls',
+        note: scaled[mode]?.note ?? 'not measured (see the log)',
+        target: CONCURRENT_TARGET,
+      })),
+    )
     pair(
       'jitter p95 at max concurrent',
       'ms',
       (r) => r.jitterP95AtMax,
       (_k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, per stream`,
     )
-    if (scaled?.jitterP95 !== undefined)
+    for (const mode of ['worker threads', 'processes'] as const) {
+      const x = scaled[mode]
+      if (x?.jitterP95 === undefined) continue
       rows.splice(rows.length - 1, 0, {
         suite: SUITE,
         metric: 'jitter p95 at max concurrent',
-        subject: 'werift, worker threads',
-        value: scaled.jitterP95,
+        subject: subjects[mode],
+        value: x.jitterP95,
         unit: 'ms',
-        note: `at ${scaled.maxCalls} calls, per call (worse direction)`,
+        note: `at ${x.maxCalls} calls, per call (worse direction)`,
       })
+    }
     return rows
   },
 }
