@@ -103,7 +103,7 @@ export function describeVideo(a: VideoAnalysis): string {
     ? `, delay p50 ${f1(a.delay.p50Ms)} / p95 ${f1(a.delay.p95Ms)} / max ${f1(a.delay.maxMs)} ms (${a.delay.basis === 'code' ? 'from frame codes' : 'from send times'})`
     : ''
   return (
-    `${a.decodable} decodable of ${a.expected} expected frames (${a.received} complete, ${a.lost} lost${a.lossBasis === 'truth' ? ' per the sender' : ' estimated from RTP timestamps'}, ${a.incomplete} incomplete, ${a.undecodable} undecodable, ${a.late} late, ${a.notArrived} not arrived), ` +
+    `${a.decodable} decodable of ${a.expected} expected frames (${a.received} complete, ${a.lost} lost${a.lossBasis === 'truth' ? ' per the sender' : a.lossBasis === 'frame-codes' ? ' from frame codes' : ' estimated from RTP timestamps'}, ${a.incomplete} incomplete, ${a.undecodable} undecodable, ${a.late} late, ${a.notArrived} not arrived), ` +
     `${a.keyframes} keyframes, first frame ${a.firstFrameMs === undefined ? 'never' : `after ${f1(a.firstFrameMs)} ms`}, ${f1(a.achievedFps)} fps (nominal ${f1(a.nominalFps)}), ` +
     `${a.freezes.count} freezes totalling ${f1(a.freezes.totalMs)} ms, resolution ${res}${a.repeatedPictures ? `, ${a.repeatedPictures} repeated pictures` : ''}${delay}`
   )

@@ -5,6 +5,8 @@
  * - a video source: anything with `videoFrames()` returning the `VideoFrameArrival`s assembled so far — an inbound
  *   video track or a video receiver — optionally with `nominalFps`, `joinedAtMs`, `peerName` and `pictures()`
  *   (decoded pictures with their codes, for the filmstrip);
+ * - a player's track with `renderedFrames()` (the Chromium peer): its rendered frames, placed by the index of the
+ *   frame code read from each (`renderedAsArrivals`), so the frames lost are the indices never shown;
  * - a peer: its first inbound video track that is such a source;
  * - plain input: `{ frames: VideoFrameArrival[], fps?, sent? }`.
  *
@@ -14,15 +16,17 @@
  *
  * @module
  */
-import { analyzeVideo, VIDEO_CLOCK_RATE, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
+import { analyzeVideo, renderedAsArrivals, VIDEO_CLOCK_RATE, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
 import type { FilmstripPicture } from '../media/video/filmstrip.ts'
-import type { VideoFrameArrival } from '../media/video/types.ts'
+import type { RenderedVideoFrame, VideoFrameArrival } from '../media/video/types.ts'
 import { RtcspecError } from '../errors.ts'
 
 /** A receiver of video as the matchers read it (structural: any peer kind's inbound video track can be one). */
 export interface VideoFramesSource {
-  /** The frames assembled so far. */
-  videoFrames(): readonly VideoFrameArrival[]
+  /** The frames assembled so far (a receiver of RTP). */
+  videoFrames?(): readonly VideoFrameArrival[]
+  /** The frames rendered so far (a player: the Chromium peer); used when there is no `videoFrames()`. */
+  renderedFrames?(): readonly RenderedVideoFrame[]
   /** The stream's nominal frame rate, when the receiver knows it. */
   readonly nominalFps?: number
   /** When the receiver started listening, ms (performance clock). */
@@ -67,7 +71,28 @@ export function isVideoAnalysis(x: unknown): x is VideoAnalysis {
 }
 
 function isSource(x: unknown): x is VideoFramesSource {
-  return isObject(x) && typeof x.videoFrames === 'function'
+  return isObject(x) && (typeof x.videoFrames === 'function' || typeof x.renderedFrames === 'function')
+}
+
+/** Frame rate from rendered frames' codes: median capture-time step per index step. */
+function fpsOfRendered(frames: readonly RenderedVideoFrame[]): number | undefined {
+  const steps: number[] = []
+  for (let i = 1; i < frames.length; i++) {
+    const a = frames[i - 1]?.code
+    const b = frames[i]?.code
+    if (a && b && b.index > a.index && b.captureMs > a.captureMs) steps.push((b.captureMs - a.captureMs) / (b.index - a.index))
+  }
+  if (!steps.length) return undefined
+  steps.sort((x, y) => x - y)
+  return 1000 / (steps[Math.floor(steps.length / 2)] as number)
+}
+
+/** The frames a source gives for the analysis, and the fps it implies. */
+function framesOf(source: VideoFramesSource, fps: number | undefined): { frames: readonly VideoFrameArrival[]; fps?: number; rendered: boolean } {
+  if (typeof source.videoFrames === 'function') return { frames: source.videoFrames(), rendered: false, ...(fps !== undefined ? { fps } : {}) }
+  const rendered = source.renderedFrames?.() ?? []
+  const f = fps ?? fpsOfRendered(rendered) ?? 30
+  return { frames: renderedAsArrivals(rendered, f), fps: f, rendered: true }
 }
 
 /** The live video source a subject stands for (a source, or a peer's first inbound video source), if any. */
@@ -105,6 +130,11 @@ function truthOf(sender: VideoSenderTruth | undefined): { sent?: readonly SentVi
   return { sent: s.sentFrames(), ...(s.fps !== undefined ? { fps: s.fps } : {}) }
 }
 
+function withoutSender(o: VideoSubjectOptions, drop: boolean, fps: number | undefined): VideoSubjectOptions {
+  const { sender, ...rest } = o
+  return { ...rest, ...(sender !== undefined && !drop ? { sender } : {}), ...(fps !== undefined ? { fps } : {}) }
+}
+
 /** Analyses `frames` with the subject's and the options' figures. */
 function analyse(
   frames: readonly VideoFrameArrival[],
@@ -113,6 +143,7 @@ function analyse(
   source?: VideoFramesSource,
   plainFps?: number,
   plainSent?: readonly SentVideoFrame[],
+  decoded = false,
 ): VideoAnalysis {
   const truth = truthOf(o.sender)
   const sent = truth.sent ?? plainSent
@@ -124,6 +155,7 @@ function analyse(
     ...(source?.joinedAtMs !== undefined ? { joinedAtMs: source.joinedAtMs } : {}),
     ...(source?.captureClockOffsetMs !== undefined ? { captureClockOffsetMs: source.captureClockOffsetMs } : {}),
     ...(o.playoutDeadlineMs !== undefined ? { playoutDeadlineMs: o.playoutDeadlineMs } : {}),
+    ...(decoded ? { decoded } : {}),
   })
 }
 
@@ -135,7 +167,15 @@ export function resolveVideo(subject: unknown, matcher: string, o: VideoSubjectO
   const live = videoSourceOf(subject)
   if (live) {
     const pictures = live.source.pictures?.()
-    return { label: live.label, analysis: analyse(live.source.videoFrames(), matcher, o, live.source), source: live.source, ...(pictures ? { pictures } : {}) }
+    const got = framesOf(live.source, o.fps ?? live.source.nominalFps)
+    const label = got.rendered ? `${live.label} (rendered frames)` : live.label
+    return {
+      label,
+      // a player's frames are placed by code index, so the code index is the truth (a sender's RTP timestamps are not)
+      analysis: analyse(got.frames, matcher, withoutSender(o, got.rendered, got.fps), live.source, undefined, undefined, got.rendered),
+      source: live.source,
+      ...(pictures ? { pictures } : {}),
+    }
   }
   if (isObject(subject) && Array.isArray(subject.frames)) {
     const p = subject as { frames: VideoFrameArrival[]; fps?: number; sent?: SentVideoFrame[] }

@@ -102,6 +102,25 @@ describe('video matchers on synthetic arrivals', () => {
     expect(() => expect({ frames: stream({ frames: 5, fps: 30 }).arrivals }).toHaveVideoDelayBelow(100)).toThrow(/no received frame carries a frame code/)
   })
 
+  it('a player’s rendered frames (Chromium) are analysed by their codes', () => {
+    const frames = Array.from({ length: 90 }, (_, i) => i)
+      .filter((i) => i < 40 || i > 55)
+      .map((i, k) => ({
+        presentedFrames: k + 1,
+        presentedAtMs: 1000 + (i * 1000) / 30 + 50,
+        expectedDisplayAtMs: 0,
+        width: 640,
+        height: 360,
+        code: { index: i, captureMs: 1000 + (i * 1000) / 30 },
+      }))
+    const track = { kind: 'video', peerName: 'carol', renderedFrames: () => frames }
+    expect(() => expect(track).toHaveFreezesBelow({ count: 1 })).toThrow(
+      /carol's inbound video \(rendered frames\)[\s\S]*16 lost from frame codes[\s\S]*0 keyframes[\s\S]*1 freezes totalling 566.7 ms/,
+    )
+    expect(track).toHaveResolution(640, 360)
+    expect(track).toHaveVideoDelayBelow(51)
+  })
+
   it('each assertion is stored in the test metadata for reports', ({ task }) => {
     expect(receiver(clean.arrivals)).toHaveFrameRateAbove(25)
     const list = (task.meta as { rtcspecVideo?: VideoAssertionRecord[] }).rtcspecVideo ?? []

@@ -25,7 +25,7 @@
  * @module
  */
 import { detectFreezes, type FreezeSummary } from './freezes.ts'
-import type { VideoFrameArrival } from './types.ts'
+import type { RenderedVideoFrame, VideoFrameArrival } from './types.ts'
 
 /** RTP clock rate of every video codec rtcspec handles (RFC 7741, RFC 6184). */
 export const VIDEO_CLOCK_RATE = 90_000
@@ -60,6 +60,11 @@ export interface VideoAnalysisOptions {
    * 0 when both sides read the same `performance` clock (werift peers in one process; see docs/video.md).
    */
   readonly captureClockOffsetMs?: number
+  /**
+   * The arrivals are frames a player decoded and showed (`renderedAsArrivals`): each is decodable whatever came
+   * before it, and keyframes are not known (counted 0).
+   */
+  readonly decoded?: boolean
 }
 
 /** One picture-size change. */
@@ -96,8 +101,11 @@ export interface VideoDelay {
 export interface VideoAnalysis {
   /** Nominal frame rate given. */
   readonly nominalFps: number
-  /** Whether `lost` is exact (sender's truth) or estimated from RTP timestamp gaps. */
-  readonly lossBasis: 'truth' | 'rtp-timestamps'
+  /**
+   * Whether `lost` is exact (sender's truth), exact from frame-code indices (a player's decoded frames), or estimated
+   * from RTP timestamp gaps.
+   */
+  readonly lossBasis: 'truth' | 'frame-codes' | 'rtp-timestamps'
   /** Frames expected: sent (truth) or spanned by the received RTP timestamps (estimate). */
   readonly expected: number
   /** Frames assembled complete (distinct RTP timestamps). */
@@ -304,7 +312,7 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     }
     completes.push(c)
     if (c.keyframe) keyframes++
-    if (c.keyframe) chain = true
+    if (c.keyframe || options.decoded) chain = true
     if (!chain) {
       undecodable++
       states.push('U')
@@ -405,7 +413,7 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
   const freezes = detectFreezes(renders)
   return {
     nominalFps: options.fps,
-    lossBasis: options.sent !== undefined ? 'truth' : 'rtp-timestamps',
+    lossBasis: options.sent !== undefined ? 'truth' : options.decoded ? 'frame-codes' : 'rtp-timestamps',
     expected: sequence.length,
     received: received.filter((s) => s.complete).length,
     incomplete,
@@ -435,4 +443,48 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     startMs,
     durationMs: Number.isFinite(lastMs) ? Math.max(0, lastMs - startMs) : 0,
   }
+}
+
+/**
+ * A player's rendered frames (`RenderedVideoFrame`, e.g. a browser's `requestVideoFrameCallback` records) as frame
+ * arrivals for {@link analyzeVideo} (with `decoded: true`): each rendered frame is one decodable frame, placed at its presentation time,
+ * and its RTP time comes from its frame code's index (index × 90000 / fps), so frame indices the player never showed
+ * are the lost frames — exact against the sender, whose code index counts every frame it captured. Frames presented
+ * without a callback (a `presentedFrames` step above 1 matched by the same code index step) were shown: they are
+ * filled in, evenly spaced, not counted lost. Frames without a code are skipped (no index to place them).
+ */
+export function renderedAsArrivals(frames: readonly RenderedVideoFrame[], fps: number): VideoFrameArrival[] {
+  const interval = VIDEO_CLOCK_RATE / fps
+  const out: VideoFrameArrival[] = []
+  let prev: RenderedVideoFrame | undefined
+  const push = (index: number, at: number, f: RenderedVideoFrame, code: boolean) =>
+    out.push({
+      rtpTimestamp: Math.round(index * interval) >>> 0,
+      firstSeq: index,
+      lastSeq: index,
+      packets: 1,
+      duplicatePackets: 0,
+      bytes: 0,
+      complete: true,
+      keyframe: false,
+      width: f.width,
+      height: f.height,
+      firstArrivalMs: at,
+      lastArrivalMs: at,
+      ...(code && f.code ? { code: f.code } : {}),
+    })
+  for (const f of frames) {
+    if (f.code === undefined) continue
+    if (prev?.code !== undefined) {
+      const step = f.presentedFrames - prev.presentedFrames
+      const gap = f.code.index - prev.code.index
+      if (step > 1 && gap >= step) {
+        // frames shown between two callbacks: the `step - 1` frames right after the previous one
+        for (let k = 1; k < step; k++) push(prev.code.index + k, prev.presentedAtMs + ((f.presentedAtMs - prev.presentedAtMs) * k) / step, f, false)
+      }
+    }
+    push(f.code.index, f.presentedAtMs, f, true)
+    prev = f
+  }
+  return out
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { analyzeVideo } from '../../../src/media/video/analysis.ts'
+import { analyzeVideo, renderedAsArrivals } from '../../../src/media/video/analysis.ts'
+import type { RenderedVideoFrame } from '../../../src/media/video/types.ts'
 import { detectFreezes } from '../../../src/media/video/freezes.ts'
 import { renderFilmstrip } from '../../../src/media/video/filmstrip.ts'
 import { stream } from './analysis-helpers.ts'
@@ -168,5 +169,31 @@ describe('renderFilmstrip', () => {
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
     const width = new DataView(png.buffer, png.byteOffset).getUint32(16)
     expect(width).toBe(640)
+  })
+})
+
+describe('renderedAsArrivals (a player’s rendered frames)', () => {
+  const rendered = (indices: number[], o: { presented?: (k: number) => number; at?: (i: number) => number } = {}): RenderedVideoFrame[] =>
+    indices.map((i, k) => ({
+      presentedFrames: o.presented ? o.presented(k) : k + 1,
+      presentedAtMs: o.at ? o.at(i) : 5000 + (i * 1000) / 30 + 80,
+      expectedDisplayAtMs: 0,
+      width: 320,
+      height: 240,
+      code: { index: i, captureMs: 5000 + (i * 1000) / 30 },
+    }))
+
+  it('indices never shown are lost; the delay is presentation − capture', () => {
+    const shown = Array.from({ length: 60 }, (_, i) => i).filter((i) => i !== 20 && i !== 21 && i !== 40)
+    const a = analyzeVideo(renderedAsArrivals(rendered(shown), 30), { fps: 30, decoded: true })
+    expect(a).toMatchObject({ lost: 3, decodable: 57 })
+    expect(a.delay).toMatchObject({ basis: 'code', p50Ms: 80, maxMs: 80 })
+  })
+
+  it('frames presented without a callback (presentedFrames step matching the index step) are shown, not lost', () => {
+    const shown = [0, 1, 2, 3, 4, 7, 8, 9]
+    const presented = (k: number) => (k <= 4 ? k + 1 : k + 3)
+    expect(analyzeVideo(renderedAsArrivals(rendered(shown, { presented }), 30), { fps: 30, decoded: true }).lost).toBe(0)
+    expect(analyzeVideo(renderedAsArrivals(rendered(shown), 30), { fps: 30, decoded: true }).lost).toBe(2)
   })
 })
