@@ -66,9 +66,16 @@ export const COMPACT_HEADER_FORMS: Readonly<Record<string, string>> = {
 
 /** Canonical (long, lower-case) name of a header name that may be compact: `v` → `via`. */
 export function canonicalHeaderName(name: string): string {
+  const known = canonicalNames.get(name)
+  if (known !== undefined) return known
   const lower = name.toLowerCase()
-  return (COMPACT_HEADER_FORMS[lower] ?? lower).toLowerCase()
+  const canonical = (COMPACT_HEADER_FORMS[lower] ?? lower).toLowerCase()
+  // Header names repeat in every message: remember them (bounded, so odd names cannot grow it).
+  if (canonicalNames.size < 512) canonicalNames.set(name, canonical)
+  return canonical
 }
+
+const canonicalNames = new Map<string, string>()
 
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/
 const encoder = new TextEncoder()
@@ -117,12 +124,21 @@ function parseStartLine(line: string): Omit<SipRequest, 'headers' | 'body'> | Om
 
 /** Parses one SIP message. Throws a {@link ParseError} naming the line and the reason. */
 export function parseSipMessage(input: string | Uint8Array): SipMessage {
+  if (typeof input === 'string' && !NON_ASCII.test(input)) return parseAscii(input)
   const bytes = typeof input === 'string' ? encoder.encode(input) : input
   // RFC 3261 §7.5: implementations SHOULD ignore CRLFs before the start line (keep-alives).
   let start = 0
   while (start < bytes.length && (bytes[start] === 0x0d || bytes[start] === 0x0a)) start++
   if (start >= bytes.length) fail('empty message')
   const { head, body: bodyBytes } = splitHead(bytes.subarray(start))
+  return parseHead(head, bodyBytes.length, (n) => decoder.decode(n === undefined ? bodyBytes : bodyBytes.subarray(0, n)))
+}
+
+/**
+ * The start line, headers and body of a message whose head (the text before the empty line) is `head` and whose
+ * body has `bodyLength` bytes; `bodyOf(n)` is the body's first `n` bytes as text (all of it when undefined).
+ */
+function parseHead(head: string, bodyLength: number, bodyOf: (n: number | undefined) => string): SipMessage {
   const lines = head.split(/\r?\n/)
   const startLine = parseStartLine(lines[0] ?? '')
   const headers: SipHeader[] = []
@@ -141,25 +157,45 @@ export function parseSipMessage(input: string | Uint8Array): SipMessage {
     if (!TOKEN.test(name)) fail(`header name "${name}" is not a token`, i + 1, line)
     headers.push({ name, value: line.slice(colon + 1).trim() })
   }
-  let body = bodyBytes
+  let n: number | undefined
   const lengths = headers.filter((h) => canonicalHeaderName(h.name) === 'content-length')
   if (lengths.length > 1) fail('more than one Content-Length header')
   const lengthHeader = lengths[0]
   if (lengthHeader) {
     if (!/^\d{1,9}$/.test(lengthHeader.value))
       fail(`Content-Length "${lengthHeader.value}" is not a number`, lineOf(lines, lengthHeader), `${lengthHeader.name}: ${lengthHeader.value}`)
-    const n = Number(lengthHeader.value)
-    if (n > bodyBytes.length) {
+    n = Number(lengthHeader.value)
+    if (n > bodyLength) {
       fail(
-        `Content-Length says ${n} bytes but only ${bodyBytes.length} follow the headers`,
+        `Content-Length says ${n} bytes but only ${bodyLength} follow the headers`,
         lineOf(lines, lengthHeader),
         `${lengthHeader.name}: ${lengthHeader.value}`,
         'the message was truncated, or Content-Length is wrong',
       )
     }
-    body = bodyBytes.subarray(0, n)
   }
-  return { ...startLine, headers, body: decoder.decode(body) } as SipMessage
+  return { ...startLine, headers, body: bodyOf(n) } as SipMessage
+}
+
+const NON_ASCII = /[^\x00-\x7f]/
+
+/**
+ * {@link parseSipMessage} of an ASCII string (every SIP message without non-ASCII text): characters are
+ * bytes, so the head and body are found in the string itself instead of encoding it to bytes and back.
+ */
+function parseAscii(text: string): SipMessage {
+  let start = 0
+  while (start < text.length && (text.charCodeAt(start) === 0x0d || text.charCodeAt(start) === 0x0a)) start++
+  if (start >= text.length) fail('empty message')
+  // The first empty line, as splitHead finds it: LF LF or CR LF CR LF, whichever comes first.
+  const lf = text.indexOf('\n\n', start)
+  const crlf = text.indexOf('\r\n\r\n', start)
+  if (lf < 0 && crlf < 0)
+    fail('no empty line ends the header section', undefined, undefined, 'every SIP message needs CRLF CRLF after the last header, even without a body')
+  const lfFirst = lf >= 0 && (crlf < 0 || lf < crlf)
+  const head = text.slice(start, lfFirst ? lf : crlf)
+  const rest = text.slice(lfFirst ? lf + 2 : crlf + 4)
+  return parseHead(head, rest.length, (n) => (n === undefined ? rest : rest.slice(0, n)))
 }
 
 function lineOf(lines: string[], header: SipHeader): number | undefined {
@@ -209,6 +245,11 @@ export function getHeaders(message: Pick<SipMessage, 'headers'>, name: string): 
 
 /** Splits a comma-separated header value, ignoring commas inside quotes and angle brackets. */
 export function splitList(value: string): string[] {
+  // Most values are one item: without a comma the loop below returns the trimmed value (or nothing).
+  if (!value.includes(',')) {
+    const one = value.trim()
+    return one ? [one] : []
+  }
   const out: string[] = []
   let depth = 0
   let quoted = false

@@ -37,25 +37,21 @@ export interface LoggedSipMessage {
 }
 
 /** What identifies a message's transaction copy: direction, top Via branch, CSeq and status (responses). */
-function transactionKey(direction: 'in' | 'out', m: SipMessage): { key: string; via: string; method: string } | undefined {
+function transactionKey(direction: 'in' | 'out', m: SipMessage): { key: string; sentBy: string; method: string } | undefined {
   const via = getHeaders(m, 'via')[0]
   const cseq = getHeader(m, 'cseq')
   if (via === undefined || cseq === undefined) return undefined
   try {
-    const branch = parseVia(via).params.branch
+    const v = parseVia(via)
+    const branch = v.params.branch
     const c = parseCSeq(cseq)
     if (!branch) return undefined
-    return { key: `${direction}|${branch}|${c.seq}|${c.method}|${m.kind === 'response' ? m.status : 'request'}`, via, method: c.method }
-  } catch {
-    return undefined
-  }
-}
-
-/** The `host:port` a Via names (port 5060 when it names none). */
-function sentBy(via: string): string | undefined {
-  try {
-    const v = parseVia(via)
-    return `${v.host}:${v.port ?? 5060}`
+    // sentBy: the `host:port` the Via names (port 5060 when it names none).
+    return {
+      key: `${direction}|${branch}|${c.seq}|${c.method}|${m.kind === 'response' ? m.status : 'request'}`,
+      sentBy: `${v.host}:${v.port ?? 5060}`,
+      method: c.method,
+    }
   } catch {
     return undefined
   }
@@ -132,7 +128,7 @@ export class SipLog {
   #annotate(entry: LoggedSipMessage, m: SipMessage, local: string | undefined): void {
     const t = transactionKey(entry.direction, m)
     // our own Via: on what we send as a request, on what we receive as a response
-    const ours = t && (entry.direction === 'out') === (m.kind === 'request') ? sentBy(t.via) : undefined
+    const ours = t && (entry.direction === 'out') === (m.kind === 'request') ? t.sentBy : undefined
     if (local !== undefined) this.#localByTransport.set(entry.transport, local)
     else if (ours !== undefined && !/\.invalid:/i.test(ours)) this.#localByTransport.set(entry.transport, ours)
     const known = local ?? this.#localByTransport.get(entry.transport)

@@ -134,6 +134,39 @@ describe('parseSipMessage', () => {
     )
   })
 
+  test('an ASCII string parses exactly as its bytes do: same message, or the same error on the same line (property)', () => {
+    const parts = fc.constantFrom(
+      'INVITE sip:a@b SIP/2.0',
+      'SIP/2.0 200 OK',
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK1, SIP/2.0/UDP g',
+      'v: SIP/2.0/TCP x',
+      'Content-Length: 3',
+      'l: 12',
+      'l: x',
+      ' folded',
+      '\t',
+      '',
+      '\r',
+      'abc',
+      'Call-ID: a,b',
+      'To: "A, B" <sip:a@b>',
+    )
+    const text = fc
+      .tuple(fc.array(parts, { maxLength: 10 }), fc.constantFrom('\r\n', '\n'), fc.string({ maxLength: 20 }))
+      .map(([lines, eol, tail]) => `${lines.join(eol)}${tail}`.replace(/[^\x00-\x7f]/g, '?'))
+    const outcome = (input: string | Uint8Array) => {
+      const r = safeParseSipMessage(input)
+      return r.ok ? { ok: r.value } : { error: r.error.message, line: r.error.lineNumber }
+    }
+    fc.assert(
+      fc.property(text, (input) => {
+        expect(outcome(input)).toEqual(outcome(new TextEncoder().encode(input)))
+      }),
+      { numRuns: 2000 },
+    )
+    for (const [, input] of bad) expect(outcome(input)).toEqual(outcome(new TextEncoder().encode(input)))
+  })
+
   test('generated canonical messages round-trip (property)', () => {
     const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}$/)
     const value = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/)
