@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { MatcherState } from 'vitest'
 import type { VideoAnalysis } from '../media/video/analysis.ts'
+import { digestVideoAnalysis, type VideoAnalysisDigest } from '../media/video/analysis-digest.ts'
 import { type FilmstripPicture, renderFilmstrip } from '../media/video/filmstrip.ts'
 import { reportDir } from '../peers/call-record.ts'
 
@@ -29,16 +30,8 @@ export interface VideoAssertionRecord {
   attachments?: string[]
 }
 
-/** A `VideoAnalysis` without its per-frame lists (`sequence`, `lostTimestamps`, `lostIndices`, the freeze list). */
-export type VideoAnalysisDigest = Omit<VideoAnalysis, 'sequence' | 'lostTimestamps' | 'lostIndices' | 'freezes' | 'freezeEnds' | 'keyframeTimesMs'> & {
-  freezes: { count: number; totalMs: number }
-}
-
 /** The analysis without its per-frame lists, for metadata and call records. */
-export function digestOf(a: VideoAnalysis): VideoAnalysisDigest {
-  const { sequence: _s, lostTimestamps: _t, lostIndices: _i, freezes, freezeEnds: _f, keyframeTimesMs: _k, ...rest } = a
-  return { ...rest, freezes: { count: freezes.count, totalMs: freezes.totalMs } }
-}
+export const digestOf = digestVideoAnalysis
 
 interface Annotatable {
   annotate?: (message: string, attachment?: { path?: string; contentType?: string }) => Promise<unknown>

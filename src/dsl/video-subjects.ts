@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { analyzeVideo, renderedAsArrivals, VIDEO_CLOCK_RATE, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
+import { analyzeVideo, renderedAsArrivals, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
+import { fpsOfRendered, inferFps } from '../media/video/track-frames.ts'
 import type { FilmstripPicture } from '../media/video/filmstrip.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from '../media/video/types.ts'
 import { RtcspecError } from '../errors.ts'
@@ -74,19 +75,6 @@ function isSource(x: unknown): x is VideoFramesSource {
   return isObject(x) && (typeof x.videoFrames === 'function' || typeof x.renderedFrames === 'function')
 }
 
-/** Frame rate from rendered frames' codes: median capture-time step per index step. */
-function fpsOfRendered(frames: readonly RenderedVideoFrame[]): number | undefined {
-  const steps: number[] = []
-  for (let i = 1; i < frames.length; i++) {
-    const a = frames[i - 1]?.code
-    const b = frames[i]?.code
-    if (a && b && b.index > a.index && b.captureMs > a.captureMs) steps.push((b.captureMs - a.captureMs) / (b.index - a.index))
-  }
-  if (!steps.length) return undefined
-  steps.sort((x, y) => x - y)
-  return 1000 / (steps[Math.floor(steps.length / 2)] as number)
-}
-
 /** The frames a source gives for the analysis, and the fps it implies. */
 function framesOf(source: VideoFramesSource, fps: number | undefined): { frames: readonly VideoFrameArrival[]; fps?: number; rendered: boolean } {
   if (typeof source.videoFrames === 'function') return { frames: source.videoFrames(), rendered: false, ...(fps !== undefined ? { fps } : {}) }
@@ -103,24 +91,6 @@ export function videoSourceOf(subject: unknown): { source: VideoFramesSource; la
     if (t) return { source: t, label: `${String(subject.name ?? t.peerName ?? 'peer')}'s inbound video` }
   }
   return undefined
-}
-
-/** Nominal fps from the median RTP timestamp step between consecutive distinct frames (undefined with < 2 frames). */
-export function inferFps(frames: readonly VideoFrameArrival[]): number | undefined {
-  const ts = [...new Set(frames.map((f) => f.rtpTimestamp >>> 0))]
-  const ordered = frames
-    .slice()
-    .sort((a, b) => a.firstArrivalMs - b.firstArrivalMs)
-    .map((f) => f.rtpTimestamp >>> 0)
-  if (ts.length < 2) return undefined
-  const steps: number[] = []
-  for (let i = 1; i < ordered.length; i++) {
-    const d = ((ordered[i] as number) - (ordered[i - 1] as number) + 2 ** 32) % 2 ** 32
-    if (d > 0 && d < VIDEO_CLOCK_RATE * 10) steps.push(d)
-  }
-  if (!steps.length) return undefined
-  steps.sort((a, b) => a - b)
-  return VIDEO_CLOCK_RATE / (steps[Math.floor(steps.length / 2)] as number)
 }
 
 function truthOf(sender: VideoSenderTruth | undefined): { sent?: readonly SentVideoFrame[]; fps?: number } {

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { Peer, PeerStats } from './types.ts'
+import { VideoAnalysisDigestSchema, digestVideoAnalysis, type VideoAnalysisDigest } from '../media/video/analysis-digest.ts'
+import { analyzeTrack } from '../media/video/track-frames.ts'
 
 const TimedStateSchema = z.object({ atMs: z.number(), state: z.string() })
 const TimedCandidateSchema = z.object({ atMs: z.number(), candidate: z.string() })
@@ -104,6 +106,18 @@ function inboundVideoTimeline(peer: Peer, index: number, kind: string, mid: stri
   }
 }
 
+/** The video analysis of the inbound track at `index` of `peer`, when it is a video track with frames to analyse. */
+function inboundVideoAnalysis(peer: Peer, index: number, kind: string, mid: string | undefined): VideoAnalysisDigest | undefined {
+  try {
+    const track = peer.inbound[index]
+    if (!track || kind !== 'video' || track.kind !== kind || track.mid !== mid) return undefined
+    const a = analyzeTrack(track as Parameters<typeof analyzeTrack>[0])
+    return a ? digestVideoAnalysis(a) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Receive statistics of one inbound stream, computed by rtcspec from the packets (RFC 3550). */
 export const InboundRecordSchema = z.object({
   kind: z.enum(['audio', 'video']),
@@ -138,6 +152,8 @@ export const InboundRecordSchema = z.object({
   nativeVideo: NativeVideoInboundSchema.optional(),
   /** Video: per-second frames received/decoded/dropped, freezes so far and picture size (at most one hour). */
   videoTimeline: z.array(VideoTimelineBucketSchema).optional(),
+  /** Video: rtcspec's frame-accurate analysis of the frames this track assembled or rendered (docs/video.md). */
+  videoAnalysis: VideoAnalysisDigestSchema.optional(),
 })
 
 /** Send counters of one outbound stream. */
@@ -305,6 +321,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
       inbound: stats.inbound.map((i, index) => {
         const timeline = inboundTimeline(peer, index, i.kind, i.mid, i.rtp.ssrc)
         const videoTimeline = inboundVideoTimeline(peer, index, i.kind, i.mid)
+        const videoAnalysis = inboundVideoAnalysis(peer, index, i.kind, i.mid)
         return {
           kind: i.kind,
           ...(i.mid !== undefined ? { mid: i.mid } : {}),
@@ -329,6 +346,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
           ...(timeline.length ? { timeline } : {}),
           ...(i.nativeVideo ? { nativeVideo: i.nativeVideo } : {}),
           ...(videoTimeline.length ? { videoTimeline } : {}),
+          ...(videoAnalysis ? { videoAnalysis } : {}),
         }
       }),
       outbound: stats.outbound.map((o) => ({
