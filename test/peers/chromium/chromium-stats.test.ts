@@ -84,6 +84,20 @@ describe('normalizeBrowserStats', () => {
         codec: undefined,
         totalSamplesDuration: undefined,
         concealedSamples: undefined,
+        // a video stream's frame counters: 0 when the browser does not report them, sizes and rates absent
+        video: {
+          framesReceived: 0,
+          framesDecoded: 0,
+          framesDropped: 0,
+          keyFramesDecoded: 0,
+          freezeCount: 0,
+          totalFreezesDurationMs: 0,
+          pauseCount: 0,
+          totalPausesDurationMs: 0,
+          pliCount: 0,
+          firCount: 0,
+          nackCount: 0,
+        },
       },
     ])
     expect(v.selectedPair).toBeUndefined()
