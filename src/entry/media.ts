@@ -1,6 +1,7 @@
 /**
  * `rtcspec/media`: audio as data — sources (tones, noise, speech fixtures, WAV files, DTMF), G.711 and Opus,
- * resampling, WAV, and analysis (tone and DTMF detection, levels, delay, similarity, the E-model).
+ * resampling, WAV, and analysis (tone and DTMF detection, levels, delay, similarity, the E-model) — and video as
+ * data: the frame code, the pattern source, and the Y4M, IVF and Annex B containers.
  *
  * ```ts
  * import { detectTone, readWavFile } from 'rtcspec/media'
@@ -57,3 +58,14 @@ export { eModel, burstRatio, EMODEL_CODECS } from '../media/emodel.ts'
 export type { EModelInput, EModelEstimate, EModelCodec, EModelTransmission } from '../media/emodel.ts'
 export { summarizeAudio } from '../media/summary.ts'
 export type { AudioSummary } from '../media/summary.ts'
+// Video: the frame code, the pattern source, containers
+export type { VideoCodecName, I420Frame, FrameCodeValue, EncodedVideoFrame, EncodedVideo, VideoFrameArrival } from '../media/video/types.ts'
+export { stampFrameCode, readFrameCode, readFrameCodeRgba, drawFrameCodeRgba } from '../media/video/frame-code.ts'
+export { videoPattern } from '../media/video/pattern.ts'
+export type { VideoPattern, VideoPatternOptions } from '../media/video/pattern.ts'
+export { readY4m, writeY4m } from '../media/video/y4m.ts'
+export type { Y4mHeader, Y4mVideo } from '../media/video/y4m.ts'
+export { readIvf, writeIvf, vp8FrameInfo } from '../media/video/ivf.ts'
+export type { IvfFile, IvfFrame } from '../media/video/ivf.ts'
+export { splitNalUnits, splitAccessUnits } from '../media/video/annexb.ts'
+export type { AnnexBAccessUnit } from '../media/video/annexb.ts'

@@ -1,7 +1,8 @@
 /**
- * `rtcspec/services`: the external programs specs talk to — coturn, FFmpeg (RTP source and sink), Kamailio and
- * baresip — each from a docker image, a local binary or an external address, and `findBinary` to ask whether a
- * tool is installed. The `coturn` and `ffmpeg` fixtures of `rtcspec` start and stop them for a test.
+ * `rtcspec/services`: the external programs specs talk to — coturn, FFmpeg (RTP source and sink; video encode,
+ * decode and quality), Kamailio and baresip — each from a docker image, a local binary or an external address,
+ * and `findBinary` to ask whether a tool is installed. The `coturn` and `ffmpeg` fixtures of `rtcspec` start and
+ * stop them for a test.
  *
  * ```ts
  * import { startCoturn, findBinary } from 'rtcspec/services'
@@ -21,6 +22,19 @@ export type {
   FfmpegVideoCodec,
   RtpAddress,
 } from '../services/ffmpeg.ts'
+export { encodeVideoPattern, encodeVideoFile, decodeVideo, videoQuality } from '../services/video-encode.ts'
+export type {
+  EncodeVideoPatternOptions,
+  EncodeVideoFileOptions,
+  DecodeVideoOptions,
+  DecodedVideo,
+  DecodedVideoFrame,
+  VideoInput,
+  VideoFileFormat,
+  VideoQuality,
+  VideoReference,
+  VideoQualityOptions,
+} from '../services/video-encode.ts'
 export { startKamailio, KamailioOptionsSchema } from '../services/kamailio.ts'
 export type { KamailioOptions, KamailioService, KamailioTransport } from '../services/kamailio.ts'
 export { startBaresip, BaresipOptionsSchema } from '../services/baresip.ts'
