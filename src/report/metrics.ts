@@ -10,6 +10,9 @@
  * | `setup.connectMs` | `setup.connectMs` (start to ICE + DTLS connected) | ms |
  * | `setup.firstRtpMs` | `setup.firstRtpMs` (start to the first RTP packet) | ms |
  * | `video.loss`, `video.jitterMs` | as for audio, over inbound video streams | |
+ * | `video.fps` | lowest achieved frame rate (decodable frames) of an inbound video stream | frames/s |
+ * | `video.freezeMs` | highest total freeze time (WebRTC-stats definition) of an inbound video stream | ms |
+ * | `video.firstFrameMs` | longest time to the first decodable frame of an inbound video stream | ms |
  *
  * Run metrics give one value for the whole run instead (a gate on them looks at the run, not the worst call):
  *
@@ -129,6 +132,42 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = Object.freeze
   },
   'video.loss': streamMetric('video', 'lossFraction', 'video.loss', 'RFC 3550 loss fraction of inbound video streams', 'fraction 0..1'),
   'video.jitterMs': streamMetric('video', 'jitterMs', 'video.jitterMs', 'RFC 3550 interarrival jitter of inbound video streams', 'ms'),
+  'video.fps': {
+    name: 'video.fps',
+    description: 'achieved frame rate of inbound video streams: decodable frames per second (rtcspec video analysis)',
+    unit: 'frames/s',
+    of: (r, worst) =>
+      pick(
+        inboundOf(r, 'video'),
+        (x) => x.stream.videoAnalysis?.achievedFps,
+        worst,
+        (x) => label(x.peer, x.stream),
+      ),
+  },
+  'video.freezeMs': {
+    name: 'video.freezeMs',
+    description: 'total freeze time of inbound video streams (WebRTC-stats freeze definition; rtcspec video analysis, else the browser’s totalFreezesDuration)',
+    unit: 'ms',
+    of: (r, worst) =>
+      pick(
+        inboundOf(r, 'video'),
+        (x) => x.stream.videoAnalysis?.freezes.totalMs ?? x.stream.nativeVideo?.totalFreezesDurationMs,
+        worst,
+        (x) => label(x.peer, x.stream),
+      ),
+  },
+  'video.firstFrameMs': {
+    name: 'video.firstFrameMs',
+    description: 'time from joining to the first decodable frame (a complete keyframe) of inbound video streams',
+    unit: 'ms',
+    of: (r, worst) =>
+      pick(
+        inboundOf(r, 'video'),
+        (x) => x.stream.videoAnalysis?.firstFrameMs,
+        worst,
+        (x) => label(x.peer, x.stream),
+      ),
+  },
   'tests.flaky': {
     name: 'tests.flaky',
     description: 'tests of the run that passed only after a retry (Vitest `retry`): a budget of flakiness for the whole run',
