@@ -154,6 +154,19 @@ export const InboundRecordSchema = z.object({
   videoTimeline: z.array(VideoTimelineBucketSchema).optional(),
   /** Video: rtcspec's frame-accurate analysis of the frames this track assembled or rendered (docs/video.md). */
   videoAnalysis: VideoAnalysisDigestSchema.optional(),
+  /** Video tracks assembled from their packets (werift, plain RTP): frames, complete ones, keyframes, size, PLI/FIR/NACK sent. */
+  video: z
+    .object({
+      frames: z.number().int().nonnegative(),
+      completeFrames: z.number().int().nonnegative(),
+      keyframes: z.number().int().nonnegative(),
+      width: z.number().int().positive().optional(),
+      height: z.number().int().positive().optional(),
+      pliSent: z.number().int().nonnegative(),
+      firSent: z.number().int().nonnegative(),
+      nackSent: z.number().int().nonnegative(),
+    })
+    .optional(),
 })
 
 /** Send counters of one outbound stream. */
@@ -174,6 +187,21 @@ export const OutboundRecordSchema = z.object({
   frames: z.number().int().nonnegative().optional(),
   /** Video: the implementation's own send counters (a browser's getStats), when it has them. */
   nativeVideo: NativeVideoOutboundSchema.optional(),
+  /** Video streams rtcspec packetizes (werift): frames and keyframes sent, keyframes sent on request, PLI/FIR/NACK received. */
+  video: z
+    .object({
+      framesSent: z.number().int().nonnegative(),
+      keyframesSent: z.number().int().nonnegative(),
+      keyframesOnRequest: z.number().int().nonnegative(),
+      pliReceived: z.number().int().nonnegative(),
+      firReceived: z.number().int().nonnegative(),
+      nackReceived: z.number().int().nonnegative(),
+      packetsSent: z.number().int().nonnegative(),
+      bytesSent: z.number().int().nonnegative(),
+      lateFrames: z.number().int().nonnegative(),
+      loops: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */
   stalls: z
     .array(
@@ -201,6 +229,11 @@ export const RecordingRecordSchema = z.object({
   pcap: z.string().optional(),
   sampleRate: z.number().int().positive(),
   durationMs: z.number().nonnegative(),
+  /** `wav` (audio, the default), `ivf` (VP8) or `h264` (H.264 Annex B): the file `path` points to. */
+  format: z.enum(['wav', 'ivf', 'h264']).optional(),
+  /** Video: frames written (the complete ones) and frames left out because a packet was missing. */
+  frames: z.number().int().nonnegative().optional(),
+  incompleteFrames: z.number().int().nonnegative().optional(),
 })
 
 /** Everything recorded about one peer of a call. */
@@ -347,6 +380,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
           ...(i.nativeVideo ? { nativeVideo: i.nativeVideo } : {}),
           ...(videoTimeline.length ? { videoTimeline } : {}),
           ...(videoAnalysis ? { videoAnalysis } : {}),
+          ...(i.video ? { video: i.video } : {}),
         }
       }),
       outbound: stats.outbound.map((o) => ({
@@ -360,6 +394,7 @@ export function peerRecord(peer: Peer, stats: PeerStats): PeerRecord {
         ...(o.stalls?.length ? { stalls: o.stalls } : {}),
         ...(o.senderError !== undefined ? { senderError: o.senderError } : {}),
         ...(o.nativeVideo ? { nativeVideo: o.nativeVideo } : {}),
+        ...(o.video ? { video: o.video } : {}),
       })),
     },
     errors: t.errors,

@@ -7,8 +7,10 @@ import { RtpReceiveStats } from '../rtp/stats.ts'
 import { collectDtmf } from '../rtp/telephone-event.ts'
 import { renderRtpAudio, type RenderRtpAudioStats } from '../media/rtp-recorder.ts'
 import type { AudioRecording, DetectedDigit } from '../media/types.ts'
+import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
+import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import { findAudioCodec, isTelephoneEvent } from './codecs.ts'
-import type { CodecInfo, InboundTrack, MediaKind, ReceivedRtp } from './types.ts'
+import type { CodecInfo, InboundTrack, InboundVideoSummary, MediaKind, ReceivedRtp, VideoReceiveCounters } from './types.ts'
 
 /**
  * Packets an inbound track keeps for its recording and pcap: 90 000 (30 minutes of 20 ms audio, a few MB).
@@ -27,6 +29,14 @@ export interface InboundTrackInit {
   record?: boolean
   /** Packets kept for the recording/pcap. Default `MAX_CAPTURED_PACKETS`; 0 keeps none. */
   maxCapturedPackets?: number
+  /** Video tracks: called when packets are missing (a sequence gap), e.g. to ask for a keyframe. */
+  onVideoGap?: (missing: number) => void
+}
+
+/** The video codec an RTP encoding name stands for, when rtcspec assembles its frames. */
+export function videoCodecName(encoding: string | undefined): VideoCodecName | undefined {
+  const e = encoding?.toUpperCase()
+  return e === 'VP8' ? 'VP8' : e === 'H264' ? 'H264' : undefined
 }
 
 export class InboundTrackImpl implements InboundTrack {
@@ -48,6 +58,12 @@ export class InboundTrackImpl implements InboundTrack {
   #lastRender: RenderRtpAudioStats | undefined
   /** The last rendered audio and how many captured packets it covered (a render is reused until more arrive). */
   #cache: { packets: number; sampleRate: number; samples: Int16Array } | undefined
+  /** Video tracks: the frames assembled from the packets (VP8, H.264), and the feedback the receiver sent. */
+  readonly #video: VideoFrameAssembler | undefined
+  readonly #videoWaiters = new Set<{ count: number; resolve: () => void }>()
+  #completeFrames = 0
+  /** Keyframe requests and NACKs sent for this track; the peer implementation counts them here. */
+  readonly videoCounters: VideoReceiveCounters = { pliSent: 0, firSent: 0, nackSent: 0 }
 
   constructor(init: InboundTrackInit) {
     this.kind = init.kind
@@ -57,6 +73,7 @@ export class InboundTrackImpl implements InboundTrack {
     this.#recordRequested = init.record === true
     this.#maxCaptured = init.maxCapturedPackets ?? MAX_CAPTURED_PACKETS
     this.rtp = new RtpReceiveStats({ clockRate: init.clockRate })
+    this.#video = init.kind === 'video' ? new VideoFrameAssembler(init.onVideoGap ? { onGap: init.onVideoGap } : {}) : undefined
   }
 
   /** Number of packets received so far (duplicates included). */
@@ -88,6 +105,7 @@ export class InboundTrackImpl implements InboundTrack {
       packet.arrivalMs,
     )
     this.#count++
+    if (this.#video) this.#pushVideo(packet)
     for (const l of this.#listeners) l(packet)
     for (const w of this.#waiters) {
       if (this.#count >= w.count) {
@@ -95,6 +113,76 @@ export class InboundTrackImpl implements InboundTrack {
         w.resolve()
       }
     }
+  }
+
+  #pushVideo(packet: ReceivedRtp): void {
+    const codec = videoCodecName(this.#codecOf(packet.payloadType)?.encoding)
+    if (!codec || !this.#video) return
+    this.#video.push(packet, codec)
+    if (!packet.marker || this.#videoWaiters.size === 0) return
+    // A marker packet may complete a frame: count complete frames only when someone waits for them.
+    this.#completeFrames = this.#video.frames().filter((f) => f.complete).length
+    for (const w of this.#videoWaiters) {
+      if (this.#completeFrames >= w.count) {
+        this.#videoWaiters.delete(w)
+        w.resolve()
+      }
+    }
+  }
+
+  /** Video tracks: every frame assembled from the packets so far (see `InboundTrack.videoFrames`). */
+  videoFrames(): VideoFrameArrival[] {
+    return this.#video?.frames() ?? []
+  }
+
+  /** Video tracks: the assembler's counters (packets, duplicates, late, malformed, gaps). */
+  videoAssemblyStats(): VideoFrameAssembler['stats'] | undefined {
+    return this.#video ? { ...this.#video.stats } : undefined
+  }
+
+  /** Video tracks: the keyframe requests and NACKs the receiver sent. */
+  videoFeedback(): VideoReceiveCounters {
+    return { ...this.videoCounters }
+  }
+
+  /** Video tracks: frames, complete frames, keyframes, latest size and the feedback sent, for stats. */
+  videoSummary(): InboundVideoSummary | undefined {
+    if (!this.#video) return undefined
+    const frames = this.#video.frames()
+    const sized = frames.findLast((f) => f.width !== undefined)
+    return {
+      frames: frames.length,
+      completeFrames: frames.filter((f) => f.complete).length,
+      keyframes: frames.filter((f) => f.keyframe).length,
+      ...(sized ? { width: sized.width, height: sized.height } : {}),
+      ...this.videoCounters,
+    }
+  }
+
+  /** Video tracks: resolves once `count` complete frames arrived. */
+  waitForVideoFrames(count: number, timeoutMs: number): Promise<void> {
+    const complete = () => this.videoFrames().filter((f) => f.complete).length
+    if (complete() >= count) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        count,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const timer = setTimeout(() => {
+        this.#videoWaiters.delete(waiter)
+        const frames = this.videoFrames()
+        reject(
+          new TimeoutError(
+            `${count} complete video frames on ${this.peerName}'s inbound ${this.kind} track (got ${frames.filter((f) => f.complete).length} complete of ${frames.length} frames, ${this.#count} packets)`,
+            timeoutMs,
+          ),
+        )
+      }, timeoutMs)
+      this.#videoWaiters.add(waiter)
+    })
   }
 
   /** Stops accepting packets (the peer closed). */

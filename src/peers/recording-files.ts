@@ -7,10 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { encodeWav } from '../media/wav.ts'
+import { recordedVideoFile, recordRtpVideo } from '../media/video/rtp-video-recorder.ts'
 import { serializeRtp } from '../rtp/packet.ts'
 import { writePcap, type UdpFlow } from '../rtp/pcap.ts'
+import { RtcspecError } from '../errors.ts'
 import { reportDir } from './call-record.ts'
-import { InboundTrackImpl } from './inbound-track.ts'
+import { InboundTrackImpl, videoCodecName } from './inbound-track.ts'
 import type { InboundTrack, MediaKind, Peer, SelectedPair } from './types.ts'
 
 /** What was saved for one track; the shape the call record keeps (`peers[].recordings`). */
@@ -23,6 +25,11 @@ export interface SavedRecording {
   pcap?: string
   sampleRate: number
   durationMs: number
+  /** The file's format: `wav` (audio; the default when absent), `ivf` (VP8) or `h264` (H.264 Annex B). */
+  format?: 'wav' | 'ivf' | 'h264'
+  /** Video: frames written (the complete ones), and frames left out because a packet was missing. */
+  frames?: number
+  incompleteFrames?: number
 }
 
 /** The synthetic flow used when the real addresses are unknown: 127.0.0.1:40000 → 127.0.0.1:40002. */
@@ -107,6 +114,42 @@ export function saveTrackRecording(track: InboundTrack, options: { dir: string; 
 }
 
 /**
+ * Writes `<dir>/<basename>.ivf` (VP8) or `.h264` (H.264 Annex B) and `<dir>/<basename>.pcap` for one video track
+ * received over RTP (werift, plain RTP): the complete frames, depacketized (see src/media/video/rtp-video-recorder.ts).
+ * @throws {RtcspecError} `VIDEO_RECORDING` when the track's codec is not VP8 or H.264 (or no packet arrived).
+ */
+export function saveVideoTrackRecording(track: InboundTrack, options: { dir: string; basename: string; flow?: UdpFlow }): SavedRecording {
+  const codec = videoCodecName(track.codec?.encoding)
+  if (!codec) {
+    throw new RtcspecError(
+      'VIDEO_RECORDING',
+      `cannot record ${track.peerName}'s video track: its codec is ${track.codec?.encoding ?? 'unknown (no packet arrived)'}`,
+      {
+        hint: 'rtcspec records VP8 (IVF) and H.264 (Annex B) video it receives over RTP',
+      },
+    )
+  }
+  mkdirSync(options.dir, { recursive: true })
+  const rec = recordRtpVideo(track.packets(), codec)
+  const file = recordedVideoFile(rec)
+  const path = join(options.dir, `${options.basename}.${file.extension}`)
+  writeFileSync(path, file.bytes)
+  const pcap = join(options.dir, `${options.basename}.pcap`)
+  writeFileSync(pcap, trackPcap(track, options.flow))
+  return {
+    kind: track.kind,
+    ...(track.mid !== undefined ? { mid: track.mid } : {}),
+    path,
+    pcap,
+    sampleRate: 90_000,
+    durationMs: rec.durationMs,
+    format: file.extension,
+    frames: rec.frames.length,
+    incompleteFrames: rec.incompleteFrames,
+  }
+}
+
+/**
  * Saves every inbound audio track of `peer` that asked to be recorded (`track.record()` or the peer option
  * `record: true`), or all of them with `all`. File names: `<peer>-audio-in-<mid>[-<suffix>]`.
  * Never throws: a failure is returned as an error message.
@@ -117,7 +160,8 @@ export async function savePeerRecordings(
 ): Promise<{ saved: SavedRecording[]; errors: string[] }> {
   const saved: SavedRecording[] = []
   const errors: string[] = []
-  const tracks = peer.inbound.filter((t) => t.kind === 'audio' && (options.all || t.recordRequested))
+  // Audio tracks, and video tracks whose packets rtcspec sees (a browser's video track has none to record).
+  const tracks = peer.inbound.filter((t) => (t.kind === 'audio' || t.videoFrames !== undefined) && (options.all || t.recordRequested))
   if (tracks.length === 0) return { saved, errors }
   let flow: UdpFlow | undefined
   try {
@@ -128,7 +172,8 @@ export async function savePeerRecordings(
   tracks.forEach((t, i) => {
     try {
       const basename = slug(`${peer.name}-${t.kind}-in-${t.mid ?? i}${options.suffix ? `-${options.suffix}` : ''}`)
-      saved.push(saveTrackRecording(t, { dir: options.dir, basename, ...(flow ? { flow } : {}) }))
+      const save = t.kind === 'video' ? saveVideoTrackRecording : saveTrackRecording
+      saved.push(save(t, { dir: options.dir, basename, ...(flow ? { flow } : {}) }))
     } catch (e) {
       errors.push(`could not save the recording of ${peer.name}'s ${t.kind} track: ${e instanceof Error ? e.message : String(e)}`)
     }

@@ -3,6 +3,8 @@
  * Specs and the DSL talk to peers only through this interface.
  */
 import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
+import type { SentVideoFrame } from '../media/video/analysis.ts'
+import type { EncodedVideo, VideoFrameArrival } from '../media/video/types.ts'
 import type { RenderedVideoFrame } from '../media/video/types.ts'
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
 import type { SenderStall } from './audio-sender.ts'
@@ -86,6 +88,16 @@ export interface InboundTrack {
    * packets (`onRtp`) do not have it: measure from the packets.
    */
   watchArrivalGap?(options?: { intervalMs?: number; maxMs?: number }): Promise<ArrivalGapMeasurement>
+  /**
+   * Capability of video tracks whose RTP packets rtcspec sees (werift, plain RTP): every frame assembled from the
+   * packets so far (all packets of one RTP timestamp), in sequence-number order, with `complete` true only when
+   * every packet of the frame arrived. A fresh array each call.
+   */
+  videoFrames?(): VideoFrameArrival[]
+  /** Capability of video tracks: resolves once `count` complete frames arrived; rejects with a TimeoutError naming the track otherwise. */
+  waitForVideoFrames?(count: number, timeoutMs: number): Promise<void>
+  /** Capability of video tracks whose receiver rtcspec drives: the keyframe requests and NACKs it sent. */
+  videoFeedback?(): VideoReceiveCounters
   /**
    * Capability of video tracks a player renders (a browser's): every rendered frame so far, with the frame code
    * read from its pixels, in order (bounded by the implementation's cap).
@@ -172,6 +184,8 @@ export interface OutboundStats {
    * `SenderStall`); absent for peers whose sender rtcspec does not pace (Chromium).
    */
   stalls?: SenderStall[]
+  /** Video streams: frames, keyframes and feedback received (see {@link VideoSendCounters}). */
+  video?: VideoSendCounters
   /**
    * Why rtcspec's sender of this stream stopped before its source ended: the message of what threw while it made or
    * sent a frame (e.g. the encoder). Absent while it sends normally.
@@ -267,6 +281,8 @@ export interface PeerStats {
      * (RFC 3550); `browser-getstats` — a browser peer's own getStats counters (it cannot hand out its packets).
      */
     origin?: 'packets' | 'browser-getstats'
+    /** Video tracks assembled from their packets: frames, complete ones, keyframes and the feedback sent. */
+    video?: InboundVideoSummary
     /** The implementation's own video receive counters (a browser's getStats), for video streams that have them. */
     nativeVideo?: NativeVideoInboundStats
   }>
@@ -357,6 +373,12 @@ export interface Peer extends AsyncDisposable {
    * end-of-event packet has been sent.
    */
   sendDtmf(digits: string, options?: DtmfSendOptions): Promise<void>
+  /**
+   * Capability of peers that packetize video themselves (werift): sends a pre-encoded stream frame by frame at its
+   * frame rate once the connection is up, answering PLI/FIR with its next keyframe. The peer needs a video
+   * transceiver that sends (werift: the `video` option).
+   */
+  sendVideo?(video: EncodedVideo, options?: SendVideoOptions): VideoSendHandle
   /** Tracks received so far. */
   readonly inbound: ReadonlyArray<InboundTrack>
   /** Resolves with the first inbound track of `kind`. */
@@ -402,4 +424,63 @@ export interface TurnSetupWatch {
 export interface ArrivalGapMeasurement {
   /** Stops measuring and bounds the longest interval between two packets since the watch started, ms. */
   stop(): Promise<{ readonly upperMs: number; readonly lowerMs: number }>
+}
+
+/** Options of `Peer.sendVideo`. */
+export interface SendVideoOptions {
+  /** Start again from the first frame after the last one (timestamps keep increasing). Default false: send once. */
+  loop?: boolean
+  /** Index in `video.frames` of the first frame to send. Default 0. */
+  startAtFrame?: number
+}
+
+/** Counters of a video stream a peer sends. */
+export interface VideoSendCounters {
+  framesSent: number
+  keyframesSent: number
+  /** Keyframes sent early because a PLI or FIR asked for one (a jump ahead to the stream's next keyframe). */
+  keyframesOnRequest: number
+  pliReceived: number
+  firReceived: number
+  nackReceived: number
+  packetsSent: number
+  /** RTP payload bytes sent. */
+  bytesSent: number
+  /** Frames that left more than one frame interval after they were due (the process was busy). */
+  lateFrames: number
+  /** Times the stream started again from its first frame (`loop`), or wrapped to reach a keyframe. */
+  loops: number
+}
+
+/** A handle on video a peer is sending; what each implementation knows beyond `stop` and `stats` is optional. */
+export interface VideoSendHandle {
+  /** Stops sending (the transceiver stays). */
+  stop(): void
+  readonly stats: OutboundStats
+  /** Frames, keyframes and feedback of the stream, when rtcspec packetizes it (werift). */
+  readonly counters?: VideoSendCounters
+  /**
+   * Frames sent so far, when rtcspec packetizes them (werift): index, RTP timestamp, when the first packet left
+   * (performance clock), keyframe. The ground truth for the frame-accurate analysis.
+   */
+  sentFrames?(): readonly SentVideoFrame[]
+  /** Resolves when a stream that does not loop sent its last frame, or sending stopped (werift). */
+  readonly ended?: Promise<void>
+}
+
+/** Keyframe requests and NACKs a video receiver sent. */
+export interface VideoReceiveCounters {
+  pliSent: number
+  firSent: number
+  nackSent: number
+}
+
+/** What a peer's stats say about one inbound video track assembled from its packets. */
+export interface InboundVideoSummary extends VideoReceiveCounters {
+  frames: number
+  completeFrames: number
+  keyframes: number
+  /** Picture size of the latest frame that stated one. */
+  width?: number
+  height?: number
 }

@@ -23,6 +23,10 @@ import { InboundTrackImpl } from '../inbound-track.ts'
 import { guardStaleChecks } from '../../patches/werift/stale-check-guard.ts'
 import { installWeriftPatches } from '../../patches/werift/index.ts'
 import { watchTurnFailures } from './turn-diagnosis.ts'
+import { VideoSender, type KeyframeRequest } from './video-sender.ts'
+import { VideoReceiveFeedback } from './video-receiver.ts'
+import type { EncodedVideo } from '../../media/video/types.ts'
+import type { SentVideoFrame } from '../../media/video/analysis.ts'
 import { parseOptions } from '../../options.ts'
 import { WeriftPeerOptionsSchema } from '../peer-options.ts'
 import { assertCommonAudioCodec } from '../codec-match.ts'
@@ -49,7 +53,11 @@ import type {
   SelectedPair,
   SessionDescriptionInit,
   SendAudioOptions,
+  SendVideoOptions,
   TurnSetupWatch,
+  VideoSendCounters,
+  VideoSendHandle,
+  OutboundStats,
 } from '../types.ts'
 
 /** werift-specific options on top of the common ones. */
@@ -200,6 +208,10 @@ export class WeriftPeer implements Peer {
   #resolveGathering!: () => void
   #dtlsWatched = new WeakSet<object>()
   #closed = false
+  /** Video streams `sendVideo` was asked for, started once the connection is up. */
+  readonly #videoSenders: VideoSendEntry[] = []
+  /** PLI/NACK feedback of each inbound video track. */
+  readonly #videoFeedback: VideoReceiveFeedback[] = []
 
   constructor(options: WeriftPeerOptions = {}) {
     // werift's known defects (src/patches): patched before the first connection, never at import.
@@ -265,7 +277,10 @@ export class WeriftPeer implements Peer {
     pc.signalingStateChange.subscribe((s) => recordState(timeline, 'signaling', s))
     pc.connectionStateChange.subscribe((s) => {
       recordState(timeline, 'connection', s)
-      if (s === 'connected') this.#startSenders()
+      if (s === 'connected') {
+        this.#startSenders()
+        this.#startVideoSenders()
+      }
     })
     pc.onIceCandidate.subscribe((c) => {
       const init: CandidateInit | null = c
@@ -380,6 +395,8 @@ export class WeriftPeer implements Peer {
     const transceiver = this.#transceiverOf(track)
     const kind = track.kind as MediaKind
     const firstCodec = transceiver?.codecs.find((c) => !isTelephoneEvent(c.mimeType.split('/')[1]))
+    // Video: PLI on join and on a lost frame, NACKs counted (video-receiver.ts).
+    const feedback = kind === 'video' && transceiver ? new VideoReceiveFeedback(transceiver, { onError: (m) => this.#error(m) }) : undefined
     const inbound = new InboundTrackImpl({
       kind,
       mid: transceiver?.mid ?? undefined,
@@ -387,7 +404,12 @@ export class WeriftPeer implements Peer {
       clockRate: firstCodec?.clockRate ?? (kind === 'audio' ? 8000 : 90000),
       codecOf: (pt) => this.#codecInfo(transceiver, pt),
       record: this.#options.record === true,
+      ...(feedback ? { onVideoGap: () => feedback.onGap() } : {}),
     })
+    if (feedback) {
+      feedback.attach(inbound)
+      this.#videoFeedback.push(feedback)
+    }
     track.onReceiveRtp.subscribe((rtp) => {
       inbound.push({
         sequenceNumber: rtp.header.sequenceNumber,
@@ -590,6 +612,110 @@ export class WeriftPeer implements Peer {
     }
   }
 
+  /**
+   * Sends a pre-encoded video stream (VP8 or H.264) on this peer's video transceiver once the connection is up,
+   * frame by frame at its frame rate; PLI/FIR make it send its next keyframe, NACKs are answered from werift's
+   * packet history. The peer needs a sending video transceiver: create it with `video: 'sendrecv'` or `'sendonly'`.
+   * @throws {RtcspecError} `NO_VIDEO_TRANSCEIVER` when the peer was made without one.
+   */
+  sendVideo(video: EncodedVideo, options: SendVideoOptions = {}): WeriftVideoSendHandle {
+    this.#assertOpen()
+    const direction = this.#options.video
+    if (direction !== 'sendrecv' && direction !== 'sendonly') {
+      throw new RtcspecError(
+        'NO_VIDEO_TRANSCEIVER',
+        `${this.name}: sendVideo needs a video transceiver that sends, but the peer's video option is ${JSON.stringify(direction ?? null)}`,
+        {
+          hint: "create the peer with createWeriftPeer({ video: 'sendrecv' }) (or 'sendonly') before negotiating",
+        },
+      )
+    }
+    this.#ensureVideoTransceiver()
+    const stats: OutboundStats = {
+      kind: 'video',
+      mid: undefined,
+      codec: undefined,
+      ssrc: undefined,
+      packetsSent: 0,
+      bytesSent: 0,
+      lateTicks: 0,
+      firstPacketAtMs: undefined,
+    }
+    const entry: VideoSendEntry = { video, options, stats, sender: undefined, stopped: false, ended: Promise.resolve(), endedResolve: () => {} }
+    entry.ended = new Promise<void>((r) => (entry.endedResolve = r))
+    this.#videoSenders.push(entry)
+    if (this.pc.connectionState === 'connected') this.#startVideoSenders()
+    const counters = (): VideoSendCounters => entry.sender?.counters ?? emptyVideoCounters()
+    return {
+      stop: () => {
+        entry.stopped = true
+        entry.sender?.stop()
+        entry.endedResolve()
+      },
+      get stats() {
+        return videoOutboundStats(entry)
+      },
+      get counters() {
+        return counters()
+      },
+      sentFrames: () => entry.sender?.sentFrames() ?? [],
+      keyframeRequests: () => entry.sender?.keyframeRequests() ?? [],
+      ended: entry.ended,
+    }
+  }
+
+  #startVideoSenders(): void {
+    for (const entry of this.#videoSenders) {
+      if (entry.sender || entry.stopped) continue
+      const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
+      if (!transceiver) {
+        this.#error("sendVideo: no video transceiver negotiated for sending (check both sides' video direction)")
+        continue
+      }
+      const wanted = entry.video.codec
+      const negotiated = transceiver.codecs.find((c) => c.mimeType.split('/')[1]?.toUpperCase() === wanted)
+      if (!negotiated) {
+        this.#error(`sendVideo: the stream is ${wanted} but the negotiated video codecs are ${transceiver.codecs.map((c) => c.mimeType).join(', ') || 'none'}`)
+        continue
+      }
+      const sender = transceiver.sender
+      entry.stats.mid = transceiver.mid ?? undefined
+      entry.stats.ssrc = sender.ssrc
+      entry.stats.codec = { encoding: wanted, payloadType: negotiated.payloadType, clockRate: negotiated.clockRate }
+      try {
+        entry.sender = new VideoSender({
+          video: entry.video,
+          ...entry.options,
+          payloadType: negotiated.payloadType,
+          transport: {
+            send: (p) => {
+              sender.sendRtp(p).catch((e: unknown) => this.#error(`sendVideo: sendRtp: ${String(e)}`))
+            },
+            canSend: () => transceiver.currentDirection === 'sendrecv' || transceiver.currentDirection === 'sendonly',
+          },
+          onEnded: () => entry.endedResolve(),
+        })
+      } catch (e) {
+        this.#error(`sendVideo: ${(e as Error).message}`)
+        entry.stopped = true
+        entry.endedResolve()
+        continue
+      }
+      // PLI, FIR and NACK for this stream, read off the DTLS transport (werift's router does not deliver FIR to senders).
+      const ssrc = sender.ssrc
+      const video = entry.sender
+      sender.dtlsTransport.onRtcp.subscribe((rtcp) => {
+        const r = rtcp as unknown as { type: number; feedback?: { count: number; mediaSsrc?: number; mediaSourceSsrc?: number; fir?: Array<{ ssrc: number }> } }
+        const fb = r.feedback
+        if (!fb) return
+        if (r.type === 206 && fb.count === 1 && fb.mediaSsrc === ssrc) video.requestKeyframe('pli')
+        else if (r.type === 206 && fb.count === 4 && fb.fir?.some((f) => f.ssrc === ssrc)) video.requestKeyframe('fir')
+        else if (r.type === 205 && fb.count === 1 && fb.mediaSourceSsrc === ssrc) video.nackReceived()
+      })
+      video.start()
+    }
+  }
+
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
     this.#assertOpen()
     return this.#senders.sendDtmf(digits, options, (source) => this.sendAudio(source))
@@ -687,9 +813,10 @@ export class WeriftPeer implements Peer {
       inbound: this.#inbound.map((t) => {
         const rtp = t.rtp.snapshot()
         const n = rtp.ssrc === undefined ? undefined : native.get(rtp.ssrc)
-        return { kind: t.kind, mid: t.mid, codec: t.codec, rtp, ...(n ? { native: n } : {}) }
+        const video = t.videoSummary()
+        return { kind: t.kind, mid: t.mid, codec: t.codec, rtp, ...(n ? { native: n } : {}), ...(video ? { video } : {}) }
       }),
-      outbound: this.#senders.outbound(),
+      outbound: [...this.#senders.outbound(), ...this.#videoSenders.map(videoOutboundStats)],
       selectedPair,
       ...(this.#closed ? {} : { iceDetail: this.#iceDetail() }),
       iceState: this.pc.iceConnectionState,
@@ -730,6 +857,12 @@ export class WeriftPeer implements Peer {
     if (this.#closed) return
     this.#closed = true
     this.#senders.stopAll()
+    for (const v of this.#videoSenders) {
+      v.stopped = true
+      v.sender?.stop()
+      v.endedResolve()
+    }
+    for (const f of this.#videoFeedback) f.close()
     this.#candidateListeners.clear()
     for (const t of this.#inbound) t.end()
     await this.pc.close()
@@ -737,5 +870,52 @@ export class WeriftPeer implements Peer {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+}
+
+/** A handle on video a werift peer sends: the ground truth and counters are always there. */
+export interface WeriftVideoSendHandle extends VideoSendHandle {
+  readonly counters: VideoSendCounters
+  sentFrames(): readonly SentVideoFrame[]
+  /** Every PLI/FIR received, and which sent frame answered it (see {@link KeyframeRequest}). */
+  keyframeRequests(): readonly KeyframeRequest[]
+  readonly ended: Promise<void>
+}
+
+/** One `sendVideo` call of a werift peer. */
+interface VideoSendEntry {
+  video: EncodedVideo
+  options: SendVideoOptions
+  stats: OutboundStats
+  sender: VideoSender | undefined
+  stopped: boolean
+  ended: Promise<void>
+  endedResolve: () => void
+}
+
+function emptyVideoCounters(): VideoSendCounters {
+  return {
+    framesSent: 0,
+    keyframesSent: 0,
+    keyframesOnRequest: 0,
+    pliReceived: 0,
+    firReceived: 0,
+    nackReceived: 0,
+    packetsSent: 0,
+    bytesSent: 0,
+    lateFrames: 0,
+    loops: 0,
+  }
+}
+
+function videoOutboundStats(entry: VideoSendEntry): OutboundStats {
+  const c = entry.sender?.counters ?? emptyVideoCounters()
+  return {
+    ...entry.stats,
+    packetsSent: c.packetsSent,
+    bytesSent: c.bytesSent,
+    lateTicks: c.lateFrames,
+    firstPacketAtMs: entry.sender?.firstPacketAtMs,
+    video: { ...c },
   }
 }

@@ -1,0 +1,119 @@
+/**
+ * werift ↔ werift video: a pre-encoded FFmpeg testsrc stream (known keyframes and sizes) sent by `sendVideo`,
+ * assembled into frames by the receiving track, checked frame by frame against the sender's ground truth; PLI
+ * answered by the next keyframe; the recording decodes with FFmpeg to the same frames.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import type { VideoCodecName } from '../../src/media/video/types.ts'
+import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { saveVideoTrackRecording } from '../../src/peers/recording-files.ts'
+import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
+import { waitFor } from '../../src/wait.ts'
+import { encodeTestsrc } from './werift-video-source.ts'
+
+const run = promisify(execFile)
+
+/** alice sends `codec` video to bob; both werift, connected back to back (the call closes both). */
+async function pair(codec: VideoCodecName) {
+  const alice = createWeriftPeer({ name: 'alice', audio: false, video: 'sendonly', videoCodecs: [codec] })
+  const bob = createWeriftPeer({ name: 'bob', audio: false, video: 'recvonly' })
+  const call = await connectBackToBack(alice, bob)
+  return Object.assign(call, { alice, bob })
+}
+
+describe.each(['VP8', 'H264'] as const)('werift ↔ werift %s video', (codec) => {
+  it('every frame sent arrives complete, with its keyframe flag, RTP timestamp and (on keyframes) size; a size change mid-stream shows; the recording decodes to the same frames', async () => {
+    const video = await encodeTestsrc(codec, [
+      { frames: 20, width: 320, height: 240, gop: 10 },
+      { frames: 10, width: 176, height: 144, gop: 10 },
+    ])
+    expect(video.frames.map((f) => f.keyframe)).toEqual(video.frames.map((_, i) => i % 10 === 0)) // the source is what it says
+    await using call = await pair(codec)
+    const handle = call.alice.sendVideo(video)
+    const track = await call.b.waitForTrack('video', 5000)
+    await handle.ended
+    await track.waitForVideoFrames?.(30, 10_000)
+
+    const sent = handle.sentFrames()
+    const frames = track.videoFrames?.() ?? []
+    expect(sent.map((s) => s.index)).toEqual(video.frames.map((f) => f.index))
+    expect(frames.map((f) => f.rtpTimestamp)).toEqual(sent.map((s) => s.rtpTimestamp))
+    expect(frames.every((f) => f.complete && f.duplicatePackets === 0)).toBe(true)
+    expect(frames.map((f) => f.keyframe)).toEqual(video.frames.map((f) => f.keyframe))
+    const sizes = frames.filter((f) => f.keyframe).map((f) => `${f.width}x${f.height}`)
+    expect(sizes).toEqual(['320x240', '320x240', '176x144'])
+    // 90 kHz timestamps from the frames' presentation times (30 fps: 3000 ticks apart)
+    expect(new Set(frames.slice(1).map((f, i) => (f.rtpTimestamp - (frames[i]?.rtpTimestamp ?? 0)) >>> 0))).toEqual(new Set([3000]))
+
+    const stats = await call.b.stats()
+    expect(stats.inbound[0]?.video).toMatchObject({ frames: 30, completeFrames: 30, keyframes: 3, width: 176, height: 144, pliSent: 0 })
+    const out = (await call.a.stats()).outbound.find((o) => o.kind === 'video')
+    expect(out?.video).toMatchObject({ framesSent: 30, keyframesSent: 3, keyframesOnRequest: 0 })
+    expect(out?.codec?.encoding).toBe(codec)
+
+    const dir = await mkdtemp(join(tmpdir(), 'rtcspec-rec-'))
+    try {
+      const saved = saveVideoTrackRecording(track, { dir, basename: 'bob-video' })
+      expect(saved).toMatchObject({ kind: 'video', format: codec === 'VP8' ? 'ivf' : 'h264', frames: 30, incompleteFrames: 0 })
+      const probe = await run(
+        'ffprobe',
+        ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,codec_name', '-of', 'json', saved.path],
+        { timeout: 30_000 },
+      )
+      const stream = (JSON.parse(probe.stdout) as { streams: Array<{ nb_read_frames: string; codec_name: string }> }).streams[0]
+      expect(stream).toEqual({ codec_name: codec === 'VP8' ? 'vp8' : 'h264', nb_read_frames: '30' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a PLI from the receiver makes the sender send its next keyframe as the very next frame', async () => {
+    const video = await encodeTestsrc(codec, [{ frames: 60, width: 176, height: 144, gop: 30 }])
+    await using call = await pair(codec)
+    const handle = call.alice.sendVideo(video, { loop: true })
+    const track = await call.b.waitForTrack('video', 5000)
+    await track.waitForVideoFrames?.(5, 5000)
+    expect(track.videoFeedback?.().pliSent).toBe(0) // the stream started with a keyframe: no join PLI
+    const receiver = call.bob.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver
+    const ssrc = track.rtp.snapshot().ssrc as number
+    await receiver?.sendRtcpPLI(ssrc)
+    await waitFor(() => handle.keyframeRequests().length === 1 && handle.sentFrames().length > (handle.keyframeRequests()[0]?.framesSentBefore ?? Infinity), {
+      timeoutMs: 5000,
+      label: 'the sender to receive the PLI and send one more frame',
+    })
+    const request = handle.keyframeRequests()[0]
+    const answer = handle.sentFrames()[request?.framesSentBefore ?? -1]
+    const before = handle.sentFrames()[(request?.framesSentBefore ?? 0) - 1]
+    expect(request?.kind).toBe('pli')
+    expect(answer?.keyframe).toBe(true)
+    // the jump skipped ahead to the next keyframe in the list (frame 30, or 0 after the loop)
+    expect([0, 30]).toContain(answer?.index)
+    expect(before?.keyframe === true && before.index === answer?.index).toBe(false)
+    expect(handle.counters).toMatchObject({ pliReceived: 1, keyframesOnRequest: 1 })
+    // the receiver got it: the frame with the answer's RTP timestamp arrives complete and as a keyframe
+    await waitFor(() => (track.videoFrames?.() ?? []).some((f) => f.rtpTimestamp === answer?.rtpTimestamp && f.complete), {
+      timeoutMs: 5000,
+      label: 'the keyframe that answered the PLI to arrive complete',
+    })
+    expect((track.videoFrames?.() ?? []).find((f) => f.rtpTimestamp === answer?.rtpTimestamp)?.keyframe).toBe(true)
+    handle.stop()
+  })
+})
+
+describe('werift video: refusals', () => {
+  it('sendVideo on a peer without a sending video transceiver says how to make one', async () => {
+    await using a = createWeriftPeer({ audio: false, video: 'recvonly' })
+    const video = {
+      codec: 'VP8' as const,
+      fps: 30,
+      description: 'x',
+      frames: [{ index: 0, timestampMs: 0, keyframe: true, data: new Uint8Array(10), width: 2, height: 2 }],
+    }
+    expect(() => a.sendVideo(video)).toThrow(/video option is "recvonly".*|sendVideo needs a video transceiver that sends/)
+  })
+})
