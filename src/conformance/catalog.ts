@@ -541,6 +541,56 @@ const ROLE_ONLY: Array<Omit<Requirement, 'document'>> = [
   },
 ]
 
+/**
+ * rtcspec's end-to-end video checks (`video-checks.ts`): no WHIP/WHEP sentence states them, but a server that
+ * delivers frozen, black or never-keyframed video fails its users however conformant its HTTP is. The
+ * thresholds are stated in the text: first decodable frame within {@link FIRST_FRAME_WITHIN_MS} of the viewer's
+ * POST, no freeze (WebRTC-stats definition), at least {@link MIN_FPS_FRACTION} of the sent frame rate.
+ */
+export const FIRST_FRAME_WITHIN_MS = 3_000
+/** The least fraction of the sent frame rate a viewer must achieve (decodable frames per second). */
+export const MIN_FPS_FRACTION = 0.75
+
+const VIDEO_ONLY: Array<Omit<Requirement, 'document'>> = [
+  {
+    id: 'whip.video.media',
+    suite: 'whip',
+    section: '4.2',
+    level: 'MUST',
+    verified: true,
+    media: true,
+    source: 'rtcspec',
+    text: `Video published over WHIP reaches viewers: a client publishing video (VP8, or H.264 when the answer takes only that) connects and, played back over WHEP, its frames arrive complete and decodable: the first within ${FIRST_FRAME_WITHIN_MS / 1000} s of the viewer's POST, at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, no freeze. rtcspec's end-to-end check; no single sentence states it.`,
+    check:
+      "With --whep-url: publish rtcspec's probe video (werift peer, 30 fps, VP8 first; each frame carries its index) with the viewer already connected, for 4 s; judge the viewer's frames assembled from RTP against the publisher's ground truth (n/a without --whep-url, or when an answer takes no video; blocked when a session does not connect).",
+  },
+  {
+    id: 'whep.video.media',
+    suite: 'whep',
+    section: '4.2',
+    level: 'MUST',
+    verified: true,
+    media: true,
+    source: 'rtcspec',
+    text: `A viewer receives the published video: the frames a publisher sends arrive complete and decodable (from a keyframe on), at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, with no freeze (WebRTC-stats definition) over the measured window. rtcspec's end-to-end check; no single sentence states it.`,
+    check:
+      "With --publish-url: publish rtcspec's probe video (werift peer, 30 fps, VP8 first; each frame carries its index) there with the viewer already connected, for 4 s; judge the viewer's frames assembled from RTP against the publisher's ground truth (n/a without --publish-url, or when an answer takes no video; blocked when a session does not connect). Freezes during which the publisher itself sent nothing (rtcspec's process stalled) are not counted.",
+  },
+  {
+    id: 'whep.video.first-frame',
+    suite: 'whep',
+    section: '4.2',
+    level: 'SHOULD',
+    verified: true,
+    media: true,
+    source: 'rtcspec',
+    reference: 'RFC 4585 §6.3.1, RFC 5104 §4.3.1',
+    text: `A viewer joining a running stream shows video within ${FIRST_FRAME_WITHIN_MS / 1000} s of its POST: its first decodable frame (a keyframe) arrives that soon although the publisher sends keyframes only every 20 s (and on request). Servers get there by asking the publisher for a keyframe (PLI) when a viewer joins, or by caching the last one, as SFUs do; a plain relay leaves the viewer black until the next periodic keyframe.`,
+    check:
+      'With --publish-url: publish the probe video with a keyframe every 20 s (and on PLI/FIR) there, join as a viewer 1.5 s after a keyframe and expect a complete keyframe within 3 s of the POST (n/a without --publish-url, or when an answer takes no video; blocked when no video reaches the viewer at all: whep.video.media judges that).',
+  },
+]
+
 const WORDS = {
   whip: { endpoint: 'WHIP endpoint', session: 'WHIP session', direction: 'recvonly', name: 'WHIP endpoint' },
   whep: { endpoint: 'WHEP endpoint', session: 'WHEP session', direction: 'sendonly', name: 'WHEP endpoint' },
@@ -571,7 +621,7 @@ function build(): Requirement[] {
       if (s.reference) r.reference = s.reference
       out.push(r)
     }
-    for (const r of ROLE_ONLY) if (r.suite === suite) out.push({ ...r, document: DOCUMENTS[suite].name })
+    for (const r of [...ROLE_ONLY, ...VIDEO_ONLY]) if (r.suite === suite) out.push({ ...r, document: DOCUMENTS[suite].name })
   }
   return out
 }

@@ -35,6 +35,7 @@ import { FRAG, restartFrag, safeResolve, SDP, syntheticOffer, trickleFrag, type 
 import { ICE_CHECKS } from './checks-ice.ts'
 import { SDP_CHECKS, WHIP_SDP_CHECKS } from './checks-sdp.ts'
 import { mediaCheck } from './media-checks.ts'
+import { videoFirstFrameCheck, videoMediaCheck } from './video-checks.ts'
 import { probeConsent } from './stun-probe.ts'
 
 export {
@@ -445,6 +446,7 @@ const SHARED_CHECKS: Record<string, Check> = {
 
 /** WHIP-only checks. */
 const WHIP_CHECKS: Record<string, Check> = {
+  'video.media': videoMediaCheck,
   async 'answer.no-partial'(ctx) {
     const c = await ctx.createSession(syntheticOffer(ctx.target.suite, { video: true }))
     const st = c.post.response?.status
@@ -495,6 +497,8 @@ const WHIP_CHECKS: Record<string, Check> = {
 
 /** WHEP-only checks. */
 const WHEP_CHECKS: Record<string, Check> = {
+  'video.media': videoMediaCheck,
+  'video.first-frame': videoFirstFrameCheck,
   async 'answer.single-msid'(ctx) {
     const c = await ctx.createSession(syntheticOffer('whep', { video: true }))
     const fail = needCreated(c)

@@ -88,7 +88,11 @@ function refusedOffer(e: unknown): number | undefined {
   return status
 }
 
-async function createMediaPeer(
+/**
+ * A peer of a media check: werift (or, with `peer: 'chromium'`, a Chromium) offering the media codecs, sending or
+ * receiving by `role`, with a video section (VP8, H.264) when `video`, and the target's ICE servers and addresses.
+ */
+export async function createMediaPeer(
   t: CheckTarget,
   role: 'publisher' | 'viewer',
   url: string,

@@ -53,6 +53,9 @@ export const SHARED_FAULT_SUFFIXES = [
  * track per kind, its no-partial-answers rule, its answer to an a=setup:active offer, no STUN/TURN
  * configuration in a CORS preflight, and its simulcast answer (RFC 9725 §4.4.2, §4.4.3, §4.4.4, §4.6, §4.8;
  * the WHEP draft has none of them); the WHEP answer's single MediaStream and the 404 for an unknown stream.
+ * The video faults break rtcspec's end-to-end video checks: published video that never reaches a viewer
+ * (`whip.video.media`, `whep.video.media`), and a late viewer left without a keyframe until the publisher's next
+ * periodic one (`whep.video.first-frame`: no PLI on join, viewers' PLI/FIR not forwarded).
  */
 export const ROLE_ONLY_FAULTS = [
   'whip.offer.single-msid',
@@ -62,6 +65,9 @@ export const ROLE_ONLY_FAULTS = [
   'whip.simulcast.answer',
   'whep.answer.single-msid',
   'whep.stream.unknown-404',
+  'whip.video.media',
+  'whep.video.media',
+  'whep.video.first-frame',
 ] as const
 
 /** Every fault id the reference server accepts. */

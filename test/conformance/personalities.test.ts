@@ -1,8 +1,8 @@
 /**
  * The conformance verdicts against servers that behave like real ones do (the reference server's
  * personalities): one live session per endpoint (403 "Endpoint ID already in use"), Opus only, ICE-lite, 403
- * instead of 401 for a bad token, and a bug that answers 500 to an offer without ICE credentials and leaves
- * the endpoint stuck. Each run asserts the exact verdict of every requirement: no false FAIL from rtcspec's
+ * instead of 401 for a bad token, a relay that never asks for a keyframe when a viewer joins, and a bug that
+ * answers 500 to an offer without ICE credentials and leaves the endpoint stuck. Each run asserts the exact verdict of every requirement: no false FAIL from rtcspec's
  * own sessions, and the stuck endpoint reported on the check that caused it.
  */
 import { describe, expect, test } from 'vitest'
@@ -83,6 +83,12 @@ describe.each(['whip', 'whep'] as const)('%s conformance against real-server per
     expect(verdicts(report), formatTable(report)).toEqual(allPass(suite, { [`${suite}.auth.bearer`]: 'warn' }))
     expect(report.results.find((r) => r.id === `${suite}.auth.bearer`)?.detail.reason).toMatch(/refused, but not with 401/)
     expect(exitCodeOf(report, false)).toBe(0)
+  }, 90_000)
+
+  test("no keyframe on join (a plain relay): only the late viewer's first-frame check fails", async () => {
+    await using srv = await startMediaServer({ ...FULL, personalities: ['no-keyframe-on-join'] })
+    const report = await runConformance(optionsFor(srv, suite))
+    expect(verdicts(report), formatTable(report)).toEqual(allPass(suite, suite === 'whep' ? { 'whep.video.first-frame': 'fail' } : {}))
   }, 90_000)
 
   test('all of them at once, like a typical ingest server', async () => {
