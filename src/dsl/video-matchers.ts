@@ -301,9 +301,11 @@ function toShowFirstFrameWithin(this: MatcherState, received: unknown, limit: Du
 
 /** A picture-quality result as V1's `videoQuality` and similar functions give it. */
 interface QualityLike {
-  psnr?: number | { mean?: number; average?: number }
-  ssim?: number | { mean?: number; average?: number }
+  psnr?: number | { mean?: number; average?: number; min?: number }
+  ssim?: number | { mean?: number; average?: number; min?: number }
   psnrDb?: number
+  frames?: number
+  unmatched?: number
 }
 
 function figure(x: QualityLike['psnr']): number | undefined {
@@ -332,6 +334,8 @@ async function toHaveVideoQualityAbove(this: MatcherState, received: unknown, th
     })
   const pass = value > limit
   const unit = metric === 'psnr' ? ' dB' : ''
+  const worst = typeof q[metric] === 'object' ? (q[metric] as { min?: number }).min : undefined
+  const pairs = `${worst !== undefined ? `, worst picture ${worst.toFixed(metric === 'psnr' ? 2 : 4)}${unit}` : ''}${q.frames !== undefined ? `, over ${q.frames} pictures paired by frame code` : ''}${q.unmatched ? ` (${q.unmatched} without a readable code or of another size, left out)` : ''}`
   const files = recordVideoEvidence(this, {
     matcher: 'toHaveVideoQualityAbove',
     subject: 'the recording',
@@ -343,7 +347,7 @@ async function toHaveVideoQualityAbove(this: MatcherState, received: unknown, th
     actual: value,
     expected: limit,
     message: () =>
-      `expected the recording's ${metric.toUpperCase()} against the reference ${this.isNot ? 'NOT ' : ''}to be above ${limit}${unit}\n  measured: ${metric.toUpperCase()} ${value.toFixed(metric === 'psnr' ? 2 : 4)}${unit}${figure(q.psnr) !== undefined && metric !== 'psnr' ? `, PSNR ${figure(q.psnr)?.toFixed(2)} dB` : ''}${figure(q.ssim) !== undefined && metric !== 'ssim' ? `, SSIM ${figure(q.ssim)?.toFixed(4)}` : ''}${attachedNote(files)}`,
+      `expected the recording's ${metric.toUpperCase()} against the reference ${this.isNot ? 'NOT ' : ''}to be above ${limit}${unit}\n  measured: ${metric.toUpperCase()} ${value.toFixed(metric === 'psnr' ? 2 : 4)}${unit}${figure(q.psnr) !== undefined && metric !== 'psnr' ? `, PSNR ${figure(q.psnr)?.toFixed(2)} dB` : ''}${figure(q.ssim) !== undefined && metric !== 'ssim' ? `, SSIM ${figure(q.ssim)?.toFixed(4)}` : ''}${pairs}${attachedNote(files)}`,
   }
 }
 
