@@ -104,10 +104,13 @@ function drawPicture(width: number, height: number, index: number, fps: number, 
   // Scrolling gradient: a triangle wave along the diagonal (smooth, so it costs bits only for its motion).
   const period = Math.max(64, Math.round((width + height) / 2))
   const shift = Math.round(t * period * 0.5)
+  const ramp = Uint8Array.from({ length: 2 * period }, (_, p) => 40 + Math.round((Math.abs(p - period) / period) * 150))
   for (let py = 0; py < height; py++) {
+    const row = py * width
+    let p = (py + shift) % (2 * period)
     for (let px = 0; px < width; px++) {
-      const p = (px + py + shift) % (2 * period)
-      y[py * width + px] = 40 + Math.round((Math.abs(p - period) / period) * 150)
+      y[row + px] = ramp[p]!
+      if (++p === 2 * period) p = 0
     }
   }
   // A bar sweeping left to right every two seconds, over the lower two thirds.
@@ -118,11 +121,10 @@ function drawPicture(width: number, height: number, index: number, fps: number, 
   }
   // Colour that drifts with time.
   const hue = t * 0.7
+  const uRow = Uint8Array.from({ length: cw }, (_, px) => 128 + Math.round(50 * Math.sin(hue + (px / cw) * Math.PI)))
   for (let py = 0; py < ch; py++) {
-    for (let px = 0; px < cw; px++) {
-      u[py * cw + px] = 128 + Math.round(50 * Math.sin(hue + (px / cw) * Math.PI))
-      v[py * cw + px] = 128 + Math.round(50 * Math.cos(hue + (py / ch) * Math.PI))
-    }
+    u.set(uRow, py * cw)
+    v.fill(128 + Math.round(50 * Math.cos(hue + (py / ch) * Math.PI)), py * cw, (py + 1) * cw)
   }
   // The frame index, large, near the bottom.
   if (counter) {
