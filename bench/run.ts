@@ -24,9 +24,10 @@ import { servicesSuite } from './suites/services.ts'
 import { sipSuite } from './suites/sip.ts'
 import { whipWhepSuite } from './suites/whip-whep.ts'
 import { fuzzSuite } from './suites/fuzz.ts'
+import { videoSuite } from './suites/video.ts'
 
 /** Every suite, in table order: the side-by-side comparisons (werift vs Chromium, rtcspec vs SIPp) first. */
-export const suites: BenchSuite[] = [peersSuite, sipSuite, chromiumSuite, codecsSuite, analysisSuite, accuracySuite, servicesSuite, whipWhepSuite, fuzzSuite]
+export const suites: BenchSuite[] = [peersSuite, sipSuite, chromiumSuite, codecsSuite, analysisSuite, accuracySuite, servicesSuite, whipWhepSuite, fuzzSuite, videoSuite]
 
 /**
  * Each suite's deadline (it skips steps that no longer fit), by suite name; suites not listed get `default`.
