@@ -87,6 +87,10 @@ describe.skipIf(skip)('Chromium video', () => {
       expect(coded(frames).length, what).toBeGreaterThanOrEqual(Math.max(60, Math.floor(frames.length * 0.95)))
       for (const f of coded(frames)) expect(f.code!.index).toBeLessThan(sent.framesDrawn)
       expect(frames.every((f) => f.width === 320 && f.height === 240)).toBe(true)
+      // the track's arrival is on the rendered frames' clock: the first frame is shown after it, within the test
+      const firstFrameMs = frames[0]!.presentedAtMs - track.joinedAtMs!
+      expect(firstFrameMs, what).toBeGreaterThan(0)
+      expect(firstFrameMs, what).toBeLessThan(30_000)
       // the browser's counters against the frames: drawn ≥ encoded ≥ decoded ≈ presented ≥ rendered with a callback
       const presented = frames.at(-1)!.presentedFrames
       expect(out.nativeVideo!.framesEncoded, what).toBeLessThanOrEqual(sent.framesDrawn)

@@ -93,6 +93,8 @@ export interface ChromiumInboundTrackInit {
   peerName: string
   /** Index of the track in the page (order of arrival). */
   index: number
+  /** When the page saw the track arrive, its wall clock, ms. */
+  arrivedAtMs?: number
   /** Sample rate of the page's recording (its AudioContext), Hz. */
   sampleRate: number
   /** Recording cap, samples. */
@@ -145,6 +147,14 @@ export class ChromiumInboundTrack implements InboundTrack {
     this.index = init.index
     this.rtp = new BrowserRtpStats({ clockRate: init.kind === 'audio' ? 48000 : 90000 })
     this.#rendered = new RenderedFrameLog(init.maxRenderedFrames ?? 18_000)
+  }
+
+  /**
+   * When the page saw this track arrive (its `track` event), ms on the page's wall clock: the clock of
+   * `renderedFrames()`, so the first rendered frame's `presentedAtMs` minus this is the time to first frame.
+   */
+  get joinedAtMs(): number | undefined {
+    return this.#init.arrivedAtMs
   }
 
   /** Appends rendered frames that came from the page (video tracks). */

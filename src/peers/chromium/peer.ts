@@ -103,6 +103,8 @@ const PageEventSchema = z.discriminatedUnion('type', [
     kind: z.enum(['audio', 'video']),
     mid: z.string().nullable(),
     trackId: z.string(),
+    /** When the track arrived, the page's wall clock, ms. */
+    atMs: z.number().optional(),
   }),
   z.object({ type: z.literal('error'), message: z.string() }),
   z.object({ type: z.literal('ice-error'), message: z.string() }),
@@ -371,6 +373,7 @@ export class ChromiumPeer implements Peer {
           mid: ev.mid ?? undefined,
           peerName: this.name,
           index: ev.index,
+          ...(ev.atMs !== undefined ? { arrivedAtMs: ev.atMs } : {}),
           sampleRate: this.#sampleRate,
           maxSamples: Math.round((this.#options.maxRecordingSeconds ?? 300) * this.#sampleRate),
           maxRenderedFrames: this.#options.maxRenderedFrames ?? 18_000,

@@ -345,7 +345,7 @@
         const stream = e.streams[0] ?? new MediaStream([e.track])
         if (e.track.kind === 'audio') recordTrack(e.track, stream, index)
         else if (e.track.kind === 'video') video.render(e.track, index, cfg.maxRenderedFrames ?? 18000)
-        emit('track', { index, kind: e.track.kind, mid: e.transceiver?.mid ?? null, trackId: e.track.id })
+        emit('track', { index, kind: e.track.kind, mid: e.transceiver?.mid ?? null, trackId: e.track.id, atMs: performance.timeOrigin + performance.now() })
       })
       return { sampleRate: ctx.sampleRate, userAgent: navigator.userAgent, audioState: ctx.state }
     },
