@@ -55,6 +55,10 @@ export type {
 export type { AudioSubject } from './dsl/audio-subjects.ts'
 export type { AudioAnalysisRecord } from './dsl/audio-evidence.ts'
 export { sipMatchers } from './dsl/sip-matchers.ts'
+export { videoMatchers } from './dsl/video-matchers.ts'
+export type { ReceiveVideoOptions, FreezesBelowOptions, VideoDelayOptions, VideoQualityThreshold } from './dsl/video-matchers.ts'
+export type { VideoSubjectOptions, VideoFramesSource, VideoSenderTruth } from './dsl/video-subjects.ts'
+export type { VideoAssertionRecord } from './dsl/video-evidence.ts'
 export type { HaveEndedOptions } from './dsl/sip-matchers.ts'
 // Declarative scenarios (media calls; `scenario()` also runs SIP flows, whose schema is in rtcspec/sip)
 export { scenario, runScenario, parseScenario, ScenarioSpecSchema } from './dsl/scenario.ts'

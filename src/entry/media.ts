@@ -69,3 +69,18 @@ export { readIvf, writeIvf, vp8FrameInfo } from '../media/video/ivf.ts'
 export type { IvfFile, IvfFrame } from '../media/video/ivf.ts'
 export { splitNalUnits, splitAccessUnits } from '../media/video/annexb.ts'
 export type { AnnexBAccessUnit } from '../media/video/annexb.ts'
+export { analyzeVideo, renderedAsArrivals, VIDEO_CLOCK_RATE } from '../media/video/analysis.ts'
+export type {
+  VideoAnalysis,
+  VideoAnalysisOptions,
+  SentVideoFrame,
+  VideoDelay,
+  VideoSecond,
+  ResolutionChange,
+} from '../media/video/analysis.ts'
+export { detectFreezes } from '../media/video/freezes.ts'
+export type { FreezeSummary, VideoFreeze } from '../media/video/freezes.ts'
+export { digestVideoAnalysis, VideoAnalysisDigestSchema } from '../media/video/analysis-digest.ts'
+export type { VideoAnalysisDigest } from '../media/video/analysis-digest.ts'
+export { renderFilmstrip } from '../media/video/filmstrip.ts'
+export type { FilmstripInput, FilmstripPicture } from '../media/video/filmstrip.ts'

@@ -279,13 +279,13 @@ describe('entry points', () => {
   it('each entry exports as many names as designed (a change here is a change of the public API: update docs/migration.md)', () => {
     expect(Object.fromEntries([...NAMES].map(([entry, names]) => [entry, names.length]))).toMatchInlineSnapshot(`
       {
-        "rtcspec": 69,
+        "rtcspec": 78,
         "rtcspec/config": 20,
         "rtcspec/conformance": 24,
         "rtcspec/fuzz": 90,
         "rtcspec/load": 15,
-        "rtcspec/media": 106,
-        "rtcspec/peers": 109,
+        "rtcspec/media": 124,
+        "rtcspec/peers": 111,
         "rtcspec/reporter": 4,
         "rtcspec/services": 45,
         "rtcspec/sip": 46,
