@@ -25,6 +25,7 @@ import { installWeriftPatches } from '../../patches/werift/index.ts'
 import { watchTurnFailures } from './turn-diagnosis.ts'
 import { VideoSender, type KeyframeRequest } from './video-sender.ts'
 import { VideoReceiveFeedback } from './video-receiver.ts'
+import { filterVideoOffer, fixH264Answer } from '../video-codec-match.ts'
 import type { EncodedVideo } from '../../media/video/types.ts'
 import type { SentVideoFrame } from '../../media/video/analysis.ts'
 import { parseOptions } from '../../options.ts'
@@ -491,7 +492,18 @@ export class WeriftPeer implements Peer {
         throw e
       }
     }
-    await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(offer))
+    // Video: H.264 formats this peer cannot answer (RFC 6184 §8.2.2 profile, packetization-mode) are taken out
+    // before werift pairs codecs by name; none left in common is an error like audio's.
+    let remote = offer
+    if (this.#options.video) {
+      try {
+        remote = { ...offer, sdp: filterVideoOffer({ localName: this.name, localCodecs: this.#options.videoCodecs ?? ['VP8', 'H264'], sdp: offer.sdp }).sdp }
+      } catch (e) {
+        this.#error((e as Error).message)
+        throw e
+      }
+    }
+    await this.#wrap('apply the remote offer', () => this.pc.setRemoteDescription(remote))
     this.#applyPendingIceServers()
     this.#applyAudioDirection()
     this.#applyVideoDirection()
@@ -499,7 +511,8 @@ export class WeriftPeer implements Peer {
     await this.pc.setLocalDescription(answer)
     this.#watchDtls()
     this.#resumeIceAfterRestart()
-    return this.#localDescription()
+    const local = await this.#localDescription()
+    return this.#options.video ? { ...local, sdp: fixH264Answer(local.sdp, remote.sdp) } : local
   }
 
   async acceptAnswer(answer: SessionDescriptionInit): Promise<void> {
