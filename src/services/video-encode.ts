@@ -18,7 +18,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, extname, join, resolve } from 'node:path'
@@ -310,6 +310,48 @@ function writeY4mFile(path: string, frames: Iterable<I420Frame>, h: { width: num
   try {
     writeSync(fd, y4mHeader(h))
     for (const f of frames) writeSync(fd, y4mFrame(f))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Reads a Y4M file one frame at a time (positional reads: a long recording is never in memory at once) and hands
+ * each picture to `onFrame`. Returns the header.
+ */
+function readY4mFile(path: string, onFrame: (picture: I420Frame, position: number) => void): { width: number; height: number } {
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const head = new Uint8Array(Math.min(size, 4096))
+    readSync(fd, head, 0, head.length, 0)
+    const { header, length } = parseY4mHeader(head)
+    const { width, height } = header
+    const ySize = width * height
+    const cSize = ((width + 1) >> 1) * ((height + 1) >> 1)
+    const line = new Uint8Array(256)
+    let at = length
+    for (let position = 0; at < size; position++) {
+      const got = readSync(fd, line, 0, line.length, at)
+      const end = line.subarray(0, got).indexOf(0x0a)
+      if (end < 5 || String.fromCharCode(...line.subarray(0, 5)) !== 'FRAME')
+        throw new RtcspecError('VIDEO_DECODE', `FFmpeg's decoded Y4M has no FRAME header at byte ${at} (frame ${position})`, {
+          hint: 'report this with the FFmpeg version (ffmpeg -version)',
+        })
+      at += end + 1
+      if (at + ySize + 2 * cSize > size) break // cut short: FFmpeg was stopped mid-frame
+      const plane = (n: number) => {
+        const b = new Uint8Array(n)
+        readSync(fd, b, 0, n, at)
+        at += n
+        return b
+      }
+      const y = plane(ySize)
+      const u = plane(cSize)
+      const v = plane(cSize)
+      onFrame({ width, height, y, u, v }, position)
+    }
+    return { width, height }
   } finally {
     closeSync(fd)
   }
@@ -662,17 +704,11 @@ export async function decodeVideo(input: VideoInput, options: DecodeVideoOptions
         })
       throw e
     })
-    const y4m = readY4m(new Uint8Array(readFileSync(out)))
-    const { width, height } = y4m.header
-    return {
-      width,
-      height,
-      frames: y4m.frames.map((picture, position) => ({
-        position,
-        code: readFrameCode(picture.y, width, height),
-        ...(o.pictures ? { picture } : {}),
-      })),
-    }
+    const frames: DecodedVideoFrame[] = []
+    const header = readY4mFile(out, (picture, position) => {
+      frames.push({ position, code: readFrameCode(picture.y, picture.width, picture.height), ...(o.pictures ? { picture } : {}) })
+    })
+    return { width: header.width, height: header.height, frames }
   } finally {
     await work.release()
   }
