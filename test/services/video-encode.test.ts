@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { splitNalUnits } from '../../src/media/video/annexb.ts'
+import { readFrameCodeRgba } from '../../src/media/video/frame-code.ts'
 import { vp8FrameInfo, writeIvf } from '../../src/media/video/ivf.ts'
 import { videoPattern } from '../../src/media/video/pattern.ts'
 import type { EncodedVideo } from '../../src/media/video/types.ts'
@@ -69,6 +70,36 @@ describe('encodeVideoPattern → decodeVideo: the frame code reads after real co
       expect(f.code.captureMs, `position ${i}`).toBe(captureMs(f.code.index))
     }
     expect(d.frames.filter((f) => f.code).length).toBeGreaterThan(0)
+  })
+})
+
+describe('the frame code in RGBA after compression (what a page reads from a canvas)', () => {
+  test('decoded H.264 and VP8 pictures converted to RGBA (BT.601, limited range) read with readFrameCodeRgba', async () => {
+    for (const codec of ['VP8', 'H264'] as const) {
+      const v = await encodeVideoPattern({ codec, width: 320, height: 240, fps: FPS, seconds: 2, bitrateKbps: 150 })
+      const d = await decodeVideo(v, { pictures: true })
+      let right = 0
+      for (const [i, f] of d.frames.entries()) {
+        const { width, height, y, u, v: vv } = f.picture!
+        const rgba = new Uint8ClampedArray(width * height * 4)
+        for (let py = 0; py < height; py++)
+          for (let px = 0; px < width; px++) {
+            const c = (py >> 1) * (width >> 1) + (px >> 1)
+            const Y = 1.164 * (y[py * width + px]! - 16)
+            const U = u[c]! - 128
+            const V = vv[c]! - 128
+            const o = (py * width + px) * 4
+            rgba[o] = Y + 1.596 * V
+            rgba[o + 1] = Y - 0.392 * U - 0.813 * V
+            rgba[o + 2] = Y + 2.017 * U
+            rgba[o + 3] = 255
+          }
+        const code = readFrameCodeRgba(rgba, width, height)
+        if (code) expect(code, `${codec} position ${i}`).toEqual({ index: i, captureMs: captureMs(i) })
+        if (code) right++
+      }
+      expect(right, codec).toBeGreaterThanOrEqual(59)
+    }
   })
 })
 
