@@ -5,6 +5,7 @@
 import { dtlsFailurePatch } from './dtls-failure.ts'
 import { dtlsStartPatch } from './dtls-start.ts'
 import { noDefaultStunPatch } from './no-default-stun.ts'
+import { receiverFlagsPatch } from './receiver-flags.ts'
 import { codecArrayPatch, rtpHeaderParsePatch, rtpPacketSentPatch } from './rtp-fast-paths.ts'
 import { srtpGcmPatch } from './srtp-gcm.ts'
 import { srtpKeysPatch } from './srtp-keys.ts'
@@ -20,6 +21,7 @@ export const WERIFT_PATCHES: readonly PatchDefinition[] = [
   rtpHeaderParsePatch,
   rtpPacketSentPatch,
   codecArrayPatch,
+  receiverFlagsPatch,
   dtlsStartPatch,
   dtlsFailurePatch,
   turnAuthErrorsPatch,
