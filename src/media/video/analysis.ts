@@ -269,8 +269,12 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     for (let i = 0; i < received.length; i++) {
       const s = received[i] as Slot
       if (i > 0) {
-        const gap = s.ext - (received[i - 1] as Slot).ext
-        const missing = Math.max(0, Math.round(gap / interval) - 1)
+        const prev = received[i - 1] as Slot
+        const gap = s.ext - prev.ext
+        // packets with consecutive sequence numbers: no frame is missing between them, whatever the timestamp step
+        // (a source whose capture times vary, like a browser's canvas or camera)
+        const adjacent = prev.complete !== undefined && s.arrivals.some((a) => a.firstSeq === (prev.complete as VideoFrameArrival).lastSeq + 1)
+        const missing = adjacent ? 0 : Math.max(0, Math.round(gap / interval) - 1)
         for (let k = 1; k <= missing; k++) {
           const ts = ((received[i - 1] as Slot).rtpTimestamp + Math.round(k * interval)) >>> 0
           sequence.push({ ts })

@@ -36,6 +36,14 @@ describe('analyzeVideo', () => {
     expect(a.expected).toBe(60)
   })
 
+  it('without truth, a timestamp step of two intervals between packets with consecutive sequence numbers hides no frame', () => {
+    // a variable-rate source (a browser's capture): frame 5 was captured late, nothing was lost
+    const { arrivals } = stream({ frames: 10, fps: 30 })
+    const shifted = arrivals.map((a, i) => (i >= 5 ? { ...a, rtpTimestamp: (a.rtpTimestamp + 3000) >>> 0 } : a))
+    const r = analyzeVideo(shifted, { fps: 30 })
+    expect([r.lost, r.decodable, r.undecodable]).toEqual([0, 10, 0])
+  })
+
   it('a one-second stall is one freeze of the gap, as the WebRTC-stats definition counts it', () => {
     const s = stream({ frames: 60, fps: 30, delayOf: (i) => (i >= 30 && i < 33 ? 1100 - ((i - 30) * 1000) / 30 : 0) })
     const a = analyzeVideo(s.arrivals, { fps: 30, sent: s.sent })
