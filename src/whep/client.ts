@@ -3,6 +3,8 @@
  * protocol machinery of the WHIP client (`src/whip/session-client.ts`) and adds 409 + Retry-After retries
  * and server counter-offers (406 + SDP offer, answered by PATCH).
  */
+import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
+import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
@@ -31,15 +33,48 @@ export interface PlayOptions extends SessionClientOptions {
    * (the `whep` fixture always writes one, with the test's name and result).
    */
   callRecord?: SessionRecordOption
+  /**
+   * Receive video too: `true` (the created werift peer offers a recvonly video section with VP8 and H.264), or
+   * `{ codecs }` to choose and order the codecs offered. Ignored with `peer` (that peer's own video settings
+   * apply). Default: audio only.
+   */
+  video?: boolean | { codecs?: VideoCodecName[] }
 }
 
 /** Compile-time: the schema knows exactly the keys of `PlayOptions`. */
 export type PlayOptionKeysCovered = AssertTrue<Same<keyof PlayOptions, keyof z.input<typeof PlayOptionsSchema>>>
 
-/** A WHEP viewing session. */
+/**
+ * A WHEP viewing session. It is a video source for the video matchers (`expect(session).toReceiveVideo(…)`,
+ * `toShowFirstFrameWithin(3000)`): its `videoFrames()` are the frames of the first inbound video track, and its
+ * `joinedAtMs` is when the POST was sent, so the time to the first frame is the time a player shows video.
+ */
 export interface WhepSession extends ClientSession {
   /** Resolves with the first inbound audio track. */
   audio(timeoutMs?: number): Promise<InboundTrack>
+  /** Resolves with the first inbound video track. */
+  video(timeoutMs?: number): Promise<InboundTrack>
+  /**
+   * The frames of the first inbound video track so far, assembled from its RTP packets (all packets of one RTP
+   * timestamp; complete when every packet from the codec's start packet to the marker arrived). Empty before
+   * any video arrived.
+   */
+  videoFrames(): readonly VideoFrameArrival[]
+  /** When the POST was sent, ms on the performance clock: the start of the time to the first frame. */
+  readonly joinedAtMs: number
+  /** The viewing peer's name, for the matchers' messages. */
+  readonly peerName: string
+}
+
+/** The frames of a video track: its own `videoFrames()` when it has one, else assembled from its packets. */
+function trackFrames(track: InboundTrack): VideoFrameArrival[] {
+  const own = (track as { videoFrames?: () => readonly VideoFrameArrival[] }).videoFrames
+  if (typeof own === 'function') return [...own.call(track)]
+  const codec = track.codec?.encoding.toUpperCase()
+  if (codec !== 'VP8' && codec !== 'H264') return []
+  const assembler = new VideoFrameAssembler()
+  for (const p of track.packets()) assembler.push(p, codec)
+  return assembler.frames()
 }
 
 /**
@@ -50,11 +85,13 @@ export interface WhepSession extends ClientSession {
 export async function play(url: string, options: PlayOptions = {}): Promise<WhepSession> {
   checkClientOptions('whep', options)
   const owned = options.peer === undefined
+  const video = options.video === true ? {} : options.video === false ? undefined : options.video
   const peer =
     options.peer ??
     createWeriftPeer({
       name: 'whep-viewer',
       audio: 'recvonly',
+      ...(video ? { video: 'recvonly' as const, videoCodecs: video.codecs ?? ['VP8', 'H264'] } : {}),
       ...options.peerOptions,
       codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS],
     })
@@ -67,9 +104,19 @@ export async function play(url: string, options: PlayOptions = {}): Promise<Whep
     await recording.finish()
     if (owned) await peer.close()
   }
+  const joinedAtMs = performance.now()
   try {
     const session = await startClientSession('whep', url, peer, sessionOptions, onClose)
-    return Object.assign(session, { audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs) })
+    return Object.assign(session, {
+      audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs),
+      video: (timeoutMs = 5_000) => peer.waitForTrack('video', timeoutMs),
+      videoFrames: () => {
+        const track = peer.inbound.find((t) => t.kind === 'video')
+        return track ? trackFrames(track) : []
+      },
+      joinedAtMs,
+      peerName: peer.name,
+    })
   } catch (e) {
     await recording.finish()
     if (owned) await peer.close()

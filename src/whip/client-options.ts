@@ -28,6 +28,39 @@ const Common = {
   callRecord: z.union([z.boolean(), object('callRecord')]).optional(),
 }
 
+const VideoCodecSchema = z.enum(['VP8', 'H264'])
+
+/** An `EncodedVideo` (what a werift peer sends), checked for shape: a codec, a frame rate and at least one frame. */
+const EncodedVideoSchema = z.looseObject({
+  codec: VideoCodecSchema,
+  fps: z.number().positive().max(240),
+  description: z.string(),
+  frames: z
+    .array(
+      z.looseObject({
+        index: z.number().int().nonnegative(),
+        timestampMs: z.number().nonnegative(),
+        keyframe: z.boolean(),
+        data: z.instanceof(Uint8Array),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+      }),
+    )
+    .min(1, 'an EncodedVideo has at least one frame')
+    .refine((f) => f[0]?.keyframe === true, 'the first frame of an EncodedVideo is a keyframe (a viewer could decode nothing before it)'),
+})
+
+/** Options of a pattern a browser peer draws (`ChromiumVideoOptions`); the peer checks them in detail. */
+const VideoPatternSchema = z.strictObject({
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  fps: z.number().positive().optional(),
+  codec: VideoCodecSchema.optional(),
+  maxBitrateKbps: z.number().positive().optional(),
+  mode: z.enum(['moving', 'slide', 'frozen']).optional(),
+  degradation: z.enum(['maintain-resolution', 'maintain-framerate', 'balanced']).optional(),
+})
+
 /** Schema of `PublishOptions`. */
 export const PublishOptionsSchema = z.strictObject({
   ...Common,
@@ -37,9 +70,18 @@ export const PublishOptionsSchema = z.strictObject({
       'an audio source such as tone(440)',
     )
     .optional(),
+  video: z
+    .union([EncodedVideoSchema, VideoPatternSchema], {
+      error: 'video is an EncodedVideo (e.g. from encodeVideoPattern) or, for a Chromium peer, pattern options such as { width, height, fps, codec }',
+    })
+    .optional(),
+  videoOptions: z.strictObject({ loop: z.boolean().optional(), startAtFrame: z.number().int().nonnegative().optional() }).optional(),
 })
 /** Schema of `PlayOptions`. */
-export const PlayOptionsSchema = z.strictObject(Common)
+export const PlayOptionsSchema = z.strictObject({
+  ...Common,
+  video: z.union([z.boolean(), z.strictObject({ codecs: z.array(VideoCodecSchema).min(1).optional() })]).optional(),
+})
 
 /** Whether two types are the same (for compile-time checks that a schema covers an option type). */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

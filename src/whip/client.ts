@@ -2,7 +2,9 @@
  * WHIP client (RFC 9725): publish a peer's media to a WHIP endpoint. See `session-client.ts` for the
  * protocol behaviour (token, redirects, Link ice servers, trickle PATCH, ICE restart, DELETE).
  */
-import type { AudioSendHandle, AudioSourceSpec, Peer } from '../peers/types.ts'
+import { RtcspecError } from '../errors.ts'
+import type { EncodedVideo } from '../media/video/types.ts'
+import type { AudioSendHandle, AudioSourceSpec, Peer, SendVideoOptions, VideoSendHandle } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from './session-record.ts'
 import { checkClientOptions } from './client-options.ts'
@@ -25,12 +27,58 @@ export interface PublishOptions extends SessionClientOptions {
   callRecord?: SessionRecordOption
   /** Audio to send once connected (e.g. `tone(440)`). */
   audio?: AudioSourceSpec
+  /**
+   * Video to send once connected: an {@link EncodedVideo} (e.g. `encodeVideoPattern(…)` from rtcspec/services),
+   * which a werift peer packetizes and paces at its frame rate, answering PLI/FIR with a keyframe; or, for a
+   * Chromium `peer`, the options of the test pattern the browser draws and encodes itself (`{ width, height, fps,
+   * codec }`). The created werift peer then offers a sendonly video section with the EncodedVideo's codec.
+   */
+  video?: EncodedVideo | PublishVideoPattern
+  /** How a werift peer sends an EncodedVideo: `{ loop: true }` starts again after the last frame (default: once). */
+  videoOptions?: SendVideoOptions
+}
+
+/** The test pattern a browser peer draws and encodes (see `ChromiumVideoOptions`). */
+export interface PublishVideoPattern {
+  width?: number
+  height?: number
+  fps?: number
+  codec?: 'VP8' | 'H264'
+  maxBitrateKbps?: number
+  mode?: 'moving' | 'slide' | 'frozen'
+  degradation?: 'maintain-resolution' | 'maintain-framerate' | 'balanced'
 }
 
 /** A WHIP publishing session. */
 export interface WhipSession extends ClientSession {
   /** The audio being sent, when `audio` was given. */
   readonly audio: AudioSendHandle | undefined
+  /** The video being sent, when `video` was given: the peer's handle (its `sentFrames()` is the ground truth, when it has one). */
+  readonly video: VideoSendHandle | undefined
+}
+
+function isEncodedVideo(v: EncodedVideo | PublishVideoPattern): v is EncodedVideo {
+  return Array.isArray((v as EncodedVideo).frames)
+}
+
+/** Starts `video` on `peer` through its `sendVideo`, or says which peer cannot. */
+function startVideo(peer: Peer, video: EncodedVideo | PublishVideoPattern, options: SendVideoOptions | undefined): VideoSendHandle {
+  const send = (peer as { sendVideo?: (v: unknown, o?: SendVideoOptions) => VideoSendHandle }).sendVideo
+  if (typeof send !== 'function') {
+    throw new RtcspecError('WHIP_OPTIONS', `publish options: the ${peer.kind} peer ${JSON.stringify(peer.name)} cannot send video (it has no sendVideo)`, {
+      hint: 'publish video from a werift peer (an EncodedVideo) or a Chromium peer (pattern options)',
+    })
+  }
+  if (peer.kind === 'werift' && !isEncodedVideo(video)) {
+    throw new RtcspecError(
+      'WHIP_OPTIONS',
+      'publish options: a werift peer sends an EncodedVideo; pattern options ({ width, height, fps, … }) need a Chromium peer',
+      {
+        hint: 'encode the pattern first (encodeVideoPattern from rtcspec/services), or pass a Chromium peer',
+      },
+    )
+  }
+  return options === undefined ? send.call(peer, video) : send.call(peer, video, options)
 }
 
 /**
@@ -42,15 +90,32 @@ export interface WhipSession extends ClientSession {
 export async function publish(url: string, options: PublishOptions = {}): Promise<WhipSession> {
   checkClientOptions('whip', options)
   const owned = options.peer === undefined
+  const video = options.video
+  if (owned && video !== undefined && !isEncodedVideo(video)) {
+    throw new RtcspecError('WHIP_OPTIONS', 'publish options: pattern options ({ width, height, fps, … }) are drawn by a Chromium peer; none was given', {
+      hint: 'pass peer: await createChromiumPeer(…), or an EncodedVideo (encodeVideoPattern from rtcspec/services) for the werift peer',
+    })
+  }
   const peer =
     options.peer ??
     createWeriftPeer({
       name: 'whip-publisher',
       audio: 'sendonly',
+      ...(video !== undefined && isEncodedVideo(video) ? { video: 'sendonly' as const, videoCodecs: [video.codec] } : {}),
+      // One transport for audio and video (max-bundle), as browsers and OBS do.
+      ...(video !== undefined ? { config: { bundlePolicy: 'max-bundle' as const } } : {}),
       ...options.peerOptions,
       codecs: options.peerOptions?.codecs ?? [...DEFAULT_CLIENT_AUDIO_CODECS],
     })
-  const audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
+  let audio: AudioSendHandle | undefined
+  let videoHandle: VideoSendHandle | undefined
+  try {
+    audio = options.audio !== undefined ? peer.sendAudio(options.audio) : undefined
+    videoHandle = video !== undefined ? startVideo(peer, video, options.videoOptions) : undefined
+  } catch (e) {
+    if (owned) await peer.close()
+    throw e
+  }
   const recording = sessionRecording('whip', options)
   const sessionOptions = {
     ...(owned ? withIceServersApplied(options, peer as WeriftPeer) : options),
@@ -62,7 +127,7 @@ export async function publish(url: string, options: PublishOptions = {}): Promis
   }
   try {
     const session = await startClientSession('whip', url, peer, sessionOptions, onClose)
-    return Object.assign(session, { audio })
+    return Object.assign(session, { audio, video: videoHandle })
   } catch (e) {
     await recording.finish()
     if (owned) await peer.close()
