@@ -7,14 +7,17 @@
  *
  * Each finding is then shrunk from its first case and replayed, always from a known-good endpoint: before
  * every shrink attempt and before the replay, every session the target knows about is DELETEd, the reset
- * hook (if any) runs, and the probe must pass. A finding that does not fail again on a known-good endpoint is
- * `not reproduced`; one whose endpoint cannot be brought back to known-good is `not replayable`. Bounded by
- * runs and by time, rate-limited, seeded.
+ * hook (if any) runs, and the probe must pass — a probe refused as busy (a one-session endpoint whose slot is
+ * still being freed) is retried for up to {@link BUSY_RETRY_MS}. Attempts never overlap: one cut short by
+ * fast-check's time limit is waited for before the next one prepares the endpoint. A finding that does not fail
+ * again on a known-good endpoint is `not reproduced`; one whose endpoint cannot be brought back to known-good is
+ * `not replayable`. Bounded by runs and by time, rate-limited, seeded.
  */
 import fc from 'fast-check'
 import { casesPerSecond, violationsOf, type FindingKind, type Violation } from './findings.ts'
 import type { ResetHook } from './reset.ts'
 import type { FuzzCase, FuzzOutcome, FuzzTarget, HealthCheckResult } from './target.ts'
+import type { ProbeResult } from './findings.ts'
 
 /** Options of {@link runCampaign}. */
 export interface CampaignOptions {
@@ -138,28 +141,65 @@ export interface CampaignResult {
 export type Readiness = { ok: true } | { ok: false; reason: string }
 
 /**
- * Brings the target's endpoint to a known-good state: DELETEs every session it knows about, runs the reset
- * hook, then requires the probe to pass. Never throws.
+ * How long {@link prepareEndpoint} keeps trying when its probe is refused as busy (ms): a one-session endpoint may
+ * free the slot of a session just DELETEd (or reset) a little after answering.
  */
-export async function prepareEndpoint(target: Pick<FuzzTarget, 'probe' | 'release'>, reset?: ResetHook, timeoutMs = 60_000): Promise<Readiness> {
-  await target.release?.().catch(() => undefined)
-  if (reset) {
-    try {
-      await reset()
-    } catch (e) {
-      return { ok: false, reason: `the reset hook failed: ${(e as Error).message.split('\n')[0]}` }
+export const BUSY_RETRY_MS = 2000
+
+/** Most probes one {@link prepareEndpoint} sends while the endpoint answers busy. */
+const BUSY_RETRY_PROBES = 12
+
+/**
+ * Whether a probe was refused because the endpoint is occupied, rather than broken: 429 or 503 (come back later),
+ * or 403/409 saying the endpoint is already in use or busy (WHIP servers that take one publisher per stream).
+ */
+export function probeFoundBusy(p: ProbeResult): boolean {
+  if (p.usable) return false
+  if (p.status === '429' || p.status === '503') return true
+  return (p.status === '403' || p.status === '409') && /already in use|busy/i.test(p.body)
+}
+
+/**
+ * Brings the target's endpoint to a known-good state: DELETEs every session it knows about, runs the reset
+ * hook, then requires the probe to pass. A probe refused as busy ({@link probeFoundBusy}) starts over (DELETEs,
+ * reset, probe) after a short pause, for up to `busyRetryMs`. Never throws.
+ */
+export async function prepareEndpoint(
+  target: Pick<FuzzTarget, 'probe' | 'release'>,
+  reset?: ResetHook,
+  timeoutMs = 60_000,
+  busyRetryMs = BUSY_RETRY_MS,
+): Promise<Readiness> {
+  const started = performance.now()
+  for (let probes = 1; ; probes++) {
+    await target.release?.().catch(() => undefined)
+    if (reset) {
+      try {
+        await reset()
+      } catch (e) {
+        return { ok: false, reason: `the reset hook failed: ${(e as Error).message.split('\n')[0]}` }
+      }
+    }
+    if (!target.probe) return { ok: true }
+    const p = await withWatchdog(target.probe(), timeoutMs, () => ({
+      usable: false,
+      status: 'harness-timeout',
+      body: '',
+      message: `the probe did not finish within ${timeoutMs} ms`,
+    }))
+    if (p.usable) return { ok: true }
+    const elapsed = performance.now() - started
+    const pause = Math.min(500, 25 * 2 ** probes)
+    if (probeFoundBusy(p) && probes < BUSY_RETRY_PROBES && elapsed + pause < busyRetryMs) {
+      await new Promise((r) => setTimeout(r, pause)) // the poll interval of a bounded retry, not a wait for a condition
+      continue
+    }
+    const retried = probes > 1 ? ` — still busy after ${probes} probes over ${Math.round(elapsed)} ms` : ''
+    return {
+      ok: false,
+      reason: `the endpoint does not take a valid offer (${p.message}${retried})${reset ? '' : '; no reset hook is configured (--reset-url, --reset-cmd)'}`,
     }
   }
-  if (!target.probe) return { ok: true }
-  const p = await withWatchdog(target.probe(), timeoutMs, () => ({
-    usable: false,
-    status: 'harness-timeout',
-    body: '',
-    message: `the probe did not finish within ${timeoutMs} ms`,
-  }))
-  return p.usable
-    ? { ok: true }
-    : { ok: false, reason: `the endpoint does not take a valid offer (${p.message})${reset ? '' : '; no reset hook is configured (--reset-url, --reset-cmd)'}` }
 }
 
 /** Runs one case, then the target's probe; the probe's result is the outcome's `endpoint`. */
@@ -329,9 +369,14 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
     let note: string | undefined
     let failedAgain = false
     if (performance.now() < shrinkUntil) {
-      const shrinkProperty = fc.asyncProperty(target.arbitrary, async (spec) => {
-        if (note !== undefined || performance.now() > shrinkUntil) return true
+      // fast-check's time limit ends `fc.check` without waiting for the attempt in flight; that attempt must not go on
+      // using the endpoint (its POST would hold a one-session endpoint's slot while the next attempt probes it).
+      let inFlight: Promise<boolean> | undefined
+      let phaseOver = false
+      const attempt = async (spec: S): Promise<boolean> => {
+        if (phaseOver || note !== undefined || performance.now() > shrinkUntil) return true
         const ready = await prepare()
+        if (phaseOver) return true
         if (!ready.ok) {
           note = `shrinking stopped: ${ready.reason}`
           return true
@@ -342,6 +387,11 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
         if (fails(o)) return false
         tried.add(JSON.stringify(c))
         return true
+      }
+      const shrinkProperty = fc.asyncProperty(target.arbitrary, (spec) => {
+        const run = attempt(spec)
+        inFlight = run
+        return run
       })
       // With a reducer, fast-check's field-by-field shrinking gets 40 % of the time left and the reducer's big
       // structural steps (a mutation less, a section less, a smaller repeat count) the rest: against a server
@@ -354,6 +404,9 @@ export async function runCampaign<S>(target: FuzzTarget<S>, options: CampaignOpt
         interruptAfterTimeLimit: Math.max(1, (shrinkUntil - performance.now()) * share),
         markInterruptAsFailure: false,
       })
+      phaseOver = true
+      // Bounded: every step of an attempt is (the reset hook, the probe and the case each have their timeout).
+      await inFlight?.catch(() => true)
       if (d.failed && d.counterexample) {
         failedAgain = true
         input = d.counterexample[0] as S

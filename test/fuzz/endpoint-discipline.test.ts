@@ -260,6 +260,8 @@ describe('a server that a malformed offer leaves stuck (stuck-500, one session)'
     expect(f.verdict, summary(r)).toBe('reproduced')
     // generation went on after each reset: it was not cut short by the stuck endpoint
     expect(r.notes.join(), summary(r)).not.toMatch(/could not be brought back/)
+    // and shrinking ran to its end: no attempt found the endpoint held by an earlier attempt's session
+    expect(f.note ?? '', summary(r)).not.toMatch(/shrinking stopped/)
     expect(r.cases).toBeGreaterThan(f.firstCase)
     // minimal: one mutation of an offer with one audio section and one codec, the right Content-Type, and
     // still without a=ice-ufrag

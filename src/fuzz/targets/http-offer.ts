@@ -163,11 +163,46 @@ function singleReaimed(ms: SdpMutation[]): SdpMutation[][] {
   return out
 }
 
+/** Whole lines (ended by a newline) and the length of the partial line after them in `text`'s first `keep` % (as `truncate` cuts). */
+function truncation(text: string, keep: number): { lines: number; partial: number } {
+  const kept = text.slice(0, Math.floor((text.length * (keep % 101)) / 100))
+  const last = kept.lastIndexOf('\n')
+  return { lines: last < 0 ? 0 : kept.split('\n').length - 1, partial: kept.length - last - 1 }
+}
+
+/**
+ * The mutations re-aimed from offer `from` to the smaller offer `to`: each `truncate` (which keeps a percentage of the
+ * text, so the same percentage of a shorter offer cuts elsewhere) gets a `keep` that cuts `to`'s text after as
+ * many whole lines as it did `from`'s, keeping as much of the next line as possible without completing it, and a
+ * few that just complete that line (a percentage cannot always stop at a line's end). None without a truncation.
+ */
+function reaimTruncations(ms: SdpMutation[], from: WebrtcOfferSpec, to: WebrtcOfferSpec): SdpMutation[][] {
+  const variants: SdpMutation[][] = []
+  ms.forEach((m, i) => {
+    if (m.op !== 'truncate') return
+    const was = truncation(buildMutatedOffer({ offer: from, mutations: ms.slice(0, i) }), m.keep)
+    const text = buildMutatedOffer({ offer: to, mutations: ms.slice(0, i) })
+    let within: { keep: number; partial: number } | undefined
+    let completing: number | undefined
+    for (let keep = 0; keep <= 100; keep++) {
+      const now = truncation(text, keep)
+      if (now.lines === was.lines && (within === undefined || now.partial > within.partial)) within = { keep, partial: now.partial }
+      if (now.lines > was.lines && completing === undefined) completing = keep
+    }
+    // A cut inside a line leaves a partial line the server may or may not parse: a few cuts past the line's end too.
+    const past = completing === undefined ? [] : [completing, completing + 1, completing + 2, completing + 3].filter((k) => k <= 100)
+    for (const keep of new Set([within?.keep, ...past])) {
+      if (keep !== undefined && keep !== m.keep) variants.push(ms.map((mm, j) => (j === i ? { ...m, keep } : mm)))
+    }
+  })
+  return variants
+}
+
 /**
  * Smaller variants of a POST, cheapest and biggest steps first: each mutation removed, a mutation's size
  * (repeat count, long length, truncation) cut down, the right Content-Type, a smaller offer (one section
- * less, one codec) with the mutations' line indexes re-aimed (they count lines, so a smaller offer shifts
- * them), each mutation alone re-aimed, then lower indexes alone.
+ * less, one codec) with its truncations re-aimed to cut after the same lines and the mutations' line indexes
+ * re-aimed (they count lines, so a smaller offer shifts them), each mutation alone re-aimed, then lower indexes alone.
  */
 export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
   const out: OfferPostSpec[] = s.offer.mutations.map((_, i) => ({ ...s, offer: { ...s.offer, mutations: s.offer.mutations.filter((__, j) => j !== i) } }))
@@ -181,6 +216,7 @@ export function reduceOfferPost(s: OfferPostSpec): OfferPostSpec[] {
   })
   for (const offer of smaller) {
     out.push({ ...s, offer: { offer, mutations: s.offer.mutations } })
+    for (const ms of reaimTruncations(s.offer.mutations, o, offer)) out.push({ ...s, offer: { offer, mutations: ms } })
     for (const ms of lowerIndexes(s.offer.mutations)) out.push({ ...s, offer: { offer, mutations: ms } })
   }
   for (const ms of singleReaimed(s.offer.mutations)) out.push({ ...s, offer: { ...s.offer, mutations: ms } })
