@@ -9,7 +9,7 @@
  * @module
  */
 export { publish } from '../whip/client.ts'
-export type { PublishOptions, WhipSession } from '../whip/client.ts'
+export type { PublishOptions, PublishVideoPattern, WhipSession } from '../whip/client.ts'
 export { play } from '../whep/client.ts'
 export type { PlayOptions, WhepSession } from '../whep/client.ts'
 export { SessionHttpError } from '../whip/session-client.ts'

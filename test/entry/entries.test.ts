@@ -289,7 +289,7 @@ describe('entry points', () => {
         "rtcspec/reporter": 4,
         "rtcspec/services": 45,
         "rtcspec/sip": 46,
-        "rtcspec/whip": 37,
+        "rtcspec/whip": 38,
         "rtcspec/wire": 4,
       }
     `)
