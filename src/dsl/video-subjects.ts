@@ -41,7 +41,7 @@ export interface VideoFramesSource {
 }
 
 /** The sender's ground truth: a sender handle or the list of frames it sent. */
-export type VideoSenderTruth = { sentFrames(): readonly SentVideoFrame[]; readonly fps?: number } | readonly SentVideoFrame[]
+export type VideoSenderTruth = { sentFrames?(): readonly SentVideoFrame[]; readonly fps?: number } | readonly SentVideoFrame[]
 
 /** Options every video matcher takes about its subject. */
 export interface VideoSubjectOptions {
@@ -96,7 +96,11 @@ export function videoSourceOf(subject: unknown): { source: VideoFramesSource; la
 function truthOf(sender: VideoSenderTruth | undefined): { sent?: readonly SentVideoFrame[]; fps?: number } {
   if (sender === undefined) return {}
   if (Array.isArray(sender)) return { sent: sender as readonly SentVideoFrame[] }
-  const s = sender as { sentFrames(): readonly SentVideoFrame[]; fps?: number }
+  const s = sender as { sentFrames?(): readonly SentVideoFrame[]; fps?: number }
+  if (typeof s.sentFrames !== 'function')
+    throw new RtcspecError('MATCHER_OPTIONS', 'sender: this video sender does not report the frames it sent (sentFrames), so it cannot give the truth', {
+      hint: 'pass the handle of a sender rtcspec packetizes (werift sendVideo), or leave sender out',
+    })
   return { sent: s.sentFrames(), ...(s.fps !== undefined ? { fps: s.fps } : {}) }
 }
 
