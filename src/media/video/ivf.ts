@@ -3,12 +3,13 @@
  * header size 32, FourCC, width, height, time base, frame count), then per frame a 12-byte header (frame size,
  * 64-bit presentation time in time-base units) and the frame. All integers little-endian.
  *
- * Also the two facts about a VP8 frame a source and a recorder need (RFC 6386 §9.1): whether it is a key frame
- * and, for key frames, the picture size.
+ * Also the two facts about a VP8 frame a source and a recorder need: whether it is a key frame and, for key
+ * frames, the picture size.
  *
  * @module
  */
 import { ParseError } from '../../errors.ts'
+import { parseVp8FrameHeader } from '../../rtp/video-payload.ts'
 
 /** One frame of an IVF file. */
 export interface IvfFrame {
@@ -86,13 +87,15 @@ export function readIvf(bytes: Uint8Array): IvfFile {
 }
 
 /**
- * What a VP8 frame's header says (RFC 6386 §9.1): a key frame (bit 0 of the first byte clear) and, for a key
- * frame with its start code `9d 01 2a`, the picture size (the low 14 bits of the two size fields). `undefined`
- * sizes for inter frames and for frames too short to tell.
+ * What a VP8 frame's header says (RFC 6386 §9.1, parsed by `parseVp8FrameHeader` of the RTP payload reader): a
+ * key frame, and for a key frame its picture size. Never throws: a frame too short to tell is an inter frame
+ * without a size, a key frame without its start code has no size.
  */
 export function vp8FrameInfo(data: Uint8Array): { keyframe: boolean; width?: number; height?: number } {
-  if (data.length < 3) return { keyframe: false }
-  const keyframe = (data[0]! & 1) === 0
-  if (!keyframe || data.length < 10 || data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) return { keyframe }
-  return { keyframe, width: (data[6]! | (data[7]! << 8)) & 0x3fff, height: (data[8]! | (data[9]! << 8)) & 0x3fff }
+  try {
+    const h = parseVp8FrameHeader(data)
+    return h.keyframe ? { keyframe: true, width: h.width, height: h.height } : { keyframe: false }
+  } catch {
+    return { keyframe: data.length >= 3 && (data[0]! & 1) === 0 }
+  }
 }
