@@ -11,6 +11,7 @@ import { chromiumDescendants, liveBrowserProcesses } from '../../src/peers/chrom
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { buildCallRecord } from '../../src/peers/call-record.ts'
 import type { RenderedVideoFrame } from '../../src/media/video/types.ts'
+import { analyzeTrack } from '../../src/media/video/track-frames.ts'
 import { holdBrowserForFile } from '../support/browser.ts'
 import { requireTool } from '../support/requires.ts'
 import { waitFor } from '../../src/wait.ts'
@@ -95,9 +96,11 @@ describe.skipIf(skip)('Chromium video', () => {
       const presented = frames.at(-1)!.presentedFrames
       expect(out.nativeVideo!.framesEncoded, what).toBeLessThanOrEqual(sent.framesDrawn)
       expect(counters.framesDecoded, what).toBeLessThanOrEqual(out.nativeVideo!.framesEncoded)
-      // stated bound: the player's presented-frame count is within 2 of the decoder's count (frames decoded
-      // but not yet presented when the sender stopped; the player counts a repaint as a presentation now and then)
-      expect(Math.abs(counters.framesDecoded - presented), what).toBeLessThanOrEqual(2)
+      // stated bounds: the player presents at most 2 frames more than the decoder decoded (it counts a repaint as a
+      // presentation now and then), and skips at most 3 + 10 % of the decoded frames (one that the next frame
+      // replaced before the display refreshed: frames arriving together on a busy machine)
+      expect(counters.framesDecoded - presented, what).toBeGreaterThanOrEqual(-2)
+      expect(counters.framesDecoded - presented, what).toBeLessThanOrEqual(3 + Math.ceil(counters.framesDecoded * 0.1))
       // stated bound: a busy page may present up to 3 + 5 % of the frames without running the callback
       expect(frames.length, what).toBeLessThanOrEqual(presented)
       expect(frames.length, what).toBeGreaterThanOrEqual(presented - 3 - Math.ceil(presented * 0.05))
@@ -184,5 +187,10 @@ describe.skipIf(skip)('Chromium video', () => {
     expect(gaps.filter((g) => g.ms > 300).length, `${what}; gaps over 300 ms: ${JSON.stringify(gaps.filter((g) => g.ms > 300))}`).toBe(1)
     const buckets = track.videoTimeline()
     expect(buckets.at(-1)?.freezeCountSoFar, JSON.stringify(buckets)).toBe(after!.freezeCount)
+    // rtcspec's own freeze analysis of the same rendered frames agrees with the browser's count, and with the
+    // duration within 300 ms (the browser measures between its own render calls, rtcspec between callbacks)
+    const analysis = analyzeTrack(track)!
+    expect(analysis.freezes.count, `${what}; rtcspec ${JSON.stringify(analysis.freezes)}`).toBe(after!.freezeCount)
+    expect(Math.abs(analysis.freezes.totalMs - after!.totalFreezesDurationMs), `${what}; rtcspec ${JSON.stringify(analysis.freezes)}`).toBeLessThan(300)
   }, 90_000)
 })
