@@ -63,6 +63,11 @@ export const RtpPeerOptionsSchema = z.strictObject({
   ptimeMs: z.number().int().min(10).max(120).optional(),
   rtcpIntervalMs: z.number().positive().max(60_000).optional(),
   symmetric: z.boolean().optional(),
+  video: z.union([z.literal('recvonly'), z.literal(false)], { error: "the plain-RTP peer receives video only: video is 'recvonly' or false" }).optional(),
+  videoFormats: z
+    .array(z.strictObject({ encoding: z.enum(['VP8', 'H264']), payloadType: z.number().int().min(96).max(127) }))
+    .min(1)
+    .optional(),
 })
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

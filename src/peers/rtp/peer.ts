@@ -10,6 +10,10 @@
  *   mis-advertised far ends still hear us (`symmetric: false` to always use the SDP address).
  * - Hold/resume: `setDirection()` then a new offer; a far end's `sendonly`/`inactive` pauses our sending.
  * - Loopback only: remote addresses outside 127.0.0.0/8 and ::1 are refused.
+ * - Video, receive only (`video: 'recvonly'`): the offer gets an `m=video` section on its own port pair (VP8 and
+ *   H.264 by default); RTP arriving there becomes an inbound video track whose frames are assembled like every
+ *   other peer's (`videoFrames()`), e.g. from FFmpeg (`startFfmpegSource({ video: { to: <that port> } })`).
+ *   No RTCP is sent for video, and no PLI (an RTP/AVP sender such as FFmpeg has no feedback channel).
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { randomInt } from 'node:crypto'
@@ -52,7 +56,17 @@ export interface RtpPeerOptions extends PeerOptions {
   rtcpIntervalMs?: number
   /** Send media back to where it comes from (RFC 4961). Default true. */
   symmetric?: boolean
+  /** `recvonly`: offer an `m=video` section and receive video there. Default `false` (audio only). */
+  video?: 'recvonly' | false
+  /** Video formats offered, default VP8 on payload type 96 and H.264 (packetization-mode 1) on 102. */
+  videoFormats?: Array<{ encoding: 'VP8' | 'H264'; payloadType: number }>
 }
+
+/** The video formats a plain-RTP peer offers by default (FFmpeg's RTP muxer uses payload type 96 unless told). */
+const DEFAULT_VIDEO_FORMATS: ReadonlyArray<{ encoding: 'VP8' | 'H264'; payloadType: number }> = [
+  { encoding: 'VP8', payloadType: 96 },
+  { encoding: 'H264', payloadType: 102 },
+]
 
 interface Negotiated {
   codec: AudioCodecSpec
@@ -125,6 +139,9 @@ export class RtpPeer implements Peer {
   #version = 0
   #direction: Direction
   #sockets: Promise<{ rtp: Socket; rtcp: Socket }> | undefined
+  /** The video port pair (`video: 'recvonly'`), bound with the first offer. */
+  #videoSockets: Promise<{ rtp: Socket; rtcp: Socket }> | undefined
+  #videoBound: { rtp: Socket; rtcp: Socket } | undefined
   #bound: { rtp: Socket; rtcp: Socket } | undefined
   #negotiated: Negotiated | undefined
   #pendingOffer: RtpFormat[] | undefined
@@ -155,6 +172,84 @@ export class RtpPeer implements Peer {
       })
     this.#ptime = options.ptimeMs ?? 20
     this.#direction = options.audio === false ? 'inactive' : (options.audio ?? 'sendrecv')
+  }
+
+  /** The local video RTP port (after the first offer, with `video: 'recvonly'`). */
+  get localVideoPort(): number | undefined {
+    return this.#videoBound?.rtp.address().port
+  }
+
+  async #ensureVideoSockets(): Promise<{ rtp: Socket; rtcp: Socket }> {
+    this.#videoSockets ??= bindPair(this.#address).then((s) => {
+      this.#videoBound = s
+      s.rtp.on('message', (buf, rinfo) => this.#onVideoRtp(buf, rinfo))
+      s.rtp.on('error', (e) => this.#error(`video RTP socket: ${e.message}`))
+      s.rtcp.on('error', (e) => this.#error(`video RTCP socket: ${e.message}`))
+      if (this.#closed) {
+        s.rtp.close()
+        s.rtcp.close()
+      }
+      return s
+    })
+    return this.#videoSockets
+  }
+
+  #videoFormats(): ReadonlyArray<{ encoding: 'VP8' | 'H264'; payloadType: number }> {
+    return this.#options.videoFormats ?? DEFAULT_VIDEO_FORMATS
+  }
+
+  /** The `m=video` section of an offer (receive only). */
+  #videoSection(): string {
+    const port = this.#videoBound?.rtp.address().port ?? 0
+    const formats = this.#videoFormats()
+    const lines = [`m=video ${port} RTP/AVP ${formats.map((f) => f.payloadType).join(' ')}`]
+    for (const f of formats) {
+      lines.push(`a=rtpmap:${f.payloadType} ${f.encoding}/90000`)
+      if (f.encoding === 'H264') lines.push(`a=fmtp:${f.payloadType} packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1`)
+    }
+    lines.push('a=recvonly')
+    return `${lines.join('\r\n')}\r\n`
+  }
+
+  #onVideoRtp(buf: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.#closed) return
+    if (!isLoopbackAddress(rinfo.address)) {
+      this.#refused++
+      return
+    }
+    let packet
+    try {
+      packet = parseRtp(buf)
+    } catch {
+      this.#refused++
+      return
+    }
+    let track = this.#inbound.find((t) => t.kind === 'video')
+    if (!track) {
+      const formats = this.#videoFormats()
+      track = new InboundTrackImpl({
+        kind: 'video',
+        mid: undefined,
+        peerName: this.name,
+        clockRate: 90_000,
+        codecOf: (pt) => {
+          const f = formats.find((x) => x.payloadType === pt)
+          return f ? { encoding: f.encoding, payloadType: pt, clockRate: 90_000 } : undefined
+        },
+        ...(this.#options.record ? { record: true } : {}),
+      })
+      this.#inbound.push(track)
+      for (const w of this.#trackWaiters.splice(0)) w(track)
+    }
+    track.push({
+      sequenceNumber: packet.sequenceNumber,
+      timestamp: packet.timestamp,
+      ssrc: packet.ssrc,
+      payloadType: packet.payloadType,
+      marker: packet.marker,
+      payload: packet.payload,
+      arrivalMs: performance.now(),
+    })
   }
 
   /** The local RTP port (after the first offer or answer). */
@@ -218,10 +313,12 @@ export class RtpPeer implements Peer {
   async createOffer(): Promise<SessionDescriptionInit> {
     this.#assertOpen()
     await this.#ensureSockets()
+    if (this.#options.video === 'recvonly') await this.#ensureVideoSockets()
     const formats = this.#offerFormats()
     this.#pendingOffer = formats
     recordState(this.timeline, 'signaling', 'have-local-offer')
-    return { type: 'offer', sdp: this.#sdp(formats, this.#direction) }
+    const sdp = this.#sdp(formats, this.#direction)
+    return { type: 'offer', sdp: this.#options.video === 'recvonly' ? sdp + this.#videoSection() : sdp }
   }
 
   async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
@@ -405,7 +502,7 @@ export class RtpPeer implements Peer {
     }
     const n = this.#negotiated
     if ((this.#options.symmetric ?? true) && n) this.#latched ??= { address: rinfo.address, port: rinfo.port }
-    let track = this.#inbound[0]
+    let track = this.#inbound.find((t) => t.kind === 'audio')
     if (!track) {
       track = new InboundTrackImpl({
         kind: 'audio',
@@ -504,8 +601,16 @@ export class RtpPeer implements Peer {
   waitForTrack(kind: MediaKind, timeoutMs: number): Promise<InboundTrack> {
     const existing = this.#inbound.find((t) => t.kind === kind)
     if (existing) return Promise.resolve(existing as unknown as InboundTrack)
-    if (kind !== 'audio') return Promise.reject(new RtcspecError('NO_VIDEO', `${this.name}: a plain-RTP peer carries audio only`))
-    const found = new Promise<InboundTrack>((resolve) => this.#trackWaiters.push((t) => resolve(t as unknown as InboundTrack)))
+    if (kind !== 'audio' && this.#options.video !== 'recvonly')
+      return Promise.reject(
+        new RtcspecError('NO_VIDEO', `${this.name}: this plain-RTP peer takes no video`, {
+          hint: "create it with createRtpPeer({ video: 'recvonly' }) to receive video",
+        }),
+      )
+    const found = new Promise<InboundTrack>((resolve) => {
+      const waiter = (t: InboundTrackImpl) => (t.kind === kind ? resolve(t as unknown as InboundTrack) : this.#trackWaiters.push(waiter))
+      this.#trackWaiters.push(waiter)
+    })
     return withTimeout(found, timeoutMs, `${this.name}: an inbound ${kind} track (first RTP packet)`)
   }
 
@@ -525,7 +630,10 @@ export class RtpPeer implements Peer {
     return {
       peer: this.name,
       kind: this.kind,
-      inbound: this.#inbound.map((t) => ({ kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot() })),
+      inbound: this.#inbound.map((t) => {
+        const video = t.videoSummary()
+        return { kind: t.kind, mid: t.mid, codec: t.codec, rtp: t.rtp.snapshot(), ...(video ? { video } : {}) }
+      }),
       outbound: this.#senders.outbound(),
       selectedPair:
         local && dest
@@ -572,6 +680,10 @@ export class RtpPeer implements Peer {
     const s = this.#bound
     if (s) {
       await Promise.all([new Promise<void>((r) => s.rtp.close(() => r())), new Promise<void>((r) => s.rtcp.close(() => r()))])
+    }
+    const v = this.#videoBound
+    if (v) {
+      await Promise.all([new Promise<void>((r) => v.rtp.close(() => r())), new Promise<void>((r) => v.rtcp.close(() => r()))])
     }
   }
 
