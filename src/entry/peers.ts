@@ -59,7 +59,14 @@ export type {
   IceCheckSummary,
   IceDetail,
   TurnSetupWatch,
+  SendVideoOptions,
+  VideoSendHandle,
+  VideoSendCounters,
+  VideoReceiveCounters,
+  InboundVideoSummary,
 } from '../peers/types.ts'
+export type { WeriftVideoSendHandle } from '../peers/werift/peer.ts'
+export type { KeyframeRequest } from '../peers/werift/video-sender.ts'
 export { audioCodec, audioCodecNames, registerAudioCodec, findAudioCodec, TELEPHONE_EVENT_PAYLOAD_TYPES } from '../peers/codecs.ts'
 export type { AudioCodecSpec } from '../peers/codecs.ts'
 // Calls between two peers
@@ -91,6 +98,6 @@ export type { RtpIngest, RtpIngestOptions } from '../peers/werift/rtp-ingest.ts'
 export { forwardRtp } from '../peers/rtp-forward.ts'
 export type { RtpForward, RtpForwardOptions } from '../peers/rtp-forward.ts'
 // Recordings and call records
-export { saveTrackRecording, savePeerRecordings, saveCallRecordings, trackPcap } from '../peers/recording-files.ts'
+export { saveTrackRecording, saveVideoTrackRecording, savePeerRecordings, saveCallRecordings, trackPcap } from '../peers/recording-files.ts'
 export type { SavedRecording } from '../peers/recording-files.ts'
 export { buildCallRecord, appendCallRecord, reportDir } from '../peers/call-record.ts'

@@ -285,7 +285,7 @@ describe('entry points', () => {
         "rtcspec/fuzz": 90,
         "rtcspec/load": 15,
         "rtcspec/media": 124,
-        "rtcspec/peers": 111,
+        "rtcspec/peers": 119,
         "rtcspec/reporter": 4,
         "rtcspec/services": 45,
         "rtcspec/sip": 46,
