@@ -17,5 +17,15 @@ export { writePcap, readPcap, LINKTYPE_RAW } from './pcap.ts'
 export type { UdpFlow, PcapDatagram, PcapRecord } from './pcap.ts'
 export { serializeTelephoneEvent, parseTelephoneEvent, collectDtmf, dtmfEventCode, dtmfDigit, validateDtmfDigits, DTMF_DIGITS } from './telephone-event.ts'
 export type { TelephoneEvent, TelephoneEventPacket, CollectDtmfOptions } from './telephone-event.ts'
-export { parseVp8Descriptor, parseVp8FrameHeader, parseVp8Packet, parseH264Packet, parseH264PacketInfo, parseH264Sps, parseVideoPacket, nalToRbsp, H264_NAL } from './video-payload.ts'
+export {
+  parseVp8Descriptor,
+  parseVp8FrameHeader,
+  parseVp8Packet,
+  parseH264Packet,
+  parseH264PacketInfo,
+  parseH264Sps,
+  parseVideoPacket,
+  nalToRbsp,
+  H264_NAL,
+} from './video-payload.ts'
 export type { Vp8Descriptor, Vp8FrameHeader, VideoPacketInfo, VideoPayloadCodec, H264NalRef, H264Packet, H264Sps } from './video-payload.ts'
