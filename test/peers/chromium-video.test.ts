@@ -193,4 +193,25 @@ describe.skipIf(skip)('Chromium video', () => {
     expect(analysis.freezes.count, `${what}; rtcspec ${JSON.stringify(analysis.freezes)}`).toBe(after!.freezeCount)
     expect(Math.abs(analysis.freezes.totalMs - after!.totalFreezesDurationMs), `${what}; rtcspec ${JSON.stringify(analysis.freezes)}`).toBeLessThan(300)
   }, 90_000)
+  it('the bitrate cap holds: the bytes sent over 3 s stay near maxBitrateKbps', async () => {
+    await using a = await createChromiumPeer({ name: 'send-capped', audio: false })
+    await using b = await createChromiumPeer({ name: 'recv-capped', audio: false })
+    // 640×480 moving content wants far more than 150 kbit/s: the cap is what limits it
+    const sent = a.sendVideo({ codec: 'VP8', width: 640, height: 480, fps: 30, maxBitrateKbps: 150 })
+    await using _call = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+    const track = (await b.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+    await track.waitForRendered('30 rendered frames', (f) => f.length >= 30, 30_000)
+    const bytes = async () => (await a.stats()).outbound.find((o) => o.kind === 'video')?.bytesSent ?? 0
+    const t0 = performance.now()
+    const b0 = await bytes()
+    await track.waitForRendered('3 s more of rendered frames', (f) => (f.at(-1)?.presentedAtMs ?? 0) - (f[29]?.presentedAtMs ?? 0) >= 3000, 30_000)
+    const kbps = (((await bytes()) - b0) * 8) / (performance.now() - t0)
+    const out = (await a.stats()).outbound.find((o) => o.kind === 'video')!
+    // stated bound: within 1.5 × the cap (the encoder's rate control overshoots briefly, RTP headers count)
+    expect(kbps, `${kbps.toFixed(0)} kbit/s; ${JSON.stringify(out.nativeVideo)}`).toBeLessThan(150 * 1.5)
+    expect(kbps).toBeGreaterThan(10)
+    // the picture size stays as asked (frame rate, not resolution, gives way)
+    expect([out.nativeVideo?.frameWidth, out.nativeVideo?.frameHeight]).toEqual([640, 480])
+    sent.stop()
+  }, 90_000)
 })
