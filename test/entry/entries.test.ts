@@ -284,7 +284,7 @@ describe('entry points', () => {
         "rtcspec/conformance": 24,
         "rtcspec/fuzz": 90,
         "rtcspec/load": 15,
-        "rtcspec/media": 124,
+        "rtcspec/media": 127,
         "rtcspec/peers": 119,
         "rtcspec/reporter": 4,
         "rtcspec/services": 45,

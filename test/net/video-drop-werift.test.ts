@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { analyzeVideo } from '../../src/media/video/analysis.ts'
+import { videoTruthFromRelay } from '../../src/media/video/relay-truth.ts'
 import { UdpRelay } from '../../src/net/relay.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { relayPath } from '../../src/peers/relay-path.ts'
@@ -54,6 +55,16 @@ describe('video analysis against the relay’s truth (werift ↔ werift VP8)', (
     const estimated = analyzeVideo(track.videoFrames?.() ?? [], { fps: 30 })
     const skipped = (sent.at(-1)?.index ?? 0) - (sent[0]?.index ?? 0) + 1 - sent.length
     expect(estimated.lost).toBe(3 + skipped)
+    // freezes: the same count as a player right behind the relay (the relay's per-packet truth), duration within
+    // the loopback transit after the relay
+    const truth = videoTruthFromRelay(relay.truth('toB').records, sent)
+    expect(truth.lostIndices).toEqual(truthLost)
+    process.stdout.write(
+      `[video-freezes] truth ${truth.freezes.count} freezes ${truth.freezes.totalMs.toFixed(1)} ms; analysis ${exact.freezes.count} freezes ${exact.freezes.totalMs.toFixed(1)} ms\n`,
+    )
+    expect(exact.freezes.count).toBe(truth.freezes.count)
+    expect(Math.abs(exact.freezes.totalMs - truth.freezes.totalMs)).toBeLessThanOrEqual(10 * truth.freezes.count)
+    expect(exact.decodable).toBe(truth.decodable)
     // the matchers read the same analysis from the peer
     expect(call.b).toHaveFreezesBelow({ count: 10, sender: handle })
   })
