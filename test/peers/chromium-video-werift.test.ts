@@ -10,6 +10,8 @@ import type { ChromiumInboundTrack } from '../../src/peers/chromium/inbound-trac
 import { chromiumDescendants, liveBrowserProcesses } from '../../src/peers/chromium/index.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { relayPath } from '../../src/peers/relay-path.ts'
+import { UdpRelay } from '../../src/net/relay.ts'
 import { encodeVideoPattern } from '../../src/services/video-encode.ts'
 import type { InboundTrack } from '../../src/peers/types.ts'
 import { TimeoutError } from '../../src/errors.ts'
@@ -84,6 +86,54 @@ describe.skipIf(skip)('Chromium ↔ werift video', () => {
     const sized = frames.filter((f) => f.width !== undefined)
     expect(sized.length, what).toBeGreaterThanOrEqual(1)
     for (const f of sized) expect(`${f.width}×${f.height}`).toBe('320×240')
+  }, 90_000)
+
+  it('a frame dropped on the way: werift asks for a keyframe, the browser counts the request and sends one', async () => {
+    await using relay = await UdpRelay.create({ seed: 7 })
+    await using chromium = await createChromiumPeer({ name: 'chrome-pli', audio: false })
+    await using werift = createWeriftPeer({ name: 'werift-pli', audio: false, video: 'recvonly', videoCodecs: ['H264'] })
+    const sent = chromium.sendVideo({ codec: 'H264', width: 320, height: 240, fps: 30 })
+    await using _call = await connectBackToBack(chromium, werift, { path: relayPath(relay), connectTimeoutMs: 15_000 })
+    const track = await werift.waitForTrack('video', 10_000)
+    await waitFor(() => videoFramesOf(track).filter((f) => f.complete).length >= 15, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      label: '15 complete frames at werift',
+    })
+    // drop the next frame whole (every packet of its RTP timestamp, retransmissions included) on its way to werift
+    relay.dropFrames('toB', { payloadType: track.codec!.payloadType, count: 1 })
+    const videoOut = async () => (await chromium.stats()).outbound.find((o) => o.kind === 'video')!
+    await waitUntil(async () => ((await videoOut()).nativeVideo?.keyFramesEncoded ?? 0) >= 2, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      label: 'a second keyframe from Chromium after the dropped frame',
+    })
+    await sent.update({ mode: 'frozen' })
+    let last = ''
+    await waitUntil(
+      async () => {
+        const now = `${videoFramesOf(track).length}/${JSON.stringify((await videoOut()).nativeVideo)}/${JSON.stringify(track.videoFeedback?.())}`
+        const settled = now === last
+        last = now
+        return settled
+      },
+      { timeoutMs: 10_000, intervalMs: 300, label: 'the frame counts and feedback counters to settle once the sender froze' },
+    )
+    const tx = (await videoOut()).nativeVideo!
+    const feedback = track.videoFeedback!()
+    const dropped = relay.droppedFrames('toB')
+    const frames = videoFramesOf(track)
+    const what = `werift frames ${frames.length}, feedback ${JSON.stringify(feedback)}; Chromium ${JSON.stringify(tx)}; relay dropped ${JSON.stringify(dropped.map((d) => d.rtpTimestamp))}`
+    expect(dropped.length, what).toBe(1)
+    // every frame sent arrived except the one dropped, which never shows at werift
+    expect(frames.length, what).toBe(tx.framesSent - 1)
+    expect(frames.some((f) => f.rtpTimestamp === dropped[0]!.rtpTimestamp)).toBe(false)
+    // the requests werift sent are the ones the browser counts as received, and each got a keyframe
+    expect(feedback.pliSent + feedback.firSent, what).toBeGreaterThanOrEqual(1)
+    expect(tx.pliCount, what).toBe(feedback.pliSent)
+    expect(tx.firCount, what).toBe(feedback.firSent)
+    expect(tx.nackCount, what).toBe(feedback.nackSent)
+    expect(frames.filter((f) => f.keyframe).length, what).toBe(tx.keyFramesEncoded)
   }, 90_000)
 
   it("werift → Chromium VP8: Chromium decodes the pattern's frames and reads their codes in order", async () => {
