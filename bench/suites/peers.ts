@@ -53,7 +53,7 @@ function plan(kind: Kind, o: BenchRunOptions): Plan {
  * Where each part must be done, as time left before the suite's deadline: werift's sequential calls and cost first,
  * then its concurrency (one thread, worker threads, processes), then Chromium (ms reserved for what comes after).
  */
-const RESERVE_MS = { full: { afterWerift: 230_000, afterScale: 100_000 }, quick: { afterWerift: 100_000, afterScale: 40_000 } }
+const RESERVE_MS = { full: { afterWerift: 230_000, afterScale: 100_000 }, quick: { afterWerift: 100_000, afterScale: 35_000 } }
 
 /** Chromium's getStats poll interval: short while timing the first packet, the default otherwise (polling costs CPU). */
 const FIRST_PACKET_POLL_MS = 20
@@ -223,7 +223,7 @@ interface ScaleResult {
 const SCALE_RATE = 25
 
 function scaleLevels(mode: ScaleMode, quick: boolean): number[] {
-  if (mode === 'one thread') return quick ? [100] : [50, 100, 150, 200]
+  if (mode === 'one thread') return quick ? [50] : [50, 100, 150, 200]
   return quick ? [200] : [100, 200, 250, 300]
 }
 
@@ -301,6 +301,7 @@ async function scale(mode: ScaleMode, o: BenchRunOptions, until: number, log: (l
   let best: { calls: number; jitterP95?: number } | undefined
   let failed: string | undefined
   let flagged = ''
+  let tried = 0
   try {
     for (const calls of levels) {
       // the ramp, the hold, and about 10 s to start the workers (or processes) and close the calls
@@ -308,6 +309,7 @@ async function scale(mode: ScaleMode, o: BenchRunOptions, until: number, log: (l
         failed = `the suite's time budget ran out before ${calls} calls`
         break
       }
+      tried++
       const s =
         mode === 'processes'
           ? await shardedRun(calls, holdMs, cores, join(dir, `${calls}`))
@@ -336,6 +338,7 @@ async function scale(mode: ScaleMode, o: BenchRunOptions, until: number, log: (l
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+  if (tried === 0) return { maxCalls: Number.NaN, note: `${how}: not measured, ${failed ?? 'no level'}; load avg ${loadavg()[0]!.toFixed(1)}` }
   return {
     maxCalls: best?.calls ?? 0,
     ...(best?.jitterP95 !== undefined ? { jitterP95: best.jitterP95 } : {}),
