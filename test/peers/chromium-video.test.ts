@@ -214,4 +214,19 @@ describe.skipIf(skip)('Chromium video', () => {
     expect([out.nativeVideo?.frameWidth, out.nativeVideo?.frameHeight]).toEqual([640, 480])
     sent.stop()
   }, 90_000)
+  it("sendVideo after connecting uses the negotiated video: 'sendrecv' transceiver; without one it says what to do", async () => {
+    await using a = await createChromiumPeer({ name: 'send-late', audio: false, video: 'sendrecv' })
+    await using b = await createChromiumPeer({ name: 'recv-late', audio: false })
+    await using _call = await connectBackToBack(a, b, { connectTimeoutMs: 15_000 })
+    const sent = a.sendVideo({ codec: 'VP8', width: 320, height: 240, fps: 30 })
+    const track = (await b.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+    const frames = await track.waitForRendered('30 rendered frames with a code', (f) => coded(f).length >= 30, 30_000)
+    expectStrictlyIncreasing(frames)
+    expect(coded(frames)[0]!.code!.index).toBeLessThan(10)
+    sent.stop()
+    // b answered recvonly: it has no transceiver that may send, and renegotiation is not automatic
+    const late = b.sendVideo({ codec: 'VP8' })
+    await expect(late.update({ mode: 'slide' })).rejects.toThrow(/call sendVideo before the offer\/answer, or create the peer with video: "sendrecv"/)
+    expect(b.timeline.errors.map((e) => e.message).join('\n')).toMatch(/sendVideo: no negotiated video transceiver can send/)
+  }, 90_000)
 })
