@@ -13,6 +13,7 @@ import { lineChart, type ChartSeries } from './chart.ts'
 import { anchorId, esc, ms, num } from './escape.ts'
 import { iceTimeline } from './ice.ts'
 import { ladder, type LadderMessage } from './ladder.ts'
+import { videoSection } from './video.ts'
 import type { ReportRecording } from './model.ts'
 
 /** The anchor id of a call. */
@@ -233,6 +234,7 @@ export function callSection(call: CallRecord, recordings: Readonly<Record<string
     .join(' ⇄ ')
   const ice = call.peers.map((p) => `<div class="ice-peer"><h5>${esc(p.name)}</h5>${iceTimeline(p)}</div>`).join('')
   const recs = recordingsSection(call, recordings)
+  const video = videoSection(call)
   const extra =
     call.extra && Object.keys(call.extra).length
       ? `<details><summary>extra data</summary><pre>${esc(JSON.stringify(call.extra, null, 2).slice(0, 20000))}</pre></details>`
@@ -243,6 +245,7 @@ ${errs.length ? `<ul class="errors">${errs.map((e) => `<li>${esc(e)}</li>`).join
 <details class="sec" open><summary>Signaling ladder (${call.signaling.length})</summary>${ladder(signalingMessages(call))}</details>
 <details class="sec" open><summary>ICE timeline</summary>${ice || '<p class="muted">no peers recorded</p>'}${restartsTable(call)}</details>
 <details class="sec" open><summary>RTP</summary>${statsTables(call)}${rtpPlots(call)}</details>
+${video ? `<details class="sec" open><summary>Video</summary>${video}</details>` : ''}
 ${recs ? `<details class="sec" open><summary>Recordings</summary>${recs}</details>` : ''}
 ${extra}
 </article>`
