@@ -29,8 +29,8 @@ export interface InboundTrackInit {
   record?: boolean
   /** Packets kept for the recording/pcap. Default `MAX_CAPTURED_PACKETS`; 0 keeps none. */
   maxCapturedPackets?: number
-  /** Video tracks: called when packets are missing (a sequence gap), e.g. to ask for a keyframe. */
-  onVideoGap?: (missing: number) => void
+  /** Video tracks: called when packets are missing (a sequence gap from `firstMissing` on), e.g. to ask for a keyframe. */
+  onVideoGap?: (missing: number, firstMissing: number) => void
 }
 
 /** The video codec an RTP encoding name stands for, when rtcspec assembles its frames. */
@@ -133,6 +133,11 @@ export class InboundTrackImpl implements InboundTrack {
   /** Video tracks: every frame assembled from the packets so far (see `InboundTrack.videoFrames`). */
   videoFrames(): VideoFrameArrival[] {
     return this.#video?.frames() ?? []
+  }
+
+  /** Video tracks: whether the packet with this extended sequence number arrived (see `VideoFrameAssembler.received`). */
+  videoPacketReceived(seq: number): boolean {
+    return this.#video?.received(seq) ?? false
   }
 
   /** Video tracks: the assembler's counters (packets, duplicates, late, malformed, gaps). */

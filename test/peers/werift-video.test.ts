@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { VideoCodecName } from '../../src/media/video/types.ts'
+import { UdpRelay } from '../../src/net/relay.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { relayPath } from '../../src/peers/relay-path.ts'
 import { saveVideoTrackRecording } from '../../src/peers/recording-files.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { waitFor } from '../../src/wait.ts'
@@ -19,10 +21,10 @@ import { encodeTestsrc } from './werift-video-source.ts'
 const run = promisify(execFile)
 
 /** alice sends `codec` video to bob; both werift, connected back to back (the call closes both). */
-async function pair(codec: VideoCodecName) {
+async function pair(codec: VideoCodecName, relay?: UdpRelay) {
   const alice = createWeriftPeer({ name: 'alice', audio: false, video: 'sendonly', videoCodecs: [codec] })
   const bob = createWeriftPeer({ name: 'bob', audio: false, video: 'recvonly' })
-  const call = await connectBackToBack(alice, bob)
+  const call = await connectBackToBack(alice, bob, relay ? { path: relayPath(relay) } : {})
   return Object.assign(call, { alice, bob })
 }
 
@@ -101,6 +103,49 @@ describe.each(['VP8', 'H264'] as const)('werift ↔ werift %s video', (codec) =>
       label: 'the keyframe that answered the PLI to arrive complete',
     })
     expect((track.videoFrames?.() ?? []).find((f) => f.rtpTimestamp === answer?.rtpTimestamp)?.keyframe).toBe(true)
+    handle.stop()
+  })
+})
+
+describe('werift video receiver feedback', () => {
+  it('joining mid-stream (no keyframe first) sends one PLI, answered by the next keyframe', async () => {
+    const video = await encodeTestsrc('VP8', [{ frames: 40, width: 176, height: 144, gop: 20 }])
+    await using call = await pair('VP8')
+    const handle = call.alice.sendVideo(video, { startAtFrame: 5, loop: true })
+    const track = await call.bob.waitForTrack('video', 5000)
+    await waitFor(() => handle.keyframeRequests().length === 1 && handle.sentFrames().length > (handle.keyframeRequests()[0]?.framesSentBefore ?? Infinity), {
+      timeoutMs: 5000,
+      label: "alice to get bob's join PLI and send one more frame",
+    })
+    expect(handle.sentFrames()[0]).toMatchObject({ index: 5, keyframe: false })
+    const answer = handle.sentFrames()[handle.keyframeRequests()[0]?.framesSentBefore ?? -1]
+    expect(answer).toMatchObject({ index: 20, keyframe: true })
+    expect(track.videoFeedback?.()).toMatchObject({ pliSent: 1, firSent: 0 })
+    handle.stop()
+  })
+
+  it('a frame the network drops whole (retransmissions too) makes the receiver NACK, then send a PLI; the next frame sent is a keyframe', async () => {
+    const video = await encodeTestsrc('VP8', [{ frames: 60, width: 176, height: 144, gop: 30 }])
+    await using relay = await UdpRelay.create({ seed: 3 })
+    await using call = await pair('VP8', relay)
+    const handle = call.alice.sendVideo(video, { loop: true })
+    const track = await call.bob.waitForTrack('video', 5000)
+    await track.waitForVideoFrames?.(5, 5000)
+    relay.dropFrames('toB', { payloadType: track.codec?.payloadType as number, after: 3, count: 1 })
+    await waitFor(() => handle.keyframeRequests().length >= 1 && handle.sentFrames().length > (handle.keyframeRequests()[0]?.framesSentBefore ?? Infinity), {
+      timeoutMs: 5000,
+      label: "alice to get bob's loss PLI and send one more frame",
+    })
+    const dropped = relay.droppedFrames('toB')
+    expect(dropped).toHaveLength(1)
+    const lost = (track.videoFrames?.() ?? []).find((f) => f.rtpTimestamp === dropped[0]?.timestamp)
+    expect(lost?.complete ?? false).toBe(false)
+    const feedback = track.videoFeedback?.()
+    expect(feedback?.pliSent).toBe(1)
+    expect(feedback?.nackSent).toBeGreaterThan(0)
+    expect(handle.counters.nackReceived).toBeGreaterThan(0)
+    const answer = handle.sentFrames()[handle.keyframeRequests()[0]?.framesSentBefore ?? -1]
+    expect(answer?.keyframe).toBe(true)
     handle.stop()
   })
 })

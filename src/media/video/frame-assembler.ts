@@ -51,8 +51,11 @@ export interface FrameAssemblerStats {
 export interface FrameAssemblerOptions {
   /** Frames kept; default {@link MAX_FRAMES}. */
   maxFrames?: number
-  /** Called when a packet arrives beyond the next expected sequence number (`missing` packets skipped). */
-  onGap?: (missing: number) => void
+  /**
+   * Called when a packet arrives beyond the next expected sequence number: `missing` packets were skipped, the
+   * first of them `firstMissing` (an extended sequence number, as in {@link VideoFrameArrival.firstSeq}).
+   */
+  onGap?: (missing: number, firstMissing: number) => void
 }
 
 /**
@@ -92,7 +95,7 @@ export class VideoFrameAssembler {
   /** Recent packets' RTP timestamps by extended sequence number (pruned behind the reorder window). */
   readonly #seqTs = new Map<number, number>()
   readonly #maxFrames: number
-  readonly #onGap: ((missing: number) => void) | undefined
+  readonly #onGap: ((missing: number, firstMissing: number) => void) | undefined
   #highest: number | undefined
   #cache: VideoFrameArrival[] | undefined
 
@@ -104,6 +107,14 @@ export class VideoFrameAssembler {
   /** The highest extended sequence number received (as in {@link VideoFrameArrival.firstSeq}), or undefined before the first packet. */
   get highestSeq(): number | undefined {
     return this.#highest === undefined ? undefined : this.#highest - SEQ_BASE
+  }
+
+  /**
+   * Whether the packet with this extended sequence number arrived. Known within {@link REORDER_WINDOW} of the
+   * newest packet; older numbers answer false.
+   */
+  received(seq: number): boolean {
+    return this.#seqTs.has(seq + SEQ_BASE)
   }
 
   /** Adds one received packet of `codec`. */
@@ -120,7 +131,7 @@ export class VideoFrameAssembler {
       if (ext > this.#highest) {
         if (ext > this.#highest + 1) {
           this.stats.gapPackets += ext - this.#highest - 1
-          this.#onGap?.(ext - this.#highest - 1)
+          this.#onGap?.(ext - this.#highest - 1, this.#highest + 1 - SEQ_BASE)
         }
         this.#highest = ext
         this.#prune()

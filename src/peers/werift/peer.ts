@@ -405,7 +405,7 @@ export class WeriftPeer implements Peer {
       clockRate: firstCodec?.clockRate ?? (kind === 'audio' ? 8000 : 90000),
       codecOf: (pt) => this.#codecInfo(transceiver, pt),
       record: this.#options.record === true,
-      ...(feedback ? { onVideoGap: () => feedback.onGap() } : {}),
+      ...(feedback ? { onVideoGap: (missing: number, first: number) => feedback.onGap(missing, first) } : {}),
     })
     if (feedback) {
       feedback.attach(inbound)

@@ -4,8 +4,8 @@
  * owes its sender and counts it:
  * - a PLI when the track starts without a keyframe (a receiver that joins mid-stream cannot decode until one
  *   comes; RFC 4585 §6.3.1): judged on the first frame whose marker packet arrived;
- * - a PLI when a frame is lost: a sequence gap that, after a grace period for NACK retransmissions, left a frame
- *   incomplete; at most one PLI per `pliIntervalMs`;
+ * - a PLI when a frame is lost: a sequence gap whose packets did not all arrive within a grace period for NACK
+ *   retransmissions (a frame missing whole, or incomplete); at most one PLI per `pliIntervalMs`;
  * - NACKs are sent by werift itself when `nack` feedback was negotiated (counted here).
  * werift sends no FIR (`firSent` stays 0).
  */
@@ -31,8 +31,6 @@ export class VideoReceiveFeedback {
   #track: InboundTrackImpl | undefined
   #ssrc: number | undefined
   #lastPliAtMs = Number.NEGATIVE_INFINITY
-  /** Frames up to this extended sequence number were already looked at for losses. */
-  #checkedSeq = Number.NEGATIVE_INFINITY
   readonly #timers = new Set<NodeJS.Timeout>()
   #unsubscribe: (() => void) | undefined
   #closed = false
@@ -65,24 +63,22 @@ export class VideoReceiveFeedback {
     }
   }
 
-  /** A sequence gap was seen: after the grace period, ask for a keyframe if a frame stayed incomplete. */
-  onGap(): void {
+  /** `missing` packets from `firstMissing` on were skipped: after the grace period, ask for a keyframe if any is still missing. */
+  onGap(missing: number, firstMissing: number): void {
     if (this.#closed) return
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
-      this.#checkLoss()
+      this.#checkLoss(firstMissing, missing)
     }, this.#lossGraceMs)
     this.#timers.add(timer)
   }
 
-  #checkLoss(): void {
+  #checkLoss(first: number, count: number): void {
     const track = this.#track
     if (!track || this.#closed) return
-    const frames = track.videoFrames()
-    const newest = frames.at(-1)
-    // The newest frame may still be arriving: judge only the ones before it.
-    const lost = frames.some((f) => f !== newest && f.firstSeq > this.#checkedSeq && !f.complete)
-    if (newest) this.#checkedSeq = Math.max(this.#checkedSeq, (frames.at(-2) ?? newest).lastSeq)
+    // Gaps wider than the assembler's memory are judged on their first packets (a long outage is a loss anyway).
+    let lost = false
+    for (let s = first; s < first + Math.min(count, 1000) && !lost; s++) lost = !track.videoPacketReceived(s)
     if (lost && performance.now() - this.#lastPliAtMs >= this.#pliIntervalMs) this.#sendPli()
   }
 

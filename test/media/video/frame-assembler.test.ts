@@ -108,6 +108,16 @@ describe('VideoFrameAssembler', () => {
     expect(a.frames().map((f) => f.complete)).toEqual([true, false, false, false])
     expect(a.frames()[0]).toMatchObject({ packets: 3, duplicatePackets: 1 })
     expect(a.stats).toMatchObject({ duplicates: 1, gapPackets: 2 }) // the last packet's loss shows no gap yet
+    expect([a.received(12), a.received(13), a.received(17)]).toEqual([true, false, false])
+  })
+
+  it('reports each gap with its first missing sequence number (extended across the wrap)', () => {
+    const gaps: Array<[number, number]> = []
+    const a = new VideoFrameAssembler({ onGap: (missing, first) => gaps.push([missing, first]) })
+    const sent = vp8Frames([2, 2, 2], 0xfffe)
+    for (const p of sent.filter((_, i) => i !== 2 && i !== 3)) a.push(p, 'VP8')
+    expect(gaps).toEqual([[2, 0x10000]])
+    expect(a.received(0xffff)).toBe(true)
   })
 
   it('extends sequence numbers across the 16-bit wrap', () => {
