@@ -4,15 +4,16 @@
  * is `this.codecArray[0]?.rtcpFeedback.find(...)`: `codecArray` builds `Object.values(this.codecs)` and sorts it
  * (three codecs for a werift audio call: PCMU and telephone-event at two rates) only to read its first element.
  *
- * The replacement getters find that first codec — the lowest payload type; the first one listed among equal ones,
- * as the stable sort keeps it — in one pass over `codecs` without building or sorting an array, then look up the
- * same feedback type in its `rtcpFeedback` list exactly as werift does (`transport-cc`; `nack`; and for
- * `pliEnabled` also `nack`, which is what werift's `usePLI().type` compares). Same return value (the feedback
- * entry or undefined), tested against werift's getters.
+ * The replacement getters keep that first codec — the lowest payload type; the first one listed among equal ones,
+ * as the stable sort keeps it — on the receiver, found in one pass over `codecs` when first asked and again after
+ * every `prepareReceive` (the only place werift adds codecs; `resyncCodecs` clears them and calls it) or when
+ * `codecs` is replaced; then they look up the same feedback type in its `rtcpFeedback` list exactly as werift does
+ * (`transport-cc`; `nack`; and for `pliEnabled` also `nack`, which is what werift's `usePLI().type` compares).
+ * Same return value (the feedback entry or undefined), tested against werift's getters.
  *
  * Declared in the patch registry (src/patches) as `werift/receiver-flags`: installed only when the three getters'
- * source is exactly the one this was written for; otherwise nothing changes and `weriftReceiverFlags()` says
- * `unsupported`.
+ * and `prepareReceive`'s source is exactly the one this was written for; otherwise nothing changes and
+ * `weriftReceiverFlags()` says `unsupported`.
  */
 import { RTCRtpReceiver, usePLI, useTWCC } from 'werift'
 import { RtcspecError } from '../../errors.ts'
@@ -31,6 +32,15 @@ interface CodecLike {
 }
 
 type Getter = (this: { codecs: Record<string, CodecLike> }) => Feedback | undefined
+
+/** Where a receiver keeps its first codec, and the `codecs` object it was found in. */
+const FIRST = Symbol('rtcspec.firstCodec')
+
+interface ReceiverLike {
+  codecs: Record<string, CodecLike>
+  [FIRST]?: { codecs: Record<string, CodecLike>; first: CodecLike | undefined }
+  prepareReceive(params: unknown): void
+}
 
 const getterOf = (name: string) => Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, name)?.get
 
@@ -51,6 +61,7 @@ export const receiverFlagsPatch: PatchDefinition = {
     { name: 'RTCRtpReceiver.prototype.twccEnabled (getter)', hash: 'de54fd8670446491', source: () => getterOf('twccEnabled') },
     { name: 'RTCRtpReceiver.prototype.nackEnabled (getter)', hash: '8a5b9303626492b2', source: () => getterOf('nackEnabled') },
     { name: 'RTCRtpReceiver.prototype.pliEnabled (getter)', hash: '5754e9b16a35d6a4', source: () => getterOf('pliEnabled') },
+    { name: 'RTCRtpReceiver.prototype.prepareReceive', hash: '253f9f0daeabe7a3', source: () => RTCRtpReceiver.prototype.prepareReceive },
   ],
   apply: install,
 }
@@ -77,19 +88,38 @@ function feedback(codec: CodecLike | undefined, type: string): Feedback | undefi
   return undefined
 }
 
+/** The receiver's first codec, found again when werift changed its codecs since the last time. */
+function firstOf(receiver: ReceiverLike): CodecLike | undefined {
+  const cached = receiver[FIRST]
+  if (cached !== undefined && cached.codecs === receiver.codecs) return cached.first
+  const first = firstCodec(receiver.codecs)
+  receiver[FIRST] = { codecs: receiver.codecs, first }
+  return first
+}
+
 function install(): void {
   // werift compares with useTWCC().type and usePLI().type: read them once, here
   const twcc = useTWCC().type
   const pli = usePLI().type
-  const proto = RTCRtpReceiver.prototype as object
+  const proto = RTCRtpReceiver.prototype as unknown as ReceiverLike
+  const prepareReceive = proto.prepareReceive
+  proto.prepareReceive = function prepareReceiveAndForgetFirst(this: ReceiverLike, params: unknown): void {
+    // werift's codecs change here: the first codec is found again on the next read, even if this throws halfway
+    this[FIRST] = undefined
+    try {
+      prepareReceive.call(this, params)
+    } finally {
+      this[FIRST] = undefined
+    }
+  }
   const flags: Record<string, string> = { twccEnabled: twcc, nackEnabled: 'nack', pliEnabled: pli }
   for (const [name, type] of Object.entries(flags)) {
     const desc = Object.getOwnPropertyDescriptor(proto, name)
     if (!desc?.configurable) throw new RtcspecError('PATCH_UNSUPPORTED', `RTCRtpReceiver.prototype.${name} is not configurable`)
     Object.defineProperty(proto, name, {
       ...desc,
-      get(this: { codecs: Record<string, CodecLike> }) {
-        return feedback(firstCodec(this.codecs), type)
+      get(this: ReceiverLike) {
+        return feedback(firstOf(this), type)
       },
     })
   }

@@ -37,4 +37,30 @@ describe('werift/receiver-flags', () => {
       expect(r[flag], flag).toBe(original)
     }
   })
+
+  it('follows the codecs werift negotiates later: prepareReceive, resyncCodecs and a replaced codecs object', () => {
+    installWeriftPatches()
+    const r = new RTCRtpReceiver({} as never, 'audio') as unknown as Flags & {
+      prepareReceive(p: unknown): void
+      resyncCodecs(p: unknown, ssrc?: number): void
+    }
+    const same = (what: string) => {
+      for (const flag of ['twccEnabled', 'nackEnabled', 'pliEnabled'] as const)
+        expect(r[flag], `${what}: ${flag}`).toBe(weriftReceiverFlagOriginals[flag]!.call(r as never))
+    }
+    same('no codecs')
+    r.prepareReceive({ codecs: [codec(96)], encodings: [] })
+    same('one codec without feedback')
+    expect(r.twccEnabled).toBeUndefined()
+    // a codec with a lower payload type arrives: it is the first one now
+    r.prepareReceive({ codecs: [codec(90, TWCC, NACK)], encodings: [] })
+    same('a lower payload type added')
+    expect(r.twccEnabled).toBe(TWCC)
+    r.resyncCodecs({ codecs: [{ ...codec(100, PLI), name: 'PCMU' }], encodings: [] })
+    same('after a resync')
+    expect(r.twccEnabled).toBeUndefined()
+    r.codecs = { 5: codec(5, TWCC) }
+    same('a replaced codecs object')
+    expect(r.twccEnabled).toEqual(TWCC)
+  })
 })
