@@ -120,13 +120,20 @@ describe('rendered frames', () => {
     expect(f.rtpTimestamp).toBeUndefined()
   })
 
-  it('keeps at most the cap and counts the rest', () => {
-    const log = new RenderedFrameLog(2)
+  it('keeps the latest frames past the cap (letting the oldest go in chunks), the first one apart, and counts the rest', () => {
+    const log = new RenderedFrameLog(10)
     const row = (n: number) => [n, n, n, 32, 32, n, n, -1, -1, n] as [number, number, number, number, number, number, number, number, number, number]
-    log.add({ index: 0, frames: [row(1), row(2), row(3)], dropped: 0, total: 3 })
-    expect(log.frames.map((f) => f.presentedFrames)).toEqual([1, 2])
-    expect(log.dropped).toBe(1)
-    expect(log.seen).toBe(3)
+    for (let n = 1; n <= 30; n++) log.add({ index: 0, frames: [row(n)], dropped: 0, total: n })
+    expect(log.frames.length).toBeLessThanOrEqual(11)
+    expect(log.frames.at(-1)?.presentedFrames).toBe(30)
+    expect(log.frames.map((f) => f.presentedFrames)).toEqual(Array.from({ length: log.frames.length }, (_, i) => 31 - log.frames.length + i))
+    expect(log.dropped).toBe(30 - log.frames.length)
+    expect(log.first?.presentedFrames).toBe(1)
+    expect(log.seen).toBe(30)
+    // an empty batch trims to the cap exactly; frames the page could not hand over count as dropped too
+    log.add({ index: 0, frames: [], dropped: 4, total: 34 })
+    expect(log.frames.length).toBe(10)
+    expect(log.dropped).toBe(20 + 4)
   })
 })
 

@@ -163,17 +163,23 @@ export class ChromiumInboundTrack implements InboundTrack {
   }
 
   /**
-   * Every frame the page rendered from this track so far, in order, with the frame code read from its pixels
-   * (`code` absent when none could be read: not a pattern, or a picture too damaged to read with confidence).
-   * Empty for audio tracks. At most `maxRenderedFrames`; `renderedFramesDropped` counts the ones past it.
+   * The frames the page rendered from this track, in order, with the frame code read from its pixels (`code`
+   * absent when none could be read: not a pattern, or a picture too damaged to read with confidence). Empty for
+   * audio tracks. The latest `maxRenderedFrames` (default 18 000: the last 10 min at 30 fps) are kept;
+   * `renderedFramesDropped` counts the older ones let go, `firstRenderedFrame` keeps the first.
    */
   renderedFrames(): readonly RenderedVideoFrame[] {
     return this.#rendered.frames
   }
 
-  /** Rendered frames not kept because the cap was reached. */
+  /** Rendered frames no longer kept (the oldest past the cap). */
   get renderedFramesDropped(): number {
     return this.#rendered.dropped
+  }
+
+  /** The first frame rendered from this track, kept even once it is no longer in `renderedFrames()`. */
+  get firstRenderedFrame(): RenderedVideoFrame | undefined {
+    return this.#rendered.first
   }
 
   /** The browser's latest video receive counters (video tracks, once a poll saw them). */

@@ -77,7 +77,7 @@ export interface ChromiumPeerOptions extends PeerOptions {
   video?: Direction | false
   /** Video codecs to offer and accept, in preference order: `VP8`, `H264`. Default: the browser's (all it has). */
   videoCodecs?: VideoCodecName[]
-  /** Rendered frames kept per inbound video track. Default 18 000 (10 min at 30 fps). */
+  /** Rendered frames kept per inbound video track: the latest ones. Default 18 000 (the last 10 min at 30 fps). */
   maxRenderedFrames?: number
 }
 

@@ -49,10 +49,14 @@ export function renderedFrameFromRow(row: z.infer<typeof RenderedFrameRowSchema>
   }
 }
 
-/** The rendered frames of one track, at most `maxFrames` (later ones are counted in `dropped`). */
+/**
+ * The rendered frames of one track: the most recent `maxFrames` (older ones are let go, counted in `dropped`, so a
+ * long call keeps its latest minutes for analysis), plus the very first one kept apart (the time to first frame).
+ */
 export class RenderedFrameLog {
   readonly #max: number
-  readonly #frames: RenderedVideoFrame[] = []
+  #frames: RenderedVideoFrame[] = []
+  #first: RenderedVideoFrame | undefined
   #dropped = 0
   #seen = 0
 
@@ -63,16 +67,31 @@ export class RenderedFrameLog {
   /** Adds a batch from the page. */
   add(batch: z.infer<typeof RenderedBatchSchema>): void {
     for (const row of batch.frames) {
-      if (this.#frames.length >= this.#max) this.#dropped++
-      else this.#frames.push(renderedFrameFromRow(row))
+      const f = renderedFrameFromRow(row)
+      this.#first ??= f
+      this.#frames.push(f)
+    }
+    // let the oldest go in chunks (a tenth of the cap at a time), so adding stays cheap
+    const slack = Math.max(1, Math.ceil(this.#max / 10))
+    if (this.#frames.length > this.#max + slack || (this.#frames.length > this.#max && batch.frames.length === 0)) {
+      const excess = this.#frames.length - this.#max
+      this.#frames = this.#frames.slice(excess)
+      this.#dropped += excess
     }
     this.#seen = Math.max(this.#seen, batch.total)
-    this.#dropped = Math.max(this.#dropped, batch.dropped)
+    this.#pageDropped = Math.max(this.#pageDropped, batch.dropped)
   }
 
-  /** The frames kept so far (do not modify). */
+  #pageDropped = 0
+
+  /** The frames kept, oldest first: at most `maxFrames` plus a tenth (do not modify). */
   get frames(): readonly RenderedVideoFrame[] {
     return this.#frames
+  }
+
+  /** The first frame rendered, kept even after it was let go. */
+  get first(): RenderedVideoFrame | undefined {
+    return this.#first
   }
 
   /** Rendered frames seen by the page in all, kept or not. */
@@ -80,8 +99,8 @@ export class RenderedFrameLog {
     return this.#seen
   }
 
-  /** Rendered frames not kept because a cap was reached. */
+  /** Rendered frames no longer (or never) kept: the oldest past the cap, and any the page could not hand over. */
   get dropped(): number {
-    return this.#dropped
+    return this.#dropped + this.#pageDropped
   }
 }

@@ -135,9 +135,8 @@
           performance.timeOrigin + md.presentationTime,
         ]
         r.total++
-        if (r.frames.length >= 4096)
-          r.dropped++ // Node takes them every poll: only a stalled poll fills this
-        else if (r.taken + r.frames.length >= maxFrames) r.dropped++
+        // Node takes them every poll (and keeps the latest maxFrames): only a stalled poll fills this
+        if (r.frames.length >= Math.min(4096, maxFrames)) r.dropped++
         else r.frames.push(row)
         r.handle = el.requestVideoFrameCallback(onFrame)
       }
