@@ -107,7 +107,7 @@ describe.each(['VP8', 'H264'] as const)('werift ↔ werift %s video', (codec) =>
   })
 })
 
-describe('werift video receiver feedback', () => {
+describe('werift video feedback (PLI, FIR, NACK)', () => {
   it('joining mid-stream (no keyframe first) sends one PLI, answered by the next keyframe', async () => {
     const video = await encodeTestsrc('VP8', [{ frames: 40, width: 176, height: 144, gop: 20 }])
     await using call = await pair('VP8')
@@ -121,6 +121,33 @@ describe('werift video receiver feedback', () => {
     const answer = handle.sentFrames()[handle.keyframeRequests()[0]?.framesSentBefore ?? -1]
     expect(answer).toMatchObject({ index: 20, keyframe: true })
     expect(track.videoFeedback?.()).toMatchObject({ pliSent: 1, firSent: 0 })
+    handle.stop()
+  })
+
+  it('a FIR (RFC 5104 §4.3.1) for the stream is answered like a PLI and counted as a FIR', async () => {
+    const video = await encodeTestsrc('VP8', [{ frames: 60, width: 176, height: 144, gop: 30 }])
+    await using call = await pair('VP8')
+    const handle = call.alice.sendVideo(video, { loop: true })
+    const track = await call.bob.waitForTrack('video', 5000)
+    await track.waitForVideoFrames?.(3, 5000)
+    const mediaSsrc = track.rtp.snapshot().ssrc as number
+    // PSFB (PT 206) FMT 4, length 4 words: sender SSRC, media SSRC 0, FCI { SSRC, seq nr, reserved }
+    const fir = Buffer.alloc(20)
+    fir.writeUInt8(0x84, 0)
+    fir.writeUInt8(206, 1)
+    fir.writeUInt16BE(4, 2)
+    fir.writeUInt32BE(0x1234, 4)
+    fir.writeUInt32BE(mediaSsrc, 12)
+    fir.writeUInt8(1, 16)
+    const transceiver = call.bob.pc.getTransceivers().find((t) => t.kind === 'video')
+    await transceiver?.receiver.dtlsTransport.sendRtcp([{ serialize: () => fir } as never])
+    await waitFor(() => handle.keyframeRequests().length === 1 && handle.sentFrames().length > (handle.keyframeRequests()[0]?.framesSentBefore ?? Infinity), {
+      timeoutMs: 5000,
+      label: 'alice to get the FIR and send one more frame',
+    })
+    expect(handle.keyframeRequests()[0]?.kind).toBe('fir')
+    expect(handle.sentFrames()[handle.keyframeRequests()[0]?.framesSentBefore ?? -1]?.keyframe).toBe(true)
+    expect(handle.counters).toMatchObject({ firReceived: 1, pliReceived: 0, keyframesOnRequest: 1 })
     handle.stop()
   })
 
