@@ -7,9 +7,10 @@
  * ```ts
  * test('WHIP publish reaches a WHEP viewer', async ({ whip, whep, tone }) => {
  *   const server = await whip.server()
- *   await whip.publish(server.whipUrl(), { audio: tone(440) })
- *   const view = await whep.play(server.whepUrl(), { peer: 'chromium' })
+ *   await whip.publish(server.whipUrl(), { audio: tone(440), video: await encodeVideoPattern({ … }) })
+ *   const view = await whep.play(server.whepUrl(), { peer: 'chromium', video: true })
  *   expect(view.peer).toContainTone(440)  // after enough audio arrived
+ *   await expect(view).toReceiveVideo({ frames: 30, within: '3s' })
  * })
  * ```
  */
@@ -53,11 +54,26 @@ function fixtureRecorder(res: WhipResources, protocol: 'whip' | 'whep', callReco
   return { recorder }
 }
 
-async function resolvePeer(spec: FixturePeer | undefined, role: 'sendonly' | 'recvonly', made: Peer[]): Promise<Peer | undefined> {
+/**
+ * The peer of a fixture session. A Chromium viewer asked for `video` gets a recvonly video section (with the codecs
+ * given); a Chromium publisher's video section comes from its `sendVideo`.
+ */
+async function resolvePeer(
+  spec: FixturePeer | undefined,
+  role: 'sendonly' | 'recvonly',
+  made: Peer[],
+  video?: PlayOptions['video'],
+): Promise<Peer | undefined> {
   if (spec === undefined || spec === 'werift') return undefined // publish()/play() create and own a werift peer
   if (spec === 'chromium') {
     const { createChromiumPeer } = await import('../peers/chromium/peer.ts')
-    const p = await createChromiumPeer({ name: `chromium-${role === 'sendonly' ? 'whip' : 'whep'}`, audio: role, codecs: ['PCMU', 'opus'] })
+    const viewVideo = role === 'recvonly' && video !== undefined && video !== false
+    const p = await createChromiumPeer({
+      name: `chromium-${role === 'sendonly' ? 'whip' : 'whep'}`,
+      audio: role,
+      codecs: ['PCMU', 'opus'],
+      ...(viewVideo ? { video: 'recvonly' as const, ...(typeof video === 'object' && video.codecs ? { videoCodecs: video.codecs } : {}) } : {}),
+    })
     made.push(p)
     return p
   }
@@ -84,7 +100,7 @@ export function whipFixtures(res: WhipResources): { whip: WhipFixture; whep: Whe
     whep: {
       async play(url, options = {}) {
         const { peer, callRecord, ...rest } = options
-        const p = await resolvePeer(peer, 'recvonly', res.peers)
+        const p = await resolvePeer(peer, 'recvonly', res.peers, rest.video)
         const s = await play(url, { ...rest, ...(p ? { peer: p } : {}), ...fixtureRecorder(res, 'whep', callRecord) })
         res.sessions.push(s)
         return s

@@ -4,7 +4,7 @@
  * and server counter-offers (406 + SDP offer, answered by PATCH).
  */
 import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
-import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
+import type { RenderedVideoFrame, VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import type { InboundTrack, Peer } from '../peers/types.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
@@ -46,7 +46,8 @@ export type PlayOptionKeysCovered = AssertTrue<Same<keyof PlayOptions, keyof z.i
 
 /**
  * A WHEP viewing session. It is a video source for the video matchers (`expect(session).toReceiveVideo(…)`,
- * `toShowFirstFrameWithin(3000)`): its `videoFrames()` are the frames of the first inbound video track, and its
+ * `toShowFirstFrameWithin(3000)`): its frames are those of the first inbound video track — `videoFrames()`
+ * assembled from RTP (werift, RTP peers), or `renderedFrames()` as a browser rendered them (Chromium) — and its
  * `joinedAtMs` is when the POST was sent, so the time to the first frame is the time a player shows video.
  */
 export interface WhepSession extends ClientSession {
@@ -57,10 +58,15 @@ export interface WhepSession extends ClientSession {
   /**
    * The frames of the first inbound video track so far, assembled from its RTP packets (all packets of one RTP
    * timestamp; complete when every packet from the codec's start packet to the marker arrived). Empty before
-   * any video arrived.
+   * any video arrived. Absent on a browser viewer, whose packets rtcspec does not see: see `renderedFrames`.
    */
-  videoFrames(): readonly VideoFrameArrival[]
-  /** When the POST was sent, ms on the performance clock: the start of the time to the first frame. */
+  videoFrames?(): readonly VideoFrameArrival[]
+  /** A browser viewer's rendered frames of its first video track, with the frame code read from each. */
+  renderedFrames?(): readonly RenderedVideoFrame[]
+  /**
+   * When the POST was sent: the start of the time to the first frame. ms on the performance clock, or on the wall
+   * clock (`performance.timeOrigin + …`) for a browser viewer, whose rendered frames are timed on it.
+   */
   readonly joinedAtMs: number
   /** The viewing peer's name, for the matchers' messages. */
   readonly peerName: string
@@ -104,17 +110,25 @@ export async function play(url: string, options: PlayOptions = {}): Promise<Whep
     await recording.finish()
     if (owned) await peer.close()
   }
-  const joinedAtMs = performance.now()
+  const postedAtMs = performance.now()
+  const videoTrack = () => peer.inbound.find((t) => t.kind === 'video')
+  // A browser's tracks hand out rendered frames (wall-clock times), not packets.
+  const rendered = peer.kind === 'chromium'
+  const frames = rendered
+    ? { renderedFrames: () => videoTrack()?.renderedFrames?.() ?? [], joinedAtMs: performance.timeOrigin + postedAtMs }
+    : {
+        videoFrames: () => {
+          const track = videoTrack()
+          return track ? trackFrames(track) : []
+        },
+        joinedAtMs: postedAtMs,
+      }
   try {
     const session = await startClientSession('whep', url, peer, sessionOptions, onClose)
     return Object.assign(session, {
       audio: (timeoutMs = 5_000) => peer.waitForTrack('audio', timeoutMs),
       video: (timeoutMs = 5_000) => peer.waitForTrack('video', timeoutMs),
-      videoFrames: () => {
-        const track = peer.inbound.find((t) => t.kind === 'video')
-        return track ? trackFrames(track) : []
-      },
-      joinedAtMs,
+      ...frames,
       peerName: peer.name,
     })
   } catch (e) {
