@@ -545,7 +545,7 @@ const ROLE_ONLY: Array<Omit<Requirement, 'document'>> = [
  * rtcspec's end-to-end video checks (`video-checks.ts`): no WHIP/WHEP sentence states them, but a server that
  * delivers frozen, black or never-keyframed video fails its users however conformant its HTTP is. The
  * thresholds are stated in the text: first decodable frame within {@link FIRST_FRAME_WITHIN_MS} of the viewer's
- * POST, no freeze (WebRTC-stats definition), at least {@link MIN_FPS_FRACTION} of the sent frame rate.
+ * POST, no freeze of 1 s or more (WebRTC-stats definition), at least {@link MIN_FPS_FRACTION} of the sent frame rate.
  */
 export const FIRST_FRAME_WITHIN_MS = 3_000
 /** The least fraction of the sent frame rate a viewer must achieve (decodable frames per second). */
@@ -560,7 +560,7 @@ const VIDEO_ONLY: Array<Omit<Requirement, 'document'>> = [
     verified: true,
     media: true,
     source: 'rtcspec',
-    text: `Video published over WHIP reaches viewers: a client publishing video (VP8, or H.264 when the answer takes only that) connects and, played back over WHEP, its frames arrive complete and decodable: the first within ${FIRST_FRAME_WITHIN_MS / 1000} s of the viewer's POST, at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, no freeze. rtcspec's end-to-end check; no single sentence states it.`,
+    text: `Video published over WHIP reaches viewers: a client publishing video (VP8, or H.264 when the answer takes only that) connects and, played back over WHEP, its frames arrive complete and decodable: the first within ${FIRST_FRAME_WITHIN_MS / 1000} s of the viewer's POST, at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, no freeze of 1 s or more (WebRTC-stats definition; 1.5 s frozen in all at most). rtcspec's end-to-end check; no single sentence states it.`,
     check:
       "With --whep-url: publish rtcspec's probe video (werift peer, 30 fps, VP8 first; each frame carries its index) with the viewer already connected, for 4 s; judge the viewer's frames assembled from RTP against the publisher's ground truth (n/a without --whep-url, or when an answer takes no video; blocked when a session does not connect).",
   },
@@ -572,7 +572,7 @@ const VIDEO_ONLY: Array<Omit<Requirement, 'document'>> = [
     verified: true,
     media: true,
     source: 'rtcspec',
-    text: `A viewer receives the published video: the frames a publisher sends arrive complete and decodable (from a keyframe on), at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, with no freeze (WebRTC-stats definition) over the measured window. rtcspec's end-to-end check; no single sentence states it.`,
+    text: `A viewer receives the published video: the frames a publisher sends arrive complete and decodable (from a keyframe on), at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, with no freeze of 1 s or more (WebRTC-stats definition; 1.5 s frozen in all at most) over the measured window. rtcspec's end-to-end check; no single sentence states it.`,
     check:
       "With --publish-url: publish rtcspec's probe video (werift peer, 30 fps, VP8 first; each frame carries its index) there with the viewer already connected, for 4 s; judge the viewer's frames assembled from RTP against the publisher's ground truth (n/a without --publish-url, or when an answer takes no video; blocked when a session does not connect). Freezes during which the publisher itself sent nothing (rtcspec's process stalled) are not counted.",
   },

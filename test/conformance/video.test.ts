@@ -108,4 +108,9 @@ describe("freezes: the server is judged, not rtcspec's own stalls", () => {
     // A short publisher hiccup inside a long freeze does not excuse it.
     expect(serverFreezes([freeze], sent(1_100, 1_200))).toEqual({ server: [freeze], publisher: [] })
   })
+
+  test("a freeze while rtcspec's process did not run (its event loop was held up) is not counted; a short stall does not excuse a long freeze", () => {
+    expect(serverFreezes([freeze], sent(0, 0), [{ startMs: 1_050, endMs: 1_300 }])).toEqual({ server: [], publisher: [freeze] })
+    expect(serverFreezes([freeze], sent(0, 0), [{ startMs: 1_050, endMs: 1_120 }])).toEqual({ server: [freeze], publisher: [] })
+  })
 })
