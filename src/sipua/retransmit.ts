@@ -6,7 +6,8 @@
  * - Timer G (INVITE server, non-2xx final): resend the response at T1 doubling up to T2 until the ACK;
  *   Timer H gives up at 64·T1. (2xx retransmission is done by sip.js's dialog layer.)
  */
-import { getHeader, getHeaders, parseCSeq, parseVia, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
+import { getHeader, parseCSeq, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
+import { topViaOf } from './top-via.ts'
 
 /** Timer values, ms. */
 export interface SipTimers {
@@ -69,13 +70,12 @@ export class Retransmitter {
         return r.ok ? r.value : undefined
       })()
     if (!m) return
-    const via = getHeaders(m, 'via')[0]
+    const via = topViaOf(m)
     const cseq = getHeader(m, 'cseq')
     if (via === undefined || cseq === undefined) return
-    let branch: string | undefined
+    const branch = via.params.branch
     let method: string
     try {
-      branch = parseVia(via).params.branch
       method = parseCSeq(cseq).method
     } catch {
       return
@@ -107,13 +107,12 @@ export class Retransmitter {
         return r.ok ? r.value : undefined
       })()
     if (!m) return
-    const via = getHeaders(m, 'via')[0]
+    const via = topViaOf(m)
     const cseq = getHeader(m, 'cseq')
     if (via === undefined || cseq === undefined) return
-    let branch: string | undefined
+    const branch = via.params.branch
     let method: string
     try {
-      branch = parseVia(via).params.branch
       method = parseCSeq(cseq).method
     } catch {
       return

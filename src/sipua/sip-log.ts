@@ -2,8 +2,9 @@
  * The SIP message log every rtcspec SIP component keeps (registrar, user agents, call flows): each
  * message as it crossed the wire, with time, direction and a one-line summary, for ladders and call records.
  */
-import { describeSipMessage, getHeader, getHeaders, parseCSeq, parseVia, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
+import { describeSipMessage, getHeader, getHeaders, parseCSeq, safeParseSipMessage, type SipMessage } from '../sip/index.ts'
 import type { CallRecord } from '../peers/call-record.ts'
+import { topViaOf } from './top-via.ts'
 
 /** One SIP message as sent or received. */
 export interface LoggedSipMessage {
@@ -38,11 +39,10 @@ export interface LoggedSipMessage {
 
 /** What identifies a message's transaction copy: direction, top Via branch, CSeq and status (responses). */
 function transactionKey(direction: 'in' | 'out', m: SipMessage): { key: string; sentBy: string; method: string } | undefined {
-  const via = getHeaders(m, 'via')[0]
+  const v = topViaOf(m)
   const cseq = getHeader(m, 'cseq')
-  if (via === undefined || cseq === undefined) return undefined
+  if (v === undefined || cseq === undefined) return undefined
   try {
-    const v = parseVia(via)
     const branch = v.params.branch
     const c = parseCSeq(cseq)
     if (!branch) return undefined

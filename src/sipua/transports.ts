@@ -44,6 +44,7 @@ import { bindAddressFor, localAddressToward, resolveSipHost, unbracket } from '.
 import { AddressStamper, type AdvertisedAddress } from './addressing.ts'
 import { Retransmitter, type RetransmitCounters, type SipTimers } from './retransmit.ts'
 import type { LoggedSipMessage, SipLog } from './sip-log.ts'
+import { topViaOf } from './top-via.ts'
 
 /** A host and/or port to advertise instead of the listening address. */
 export interface AddressOverride {
@@ -99,13 +100,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 }
 
 function branchOf(message: SipMessage): string | undefined {
-  const v = getHeaders(message, 'via')[0]
-  if (v === undefined) return undefined
-  try {
-    return parseVia(v).params.branch
-  } catch {
-    return undefined
-  }
+  return topViaOf(message)?.params.branch
 }
 
 /** A UDP or TCP transport: RFC 3261 addressing, logging, stateless answers to bad requests. */
@@ -217,7 +212,8 @@ abstract class SocketTransport implements Transport {
   /** Where a message goes (see the module comment), host names resolved. Throws naming the message when there is nowhere. */
   async #destination(m: SipMessage): Promise<SipHop> {
     if (m.kind === 'response') {
-      const hop = responseHop(parseVia(getHeaders(m, 'via')[0]!))
+      // parseVia again when the top Via does not parse: its ParseError says why the response cannot go out
+      const hop = responseHop(topViaOf(m) ?? parseVia(getHeaders(m, 'via')[0]!))
       return isIpLiteral(hop.host) ? hop : { ...hop, host: await resolveSipHost(hop.host, `SIP ${m.status} response destination`) }
     }
     const branch = branchOf(m)
