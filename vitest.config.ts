@@ -1,5 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ALL_TESTS, UNIT_TESTS } from './vitest.projects.ts'
 
@@ -27,6 +28,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     reporters: ['default', './src/report/summary-reporter.ts'],
     pool: 'forks',
+    // Most real-component files spend their time waiting on processes, sockets and browsers, not on a CPU, so two
+    // files run at once even on a 2-core machine (where Vitest's default, one fewer than the cores, is a single
+    // worker); larger machines keep Vitest's default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // V8's ThreadIsolation (code pages guarded by CPU memory-protection keys, where the CPU has PKU) can abort a
     // process that churns WebAssembly code in worker threads — opusscript in `rtcspec load`'s workers —
     // with "Check failed: jit_page.has_value()" (nodejs/node#64500). Test processes do not need that guard.
@@ -35,11 +40,9 @@ export default defineConfig({
       // Pure unit tests (vitest.projects.ts says which, test/architecture/test-projects.test.ts checks it): they
       // share worker processes and their module graph instead of starting a process per file.
       { extends: true, test: { name: 'unit', include: [...UNIT_TESTS], isolate: false } },
-      // Everything that opens sockets, starts processes, browsers or containers: a fresh process per file, one file
-      // at a time on a 2-core machine (Vitest's default). Two at once halved the wall time but made two
-      // timing-sensitive files fail (a fuzz shrink against a one-session endpoint; an Opus encoder under
-      // concurrent conformance runs), so it waits until those are made robust.
-      { extends: true, test: { name: 'real', include: [...ALL_TESTS], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
+      // Everything that opens sockets, starts processes, browsers or containers: a fresh process per file. The
+      // concurrent conformance runs (faults, personalities) mostly wait on media, so ten run at once, not five.
+      { extends: true, test: { name: 'real', maxConcurrency: 10, include: [...ALL_TESTS], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
     ],
   },
 })

@@ -50,7 +50,8 @@ function liveSessions(srv: MediaServer): number {
   return srv.sessions.size
 }
 
-describe.each(['whip', 'whep'] as const)('%s conformance against real-server personalities', (suite) => {
+// Each run has a server of its own (as in faults.test.ts, which runs them concurrently too): they run concurrently.
+describe.concurrent.each(['whip', 'whep'] as const)('%s conformance against real-server personalities', (suite) => {
   test('one session per endpoint (403 when busy): the same verdicts as a permissive server, and none left behind', async () => {
     await using srv = await startMediaServer({ ...FULL, personalities: ['one-session'] })
     const report = await runConformance(optionsFor(srv, suite))
