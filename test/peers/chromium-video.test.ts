@@ -80,6 +80,8 @@ describe.skipIf(skip)('Chromium video', () => {
       const inbound = stats.inbound.find((i) => i.kind === 'video')!
       const out = (await a.stats()).outbound.find((o) => o.kind === 'video')!
       const what = `${JSON.stringify(counters)}; sent ${JSON.stringify(out.nativeVideo)}, drawn ${sent.framesDrawn}; rendered ${frames.length}`
+      // no page error, console error or failed sender parameters on either side
+      expect([...a.timeline.errors, ...b.timeline.errors]).toEqual([])
       expect(inbound.codec?.encoding, what).toBe(codec)
       expect(out.codec?.encoding, what).toBe(codec)
       expect(inbound.nativeVideo, what).toEqual(counters)
