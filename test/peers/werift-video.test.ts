@@ -13,7 +13,8 @@ import type { VideoCodecName } from '../../src/media/video/types.ts'
 import { UdpRelay } from '../../src/net/relay.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { relayPath } from '../../src/peers/relay-path.ts'
-import { saveVideoTrackRecording } from '../../src/peers/recording-files.ts'
+import { buildCallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
+import { savePeerRecordings, saveVideoTrackRecording } from '../../src/peers/recording-files.ts'
 import { createWeriftPeer } from '../../src/peers/werift/peer.ts'
 import { waitFor } from '../../src/wait.ts'
 import { encodeTestsrc } from './werift-video-source.ts'
@@ -69,6 +70,18 @@ describe.each(['VP8', 'H264'] as const)('werift ↔ werift %s video', (codec) =>
       )
       const stream = (JSON.parse(probe.stdout) as { streams: Array<{ nb_read_frames: string; codec_name: string }> }).streams[0]
       expect(stream).toEqual({ codec_name: codec === 'VP8' ? 'vp8' : 'h264', nb_read_frames: '30' })
+
+      // Asked for (track.record()), the peer's recordings include the video track; the call record carries the video fields.
+      track.record()
+      const peerSaved = await savePeerRecordings(call.bob, { dir, suffix: 'call' })
+      expect(peerSaved.errors).toEqual([])
+      expect(peerSaved.saved).toMatchObject([{ kind: 'video', format: codec === 'VP8' ? 'ivf' : 'h264', frames: 30 }])
+      const record = CallRecordSchema.parse(
+        await buildCallRecord({ kind: 'video-test', peers: [call.alice, call.bob], startedAt: new Date(), recordings: { bob: peerSaved.saved } }),
+      )
+      expect(record.peers[0]?.rtp.outbound[0]?.video).toMatchObject({ framesSent: 30, keyframesSent: 3 })
+      expect(record.peers[1]?.rtp.inbound[0]?.video).toMatchObject({ frames: 30, completeFrames: 30, keyframes: 3, pliSent: 0 })
+      expect(record.peers[1]?.recordings?.[0]).toMatchObject({ format: codec === 'VP8' ? 'ivf' : 'h264', frames: 30, incompleteFrames: 0, sampleRate: 90_000 })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
