@@ -92,9 +92,15 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
   try {
     await recordArtifact(task, {
       type: 'rtcspec:recording',
-      message: `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`,
+      message:
+        r.kind === 'video'
+          ? `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.frames ?? 0} frames)`
+          : `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`,
       recording: r,
-      attachments: [{ path: r.path, contentType: 'audio/wav' }, ...(r.pcap ? [{ path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' }] : [])],
+      attachments: [
+        { path: r.path, contentType: r.format === 'ivf' ? 'video/x-ivf' : r.format === 'h264' ? 'video/h264' : 'audio/wav' },
+        ...(r.pcap ? [{ path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' }] : []),
+      ],
     })
   } catch (e) {
     process.stderr.write(`rtcspec: could not attach ${r.path} to the test: ${e instanceof Error ? e.message : String(e)}\n`)
