@@ -12,6 +12,7 @@ import { NetworkSpecSchema } from './network.ts'
 import { TricklePolicySchema } from '../peers/ice-behaviours.ts'
 import { audioCodecNames } from '../peers/codecs.ts'
 import type { AudioSourceSpec, InboundTrack } from '../peers/types.ts'
+import { analyzeTrack } from '../media/video/track-frames.ts'
 
 const SendSchema = z.union([
   z
@@ -36,6 +37,17 @@ const SendSchema = z.union([
     .strict(),
 ])
 
+/** Video a peer sends: rtcspec's test pattern (every frame carries its index and capture time). */
+const VideoSendSchema = z
+  .object({
+    codec: z.enum(['VP8', 'H264']).default('VP8'),
+    width: z.number().int().min(16).max(1920).multipleOf(2, 'width is even (4:2:0 chroma)').default(320),
+    height: z.number().int().min(16).max(1080).multipleOf(2, 'height is even (4:2:0 chroma)').default(240),
+    fps: z.number().positive().max(60).default(30),
+    bitrateKbps: z.number().int().min(50).max(20_000).default(300),
+  })
+  .strict()
+
 const PeerSpecSchema = z
   .object({
     /** `werift` (in-process) or `chromium` (a headless Chromium page, see src/peers/chromium). */
@@ -44,6 +56,8 @@ const PeerSpecSchema = z
     codecs: z.array(z.string()).min(1).optional(),
     trickle: z.boolean().optional(),
     send: SendSchema.optional(),
+    /** Send video (the test pattern) for the whole call. */
+    video: VideoSendSchema.optional(),
     /** How this peer's trickled candidates reach the other peer (src/peers/ice-behaviours.ts). */
     ice: TricklePolicySchema.optional(),
   })
@@ -56,6 +70,29 @@ const ExpectationSchema = z
     lossBelow: RatioSchema.optional(),
     jitterMsBelow: z.number().positive().optional(),
     codec: z.string().optional(),
+  })
+  .strict()
+
+/** Expectations on a `<peer>.video.in` stream: the frame-accurate video analysis of what it received. */
+const VideoExpectationSchema = z
+  .object({
+    /** At least this many decodable frames. */
+    framesAtLeast: z.number().int().positive().optional(),
+    /** Achieved frame rate above this. */
+    fpsAbove: z.number().positive().optional(),
+    /** Fewer freezes than this (`1`: none), WebRTC-stats definition. */
+    freezesBelow: z.number().int().positive().optional(),
+    /** Less frozen time than this. */
+    freezeMsBelow: DurationSchema.optional(),
+    /** The first decodable frame within this of the track's start. */
+    firstFrameWithin: DurationSchema.optional(),
+    /** The latest picture size, `'640x480'`. */
+    resolution: z
+      .string()
+      .regex(/^\d+x\d+$/, "resolution looks like '640x480'")
+      .optional(),
+    /** End-to-end delay (p95, from frame codes) below this. */
+    delayMsBelow: DurationSchema.optional(),
   })
   .strict()
 
@@ -74,8 +111,8 @@ export const ScenarioSpecSchema = z
     duration: DurationSchema.default(2000),
     /** Connect timeout. */
     connectTimeout: DurationSchema.default(10_000),
-    /** Keys are `<peer>.audio.in`. */
-    expect: z.record(z.string(), ExpectationSchema).default({}),
+    /** Keys are `<peer>.audio.in` (RTP figures) or `<peer>.video.in` (video figures). */
+    expect: z.record(z.string(), z.union([ExpectationSchema, VideoExpectationSchema])).default({}),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -93,10 +130,34 @@ export const ScenarioSpecSchema = z
       if (!known.includes(c.toUpperCase())) ctx.addIssue({ code: 'custom', path: ['codec'], message: `unknown codec "${c}"; known: ${known.join(', ')}` })
     }
     for (const key of Object.keys(spec.expect)) {
-      const m = /^([A-Za-z][\w-]*)\.audio\.in$/.exec(key)
-      if (!m) ctx.addIssue({ code: 'custom', path: ['expect', key], message: `expectation keys look like "<peer>.audio.in", got "${key}"` })
+      const m = /^([A-Za-z][\w-]*)\.(audio|video)\.in$/.exec(key)
+      if (!m)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', key],
+          message: `expectation keys look like "<peer>.audio.in", got "${key}" ("<peer>.video.in" for video)`,
+        })
       else if (!names.includes(m[1] ?? ''))
         ctx.addIssue({ code: 'custom', path: ['expect', key], message: `no peer named "${m[1]}" (peers: ${names.join(', ')})` })
+      else {
+        const value = spec.expect[key]
+        const video = m[2] === 'video'
+        const ok = (video ? VideoExpectationSchema : ExpectationSchema).safeParse(value).success
+        if (!ok)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', key],
+            message: video
+              ? 'video expectations are framesAtLeast, fpsAbove, freezesBelow, freezeMsBelow, firstFrameWithin, resolution, delayMsBelow'
+              : 'audio expectations are packetsAtLeast, lossBelow, jitterMsBelow, codec',
+          })
+        else if (video && !Object.entries(spec.peers).some(([n, p]) => n !== m[1] && p.video))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', key],
+            message: `${m[1]} expects video but the other peer sends none: give it video: { codec: 'VP8' }`,
+          })
+      }
     }
   })
 
@@ -108,6 +169,10 @@ export type ParsedScenarioSpec = z.output<typeof ScenarioSpecSchema>
 export type ScenarioSend = z.output<typeof SendSchema>
 /** One `<peer>.audio.in` expectation. */
 export type ScenarioExpectation = z.output<typeof ExpectationSchema>
+/** One `<peer>.video.in` expectation. */
+export type ScenarioVideoExpectation = z.output<typeof VideoExpectationSchema>
+/** What a peer's `video` says it sends. */
+export type ScenarioVideoSend = z.output<typeof VideoSendSchema>
 
 /** Validates a spec; the error lists every problem with its path (`z.prettifyError`). */
 export function parseScenario(spec: unknown): ParsedScenarioSpec {
@@ -153,5 +218,33 @@ export function checkExpectation(key: string, track: InboundTrack | undefined, e
     out.push(`${key}: expected jitter below ${e.jitterMsBelow} ms, measured ${s.jitterMs.toFixed(2)} ms`)
   if (e.codec !== undefined && track.codec?.encoding.toUpperCase() !== e.codec.toUpperCase())
     out.push(`${key}: expected codec ${e.codec}, got ${track.codec?.encoding ?? 'none'}`)
+  return out
+}
+
+/** Checks one `<peer>.video.in` expectation on the frame-accurate analysis of the track; returns the failures as sentences. */
+export function checkVideoExpectation(key: string, track: InboundTrack | undefined, e: ScenarioVideoExpectation, fps?: number): string[] {
+  if (!track) return [`${key}: no inbound video track arrived`]
+  const a = analyzeTrack(track as Parameters<typeof analyzeTrack>[0], fps)
+  if (!a) return [`${key}: no video frame arrived`]
+  const f1 = (x: number) => x.toFixed(1)
+  const out: string[] = []
+  if (e.framesAtLeast !== undefined && a.decodable < e.framesAtLeast)
+    out.push(`${key}: expected at least ${e.framesAtLeast} decodable frames, got ${a.decodable} (${a.lost} lost, ${a.undecodable} undecodable)`)
+  if (e.fpsAbove !== undefined && !(a.achievedFps > e.fpsAbove)) out.push(`${key}: expected more than ${e.fpsAbove} fps, measured ${f1(a.achievedFps)}`)
+  if (e.freezesBelow !== undefined && !(a.freezes.count < e.freezesBelow))
+    out.push(`${key}: expected fewer than ${e.freezesBelow} freezes, measured ${a.freezes.count} (${f1(a.freezes.totalMs)} ms)`)
+  if (e.freezeMsBelow !== undefined && !(a.freezes.totalMs < e.freezeMsBelow))
+    out.push(`${key}: expected less than ${e.freezeMsBelow} ms frozen, measured ${f1(a.freezes.totalMs)} ms in ${a.freezes.count} freeze(s)`)
+  if (e.firstFrameWithin !== undefined && !(a.firstFrameMs !== undefined && a.firstFrameMs <= e.firstFrameWithin))
+    out.push(
+      `${key}: expected the first decodable frame within ${e.firstFrameWithin} ms, ${a.firstFrameMs === undefined ? 'none arrived' : `it came after ${f1(a.firstFrameMs)} ms`}`,
+    )
+  const last = a.resolutions[a.resolutions.length - 1]
+  if (e.resolution !== undefined && (last === undefined || `${last.width}x${last.height}` !== e.resolution))
+    out.push(`${key}: expected ${e.resolution} pictures, got ${last ? `${last.width}x${last.height}` : 'no stated size'}`)
+  if (e.delayMsBelow !== undefined && !(a.delay !== undefined && a.delay.p95Ms < e.delayMsBelow))
+    out.push(
+      `${key}: expected a p95 video delay below ${e.delayMsBelow} ms, ${a.delay ? `measured ${f1(a.delay.p95Ms)} ms` : 'no frame carries a decoded frame code'}`,
+    )
   return out
 }

@@ -20,8 +20,19 @@ import type { NetworkOptions } from '../calls/network.ts'
 import { seedNote } from '../calls/seed.ts'
 import { restartIce } from '../peers/ice-restart.ts'
 import type { Peer } from '../peers/types.ts'
+import { waitFor } from '../wait.ts'
 import type { RtpStatsSnapshot } from '../rtp/stats-types.ts'
-import { checkExpectation, parseScenario, ScenarioSpecSchema, sourceOf, type ScenarioSpec } from '../calls/scenario-spec.ts'
+import {
+  checkExpectation,
+  checkVideoExpectation,
+  parseScenario,
+  ScenarioSpecSchema,
+  sourceOf,
+  type ScenarioExpectation,
+  type ScenarioSpec,
+  type ScenarioVideoExpectation,
+  type ScenarioVideoSend,
+} from '../calls/scenario-spec.ts'
 import type { SipScenarioSpec } from './sip-scenario.ts'
 import { isSipScenarioSpec } from './scenario-kind.ts'
 
@@ -57,6 +68,35 @@ function statsAt(call: B2BCall | undefined, restartGapMs?: number): string {
   return `Stats at failure:\n${lines.join('\n')}${restart}${call.seed !== undefined ? `\n  impairment seed: ${seedNote(call)}` : ''}`
 }
 
+/**
+ * Starts `peer` sending the test pattern a scenario's `video` describes: a werift peer sends it encoded by FFmpeg
+ * (looped, so it lasts the call), a Chromium peer draws and encodes it in its page.
+ */
+async function sendPattern(peer: Peer, video: ScenarioVideoSend, durationMs: number): Promise<void> {
+  if (!peer.sendVideo) throw new Error(`${peer.name} cannot send video (its implementation has no sendVideo)`)
+  if (peer.kind === 'chromium') {
+    ;(peer.sendVideo as unknown as (o: object) => unknown)({
+      codec: video.codec,
+      width: video.width,
+      height: video.height,
+      fps: video.fps,
+      maxBitrateKbps: video.bitrateKbps,
+    })
+    return
+  }
+  const { encodeVideoPattern } = await import('../services/video-encode.ts')
+  const seconds = Math.min(60, Math.max(2, Math.ceil(durationMs / 1000) + 2))
+  const encoded = await encodeVideoPattern({
+    codec: video.codec,
+    width: video.width,
+    height: video.height,
+    fps: video.fps,
+    bitrateKbps: video.bitrateKbps,
+    seconds,
+  })
+  peer.sendVideo(encoded, { loop: true })
+}
+
 /** Runs a scenario spec once (what the registered test does). Exported for the CLI and for tests. */
 export async function runScenario(name: string, spec: unknown, test?: { file?: string; name: string }): Promise<void> {
   // The call engine (werift) and the SIP stack (sip.js) load when a scenario runs, not when rtcspec is imported.
@@ -76,16 +116,24 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     const caller = s.peers[callerName]!
     const callee = s.peers[calleeName]!
     step = `connect ${callerName} → ${calleeName}`
-    const peerOpts = (n: string, p: typeof caller) => ({
-      name: n,
-      ...(p.kind === 'chromium' ? { kind: 'chromium' as const } : {}),
-      ...(p.codecs ? { codecs: p.codecs } : {}),
-      ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
-    })
+    // A peer sends video when its spec says so, and receives it when the other one sends.
+    const videoDirection = (own: typeof caller, other: typeof caller): 'sendrecv' | 'sendonly' | 'recvonly' | undefined =>
+      own.video ? (other.video ? 'sendrecv' : 'sendonly') : other.video ? 'recvonly' : undefined
+    const peerOpts = (n: string, p: typeof caller, other: typeof caller) => {
+      const video = videoDirection(p, other)
+      return {
+        name: n,
+        ...(p.kind === 'chromium' ? { kind: 'chromium' as const } : {}),
+        ...(p.codecs ? { codecs: p.codecs } : {}),
+        ...(p.trickle !== undefined ? { trickle: p.trickle } : {}),
+        ...(video ? { video } : {}),
+        ...(p.video ? { videoCodecs: [p.video.codec] } : other.video ? { videoCodecs: [other.video.codec] } : {}),
+      }
+    }
     call = await openBackToBack(
       {
-        a: peerOpts(callerName, caller),
-        b: peerOpts(calleeName, callee),
+        a: peerOpts(callerName, caller, callee),
+        b: peerOpts(calleeName, callee, caller),
         ...(s.codec ? { codec: s.codec } : {}),
         ...(s.network ? { network: s.network as NetworkOptions } : {}),
         ...(caller.ice || callee.ice ? { ice: { ...(caller.ice ? { a: caller.ice } : {}), ...(callee.ice ? { b: callee.ice } : {}) } } : {}),
@@ -96,18 +144,30 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     step = `send media for ${s.duration} ms`
     if (caller.send) call.a.sendAudio(sourceOf(caller.send))
     if (callee.send) call.b.sendAudio(sourceOf(callee.send))
+    if (caller.video) await sendPattern(call.a, caller.video, s.duration)
+    if (callee.video) await sendPattern(call.b, callee.video, s.duration)
     const byName: Record<string, Peer> = { [callerName]: call.a, [calleeName]: call.b }
     // Media flows for the stated duration: wait on the far side's packet count, bounded by the duration.
     const mediaFor = (ms: number) =>
-      Promise.all(
-        Object.values(byName).map(async (p) => {
+      Promise.all([
+        ...Object.values(byName).map(async (p) => {
           const sender = p === call!.a ? caller.send : callee.send
           if (!sender) return
           const other = p === call!.a ? call!.b : call!.a
           const t = await other.waitForTrack('audio', ms + 2000).catch(() => undefined)
           await t?.waitForPackets(Math.floor(ms / 20), ms + 1000).catch(() => undefined)
         }),
-      )
+        ...Object.values(byName).map(async (p) => {
+          const video = p === call!.a ? caller.video : callee.video
+          if (!video) return
+          const other = p === call!.a ? call!.b : call!.a
+          const t = await other.waitForTrack('video', ms + 3000).catch(() => undefined)
+          await waitFor(() => (t?.videoFrames?.() ?? t?.renderedFrames?.() ?? []).length >= Math.floor((ms * video.fps) / 1000), {
+            timeoutMs: ms + 2000,
+            label: `${Math.floor((ms * video.fps) / 1000)} video frames at ${other.name}`,
+          }).catch(() => undefined)
+        }),
+      ])
     if (s.iceRestart) {
       await mediaFor(s.iceRestart.at)
       step = `restart ICE at ${s.iceRestart.at} ms`
@@ -121,11 +181,21 @@ export async function runScenario(name: string, spec: unknown, test?: { file?: s
     await mediaFor(s.duration)
     step = 'check expectations'
     const failures = Object.entries(s.expect).flatMap(([key, e]) => {
-      const peer = byName[key.split('.')[0] ?? '']
+      const [peerName, kind] = key.split('.')
+      const peer = byName[peerName ?? '']
+      if (kind === 'video') {
+        const sender = peer === call?.a ? callee.video : caller.video
+        return checkVideoExpectation(
+          key,
+          peer?.inbound.find((t) => t.kind === 'video'),
+          e as ScenarioVideoExpectation,
+          sender?.fps,
+        )
+      }
       return checkExpectation(
         key,
         peer?.inbound.find((t) => t.kind === 'audio'),
-        e,
+        e as ScenarioExpectation,
       )
     })
     if (failures.length) throw new Error(`${failures.length} expectation(s) failed:\n  ${failures.join('\n  ')}`)
