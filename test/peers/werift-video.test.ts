@@ -191,6 +191,16 @@ describe('werift video feedback (PLI, FIR, NACK)', () => {
 })
 
 describe('werift video: refusals', () => {
+  it('a stream in a codec that was not negotiated ends at once with the reason in its stats and the timeline', async () => {
+    const video = await encodeTestsrc('H264', [{ frames: 3, width: 176, height: 144, gop: 3 }])
+    await using call = await pair('VP8')
+    const handle = call.alice.sendVideo(video)
+    await handle.ended
+    expect(handle.stats.senderError).toMatch(/the stream is H264 but the negotiated video codecs are video\/VP8.*videoCodecs: \['H264'\]/)
+    expect(call.alice.timeline.errors.at(-1)?.message).toBe(handle.stats.senderError)
+    expect(handle.sentFrames()).toEqual([])
+  })
+
   it('sendVideo on a peer without a sending video transceiver says how to make one', async () => {
     await using a = createWeriftPeer({ audio: false, video: 'recvonly' })
     const video = {

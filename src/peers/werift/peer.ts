@@ -682,13 +682,17 @@ export class WeriftPeer implements Peer {
       if (entry.sender || entry.stopped) continue
       const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'))
       if (!transceiver) {
-        this.#error("sendVideo: no video transceiver negotiated for sending (check both sides' video direction)")
+        this.#failVideoSender(entry, "sendVideo: no video transceiver negotiated for sending (check both sides' video direction)")
         continue
       }
       const wanted = entry.video.codec
       const negotiated = transceiver.codecs.find((c) => c.mimeType.split('/')[1]?.toUpperCase() === wanted)
       if (!negotiated) {
-        this.#error(`sendVideo: the stream is ${wanted} but the negotiated video codecs are ${transceiver.codecs.map((c) => c.mimeType).join(', ') || 'none'}`)
+        const codecs = transceiver.codecs.map((c) => c.mimeType).join(', ') || 'none'
+        this.#failVideoSender(
+          entry,
+          `sendVideo: the stream is ${wanted} but the negotiated video codecs are ${codecs} (give the peer videoCodecs: ['${wanted}'])`,
+        )
         continue
       }
       const sender = transceiver.sender
@@ -709,9 +713,7 @@ export class WeriftPeer implements Peer {
           onEnded: () => entry.endedResolve(),
         })
       } catch (e) {
-        this.#error(`sendVideo: ${(e as Error).message}`)
-        entry.stopped = true
-        entry.endedResolve()
+        this.#failVideoSender(entry, `sendVideo: ${(e as Error).message}`)
         continue
       }
       // PLI, FIR and NACK for this stream, read off the DTLS transport (werift's router does not deliver FIR to senders).
@@ -727,6 +729,14 @@ export class WeriftPeer implements Peer {
       })
       video.start()
     }
+  }
+
+  /** A video stream that cannot start: the reason goes to the timeline and the stream's stats, and `ended` resolves. */
+  #failVideoSender(entry: VideoSendEntry, message: string): void {
+    this.#error(message)
+    entry.stats.senderError = message
+    entry.stopped = true
+    entry.endedResolve()
   }
 
   async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<void> {
