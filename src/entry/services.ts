@@ -21,6 +21,7 @@ export type {
   FfmpegAudioCodec,
   FfmpegVideoCodec,
   RtpAddress,
+  VideoSinkFormat,
 } from '../services/ffmpeg.ts'
 export { encodeVideoPattern, encodeVideoFile, decodeVideo, videoQuality } from '../services/video-encode.ts'
 export type {

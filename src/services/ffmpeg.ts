@@ -3,7 +3,8 @@
  * - **source**: any rtcspec audio source (rendered to a temp WAV) or an FFmpeg test pattern (`sine`,
  *   `testsrc`), sent as plain RTP (Opus, PCMU or PCMA audio; VP8 or H.264 video) to loopback addresses
  *   you give, with the SDP FFmpeg wrote (`-sdp_file`) returned;
- * - **sink**: receives the RTP stream an SDP describes and records it (WAV for audio, MP4 for video).
+ * - **sink**: receives the RTP stream an SDP describes and records it (WAV for audio; MP4, IVF, WebM or
+ *   an H.264 Annex B file for video).
  *
  * Durations are bounded, readiness is observed (a sink has bound its UDP port; a source has written its
  * SDP), and every process is killed (group) or container removed on dispose. Providers: `local`
@@ -11,7 +12,7 @@
  * path), `external` (`RTCSPEC_FFMPEG`: the path of an ffmpeg binary you want used instead).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
@@ -104,13 +105,22 @@ export interface FfmpegSource extends FfmpegService {
 
 /** FFmpeg receiving RTP and recording it. */
 export interface FfmpegSink extends FfmpegService {
-  /** The recording: `.wav` for audio (written by `stop()` from FFmpeg's raw PCM), fragmented `.mp4` for video. */
+  /**
+   * The recording: `.wav` for audio (written by `stop()` from FFmpeg's raw PCM); for video the container asked
+   * (`format`): fragmented `.mp4` by default, `.ivf`, `.webm` or `.h264`.
+   */
   readonly file: string
   /**
    * Stops FFmpeg gracefully (SIGTERM: it finishes the file) and returns the recording.
-   * For audio, the decoded WAV; for video, the MP4 bytes.
+   * For audio, the decoded WAV; for video, the recording's bytes (decode them with `decodeVideo`).
    */
   stop(): Promise<{ file: string; bytes: Uint8Array; audio: PcmAudio | undefined }>
+  /**
+   * Video: frames FFmpeg has written to the recording so far, from its progress report (updated every 200 ms);
+   * wait for it to reach the frames sent before `stop()`, so none still queued inside FFmpeg is cut off.
+   * Undefined for audio.
+   */
+  framesWritten(): number | undefined
 }
 
 class FfmpegProcess implements FfmpegService {
@@ -167,17 +177,50 @@ class FfmpegSourceImpl extends FfmpegProcess implements FfmpegSource {
 class FfmpegSinkImpl extends FfmpegProcess implements FfmpegSink {
   readonly file: string
   readonly #rate: number | undefined
-  constructor(provider: ProviderKind, proc: ServiceProcess, args: readonly string[], dir: string, file: string, audioRate: number | undefined) {
+  readonly #progress: string | undefined
+  constructor(
+    provider: ProviderKind,
+    proc: ServiceProcess,
+    args: readonly string[],
+    dir: string,
+    file: string,
+    audioRate: number | undefined,
+    progressFile?: string,
+  ) {
     super(provider, proc, args, dir)
     this.file = audioRate === undefined ? file : file.replace(/\.pcm$/, '.wav')
     this.#rate = audioRate
     this.#raw = file
+    this.#progress = progressFile
   }
 
   readonly #raw: string
 
+  framesWritten(): number | undefined {
+    if (this.#progress === undefined) return undefined
+    let tail: string
+    try {
+      const fd = openSync(this.#progress, 'r')
+      try {
+        const size = fstatSync(fd).size
+        const buf = Buffer.alloc(Math.min(size, 4096))
+        readSync(fd, buf, 0, buf.length, size - buf.length)
+        tail = buf.toString('latin1')
+      } finally {
+        closeSync(fd)
+      }
+    } catch {
+      return 0
+    }
+    const all = [...tail.matchAll(/^frame=(\d+)$/gm)]
+    return all.length ? Number(all.at(-1)![1]) : 0
+  }
+
   async stop(): Promise<{ file: string; bytes: Uint8Array; audio: PcmAudio | undefined }> {
-    await this.stopProcess(1000)
+    // Video: FFmpeg acts on SIGTERM at its next packet and then finishes the container (MP4's last fragment, WebM's
+    // last cluster, frames inside its depacketizer or encoder); a stream that has ended leaves it waiting, and it is
+    // killed after the grace: every container here is on disk frame by frame, all but the last frames or so.
+    await this.stopProcess(this.#rate === undefined ? 2000 : 1000)
     let bytes: Uint8Array
     try {
       bytes = new Uint8Array(await readFile(this.#raw))
@@ -357,6 +400,40 @@ export async function startFfmpegSource(options: FfmpegSourceOptions): Promise<F
   }
 }
 
+/** Containers a video sink records to (see {@link FfmpegSinkOptions.format}). */
+export const VIDEO_SINK_FORMATS = ['mp4', 'ivf', 'webm', 'h264'] as const
+/** A container a video sink records to. */
+export type VideoSinkFormat = (typeof VIDEO_SINK_FORMATS)[number]
+
+/**
+ * FFmpeg output arguments of a video sink: the stream copied when the container carries its codec, so the
+ * recording holds the very frames that arrived; VP8 into MP4 is transcoded to H.264 (libx264).
+ */
+function videoSinkArgs(format: VideoSinkFormat, encoding: string | undefined): string[] {
+  const codec = encoding === 'H264' ? 'H264' : encoding === 'VP8' ? 'VP8' : encoding
+  const carries: Record<VideoSinkFormat, readonly string[]> = { mp4: ['H264', 'VP8'], ivf: ['VP8'], webm: ['VP8'], h264: ['H264'] }
+  if (!codec || !carries[format].includes(codec))
+    throw new RtcspecError('FFMPEG_OPTIONS', `an FFmpeg video sink cannot record ${codec ?? 'an unnamed codec'} as ${format}`, {
+      hint: `record VP8 as ivf, webm or mp4, and H.264 as h264 or mp4 (the SDP's a=rtpmap names the codec)`,
+    })
+  const flush = ['-flush_packets', '1']
+  if (format === 'ivf') return ['-an', '-c:v', 'copy', ...flush, '-f', 'ivf']
+  if (format === 'h264') return ['-an', '-c:v', 'copy', ...flush, '-f', 'h264']
+  // WebM: live mode (no cues, no seeking back) and short clusters, so a recording cut short keeps what it received.
+  if (format === 'webm') return ['-an', '-c:v', 'copy', '-live', '1', '-cluster_time_limit', '200', ...flush, '-f', 'webm']
+  return [
+    '-an',
+    // zerolatency: every frame leaves the encoder when it arrives (written as it comes, counted by framesWritten)
+    ...(codec === 'H264' ? ['-c:v', 'copy'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p']),
+    '-movflags',
+    // a fragment per frame: on disk as it comes, like the other containers
+    'frag_every_frame+empty_moov+default_base_moof',
+    ...flush,
+    '-f',
+    'mp4',
+  ]
+}
+
 const SinkOptionsSchema = z.strictObject({
   provider: z.enum(['auto', 'docker', 'local', 'external']).optional(),
   /** The SDP describing the stream (its c= address and m= port are where FFmpeg listens). One m= section. */
@@ -368,6 +445,11 @@ const SinkOptionsSchema = z.strictObject({
   maxDurationMs: z.number().int().min(100).max(600_000).optional(),
   /** Readiness timeout (ms), default 20000. */
   readyTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Video only: the recording's container. `mp4` (default; fragmented, H.264 copied, VP8 transcoded to H.264),
+   * `ivf` or `webm` (VP8 copied as it arrived, no transcoding), `h264` (H.264 copied as an Annex B stream).
+   */
+  format: z.enum(VIDEO_SINK_FORMATS).optional(),
 })
 
 /** Options of {@link startFfmpegSink}. */
@@ -426,7 +508,8 @@ export function plainRtpSdp(o: {
 
 /**
  * Starts FFmpeg receiving the RTP stream `sdp` describes and recording it (audio → 16-bit WAV at the
- * stream's rate, mono; video → MP4, H.264 copied, VP8 transcoded to H.264). Resolves once FFmpeg has
+ * stream's rate, mono; video → the `format` asked: MP4 by default with H.264 copied and VP8 transcoded to
+ * H.264, or VP8 copied into IVF or WebM, or H.264 copied into an Annex B file). Resolves once FFmpeg has
  * bound the stream's UDP port. Call `stop()` for the recording.
  */
 export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<FfmpegSink> {
@@ -436,33 +519,30 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
   const kind = m?.[1] as 'audio' | 'video'
   const port = Number(m?.[2])
   const encoding = new RegExp(`^a=rtpmap:${m?.[3]} ([^/\\s]+)`, 'm').exec(o.sdp)?.[1]?.toUpperCase()
+  if (kind === 'audio' && o.format !== undefined)
+    throw new RtcspecError('FFMPEG_OPTIONS', `FFmpeg sink options: format '${o.format}' is for video, but the SDP's stream is audio`, {
+      hint: 'leave format out: audio is recorded as WAV',
+    })
+  const format: VideoSinkFormat = o.format ?? 'mp4'
+  const videoArgs = kind === 'video' ? videoSinkArgs(format, encoding) : []
   const dir = await makeWorkDir()
   try {
     const sdpFile = join(dir, 'sink.sdp')
     await writeFile(sdpFile, o.sdp)
     // Outputs that need no trailer and are flushed per packet, so a stop that has to kill FFmpeg (blocked
     // waiting for input, it ignores a single SIGTERM) loses nothing: raw PCM (made into a WAV by rtcspec),
-    // fragmented MP4.
+    // fragmented MP4, IVF, Annex B, live WebM.
     const rate = kind === 'audio' ? Number(new RegExp(`^a=rtpmap:${m?.[3]} [^/\\s]+/(\\d+)`, 'm').exec(o.sdp)?.[1] ?? 8000) : 0
-    const file = join(dir, kind === 'audio' ? 'recording.pcm' : 'recording.mp4')
-    const codecArgs =
-      kind === 'audio'
-        ? ['-vn', '-c:a', 'pcm_s16le', '-ac', '1', '-ar', String(rate), '-f', 's16le', '-flush_packets', '1']
-        : [
-            '-an',
-            ...(encoding === 'H264' ? ['-c:v', 'copy'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
-            '-movflags',
-            'frag_keyframe+empty_moov+default_base_moof',
-            '-flush_packets',
-            '1',
-            '-f',
-            'mp4',
-          ]
+    const file = join(dir, kind === 'audio' ? 'recording.pcm' : `recording.${format}`)
+    const codecArgs = kind === 'audio' ? ['-vn', '-c:a', 'pcm_s16le', '-ac', '1', '-ar', String(rate), '-f', 's16le', '-flush_packets', '1'] : videoArgs
+    const progressFile = kind === 'video' ? join(dir, 'progress.txt') : undefined
     const args = [
       '-hide_banner',
       '-nostdin',
       '-loglevel',
       'info',
+      // video: FFmpeg's frame count as it writes (framesWritten)
+      ...(progressFile ? ['-stats_period', '0.2', '-progress', progressFile] : []),
       '-protocol_whitelist',
       'file,udp,rtp',
       // Wait for packets rather than giving up after FFmpeg's default probe.
@@ -481,7 +561,7 @@ export async function startFfmpegSink(options: FfmpegSinkOptions): Promise<Ffmpe
       file,
     ]
     const proc = await spawnFfmpeg(provider, args, dir)
-    const sink = new FfmpegSinkImpl(provider, proc, args, dir, file, kind === 'audio' ? rate : undefined)
+    const sink = new FfmpegSinkImpl(provider, proc, args, dir, file, kind === 'audio' ? rate : undefined, progressFile)
     const timeoutMs = o.readyTimeoutMs ?? 20_000
     const deadline = performance.now() + timeoutMs
     for (;;) {

@@ -113,7 +113,7 @@ export interface DecodedVideo {
 }
 
 /** Container formats {@link decodeVideo} and {@link encodeVideoFile} read. */
-export type VideoFileFormat = 'ivf' | 'h264' | 'mp4' | 'y4m'
+export type VideoFileFormat = 'ivf' | 'h264' | 'mp4' | 'webm' | 'y4m'
 
 const DecodeOptionsSchema = z.strictObject({
   /** Keep each decoded picture (I420) in the result; default false (only the codes are kept). */
@@ -122,7 +122,7 @@ const DecodeOptionsSchema = z.strictObject({
   width: Dimension.optional(),
   height: Dimension.optional(),
   /** The input's format when it cannot be told from the file name or its first bytes. */
-  format: z.enum(['ivf', 'h264', 'mp4', 'y4m']).optional(),
+  format: z.enum(['ivf', 'h264', 'mp4', 'webm', 'y4m']).optional(),
   provider: Provider,
   timeoutMs: z.number().int().min(1000).max(1_800_000).optional(),
 })
@@ -500,15 +500,17 @@ function sniffFormat(path: string, head: Uint8Array): VideoFileFormat | undefine
   if (ext === '.y4m') return 'y4m'
   if (ext === '.h264' || ext === '.264' || ext === '.annexb') return 'h264'
   if (ext === '.mp4' || ext === '.m4v' || ext === '.mov') return 'mp4'
+  if (ext === '.webm' || ext === '.mkv') return 'webm'
   const text = new TextDecoder('latin1').decode(head.subarray(0, 12))
   if (text.startsWith('DKIF')) return 'ivf'
   if (text.startsWith('YUV4MPEG2')) return 'y4m'
   if (text.slice(4, 8) === 'ftyp') return 'mp4'
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'webm'
   if (head[0] === 0 && head[1] === 0 && (head[2] === 1 || (head[2] === 0 && head[3] === 1))) return 'h264'
   return undefined
 }
 
-const DEMUXER: Record<VideoFileFormat, string> = { ivf: 'ivf', h264: 'h264', mp4: 'mov', y4m: 'yuv4mpegpipe' }
+const DEMUXER: Record<VideoFileFormat, string> = { ivf: 'ivf', h264: 'h264', mp4: 'mov', webm: 'matroska', y4m: 'yuv4mpegpipe' }
 
 async function checkedInput(path: string, format: VideoFileFormat | undefined): Promise<{ path: string; format: VideoFileFormat }> {
   const abs = resolve(path)
@@ -525,7 +527,7 @@ async function checkedInput(path: string, format: VideoFileFormat | undefined): 
   const f = format ?? sniffFormat(abs, head)
   if (!f)
     throw new RtcspecError('VIDEO_FORMAT', `cannot tell the video format of ${abs} from its name or its first bytes`, {
-      hint: 'use a .y4m, .ivf, .h264 (Annex B) or .mp4 file, or pass { format }',
+      hint: 'use a .y4m, .ivf, .h264 (Annex B), .mp4 or .webm file, or pass { format }',
     })
   return { path: abs, format: f }
 }
@@ -660,7 +662,7 @@ async function inputFile(input: VideoInput, format: VideoFileFormat | undefined,
     await writeFile(path, Buffer.concat(input.frames.map((f) => f.data)))
     return { path, format: 'h264' }
   }
-  const parsed = z.strictObject({ data: z.instanceof(Uint8Array), format: z.enum(['ivf', 'h264', 'mp4', 'y4m']) }).safeParse(input)
+  const parsed = z.strictObject({ data: z.instanceof(Uint8Array), format: z.enum(['ivf', 'h264', 'mp4', 'webm', 'y4m']) }).safeParse(input)
   if (!parsed.success)
     throw new RtcspecError('VIDEO_INPUT', 'decodeVideo needs a file path, an EncodedVideo, or { data: Uint8Array, format }', {
       hint: "e.g. decodeVideo({ data: bytes, format: 'ivf' })",
