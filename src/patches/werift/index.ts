@@ -6,6 +6,7 @@ import { dtlsFailurePatch } from './dtls-failure.ts'
 import { dtlsStartPatch } from './dtls-start.ts'
 import { noDefaultStunPatch } from './no-default-stun.ts'
 import { receiverFlagsPatch } from './receiver-flags.ts'
+import { codecNamePatch } from './codec-name.ts'
 import { codecArrayPatch, rtpHeaderParsePatch, rtpPacketSentPatch } from './rtp-fast-paths.ts'
 import { srtpGcmPatch } from './srtp-gcm.ts'
 import { srtpKeysPatch } from './srtp-keys.ts'
@@ -22,6 +23,7 @@ export const WERIFT_PATCHES: readonly PatchDefinition[] = [
   rtpPacketSentPatch,
   codecArrayPatch,
   receiverFlagsPatch,
+  codecNamePatch,
   dtlsStartPatch,
   dtlsFailurePatch,
   turnAuthErrorsPatch,
