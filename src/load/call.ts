@@ -5,7 +5,14 @@
  * @module
  */
 import { openBackToBack, recordAndClose, type B2BCall } from '../calls/open.ts'
-import { checkExpectation, sourceOf, type ParsedScenarioSpec } from '../calls/scenario-spec.ts'
+import {
+  checkExpectation,
+  checkVideoExpectation,
+  sourceOf,
+  type ParsedScenarioSpec,
+  type ScenarioExpectation,
+  type ScenarioVideoExpectation,
+} from '../calls/scenario-spec.ts'
 import type { NetworkOptions } from '../calls/network.ts'
 import { eModel } from '../media/emodel.ts'
 import { withTimeout } from '../wait.ts'
@@ -154,11 +161,17 @@ export async function runLoadCall(spec: ParsedScenarioSpec, job: LoadCallJob): P
       }
       phase = 'expect'
       const failed = Object.entries(spec.expect).flatMap(([key, e]) =>
-        checkExpectation(
-          key,
-          byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'audio'),
-          e,
-        ),
+        key.endsWith('.video.in')
+          ? checkVideoExpectation(
+              key,
+              byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'video'),
+              e as ScenarioVideoExpectation,
+            )
+          : checkExpectation(
+              key,
+              byName[key.split('.')[0] ?? '']?.inbound.find((t) => t.kind === 'audio'),
+              e as ScenarioExpectation,
+            ),
       )
       if (failed.length) throw new Error(failed.join('; '))
     }
