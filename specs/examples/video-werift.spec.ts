@@ -2,6 +2,8 @@
  * werift ↔ werift video with ground truth: alice sends rtcspec's moving test pattern (encoded once by FFmpeg, VP8
  * and then H.264) frame by frame at 30 fps; bob's track assembles the frames from the RTP packets. Every frame
  * alice lists as sent must arrive complete, keyframes where alice sent them, at the pattern's size and rate.
+ * (Arrival-time figures — achieved fps, freezes — are left to specs/examples/video-lossy.spec.ts: on a loaded
+ * machine they measure the machine.)
  * Needs FFmpeg with libvpx and libx264 (`sudo apt-get install -y ffmpeg`).
  * Run: npx rtcspec run specs/examples/video-werift.spec.ts
  */
@@ -29,9 +31,9 @@ for (const codec of ['VP8', 'H264'] as const) {
     expect(frames.map((f) => f.rtpTimestamp)).toEqual(sent.map((s) => s.rtpTimestamp))
     expect(frames.every((f) => f.complete)).toBe(true)
     expect(frames.map((f) => f.keyframe)).toEqual(sent.map((s) => s.keyframe))
-    // The matchers read the same frames: rate, size, no freeze.
-    expect(track).toHaveFrameRateAbove(28, { sender })
+    // 30 fps on the media clock: consecutive frames 3000 ticks of 90 kHz apart.
+    expect(new Set(frames.slice(1).map((f, i) => (f.rtpTimestamp - (frames[i]?.rtpTimestamp ?? 0)) >>> 0))).toEqual(new Set([3000]))
+    // The size matcher reads the same frames (the keyframes state it).
     expect(track).toHaveResolution(320, 240)
-    expect(track).toHaveFreezesBelow({ count: 1, sender })
   })
 }
