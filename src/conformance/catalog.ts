@@ -560,7 +560,7 @@ const VIDEO_ONLY: Array<Omit<Requirement, 'document'>> = [
     verified: true,
     media: true,
     source: 'rtcspec',
-    text: `Video published over WHIP reaches viewers: a client publishing video (VP8, or H.264 when the answer takes only that) connects and, played back over WHEP, its frames arrive complete and decodable: the first within ${FIRST_FRAME_WITHIN_MS / 1000} s of the viewer's POST, at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, no freeze of 1 s or more (WebRTC-stats definition; 1.5 s frozen in all at most). rtcspec's end-to-end check; no single sentence states it.`,
+    text: `Video published over WHIP reaches viewers: a client publishing video (VP8, or H.264 when the answer takes only that) connects and, played back over WHEP, its frames arrive complete and decodable: at least ${MIN_FPS_FRACTION * 100} % of the sent frame rate, no freeze of 1 s or more (WebRTC-stats definition; 1.5 s frozen in all at most). rtcspec's end-to-end check; no single sentence states it.`,
     check:
       "With --whep-url: publish rtcspec's probe video (werift peer, 30 fps, VP8 first; each frame carries its index) with the viewer already connected, for 4 s; judge the viewer's frames assembled from RTP against the publisher's ground truth (n/a without --whep-url, or when an answer takes no video; blocked when a session does not connect).",
   },

@@ -29,6 +29,8 @@ import { probeFrameIndex, startProbeVideo, type ProbeVideo } from './video-probe
 
 /** Frame rate of the probe video. */
 export const PROBE_FPS = 30
+/** How long the video media check waits for the first video packet at the viewer, ms. */
+export const FIRST_PACKET_WAIT_MS = 8_000
 /** How long the video media check measures, ms. */
 export const VIDEO_WINDOW_MS = 4_000
 /** The probe's periodic key frame interval in the first-frame check: far beyond the 3 s a late viewer may wait. */
@@ -101,6 +103,12 @@ class VideoRun {
       const why = video.status === 'accepted' ? `it took ${video.codec}, not VP8 or H.264` : `video ${video.status}`
       return na(`the ${protocol.toUpperCase()} answer takes no video rtcspec can send (${why}; offered ${video.offered.join(', ')})`, this.exchanges())
     }
+    if (!videoBundled(side.session.answer))
+      return blocked(
+        'the answer bundles the video section with the audio',
+        `the ${protocol.toUpperCase()} answer has no a=group:BUNDLE holding its video section, so rtcspec's peer (max-bundle) has no transport for the video; ${protocol}.answer.bundle judges that`,
+        this.exchanges(),
+      )
     try {
       await peer.waitForConnected(8_000)
     } catch (e) {
@@ -117,6 +125,14 @@ class VideoRun {
       await s.peer.close().catch(() => undefined)
     }
   }
+}
+
+/** Whether an SDP answer's video section is in an a=group:BUNDLE (what rtcspec's max-bundle peer needs). */
+export function videoBundled(answer: string): boolean {
+  const video = answer.split(/^(?=m=)/m).find((sec) => /^m=video [1-9]/.test(sec))
+  const mid = video?.match(/^a=mid:(\S+)/m)?.[1]
+  if (mid === undefined) return false
+  return [...answer.matchAll(/^a=group:BUNDLE(.*)$/gm)].some((g) => (g[1] ?? '').trim().split(/\s+/).includes(mid))
 }
 
 function firstLine(e: unknown): string {
@@ -224,7 +240,27 @@ export async function videoMediaCheck(ctx: CheckContext): Promise<CheckOutcome> 
     run.probe = probe
     const stalls = watchStalls()
     run.onClose(() => stalls.stop())
-    const frames = Math.round((VIDEO_WINDOW_MS / 1000) * PROBE_FPS)
+    // A loaded machine or a slow server may take a few seconds to forward the first packet (not judged here:
+    // whep.video.first-frame times a viewer's first frame); the window starts with the first packet.
+    const reached = await waitFor(() => track.packets().length > 0, {
+      timeoutMs: FIRST_PACKET_WAIT_MS,
+      intervalMs: 20,
+      label: 'a video packet at the viewer',
+    }).then(
+      () => true,
+      () => false,
+    )
+    if (!reached) {
+      const measured: Measured = { codec: pub.codec, fps: PROBE_FPS, framesSent: probe.sent.length, videoPackets: 0 }
+      return {
+        ...bad(
+          `no video reached the viewer: ${probe.sent.length} ${pub.codec} frames published in ${FIRST_PACKET_WAIT_MS / 1000} s, no video packet received`,
+          run.exchanges(),
+        ),
+        measured,
+      }
+    }
+    const frames = probe.sent.length + Math.round((VIDEO_WINDOW_MS / 1000) * PROBE_FPS)
     await waitFor(() => probe.sent.length >= frames, { timeoutMs: VIDEO_WINDOW_MS * 2, intervalMs: 20, label: `${frames} probe frames sent` })
     probe.stop()
     const lastTs = probe.sent[probe.sent.length - 1]?.rtpTimestamp
@@ -247,8 +283,6 @@ export async function videoMediaCheck(ctx: CheckContext): Promise<CheckOutcome> 
     Object.assign(measured, { publisherFramesSeen: got.length - foreign.length, publisherFramesMissing: missing, foreignFrames: foreign.length })
     const problems: string[] = []
     if (a.firstFrameMs === undefined) problems.push(`no decodable frame (no complete key frame among ${a.received} complete frames)`)
-    else if (a.firstFrameMs > FIRST_FRAME_WITHIN_MS)
-      problems.push(`the first decodable frame came ${Math.round(a.firstFrameMs)} ms after the first was sent (at most ${FIRST_FRAME_WITHIN_MS} ms)`)
     const minFps = PROBE_FPS * MIN_FPS_FRACTION
     if (a.achievedFps < minFps) problems.push(`${a.achievedFps.toFixed(1)} decodable frames/s of ${PROBE_FPS} sent (at least ${minFps})`)
     stalls.stop()

@@ -3,9 +3,8 @@
  * protocol machinery of the WHIP client (`src/whip/session-client.ts`) and adds 409 + Retry-After retries
  * and server counter-offers (406 + SDP offer, answered by PATCH).
  */
-import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
-import type { RenderedVideoFrame, VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import type { InboundTrack, Peer } from '../peers/types.ts'
+import type { VideoCodecName } from '../peers/werift/peer.ts'
 import { createWeriftPeer, type WeriftPeer, type WeriftPeerOptions } from '../peers/werift/peer.ts'
 import { sessionRecording, type SessionRecordOption } from '../whip/session-record.ts'
 import type { z } from 'zod'
@@ -72,16 +71,10 @@ export interface WhepSession extends ClientSession {
   readonly peerName: string
 }
 
-/** The frames of a video track: its own `videoFrames()` when it has one, else assembled from its packets. */
-function trackFrames(track: InboundTrack): VideoFrameArrival[] {
-  const own = (track as { videoFrames?: () => readonly VideoFrameArrival[] }).videoFrames
-  if (typeof own === 'function') return [...own.call(track)]
-  const codec = track.codec?.encoding.toUpperCase()
-  if (codec !== 'VP8' && codec !== 'H264') return []
-  const assembler = new VideoFrameAssembler()
-  for (const p of track.packets()) assembler.push(p, codec)
-  return assembler.frames()
-}
+/** A frame as a receiver assembled it from RTP (`VideoFrameArrival`, src/media/video/types.ts). */
+type VideoFrameArrival = ReturnType<NonNullable<InboundTrack['videoFrames']>>[number]
+/** A frame as a player rendered it (`RenderedVideoFrame`, src/media/video/types.ts). */
+type RenderedVideoFrame = ReturnType<NonNullable<InboundTrack['renderedFrames']>>[number]
 
 /**
  * Plays from a WHEP endpoint. Close the session (`await using`) to DELETE it.
@@ -118,8 +111,8 @@ export async function play(url: string, options: PlayOptions = {}): Promise<Whep
     ? { renderedFrames: () => videoTrack()?.renderedFrames?.() ?? [], joinedAtMs: performance.timeOrigin + postedAtMs }
     : {
         videoFrames: () => {
-          const track = videoTrack()
-          return track ? trackFrames(track) : []
+          // every inbound video track of a peer that sees the packets (werift, plain RTP) assembles its frames
+          return videoTrack()?.videoFrames?.() ?? []
         },
         joinedAtMs: postedAtMs,
       }
