@@ -17,6 +17,11 @@ import type { CodecInfo, InboundTrack, InboundVideoSummary, MediaKind, ReceivedR
  * Later packets still count in the statistics but are not recorded (`recordingStats().capped`).
  */
 export const MAX_CAPTURED_PACKETS = 90_000
+/**
+ * Packets a video track keeps for its recording and pcap: 30 000 (up to about 36 MB of 1200-byte payloads; 10
+ * minutes at 50 packets/s). Frames are still assembled from every packet (`videoFrames()`); only the recording stops.
+ */
+export const MAX_CAPTURED_VIDEO_PACKETS = 30_000
 
 export interface InboundTrackInit {
   kind: MediaKind
@@ -27,7 +32,7 @@ export interface InboundTrackInit {
   codecOf: (payloadType: number) => CodecInfo | undefined
   /** Ask for the recording to be saved when the call ends (peer option `record`). */
   record?: boolean
-  /** Packets kept for the recording/pcap. Default `MAX_CAPTURED_PACKETS`; 0 keeps none. */
+  /** Packets kept for the recording/pcap. Default `MAX_CAPTURED_PACKETS` (video: `MAX_CAPTURED_VIDEO_PACKETS`); 0 keeps none. */
   maxCapturedPackets?: number
   /** Video tracks: called when packets are missing (a sequence gap from `firstMissing` on), e.g. to ask for a keyframe. */
   onVideoGap?: (missing: number, firstMissing: number) => void
@@ -71,7 +76,7 @@ export class InboundTrackImpl implements InboundTrack {
     this.peerName = init.peerName
     this.#codecOf = init.codecOf
     this.#recordRequested = init.record === true
-    this.#maxCaptured = init.maxCapturedPackets ?? MAX_CAPTURED_PACKETS
+    this.#maxCaptured = init.maxCapturedPackets ?? (init.kind === 'video' ? MAX_CAPTURED_VIDEO_PACKETS : MAX_CAPTURED_PACKETS)
     this.rtp = new RtpReceiveStats({ clockRate: init.clockRate })
     this.#video = init.kind === 'video' ? new VideoFrameAssembler(init.onVideoGap ? { onGap: init.onVideoGap } : {}) : undefined
   }
