@@ -112,7 +112,7 @@ export const ScenarioSpecSchema = z
     /** Connect timeout. */
     connectTimeout: DurationSchema.default(10_000),
     /** Keys are `<peer>.audio.in` (RTP figures) or `<peer>.video.in` (video figures). */
-    expect: z.record(z.string(), z.union([ExpectationSchema, VideoExpectationSchema])).default({}),
+    expect: z.record(z.string(), ExpectationSchema.extend(VideoExpectationSchema.shape).strict()).default({}),
   })
   .strict()
   .superRefine((spec, ctx) => {
