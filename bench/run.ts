@@ -27,15 +27,26 @@ import { fuzzSuite } from './suites/fuzz.ts'
 import { videoSuite } from './suites/video.ts'
 
 /** Every suite, in table order: the side-by-side comparisons (werift vs Chromium, rtcspec vs SIPp) first. */
-export const suites: BenchSuite[] = [peersSuite, sipSuite, chromiumSuite, codecsSuite, analysisSuite, accuracySuite, servicesSuite, whipWhepSuite, fuzzSuite, videoSuite]
+export const suites: BenchSuite[] = [
+  peersSuite,
+  sipSuite,
+  chromiumSuite,
+  codecsSuite,
+  analysisSuite,
+  accuracySuite,
+  servicesSuite,
+  whipWhepSuite,
+  fuzzSuite,
+  videoSuite,
+]
 
 /**
  * Each suite's deadline (it skips steps that no longer fit), by suite name; suites not listed get `default`.
  * A suite still running GRACE_MS past its deadline is given up on (an error row says so) and the run moves on.
  */
 const SUITE_BUDGET_MS: Record<'full' | 'quick', Record<string, number>> = {
-  full: { default: 90_000, peers: 300_000, chromium: 90_000, sip: 90_000 },
-  quick: { default: 60_000, peers: 120_000 },
+  full: { default: 90_000, peers: 300_000, chromium: 90_000, sip: 90_000, video: 300_000 },
+  quick: { default: 60_000, peers: 120_000, video: 180_000 },
 }
 const GRACE_MS = 60_000
 

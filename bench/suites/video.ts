@@ -4,12 +4,16 @@
  * wall time of the whole FFmpeg run including its start and the Y4M it reads, one thread, not cached) and decoding
  * it back with every frame's code read. The encode and decode rows run 4 s of video (`--quick`: 2 s); the pure
  * rows take the median of 3 runs over 60 frames after a warm-up.
+ *
+ * Then (video-peers.ts) the analysis per minute of video and werift vs Chromium in the same video call: CPU and
+ * memory per call, the frame rate received, and the most concurrent werift video calls held.
  */
 import { readFrameCode } from '../../src/media/video/frame-code.ts'
 import { videoPattern } from '../../src/media/video/pattern.ts'
 import { findBinary } from '../../src/services/provider.ts'
 import { decodeVideo, encodeVideoPattern } from '../../src/services/video-encode.ts'
 import { percentile, timeLeft, type BenchRow, type BenchSuite } from '../row.ts'
+import { videoPeerRows } from './video-peers.ts'
 
 const SIZES = [
   { width: 320, height: 240, kbps: 150 },
@@ -29,7 +33,8 @@ function perFrame(frames: number, fn: () => void): number {
 
 export const videoSuite: BenchSuite = {
   name: 'video',
-  description: 'video sources: pattern generation, frame-code reading, FFmpeg VP8/H.264 encode and decode, ms per frame',
+  description:
+    'video: pattern generation, frame-code reading, FFmpeg VP8/H.264 encode and decode per frame; analysis per minute; werift vs Chromium video calls (CPU, memory, fps, max concurrent)',
   async run(log, options) {
     const rows: BenchRow[] = []
     const N = 60
@@ -98,6 +103,7 @@ export const videoSuite: BenchSuite = {
         log(`${metric}: encode ${encodeMs.toFixed(2)} ms/frame, decode ${decodeMs.toFixed(2)} ms/frame`)
       }
     }
+    rows.push(...(await videoPeerRows(log, options)))
     return rows
   },
 }
