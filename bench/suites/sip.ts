@@ -4,7 +4,8 @@
  * - rtcspec's sip.js user agent with plain-RTP media set up and torn down per call (target ≥ 100 calls/s);
  * - a SIPp UAC against the same kind of SIPp UAS, the baseline;
  * - rtcspec's call-flow engine (raw SIP, no media);
- * each with 10 calls in flight. Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks),
+ * each with 10 calls in flight; then the UA's rate as a share of SIPp's in the same run (target ≥ 0.5) and the UA's
+ * CPU per call (less sensitive to a busy machine than calls/s, for before/after comparisons). Then concurrent plain-RTP calls to SIPp's RTP echo (echoed packets, loss, late ticks),
  * calls between two rtcspec user agents through Kamailio (needs `kamailio`; else that row is n/a), and the set-up
  * latency of baresip calling an rtcspec UAS (dial → ACK; needs `baresip`).
  * Needs `sipp` (Debian sip-tester); without it the rows say `n/a (install sip-tester (sipp))`.
@@ -27,6 +28,9 @@ const WARMUP_CALLS = 20
 const SDP = 'v=0\r\no=bench 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n'
 const SIP_TARGET: BenchTarget = { op: '>=', value: 100 }
 const RATE_METRIC = 'SIP calls/s against a sipp UAS (INVITE → 200 → ACK → BYE → 200)'
+const RATIO_METRIC = "SIP calls/s against a sipp UAS: rtcspec's UA as a share of SIPp's UAC"
+const RATIO_TARGET: BenchTarget = { op: '>=', value: 0.5 }
+const CPU_METRIC = 'SIP UA CPU per call against a sipp UAS (INVITE → 200 → ACK → BYE → 200, plain-RTP media)'
 const SETUP_METRIC_P50 = 'SIP set-up latency (INVITE → 200) p50'
 const SETUP_METRIC_P95 = 'SIP set-up latency (INVITE → 200) p95'
 const BARESIP_METRIC_P50 = 'SIP set-up latency baresip → rtcspec (dial → ACK received) p50'
@@ -85,6 +89,9 @@ export const sipSuite: BenchSuite = {
       log(`${metric} [${subject}]: ${value.toFixed(1)} ${unit} (${note})`)
     }
     const latency: Array<[string, number[], string]> = []
+    let uaCpuMs = Number.NaN
+    let uaRate = Number.NaN
+    let sippRate = Number.NaN
 
     // 1. sip.js user agent with plain-RTP media (sockets bound and closed per call) → SIPp UAS.
     {
@@ -102,6 +109,7 @@ export const sipSuite: BenchSuite = {
         await call.sdh?.peer.close()
       })
       const setup: number[] = []
+      const cpu0 = cpuUsage()
       const r = await pool(CALLS, IN_FLIGHT, async () => {
         const t0 = performance.now()
         const call = await ua.call(`sip:service@127.0.0.1:${uas.port}`, { timeoutMs: 10_000 })
@@ -109,6 +117,7 @@ export const sipSuite: BenchSuite = {
         await call.hangup()
         await call.sdh?.peer.close()
       })
+      const cpu = cpuUsage(cpu0)
       row(
         RATE_METRIC,
         'rtcspec sip.js UA',
@@ -117,6 +126,8 @@ export const sipSuite: BenchSuite = {
         `${CALLS} calls after ${WARMUP_CALLS} warm-up, ${IN_FLIGHT} in flight, UDP, plain-RTP sockets and SDP per call, ${r.failures} failed`,
         SIP_TARGET,
       )
+      uaCpuMs = (cpu.user + cpu.system) / 1000 / CALLS
+      uaRate = (CALLS - r.failures) / (r.ms / 1000)
       latency.push(['rtcspec sip.js UA', setup, `${setup.length} calls, ${IN_FLIGHT} in flight; call() → established (200 received, ACK sent)`])
     }
 
@@ -137,6 +148,7 @@ export const sipSuite: BenchSuite = {
       const code = await uac.exited
       const ms = performance.now() - t0
       const ok = uac.stats()?.successfulCalls ?? 0
+      sippRate = ok / (ms / 1000)
       row(
         RATE_METRIC,
         'sipp UAC',
@@ -171,6 +183,22 @@ export const sipSuite: BenchSuite = {
         `${n} calls, ${IN_FLIGHT} in flight, UDP, no media, ${r.failures} failed`,
       )
     }
+    row(
+      RATIO_METRIC,
+      'rtcspec sip.js UA ÷ sipp UAC',
+      uaRate / sippRate,
+      'ratio',
+      `${uaRate.toFixed(0)} ÷ ${sippRate.toFixed(0)} calls/s, the two rows above, same run (the UA with plain-RTP media per call, SIPp without)`,
+      RATIO_TARGET,
+    )
+    // CPU time depends less on how busy the machine is than calls/s do: the measure for A/B comparisons.
+    row(
+      CPU_METRIC,
+      'rtcspec sip.js UA',
+      uaCpuMs,
+      'ms',
+      `the UA process's user + system CPU over its ${CALLS} timed calls, per call (SIP, plain-RTP peer, the bench loop)`,
+    )
     for (const [metric, p] of [
       [SETUP_METRIC_P50, 50],
       [SETUP_METRIC_P95, 95],
