@@ -116,9 +116,10 @@ export interface FfmpegSink extends FfmpegService {
    */
   stop(): Promise<{ file: string; bytes: Uint8Array; audio: PcmAudio | undefined }>
   /**
-   * Video: frames FFmpeg has written to the recording so far, from its progress report (updated every 200 ms);
-   * wait for it to reach the frames sent before `stop()`, so none still queued inside FFmpeg is cut off.
-   * Undefined for audio.
+   * Video: frames FFmpeg has written to the recording so far, from its progress report (updated every 200 ms):
+   * wait for it before `stop()`. The last frame or two (more when transcoding) stay inside FFmpeg until it ends,
+   * which it does at its next packet after `stop()`: stop while the stream still flows to keep them. Undefined for
+   * audio.
    */
   framesWritten(): number | undefined
 }
@@ -410,7 +411,7 @@ export type VideoSinkFormat = (typeof VIDEO_SINK_FORMATS)[number]
  * recording holds the very frames that arrived; VP8 into MP4 is transcoded to H.264 (libx264).
  */
 function videoSinkArgs(format: VideoSinkFormat, encoding: string | undefined): string[] {
-  const codec = encoding === 'H264' ? 'H264' : encoding === 'VP8' ? 'VP8' : encoding
+  const codec = encoding
   const carries: Record<VideoSinkFormat, readonly string[]> = { mp4: ['H264', 'VP8'], ivf: ['VP8'], webm: ['VP8'], h264: ['H264'] }
   if (!codec || !carries[format].includes(codec))
     throw new RtcspecError('FFMPEG_OPTIONS', `an FFmpeg video sink cannot record ${codec ?? 'an unnamed codec'} as ${format}`, {
