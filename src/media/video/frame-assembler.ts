@@ -89,7 +89,8 @@ interface FrameState {
 /** Turns received video RTP packets into per-frame arrivals. */
 export class VideoFrameAssembler {
   readonly stats: FrameAssemblerStats = { packets: 0, duplicates: 0, late: 0, malformed: 0, cappedFrames: 0, gapPackets: 0 }
-  readonly #frames: FrameState[] = []
+  /** Frames behind the reorder window: final, kept as arrivals only (their per-packet state is dropped). */
+  readonly #done: VideoFrameArrival[] = []
   /** Frames still taking packets, by RTP timestamp. */
   readonly #open = new Map<number, FrameState>()
   /** Recent packets' RTP timestamps by extended sequence number (pruned behind the reorder window). */
@@ -156,7 +157,7 @@ export class VideoFrameAssembler {
       this.stats.malformed++
     }
     if (!frame) {
-      if (this.#frames.length >= this.#maxFrames) {
+      if (this.#done.length + this.#open.size >= this.#maxFrames) {
         this.stats.cappedFrames++
         return
       }
@@ -173,7 +174,6 @@ export class VideoFrameAssembler {
         firstArrivalMs: packet.arrivalMs,
         lastArrivalMs: packet.arrivalMs,
       }
-      this.#frames.push(frame)
       this.#open.set(ts, frame)
     }
     const flags = (info?.frameStart ? F_START : 0) | (info?.beginsNal ? F_BEGINS_NAL : 0) | (packet.marker ? F_MARKER : 0)
@@ -203,6 +203,7 @@ export class VideoFrameAssembler {
     for (const [ts, f] of this.#open) {
       if (f.maxSeq >= floor) continue
       this.#open.delete(ts)
+      this.#done.push(toArrival(f))
     }
     if (this.#seqTs.size > 2 * REORDER_WINDOW) {
       for (const s of this.#seqTs.keys()) {
@@ -214,7 +215,7 @@ export class VideoFrameAssembler {
   /** Every frame received so far, in sequence-number order (a fresh array; frames still open may change later). */
   frames(): VideoFrameArrival[] {
     if (this.#cache) return [...this.#cache]
-    const out = this.#frames.map((f) => toArrival(f)).sort((a, b) => a.firstSeq - b.firstSeq)
+    const out = [...this.#done, ...[...this.#open.values()].map((f) => toArrival(f))].sort((a, b) => a.firstSeq - b.firstSeq)
     this.#cache = out
     return [...out]
   }

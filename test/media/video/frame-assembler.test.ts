@@ -128,6 +128,24 @@ describe('VideoFrameAssembler', () => {
     ])
   })
 
+  it('keeps every frame of a stream longer than the reorder window (closed frames kept as arrivals)', () => {
+    const sent = vp8Frames(
+      Array.from({ length: 3000 }, (_, i) => 1 + (i % 3)),
+      62_000,
+    ) // crosses the 16-bit wrap
+    const dropped = new Set([10, 2500, 5990])
+    const a = assemble(
+      sent.filter((_, i) => !dropped.has(i)),
+      'VP8',
+    )
+    const frames = a.frames()
+    expect(frames).toHaveLength(3000)
+    const incomplete = frames.flatMap((f, i) => (f.complete ? [] : [i]))
+    const expected = [...new Set([...dropped].map((i) => sent[i]?.frame as number))].sort((x, y) => x - y)
+    expect(incomplete).toEqual(expected)
+    expect(frames.at(-1)?.lastSeq).toBe(62_000 + sent.length - 1)
+  })
+
   it('counts packets further behind than the reorder window as late', () => {
     const a = new VideoFrameAssembler()
     const [p0, p1] = vp8Frames([1, 1], 0)
