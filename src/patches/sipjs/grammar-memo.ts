@@ -23,8 +23,8 @@ import { sipjsGrammarPatch } from './grammar-bytecode.ts'
 
 type Parse = (input: string, startRule: string) => unknown
 
-/** Most results remembered (the oldest are forgotten first). */
-export const GRAMMAR_MEMO_MAX = 4096
+/** Most results remembered per start rule (the oldest are forgotten first). */
+export const GRAMMAR_MEMO_MAX = 2048
 /** Longest input remembered (longer ones are parsed every time). */
 export const GRAMMAR_MEMO_MAX_INPUT = 1024
 /** Deepest nesting copied (sip.js's results are 4 levels deep at most). */
@@ -57,18 +57,22 @@ function copy<T>(value: T): T {
   return out as T
 }
 
-/** `parse` with a bounded memo of its results, each caller getting its own copy. */
+/**
+ * `parse` with a bounded memo of its results (at most `max` per start rule, the oldest forgotten first), each
+ * caller getting its own copy. Keyed by rule, then by input: no key string is built per parse.
+ */
 export function memoizeGrammar(parse: Parse, max = GRAMMAR_MEMO_MAX): Parse {
-  const memo = new Map<string, unknown>()
+  const byRule = new Map<string, Map<string, unknown>>()
   return (input: string, startRule: string): unknown => {
     if (typeof input !== 'string' || input.length > GRAMMAR_MEMO_MAX_INPUT) return parse(input, startRule)
-    const key = `${startRule}\n${input}`
-    const known = memo.get(key)
-    if (known !== undefined || memo.has(key)) return copy(known)
+    let memo = byRule.get(startRule)
+    if (memo === undefined) byRule.set(startRule, (memo = new Map()))
+    const known = memo.get(input)
+    if (known !== undefined || memo.has(input)) return copy(known)
     const result = parse(input, startRule)
     if (!copyable(result)) return result
     if (memo.size >= max) memo.delete(memo.keys().next().value!)
-    memo.set(key, copy(result))
+    memo.set(input, copy(result))
     return result
   }
 }
