@@ -465,7 +465,7 @@ export const peersSuite: BenchSuite = {
       'jitter p95 at max concurrent',
       'ms',
       (r) => r.jitterP95AtMax,
-      (_k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, per stream`,
+      (k, r) => `at ${r.maxCalls ?? 0} calls, RFC 3550, ${k === 'werift' ? 'per call (worse direction), one thread' : 'per stream'}`,
     )
     for (const mode of ['worker threads', 'processes'] as const) {
       const x = scaled[mode]
