@@ -63,7 +63,8 @@ export function analyzeTrack(track: VideoTrackFrames, fps?: number): VideoAnalys
     const rendered = track.renderedFrames()
     if (!rendered.length) return undefined
     const f = fps ?? track.nominalFps ?? fpsOfRendered(rendered) ?? 30
-    return analyzeVideo(renderedAsArrivals(rendered, f), { fps: f, decoded: true })
+    // a player's joinedAtMs is on its rendered frames' clock (the page's wall clock), so time to first frame holds
+    return analyzeVideo(renderedAsArrivals(rendered, f), { fps: f, decoded: true, ...(track.joinedAtMs !== undefined ? { joinedAtMs: track.joinedAtMs } : {}) })
   }
   return undefined
 }

@@ -4,6 +4,7 @@ import { analyzeVideo, renderedAsArrivals } from '../../../src/media/video/analy
 import type { RenderedVideoFrame } from '../../../src/media/video/types.ts'
 import { detectFreezes } from '../../../src/media/video/freezes.ts'
 import { renderFilmstrip } from '../../../src/media/video/filmstrip.ts'
+import { analyzeTrack } from '../../../src/media/video/track-frames.ts'
 import { stream } from './analysis-helpers.ts'
 
 describe('analyzeVideo', () => {
@@ -203,5 +204,21 @@ describe('renderedAsArrivals (a player’s rendered frames)', () => {
     const presented = (k: number) => (k <= 4 ? k + 1 : k + 3)
     expect(analyzeVideo(renderedAsArrivals(rendered(shown, { presented }), 30), { fps: 30, decoded: true }).lost).toBe(0)
     expect(analyzeVideo(renderedAsArrivals(rendered(shown), 30), { fps: 30, decoded: true }).lost).toBe(2)
+  })
+})
+
+describe('analyzeTrack', () => {
+  it('a player’s time to first frame runs from its joinedAtMs (on the rendered frames’ clock)', () => {
+    const renderedFrames = () =>
+      Array.from({ length: 30 }, (_, i) => ({
+        presentedFrames: i + 1,
+        presentedAtMs: 50_000 + 2500 + (i * 1000) / 30,
+        expectedDisplayAtMs: 0,
+        width: 320,
+        height: 240,
+        code: { index: i, captureMs: 50_000 + 2400 + (i * 1000) / 30 },
+      }))
+    expect(analyzeTrack({ renderedFrames, joinedAtMs: 50_000 })?.firstFrameMs).toBeCloseTo(2500, 6)
+    expect(analyzeTrack({ renderedFrames })?.firstFrameMs).toBe(0)
   })
 })
