@@ -100,7 +100,19 @@ describe('metrics', () => {
   })
   it('unknown metric names are errors naming the known ones', () => {
     expect(() => metricSamples([], 'audio.los', 'max')).toThrow(/unknown metric "audio.los"; known: audio.loss/)
-    expect(METRIC_NAMES).toEqual(['audio.loss', 'audio.jitterMs', 'mos', 'setup.connectMs', 'setup.firstRtpMs', 'video.loss', 'video.jitterMs', 'video.fps', 'video.freezeMs', 'video.firstFrameMs', 'tests.flaky'])
+    expect(METRIC_NAMES).toEqual([
+      'audio.loss',
+      'audio.jitterMs',
+      'mos',
+      'setup.connectMs',
+      'setup.firstRtpMs',
+      'video.loss',
+      'video.jitterMs',
+      'video.fps',
+      'video.freezeMs',
+      'video.firstFrameMs',
+      'tests.flaky',
+    ])
   })
 })
 
