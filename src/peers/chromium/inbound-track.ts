@@ -177,6 +177,15 @@ export class ChromiumInboundTrack implements InboundTrack {
     return this.#rendered.dropped
   }
 
+  /**
+   * Rendered frames recorded without a code because a newer frame had replaced the picture before the page read it
+   * (a busy page), or the element had no picture to hand out: so a code always names the frame whose presentation
+   * times it is recorded with.
+   */
+  get renderedFramesReplaced(): number {
+    return this.#rendered.replaced
+  }
+
   /** The first frame rendered from this track, kept even once it is no longer in `renderedFrames()`. */
   get firstRenderedFrame(): RenderedVideoFrame | undefined {
     return this.#rendered.first

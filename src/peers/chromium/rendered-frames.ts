@@ -31,6 +31,8 @@ export const RenderedBatchSchema = z.object({
   dropped: z.number().int().nonnegative(),
   /** Rendered frames the page saw in all. */
   total: z.number().int().nonnegative(),
+  /** Callbacks whose picture a newer frame had already replaced (or that had no picture to read): recorded without a code. */
+  replaced: z.number().int().nonnegative().optional(),
 })
 
 /** Turns a page row into a {@link RenderedVideoFrame} (times to the page's wall clock). */
@@ -80,6 +82,17 @@ export class RenderedFrameLog {
     }
     this.#seen = Math.max(this.#seen, batch.total)
     this.#pageDropped = Math.max(this.#pageDropped, batch.dropped)
+    this.#replaced = Math.max(this.#replaced, batch.replaced ?? 0)
+  }
+
+  #replaced = 0
+
+  /**
+   * Rendered frames recorded without a code because a newer frame had replaced the picture by the time the page read
+   * it (a busy page), or there was no picture to read: the code would not have named the frame presented.
+   */
+  get replaced(): number {
+    return this.#replaced
   }
 
   #pageDropped = 0

@@ -110,15 +110,31 @@
       canvas.width = READ_WIDTH
       canvas.height = READ_HEIGHT
       const g = canvas.getContext('2d', { willReadFrequently: true, alpha: false })
-      const r = { index, el, frames: [], taken: 0, dropped: 0, total: 0, handle: undefined, stopped: false }
+      const r = { index, el, frames: [], taken: 0, dropped: 0, total: 0, replaced: 0, handle: undefined, stopped: false }
       const onFrame = (_now, md) => {
         if (r.stopped) return
         let code
+        let picture
         try {
-          g.drawImage(el, 0, 0, READ_WIDTH, READ_HEIGHT)
-          code = readCode(g.getImageData(0, 0, READ_WIDTH, READ_HEIGHT).data, READ_WIDTH, READ_HEIGHT)
+          // The element's current picture is the presented one, unless a newer frame replaced it since (a busy
+          // page): then the code read would belong to another frame than this metadata, so none is recorded.
+          let readable = true
+          if (typeof VideoFrame === 'function') {
+            try {
+              picture = new VideoFrame(el)
+            } catch {
+              readable = false // the element has no picture to hand out (yet)
+            }
+          }
+          const same = picture === undefined || typeof md.mediaTime !== 'number' || Math.abs(picture.timestamp - md.mediaTime * 1e6) <= 500
+          if (readable && same) {
+            g.drawImage(picture ?? el, 0, 0, READ_WIDTH, READ_HEIGHT)
+            code = readCode(g.getImageData(0, 0, READ_WIDTH, READ_HEIGHT).data, READ_WIDTH, READ_HEIGHT)
+          } else r.replaced++
         } catch (e) {
           emit('error', { message: `reading a rendered video frame failed: ${e?.message ?? e}` })
+        } finally {
+          picture?.close()
         }
         // compact rows: [presentedFrames, presentationTime, expectedDisplayTime, width, height, index, captureMs,
         // receiveTime, rtpTimestamp, wall-clock presentation time] (-1: not known)
@@ -182,7 +198,9 @@
           band: undefined,
           transceiver: undefined,
         }
-        drawPattern(s, 0) // a first picture so the track has a size before the first frame is sent
+        // black until the first frame: a picture with a code now would be captured as a second frame 0
+        g.fillStyle = '#000000'
+        g.fillRect(0, 0, opts.width, opts.height)
         senders.set(id, s)
         return s
       },
@@ -235,7 +253,7 @@
           const frames = r.frames
           r.frames = []
           r.taken += frames.length
-          return { index: r.index, frames, dropped: r.dropped, total: r.total }
+          return { index: r.index, frames, dropped: r.dropped, total: r.total, replaced: r.replaced }
         })
       },
       close() {
