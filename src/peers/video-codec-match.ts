@@ -64,8 +64,9 @@ export const LOCAL_H264_PARAMS: Record<string, string> = { 'packetization-mode':
 
 /**
  * Takes the H.264 formats this peer cannot answer (other profile, other packetization-mode) and the RTX formats
- * that repair them out of every active video section of a remote offer. Throws `NO_COMMON_VIDEO_CODEC` when a
- * video section then has no codec this peer accepts.
+ * that repair them out of every active video section of a remote offer — or of a remote answer, which must not pick
+ * what this peer cannot take either. Throws `NO_COMMON_VIDEO_CODEC` when a video section then has no codec this
+ * peer accepts.
  */
 export function filterVideoOffer(options: {
   localName: string
@@ -74,6 +75,8 @@ export function filterVideoOffer(options: {
   /** fmtp parameters of this peer's H.264 formats. */
   localH264?: readonly Record<string, string>[]
   sdp: string
+  /** Whether `sdp` is the remote offer (default) or the remote answer to this peer's offer. */
+  type?: 'offer' | 'answer'
 }): { sdp: string; dropped: string[] } {
   const { eol, parts } = sections(options.sdp)
   const accepts = options.localCodecs.map((c) => c.toUpperCase())
@@ -94,7 +97,7 @@ export function filterVideoOffer(options: {
       const theirs = formats.filter((f) => !['RTX', 'RED', 'ULPFEC', 'FLEXFEC-03'].includes(f.encoding)).map(describe)
       throw new RtcspecError(
         'NO_COMMON_VIDEO_CODEC',
-        `no video codec in common: the remote offer has ${theirs.length ? theirs.join(', ') : 'no codec'}; ${options.localName} accepts ${accepts
+        `no video codec in common: the remote ${options.type ?? 'offer'} has ${theirs.length ? theirs.join(', ') : 'no codec'}; ${options.localName} accepts ${accepts
           .map((c) =>
             c === 'H264'
               ? `H264 (${localH264.map((p) => `profile-level-id=${p['profile-level-id']}, packetization-mode=${p['packetization-mode']}`).join(' or ')})`

@@ -85,6 +85,21 @@ describe('H.264 negotiation between werift peers', () => {
     expect(bob.timeline.errors.at(-1)?.message).toMatch(/no video codec in common/)
   })
 
+  it('an answer that picks High profile for our Constrained Baseline offer is refused, naming it', async () => {
+    await using alice = createWeriftPeer({ name: 'alice', audio: false, video: 'sendonly', videoCodecs: ['H264'] })
+    const offer = await alice.createOffer()
+    const pt = /^a=rtpmap:(\d+) H264\/90000/m.exec(offer.sdp)?.[1]
+    // a far end that answers the offered payload type with another profile
+    await using bob = createWeriftPeer({ name: 'bob', audio: false, video: 'recvonly', videoCodecs: ['H264'] })
+    const answer = await bob.acceptOffer(offer)
+    const high = answer.sdp.replace(new RegExp(`^(a=fmtp:${pt} .*)profile-level-id=42e01f`, 'm'), '$1profile-level-id=640c1f')
+    expect(high).toMatch(/profile-level-id=640c1f/)
+    await expect(alice.acceptAnswer({ type: 'answer', sdp: high })).rejects.toMatchObject({
+      code: 'NO_COMMON_VIDEO_CODEC',
+      message: expect.stringMatching(/the remote answer has H264 \(profile-level-id=640c1f, packetization-mode=1\); alice accepts H264/),
+    })
+  })
+
   it('with High first and Constrained Baseline second in the offer, the answer picks Constrained Baseline and frames flow', async () => {
     const alice = createWeriftPeer({
       name: 'alice',

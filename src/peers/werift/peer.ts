@@ -517,7 +517,20 @@ export class WeriftPeer implements Peer {
 
   async acceptAnswer(answer: SessionDescriptionInit): Promise<void> {
     this.#assertOpen()
-    await this.#wrap('apply the remote answer', () => this.pc.setRemoteDescription(answer))
+    // Video: an answer may not pick an H.264 format this peer cannot take (RFC 6184 §8.2.2); none left is an error.
+    let remote = answer
+    if (this.#options.video) {
+      try {
+        remote = {
+          ...answer,
+          sdp: filterVideoOffer({ localName: this.name, localCodecs: this.#options.videoCodecs ?? ['VP8', 'H264'], sdp: answer.sdp, type: 'answer' }).sdp,
+        }
+      } catch (e) {
+        this.#error((e as Error).message)
+        throw e
+      }
+    }
+    await this.#wrap('apply the remote answer', () => this.pc.setRemoteDescription(remote))
     this.#watchDtls()
     this.#resumeIceAfterRestart()
   }
