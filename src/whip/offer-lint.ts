@@ -102,3 +102,16 @@ export function withSingleMediaStream(sdp: string, stream: string): string {
   })
   return changed ? joinSdp(s) : sdp
 }
+
+/**
+ * Gives every `a=msid` of a WHIP offer the first stream id it carries, when a peer put its tracks in several
+ * MediaStreams (a browser whose audio and video tracks come from different sources): the stream id only groups
+ * tracks for the receiver, so the offer then carries one MediaStream as RFC 9725 §4.4.2 asks, with its tracks
+ * unchanged. The peer's own description keeps its ids; nothing on the wire depends on them.
+ */
+export function withOneStreamId(sdp: string): string {
+  const ids = [...sdp.matchAll(/^a=msid:(\S+)/gm)].map((m) => m[1] as string).filter((id) => id !== '-')
+  const first = ids[0]
+  if (first === undefined || ids.every((id) => id === first)) return sdp
+  return sdp.replace(/^a=msid:(\S+)/gm, (line, id: string) => (id === '-' ? line : `a=msid:${first}`))
+}

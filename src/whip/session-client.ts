@@ -25,7 +25,7 @@ import { mediaLine } from '../sdp/media.ts'
 import { safeParseSdp } from '../sdp/parse.ts'
 import { describeExchange, httpExchange, type HttpExchange } from '../http/http.ts'
 import { iceServersFromLinks, KNOWN_RELS, parseLinks, type LinkValue } from '../http/link.ts'
-import { lintWhipOffer, withSingleMediaStream } from './offer-lint.ts'
+import { lintWhipOffer, withOneStreamId, withSingleMediaStream } from './offer-lint.ts'
 import { fragIce, iceCredentials, sectionMid, splitSdp, withIce } from './sdp-text.ts'
 import type { SessionRecorder } from './session-record.ts'
 
@@ -250,7 +250,7 @@ export async function startClientSession(
     const local = await peer.createOffer()
     offer = local.sdp
     if (protocol === 'whip') {
-      offer = withSingleMediaStream(offer, options.streamId ?? 'rtcspec')
+      offer = withOneStreamId(withSingleMediaStream(offer, options.streamId ?? 'rtcspec'))
       const lint = lintWhipOffer(offer)
       if (lint.countViolation && options.lintOffer !== false) {
         throw new RtcspecError('WHIP_OFFER_NOT_CONFORMANT', `the WHIP offer breaks RFC 9725 §4.4.2: ${lint.problems.join('; ')}`, {
