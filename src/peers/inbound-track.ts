@@ -124,8 +124,8 @@ export class InboundTrackImpl implements InboundTrack {
     const codec = videoCodecName(this.#codecOf(packet.payloadType)?.encoding)
     if (!codec || !this.#video) return
     this.#video.push(packet, codec)
-    if (!packet.marker || this.#videoWaiters.size === 0) return
-    // A marker packet may complete a frame: count complete frames only when someone waits for them.
+    // Any packet may complete a frame (a retransmission fills a hole): count complete frames while someone waits.
+    if (this.#videoWaiters.size === 0) return
     this.#completeFrames = this.#video.frames().filter((f) => f.complete).length
     for (const w of this.#videoWaiters) {
       if (this.#completeFrames >= w.count) {

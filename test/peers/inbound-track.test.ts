@@ -69,3 +69,40 @@ describe('InboundTrackImpl recording and DTMF', () => {
     expect(t.dtmf()).toEqual([])
   })
 })
+
+describe('InboundTrackImpl video', () => {
+  const vp8 = (seq: number, start: boolean, marker: boolean): ReceivedRtp => ({
+    sequenceNumber: seq,
+    timestamp: 3000,
+    ssrc: 7,
+    payloadType: 96,
+    marker,
+    payload: start ? Uint8Array.of(0x90, 0x80, 0x80, 0x01, 0x11, 0x00, 0x00) : Uint8Array.of(0x80, 0x80, 0x80, 0x01, 0x22),
+    arrivalMs: seq,
+  })
+  const videoTrack = () =>
+    new InboundTrackImpl({
+      kind: 'video',
+      mid: '1',
+      peerName: 'bob',
+      clockRate: 90_000,
+      codecOf: (pt) => (pt === 96 ? { encoding: 'VP8', payloadType: 96, clockRate: 90_000 } : undefined),
+    })
+
+  it('assembles frames, and a waiter counts a frame completed by a late (non-marker) packet', async () => {
+    const t = videoTrack()
+    const waited = t.waitForVideoFrames(1, 1000)
+    t.push(vp8(10, true, false))
+    t.push(vp8(12, false, true)) // the marker arrives before the middle packet
+    expect(t.videoFrames()).toMatchObject([{ complete: false, packets: 2 }])
+    t.push(vp8(11, false, false)) // the retransmission fills the hole
+    await waited
+    expect(t.videoFrames()).toMatchObject([{ complete: true, packets: 3, firstSeq: 10, lastSeq: 12 }])
+    expect(t.videoSummary()).toMatchObject({ frames: 1, completeFrames: 1, keyframes: 0, pliSent: 0 })
+  })
+
+  it('audio tracks assemble no frames', () => {
+    expect(track().videoFrames()).toEqual([])
+    expect(track().videoSummary()).toBeUndefined()
+  })
+})
