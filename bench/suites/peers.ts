@@ -53,7 +53,7 @@ function plan(kind: Kind, o: BenchRunOptions): Plan {
  * Where each part must be done, as time left before the suite's deadline: werift's sequential calls and cost first,
  * then its concurrency (one thread, worker threads, processes), then Chromium (ms reserved for what comes after).
  */
-const RESERVE_MS = { full: { afterWerift: 230_000, afterScale: 100_000 }, quick: { afterWerift: 100_000, afterScale: 35_000 } }
+const RESERVE_MS = { full: { afterWerift: 230_000, afterScale: 100_000 }, quick: { afterWerift: 100_000, afterScale: 25_000 } }
 
 /** Chromium's getStats poll interval: short while timing the first packet, the default otherwise (polling costs CPU). */
 const FIRST_PACKET_POLL_MS = 20
