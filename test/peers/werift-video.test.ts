@@ -132,7 +132,8 @@ describe('werift video feedback (PLI, FIR, NACK)', () => {
     })
     expect(handle.sentFrames()[0]).toMatchObject({ index: 5, keyframe: false })
     const answer = handle.sentFrames()[handle.keyframeRequests()[0]?.framesSentBefore ?? -1]
-    expect(answer).toMatchObject({ index: 20, keyframe: true })
+    expect(answer?.keyframe).toBe(true)
+    expect([20, 0]).toContain(answer?.index) // the next keyframe (frame 20; after the loop, frame 0)
     expect(track.videoFeedback?.()).toMatchObject({ pliSent: 1, firSent: 0 })
     handle.stop()
   })
