@@ -183,6 +183,14 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
         const candidates = isAbsolute(rec.path) ? [rec.path] : [resolve(rec.path), resolve(reportDir, rec.path)]
         const file = candidates.find((x) => existsSync(x)) ?? candidates[0] ?? rec.path
         const entry: ReportRecording = { path: rec.path, href: posixRelative(outDir, file), embed: false }
+        if (rec.format === 'ivf' || rec.format === 'h264') {
+          // video: linked, with the filmstrip of decoded pictures written next to it when the call closed
+          const strip = `${file}.filmstrip.png`
+          if (existsSync(strip) && statSync(strip).size <= maxFile) entry.filmstrip = new Uint8Array(readFileSync(strip))
+          else if (!existsSync(file)) entry.note = `recording not found: ${file}`
+          recordings[rec.path] = entry
+          continue
+        }
         try {
           const size = statSync(file).size
           if (size > maxPlot) entry.note = `${(size / 1048576).toFixed(1)} MiB: too large to plot or embed; linked`

@@ -159,6 +159,7 @@ export function recordingsSection(call: CallRecord, recordings: Readonly<Record<
     .map(({ p, r }) => {
       const got = Object.hasOwn(recordings, r.path) ? recordings[r.path] : undefined
       const name = r.path.split(/[\\/]/).pop() ?? r.path
+      if (r.format === 'ivf' || r.format === 'h264') return videoRecording(p.name, r, got, name)
       const head = `<h5>${esc(p.name)} heard <span class="muted">${esc(r.kind)}${r.mid !== undefined ? ` mid ${esc(r.mid)}` : ''}, ${esc(num(r.durationMs / 1000, 2))} s at ${r.sampleRate} Hz</span></h5>`
       if (!got) return `<div class="recording">${head}<p class="muted">recording not collected: ${esc(r.path)}</p></div>`
       const src = got.embed && got.wav ? `data:audio/wav;base64,${base64(got.wav)}` : got.href
@@ -176,6 +177,17 @@ export function recordingsSection(call: CallRecord, recordings: Readonly<Record<
       return `<div class="recording">${head}<div class="player">${player}</div>${got.note ? `<p class="muted">${esc(got.note)}</p>` : ''}${pictures}</div>`
     })
     .join('')
+}
+
+/** A video recording: its link (IVF or Annex B) and pcap, frame counts, and the filmstrip of decoded pictures. */
+function videoRecording(peer: string, r: NonNullable<PeerRecord['recordings']>[number], got: ReportRecording | undefined, name: string): string {
+  const head = `<h5>${esc(peer)} received <span class="muted">video${r.mid !== undefined ? ` mid ${esc(r.mid)}` : ''}, ${r.frames ?? '?'} frames${r.incompleteFrames ? ` (${r.incompleteFrames} incomplete left out)` : ''}, ${esc(num(r.durationMs / 1000, 2))} s</span></h5>`
+  if (!got) return `<div class="recording">${head}<p class="muted">recording not collected: ${esc(r.path)}</p></div>`
+  const links = `<a class="file" href="${esc(got.href)}">${esc(name)}</a>${r.pcap ? ` · <a class="file" href="${esc(relativeSibling(got.href, r.pcap))}">pcap</a>` : ''}`
+  const strip = got.filmstrip
+    ? `<figure class="filmstrip"><img alt="${esc(`filmstrip of ${name}`)}" src="data:image/png;base64,${base64(got.filmstrip)}"><figcaption class="muted">pictures decoded from the recording, with the frame code read from each</figcaption></figure>`
+    : '<p class="muted">no filmstrip (FFmpeg decodes one when the call closes)</p>'
+  return `<div class="recording">${head}<div class="player">${links}</div>${got.note ? `<p class="muted">${esc(got.note)}</p>` : ''}${strip}</div>`
 }
 
 /** The pcap's link: next to the WAV's link (same folder), by file name. */

@@ -34,6 +34,8 @@ export interface ReportRecording {
   embed: boolean
   /** Why it is not embedded or not shown (too large, missing, unreadable). */
   note?: string
+  /** Video recordings: the filmstrip PNG of decoded pictures with their frame codes, when one was written. */
+  filmstrip?: Uint8Array
 }
 
 /** Everything the report shows. */
