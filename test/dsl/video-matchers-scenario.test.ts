@@ -33,4 +33,14 @@ describe('scenario() video keys', () => {
       /bob\.video\.in: expected at least 10000 decodable frames, got \d+[\s\S]*bob\.video\.in: expected 640x480 pictures, got 320x240/,
     )
   })
+
+  it('a Chromium peer draws the pattern in its page and werift receives it', { timeout: 90_000 }, async () => {
+    if (!process.env.RTCSPEC_CHROMIUM && requireTool('chromium')) return
+    await runScenario('chromium video', {
+      peers: { camera: { kind: 'chromium', video }, viewer: {} },
+      duration: '2s',
+      connectTimeout: '15s',
+      expect: { 'viewer.video.in': { framesAtLeast: 30, resolution: '320x240', firstFrameWithin: '3s' } },
+    })
+  })
 })
