@@ -105,6 +105,12 @@ export const MediaServerOptionsSchema = z
       .describe(
         `Audio codecs the server negotiates, in preference order (default ${DEFAULT_SERVER_AUDIO_CODECS.join(', ')}); an offer without any of them has no audio codec in common`,
       ),
+    videoCodecs: z
+      .array(z.enum(['VP8', 'H264']))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, { message: 'a video codec is listed twice' })
+      .default(['VP8', 'H264'])
+      .describe('Video codecs the server negotiates, in preference order (default VP8, H264); e.g. H264 alone, as some ingest servers do'),
     iceLite: z.boolean().optional().describe('Be an ICE-lite agent: a=ice-lite in answers, one host candidate (on host), no connectivity checks of its own'),
     stuckOnMalformedOffer: z
       .boolean()
@@ -390,7 +396,9 @@ export async function startMediaServer(input: MediaServerOptions = {}): Promise<
   /** Phantom sessions per endpoint path (stuckOnMalformedOffer). */
   const phantoms = new Map<string, number>()
   const started = performance.now()
-  const baseCodecs = serverCodecs(o.audioCodecs)
+  const allCodecs = serverCodecs(o.audioCodecs)
+  const videoOf = (name: string) => allCodecs.video.filter((c) => c.mimeType.toLowerCase() === `video/${name.toLowerCase()}`)
+  const baseCodecs = { audio: allCodecs.audio, video: o.videoCodecs.flatMap(videoOf) }
   let closed = false
   let port = 0
 

@@ -48,6 +48,15 @@ describe.concurrent('conformance video checks', () => {
     expect(first.detail.measured?.keyframeRequestsAtPublisher).toBeGreaterThanOrEqual(1)
   }, 60_000)
 
+  test('whep: a server that takes only H.264 gets the probe in H.264 (STAP-A SPS/PPS, FU-A slices) and passes both', async () => {
+    const report = await runVideo({ videoCodecs: ['H264'] }, 'whep')
+    const media = result(report, 'whep.video.media')
+    expect(media.status, formatTable(report)).toBe('pass')
+    expect(media.detail.measured?.codec).toBe('H264')
+    expect(media.detail.measured?.foreignFrames).toBe(0)
+    expect(result(report, 'whep.video.first-frame').status, formatTable(report)).toBe('pass')
+  }, 60_000)
+
   test('whip: a conformant server passes the video media check', async () => {
     const report = await runVideo({}, 'whip')
     expect(result(report, 'whip.video.media').status, formatTable(report)).toBe('pass')
