@@ -176,6 +176,41 @@ describe('keyframe on join: the reference server asks the publisher for a keyfra
     })
   })
 
+  test("a viewer's FIR (RFC 5104 §4.3.1) is counted as a FIR and forwarded to the publisher as a PLI", async () => {
+    await withServer({}, async (srv) => {
+      const pub = await startPublisher(srv.whipUrl())
+      let view: Awaited<ReturnType<typeof startViewer>> | undefined
+      try {
+        view = await startViewer(srv.whepUrl())
+        const track = view.track
+        await waitFor(() => firstKeyFrameAt(track) !== undefined, { timeoutMs: 5_000, intervalMs: 10, label: 'the join key frame at the viewer' })
+        const before = pub.video.state.plis
+        // Past the rate limit of any PLI the viewer itself sent on joining.
+        const limitEnds = performance.now() + VIEWER_KEYFRAME_REQUEST_INTERVAL_MS
+        await waitFor(() => performance.now() >= limitEnds, { timeoutMs: 2_000, intervalMs: 20, label: 'the rate limit interval to pass' })
+        // PSFB (PT 206) FMT 4, 4 words: sender SSRC, media SSRC 0, FCI { SSRC of the stream, seq nr, reserved }
+        const fir = Buffer.alloc(20)
+        fir.writeUInt8(0x84, 0)
+        fir.writeUInt8(206, 1)
+        fir.writeUInt16BE(4, 2)
+        fir.writeUInt32BE(0x1234, 4)
+        fir.writeUInt32BE(track.packets()[0]?.ssrc ?? 0, 12)
+        fir.writeUInt8(1, 16)
+        const receiver = view.peer.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver
+        await receiver?.dtlsTransport.sendRtcp([{ serialize: () => fir } as never])
+        const viewer = [...srv.sessions.values()].find((s) => s.role === 'whep')
+        await waitFor(() => viewer?.viewerRequests.fir === 1, { timeoutMs: 3_000, intervalMs: 10, label: "the server received the viewer's FIR" })
+        await waitFor(() => pub.video.state.plis === before + 1, { timeoutMs: 3_000, intervalMs: 10, label: 'a PLI at the publisher for the FIR' })
+        const publisher = [...srv.sessions.values()].find((s) => s.role === 'whip')
+        expect(publisher?.keyframeRequests.sent['viewer-fir']).toBe(1)
+        expect(srv.events.at(-1)?.message).toMatch(/the viewer sent FIR$/)
+      } finally {
+        await view?.close()
+        await pub.close()
+      }
+    })
+  })
+
   test('personality no-keyframe-on-join: a late viewer gets inter frames but no key frame for 3 s, until the periodic one', async () => {
     await withServer({ personalities: ['no-keyframe-on-join'] }, async (srv) => {
       expect(srv.options.keyframeOnJoin).toBe(false)
