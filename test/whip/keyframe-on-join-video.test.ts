@@ -1,8 +1,8 @@
 /**
  * The reference server asks a publisher for a keyframe when a WHEP viewer joins (RTCP PLI on the publisher's
  * video SSRC), as SFUs do, so the viewer's first decodable frame arrives about one frame interval and a round
- * trip after its connection is up, not at the publisher's next periodic keyframe; it forwards viewers' PLI
- * upstream, rate-limited. The `no-keyframe-on-join` personality (a plain relay) leaves a late viewer without a
+ * trip after its connection is up, not at the publisher's next periodic keyframe; it forwards viewers' PLI and
+ * FIR upstream (as a PLI), rate-limited. The `no-keyframe-on-join` personality (a plain relay) leaves a late viewer without a
  * keyframe until the periodic one: the negative case of "the player shows video within 3 s".
  *
  * The publisher here sends a synthetic VP8 stream whose ground truth is exact: a key frame at index 0, every
