@@ -173,7 +173,7 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const saved = (await Promise.all(calls.map((c) => recordAndClose(c, 'webrtc-b2b', testInfo(ctx))))).flat()
     for (const r of saved) await attachRecording(task, r)
     // video recordings get a filmstrip of their decoded pictures (FFmpeg), which the HTML report shows
-    const { writeRecordingFilmstrip } = await import('./video-evidence.ts')
+    const { writeRecordingFilmstrip } = await import('./video-recording-filmstrip.ts')
     for (const r of saved) await writeRecordingFilmstrip(r)
   },
   whip: async ({ task }, use) => {

@@ -75,40 +75,6 @@ export function writeFilmstrip(
   return png
 }
 
-/** Pictures a recording's filmstrip shows at most, spread over the recording. */
-const STRIP_PICTURES = 8
-
-/**
- * Decodes a saved video recording (IVF or Annex B) with FFmpeg, reads the frame code of every picture, and writes a
- * filmstrip of up to 8 pictures spread over it (each with its code) next to it as `<recording>.filmstrip.png`, which
- * the HTML report shows with the recording. Returns the PNG's path, or undefined when the file is not a video
- * recording or FFmpeg could not decode it (a best-effort picture: it never fails the test).
- */
-export async function writeRecordingFilmstrip(recording: { path: string; format?: string; mid?: string }, title?: string): Promise<string | undefined> {
-  if (recording.format !== 'ivf' && recording.format !== 'h264') return undefined
-  try {
-    const { decodeVideo } = await import('../services/video-encode.ts')
-    const decoded = await decodeVideo(recording.path, { pictures: true, format: recording.format, timeoutMs: 60_000 })
-    const all = decoded.frames.filter((f) => f.picture !== undefined)
-    if (!all.length) return undefined
-    const picked =
-      all.length <= STRIP_PICTURES
-        ? all
-        : Array.from({ length: STRIP_PICTURES }, (_, k) => all[Math.round((k * (all.length - 1)) / (STRIP_PICTURES - 1))] as (typeof all)[number])
-    const png = `${recording.path}.filmstrip.png`
-    writeFileSync(
-      png,
-      renderFilmstrip({
-        title: title ?? `${decoded.frames.length} pictures decoded`,
-        pictures: picked.map((f) => ({ frame: f.picture as NonNullable<typeof f.picture>, ...(f.code ? { code: f.code } : {}) })),
-      }),
-    )
-    return png
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Records a video assertion on the running test, and on failure writes and attaches its filmstrip. Never throws:
  * evidence must not hide the real failure. Returns the paths written (empty when none), for the failure message.

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { writeRecordingFilmstrip } from '../../src/dsl/video-evidence.ts'
+import { writeRecordingFilmstrip } from '../../src/dsl/video-recording-filmstrip.ts'
 import { writeIvf } from '../../src/media/video/ivf.ts'
 import { type CallRecord, CallRecordSchema } from '../../src/peers/call-record.ts'
 import { collectReport } from '../../src/report/collect.ts'
