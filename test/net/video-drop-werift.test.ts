@@ -56,14 +56,14 @@ describe('video analysis against the relay’s truth (werift ↔ werift VP8)', (
     const senderGaps = sent.slice(1).reduce((n, f, i) => n + Math.max(0, Math.round(((f.rtpTimestamp - (sent[i]?.rtpTimestamp ?? 0)) >>> 0) / 3000) - 1), 0)
     expect(estimated.lost).toBe(3 + senderGaps)
     // freezes: the same count as a player right behind the relay (the relay's per-packet truth), duration within
-    // the loopback transit after the relay
+    // the delivery from the relay to bob (a busy machine can hold it up by tens of ms; bound 100 ms per freeze)
     const truth = videoTruthFromRelay(relay.truth('toB').records, sent)
     expect(truth.lostIndices).toEqual(truthLost)
     process.stdout.write(
       `[video-freezes] truth ${truth.freezes.count} freezes ${truth.freezes.totalMs.toFixed(1)} ms; analysis ${exact.freezes.count} freezes ${exact.freezes.totalMs.toFixed(1)} ms\n`,
     )
     expect(exact.freezes.count).toBe(truth.freezes.count)
-    expect(Math.abs(exact.freezes.totalMs - truth.freezes.totalMs)).toBeLessThanOrEqual(10 * truth.freezes.count)
+    expect(Math.abs(exact.freezes.totalMs - truth.freezes.totalMs)).toBeLessThanOrEqual(100 * truth.freezes.count)
     expect(exact.decodable).toBe(truth.decodable)
     // the matchers read the same analysis from the peer
     expect(call.b).toHaveFreezesBelow({ count: 10, sender: handle })
