@@ -138,11 +138,16 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     // Tracks that asked to be recorded (peer option `record: true` or `track.record()`) are saved before closing.
     const info = testInfo({ task } as TestContext)
     const recorded = made.filter((p) => p.inbound.some((t) => t.recordRequested))
+    let byPeer: Awaited<ReturnType<typeof saveCallRecordings>>['byPeer'] = {}
     if (recorded.length) {
       const r = await saveCallRecordings(recorded, testRecordingPath(info))
+      byPeer = r.byPeer
       for (const e of r.errors) process.stderr.write(`rtcspec: ${e.message}\n`)
       for (const saved of r.saved) await attachRecording(task, saved)
     }
+    // Peers the test connected itself made a call: it is recorded like a b2b call (src/dsl/peers-fixture-record.ts).
+    const { recordFixturePeers } = await import('./peers-fixture-record.ts')
+    await recordFixturePeers(made, testInfo({ task } as TestContext), byPeer)
     await Promise.allSettled(made.map((p) => p.close()))
   },
   b2b: async ({ task, onTestFailed, signal }, use) => {
