@@ -83,6 +83,16 @@ const NativeVideoOutboundSchema = z.object({
   encoderImplementation: z.string().optional(),
 })
 
+/**
+ * When a video stream's keyframes were sent and its PLI/FIR sent or received (`VideoFeedbackLog`): `atMs` on the
+ * process's `performance.now()` clock (as `firstArrivalMs`), at most `MAX_VIDEO_FEEDBACK_EVENTS`; `dropped` counts
+ * the ones left out.
+ */
+const VideoEventsSchema = z.object({
+  events: z.array(z.object({ atMs: z.number(), type: z.enum(['keyframe-sent', 'pli-sent', 'fir-sent', 'pli-received', 'fir-received']) })),
+  dropped: z.number().int().nonnegative(),
+})
+
 /** One second of an inbound video stream's frame counters (`VideoTimelineBucket`). */
 const VideoTimelineBucketSchema = z.object({
   second: z.number().int().nonnegative(),
@@ -165,6 +175,8 @@ export const InboundRecordSchema = z.object({
       pliSent: z.number().int().nonnegative(),
       firSent: z.number().int().nonnegative(),
       nackSent: z.number().int().nonnegative(),
+      /** When each PLI/FIR was sent (werift receivers), bounded. */
+      events: VideoEventsSchema.optional(),
     })
     .optional(),
 })
@@ -200,6 +212,8 @@ export const OutboundRecordSchema = z.object({
       bytesSent: z.number().int().nonnegative(),
       lateFrames: z.number().int().nonnegative(),
       loops: z.number().int().nonnegative(),
+      /** When each keyframe was sent and each PLI/FIR received (werift senders), bounded. */
+      events: VideoEventsSchema.optional(),
     })
     .optional(),
   /** Spans in which the sender's frames left late or were skipped because its process was busy (`SenderStall`). */

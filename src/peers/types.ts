@@ -5,6 +5,7 @@
 import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
 import type { SentVideoFrame } from '../media/video/analysis.ts'
 import type { EncodedVideo, VideoFrameArrival } from '../media/video/types.ts'
+import type { VideoFeedbackLog } from '../media/video/feedback-events.ts'
 import type { RenderedVideoFrame } from '../media/video/types.ts'
 import type { RtpReceiveStats, RtpStatsSnapshot } from '../rtp/stats.ts'
 import type { SenderStall } from './audio-sender.ts'
@@ -450,6 +451,8 @@ export interface VideoSendCounters {
   lateFrames: number
   /** Times the stream started again from its first frame (`loop`), or wrapped to reach a keyframe. */
   loops: number
+  /** When each keyframe was sent and each PLI/FIR received (rtcspec's werift sender), bounded. */
+  events?: VideoFeedbackLog
 }
 
 /** A handle on video a peer is sending; what each implementation knows beyond `stop` and `stats` is optional. */
@@ -473,6 +476,8 @@ export interface VideoReceiveCounters {
   pliSent: number
   firSent: number
   nackSent: number
+  /** When each PLI/FIR was sent (rtcspec's werift receiver), bounded; absent when none was. */
+  events?: VideoFeedbackLog
 }
 
 /** What a peer's stats say about one inbound video track assembled from its packets. */

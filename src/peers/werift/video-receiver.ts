@@ -10,6 +10,7 @@
  * werift sends no FIR (`firSent` stays 0).
  */
 import type { RTCRtpTransceiver } from 'werift'
+import { createVideoFeedbackLog, logVideoFeedback } from '../../media/video/feedback-events.ts'
 import type { InboundTrackImpl } from '../inbound-track.ts'
 
 /** Options of {@link VideoReceiveFeedback}. */
@@ -90,6 +91,7 @@ export class VideoReceiveFeedback {
     if ((this.#transceiver.receiver as unknown as { pliEnabled?: unknown }).pliEnabled === undefined) return
     this.#lastPliAtMs = performance.now()
     track.videoCounters.pliSent++
+    logVideoFeedback((track.videoCounters.events ??= createVideoFeedbackLog()), 'pli-sent', this.#lastPliAtMs)
     this.#transceiver.receiver.sendRtcpPLI(ssrc).catch((e: unknown) => this.#onError?.(`video: sending a PLI failed: ${String(e)}`))
   }
 

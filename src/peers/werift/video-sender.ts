@@ -11,6 +11,7 @@
  * history: the same packet again, or wrapped in RTX when RTX was negotiated (rtcspec's own codec lists offer no
  * RTX, so it is plain retransmission). PLI, FIR and NACK received are counted.
  */
+import { createVideoFeedbackLog, logVideoFeedback } from '../../media/video/feedback-events.ts'
 import { H264Packetizer, type RtpPacket, Vp8Packetizer } from 'werift'
 import { RtcspecError } from '../../errors.ts'
 import type { SentVideoFrame } from '../../media/video/analysis.ts'
@@ -69,6 +70,7 @@ export class VideoSender {
     bytesSent: 0,
     lateFrames: 0,
     loops: 0,
+    events: createVideoFeedbackLog(),
   }
   readonly #sent: SentVideoFrame[] = []
   readonly #requests: KeyframeRequest[] = []
@@ -148,6 +150,7 @@ export class VideoSender {
   requestKeyframe(kind: 'pli' | 'fir'): void {
     if (kind === 'pli') this.counters.pliReceived++
     else this.counters.firReceived++
+    if (this.counters.events) logVideoFeedback(this.counters.events, kind === 'pli' ? 'pli-received' : 'fir-received', this.#now())
     this.#keyframeRequested = true
     if (this.#requests.length < MAX_SENT_FRAMES) this.#requests.push({ kind, atMs: this.#now(), framesSentBefore: this.#sent.length })
   }
@@ -231,7 +234,10 @@ export class VideoSender {
       }
       this.#firstPacketAtMs ??= now
       this.counters.framesSent++
-      if (frame.keyframe) this.counters.keyframesSent++
+      if (frame.keyframe) {
+        this.counters.keyframesSent++
+        if (this.counters.events) logVideoFeedback(this.counters.events, 'keyframe-sent', now)
+      }
       if (this.#sent.length < MAX_SENT_FRAMES) this.#sent.push({ index: frame.index, rtpTimestamp: ts, sentAtMs: now, keyframe: frame.keyframe })
     }
     this.#cursor++

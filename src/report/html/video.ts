@@ -1,7 +1,8 @@
 /**
  * The video part of a call in the HTML report: for every inbound video stream with rtcspec's analysis
  * (`videoAnalysis` of the call record), a table of its figures, per-second plots (decodable frames per second,
- * payload bit rate, frozen time), an events line (keyframes shown, freezes, PLI/FIR/NACK counts) and a filmstrip of
+ * payload bit rate, frozen time), an events line (keyframes shown, freezes, PLI/FIR/NACK counts), an events strip
+ * (keyframes sent and shown, PLI/FIR sent and received, at their times, with the freezes shaded) and a filmstrip of
  * the fate of every frame (decodable, undecodable, incomplete, lost) with the freezes marked. Pure: a call record in,
  * HTML out.
  *
@@ -54,6 +55,83 @@ function events(i: Inbound, a: Analysis): string {
   return `<p class="video-events"><b>keyframes shown at</b> ${key.length ? `${esc(key.slice(0, 40).join(', '))} s${key.length > 40 ? ' …' : ''}` : 'none'} · <b>freezes at</b> ${freezes.length ? esc(freezes.slice(0, 20).join(', ')) : 'none'}${fb ? ` · ${esc(fb)}` : ''}</p>`
 }
 
+type Outbound = CallRecord['peers'][number]['rtp']['outbound'][number]
+
+/** One row of the events strip: its label, its colour and its times (s from the stream's first packet). */
+interface EventRow {
+  label: string
+  color: string
+  times: number[]
+}
+
+const MAX_MARKS_PER_ROW = 4000
+
+/**
+ * The stream's keyframe and feedback events, in s from its analysis start (its first packet): keyframes shown
+ * (the analysis), PLI/FIR this receiver sent, and — when the sender is a peer of the same call whose times are on
+ * the same process clock (a werift receiver's packet times, a werift sender) — keyframes sent and PLI/FIR received.
+ */
+export function streamEvents(call: CallRecord, peer: string, i: Inbound, a: Analysis): EventRow[] {
+  const rel = (atMs: number): number => (atMs - a.startMs) / 1000
+  const own = i.video?.events?.events ?? []
+  // A browser's rendered frames are on its page's clock, not the process's: only a stream assembled from its packets
+  // (it has `video`) shares the sender's clock.
+  const senders: Outbound[] = i.video
+    ? call.peers
+        .filter((p) => p.name !== peer)
+        .flatMap((p) => p.rtp.outbound)
+        .filter((o) => o.kind === 'video' && o.video?.events && (o.mid === undefined || i.mid === undefined || o.mid === i.mid))
+    : []
+  const sent = senders.length === 1 ? (senders[0]?.video?.events?.events ?? []) : []
+  const of = (list: ReadonlyArray<{ atMs: number; type: string }>, ...types: string[]): number[] =>
+    list.filter((e) => types.includes(e.type)).map((e) => rel(e.atMs))
+  const rows: EventRow[] = [
+    { label: 'keyframe sent', color: '#2ca02c', times: of(sent, 'keyframe-sent') },
+    { label: 'PLI/FIR received', color: '#ff7f0e', times: of(sent, 'pli-received', 'fir-received') },
+    { label: 'PLI/FIR sent', color: '#d62728', times: of(own, 'pli-sent', 'fir-sent') },
+    { label: 'keyframe shown', color: '#1f77b4', times: (a.keyframesAtMs ?? []).map((t) => t / 1000) },
+  ]
+  return rows.map((r) => ({ ...r, times: r.times.slice(0, MAX_MARKS_PER_ROW) }))
+}
+
+/** The events strip: one row per event kind, a tick per event, the freezes shaded across all rows, on the stream's time axis. */
+function eventsStrip(rows: EventRow[], a: Analysis, title: string): string {
+  const marks = rows.reduce((n, r) => n + r.times.length, 0)
+  if (marks === 0 && !(a.freezeList ?? []).length) return ''
+  const all = rows.flatMap((r) => r.times)
+  const lo = Math.min(0, ...all)
+  const hi = Math.max(a.perSecond.length, a.durationMs / 1000, ...all, lo + 1)
+  const left = 110
+  const width = 640
+  const rowH = 16
+  const height = rows.length * rowH + 20
+  const x = (t: number): number => left + ((t - lo) / (hi - lo)) * (width - left - 10)
+  const freezes = (a.freezeList ?? [])
+    .map((f) => {
+      const x0 = x(f.atMs / 1000)
+      const x1 = x((f.atMs + f.durationMs) / 1000)
+      return `<rect class="freeze" x="${x0.toFixed(1)}" y="0" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${rows.length * rowH}" fill="#d62728" fill-opacity="0.12"><title>${esc(`freeze at ${num(f.atMs / 1000, 2)} s, ${num(f.durationMs, 0)} ms`)}</title></rect>`
+    })
+    .join('')
+  const body = rows
+    .map((r, k) => {
+      const y = k * rowH
+      const ticks = r.times
+        .map(
+          (t) =>
+            `<line class="event" data-type="${esc(r.label)}" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${y + 2}" y2="${y + rowH - 2}" stroke="${r.color}" stroke-width="2"><title>${esc(`${r.label} at ${num(t, 3)} s`)}</title></line>`,
+        )
+        .join('')
+      return `<text x="0" y="${y + rowH - 4}" font-size="11">${esc(`${r.label} (${r.times.length})`)}</text>${ticks}`
+    })
+    .join('')
+  const axisY = rows.length * rowH
+  const ticks = Array.from({ length: 6 }, (_, k) => lo + ((hi - lo) * k) / 5)
+    .map((t) => `<text x="${x(t).toFixed(1)}" y="${axisY + 14}" font-size="10" text-anchor="middle">${esc(num(t, 1))}</text>`)
+    .join('')
+  return `<figure class="video-events-strip" data-events="${marks}"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(`keyframes and PLI/FIR of ${title}`)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${freezes}${body}<line x1="${left}" x2="${width - 10}" y1="${axisY}" y2="${axisY}" stroke="#888"/>${ticks}</svg><figcaption class="muted">keyframes and PLI/FIR on the stream's timeline (s from its first packet); freezes shaded</figcaption></figure>`
+}
+
 function filmstrip(a: Analysis, title: string): string {
   if (!a.sequence) return ''
   const png = renderFilmstrip({ title, sequence: a.sequence, freezeAt: a.freezeEnds ?? [], width: 640 })
@@ -85,7 +163,10 @@ export function videoSection(call: CallRecord): string {
     ),
   ]
   const per = streams
-    .map(({ p, i, a }) => `<div class="video-stream"><h5>${esc(label(call, p.name, i))}</h5>${events(i, a)}${filmstrip(a, label(call, p.name, i))}</div>`)
+    .map(
+      ({ p, i, a }) =>
+        `<div class="video-stream"><h5>${esc(label(call, p.name, i))}</h5>${events(i, a)}${eventsStrip(streamEvents(call, p.name, i, a), a, label(call, p.name, i))}${filmstrip(a, label(call, p.name, i))}</div>`,
+    )
     .join('')
   return `${table}<div class="plots">${charts.map((c) => `<figure class="plot">${c}</figure>`).join('')}</div>${per}`
 }
