@@ -24,6 +24,8 @@ export type {
   VideoSinkFormat,
 } from '../services/ffmpeg.ts'
 export { encodeVideoPattern, encodeVideoFile, decodeVideo, videoQuality } from '../services/video-encode.ts'
+export { decodeReceivedVideo } from '../dsl/video-decoded-frames.ts'
+export type { DecodeReceivedVideoOptions, DecodedReceivedVideo } from '../dsl/video-decoded-frames.ts'
 export type {
   EncodeVideoPatternOptions,
   EncodeVideoFileOptions,

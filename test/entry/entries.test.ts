@@ -287,7 +287,7 @@ describe('entry points', () => {
         "rtcspec/media": 127,
         "rtcspec/peers": 119,
         "rtcspec/reporter": 4,
-        "rtcspec/services": 46,
+        "rtcspec/services": 49,
         "rtcspec/sip": 46,
         "rtcspec/whip": 38,
         "rtcspec/wire": 4,
