@@ -23,6 +23,8 @@ function presetFlags(p: PersonalityOptions): string {
   if (p.stuckOnMalformedOffer) flags.push('--stuck-on-malformed-offer')
   if (p.authFailureStatus !== undefined) flags.push(`--auth-failure-status ${p.authFailureStatus}`)
   if (p.adminReset) flags.push('--admin-reset')
+  if (p.keyframeOnJoin === false) flags.push('--no-keyframe-on-join')
+  if (p.forwardKeyframeRequests === false) flags.push('--no-keyframe-forwarding')
   return flags.join(' ')
 }
 
@@ -64,6 +66,11 @@ ${PERSONALITY_NAMES.map((n) => `                       ${n.padEnd(12)} = ${prese
                        status for a missing or wrong Bearer token (default 401)
   --admin-reset        answer POST /admin/reset (closes every session, clears stuck endpoints) with 204;
                        the URL is printed, e.g. for rtcspec fuzz --reset-url
+  --no-keyframe-on-join
+                       do not ask the publisher for a keyframe (RTCP PLI) when a WHEP viewer connects:
+                       a late viewer waits for the publisher's next periodic keyframe
+  --no-keyframe-forwarding
+                       do not pass viewers' PLI/FIR on to the publisher
   -h, --help           this text
 `
 
@@ -125,6 +132,8 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
       'stuck-on-malformed-offer': { type: 'boolean' },
       'auth-failure-status': { type: 'string' },
       'admin-reset': { type: 'boolean' },
+      'no-keyframe-on-join': { type: 'boolean' },
+      'no-keyframe-forwarding': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     { io: { out } },
@@ -170,6 +179,8 @@ export async function serveCommand(argv: string[], io: { signal?: AbortSignal; o
     if (v['ice-lite']) options.iceLite = true
     if (v['stuck-on-malformed-offer']) options.stuckOnMalformedOffer = true
     if (v['admin-reset']) options.adminReset = true
+    if (v['no-keyframe-on-join']) options.keyframeOnJoin = false
+    if (v['no-keyframe-forwarding']) options.forwardKeyframeRequests = false
   } catch (e) {
     process.stderr.write(`rtcspec serve: ${(e as Error).message}\n`)
     return 2
