@@ -40,7 +40,7 @@ describe('werift/receiver-flags', () => {
 
   it('follows the codecs werift negotiates later: prepareReceive, resyncCodecs and a replaced codecs object', () => {
     installWeriftPatches()
-    const r = new RTCRtpReceiver({} as never, 'audio') as unknown as Flags & {
+    const r = new RTCRtpReceiver({} as never, 'audio', 1) as unknown as Flags & {
       prepareReceive(p: unknown): void
       resyncCodecs(p: unknown, ssrc?: number): void
     }
