@@ -6,11 +6,11 @@
  * Run: npx rtcspec run specs/examples/video-ffmpeg-source.spec.ts
  */
 import { test, expect } from 'rtcspec'
-import { createRtpPeer } from 'rtcspec/peers'
 
-test('every frame FFmpeg sent arrives complete, at its size and rate', { timeout: 30_000 }, async ({ ffmpeg }) => {
-  // video: 'recvonly' gives the offer an m=video section (VP8 on payload type 96, H.264 on 102) on its own port
-  await using rx = createRtpPeer({ name: 'rx', audio: false, video: 'recvonly' })
+test('every frame FFmpeg sent arrives complete, at its size and rate', { timeout: 30_000 }, async ({ ffmpeg, peers }) => {
+  // video: 'recvonly' gives the offer an m=video section (VP8 on payload type 96, H.264 on 102) on its own port;
+  // a peer of the fixture is closed after the test and its call recorded (the report and the gates see it)
+  const rx = peers.rtp({ name: 'rx', audio: false, video: 'recvonly' })
   await rx.createOffer()
   const source = await ffmpeg.source({
     durationMs: 2000,

@@ -10,6 +10,7 @@ import { saveCallRecordings, testRecordingPath, type SavedRecording } from '../p
 import type { WeriftPeer, WeriftPeerOptions } from '../peers/werift/peer.ts'
 import type { Peer } from '../peers/types.ts'
 import type { ChromiumPeer, ChromiumPeerOptions } from '../peers/chromium/peer.ts'
+import type { RtpPeer, RtpPeerOptions } from '../peers/rtp/peer.ts'
 import type { B2BCall, B2BOptions } from '../calls/open.ts'
 import { sources, type SourceFactories } from '../calls/sources.ts'
 import type { WhepFixture, WhipFixture, WhipResources } from './whip-fixtures.ts'
@@ -33,6 +34,8 @@ export interface PeerFactory {
   werift(options?: WeriftPeerOptions): WeriftPeer
   /** A headless Chromium peer (one browser per worker, one page per peer), closed after the test. */
   chromium(options?: ChromiumPeerOptions): Promise<ChromiumPeer>
+  /** A plain RTP/AVP peer (no ICE/DTLS: FFmpeg, SIP endpoints), closed after the test. */
+  rtp(options?: RtpPeerOptions): RtpPeer
 }
 
 /** The fixtures rtcspec adds to Vitest's test context. */
@@ -119,9 +122,15 @@ export const test = vitestTest.extend<RtcspecFixtures>({
     const starting: Array<Promise<Peer>> = []
     printOnTimeout(task, signal, () => [{ label: 'peers', peers: made }])
     const { createWeriftPeer } = await import('../peers/werift/peer.ts')
+    const { createRtpPeer } = await import('../peers/rtp/peer.ts')
     await use({
       werift: (options) => {
         const p = createWeriftPeer(options)
+        made.push(p)
+        return p
+      },
+      rtp: (options) => {
+        const p = createRtpPeer(options)
         made.push(p)
         return p
       },

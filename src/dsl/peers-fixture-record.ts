@@ -3,12 +3,13 @@
  * connected itself (e.g. with `connectBackToBack`) make a call like the `b2b` fixture's, so it is recorded the
  * same way — one record of kind `webrtc-peers` with every peer that connected, its tracks (with the video
  * analysis the video gates read), its recordings and the set-up times read from the peers' own timelines.
- * Peers that never connected write nothing (a test that only built a peer made no call).
+ * A plain RTP peer has no connection to set up: it made a call when RTP arrived. Peers that did neither write
+ * nothing (a test that only built a peer made no call).
  */
 import { appendCallRecord, buildCallRecord, type CallRecord, type RecordingRecord } from '../peers/call-record.ts'
 import type { Peer } from '../peers/types.ts'
 
-/** Whether the peer's connection reached `connected` at some point. */
+/** When the peer's connection first reached `connected` (epoch ms), if it did. */
 function connectedAtMs(peer: Peer): number | undefined {
   const t = peer.timeline
   const c = t.connection.find((s) => s.state === 'connected') ?? t.ice.find((s) => s.state === 'connected' || s.state === 'completed')
@@ -16,8 +17,9 @@ function connectedAtMs(peer: Peer): number | undefined {
 }
 
 /**
- * Set-up times of the peers as one call: from the first peer's creation to the last one connected, and to the
- * first RTP packet any of them received (on the epoch clock; a track's first arrival is on `performance.now()`).
+ * Set-up times of the peers as one call: from the first peer's creation to the last one connected (absent when none
+ * connects: plain RTP), and to the first RTP packet any of them received (on the epoch clock; a track's first
+ * arrival is on `performance.now()`).
  */
 export function peersSetup(peers: readonly Peer[], nowEpochMs = Date.now(), nowPerfMs = performance.now()): { startedAt: number; setup: CallRecord['setup'] } {
   const startedAt = Math.min(...peers.map((p) => p.timeline.createdAt))
@@ -38,7 +40,7 @@ export function peersSetup(peers: readonly Peer[], nowEpochMs = Date.now(), nowP
  * to record is reported on stderr). `recordings` are the saved recordings by peer name.
  */
 export async function recordFixturePeers(peers: readonly Peer[], test: CallRecord['test'], recordings: Record<string, RecordingRecord[]> = {}): Promise<void> {
-  const connected = peers.filter((p) => connectedAtMs(p) !== undefined)
+  const connected = peers.filter((p) => connectedAtMs(p) !== undefined || p.inbound.some((t) => t.rtp.snapshot().firstArrivalMs !== undefined))
   if (connected.length === 0) return
   try {
     const { startedAt, setup } = peersSetup(connected)

@@ -5,11 +5,13 @@
  */
 import { afterAll, beforeAll, onTestFinished } from 'vitest'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { createSocket } from 'node:dgram'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from '../../src/dsl/expect.ts'
 import { test } from '../../src/dsl/fixtures.ts'
 import { connectBackToBack } from '../../src/peers/back-to-back.ts'
+import { waitFor } from '../../src/wait.ts'
 import { encodeVideoPattern } from '../../src/services/video-encode.ts'
 import { evaluateGate } from '../../src/report/gates.ts'
 import { CallRecordSchema, type CallRecord } from '../../src/peers/call-record.ts'
@@ -65,4 +67,32 @@ test('a peer that never connected writes no call record', async ({ peers, task }
     expect(records().filter((r) => r.test?.name.endsWith(task.name))).toHaveLength(0)
   })
   peers.werift({ name: 'lonely', audio: false, video: 'recvonly' })
+})
+
+test('a plain RTP peer of the fixture that received RTP writes a call record (no connection: no connectMs)', async ({ peers, task }) => {
+  onTestFinished(() => {
+    const mine = records().filter((r) => r.test?.name.endsWith(task.name))
+    expect(mine).toHaveLength(1)
+    expect(mine[0]?.peers.map((p) => p.name)).toEqual(['rx'])
+    expect(mine[0]?.setup.connectMs).toBeUndefined()
+    expect(mine[0]?.setup.firstRtpMs).toBeGreaterThanOrEqual(0)
+  })
+  const rx = peers.rtp({ name: 'rx', audio: false, video: 'recvonly' })
+  await rx.createOffer()
+  const socket = createSocket('udp4')
+  try {
+    for (let seq = 0; seq < 5; seq++) {
+      const packet = Buffer.alloc(12 + 4)
+      packet.writeUInt8(0x80, 0)
+      packet.writeUInt8(96, 1) // VP8 in rx's offer
+      packet.writeUInt16BE(seq, 2)
+      packet.writeUInt32BE(seq * 3000, 4)
+      packet.writeUInt32BE(0x1234, 8)
+      packet.writeUInt8(0x10, 12) // VP8 payload descriptor: start of partition
+      await new Promise<void>((resolve, reject) => socket.send(packet, rx.localVideoPort as number, '127.0.0.1', (e) => (e ? reject(e) : resolve())))
+    }
+    await waitFor(() => rx.inbound.some((t) => t.rtp.snapshot().received >= 5), { timeoutMs: 5000, label: 'rx to receive the 5 RTP packets' })
+  } finally {
+    socket.close()
+  }
 })
