@@ -187,10 +187,10 @@ async function runFfmpeg(provider: ProviderKind, args: string[], binds: string[]
     timer = setTimeout(() => r('timeout'), timeoutMs)
   })
   const done = await Promise.race([proc.exited, timedOut]).finally(() => clearTimeout(timer))
-  if (done === 'timeout') {
-    await proc.stop(1000)
-    throw new TimeoutError(`FFmpeg to ${what}`, timeoutMs, 'a longer timeoutMs, a shorter clip or a smaller picture')
-  }
+  // Stopping an exited run removes its container (docker) and releases it from the run registry: a one-shot
+  // FFmpeg run that is never stopped leaves an exited container behind for every encode.
+  await proc.stop(done === 'timeout' ? 1000 : 0)
+  if (done === 'timeout') throw new TimeoutError(`FFmpeg to ${what}`, timeoutMs, 'a longer timeoutMs, a shorter clip or a smaller picture')
   if (done.code !== 0)
     throw new RtcspecError('FFMPEG_FAILED', `FFmpeg (${provider}) failed to ${what} (exit ${done.code ?? done.signal}); its log:\n${proc.log.tail(15)}`, {
       hint: 'the log above names the problem; check the input file and the options',
