@@ -39,7 +39,8 @@ describe('video analysis against the relay’s truth (werift ↔ werift VP8)', (
     const sent = handle.sentFrames?.() ?? []
     // every sent frame not dropped has arrived (the relay releases at once; bound the wait)
     const dropped = new Set(relay.droppedFrames('toB').map((d) => d.timestamp))
-    await waitFor(() => new Set((track.videoFrames?.() ?? []).map((f) => f.rtpTimestamp)).size >= sent.length - dropped.size, {
+    // counted by complete frames: a frame whose first packet arrived may still have packets on their way
+    await waitFor(() => new Set((track.videoFrames?.() ?? []).filter((f) => f.complete).map((f) => f.rtpTimestamp)).size >= sent.length - dropped.size, {
       timeoutMs: 5000,
       label: `bob to assemble the ${sent.length - dropped.size} frames the relay let through`,
     })
@@ -76,7 +77,11 @@ describe('video analysis against the relay’s truth (werift ↔ werift VP8)', (
     await using _call = call
     await handle.ended
     const sent = handle.sentFrames?.() ?? []
-    await waitFor(() => (track.videoFrames?.() ?? []).length >= sent.length, { timeoutMs: 5000, label: `bob to assemble all ${sent.length} frames` })
+    // complete frames: the last frame's first packets arrive while the rest are still in the 120 ms delay line
+    await waitFor(() => (track.videoFrames?.() ?? []).filter((f) => f.complete).length >= sent.length, {
+      timeoutMs: 5000,
+      label: `bob to assemble all ${sent.length} frames complete`,
+    })
     const a = analyzeVideo(track.videoFrames?.() ?? [], { fps: 30, sent })
     expect(a.lost).toBe(0)
     expect(a.delay?.basis).toBe('sent')
