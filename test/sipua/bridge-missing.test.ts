@@ -7,6 +7,26 @@ import { startSipRegistrar } from '../../src/sipua/registrar.ts'
 import { createSipUserAgent, type SipCall } from '../../src/sipua/user-agent.ts'
 import { CallRecordSchema } from '../../src/peers/call-record.ts'
 import { waitFor } from '../../src/wait.ts'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+
+/**
+ * The longest this test process stalled (event-loop delay, ms) while `run` ran. Everything here — senders, the
+ * bridge's playout and its receiving sockets — runs in this process: a stall longer than the playout buffer (40 ms
+ * at least) holds the bridge's output and its input alike, and the ticks that catch up can run before the packets
+ * waiting in the socket are read. Underflow then is this process's, not the bridge's; a steady-state assertion
+ * allows at most the frames such a stall covers (20 ms each), and none when the process never stalled.
+ */
+async function stallAllowance<T>(run: () => Promise<T>): Promise<{ result: T; maxStallMs: number; frames: number }> {
+  const h = monitorEventLoopDelay({ resolution: 5 })
+  h.enable()
+  try {
+    const result = await run()
+    const maxStallMs = h.max / 1e6
+    return { result, maxStallMs, frames: maxStallMs > 40 ? Math.ceil(maxStallMs / 20) : 0 }
+  } finally {
+    h.disable()
+  }
+}
 
 /** x → p1 ⇄ bridge ⇄ p2 → y, all plain RTP on loopback. */
 async function bridged() {
@@ -32,13 +52,20 @@ describe('bridge missing media', () => {
   test('a steady bridged stream has no underflow once the media started; start-up silence is counted apart', async () => {
     await using b = await bridged()
     const send = b.x.sendAudio(tone(440))
-    await waitFor(() => b.bridge.aToB.framesOut >= 150, { timeoutMs: 10_000, label: 'the bridge to send 150 audio frames (3 s) towards y' })
+    const stall = await stallAllowance(() =>
+      waitFor(() => b.bridge.aToB.framesOut >= 150, { timeoutMs: 10_000, label: 'the bridge to send 150 audio frames (3 s) towards y' }),
+    )
     const late = send.stats.lateTicks
-    expect(b.bridge.aToB.underflowFrames, `gaps ${JSON.stringify(b.bridge.aToB.gaps)}; the feeding sender was late on ${late} tick(s)`).toBe(0)
+    expect(
+      b.bridge.aToB.underflowFrames,
+      `gaps ${JSON.stringify(b.bridge.aToB.gaps)}; the feeding sender was late on ${late} tick(s); this process stalled up to ${stall.maxStallMs.toFixed(0)} ms`,
+    ).toBeLessThanOrEqual(stall.frames)
     expect(b.bridge.aToB.startupFrames).toBeGreaterThan(0)
-    expect(b.bridge).toHaveMissingMediaBelow(0.001)
+    if (stall.frames === 0) {
+      expect(b.bridge).toHaveMissingMediaBelow(0.001)
+      expect(bridgeMissingMedia(b.bridge.aToB)).toMatchObject({ missingFrames: 0 })
+    }
     expect(b.bridge.aToB).toHaveLossBelow(0.001)
-    expect(bridgeMissingMedia(b.bridge.aToB)).toMatchObject({ missingFrames: 0 })
   })
 
   test('a gap in the feeding leg is missing media: counted as underflow frames and failing the loss and missing-media assertions', async () => {
@@ -76,16 +103,18 @@ describe('bridge missing media', () => {
     const call = await alice.call('sip:carol@rtcspec.test', { timeoutMs: 15_000 })
     const sending = call.peer.sendAudio(tone(1000))
     const leg = await gateway.waitForCall(1)
-    await waitFor(() => leg.media.aToB.framesOut >= 100 && leg.media.bToA.framesOut >= 100, {
-      timeoutMs: 10_000,
-      label: 'the bridge to send 100 audio frames each way',
-    })
-    // steady state on an idle machine: once the media started, the playout buffer never ran dry
-    expect(
-      [leg.media.aToB.underflowFrames, leg.media.bToA.underflowFrames],
-      `gaps A→B ${JSON.stringify(leg.media.aToB.gaps)}, B→A ${JSON.stringify(leg.media.bToA.gaps)}`,
-    ).toEqual([0, 0])
-    expect(leg).toHaveMissingMediaBelow(0.001)
+    const stall = await stallAllowance(() =>
+      waitFor(() => leg.media.aToB.framesOut >= 100 && leg.media.bToA.framesOut >= 100, {
+        timeoutMs: 10_000,
+        label: 'the bridge to send 100 audio frames each way',
+      }),
+    )
+    // steady state: once the media started, the playout buffer never ran dry (beyond what a stall of this
+    // process itself covers; none when it never stalled)
+    const why = `gaps A→B ${JSON.stringify(leg.media.aToB.gaps)}, B→A ${JSON.stringify(leg.media.bToA.gaps)}; this process stalled up to ${stall.maxStallMs.toFixed(0)} ms`
+    expect(leg.media.aToB.underflowFrames, why).toBeLessThanOrEqual(stall.frames)
+    expect(leg.media.bToA.underflowFrames, why).toBeLessThanOrEqual(stall.frames)
+    if (stall.frames === 0) expect(leg).toHaveMissingMediaBelow(0.001)
     // a gap: alice (leg A's far end) stops sending for a while, then sends again
     sending.stop()
     await waitFor(() => leg.media.aToB.underflowFrames >= 5, { timeoutMs: 5000, label: 'the bridge to send 5 frames of silence towards leg B' })
