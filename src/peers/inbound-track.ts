@@ -36,6 +36,11 @@ export interface InboundTrackInit {
   maxCapturedPackets?: number
   /** Video tracks: called when packets are missing (a sequence gap from `firstMissing` on), e.g. to ask for a keyframe. */
   onVideoGap?: (missing: number, firstMissing: number) => void
+  /**
+   * When the receiving peer joined the session (its first offer or answer), ms on the performance clock of the
+   * packets' `arrivalMs`: the time to first frame counts from here, so a sender slow to start is not hidden.
+   */
+  joinedAtMs?: number
 }
 
 /** The video codec an RTP encoding name stands for, when rtcspec assembles its frames. */
@@ -49,6 +54,8 @@ export class InboundTrackImpl implements InboundTrack {
   readonly mid: string | undefined
   readonly peerName: string
   readonly rtp: RtpReceiveStats
+  /** When the receiving peer joined the session (its first offer or answer), ms on the packets' performance clock. */
+  readonly joinedAtMs: number | undefined
   codec: CodecInfo | undefined
   readonly #codecOf: (pt: number) => CodecInfo | undefined
   readonly #listeners = new Set<(p: ReceivedRtp) => void>()
@@ -74,6 +81,7 @@ export class InboundTrackImpl implements InboundTrack {
     this.kind = init.kind
     this.mid = init.mid
     this.peerName = init.peerName
+    this.joinedAtMs = init.joinedAtMs
     this.#codecOf = init.codecOf
     this.#recordRequested = init.record === true
     this.#maxCaptured = init.maxCapturedPackets ?? (init.kind === 'video' ? MAX_CAPTURED_VIDEO_PACKETS : MAX_CAPTURED_PACKETS)

@@ -63,6 +63,12 @@ export interface InboundTrack {
   readonly codec: CodecInfo | undefined
   /** Live statistics computed by rtcspec from the packets themselves. */
   readonly rtp: RtpReceiveStats
+  /**
+   * When the receiver joined: werift, the peer's first offer or answer (performance clock, like the packets'
+   * arrival times); Chromium, when the page saw the track (the page's wall clock, like its rendered frames). The
+   * video analysis counts the time to first frame from here. Absent where no join is known (plain RTP).
+   */
+  readonly joinedAtMs?: number | undefined
   /** Name of the peer that owns this track, for messages. */
   readonly peerName: string
   /** Subscribes to every received packet. Returns an unsubscribe function. */

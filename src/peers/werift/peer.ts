@@ -200,6 +200,8 @@ export class WeriftPeer implements Peer {
   readonly filteredRemotes: FilteredRemote[] = []
   readonly #options: WeriftPeerOptions
   readonly #codecs: AudioCodecSpec[]
+  /** When this peer joined its session (first createOffer or acceptOffer), ms on the performance clock. */
+  #joinedAtMs: number | undefined
   readonly #inbound: InboundTrackImpl[] = []
   readonly #trackWaiters: Array<(t: InboundTrackImpl) => void> = []
   readonly #candidateListeners = new Set<(c: CandidateInit | null) => void>()
@@ -405,6 +407,7 @@ export class WeriftPeer implements Peer {
       clockRate: firstCodec?.clockRate ?? (kind === 'audio' ? 8000 : 90000),
       codecOf: (pt) => this.#codecInfo(transceiver, pt),
       record: this.#options.record === true,
+      ...(this.#joinedAtMs !== undefined ? { joinedAtMs: this.#joinedAtMs } : {}),
       ...(feedback ? { onVideoGap: (missing: number, first: number) => feedback.onGap(missing, first) } : {}),
     })
     if (feedback) {
@@ -470,6 +473,7 @@ export class WeriftPeer implements Peer {
 
   async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescriptionInit> {
     this.#assertOpen()
+    this.#joinedAtMs ??= performance.now()
     this.#ensureAudioTransceiver()
     this.#ensureVideoTransceiver()
     if (options.iceRestart) this.#resetGathering()
@@ -482,6 +486,7 @@ export class WeriftPeer implements Peer {
 
   async acceptOffer(offer: SessionDescriptionInit): Promise<SessionDescriptionInit> {
     this.#assertOpen()
+    this.#joinedAtMs ??= performance.now()
     if (this.pc.remoteDescription) this.#resetGathering()
     // No audio codec in common: say so now, naming both sides' codecs, rather than "connect" and carry nothing.
     if (this.#options.audio !== false) {
