@@ -97,11 +97,14 @@ async function attachRecording(task: TestContext['task'], r: SavedRecording): Pr
       type: 'rtcspec:recording',
       message:
         r.kind === 'video'
-          ? `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.frames ?? 0} frames)`
+          ? `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s${r.frames !== undefined ? `, ${r.frames} frames` : ''})`
           : `recording ${name} (${(r.durationMs / 1000).toFixed(1)} s, ${r.sampleRate} Hz)`,
       recording: r,
       attachments: [
-        { path: r.path, contentType: r.format === 'ivf' ? 'video/x-ivf' : r.format === 'h264' ? 'video/h264' : 'audio/wav' },
+        {
+          path: r.path,
+          contentType: r.format === 'ivf' ? 'video/x-ivf' : r.format === 'h264' ? 'video/h264' : r.format === 'webm' ? 'video/webm' : 'audio/wav',
+        },
         ...(r.pcap ? [{ path: r.pcap, contentType: 'application/vnd.tcpdump.pcap' }] : []),
       ],
     })

@@ -19,7 +19,7 @@ const STRIP_PICTURES = 8
  * recording or FFmpeg could not decode it (a best-effort picture: it never fails the test).
  */
 export async function writeRecordingFilmstrip(recording: { path: string; format?: string; mid?: string }, title?: string): Promise<string | undefined> {
-  if (recording.format !== 'ivf' && recording.format !== 'h264') return undefined
+  if (recording.format !== 'ivf' && recording.format !== 'h264' && recording.format !== 'webm') return undefined
   try {
     const decoded = await decodeVideo(recording.path, { pictures: true, format: recording.format, timeoutMs: 60_000 })
     const all = decoded.frames.filter((f) => f.picture !== undefined)

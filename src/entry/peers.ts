@@ -64,6 +64,7 @@ export type {
   VideoSendCounters,
   VideoReceiveCounters,
   InboundVideoSummary,
+  PageVideoRecording,
 } from '../peers/types.ts'
 export type { WeriftVideoSendHandle } from '../peers/werift/peer.ts'
 export type { KeyframeRequest } from '../peers/werift/video-sender.ts'
@@ -98,6 +99,13 @@ export type { RtpIngest, RtpIngestOptions } from '../peers/werift/rtp-ingest.ts'
 export { forwardRtp } from '../peers/rtp-forward.ts'
 export type { RtpForward, RtpForwardOptions } from '../peers/rtp-forward.ts'
 // Recordings and call records
-export { saveTrackRecording, saveVideoTrackRecording, savePeerRecordings, saveCallRecordings, trackPcap } from '../peers/recording-files.ts'
+export {
+  saveTrackRecording,
+  saveVideoTrackRecording,
+  savePageVideoRecording,
+  savePeerRecordings,
+  saveCallRecordings,
+  trackPcap,
+} from '../peers/recording-files.ts'
 export type { SavedRecording } from '../peers/recording-files.ts'
 export { buildCallRecord, appendCallRecord, reportDir } from '../peers/call-record.ts'

@@ -243,8 +243,10 @@ export const RecordingRecordSchema = z.object({
   pcap: z.string().optional(),
   sampleRate: z.number().int().positive(),
   durationMs: z.number().nonnegative(),
-  /** `wav` (audio, the default), `ivf` (VP8) or `h264` (H.264 Annex B): the file `path` points to. */
-  format: z.enum(['wav', 'ivf', 'h264']).optional(),
+  /** `wav` (audio, the default), `ivf` (VP8), `h264` (H.264 Annex B) or `webm` (a Chromium peer's video): the file `path` points to. */
+  format: z.enum(['wav', 'ivf', 'h264', 'webm']).optional(),
+  /** A Chromium peer's video recording: bytes its recorder produced past the size kept (64 MiB). */
+  droppedBytes: z.number().nonnegative().optional(),
   /** Video: frames written (the complete ones) and frames left out because a packet was missing. */
   frames: z.number().int().nonnegative().optional(),
   incompleteFrames: z.number().int().nonnegative().optional(),

@@ -25,8 +25,13 @@ export interface SavedRecording {
   pcap?: string
   sampleRate: number
   durationMs: number
-  /** The file's format: `wav` (audio; the default when absent), `ivf` (VP8) or `h264` (H.264 Annex B). */
-  format?: 'wav' | 'ivf' | 'h264'
+  /**
+   * The file's format: `wav` (audio; the default when absent), `ivf` (VP8), `h264` (H.264 Annex B) or `webm` (a
+   * Chromium peer's video, recorded in the page with MediaRecorder).
+   */
+  format?: 'wav' | 'ivf' | 'h264' | 'webm'
+  /** A Chromium peer's video: bytes its recorder produced past the 64 MiB kept (the file stops there). */
+  droppedBytes?: number
   /** Video: frames written (the complete ones), and frames left out because a packet was missing. */
   frames?: number
   incompleteFrames?: number
@@ -150,6 +155,40 @@ export function saveVideoTrackRecording(track: InboundTrack, options: { dir: str
 }
 
 /**
+ * Writes `<dir>/<basename>.webm` for a browser's inbound video track (a Chromium peer's): what its page recorded
+ * with MediaRecorder (the pictures the browser decoded, re-encoded as VP8 or VP9), after asking its recorder for what
+ * it still holds. There is no pcap: a page cannot hand out packets. `durationMs` is the time from the first to the
+ * last rendered frame, `frames` the coded frames in the file (its WebM blocks).
+ * @throws {RtcspecError} `VIDEO_RECORDING` when the track was not recorded (neither `record: true` nor `track.record()`
+ * while the page was open) or the recorder produced nothing.
+ */
+export async function savePageVideoRecording(track: InboundTrack, options: { dir: string; basename: string }): Promise<SavedRecording> {
+  const rec = await track.takePageVideoRecording?.()
+  if (!rec || rec.bytes.length === 0) {
+    throw new RtcspecError(
+      'VIDEO_RECORDING',
+      `${track.peerName}'s video track has no recording: ${rec ? 'its recorder produced no data' : 'it was not recorded'}`,
+      {
+        hint: "create the Chromium peer with record: true (or call track.record() while the call runs); the page's MediaRecorder needs rendered frames",
+      },
+    )
+  }
+  mkdirSync(options.dir, { recursive: true })
+  const path = join(options.dir, `${options.basename}.${rec.format}`)
+  writeFileSync(path, rec.bytes)
+  return {
+    kind: track.kind,
+    ...(track.mid !== undefined ? { mid: track.mid } : {}),
+    path,
+    sampleRate: 90_000,
+    durationMs: rec.durationMs,
+    format: rec.format,
+    frames: rec.frames,
+    ...(rec.droppedBytes > 0 ? { droppedBytes: rec.droppedBytes } : {}),
+  }
+}
+
+/**
  * Saves every inbound audio track of `peer` that asked to be recorded (`track.record()` or the peer option
  * `record: true`), or all of them with `all`. File names: `<peer>-audio-in-<mid>[-<suffix>]`.
  * Never throws: a failure is returned as an error message.
@@ -160,8 +199,12 @@ export async function savePeerRecordings(
 ): Promise<{ saved: SavedRecording[]; errors: string[] }> {
   const saved: SavedRecording[] = []
   const errors: string[] = []
-  // Audio tracks, and video tracks whose packets rtcspec sees (a browser's video track has none to record).
-  const tracks = peer.inbound.filter((t) => (t.kind === 'audio' || t.videoFrames !== undefined) && (options.all || t.recordRequested))
+  // Audio tracks, video tracks whose packets rtcspec sees, and a browser's video tracks (recorded in its page).
+  const tracks = peer.inbound.filter(
+    (t) =>
+      (t.kind === 'audio' || t.videoFrames !== undefined || (t.kind === 'video' && t.takePageVideoRecording !== undefined)) &&
+      (options.all || t.recordRequested),
+  )
   if (tracks.length === 0) return { saved, errors }
   let flow: UdpFlow | undefined
   try {
@@ -169,15 +212,19 @@ export async function savePeerRecordings(
   } catch {
     flow = undefined
   }
-  tracks.forEach((t, i) => {
+  for (const [i, t] of tracks.entries()) {
     try {
       const basename = slug(`${peer.name}-${t.kind}-in-${t.mid ?? i}${options.suffix ? `-${options.suffix}` : ''}`)
+      if (t.kind === 'video' && t.takePageVideoRecording !== undefined) {
+        saved.push(await savePageVideoRecording(t, { dir: options.dir, basename }))
+        continue
+      }
       const save = t.kind === 'video' ? saveVideoTrackRecording : saveTrackRecording
       saved.push(save(t, { dir: options.dir, basename, ...(flow ? { flow } : {}) }))
     } catch (e) {
       errors.push(`could not save the recording of ${peer.name}'s ${t.kind} track: ${e instanceof Error ? e.message : String(e)}`)
     }
-  })
+  }
   return { saved, errors }
 }
 

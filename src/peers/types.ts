@@ -101,6 +101,11 @@ export interface InboundTrack {
    * every packet of the frame arrived. A fresh array each call.
    */
   videoFrames?(): VideoFrameArrival[]
+  /**
+   * Capability of video tracks a browser records in its page (they have no packets to record): asks the page's
+   * recorder for what it still holds and returns the whole recording, or undefined when the track was not recorded.
+   */
+  takePageVideoRecording?(): Promise<PageVideoRecording | undefined>
   /** Capability of video tracks: resolves once `count` complete frames arrived; rejects with a TimeoutError naming the track otherwise. */
   waitForVideoFrames?(count: number, timeoutMs: number): Promise<void>
   /** Capability of video tracks whose receiver rtcspec drives: the keyframe requests and NACKs it sent. */
@@ -494,4 +499,19 @@ export interface InboundVideoSummary extends VideoReceiveCounters {
   /** Picture size of the latest frame that stated one. */
   width?: number
   height?: number
+}
+
+/** What a browser recorded of an inbound video track in its page (see `InboundTrack.takePageVideoRecording`). */
+export interface PageVideoRecording {
+  /** The container: WebM from MediaRecorder (the pictures the browser decoded, re-encoded). */
+  format: 'webm'
+  bytes: Uint8Array
+  /** The recorder's MIME type, e.g. `video/webm;codecs=vp8`. */
+  mimeType: string
+  /** Coded frames in `bytes`. */
+  frames: number
+  /** From the first to the last rendered frame, ms. */
+  durationMs: number
+  /** Bytes the recorder produced past the size kept (not in `bytes`). */
+  droppedBytes: number
 }

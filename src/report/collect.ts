@@ -183,7 +183,7 @@ export function collectReport(dir: string, options: CollectOptions = {}): Report
         const candidates = isAbsolute(rec.path) ? [rec.path] : [resolve(rec.path), resolve(reportDir, rec.path)]
         const file = candidates.find((x) => existsSync(x)) ?? candidates[0] ?? rec.path
         const entry: ReportRecording = { path: rec.path, href: posixRelative(outDir, file), embed: false }
-        if (rec.format === 'ivf' || rec.format === 'h264') {
+        if (rec.format === 'ivf' || rec.format === 'h264' || rec.format === 'webm') {
           // video: linked, with the filmstrip of decoded pictures written next to it when the call closed
           const strip = `${file}.filmstrip.png`
           if (existsSync(strip) && statSync(strip).size <= maxFile) entry.filmstrip = new Uint8Array(readFileSync(strip))

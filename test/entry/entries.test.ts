@@ -285,7 +285,7 @@ describe('entry points', () => {
         "rtcspec/fuzz": 90,
         "rtcspec/load": 15,
         "rtcspec/media": 127,
-        "rtcspec/peers": 119,
+        "rtcspec/peers": 121,
         "rtcspec/reporter": 4,
         "rtcspec/services": 49,
         "rtcspec/sip": 46,

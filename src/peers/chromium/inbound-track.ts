@@ -13,7 +13,8 @@ import { RtcspecError, TimeoutError } from '../../errors.ts'
 import { RtpReceiveStats } from '../../rtp/stats.ts'
 import type { RtpIntervalReport, RtpPacketInfo, RtpStatsSnapshot, RtpTimelineBucket } from '../../rtp/stats-types.ts'
 import type { AudioRecording, DetectedDigit } from '../../media/types.ts'
-import type { CodecInfo, InboundTrack, MediaKind, NativeVideoInboundStats, ReceivedRtp, VideoTimelineBucket } from '../types.ts'
+import type { CodecInfo, InboundTrack, MediaKind, NativeVideoInboundStats, PageVideoRecording, ReceivedRtp, VideoTimelineBucket } from '../types.ts'
+import { countWebmBlocks } from './webm-blocks.ts'
 import type { RenderedVideoFrame } from '../../media/video/types.ts'
 import { RenderedFrameLog, type RenderedBatchSchema } from './rendered-frames.ts'
 import { VideoCounterTimeline } from './video-timeline.ts'
@@ -105,6 +106,11 @@ export interface ChromiumInboundTrackInit {
   refresh: () => Promise<void>
   /** Poll interval of `waitForPackets`, ms. */
   pollIntervalMs: number
+  /** The page's recorder of this (video) track: starts it from now, and has it hand over what it holds. */
+  videoRecorder?: {
+    start(): Promise<boolean>
+    flush(): Promise<void>
+  }
   /** The page's arrival sampler (see {@link ChromiumInboundTrack.watchArrivalGap}). */
   arrivals?: {
     start(intervalMs: number, maxMs: number): Promise<void>
@@ -136,6 +142,12 @@ export class ChromiumInboundTrack implements InboundTrack {
   #samples = 0
   #dropped = 0
   #recordRequested = false
+  #webm: { chunks: Uint8Array[]; bytes: number; mimeType: string | undefined; droppedBytes: number } = {
+    chunks: [],
+    bytes: 0,
+    mimeType: undefined,
+    droppedBytes: 0,
+  }
   #ended = false
   readonly #rendered: RenderedFrameLog
 
@@ -308,8 +320,66 @@ export class ChromiumInboundTrack implements InboundTrack {
     return { sampleRate: this.#init.sampleRate, samples, label: `${this.peerName} ${this.kind} in (mid ${this.mid ?? '?'}${codec}, recorded in Chromium)` }
   }
 
+  /**
+   * Asks for this track to be saved when the call ends. A video track is recorded in the page (MediaRecorder,
+   * WebM) from now on; with the peer option `record: true` it is recorded from its first frame.
+   */
   record(): void {
+    if (this.kind === 'video' && !this.#recordRequested && !this.#ended) {
+      void this.#init.videoRecorder?.start().catch(() => undefined)
+    }
     this.#recordRequested = true
+  }
+
+  /** Appends recorded WebM bytes that came from the page (video tracks). */
+  appendVideoRecording(bytes: Uint8Array, mimeType: string, droppedBytes: number): void {
+    this.#webm.mimeType = mimeType
+    this.#webm.droppedBytes = droppedBytes
+    if (bytes.length === 0) return
+    this.#webm.chunks.push(bytes)
+    this.#webm.bytes += bytes.length
+  }
+
+  /**
+   * The WebM the page recorded from this video track so far (MediaRecorder: the browser re-encodes the pictures it
+   * decoded, VP8 or VP9), or undefined when it was not recorded. At most 64 MiB are kept: `droppedBytes` counts the
+   * rest. {@link flushVideoRecording} first to include what the page's recorder still holds.
+   */
+  videoRecording(): { bytes: Uint8Array; mimeType: string; droppedBytes: number } | undefined {
+    const w = this.#webm
+    if (w.mimeType === undefined) return undefined
+    const bytes = new Uint8Array(w.bytes)
+    let off = 0
+    for (const c of w.chunks) {
+      bytes.set(c, off)
+      off += c.length
+    }
+    if (w.chunks.length > 1) w.chunks = [bytes]
+    return { bytes, mimeType: w.mimeType, droppedBytes: w.droppedBytes }
+  }
+
+  /** Has the page's recorder hand over what it holds, and takes it (no-op once the peer is closed). */
+  async flushVideoRecording(): Promise<void> {
+    if (this.kind !== 'video' || this.#ended) return
+    await this.#init.videoRecorder?.flush().catch(() => undefined)
+  }
+
+  /** The page's WebM of this video track, flushed first (see {@link videoRecording}); undefined when not recorded. */
+  async takePageVideoRecording(): Promise<PageVideoRecording | undefined> {
+    await this.flushVideoRecording()
+    const rec = this.videoRecording()
+    if (!rec) return undefined
+    const rendered = this.renderedFrames()
+    const first = this.firstRenderedFrame ?? rendered[0]
+    const last = rendered.at(-1)
+    return {
+      format: 'webm',
+      bytes: rec.bytes,
+      mimeType: rec.mimeType,
+      frames: countWebmBlocks(rec.bytes),
+      durationMs: first && last ? Math.max(0, last.presentedAtMs - first.presentedAtMs) : 0,
+      droppedBytes: rec.droppedBytes,
+    }
   }
 
   get recordRequested(): boolean {

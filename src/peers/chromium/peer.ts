@@ -131,9 +131,16 @@ const PollSchema = z.object({
       }),
     )
     .optional(),
+  /** New bytes of each recorded inbound video track (MediaRecorder WebM), base64. */
+  videoRecordings: z
+    .array(z.object({ index: z.number().int().nonnegative(), b64: z.string(), mimeType: z.string(), droppedBytes: z.number().nonnegative() }))
+    .optional(),
   audioState: z.string().optional(),
   sampleRate: z.number().optional(),
 })
+
+/** Most bytes of WebM kept per recorded inbound video track (later data is counted, not kept). */
+export const MAX_VIDEO_RECORDING_BYTES = 64 * 1024 * 1024
 
 /** What the page's takeArrivals() returns. */
 const ArrivalSamplesSchema = z.array(z.object({ mid: z.string().nullable(), packetsReceived: z.number(), lastPacketMs: z.number().nullable() }))
@@ -304,6 +311,8 @@ export class ChromiumPeer implements Peer {
           video: o.video ?? undefined,
           videoCodecs: o.videoCodecs,
           maxRenderedFrames: o.maxRenderedFrames ?? 18_000,
+          recordVideo: o.record ?? false,
+          maxVideoRecordBytes: MAX_VIDEO_RECORDING_BYTES,
           // self-contained functions (see frame-code.ts): the page evaluates their source text
           frameCode: { draw: drawFrameCodeRgba.toString(), read: readFrameCodeRgba.toString() },
         }),
@@ -379,6 +388,13 @@ export class ChromiumPeer implements Peer {
           maxRenderedFrames: this.#options.maxRenderedFrames ?? 18_000,
           refresh: () => this.#poll(),
           pollIntervalMs: Math.min(this.#pollIntervalMs, 100),
+          videoRecorder: {
+            start: async () => z.boolean().parse(await this.#invoke('recordVideo', ev.index, MAX_VIDEO_RECORDING_BYTES)),
+            flush: async () => {
+              await this.#invoke('flushVideoRecordings', 3000)
+              await this.#poll()
+            },
+          },
           arrivals: {
             start: async (intervalMs, maxMs) => {
               await this.#invoke('watchArrivals', intervalMs, maxMs)
@@ -454,6 +470,9 @@ export class ChromiumPeer implements Peer {
       track.appendAudio(pcm, a.dropped)
     }
     for (const batch of poll.video ?? []) this.#inbound.find((t) => t.index === batch.index)?.appendRendered(batch)
+    for (const r of poll.videoRecordings ?? []) {
+      this.#inbound.find((t) => t.index === r.index)?.appendVideoRecording(Buffer.from(r.b64, 'base64'), r.mimeType, r.droppedBytes)
+    }
     for (const v of this.#videoSenders) {
       const page = poll.videoSenders?.find((x) => x.id === v.id)
       if (!page) continue

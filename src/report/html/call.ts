@@ -159,7 +159,7 @@ export function recordingsSection(call: CallRecord, recordings: Readonly<Record<
     .map(({ p, r }) => {
       const got = Object.hasOwn(recordings, r.path) ? recordings[r.path] : undefined
       const name = r.path.split(/[\\/]/).pop() ?? r.path
-      if (r.format === 'ivf' || r.format === 'h264') return videoRecording(p.name, r, got, name)
+      if (r.format === 'ivf' || r.format === 'h264' || r.format === 'webm') return videoRecording(p.name, r, got, name)
       const head = `<h5>${esc(p.name)} heard <span class="muted">${esc(r.kind)}${r.mid !== undefined ? ` mid ${esc(r.mid)}` : ''}, ${esc(num(r.durationMs / 1000, 2))} s at ${r.sampleRate} Hz</span></h5>`
       if (!got) return `<div class="recording">${head}<p class="muted">recording not collected: ${esc(r.path)}</p></div>`
       const src = got.embed && got.wav ? `data:audio/wav;base64,${base64(got.wav)}` : got.href

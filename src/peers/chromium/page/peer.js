@@ -344,7 +344,7 @@
         const index = tracksSeen++
         const stream = e.streams[0] ?? new MediaStream([e.track])
         if (e.track.kind === 'audio') recordTrack(e.track, stream, index)
-        else if (e.track.kind === 'video') video.render(e.track, index, cfg.maxRenderedFrames ?? 18000)
+        else if (e.track.kind === 'video') video.render(e.track, index, cfg.maxRenderedFrames ?? 18000, cfg.recordVideo ? cfg.maxVideoRecordBytes : 0)
         emit('track', { index, kind: e.track.kind, mid: e.transceiver?.mid ?? null, trackId: e.track.id, atMs: performance.timeOrigin + performance.now() })
       })
       return { sampleRate: ctx.sampleRate, userAgent: navigator.userAgent, audioState: ctx.state }
@@ -521,7 +521,21 @@
         mode: s.mode,
         started: s.started,
       }))
-      return { stats, audio, senders, video: video?.take() ?? [], videoSenders, audioState: ctx?.state, sampleRate: ctx?.sampleRate }
+      const videoRecordings = (video?.takeRecordings() ?? []).map((x) => ({
+        index: x.index,
+        b64: x.chunks.length ? toBase64(x.chunks) : '',
+        mimeType: x.mimeType,
+        droppedBytes: x.droppedBytes,
+      }))
+      return { stats, audio, senders, video: video?.take() ?? [], videoSenders, videoRecordings, audioState: ctx?.state, sampleRate: ctx?.sampleRate }
+    },
+    /** Starts recording inbound video track `index` (MediaRecorder, WebM) from now; false when there is no such track. */
+    recordVideo(index, maxBytes) {
+      return video?.record(index, maxBytes) ?? false
+    },
+    /** Has every video recorder hand over what it holds, so the next poll() carries it. */
+    async flushVideoRecordings(timeoutMs) {
+      await video?.flushRecorders(timeoutMs)
     },
     async close() {
       if (closed) return

@@ -97,8 +97,64 @@
       return [...chosen, ...caps.filter((c) => c.mimeType.toLowerCase() === 'video/rtx')]
     }
 
-    /** A rendered-frame reader for one inbound video track. */
-    function render(track, index, maxFrames) {
+    /**
+     * Records an inbound video track with MediaRecorder (WebM, VP8 or VP9: the first this browser records) into
+     * chunks Node takes at each poll; once `maxBytes` were kept, later data is counted in `droppedBytes`, not kept.
+     * Chunks are appended in the order the recorder emitted them (each one's bytes are read in turn).
+     */
+    function startRecorder(r, track, maxBytes) {
+      if (r.rec || typeof MediaRecorder !== 'function') return
+      const mimeType = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((m) => MediaRecorder.isTypeSupported(m))
+      if (!mimeType) {
+        emit('error', { message: 'this Chromium cannot record video with MediaRecorder (no WebM type supported)' })
+        return
+      }
+      const rec = { mimeType, chunks: [], keptBytes: 0, droppedBytes: 0, queue: Promise.resolve(), recorder: undefined, requested: undefined }
+      const recorder = new MediaRecorder(new MediaStream([track]), { mimeType })
+      recorder.ondataavailable = (e) => {
+        const blob = e.data
+        rec.queue = rec.queue.then(async () => {
+          if (!blob || blob.size === 0) return
+          if (rec.keptBytes + blob.size > maxBytes) {
+            rec.droppedBytes += blob.size
+            return
+          }
+          rec.chunks.push(new Uint8Array(await blob.arrayBuffer()))
+          rec.keptBytes += blob.size
+        })
+      }
+      recorder.onerror = (e) => emit('error', { message: `recording inbound video failed: ${e?.error?.message ?? 'MediaRecorder error'}` })
+      recorder.start(1000)
+      rec.recorder = recorder
+      r.rec = rec
+    }
+
+    /** Makes every running recorder hand over what it holds; resolves once those bytes are in its chunks. */
+    async function flushRecorders(timeoutMs) {
+      const waits = renderers
+        .filter((r) => r.rec && r.rec.recorder.state === 'recording')
+        .map(
+          (r) =>
+            new Promise((resolve) => {
+              const rec = r.rec
+              const timer = setTimeout(resolve, timeoutMs)
+              rec.recorder.addEventListener(
+                'dataavailable',
+                () => {
+                  clearTimeout(timer)
+                  // the handler above queued the bytes: wait for them to be read
+                  rec.queue.then(resolve, resolve)
+                },
+                { once: true },
+              )
+              rec.recorder.requestData()
+            }),
+        )
+      await Promise.all(waits)
+    }
+
+    /** A rendered-frame reader for one inbound video track (and its recorder when `recordBytes` > 0). */
+    function render(track, index, maxFrames, recordBytes) {
       const el = document.createElement('video')
       el.muted = true
       el.autoplay = true
@@ -157,6 +213,8 @@
         r.handle = el.requestVideoFrameCallback(onFrame)
       }
       r.handle = el.requestVideoFrameCallback(onFrame)
+      r.track = track
+      if (recordBytes > 0) startRecorder(r, track, recordBytes)
       renderers.push(r)
       return r
     }
@@ -247,6 +305,23 @@
         s.track.stop()
       },
       render,
+      /** Starts recording the inbound video track `index` from now (no-op when it already records). */
+      record(index, maxBytes) {
+        const r = renderers.find((x) => x.index === index)
+        if (r && !r.stopped) startRecorder(r, r.track, maxBytes)
+        return r?.rec !== undefined
+      },
+      flushRecorders,
+      /** New recorded bytes since the last call, per recording renderer (the caller encodes them). */
+      takeRecordings() {
+        return renderers
+          .filter((r) => r.rec)
+          .map((r) => {
+            const chunks = r.rec.chunks
+            r.rec.chunks = []
+            return { index: r.index, chunks, mimeType: r.rec.mimeType, droppedBytes: r.rec.droppedBytes }
+          })
+      },
       /** New rendered frames since the last call, per renderer. */
       take() {
         return renderers.map((r) => {
@@ -260,6 +335,9 @@
         for (const s of senders.values()) this.stop(s)
         for (const r of renderers) {
           r.stopped = true
+          try {
+            if (r.rec && r.rec.recorder.state !== 'inactive') r.rec.recorder.stop()
+          } catch {}
           try {
             r.el.cancelVideoFrameCallback(r.handle)
             r.el.srcObject = null
