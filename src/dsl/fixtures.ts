@@ -24,6 +24,7 @@ import { seedNote } from '../calls/seed.ts'
 import { fitInTest } from './test-deadline.ts'
 import { describeOnAbort } from './call-diagnosis.ts'
 import { RtcspecError } from '../errors.ts'
+import { collectVideoFilmstrips, queuedVideoFilmstrips, takeVideoFilmstrips } from './video-filmstrip-queue.ts'
 
 export { sources } from '../calls/sources.ts'
 export type { SourceFactories } from '../calls/sources.ts'
@@ -118,8 +119,26 @@ function printOnTimeout(task: TestContext['task'], signal: AbortSignal, groups: 
   describeOnAbort(task.name, signal, groups)
 }
 
+/**
+ * Every test: a failed video assertion on a receiver that does not decode (werift, plain RTP) queues decoded
+ * pictures for its filmstrip (src/dsl/video-filmstrip-queue.ts); they are decoded with FFmpeg and attached here when
+ * the test ends, within 10 s, never failing the test.
+ */
+const withVideoFilmstrips = vitestTest.extend<{ rtcspecVideoFilmstrips: undefined }>({
+  rtcspecVideoFilmstrips: [
+    async ({ task }, use) => {
+      collectVideoFilmstrips(task)
+      await use(undefined)
+      if (!queuedVideoFilmstrips(task)) return void takeVideoFilmstrips(task)
+      const { settleVideoFilmstrips } = await import('./video-failure-filmstrip.ts')
+      await settleVideoFilmstrips(task, 10_000)
+    },
+    { auto: true },
+  ],
+})
+
 /** Vitest's `test`, extended with rtcspec's fixtures. */
-export const test = vitestTest.extend<RtcspecFixtures>({
+export const test = withVideoFilmstrips.extend<RtcspecFixtures>({
   peers: async ({ task, signal }, use) => {
     const made: Peer[] = []
     const starting: Array<Promise<Peer>> = []

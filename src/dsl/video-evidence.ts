@@ -2,7 +2,10 @@
  * Evidence the video matchers leave behind: every analysis goes into the test's metadata
  * (`task.meta.rtcspecVideo`, which reporters read), and a failing assertion also writes a filmstrip PNG (decoded
  * pictures with their frame codes, and the fate of every expected frame) under `<report dir>/attachments/` and
- * attaches it to the test result (`context.annotate`), as the audio matchers attach their pictures.
+ * attaches it to the test result (`context.annotate`), as the audio matchers attach their pictures. A receiver that
+ * does not decode (werift, plain RTP) has no pictures during the test: in a test using rtcspec's fixtures its
+ * failing assertion queues a decode of its packets (`video-filmstrip-queue.ts`), and the fixtures' teardown rewrites
+ * the same PNG with decoded pictures and attaches it (`video-failure-filmstrip.ts`).
  *
  * @module
  */
@@ -12,7 +15,10 @@ import type { MatcherState } from 'vitest'
 import type { VideoAnalysis } from '../media/video/analysis.ts'
 import { digestVideoAnalysis, type VideoAnalysisDigest } from '../media/video/analysis-digest.ts'
 import { type FilmstripPicture, renderFilmstrip } from '../media/video/filmstrip.ts'
+import type { AssemblerPacket } from '../media/video/frame-assembler.ts'
+import type { VideoCodecName } from '../media/video/types.ts'
 import { reportDir } from '../peers/call-record.ts'
+import { collectsVideoFilmstrips, queueVideoFilmstrip } from './video-filmstrip-queue.ts'
 
 /** One video assertion as stored in `task.meta.rtcspecVideo`. */
 export interface VideoAssertionRecord {
@@ -75,6 +81,17 @@ export function writeFilmstrip(
   return png
 }
 
+/** The codec and packets of a receiver of RTP video (werift, plain RTP), whose frames an FFmpeg decode can show. */
+function rtpVideoOf(source: unknown): { codec: VideoCodecName; packets: readonly AssemblerPacket[] } | undefined {
+  const t = source as { kind?: unknown; codec?: { encoding?: unknown }; packets?: () => readonly AssemblerPacket[] } | undefined
+  if (typeof t?.packets !== 'function' || (t.kind !== undefined && t.kind !== 'video')) return undefined
+  const e = String(t.codec?.encoding ?? '').toUpperCase()
+  const codec = e === 'VP8' ? 'VP8' : e === 'H264' ? 'H264' : undefined
+  if (!codec) return undefined
+  const packets = t.packets()
+  return packets.length ? { codec, packets: packets.slice() } : undefined
+}
+
 /**
  * Records a video assertion on the running test, and on failure writes and attaches its filmstrip. Never throws:
  * evidence must not hide the real failure. Returns the paths written (empty when none), for the failure message.
@@ -88,6 +105,8 @@ export function recordVideoEvidence(
     measured: Record<string, unknown>
     analysis?: VideoAnalysis
     pictures?: readonly FilmstripPicture[]
+    /** The receiver judged: a receiver of RTP video gets decoded pictures after the test (see the module notes). */
+    source?: unknown
   },
 ): string[] {
   const written: string[] = []
@@ -97,8 +116,14 @@ export function recordVideoEvidence(
       const base = `${slug(state.currentTestName ?? 'video')}-${entry.matcher}-${process.pid}-${++counter}`
       const title = `${entry.subject} ${entry.matcher}`
       written.push(writeFilmstrip(entry.analysis, base, { title, ...(entry.pictures ? { pictures: entry.pictures } : {}) }))
+      const rtp = !entry.pictures?.length && entry.analysis && collectsVideoFilmstrips(task) ? rtpVideoOf(entry.source) : undefined
+      // queued: the teardown rewrites the strip with decoded pictures and attaches it then (once, whatever happens)
+      const queued =
+        rtp !== undefined &&
+        entry.analysis !== undefined &&
+        queueVideoFilmstrip(task, { png: written[0] as string, title, matcher: entry.matcher, subject: entry.subject, analysis: entry.analysis, ...rtp })
       const ctx = (task as { context?: Annotatable } | undefined)?.context
-      if (ctx?.annotate) {
+      if (!queued && ctx?.annotate) {
         const rel = relative(process.cwd(), written[0] as string) || (written[0] as string)
         ctx.annotate(`${entry.matcher}: ${entry.subject} (filmstrip)`, { path: rel, contentType: 'image/png' }).catch(() => {})
       }

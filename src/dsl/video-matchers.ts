@@ -135,6 +135,7 @@ function result(
     measured,
     analysis: r.analysis,
     ...(r.pictures ? { pictures: r.pictures } : {}),
+    ...(r.source ? { source: r.source } : {}),
   })
   return {
     pass,
