@@ -83,6 +83,15 @@ export function summarizeTest(t: TestCase, reportDir: string, cwd = process.cwd(
       ...(a.attachment?.contentType !== undefined ? { contentType: a.attachment.contentType } : {}),
     }
   })
+  // a failed video assertion's filmstrip, attached after the test (src/dsl/video-failure-filmstrip.ts), is listed too
+  for (const a of typeof t.artifacts === 'function' ? t.artifacts() : [])
+    if (a.type === 'rtcspec:video-filmstrip' && a.attachments?.[0]?.path !== undefined)
+      annotations.push({
+        type: a.type,
+        message: (a as { message?: string }).message ?? 'video filmstrip',
+        path: rel(a.attachments[0].path, reportDir),
+        ...(a.attachments[0].contentType !== undefined ? { contentType: a.attachments[0].contentType } : {}),
+      })
   return {
     id: `${file}::${name}`,
     file,

@@ -14,6 +14,7 @@ import { connectBackToBack } from '../../src/peers/back-to-back.ts'
 import { encodeVideoPattern } from '../../src/services/video-encode.ts'
 import type { VideoFilmstripArtifact } from '../../src/dsl/video-failure-filmstrip.ts'
 import { pickFilmstripPositions } from '../../src/dsl/video-failure-filmstrip.ts'
+import { summarizeTest } from '../../src/report/summary-json-reporter.ts'
 import type { PeerFactory } from '../../src/dsl/fixtures.ts'
 import { UdpRelay } from '../../src/net/relay.ts'
 import { relayPath } from '../../src/peers/relay-path.ts'
@@ -153,4 +154,32 @@ test('the pictures picked are those around the first problem and the longest fre
     pickFilmstripPositions({ sequence: 'DDDDDDDDDDDDDDDDDDDD', freezeEnds: [5, 15], freezes: freezes([{ durationMs: 200 }, { durationMs: 900 }]) }),
   ).toEqual([0, 11, 14, 15, 16, 19])
   expect(pickFilmstripPositions({ sequence: 'LLL', freezeEnds: [], freezes: freezes([]) })).toEqual([])
+})
+
+test('summary.json lists the filmstrip attached after the test with the annotations', () => {
+  const png = '/r/.vitest/attachments/strip.png'
+  const fake = {
+    module: { moduleId: '/r/specs/a.spec.ts' },
+    fullName: 'a > b',
+    result: () => ({ state: 'failed', errors: [] }),
+    options: { mode: 'run' },
+    diagnostic: () => ({ duration: 5 }),
+    annotations: () => [],
+    artifacts: () => [
+      { type: 'rtcspec:recording', message: 'recording x.ivf', attachments: [{ path: '/r/x.ivf' }] },
+      {
+        type: 'rtcspec:video-filmstrip',
+        message: 'toHaveFrameRateAbove: bob (filmstrip, 6 decoded pictures)',
+        attachments: [{ path: png, contentType: 'image/png' }],
+      },
+    ],
+  }
+  expect(summarizeTest(fake as never, '/r', '/r').annotations).toEqual([
+    {
+      type: 'rtcspec:video-filmstrip',
+      message: 'toHaveFrameRateAbove: bob (filmstrip, 6 decoded pictures)',
+      path: '.vitest/attachments/strip.png',
+      contentType: 'image/png',
+    },
+  ])
 })
