@@ -3,10 +3,11 @@
  * with MediaRecorder (WebM), hands the bytes to Node, and the recording is saved next to the others, listed in the
  * call record and decodable with FFmpeg back to the sender's frame codes.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest'
+import { test as rtcspecTest, type RecordingArtifact } from '../../src/dsl/fixtures.ts'
 import { expect } from '../../src/dsl/expect.ts'
 import { createChromiumPeer } from '../../src/peers/chromium/peer.ts'
 import type { ChromiumInboundTrack } from '../../src/peers/chromium/inbound-track.ts'
@@ -116,4 +117,48 @@ describe.skipIf(skip)('Chromium video recording', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+})
+
+describe.skipIf(skip)('Chromium video recording through the peers fixture', () => {
+  let dir = ''
+  const previous = process.env.RTCSPEC_REPORT_DIR
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rtcspec-chromium-rec-fixture-'))
+    process.env.RTCSPEC_REPORT_DIR = dir
+  })
+  afterAll(async () => {
+    if (previous === undefined) delete process.env.RTCSPEC_REPORT_DIR
+    else process.env.RTCSPEC_REPORT_DIR = previous
+    rmSync(dir, { recursive: true, force: true })
+    await waitFor(() => liveBrowserProcesses().length === 0 && chromiumDescendants().length === 0, {
+      timeoutMs: 10_000,
+      label: 'every Chromium process of this file to exit',
+      intervalMs: 50,
+    })
+  })
+
+  rtcspecTest(
+    'peers.chromium({ record: true }) saves the received video as WebM and attaches it',
+    async ({ peers, task }) => {
+      // onTestFinished runs after the fixture's teardown, which saves and attaches the recordings.
+      onTestFinished(() => {
+        const artifacts = task.artifacts.filter((a): a is RecordingArtifact => a.type === 'rtcspec:recording')
+        expect(artifacts.map((a) => a.message)).toEqual([expect.stringMatching(/^recording viewer-video-in-0-\w+\.webm \(\d+\.\d s, \d+ frames\)$/)])
+        const a = artifacts[0]!
+        expect(a.attachments?.map((x) => x.contentType)).toEqual(['video/webm'])
+        expect(existsSync(a.recording.path)).toBe(true)
+        expect(a.recording.frames).toBeGreaterThan(0)
+        const record = JSON.parse(readFileSync(join(dir, 'call_records.jsonl'), 'utf8').trim().split('\n').at(-1)!)
+        const viewer = record.peers.find((p: { name: string }) => p.name === 'viewer')
+        expect(viewer.recordings).toEqual([expect.objectContaining({ kind: 'video', format: 'webm', path: a.recording.path })])
+      })
+      const camera = await peers.chromium({ name: 'camera', audio: false })
+      const viewer = await peers.chromium({ name: 'viewer', audio: false, record: true })
+      camera.sendVideo({ codec: 'VP8', width: 160, height: 120, fps: 15 })
+      await connectBackToBack(camera, viewer, { connectTimeoutMs: 15_000 })
+      const track = (await viewer.waitForTrack('video', 10_000)) as ChromiumInboundTrack
+      await track.waitForRendered('15 rendered frames', (f) => f.length >= 15, 30_000)
+    },
+    60_000,
+  )
 })
