@@ -37,10 +37,10 @@ function pngHeight(path: string): number {
   return readFileSync(path).readUInt32BE(20)
 }
 
-/** A werift → werift VP8 call of 1 s; returns bob's video track once every frame arrived. */
-async function call(peers: PeerFactory) {
-  const video = await encodeVideoPattern({ codec: 'VP8', width: 320, height: 240, fps: 30, seconds: 1, bitrateKbps: 200, keyframeIntervalFrames: 30 })
-  const alice = peers.werift({ name: 'alice', audio: false, video: 'sendonly', videoCodecs: ['VP8'] })
+/** A werift → werift call of 1 s (VP8 unless told); returns bob's video track once every frame arrived. */
+async function call(peers: PeerFactory, codec: 'VP8' | 'H264' = 'VP8') {
+  const video = await encodeVideoPattern({ codec, width: 320, height: 240, fps: 30, seconds: 1, bitrateKbps: 200, keyframeIntervalFrames: 30 })
+  const alice = peers.werift({ name: 'alice', audio: false, video: 'sendonly', videoCodecs: [codec] })
   const bob = peers.werift({ name: 'bob', audio: false, video: 'recvonly' })
   const c = await connectBackToBack(alice, bob)
   const sender = alice.sendVideo(video)
@@ -84,6 +84,21 @@ test('a failing matcher on a werift receiver attaches decoded pictures with thei
   fateOnly = { bytes: statSync(png).size, height: pngHeight(png) }
   // nothing was annotated during the test: the one attachment comes with the pictures
   expect(task.annotations).toHaveLength(0)
+})
+
+test('H.264 too: the pictures are decoded from the rebuilt access units', { timeout: 60_000 }, async ({ peers, task }) => {
+  onTestFinished(() => {
+    const a = task.artifacts.find((x) => x.type === 'rtcspec:video-filmstrip') as VideoFilmstripArtifact | undefined
+    expect(a?.reason, a?.message).toBeUndefined()
+    expect(a?.pictures).toBeGreaterThanOrEqual(4)
+    // every picture shown read its own code, in order
+    const codes = a?.codes ?? []
+    expect(codes.every((c) => c !== null)).toBe(true)
+    expect([...codes].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(codes)
+  })
+  const { c, track } = await call(peers, 'H264')
+  await using _call = c
+  failOnPurpose(track)
 })
 
 test('with a frame lost, the pictures are those around it: the frame before, and the ones after', { timeout: 60_000 }, async ({ peers, task }) => {
