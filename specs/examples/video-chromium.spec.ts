@@ -30,7 +30,13 @@ test.skipIf(noChromium)(
 
     // the browser's own view of what it sent: every frame it counts as sent is one werift assembled (loopback)
     await sent.update({ mode: 'frozen' }) // no more frames: the two counts can settle
-    await expect.poll(async () => (await camera.stats()).outbound.find((o) => o.kind === 'video')?.nativeVideo?.framesSent).toBe(track.videoFrames?.().length)
+    // both counts are read at each poll: the last frames may still be on their way when the drawing stops
+    await expect
+      .poll(async () => ({
+        browserSent: (await camera.stats()).outbound.find((o) => o.kind === 'video')?.nativeVideo?.framesSent,
+        weriftAssembled: track.videoFrames?.().length,
+      }))
+      .toSatisfy(({ browserSent, weriftAssembled }) => browserSent !== undefined && browserSent === weriftAssembled)
     console.log(`${sent.description}: drawn ${sent.framesDrawn}, werift assembled ${track.videoFrames?.().length} frames`)
   },
 )
