@@ -32,11 +32,25 @@ async function waitUntil(condition: () => Promise<boolean>, o: { timeoutMs: numb
 
 const coded = (frames: readonly RenderedVideoFrame[]) => frames.filter((f) => f.code !== undefined)
 
-/** Every code index is larger than the one before (frames may be missing, never repeated or reordered). */
+/**
+ * The codes come in order: an index is never smaller than the one before (frames may be missing, never reordered).
+ * An index may show twice in a row — the browser's encoder re-sends its last picture when a key frame is asked for
+ * before the next one is drawn — but only rarely: a page that reported every frame twice fails.
+ */
 function expectStrictlyIncreasing(frames: readonly RenderedVideoFrame[]): void {
-  const idx = coded(frames).map((f) => f.code!.index)
-  for (let i = 1; i < idx.length; i++)
-    expect(idx[i]!, `code index ${i} of ${idx.length}: ${idx.slice(Math.max(0, i - 3), i + 2).join(', ')}`).toBeGreaterThan(idx[i - 1]!)
+  const withCode = coded(frames)
+  const idx = withCode.map((f) => f.code!.index)
+  const around = (i: number) =>
+    withCode
+      .slice(Math.max(0, i - 3), i + 2)
+      .map((f) => `${f.code!.index}${f.rtpTimestamp !== undefined ? ` (rtp ${f.rtpTimestamp})` : ''}`)
+      .join(', ')
+  let repeats = 0
+  for (let i = 1; i < idx.length; i++) {
+    expect(idx[i]!, `code index ${i} of ${idx.length}: ${around(i)}`).toBeGreaterThanOrEqual(idx[i - 1]!)
+    if (idx[i] === idx[i - 1]) repeats++
+  }
+  expect(repeats, `pictures shown twice in a row among ${idx.length}: ${idx.join(', ')}`).toBeLessThanOrEqual(2)
 }
 
 describe.skipIf(skip)('Chromium video', () => {
