@@ -8,7 +8,8 @@
  * step after its scheduled time); later ticks leave at the same instants a lone Pacer would use, so packet spacing
  * and RTP-timestamp-to-send-time offsets are unchanged (no added jitter), only batched with the other streams'.
  */
-import { Pacer, type PacerOptions, type PacerStats } from './pacer.ts'
+import { Pacer, type PacerOptions } from './pacer.ts'
+import { type PacerStats, TickSchedule } from './tick-schedule.ts'
 
 /** The shared timer's grid, ms: pacers whose period is a whole multiple of it share the timer. */
 export const GRID_MS = 5
@@ -82,20 +83,16 @@ let clock: SharedClock | undefined
  * except that `start` aligns the schedule's origin down to the {@link GRID_MS} grid.
  */
 export class SharedPacer implements PacerLike {
-  readonly stats: PacerStats = { ticks: 0, lateTicks: 0, skippedTicks: 0 }
-  #start = 0
-  #next = 0
+  readonly #schedule: TickSchedule
   #running = false
-  readonly #periodMs: number
-  readonly #maxCatchUp: number
-  readonly #onTick: (index: number) => void
 
   constructor(options: Omit<PacerOptions, 'now'>, onTick: (index: number) => void) {
-    if (!(options.periodMs > 0)) throw new RangeError(`Pacer periodMs must be > 0, got ${options.periodMs}`)
+    this.#schedule = new TickSchedule(options.periodMs, options.maxCatchUp ?? 10, onTick)
     if (!isGridPeriod(options.periodMs)) throw new RangeError(`SharedPacer periodMs must be a multiple of ${GRID_MS} ms, got ${options.periodMs}`)
-    this.#periodMs = options.periodMs
-    this.#maxCatchUp = options.maxCatchUp ?? 10
-    this.#onTick = onTick
+  }
+
+  get stats(): PacerStats {
+    return this.#schedule.stats
   }
 
   get running(): boolean {
@@ -104,7 +101,7 @@ export class SharedPacer implements PacerLike {
 
   /** When tick `index` is due (`start + index × period`, the start aligned to the grid); NaN before `start`. */
   scheduledAtMs(index: number): number {
-    return this.#running || this.stats.ticks > 0 ? this.#start + index * this.#periodMs : Number.NaN
+    return this.#schedule.scheduledAtMs(index)
   }
 
   /** Starts ticking now (tick 0 runs synchronously). Calling start on a running pacer does nothing. */
@@ -112,10 +109,9 @@ export class SharedPacer implements PacerLike {
     if (this.#running) return
     this.#running = true
     const now = performance.now()
-    this.#start = Math.floor(now / GRID_MS) * GRID_MS
-    this.#next = 0
+    this.#schedule.begin(Math.floor(now / GRID_MS) * GRID_MS)
     clock ??= new SharedClock()
-    clock.add(this, this.#start + this.#periodMs)
+    clock.add(this, this.#schedule.scheduledAtMs(1))
     this.runDue(now)
   }
 
@@ -126,30 +122,12 @@ export class SharedPacer implements PacerLike {
 
   /** @internal When the next tick is due. */
   nextDueMs(): number {
-    return this.#start + this.#next * this.#periodMs
+    return this.#schedule.nextDueMs()
   }
 
-  /** @internal Runs every tick due by `now` (the Pacer's catch-up and skip rules). */
+  /** @internal Runs every tick due by `now` (a tick that throws ends this pacer; the others keep going). */
   runDue(now: number): void {
-    if (!this.#running) return
-    const due = Math.floor((now - this.#start) / this.#periodMs)
-    if (due - this.#next >= this.#maxCatchUp) {
-      const skip = due - this.#next - this.#maxCatchUp + 1
-      this.stats.skippedTicks += skip
-      this.#next += skip
-    }
-    while (this.#next <= due && this.#running) {
-      const lateBy = now - (this.#start + this.#next * this.#periodMs)
-      if (lateBy > this.#periodMs) this.stats.lateTicks++
-      this.stats.ticks++
-      try {
-        this.#onTick(this.#next++)
-      } catch (e) {
-        // as with a Pacer: a tick that throws ends this pacer before the error leaves it (the others keep going)
-        this.stop()
-        throw e
-      }
-    }
+    if (this.#running) this.#schedule.runDue(now, this)
   }
 }
 
