@@ -14,6 +14,7 @@ import { summarizeAudio, type AudioSummary } from '../media/summary.ts'
 import type { PcmAudio } from '../media/types.ts'
 import { reportDir } from '../peers/call-record.ts'
 import { plotAudio } from '../media/audio-plot.ts'
+import { type Annotatable, evidenceBaseName, jsonSafe } from './evidence-files.ts'
 
 /** One audio analysis as stored in `task.meta.rtcspecAudio`. */
 export interface AudioAnalysisRecord {
@@ -29,28 +30,6 @@ export interface AudioAnalysisRecord {
   attachments?: string[]
   /** For a failed assertion on audio: level, silence, gaps, clipping, dominant frequency (`summarizeAudio`). */
   summary?: AudioSummary
-}
-
-interface Annotatable {
-  annotate?: (message: string, attachment?: { path?: string; contentType?: string }) => Promise<unknown>
-}
-
-let counter = 0
-
-function slug(s: string): string {
-  return (
-    s
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80) || 'test'
-  )
-}
-
-function jsonSafe(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
-  if (Array.isArray(v)) return v.map(jsonSafe)
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]))
-  return v
 }
 
 /** Writes `audio` as WAV and its plot as PNG; returns the two paths. */
@@ -91,7 +70,7 @@ export function recordAudioEvidence(
     let summary: AudioSummary | undefined
     if (!entry.passed && entry.audio !== undefined) {
       summary = summarizeAudio(entry.audio, entry.markHz ? { toneHz: entry.markHz } : {})
-      const base = `${slug(state.currentTestName ?? 'audio')}-${entry.matcher}-${process.pid}-${++counter}`
+      const base = evidenceBaseName(state.currentTestName ?? 'audio', entry.matcher)
       const files = writeAudioEvidence(entry.audio, base, entry.markHz ? { markHz: entry.markHz } : {})
       written.push(entry.wavPath ?? files.wav, files.png)
       const ctx = (task as { context?: Annotatable } | undefined)?.context

@@ -19,6 +19,7 @@ import type { AssemblerPacket } from '../media/video/frame-assembler.ts'
 import type { VideoCodecName } from '../media/video/types.ts'
 import { reportDir } from '../peers/call-record.ts'
 import { collectsVideoFilmstrips, queueVideoFilmstrip } from './video-filmstrip-queue.ts'
+import { type Annotatable, evidenceBaseName, jsonSafe } from './evidence-files.ts'
 
 /** One video assertion as stored in `task.meta.rtcspecVideo`. */
 export interface VideoAssertionRecord {
@@ -38,28 +39,6 @@ export interface VideoAssertionRecord {
 
 /** The analysis without its per-frame lists, for metadata and call records. */
 export const digestOf = digestVideoAnalysis
-
-interface Annotatable {
-  annotate?: (message: string, attachment?: { path?: string; contentType?: string }) => Promise<unknown>
-}
-
-let counter = 0
-
-function slug(s: string): string {
-  return (
-    s
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80) || 'test'
-  )
-}
-
-function jsonSafe(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
-  if (Array.isArray(v)) return v.map(jsonSafe)
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]))
-  return v
-}
 
 /** Writes the filmstrip of an analysis (and pictures) as a PNG; returns its path. */
 export function writeFilmstrip(
@@ -113,7 +92,7 @@ export function recordVideoEvidence(
   try {
     const task = state.task
     if (!entry.passed && (entry.analysis !== undefined || entry.pictures?.length)) {
-      const base = `${slug(state.currentTestName ?? 'video')}-${entry.matcher}-${process.pid}-${++counter}`
+      const base = evidenceBaseName(state.currentTestName ?? 'video', entry.matcher)
       const title = `${entry.subject} ${entry.matcher}`
       written.push(writeFilmstrip(entry.analysis, base, { title, ...(entry.pictures ? { pictures: entry.pictures } : {}) }))
       const rtp = !entry.pictures?.length && entry.analysis && collectsVideoFilmstrips(task) ? rtpVideoOf(entry.source) : undefined
