@@ -101,6 +101,12 @@ function firstKeyFrameAt(track: InboundTrack): number | undefined {
   return track.packets().find((p) => startsKeyFrame(p.payload))?.arrivalMs
 }
 
+/** Waits one viewer key frame request interval: a PLI sent before now no longer holds back the next one. */
+async function waitOutRateLimit(): Promise<void> {
+  const ends = performance.now() + VIEWER_KEYFRAME_REQUEST_INTERVAL_MS
+  await waitFor(() => performance.now() >= ends, { timeoutMs: 2_000, intervalMs: 20, label: 'the rate limit interval to pass' })
+}
+
 async function withServer(options: MediaServerOptions, body: (srv: Awaited<ReturnType<typeof startMediaServer>>) => Promise<void>) {
   await using srv = await startMediaServer(options)
   await body(srv)
@@ -160,8 +166,7 @@ describe('keyframe on join: the reference server asks the publisher for a keyfra
         const publisher = [...srv.sessions.values()].find((s) => s.role === 'whip')
         if (!viewer || !publisher) throw new Error('the server has no viewer or publisher session')
         // Past the rate limit of any PLI the viewer itself sent on joining (one it may send on a loaded machine).
-        const joinLimitEnds = performance.now() + VIEWER_KEYFRAME_REQUEST_INTERVAL_MS
-        await waitFor(() => performance.now() >= joinLimitEnds, { timeoutMs: 2_000, intervalMs: 20, label: 'the rate limit interval to pass' })
+        await waitOutRateLimit()
         const before = {
           plis: pub.video.state.plis,
           received: viewer.viewerRequests.pli,
@@ -180,8 +185,7 @@ describe('keyframe on join: the reference server asks the publisher for a keyfra
         expect(publisher.keyframeRequests.sent['viewer-pli'] - before.forwarded).toBe(1)
         expect(publisher.keyframeRequests.rateLimited - before.limited).toBe(4)
         // After the interval, the next PLI goes through again.
-        const limitEnds = performance.now() + VIEWER_KEYFRAME_REQUEST_INTERVAL_MS
-        await waitFor(() => performance.now() >= limitEnds, { timeoutMs: 2_000, intervalMs: 20, label: 'the rate limit interval to pass' })
+        await waitOutRateLimit()
         await receiver.sendRtcpPLI(ssrc)
         await waitFor(() => pub.video.state.plis === before.plis + 2, { timeoutMs: 3_000, intervalMs: 10, label: 'a PLI after the interval at the publisher' })
         const reasons = srv.events.filter((e) => e.type === 'keyframe-requested').map((e) => e.message.replace(/^.*: /, ''))
@@ -204,8 +208,7 @@ describe('keyframe on join: the reference server asks the publisher for a keyfra
         await waitFor(() => firstKeyFrameAt(track) !== undefined, { timeoutMs: 5_000, intervalMs: 10, label: 'the join key frame at the viewer' })
         const before = pub.video.state.plis
         // Past the rate limit of any PLI the viewer itself sent on joining.
-        const limitEnds = performance.now() + VIEWER_KEYFRAME_REQUEST_INTERVAL_MS
-        await waitFor(() => performance.now() >= limitEnds, { timeoutMs: 2_000, intervalMs: 20, label: 'the rate limit interval to pass' })
+        await waitOutRateLimit()
         // PSFB (PT 206) FMT 4, 4 words: sender SSRC, media SSRC 0, FCI { SSRC of the stream, seq nr, reserved }
         const fir = Buffer.alloc(20)
         fir.writeUInt8(0x84, 0)
