@@ -57,36 +57,7 @@ export const UNIT_TESTS: readonly string[] = [
   'test/smoke.test.ts',
 ]
 
-/**
- * Globs of the files of the `heavy` project: files that keep a CPU busy for most of their run — Chromium pages,
- * video encoded, decoded or assembled at frame rate, FFmpeg, load generators — and whose timing checks (freezes, frame
- * counts, key frame times) measure the machine when too much runs beside them. They run after every other file, at
- * most one per core (two on a 2-core machine); the `real` files, which mostly wait on sockets, processes and timers,
- * run one more than the cores at once. A file matched here and by {@link UNIT_TESTS} stays a unit file.
- */
-export const HEAVY_TESTS: readonly string[] = [
-  // Chromium pages.
-  'test/peers/chromium/**/*.test.ts',
-  'test/peers/chromium-*.test.ts',
-  'test/whip/chromium-*.test.ts',
-  'test/whip/media.test.ts',
-  'test/conformance/chromium-peer.test.ts',
-  'test/fuzz/chromium-offers.test.ts',
-  'test/services/coturn-chromium.test.ts',
-  'test/report/html/*browser*.test.ts',
-  'specs/examples/chromium-call.spec.ts',
-  'specs/examples/whip-whep.spec.ts',
-  // Video at frame rate, and FFmpeg.
-  'test/**/*video*.test.ts',
-  'specs/**/*video*.spec.ts',
-  'test/services/ffmpeg*.test.ts',
-  'specs/examples/ffmpeg-ingest.spec.ts',
-  // Load generators: many calls at once by design.
-  'test/load/**/*.test.ts',
-  'specs/examples/load-run.spec.ts',
-]
-
-/** Every test file of the suite: the `unit` project takes {@link UNIT_TESTS}, `heavy` {@link HEAVY_TESTS}, `real` the rest. */
+/** Every test file of the suite: the `unit` project takes {@link UNIT_TESTS}, the `real` project the rest. */
 export const ALL_TESTS: readonly string[] = ['test/**/*.test.ts', 'specs/**/*.spec.ts']
 
 /**

@@ -1,9 +1,8 @@
 /**
- * The suite's three Vitest projects: `unit` (shared worker processes, `isolate: false`) holds only files that keep
+ * The suite's two Vitest projects: `unit` (shared worker processes, `isolate: false`) holds only files that keep
  * the unit rule — nothing they load opens a socket, starts a process or a browser, or runs a peer stack, and they
- * leave nothing behind for the next file in the worker — `heavy` the CPU-bound real files (run after the others,
- * fewer at once), and `real` every other file. vitest.projects.ts lists the unit and heavy files; this test is what
- * holds the unit list to the rule and every file to exactly one project.
+ * leave nothing behind for the next file in the worker — and `real` holds every other file. vitest.projects.ts
+ * lists the unit files; this test is what holds the list to the rule.
  */
 import { spawnSync } from 'node:child_process'
 import { globSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import config from '../../vitest.config.ts'
-import { ALL_TESTS, HEAVY_TESTS, UNIT_FORBIDDEN_CALLS, UNIT_FORBIDDEN_MODULES, UNIT_FORBIDDEN_SOURCES, UNIT_TESTS } from '../../vitest.projects.ts'
+import { ALL_TESTS, UNIT_FORBIDDEN_CALLS, UNIT_FORBIDDEN_MODULES, UNIT_FORBIDDEN_SOURCES, UNIT_TESTS } from '../../vitest.projects.ts'
 import { type UnitRule, unitRuleProblems } from '../support/unit-rule.ts'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -33,21 +32,12 @@ describe('the unit project', () => {
     expect(files(UNIT_TESTS).filter((f) => !all.has(f))).toEqual([])
   })
 
-  test('vitest.config.ts: `unit` takes UNIT_TESTS without isolation, `heavy` HEAVY_TESTS after the rest, `real` the rest; every file is in one project', () => {
-    const projects = (config.test?.projects ?? []) as Array<{
-      extends?: boolean
-      test: { name: string; isolate?: boolean; maxWorkers?: number; sequence?: { groupOrder?: number } }
-    }>
-    expect(projects.map((p) => [p.test.name, p.test.isolate, p.test.sequence?.groupOrder])).toEqual([
-      ['unit', false, 0],
-      ['real', undefined, 0],
-      ['heavy', undefined, 1],
+  test('vitest.config.ts: `unit` takes UNIT_TESTS without isolation, `real` the rest with it; every file is in one project', () => {
+    const projects = (config.test?.projects ?? []) as Array<{ extends?: boolean; test: { name: string; isolate?: boolean } }>
+    expect(projects.map((p) => [p.test.name, p.test.isolate])).toEqual([
+      ['unit', false],
+      ['real', undefined],
     ])
-    // The CPU-bound files never run more at once than the files that wait.
-    const workers = Object.fromEntries(projects.map((p) => [p.test.name, p.test.maxWorkers ?? 0]))
-    expect(workers.heavy).toBeGreaterThanOrEqual(2)
-    expect(workers.heavy).toBeLessThan(workers.real ?? 0)
-    expect(workers.unit).toBe(workers.real)
     // What Vitest itself selects (a root `include` would be added to each project's own, for one).
     const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'list', '--filesOnly', '--json'], {
       cwd: root,
@@ -67,15 +57,6 @@ describe('the unit project', () => {
         .map((f) => f.file)
         .sort(),
     ).toEqual(files(UNIT_TESTS))
-    const unitFiles = new Set(files(UNIT_TESTS))
-    expect(
-      listed
-        .filter((f) => f.project === 'heavy')
-        .map((f) => f.file)
-        .sort(),
-    ).toEqual(files(HEAVY_TESTS).filter((f) => !unitFiles.has(f)))
-    // Every heavy glob still selects a file of its own (a renamed file would otherwise fall back to `real` unseen).
-    expect(HEAVY_TESTS.filter((g) => files([g]).filter((f) => !unitFiles.has(f)).length === 0)).toEqual([])
   })
 })
 
