@@ -10,7 +10,8 @@
  * server whose answers take no video is `not-applicable`: these checks judge only the video.
  */
 import { analyzeVideo, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
-import type { VideoFreeze } from '../media/video/freezes.ts'
+import { watchProcessStalls } from '../media/process-stalls.ts'
+import { longestStallWithin, type OwnStall, type VideoFreeze } from '../media/video/freezes.ts'
 import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
 import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import type { InboundTrack } from '../peers/types.ts'
@@ -161,27 +162,6 @@ function framesOf(track: InboundTrack, codec: VideoCodecName): { arrivals: Video
   return { arrivals: assembler.frames(), indices }
 }
 
-/** A span in which rtcspec's own process did not run (its event loop or the whole process was held up), ms. */
-export interface Stall {
-  startMs: number
-  endMs: number
-}
-
-/**
- * Watches this process for stalls: a timer due every 10 ms that fires more than 50 ms late means nothing ran in
- * between — no packet was read, sent or forwarded. Bounded: at most 1000 stalls kept. Call `stop()` when done.
- */
-export function watchStalls(): { readonly stalls: readonly Stall[]; stop(): void } {
-  const stalls: Stall[] = []
-  let last = performance.now()
-  const timer = setInterval(() => {
-    const now = performance.now()
-    if (now - last > 60 && stalls.length < 1000) stalls.push({ startMs: last, endMs: now })
-    last = now
-  }, 10)
-  return { stalls, stop: () => clearInterval(timer) }
-}
-
 /**
  * The freezes not explained by rtcspec itself. When its own process stalls (a busy machine, a GC pause) its probe
  * sends nothing and its viewer reads nothing for a while, then both catch up: the viewer sees a gap that says
@@ -191,7 +171,7 @@ export function watchStalls(): { readonly stalls: readonly Stall[]; stop(): void
 export function serverFreezes(
   freezes: readonly VideoFreeze[],
   sent: readonly SentVideoFrame[],
-  stalls: readonly Stall[] = [],
+  stalls: readonly OwnStall[] = [],
 ): { server: VideoFreeze[]; publisher: VideoFreeze[] } {
   const server: VideoFreeze[] = []
   const publisher: VideoFreeze[] = []
@@ -202,8 +182,7 @@ export function serverFreezes(
       const b = (sent[i] as SentVideoFrame).sentAtMs
       if (b >= f.startMs && a <= f.endMs) longest = Math.max(longest, b - a)
     }
-    for (const st of stalls)
-      if (st.endMs >= f.startMs && st.startMs <= f.endMs) longest = Math.max(longest, Math.min(st.endMs, f.endMs) - Math.max(st.startMs, f.startMs))
+    longest = Math.max(longest, longestStallWithin(f, stalls))
     ;(longest >= f.durationMs / 2 ? publisher : server).push(f)
   }
   return { server, publisher }
@@ -238,7 +217,7 @@ export async function videoMediaCheck(ctx: CheckContext): Promise<CheckOutcome> 
     const startedAt = performance.now()
     const probe = startProbeVideo(pub.peer, { codec: pub.codec, fps: PROBE_FPS, keyframeIntervalFrames: PROBE_FPS * SPARSE_KEYFRAME_SECONDS })
     run.probe = probe
-    const stalls = watchStalls()
+    const stalls = watchProcessStalls()
     run.onClose(() => stalls.stop())
     // A loaded machine or a slow server may take a few seconds to forward the first packet (not judged here:
     // whep.video.first-frame times a viewer's first frame); the window starts with the first packet.
@@ -286,8 +265,8 @@ export async function videoMediaCheck(ctx: CheckContext): Promise<CheckOutcome> 
     const minFps = PROBE_FPS * MIN_FPS_FRACTION
     if (a.achievedFps < minFps) problems.push(`${a.achievedFps.toFixed(1)} decodable frames/s of ${PROBE_FPS} sent (at least ${minFps})`)
     stalls.stop()
-    const frozen = serverFreezes(a.freezes.freezes, sent, stalls.stalls)
-    measured.processStalls = stalls.stalls.length
+    const frozen = serverFreezes(a.freezes.freezes, sent, stalls.stalls())
+    measured.processStalls = stalls.stalls().length
     measured.freezesDuringPublisherStalls = frozen.publisher.length
     const longest = Math.max(0, ...frozen.server.map((f) => f.durationMs))
     const frozenMs = frozen.server.reduce((n, f) => n + f.durationMs, 0)

@@ -96,6 +96,13 @@ function subjectOptions(o: { fps?: number | undefined; sender?: VideoSenderTruth
 
 const f1 = (x: number | undefined) => (x === undefined ? 'none' : Number.isFinite(x) ? x.toFixed(1) : String(x))
 
+/** The freezes set apart because rtcspec's own process stalled, said in a message (empty when none). */
+function ownStallNote(a: VideoAnalysis): string {
+  const own = a.freezes.duringOwnStalls ?? []
+  if (!own.length) return ''
+  return ` (not counted: ${own.length} gap${own.length === 1 ? '' : 's'} of ${own.map((f) => `${f1(f.durationMs)} ms`).join(', ')} while rtcspec's own process stalled and read no packet)`
+}
+
 /** The analysis in one line: what a failure message shows whatever the matcher. */
 export function describeVideo(a: VideoAnalysis): string {
   const res = a.resolutions.length ? a.resolutions.map((r) => `${r.width}×${r.height}`).join(' → ') : 'not stated'
@@ -105,7 +112,7 @@ export function describeVideo(a: VideoAnalysis): string {
   return (
     `${a.decodable} decodable of ${a.expected} expected frames (${a.received} complete, ${a.lost} lost${a.lossBasis === 'truth' ? ' per the sender' : a.lossBasis === 'frame-codes' ? ' from frame codes' : ' estimated from RTP timestamps'}, ${a.incomplete} incomplete, ${a.undecodable} undecodable, ${a.late} late, ${a.notArrived} not arrived), ` +
     `${a.keyframes} keyframes, first frame ${a.firstFrameMs === undefined ? 'never' : `after ${f1(a.firstFrameMs)} ms`}, ${f1(a.achievedFps)} fps (nominal ${f1(a.nominalFps)}), ` +
-    `${a.freezes.count} freezes totalling ${f1(a.freezes.totalMs)} ms, resolution ${res}${a.repeatedPictures ? `, ${a.repeatedPictures} repeated pictures` : ''}${delay}`
+    `${a.freezes.count} freezes totalling ${f1(a.freezes.totalMs)} ms${ownStallNote(a)}, resolution ${res}${a.repeatedPictures ? `, ${a.repeatedPictures} repeated pictures` : ''}${delay}`
   )
 }
 

@@ -38,6 +38,8 @@ export interface VideoFramesSource {
   readonly captureClockOffsetMs?: number
   /** Decoded pictures with the codes read from them, when the receiver decodes (for the filmstrip). */
   pictures?(): readonly FilmstripPicture[]
+  /** Spans in which this process, which read the frames, did not run: the freezes they explain are set apart. */
+  ownStalls?(): readonly { readonly startMs: number; readonly endMs: number }[]
 }
 
 /** The sender's ground truth: a sender handle or the list of frames it sent. */
@@ -128,6 +130,7 @@ function analyse(
     ...(sent ? { sent } : {}),
     ...(source?.joinedAtMs !== undefined ? { joinedAtMs: source.joinedAtMs } : {}),
     ...(source?.captureClockOffsetMs !== undefined ? { captureClockOffsetMs: source.captureClockOffsetMs } : {}),
+    ...(!decoded && typeof source?.ownStalls === 'function' ? { ownStalls: source.ownStalls() } : {}),
     ...(o.playoutDeadlineMs !== undefined ? { playoutDeadlineMs: o.playoutDeadlineMs } : {}),
     ...(decoded ? { decoded } : {}),
   })

@@ -11,6 +11,7 @@ import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
 import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import { findAudioCodec, isTelephoneEvent } from './codecs.ts'
 import type { CodecInfo, InboundTrack, InboundVideoSummary, MediaKind, ReceivedRtp, VideoReceiveCounters } from './types.ts'
+import { type Stall, type StallWatch, watchProcessStalls } from '../media/process-stalls.ts'
 
 /**
  * Packets an inbound track keeps for its recording and pcap: 90 000 (30 minutes of 20 ms audio, a few MB).
@@ -76,6 +77,8 @@ export class InboundTrackImpl implements InboundTrack {
   #completeFrames = 0
   /** Keyframe requests and NACKs sent for this track; the peer implementation counts them here. */
   readonly videoCounters: VideoReceiveCounters = { pliSent: 0, firSent: 0, nackSent: 0 }
+  /** Video tracks: this process's stalls while the track is open (the analysis sets apart the freezes they explain). */
+  readonly #stalls: StallWatch | undefined
 
   constructor(init: InboundTrackInit) {
     this.kind = init.kind
@@ -87,6 +90,7 @@ export class InboundTrackImpl implements InboundTrack {
     this.#maxCaptured = init.maxCapturedPackets ?? (init.kind === 'video' ? MAX_CAPTURED_VIDEO_PACKETS : MAX_CAPTURED_PACKETS)
     this.rtp = new RtpReceiveStats({ clockRate: init.clockRate })
     this.#video = init.kind === 'video' ? new VideoFrameAssembler(init.onVideoGap ? { onGap: init.onVideoGap } : {}) : undefined
+    this.#stalls = init.kind === 'video' ? watchProcessStalls() : undefined
   }
 
   /** Number of packets received so far (duplicates included). */
@@ -148,6 +152,14 @@ export class InboundTrackImpl implements InboundTrack {
     return this.#video?.frames() ?? []
   }
 
+  /**
+   * Video tracks: the spans, while the track was open, in which this process — which reads and timestamps the
+   * packets — did not run (see `watchProcessStalls`).
+   */
+  ownStalls(): readonly Stall[] {
+    return this.#stalls?.stalls() ?? []
+  }
+
   /** Video tracks: whether the packet with this extended sequence number arrived (see `VideoFrameAssembler.received`). */
   videoPacketReceived(seq: number): boolean {
     return this.#video?.received(seq) ?? false
@@ -207,6 +219,7 @@ export class InboundTrackImpl implements InboundTrack {
   end(): void {
     this.#ended = true
     this.#listeners.clear()
+    this.#stalls?.stop()
   }
 
   get recordRequested(): boolean {

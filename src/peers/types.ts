@@ -102,6 +102,11 @@ export interface InboundTrack {
    */
   videoFrames?(): VideoFrameArrival[]
   /**
+   * Capability of video tracks whose packets this process reads: the spans in which this process did not run while
+   * the track was open. The video analysis sets apart the freezes they explain (`freezes.duringOwnStalls`).
+   */
+  ownStalls?(): readonly { readonly startMs: number; readonly endMs: number }[]
+  /**
    * Capability of video tracks a browser records in its page (they have no packets to record): asks the page's
    * recorder for what it still holds and returns the whole recording, or undefined when the track was not recorded.
    */

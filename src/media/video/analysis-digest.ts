@@ -40,6 +40,8 @@ export const VideoAnalysisDigestSchema = z.object({
   durationMs: n,
   /** Each freeze (at most 1000): start (ms from `startMs`) and duration. */
   freezeList: z.array(z.object({ atMs: n, durationMs: n })).optional(),
+  /** Gaps not counted as freezes: this process stalled through at least half of each (`freezes.duringOwnStalls`). */
+  ownStallGaps: z.array(z.object({ atMs: n, durationMs: n })).optional(),
   /** Render times of decodable keyframes, ms from `startMs` (at most 1000). */
   keyframesAtMs: z.array(n).optional(),
   /** The fate of each expected frame (`VideoAnalysis.sequence`), at most 36,000 frames (20 min at 30 fps). */
@@ -66,6 +68,9 @@ export function digestVideoAnalysis(a: VideoAnalysis): VideoAnalysisDigest {
     perSecond: perSecond.slice(0, MAX_SECONDS).map((x) => ({ ...x })),
     resolutions: resolutions.slice(0, 1000).map((x) => ({ ...x })),
     freezes: { count: freezes.count, totalMs: freezes.totalMs },
+    ...(freezes.duringOwnStalls?.length
+      ? { ownStallGaps: freezes.duringOwnStalls.slice(0, 1000).map((f) => ({ atMs: f.startMs - a.startMs, durationMs: f.durationMs })) }
+      : {}),
     ...(rest.delay ? { delay: { ...rest.delay } } : {}),
   }
 }

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { detectFreezes, type FreezeSummary } from './freezes.ts'
+import { detectFreezes, type FreezeSummary, type OwnStall, setApartOwnStalls } from './freezes.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from './types.ts'
 
 /** RTP clock rate of every video codec rtcspec handles (RFC 7741, RFC 6184). */
@@ -65,6 +65,11 @@ export interface VideoAnalysisOptions {
    * before it, and keyframes are not known (counted 0).
    */
   readonly decoded?: boolean
+  /**
+   * Spans in which the process that timestamped the arrivals did not run (`watchProcessStalls`): freezes it explains
+   * are set apart (`freezes.duringOwnStalls`), not counted. Only for arrivals this process read itself.
+   */
+  readonly ownStalls?: readonly OwnStall[]
 }
 
 /** One picture-size change. */
@@ -414,7 +419,8 @@ export function analyzeVideo(arrivals: readonly VideoFrameArrival[], options: Vi
     }
   }
 
-  const freezes = detectFreezes(renders)
+  const detected = detectFreezes(renders)
+  const freezes = options.ownStalls !== undefined ? setApartOwnStalls(detected, options.ownStalls) : detected
   return {
     nominalFps: options.fps,
     lossBasis: options.sent !== undefined ? 'truth' : options.decoded ? 'frame-codes' : 'rtp-timestamps',

@@ -43,6 +43,38 @@ export interface FreezeSummary {
   readonly totalMs: number
   /** Each freeze, in order. */
   readonly freezes: readonly VideoFreeze[]
+  /**
+   * Gaps that met the freeze threshold while the receiving process itself stalled for at least half of them (see
+   * {@link setApartOwnStalls}): not in `count`, `totalMs` or `freezes`. Absent when no stalls were given.
+   */
+  readonly duringOwnStalls?: readonly VideoFreeze[]
+}
+
+/** A span in which the receiving process did not run, ms on the frame times' clock. */
+export interface OwnStall {
+  readonly startMs: number
+  readonly endMs: number
+}
+
+/** The longest part of `span` that one of `stalls` covers, ms (0 when none overlaps). */
+export function longestStallWithin(span: { readonly startMs: number; readonly endMs: number }, stalls: readonly OwnStall[]): number {
+  let longest = 0
+  for (const st of stalls)
+    if (st.endMs >= span.startMs && st.startMs <= span.endMs) longest = Math.max(longest, Math.min(st.endMs, span.endMs) - Math.max(st.startMs, span.startMs))
+  return longest
+}
+
+/**
+ * Sets apart the freezes during which the receiving process stalled for at least half their duration. When the
+ * process that timestamps arrivals does not run, packets wait in the kernel and are read in one burst afterwards:
+ * the gap is in the measurement, not on the path or at the sender, and a verdict on it would be a false failure.
+ * The freezes set apart are listed in `duringOwnStalls`; the rest keep their count and total.
+ */
+export function setApartOwnStalls(summary: FreezeSummary, stalls: readonly OwnStall[]): FreezeSummary {
+  const kept: VideoFreeze[] = []
+  const own: VideoFreeze[] = []
+  for (const f of summary.freezes) (longestStallWithin(f, stalls) >= f.durationMs / 2 ? own : kept).push(f)
+  return { count: kept.length, totalMs: kept.reduce((n, f) => n + f.durationMs, 0), freezes: kept, duringOwnStalls: own }
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { analyzeVideo, renderedAsArrivals, VIDEO_CLOCK_RATE, type VideoAnalysis } from './analysis.ts'
+import type { OwnStall } from './freezes.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from './types.ts'
 
 /** A track as the video analysis reads it (structural). */
@@ -15,6 +16,8 @@ export interface VideoTrackFrames {
   readonly nominalFps?: number
   readonly joinedAtMs?: number
   readonly captureClockOffsetMs?: number
+  /** Spans in which the process that read the frames did not run (a receiver of RTP in this process). */
+  ownStalls?(): readonly OwnStall[]
 }
 
 /** Frame rate from rendered frames' codes: median capture-time step per index step. */
@@ -57,6 +60,7 @@ export function analyzeTrack(track: VideoTrackFrames, fps?: number): VideoAnalys
       fps: fps ?? track.nominalFps ?? inferFps(frames) ?? 30,
       ...(track.joinedAtMs !== undefined ? { joinedAtMs: track.joinedAtMs } : {}),
       ...(track.captureClockOffsetMs !== undefined ? { captureClockOffsetMs: track.captureClockOffsetMs } : {}),
+      ...(typeof track.ownStalls === 'function' ? { ownStalls: track.ownStalls() } : {}),
     })
   }
   if (typeof track.renderedFrames === 'function') {

@@ -47,12 +47,14 @@ function row(call: CallRecord, peer: string, i: Inbound, a: Analysis): string {
 function events(i: Inbound, a: Analysis): string {
   const key = (a.keyframesAtMs ?? []).map((t) => num(t / 1000, 2))
   const freezes = (a.freezeList ?? []).map((f) => `${num(f.atMs / 1000, 2)} s (${num(f.durationMs, 0)} ms)`)
+  const own = (a.ownStallGaps ?? []).map((f) => `${num(f.atMs / 1000, 2)} s (${num(f.durationMs, 0)} ms)`)
+  const ownNote = own.length ? ` · <b>not counted (rtcspec's own process stalled)</b> ${esc(own.slice(0, 20).join(', '))}` : ''
   const fb = i.video
     ? `PLI sent ${i.video.pliSent}, FIR sent ${i.video.firSent}, NACK sent ${i.video.nackSent}`
     : i.nativeVideo
       ? `PLI sent ${i.nativeVideo.pliCount}, FIR sent ${i.nativeVideo.firCount}, NACK sent ${i.nativeVideo.nackCount}`
       : ''
-  return `<p class="video-events"><b>keyframes shown at</b> ${key.length ? `${esc(key.slice(0, 40).join(', '))} s${key.length > 40 ? ' …' : ''}` : 'none'} · <b>freezes at</b> ${freezes.length ? esc(freezes.slice(0, 20).join(', ')) : 'none'}${fb ? ` · ${esc(fb)}` : ''}</p>`
+  return `<p class="video-events"><b>keyframes shown at</b> ${key.length ? `${esc(key.slice(0, 40).join(', '))} s${key.length > 40 ? ' …' : ''}` : 'none'} · <b>freezes at</b> ${freezes.length ? esc(freezes.slice(0, 20).join(', ')) : 'none'}${ownNote}${fb ? ` · ${esc(fb)}` : ''}</p>`
 }
 
 type Outbound = CallRecord['peers'][number]['rtp']['outbound'][number]

@@ -6,7 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { detectFreezes } from '../../../src/media/video/freezes.ts'
+import { analyzeVideo } from '../../../src/media/video/analysis.ts'
+import { detectFreezes, setApartOwnStalls } from '../../../src/media/video/freezes.ts'
+import type { VideoFrameArrival } from '../../../src/media/video/types.ts'
 
 /** libwebrtc's OnRenderedFrame freeze logic, transcribed as plainly as possible (integer ms). */
 function reference(times: number[]): { count: number; totalMs: number } {
@@ -67,5 +69,44 @@ describe('detectFreezes, property-checked', () => {
       ),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('setApartOwnStalls', () => {
+  const freeze = (startMs: number, endMs: number, frame: number) => ({ startMs, endMs, durationMs: endMs - startMs, thresholdMs: 183, frame })
+  const summary = { count: 2, totalMs: 700, freezes: [freeze(1_000, 1_400, 30), freeze(3_000, 3_300, 80)] }
+
+  it('a freeze the process stalled through for at least half its length is set apart; the rest keep count and total', () => {
+    const got = setApartOwnStalls(summary, [{ startMs: 1_050, endMs: 1_300 }])
+    expect(got).toEqual({ count: 1, totalMs: 300, freezes: [summary.freezes[1]], duringOwnStalls: [summary.freezes[0]] })
+  })
+
+  it('a stall shorter than half the freeze, or outside it, sets nothing apart', () => {
+    expect(setApartOwnStalls(summary, [{ startMs: 1_050, endMs: 1_190 }]).count).toBe(2)
+    expect(setApartOwnStalls(summary, [{ startMs: 2_000, endMs: 2_900 }])).toMatchObject({ count: 2, totalMs: 700, duringOwnStalls: [] })
+    expect(setApartOwnStalls(summary, [])).toMatchObject({ count: 2, duringOwnStalls: [] })
+  })
+
+  it('analyzeVideo with ownStalls: the stalled gap of a steady stream is set apart, not counted', () => {
+    const times: number[] = []
+    for (let i = 0; i < 60; i++) times.push(i * 33)
+    for (let i = 0; i < 30; i++) times.push(60 * 33 + 400 + i * 33)
+    const arrivals: VideoFrameArrival[] = times.map((t, i) => ({
+      rtpTimestamp: i * 3000,
+      firstSeq: i,
+      lastSeq: i,
+      packets: 1,
+      duplicatePackets: 0,
+      bytes: 1000,
+      complete: true,
+      keyframe: i === 0,
+      firstArrivalMs: t,
+      lastArrivalMs: t,
+    }))
+    const blind = analyzeVideo(arrivals, { fps: 30 })
+    expect(blind.freezes.count).toBe(1)
+    const aware = analyzeVideo(arrivals, { fps: 30, ownStalls: [{ startMs: 59 * 33 + 10, endMs: 60 * 33 + 390 }] })
+    expect(aware.freezes).toMatchObject({ count: 0, totalMs: 0 })
+    expect(aware.freezes.duringOwnStalls).toHaveLength(1)
   })
 })
