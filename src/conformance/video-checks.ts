@@ -10,8 +10,8 @@
  * server whose answers take no video is `not-applicable`: these checks judge only the video.
  */
 import { analyzeVideo, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
-import { watchProcessStalls } from '../media/process-stalls.ts'
-import { longestStallWithin, type OwnStall, type VideoFreeze } from '../media/video/freezes.ts'
+import { type Stall, watchProcessStalls } from '../media/process-stalls.ts'
+import { longestStallWithin, type VideoFreeze } from '../media/video/freezes.ts'
 import { VideoFrameAssembler } from '../media/video/frame-assembler.ts'
 import type { VideoCodecName, VideoFrameArrival } from '../media/video/types.ts'
 import type { InboundTrack } from '../peers/types.ts'
@@ -171,7 +171,7 @@ function framesOf(track: InboundTrack, codec: VideoCodecName): { arrivals: Video
 export function serverFreezes(
   freezes: readonly VideoFreeze[],
   sent: readonly SentVideoFrame[],
-  stalls: readonly OwnStall[] = [],
+  stalls: readonly Stall[] = [],
 ): { server: VideoFreeze[]; publisher: VideoFreeze[] } {
   const server: VideoFreeze[] = []
   const publisher: VideoFreeze[] = []

@@ -18,6 +18,7 @@
  */
 import { analyzeVideo, renderedAsArrivals, type SentVideoFrame, type VideoAnalysis } from '../media/video/analysis.ts'
 import { fpsOfRendered, inferFps } from '../media/video/track-frames.ts'
+import type { Stall } from '../media/process-stalls.ts'
 import type { FilmstripPicture } from '../media/video/filmstrip.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from '../media/video/types.ts'
 import { RtcspecError } from '../errors.ts'
@@ -39,7 +40,7 @@ export interface VideoFramesSource {
   /** Decoded pictures with the codes read from them, when the receiver decodes (for the filmstrip). */
   pictures?(): readonly FilmstripPicture[]
   /** Spans in which this process, which read the frames, did not run: the freezes they explain are set apart. */
-  ownStalls?(): readonly { readonly startMs: number; readonly endMs: number }[]
+  ownStalls?(): readonly Stall[]
 }
 
 /** The sender's ground truth: a sender handle or the list of frames it sent. */

@@ -2,6 +2,7 @@
  * The one `Peer` interface every peer implementation (werift, Chromium, plain RTP) provides.
  * Specs and the DSL talk to peers only through this interface.
  */
+import type { Stall } from '../media/process-stalls.ts'
 import type { AudioRecording, AudioSource, DetectedDigit } from '../media/types.ts'
 import type { SentVideoFrame } from '../media/video/analysis.ts'
 import type { EncodedVideo, VideoFrameArrival } from '../media/video/types.ts'
@@ -105,7 +106,7 @@ export interface InboundTrack {
    * Capability of video tracks whose packets this process reads: the spans in which this process did not run while
    * the track was open. The video analysis sets apart the freezes they explain (`freezes.duringOwnStalls`).
    */
-  ownStalls?(): readonly { readonly startMs: number; readonly endMs: number }[]
+  ownStalls?(): readonly Stall[]
   /**
    * Capability of video tracks a browser records in its page (they have no packets to record): asks the page's
    * recorder for what it still holds and returns the whole recording, or undefined when the track was not recorded.

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import { detectFreezes, type FreezeSummary, type OwnStall, setApartOwnStalls } from './freezes.ts'
+import type { Stall } from '../process-stalls.ts'
+import { detectFreezes, type FreezeSummary, setApartOwnStalls } from './freezes.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from './types.ts'
 
 /** RTP clock rate of every video codec rtcspec handles (RFC 7741, RFC 6184). */
@@ -69,7 +70,7 @@ export interface VideoAnalysisOptions {
    * Spans in which the process that timestamped the arrivals did not run (`watchProcessStalls`): freezes it explains
    * are set apart (`freezes.duringOwnStalls`), not counted. Only for arrivals this process read itself.
    */
-  readonly ownStalls?: readonly OwnStall[]
+  readonly ownStalls?: readonly Stall[]
 }
 
 /** One picture-size change. */

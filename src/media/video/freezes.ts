@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { Stall } from '../process-stalls.ts'
 
 /** Delays averaged for the freeze threshold (libwebrtc's `kAvgInterframeDelaysWindowSizeFrames`). */
 export const FREEZE_WINDOW_FRAMES = 30
@@ -50,14 +51,8 @@ export interface FreezeSummary {
   readonly duringOwnStalls?: readonly VideoFreeze[]
 }
 
-/** A span in which the receiving process did not run, ms on the frame times' clock. */
-export interface OwnStall {
-  readonly startMs: number
-  readonly endMs: number
-}
-
 /** The longest part of `span` that one of `stalls` covers, ms (0 when none overlaps). */
-export function longestStallWithin(span: { readonly startMs: number; readonly endMs: number }, stalls: readonly OwnStall[]): number {
+export function longestStallWithin(span: { readonly startMs: number; readonly endMs: number }, stalls: readonly Stall[]): number {
   let longest = 0
   for (const st of stalls)
     if (st.endMs >= span.startMs && st.startMs <= span.endMs) longest = Math.max(longest, Math.min(st.endMs, span.endMs) - Math.max(st.startMs, span.startMs))
@@ -70,7 +65,7 @@ export function longestStallWithin(span: { readonly startMs: number; readonly en
  * the gap is in the measurement, not on the path or at the sender, and a verdict on it would be a false failure.
  * The freezes set apart are listed in `duringOwnStalls`; the rest keep their count and total.
  */
-export function setApartOwnStalls(summary: FreezeSummary, stalls: readonly OwnStall[]): FreezeSummary {
+export function setApartOwnStalls(summary: FreezeSummary, stalls: readonly Stall[]): FreezeSummary {
   const kept: VideoFreeze[] = []
   const own: VideoFreeze[] = []
   for (const f of summary.freezes) (longestStallWithin(f, stalls) >= f.durationMs / 2 ? own : kept).push(f)

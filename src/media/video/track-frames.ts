@@ -6,7 +6,7 @@
  * @module
  */
 import { analyzeVideo, renderedAsArrivals, VIDEO_CLOCK_RATE, type VideoAnalysis } from './analysis.ts'
-import type { OwnStall } from './freezes.ts'
+import type { Stall } from '../process-stalls.ts'
 import type { RenderedVideoFrame, VideoFrameArrival } from './types.ts'
 
 /** A track as the video analysis reads it (structural). */
@@ -17,7 +17,7 @@ export interface VideoTrackFrames {
   readonly joinedAtMs?: number
   readonly captureClockOffsetMs?: number
   /** Spans in which the process that read the frames did not run (a receiver of RTP in this process). */
-  ownStalls?(): readonly OwnStall[]
+  ownStalls?(): readonly Stall[]
 }
 
 /** Frame rate from rendered frames' codes: median capture-time step per index step. */
